@@ -1,0 +1,45 @@
+# The two commands a fresh machine needs: `make run` and `make test`. Everything they need is
+# installed from here (Bun comes from the npm package `bun`, pinned in package.json).
+BUN      := node_modules/.bin/bun
+STAMP    := node_modules/.installed
+SOURCES  := $(shell find src -name '*.ts' 2>/dev/null)
+SEED     ?=
+SEEDS    ?= 100000
+
+.PHONY: install build run test sim bench typecheck clean test-deps
+
+$(STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@$(BUN) --version >/dev/null || node node_modules/bun/install.js
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dist/yakt: $(STAMP) $(SOURCES)
+	$(BUN) build --compile src/main.ts --outfile dist/yakt
+
+build: dist/yakt
+
+run: build
+	./dist/yakt
+
+# The console test drives the real telnet client through tmux; both are Debian packages.
+test-deps:
+	@command -v telnet >/dev/null && command -v tmux >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq telnet tmux netcat-openbsd >/dev/null; }
+
+test: $(STAMP) build test-deps
+	bash scripts/test.sh
+
+typecheck: $(STAMP)
+	node_modules/.bin/tsc -p tsconfig.json
+
+# `make sim SEED=123` replays one schedule; `make sim SEEDS=100000` runs a long campaign.
+sim: $(STAMP)
+	$(BUN) run test/sim/cli.ts $(if $(SEED),--seed $(SEED),--seeds $(SEEDS))
+
+bench: $(STAMP) build
+	$(BUN) run scripts/bench.ts
+
+clean:
+	rm -rf dist

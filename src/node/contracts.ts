@@ -1,0 +1,126 @@
+// The contract between the node runtime (src/node) and what stands on it (src/metadata's service,
+// src/api, src/admin). The runtime implements ConsensusHandle; src/metadata implements
+// StateMachine. Tests use the in-process single-node implementation (src/node/local-consensus.ts)
+// or a real node.
+import type { Membership, NodeId, Role, SnapshotMeta } from "../raft/types.ts";
+
+/** The replicated state machine the runtime applies committed entries to. Must be deterministic. */
+export interface StateMachine {
+  /**
+   * Apply one committed normal entry (never called for no-ops or config entries).
+   * The return value is handed to the proposer waiting on that index; it must be JSON-serializable
+   * because a proposal forwarded from a follower gets it over the wire.
+   */
+  apply(index: number, data: Uint8Array): unknown;
+  /** Encode the whole state as of the last applied index. */
+  snapshot(): Uint8Array;
+  /** Replace the whole state by a snapshot taken at `index`. */
+  restore(index: number, data: Uint8Array): void;
+}
+
+export interface VoterStatus {
+  id: NodeId;
+  address: string;
+  voter: boolean;
+  /** Leader's view of the member's last log index (its own last index on the leader itself). */
+  logEndOffset: number;
+  /** Leader's last index minus logEndOffset. */
+  lag: number;
+  /** Milliseconds since the leader last heard from it; 0 for the leader; null when unknown (not leader). */
+  lastContactMs: number | null;
+}
+
+export interface ClusterStatus {
+  nodeId: NodeId;
+  clusterId: string;
+  role: Role;
+  leader: NodeId;
+  term: number;
+  commitOffset: number;
+  appliedOffset: number;
+  firstOffset: number;
+  lastOffset: number;
+  membership: Membership;
+  /** Filled on the leader; on a follower, only what it knows (own entry) and lastContactMs null. */
+  members: VoterStatus[];
+}
+
+export class NoLeaderError extends Error {
+  readonly code = "no_leader";
+  constructor(message = "the cluster has no leader right now; retry shortly") {
+    super(message);
+  }
+}
+
+export class NotLeaderError extends Error {
+  readonly code = "not_leader";
+  constructor(readonly leader: NodeId, message = `this node is not the leader (leader: ${leader || "unknown"})`) {
+    super(message);
+  }
+}
+
+export class ConsensusTimeoutError extends Error {
+  readonly code = "timeout";
+}
+
+/** Cluster membership change failed for a reason the caller can act on (bad id, change pending…). */
+export class MembershipError extends Error {
+  readonly code = "membership";
+}
+
+export type Unsubscribe = () => void;
+
+/**
+ * What the metadata service, the REST API and the console may ask of the node.
+ * Every promise is bounded by a timeout and rejects with one of the errors above.
+ */
+export interface ConsensusHandle {
+  readonly nodeId: NodeId;
+  readonly clusterId: string;
+
+  isLeader(): boolean;
+  leaderId(): NodeId;
+
+  /**
+   * Leader only: append `data` as a normal entry; resolves with StateMachine.apply's result once the
+   * entry is committed and applied on this node, plus the entry's index. Rejects with
+   * NotLeaderError on a follower, NoLeaderError / ConsensusTimeoutError when it cannot finish.
+   */
+  propose(data: Uint8Array): Promise<{ index: number; result: unknown }>;
+
+  /**
+   * Send an opaque request to the current leader's forward handler and resolve with its reply.
+   * On the leader itself the handler is called directly. This is how a follower forwards writes
+   * and broker heartbeats (the leader stamps timestamps and ids).
+   */
+  forwardToLeader(payload: Uint8Array): Promise<Uint8Array>;
+  /** Register the handler that serves forwarded requests when this node is leader. */
+  onForward(handler: (payload: Uint8Array, from: NodeId) => Promise<Uint8Array>): void;
+
+  /** Linearizable read barrier (ReadIndex): resolves once this node has applied the read index. */
+  readBarrier(): Promise<void>;
+
+  /** Resolves true once applied ≥ index, false after timeoutMs (bounded). For long polls. */
+  waitApplied(index: number, timeoutMs: number): Promise<boolean>;
+  /** Called after every batch of applied entries with the new applied index. */
+  onApplied(listener: (appliedIndex: number) => void): Unsubscribe;
+  /** Called when this node's role or known leader changes. */
+  onRoleChange(listener: (role: Role, leader: NodeId, term: number) => void): Unsubscribe;
+
+  appliedIndex(): number;
+  /** First log index still held (entries before it are only in the latest snapshot). */
+  firstIndex(): number;
+  status(): ClusterStatus;
+
+  snapshotNow(): Promise<SnapshotMeta>;
+  listSnapshots(): SnapshotMeta[];
+  latestSnapshot(): { meta: SnapshotMeta; data: Uint8Array } | null;
+
+  transferLeader(to: NodeId): Promise<void>;
+  addVoter(id: NodeId, address: string): Promise<void>;
+  addLearner(id: NodeId, address: string): Promise<void>;
+  removeMember(id: NodeId): Promise<void>;
+
+  /** Counters and gauges for /metrics and the console (name → value). */
+  metrics(): Record<string, number>;
+}
