@@ -1,0 +1,89 @@
+// The public contract of the peer transport: what the node runtime constructs it with, what it can
+// ask of it, and what it reports. Implemented by PeerTransport (peer-transport.ts).
+import type { Message, NodeId } from "../raft/types.ts";
+
+export interface TransportLimits {
+  /** Hard cap on one frame (kind byte + body); larger frames close the connection. */
+  maxFrameBytes: number;
+  /** Bound on bytes waiting to be written to one peer (per connection); beyond it, sends are dropped. */
+  maxQueueBytes: number;
+  /** Reconnect delay after the first failure; doubles per failure up to backoffMaxMs, with jitter. */
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** Bound on dialing plus handshake; a slower peer counts as unreachable. */
+  connectTimeoutMs: number;
+  /** Bound on how long an accepted connection may take to send its handshake. */
+  handshakeTimeoutMs: number;
+  /** Upper bound a caller may pass as request() timeout. */
+  maxRequestTimeoutMs: number;
+  /** Bound on requests awaiting a reply from one peer. */
+  maxPendingRequests: number;
+  /** Bound on requests one inbound connection may have being served at once. */
+  maxServingRequests: number;
+  /** A connection whose queue stays full without write progress this long is dropped and redialed. */
+  stallTimeoutMs: number;
+}
+
+export interface TransportOptions {
+  clusterId: string;
+  nodeId: NodeId;
+  /** Port 0 = ephemeral (tests); start() returns the bound port. */
+  listenHost: string;
+  listenPort: number;
+  /** id → "host:port" (IPv6 as "[::1]:port"); may include this node's own id, which is ignored. */
+  peers: Map<NodeId, string>;
+  /** A decoded batch from one peer, all messages addressed to this node. */
+  onMessages: (msgs: Message[]) => void;
+  /** Serve a peer's request; a rejection goes back to the caller as a "remote_error". */
+  onRequest: (from: NodeId, payload: Uint8Array) => Promise<Uint8Array>;
+  /** One structured line per event; never called per message. */
+  log?: (event: string, fields: Record<string, unknown>) => void;
+  limits?: Partial<TransportLimits>;
+  /** Source in [0, 1) for backoff jitter; tests pass a seeded one. Default Math.random. */
+  random?: () => number;
+  /** Milliseconds clock used for stall detection. Default Date.now. */
+  now?: () => number;
+}
+
+export interface PeerStats {
+  id: NodeId;
+  address: string;
+  /** The outbound connection has completed its handshake. */
+  connected: boolean;
+  /** Bytes waiting on the outbound connection (encoded frames plus the batch of this tick). */
+  queuedBytes: number;
+  sentFrames: number;
+  /** Frames received from this peer on any connection (inbound messages and requests, replies). */
+  receivedFrames: number;
+  sentMessages: number;
+  receivedMessages: number;
+  /** Messages dropped: queue full, peer unreachable, or not encodable. */
+  drops: number;
+  /** Successful handshakes after the first one. */
+  reconnects: number;
+  pendingRequests: number;
+}
+
+export interface TransportStats {
+  nodeId: NodeId;
+  /** Bound port once started, 0 before. */
+  port: number;
+  peers: PeerStats[];
+  /** Inbound connections refused at handshake (wrong cluster, unknown or own id). */
+  refusedConnections: number;
+  /** Connections closed because of an undecodable or oversize frame. */
+  badFrames: number;
+}
+
+/** What the node runtime needs of a transport; a simulator can implement it in memory. */
+export interface Transport {
+  start(): Promise<{ port: number }>;
+  /** Non-blocking; batches per destination; drops (and counts) when a queue is full or a peer is unreachable. */
+  send(msgs: Message[]): void;
+  /** Rejects with TransportError: "unreachable" | "timeout" | "closed" | "remote_error" | "invalid". */
+  request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Membership changed: connect to new peers, drop removed ones, redial changed addresses. */
+  setPeers(peers: Map<NodeId, string>): void;
+  stats(): TransportStats;
+  stop(): Promise<void>;
+}
