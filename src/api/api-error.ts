@@ -1,0 +1,38 @@
+// Errors raised by the HTTP layer itself (not by the metadata service or the node). Each has a
+// stable `code` clients can match on and the HTTP status it is answered with.
+
+export type ApiErrorCode = "malformed_json" | "payload_too_large" | "not_found" | "invalid" | "internal";
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class MalformedJsonError extends ApiError {
+  constructor(reason: string) {
+    super("malformed_json", 400, `the request body is not valid JSON: ${reason}`);
+  }
+}
+
+export class BodyTooLargeError extends ApiError {
+  constructor(size: number | string, limit: number) {
+    super("payload_too_large", 413, `the request body is ${size} bytes; at most ${limit} bytes are accepted`);
+  }
+}
+
+export class RouteNotFoundError extends ApiError {
+  constructor(method: string, path: string) {
+    super("not_found", 404, `no route ${method} ${path}`);
+  }
+}
+
+export class InvalidInputError extends ApiError {
+  constructor(message: string) {
+    super("invalid", 422, message);
+  }
+}

@@ -1,0 +1,63 @@
+// The node's HTTP API (API.md): every route module over the metadata service and the consensus
+// handle, behind one lifecycle (body bound, JSON parsing, error mapping, request metrics).
+// createApp does not listen; serve.ts does, for the node runtime.
+import { type AnyElysia, Elysia } from "elysia";
+import type { MetadataService } from "../metadata/service-types.ts";
+import type { ConsensusHandle } from "../node/contracts.ts";
+import type { ApiDeps } from "./deps.ts";
+import { type ApiLogger, httpHooks } from "./http-hooks.ts";
+import { type ApiLimits, resolveLimits } from "./limits.ts";
+import { RequestMetrics } from "./request-metrics.ts";
+import { brokerMgmtRoutes } from "./routes/broker-mgmt.ts";
+import { brokerRoutes } from "./routes/brokers.ts";
+import { clientMgmtRoutes } from "./routes/client-mgmt.ts";
+import { clusterRoutes } from "./routes/cluster.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { logRoutes } from "./routes/log.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { producerRoutes } from "./routes/producers.ts";
+import { seedCompatRoutes } from "./routes/seed-compat.ts";
+import { snapshotRoutes } from "./routes/snapshots.ts";
+import { topicRoutes } from "./routes/topics.ts";
+
+export interface CreateAppOptions {
+  service: MetadataService;
+  handle: ConsensusHandle;
+  limits?: Partial<ApiLimits>;
+  /** Milliseconds from any origin, for request latency; injectable so tests control time. */
+  now?: () => number;
+  /** One JSON line per server fault; defaults to stderr. */
+  log?: ApiLogger;
+}
+
+const stderrLog: ApiLogger = (event, fields) => console.error(JSON.stringify({ event, ...fields }));
+
+export function createApp(options: CreateAppOptions) {
+  const limits = resolveLimits(options.limits);
+  const deps: ApiDeps = { service: options.service, handle: options.handle, limits, requests: new RequestMetrics() };
+  let app: AnyElysia | null = null;
+  const built = new Elysia({ normalize: false })
+    .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog }))
+    .use(brokerRoutes(deps))
+    .use(topicRoutes(deps))
+    .use(producerRoutes(deps))
+    .use(brokerMgmtRoutes(deps))
+    .use(clientMgmtRoutes(deps))
+    .use(clusterRoutes(deps))
+    .use(logRoutes(deps))
+    .use(snapshotRoutes(deps))
+    .use(metricsRoutes(deps))
+    .use(healthRoutes(deps))
+    .use(seedCompatRoutes(deps))
+    .use(
+      openApiRoutes(() => {
+        if (!app) throw new Error("the OpenAPI document was asked for before the app was built");
+        return app;
+      }),
+    );
+  app = built;
+  return built;
+}
+
+export type YaktApp = ReturnType<typeof createApp>;

@@ -1,0 +1,12 @@
+// What every route module is built from.
+import type { MetadataService } from "../metadata/service-types.ts";
+import type { ConsensusHandle } from "../node/contracts.ts";
+import type { ApiLimits } from "./limits.ts";
+import type { RequestMetrics } from "./request-metrics.ts";
+
+export interface ApiDeps {
+  service: MetadataService;
+  handle: ConsensusHandle;
+  limits: ApiLimits;
+  requests: RequestMetrics;
+}

@@ -1,0 +1,54 @@
+// The app-wide lifecycle: body size bound, the JSON body parser, error mapping and request metrics.
+// Installed first so it covers every route module used after it.
+import { Elysia, ElysiaCustomStatusResponse } from "elysia";
+import { errorResponse, mapError } from "./errors.ts";
+import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
+import type { ApiLimits } from "./limits.ts";
+import type { RequestMetrics } from "./request-metrics.ts";
+
+export type ApiLogger = (event: string, fields: Record<string, unknown>) => void;
+
+export interface HttpHooksOptions {
+  limits: ApiLimits;
+  requests: RequestMetrics;
+  /** Milliseconds from an arbitrary origin, for request latency. */
+  now: () => number;
+  log: ApiLogger;
+}
+
+const MAX_PATH_IN_MESSAGE = 200;
+const UNMATCHED_ROUTE = "unmatched";
+
+function statusOf(response: unknown, fallback: unknown): number {
+  if (response instanceof Response) return response.status;
+  if (response instanceof ElysiaCustomStatusResponse) return Number(response.code);
+  const status = Number(fallback ?? 200);
+  return Number.isInteger(status) ? status : 200;
+}
+
+function shortPath(url: string): string {
+  const path = new URL(url).pathname;
+  return path.length > MAX_PATH_IN_MESSAGE ? `${path.slice(0, MAX_PATH_IN_MESSAGE)}…` : path;
+}
+
+export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
+  const started = new WeakMap<Request, number>();
+  return new Elysia({ name: "yakt-http-hooks" })
+    .onRequest(({ request }) => {
+      started.set(request, now());
+      checkDeclaredLength(request, limits.maxBodyBytes);
+    })
+    .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
+    .onError({ as: "global" }, ({ code, error, request }) => {
+      const mapped = mapError(code, error, request.method, shortPath(request.url));
+      if (mapped.internal) {
+        const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        log("http_internal_error", { method: request.method, path: shortPath(request.url), error: detail });
+      }
+      return errorResponse(mapped);
+    })
+    .mapResponse({ as: "global" }, ({ request, route, responseValue, set }) => {
+      const start = started.get(request) ?? now();
+      requests.record(request.method, route || UNMATCHED_ROUTE, statusOf(responseValue, set.status), (now() - start) / 1000);
+    });
+}

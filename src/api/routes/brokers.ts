@@ -1,0 +1,46 @@
+// Endpoints 1–5: broker registration, reads, updates and unregistration.
+import { Elysia } from "elysia";
+import { MAX_BROKER_ID } from "../../metadata/limits.ts";
+import { consistencyOf } from "../consistency.ts";
+import type { ApiDeps } from "../deps.ts";
+import { toInt } from "../params.ts";
+import { RegisterBrokerBody, UpdateBrokerBody } from "../schemas/brokers.ts";
+import { BrokerIdParams, ConsistencyQuery, EmptyQuery, ListBrokersQuery } from "../schemas/queries.ts";
+
+const tags = ["brokers"];
+const brokerIdOf = (params: { brokerId: string }) => toInt("brokerId", params.brokerId, 0, MAX_BROKER_ID);
+
+export function brokerRoutes({ service }: ApiDeps) {
+  return new Elysia()
+    .post("/v1/brokers", async ({ body, status }) => status(201, await service.registerBroker(body)), {
+      body: RegisterBrokerBody,
+      query: EmptyQuery,
+      detail: { tags, summary: "Register a broker (RegisterBrokerRecord)" },
+    })
+    .get(
+      "/v1/brokers",
+      async ({ query }) => ({
+        brokers: await service.listBrokers({ status: query.status, all: query.all === "true", consistency: consistencyOf(query) }),
+      }),
+      { query: ListBrokersQuery, detail: { tags, summary: "Active brokers (?status= filters, ?all=true lists every one)" } },
+    )
+    .get("/v1/brokers/:brokerId", ({ params, query }) => service.getBroker(brokerIdOf(params), consistencyOf(query)), {
+      params: BrokerIdParams,
+      query: ConsistencyQuery,
+      detail: { tags, summary: "One broker's current state" },
+    })
+    .put("/v1/brokers/:brokerId", ({ params, body }) => service.updateBroker(brokerIdOf(params), body), {
+      params: BrokerIdParams,
+      body: UpdateBrokerBody,
+      query: EmptyQuery,
+      detail: { tags, summary: "Update a broker's host, port or protocol; epoch +1 (RegistrationChangeBrokerRecord)" },
+    })
+    .delete(
+      "/v1/brokers/:brokerId",
+      async ({ params }) => {
+        const record = await service.unregisterBroker(brokerIdOf(params));
+        return { brokerId: record.fields.brokerId, brokerStatus: record.fields.brokerStatus, epoch: record.fields.epoch, record };
+      },
+      { params: BrokerIdParams, query: EmptyQuery, detail: { tags, summary: "Unregister a broker: status CLOSED" } },
+    );
+}

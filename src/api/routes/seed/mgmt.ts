@@ -1,0 +1,48 @@
+// Seed-compatible BrokerMgmt, ClientMgmt and status routes.
+import { Elysia } from "elysia";
+import { MAX_BROKER_ID } from "../../../metadata/limits.ts";
+import type { ApiDeps } from "../../deps.ts";
+import { toInt } from "../../params.ts";
+import { BrokerFetchBody } from "../../schemas/metadata-fetch.ts";
+import { ClientFetchQuery, WaitQuery } from "../../schemas/queries.ts";
+import { SeedBrokerMgmtQuery } from "../../schemas/seed.ts";
+import { waitMsOf } from "../../wait.ts";
+
+const detail = (summary: string) => ({ tags: ["seed-compat"], summary });
+
+export function seedMgmtRoutes({ service, handle }: ApiDeps) {
+  return new Elysia()
+    .get(
+      "/BrokerMgmt",
+      async ({ query }) => {
+        const brokerId = toInt("brokerId", query.brokerId, 0, MAX_BROKER_ID);
+        const answer = await service.brokerMetadata(brokerId, { since: query.since, waitMs: waitMsOf(query.wait_ms) });
+        return { message: `metadata for broker ${brokerId} (${answer.mode})`, ...answer };
+      },
+      { query: SeedBrokerMgmtQuery, detail: detail("Seed: BrokerMgmt fetch and heartbeat (query form)") },
+    )
+    .post(
+      "/BrokerMgmt",
+      async ({ body, query }) => {
+        const answer = await service.brokerMetadata(body.brokerId, { since: body.since, waitMs: waitMsOf(query.wait_ms, body.wait_ms) });
+        return { message: `metadata for broker ${body.brokerId} (${answer.mode})`, ...answer };
+      },
+      { body: BrokerFetchBody, query: WaitQuery, detail: detail("Seed: BrokerMgmt fetch and heartbeat (body form)") },
+    )
+    .get(
+      "/ClientMgmt",
+      async ({ query }) => {
+        const answer = await service.clientMetadata({ since: query.since, waitMs: waitMsOf(query.wait_ms) });
+        return { message: `client metadata (${answer.mode})`, ...answer };
+      },
+      { query: ClientFetchQuery, detail: detail("Seed: ClientMgmt fetch") },
+    )
+    .get(
+      "/status",
+      () => {
+        const status = handle.status();
+        return { node_id: status.nodeId, state: status.role, leader: status.leader, term: status.term };
+      },
+      { detail: detail("Seed: this node's id and Raft state") },
+    );
+}

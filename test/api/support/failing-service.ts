@@ -1,0 +1,31 @@
+// A MetadataService whose every call fails with the given error: drives the API's error mapping
+// for faults the real service only shows under a broken cluster (no leader, timeouts, bugs).
+import type { MetadataService } from "../../../src/metadata/service-types.ts";
+
+export function failingService(makeError: () => unknown): MetadataService & { calls: string[] } {
+  const calls: string[] = [];
+  const fail = (name: string) => () => {
+    calls.push(name);
+    return Promise.reject(makeError());
+  };
+  return {
+    calls,
+    registerBroker: fail("registerBroker"),
+    listBrokers: fail("listBrokers"),
+    getBroker: fail("getBroker"),
+    updateBroker: fail("updateBroker"),
+    unregisterBroker: fail("unregisterBroker"),
+    createTopic: fail("createTopic"),
+    getTopic: fail("getTopic"),
+    listTopics: fail("listTopics"),
+    createPartition: fail("createPartition"),
+    registerProducer: fail("registerProducer"),
+    brokerMetadata: fail("brokerMetadata"),
+    clientMetadata: fail("clientMetadata"),
+    log: fail("log"),
+    decodeSnapshot: () => {
+      calls.push("decodeSnapshot");
+      throw makeError();
+    },
+  };
+}
