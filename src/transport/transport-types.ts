@@ -20,6 +20,8 @@ export interface TransportLimits {
   maxPendingRequests: number;
   /** Bound on requests one inbound connection may have being served at once. */
   maxServingRequests: number;
+  /** Bound on accepted connections at once; more are closed at once. */
+  maxInboundConnections: number;
   /** A connection whose queue stays full without write progress this long is dropped and redialed. */
   stallTimeoutMs: number;
 }
@@ -73,6 +75,8 @@ export interface TransportStats {
   refusedConnections: number;
   /** Connections closed because of an undecodable or oversize frame. */
   badFrames: number;
+  /** Messages dropped because their destination is not a peer, or the transport is not running. */
+  unroutableDrops: number;
 }
 
 /** What the node runtime needs of a transport; a simulator can implement it in memory. */

@@ -1,0 +1,94 @@
+// A bounds-checked big-endian reader for the wire codecs: every read checks what is left and
+// throws DecodeError, so hostile input can neither crash the process nor make it allocate.
+import { DecodeError } from "./errors.ts";
+
+const TWO_POW_32 = 0x1_0000_0000;
+/** Largest high half of a u53 that keeps the value a safe integer. */
+const MAX_SAFE_HIGH = Math.floor(Number.MAX_SAFE_INTEGER / TWO_POW_32);
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export class ByteReader {
+  private readonly view: DataView;
+  private pos = 0;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  u8(field: string): number {
+    this.need(1, field);
+    const value = this.view.getUint8(this.pos);
+    this.pos += 1;
+    return value;
+  }
+
+  u16(field: string): number {
+    this.need(2, field);
+    const value = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return value;
+  }
+
+  u32(field: string): number {
+    this.need(4, field);
+    const value = this.view.getUint32(this.pos);
+    this.pos += 4;
+    return value;
+  }
+
+  u53(field: string): number {
+    this.need(8, field);
+    const high = this.view.getUint32(this.pos);
+    const low = this.view.getUint32(this.pos + 4);
+    if (high > MAX_SAFE_HIGH) throw new DecodeError(`${field} exceeds the largest safe integer`);
+    this.pos += 8;
+    return high * TWO_POW_32 + low;
+  }
+
+  /** u32 length, then that many bytes, copied (the source buffer may be reused by the socket). */
+  bytes(field: string): Uint8Array {
+    const length = this.u32(`${field}.length`);
+    this.need(length, field);
+    const value = this.buf.slice(this.pos, this.pos + length);
+    this.pos += length;
+    return value;
+  }
+
+  /** u16 length, then UTF-8; invalid UTF-8 is rejected. */
+  string(field: string): string {
+    const length = this.u16(`${field}.length`);
+    this.need(length, field);
+    let value: string;
+    try {
+      value = utf8.decode(this.buf.subarray(this.pos, this.pos + length));
+    } catch {
+      throw new DecodeError(`${field} is not valid UTF-8`);
+    }
+    this.pos += length;
+    return value;
+  }
+
+  /** A count of items each at least `minItemBytes` long: bounded by what is left, so no huge allocation. */
+  count(field: string, minItemBytes: number): number {
+    const n = this.u32(field);
+    if (n * minItemBytes > this.remaining) {
+      throw new DecodeError(`${field} ${n} cannot fit in the ${this.remaining} bytes left`);
+    }
+    return n;
+  }
+
+  /** Trailing bytes mean the sender and receiver disagree on the layout. */
+  end(what: string): void {
+    if (this.remaining !== 0) throw new DecodeError(`${this.remaining} unexpected trailing bytes after ${what}`);
+  }
+
+  private need(n: number, field: string): void {
+    if (n > this.remaining) {
+      throw new DecodeError(`truncated: ${field} needs ${n} bytes, ${this.remaining} left`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// A growable big-endian byte writer for the wire codecs. Growth is bounded: going past `maxBytes`
+// throws, so a huge batch can never allocate without limit.
+import { EncodeError } from "./errors.ts";
+
+const TWO_POW_32 = 0x1_0000_0000;
+const utf8 = new TextEncoder();
+
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    initialBytes = 256,
+  ) {
+    this.buf = new Uint8Array(Math.min(initialBytes, maxBytes));
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  u8(value: number, field: string): void {
+    checkUint(value, 0xff, field);
+    this.reserve(1);
+    this.view.setUint8(this.pos, value);
+    this.pos += 1;
+  }
+
+  u16(value: number, field: string): void {
+    checkUint(value, 0xffff, field);
+    this.reserve(2);
+    this.view.setUint16(this.pos, value);
+    this.pos += 2;
+  }
+
+  u32(value: number, field: string): void {
+    checkUint(value, 0xffff_ffff, field);
+    this.reserve(4);
+    this.view.setUint32(this.pos, value);
+    this.pos += 4;
+  }
+
+  /** A non-negative safe integer (log indexes, terms, byte offsets) as two u32 halves. */
+  u53(value: number, field: string): void {
+    checkUint(value, Number.MAX_SAFE_INTEGER, field);
+    this.reserve(8);
+    this.view.setUint32(this.pos, Math.floor(value / TWO_POW_32));
+    this.view.setUint32(this.pos + 4, value % TWO_POW_32);
+    this.pos += 8;
+  }
+
+  /** u32 length, then the bytes. */
+  bytes(value: Uint8Array, field: string): void {
+    if (!(value instanceof Uint8Array)) throw new EncodeError(`${field} must be a Uint8Array, got ${typeof value}`);
+    this.u32(value.length, `${field}.length`);
+    this.raw(value);
+  }
+
+  /** u16 length, then UTF-8. */
+  string(value: string, field: string): void {
+    if (typeof value !== "string") throw new EncodeError(`${field} must be a string, got ${typeof value}`);
+    const encoded = utf8.encode(value);
+    this.u16(encoded.length, `${field}.length`);
+    this.raw(encoded);
+  }
+
+  raw(value: Uint8Array): void {
+    this.reserve(value.length);
+    this.buf.set(value, this.pos);
+    this.pos += value.length;
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private reserve(n: number): void {
+    const needed = this.pos + n;
+    if (needed <= this.buf.length) return;
+    if (needed > this.maxBytes) {
+      throw new EncodeError(`encoded size ${needed} bytes exceeds the limit of ${this.maxBytes}`);
+    }
+    const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(needed, this.buf.length * 2)));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
+  }
+}
+
+function checkUint(value: number, max: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new EncodeError(`${field} must be an integer in [0, ${max}], got ${String(value)}`);
+  }
+}

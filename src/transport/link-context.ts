@@ -1,0 +1,42 @@
+// What every connection (outbound peer link or accepted inbound connection) shares with the
+// transport that owns it.
+import type { NodeId } from "../raft/types.ts";
+import type { TransportLimits } from "./transport-types.ts";
+
+export type LogFn = (event: string, fields: Record<string, unknown>) => void;
+
+export interface LinkContext {
+  readonly nodeId: NodeId;
+  readonly clusterId: string;
+  readonly limits: TransportLimits;
+  readonly log: LogFn;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/** Per-peer counters that survive reconnects; several connections may add to them. */
+export interface PeerCounters {
+  sentFrames: number;
+  receivedFrames: number;
+  sentMessages: number;
+  receivedMessages: number;
+  drops: number;
+  reconnects: number;
+}
+
+export function newCounters(): PeerCounters {
+  return { sentFrames: 0, receivedFrames: 0, sentMessages: 0, receivedMessages: 0, drops: 0, reconnects: 0 };
+}
+
+/** Logs only the first error of a connection: a misbehaving peer must not flood the logs. */
+export class OnceLog {
+  private logged = false;
+
+  constructor(private readonly log: LogFn) {}
+
+  emit(event: string, fields: Record<string, unknown>): void {
+    if (this.logged) return;
+    this.logged = true;
+    this.log(event, fields);
+  }
+}

@@ -1,0 +1,196 @@
+// Compact binary encoding of Raft message batches. Layout (big-endian, field order fixed):
+//   batch   = u8 version, u32 count, message*
+//   message = u8 type, u32 from, u32 to, u53 term, u53 logTerm, u53 index, u53 commit,
+//             u53 rejectHint, u53 context, u8 flags, u32 entryCount, entry*, [chunk]
+//   entry   = u53 index, u53 term, u8 type, bytes data
+//   chunk   = u53 meta.index, u53 meta.term, membership, u53 offset, u53 total, bytes data
+//   membership = u32 n, u32 voter*, u32 n, u32 learner*, u32 n, (string id, string address)*
+// u53 = a safe integer as two u32 halves; bytes = u32 length + data; string = u16 length + UTF-8.
+// Decoding validates every field and throws DecodeError; it never returns a partial message.
+import { MESSAGE_TYPES } from "../raft/types.ts";
+import type { Entry, EntryType, Membership, Message, SnapshotChunk } from "../raft/types.ts";
+import { ByteReader } from "./byte-reader.ts";
+import { ByteWriter } from "./byte-writer.ts";
+import { DecodeError, EncodeError } from "./errors.ts";
+
+export const CODEC_VERSION = 1;
+export const BATCH_HEADER_BYTES = 5;
+
+const FLAG_REJECT = 1;
+const FLAG_FORCE = 2;
+const FLAG_SNAPSHOT = 4;
+const FLAG_DONE = 8;
+const KNOWN_FLAGS = FLAG_REJECT | FLAG_FORCE | FLAG_SNAPSHOT | FLAG_DONE;
+const ENTRY_TYPES: readonly EntryType[] = ["normal", "config"];
+/** Fixed part of a message: type, from, to, six u53 fields, flags, entry count. */
+const MIN_MESSAGE_BYTES = 1 + 4 + 4 + 6 * 8 + 1 + 4;
+const MIN_ENTRY_BYTES = 8 + 8 + 1 + 4;
+const MIN_ADDRESS_BYTES = 2 + 2;
+
+/** Encode one message (without the batch header); throws EncodeError past `maxBytes` or on a bad field. */
+export function encodeMessage(m: Message, maxBytes: number): Uint8Array {
+  const w = new ByteWriter(maxBytes);
+  const type = MESSAGE_TYPES.indexOf(m.type);
+  if (type < 0) throw new EncodeError(`unknown message type ${String(m.type)}`);
+  w.u8(type, "type");
+  w.u32(m.from, "from");
+  w.u32(m.to, "to");
+  w.u53(m.term, "term");
+  w.u53(m.logTerm, "logTerm");
+  w.u53(m.index, "index");
+  w.u53(m.commit, "commit");
+  w.u53(m.rejectHint, "rejectHint");
+  w.u53(m.context, "context");
+  w.u8(messageFlags(m), "flags");
+  if (!Array.isArray(m.entries)) throw new EncodeError(`entries must be an array, got ${typeof m.entries}`);
+  w.u32(m.entries.length, "entries.length");
+  for (const entry of m.entries) writeEntry(w, entry);
+  if (m.snapshot !== null) writeChunk(w, m.snapshot);
+  return w.finish().slice();
+}
+
+/** The 5-byte header that precedes `count` encoded messages in a batch. */
+export function batchHeader(count: number): Uint8Array {
+  const w = new ByteWriter(BATCH_HEADER_BYTES);
+  w.u8(CODEC_VERSION, "version");
+  w.u32(count, "count");
+  return w.finish();
+}
+
+/** Encode a whole batch into one buffer. */
+export function encodeMessages(msgs: Message[], maxBytes: number): Uint8Array {
+  const w = new ByteWriter(maxBytes);
+  w.raw(batchHeader(msgs.length));
+  for (const m of msgs) w.raw(encodeMessage(m, maxBytes));
+  return w.finish().slice();
+}
+
+export function decodeMessages(body: Uint8Array): Message[] {
+  const r = new ByteReader(body);
+  const version = r.u8("version");
+  if (version !== CODEC_VERSION) {
+    throw new DecodeError(`message batch version ${version} is not the supported ${CODEC_VERSION}`);
+  }
+  const count = r.count("message count", MIN_MESSAGE_BYTES);
+  const msgs: Message[] = [];
+  for (let i = 0; i < count; i++) msgs.push(readMessage(r));
+  r.end("the message batch");
+  return msgs;
+}
+
+function messageFlags(m: Message): number {
+  for (const field of ["reject", "force"] as const) {
+    if (typeof m[field] !== "boolean") throw new EncodeError(`${field} must be a boolean, got ${typeof m[field]}`);
+  }
+  let flags = (m.reject ? FLAG_REJECT : 0) | (m.force ? FLAG_FORCE : 0);
+  if (m.snapshot !== null) {
+    flags |= FLAG_SNAPSHOT;
+    if (m.snapshot.done) flags |= FLAG_DONE;
+  }
+  return flags;
+}
+
+function writeEntry(w: ByteWriter, e: Entry): void {
+  w.u53(e.index, "entry.index");
+  w.u53(e.term, "entry.term");
+  const type = ENTRY_TYPES.indexOf(e.type);
+  if (type < 0) throw new EncodeError(`unknown entry type ${String(e.type)}`);
+  w.u8(type, "entry.type");
+  w.bytes(e.data, "entry.data");
+}
+
+function writeChunk(w: ByteWriter, c: SnapshotChunk): void {
+  if (typeof c.done !== "boolean") throw new EncodeError(`snapshot.done must be a boolean, got ${typeof c.done}`);
+  if (c.offset + c.data.length > c.total) {
+    throw new EncodeError(`snapshot chunk at ${c.offset} of ${c.data.length} bytes overruns total ${c.total}`);
+  }
+  w.u53(c.meta.index, "snapshot.meta.index");
+  w.u53(c.meta.term, "snapshot.meta.term");
+  writeMembership(w, c.meta.membership);
+  w.u53(c.offset, "snapshot.offset");
+  w.u53(c.total, "snapshot.total");
+  w.bytes(c.data, "snapshot.data");
+}
+
+function writeMembership(w: ByteWriter, m: Membership): void {
+  for (const [name, ids] of [["voters", m.voters], ["learners", m.learners]] as const) {
+    w.u32(ids.length, `membership.${name}.length`);
+    for (const id of ids) w.u32(id, `membership.${name}[]`);
+  }
+  const addresses = Object.entries(m.addresses);
+  w.u32(addresses.length, "membership.addresses.length");
+  for (const [id, address] of addresses) {
+    w.string(id, "membership.addresses key");
+    w.string(address, `membership.addresses[${id}]`);
+  }
+}
+
+function readMessage(r: ByteReader): Message {
+  const typeIndex = r.u8("type");
+  const type = MESSAGE_TYPES[typeIndex];
+  if (type === undefined) throw new DecodeError(`unknown message type ${typeIndex}`);
+  const from = r.u32("from");
+  const to = r.u32("to");
+  const term = r.u53("term");
+  const logTerm = r.u53("logTerm");
+  const index = r.u53("index");
+  const commit = r.u53("commit");
+  const rejectHint = r.u53("rejectHint");
+  const context = r.u53("context");
+  const flags = r.u8("flags");
+  if ((flags & ~KNOWN_FLAGS) !== 0) throw new DecodeError(`unknown message flags 0x${flags.toString(16)}`);
+  if ((flags & FLAG_DONE) !== 0 && (flags & FLAG_SNAPSHOT) === 0) {
+    throw new DecodeError("flag 'done' set on a message without a snapshot chunk");
+  }
+  const entryCount = r.count("entry count", MIN_ENTRY_BYTES);
+  const entries: Entry[] = [];
+  for (let i = 0; i < entryCount; i++) entries.push(readEntry(r));
+  const snapshot = (flags & FLAG_SNAPSHOT) !== 0 ? readChunk(r, (flags & FLAG_DONE) !== 0) : null;
+  const reject = (flags & FLAG_REJECT) !== 0;
+  const force = (flags & FLAG_FORCE) !== 0;
+  return { type, from, to, term, logTerm, index, entries, commit, reject, rejectHint, context, force, snapshot };
+}
+
+function readEntry(r: ByteReader): Entry {
+  const index = r.u53("entry.index");
+  const term = r.u53("entry.term");
+  const typeIndex = r.u8("entry.type");
+  const type = ENTRY_TYPES[typeIndex];
+  if (type === undefined) throw new DecodeError(`unknown entry type ${typeIndex}`);
+  return { index, term, type, data: r.bytes("entry.data") };
+}
+
+function readChunk(r: ByteReader, done: boolean): SnapshotChunk {
+  const index = r.u53("snapshot.meta.index");
+  const term = r.u53("snapshot.meta.term");
+  const membership = readMembership(r);
+  const offset = r.u53("snapshot.offset");
+  const total = r.u53("snapshot.total");
+  const data = r.bytes("snapshot.data");
+  if (offset + data.length > total) {
+    throw new DecodeError(`snapshot chunk at ${offset} of ${data.length} bytes overruns total ${total}`);
+  }
+  return { meta: { index, term, membership }, offset, total, data, done };
+}
+
+function readMembership(r: ByteReader): Membership {
+  const voters = readIds(r, "membership.voters");
+  const learners = readIds(r, "membership.learners");
+  const count = r.count("membership.addresses count", MIN_ADDRESS_BYTES);
+  const addresses: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const id = r.string("membership.addresses key");
+    if (Object.hasOwn(addresses, id)) throw new DecodeError(`membership address for ${JSON.stringify(id)} given twice`);
+    // defineProperty, not assignment, so a key such as "__proto__" stays a plain own property.
+    const value = r.string(`membership.addresses[${id}]`);
+    Object.defineProperty(addresses, id, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return { voters, learners, addresses };
+}
+
+function readIds(r: ByteReader, field: string): number[] {
+  const count = r.count(`${field} count`, 4);
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) ids.push(r.u32(`${field}[${i}]`));
+  return ids;
+}

@@ -1,0 +1,305 @@
+// The link to one peer that this node dials. It carries this node's Raft message batches and
+// requests to the peer, and the peer's replies back; the peer's own messages to us arrive on the
+// connection the peer dials (see inbound-connection.ts). It redials with backoff while the peer
+// stays in the peer list, and drops what it cannot deliver: Raft retries.
+import type { Socket } from "bun";
+import type { Message, NodeId } from "../raft/types.ts";
+import type { HostPort } from "./address.ts";
+import { Backoff } from "./backoff.ts";
+import { DecodeError, EncodeError, TransportError } from "./errors.ts";
+import { encodeFrame, FrameKind } from "./frame.ts";
+import type { Frame } from "./frame.ts";
+import { FrameDecoder } from "./frame-decoder.ts";
+import { decodeHello, decodeRefusal, encodeHello, HANDSHAKE_VERSION } from "./handshake-codec.ts";
+import { OnceLog } from "./link-context.ts";
+import type { LinkContext, PeerCounters } from "./link-context.ts";
+import { BATCH_HEADER_BYTES, batchHeader, encodeMessage } from "./message-codec.ts";
+import { PendingRequests } from "./pending-requests.ts";
+import { decodeErrorReply, decodeIdAndPayload, requestHeader } from "./request-codec.ts";
+import { WriteQueue } from "./write-queue.ts";
+
+type LinkState = "idle" | "connecting" | "connected" | "backoff" | "stopped";
+
+export class OutboundPeer {
+  private state: LinkState = "idle";
+  private socket: Socket<undefined> | null = null;
+  /** Bumped per dial and per teardown, so events of an abandoned socket are recognised and ignored. */
+  private generation = 0;
+  private decoder: FrameDecoder;
+  private readonly queue: WriteQueue;
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private flushScheduled = false;
+  private readonly backoff: Backoff;
+  private readonly pending: PendingRequests;
+  /** The connect timeout while connecting, the redial timer while in backoff. */
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private everConnected = false;
+  /** An outage is logged once, not at every failed redial. */
+  private outageLogged = false;
+  private lastProgressAt = 0;
+  private errorLog: OnceLog;
+  private readonly encodeLog: OnceLog;
+  private readonly maxMessageBytes: number;
+
+  constructor(
+    readonly id: NodeId,
+    readonly address: string,
+    private readonly target: HostPort,
+    private readonly ctx: LinkContext,
+    private readonly counters: PeerCounters,
+  ) {
+    const limits = ctx.limits;
+    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.queue = new WriteQueue(limits.maxQueueBytes);
+    this.backoff = new Backoff(limits.backoffMinMs, limits.backoffMaxMs, ctx.random);
+    this.pending = new PendingRequests(limits.maxPendingRequests, id);
+    this.errorLog = new OnceLog(ctx.log);
+    this.encodeLog = new OnceLog(ctx.log);
+    // A message must fit in a frame together with the kind byte and the batch header.
+    this.maxMessageBytes = limits.maxFrameBytes - 1 - BATCH_HEADER_BYTES;
+  }
+
+  get connected(): boolean {
+    return this.state === "connected";
+  }
+
+  get queuedBytes(): number {
+    return this.queue.bytes + this.batchBytes;
+  }
+
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  start(): void {
+    if (this.state === "idle") this.dial();
+  }
+
+  /** Queue one message for this tick's batch; dropped (and counted) when the peer is unreachable. */
+  enqueue(msg: Message): void {
+    if (this.state !== "connecting" && this.state !== "connected") {
+      this.counters.drops += 1;
+      return;
+    }
+    let body: Uint8Array;
+    try {
+      body = encodeMessage(msg, this.maxMessageBytes);
+    } catch (error) {
+      if (!(error instanceof EncodeError)) throw error;
+      this.counters.drops += 1;
+      this.encodeLog.emit("message_not_encodable", { peer: this.id, type: msg.type, error: error.message });
+      return;
+    }
+    if (this.batchBytes + body.length > this.maxMessageBytes) this.flushBatch();
+    this.batch.push(body);
+    this.batchBytes += body.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flushBatch());
+    }
+  }
+
+  request(payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (this.state !== "connecting" && this.state !== "connected") {
+      return Promise.reject(new TransportError("unreachable", `node ${this.id} at ${this.address} is not connected`));
+    }
+    if (this.pending.full) {
+      return Promise.reject(
+        new TransportError("unreachable", `node ${this.id} already has ${this.pending.size} requests waiting for a reply`),
+      );
+    }
+    const { id, reply } = this.pending.add(timeoutMs);
+    const frame = encodeFrame(FrameKind.Request, [requestHeader(id), payload], this.ctx.limits.maxFrameBytes);
+    if (this.queueFrame(frame)) {
+      this.counters.sentFrames += 1;
+      this.flush();
+    } else {
+      this.pending.reject(id, new TransportError("unreachable", `write queue to node ${this.id} is full`));
+    }
+    return reply;
+  }
+
+  stop(): void {
+    if (this.state === "stopped") return;
+    this.teardown(new TransportError("closed", `transport of node ${this.ctx.nodeId} stopped`));
+    this.state = "stopped";
+  }
+
+  private dial(): void {
+    this.state = "connecting";
+    const gen = ++this.generation;
+    this.decoder = new FrameDecoder(this.ctx.limits.maxFrameBytes);
+    this.errorLog = new OnceLog(this.ctx.log);
+    this.timer = setTimeout(() => {
+      this.fail(gen, "connect_timeout", `no handshake within ${this.ctx.limits.connectTimeoutMs} ms`);
+    }, this.ctx.limits.connectTimeoutMs);
+    try {
+      Bun.connect({
+        hostname: this.target.host,
+        port: this.target.port,
+        socket: {
+          binaryType: "uint8array",
+          open: (socket) => this.onOpen(gen, socket),
+          data: (_socket, chunk) => this.onData(gen, chunk),
+          drain: () => this.onDrain(gen),
+          close: (_socket, error) => this.fail(gen, "peer_disconnected", error?.message ?? "closed by peer"),
+          error: (_socket, error) => this.fail(gen, "connection_error", error.message),
+          connectError: (_socket, error) => this.fail(gen, "connect_failed", error.message),
+        },
+      }).catch(() => {
+        // connectError above has handled it; this only keeps the rejection from being unhandled.
+      });
+    } catch (error) {
+      this.fail(gen, "connect_failed", error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private onOpen(gen: number, socket: Socket<undefined>): void {
+    if (gen !== this.generation || this.state !== "connecting") {
+      socket.terminate();
+      return;
+    }
+    this.socket = socket;
+    const hello = encodeHello({ version: HANDSHAKE_VERSION, clusterId: this.ctx.clusterId, nodeId: this.ctx.nodeId });
+    const frame = encodeFrame(FrameKind.Handshake, [hello], this.ctx.limits.maxFrameBytes);
+    // A fresh socket's send buffer always takes a few dozen bytes; anything else is a dead socket.
+    if (socket.write(frame) !== frame.length) this.fail(gen, "connect_failed", "could not write the handshake");
+  }
+
+  private onData(gen: number, chunk: Uint8Array): void {
+    if (gen !== this.generation) return;
+    try {
+      for (const frame of this.decoder.push(chunk)) {
+        this.onFrame(frame);
+        if (gen !== this.generation) return;
+      }
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.fail(gen, "bad_frame", error.message);
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.state === "connecting") {
+      if (frame.kind === FrameKind.HandshakeAck) return this.onAck(frame.body);
+      if (frame.kind === FrameKind.HandshakeRefuse) {
+        return this.fail(this.generation, "handshake_refused", decodeRefusal(frame.body));
+      }
+      throw new DecodeError(`expected a handshake answer, got frame kind ${frame.kind}`);
+    }
+    this.counters.receivedFrames += 1;
+    if (frame.kind === FrameKind.Reply) {
+      const { id, payload } = decodeIdAndPayload(frame.body);
+      this.pending.resolve(id, payload);
+    } else if (frame.kind === FrameKind.ErrorReply) {
+      const { id, message } = decodeErrorReply(frame.body);
+      this.pending.reject(id, new TransportError("remote_error", `node ${this.id}: ${message}`));
+    } else {
+      throw new DecodeError(`frame kind ${frame.kind} is not expected on an outbound connection`);
+    }
+  }
+
+  private onAck(body: Uint8Array): void {
+    const hello = decodeHello(body);
+    const mismatch =
+      hello.version !== HANDSHAKE_VERSION
+        ? `handshake version ${hello.version}, expected ${HANDSHAKE_VERSION}`
+        : hello.clusterId !== this.ctx.clusterId
+          ? `cluster id ${JSON.stringify(hello.clusterId)}, expected ${JSON.stringify(this.ctx.clusterId)}`
+          : hello.nodeId !== this.id
+            ? `node id ${hello.nodeId} answered at ${this.address}, expected ${this.id}`
+            : null;
+    if (mismatch !== null) return this.fail(this.generation, "peer_mismatch", mismatch);
+    this.clearTimer();
+    this.state = "connected";
+    this.backoff.reset();
+    if (this.everConnected) this.counters.reconnects += 1;
+    this.everConnected = true;
+    this.outageLogged = false;
+    this.lastProgressAt = this.ctx.now();
+    this.ctx.log("peer_connected", { peer: this.id, address: this.address });
+    this.flush();
+  }
+
+  private onDrain(gen: number): void {
+    if (gen === this.generation) this.flush();
+  }
+
+  private flushBatch(): void {
+    this.flushScheduled = false;
+    if (this.batch.length === 0) return;
+    const count = this.batch.length;
+    const parts = [batchHeader(count), ...this.batch];
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.state !== "connecting" && this.state !== "connected") {
+      this.counters.drops += count;
+      return;
+    }
+    const frame = encodeFrame(FrameKind.Messages, parts, this.ctx.limits.maxFrameBytes);
+    if (!this.queueFrame(frame)) {
+      this.counters.drops += count;
+      return;
+    }
+    this.counters.sentFrames += 1;
+    this.counters.sentMessages += count;
+    this.flush();
+  }
+
+  private queueFrame(frame: Uint8Array): boolean {
+    if (this.queue.bytes === 0) this.lastProgressAt = this.ctx.now();
+    if (this.queue.enqueue(frame)) return true;
+    this.dropIfStalled();
+    return false;
+  }
+
+  /** A peer that takes no bytes for stallTimeoutMs while we have plenty is treated as gone. */
+  private dropIfStalled(): void {
+    const stalledMs = this.ctx.now() - this.lastProgressAt;
+    if (this.state === "connected" && stalledMs > this.ctx.limits.stallTimeoutMs) {
+      this.fail(this.generation, "peer_stalled", `no write progress for ${stalledMs} ms with a full queue`);
+    }
+  }
+
+  private flush(): void {
+    if (this.state !== "connected" || this.socket === null) return;
+    const written = this.queue.flush(this.socket);
+    if (written < 0) return this.fail(this.generation, "peer_disconnected", "socket closed while writing");
+    if (written > 0) this.lastProgressAt = this.ctx.now();
+  }
+
+  /** Drop the connection (if `gen` is still the current one) and redial after a backoff delay. */
+  private fail(gen: number, event: string, detail: string): void {
+    if (gen !== this.generation || this.state === "stopped") return;
+    const wasConnected = this.state === "connected";
+    if (wasConnected || !this.outageLogged) {
+      this.ctx.log(event, { peer: this.id, address: this.address, detail });
+      this.outageLogged = true;
+    }
+    this.teardown(
+      wasConnected
+        ? new TransportError("closed", `connection to node ${this.id} closed: ${detail}`)
+        : new TransportError("unreachable", `node ${this.id} at ${this.address} is unreachable: ${detail}`),
+    );
+    this.state = "backoff";
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dial();
+    }, this.backoff.next());
+  }
+
+  private teardown(reason: TransportError): void {
+    this.generation += 1;
+    this.clearTimer();
+    this.socket?.terminate();
+    this.socket = null;
+    this.queue.clear();
+    this.pending.rejectAll(reason);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

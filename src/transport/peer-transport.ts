@@ -1,0 +1,264 @@
+// The TCP peer transport. Connection model: every node dials every peer. The dialed ("outbound")
+// connection carries this node's Raft messages and requests to the peer and brings the peer's
+// replies back; the peer's messages to this node come over the connection the peer dialed
+// ("inbound"). So messages flow one way per connection, requests and replies both ways.
+import type { Socket, TCPSocketListener } from "bun";
+import type { Message, NodeId } from "../raft/types.ts";
+import { TransportError } from "./errors.ts";
+import { InboundConnection } from "./inbound-connection.ts";
+import type { InboundHost, InboundSocket } from "./inbound-connection.ts";
+import { resolveLimits } from "./limits.ts";
+import { newCounters, OnceLog } from "./link-context.ts";
+import type { LinkContext, PeerCounters } from "./link-context.ts";
+import { OutboundPeer } from "./outbound-peer.ts";
+import { REQUEST_HEADER_BYTES } from "./request-codec.ts";
+import type { PeerStats, Transport, TransportOptions, TransportStats } from "./transport-types.ts";
+import { checkNodeId, checkOptions, parsePeers } from "./validate-options.ts";
+
+export type { PeerStats, Transport, TransportLimits, TransportOptions, TransportStats } from "./transport-types.ts";
+export { TransportError } from "./errors.ts";
+
+type Phase = "new" | "started" | "stopped";
+type Listener = TCPSocketListener<InboundConnection | undefined>;
+
+/** stop() waits at most this long for the sockets it closed to report closed. */
+const STOP_WAIT_MS = 1_000;
+const STOP_POLL_MS = 5;
+
+export class PeerTransport implements Transport, InboundHost {
+  readonly ctx: LinkContext;
+  private phase: Phase = "new";
+  private listener: Listener | null = null;
+  private port = 0;
+  private peers: ReturnType<typeof parsePeers>;
+  private readonly outbound = new Map<NodeId, OutboundPeer>();
+  /** Every accepted socket, handshaken or not (bounded by maxInboundConnections). */
+  private readonly connections = new Set<InboundConnection>();
+  /** The newest handshaken connection per peer. */
+  private readonly inboundByPeer = new Map<NodeId, InboundConnection>();
+  private readonly counters = new Map<NodeId, PeerCounters>();
+  private refusedConnections = 0;
+  private badFrames = 0;
+  private unroutableDrops = 0;
+  private readonly overloadLog: OnceLog;
+  private readonly unknownPeerLog: OnceLog;
+
+  constructor(private readonly opts: TransportOptions) {
+    checkOptions(opts);
+    const log = opts.log ?? (() => {});
+    this.ctx = {
+      nodeId: opts.nodeId,
+      clusterId: opts.clusterId,
+      limits: resolveLimits(opts.limits),
+      log: (event, fields) => log(event, { node: opts.nodeId, ...fields }),
+      now: opts.now ?? Date.now,
+      random: opts.random ?? Math.random,
+    };
+    this.peers = parsePeers(opts.peers, opts.nodeId);
+    this.overloadLog = new OnceLog(this.ctx.log);
+    this.unknownPeerLog = new OnceLog(this.ctx.log);
+  }
+
+  async start(): Promise<{ port: number }> {
+    if (this.phase !== "new") throw new TransportError("invalid", `transport of node ${this.ctx.nodeId} was already started`);
+    this.listener = this.listen();
+    this.port = this.listener.port;
+    this.phase = "started";
+    for (const [id, peer] of this.peers) this.addOutbound(id, peer.address, peer.target);
+    this.ctx.log("transport_started", { host: this.opts.listenHost, port: this.port, peers: [...this.peers.keys()] });
+    return { port: this.port };
+  }
+
+  send(msgs: Message[]): void {
+    for (const msg of msgs) {
+      const peer = this.phase === "started" ? this.outbound.get(msg.to) : undefined;
+      if (peer !== undefined) {
+        peer.enqueue(msg);
+      } else {
+        this.unroutableDrops += 1;
+        this.unknownPeerLog.emit("message_to_unknown_peer", { to: msg.to, type: msg.type, phase: this.phase });
+      }
+    }
+  }
+
+  request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    try {
+      this.checkRequest(to, payload, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.phase !== "started") {
+      return Promise.reject(new TransportError("closed", `transport of node ${this.ctx.nodeId} is ${this.phase}, not started`));
+    }
+    const peer = this.outbound.get(to);
+    if (peer === undefined) {
+      return Promise.reject(new TransportError("unreachable", `node ${to} is not in the peer list of node ${this.ctx.nodeId}`));
+    }
+    return peer.request(payload, timeoutMs);
+  }
+
+  setPeers(peers: Map<NodeId, string>): void {
+    const next = parsePeers(peers, this.ctx.nodeId);
+    for (const [id, old] of this.peers) {
+      const now = next.get(id);
+      if (now !== undefined && now.address === old.address) continue;
+      this.outbound.get(id)?.stop();
+      this.outbound.delete(id);
+      if (now === undefined) this.inboundByPeer.get(id)?.close();
+    }
+    for (const [id, peer] of next) {
+      if (this.phase === "started" && !this.outbound.has(id)) this.addOutbound(id, peer.address, peer.target);
+    }
+    this.peers = next;
+    this.ctx.log("peers_changed", { peers: [...next.keys()] });
+  }
+
+  stats(): TransportStats {
+    const peers: PeerStats[] = [...this.peers].map(([id, { address }]) => {
+      const link = this.outbound.get(id);
+      return {
+        id,
+        address,
+        connected: link?.connected ?? false,
+        queuedBytes: link?.queuedBytes ?? 0,
+        pendingRequests: link?.pendingRequests ?? 0,
+        ...this.counterOf(id),
+      };
+    });
+    return {
+      nodeId: this.ctx.nodeId,
+      port: this.port,
+      peers,
+      refusedConnections: this.refusedConnections,
+      badFrames: this.badFrames,
+      unroutableDrops: this.unroutableDrops,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.phase === "stopped") return;
+    this.phase = "stopped";
+    for (const peer of this.outbound.values()) peer.stop();
+    this.outbound.clear();
+    for (const conn of this.connections) conn.close();
+    this.listener?.stop(true);
+    this.listener = null;
+    await this.waitForClosedSockets();
+    this.ctx.log("transport_stopped", {});
+  }
+
+  // InboundHost: what accepted connections call back into.
+
+  isPeer(id: NodeId): boolean {
+    return this.peers.has(id);
+  }
+
+  countersFor(id: NodeId): PeerCounters {
+    return this.counterOf(id);
+  }
+
+  accepted(conn: InboundConnection): void {
+    // The dialer keeps one connection to us; an older one from the same peer is a dead leftover.
+    const older = this.inboundByPeer.get(conn.peerId);
+    if (older !== undefined && older !== conn) older.close();
+    this.inboundByPeer.set(conn.peerId, conn);
+  }
+
+  refused(): void {
+    this.refusedConnections += 1;
+  }
+
+  badFrame(): void {
+    this.badFrames += 1;
+  }
+
+  onMessages(msgs: Message[]): void {
+    this.opts.onMessages(msgs);
+  }
+
+  onRequest(from: NodeId, payload: Uint8Array): Promise<Uint8Array> {
+    return this.opts.onRequest(from, payload);
+  }
+
+  private listen(): Listener {
+    try {
+      return Bun.listen<InboundConnection | undefined>({
+        hostname: this.opts.listenHost,
+        port: this.opts.listenPort,
+        // Fail loudly on a port clash instead of sharing it with another process.
+        exclusive: true,
+        data: undefined,
+        socket: {
+          binaryType: "uint8array",
+          open: (socket) => this.onAccept(socket),
+          data: (socket, chunk) => socket.data?.onData(chunk),
+          drain: (socket) => socket.data?.onDrain(),
+          close: (socket) => this.onSocketClosed(socket),
+          error: (socket, error) => {
+            this.ctx.log("inbound_error", { peer: socket.data?.peerId ?? 0, error: error.message });
+            socket.data?.close();
+          },
+        },
+      });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new TransportError("listen_failed", `cannot listen on ${this.opts.listenHost}:${this.opts.listenPort}: ${detail}`);
+    }
+  }
+
+  private onAccept(socket: InboundSocket): void {
+    const max = this.ctx.limits.maxInboundConnections;
+    if (this.phase !== "started" || this.connections.size >= max) {
+      this.overloadLog.emit("inbound_rejected", { remote: socket.remoteAddress, open: this.connections.size, max });
+      socket.terminate();
+      return;
+    }
+    const conn = new InboundConnection(socket, this);
+    socket.data = conn;
+    this.connections.add(conn);
+  }
+
+  private onSocketClosed(socket: Socket<InboundConnection | undefined>): void {
+    const conn = socket.data;
+    if (conn === undefined) return;
+    conn.onClosed();
+    this.connections.delete(conn);
+    if (this.inboundByPeer.get(conn.peerId) === conn) this.inboundByPeer.delete(conn.peerId);
+  }
+
+  private addOutbound(id: NodeId, address: string, target: { host: string; port: number }): void {
+    const peer = new OutboundPeer(id, address, target, this.ctx, this.counterOf(id));
+    this.outbound.set(id, peer);
+    peer.start();
+  }
+
+  private counterOf(id: NodeId): PeerCounters {
+    let counters = this.counters.get(id);
+    if (counters === undefined) {
+      counters = newCounters();
+      this.counters.set(id, counters);
+    }
+    return counters;
+  }
+
+  private checkRequest(to: NodeId, payload: Uint8Array, timeoutMs: number): void {
+    checkNodeId(to, "request target");
+    if (!(payload instanceof Uint8Array)) throw new TransportError("invalid", `request payload must be a Uint8Array, got ${typeof payload}`);
+    const max = this.ctx.limits.maxFrameBytes;
+    if (1 + REQUEST_HEADER_BYTES + payload.length > max) {
+      throw new TransportError("invalid", `request payload of ${payload.length} bytes does not fit in a frame of ${max}`);
+    }
+    const maxTimeout = this.ctx.limits.maxRequestTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxTimeout) {
+      throw new TransportError("invalid", `request timeout must be an integer in [1, ${maxTimeout}] ms, got ${String(timeoutMs)}`);
+    }
+  }
+
+  /** Bounded: sockets that do not report closed within STOP_WAIT_MS are left to the OS. */
+  private async waitForClosedSockets(): Promise<void> {
+    const deadline = Date.now() + STOP_WAIT_MS;
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
+    }
+  }
+}

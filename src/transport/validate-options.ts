@@ -1,0 +1,40 @@
+// Checks of what callers hand the transport, so bad input fails at once with the offending value.
+import type { NodeId } from "../raft/types.ts";
+import { parseAddress } from "./address.ts";
+import type { HostPort } from "./address.ts";
+import { TransportError } from "./errors.ts";
+import type { TransportOptions } from "./transport-types.ts";
+
+const MAX_CLUSTER_ID_BYTES = 255;
+
+export function checkNodeId(id: NodeId, what: string): void {
+  if (!Number.isInteger(id) || id < 1 || id > 0xffff_ffff) {
+    throw new TransportError("invalid", `${what} must be an integer in [1, 4294967295], got ${String(id)}`);
+  }
+}
+
+export function checkOptions(opts: TransportOptions): void {
+  const idBytes = typeof opts.clusterId === "string" ? new TextEncoder().encode(opts.clusterId).length : -1;
+  if (idBytes < 1 || idBytes > MAX_CLUSTER_ID_BYTES) {
+    throw new TransportError("invalid", `clusterId must be 1 to ${MAX_CLUSTER_ID_BYTES} bytes of text, got ${JSON.stringify(opts.clusterId)}`);
+  }
+  checkNodeId(opts.nodeId, "nodeId");
+  if (!Number.isInteger(opts.listenPort) || opts.listenPort < 0 || opts.listenPort > 65_535) {
+    throw new TransportError("invalid", `listenPort must be an integer in [0, 65535], got ${String(opts.listenPort)}`);
+  }
+  if (typeof opts.listenHost !== "string" || opts.listenHost.length === 0) {
+    throw new TransportError("invalid", `listenHost must be a host name or IP, got ${JSON.stringify(opts.listenHost)}`);
+  }
+}
+
+/** Parse a whole peer map (own id dropped) before anything uses it: one bad entry rejects all. */
+export function parsePeers(peers: Map<NodeId, string>, self: NodeId): Map<NodeId, { address: string; target: HostPort }> {
+  if (!(peers instanceof Map)) throw new TransportError("invalid", `peers must be a Map of id to "host:port"`);
+  const parsed = new Map<NodeId, { address: string; target: HostPort }>();
+  for (const [id, address] of peers) {
+    checkNodeId(id, "peer id");
+    const target = parseAddress(address);
+    if (id !== self) parsed.set(id, { address, target });
+  }
+  return parsed;
+}

@@ -1,0 +1,68 @@
+// Two and three real transports on 127.0.0.1 exchanging Raft messages and requests.
+import { afterEach, describe, expect, test } from "bun:test";
+import { TransportError } from "../../src/transport/errors.ts";
+import { Harness, msg, waitFor } from "./helpers.ts";
+
+const harness = new Harness();
+afterEach(() => harness.stopAll());
+
+describe("transport exchange", () => {
+  test("two nodes exchange message batches both ways", async () => {
+    const [a, b] = await harness.mesh([1, 2]);
+    a!.transport.send([msg("Heartbeat", 1, 2, 3, { commit: 7 }), msg("App", 1, 2, 3, { index: 4, logTerm: 2 })]);
+    b!.transport.send([msg("HeartbeatResp", 2, 1, 3)]);
+    await waitFor("b got 2 messages", () => b!.received.length === 2);
+    await waitFor("a got 1 message", () => a!.received.length === 1);
+    expect(b!.received.map((m) => [m.type, m.from, m.to, m.term])).toEqual([
+      ["Heartbeat", 1, 2, 3],
+      ["App", 1, 2, 3],
+    ]);
+    expect(b!.received[0]!.commit).toBe(7);
+    expect(a!.received[0]!.type).toBe("HeartbeatResp");
+  });
+
+  test("messages sent in one tick travel as one frame", async () => {
+    const [a, b] = await harness.mesh([1, 2]);
+    const before = a!.transport.stats().peers[0]!.sentFrames;
+    for (let i = 1; i <= 50; i++) a!.transport.send([msg("App", 1, 2, 1, { index: i })]);
+    await waitFor("50 messages delivered", () => b!.received.length === 50);
+    const peer = a!.transport.stats().peers.find((p) => p.id === 2)!;
+    expect(peer.sentFrames - before).toBe(1);
+    expect(peer.sentMessages).toBe(50);
+    expect(b!.received.map((m) => m.index)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  test("three nodes: everyone reaches everyone", async () => {
+    const nodes = await harness.mesh([1, 2, 3]);
+    for (const from of nodes) {
+      from.transport.send(nodes.filter((n) => n !== from).map((to) => msg("Vote", from.id, to.id, 5)));
+    }
+    await waitFor("each node got 2 votes", () => nodes.every((n) => n.received.length === 2));
+    for (const n of nodes) {
+      expect(n.received.map((m) => m.from).sort()).toEqual(nodes.filter((o) => o !== n).map((o) => o.id));
+      expect(n.received.every((m) => m.to === n.id)).toBe(true);
+    }
+  });
+
+  test("requests get their replies; a failing handler becomes remote_error", async () => {
+    const [a, b] = await harness.mesh([1, 2]);
+    const reply = await a!.transport.request(2, new Uint8Array([9, 8]), 2_000);
+    expect([...reply]).toEqual([1, 9, 8]);
+    const back = await b!.transport.request(1, new Uint8Array([5]), 2_000);
+    expect([...back]).toEqual([2, 5]);
+    const replies = await Promise.all([1, 2, 3].map((i) => a!.transport.request(2, new Uint8Array([i]), 2_000)));
+    expect(replies.map((r) => r[1])).toEqual([1, 2, 3]);
+  });
+
+  test("a handler rejection reaches the caller as remote_error with its message", async () => {
+    const nodes = await harness.mesh([1, 2], {
+      onRequest: async (from) => {
+        throw new Error(`no thanks, node ${from}`);
+      },
+    });
+    const error = await nodes[0]!.transport.request(2, new Uint8Array([1]), 2_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).code).toBe("remote_error");
+    expect((error as TransportError).message).toContain("no thanks, node 1");
+  });
+});
