@@ -33,14 +33,23 @@ function shortPath(url: string): string {
 
 export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
   const started = new WeakMap<Request, number>();
+  // Error answers pass through onError and, for some kinds, mapResponse too: count each once.
+  const recorded = new WeakSet<Request>();
+  const record = (request: Request, route: string | undefined, status: number) => {
+    if (recorded.has(request)) return;
+    recorded.add(request);
+    const start = started.get(request) ?? now();
+    requests.record(request.method, route || UNMATCHED_ROUTE, status, (now() - start) / 1000);
+  };
   return new Elysia({ name: "yakt-http-hooks" })
     .onRequest(({ request }) => {
       started.set(request, now());
       checkDeclaredLength(request, limits.maxBodyBytes);
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
-    .onError({ as: "global" }, ({ code, error, request }) => {
+    .onError({ as: "global" }, ({ code, error, request, route }) => {
       const mapped = mapError(code, error, request.method, shortPath(request.url));
+      record(request, route, mapped.status);
       if (mapped.internal) {
         const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         log("http_internal_error", { method: request.method, path: shortPath(request.url), error: detail });
@@ -48,7 +57,6 @@ export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
       return errorResponse(mapped);
     })
     .mapResponse({ as: "global" }, ({ request, route, responseValue, set }) => {
-      const start = started.get(request) ?? now();
-      requests.record(request.method, route || UNMATCHED_ROUTE, statusOf(responseValue, set.status), (now() - start) / 1000);
+      record(request, route, statusOf(responseValue, set.status));
     });
 }

@@ -151,7 +151,7 @@ describe("bodies over 1 MiB", () => {
     });
     const response = await app.handle(new Request("http://localhost/v1/brokers", { method: "POST", body: stream, headers: { "content-type": "application/json" } }));
     expect(response.status).toBe(413);
-    expect((await response.json()).error).toBe("payload_too_large");
+    expect(((await response.json()) as { error: string }).error).toBe("payload_too_large");
     expect(service.calls).toEqual([]);
   });
 
