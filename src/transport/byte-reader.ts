@@ -5,7 +5,7 @@ import { DecodeError } from "./errors.ts";
 const TWO_POW_32 = 0x1_0000_0000;
 /** Largest high half of a u53 that keeps the value a safe integer. */
 const MAX_SAFE_HIGH = Math.floor(Number.MAX_SAFE_INTEGER / TWO_POW_32);
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export class ByteReader {
   private readonly view: DataView;

@@ -1,0 +1,170 @@
+// The Raft message codec: every field survives a round trip, and truncated, garbage or oversize
+// input is rejected with DecodeError / EncodeError, never a crash or a wrong message.
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { MESSAGE_TYPES } from "../../src/raft/types.ts";
+import type { Entry, Membership, Message, SnapshotChunk } from "../../src/raft/types.ts";
+import { DecodeError, EncodeError } from "../../src/transport/errors.ts";
+import { CODEC_VERSION, decodeMessages, encodeMessage, encodeMessages } from "../../src/transport/message-codec.ts";
+import { msg } from "./helpers.ts";
+
+const MAX = 1 << 20;
+const u53 = fc.maxSafeNat();
+const nodeId = fc.nat({ max: 0xffff_ffff });
+const bytes = fc.uint8Array({ maxLength: 64 });
+
+const entry: fc.Arbitrary<Entry> = fc.record({
+  index: u53,
+  term: u53,
+  type: fc.constantFrom("normal" as const, "config" as const),
+  data: bytes,
+});
+
+const membership: fc.Arbitrary<Membership> = fc.record({
+  voters: fc.array(nodeId, { maxLength: 5 }),
+  learners: fc.array(nodeId, { maxLength: 3 }),
+  addresses: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 24 }), { maxKeys: 4 }),
+});
+
+const chunk: fc.Arbitrary<SnapshotChunk> = fc
+  .record({ index: u53, term: u53, membership, data: bytes, offset: fc.nat(1_000_000), extra: fc.nat(1_000), done: fc.boolean() })
+  .map(({ index, term, membership, data, offset, extra, done }) => ({
+    meta: { index, term, membership },
+    offset,
+    total: offset + data.length + extra,
+    data,
+    done,
+  }));
+
+const message: fc.Arbitrary<Message> = fc.record({
+  type: fc.constantFrom(...MESSAGE_TYPES),
+  from: nodeId,
+  to: nodeId,
+  term: u53,
+  logTerm: u53,
+  index: u53,
+  entries: fc.array(entry, { maxLength: 4 }),
+  commit: u53,
+  reject: fc.boolean(),
+  rejectHint: u53,
+  context: u53,
+  force: fc.boolean(),
+  snapshot: fc.option(chunk, { nil: null }),
+});
+
+function fullMessage(): Message {
+  return msg("Snap", 3, 4, 9, {
+    logTerm: 8,
+    index: Number.MAX_SAFE_INTEGER,
+    commit: 2 ** 40,
+    reject: true,
+    rejectHint: 17,
+    context: 99,
+    force: true,
+    entries: [
+      { index: 5, term: 2, type: "config", data: new Uint8Array([1, 2, 3]) },
+      { index: 6, term: 2, type: "normal", data: new Uint8Array() },
+    ],
+    snapshot: {
+      meta: { index: 100, term: 8, membership: { voters: [1, 2, 3], learners: [4], addresses: { "1": "a:1", "4": "[::1]:9" } } },
+      offset: 10,
+      total: 20,
+      data: new Uint8Array([7, 7]),
+      done: false,
+    },
+  });
+}
+
+function expectDecodeError(body: Uint8Array): void {
+  expect(() => decodeMessages(body)).toThrow(DecodeError);
+}
+
+describe("message codec", () => {
+  test("round-trips arbitrary batches (seeded)", () => {
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 6 }), (msgs) => {
+        expect(decodeMessages(encodeMessages(msgs, MAX))).toEqual(msgs);
+      }),
+      { seed: 20261125, numRuns: 300 },
+    );
+  });
+
+  test("round-trips every field of a full message, including a __proto__ address key", () => {
+    const m = fullMessage();
+    Object.defineProperty(m.snapshot!.meta.membership.addresses, "__proto__", { value: "x:1", enumerable: true });
+    const [back] = decodeMessages(encodeMessages([m], MAX));
+    expect(back).toEqual(m);
+    expect(Object.keys(back!.snapshot!.meta.membership.addresses)).toContain("__proto__");
+  });
+
+  test("every strict prefix of an encoded batch is rejected", () => {
+    const body = encodeMessages([fullMessage(), msg("Heartbeat", 1, 2, 3)], MAX);
+    for (let cut = 0; cut < body.length; cut++) expectDecodeError(body.subarray(0, cut));
+  });
+
+  test("trailing bytes, a wrong version and unknown tags are rejected", () => {
+    const body = encodeMessages([msg("Vote", 1, 2, 3)], MAX);
+    expectDecodeError(new Uint8Array([...body, 0]));
+    expectDecodeError(new Uint8Array([CODEC_VERSION + 1, ...body.subarray(1)]));
+    const badType = body.slice();
+    badType[5] = MESSAGE_TYPES.length;
+    expectDecodeError(badType);
+    const badFlags = body.slice();
+    badFlags[5 + 1 + 4 + 4 + 48] = 0x80;
+    expectDecodeError(badFlags);
+  });
+
+  test("a count larger than the bytes left is rejected without allocating", () => {
+    expectDecodeError(new Uint8Array([CODEC_VERSION, 0xff, 0xff, 0xff, 0xff]));
+  });
+
+  test("a snapshot chunk overrunning its total is rejected on both sides", () => {
+    const m = fullMessage();
+    const body = encodeMessages([m], MAX);
+    // The message ends with total (u53), the data length (u32) and the 2 data bytes.
+    new DataView(body.buffer, body.byteOffset).setUint32(body.length - 10, 11);
+    expectDecodeError(body);
+    m.snapshot!.total = 11;
+    expect(() => encodeMessage(m, MAX)).toThrow(EncodeError);
+  });
+
+  test("random garbage never crashes the decoder (seeded)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (garbage) => {
+        try {
+          const msgs = decodeMessages(garbage);
+          // The rare garbage that decodes must be a batch that encodes back to the same bytes.
+          expect(encodeMessages(msgs, MAX)).toEqual(garbage);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DecodeError);
+        }
+      }),
+      { seed: 7, numRuns: 2_000 },
+    );
+  });
+
+  test("bit flips of a valid batch either decode to a valid batch or throw DecodeError (seeded)", () => {
+    const body = encodeMessages([fullMessage()], MAX);
+    fc.assert(
+      fc.property(fc.nat(body.length - 1), fc.integer({ min: 1, max: 255 }), (at, mask) => {
+        const flipped = body.slice();
+        flipped[at]! ^= mask;
+        try {
+          expect(encodeMessages(decodeMessages(flipped), MAX)).toEqual(flipped);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DecodeError);
+        }
+      }),
+      { seed: 11, numRuns: 1_000 },
+    );
+  });
+
+  test("encoding rejects bad fields and oversize messages with EncodeError", () => {
+    expect(() => encodeMessage(msg("App", 1, 2, -1), MAX)).toThrow(EncodeError);
+    expect(() => encodeMessage(msg("App", 1, 2, 1.5), MAX)).toThrow(EncodeError);
+    expect(() => encodeMessage(msg("App", 1, 2, 2 ** 53), MAX)).toThrow(EncodeError);
+    expect(() => encodeMessage({ ...msg("App", 1, 2, 1), type: "Nope" as "App" }, MAX)).toThrow(EncodeError);
+    const big = msg("App", 1, 2, 1, { entries: [{ index: 1, term: 1, type: "normal", data: new Uint8Array(2_000) }] });
+    expect(() => encodeMessage(big, 1_000)).toThrow(EncodeError);
+  });
+});
