@@ -1,0 +1,67 @@
+// The durable copy of a node's Raft state: log, hard state and snapshots (membership travels in
+// snapshot metas and config entries). The Raft core keeps its log in memory and restarts from
+// load(); every write is one atomic step so a crash leaves either all of it or none of it.
+// Implementations: MemoryStorage (memory-storage.ts, tests and simulator) and SqliteStorage
+// (sqlite-storage.ts, `SqliteStorage.open(path, opts)`), with the same semantics.
+import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
+
+export interface NodeIdentity {
+  clusterId: string;
+  nodeId: number;
+}
+
+/** One Ready's worth of durable state, written in one transaction (group commit). */
+export interface PersistBatch {
+  hardState: HardState | null;
+  entries: Entry[];
+  snapshot: Snapshot | null;
+}
+
+/** A stored snapshot's meta plus what operators want to see about it. */
+export interface StoredSnapshotInfo extends SnapshotMeta {
+  /** Size of the snapshot data in bytes. */
+  size: number;
+  /** When this store saved it, in milliseconds since the Unix epoch (from the injected clock). */
+  createdAtMs: number;
+}
+
+export interface StorageOptions {
+  /** How many snapshots to keep, newest first (≥ 1). Default 3. */
+  retainSnapshots?: number;
+  /** Clock for snapshot creation times; default Date.now. */
+  now?: () => number;
+  /** Bound on one entry's data in bytes. Default 16 MiB. */
+  maxEntryBytes?: number;
+  /** Bound on entries in one persist(). Default 65 536. */
+  maxBatchEntries?: number;
+  /** Bound on one snapshot's data in bytes. Default 512 MiB. */
+  maxSnapshotBytes?: number;
+}
+
+export interface LogStorage {
+  /** null = not formatted yet. */
+  identity(): NodeIdentity | null;
+  /**
+   * Stamp the store with its cluster and node once. The same identity again is a no-op; a
+   * different one throws StorageError "identity_mismatch".
+   */
+  format(id: NodeIdentity): void;
+  /** Latest snapshot + entries after it + hard state; applied = snapshot index or 0. */
+  load(): RestoreState;
+  /**
+   * ONE transaction: the snapshot (keeps the entries after it when the log holds the snapshot's
+   * index with its term, else drops every entry), then the entries (an entry whose index ≤ the
+   * last stored index replaces it and deletes everything after it), then the hard state.
+   * Throws StorageError and writes nothing when the batch breaks an invariant.
+   */
+  persist(batch: PersistBatch): void;
+  /**
+   * The node's own snapshot at an index ≤ commit: store it and delete the entries it covers,
+   * atomically; keep only the newest `retainSnapshots`.
+   */
+  saveSnapshot(snapshot: Snapshot): void;
+  /** Newest first. */
+  listSnapshots(): StoredSnapshotInfo[];
+  latestSnapshot(): Snapshot | null;
+  close(): void;
+}
