@@ -1,0 +1,74 @@
+// Commands that show the quorum as this node sees it: status, replication, members.
+import type { VoterStatus } from "../../node/contracts.ts";
+import { type CommandContext, type CommandOutput, type CommandSpec, output } from "../command-types.ts";
+import { renderPairs, renderTable } from "../table.ts";
+import { formatDuration, listOrDash } from "../text.ts";
+
+const nodeName = (id: number) => (id === 0 ? "none" : String(id));
+
+function status(ctx: CommandContext): CommandOutput {
+  const s = ctx.node.status();
+  return output(
+    ...renderPairs([
+      ["node", s.nodeId],
+      ["cluster id", s.clusterId],
+      ["role", s.role],
+      ["leader", nodeName(s.leader)],
+      ["term", s.term],
+      ["commit offset", s.commitOffset],
+      ["applied offset", s.appliedOffset],
+      ["log offsets", s.lastOffset < s.firstOffset ? `empty (next ${s.firstOffset})` : `${s.firstOffset}..${s.lastOffset}`],
+      ["voters", listOrDash(s.membership.voters)],
+      ["learners", listOrDash(s.membership.learners)],
+    ]),
+  );
+}
+
+function memberStatus(member: VoterStatus, leader: number): string {
+  if (member.id === leader) return "Leader";
+  return member.voter ? "Follower" : "Observer";
+}
+
+function replication(ctx: CommandContext): CommandOutput {
+  const s = ctx.node.status();
+  const rows = s.members.map((m) => [
+    m.id,
+    memberStatus(m, s.leader),
+    m.logEndOffset,
+    m.lag,
+    m.lastContactMs === null ? "unknown" : `${formatDuration(m.lastContactMs)} ago`,
+    m.address,
+  ]);
+  const table = renderTable(
+    [
+      { title: "NODE", align: "right" },
+      { title: "STATUS" },
+      { title: "LOG END OFFSET", align: "right" },
+      { title: "LAG", align: "right" },
+      { title: "LAST CONTACT" },
+      { title: "ADDRESS" },
+    ],
+    rows,
+  );
+  if (s.role === "leader") return output(...table);
+  return output(...table, `(node ${s.nodeId} is not the leader: only the leader knows every member; leader: ${nodeName(s.leader)})`);
+}
+
+function members(ctx: CommandContext): CommandOutput {
+  const s = ctx.node.status();
+  const { voters, learners, addresses } = s.membership;
+  const note = (id: number) => [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : ""].filter(Boolean).join(", ");
+  const rows = [
+    ...voters.map((id) => [id, "voter", addresses[String(id)] ?? "?", note(id)]),
+    ...learners.map((id) => [id, "learner", addresses[String(id)] ?? "?", note(id)]),
+  ];
+  return output(
+    ...renderTable([{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "NOTE" }], rows),
+  );
+}
+
+export const QUORUM_COMMANDS: readonly CommandSpec[] = [
+  { name: "status", args: "", summary: "node, role, leader, term, commit/applied offsets, cluster id", minArgs: 0, maxArgs: 0, changesCluster: false, run: status },
+  { name: "replication", args: "", summary: "per voter/observer: log end offset, lag, last contact", minArgs: 0, maxArgs: 0, changesCluster: false, run: replication },
+  { name: "members", args: "", summary: "voters and learners with their peer addresses", minArgs: 0, maxArgs: 0, changesCluster: false, run: members },
+];

@@ -1,0 +1,117 @@
+// The operator console over plain TCP (telnet or nc): `startConsole` listens, admits up to
+// maxSessions sessions and hands each connection's bytes to its ConsoleSession.
+import type { Socket, TCPSocketListener } from "bun";
+import { systemClock } from "../metadata/clock.ts";
+import { COMMANDS } from "./command-table.ts";
+import type { CommandContext } from "./command-types.ts";
+import { type ConsoleLog, type ConsoleOptions, checkOptions, resolveLimits } from "./console-options.ts";
+import { ListenError } from "./errors.ts";
+import { isLoopbackAddress } from "./peer-address.ts";
+import { ConsoleSession, type SessionSocket } from "./session.ts";
+import { describeError } from "./text.ts";
+
+export interface ConsoleServer {
+  /** The port listened on (the chosen one when started with port 0). */
+  readonly port: number;
+  /** Says goodbye to every session and stops listening. */
+  stop(): void;
+}
+
+interface Connection {
+  session: ConsoleSession | null;
+}
+
+const quiet: ConsoleLog = () => {};
+
+export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer> {
+  checkOptions(opts);
+  const limits = resolveLimits(opts.limits);
+  const log = opts.log ?? quiet;
+  const clock = opts.clock ?? systemClock();
+  const trusted = opts.isTrustedPeer ?? isLoopbackAddress;
+  const sessions = new Set<ConsoleSession>();
+
+  const open = (socket: Socket<Connection>) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (sessions.size >= limits.maxSessions) {
+      log("console_session_refused", { peer, sessions: sessions.size });
+      socket.end(`error: too many console sessions (max ${limits.maxSessions}); try again later (busy)\r\n`);
+      return;
+    }
+    const ctx: CommandContext = {
+      node: opts.handle,
+      metadata: opts.service,
+      session: { peer, trusted: trusted(socket.remoteAddress), authorized: false, authFailures: 0 },
+      token: opts.token,
+      limits,
+      clock,
+      log,
+      commands: COMMANDS,
+    };
+    const session = new ConsoleSession(asSessionSocket(socket), ctx, (reason) => {
+      sessions.delete(session);
+      log("console_session_closed", { peer, reason });
+    });
+    sessions.add(session);
+    socket.data.session = session;
+    log("console_session_opened", { peer, trusted: ctx.session.trusted });
+    session.start();
+  };
+
+  // Socket callbacks must never throw: a fault in one session may not reach the others or the node.
+  const guard =
+    <A extends unknown[]>(what: string, fn: (socket: Socket<Connection>, ...args: A) => void) =>
+    (socket: Socket<Connection>, ...args: A) => {
+      try {
+        fn(socket, ...args);
+      } catch (error) {
+        log("console_error", { in: what, error: describeError(error) });
+        socket.terminate();
+      }
+    };
+
+  let listener: TCPSocketListener<Connection>;
+  try {
+    listener = Bun.listen<Connection>({
+      hostname: opts.host,
+      port: opts.port,
+      data: { session: null } as Connection,
+      socket: {
+        open: guard("open", (socket) => {
+          socket.data = { session: null };
+          open(socket);
+        }),
+        data: guard("data", (socket, chunk: Uint8Array) => socket.data.session?.receive(chunk)),
+        drain: guard("drain", (socket) => socket.data.session?.drain()),
+        close: guard("close", (socket) => socket.data.session?.closedBySocket()),
+        error: guard("error", (socket, error: Error) => {
+          log("console_socket_error", { error: describeError(error) });
+          socket.data.session?.closedBySocket();
+        }),
+      },
+    });
+  } catch (error) {
+    throw new ListenError(opts.host, opts.port, error);
+  }
+  log("console_listening", { host: opts.host, port: listener.port });
+
+  return {
+    port: listener.port,
+    stop() {
+      // Sessions end themselves after their farewell, so their last bytes are not cut off.
+      for (const session of [...sessions]) session.shutdown();
+      listener.stop(false);
+      log("console_stopped", { port: listener.port });
+    },
+  };
+}
+
+function asSessionSocket(socket: Socket<Connection>): SessionSocket {
+  return {
+    write: (data) => socket.write(data),
+    end: () => {
+      socket.end();
+    },
+    terminate: () => socket.terminate(),
+  };
+}
