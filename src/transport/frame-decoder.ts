@@ -2,6 +2,7 @@
 // frames. Bytes are copied in, because the socket may reuse its chunk buffer after the callback.
 // The buffer never holds more than one frame plus one chunk, since the length is checked first.
 import { DecodeError } from "./errors.ts";
+import { invariant } from "./invariant.ts";
 import { FRAME_HEADER_BYTES, isFrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 
@@ -26,6 +27,8 @@ export class FrameDecoder {
       this.start = 0;
       this.end = 0;
     }
+    // Only an incomplete frame may remain, and its length was already checked against the cap.
+    invariant(this.end - this.start < 4 + this.maxFrameBytes, () => `decoder holds ${this.end - this.start} bytes`);
     return frames;
   }
 

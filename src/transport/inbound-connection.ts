@@ -121,8 +121,10 @@ export class InboundConnection {
       this.errorLog.emit("handshake_refused", { remote: this.remote, peer: hello.nodeId, reason });
       this.socket.write(encodeFrame(FrameKind.HandshakeRefuse, [encodeRefusal(reason)], ctx.limits.maxFrameBytes));
       this.onClosed();
-      // end(), not terminate(): the refusal must reach the dialer before the FIN.
+      // end(), not terminate(): the refusal must reach the dialer before the FIN. The idle
+      // timeout bounds how long a dialer that never closes its side can keep the socket.
       this.socket.end();
+      this.socket.timeout(Math.ceil(ctx.limits.handshakeTimeoutMs / 1000));
       return;
     }
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);

@@ -11,6 +11,7 @@ import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
 import { decodeHello, decodeRefusal, encodeHello, HANDSHAKE_VERSION } from "./handshake-codec.ts";
+import { invariant } from "./invariant.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { BATCH_HEADER_BYTES, batchHeader, encodeMessage } from "./message-codec.ts";
@@ -94,6 +95,7 @@ export class OutboundPeer {
     if (this.batchBytes + body.length > this.maxMessageBytes) this.flushBatch();
     this.batch.push(body);
     this.batchBytes += body.length;
+    invariant(this.batchBytes <= this.maxMessageBytes, () => `batch of ${this.batchBytes} bytes passed the frame cap`);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flushBatch());
@@ -110,6 +112,7 @@ export class OutboundPeer {
       );
     }
     const { id, reply } = this.pending.add(timeoutMs);
+    // The transport checked the payload against the frame cap, so encoding cannot fail here.
     const frame = encodeFrame(FrameKind.Request, [requestHeader(id), payload], this.ctx.limits.maxFrameBytes);
     if (this.queueFrame(frame)) {
       this.counters.sentFrames += 1;

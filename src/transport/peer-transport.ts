@@ -194,6 +194,7 @@ export class PeerTransport implements Transport, InboundHost {
           data: (socket, chunk) => socket.data?.onData(chunk),
           drain: (socket) => socket.data?.onDrain(),
           close: (socket) => this.onSocketClosed(socket),
+          timeout: (socket) => socket.terminate(),
           error: (socket, error) => {
             this.ctx.log("inbound_error", { peer: socket.data?.peerId ?? 0, error: error.message });
             socket.data?.close();

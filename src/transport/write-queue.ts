@@ -1,5 +1,6 @@
 // The bytes waiting to go out on one socket. Bounded in bytes; flushed as far as the socket takes
 // them (a write may be partial), the rest waits for the socket's `drain`.
+import { invariant } from "./invariant.ts";
 
 /** The part of Bun's Socket the queue needs; an interface so tests can drive partial writes. */
 export interface Writable {
@@ -41,6 +42,7 @@ export class WriteQueue {
       const pending = head.subarray(this.headOffset);
       const n = socket.write(pending);
       if (n < 0) return -1;
+      invariant(n <= pending.length, () => `socket took ${n} bytes of a ${pending.length}-byte write`);
       written += n;
       this.total -= n;
       if (n < pending.length) {
@@ -50,6 +52,7 @@ export class WriteQueue {
       this.chunks.shift();
       this.headOffset = 0;
     }
+    invariant(this.total >= 0 && (this.total === 0) === (this.chunks.length === 0), () => `queue holds ${this.total} bytes in ${this.chunks.length} chunks`);
     return written;
   }
 
