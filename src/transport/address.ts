@@ -12,7 +12,10 @@ export function parseAddress(address: string): HostPort {
   const match = typeof address === "string" ? HOST_PORT.exec(address) : null;
   const port = match ? Number(match[3]) : NaN;
   if (!match || port < 1 || port > 65_535) {
-    throw new TransportError("invalid", `peer address must be "host:port" with a port in [1, 65535], got ${JSON.stringify(address)}`);
+    throw new TransportError(
+      "invalid",
+      `peer address must be "host:port" with a port in [1, 65535], got ${JSON.stringify(address)}`,
+    );
   }
   return { host: match[1] ?? match[2]!, port };
 }

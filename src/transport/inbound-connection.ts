@@ -167,7 +167,9 @@ export class InboundConnection {
 
   private serve(id: number, payload: Uint8Array): void {
     const max = this.host.ctx.limits.maxServingRequests;
-    if (this.serving >= max) return this.replyError(id, `node ${this.host.ctx.nodeId} is busy: ${max} requests in service`);
+    if (this.serving >= max) {
+      return this.replyError(id, `node ${this.host.ctx.nodeId} is busy: ${max} requests in service`);
+    }
     this.serving += 1;
     let result: Promise<Uint8Array>;
     try {
@@ -186,7 +188,9 @@ export class InboundConnection {
   }
 
   private reply(id: number, reply: unknown): void {
-    if (!(reply instanceof Uint8Array)) return this.replyError(id, "request handler returned something other than bytes");
+    if (!(reply instanceof Uint8Array)) {
+      return this.replyError(id, "request handler returned something other than bytes");
+    }
     const max = this.host.ctx.limits.maxFrameBytes;
     if (1 + REQUEST_HEADER_BYTES + reply.length > max) {
       return this.replyError(id, `reply of ${reply.length} bytes does not fit in a frame of ${max}`);
@@ -201,7 +205,8 @@ export class InboundConnection {
   private write(frame: Uint8Array): void {
     if (this.closed) return;
     if (!this.queue.enqueue(frame)) {
-      this.errorLog.emit("reply_dropped", { peer: this.peerId, reason: "write queue full", queuedBytes: this.queue.bytes });
+      const fields = { peer: this.peerId, reason: "write queue full", queuedBytes: this.queue.bytes };
+      this.errorLog.emit("reply_dropped", fields);
       return;
     }
     if (this.queue.flush(this.socket) < 0) this.close();

@@ -107,8 +107,9 @@ export class OutboundPeer {
       return Promise.reject(new TransportError("unreachable", `node ${this.id} at ${this.address} is not connected`));
     }
     if (this.pending.full) {
+      const waiting = this.pending.size;
       return Promise.reject(
-        new TransportError("unreachable", `node ${this.id} already has ${this.pending.size} requests waiting for a reply`),
+        new TransportError("unreachable", `node ${this.id} already has ${waiting} requests waiting for a reply`),
       );
     }
     const { id, reply } = this.pending.add(timeoutMs);

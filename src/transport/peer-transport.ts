@@ -14,6 +14,7 @@ import { OutboundPeer } from "./outbound-peer.ts";
 import { REQUEST_HEADER_BYTES } from "./request-codec.ts";
 import type { PeerStats, Transport, TransportOptions, TransportStats } from "./transport-types.ts";
 import { checkNodeId, checkOptions, parsePeers } from "./validate-options.ts";
+import type { PeerAddress } from "./validate-options.ts";
 
 export type { PeerStats, Transport, TransportLimits, TransportOptions, TransportStats } from "./transport-types.ts";
 export { TransportError } from "./errors.ts";
@@ -30,7 +31,7 @@ export class PeerTransport implements Transport, InboundHost {
   private phase: Phase = "new";
   private listener: Listener | null = null;
   private port = 0;
-  private peers: ReturnType<typeof parsePeers>;
+  private peers: Map<NodeId, PeerAddress>;
   private readonly outbound = new Map<NodeId, OutboundPeer>();
   /** Every accepted socket, handshaken or not (bounded by maxInboundConnections). */
   private readonly connections = new Set<InboundConnection>();
@@ -60,7 +61,9 @@ export class PeerTransport implements Transport, InboundHost {
   }
 
   async start(): Promise<{ port: number }> {
-    if (this.phase !== "new") throw new TransportError("invalid", `transport of node ${this.ctx.nodeId} was already started`);
+    if (this.phase !== "new") {
+      throw new TransportError("invalid", `transport of node ${this.ctx.nodeId} was already started`);
+    }
     this.listener = this.listen();
     this.port = this.listener.port;
     this.phase = "started";
@@ -88,11 +91,13 @@ export class PeerTransport implements Transport, InboundHost {
       return Promise.reject(error);
     }
     if (this.phase !== "started") {
-      return Promise.reject(new TransportError("closed", `transport of node ${this.ctx.nodeId} is ${this.phase}, not started`));
+      const why = `transport of node ${this.ctx.nodeId} is ${this.phase}, not started`;
+      return Promise.reject(new TransportError("closed", why));
     }
     const peer = this.outbound.get(to);
     if (peer === undefined) {
-      return Promise.reject(new TransportError("unreachable", `node ${to} is not in the peer list of node ${this.ctx.nodeId}`));
+      const why = `node ${to} is not in the peer list of node ${this.ctx.nodeId}`;
+      return Promise.reject(new TransportError("unreachable", why));
     }
     return peer.request(payload, timeoutMs);
   }
@@ -203,7 +208,8 @@ export class PeerTransport implements Transport, InboundHost {
       });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new TransportError("listen_failed", `cannot listen on ${this.opts.listenHost}:${this.opts.listenPort}: ${detail}`);
+      const where = `${this.opts.listenHost}:${this.opts.listenPort}`;
+      throw new TransportError("listen_failed", `cannot listen on ${where}: ${detail}`);
     }
   }
 
@@ -244,14 +250,18 @@ export class PeerTransport implements Transport, InboundHost {
 
   private checkRequest(to: NodeId, payload: Uint8Array, timeoutMs: number): void {
     checkNodeId(to, "request target");
-    if (!(payload instanceof Uint8Array)) throw new TransportError("invalid", `request payload must be a Uint8Array, got ${typeof payload}`);
+    if (!(payload instanceof Uint8Array)) {
+      throw new TransportError("invalid", `request payload must be a Uint8Array, got ${typeof payload}`);
+    }
     const max = this.ctx.limits.maxFrameBytes;
     if (1 + REQUEST_HEADER_BYTES + payload.length > max) {
-      throw new TransportError("invalid", `request payload of ${payload.length} bytes does not fit in a frame of ${max}`);
+      const size = payload.length;
+      throw new TransportError("invalid", `request payload of ${size} bytes does not fit in a frame of ${max}`);
     }
     const maxTimeout = this.ctx.limits.maxRequestTimeoutMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxTimeout) {
-      throw new TransportError("invalid", `request timeout must be an integer in [1, ${maxTimeout}] ms, got ${String(timeoutMs)}`);
+      const got = String(timeoutMs);
+      throw new TransportError("invalid", `request timeout must be an integer in [1, ${maxTimeout}] ms, got ${got}`);
     }
   }
 

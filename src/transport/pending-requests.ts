@@ -33,7 +33,8 @@ export class PendingRequests {
     const id = this.freeId();
     const reply = new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.settle(id)?.reject(new TransportError("timeout", `no reply from node ${this.peer} within ${timeoutMs} ms`));
+        const error = new TransportError("timeout", `no reply from node ${this.peer} within ${timeoutMs} ms`);
+        this.settle(id)?.reject(error);
       }, timeoutMs);
       this.waiters.set(id, { resolve, reject, timer });
     });

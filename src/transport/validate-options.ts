@@ -16,7 +16,8 @@ export function checkNodeId(id: NodeId, what: string): void {
 export function checkOptions(opts: TransportOptions): void {
   const idBytes = typeof opts.clusterId === "string" ? new TextEncoder().encode(opts.clusterId).length : -1;
   if (idBytes < 1 || idBytes > MAX_CLUSTER_ID_BYTES) {
-    throw new TransportError("invalid", `clusterId must be 1 to ${MAX_CLUSTER_ID_BYTES} bytes of text, got ${JSON.stringify(opts.clusterId)}`);
+    const got = JSON.stringify(opts.clusterId);
+    throw new TransportError("invalid", `clusterId must be 1 to ${MAX_CLUSTER_ID_BYTES} bytes of text, got ${got}`);
   }
   checkNodeId(opts.nodeId, "nodeId");
   if (!Number.isInteger(opts.listenPort) || opts.listenPort < 0 || opts.listenPort > 65_535) {
@@ -28,9 +29,14 @@ export function checkOptions(opts: TransportOptions): void {
 }
 
 /** Parse a whole peer map (own id dropped) before anything uses it: one bad entry rejects all. */
-export function parsePeers(peers: Map<NodeId, string>, self: NodeId): Map<NodeId, { address: string; target: HostPort }> {
+export interface PeerAddress {
+  address: string;
+  target: HostPort;
+}
+
+export function parsePeers(peers: Map<NodeId, string>, self: NodeId): Map<NodeId, PeerAddress> {
   if (!(peers instanceof Map)) throw new TransportError("invalid", `peers must be a Map of id to "host:port"`);
-  const parsed = new Map<NodeId, { address: string; target: HostPort }>();
+  const parsed = new Map<NodeId, PeerAddress>();
   for (const [id, address] of peers) {
     checkNodeId(id, "peer id");
     const target = parseAddress(address);

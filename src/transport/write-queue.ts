@@ -52,7 +52,8 @@ export class WriteQueue {
       this.chunks.shift();
       this.headOffset = 0;
     }
-    invariant(this.total >= 0 && (this.total === 0) === (this.chunks.length === 0), () => `queue holds ${this.total} bytes in ${this.chunks.length} chunks`);
+    const consistent = this.total >= 0 && (this.total === 0) === (this.chunks.length === 0);
+    invariant(consistent, () => `queue holds ${this.total} bytes in ${this.chunks.length} chunks`);
     return written;
   }
 

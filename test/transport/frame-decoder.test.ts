@@ -47,7 +47,10 @@ describe("frame decoder", () => {
   });
 
   test("byte-at-a-time delivery and a reused chunk buffer do not corrupt frames", () => {
-    const input = [encodeFrame(FrameKind.Request, [new Uint8Array([1, 2, 3])], MAX), encodeFrame(FrameKind.Reply, [], MAX)];
+    const input = [
+      encodeFrame(FrameKind.Request, [new Uint8Array([1, 2, 3])], MAX),
+      encodeFrame(FrameKind.Reply, [], MAX),
+    ];
     const stream = concat(input);
     const decoder = new FrameDecoder(MAX);
     const shared = new Uint8Array(1);

@@ -27,7 +27,15 @@ const membership: fc.Arbitrary<Membership> = fc.record({
 });
 
 const chunk: fc.Arbitrary<SnapshotChunk> = fc
-  .record({ index: u53, term: u53, membership, data: bytes, offset: fc.nat(1_000_000), extra: fc.nat(1_000), done: fc.boolean() })
+  .record({
+    index: u53,
+    term: u53,
+    membership,
+    data: bytes,
+    offset: fc.nat(1_000_000),
+    extra: fc.nat(1_000),
+    done: fc.boolean(),
+  })
   .map(({ index, term, membership, data, offset, extra, done }) => ({
     meta: { index, term, membership },
     offset,
@@ -66,7 +74,11 @@ function fullMessage(): Message {
       { index: 6, term: 2, type: "normal", data: new Uint8Array() },
     ],
     snapshot: {
-      meta: { index: 100, term: 8, membership: { voters: [1, 2, 3], learners: [4], addresses: { "1": "a:1", "4": "[::1]:9" } } },
+      meta: {
+        index: 100,
+        term: 8,
+        membership: { voters: [1, 2, 3], learners: [4], addresses: { "1": "a:1", "4": "[::1]:9" } },
+      },
       offset: 10,
       total: 20,
       data: new Uint8Array([7, 7]),

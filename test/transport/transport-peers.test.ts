@@ -122,7 +122,9 @@ describe("batching and bulk transfer", () => {
   test("one tick's messages beyond the frame cap go out as several frames, all delivered in order", async () => {
     const [a, b] = await harness.mesh([1, 2], { limits: { maxFrameBytes: 4096, maxQueueBytes: 1 << 20 } });
     const data = new Uint8Array(1000);
-    const msgs = Array.from({ length: 20 }, (_, i) => msg("App", 1, 2, 1, { index: i, entries: [{ index: i, term: 1, type: "normal", data }] }));
+    const msgs = Array.from({ length: 20 }, (_, i) =>
+      msg("App", 1, 2, 1, { index: i, entries: [{ index: i, term: 1, type: "normal", data }] }),
+    );
     a!.transport.send(msgs);
     await waitFor("20 delivered", () => b!.received.length === 20);
     expect(b!.received.map((m) => m.index)).toEqual(msgs.map((m) => m.index));

@@ -3,7 +3,12 @@ import { describe, expect, test } from "bun:test";
 import { parseAddress } from "../../src/transport/address.ts";
 import { DecodeError, TransportError } from "../../src/transport/errors.ts";
 import { decodeHello, decodeRefusal, encodeHello, encodeRefusal } from "../../src/transport/handshake-codec.ts";
-import { decodeErrorReply, decodeIdAndPayload, encodeErrorReply, requestHeader } from "../../src/transport/request-codec.ts";
+import {
+  decodeErrorReply,
+  decodeIdAndPayload,
+  encodeErrorReply,
+  requestHeader,
+} from "../../src/transport/request-codec.ts";
 
 describe("handshake codec", () => {
   test("hello round-trips; truncation and trailing bytes are rejected", () => {
