@@ -26,6 +26,7 @@ export type StorageErrorCode =
   | "snapshot_beyond_commit" // the node's own snapshot must cover only committed entries
   | "snapshot_term_mismatch" // the snapshot's term disagrees with the log at its index
   // the database itself
+  | "open_failed" // the file could not be opened at all
   | "pragma_not_in_force" // WAL / synchronous=FULL could not be set
   | "schema_version" // a schema this code does not know
   | "corrupt" // quick_check failed or the stored log breaks its invariants

@@ -1,0 +1,137 @@
+// LogStorage in memory, with exactly SqliteStorage's semantics (the shared write plan): for tests
+// and the simulator, where a "crash" means dropping the object and keeping only what it holds.
+import type { Entry, HardState, RestoreState, Snapshot } from "../raft/types.ts";
+import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo } from "./log-storage.ts";
+import { checkIdentity } from "./input-checks.ts";
+import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
+import { StorageError } from "./storage-error.ts";
+import { planPersist, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
+
+interface HeldSnapshot {
+  info: StoredSnapshotInfo;
+  snapshot: Snapshot;
+}
+
+const copyEntry = (e: Entry): Entry => ({ index: e.index, term: e.term, type: e.type, data: e.data });
+
+export class MemoryStorage implements LogStorage {
+  private readonly opts: ResolvedOptions;
+  private id: NodeIdentity | null = null;
+  private hard: HardState = { term: 0, vote: 0, commit: 0 };
+  /** Entries after the latest snapshot, contiguous. */
+  private entries: Entry[] = [];
+  /** Newest first. */
+  private snapshots: HeldSnapshot[] = [];
+  private closed = false;
+
+  constructor(opts?: StorageOptions) {
+    this.opts = resolveOptions(opts);
+  }
+
+  identity(): NodeIdentity | null {
+    this.assertOpen();
+    return this.id === null ? null : { ...this.id };
+  }
+
+  format(id: NodeIdentity): void {
+    this.assertOpen();
+    checkIdentity(id);
+    if (this.id === null) {
+      this.id = { clusterId: id.clusterId, nodeId: id.nodeId };
+      return;
+    }
+    if (this.id.clusterId !== id.clusterId || this.id.nodeId !== id.nodeId) {
+      throw new StorageError(
+        "identity_mismatch",
+        `store belongs to cluster ${this.id.clusterId} node ${this.id.nodeId}, not cluster ${id.clusterId} node ${id.nodeId}`,
+      );
+    }
+  }
+
+  load(): RestoreState {
+    this.assertOpen();
+    const snapshot = this.latestSnapshot();
+    return {
+      hardState: { ...this.hard },
+      snapshot,
+      entries: this.entries.map(copyEntry),
+      applied: snapshot?.meta.index ?? 0,
+    };
+  }
+
+  persist(batch: PersistBatch): void {
+    this.assertOpen();
+    this.apply(planPersist(this.view(), batch, this.opts));
+  }
+
+  saveSnapshot(snapshot: Snapshot): void {
+    this.assertOpen();
+    this.apply(planSaveSnapshot(this.view(), snapshot, this.opts));
+  }
+
+  listSnapshots(): StoredSnapshotInfo[] {
+    this.assertOpen();
+    return this.snapshots.map((s) => ({ ...s.info }));
+  }
+
+  latestSnapshot(): Snapshot | null {
+    this.assertOpen();
+    const held = this.snapshots[0];
+    return held === undefined ? null : { meta: held.snapshot.meta, data: held.snapshot.data };
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private view(): LogView {
+    const snap = this.snapshots[0]?.info;
+    const last = this.entries[this.entries.length - 1];
+    const snapshotIndex = snap?.index ?? 0;
+    return {
+      snapshotIndex,
+      snapshotTerm: snap?.term ?? 0,
+      lastIndex: last?.index ?? snapshotIndex,
+      lastTerm: last?.term ?? snap?.term ?? 0,
+      hardState: this.hard,
+      termAt: (index) => this.entries[index - snapshotIndex - 1]?.term,
+    };
+  }
+
+  private apply(plan: WritePlan): void {
+    let entries = this.entries;
+    if (plan.deleteThrough > 0) entries = entries.filter((e) => e.index > plan.deleteThrough);
+    const from = plan.deleteFrom;
+    if (from !== null) entries = entries.filter((e) => e.index < from);
+    entries = entries.concat(plan.append.map(copyEntry));
+    if (plan.snapshot !== null) this.keepSnapshot(plan.snapshot);
+    this.entries = entries;
+    if (plan.hardState !== null) this.hard = { ...plan.hardState };
+    this.assertMatches(plan);
+  }
+
+  private keepSnapshot(snapshot: Snapshot): void {
+    const { meta, data } = snapshot;
+    const info: StoredSnapshotInfo = { ...meta, size: data.byteLength, createdAtMs: this.opts.now() };
+    this.snapshots = [{ info, snapshot: { meta, data } }, ...this.snapshots].slice(0, this.opts.retainSnapshots);
+  }
+
+  /** The state written must be the state the plan predicted; anything else is a bug here. */
+  private assertMatches(plan: WritePlan): void {
+    const v = this.view();
+    const a = plan.after;
+    const first = this.entries[0];
+    if (
+      v.lastIndex !== a.lastIndex ||
+      v.lastTerm !== a.lastTerm ||
+      v.snapshotIndex !== a.snapshotIndex ||
+      (first !== undefined && first.index !== v.snapshotIndex + 1)
+    ) {
+      throw new Error(`memory storage diverged from its write plan: ${JSON.stringify({ view: v, after: a })}`);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StorageError("closed", "memory storage is closed");
+  }
+}

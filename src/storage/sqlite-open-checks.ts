@@ -1,0 +1,54 @@
+// What must hold before a node trusts its database: the file is intact (quick_check) and every
+// commit is durable (WAL + synchronous=FULL, read back, because a pragma that silently did not
+// take would void the Raft persistence rule).
+import { Database } from "bun:sqlite";
+import { StorageError } from "./storage-error.ts";
+
+/** SQLite reports synchronous as a number: 2 = FULL. */
+const SYNCHRONOUS_FULL = 2;
+/** How long one statement waits for a lock held elsewhere (a stray second opener) before failing. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+export function openDatabase(path: string): Database {
+  try {
+    const db = new Database(path, { create: true, readwrite: true, strict: true });
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return db;
+  } catch (err) {
+    throw new StorageError("open_failed", `cannot open database ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Runs `PRAGMA quick_check`; a file that is not a database at all is corruption too. */
+export function checkIntegrity(db: Database, path: string): void {
+  let results: string[];
+  try {
+    results = db
+      .query<Record<string, string>, []>("PRAGMA quick_check")
+      .all()
+      .map((row) => String(Object.values(row)[0]));
+  } catch (err) {
+    throw new StorageError("corrupt", `database ${path} failed quick_check: ${(err as Error).message}`);
+  }
+  if (results.length !== 1 || results[0] !== "ok") {
+    throw new StorageError("corrupt", `database ${path} failed quick_check: ${results.slice(0, 5).join("; ")}`);
+  }
+}
+
+function pragmaValue(db: Database, name: string): unknown {
+  const row = db.query<Record<string, unknown>, []>(`PRAGMA ${name}`).get();
+  return row === null ? undefined : Object.values(row)[0];
+}
+
+export function setDurabilityPragmas(db: Database, path: string): void {
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
+  const journal = String(pragmaValue(db, "journal_mode")).toLowerCase();
+  if (journal !== "wal") {
+    throw new StorageError("pragma_not_in_force", `database ${path}: journal_mode is ${journal}, WAL required`);
+  }
+  const sync = Number(pragmaValue(db, "synchronous"));
+  if (sync !== SYNCHRONOUS_FULL) {
+    throw new StorageError("pragma_not_in_force", `database ${path}: synchronous is ${sync}, FULL (2) required`);
+  }
+}

@@ -1,0 +1,68 @@
+// Every statement SqliteStorage runs, prepared once per connection and reused: the hot path
+// (persist) never parses SQL.
+import type { Database, Statement } from "bun:sqlite";
+import type { EntryType } from "../raft/types.ts";
+
+export interface EntryRow {
+  idx: number;
+  term: number;
+  type: EntryType;
+  data: Uint8Array;
+}
+
+export interface SnapshotRow {
+  id: number;
+  idx: number;
+  term: number;
+  membership: string;
+  size: number;
+  created_at_ms: number;
+}
+
+export interface HardStateRow {
+  term: number;
+  vote: number;
+  commit_index: number;
+}
+
+export interface LogShape {
+  lo: number | null;
+  hi: number | null;
+  n: number;
+}
+
+export function prepareStatements(db: Database) {
+  return {
+    identity: db.prepare<{ cluster_id: string; node_id: number }, []>("SELECT cluster_id, node_id FROM identity WHERE id = 1"),
+    setIdentity: db.prepare<void, [string, number]>("INSERT INTO identity (id, cluster_id, node_id) VALUES (1, ?, ?)"),
+    hardState: db.prepare<HardStateRow, []>("SELECT term, vote, commit_index FROM hard_state WHERE id = 1"),
+    setHardState: db.prepare<void, [number, number, number]>(
+      "INSERT OR REPLACE INTO hard_state (id, term, vote, commit_index) VALUES (1, ?, ?, ?)",
+    ),
+    termAt: db.prepare<{ term: number }, [number]>("SELECT term FROM entries WHERE idx = ?"),
+    lastEntry: db.prepare<{ idx: number; term: number }, []>("SELECT idx, term FROM entries ORDER BY idx DESC LIMIT 1"),
+    entriesFrom: db.prepare<EntryRow, [number]>("SELECT idx, term, type, data FROM entries WHERE idx >= ? ORDER BY idx"),
+    insertEntry: db.prepare<void, [number, number, EntryType, Uint8Array]>(
+      "INSERT INTO entries (idx, term, type, data) VALUES (?, ?, ?, ?)",
+    ),
+    deleteThrough: db.prepare<void, [number]>("DELETE FROM entries WHERE idx <= ?"),
+    deleteFrom: db.prepare<void, [number]>("DELETE FROM entries WHERE idx >= ?"),
+    logShape: db.prepare<LogShape, []>("SELECT MIN(idx) AS lo, MAX(idx) AS hi, COUNT(*) AS n FROM entries"),
+    firstTermDrop: db.prepare<{ idx: number }, []>(
+      "SELECT b.idx AS idx FROM entries a JOIN entries b ON b.idx = a.idx + 1 WHERE b.term < a.term LIMIT 1",
+    ),
+    firstEntry: db.prepare<{ idx: number; term: number }, []>("SELECT idx, term FROM entries ORDER BY idx LIMIT 1"),
+    insertSnapshot: db.prepare<void, [number, number, string, Uint8Array, number, number]>(
+      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    pruneSnapshots: db.prepare<void, [number]>(
+      "DELETE FROM snapshots WHERE id NOT IN (SELECT id FROM snapshots ORDER BY id DESC LIMIT ?)",
+    ),
+    listSnapshots: db.prepare<SnapshotRow, []>(
+      "SELECT id, idx, term, membership, size, created_at_ms FROM snapshots ORDER BY id DESC",
+    ),
+    latestSnapshotData: db.prepare<{ data: Uint8Array }, [number]>("SELECT data FROM snapshots WHERE id = ?"),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,311 @@
+// The one behavioural suite every LogStorage must pass; memory-storage.test.ts and
+// sqlite-storage.test.ts run it against their implementation.
+import { afterEach, describe, expect, test } from "bun:test";
+import type { HardState } from "../../src/raft/types.ts";
+import type { LogStorage, PersistBatch, StorageOptions } from "../../src/storage/log-storage.ts";
+import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.ts";
+import { entry, manualClock, MEMBERS, plain, run, snapshot } from "./helpers.ts";
+
+export interface StorageHarness {
+  /** A fresh, empty store. */
+  open(opts?: StorageOptions): LogStorage;
+  /** The store as a restarted node would find it: sqlite closes and reopens the file. */
+  reopen(store: LogStorage, opts?: StorageOptions): LogStorage;
+  /** Releases whatever open() created. */
+  cleanup(): void;
+}
+
+const hs = (term: number, vote: number, commit: number): HardState => ({ term, vote, commit });
+const batch = (b: Partial<PersistBatch>): PersistBatch => ({ hardState: null, entries: [], snapshot: null, ...b });
+
+/** Everything observable about a store, in plain values. */
+export function dump(s: LogStorage) {
+  const r = s.load();
+  const snap = s.latestSnapshot();
+  return {
+    identity: s.identity(),
+    hardState: r.hardState,
+    applied: r.applied,
+    entries: plain(r.entries),
+    snapshot: snap === null ? null : { meta: snap.meta, data: Array.from(snap.data) },
+    restoredSnapshot: r.snapshot === null ? null : { meta: r.snapshot.meta, data: Array.from(r.snapshot.data) },
+    snapshots: s.listSnapshots(),
+  };
+}
+
+function expectCode(fn: () => void, code: StorageErrorCode): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(StorageError);
+  expect((caught as StorageError).code).toBe(code);
+}
+
+/** 1..10 at terms 1 (1..4) and 2 (5..10), commit 6, term 2 voted for 1. */
+function seed(s: LogStorage): void {
+  s.persist(batch({ hardState: hs(1, 1, 0), entries: run(1, 4, 1) }));
+  s.persist(batch({ hardState: hs(2, 1, 6), entries: run(5, 10, 2) }));
+}
+
+interface Violation {
+  name: string;
+  code: StorageErrorCode;
+  /** Optional extra setup after seed(). */
+  setup?: (s: LogStorage) => void;
+  act: (s: LogStorage) => void;
+}
+
+const bytes = (n: number) => new Uint8Array(n);
+
+const VIOLATIONS: Violation[] = [
+  { name: "a gap after the last index", code: "log_gap", act: (s) => s.persist(batch({ entries: run(12, 13, 2) })) },
+  { name: "a gap inside the batch", code: "log_gap", act: (s) => s.persist(batch({ entries: [entry(11, 2), entry(13, 2)] })) },
+  {
+    name: "terms going down inside the batch",
+    code: "term_regression",
+    act: (s) => s.persist(batch({ hardState: hs(3, 0, 6), entries: [entry(11, 3), entry(12, 2)] })),
+  },
+  { name: "a term below the entry before it", code: "term_regression", act: (s) => s.persist(batch({ entries: [entry(11, 1)] })) },
+  {
+    name: "entries at or below the snapshot",
+    code: "entry_compacted",
+    setup: (s) => s.saveSnapshot(snapshot(5, 2)),
+    act: (s) => s.persist(batch({ entries: run(5, 6, 2) })),
+  },
+  {
+    name: "a committed entry replaced by another term",
+    code: "committed_entry_conflict",
+    act: (s) => s.persist(batch({ hardState: hs(3, 0, 6), entries: run(6, 12, 3) })),
+  },
+  {
+    name: "truncating below commit",
+    code: "commit_beyond_log",
+    act: (s) => s.persist(batch({ entries: run(3, 4, 1) })),
+  },
+  { name: "entries newer than the hard state's term", code: "entry_term_ahead", act: (s) => s.persist(batch({ entries: [entry(11, 3)] })) },
+  { name: "the term going down", code: "hard_state_term_decreased", act: (s) => s.persist(batch({ hardState: hs(1, 1, 6) })) },
+  { name: "a second vote in one term", code: "vote_changed", act: (s) => s.persist(batch({ hardState: hs(2, 3, 6) })) },
+  { name: "the vote withdrawn in one term", code: "vote_changed", act: (s) => s.persist(batch({ hardState: hs(2, 0, 6) })) },
+  { name: "commit going down", code: "commit_decreased", act: (s) => s.persist(batch({ hardState: hs(2, 1, 5) })) },
+  { name: "commit past the log", code: "commit_beyond_log", act: (s) => s.persist(batch({ hardState: hs(2, 1, 11) })) },
+  {
+    name: "valid entries with a bad hard state (all or nothing)",
+    code: "hard_state_term_decreased",
+    act: (s) => s.persist(batch({ entries: run(11, 12, 2), hardState: hs(1, 1, 6) })),
+  },
+  {
+    name: "a valid snapshot with bad entries (all or nothing)",
+    code: "log_gap",
+    act: (s) => s.persist(batch({ snapshot: snapshot(8, 2), entries: run(12, 12, 2) })),
+  },
+  {
+    name: "installing a snapshot older than the stored one",
+    code: "stale_snapshot",
+    setup: (s) => s.saveSnapshot(snapshot(6, 2)),
+    act: (s) => s.persist(batch({ snapshot: snapshot(6, 2) })),
+  },
+  {
+    name: "saving a snapshot older than the stored one",
+    code: "stale_snapshot",
+    setup: (s) => s.saveSnapshot(snapshot(6, 2)),
+    act: (s) => s.saveSnapshot(snapshot(5, 2)),
+  },
+  { name: "saving a snapshot past commit", code: "snapshot_beyond_commit", act: (s) => s.saveSnapshot(snapshot(7, 2)) },
+  { name: "saving a snapshot with the wrong term", code: "snapshot_term_mismatch", act: (s) => s.saveSnapshot(snapshot(4, 2)) },
+  { name: "an entry of unknown type", code: "invalid_entry", act: (s) => s.persist(batch({ entries: [{ ...entry(11, 2), type: "odd" as "normal" }] })) },
+  { name: "an entry of term 0", code: "invalid_entry", act: (s) => s.persist(batch({ entries: [entry(11, 0)] })) },
+  { name: "an entry of index 0.5", code: "invalid_entry", act: (s) => s.persist(batch({ entries: [entry(0.5, 2)] })) },
+  {
+    name: "entry data that is not bytes",
+    code: "invalid_entry",
+    act: (s) => s.persist(batch({ entries: [{ ...entry(11, 2), data: "x" as unknown as Uint8Array }] })),
+  },
+  { name: "a negative commit", code: "invalid_hard_state", act: (s) => s.persist(batch({ hardState: hs(2, 1, -1) })) },
+  {
+    name: "a snapshot with a malformed membership",
+    code: "invalid_snapshot",
+    act: (s) => s.saveSnapshot({ ...snapshot(4, 1), meta: { index: 4, term: 1, membership: { voters: "1" } as never } }),
+  },
+  { name: "an entry over the size bound", code: "too_large", act: (s) => s.persist(batch({ entries: [{ ...entry(11, 2), data: bytes(65) }] })) },
+  { name: "a batch over the entry bound", code: "too_large", act: (s) => s.persist(batch({ entries: run(11, 19, 2) })) },
+  { name: "a snapshot over the size bound", code: "too_large", act: (s) => s.saveSnapshot({ ...snapshot(4, 1), data: bytes(129) }) },
+];
+
+const LIMITS: StorageOptions = { maxEntryBytes: 64, maxBatchEntries: 8, maxSnapshotBytes: 128 };
+
+export function conformance(name: string, h: StorageHarness): void {
+  describe(`${name} conformance`, () => {
+    afterEach(() => h.cleanup());
+
+    test("a fresh store is empty and unformatted", () => {
+      const s = h.open();
+      expect(dump(s)).toEqual({
+        identity: null,
+        hardState: hs(0, 0, 0),
+        applied: 0,
+        entries: [],
+        snapshot: null,
+        restoredSnapshot: null,
+        snapshots: [],
+      });
+    });
+
+    test("appends across batches and keeps the hard state", () => {
+      const s = h.open();
+      seed(s);
+      const r = s.load();
+      expect(plain(r.entries)).toEqual(plain([...run(1, 4, 1), ...run(5, 10, 2)]));
+      expect(r.hardState).toEqual(hs(2, 1, 6));
+      s.persist(batch({ entries: run(11, 11, 2) }));
+      expect(s.load().hardState).toEqual(hs(2, 1, 6));
+      s.persist(batch({ hardState: hs(3, 0, 8) }));
+      expect(s.load().hardState).toEqual(hs(3, 0, 8));
+      expect(s.load().entries.length).toBe(11);
+    });
+
+    test("an entry at or below the last index replaces it and everything after it", () => {
+      const s = h.open();
+      seed(s);
+      s.persist(batch({ hardState: hs(3, 2, 6), entries: run(8, 9, 3) }));
+      expect(plain(s.load().entries)).toEqual(plain([...run(1, 4, 1), ...run(5, 7, 2), ...run(8, 9, 3)]));
+      s.persist(batch({ hardState: hs(4, 0, 6), entries: run(7, 7, 4) }));
+      expect(plain(s.load().entries)).toEqual(plain([...run(1, 4, 1), ...run(5, 6, 2), entry(7, 4)]));
+    });
+
+    test("re-sending committed entries unchanged is allowed", () => {
+      const s = h.open();
+      seed(s);
+      s.persist(batch({ entries: run(5, 10, 2) }));
+      expect(plain(s.load().entries)).toEqual(plain([...run(1, 4, 1), ...run(5, 10, 2)]));
+    });
+
+    test("a follower's snapshot that matches the log keeps the entries after it", () => {
+      const s = h.open();
+      seed(s);
+      s.persist(batch({ snapshot: snapshot(8, 2), hardState: hs(2, 1, 8) }));
+      const r = s.load();
+      expect(r.snapshot?.meta).toEqual({ index: 8, term: 2, membership: MEMBERS });
+      expect(r.applied).toBe(8);
+      expect(plain(r.entries)).toEqual(plain(run(9, 10, 2)));
+    });
+
+    test("a follower's snapshot that conflicts with the log drops every entry", () => {
+      const s = h.open();
+      seed(s);
+      s.persist(batch({ snapshot: snapshot(9, 3), hardState: hs(3, 0, 9) }));
+      const r = s.load();
+      expect(r.entries).toEqual([]);
+      expect(r.applied).toBe(9);
+      s.persist(batch({ entries: run(10, 11, 3) }));
+      expect(plain(s.load().entries)).toEqual(plain(run(10, 11, 3)));
+    });
+
+    test("a snapshot beyond the log, with entries after it, in one batch", () => {
+      const s = h.open();
+      seed(s);
+      s.persist(batch({ snapshot: snapshot(20, 3), entries: run(21, 22, 3), hardState: hs(3, 0, 21) }));
+      const r = s.load();
+      expect(r.snapshot?.meta.index).toBe(20);
+      expect(plain(r.entries)).toEqual(plain(run(21, 22, 3)));
+      expect(r.hardState).toEqual(hs(3, 0, 21));
+    });
+
+    test("saveSnapshot compacts the entries it covers and records size and time", () => {
+      const clock = manualClock();
+      const s = h.open({ now: clock.now });
+      seed(s);
+      s.saveSnapshot(snapshot(6, 2, "abc"));
+      const r = s.load();
+      expect(plain(r.entries)).toEqual(plain(run(7, 10, 2)));
+      expect(r.applied).toBe(6);
+      expect(Array.from(r.snapshot?.data ?? [])).toEqual(Array.from(new TextEncoder().encode("abc")));
+      expect(s.listSnapshots()).toEqual([{ index: 6, term: 2, membership: MEMBERS, size: 3, createdAtMs: clock.now() }]);
+      s.saveSnapshot(snapshot(6, 2, "again"));
+      expect(s.listSnapshots().map((x) => x.size)).toEqual([5, 3]);
+    });
+
+    test("keeps only the newest retainSnapshots, newest first", () => {
+      const clock = manualClock();
+      const s = h.open({ now: clock.now, retainSnapshots: 2 });
+      s.persist(batch({ hardState: hs(1, 1, 10), entries: run(1, 10, 1) }));
+      for (const i of [2, 4, 6, 8]) {
+        clock.advance(1000);
+        s.saveSnapshot(snapshot(i, 1));
+      }
+      const list = s.listSnapshots();
+      expect(list.map((x) => x.index)).toEqual([8, 6]);
+      expect(list[0].createdAtMs - list[1].createdAtMs).toBe(1000);
+      expect(s.latestSnapshot()?.meta.index).toBe(8);
+      s.persist(batch({ snapshot: snapshot(12, 2), hardState: hs(2, 0, 12) }));
+      expect(s.listSnapshots().map((x) => x.index)).toEqual([12, 8]);
+    });
+
+    test("the default keeps three snapshots", () => {
+      const s = h.open();
+      s.persist(batch({ hardState: hs(1, 1, 10), entries: run(1, 10, 1) }));
+      for (const i of [1, 2, 3, 4, 5]) s.saveSnapshot(snapshot(i, 1));
+      expect(s.listSnapshots().map((x) => x.index)).toEqual([5, 4, 3]);
+    });
+
+    test("a restarted store loads exactly what was persisted", () => {
+      const clock = manualClock();
+      let s = h.open({ now: clock.now });
+      s.format({ clusterId: "c-1", nodeId: 2 });
+      seed(s);
+      s.saveSnapshot(snapshot(4, 1));
+      s.persist(batch({ hardState: hs(3, 3, 6), entries: run(9, 12, 3) }));
+      const before = dump(s);
+      s = h.reopen(s, { now: clock.now });
+      expect(dump(s)).toEqual(before);
+      // and it goes on from there
+      s.persist(batch({ entries: run(13, 13, 3) }));
+      expect(s.load().entries.at(-1)?.index).toBe(13);
+    });
+
+    test("format stamps the identity once", () => {
+      let s = h.open();
+      s.format({ clusterId: "c-1", nodeId: 2 });
+      s.format({ clusterId: "c-1", nodeId: 2 });
+      expectCode(() => s.format({ clusterId: "c-2", nodeId: 2 }), "identity_mismatch");
+      expectCode(() => s.format({ clusterId: "c-1", nodeId: 3 }), "identity_mismatch");
+      s = h.reopen(s);
+      expect(s.identity()).toEqual({ clusterId: "c-1", nodeId: 2 });
+      expectCode(() => s.format({ clusterId: "c-1", nodeId: 3 }), "identity_mismatch");
+    });
+
+    test("a malformed identity is refused and nothing is stamped", () => {
+      const s = h.open();
+      expectCode(() => s.format({ clusterId: "", nodeId: 1 }), "invalid_identity");
+      expectCode(() => s.format({ clusterId: "c", nodeId: 0 }), "invalid_identity");
+      expectCode(() => s.format({ clusterId: "c", nodeId: 1.5 }), "invalid_identity");
+      expectCode(() => s.format({ clusterId: "x".repeat(257), nodeId: 1 }), "invalid_identity");
+      expect(s.identity()).toBeNull();
+    });
+
+    for (const v of VIOLATIONS) {
+      test(`refuses ${v.name} (${v.code}) and writes nothing`, () => {
+        let s = h.open(LIMITS);
+        seed(s);
+        v.setup?.(s);
+        const before = dump(s);
+        expectCode(() => v.act(s), v.code);
+        expect(dump(s)).toEqual(before);
+        s = h.reopen(s, LIMITS);
+        expect(dump(s)).toEqual(before);
+      });
+    }
+
+    test("a closed store refuses every call", () => {
+      const s = h.open();
+      s.close();
+      expectCode(() => s.load(), "closed");
+      expectCode(() => s.persist(batch({ entries: run(1, 1, 1) })), "closed");
+      expectCode(() => s.saveSnapshot(snapshot(1, 1)), "closed");
+      expectCode(() => s.identity(), "closed");
+      expectCode(() => s.listSnapshots(), "closed");
+    });
+  });
+}
