@@ -1,0 +1,175 @@
+// The commands a metadata log entry carries. The leader builds and stamps each one (timestamp,
+// UUIDs) before proposing, so every replica applies identical values; the state machine turns a
+// command into records after checking it against its image. On the wire: UTF-8 JSON.
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import {
+  MAX_BROKER_ID,
+  MAX_COMMAND_BYTES,
+  MAX_HOST_LENGTH,
+  MAX_PARTITION_ID,
+  MAX_PARTITIONS_PER_REQUEST,
+  MAX_PORT_LENGTH,
+  MAX_PRODUCER_ID,
+  MAX_PROTOCOL_LENGTH,
+  MAX_RACK_LENGTH,
+  MAX_REPLICAS,
+  MAX_REPLICATION_FACTOR,
+  MAX_TOPIC_NAME_INPUT,
+} from "./limits.ts";
+
+/** ISO-8601 UTC with milliseconds, as Date.prototype.toISOString writes it. */
+export const ISO_UTC_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$";
+
+const Timestamp = Type.String({ pattern: ISO_UTC_PATTERN });
+const Uuid = Type.String({ minLength: 1, maxLength: 64 });
+const BrokerId = Type.Integer({ minimum: 0, maximum: MAX_BROKER_ID });
+const Host = Type.String({ minLength: 1, maxLength: MAX_HOST_LENGTH });
+const Port = Type.String({ minLength: 1, maxLength: MAX_PORT_LENGTH });
+const Protocol = Type.String({ minLength: 1, maxLength: MAX_PROTOCOL_LENGTH });
+const Rack = Type.String({ maxLength: MAX_RACK_LENGTH });
+const ReplicaList = Type.Array(BrokerId, { maxItems: MAX_REPLICAS });
+const strict = { additionalProperties: false } as const;
+
+export const RegisterBrokerCommand = Type.Object(
+  {
+    kind: Type.Literal("registerBroker"),
+    timestamp: Timestamp,
+    internalUUID: Uuid,
+    brokerId: BrokerId,
+    brokerHost: Host,
+    brokerPort: Port,
+    securityProtocol: Protocol,
+    rackId: Rack,
+  },
+  strict,
+);
+
+export const BROKER_CHANGES = ["update", "unregister", "heartbeat", "fence"] as const;
+export type BrokerChange = (typeof BROKER_CHANGES)[number];
+
+/** update: new host/port/protocol; unregister: CLOSED; heartbeat: INIT→ALIVE, FENCED→UNFENCED; fence: →FENCED. */
+export const ChangeBrokerCommand = Type.Object(
+  {
+    kind: Type.Literal("changeBroker"),
+    timestamp: Timestamp,
+    brokerId: BrokerId,
+    change: Type.Union(BROKER_CHANGES.map((c) => Type.Literal(c))),
+    brokerHost: Type.Optional(Host),
+    brokerPort: Type.Optional(Port),
+    securityProtocol: Type.Optional(Protocol),
+  },
+  strict,
+);
+
+/** Partitions are placed at apply time from the image of that index, so every replica agrees. */
+export const CreateTopicCommand = Type.Object(
+  {
+    kind: Type.Literal("createTopic"),
+    timestamp: Timestamp,
+    topicUUID: Uuid,
+    name: Type.String({ maxLength: MAX_TOPIC_NAME_INPUT }),
+    partitions: Type.Integer({ minimum: 0, maximum: MAX_PARTITIONS_PER_REQUEST }),
+    replicationFactor: Type.Integer({ minimum: 0, maximum: MAX_REPLICATION_FACTOR }),
+  },
+  strict,
+);
+
+export const CreatePartitionCommand = Type.Object(
+  {
+    kind: Type.Literal("createPartition"),
+    timestamp: Timestamp,
+    topicName: Type.String({ maxLength: MAX_TOPIC_NAME_INPUT }),
+    partitionId: Type.Integer({ minimum: 0, maximum: MAX_PARTITION_ID }),
+    replicas: ReplicaList,
+    ISR: ReplicaList,
+    leader: Type.String({ maxLength: 16 }),
+    removingReplicas: ReplicaList,
+    addingReplicas: ReplicaList,
+  },
+  strict,
+);
+
+export const RegisterProducerCommand = Type.Object(
+  {
+    kind: Type.Literal("registerProducer"),
+    timestamp: Timestamp,
+    brokerId: BrokerId,
+    producerId: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRODUCER_ID })),
+    brokerEpoch: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+
+export const Command = Type.Union([
+  RegisterBrokerCommand,
+  ChangeBrokerCommand,
+  CreateTopicCommand,
+  CreatePartitionCommand,
+  RegisterProducerCommand,
+]);
+
+export type RegisterBrokerCommand = Static<typeof RegisterBrokerCommand>;
+export type ChangeBrokerCommand = Static<typeof ChangeBrokerCommand>;
+export type CreateTopicCommand = Static<typeof CreateTopicCommand>;
+export type CreatePartitionCommand = Static<typeof CreatePartitionCommand>;
+export type RegisterProducerCommand = Static<typeof RegisterProducerCommand>;
+export type Command = Static<typeof Command>;
+
+const COMMAND_BY_KIND: Record<Command["kind"], TSchema> = {
+  registerBroker: RegisterBrokerCommand,
+  changeBroker: ChangeBrokerCommand,
+  createTopic: CreateTopicCommand,
+  createPartition: CreatePartitionCommand,
+  registerProducer: RegisterProducerCommand,
+};
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function encodeCommand(command: Command): Uint8Array {
+  return encoder.encode(JSON.stringify(command));
+}
+
+/** Parses and validates an entry's bytes; never throws. */
+export function decodeCommand(data: Uint8Array): DecodeResult<Command> {
+  const parsed = parseJson(data, MAX_COMMAND_BYTES);
+  if (!parsed.ok) return parsed;
+  const problem = commandProblem(parsed.value);
+  return problem === null ? { ok: true, value: parsed.value as Command } : { ok: false, message: problem };
+}
+
+/** null when `value` is a valid command, else what is wrong with it (field path and value). */
+export function commandProblem(value: unknown): string | null {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const schema = typeof kind === "string" && Object.hasOwn(COMMAND_BY_KIND, kind) ? COMMAND_BY_KIND[kind as Command["kind"]] : undefined;
+  if (!schema) return `unknown command kind ${JSON.stringify(kind ?? null)}`;
+  return schemaProblem(schema, value);
+}
+
+/** null when `value` matches `schema`, else the first violation with its path and value. */
+export function schemaProblem(schema: TSchema, value: unknown): string | null {
+  if (Value.Check(schema, value)) return null;
+  const first = Value.Errors(schema, value).First();
+  if (!first) return "value does not match its schema";
+  const at = first.path === "" ? "value" : first.path;
+  return `${at}: ${first.message} (got ${preview(first.value)})`;
+}
+
+/** UTF-8 JSON with a size bound; never throws. */
+export function parseJson(data: Uint8Array, maxBytes: number): DecodeResult<unknown> {
+  if (data.byteLength > maxBytes) return { ok: false, message: `payload of ${data.byteLength} bytes exceeds ${maxBytes}` };
+  try {
+    return { ok: true, value: JSON.parse(decoder.decode(data)) };
+  } catch (error) {
+    return { ok: false, message: `payload is not UTF-8 JSON: ${(error as Error).message}` };
+  }
+}
+
+/** A short rendering of a value for error messages. */
+export function preview(value: unknown): string {
+  const text = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

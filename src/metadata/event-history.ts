@@ -1,0 +1,130 @@
+// The bounded, in-memory tail of applied records, oldest first: the source of diffs and of the
+// event log. When full it drops whole offsets (the records of one entry go together), and
+// `floor` remembers the newest dropped offset: every record with offset > floor is held.
+import type { MetadataRecord } from "./records.ts";
+
+interface Held {
+  record: MetadataRecord;
+  /** Parsed timestamp, for time-based `since`. */
+  ms: number;
+}
+
+export class EventHistory {
+  private items: Held[] = [];
+  private head = 0;
+  private dropped = 0;
+
+  constructor(private readonly maxRecords: number) {
+    if (!(Number.isInteger(maxRecords) && maxRecords > 0)) throw new RangeError(`history size must be a positive integer, got ${maxRecords}`);
+  }
+
+  /** Newest offset no longer held (0: nothing ever dropped). */
+  get floor(): number {
+    return this.dropped;
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Forgets everything: the image was replaced by a snapshot taken at `floor`. */
+  reset(floor: number): void {
+    this.items = [];
+    this.head = 0;
+    this.dropped = floor;
+  }
+
+  /** Records of one entry, all with one offset above every held one. */
+  append(records: readonly MetadataRecord[]): void {
+    if (records.length === 0) return;
+    const offset = records[0].offset;
+    const last = this.last();
+    if (records.some((r) => r.offset !== offset) || (last && last.offset >= offset) || offset <= this.dropped) {
+      throw new Error(`history append out of order: offset ${offset} after ${last?.offset ?? this.dropped}`);
+    }
+    for (const record of records) this.items.push({ record, ms: Date.parse(record.timestamp) });
+    this.trim();
+  }
+
+  last(): MetadataRecord | undefined {
+    return this.size > 0 ? this.items[this.items.length - 1].record : undefined;
+  }
+
+  first(): MetadataRecord | undefined {
+    return this.size > 0 ? this.items[this.head].record : undefined;
+  }
+
+  /** Records with offset > `offset`, oldest first, optionally only some names. */
+  after(offset: number, keep?: (r: MetadataRecord) => boolean): MetadataRecord[] {
+    const out: MetadataRecord[] = [];
+    for (let i = this.indexAfter(offset); i < this.items.length; i++) {
+      const record = this.items[i].record;
+      if (!keep || keep(record)) out.push(record);
+    }
+    return out;
+  }
+
+  /** Whole offsets from `from` on, up to `limit` records (a first offset larger than that comes whole). */
+  page(from: number, limit: number): MetadataRecord[] {
+    const out: MetadataRecord[] = [];
+    for (let i = this.indexAfter(from - 1); i < this.items.length; i++) {
+      const record = this.items[i].record;
+      const startsOffset = out.length === 0 || out[out.length - 1].offset !== record.offset;
+      if (startsOffset && out.length > 0 && out.length + this.groupSize(i) > limit) break;
+      out.push(record);
+    }
+    return out;
+  }
+
+  /** Timestamp (ms) of the newest held record with offset ≤ `offset`. */
+  timeAtOrBefore(offset: number): number | undefined {
+    const i = this.indexAfter(offset) - 1;
+    return i >= this.head ? this.items[i].ms : undefined;
+  }
+
+  /** Timestamp (ms) of the oldest held record with offset > `offset`. */
+  timeAfter(offset: number): number | undefined {
+    const i = this.indexAfter(offset);
+    return i < this.items.length ? this.items[i].ms : undefined;
+  }
+
+  /** Newest held offset whose record was stamped at or before `ms`. */
+  offsetAtOrBeforeTime(ms: number): number | undefined {
+    for (let i = this.items.length - 1; i >= this.head; i--) {
+      if (this.items[i].ms <= ms) return this.items[i].record.offset;
+    }
+    return undefined;
+  }
+
+  /** Index of the first held record with offset > `offset` (binary search; offsets ascend). */
+  private indexAfter(offset: number): number {
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.items[mid].record.offset <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private groupSize(i: number): number {
+    const offset = this.items[i].record.offset;
+    let j = i;
+    while (j < this.items.length && this.items[j].record.offset === offset) j++;
+    return j - i;
+  }
+
+  private trim(): void {
+    // The newest offset always stays, even when it alone exceeds the bound.
+    while (this.size > this.maxRecords && this.items[this.head].record.offset !== this.last()?.offset) {
+      const offset = this.items[this.head].record.offset;
+      while (this.items[this.head].record.offset === offset) this.head++;
+      this.dropped = offset;
+    }
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

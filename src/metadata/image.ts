@@ -1,0 +1,161 @@
+// The in-memory metadata image: the current state the committed records add up to. It changes only
+// through commit(), with records the planner has already checked, so a rejected command leaves no
+// trace. Queries return records as the API shows them (brokers as their RegisterBrokerRecord).
+import { ACTIVE_STATUSES, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type TopicRecord } from "./records.ts";
+import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
+import { collisionKey } from "./topic-name.ts";
+
+export class MetadataImage {
+  private readonly brokers = new Map<number, BrokerView>();
+  private readonly topics = new Map<string, TopicRecord>();
+  private readonly topicIdByName = new Map<string, string>();
+  private readonly nameByCollisionKey = new Map<string, string>();
+  private readonly partitions = new Map<string, Map<number, PartitionRecord>>();
+  private readonly producers = new Map<number, ProducerIdsRecord>();
+  private partitionTotal = 0;
+  /** Lowest producer id not yet used that auto-allocation may hand out (kept in snapshots). */
+  private producerCounter = 0;
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  broker(brokerId: number): BrokerView | undefined {
+    return this.brokers.get(brokerId);
+  }
+
+  allBrokers(): BrokerView[] {
+    return [...this.brokers.values()].sort((a, b) => a.fields.brokerId - b.fields.brokerId);
+  }
+
+  activeBrokers(): BrokerView[] {
+    return this.allBrokers().filter((b) => ACTIVE_STATUSES.includes(b.fields.brokerStatus));
+  }
+
+  brokerCount(): number {
+    return this.brokers.size;
+  }
+
+  topicByName(name: string): TopicRecord | undefined {
+    const id = this.topicIdByName.get(name);
+    return id === undefined ? undefined : this.topics.get(id);
+  }
+
+  topicById(topicUUID: string): TopicRecord | undefined {
+    return this.topics.get(topicUUID);
+  }
+
+  /** The existing name that `name` collides with by "." vs "_", if any (itself included). */
+  collidingName(name: string): string | undefined {
+    return this.nameByCollisionKey.get(collisionKey(name));
+  }
+
+  allTopics(): TopicRecord[] {
+    return [...this.topics.values()].sort((a, b) => compareText(a.fields.name, b.fields.name));
+  }
+
+  topicCount(): number {
+    return this.topics.size;
+  }
+
+  partition(topicUUID: string, partitionId: number): PartitionRecord | undefined {
+    return this.partitions.get(topicUUID)?.get(partitionId);
+  }
+
+  partitionsOf(topicUUID: string): PartitionRecord[] {
+    return [...(this.partitions.get(topicUUID)?.values() ?? [])].sort((a, b) => a.fields.partitionId - b.fields.partitionId);
+  }
+
+  partitionCount(): number {
+    return this.partitionTotal;
+  }
+
+  producer(producerId: number): ProducerIdsRecord | undefined {
+    return this.producers.get(producerId);
+  }
+
+  producerCount(): number {
+    return this.producers.size;
+  }
+
+  allProducers(): ProducerIdsRecord[] {
+    return [...this.producers.values()].sort((a, b) => a.fields.producerId - b.fields.producerId);
+  }
+
+  /** The id auto-allocation gives next: the lowest unused id at or past the counter. */
+  nextProducerId(): number {
+    return this.producerCounter;
+  }
+
+  /** Everything, in a stable order (so equal images encode to equal bytes). */
+  body(): MetadataSnapshotBody {
+    return {
+      brokers: this.allBrokers(),
+      topics: this.allTopics(),
+      partitions: this.allTopics().flatMap((t) => this.partitionsOf(t.fields.topicUUID)),
+      producers: this.allProducers(),
+    };
+  }
+
+  // ---- changes -------------------------------------------------------------------------------
+
+  /** Applies records the planner produced; they are valid against this image by construction. */
+  commit(records: readonly MetadataRecord[]): void {
+    for (const record of records) this.commitOne(record);
+  }
+
+  /** Rebuilds an image from a snapshot body (already schema-checked by the codec). */
+  static fromBody(body: MetadataSnapshotBody, producerCounter: number): MetadataImage {
+    const image = new MetadataImage();
+    for (const b of body.brokers) image.brokers.set(b.fields.brokerId, b);
+    image.commit(body.topics);
+    image.commit(body.partitions);
+    image.commit(body.producers);
+    image.producerCounter = producerCounter;
+    image.advanceProducerCounter();
+    return image;
+  }
+
+  private commitOne(record: MetadataRecord): void {
+    switch (record.name) {
+      case "RegisterBrokerRecord":
+        this.brokers.set(record.fields.brokerId, record);
+        return;
+      case "RegistrationChangeBrokerRecord": {
+        const current = this.brokers.get(record.fields.brokerId);
+        if (!current) throw new Error(`change of unknown broker ${record.fields.brokerId} reached commit`);
+        const { brokerHost, brokerPort, securityProtocol, brokerStatus, epoch } = record.fields;
+        this.brokers.set(record.fields.brokerId, {
+          ...current,
+          offset: record.offset,
+          timestamp: record.timestamp,
+          fields: { ...current.fields, brokerHost, brokerPort, securityProtocol, brokerStatus, epoch },
+        });
+        return;
+      }
+      case "TopicRecord":
+        this.topics.set(record.fields.topicUUID, record);
+        this.topicIdByName.set(record.fields.name, record.fields.topicUUID);
+        this.nameByCollisionKey.set(collisionKey(record.fields.name), record.fields.name);
+        return;
+      case "PartitionRecord": {
+        const byId = this.partitions.get(record.fields.topicUUID) ?? new Map<number, PartitionRecord>();
+        if (!byId.has(record.fields.partitionId)) this.partitionTotal++;
+        byId.set(record.fields.partitionId, record);
+        this.partitions.set(record.fields.topicUUID, byId);
+        return;
+      }
+      case "ProducerIdsRecord":
+        this.producers.set(record.fields.producerId, record);
+        this.advanceProducerCounter();
+        return;
+    }
+  }
+
+  private advanceProducerCounter(): void {
+    while (this.producers.has(this.producerCounter)) this.producerCounter++;
+  }
+}
+
+/** Code-unit order, the same on every platform (localeCompare is not). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

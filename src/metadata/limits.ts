@@ -1,0 +1,36 @@
+// Every bound of the metadata layer in one place, so a reviewer can see what can grow and how far.
+
+/** Brokers ever registered (closed ones are kept). */
+export const MAX_BROKERS = 10_000;
+export const MAX_TOPICS = 100_000;
+/** Partitions across all topics. */
+export const MAX_PARTITIONS = 1_000_000;
+export const MAX_PRODUCERS = 1_000_000;
+/** Partitions one create-topic request may ask for. */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+export const MAX_REPLICATION_FACTOR = 256;
+/** Replica ids in one partition (replicas, ISR, adding, removing). */
+export const MAX_REPLICAS = 256;
+export const MAX_BROKER_ID = 2_147_483_647;
+export const MAX_PRODUCER_ID = Number.MAX_SAFE_INTEGER;
+export const MAX_PARTITION_ID = 2_147_483_647;
+export const MAX_HOST_LENGTH = 255;
+export const MAX_PORT_LENGTH = 32;
+export const MAX_PROTOCOL_LENGTH = 64;
+export const MAX_RACK_LENGTH = 255;
+/** Longer than any legal topic name (249) so the name rules can say what was wrong. */
+export const MAX_TOPIC_NAME_INPUT = 1024;
+/** A command entry's encoded size; a create-topic with MAX_PARTITIONS_PER_REQUEST stays far below. */
+export const MAX_COMMAND_BYTES = 1024 * 1024;
+/** Records kept in memory for diffs and the event log. */
+export const DEFAULT_HISTORY_RECORDS = 50_000;
+/** Records in one page of the event log. */
+export const MAX_LOG_PAGE = 1_000;
+/** Longest long poll a fetch may ask for. */
+export const MAX_WAIT_MS = 30_000;
+export const DEFAULT_SESSION_TIMEOUT_MS = 9_000;
+export const DEFAULT_DIFF_WINDOW_MS = 600_000;
+/** How long a follower waits to apply its own forwarded write before answering anyway. */
+export const DEFAULT_FORWARD_APPLY_WAIT_MS = 5_000;
+/** Forwarded request or reply between nodes. */
+export const MAX_FORWARD_BYTES = 8 * 1024 * 1024;
