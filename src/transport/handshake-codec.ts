@@ -32,6 +32,16 @@ export function decodeHello(body: Uint8Array): Hello {
   return { version, clusterId, nodeId };
 }
 
+/** Why an ack does not come from the peer the dialer meant to reach, or null when it does. */
+export function helloMismatch(hello: Hello, clusterId: string, expectedNodeId: NodeId): string | null {
+  if (hello.version !== HANDSHAKE_VERSION) return `handshake version ${hello.version}, expected ${HANDSHAKE_VERSION}`;
+  if (hello.clusterId !== clusterId) {
+    return `cluster id ${JSON.stringify(hello.clusterId)}, expected ${JSON.stringify(clusterId)}`;
+  }
+  if (hello.nodeId !== expectedNodeId) return `node id ${hello.nodeId} answered, expected ${expectedNodeId}`;
+  return null;
+}
+
 export function encodeRefusal(reason: string): Uint8Array {
   const w = new ByteWriter(2 + 4 * MAX_REASON_CHARS, 64);
   w.string(reason.slice(0, MAX_REASON_CHARS), "refusal.reason");

@@ -10,11 +10,11 @@ import { DecodeError, EncodeError, TransportError } from "./errors.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import { decodeHello, decodeRefusal, encodeHello, HANDSHAKE_VERSION } from "./handshake-codec.ts";
-import { invariant } from "./invariant.ts";
+import { decodeHello, decodeRefusal, encodeHello, HANDSHAKE_VERSION, helloMismatch } from "./handshake-codec.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
-import { BATCH_HEADER_BYTES, batchHeader, encodeMessage } from "./message-codec.ts";
+import { MessageBatcher } from "./message-batcher.ts";
+import { encodeMessage } from "./message-codec.ts";
 import { PendingRequests } from "./pending-requests.ts";
 import { decodeErrorReply, decodeIdAndPayload, requestHeader } from "./request-codec.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -28,8 +28,7 @@ export class OutboundPeer {
   private generation = 0;
   private decoder: FrameDecoder;
   private readonly queue: WriteQueue;
-  private batch: Uint8Array[] = [];
-  private batchBytes = 0;
+  private readonly batch: MessageBatcher;
   private flushScheduled = false;
   private readonly backoff: Backoff;
   private readonly pending: PendingRequests;
@@ -41,7 +40,6 @@ export class OutboundPeer {
   private lastProgressAt = 0;
   private errorLog: OnceLog;
   private readonly encodeLog: OnceLog;
-  private readonly maxMessageBytes: number;
 
   constructor(
     readonly id: NodeId,
@@ -57,8 +55,7 @@ export class OutboundPeer {
     this.pending = new PendingRequests(limits.maxPendingRequests, id);
     this.errorLog = new OnceLog(ctx.log);
     this.encodeLog = new OnceLog(ctx.log);
-    // A message must fit in a frame together with the kind byte and the batch header.
-    this.maxMessageBytes = limits.maxFrameBytes - 1 - BATCH_HEADER_BYTES;
+    this.batch = new MessageBatcher(limits.maxFrameBytes);
   }
 
   get connected(): boolean {
@@ -66,7 +63,7 @@ export class OutboundPeer {
   }
 
   get queuedBytes(): number {
-    return this.queue.bytes + this.batchBytes;
+    return this.queue.bytes + this.batch.bytes;
   }
 
   get pendingRequests(): number {
@@ -85,17 +82,15 @@ export class OutboundPeer {
     }
     let body: Uint8Array;
     try {
-      body = encodeMessage(msg, this.maxMessageBytes);
+      body = encodeMessage(msg, this.batch.maxBytes);
     } catch (error) {
       if (!(error instanceof EncodeError)) throw error;
       this.counters.drops += 1;
       this.encodeLog.emit("message_not_encodable", { peer: this.id, type: msg.type, error: error.message });
       return;
     }
-    if (this.batchBytes + body.length > this.maxMessageBytes) this.flushBatch();
-    this.batch.push(body);
-    this.batchBytes += body.length;
-    invariant(this.batchBytes <= this.maxMessageBytes, () => `batch of ${this.batchBytes} bytes passed the frame cap`);
+    if (!this.batch.fits(body)) this.flushBatch();
+    this.batch.add(body);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flushBatch());
@@ -205,15 +200,7 @@ export class OutboundPeer {
   }
 
   private onAck(body: Uint8Array): void {
-    const hello = decodeHello(body);
-    const mismatch =
-      hello.version !== HANDSHAKE_VERSION
-        ? `handshake version ${hello.version}, expected ${HANDSHAKE_VERSION}`
-        : hello.clusterId !== this.ctx.clusterId
-          ? `cluster id ${JSON.stringify(hello.clusterId)}, expected ${JSON.stringify(this.ctx.clusterId)}`
-          : hello.nodeId !== this.id
-            ? `node id ${hello.nodeId} answered at ${this.address}, expected ${this.id}`
-            : null;
+    const mismatch = helloMismatch(decodeHello(body), this.ctx.clusterId, this.id);
     if (mismatch !== null) return this.fail(this.generation, "peer_mismatch", mismatch);
     this.clearTimer();
     this.state = "connected";
@@ -232,11 +219,9 @@ export class OutboundPeer {
 
   private flushBatch(): void {
     this.flushScheduled = false;
-    if (this.batch.length === 0) return;
-    const count = this.batch.length;
-    const parts = [batchHeader(count), ...this.batch];
-    this.batch = [];
-    this.batchBytes = 0;
+    const taken = this.batch.take();
+    if (taken === null) return;
+    const { parts, count } = taken;
     if (this.state !== "connecting" && this.state !== "connected") {
       this.counters.drops += count;
       return;

@@ -51,3 +51,21 @@ describe("peer addresses", () => {
     }
   });
 });
+
+describe("message batcher", () => {
+  test("fills up to the frame cap and hands the batch out once", async () => {
+    const { MessageBatcher } = await import("../../src/transport/message-batcher.ts");
+    const b = new MessageBatcher(1024);
+    const body = new Uint8Array(500);
+    expect(b.fits(body)).toBe(true);
+    b.add(body);
+    b.add(body);
+    expect(b.fits(body)).toBe(false);
+    expect(() => b.add(body)).toThrow("invariant");
+    const taken = b.take();
+    expect(taken?.count).toBe(2);
+    expect(taken?.parts).toHaveLength(3);
+    expect(b.take()).toBeNull();
+    expect(b.bytes).toBe(0);
+  });
+});
