@@ -1,0 +1,147 @@
+import { describe, expect, test } from "bun:test";
+import { encodeCommand } from "../../src/metadata/commands.ts";
+import { MetadataError } from "../../src/metadata/errors.ts";
+import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
+import { Feeder, changeBroker, createPartition, createTopic, decodeText, expectUnchanged, registerBroker, registerProducer } from "./fixtures.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function populated(): Feeder {
+  const f = new Feeder();
+  f.ok(registerBroker(2, { rackId: "b" }));
+  f.ok(registerBroker(1, { rackId: "a" }));
+  f.ok(registerBroker(3, { rackId: "a" }));
+  f.ok(createTopic("zeta", 3, 2));
+  f.ok(createTopic("alpha"));
+  f.ok(createPartition("alpha", 1, [3, 1]));
+  f.ok(changeBroker(2, "heartbeat"));
+  f.ok(registerProducer(1, 7));
+  f.ok(registerProducer(2));
+  return f;
+}
+
+describe("MetadataStateMachine.apply", () => {
+  test("garbage entries are rejected as bad_request, change nothing, and never throw", () => {
+    const f = populated();
+    const inputs = [new Uint8Array([0xff, 0xfe, 0x00]), enc(""), enc("null"), enc("[]"), enc('{"kind":"nope"}'), enc('{"kind":"registerBroker"}'), enc(JSON.stringify({ ...registerBroker(9), extra: 1 })), enc(JSON.stringify({ ...registerBroker(9), timestamp: "yesterday" })), enc(JSON.stringify({ ...registerBroker(9), brokerId: 1.5 }))];
+    for (const data of inputs) {
+      expectUnchanged(f, () => {
+        const r = f.sm.apply(f.sm.appliedIndex() + 1, data);
+        expect(r).toMatchObject({ ok: false, error: { code: "bad_request" } });
+      });
+    }
+    const r = f.sm.apply(f.sm.appliedIndex() + 1, enc(JSON.stringify({ ...registerBroker(9), brokerId: "nine" })));
+    expect(!r.ok && r.error.message).toBe('entry 19 holds no valid command: /brokerId: Expected integer (got "nine")');
+  });
+
+  test("an index at or below the applied one is refused without effect", () => {
+    const f = populated();
+    const applied = f.sm.appliedIndex();
+    expectUnchanged(f, () => expect(f.sm.apply(applied, encodeCommand(registerBroker(50)))).toMatchObject({ ok: false, error: { code: "internal" } }));
+    expect(f.sm.appliedIndex()).toBe(applied);
+  });
+
+  test("offsets follow the entry index, gaps included (no-ops are never applied)", () => {
+    const sm = new MetadataStateMachine();
+    const r = sm.apply(5, encodeCommand(registerBroker(1)));
+    expect(r.ok && r.records[0].offset).toBe(5);
+    expect(sm.appliedIndex()).toBe(5);
+  });
+
+  test("change listeners see each entry's records, and a failing listener does not stop apply", () => {
+    const f = new Feeder();
+    const seen: string[] = [];
+    f.sm.onChange(() => {
+      throw new Error("boom");
+    });
+    const off = f.sm.onChange((c) => seen.push(c.kind === "records" ? c.records.map((r) => r.name).join("+") : c.kind));
+    f.ok(registerBroker(1));
+    f.apply(registerBroker(1));
+    f.ok(createTopic("t", 1, 1));
+    off();
+    f.ok(createTopic("u"));
+    expect(seen).toEqual(["RegisterBrokerRecord", "TopicRecord+PartitionRecord"]);
+  });
+});
+
+describe("snapshots", () => {
+  test("the snapshot is versioned JSON in a stable order", () => {
+    const doc = JSON.parse(decodeText(populated().sm.snapshot()));
+    expect(doc.format).toBe("yakt-metadata-snapshot");
+    expect(doc.version).toBe(1);
+    expect(doc.appliedIndex).toBe(9);
+    expect(doc.nextProducerId).toBe(1);
+    expect(doc.brokers.map((b: { fields: { brokerId: number } }) => b.fields.brokerId)).toEqual([1, 2, 3]);
+    expect(doc.topics.map((t: { fields: { name: string } }) => t.fields.name)).toEqual(["alpha", "zeta"]);
+    expect(doc.partitions).toHaveLength(4);
+    expect(doc.producers.map((p: { fields: { producerId: number } }) => p.fields.producerId)).toEqual([0, 7]);
+  });
+
+  test("restore(snapshot) then the tail equals replaying everything, byte for byte", () => {
+    const whole = populated();
+    const restored = new MetadataStateMachine();
+    restored.restore(whole.sm.appliedIndex(), whole.sm.snapshot());
+    const tail = [registerProducer(3), createPartition("zeta", 9, [1, 2]), changeBroker(1, "update", { brokerHost: "h" }), registerBroker(4)];
+    for (const cmd of tail) {
+      const a = whole.apply(cmd);
+      const b = new Feeder(restored).apply(cmd);
+      expect(b).toEqual(a);
+    }
+    expect(decodeText(restored.snapshot())).toBe(decodeText(whole.sm.snapshot()));
+  });
+
+  test("restore replaces the history: diffs start after the snapshot index", () => {
+    const whole = populated();
+    const sm = new MetadataStateMachine();
+    sm.apply(1, encodeCommand(registerBroker(77)));
+    sm.restore(9, whole.sm.snapshot());
+    expect(sm.history.size).toBe(0);
+    expect(sm.history.floor).toBe(9);
+    expect(sm.image().broker(77)).toBeUndefined();
+    expect(sm.image().broker(2)?.fields.brokerStatus).toBe("ALIVE");
+  });
+
+  test("a bad snapshot is refused with a MetadataError and the state stays", () => {
+    const f = populated();
+    const before = decodeText(f.sm.snapshot());
+    const good = JSON.parse(before);
+    const bad = [
+      enc("not json"),
+      enc(JSON.stringify({ ...good, version: 2 })),
+      enc(JSON.stringify({ ...good, brokers: [{ name: "x" }] })),
+      enc(JSON.stringify({ ...good, topics: [] })),
+      enc(JSON.stringify({ ...good, producers: [...good.producers, good.producers[0]] })),
+    ];
+    for (const data of bad) {
+      expect(() => f.sm.restore(20, data)).toThrow(MetadataError);
+      expect(decodeText(f.sm.snapshot())).toBe(before);
+    }
+    expect(() => f.sm.restore(3, f.sm.snapshot())).toThrow("snapshot covers index 9, past the index 3 it was restored at");
+  });
+});
+
+describe("history", () => {
+  test("is bounded, drops whole offsets, and keeps the newest entry whole", () => {
+    const f = new Feeder(new MetadataStateMachine({ historyRecords: 3 }));
+    f.ok(registerBroker(1));
+    f.ok(registerBroker(2));
+    f.ok(createTopic("t", 2, 1));
+    expect(f.sm.history.size).toBe(3);
+    expect(f.sm.history.floor).toBe(2);
+    expect(f.sm.history.after(0).map((r) => r.offset)).toEqual([3, 3, 3]);
+    f.ok(createTopic("big", 5, 1));
+    expect(f.sm.history.size).toBe(6);
+    expect(f.sm.history.floor).toBe(3);
+  });
+
+  test("pages hold whole offsets up to the limit", () => {
+    const f = new Feeder();
+    f.ok(registerBroker(1));
+    f.ok(createTopic("t", 2, 1));
+    f.ok(registerBroker(2));
+    expect(f.sm.history.page(1, 2).map((r) => r.offset)).toEqual([1]);
+    expect(f.sm.history.page(1, 4).map((r) => r.offset)).toEqual([1, 2, 2, 2]);
+    expect(f.sm.history.page(2, 1).map((r) => r.offset)).toEqual([2, 2, 2]);
+    expect(f.sm.history.page(4, 10)).toEqual([]);
+  });
+});
