@@ -3,11 +3,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { TransportError } from "../../src/transport/errors.ts";
 import type { TransportErrorCode } from "../../src/transport/errors.ts";
-import { Harness, msg, waitFor } from "./helpers.ts";
+import { FAST_LIMITS, Harness, msg, waitFor } from "./helpers.ts";
 import type { Node } from "./helpers.ts";
 import { FakePeer, handshakeFrame, rawConnect } from "./raw-sockets.ts";
 import type { RawClient } from "./raw-sockets.ts";
-import { FrameKind } from "../../src/transport/frame.ts";
+import { encodeFrame, FrameKind } from "../../src/transport/frame.ts";
+import { encodeMessages } from "../../src/transport/message-codec.ts";
 import { decodeRefusal } from "../../src/transport/handshake-codec.ts";
 
 const harness = new Harness();
@@ -118,8 +119,6 @@ describe("garbage on the peer port", () => {
 
   test("an undecodable batch, and a message claiming another sender, are bad frames", async () => {
     const [a, b] = await harness.mesh([1, 2]);
-    const { encodeFrame } = await import("../../src/transport/frame.ts");
-    const { encodeMessages } = await import("../../src/transport/message-codec.ts");
     const junk = await client(b!.port);
     junk.socket.write(handshakeFrame(1));
     junk.socket.write(encodeFrame(FrameKind.Messages, [new Uint8Array([1, 0, 0, 0, 5, 1])], 1 << 20));
@@ -212,6 +211,26 @@ describe("peer down, slow, restarted", () => {
     const inFlight = a!.transport.request(2, new Uint8Array([2]), 5_000);
     await b!.transport.stop();
     await expectCode(inFlight, "closed");
+  });
+
+  test("requests beyond the pending bound fail as unreachable; beyond the serving bound as busy", async () => {
+    let release: () => void = () => {};
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    cleanups.push(() => release());
+    const [a, b] = await harness.mesh([1, 2], {
+      limits: { ...FAST_LIMITS, maxPendingRequests: 3, maxServingRequests: 2 },
+      onRequest: async (_from, payload) => {
+        await hold;
+        return payload;
+      },
+    });
+    const held = [1, 2, 3].map((i) => a!.transport.request(2, new Uint8Array([i]), 2_000));
+    await expectCode(a!.transport.request(2, new Uint8Array([4]), 2_000), "unreachable");
+    const busy = await expectCode(held[2]!, "remote_error");
+    expect(busy.message).toContain("busy");
+    release();
+    expect((await Promise.all(held.slice(0, 2))).map((r) => r[0])).toEqual([1, 2]);
+    expect(b!.transport.stats().peers[0]!.receivedFrames).toBeGreaterThanOrEqual(3);
   });
 
   test("stop rejects pending requests as closed and later calls as closed", async () => {

@@ -1,7 +1,8 @@
-// The small codecs: handshake hello/refusal, request id + payload, error replies, peer addresses.
+// The small codecs (handshake, request/reply, addresses) and the per-tick message batcher.
 import { describe, expect, test } from "bun:test";
 import { parseAddress } from "../../src/transport/address.ts";
 import { DecodeError, TransportError } from "../../src/transport/errors.ts";
+import { MessageBatcher } from "../../src/transport/message-batcher.ts";
 import { decodeHello, decodeRefusal, encodeHello, encodeRefusal } from "../../src/transport/handshake-codec.ts";
 import {
   decodeErrorReply,
@@ -53,8 +54,7 @@ describe("peer addresses", () => {
 });
 
 describe("message batcher", () => {
-  test("fills up to the frame cap and hands the batch out once", async () => {
-    const { MessageBatcher } = await import("../../src/transport/message-batcher.ts");
+  test("fills up to the frame cap and hands the batch out once", () => {
     const b = new MessageBatcher(1024);
     const body = new Uint8Array(500);
     expect(b.fits(body)).toBe(true);
