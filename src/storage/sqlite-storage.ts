@@ -98,10 +98,17 @@ export class SqliteStorage implements LogStorage {
     return { meta, data: new Uint8Array(blob.data) };
   }
 
+  /** Folds the WAL into the main file so a closed store is one self-contained file. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    try {
+      this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } finally {
+      // SQLite only really closes (and removes the WAL) once no prepared statement is left.
+      for (const stmt of Object.values(this.st)) stmt.finalize();
+      this.db.close();
+    }
   }
 
   private view(): LogView {

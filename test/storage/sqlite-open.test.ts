@@ -1,0 +1,128 @@
+// What only the SQLite store can get wrong: the durability pragmas, the schema version, a damaged
+// file, a log on disk that breaks its invariants, and a transaction that fails half-way.
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { setDurabilityPragmas } from "../../src/storage/sqlite-open-checks.ts";
+import { SCHEMA_VERSION } from "../../src/storage/sqlite-schema.ts";
+import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
+import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.ts";
+import { run, tempDir } from "./helpers.ts";
+
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+
+function dbPath(): string {
+  const d = tempDir();
+  cleanups.push(d.cleanup);
+  return join(d.dir, "yakt.db");
+}
+
+/** A closed store at a fresh path holding entries 1..n of term 1, commit n. */
+function storeWith(n: number): string {
+  const path = dbPath();
+  const s = SqliteStorage.open(path);
+  s.persist({ hardState: { term: 1, vote: 1, commit: n }, entries: run(1, n, 1), snapshot: null });
+  s.close();
+  return path;
+}
+
+function raw(path: string, sql: string): void {
+  const db = new Database(path);
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
+
+function openFails(path: string, code: StorageErrorCode): StorageError {
+  let caught: unknown;
+  try {
+    SqliteStorage.open(path).close();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(StorageError);
+  expect((caught as StorageError).code).toBe(code);
+  return caught as StorageError;
+}
+
+describe("SqliteStorage open checks", () => {
+  test("WAL and synchronous=FULL are in force after open", () => {
+    const path = dbPath();
+    SqliteStorage.open(path).close();
+    const db = new Database(path);
+    // journal_mode=WAL is stored in the file; synchronous is per connection, so check the setter.
+    expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
+    setDurabilityPragmas(db, path);
+    expect(db.query<{ synchronous: number }, []>("PRAGMA synchronous").get()?.synchronous).toBe(2);
+    db.close();
+  });
+
+  test("refuses a database where WAL cannot be in force", () => {
+    const err = openFails(":memory:", "pragma_not_in_force");
+    expect(err.message).toContain("journal_mode is memory");
+  });
+
+  test("refuses an unknown schema version", () => {
+    const path = storeWith(2);
+    raw(path, `UPDATE schema_version SET version = ${SCHEMA_VERSION + 1}`);
+    expect(openFails(path, "schema_version").message).toContain(`schema version ${SCHEMA_VERSION + 1}`);
+  });
+
+  test("refuses a database that is not YAKt's", () => {
+    const path = dbPath();
+    raw(path, "CREATE TABLE other (x INTEGER)");
+    expect(openFails(path, "schema_version").message).toContain("not a YAKt database");
+  });
+
+  test("refuses a file that is not a database", () => {
+    const path = dbPath();
+    writeFileSync(path, "this is not sqlite ".repeat(400));
+    openFails(path, "corrupt");
+  });
+
+  test("refuses a database with a damaged page", () => {
+    const path = storeWith(400);
+    const size = statSync(path).size;
+    expect(size).toBeGreaterThan(8 * 4096);
+    const fd = openSync(path, "r+");
+    // Overwrite pages in the middle (not the header): b-tree pages become garbage.
+    writeSync(fd, new Uint8Array(3 * 4096).fill(0xa5), 0, 3 * 4096, 4 * 4096);
+    closeSync(fd);
+    openFails(path, "corrupt");
+  });
+
+  const logDamage: Array<[string, string, string]> = [
+    ["a gap in the log", "DELETE FROM entries WHERE idx = 3", "has gaps"],
+    ["terms going down", "UPDATE entries SET term = 0 WHERE idx = 4", "lower term"],
+    ["a commit past the log", "UPDATE hard_state SET commit_index = 99", "past the last index"],
+    ["a log term ahead of the hard state", "UPDATE hard_state SET term = 0", "ahead of the hard state"],
+    ["entries the snapshot should have removed", "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{}', x'00', 1, 0)", "expected 3"],
+  ];
+  for (const [name, sql, message] of logDamage) {
+    test(`refuses a stored log with ${name}`, () => {
+      const path = storeWith(6);
+      raw(path, sql);
+      expect(openFails(path, "corrupt").message).toContain(message);
+    });
+  }
+
+  test("a transaction failing half-way writes nothing and the store goes on", () => {
+    const path = storeWith(2);
+    // Stands in for a disk error on the fourth row of the batch.
+    raw(path, "CREATE TRIGGER fail_at_5 BEFORE INSERT ON entries WHEN NEW.idx = 5 BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    const s = SqliteStorage.open(path);
+    cleanups.unshift(() => s.close());
+    expect(() => s.persist({ hardState: { term: 1, vote: 1, commit: 4 }, entries: run(3, 6, 1), snapshot: null })).toThrow("disk says no");
+    expect(s.load().entries.map((e) => e.index)).toEqual([1, 2]);
+    expect(s.load().hardState.commit).toBe(2);
+    s.persist({ hardState: null, entries: run(3, 4, 1), snapshot: null });
+    expect(s.load().entries.map((e) => e.index)).toEqual([1, 2, 3, 4]);
+  });
+});
