@@ -119,9 +119,10 @@ export class OutboundPeer {
     return reply;
   }
 
-  stop(): void {
+  /** Close for good; waiting requests fail as "closed" with `reason`. */
+  stop(reason: string): void {
     if (this.state === "stopped") return;
-    this.teardown(new TransportError("closed", `transport of node ${this.ctx.nodeId} stopped`));
+    this.teardown(new TransportError("closed", reason));
     this.state = "stopped";
   }
 

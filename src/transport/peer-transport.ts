@@ -2,8 +2,9 @@
 // connection carries this node's Raft messages and requests to the peer and brings the peer's
 // replies back; the peer's messages to this node come over the connection the peer dialed
 // ("inbound"). So messages flow one way per connection, requests and replies both ways.
-import type { Socket, TCPSocketListener } from "bun";
+import type { TCPSocketListener } from "bun";
 import type { Message, NodeId } from "../raft/types.ts";
+import type { HostPort } from "./address.ts";
 import { TransportError } from "./errors.ts";
 import { InboundConnection } from "./inbound-connection.ts";
 import type { InboundHost, InboundSocket } from "./inbound-connection.ts";
@@ -26,8 +27,10 @@ type Listener = TCPSocketListener<InboundConnection | undefined>;
 const STOP_WAIT_MS = 1_000;
 const STOP_POLL_MS = 5;
 
-export class PeerTransport implements Transport, InboundHost {
-  readonly ctx: LinkContext;
+export class PeerTransport implements Transport {
+  private readonly ctx: LinkContext;
+  /** What accepted connections may call back into; kept off the public surface. */
+  private readonly host: InboundHost;
   private phase: Phase = "new";
   private listener: Listener | null = null;
   private port = 0;
@@ -58,6 +61,7 @@ export class PeerTransport implements Transport, InboundHost {
     this.peers = parsePeers(opts.peers, opts.nodeId);
     this.overloadLog = new OnceLog(this.ctx.log);
     this.unknownPeerLog = new OnceLog(this.ctx.log);
+    this.host = this.inboundHost();
   }
 
   async start(): Promise<{ port: number }> {
@@ -107,7 +111,8 @@ export class PeerTransport implements Transport, InboundHost {
     for (const [id, old] of this.peers) {
       const now = next.get(id);
       if (now !== undefined && now.address === old.address) continue;
-      this.outbound.get(id)?.stop();
+      const why = now === undefined ? "left the peer list" : `moved to ${now.address}`;
+      this.outbound.get(id)?.stop(`node ${id} ${why}`);
       this.outbound.delete(id);
       if (now === undefined) this.inboundByPeer.get(id)?.close();
     }
@@ -143,7 +148,7 @@ export class PeerTransport implements Transport, InboundHost {
   async stop(): Promise<void> {
     if (this.phase === "stopped") return;
     this.phase = "stopped";
-    for (const peer of this.outbound.values()) peer.stop();
+    for (const peer of this.outbound.values()) peer.stop(`transport of node ${this.ctx.nodeId} stopped`);
     this.outbound.clear();
     for (const conn of this.connections) conn.close();
     this.listener?.stop(true);
@@ -152,37 +157,28 @@ export class PeerTransport implements Transport, InboundHost {
     this.ctx.log("transport_stopped", {});
   }
 
-  // InboundHost: what accepted connections call back into.
-
-  isPeer(id: NodeId): boolean {
-    return this.peers.has(id);
+  private inboundHost(): InboundHost {
+    return {
+      ctx: this.ctx,
+      isPeer: (id) => this.peers.has(id),
+      countersFor: (id) => this.counterOf(id),
+      accepted: (conn) => this.onHandshaken(conn),
+      refused: () => {
+        this.refusedConnections += 1;
+      },
+      badFrame: () => {
+        this.badFrames += 1;
+      },
+      onMessages: (msgs) => this.opts.onMessages(msgs),
+      onRequest: (from, payload) => this.opts.onRequest(from, payload),
+    };
   }
 
-  countersFor(id: NodeId): PeerCounters {
-    return this.counterOf(id);
-  }
-
-  accepted(conn: InboundConnection): void {
+  private onHandshaken(conn: InboundConnection): void {
     // The dialer keeps one connection to us; an older one from the same peer is a dead leftover.
     const older = this.inboundByPeer.get(conn.peerId);
     if (older !== undefined && older !== conn) older.close();
     this.inboundByPeer.set(conn.peerId, conn);
-  }
-
-  refused(): void {
-    this.refusedConnections += 1;
-  }
-
-  badFrame(): void {
-    this.badFrames += 1;
-  }
-
-  onMessages(msgs: Message[]): void {
-    this.opts.onMessages(msgs);
-  }
-
-  onRequest(from: NodeId, payload: Uint8Array): Promise<Uint8Array> {
-    return this.opts.onRequest(from, payload);
   }
 
   private listen(): Listener {
@@ -220,12 +216,12 @@ export class PeerTransport implements Transport, InboundHost {
       socket.terminate();
       return;
     }
-    const conn = new InboundConnection(socket, this);
+    const conn = new InboundConnection(socket, this.host);
     socket.data = conn;
     this.connections.add(conn);
   }
 
-  private onSocketClosed(socket: Socket<InboundConnection | undefined>): void {
+  private onSocketClosed(socket: InboundSocket): void {
     const conn = socket.data;
     if (conn === undefined) return;
     conn.onClosed();
@@ -233,7 +229,7 @@ export class PeerTransport implements Transport, InboundHost {
     if (this.inboundByPeer.get(conn.peerId) === conn) this.inboundByPeer.delete(conn.peerId);
   }
 
-  private addOutbound(id: NodeId, address: string, target: { host: string; port: number }): void {
+  private addOutbound(id: NodeId, address: string, target: HostPort): void {
     const peer = new OutboundPeer(id, address, target, this.ctx, this.counterOf(id));
     this.outbound.set(id, peer);
     peer.start();
