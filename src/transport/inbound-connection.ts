@@ -55,10 +55,6 @@ export class InboundConnection {
     }, limits.handshakeTimeoutMs);
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
     try {
@@ -78,7 +74,7 @@ export class InboundConnection {
     if (!this.closed && this.queue.flush(this.socket) < 0) this.close();
   }
 
-  /** Close the socket (idempotent); the socket's close event then reaches onClosed. */
+  /** Close this connection now (idempotent); the transport forgets it on the socket's close event. */
   close(): void {
     if (this.closed) return;
     this.onClosed();
