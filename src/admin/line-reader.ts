@@ -32,7 +32,7 @@ export type ReaderEvent =
   | { type: "overlong"; limit: number }
   /** Bytes to send back to the client (option refusals). */
   | { type: "reply"; bytes: Uint8Array }
-  /** The user asked to stop; nothing after it is read. */
+  /** The user asked to stop; after it only negotiation is answered, no line is read. */
   | { type: "interrupt"; cause: InterruptCause };
 
 type State = "data" | "iac" | "option" | "sb" | "sb-iac";
@@ -59,10 +59,7 @@ export class LineReader {
   /** Feed one received chunk; returns what it completed, in order. State carries over chunks. */
   push(chunk: Uint8Array): ReaderEvent[] {
     const events: ReaderEvent[] = [];
-    for (const byte of chunk) {
-      if (this.stopped) break;
-      this.step(byte, events);
-    }
+    for (const byte of chunk) this.step(byte, events);
     return events;
   }
 
@@ -85,6 +82,12 @@ export class LineReader {
   }
 
   private data(byte: number, events: ReaderEvent[]): void {
+    // After an interrupt telnet usually sends IAC DO TIMING-MARK and discards our output until it
+    // is answered; so negotiation is still answered, and everything else is dropped.
+    if (this.stopped) {
+      if (byte === IAC) this.state = "iac";
+      return;
+    }
     if (this.afterCr) {
       this.afterCr = false;
       if (byte === LF || byte === NUL) return;
@@ -110,6 +113,7 @@ export class LineReader {
 
   private command(byte: number, events: ReaderEvent[]): void {
     this.state = "data";
+    if (this.stopped && byte !== WILL && byte !== WONT && byte !== DO && byte !== DONT && byte !== SB) return;
     if (byte === IAC) {
       this.append(IAC);
     } else if (byte === WILL || byte === WONT || byte === DO || byte === DONT) {

@@ -47,12 +47,16 @@ export class ConsoleSession {
   receive(chunk: Uint8Array): void {
     if (this.closing) return;
     this.armIdle();
+    let interrupted: string | null = null;
     for (const event of this.reader.push(chunk)) {
       if (event.type === "reply") this.send(event.bytes);
-      else if (event.type === "interrupt") return this.finish(`interrupt_${event.cause}`, "bye");
+      else if (event.type === "interrupt") interrupted = event.cause;
       else if (event.type === "overlong") this.enqueue({ kind: "error", message: `line longer than ${event.limit} bytes discarded (bad_argument)` });
       else this.enqueue({ kind: "line", text: event.text });
     }
+    // The goodbye goes after the replies to negotiation that followed the interrupt (see LineReader).
+    // It starts on a fresh line: the terminal has just echoed "^C" after the prompt.
+    if (interrupted) return this.finish(`interrupt_${interrupted}`, "", "bye");
     void this.pump();
   }
 
@@ -137,9 +141,9 @@ export class ConsoleSession {
   }
 
   /** Says goodbye, then closes once the output is out (or terminates after the idle bound). */
-  private finish(reason: string, farewell?: string): void {
+  private finish(reason: string, ...farewell: string[]): void {
     if (this.closing) return;
-    if (farewell) this.writeLines([farewell]);
+    this.writeLines(farewell);
     this.reason = reason;
     this.closing = true;
     if (this.closed) return;

@@ -76,6 +76,13 @@ describe("wire handling", () => {
     expect([...client.bytes.subarray(before, before + 6)]).toEqual([255, 252, 1, 255, 254, 24]);
   });
 
+  test("telnet's interrupt with DO TIMING-MARK gets WONT TIMING-MARK before the goodbye", async () => {
+    const before = client.bytes.length;
+    client.send(Uint8Array.of(255, 244, 255, 253, 6));
+    await client.waitClosed();
+    expect([...client.bytes.subarray(before)]).toEqual([255, 252, 6, ...new TextEncoder().encode("\r\nbye\r\n")]);
+  });
+
   test("a command split across packets runs once it is whole", async () => {
     const start = client.text.length;
     client.send("sta");

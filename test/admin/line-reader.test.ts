@@ -99,7 +99,7 @@ describe("control bytes", () => {
     ["IAC IP", [IAC, 244], "telnet-ip"],
     ["IAC EOF", [IAC, 236], "telnet-eof"],
     ["IAC ABORT", [IAC, 238], "telnet-abort"],
-  ] as const)("%s interrupts and nothing after it is read", (_name, seq, cause) => {
+  ] as const)("%s interrupts and no line after it is read", (_name, seq, cause) => {
     const reader = new LineReader();
     const events = reader.push(bytes("a\n", [...seq], "b\n"));
     expect(events).toEqual([
@@ -107,6 +107,15 @@ describe("control bytes", () => {
       { type: "interrupt", cause },
     ]);
     expect(reader.push(bytes("c\n"))).toEqual([]);
+  });
+
+  test("after an interrupt negotiation is still answered (telnet's DO TIMING-MARK) but no line is read", () => {
+    const reader = new LineReader();
+    const events = reader.push(bytes([IAC, 244, IAC, 253, 6], "x\n", [IAC, IAC, IAC, 244], "y\n"));
+    expect(events).toEqual([
+      { type: "interrupt", cause: "telnet-ip" },
+      { type: "reply", bytes: Uint8Array.of(IAC, 252, 6) },
+    ]);
   });
 });
 
