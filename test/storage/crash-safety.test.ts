@@ -20,7 +20,7 @@ afterAll(() => dir.cleanup());
 
 interface Round {
   acks: number[];
-  signal: string | null;
+  signal: string | number | null;
   timedOut: boolean;
   stderr: string;
 }
