@@ -16,11 +16,13 @@ export async function runLine(line: string, ctx: CommandContext): Promise<Comman
     checkArity(spec, args);
     checkRights(spec, ctx);
     const work = (async () => spec.run(ctx, args))();
-    const result = await withTimeout(work, ctx.limits.commandTimeoutMs, ctx.clock, () => new CommandTimeoutError(spec.name, ctx.limits.commandTimeoutMs));
+    const ms = ctx.limits.commandTimeoutMs;
+    const result = await withTimeout(work, ms, ctx.clock, () => new CommandTimeoutError(spec.name, ms));
     if (spec.changesCluster) audit(ctx, spec, args, "done");
     return result;
   } catch (error) {
     const spec = findCommand(name);
+    // Refused and failed attempts at a change are audited too.
     if (spec?.changesCluster) audit(ctx, spec, args, describeError(error));
     return { lines: [`error: ${describeError(error)}`] };
   }

@@ -86,9 +86,10 @@ export function checkOptions(opts: ConsoleOptions): void {
     throw new ConsoleConfigError(`console port must be an integer in 0..65535, got ${opts.port}`);
   }
   if (opts.host.trim() === "") throw new ConsoleConfigError(`console host must not be empty, got "${opts.host}"`);
-  if (opts.token !== undefined && (opts.token.length === 0 || opts.token.length > MAX_TOKEN_CHARS || /\s/.test(opts.token))) {
+  const token = opts.token;
+  if (token !== undefined && (token.length === 0 || token.length > MAX_TOKEN_CHARS || /\s/.test(token))) {
     throw new ConsoleConfigError(
-      `console token must be 1..${MAX_TOKEN_CHARS} characters without whitespace, got ${opts.token.length} characters`,
+      `console token must be 1..${MAX_TOKEN_CHARS} characters without whitespace, got ${token.length} characters`,
     );
   }
 }

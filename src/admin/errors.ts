@@ -57,6 +57,7 @@ export class ConsoleConfigError extends ConsoleError {
 
 export class ListenError extends ConsoleError {
   constructor(host: string, port: number, cause: unknown) {
-    super("listen_failed", `cannot listen on ${host}:${port}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super("listen_failed", `cannot listen on ${host}:${port}: ${reason}`);
   }
 }

@@ -51,8 +51,8 @@ export class ConsoleSession {
     for (const event of this.reader.push(chunk)) {
       if (event.type === "reply") this.send(event.bytes);
       else if (event.type === "interrupt") interrupted = event.cause;
-      else if (event.type === "overlong") this.enqueue({ kind: "error", message: `line longer than ${event.limit} bytes discarded (bad_argument)` });
-      else this.enqueue({ kind: "line", text: event.text });
+      else if (event.type === "line") this.enqueue({ kind: "line", text: event.text });
+      else this.enqueue({ kind: "error", message: `line longer than ${event.limit} bytes discarded (bad_argument)` });
     }
     // The goodbye goes after the replies to negotiation that followed the interrupt (see LineReader).
     // It starts on a fresh line: the terminal has just echoed "^C" after the prompt.
@@ -83,7 +83,8 @@ export class ConsoleSession {
 
   private enqueue(item: Pending): void {
     if (this.pending.length >= this.ctx.limits.maxPendingLines) {
-      this.writeLines([`error: more than ${this.ctx.limits.maxPendingLines} commands typed ahead; line dropped (busy)`]);
+      const max = this.ctx.limits.maxPendingLines;
+      this.writeLines([`error: more than ${max} commands typed ahead; line dropped (busy)`]);
       return;
     }
     this.pending.push(item);

@@ -19,7 +19,8 @@ async function transferLeader(ctx: CommandContext, args: string[]): Promise<Comm
   if (ctx.node.status().leader === target) return output(`node ${target} is already the leader`);
   await ctx.node.transferLeader(target);
   const after = ctx.node.status();
-  return output(`leadership transferred to node ${target}; leader is now ${after.leader || "unknown"} (term ${after.term})`);
+  const leader = after.leader || "unknown";
+  return output(`leadership transferred to node ${target}; leader is now ${leader} (term ${after.term})`);
 }
 
 async function addVoter(ctx: CommandContext, args: string[]): Promise<CommandOutput> {
@@ -38,7 +39,31 @@ async function removeVoter(ctx: CommandContext, args: string[]): Promise<Command
 }
 
 export const MEMBERSHIP_COMMANDS: readonly CommandSpec[] = [
-  { name: "transfer-leader", args: "<id>", summary: "hand leadership to another voter", minArgs: 1, maxArgs: 1, changesCluster: true, run: transferLeader },
-  { name: "add-voter", args: "<id>@<host>:<port>", summary: "add a voter (its peer address)", minArgs: 1, maxArgs: 1, changesCluster: true, run: addVoter },
-  { name: "remove-voter", args: "<id>", summary: "remove a voter from the cluster", minArgs: 1, maxArgs: 1, changesCluster: true, run: removeVoter },
+  {
+    name: "transfer-leader",
+    args: "<id>",
+    summary: "hand leadership to another voter",
+    minArgs: 1,
+    maxArgs: 1,
+    changesCluster: true,
+    run: transferLeader,
+  },
+  {
+    name: "add-voter",
+    args: "<id>@<host>:<port>",
+    summary: "add a voter (its peer address)",
+    minArgs: 1,
+    maxArgs: 1,
+    changesCluster: true,
+    run: addVoter,
+  },
+  {
+    name: "remove-voter",
+    args: "<id>",
+    summary: "remove a voter from the cluster",
+    minArgs: 1,
+    maxArgs: 1,
+    changesCluster: true,
+    run: removeVoter,
+  },
 ];

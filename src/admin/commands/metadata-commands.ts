@@ -18,7 +18,10 @@ function brokerFilter(arg: string | undefined): { all?: boolean; status?: Broker
   if (arg === undefined) return {};
   if (arg.toLowerCase() === "all") return { all: true };
   const status = BROKER_STATUSES.find((s) => s === arg.toUpperCase());
-  if (!status) throw new ArgumentError(`broker filter must be "all" or one of ${BROKER_STATUSES.join(", ")}, got "${printable(arg, 40)}"`);
+  if (!status) {
+    const allowed = BROKER_STATUSES.join(", ");
+    throw new ArgumentError(`broker filter must be "all" or one of ${allowed}, got "${printable(arg, 40)}"`);
+  }
   return { status };
 }
 
@@ -27,7 +30,15 @@ async function brokers(ctx: CommandContext, args: string[]): Promise<CommandOutp
   if (list.length === 0) return output("(no brokers)");
   const rows = [...list]
     .sort((a, b) => a.fields.brokerId - b.fields.brokerId)
-    .map(({ fields: f }) => [f.brokerId, f.brokerStatus, f.brokerHost, f.brokerPort, f.securityProtocol, f.rackId, f.epoch]);
+    .map(({ fields: f }) => [
+      f.brokerId,
+      f.brokerStatus,
+      f.brokerHost,
+      f.brokerPort,
+      f.securityProtocol,
+      f.rackId,
+      f.epoch,
+    ]);
   return output(
     ...renderTable(
       [
@@ -69,7 +80,10 @@ async function topics(ctx: CommandContext): Promise<CommandOutput> {
     .sort((a, b) => (a.fields.name < b.fields.name ? -1 : 1))
     .map((t) => [t.fields.name, t.fields.topicUUID, t.offset, t.timestamp]);
   return output(
-    ...renderTable([{ title: "NAME" }, { title: "TOPIC UUID" }, { title: "OFFSET", align: "right" }, { title: "CREATED" }], rows),
+    ...renderTable(
+      [{ title: "NAME" }, { title: "TOPIC UUID" }, { title: "OFFSET", align: "right" }, { title: "CREATED" }],
+      rows,
+    ),
   );
 }
 
@@ -130,15 +144,63 @@ async function log(ctx: CommandContext, args: string[]): Promise<CommandOutput> 
   if (page.records.length === 0) return output(`(no records from offset ${from}; ${span})`);
   const rows = page.records.map((r) => [r.offset, r.timestamp, r.name, compactFields(r)]);
   return output(
-    ...renderTable([{ title: "OFFSET", align: "right" }, { title: "TIMESTAMP" }, { title: "RECORD" }, { title: "FIELDS", maxChars: MAX_FIELDS_CHARS }], rows),
+    ...renderTable(
+      [
+        { title: "OFFSET", align: "right" },
+        { title: "TIMESTAMP" },
+        { title: "RECORD" },
+        { title: "FIELDS", maxChars: MAX_FIELDS_CHARS },
+      ],
+      rows,
+    ),
     `(${page.records.length} records; ${span})`,
   );
 }
 
 export const METADATA_COMMANDS: readonly CommandSpec[] = [
-  { name: "brokers", args: "[all|<status>]", summary: "active brokers (all, or those with one status)", minArgs: 0, maxArgs: 1, changesCluster: false, run: brokers },
-  { name: "broker", args: "<id>", summary: "one broker's current registration", minArgs: 1, maxArgs: 1, changesCluster: false, run: broker },
-  { name: "topics", args: "", summary: "every topic", minArgs: 0, maxArgs: 0, changesCluster: false, run: topics },
-  { name: "topic", args: "<name>", summary: "one topic and its partitions", minArgs: 1, maxArgs: 1, changesCluster: false, run: topic },
-  { name: "log", args: "[from] [count]", summary: `metadata records from offset <from> (default: the last ${DEFAULT_LOG_COUNT} offsets)`, minArgs: 0, maxArgs: 2, changesCluster: false, run: log },
+  {
+    name: "brokers",
+    args: "[all|<status>]",
+    summary: "active brokers (all, or those with one status)",
+    minArgs: 0,
+    maxArgs: 1,
+    changesCluster: false,
+    run: brokers,
+  },
+  {
+    name: "broker",
+    args: "<id>",
+    summary: "one broker's current registration",
+    minArgs: 1,
+    maxArgs: 1,
+    changesCluster: false,
+    run: broker,
+  },
+  {
+    name: "topics",
+    args: "",
+    summary: "every topic",
+    minArgs: 0,
+    maxArgs: 0,
+    changesCluster: false,
+    run: topics,
+  },
+  {
+    name: "topic",
+    args: "<name>",
+    summary: "one topic and its partitions",
+    minArgs: 1,
+    maxArgs: 1,
+    changesCluster: false,
+    run: topic,
+  },
+  {
+    name: "log",
+    args: "[from] [count]",
+    summary: `metadata records from offset <from> (default: the last ${DEFAULT_LOG_COUNT} offsets)`,
+    minArgs: 0,
+    maxArgs: 2,
+    changesCluster: false,
+    run: log,
+  },
 ];

@@ -9,10 +9,20 @@ function metrics(ctx: CommandContext, args: string[]): CommandOutput {
     .filter(([name]) => name.startsWith(prefix))
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, value]) => [name, value]);
-  if (rows.length === 0) return output(prefix ? `(no metrics starting with "${printable(prefix, 60)}")` : "(no metrics)");
+  if (rows.length === 0) {
+    return output(prefix ? `(no metrics starting with "${printable(prefix, 60)}")` : "(no metrics)");
+  }
   return output(...renderTable([{ title: "NAME" }, { title: "VALUE", align: "right" }], rows));
 }
 
 export const METRICS_COMMANDS: readonly CommandSpec[] = [
-  { name: "metrics", args: "[prefix]", summary: "the node's counters and gauges", minArgs: 0, maxArgs: 1, changesCluster: false, run: metrics },
+  {
+    name: "metrics",
+    args: "[prefix]",
+    summary: "the node's counters and gauges",
+    minArgs: 0,
+    maxArgs: 1,
+    changesCluster: false,
+    run: metrics,
+  },
 ];

@@ -6,6 +6,8 @@ import { formatDuration, listOrDash } from "../text.ts";
 
 const nodeName = (id: number) => (id === 0 ? "none" : String(id));
 
+const logSpan = (first: number, last: number) => (last < first ? `empty (next ${first})` : `${first}..${last}`);
+
 function status(ctx: CommandContext): CommandOutput {
   const s = ctx.node.status();
   return output(
@@ -17,7 +19,7 @@ function status(ctx: CommandContext): CommandOutput {
       ["term", s.term],
       ["commit offset", s.commitOffset],
       ["applied offset", s.appliedOffset],
-      ["log offsets", s.lastOffset < s.firstOffset ? `empty (next ${s.firstOffset})` : `${s.firstOffset}..${s.lastOffset}`],
+      ["log offsets", logSpan(s.firstOffset, s.lastOffset)],
       ["voters", listOrDash(s.membership.voters)],
       ["learners", listOrDash(s.membership.learners)],
     ]),
@@ -51,24 +53,54 @@ function replication(ctx: CommandContext): CommandOutput {
     rows,
   );
   if (s.role === "leader") return output(...table);
-  return output(...table, `(node ${s.nodeId} is not the leader: only the leader knows every member; leader: ${nodeName(s.leader)})`);
+  const leader = nodeName(s.leader);
+  const note = `(node ${s.nodeId} is not the leader: only the leader knows every member; leader: ${leader})`;
+  return output(...table, note);
 }
 
 function members(ctx: CommandContext): CommandOutput {
   const s = ctx.node.status();
   const { voters, learners, addresses } = s.membership;
-  const note = (id: number) => [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : ""].filter(Boolean).join(", ");
+  const note = (id: number) =>
+    [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : ""].filter(Boolean).join(", ");
   const rows = [
     ...voters.map((id) => [id, "voter", addresses[String(id)] ?? "?", note(id)]),
     ...learners.map((id) => [id, "learner", addresses[String(id)] ?? "?", note(id)]),
   ];
   return output(
-    ...renderTable([{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "NOTE" }], rows),
+    ...renderTable(
+      [{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "NOTE" }],
+      rows,
+    ),
   );
 }
 
 export const QUORUM_COMMANDS: readonly CommandSpec[] = [
-  { name: "status", args: "", summary: "node, role, leader, term, commit/applied offsets, cluster id", minArgs: 0, maxArgs: 0, changesCluster: false, run: status },
-  { name: "replication", args: "", summary: "per voter/observer: log end offset, lag, last contact", minArgs: 0, maxArgs: 0, changesCluster: false, run: replication },
-  { name: "members", args: "", summary: "voters and learners with their peer addresses", minArgs: 0, maxArgs: 0, changesCluster: false, run: members },
+  {
+    name: "status",
+    args: "",
+    summary: "node, role, leader, term, commit/applied offsets, cluster id",
+    minArgs: 0,
+    maxArgs: 0,
+    changesCluster: false,
+    run: status,
+  },
+  {
+    name: "replication",
+    args: "",
+    summary: "per voter/observer: log end offset, lag, last contact",
+    minArgs: 0,
+    maxArgs: 0,
+    changesCluster: false,
+    run: replication,
+  },
+  {
+    name: "members",
+    args: "",
+    summary: "voters and learners with their peer addresses",
+    minArgs: 0,
+    maxArgs: 0,
+    changesCluster: false,
+    run: members,
+  },
 ];

@@ -22,7 +22,9 @@ function help(ctx: CommandContext, args: string[]): CommandOutput {
 
 function auth(ctx: CommandContext, args: string[]): CommandOutput {
   if (ctx.token === undefined) {
-    throw new ForbiddenError("this console was started without a token; cluster changes are allowed from loopback only");
+    throw new ForbiddenError(
+      "this console was started without a token; cluster changes are allowed from loopback only",
+    );
   }
   if (tokenMatches(ctx.token, args[0])) {
     ctx.session.authorized = true;
@@ -41,8 +43,40 @@ function auth(ctx: CommandContext, args: string[]): CommandOutput {
 const quit = (): CommandOutput => ({ lines: ["bye"], close: true });
 
 export const SESSION_COMMANDS: readonly CommandSpec[] = [
-  { name: "help", args: "[command]", summary: "list the commands, or explain one", minArgs: 0, maxArgs: 1, changesCluster: false, run: help },
-  { name: "auth", args: "<token>", summary: "unlock cluster-changing commands for a remote session", minArgs: 1, maxArgs: 1, changesCluster: false, run: auth },
-  { name: "quit", args: "", summary: "close the session", minArgs: 0, maxArgs: 0, changesCluster: false, run: quit },
-  { name: "exit", args: "", summary: "close the session", minArgs: 0, maxArgs: 0, changesCluster: false, run: quit },
+  {
+    name: "help",
+    args: "[command]",
+    summary: "list the commands, or explain one",
+    minArgs: 0,
+    maxArgs: 1,
+    changesCluster: false,
+    run: help,
+  },
+  {
+    name: "auth",
+    args: "<token>",
+    summary: "unlock cluster-changing commands for a remote session",
+    minArgs: 1,
+    maxArgs: 1,
+    changesCluster: false,
+    run: auth,
+  },
+  {
+    name: "quit",
+    args: "",
+    summary: "close the session",
+    minArgs: 0,
+    maxArgs: 0,
+    changesCluster: false,
+    run: quit,
+  },
+  {
+    name: "exit",
+    args: "",
+    summary: "close the session",
+    minArgs: 0,
+    maxArgs: 0,
+    changesCluster: false,
+    run: quit,
+  },
 ];
