@@ -1,24 +1,11 @@
 // The real telnet client (Debian package `telnet`) against the console, typed through tmux.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type ConsoleServer, startConsole } from "../../src/admin/console-server.ts";
-import type { StateMachine } from "../../src/node/contracts.ts";
 import { LocalConsensus } from "../support/local-consensus.ts";
+import { CountingMachine } from "./support/counting-machine.ts";
 import { FakeMetadata } from "./support/fake-metadata.ts";
 import { Tmux } from "./support/tmux.ts";
 
-/** The node double needs a state machine; the console only looks at the node's status. */
-class CountingMachine implements StateMachine {
-  count = 0;
-  apply(): unknown {
-    return ++this.count;
-  }
-  snapshot(): Uint8Array {
-    return new TextEncoder().encode(String(this.count));
-  }
-  restore(_index: number, data: Uint8Array): void {
-    this.count = Number(new TextDecoder().decode(data));
-  }
-}
 
 // capture-pane drops trailing blanks, so the prompt's final space is not on the screen.
 const PROMPT = "yakt[2 leader]>";
