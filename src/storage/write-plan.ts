@@ -48,6 +48,8 @@ class Draft {
     if (index === 0) return 0;
     if (index === this.bounds.snapshotIndex) return this.bounds.snapshotTerm;
     if (index < this.bounds.snapshotIndex || index > this.bounds.lastIndex) return undefined;
+    // The last term is tracked through every step, so the common append costs no lookup.
+    if (index === this.bounds.lastIndex) return this.bounds.lastTerm;
     if (this.deleteFrom !== null && index >= this.deleteFrom) return undefined;
     return this.view.termAt(index);
   }
