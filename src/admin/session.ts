@@ -5,7 +5,7 @@ import { runLine } from "./command-runner.ts";
 import type { CommandContext } from "./command-types.ts";
 import { LineReader } from "./line-reader.ts";
 import { type ByteSink, OutputQueue } from "./output-queue.ts";
-import { formatDuration, printable } from "./text.ts";
+import { describeError, formatDuration, printable } from "./text.ts";
 
 export interface SessionSocket extends ByteSink {
   /** Graceful close (FIN) once our queued output is out. */
@@ -23,6 +23,8 @@ export class ConsoleSession {
   private readonly out: OutputQueue;
   private readonly pending: Pending[] = [];
   private running = false;
+  /** The "typed ahead" error was shown for the current backlog; one notice per backlog is enough. */
+  private backlogNoticeSent = false;
   private closing = false;
   private closed = false;
   private timer: TimerId | null = null;
@@ -57,7 +59,12 @@ export class ConsoleSession {
     // The goodbye goes after the replies to negotiation that followed the interrupt (see LineReader).
     // It starts on a fresh line: the terminal has just echoed "^C" after the prompt.
     if (interrupted) return this.finish(`interrupt_${interrupted}`, "", "bye");
-    void this.pump();
+    this.pump().catch((error: unknown) => {
+      // runLine answers every failure itself; reaching here is a console bug, so cut this session only.
+      this.ctx.log("console_error", { peer: this.ctx.session.peer, error: describeError(error) });
+      this.reason = "internal_error";
+      this.socket.terminate();
+    });
   }
 
   drain(): void {
@@ -84,7 +91,10 @@ export class ConsoleSession {
   private enqueue(item: Pending): void {
     if (this.pending.length >= this.ctx.limits.maxPendingLines) {
       const max = this.ctx.limits.maxPendingLines;
-      this.writeLines([`error: more than ${max} commands typed ahead; line dropped (busy)`]);
+      if (!this.backlogNoticeSent) {
+        this.writeLines([`error: more than ${max} commands typed ahead; lines dropped (busy)`]);
+      }
+      this.backlogNoticeSent = true;
       return;
     }
     this.pending.push(item);
@@ -96,6 +106,7 @@ export class ConsoleSession {
     try {
       while (this.pending.length > 0 && !this.closing) {
         const item = this.pending.shift() as Pending;
+        if (this.pending.length === 0) this.backlogNoticeSent = false;
         if (item.kind === "error") {
           this.writeLines([`error: ${item.message}`]);
           this.prompt();

@@ -73,12 +73,13 @@ describe("typed-ahead lines", () => {
     const start = client.text.length;
     client.send("transfer-leader 2\r\n");
     await ConsoleClient.eventually(() => t?.node.calls.length === 1, "the transfer to start");
-    client.send("snapshots\r\nsnapshots\r\nsnapshots\r\n");
-    await client.waitForText("line dropped");
+    client.send("snapshots\r\nsnapshots\r\nsnapshots\r\nsnapshots\r\n");
+    await client.waitForText("lines dropped");
     release();
     await client.waitFor((text) => text.slice(start).split("]> ").length === 4, "three prompts");
     const out = client.text.slice(start);
-    expect(out).toStartWith("error: more than 2 commands typed ahead; line dropped (busy)\r\n");
+    expect(out).toStartWith("error: more than 2 commands typed ahead; lines dropped (busy)\r\n");
+    expect(out.split("typed ahead")).toHaveLength(2);
     expect(out.split("(no snapshots)")).toHaveLength(3);
   });
 });
