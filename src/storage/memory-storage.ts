@@ -127,7 +127,7 @@ export class MemoryStorage implements LogStorage {
       v.snapshotIndex !== a.snapshotIndex ||
       (first !== undefined && first.index !== v.snapshotIndex + 1)
     ) {
-      throw new Error(`memory storage diverged from its write plan: ${JSON.stringify({ view: v, after: a })}`);
+      throw new StorageError("internal", `memory storage diverged from its write plan: ${JSON.stringify({ view: v, after: a })}`);
     }
   }
 

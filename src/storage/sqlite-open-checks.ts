@@ -6,6 +6,10 @@ import { StorageError } from "./storage-error.ts";
 
 /** SQLite reports synchronous as a number: 2 = FULL. */
 const SYNCHRONOUS_FULL = 2;
+/** Pages in the WAL before SQLite folds it back into the database (SQLite's default, made explicit). */
+const WAL_AUTOCHECKPOINT_PAGES = 1_000;
+/** Bytes the WAL file is cut back to after a checkpoint, so one big snapshot does not leave it huge. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** How long one statement waits for a lock held elsewhere (a stray second opener) before failing. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
@@ -43,6 +47,8 @@ function pragmaValue(db: Database, name: string): unknown {
 export function setDurabilityPragmas(db: Database, path: string): void {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = FULL");
+  db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const journal = String(pragmaValue(db, "journal_mode")).toLowerCase();
   if (journal !== "wal") {
     throw new StorageError("pragma_not_in_force", `database ${path}: journal_mode is ${journal}, WAL required`);

@@ -2,6 +2,8 @@
 // one transaction (one fsync) per persist()/saveSnapshot(). Where the log stands is cached in
 // memory so invariant checks cost no queries on the common append path.
 import type { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Membership, RestoreState, Snapshot } from "../raft/types.ts";
 import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo } from "./log-storage.ts";
 import { checkIdentity } from "./input-checks.ts";
@@ -12,6 +14,9 @@ import { prepareStatements, type SnapshotRow, type Statements } from "./sqlite-s
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 import { planPersist, planSaveSnapshot, type LogBounds, type LogView, type WritePlan } from "./write-plan.ts";
+
+/** The database's file name inside a node's data directory. */
+export const DB_FILE_NAME = "yakt.db";
 
 export class SqliteStorage implements LogStorage {
   private closed = false;
@@ -41,6 +46,16 @@ export class SqliteStorage implements LogStorage {
       db.close();
       throw err;
     }
+  }
+
+  /** Opens `<dataDir>/yakt.db`, creating the directory if needed. */
+  static openDataDir(dataDir: string, opts?: StorageOptions): SqliteStorage {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (err) {
+      throw new StorageError("open_failed", `cannot create data directory ${dataDir}: ${(err as Error).message}`);
+    }
+    return SqliteStorage.open(join(dataDir, DB_FILE_NAME), opts);
   }
 
   identity(): NodeIdentity | null {

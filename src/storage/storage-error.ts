@@ -30,7 +30,8 @@ export type StorageErrorCode =
   | "pragma_not_in_force" // WAL / synchronous=FULL could not be set
   | "schema_version" // a schema this code does not know
   | "corrupt" // quick_check failed or the stored log breaks its invariants
-  | "closed"; // used after close()
+  | "closed" // used after close()
+  | "internal"; // storage broke its own invariant: a bug here, not the caller's
 
 export class StorageError extends Error {
   constructor(

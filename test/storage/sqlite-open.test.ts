@@ -6,7 +6,7 @@ import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs
 import { join } from "node:path";
 import { setDurabilityPragmas } from "../../src/storage/sqlite-open-checks.ts";
 import { SCHEMA_VERSION } from "../../src/storage/sqlite-schema.ts";
-import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
+import { DB_FILE_NAME, SqliteStorage } from "../../src/storage/sqlite-storage.ts";
 import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.ts";
 import { run, tempDir } from "./helpers.ts";
 
@@ -62,6 +62,24 @@ describe("SqliteStorage open checks", () => {
     setDurabilityPragmas(db, path);
     expect(db.query<{ synchronous: number }, []>("PRAGMA synchronous").get()?.synchronous).toBe(2);
     db.close();
+  });
+
+  test("openDataDir creates the directory and keeps yakt.db in it", () => {
+    const d = tempDir();
+    cleanups.push(d.cleanup);
+    const dataDir = join(d.dir, "node-1", "data");
+    const s = SqliteStorage.openDataDir(dataDir);
+    s.format({ clusterId: "c", nodeId: 1 });
+    s.close();
+    expect(statSync(join(dataDir, DB_FILE_NAME)).isFile()).toBe(true);
+    const again = SqliteStorage.openDataDir(dataDir);
+    expect(again.identity()).toEqual({ clusterId: "c", nodeId: 1 });
+    again.close();
+  });
+
+  test("refuses a data directory that cannot be created", () => {
+    const path = storeWith(1);
+    expect(() => SqliteStorage.openDataDir(join(path, "sub"))).toThrow(StorageError);
   });
 
   test("refuses a database where WAL cannot be in force", () => {
