@@ -28,7 +28,7 @@ export interface CommandOutput {
   /** Lines without line ends; the session adds CR LF. */
   lines: string[];
   /** Close the session once the lines are out. */
-  close?: boolean;
+  close?: "quit" | "auth_failed";
 }
 
 export interface CommandSpec {

@@ -115,7 +115,7 @@ export class ConsoleSession {
         const result = await runLine(item.text, this.ctx);
         if (this.closing) return;
         this.writeLines(result.lines);
-        if (result.close) return this.finish("quit");
+        if (result.close) return this.finish(result.close);
         this.prompt();
         // Time spent waiting on the node is not the operator being idle.
         this.armIdle();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import type { ConsoleClient } from "./support/console-client.ts";
+import { ConsoleClient } from "./support/console-client.ts";
 import { startTestConsole, type TestConsole } from "./support/test-console.ts";
 
 let t: TestConsole;
@@ -65,6 +65,8 @@ describe("cluster-changing commands from a remote peer", () => {
     await client.waitClosed();
     expect(client.text.endsWith("error: wrong token, 2 failed attempts; closing (forbidden)\r\n")).toBe(true);
     expect(t.logs.filter((l) => l.event === "console_auth_failed")).toHaveLength(2);
+    await ConsoleClient.eventually(() => t.logs.some((l) => l.event === "console_session_closed"), "the close log");
+    expect(t.logs.find((l) => l.event === "console_session_closed")?.fields.reason).toBe("auth_failed");
   });
 });
 

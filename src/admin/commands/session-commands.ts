@@ -35,12 +35,12 @@ function auth(ctx: CommandContext, args: string[]): CommandOutput {
   ctx.log("console_auth_failed", { peer: ctx.session.peer, failures: ctx.session.authFailures });
   const max = ctx.limits.maxAuthFailures;
   if (ctx.session.authFailures >= max) {
-    return { lines: [`error: wrong token, ${max} failed attempts; closing (forbidden)`], close: true };
+    return { lines: [`error: wrong token, ${max} failed attempts; closing (forbidden)`], close: "auth_failed" };
   }
   throw new ForbiddenError(`wrong token (attempt ${ctx.session.authFailures} of ${max})`);
 }
 
-const quit = (): CommandOutput => ({ lines: ["bye"], close: true });
+const quit = (): CommandOutput => ({ lines: ["bye"], close: "quit" });
 
 export const SESSION_COMMANDS: readonly CommandSpec[] = [
   {
