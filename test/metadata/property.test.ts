@@ -11,13 +11,15 @@ const brokerId = fc.integer({ min: 0, max: 5 });
 const ids = fc.array(brokerId, { maxLength: 4 });
 const topicName = fc.constantFrom("a", "b", "a.b", "a_b", "", "..", "x y");
 
-const command: fc.Arbitrary<Command> = fc.oneof(
+const command: fc.Arbitrary<Command> = fc
+  .oneof(
   fc.record({ kind: fc.constant("registerBroker" as const), timestamp: fc.constant(T0), internalUUID: fc.uuid(), brokerId, brokerHost: fc.constantFrom("h1", "h2"), brokerPort: fc.constant("9092"), securityProtocol: fc.constant("PLAINTEXT"), rackId: fc.constantFrom("r1", "r2", "") }),
   fc.record({ kind: fc.constant("changeBroker" as const), timestamp: fc.constant(T0), brokerId, change: fc.constantFrom("update" as const, "unregister" as const, "heartbeat" as const, "fence" as const), brokerHost: fc.constantFrom("h3", "h4") }),
   fc.record({ kind: fc.constant("createTopic" as const), timestamp: fc.constant(T0), topicUUID: fc.uuid(), name: topicName, partitions: fc.integer({ min: 0, max: 4 }), replicationFactor: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ kind: fc.constant("createPartition" as const), timestamp: fc.constant(T0), topicName, partitionId: fc.integer({ min: 0, max: 3 }), replicas: ids, ISR: ids, leader: fc.constantFrom("0", "1", "2", "x"), removingReplicas: fc.constant([]), addingReplicas: fc.constant([]) }),
   fc.record({ kind: fc.constant("registerProducer" as const), timestamp: fc.constant(T0), brokerId, producerId: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }) }, { requiredKeys: ["kind", "timestamp", "brokerId"] }),
-);
+  )
+  .map((c) => c as Command);
 
 /** Some entries are raw bytes: garbage must be harmless. */
 const entry = fc.oneof({ weight: 9, arbitrary: command.map((c) => encodeCommand(c)) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) });

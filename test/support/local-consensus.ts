@@ -115,6 +115,8 @@ export class LocalConsensus implements ConsensusHandle {
   stepDown(leader: NodeId = 0): void {
     this.failProposals(leader ? new NotLeaderError(leader) : new NoLeaderError());
     this.setRole("follower", leader, this.term);
+    // Its followers hear of it too (as they would from the next election's messages).
+    for (const f of this.followers) f.setRole("follower", leader, this.term);
   }
 
   /** Makes this node a follower of `leader`: it installs the leader's state and then every new entry. */

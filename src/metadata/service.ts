@@ -1,0 +1,333 @@
+// MetadataService over a ConsensusHandle. Writes: the leader stamps a command, checks it against
+// its image (early, cheap) and proposes it; the check at apply is the authority. A follower
+// forwards the write to the leader and waits (bounded) to apply the result itself, so a caller
+// reads its own writes on any node. Reads are linearizable (read barrier) unless "stale".
+import type { ConsensusHandle, Unsubscribe } from "../node/contracts.ts";
+import type { NodeId } from "../raft/types.ts";
+import { type ApplyError, isApplyResult } from "./apply-result.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { encodeCommand, preview } from "./commands.ts";
+import { MetadataError, badRequest, conflict, notFound } from "./errors.ts";
+import { type ForwardReply, type ForwardRequest, decodeForwardReply, decodeForwardRequest, encodeForward, errorReply, replyError } from "./forwarding.ts";
+import { decodeSnapshot } from "./image-codec.ts";
+import type { MetadataImage } from "./image.ts";
+import {
+  DEFAULT_DIFF_WINDOW_MS,
+  DEFAULT_FORWARD_APPLY_WAIT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  MAX_BROKER_ID,
+  MAX_LOG_PAGE,
+  MAX_WAIT_MS,
+} from "./limits.ts";
+import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
+import { type Audience, buildAnswer } from "./metadata-answer.ts";
+import { ACTIVE_STATUSES, BROKER_STATUSES, type BrokerStatus, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type RegistrationChangeBrokerRecord, type TopicRecord } from "./records.ts";
+import type {
+  BrokerView,
+  Consistency,
+  CreatePartitionRequest,
+  CreateTopicRequest,
+  LogPage,
+  MetadataAnswer,
+  MetadataFetch,
+  MetadataService,
+  MetadataSnapshotBody,
+  RegisterBrokerRequest,
+  RegisterProducerRequest,
+  TopicView,
+  UpdateBrokerRequest,
+} from "./service-types.ts";
+import { type Since, parseSince, planSince } from "./since.ts";
+import type { MetadataStateMachine } from "./state-machine.ts";
+import { SHAPE_CHECK_STAMP, type WriteRequest, buildCommand } from "./write-requests.ts";
+
+export interface MetadataServiceOptions {
+  handle: ConsensusHandle;
+  stateMachine: MetadataStateMachine;
+  clock?: Clock;
+  /** A broker silent this long is fenced (default 9000 ms). */
+  sessionTimeoutMs?: number;
+  /** A `since` older than this gets a snapshot instead of a diff (default 600 s). */
+  diffWindowMs?: number;
+  /** Bound on a follower's wait to apply its own forwarded write (default 5000 ms). */
+  forwardApplyWaitMs?: number;
+  /** Fresh ids for brokers and topics (default crypto.randomUUID). */
+  newId?: () => string;
+  /** Structured log line for background failures (fencing that could not be proposed). */
+  log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface MetadataServiceHandle extends MetadataService {
+  /** Brokers whose session timer runs on this node (empty unless leader). */
+  trackedBrokers(): number[];
+  /** Stops liveness timers and listeners; the service must not be used afterwards. */
+  stop(): void;
+}
+
+export function createMetadataService(opts: MetadataServiceOptions): MetadataServiceHandle {
+  return new DefaultMetadataService(opts);
+}
+
+class DefaultMetadataService implements MetadataServiceHandle {
+  private readonly handle: ConsensusHandle;
+  private readonly sm: MetadataStateMachine;
+  private readonly clock: Clock;
+  private readonly diffWindowMs: number;
+  private readonly forwardApplyWaitMs: number;
+  private readonly newId: () => string;
+  private readonly logEvent: (event: string, fields: Record<string, unknown>) => void;
+  private readonly liveness: BrokerLiveness;
+  private readonly unsubscribes: Unsubscribe[] = [];
+
+  constructor(opts: MetadataServiceOptions) {
+    this.handle = opts.handle;
+    this.sm = opts.stateMachine;
+    this.clock = opts.clock ?? systemClock();
+    this.diffWindowMs = positive("diffWindowMs", opts.diffWindowMs ?? DEFAULT_DIFF_WINDOW_MS);
+    this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
+    this.newId = opts.newId ?? (() => crypto.randomUUID());
+    this.logEvent = opts.log ?? (() => {});
+    this.liveness = new BrokerLiveness({
+      clock: this.clock,
+      sessionTimeoutMs: positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS),
+      statusOf: (id) => this.sm.image().broker(id)?.fields.brokerStatus,
+      activeBrokerIds: () => this.sm.image().activeBrokers().map((b) => b.fields.brokerId),
+      propose: (id, change) => this.proposeLivenessChange(id, change),
+      onError: (error, brokerId) => this.logEvent("fence_failed", { brokerId, error: String(error) }),
+    });
+    this.unsubscribes.push(this.sm.onChange((change) => this.liveness.onImageChange(change)));
+    this.unsubscribes.push(this.handle.onRoleChange((role) => (role === "leader" ? this.liveness.start() : this.liveness.stop())));
+    this.handle.onForward((payload, from) => this.serveForward(payload, from));
+    if (this.handle.isLeader()) this.liveness.start();
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribes.splice(0)) off();
+    this.liveness.stop();
+  }
+
+  trackedBrokers(): number[] {
+    return this.liveness.tracked();
+  }
+
+  // ---- brokers -------------------------------------------------------------------------------
+
+  async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerRecord> {
+    return only(await this.write({ kind: "registerBroker", request }), "RegisterBrokerRecord");
+  }
+
+  async listBrokers(opts: { status?: BrokerStatus; all?: boolean; consistency?: Consistency }): Promise<BrokerView[]> {
+    if (opts.status !== undefined && !BROKER_STATUSES.includes(opts.status)) {
+      throw badRequest(`status ${preview(opts.status)} is not one of ${BROKER_STATUSES.join(", ")}`);
+    }
+    const image = await this.read(opts.consistency);
+    const brokers = image.allBrokers();
+    if (opts.status !== undefined) return brokers.filter((b) => b.fields.brokerStatus === opts.status);
+    return opts.all ? brokers : brokers.filter((b) => ACTIVE_STATUSES.includes(b.fields.brokerStatus));
+  }
+
+  async getBroker(brokerId: number, consistency?: Consistency): Promise<BrokerView> {
+    checkBrokerId(brokerId);
+    const broker = (await this.read(consistency)).broker(brokerId);
+    if (!broker) throw notFound(`broker ${brokerId} is not registered`);
+    return broker;
+  }
+
+  async updateBroker(brokerId: number, request: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord> {
+    checkBrokerId(brokerId);
+    return only(await this.write({ kind: "updateBroker", brokerId, request }), "RegistrationChangeBrokerRecord");
+  }
+
+  async unregisterBroker(brokerId: number): Promise<RegistrationChangeBrokerRecord> {
+    checkBrokerId(brokerId);
+    return only(await this.write({ kind: "unregisterBroker", brokerId }), "RegistrationChangeBrokerRecord");
+  }
+
+  // ---- topics, partitions, producers ---------------------------------------------------------
+
+  async createTopic(request: CreateTopicRequest): Promise<TopicView> {
+    const records = await this.write({ kind: "createTopic", request });
+    const [topic, ...partitions] = records;
+    if (topic?.name !== "TopicRecord" || partitions.some((p) => p.name !== "PartitionRecord")) {
+      throw new Error(`createTopic produced unexpected records: ${records.map((r) => r.name).join(", ")}`);
+    }
+    return { topic, partitions: partitions as PartitionRecord[] };
+  }
+
+  async getTopic(name: string, consistency?: Consistency): Promise<TopicView> {
+    const image = await this.read(consistency);
+    const topic = image.topicByName(name);
+    if (!topic) throw notFound(`topic ${preview(name)} does not exist`);
+    return { topic, partitions: image.partitionsOf(topic.fields.topicUUID) };
+  }
+
+  async listTopics(consistency?: Consistency): Promise<TopicRecord[]> {
+    return (await this.read(consistency)).allTopics();
+  }
+
+  async createPartition(topicName: string, request: CreatePartitionRequest): Promise<PartitionRecord> {
+    return only(await this.write({ kind: "createPartition", topicName, request }), "PartitionRecord");
+  }
+
+  async registerProducer(request: RegisterProducerRequest): Promise<ProducerIdsRecord> {
+    return only(await this.write({ kind: "registerProducer", request }), "ProducerIdsRecord");
+  }
+
+  // ---- metadata fetches ----------------------------------------------------------------------
+
+  async brokerMetadata(brokerId: number, fetch: MetadataFetch): Promise<MetadataAnswer> {
+    checkBrokerId(brokerId);
+    const { since, waitMs } = parseFetch(fetch);
+    const offset = this.handle.isLeader() ? await this.heartbeatAsLeader(brokerId) : (await this.forward({ op: "heartbeat", brokerId })).offset;
+    await this.handle.waitApplied(offset, this.forwardApplyWaitMs);
+    return this.fetch("broker", since, waitMs);
+  }
+
+  async clientMetadata(fetch: MetadataFetch): Promise<MetadataAnswer> {
+    const { since, waitMs } = parseFetch(fetch);
+    return this.fetch("client", since, waitMs);
+  }
+
+  async log(from: number, limit: number): Promise<LogPage> {
+    if (!Number.isSafeInteger(from) || from < 0) throw badRequest(`from must be a non-negative integer offset, got ${preview(from)}`);
+    if (!Number.isSafeInteger(limit) || limit < 1) throw badRequest(`limit must be a positive integer, got ${preview(limit)}`);
+    const history = this.sm.history;
+    return {
+      firstOffset: history.floor + 1,
+      lastOffset: this.appliedOffset(),
+      records: history.page(from, Math.min(limit, MAX_LOG_PAGE)),
+    };
+  }
+
+  decodeSnapshot(data: Uint8Array): MetadataSnapshotBody {
+    const decoded = decodeSnapshot(data);
+    if (!decoded.ok) throw badRequest(decoded.message);
+    return decoded.value.image.body();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  /** The offset reads are complete up to: the state machine may run ahead of the handle's counter. */
+  private appliedOffset(): number {
+    return Math.max(this.handle.appliedIndex(), this.sm.appliedIndex());
+  }
+
+  private async read(consistency: Consistency = "linearizable"): Promise<MetadataImage> {
+    if (consistency === "linearizable") await this.handle.readBarrier();
+    else if (consistency !== "stale") throw badRequest(`consistency ${preview(consistency)} is not "linearizable" or "stale"`);
+    return this.sm.image();
+  }
+
+  private answer(audience: Audience, since: Since): MetadataAnswer {
+    const offset = this.appliedOffset();
+    const plan = planSince(since, {
+      now: this.clock.now(),
+      diffWindowMs: this.diffWindowMs,
+      appliedOffset: offset,
+      firstIndex: this.handle.firstIndex(),
+      history: this.sm.history,
+    });
+    return buildAnswer(this.sm, plan, offset, audience);
+  }
+
+  /** With nothing new, waits for applies until something is or `waitMs` (injected clock) runs out. */
+  private async fetch(audience: Audience, since: Since, waitMs: number): Promise<MetadataAnswer> {
+    await this.handle.readBarrier();
+    const deadline = this.clock.now() + waitMs;
+    for (;;) {
+      const answer = this.answer(audience, since);
+      if (answer.mode === "snapshot" || answer.records.length > 0) return answer;
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) return answer;
+      await this.handle.waitApplied(answer.offset + 1, remaining);
+    }
+  }
+
+  private async write(write: WriteRequest): Promise<MetadataRecord[]> {
+    if (this.handle.isLeader()) return (await this.writeAsLeader(write)).records;
+    buildCommand(write, SHAPE_CHECK_STAMP); // a malformed request fails here, before any round trip
+    const reply = await this.forward({ op: "write", write });
+    // The write is committed either way; the wait only makes this node's reads include it.
+    await this.handle.waitApplied(reply.offset, this.forwardApplyWaitMs);
+    return reply.records;
+  }
+
+  private async writeAsLeader(write: WriteRequest): Promise<{ offset: number; records: MetadataRecord[] }> {
+    const command = buildCommand(write, { timestamp: new Date(this.clock.now()).toISOString(), newId: this.newId });
+    const early = this.sm.check(command);
+    if (!early.ok) throw applyError(early.error);
+    const { index, result } = await this.handle.propose(encodeCommand(command));
+    if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
+    if (!result.ok) throw applyError(result.error);
+    return { offset: index, records: result.records };
+  }
+
+  private async heartbeatAsLeader(brokerId: number): Promise<number> {
+    const broker = this.sm.image().broker(brokerId);
+    if (!broker) throw notFound(`broker ${brokerId} is not registered`);
+    if (broker.fields.brokerStatus === "CLOSED") throw conflict(`broker ${brokerId} is CLOSED (unregistered); register it again first`);
+    if (!this.liveness.running) this.liveness.start();
+    return this.liveness.heartbeat(brokerId);
+  }
+
+  private async proposeLivenessChange(brokerId: number, change: LivenessChange): Promise<number> {
+    const command = { kind: "changeBroker" as const, timestamp: new Date(this.clock.now()).toISOString(), brokerId, change };
+    const { index } = await this.handle.propose(encodeCommand(command));
+    return index;
+  }
+
+  private async forward(request: ForwardRequest): Promise<ForwardReply & { ok: true }> {
+    const reply = decodeForwardReply(await this.handle.forwardToLeader(encodeForward(request)));
+    if (!reply.ok) throw replyError(reply.error);
+    return reply;
+  }
+
+  /** Leader side of forwarding; every failure becomes an error reply, never a rejection. */
+  private async serveForward(payload: Uint8Array, _from: NodeId): Promise<Uint8Array> {
+    try {
+      const request = decodeForwardRequest(payload);
+      if (!this.handle.isLeader()) throw this.notLeaderError();
+      if (request.op === "heartbeat") {
+        return encodeForward({ ok: true, offset: await this.heartbeatAsLeader(request.brokerId), records: [] });
+      }
+      const { offset, records } = await this.writeAsLeader(request.write);
+      return encodeForward({ ok: true, offset, records });
+    } catch (error) {
+      return encodeForward(errorReply(error));
+    }
+  }
+
+  private notLeaderError(): Error {
+    return replyError({ code: this.handle.leaderId() ? "not_leader" : "no_leader", message: `node ${this.handle.nodeId} is not the leader`, leader: this.handle.leaderId() });
+  }
+}
+
+function applyError(error: ApplyError): Error {
+  return error.code === "internal" ? new Error(error.message) : new MetadataError(error.code, error.message);
+}
+
+function only<N extends MetadataRecord["name"]>(records: MetadataRecord[], name: N): Extract<MetadataRecord, { name: N }> {
+  if (records.length !== 1 || records[0].name !== name) {
+    throw new Error(`expected one ${name}, got ${records.map((r) => r.name).join(", ") || "nothing"}`);
+  }
+  return records[0] as Extract<MetadataRecord, { name: N }>;
+}
+
+function checkBrokerId(brokerId: number): void {
+  if (!Number.isInteger(brokerId) || brokerId < 0 || brokerId > MAX_BROKER_ID) {
+    throw badRequest(`brokerId must be an integer from 0 to ${MAX_BROKER_ID}, got ${preview(brokerId)}`);
+  }
+}
+
+function parseFetch(fetch: MetadataFetch): { since: Since; waitMs: number } {
+  const waitMs = fetch.waitMs ?? 0;
+  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {
+    throw badRequest(`wait_ms must be an integer from 0 to ${MAX_WAIT_MS}, got ${preview(fetch.waitMs)}`);
+  }
+  return { since: parseSince(fetch.since), waitMs };
+}
+
+function positive(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+  return value;
+}

@@ -1,0 +1,89 @@
+// The writes the service accepts, as plain data (a follower forwards them to the leader as JSON),
+// and how the leader turns one into a stamped command. Anything malformed is a bad_request that
+// names the field and value; nothing is proposed for it.
+import { type Command, commandProblem } from "./commands.ts";
+import { badRequest } from "./errors.ts";
+import type {
+  CreatePartitionRequest,
+  CreateTopicRequest,
+  RegisterBrokerRequest,
+  RegisterProducerRequest,
+  UpdateBrokerRequest,
+} from "./service-types.ts";
+
+export type WriteRequest =
+  | { kind: "registerBroker"; request: RegisterBrokerRequest }
+  | { kind: "updateBroker"; brokerId: number; request: UpdateBrokerRequest }
+  | { kind: "unregisterBroker"; brokerId: number }
+  | { kind: "createTopic"; request: CreateTopicRequest }
+  | { kind: "createPartition"; topicName: string; request: CreatePartitionRequest }
+  | { kind: "registerProducer"; request: RegisterProducerRequest };
+
+export const WRITE_KINDS: readonly WriteRequest["kind"][] = ["registerBroker", "updateBroker", "unregisterBroker", "createTopic", "createPartition", "registerProducer"];
+
+/** What only the leader may choose: the time of the write and fresh ids. */
+export interface Stamp {
+  timestamp: string;
+  newId: () => string;
+}
+
+/** Placeholder stamp for checking a request's shape before it is forwarded. */
+export const SHAPE_CHECK_STAMP: Stamp = { timestamp: "1970-01-01T00:00:00.000Z", newId: () => "shape-check" };
+
+/** The stamped command for `write`; throws bad_request when the request is malformed. */
+export function buildCommand(write: WriteRequest, stamp: Stamp): Command {
+  const command = draft(write, stamp);
+  const problem = commandProblem(command);
+  if (problem) throw badRequest(`${write.kind}: ${problem}`);
+  return command as Command;
+}
+
+function draft(write: WriteRequest, { timestamp, newId }: Stamp): Record<string, unknown> {
+  const req = (typeof (write as { request?: unknown }).request === "object" && (write as { request?: unknown }).request) || {};
+  const r = req as Record<string, unknown>;
+  switch (write.kind) {
+    case "registerBroker":
+      return defined({ kind: "registerBroker", timestamp, internalUUID: newId(), brokerId: r.brokerId, brokerHost: r.brokerHost, brokerPort: r.brokerPort, securityProtocol: r.securityProtocol, rackId: r.rackId });
+    case "updateBroker": {
+      const fields = defined({ brokerHost: r.brokerHost, brokerPort: r.brokerPort, securityProtocol: r.securityProtocol });
+      if (Object.keys(fields).length === 0) throw badRequest(`update of broker ${write.brokerId} names no field to change (brokerHost, brokerPort, securityProtocol)`);
+      return { kind: "changeBroker", timestamp, brokerId: write.brokerId, change: "update", ...fields };
+    }
+    case "unregisterBroker":
+      return { kind: "changeBroker", timestamp, brokerId: write.brokerId, change: "unregister" };
+    case "createTopic":
+      return { kind: "createTopic", timestamp, topicUUID: newId(), name: r.name, ...partitioning(r) };
+    case "createPartition":
+      return {
+        kind: "createPartition",
+        timestamp,
+        topicName: write.topicName,
+        partitionId: r.partitionId,
+        replicas: r.replicas,
+        ISR: r.ISR,
+        leader: typeof r.leader === "number" ? String(r.leader) : r.leader,
+        removingReplicas: r.removingReplicas ?? [],
+        addingReplicas: r.addingReplicas ?? [],
+      };
+    case "registerProducer":
+      return defined({ kind: "registerProducer", timestamp, brokerId: r.brokerId, producerId: r.producerId, brokerEpoch: r.brokerEpoch });
+    default:
+      throw badRequest(`unknown write kind ${JSON.stringify((write as { kind?: unknown }).kind ?? null)}`);
+  }
+}
+
+/** partitions alone default replicationFactor to 1; replicationFactor alone is an error. */
+function partitioning(r: Record<string, unknown>): { partitions: unknown; replicationFactor: unknown } {
+  if (r.partitions === undefined) {
+    if (r.replicationFactor !== undefined) throw badRequest(`replicationFactor ${JSON.stringify(r.replicationFactor)} needs partitions`);
+    return { partitions: 0, replicationFactor: 0 };
+  }
+  if (r.partitions === 0) return { partitions: 0, replicationFactor: r.replicationFactor ?? 0 };
+  if (typeof r.partitions === "number" && r.partitions < 1) throw badRequest(`partitions must be at least 1, got ${r.partitions}`);
+  return { partitions: r.partitions, replicationFactor: r.replicationFactor ?? 1 };
+}
+
+/** Drops undefined members so the command's JSON is the same on every path. */
+function defined(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
