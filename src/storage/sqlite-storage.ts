@@ -13,7 +13,7 @@ import { ensureSchema } from "./sqlite-schema.ts";
 import { prepareStatements, type SnapshotRow, type Statements } from "./sqlite-statements.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
-import { planPersist, planSaveSnapshot, type LogBounds, type LogView, type WritePlan } from "./write-plan.ts";
+import { isEmptyPlan, planPersist, planSaveSnapshot, type LogBounds, type LogView, type WritePlan } from "./write-plan.ts";
 
 /** The database's file name inside a node's data directory. */
 export const DB_FILE_NAME = "yakt.db";
@@ -132,6 +132,7 @@ export class SqliteStorage implements LogStorage {
 
   /** The cache moves only once the transaction has committed; a failed write leaves it as it was. */
   private commit(plan: WritePlan): void {
+    if (isEmptyPlan(plan)) return;
     this.applyPlan.immediate(plan);
     this.bounds = plan.after;
   }

@@ -21,6 +21,7 @@ export type StorageErrorCode =
   | "vote_changed" // a second, different vote in the same term
   | "commit_decreased"
   | "commit_beyond_log" // commit past the last index (or snapshot index)
+  | "commit_behind_snapshot" // a snapshot holds only committed state, so commit ≥ its index
   // snapshot invariants
   | "stale_snapshot" // older than the snapshot already held
   | "snapshot_beyond_commit" // the node's own snapshot must cover only committed entries

@@ -141,6 +141,12 @@ function checkFinal(d: Draft): void {
   if (b.hardState.commit > b.lastIndex) {
     throw new StorageError("commit_beyond_log", `commit ${b.hardState.commit} would be past the last index ${b.lastIndex}`);
   }
+  if (b.hardState.commit < b.snapshotIndex) {
+    throw new StorageError(
+      "commit_behind_snapshot",
+      `commit ${b.hardState.commit} would be below the snapshot index ${b.snapshotIndex}; persist the commit with the snapshot`,
+    );
+  }
   if (b.lastTerm > b.hardState.term) {
     throw new StorageError(
       "entry_term_ahead",
@@ -159,6 +165,17 @@ function finish(d: Draft, snapshot: Snapshot | null, append: Entry[], hardState:
     hardState: hardState === null ? null : d.bounds.hardState,
     after: d.bounds,
   };
+}
+
+/** True when applying the plan would change nothing, so no transaction (and no fsync) is needed. */
+export function isEmptyPlan(plan: WritePlan): boolean {
+  return (
+    plan.snapshot === null &&
+    plan.deleteThrough === 0 &&
+    plan.deleteFrom === null &&
+    plan.append.length === 0 &&
+    plan.hardState === null
+  );
 }
 
 export function planPersist(view: LogView, batch: PersistBatch, limits: StorageLimits): WritePlan {
