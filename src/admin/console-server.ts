@@ -76,6 +76,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       hostname: opts.host,
       port: opts.port,
       data: { session: null } as Connection,
+      // A client that half-closes after its commands (`echo status | nc -N`) still gets the answers.
+      allowHalfOpen: true,
       socket: {
         open: guard("open", (socket) => {
           socket.data = { session: null };
@@ -83,6 +85,10 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
         }),
         data: guard("data", (socket, chunk: Uint8Array) => socket.data.session?.receive(chunk)),
         drain: guard("drain", (socket) => socket.data.session?.drain()),
+        end: guard("end", (socket) => {
+          if (socket.data.session) socket.data.session.endOfInput();
+          else socket.end();
+        }),
         close: guard("close", (socket) => socket.data.session?.closedBySocket()),
         error: guard("error", (socket, error: Error) => {
           log("console_socket_error", { error: describeError(error) });

@@ -25,6 +25,8 @@ export class ConsoleSession {
   private running = false;
   /** The "typed ahead" error was shown for the current backlog; one notice per backlog is enough. */
   private backlogNoticeSent = false;
+  /** The peer sent FIN (e.g. `echo status | nc -N`): answer what it sent, then close. */
+  private inputEnded = false;
   private closing = false;
   private closed = false;
   private timer: TimerId | null = null;
@@ -65,6 +67,12 @@ export class ConsoleSession {
       this.reason = "internal_error";
       this.socket.terminate();
     });
+  }
+
+  /** The peer will send nothing more; the session closes once the commands it sent are answered. */
+  endOfInput(): void {
+    this.inputEnded = true;
+    if (!this.running && this.pending.length === 0) this.finish("peer_ended");
   }
 
   drain(): void {
@@ -120,6 +128,7 @@ export class ConsoleSession {
         // Time spent waiting on the node is not the operator being idle.
         this.armIdle();
       }
+      if (this.inputEnded) this.finish("peer_ended");
     } finally {
       this.running = false;
     }

@@ -50,6 +50,7 @@ describe("idle timeout", () => {
     t.clock.advance(1);
     await client.waitClosed();
     expect(client.text.endsWith("idle for 1 min 0 s; closing\r\n")).toBe(true);
+    await ConsoleClient.eventually(() => t?.logs.some((l) => l.event === "console_session_closed") ?? false, "the close log");
     expect(t.logs.find((l) => l.event === "console_session_closed")?.fields.reason).toBe("idle");
   });
 
@@ -81,6 +82,31 @@ describe("typed-ahead lines", () => {
     expect(out).toStartWith("error: more than 2 commands typed ahead; lines dropped (busy)\r\n");
     expect(out.split("typed ahead")).toHaveLength(2);
     expect(out.split("(no snapshots)")).toHaveLength(3);
+  });
+});
+
+describe("half-closed input", () => {
+  test("a client that sends FIN after its commands still gets every answer, then the close", async () => {
+    t = await startTestConsole();
+    const client = await connect();
+    let release = () => {};
+    t.node.nextResult = () => new Promise<void>((resolve) => (release = resolve));
+    client.send("transfer-leader 2\r\nsnapshots\r\n");
+    client.endInput();
+    await ConsoleClient.eventually(() => t?.node.calls.length === 1, "the transfer to start");
+    release();
+    await client.waitClosed();
+    expect(client.text).toContain("leadership transferred to node 2");
+    expect(client.text.endsWith("(no snapshots)\r\nyakt[1 follower]> ")).toBe(true);
+    await ConsoleClient.eventually(() => t?.logs.some((l) => l.event === "console_session_closed") ?? false, "the close log");
+    expect(t.logs.find((l) => l.event === "console_session_closed")?.fields.reason).toBe("peer_ended");
+  });
+
+  test("an idle client that sends FIN is closed at once", async () => {
+    t = await startTestConsole();
+    const client = await connect();
+    client.endInput();
+    await client.waitClosed();
   });
 });
 

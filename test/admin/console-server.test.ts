@@ -61,7 +61,9 @@ describe("session basics", () => {
     other.send(Uint8Array.of(255, 244));
     await other.waitClosed();
     expect(other.text.endsWith("bye\r\n")).toBe(true);
-    expect(t.logs.filter((l) => l.event === "console_session_closed").map((l) => l.fields.reason)).toEqual([
+    const closes = () => t.logs.filter((l) => l.event === "console_session_closed");
+    await ConsoleClient.eventually(() => closes().length === 2, "both close logs");
+    expect(closes().map((l) => l.fields.reason)).toEqual([
       "interrupt_ctrl-c",
       "interrupt_telnet-ip",
     ]);

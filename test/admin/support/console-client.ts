@@ -84,6 +84,11 @@ export class ConsoleClient {
     await this.waitFor(() => this.closed, "close");
   }
 
+  /** Half-close: send FIN, keep reading. */
+  endInput(): void {
+    this.socket?.shutdown();
+  }
+
   close(): void {
     this.socket?.end();
   }
