@@ -85,7 +85,8 @@ export class SqliteStorage implements LogStorage {
     const entries = this.st.entriesFrom
       .all(this.bounds.snapshotIndex + 1)
       .map((r) => ({ index: r.idx, term: r.term, type: r.type, data: new Uint8Array(r.data) }));
-    return { hardState: { ...this.bounds.hardState }, snapshot, entries, applied: snapshot?.meta.index ?? 0 };
+    const applied = snapshot?.meta.index ?? 0;
+    return { hardState: { ...this.bounds.hardState }, snapshot, entries, applied };
   }
 
   persist(batch: PersistBatch): void {

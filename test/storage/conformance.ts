@@ -15,7 +15,6 @@ export interface StorageHarness {
   cleanup(): void;
 }
 
-
 /** Everything observable about a store, in plain values. */
 export function dump(s: LogStorage) {
   const r = s.load();
@@ -41,8 +40,6 @@ function expectCode(fn: () => void, code: StorageErrorCode): void {
   expect(caught).toBeInstanceOf(StorageError);
   expect((caught as StorageError).code).toBe(code);
 }
-
-
 
 export function conformance(name: string, h: StorageHarness): void {
   describe(`${name} conformance`, () => {

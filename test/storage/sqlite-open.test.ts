@@ -121,7 +121,11 @@ describe("SqliteStorage open checks", () => {
     ["terms going down", "UPDATE entries SET term = 0 WHERE idx = 4", "lower term"],
     ["a commit past the log", "UPDATE hard_state SET commit_index = 99", "past the last index"],
     ["a log term ahead of the hard state", "UPDATE hard_state SET term = 0", "ahead of the hard state"],
-    ["entries the snapshot should have removed", "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{}', x'00', 1, 0)", "expected 3"],
+    [
+      "entries the snapshot should have removed",
+      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{}', x'00', 1, 0)",
+      "expected 3",
+    ],
   ];
   for (const [name, sql, message] of logDamage) {
     test(`refuses a stored log with ${name}`, () => {
@@ -134,10 +138,14 @@ describe("SqliteStorage open checks", () => {
   test("a transaction failing half-way writes nothing and the store goes on", () => {
     const path = storeWith(2);
     // Stands in for a disk error on the fourth row of the batch.
-    raw(path, "CREATE TRIGGER fail_at_5 BEFORE INSERT ON entries WHEN NEW.idx = 5 BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    raw(
+      path,
+      "CREATE TRIGGER fail_at_5 BEFORE INSERT ON entries WHEN NEW.idx = 5 BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
+    );
     const s = SqliteStorage.open(path);
     cleanups.unshift(() => s.close());
-    expect(() => s.persist({ hardState: { term: 1, vote: 1, commit: 4 }, entries: run(3, 6, 1), snapshot: null })).toThrow("disk says no");
+    const failing = { hardState: { term: 1, vote: 1, commit: 4 }, entries: run(3, 6, 1), snapshot: null };
+    expect(() => s.persist(failing)).toThrow("disk says no");
     expect(s.load().entries.map((e) => e.index)).toEqual([1, 2]);
     expect(s.load().hardState.commit).toBe(2);
     s.persist({ hardState: null, entries: run(3, 4, 1), snapshot: null });

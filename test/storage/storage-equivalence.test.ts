@@ -18,11 +18,27 @@ type Op =
   | { kind: "save"; back: number }
   | { kind: "reopen" };
 
+const int = (min: number, max: number) => fc.integer({ min, max });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("append" as const), offset: fc.integer({ min: -4, max: 1 }), count: fc.integer({ min: 1, max: 5 }), bump: fc.integer({ min: -1, max: 1 }), commitDelta: fc.integer({ min: -1, max: 4 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("hardState" as const), bump: fc.integer({ min: -1, max: 1 }), vote: fc.integer({ min: 0, max: 3 }), commitDelta: fc.integer({ min: -1, max: 4 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("install" as const), offset: fc.integer({ min: -3, max: 4 }), bump: fc.integer({ min: 0, max: 1 }), matchLog: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("save" as const), back: fc.integer({ min: -1, max: 3 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("append" as const),
+      offset: int(-4, 1),
+      count: int(1, 5),
+      bump: int(-1, 1),
+      commitDelta: int(-1, 4),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("hardState" as const), bump: int(-1, 1), vote: int(0, 3), commitDelta: int(-1, 4) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("install" as const), offset: int(-3, 4), bump: int(0, 1), matchLog: fc.boolean() }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("save" as const), back: int(-1, 3) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reopen" as const) }) },
 );
 
@@ -32,7 +48,8 @@ function toCall(op: Op, model: LogStorage): ((s: LogStorage) => void) | "reopen"
   const hs = r.hardState;
   const snapIndex = r.snapshot?.meta.index ?? 0;
   const last = r.entries.at(-1)?.index ?? snapIndex;
-  const termAt = (i: number) => r.entries.find((e) => e.index === i)?.term ?? (i === snapIndex ? r.snapshot?.meta.term ?? 0 : 0);
+  const snapTerm = r.snapshot?.meta.term ?? 0;
+  const termAt = (i: number) => r.entries.find((e) => e.index === i)?.term ?? (i === snapIndex ? snapTerm : 0);
   switch (op.kind) {
     case "append": {
       const term = Math.max(1, hs.term + op.bump);
@@ -55,7 +72,11 @@ function toCall(op: Op, model: LogStorage): ((s: LogStorage) => void) | "reopen"
     case "install": {
       const index = Math.max(1, last + op.offset);
       const term = op.matchLog && index <= last ? termAt(index) || hs.term : hs.term + op.bump;
-      const b: PersistBatch = { hardState: { term: Math.max(term, hs.term), vote: 0, commit: Math.max(index, hs.commit) }, entries: [], snapshot: snapshot(index, Math.max(1, term)) };
+      const b: PersistBatch = {
+        hardState: { term: Math.max(term, hs.term), vote: 0, commit: Math.max(index, hs.commit) },
+        entries: [],
+        snapshot: snapshot(index, Math.max(1, term)),
+      };
       return (s) => s.persist(b);
     }
     case "save": {

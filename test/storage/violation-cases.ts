@@ -26,7 +26,11 @@ const bytes = (n: number) => new Uint8Array(n);
 
 export const VIOLATIONS: Violation[] = [
   { name: "a gap after the last index", code: "log_gap", act: (s) => s.persist(batch({ entries: run(12, 13, 2) })) },
-  { name: "a gap inside the batch", code: "log_gap", act: (s) => s.persist(batch({ entries: [entry(11, 2), entry(13, 2)] })) },
+  {
+    name: "a gap inside the batch",
+    code: "log_gap",
+    act: (s) => s.persist(batch({ entries: [entry(11, 2), entry(13, 2)] })),
+  },
   {
     name: "terms going down inside the batch",
     code: "term_regression",
@@ -49,7 +53,11 @@ export const VIOLATIONS: Violation[] = [
     code: "commit_beyond_log",
     act: (s) => s.persist(batch({ entries: run(3, 4, 1) })),
   },
-  { name: "entries newer than the hard state's term", code: "entry_term_ahead", act: (s) => s.persist(batch({ entries: [entry(11, 3)] })) },
+  {
+    name: "entries newer than the hard state's term",
+    code: "entry_term_ahead",
+    act: (s) => s.persist(batch({ entries: [entry(11, 3)] })),
+  },
   { name: "the term going down", code: "hard_state_term_decreased", act: (s) => s.persist(batch({ hardState: hs(1, 1, 6) })) },
   { name: "a second vote in one term", code: "vote_changed", act: (s) => s.persist(batch({ hardState: hs(2, 3, 6) })) },
   { name: "the vote withdrawn in one term", code: "vote_changed", act: (s) => s.persist(batch({ hardState: hs(2, 0, 6) })) },
@@ -84,7 +92,11 @@ export const VIOLATIONS: Violation[] = [
   },
   { name: "saving a snapshot past commit", code: "snapshot_beyond_commit", act: (s) => s.saveSnapshot(snapshot(7, 2)) },
   { name: "saving a snapshot with the wrong term", code: "snapshot_term_mismatch", act: (s) => s.saveSnapshot(snapshot(4, 2)) },
-  { name: "an entry of unknown type", code: "invalid_entry", act: (s) => s.persist(batch({ entries: [{ ...entry(11, 2), type: "odd" as "normal" }] })) },
+  {
+    name: "an entry of unknown type",
+    code: "invalid_entry",
+    act: (s) => s.persist(batch({ entries: [{ ...entry(11, 2), type: "odd" as "normal" }] })),
+  },
   { name: "an entry of term 0", code: "invalid_entry", act: (s) => s.persist(batch({ entries: [entry(11, 0)] })) },
   { name: "an entry of index 0.5", code: "invalid_entry", act: (s) => s.persist(batch({ entries: [entry(0.5, 2)] })) },
   {
@@ -98,9 +110,17 @@ export const VIOLATIONS: Violation[] = [
     code: "invalid_snapshot",
     act: (s) => s.saveSnapshot({ ...snapshot(4, 1), meta: { index: 4, term: 1, membership: { voters: "1" } as never } }),
   },
-  { name: "an entry over the size bound", code: "too_large", act: (s) => s.persist(batch({ entries: [{ ...entry(11, 2), data: bytes(65) }] })) },
+  {
+    name: "an entry over the size bound",
+    code: "too_large",
+    act: (s) => s.persist(batch({ entries: [{ ...entry(11, 2), data: bytes(65) }] })),
+  },
   { name: "a batch over the entry bound", code: "too_large", act: (s) => s.persist(batch({ entries: run(11, 19, 2) })) },
-  { name: "a snapshot over the size bound", code: "too_large", act: (s) => s.saveSnapshot({ ...snapshot(4, 1), data: bytes(129) }) },
+  {
+    name: "a snapshot over the size bound",
+    code: "too_large",
+    act: (s) => s.saveSnapshot({ ...snapshot(4, 1), data: bytes(129) }),
+  },
 ];
 
 /** Small bounds so the size cases stay cheap. */
