@@ -5,7 +5,7 @@ import { systemClock } from "../metadata/clock.ts";
 import { COMMANDS } from "./command-table.ts";
 import type { CommandContext } from "./command-types.ts";
 import { type ConsoleLog, type ConsoleOptions, checkOptions, resolveLimits } from "./console-options.ts";
-import { ListenError } from "./errors.ts";
+import { BusyError, ListenError } from "./errors.ts";
 import { isLoopbackAddress } from "./peer-address.ts";
 import { ConsoleSession, type SessionSocket } from "./session.ts";
 import { describeError } from "./text.ts";
@@ -35,7 +35,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     if (sessions.size >= limits.maxSessions) {
       log("console_session_refused", { peer, sessions: sessions.size });
-      socket.end(`error: too many console sessions (max ${limits.maxSessions}); try again later (busy)\r\n`);
+      const refusal = new BusyError(`too many console sessions (max ${limits.maxSessions}); try again later`);
+      socket.end(`error: ${describeError(refusal)}\r\n`);
       return;
     }
     const ctx: CommandContext = {

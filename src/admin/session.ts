@@ -3,6 +3,7 @@
 import type { TimerId } from "../metadata/clock.ts";
 import { runLine } from "./command-runner.ts";
 import type { CommandContext } from "./command-types.ts";
+import { ArgumentError, BusyError, type ConsoleError } from "./errors.ts";
 import { LineReader } from "./line-reader.ts";
 import { type ByteSink, OutputQueue } from "./output-queue.ts";
 import { describeError, formatDuration, printable } from "./text.ts";
@@ -14,7 +15,7 @@ export interface SessionSocket extends ByteSink {
   terminate(): void;
 }
 
-type Pending = { kind: "line"; text: string } | { kind: "error"; message: string };
+type Pending = { kind: "line"; text: string } | { kind: "error"; error: ConsoleError };
 
 const encoder = new TextEncoder();
 
@@ -56,7 +57,7 @@ export class ConsoleSession {
       if (event.type === "reply") this.send(event.bytes);
       else if (event.type === "interrupt") interrupted = event.cause;
       else if (event.type === "line") this.enqueue({ kind: "line", text: event.text });
-      else this.enqueue({ kind: "error", message: `line longer than ${event.limit} bytes discarded (bad_argument)` });
+      else this.enqueue({ kind: "error", error: new ArgumentError(`line longer than ${event.limit} bytes discarded`) });
     }
     // The goodbye goes after the replies to negotiation that followed the interrupt (see LineReader).
     // It starts on a fresh line: the terminal has just echoed "^C" after the prompt.
@@ -100,7 +101,7 @@ export class ConsoleSession {
     if (this.pending.length >= this.ctx.limits.maxPendingLines) {
       const max = this.ctx.limits.maxPendingLines;
       if (!this.backlogNoticeSent) {
-        this.writeLines([`error: more than ${max} commands typed ahead; lines dropped (busy)`]);
+        this.writeError(new BusyError(`more than ${max} commands typed ahead; lines dropped`));
       }
       this.backlogNoticeSent = true;
       return;
@@ -116,7 +117,7 @@ export class ConsoleSession {
         const item = this.pending.shift() as Pending;
         if (this.pending.length === 0) this.backlogNoticeSent = false;
         if (item.kind === "error") {
-          this.writeLines([`error: ${item.message}`]);
+          this.writeError(item.error);
           this.prompt();
           continue;
         }
@@ -148,6 +149,10 @@ export class ConsoleSession {
     if (lines.length === 0) return;
     // Each line is made printable once more so no line break or escape can sneak into the stream.
     this.send(encoder.encode(lines.map((line) => `${printable(line, Number.POSITIVE_INFINITY)}\r\n`).join("")));
+  }
+
+  private writeError(error: ConsoleError): void {
+    this.writeLines([`error: ${describeError(error)}`]);
   }
 
   private send(bytes: Uint8Array): void {

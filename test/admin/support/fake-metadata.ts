@@ -2,9 +2,14 @@
 // records that made them, served the way MetadataService serves them.
 import type { ConsoleMetadata } from "../../../src/admin/console-options.ts";
 import { notFound } from "../../../src/metadata/errors.ts";
-import type { MetadataRecord, PartitionRecord, RegisterBrokerRecord, TopicRecord } from "../../../src/metadata/records.ts";
+import type {
+  BrokerStatus,
+  MetadataRecord,
+  PartitionRecord,
+  RegisterBrokerRecord,
+  TopicRecord,
+} from "../../../src/metadata/records.ts";
 import type { BrokerView, Consistency, LogPage, TopicView } from "../../../src/metadata/service-types.ts";
-import type { BrokerStatus } from "../../../src/metadata/records.ts";
 
 const ts = (offset: number) => new Date(Date.UTC(2026, 10, 24, 0, 0, offset)).toISOString();
 
