@@ -1,0 +1,852 @@
+// The Raft consensus core as a pure, deterministic state machine in the style of etcd's raft: no
+// I/O, no timers, no randomness of its own. Inputs are tick(), step() and the proposal calls;
+// outputs come out of ready() and are acknowledged by advance().
+import { checkConfig, checkRestore } from "./config-check.ts";
+import { invariant, RaftConfigError, RaftUsageError } from "./errors.ts";
+import { ForwardedReads } from "./forwarded-reads.ts";
+import { ENTRY_OVERHEAD_BYTES, RaftLog } from "./log.ts";
+import { applyConfChange, cloneMembership, isVoter, members } from "./membership.ts";
+import { isWellFormed } from "./message-check.ts";
+import { Progress } from "./progress.ts";
+import { hasQuorum, quorumIndex, voteOutcome } from "./quorum.ts";
+import { ReadOnly, type ReadRequest } from "./read-only.ts";
+import { chunkAt } from "./snapshot-chunks.ts";
+import { SnapshotReceiver } from "./snapshot-receiver.ts";
+import {
+  decodeMembership,
+  emptyMessage,
+  encodeMembership,
+  type ConfChange,
+  type Entry,
+  type EntryType,
+  type HardState,
+  type Membership,
+  type Message,
+  type NodeId,
+  type PeerStatus,
+  type ProposeResult,
+  type RaftConfig,
+  type RaftStatus,
+  type Ready,
+  type ReadState,
+  type RestoreState,
+  type Role,
+  type Snapshot,
+  type SoftState,
+} from "./types.ts";
+
+/** Bound on committed entries handed out in one Ready; the rest follow in the next one. */
+export const MAX_COMMITTED_PER_READY = 1024;
+/** Bound on Readys handed out and not yet advanced. */
+export const MAX_OUTSTANDING_READYS = 16;
+/** Bound on reads a follower has forwarded to the leader and not yet had answered. */
+export const MAX_FORWARDED_READS = 4096;
+
+type CampaignKind = "pre-vote" | "election" | "transfer";
+
+/** A membership and the log index of the config entry (or snapshot) it comes from. */
+interface ConfigAt {
+  membership: Membership;
+  index: number;
+}
+
+export class Raft {
+  readonly id: NodeId;
+  protected readonly cfg: RaftConfig;
+  protected readonly log: RaftLog;
+  protected term: number;
+  protected vote: NodeId;
+  protected lead: NodeId = 0;
+  protected role: Role = "follower";
+  protected membership: Membership;
+  /** Followers and learners as seen by the leader (never the leader itself); empty elsewhere. */
+  protected readonly prs = new Map<NodeId, Progress>();
+  /** Index of the config entry in force; at or below the snapshot index when none is in the log. */
+  private configIndex = 0;
+  private votes = new Map<NodeId, boolean>();
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private leadTransferee: NodeId = 0;
+  private applied: number;
+  private appliedHandedOut: number;
+  private readonly readOnly = new ReadOnly();
+  private readonly forwarded: ForwardedReads;
+  private readonly receiver = new SnapshotReceiver();
+  private msgs: Message[] = [];
+  private readStates: ReadState[] = [];
+  private pendingSnapshot: Snapshot | null = null;
+  private prevSoft: SoftState = { leader: 0, role: "follower" };
+  private prevHard: HardState;
+  private outstanding: Ready[] = [];
+
+  constructor(config: RaftConfig, restore: RestoreState) {
+    checkConfig(config);
+    checkRestore(restore);
+    this.cfg = config;
+    this.id = config.id;
+    try {
+      this.log = new RaftLog(restore.snapshot, restore.entries, restore.hardState.commit);
+    } catch (e) {
+      throw new RaftConfigError(`restored log is unusable: ${(e as Error).message}`);
+    }
+    this.term = restore.hardState.term;
+    this.vote = restore.hardState.vote;
+    this.applied = restore.applied;
+    this.appliedHandedOut = restore.applied;
+    this.prevHard = this.hardState();
+    this.forwarded = new ForwardedReads(MAX_FORWARDED_READS, 2 * config.electionTick);
+    const { membership, index } = this.membershipFromLog();
+    this.membership = membership;
+    this.configIndex = index;
+    this.becomeFollower(this.term, 0);
+  }
+
+  // ---- inputs ----
+
+  tick(): void {
+    if (this.role === "leader") this.tickLeader();
+    else this.tickElection();
+    for (const ctx of this.forwarded.tick()) this.readStates.push({ ctx, index: 0, ok: false });
+  }
+
+  step(m: Message): void {
+    if (!isWellFormed(m, this.id) || !this.checkTerm(m)) return;
+    if (m.type === "PreVote" || m.type === "Vote") return this.handleVoteRequest(m);
+    if (this.role === "leader") this.stepLeader(m);
+    else if (this.role === "follower") this.stepFollower(m);
+    else this.stepCandidate(m);
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    const refused = this.proposalRefusal();
+    if (refused !== null) return refused;
+    if (!(data instanceof Uint8Array) || data.byteLength + ENTRY_OVERHEAD_BYTES > this.cfg.maxMsgBytes) {
+      return this.refuse("invalid", `proposal of ${describeSize(data)} exceeds maxMsgBytes ${this.cfg.maxMsgBytes}`);
+    }
+    const e = this.appendEntry("normal", data);
+    this.bcastAppend();
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    const refused = this.proposalRefusal();
+    if (refused !== null) return refused;
+    if (this.configIndex > this.log.committed) {
+      return this.refuse("config_pending", `config entry at ${this.configIndex} is not committed yet (commit ${this.log.committed})`);
+    }
+    const outcome = applyConfChange(this.membership, cc);
+    if (!outcome.ok) return this.refuse("invalid", outcome.message);
+    const data = encodeMembership(outcome.membership);
+    if (data.byteLength + ENTRY_OVERHEAD_BYTES > this.cfg.maxMsgBytes) {
+      return this.refuse("invalid", `membership of ${data.byteLength} bytes exceeds maxMsgBytes ${this.cfg.maxMsgBytes}`);
+    }
+    const e = this.appendEntry("config", data);
+    this.bcastAppend();
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  readIndex(ctx: number): void {
+    if (this.role === "leader") return this.handleReadRequest({ ctx, from: this.id, index: 0 });
+    if (this.role !== "follower" || this.lead === 0 || !this.forwarded.add(ctx, this.lead)) {
+      this.readStates.push({ ctx, index: 0, ok: false });
+      return;
+    }
+    this.send({ type: "ReadIndex", to: this.lead, context: ctx });
+  }
+
+  transferLeader(to: NodeId): void {
+    if (this.role !== "leader" || to === this.id || !isVoter(this.membership, to)) {
+      this.logEvent("raft.transfer-refused", { to, reason: this.role !== "leader" ? "not leader" : "not another voter" });
+      return;
+    }
+    if (this.leadTransferee === to) return;
+    this.leadTransferee = to;
+    this.electionElapsed = 0;
+    this.logEvent("raft.transfer-start", { to });
+    const pr = this.prs.get(to) as Progress;
+    if (pr.match === this.log.lastIndex()) this.send({ type: "TimeoutNow", to });
+    else this.sendAppend(to, true);
+  }
+
+  campaign(): void {
+    if (this.role === "leader" || !this.promotable()) return;
+    this.startCampaign(this.cfg.preVote ? "pre-vote" : "election");
+  }
+
+  compact(snapshot: Snapshot): void {
+    const index = snapshot.meta.index;
+    if (index <= this.log.snapIndex()) return;
+    if (index > this.applied) throw new RaftUsageError(`cannot compact to ${index}: only ${this.applied} is applied`);
+    if (this.log.term(index) !== snapshot.meta.term) {
+      throw new RaftUsageError(`snapshot term ${snapshot.meta.term} at ${index} differs from the log's ${this.log.term(index)}`);
+    }
+    this.log.compact(snapshot);
+  }
+
+  // ---- outputs ----
+
+  hasReady(): boolean {
+    return (
+      !sameSoft(this.softState(), this.prevSoft) ||
+      !sameHard(this.hardState(), this.prevHard) ||
+      this.log.hasUnhanded() ||
+      this.pendingSnapshot !== null ||
+      this.msgs.length > 0 ||
+      this.readStates.length > 0 ||
+      Math.min(this.log.committed, this.log.lastIndex()) > this.appliedHandedOut
+    );
+  }
+
+  ready(): Ready {
+    if (this.outstanding.length >= MAX_OUTSTANDING_READYS) {
+      throw new RaftUsageError(`${this.outstanding.length} Readys are outstanding; advance() them first`);
+    }
+    const soft = this.softState();
+    const hard = this.hardState();
+    const snapshot = this.pendingSnapshot;
+    this.pendingSnapshot = null;
+    if (snapshot !== null) this.appliedHandedOut = Math.max(this.appliedHandedOut, snapshot.meta.index);
+    const rd: Ready = {
+      softState: sameSoft(soft, this.prevSoft) ? null : soft,
+      hardState: sameHard(hard, this.prevHard) ? null : hard,
+      entries: this.log.takeUnhanded(),
+      snapshot,
+      committed: this.takeCommitted(),
+      messages: this.msgs,
+      readStates: this.readStates,
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.prevSoft = soft;
+    this.prevHard = hard;
+    this.readOnly.markSent();
+    this.outstanding.push(rd);
+    return rd;
+  }
+
+  advance(rd: Ready): void {
+    if (this.outstanding[0] !== rd) throw new RaftUsageError("advance() must get the oldest outstanding Ready object");
+    this.outstanding.shift();
+    if (rd.snapshot !== null) this.applied = Math.max(this.applied, rd.snapshot.meta.index);
+    this.log.stableTo(rd.entries);
+    const last = rd.committed[rd.committed.length - 1];
+    if (last !== undefined) {
+      invariant(last.index > this.applied, () => `applied going backwards from ${this.applied} to ${last.index}`);
+      this.applied = last.index;
+    }
+    if (this.role === "leader" && this.maybeCommit()) this.afterLeaderCommit();
+  }
+
+  status(): RaftStatus {
+    return {
+      id: this.id,
+      role: this.role,
+      leader: this.lead,
+      term: this.term,
+      vote: this.vote,
+      commit: this.log.committed,
+      applied: this.applied,
+      firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(),
+      membership: cloneMembership(this.membership),
+      peers: this.role === "leader" ? this.peerStatuses() : [],
+    };
+  }
+
+  // ---- commit (overridable by the simulator's fault injection) ----
+
+  /** Leader: advance commit to what a majority holds, but only by an entry of this term (§5.4.2). */
+  protected maybeCommit(): boolean {
+    const index = this.quorumMatchIndex();
+    if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
+    this.commitTo(index);
+    return true;
+  }
+
+  /** Highest index a majority of voters holds; the leader counts only its persisted entries. */
+  protected quorumMatchIndex(): number {
+    return quorumIndex(this.membership.voters, (id) => (id === this.id ? this.log.persisted : (this.prs.get(id)?.match ?? 0)));
+  }
+
+  protected commitTo(index: number): void {
+    this.log.commitTo(index);
+  }
+
+  // ---- term and role transitions ----
+
+  /** The term rules of §5.1 plus the pre-vote and lease exceptions of thesis §9.6; false = drop. */
+  private checkTerm(m: Message): boolean {
+    if (m.term > this.term) {
+      const isVoteRequest = m.type === "PreVote" || m.type === "Vote";
+      if (isVoteRequest && !m.force && this.inLease()) return false;
+      const keepsTerm = m.type === "PreVote" || (m.type === "PreVoteResp" && !m.reject);
+      if (!keepsTerm) {
+        const fromLeader = m.type === "App" || m.type === "Heartbeat" || m.type === "Snap";
+        this.becomeFollower(m.term, fromLeader ? m.from : 0);
+      }
+      return true;
+    }
+    if (m.term < this.term) {
+      if (m.type === "App" || m.type === "Heartbeat" || m.type === "Snap") {
+        this.send({ type: "AppResp", to: m.from }); // our term makes the stale leader step down
+      } else if (m.type === "PreVote") {
+        this.send({ type: "PreVoteResp", to: m.from, reject: true });
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** Heard from a leader within the election timeout: vote requests would disrupt it. */
+  private inLease(): boolean {
+    return (this.cfg.checkQuorum || this.cfg.preVote) && this.lead !== 0 && this.electionElapsed < this.cfg.electionTick;
+  }
+
+  private promotable(): boolean {
+    return isVoter(this.membership, this.id);
+  }
+
+  private resetTerm(term: number): void {
+    if (term !== this.term) {
+      invariant(term > this.term, () => `term going backwards from ${this.term} to ${term}`);
+      this.term = term;
+      this.vote = 0;
+    }
+    this.lead = 0;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.cfg.electionTick + Math.floor(clampUnit(this.cfg.random()) * this.cfg.electionTick);
+    this.leadTransferee = 0;
+    this.votes.clear();
+    this.receiver.reset();
+  }
+
+  private becomeFollower(term: number, lead: NodeId): void {
+    const wasLeader = this.role === "leader";
+    this.resetTerm(term);
+    this.lead = lead;
+    this.role = "follower";
+    if (wasLeader) this.leaveLeadership();
+    this.failForwardedReads();
+    this.logRole();
+  }
+
+  private becomePreCandidate(): void {
+    invariant(this.role !== "leader", () => `leader ${this.id} cannot become pre-candidate`);
+    this.role = "pre-candidate";
+    this.lead = 0;
+    this.votes.clear();
+    this.failForwardedReads();
+    this.logRole();
+  }
+
+  private becomeCandidate(): void {
+    invariant(this.role !== "leader", () => `leader ${this.id} cannot become candidate`);
+    this.resetTerm(this.term + 1);
+    this.vote = this.id;
+    this.role = "candidate";
+    this.failForwardedReads();
+    this.logRole();
+  }
+
+  private becomeLeader(): void {
+    invariant(this.role === "candidate", () => `only a candidate becomes leader, node ${this.id} is ${this.role}`);
+    this.resetTerm(this.term);
+    this.lead = this.id;
+    this.role = "leader";
+    this.prs.clear();
+    this.syncProgress();
+    this.logRole();
+    this.appendEntry("normal", new Uint8Array(0));
+    this.bcastAppend();
+  }
+
+  private leaveLeadership(): void {
+    for (const req of this.readOnly.drain()) this.answerRead(req, false);
+    this.prs.clear();
+  }
+
+  // ---- elections ----
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.startCampaign(this.cfg.preVote ? "pre-vote" : "election");
+    }
+  }
+
+  private startCampaign(kind: CampaignKind): void {
+    if (kind === "pre-vote") this.becomePreCandidate();
+    else this.becomeCandidate();
+    const pre = kind === "pre-vote";
+    this.votes.set(this.id, true);
+    if (this.tally() !== "pending") return;
+    const voteTerm = pre ? this.term + 1 : this.term;
+    for (const to of this.membership.voters) {
+      if (to === this.id) continue;
+      this.send({
+        type: pre ? "PreVote" : "Vote",
+        to,
+        term: voteTerm,
+        index: this.log.lastIndex(),
+        logTerm: this.log.lastTerm(),
+        force: kind === "transfer",
+      });
+    }
+    this.logEvent("raft.campaign", { kind, voteTerm });
+  }
+
+  /** Counts the votes; on a decision moves on (pre-vote → election → leader, or back to follower). */
+  private tally(): "won" | "lost" | "pending" {
+    const outcome = voteOutcome(this.membership.voters, this.votes);
+    if (outcome === "won") {
+      if (this.role === "pre-candidate") this.startCampaign("election");
+      else this.becomeLeader();
+    } else if (outcome === "lost") {
+      this.becomeFollower(this.term, 0);
+    }
+    return outcome;
+  }
+
+  private handleVoteRequest(m: Message): void {
+    const pre = m.type === "PreVote";
+    const canVote = this.vote === m.from || (this.vote === 0 && this.lead === 0) || (pre && m.term > this.term);
+    const grant = canVote && this.log.isUpToDate(m.index, m.logTerm);
+    const type = pre ? "PreVoteResp" : "VoteResp";
+    if (!grant) return this.send({ type, to: m.from, reject: true });
+    this.send({ type, to: m.from, term: m.term });
+    if (!pre) {
+      this.electionElapsed = 0;
+      this.vote = m.from;
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case "App":
+      case "Heartbeat":
+      case "Snap":
+        this.becomeFollower(this.term, m.from);
+        return this.stepFollower(m);
+      case "PreVoteResp":
+        if (this.role === "pre-candidate" && (m.reject || m.term === this.term + 1)) this.recordVote(m);
+        return;
+      case "VoteResp":
+        if (this.role === "candidate") this.recordVote(m);
+        return;
+      case "ReadIndex":
+        return this.send({ type: "ReadIndexResp", to: m.from, context: m.context, reject: true });
+      default:
+        return;
+    }
+  }
+
+  private recordVote(m: Message): void {
+    if (!isVoter(this.membership, m.from)) return;
+    this.votes.set(m.from, !m.reject);
+    this.tally();
+  }
+
+  // ---- follower ----
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case "App":
+      case "Heartbeat":
+      case "Snap":
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        if (m.type === "App") return this.handleAppend(m);
+        if (m.type === "Heartbeat") return this.handleHeartbeat(m);
+        return this.handleSnapChunk(m);
+      case "TimeoutNow":
+        if (!this.promotable()) return;
+        this.logEvent("raft.timeout-now", { from: m.from });
+        return this.startCampaign("transfer");
+      case "ReadIndex":
+        return this.send({ type: "ReadIndexResp", to: m.from, context: m.context, reject: true });
+      case "ReadIndexResp":
+        if (this.forwarded.resolve(m.context, m.from)) this.readStates.push({ ctx: m.context, index: m.index, ok: !m.reject });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private handleAppend(m: Message): void {
+    const log = this.log;
+    if (m.index < log.committed) return this.send({ type: "AppResp", to: m.from, index: log.committed });
+    if (!log.matchTerm(m.index, m.logTerm)) {
+      const hint = log.findConflictByTerm(Math.min(m.index, log.lastIndex()), m.logTerm);
+      return this.send({ type: "AppResp", to: m.from, reject: true, index: m.index, rejectHint: hint, logTerm: log.term(hint) ?? 0 });
+    }
+    const conflict = log.findConflict(m.entries);
+    if (conflict !== 0) {
+      if (conflict <= log.committed) {
+        this.logEvent("raft.app-dropped", { from: m.from, conflict, commit: log.committed });
+        return;
+      }
+      const truncating = conflict <= log.lastIndex();
+      const fresh = m.entries.slice(conflict - (m.index + 1));
+      log.truncateAndAppend(fresh);
+      if ((truncating && this.configIndex >= conflict) || fresh.some((e) => e.type === "config")) {
+        this.setMembership(this.membershipFromLog());
+      }
+    }
+    const lastNew = m.index + m.entries.length;
+    if (m.commit > log.committed) this.commitTo(Math.min(m.commit, lastNew));
+    this.send({ type: "AppResp", to: m.from, index: lastNew });
+  }
+
+  private handleHeartbeat(m: Message): void {
+    const commit = Math.min(m.commit, this.log.lastIndex());
+    if (commit > this.log.committed) this.commitTo(commit);
+    this.send({ type: "HeartbeatResp", to: m.from, context: m.context });
+  }
+
+  private handleSnapChunk(m: Message): void {
+    const chunk = m.snapshot;
+    if (chunk === null) return;
+    if (chunk.meta.index <= this.log.committed) {
+      this.receiver.reset();
+      return this.send({ type: "AppResp", to: m.from, index: this.log.committed });
+    }
+    const out = this.receiver.receive(chunk);
+    if (out.kind === "restart") return this.send({ type: "SnapResp", to: m.from, reject: true });
+    if (out.kind === "progress") return this.send({ type: "SnapResp", to: m.from, index: out.received });
+    this.installSnapshot(out.snapshot);
+    this.send({ type: "AppResp", to: m.from, index: out.snapshot.meta.index });
+  }
+
+  private installSnapshot(s: Snapshot): void {
+    const { index, term } = s.meta;
+    if (this.log.matchTerm(index, term)) {
+      this.commitTo(index); // our log already holds it: just fast-forward the commit
+      return;
+    }
+    this.log.restore(s);
+    this.pendingSnapshot = s;
+    this.setMembership({ membership: s.meta.membership, index });
+    this.logEvent("raft.snapshot-installed", { index, snapTerm: term });
+  }
+
+  // ---- leader ----
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    for (const pr of this.prs.values()) {
+      pr.ticksSinceContact++;
+      if (pr.transfer !== null) pr.transfer.idleTicks++;
+    }
+    if (this.electionElapsed >= this.cfg.electionTick) {
+      this.electionElapsed = 0;
+      if (this.cfg.checkQuorum && !this.quorumActive()) {
+        this.logEvent("raft.check-quorum-lost", {});
+        return this.becomeFollower(this.term, 0);
+      }
+      if (this.leadTransferee !== 0) this.abortTransfer("timed out");
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
+      this.heartbeatElapsed = 0;
+      this.bcastHeartbeat(this.readOnly.latestRoundId());
+      this.resendStalledSnapshots();
+    }
+  }
+
+  /** Check-quorum: did a majority of voters talk to us since the last check? Resets the marks. */
+  private quorumActive(): boolean {
+    const active = hasQuorum(this.membership.voters, (id) => id === this.id || this.prs.get(id)?.recentActive === true);
+    for (const pr of this.prs.values()) pr.recentActive = false;
+    return active;
+  }
+
+  private abortTransfer(reason: string): void {
+    this.logEvent("raft.transfer-aborted", { to: this.leadTransferee, reason });
+    this.leadTransferee = 0;
+  }
+
+  private proposalRefusal(): ProposeResult | null {
+    if (this.role !== "leader") return this.refuse("not_leader", `node ${this.id} is ${this.role}, not leader`);
+    if (this.leadTransferee !== 0) return this.refuse("transferring", `leadership is being transferred to ${this.leadTransferee}`);
+    return null;
+  }
+
+  private refuse(reason: "not_leader" | "transferring" | "config_pending" | "invalid", message: string): ProposeResult {
+    return { ok: false, reason, leader: this.lead, message };
+  }
+
+  private appendEntry(type: EntryType, data: Uint8Array): Entry {
+    const e: Entry = { index: this.log.lastIndex() + 1, term: this.term, type, data };
+    this.log.append([e]);
+    if (type === "config") this.setMembership({ membership: decodeMembership(data), index: e.index });
+    return e;
+  }
+
+  private stepLeader(m: Message): void {
+    switch (m.type) {
+      case "AppResp":
+        return this.handleAppResp(m);
+      case "HeartbeatResp":
+        return this.handleHeartbeatResp(m);
+      case "SnapResp":
+        return this.handleSnapResp(m);
+      case "ReadIndex":
+        return this.handleReadRequest({ ctx: m.context, from: m.from, index: 0 });
+      default:
+        return;
+    }
+  }
+
+  private touch(from: NodeId): Progress | undefined {
+    const pr = this.prs.get(from);
+    if (pr !== undefined) {
+      pr.recentActive = true;
+      pr.ticksSinceContact = 0;
+    }
+    return pr;
+  }
+
+  private handleAppResp(m: Message): void {
+    const pr = this.touch(m.from);
+    if (pr === undefined || m.index > this.log.lastIndex()) return;
+    if (m.reject) {
+      const hint = m.logTerm > 0 ? this.log.findConflictByTerm(m.rejectHint, m.logTerm) : m.rejectHint;
+      if (pr.maybeDecrTo(m.index, hint)) {
+        if (pr.state === "replicate") pr.becomeProbe();
+        this.sendAppend(m.from, true);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state === "probe")) return;
+    if (pr.state === "probe") pr.becomeReplicate();
+    else if (pr.state === "snapshot" && pr.match + 1 >= this.log.firstIndex()) pr.becomeReplicate();
+    else if (pr.state === "replicate") pr.inflights.freeLE(m.index);
+    if (this.maybeCommit()) this.afterLeaderCommit();
+    else if (wasPaused) this.sendAppend(m.from, true);
+    if (this.role !== "leader") return;
+    for (let i = 0; i <= this.cfg.maxInflight && this.sendAppend(m.from, false); i++);
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.send({ type: "TimeoutNow", to: m.from });
+  }
+
+  private handleHeartbeatResp(m: Message): void {
+    const pr = this.touch(m.from);
+    if (pr === undefined) return;
+    pr.probeSent = false;
+    if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
+    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
+    if (m.context === 0) return;
+    const voters = this.membership.voters;
+    const released = this.readOnly.ack(m.context, m.from, (acks) => hasQuorum(voters, (id) => acks.has(id)));
+    for (const req of released) this.answerRead(req, true);
+  }
+
+  private handleSnapResp(m: Message): void {
+    const pr = this.touch(m.from);
+    const t = pr?.transfer;
+    if (pr === undefined || pr.state !== "snapshot" || t === null || t === undefined) return;
+    if (m.reject) t.offset = 0;
+    else if (m.index <= t.snapshot.data.byteLength) t.offset = m.index;
+    else return;
+    this.sendChunk(m.from, pr);
+  }
+
+  /** After the leader's commit moved: serve waiting reads, spread the commit, leave if removed. */
+  private afterLeaderCommit(): void {
+    this.startWaitingReads();
+    this.bcastAppend();
+    if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) this.stepDownRemoved();
+  }
+
+  /** Our removal committed: hand the lead to the most caught-up voter at once, then step down. */
+  private stepDownRemoved(): void {
+    let best: NodeId = 0;
+    for (const id of this.membership.voters) {
+      if (this.prs.get(id)?.match === this.log.lastIndex()) best = best === 0 ? id : best;
+    }
+    if (best !== 0) this.send({ type: "TimeoutNow", to: best });
+    this.logEvent("raft.removed-step-down", { successor: best });
+    this.becomeFollower(this.term, 0);
+  }
+
+  // ---- replication ----
+
+  private bcastAppend(): void {
+    for (const id of this.prs.keys()) this.sendAppend(id, true);
+  }
+
+  private bcastHeartbeat(context: number): void {
+    for (const [to, pr] of this.prs) {
+      this.send({ type: "Heartbeat", to, commit: Math.min(pr.match, this.log.committed), context });
+    }
+  }
+
+  /** Sends the next App to `to` if its progress allows; false when nothing went out. */
+  private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
+    const pr = this.prs.get(to);
+    if (pr === undefined || pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined) {
+      this.startSnapshot(to, pr);
+      return true;
+    }
+    const entries = this.log.entriesFrom(pr.next, this.cfg.maxMsgBytes);
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    this.send({ type: "App", to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    pr.sentEntries(entries.length, prevIndex + entries.length);
+    return true;
+  }
+
+  private startSnapshot(to: NodeId, pr: Progress): void {
+    const snapshot = this.log.snapshot;
+    invariant(snapshot !== null, () => `follower ${to} needs index ${pr.next} below first index ${this.log.firstIndex()} but no snapshot exists`);
+    this.logEvent("raft.snapshot-send", { to, index: snapshot.meta.index });
+    pr.becomeSnapshot(snapshot);
+    this.sendChunk(to, pr);
+  }
+
+  private sendChunk(to: NodeId, pr: Progress): void {
+    const t = pr.transfer;
+    invariant(t !== null, () => `no snapshot transfer to ${to} in progress`);
+    t.idleTicks = 0;
+    this.send({ type: "Snap", to, snapshot: chunkAt(t.snapshot, t.offset, this.cfg.snapshotChunkBytes) });
+  }
+
+  /** A chunk or its answer was lost: re-send the chunk the follower waits for. */
+  private resendStalledSnapshots(): void {
+    for (const [to, pr] of this.prs) {
+      if (pr.transfer !== null && pr.transfer.idleTicks >= this.cfg.electionTick) this.sendChunk(to, pr);
+    }
+  }
+
+  // ---- reads ----
+
+  private handleReadRequest(req: ReadRequest): void {
+    if (this.readOnly.isFull()) return this.answerRead(req, false);
+    if (this.log.term(this.log.committed) !== this.term) return this.readOnly.wait(req);
+    this.startRead(req);
+  }
+
+  private startRead(req: ReadRequest): void {
+    req.index = this.log.committed;
+    const voters = this.membership.voters;
+    if (voters.length === 1 && voters[0] === this.id) return this.answerRead(req, true);
+    const { roundId, opened } = this.readOnly.add(req, this.id);
+    if (opened) this.bcastHeartbeat(roundId);
+  }
+
+  private startWaitingReads(): void {
+    if (this.log.term(this.log.committed) !== this.term) return;
+    for (const req of this.readOnly.takeWaiting()) this.startRead(req);
+  }
+
+  private answerRead(req: ReadRequest, ok: boolean): void {
+    if (req.from === this.id) {
+      this.readStates.push({ ctx: req.ctx, index: ok ? req.index : 0, ok });
+    } else {
+      this.send({ type: "ReadIndexResp", to: req.from, context: req.ctx, index: ok ? req.index : 0, reject: !ok });
+    }
+  }
+
+  private failForwardedReads(): void {
+    for (const ctx of this.forwarded.drain()) this.readStates.push({ ctx, index: 0, ok: false });
+  }
+
+  // ---- membership ----
+
+  /** The membership in force: the last config entry in the log, else the snapshot's, else the initial one. */
+  private membershipFromLog(): ConfigAt {
+    for (let i = this.log.lastIndex(); i >= this.log.firstIndex(); i--) {
+      const e = this.log.entryAt(i) as Entry;
+      if (e.type === "config") return { membership: decodeMembership(e.data), index: i };
+    }
+    const snap = this.log.snapshot;
+    if (snap !== null) return { membership: cloneMembership(snap.meta.membership), index: snap.meta.index };
+    return { membership: cloneMembership(this.cfg.initialMembership), index: 0 };
+  }
+
+  private setMembership({ membership, index }: ConfigAt): void {
+    this.membership = cloneMembership(membership);
+    this.configIndex = index;
+    this.logEvent("raft.membership", { index, voters: membership.voters, learners: membership.learners });
+    if (this.role !== "leader") return;
+    this.syncProgress();
+    if (this.leadTransferee !== 0 && !isVoter(this.membership, this.leadTransferee)) this.abortTransfer("target removed");
+  }
+
+  /** Leader: one Progress per member other than itself, new ones probing from the log's end. */
+  private syncProgress(): void {
+    const want = new Set(members(this.membership).filter((id) => id !== this.id));
+    for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
+    for (const id of want) {
+      if (this.prs.has(id)) continue;
+      const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
+      pr.recentActive = true; // a new member gets a full election timeout before check-quorum counts it
+      this.prs.set(id, pr);
+    }
+  }
+
+  // ---- plumbing ----
+
+  private send(fields: Partial<Message> & Pick<Message, "type" | "to">): void {
+    this.msgs.push({ ...emptyMessage(fields.type, this.id, fields.to, this.term), ...fields });
+  }
+
+  private takeCommitted(): Entry[] {
+    const hi = Math.min(this.log.committed, this.log.handedOut, this.appliedHandedOut + MAX_COMMITTED_PER_READY);
+    if (hi <= this.appliedHandedOut) return [];
+    const out = this.log.slice(this.appliedHandedOut + 1, hi);
+    this.appliedHandedOut = hi;
+    return out;
+  }
+
+  private softState(): SoftState {
+    return { leader: this.lead, role: this.role };
+  }
+
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  private peerStatuses(): PeerStatus[] {
+    const last = this.log.lastIndex();
+    const self: PeerStatus = { id: this.id, voter: isVoter(this.membership, this.id), match: last, next: last + 1, state: "replicate", ticksSinceContact: 0 };
+    const others = [...this.prs].map(([id, pr]) => ({
+      id,
+      voter: isVoter(this.membership, id),
+      match: pr.match,
+      next: pr.next,
+      state: pr.state,
+      ticksSinceContact: pr.ticksSinceContact,
+    }));
+    return [self, ...others];
+  }
+
+  private logRole(): void {
+    this.logEvent("raft.role", { leader: this.lead });
+  }
+
+  private logEvent(event: string, fields: Record<string, unknown>): void {
+    this.cfg.logger?.(event, { node: this.id, term: this.term, role: this.role, ...fields });
+  }
+}
+
+function clampUnit(x: number): number {
+  return Number.isFinite(x) ? Math.min(Math.max(x, 0), 0.999999) : 0;
+}
+
+function describeSize(data: unknown): string {
+  return data instanceof Uint8Array ? `${data.byteLength} bytes` : "a non-Uint8Array value";
+}
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.leader === b.leader && a.role === b.role;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
