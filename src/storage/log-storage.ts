@@ -36,6 +36,8 @@ export interface StorageOptions {
   maxBatchEntries?: number;
   /** Bound on one snapshot's data in bytes. Default 512 MiB. */
   maxSnapshotBytes?: number;
+  /** SQLite only: how long to wait for a lock another process holds before failing. Default 5 000 ms. */
+  busyTimeoutMs?: number;
 }
 
 export interface LogStorage {

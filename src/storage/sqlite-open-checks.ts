@@ -10,13 +10,16 @@ const SYNCHRONOUS_FULL = 2;
 const WAL_AUTOCHECKPOINT_PAGES = 1_000;
 /** Bytes the WAL file is cut back to after a checkpoint, so one big snapshot does not leave it huge. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/** How long one statement waits for a lock held elsewhere (a stray second opener) before failing. */
-export const BUSY_TIMEOUT_MS = 5_000;
-
-export function openDatabase(path: string): Database {
+/**
+ * Opens the one connection. EXCLUSIVE locking holds the file lock from the first read until
+ * close, so a second node pointed at the same data directory fails instead of writing a second
+ * Raft history into it; the OS drops the lock when the process dies, even by SIGKILL.
+ */
+export function openDatabase(path: string, busyTimeoutMs: number): Database {
   try {
     const db = new Database(path, { create: true, readwrite: true, strict: true });
-    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
     return db;
   } catch (err) {
     throw new StorageError("open_failed", `cannot open database ${path}: ${(err as Error).message}`);
@@ -32,6 +35,9 @@ export function checkIntegrity(db: Database, path: string): void {
       .all()
       .map((row) => String(Object.values(row)[0]));
   } catch (err) {
+    if (String((err as { code?: unknown }).code).startsWith("SQLITE_BUSY")) {
+      throw new StorageError("locked", `database ${path} is in use by another process: ${(err as Error).message}`);
+    }
     throw new StorageError("corrupt", `database ${path} failed quick_check: ${(err as Error).message}`);
   }
   if (results.length !== 1 || results[0] !== "ok") {

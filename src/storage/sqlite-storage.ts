@@ -35,7 +35,7 @@ export class SqliteStorage implements LogStorage {
   /** Opens (creating if needed) the database at `path`; refuses a damaged or foreign one. */
   static open(path: string, opts?: StorageOptions): SqliteStorage {
     const resolved = resolveOptions(opts);
-    const db = openDatabase(path);
+    const db = openDatabase(path, resolved.busyTimeoutMs);
     try {
       checkIntegrity(db, path);
       setDurabilityPragmas(db, path);

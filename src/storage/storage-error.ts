@@ -28,6 +28,7 @@ export type StorageErrorCode =
   | "snapshot_term_mismatch" // the snapshot's term disagrees with the log at its index
   // the database itself
   | "open_failed" // the file could not be opened at all
+  | "locked" // another process has the database open
   | "pragma_not_in_force" // WAL / synchronous=FULL could not be set
   | "schema_version" // a schema this code does not know
   | "corrupt" // quick_check failed or the stored log breaks its invariants

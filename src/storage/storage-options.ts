@@ -9,6 +9,7 @@ export interface StorageLimits {
 
 export interface ResolvedOptions extends StorageLimits {
   retainSnapshots: number;
+  busyTimeoutMs: number;
   now: () => number;
 }
 
@@ -17,6 +18,7 @@ const MIB = 1024 * 1024;
 export const SQLITE_MAX_BLOB_BYTES = 1_000_000_000;
 export const DEFAULT_OPTIONS: Omit<ResolvedOptions, "now"> = {
   retainSnapshots: 3,
+  busyTimeoutMs: 5_000,
   maxEntryBytes: 16 * MIB,
   maxBatchEntries: 65_536,
   // SQLite's default blob limit is 1e9 bytes; stay well under it.
@@ -39,6 +41,7 @@ export function resolveOptions(opts: StorageOptions = {}): ResolvedOptions {
   }
   return {
     retainSnapshots: positive("retainSnapshots", merged.retainSnapshots),
+    busyTimeoutMs: positive("busyTimeoutMs", merged.busyTimeoutMs),
     maxEntryBytes: positive("maxEntryBytes", merged.maxEntryBytes),
     maxBatchEntries: positive("maxBatchEntries", merged.maxBatchEntries),
     maxSnapshotBytes: positive("maxSnapshotBytes", merged.maxSnapshotBytes),

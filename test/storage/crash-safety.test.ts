@@ -58,11 +58,17 @@ async function runRound(path: string, seed: number, target: number): Promise<Rou
   return { acks, signal: proc.signalCode, timedOut, stderr: await new Response(proc.stderr).text() };
 }
 
-function checkConsistent(path: string, r: RestoreState, acks: number[], context: string): number {
+/** Checked on a plain connection before the store opens (the store holds an exclusive lock). */
+function checkIntact(path: string, context: string): void {
   const raw = new Database(path);
-  const check = raw.query<{ quick_check: string }, []>("PRAGMA quick_check").all();
-  raw.close();
-  expect(check, context).toEqual([{ quick_check: "ok" }]);
+  try {
+    expect(raw.query<{ quick_check: string }, []>("PRAGMA quick_check").all(), context).toEqual([{ quick_check: "ok" }]);
+  } finally {
+    raw.close();
+  }
+}
+
+function checkConsistent(r: RestoreState, acks: number[], context: string): number {
   const snapIndex = r.snapshot?.meta.index ?? 0;
   let prevTerm = r.snapshot?.meta.term ?? 0;
   r.entries.forEach((e, i) => {
@@ -92,9 +98,10 @@ test(
       expect(result.timedOut, `${context}: timed out; stderr: ${result.stderr}`).toBe(false);
       expect(result.signal, `${context}: the child was not killed; stderr: ${result.stderr}`).toBe("SIGKILL");
       expect(result.acks.length, context).toBeGreaterThanOrEqual(target);
+      checkIntact(path, context);
       const store = SqliteStorage.open(path);
       try {
-        const last = checkConsistent(path, store.load(), result.acks, context);
+        const last = checkConsistent(store.load(), result.acks, context);
         expect(last, `${context}: the log never shrinks`).toBeGreaterThanOrEqual(previousLast);
         previousLast = last;
       } finally {

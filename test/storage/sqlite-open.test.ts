@@ -40,10 +40,12 @@ function raw(path: string, sql: string): void {
   }
 }
 
+const SQLITE_STORAGE = join(import.meta.dir, "../../src/storage/sqlite-storage.ts");
+
 function openFails(path: string, code: StorageErrorCode): StorageError {
   let caught: unknown;
   try {
-    SqliteStorage.open(path).close();
+    SqliteStorage.open(path, { busyTimeoutMs: 20 }).close();
   } catch (err) {
     caught = err;
   }
@@ -80,6 +82,25 @@ describe("SqliteStorage open checks", () => {
   test("refuses a data directory that cannot be created", () => {
     const path = storeWith(1);
     expect(() => SqliteStorage.openDataDir(join(path, "sub"))).toThrow(StorageError);
+  });
+
+  test("refuses a database another process holds open", async () => {
+    const path = storeWith(1);
+    const holder = SqliteStorage.open(path);
+    cleanups.unshift(() => holder.close());
+    // A second connection from this process meets the same file lock another process would.
+    openFails(path, "locked");
+    const script = `require(${JSON.stringify(SQLITE_STORAGE)}).SqliteStorage.open(process.argv[1], { busyTimeoutMs: 20 })`;
+    const child = Bun.spawn([process.execPath, "-e", script, path], {
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 15_000,
+      killSignal: "SIGKILL",
+    });
+    const exited = await child.exited;
+    expect(child.signalCode).toBeNull();
+    expect(exited).not.toBe(0);
+    expect(await new Response(child.stderr).text()).toContain("in use by another process");
   });
 
   test("refuses a database where WAL cannot be in force", () => {
