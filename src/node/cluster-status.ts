@@ -1,0 +1,45 @@
+// Shapes the core's RaftStatus into the ClusterStatus the API and console show.
+import type { RaftStatus } from "../raft/types.ts";
+import type { ClusterStatus, VoterStatus } from "./contracts.ts";
+
+export function toClusterStatus(s: RaftStatus, clusterId: string, tickMs: number): ClusterStatus {
+  return {
+    nodeId: s.id,
+    clusterId,
+    role: s.role,
+    leader: s.leader,
+    term: s.term,
+    commitOffset: s.commit,
+    appliedOffset: s.applied,
+    firstOffset: s.firstIndex,
+    lastOffset: s.lastIndex,
+    membership: s.membership,
+    members: s.role === "leader" ? leaderView(s, tickMs) : [ownEntry(s)],
+  };
+}
+
+function leaderView(s: RaftStatus, tickMs: number): VoterStatus[] {
+  return s.peers.map((p) => {
+    const self = p.id === s.id;
+    const end = self ? s.lastIndex : p.match;
+    return {
+      id: p.id,
+      address: s.membership.addresses[String(p.id)] ?? "",
+      voter: p.voter,
+      logEndOffset: end,
+      lag: Math.max(0, s.lastIndex - end),
+      lastContactMs: self ? 0 : p.ticksSinceContact * tickMs,
+    };
+  });
+}
+
+function ownEntry(s: RaftStatus): VoterStatus {
+  return {
+    id: s.id,
+    address: s.membership.addresses[String(s.id)] ?? "",
+    voter: s.membership.voters.includes(s.id),
+    logEndOffset: s.lastIndex,
+    lag: Math.max(0, s.commit - s.lastIndex),
+    lastContactMs: null,
+  };
+}

@@ -1,0 +1,80 @@
+// Proposers waiting for their entry to be applied. A waiter is keyed by log index and remembers the
+// term its entry was appended in: when that index is applied with another term, a new leader
+// overwrote the entry and the proposal is lost. Every waiter has a deadline; the count is bounded.
+import { ConsensusTimeoutError } from "./contracts.ts";
+import { OverloadedError, ProposalLostError, invariant } from "./errors.ts";
+
+interface Waiter {
+  term: number;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class ProposalWaiters {
+  private readonly waiters = new Map<number, Waiter>();
+
+  constructor(
+    private readonly maxPending: number,
+    private readonly timeoutMs: number,
+  ) {
+    invariant(maxPending > 0 && timeoutMs > 0, () => `bad proposal bounds: max ${maxPending}, timeout ${timeoutMs} ms`);
+  }
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  /** Throws OverloadedError (nothing proposed yet) when the bound is reached. */
+  ensureCapacity(): void {
+    if (this.waiters.size >= this.maxPending) {
+      throw new OverloadedError(`too many proposals in flight (${this.waiters.size}, bound ${this.maxPending}); retry`);
+    }
+  }
+
+  wait(index: number, term: number): Promise<unknown> {
+    const previous = this.waiters.get(index);
+    if (previous) {
+      // This node appended a new entry at the index, so its earlier entry there is gone for good.
+      invariant(previous.term < term, () => `two proposals at index ${index} in term ${term}`);
+      this.applied(index, term, undefined);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(index);
+        reject(new ConsensusTimeoutError(`proposal at index ${index} not applied within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.waiters.set(index, { term, resolve, reject, timer });
+    });
+  }
+
+  /** The entry at `index` was applied with `term`; `result` is what the state machine returned. */
+  applied(index: number, term: number, result: unknown, error: Error | null = null): void {
+    if (this.waiters.size === 0) return;
+    const waiter = this.waiters.get(index);
+    if (!waiter) return;
+    this.waiters.delete(index);
+    clearTimeout(waiter.timer);
+    if (waiter.term !== term) waiter.reject(new ProposalLostError(index, waiter.term, term));
+    else if (error) waiter.reject(error);
+    else waiter.resolve(result);
+  }
+
+  /** A snapshot replaced the state up to `index`: proposals at or below it have unknown outcome. */
+  lostUpTo(index: number, error: (i: number) => Error): void {
+    for (const [i, waiter] of this.waiters) {
+      if (i > index) continue;
+      this.waiters.delete(i);
+      clearTimeout(waiter.timer);
+      waiter.reject(error(i));
+    }
+  }
+
+  rejectAll(error: Error): void {
+    for (const waiter of this.waiters.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    this.waiters.clear();
+  }
+}

@@ -1,0 +1,120 @@
+// Linearizable read barriers. Callers arriving between two drains of the runtime share one
+// readIndex round (one context number); when the core answers with a ReadState, the batch waits
+// until the state machine has applied the read index. A failed round (no leader, leadership lost)
+// is retried once, then the callers get NoLeaderError. Every caller has its own deadline.
+import type { ReadState } from "../raft/types.ts";
+import { ConsensusTimeoutError, NoLeaderError } from "./contracts.ts";
+import { OverloadedError, invariant } from "./errors.ts";
+
+/** A caller may sit in this many rounds: the first try plus one retry. */
+const MAX_ATTEMPTS = 2;
+
+interface Caller {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+  attempts: number;
+  done: boolean;
+}
+
+interface ReadyBatch {
+  index: number;
+  callers: Caller[];
+}
+
+export class ReadWaiters {
+  private open: Caller[] = [];
+  private readonly inflight = new Map<number, Caller[]>();
+  private waitingApply: ReadyBatch[] = [];
+  private nextCtx = 1;
+  private pending = 0;
+
+  constructor(
+    private readonly maxPending: number,
+    private readonly timeoutMs: number,
+  ) {
+    invariant(maxPending > 0 && timeoutMs > 0, () => `bad read bounds: max ${maxPending}, timeout ${timeoutMs} ms`);
+  }
+
+  get size(): number {
+    return this.pending;
+  }
+
+  get hasOpen(): boolean {
+    return this.open.length > 0;
+  }
+
+  enqueue(): Promise<void> {
+    if (this.pending >= this.maxPending) {
+      return Promise.reject(new OverloadedError(`too many reads waiting (${this.pending}, bound ${this.maxPending}); retry`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const caller: Caller = { resolve, reject, attempts: 0, done: false, timer: setTimeout(() => this.expire(caller), this.timeoutMs) };
+      this.pending++;
+      this.open.push(caller);
+    });
+  }
+
+  /** Close the open batch and give it a context for raft.readIndex; null when nobody waits. */
+  takeOpenBatch(): number | null {
+    const live = this.open.filter((c) => !c.done);
+    this.open = [];
+    if (live.length === 0) return null;
+    const ctx = this.nextCtx++;
+    for (const c of live) c.attempts++;
+    this.inflight.set(ctx, live);
+    return ctx;
+  }
+
+  /** The core answered a round. Unknown contexts (e.g. from before a restart) are ignored. */
+  settle(rs: ReadState, applied: number): void {
+    const callers = this.inflight.get(rs.ctx);
+    if (!callers) return;
+    this.inflight.delete(rs.ctx);
+    if (rs.ok) {
+      this.waitingApply.push({ index: rs.index, callers });
+      this.notify(applied);
+      return;
+    }
+    for (const c of callers) {
+      if (c.done) continue;
+      if (c.attempts < MAX_ATTEMPTS) this.open.push(c);
+      else this.finish(c, new NoLeaderError(`read index failed ${c.attempts} times: no leader confirmed this read`));
+    }
+  }
+
+  notify(applied: number): void {
+    if (this.waitingApply.length === 0) return;
+    const still: ReadyBatch[] = [];
+    for (const batch of this.waitingApply) {
+      if (batch.index > applied) {
+        still.push(batch);
+        continue;
+      }
+      for (const c of batch.callers) this.finish(c, null);
+    }
+    this.waitingApply = still;
+  }
+
+  rejectAll(error: Error): void {
+    for (const c of this.open) this.finish(c, error);
+    for (const callers of this.inflight.values()) for (const c of callers) this.finish(c, error);
+    for (const batch of this.waitingApply) for (const c of batch.callers) this.finish(c, error);
+    this.open = [];
+    this.inflight.clear();
+    this.waitingApply = [];
+  }
+
+  private expire(caller: Caller): void {
+    this.finish(caller, new ConsensusTimeoutError(`read barrier not confirmed within ${this.timeoutMs} ms`));
+  }
+
+  private finish(caller: Caller, error: Error | null): void {
+    if (caller.done) return;
+    caller.done = true;
+    this.pending--;
+    clearTimeout(caller.timer);
+    if (error) caller.reject(error);
+    else caller.resolve();
+  }
+}

@@ -1,0 +1,139 @@
+// Unit tests of the runtime's bounded waits: proposals, applied index, read batches, leader watch.
+import { describe, expect, test } from "bun:test";
+import { AppliedWaiters } from "../../src/node/applied-waiters.ts";
+import { ConsensusTimeoutError, NoLeaderError } from "../../src/node/contracts.ts";
+import { OverloadedError, ProposalLostError } from "../../src/node/errors.ts";
+import { LeaderWatch } from "../../src/node/leader-watch.ts";
+import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
+import { ReadWaiters } from "../../src/node/read-waiters.ts";
+
+describe("ProposalWaiters", () => {
+  test("resolves with the apply result when the index is applied in the proposal's term", async () => {
+    const w = new ProposalWaiters(4, 5_000);
+    const p = w.wait(7, 3);
+    w.applied(7, 3, { ok: 1 });
+    expect(await p).toEqual({ ok: 1 });
+    expect(w.size).toBe(0);
+  });
+
+  test("rejects as lost when the index is applied with another term", async () => {
+    const w = new ProposalWaiters(4, 5_000);
+    const p = w.wait(7, 3);
+    w.applied(7, 4, "other");
+    await expect(p).rejects.toBeInstanceOf(ProposalLostError);
+    await expect(p).rejects.toBeInstanceOf(NoLeaderError);
+  });
+
+  test("a new proposal at the same index in a later term replaces (and loses) the old one", async () => {
+    const w = new ProposalWaiters(4, 5_000);
+    const old = w.wait(5, 2);
+    const fresh = w.wait(5, 3);
+    await expect(old).rejects.toBeInstanceOf(ProposalLostError);
+    w.applied(5, 3, "x");
+    expect(await fresh).toBe("x");
+  });
+
+  test("times out with ConsensusTimeoutError", async () => {
+    const w = new ProposalWaiters(4, 5);
+    await expect(w.wait(1, 1)).rejects.toBeInstanceOf(ConsensusTimeoutError);
+    expect(w.size).toBe(0);
+  });
+
+  test("is bounded", () => {
+    const w = new ProposalWaiters(2, 5_000);
+    w.wait(1, 1).catch(() => {});
+    w.wait(2, 1).catch(() => {});
+    expect(() => w.ensureCapacity()).toThrow(OverloadedError);
+    w.rejectAll(new Error("end"));
+    expect(w.size).toBe(0);
+  });
+
+  test("an apply error reaches the proposer; snapshots lose waiters at or below their index", async () => {
+    const w = new ProposalWaiters(8, 5_000);
+    const failed = w.wait(1, 1);
+    const covered = w.wait(2, 1);
+    const above = w.wait(9, 1);
+    w.applied(1, 1, undefined, new Error("bad command"));
+    await expect(failed).rejects.toThrow("bad command");
+    w.lostUpTo(5, (i) => new NoLeaderError(`lost ${i}`));
+    await expect(covered).rejects.toThrow("lost 2");
+    expect(w.size).toBe(1);
+    w.applied(9, 1, 9);
+    expect(await above).toBe(9);
+  });
+});
+
+describe("AppliedWaiters", () => {
+  test("resolves at once when already applied, later when notified, false on timeout", async () => {
+    const w = new AppliedWaiters(4);
+    expect(await w.wait(3, 3, 100)).toBe(true);
+    const later = w.wait(5, 3, 5_000);
+    w.notify(4);
+    expect(w.size).toBe(1);
+    w.notify(5);
+    expect(await later).toBe(true);
+    expect(await w.wait(10, 5, 5)).toBe(false);
+    expect(w.size).toBe(0);
+  });
+
+  test("is bounded and cancellable", async () => {
+    const w = new AppliedWaiters(1);
+    const first = w.wait(9, 0, 5_000);
+    await expect(w.wait(9, 0, 5_000)).rejects.toBeInstanceOf(OverloadedError);
+    w.cancelAll();
+    expect(await first).toBe(false);
+  });
+});
+
+describe("ReadWaiters", () => {
+  test("callers before one drain share a context; resolve once applied reaches the read index", async () => {
+    const r = new ReadWaiters(8, 5_000);
+    let done = 0;
+    const a = r.enqueue().then(() => done++);
+    const b = r.enqueue().then(() => done++);
+    const ctx = r.takeOpenBatch();
+    expect(ctx).not.toBeNull();
+    expect(r.takeOpenBatch()).toBeNull();
+    r.settle({ ctx: ctx as number, index: 10, ok: true }, 9);
+    await Promise.resolve();
+    expect(done).toBe(0);
+    r.notify(10);
+    await Promise.all([a, b]);
+    expect(done).toBe(2);
+    expect(r.size).toBe(0);
+  });
+
+  test("a failed round is retried once, then rejected with NoLeaderError", async () => {
+    const r = new ReadWaiters(8, 5_000);
+    const p = r.enqueue();
+    const first = r.takeOpenBatch() as number;
+    r.settle({ ctx: first, index: 0, ok: false }, 0);
+    expect(r.hasOpen).toBe(true);
+    const second = r.takeOpenBatch() as number;
+    expect(second).not.toBe(first);
+    r.settle({ ctx: second, index: 0, ok: false }, 0);
+    await expect(p).rejects.toBeInstanceOf(NoLeaderError);
+    expect(r.size).toBe(0);
+  });
+
+  test("times out, is bounded, ignores unknown contexts", async () => {
+    const r = new ReadWaiters(1, 5);
+    const p = r.enqueue();
+    await expect(r.enqueue()).rejects.toBeInstanceOf(OverloadedError);
+    r.settle({ ctx: 999, index: 1, ok: true }, 1);
+    await expect(p).rejects.toBeInstanceOf(ConsensusTimeoutError);
+    expect(r.takeOpenBatch()).toBeNull();
+  });
+});
+
+describe("LeaderWatch", () => {
+  test("answers at once with a known leader, wakes on a leader, gives 0 on timeout", async () => {
+    const w = new LeaderWatch(4);
+    expect(await w.wait(2, 1_000)).toBe(2);
+    const p = w.wait(0, 5_000);
+    w.changed(0);
+    w.changed(3);
+    expect(await p).toBe(3);
+    expect(await w.wait(0, 5)).toBe(0);
+  });
+});
