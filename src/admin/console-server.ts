@@ -105,9 +105,10 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   return {
     port: listener.port,
     stop() {
-      // Sessions end themselves after their farewell, so their last bytes are not cut off.
+      // The farewell is written first; closing the connections then still delivers what the
+      // kernel holds, and no session (nor its idle timer) outlives the console.
       for (const session of [...sessions]) session.shutdown();
-      listener.stop(false);
+      listener.stop(true);
       log("console_stopped", { port: listener.port });
     },
   };

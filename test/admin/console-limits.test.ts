@@ -127,9 +127,11 @@ describe("start-up checks", () => {
   test("stop says goodbye to open sessions and closes them", async () => {
     t = await startTestConsole();
     const client = await connect();
+    const clock = t.clock;
     t.server.stop();
     await client.waitClosed();
     expect(client.text.endsWith("console is shutting down; bye\r\n")).toBe(true);
+    await ConsoleClient.eventually(() => clock.pending() === 0, "the sessions' timers to be cleared");
     t = null;
   });
 });
