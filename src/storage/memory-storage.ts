@@ -98,14 +98,13 @@ export class MemoryStorage implements LogStorage {
     };
   }
 
+  /** In place (the plan is already validated, so nothing below can fail half-way): O(batch) per append. */
   private apply(plan: WritePlan): void {
-    let entries = this.entries;
-    if (plan.deleteThrough > 0) entries = entries.filter((e) => e.index > plan.deleteThrough);
-    const from = plan.deleteFrom;
-    if (from !== null) entries = entries.filter((e) => e.index < from);
-    entries = entries.concat(plan.append.map(copyEntry));
+    const base = this.view().snapshotIndex;
+    if (plan.deleteFrom !== null) this.entries.length = Math.max(0, Math.min(this.entries.length, plan.deleteFrom - base - 1));
+    if (plan.deleteThrough > base) this.entries.splice(0, plan.deleteThrough - base);
+    for (const e of plan.append) this.entries.push(copyEntry(e));
     if (plan.snapshot !== null) this.keepSnapshot(plan.snapshot);
-    this.entries = entries;
     if (plan.hardState !== null) this.hard = { ...plan.hardState };
     this.assertMatches(plan);
   }
