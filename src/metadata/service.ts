@@ -17,10 +17,9 @@ import {
   DEFAULT_SESSION_TIMEOUT_MS,
   MAX_BROKER_ID,
   MAX_LOG_PAGE,
-  MAX_WAIT_MS,
 } from "./limits.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
-import { type Audience, buildAnswer } from "./metadata-answer.ts";
+import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch } from "./metadata-fetch.ts";
 import { ACTIVE_STATUSES, BROKER_STATUSES, type BrokerStatus, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type RegistrationChangeBrokerRecord, type TopicRecord } from "./records.ts";
 import type {
   BrokerView,
@@ -37,7 +36,6 @@ import type {
   TopicView,
   UpdateBrokerRequest,
 } from "./service-types.ts";
-import { type Since, parseSince, planSince } from "./since.ts";
 import type { MetadataStateMachine } from "./state-machine.ts";
 import { SHAPE_CHECK_STAMP, type WriteRequest, buildCommand } from "./write-requests.ts";
 
@@ -77,6 +75,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly newId: () => string;
   private readonly logEvent: (event: string, fields: Record<string, unknown>) => void;
   private readonly liveness: BrokerLiveness;
+  private readonly fetchDeps: FetchDeps;
   private readonly unsubscribes: Unsubscribe[] = [];
 
   constructor(opts: MetadataServiceOptions) {
@@ -86,6 +85,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.diffWindowMs = positive("diffWindowMs", opts.diffWindowMs ?? DEFAULT_DIFF_WINDOW_MS);
     this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
     this.newId = opts.newId ?? (() => crypto.randomUUID());
+    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs };
     this.logEvent = opts.log ?? (() => {});
     this.liveness = new BrokerLiveness({
       clock: this.clock,
@@ -177,15 +177,14 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   async brokerMetadata(brokerId: number, fetch: MetadataFetch): Promise<MetadataAnswer> {
     checkBrokerId(brokerId);
-    const { since, waitMs } = parseFetch(fetch);
+    const parsed = parseFetch(fetch);
     const offset = this.handle.isLeader() ? await this.heartbeatAsLeader(brokerId) : (await this.forward({ op: "heartbeat", brokerId })).offset;
     await this.handle.waitApplied(offset, this.forwardApplyWaitMs);
-    return this.fetch("broker", since, waitMs);
+    return fetchMetadata(this.fetchDeps, "broker", parsed);
   }
 
   async clientMetadata(fetch: MetadataFetch): Promise<MetadataAnswer> {
-    const { since, waitMs } = parseFetch(fetch);
-    return this.fetch("client", since, waitMs);
+    return fetchMetadata(this.fetchDeps, "client", parseFetch(fetch));
   }
 
   async log(from: number, limit: number): Promise<LogPage> {
@@ -194,7 +193,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     const history = this.sm.history;
     return {
       firstOffset: history.floor + 1,
-      lastOffset: this.appliedOffset(),
+      lastOffset: appliedOffset(this.fetchDeps),
       records: history.page(from, Math.min(limit, MAX_LOG_PAGE)),
     };
   }
@@ -207,40 +206,10 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  /** The offset reads are complete up to: the state machine may run ahead of the handle's counter. */
-  private appliedOffset(): number {
-    return Math.max(this.handle.appliedIndex(), this.sm.appliedIndex());
-  }
-
   private async read(consistency: Consistency = "linearizable"): Promise<MetadataImage> {
     if (consistency === "linearizable") await this.handle.readBarrier();
     else if (consistency !== "stale") throw badRequest(`consistency ${preview(consistency)} is not "linearizable" or "stale"`);
     return this.sm.image();
-  }
-
-  private answer(audience: Audience, since: Since): MetadataAnswer {
-    const offset = this.appliedOffset();
-    const plan = planSince(since, {
-      now: this.clock.now(),
-      diffWindowMs: this.diffWindowMs,
-      appliedOffset: offset,
-      firstIndex: this.handle.firstIndex(),
-      history: this.sm.history,
-    });
-    return buildAnswer(this.sm, plan, offset, audience);
-  }
-
-  /** With nothing new, waits for applies until something is or `waitMs` (injected clock) runs out. */
-  private async fetch(audience: Audience, since: Since, waitMs: number): Promise<MetadataAnswer> {
-    await this.handle.readBarrier();
-    const deadline = this.clock.now() + waitMs;
-    for (;;) {
-      const answer = this.answer(audience, since);
-      if (answer.mode === "snapshot" || answer.records.length > 0) return answer;
-      const remaining = deadline - this.clock.now();
-      if (remaining <= 0) return answer;
-      await this.handle.waitApplied(answer.offset + 1, remaining);
-    }
   }
 
   private async write(write: WriteRequest): Promise<MetadataRecord[]> {
@@ -317,14 +286,6 @@ function checkBrokerId(brokerId: number): void {
   if (!Number.isInteger(brokerId) || brokerId < 0 || brokerId > MAX_BROKER_ID) {
     throw badRequest(`brokerId must be an integer from 0 to ${MAX_BROKER_ID}, got ${preview(brokerId)}`);
   }
-}
-
-function parseFetch(fetch: MetadataFetch): { since: Since; waitMs: number } {
-  const waitMs = fetch.waitMs ?? 0;
-  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {
-    throw badRequest(`wait_ms must be an integer from 0 to ${MAX_WAIT_MS}, got ${preview(fetch.waitMs)}`);
-  }
-  return { since: parseSince(fetch.since), waitMs };
 }
 
 function positive(name: string, value: number): number {

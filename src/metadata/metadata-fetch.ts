@@ -1,0 +1,62 @@
+// A BrokerMgmt / ClientMgmt fetch after its heartbeat: read barrier, then diff or snapshot, and
+// with nothing new a long poll that wakes on each apply until something is new for this audience
+// or the wait (on the injected clock) runs out.
+import type { ConsensusHandle } from "../node/contracts.ts";
+import type { Clock } from "./clock.ts";
+import { preview } from "./commands.ts";
+import { badRequest } from "./errors.ts";
+import { MAX_WAIT_MS } from "./limits.ts";
+import { type Audience, buildAnswer } from "./metadata-answer.ts";
+import type { MetadataAnswer, MetadataFetch } from "./service-types.ts";
+import { type Since, parseSince, planSince } from "./since.ts";
+import type { MetadataStateMachine } from "./state-machine.ts";
+
+export interface FetchDeps {
+  handle: ConsensusHandle;
+  sm: MetadataStateMachine;
+  clock: Clock;
+  diffWindowMs: number;
+}
+
+export interface ParsedFetch {
+  since: Since;
+  waitMs: number;
+}
+
+/** Checks since and wait_ms before anything else happens (a bad fetch must not heartbeat). */
+export function parseFetch(fetch: MetadataFetch): ParsedFetch {
+  const waitMs = fetch.waitMs ?? 0;
+  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {
+    throw badRequest(`wait_ms must be an integer from 0 to ${MAX_WAIT_MS}, got ${preview(fetch.waitMs)}`);
+  }
+  return { since: parseSince(fetch.since), waitMs };
+}
+
+/** The offset reads are complete up to: the state machine may run ahead of the handle's counter. */
+export function appliedOffset(deps: Pick<FetchDeps, "handle" | "sm">): number {
+  return Math.max(deps.handle.appliedIndex(), deps.sm.appliedIndex());
+}
+
+export async function fetchMetadata(deps: FetchDeps, audience: Audience, { since, waitMs }: ParsedFetch): Promise<MetadataAnswer> {
+  await deps.handle.readBarrier();
+  const deadline = deps.clock.now() + waitMs;
+  for (;;) {
+    const answer = answerNow(deps, audience, since);
+    if (answer.mode === "snapshot" || answer.records.length > 0) return answer;
+    const remaining = deadline - deps.clock.now();
+    if (remaining <= 0) return answer;
+    await deps.handle.waitApplied(answer.offset + 1, remaining);
+  }
+}
+
+function answerNow(deps: FetchDeps, audience: Audience, since: Since): MetadataAnswer {
+  const offset = appliedOffset(deps);
+  const plan = planSince(since, {
+    now: deps.clock.now(),
+    diffWindowMs: deps.diffWindowMs,
+    appliedOffset: offset,
+    firstIndex: deps.handle.firstIndex(),
+    history: deps.sm.history,
+  });
+  return buildAnswer(deps.sm, plan, offset, audience);
+}
