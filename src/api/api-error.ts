@@ -1,7 +1,7 @@
 // Errors raised by the HTTP layer itself (not by the metadata service or the node). Each has a
 // stable `code` clients can match on and the HTTP status it is answered with.
 
-export type ApiErrorCode = "malformed_json" | "payload_too_large" | "not_found" | "invalid" | "internal";
+export type ApiErrorCode = "bad_request" | "malformed_json" | "payload_too_large" | "not_found" | "invalid" | "internal";
 
 export class ApiError extends Error {
   constructor(
@@ -16,6 +16,12 @@ export class ApiError extends Error {
 export class MalformedJsonError extends ApiError {
   constructor(reason: string) {
     super("malformed_json", 400, `the request body is not valid JSON: ${reason}`);
+  }
+}
+
+export class BadContentLengthError extends ApiError {
+  constructor(value: string) {
+    super("bad_request", 400, `the Content-Length header must be a byte count, got ${JSON.stringify(value.slice(0, 40))}`);
   }
 }
 

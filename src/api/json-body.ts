@@ -1,7 +1,7 @@
 // Reads a request body as JSON, refusing it once it grows past the limit. Bun's own
 // maxRequestBodySize only guards a listening server; app.handle() and chunked bodies get here
 // unchecked, so the app enforces the bound itself, counting bytes as they arrive.
-import { BodyTooLargeError, MalformedJsonError } from "./api-error.ts";
+import { BadContentLengthError, BodyTooLargeError, MalformedJsonError } from "./api-error.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -9,8 +9,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export function checkDeclaredLength(request: Request, limit: number): void {
   const declared = request.headers.get("content-length");
   if (declared === null) return;
-  const size = Number(declared);
-  if (!Number.isFinite(size) || size < 0) throw new MalformedJsonError(`Content-Length is ${JSON.stringify(declared)}`);
+  const size = /^[0-9]{1,16}$/.test(declared) ? Number(declared) : Number.NaN;
+  if (!Number.isSafeInteger(size)) throw new BadContentLengthError(declared);
   if (size > limit) throw new BodyTooLargeError(size, limit);
 }
 

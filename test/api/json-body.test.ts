@@ -1,0 +1,41 @@
+// The bounded JSON body reader on its own.
+import { expect, test } from "bun:test";
+import { BadContentLengthError, BodyTooLargeError, MalformedJsonError } from "../../src/api/api-error.ts";
+import { checkDeclaredLength, readBoundedBytes, readJsonBody } from "../../src/api/json-body.ts";
+
+const post = (body: BodyInit | null, headers: Record<string, string> = {}) => new Request("http://localhost/x", { method: "POST", body, headers });
+
+test("a declared length is checked before anything is read", () => {
+  expect(() => checkDeclaredLength(post("{}", { "content-length": "11" }), 10)).toThrow(BodyTooLargeError);
+  expect(() => checkDeclaredLength(post("{}", { "content-length": "10" }), 10)).not.toThrow();
+  expect(() => checkDeclaredLength(post(null), 10)).not.toThrow();
+});
+
+test("a Content-Length that is not a byte count is a 400", () => {
+  const fake = { headers: new Headers({ "content-length": "-5" }) } as Request;
+  expect(() => checkDeclaredLength(fake, 10)).toThrow(BadContentLengthError);
+  const words = { headers: new Headers({ "content-length": "ten" }) } as Request;
+  expect(() => checkDeclaredLength(words, 10)).toThrow('got "ten"');
+});
+
+test("the byte count is enforced on the stream itself, chunk by chunk", async () => {
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled++;
+      controller.enqueue(new Uint8Array(4));
+    },
+  });
+  await expect(readBoundedBytes(post(endless), 10)).rejects.toThrow(BodyTooLargeError);
+  expect(pulled).toBeLessThan(10);
+  expect(await readBoundedBytes(post("abcd"), 4)).toEqual(new TextEncoder().encode("abcd"));
+});
+
+test("JSON: empty is {}, bad UTF-8 and bad syntax are malformed", async () => {
+  expect(await readJsonBody(post(""), 100)).toEqual({});
+  expect(await readJsonBody(post("  \n"), 100)).toEqual({});
+  expect(await readJsonBody(post('{"a":[1]}'), 100)).toEqual({ a: [1] });
+  await expect(readJsonBody(post(new Uint8Array([0xc3, 0x28])), 100)).rejects.toThrow(MalformedJsonError);
+  await expect(readJsonBody(post("{'a':1}"), 100)).rejects.toThrow("not valid JSON");
+  await expect(readJsonBody(post("[".repeat(100_000)), 200_000)).rejects.toThrow(MalformedJsonError);
+});
