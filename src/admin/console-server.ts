@@ -23,6 +23,9 @@ interface Connection {
 
 const quiet: ConsoleLog = () => {};
 
+/** Seconds a refused connection may stay half-open after its one line. */
+const REFUSED_LINGER_S = 5;
+
 export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer> {
   checkOptions(opts);
   const limits = resolveLimits(opts.limits);
@@ -37,6 +40,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       log("console_session_refused", { peer, sessions: sessions.size });
       const refusal = new BusyError(`too many console sessions (max ${limits.maxSessions}); try again later`);
       socket.end(`error: ${describeError(refusal)}\r\n`);
+      // Half-open sockets are allowed, so a refused peer that never closes its side is cut off.
+      socket.timeout(REFUSED_LINGER_S);
       return;
     }
     const ctx: CommandContext = {
