@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { BadContentLengthError, BodyTooLargeError, MalformedJsonError } from "../../src/api/api-error.ts";
 import { checkDeclaredLength, readBoundedBytes, readJsonBody } from "../../src/api/json-body.ts";
 
-const post = (body: BodyInit | null, headers: Record<string, string> = {}) => new Request("http://localhost/x", { method: "POST", body, headers });
+const post = (body: RequestInit["body"], headers: Record<string, string> = {}) => new Request("http://localhost/x", { method: "POST", body, headers });
 
 test("a declared length is checked before anything is read", () => {
   expect(() => checkDeclaredLength(post("{}", { "content-length": "11" }), 10)).toThrow(BodyTooLargeError);
