@@ -176,3 +176,22 @@ describe("service on a follower", () => {
     expect(await rejection(follower.service.registerBroker(broker(1)))).toBeInstanceOf(NoLeaderError);
   });
 });
+
+describe("replicas agree", () => {
+  test("after writes through both nodes, heartbeats and fencing, both snapshots are byte-identical", async () => {
+    const { leader, follower, clock } = pair();
+    await leader.service.registerBroker(broker(1, "a"));
+    await follower.service.registerBroker(broker(2, "b"));
+    await follower.service.registerBroker(broker(3, "a"));
+    await follower.service.brokerMetadata(1, {});
+    await leader.service.createTopic({ name: "t", partitions: 4, replicationFactor: 2 });
+    await follower.service.registerProducer({ brokerId: 2 });
+    await clock.advanceAndSettle(9_000);
+    await follower.service.brokerMetadata(2, { since: 1 });
+    await follower.service.unregisterBroker(3);
+    await settle();
+    expect(new TextDecoder().decode(follower.sm.snapshot())).toBe(new TextDecoder().decode(leader.sm.snapshot()));
+    expect(follower.sm.image().broker(2)?.fields.brokerStatus).toBe("UNFENCED");
+    expect(follower.sm.history.after(0)).toEqual(leader.sm.history.after(0));
+  });
+});
