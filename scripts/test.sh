@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 BUN=node_modules/.bin/bun
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-"$BUN" test "$@" 2>&1 | tee "$log"
+"$BUN" test --timeout 60000 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 passed=$(grep -Eo '^ *[0-9]+ pass$' "$log" | tail -1 | grep -Eo '[0-9]+')
 failed=$(grep -Eo '^ *[0-9]+ fail$' "$log" | tail -1 | grep -Eo '[0-9]+')
