@@ -1,0 +1,496 @@
+// The node runtime: drives the pure Raft core with ticks, peer messages, proposals and reads, and
+// carries out each Ready in the order the core requires — persist (one transaction), send, install
+// snapshot / apply, serve reads, advance — one Ready per macrotask so concurrent callers share a
+// disk flush. It implements ConsensusHandle for the metadata service, the API and the console.
+import { Raft } from "../raft/index.ts";
+import type { ConfChange, Membership, Message, NodeId, Ready, Role, SnapshotMeta, SoftState } from "../raft/types.ts";
+import type { Transport } from "../transport/transport-types.ts";
+import { AppliedWaiters } from "./applied-waiters.ts";
+import { Applier } from "./applier.ts";
+import { toClusterStatus } from "./cluster-status.ts";
+import {
+  type ClusterStatus,
+  type ConsensusHandle,
+  ConsensusTimeoutError,
+  MembershipError,
+  NoLeaderError,
+  NotLeaderError,
+  type Unsubscribe,
+} from "./contracts.ts";
+import { NodeStoppedError, ProposalRejectedError, SnapshotError } from "./errors.ts";
+import { type ForwardHandler, Forwarder } from "./forwarding.ts";
+import { LeaderWatch } from "./leader-watch.ts";
+import { Logger } from "./logger.ts";
+import { RuntimeMetrics } from "./metrics.ts";
+import { ProposalWaiters } from "./proposal-waiters.ts";
+import { ReadWaiters } from "./read-waiters.ts";
+import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
+import { SnapshotPolicy } from "./snapshot-policy.ts";
+
+type RoleListener = (role: Role, leader: NodeId, term: number) => void;
+type AppliedListener = (appliedIndex: number) => void;
+type RuntimeState = "new" | "running" | "stopped";
+
+export class RaftRuntime implements ConsensusHandle {
+  readonly nodeId: NodeId;
+  readonly clusterId: string;
+  readonly log: Logger;
+  private readonly opts: ResolvedRuntimeOptions;
+  private readonly counters = new RuntimeMetrics();
+  private readonly proposals: ProposalWaiters;
+  private readonly reads: ReadWaiters;
+  private readonly appliedWaiters: AppliedWaiters;
+  private readonly leaderWatch: LeaderWatch;
+  private readonly forwarder: Forwarder;
+  private readonly applier: Applier;
+  private readonly roleListeners = new Set<RoleListener>();
+  private readonly appliedListeners = new Set<AppliedListener>();
+  private raft: Raft | null = null;
+  private transport: Transport | null = null;
+  private policy: SnapshotPolicy | null = null;
+  private state: RuntimeState = "new";
+  private drainScheduled = false;
+  private role: Role = "follower";
+  private leader: NodeId = 0;
+  private term = 0;
+  private peersKey = "";
+
+  constructor(options: RuntimeOptions) {
+    this.opts = resolveRuntimeOptions(options);
+    this.nodeId = this.opts.nodeId;
+    this.clusterId = this.opts.clusterId;
+    this.log = new Logger(this.nodeId, this.opts.logSink, () => ({ term: this.term, role: this.role }), this.opts.now);
+    this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs);
+    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs);
+    this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters);
+    this.leaderWatch = new LeaderWatch(this.opts.maxWaiters);
+    this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
+    this.forwarder = new Forwarder({
+      nodeId: this.nodeId,
+      isLeader: () => this.isLeader(),
+      leaderId: () => this.leader,
+      awaitLeader: (ms) => this.leaderWatch.wait(this.leader, ms),
+      request: (to, payload, ms) => this.requireTransport().request(to, payload, ms),
+      timeoutMs: this.opts.forwardTimeoutMs,
+      leaderWaitMs: this.opts.leaderWaitMs,
+      metrics: this.counters,
+    });
+  }
+
+  /** Restore from storage, open the peer port, start ticking. Resolves with the bound peer port. */
+  async start(): Promise<{ peerPort: number }> {
+    if (this.state !== "new") throw new Error(`runtime of node ${this.nodeId} already ${this.state}`);
+    const raft = this.restore();
+    this.raft = raft;
+    this.transport = this.opts.transport({
+      onMessages: (msgs) => this.onMessages(msgs),
+      onRequest: (from, payload) => this.forwarder.serve(from, payload),
+    });
+    const { port } = await this.transport.start();
+    this.state = "running";
+    this.refreshPeers();
+    this.opts.ticker.start(() => this.onTick());
+    const m = raft.status().membership;
+    if (m.voters.length === 1 && m.voters[0] === this.nodeId) raft.campaign();
+    this.log.info("node_started", { peerPort: port, applied: this.applier.applied, voters: m.voters });
+    this.scheduleDrain();
+    return { peerPort: port };
+  }
+
+  /** Stop ticking and serving; fail every pending wait; close the transport and the storage. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    const wasRunning = this.state === "running";
+    this.halt(new NodeStoppedError("the pending operation"));
+    if (this.transport) await this.transport.stop();
+    this.opts.storage.close();
+    if (wasRunning) this.log.info("node_stopped", { applied: this.applier.applied });
+  }
+
+  // ---- ConsensusHandle ----------------------------------------------------------------------
+
+  isLeader(): boolean {
+    return this.role === "leader";
+  }
+
+  leaderId(): NodeId {
+    return this.leader;
+  }
+
+  async propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+    const raft = this.requireRunning("propose");
+    if (data.length === 0) throw new ProposalRejectedError("an empty proposal would read as a leader's no-op; nothing proposed");
+    this.proposals.ensureCapacity();
+    const r = raft.propose(data);
+    this.counters.proposals++;
+    if (!r.ok) {
+      this.counters.proposalsFailed++;
+      throw this.proposeFailure(r.reason, r.leader, r.message);
+    }
+    this.scheduleDrain();
+    const result = await this.proposals.wait(r.index, r.term);
+    return { index: r.index, result };
+  }
+
+  forwardToLeader(payload: Uint8Array): Promise<Uint8Array> {
+    this.requireRunning("forward");
+    return this.forwarder.forward(payload);
+  }
+
+  onForward(handler: ForwardHandler): void {
+    this.forwarder.setHandler(handler);
+  }
+
+  async readBarrier(): Promise<void> {
+    this.requireRunning("read");
+    this.counters.readBarriers++;
+    const leader = await this.leaderWatch.wait(this.leader, this.opts.leaderWaitMs);
+    if (leader === 0) throw new NoLeaderError(`no leader elected within ${this.opts.leaderWaitMs} ms to confirm a read`);
+    const done = this.reads.enqueue();
+    this.scheduleDrain();
+    return done;
+  }
+
+  waitApplied(index: number, timeoutMs: number): Promise<boolean> {
+    if (this.state === "stopped") return Promise.resolve(this.applier.applied >= index);
+    return this.appliedWaiters.wait(index, this.applier.applied, Math.min(timeoutMs, this.opts.proposalTimeoutMs * 6));
+  }
+
+  onApplied(listener: AppliedListener): Unsubscribe {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
+  onRoleChange(listener: RoleListener): Unsubscribe {
+    this.roleListeners.add(listener);
+    return () => this.roleListeners.delete(listener);
+  }
+
+  appliedIndex(): number {
+    return this.applier.applied;
+  }
+
+  firstIndex(): number {
+    return this.raft ? this.raft.status().firstIndex : 1;
+  }
+
+  status(): ClusterStatus {
+    const raft = this.requireRaft();
+    return toClusterStatus(raft.status(), this.clusterId, this.opts.ticker.intervalMs);
+  }
+
+  async snapshotNow(): Promise<SnapshotMeta> {
+    // Run after the current synchronous work so a snapshot never lands between ready() and advance().
+    await Promise.resolve();
+    this.requireRunning("snapshot");
+    const latest = this.opts.storage.latestSnapshot();
+    if (latest && latest.meta.index === this.applier.applied) return latest.meta;
+    return this.takeSnapshot("on_demand");
+  }
+
+  listSnapshots(): SnapshotMeta[] {
+    return this.opts.storage.listSnapshots();
+  }
+
+  latestSnapshot(): { meta: SnapshotMeta; data: Uint8Array } | null {
+    return this.opts.storage.latestSnapshot();
+  }
+
+  async transferLeader(to: NodeId): Promise<void> {
+    const raft = this.requireRunning("transfer leadership");
+    if (!this.isLeader()) throw new NotLeaderError(this.leader);
+    if (to === this.nodeId) return;
+    if (!raft.status().membership.voters.includes(to)) {
+      throw new MembershipError(`cannot transfer leadership to ${to}: not a voter of the current membership`);
+    }
+    const became = this.waitForLeader(to, this.opts.transferTimeoutMs);
+    raft.transferLeader(to);
+    this.scheduleDrain();
+    if (!(await became)) {
+      throw new ConsensusTimeoutError(`leadership did not move to ${to} within ${this.opts.transferTimeoutMs} ms (leader now ${this.leader})`);
+    }
+  }
+
+  addVoter(id: NodeId, address: string): Promise<void> {
+    return this.changeMembership({ type: "addVoter", id, address });
+  }
+
+  addLearner(id: NodeId, address: string): Promise<void> {
+    return this.changeMembership({ type: "addLearner", id, address });
+  }
+
+  removeMember(id: NodeId): Promise<void> {
+    return this.changeMembership({ type: "removeNode", id });
+  }
+
+  metrics(): Record<string, number> {
+    const s = this.raft?.status();
+    return {
+      ...this.counters.toRecord(),
+      yakt_raft_term: this.term,
+      yakt_raft_is_leader: this.isLeader() ? 1 : 0,
+      yakt_raft_leader_id: this.leader,
+      yakt_raft_commit_index: s?.commit ?? 0,
+      yakt_raft_applied_index: this.applier.applied,
+      yakt_raft_first_index: s?.firstIndex ?? 0,
+      yakt_raft_last_index: s?.lastIndex ?? 0,
+      yakt_raft_pending_proposals: this.proposals.size,
+      yakt_raft_pending_reads: this.reads.size,
+    };
+  }
+
+  /** Transport counters, for diagnostics. */
+  transportStats() {
+    return this.transport?.stats() ?? null;
+  }
+
+  // ---- the loop -----------------------------------------------------------------------------
+
+  private restore(): Raft {
+    const restore = this.opts.storage.load();
+    if (restore.snapshot) this.applier.installSnapshot(restore.snapshot);
+    this.term = restore.hardState.term;
+    this.policy = new SnapshotPolicy(
+      { everyEntries: this.opts.snapshotEntries, everyMs: this.opts.snapshotIntervalMs },
+      restore.applied,
+      this.opts.now(),
+    );
+    return new Raft(
+      {
+        id: this.nodeId,
+        electionTick: this.opts.electionTicks,
+        heartbeatTick: this.opts.heartbeatTicks,
+        random: this.opts.random,
+        maxMsgBytes: this.opts.maxMsgBytes,
+        maxInflight: this.opts.maxInflight,
+        snapshotChunkBytes: this.opts.snapshotChunkBytes,
+        preVote: true,
+        checkQuorum: true,
+        initialMembership: this.opts.initialMembership,
+        logger: (event, fields) => this.log.info(event, fields),
+      },
+      restore,
+    );
+  }
+
+  private onTick(): void {
+    if (this.state !== "running" || !this.raft) return;
+    this.counters.ticks++;
+    this.raft.tick();
+    this.maybeSnapshot();
+    this.scheduleDrain();
+  }
+
+  private onMessages(msgs: Message[]): void {
+    if (this.state !== "running" || !this.raft) return;
+    this.counters.messagesReceived += msgs.length;
+    for (const m of msgs) this.raft.step(m);
+    this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.state !== "running") return;
+    this.drainScheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    this.drainScheduled = false;
+    const raft = this.raft;
+    if (this.state !== "running" || !raft) return;
+    const ctx = this.reads.takeOpenBatch();
+    if (ctx !== null) {
+      this.counters.readIndexRounds++;
+      raft.readIndex(ctx);
+    }
+    if (!raft.hasReady()) return;
+    try {
+      this.handleReady(raft, raft.ready());
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    if (raft.hasReady() || this.reads.hasOpen) this.scheduleDrain();
+  }
+
+  private handleReady(raft: Raft, rd: Ready): void {
+    this.counters.readyCycles++;
+    this.persist(rd);
+    if (rd.messages.length > 0) {
+      this.counters.messagesSent += rd.messages.length;
+      this.requireTransport().send(rd.messages);
+    }
+    const appliedBefore = this.applier.applied;
+    let membershipMoved = rd.entries.some((e) => e.type === "config");
+    if (rd.snapshot) {
+      this.applier.installSnapshot(rd.snapshot);
+      this.policy?.taken(rd.snapshot.meta.index, this.opts.now());
+      this.counters.snapshotsInstalled++;
+      this.log.info("snapshot_installed", { index: rd.snapshot.meta.index, bytes: rd.snapshot.data.length });
+      membershipMoved = true;
+    }
+    if (this.applier.apply(rd.committed)) membershipMoved = true;
+    this.counters.appliedEntries += this.applier.applied - appliedBefore;
+    for (const rs of rd.readStates) {
+      if (!rs.ok) this.counters.readsFailed++;
+      this.reads.settle(rs, this.applier.applied);
+    }
+    if (rd.softState) this.onSoftState(rd.softState);
+    raft.advance(rd);
+    if (membershipMoved) this.refreshPeers();
+    if (this.applier.applied > appliedBefore) this.announceApplied();
+  }
+
+  private persist(rd: Ready): void {
+    if (rd.hardState) this.term = rd.hardState.term;
+    if (!rd.hardState && rd.entries.length === 0 && !rd.snapshot) return;
+    const started = performance.now();
+    this.opts.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
+    this.counters.recordPersist(rd.entries.length, Math.round((performance.now() - started) * 1000));
+  }
+
+  private announceApplied(): void {
+    const applied = this.applier.applied;
+    this.reads.notify(applied);
+    this.appliedWaiters.notify(applied);
+    for (const listener of this.appliedListeners) {
+      try {
+        listener(applied);
+      } catch (e) {
+        this.log.error("applied_listener_failed", { applied, error: e });
+      }
+    }
+    this.maybeSnapshot();
+  }
+
+  private onSoftState(ss: SoftState): void {
+    if (ss.role === this.role && ss.leader === this.leader) return;
+    const previousLeader = this.leader;
+    this.role = ss.role;
+    this.leader = ss.leader;
+    if (ss.leader !== previousLeader) this.counters.leaderChanges++;
+    this.log.info("role_changed", { leader: ss.leader, previousLeader });
+    this.leaderWatch.changed(ss.leader);
+    for (const listener of this.roleListeners) {
+      try {
+        listener(ss.role, ss.leader, this.term);
+      } catch (e) {
+        this.log.error("role_listener_failed", { error: e });
+      }
+    }
+  }
+
+  private refreshPeers(): void {
+    const transport = this.transport;
+    if (!transport || !this.raft) return;
+    const m = this.raft.status().membership;
+    const key = JSON.stringify(m.addresses);
+    if (key === this.peersKey) return;
+    this.peersKey = key;
+    transport.setPeers(peersOf(m));
+    this.log.info("peers_updated", { voters: m.voters, learners: m.learners, addresses: m.addresses });
+  }
+
+  private maybeSnapshot(): void {
+    if (!this.policy || !this.policy.due(this.applier.applied, this.opts.now())) return;
+    try {
+      this.takeSnapshot("periodic");
+    } catch (e) {
+      // A failed periodic snapshot is retried on the next due check; the log simply stays longer.
+      this.log.error("snapshot_failed", { error: e });
+      this.policy.taken(this.policy ? this.applier.applied : 0, this.opts.now());
+    }
+  }
+
+  private takeSnapshot(reason: string): SnapshotMeta {
+    const raft = this.requireRaft();
+    const a = this.applier;
+    if (a.applied === 0) throw new SnapshotError("nothing is applied yet, so there is no state to snapshot (applied index 0)");
+    const snapshot = {
+      meta: { index: a.applied, term: a.appliedTerm, membership: a.membership },
+      data: this.opts.stateMachine.snapshot(),
+    };
+    this.opts.storage.saveSnapshot(snapshot);
+    raft.compact(snapshot);
+    this.policy?.taken(snapshot.meta.index, this.opts.now());
+    this.counters.snapshotsTaken++;
+    this.log.info("snapshot_taken", { reason, index: snapshot.meta.index, bytes: snapshot.data.length });
+    return snapshot.meta;
+  }
+
+  private async changeMembership(cc: ConfChange): Promise<void> {
+    const raft = this.requireRunning("change membership");
+    this.proposals.ensureCapacity();
+    const r = raft.proposeConfChange(cc);
+    if (!r.ok) {
+      if (r.reason === "not_leader") throw new NotLeaderError(r.leader);
+      throw new MembershipError(`membership change ${JSON.stringify(cc)} refused (${r.reason}): ${r.message}`);
+    }
+    this.log.info("membership_change_proposed", { change: cc, index: r.index });
+    this.scheduleDrain();
+    await this.proposals.wait(r.index, r.term);
+  }
+
+  private waitForLeader(target: NodeId, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(false);
+      }, timeoutMs);
+      const off = this.onRoleChange((_role, leader) => {
+        if (leader !== target) return;
+        clearTimeout(timer);
+        off();
+        resolve(true);
+      });
+    });
+  }
+
+  private proposeFailure(reason: string, leader: NodeId, message: string): Error {
+    switch (reason) {
+      case "not_leader":
+        return new NotLeaderError(leader);
+      case "transferring":
+        return new NoLeaderError(`leadership is being transferred; retry shortly (${message})`);
+      default:
+        return new ProposalRejectedError(`proposal refused (${reason}): ${message}`);
+    }
+  }
+
+  /** Stop on an error the node cannot safely continue from (a write the disk refused). */
+  private fail(error: Error): void {
+    this.log.error("node_failed", { error });
+    this.halt(new NodeStoppedError(`the pending operation (node failed: ${error.message})`));
+    this.opts.onFatal?.(error);
+  }
+
+  private halt(error: Error): void {
+    this.state = "stopped";
+    this.opts.ticker.stop();
+    this.proposals.rejectAll(error);
+    this.reads.rejectAll(error);
+    this.appliedWaiters.cancelAll();
+    this.leaderWatch.cancelAll();
+  }
+
+  private requireRunning(what: string): Raft {
+    if (this.state !== "running" || !this.raft) throw new NodeStoppedError(what);
+    return this.raft;
+  }
+
+  private requireRaft(): Raft {
+    if (!this.raft) throw new NodeStoppedError("status (runtime not started)");
+    return this.raft;
+  }
+
+  private requireTransport(): Transport {
+    if (!this.transport) throw new NodeStoppedError("peer request (transport not started)");
+    return this.transport;
+  }
+}
+
+function peersOf(m: Membership): Map<NodeId, string> {
+  const peers = new Map<NodeId, string>();
+  for (const [id, address] of Object.entries(m.addresses)) peers.set(Number(id), address);
+  return peers;
+}

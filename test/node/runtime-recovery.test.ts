@@ -1,0 +1,77 @@
+// Runtimes restarting from SQLite storage, periodic snapshots with log compaction, and a lagging
+// node that can only catch up through InstallSnapshot.
+import { afterEach, describe, expect, test } from "bun:test";
+import { kvCommand } from "./support/kv-state-machine.ts";
+import { RuntimeCluster } from "./support/runtime-cluster.ts";
+import { waitUntil } from "./support/wait-until.ts";
+
+let cluster: RuntimeCluster | null = null;
+
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = null;
+});
+
+async function writeMany(c: RuntimeCluster, prefix: string, count: number): Promise<number> {
+  let last = 0;
+  for (let i = 0; i < count; i++) {
+    const leader = await c.waitForLeader();
+    last = (await leader.runtime.propose(kvCommand(`${prefix}${i % 7}`, `${prefix}-${i}`))).index;
+  }
+  return last;
+}
+
+describe("recovery from storage", () => {
+  test("a whole cluster stopped and restarted rebuilds its state from the log", async () => {
+    cluster = await RuntimeCluster.start({ size: 3, sqlite: true, seed: 11 });
+    const last = await writeMany(cluster, "r", 10);
+    await cluster.waitApplied(last);
+    const before = cluster.node(1).sm.data;
+    const membership = cluster.membershipOf([1, 2, 3]);
+    for (const id of [1, 2, 3]) await cluster.stopNode(id);
+    for (const id of [1, 2, 3]) await cluster.restartNode(id, membership);
+    const leader = await cluster.waitForLeader();
+    const { index } = await leader.runtime.propose(kvCommand("after", "restart"));
+    expect(index).toBeGreaterThan(last);
+    await cluster.waitApplied(index);
+    for (const n of cluster.nodes.values()) {
+      for (const [k, v] of before) expect(n.sm.data.get(k)).toBe(v);
+      expect(n.sm.data.get("after")).toBe("restart");
+    }
+  });
+
+  test("periodic snapshots compact the log; a lagging node catches up via InstallSnapshot", async () => {
+    cluster = await RuntimeCluster.start({ size: 3, sqlite: true, seed: 12, overrides: { snapshotEntries: 20 } });
+    const leader = await cluster.waitForLeader();
+    const lagging = cluster.follower();
+    const membership = cluster.membershipOf([1, 2, 3]);
+    await cluster.stopNode(lagging.id);
+    const last = await writeMany(cluster, "s", 70);
+    await cluster.waitApplied(last);
+    const first = await waitUntil("leader log compacted", () => {
+      const f = leader.runtime.firstIndex();
+      return f > 20 ? f : null;
+    });
+    expect(first).toBeGreaterThan(20);
+    expect(leader.runtime.listSnapshots().length).toBeGreaterThan(0);
+    expect(leader.runtime.metrics().yakt_raft_snapshots_taken_total).toBeGreaterThan(0);
+
+    const back = await cluster.restartNode(lagging.id, membership);
+    await waitUntil("lagging node applied the tail", () => back.runtime.appliedIndex() >= last);
+    expect(back.sm.restores).toBeGreaterThan(0);
+    expect(back.runtime.metrics().yakt_raft_snapshots_installed_total).toBeGreaterThan(0);
+    expect([...back.sm.data]).toEqual([...cluster.node(leader.id).sm.data]);
+  });
+
+  test("snapshotNow stores a snapshot at the applied index", async () => {
+    cluster = await RuntimeCluster.start({ size: 3, sqlite: true, seed: 13 });
+    const last = await writeMany(cluster, "n", 5);
+    const leader = await cluster.waitForLeader();
+    await cluster.waitApplied(last);
+    const meta = await leader.runtime.snapshotNow();
+    expect(meta.index).toBe(leader.runtime.appliedIndex());
+    expect(meta.membership.voters).toEqual([1, 2, 3]);
+    expect(leader.runtime.latestSnapshot()?.meta.index).toBe(meta.index);
+    expect(await leader.runtime.snapshotNow()).toEqual(meta);
+  });
+});

@@ -1,0 +1,156 @@
+// N RaftRuntimes in this process over real PeerTransports on 127.0.0.1, each with its own storage
+// (MemoryStorage, or SqliteStorage in a temp dir so a node can be stopped and restarted from disk).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RaftRuntime } from "../../../src/node/raft-runtime.ts";
+import type { RuntimeOptions } from "../../../src/node/runtime-options.ts";
+import { IntervalTicker } from "../../../src/node/ticker.ts";
+import type { Membership, NodeId } from "../../../src/raft/types.ts";
+import { type LogStorage, MemoryStorage, SqliteStorage } from "../../../src/storage/index.ts";
+import { PeerTransport } from "../../../src/transport/peer-transport.ts";
+import { freePorts } from "./free-ports.ts";
+import { KvStateMachine } from "./kv-state-machine.ts";
+import { seededRandom } from "./seeded-random.ts";
+import { waitUntil } from "./wait-until.ts";
+
+export const CLUSTER_ID = "test-cluster";
+
+export interface TestNode {
+  id: NodeId;
+  port: number;
+  runtime: RaftRuntime;
+  sm: KvStateMachine;
+  storage: LogStorage;
+}
+
+export interface ClusterOptions {
+  size: number;
+  sqlite?: boolean;
+  seed?: number;
+  tickMs?: number;
+  overrides?: Partial<RuntimeOptions>;
+}
+
+export class RuntimeCluster {
+  readonly nodes = new Map<NodeId, TestNode>();
+  readonly ports = new Map<NodeId, number>();
+  readonly logs: string[] = [];
+  private readonly dir: string;
+
+  constructor(private readonly opts: ClusterOptions) {
+    this.dir = mkdtempSync(join(tmpdir(), "yakt-node-test-"));
+  }
+
+  static async start(opts: ClusterOptions): Promise<RuntimeCluster> {
+    const c = new RuntimeCluster(opts);
+    const ids = Array.from({ length: opts.size }, (_, i) => i + 1);
+    const ports = freePorts(ids.length);
+    ids.forEach((id, i) => c.ports.set(id, ports[i]));
+    const membership = c.membershipOf(ids);
+    for (const id of ids) await c.startNode(id, membership);
+    return c;
+  }
+
+  membershipOf(voters: NodeId[]): Membership {
+    const addresses: Record<string, string> = {};
+    for (const [id, port] of this.ports) addresses[String(id)] = `127.0.0.1:${port}`;
+    return { voters, learners: [], addresses };
+  }
+
+  /** Reserve a port for a node that will join later. */
+  reservePort(id: NodeId): string {
+    const [port] = freePorts(1);
+    this.ports.set(id, port);
+    return `127.0.0.1:${port}`;
+  }
+
+  async startNode(id: NodeId, initialMembership: Membership): Promise<TestNode> {
+    const port = this.ports.get(id);
+    if (port === undefined) throw new Error(`no port for node ${id}`);
+    const storage = this.openStorage(id);
+    storage.format({ clusterId: CLUSTER_ID, nodeId: id });
+    const sm = new KvStateMachine();
+    const tickMs = this.opts.tickMs ?? 10;
+    const runtime = new RaftRuntime({
+      clusterId: CLUSTER_ID,
+      nodeId: id,
+      storage,
+      stateMachine: sm,
+      initialMembership,
+      ticker: new IntervalTicker(tickMs),
+      random: seededRandom((this.opts.seed ?? 1) * 1000 + id),
+      logSink: (line) => this.logs.push(line),
+      transport: (handlers) =>
+        new PeerTransport({
+          clusterId: CLUSTER_ID,
+          nodeId: id,
+          listenHost: "127.0.0.1",
+          listenPort: port,
+          peers: new Map(),
+          ...handlers,
+          limits: { backoffMinMs: 10, backoffMaxMs: 100 },
+          random: seededRandom(id),
+        }),
+      ...this.opts.overrides,
+    });
+    await runtime.start();
+    const node = { id, port, runtime, sm, storage };
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  async stopNode(id: NodeId): Promise<void> {
+    const node = this.nodes.get(id);
+    if (!node) return;
+    this.nodes.delete(id);
+    await node.runtime.stop();
+  }
+
+  /** Start a stopped node again from what its storage kept (a fresh, empty state machine). */
+  restartNode(id: NodeId, initialMembership: Membership): Promise<TestNode> {
+    if (!this.opts.sqlite) throw new Error("restart needs sqlite storage");
+    return this.startNode(id, initialMembership);
+  }
+
+  node(id: NodeId): TestNode {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`node ${id} is not running`);
+    return n;
+  }
+
+  /** One running node is leader and every running node agrees on it. */
+  async waitForLeader(timeoutMs = 10_000): Promise<TestNode> {
+    return waitUntil(
+      "one agreed leader",
+      () => {
+        const running = [...this.nodes.values()];
+        const leaders = running.filter((n) => n.runtime.isLeader());
+        if (leaders.length !== 1) return null;
+        const id = leaders[0].id;
+        return running.every((n) => n.runtime.leaderId() === id) ? leaders[0] : null;
+      },
+      timeoutMs,
+    );
+  }
+
+  /** Every running node has applied at least `index`. */
+  async waitApplied(index: number, timeoutMs = 10_000): Promise<void> {
+    await waitUntil(`all nodes applied ${index}`, () => [...this.nodes.values()].every((n) => n.runtime.appliedIndex() >= index), timeoutMs);
+  }
+
+  follower(): TestNode {
+    const f = [...this.nodes.values()].find((n) => !n.runtime.isLeader());
+    if (!f) throw new Error("no follower running");
+    return f;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const id of [...this.nodes.keys()]) await this.stopNode(id);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private openStorage(id: NodeId): LogStorage {
+    return this.opts.sqlite ? SqliteStorage.open(join(this.dir, `node-${id}.db`)) : new MemoryStorage();
+  }
+}
