@@ -70,8 +70,10 @@ export class Progress {
    * when the rejection is stale (about an App the progress has already moved past).
    */
   maybeDecrTo(rejected: number, hint: number): boolean {
+    // At or below match the follower already agreed: such a rejection is stale (or comes from a
+    // broken peer, and answering it would only ping-pong).
+    if (rejected <= this.match) return false;
     if (this.state === "replicate") {
-      if (rejected <= this.match) return false;
       this.next = this.match + 1;
       return true;
     }

@@ -57,7 +57,7 @@ export interface ClusterOptions {
 }
 
 /** Bound on pump rounds in one stabilize(): a livelock fails the test instead of hanging it. */
-const MAX_PUMP_ROUNDS = 10_000;
+const MAX_PUMP_ROUNDS = Number(process.env.PUMP_ROUNDS ?? 10_000);
 
 export class Cluster {
   readonly nodes = new Map<NodeId, Node>();
@@ -198,6 +198,7 @@ export class Cluster {
       for (const id of this.nodes.keys()) if (!this.down.has(id)) moved = this.processReady(id) || moved;
       const batch = this.wire;
       this.wire = [];
+      if (process.env.TRACE) for (const m of batch) console.log(m.type, m.from, "->", m.to, "t", m.term, "i", m.index, "lt", m.logTerm, "c", m.commit, "rej", m.reject, "h", m.rejectHint, "n", m.entries.map((e) => e.index + "@" + e.term).join(","));
       for (const m of batch) if (this.deliverable(m)) this.raft(m.to).step(m);
       if (!moved && batch.length === 0) return;
     }
