@@ -13,8 +13,16 @@ export interface ApplyError {
 
 export type ApplyResult = { ok: true; records: MetadataRecord[] } | { ok: false; error: ApplyError };
 
+/** Records are shared by the image, the history and every reader, so none may change them. */
 export function accepted(records: MetadataRecord[]): ApplyResult {
+  for (const record of records) freezeRecord(record);
   return { ok: true, records };
+}
+
+export function freezeRecord<R extends MetadataRecord>(record: R): R {
+  for (const value of Object.values(record.fields)) if (Array.isArray(value)) Object.freeze(value);
+  Object.freeze(record.fields);
+  return Object.freeze(record);
 }
 
 export function rejected(code: ApplyErrorCode, message: string): ApplyResult {

@@ -1,6 +1,7 @@
 // The in-memory metadata image: the current state the committed records add up to. It changes only
 // through commit(), with records the planner has already checked, so a rejected command leaves no
 // trace. Queries return records as the API shows them (brokers as their RegisterBrokerRecord).
+import { freezeRecord } from "./apply-result.ts";
 import { ACTIVE_STATUSES, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type TopicRecord } from "./records.ts";
 import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
 import { collisionKey } from "./topic-name.ts";
@@ -105,7 +106,8 @@ export class MetadataImage {
   /** Rebuilds an image from a snapshot body (already schema-checked by the codec). */
   static fromBody(body: MetadataSnapshotBody, producerCounter: number): MetadataImage {
     const image = new MetadataImage();
-    for (const b of body.brokers) image.brokers.set(b.fields.brokerId, b);
+    for (const b of body.brokers) image.brokers.set(b.fields.brokerId, freezeRecord(b));
+    for (const r of [...body.topics, ...body.partitions, ...body.producers]) freezeRecord(r);
     image.commit(body.topics);
     image.commit(body.partitions);
     image.commit(body.producers);
@@ -123,12 +125,15 @@ export class MetadataImage {
         const current = this.brokers.get(record.fields.brokerId);
         if (!current) throw new Error(`change of unknown broker ${record.fields.brokerId} reached commit`);
         const { brokerHost, brokerPort, securityProtocol, brokerStatus, epoch } = record.fields;
-        this.brokers.set(record.fields.brokerId, {
-          ...current,
-          offset: record.offset,
-          timestamp: record.timestamp,
-          fields: { ...current.fields, brokerHost, brokerPort, securityProtocol, brokerStatus, epoch },
-        });
+        this.brokers.set(
+          record.fields.brokerId,
+          freezeRecord({
+            ...current,
+            offset: record.offset,
+            timestamp: record.timestamp,
+            fields: { ...current.fields, brokerHost, brokerPort, securityProtocol, brokerStatus, epoch },
+          }),
+        );
         return;
       }
       case "TopicRecord":

@@ -145,3 +145,16 @@ describe("history", () => {
     expect(f.sm.history.page(4, 10)).toEqual([]);
   });
 });
+
+describe("shared records", () => {
+  test("records handed out cannot be changed by a reader", () => {
+    const f = populated();
+    const broker = f.sm.image().broker(1)!;
+    expect(() => {
+      (broker.fields as { brokerStatus: string }).brokerStatus = "CLOSED";
+    }).toThrow(TypeError);
+    const partition = f.sm.image().allTopics().flatMap((t) => f.sm.image().partitionsOf(t.fields.topicUUID))[0];
+    expect(() => (partition.fields.replicas as number[]).push(99)).toThrow(TypeError);
+    expect(f.sm.image().broker(1)?.fields.brokerStatus).toBe("INIT");
+  });
+});
