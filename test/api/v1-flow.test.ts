@@ -2,6 +2,7 @@
 // real metadata service on the in-process consensus double.
 import { expect, test } from "bun:test";
 import { treaty } from "@elysiajs/eden";
+import { settle } from "../support/manual-clock.ts";
 import { makeHarness } from "./support/harness.ts";
 
 const broker = (brokerId: number, rackId = "r1") => ({ brokerId, brokerHost: `b${brokerId}.example`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId });
@@ -109,12 +110,30 @@ test("ClientMgmt long poll: with nothing new it is answered by the next commit",
   const api = treaty(h.app);
   await api.v1.brokers.post(broker(1));
   const now = (await api.v1.cluster.get()).data?.commitOffset ?? -1;
-  const polling = api.v1["client-mgmt"].metadata.get({ query: { since: String(now), wait_ms: "30000" } });
+  let answered = false;
+  const polling = api.v1["client-mgmt"].metadata.get({ query: { since: String(now), wait_ms: "30000" } }).finally(() => {
+    answered = true;
+  });
+  await settle(20);
+  expect(answered).toBe(false); // parked: nothing new yet, and the manual clock has not moved
   await api.v1.topics.post({ name: "wake-up" });
   const answer = await polling;
   expect(answer.status).toBe(200);
   expect(answer.data?.mode).toBe("diff");
   if (answer.data?.mode === "diff") expect(answer.data.records.map((r) => r.name)).toEqual(["TopicRecord"]);
+});
+
+test("ClientMgmt long poll: with nothing committed it ends at wait_ms with an empty diff", async () => {
+  const h = makeHarness();
+  const api = treaty(h.app);
+  await api.v1.brokers.post(broker(1));
+  const now = (await api.v1.cluster.get()).data?.commitOffset ?? -1;
+  const polling = api.v1["client-mgmt"].metadata.get({ query: { since: String(now), wait_ms: "5000" } });
+  await settle(20);
+  await h.clock.advanceAndSettle(5000);
+  const answer = await polling;
+  expect(answer.status).toBe(200);
+  expect(answer.data).toMatchObject({ mode: "diff", offset: now, records: [] });
 });
 
 test("cluster, log, snapshots, health", async () => {
