@@ -353,7 +353,10 @@ export class LocalConsensus implements ConsensusHandle {
 
   /** Applies every entry past the applied index as one batch, then notifies. */
   private applyPending(): boolean {
-    const batch = this.log.filter((e) => e.index > this.applied);
+    // The log is in index order: the unapplied entries are a suffix.
+    let start = this.log.length;
+    while (start > 0 && this.log[start - 1].index > this.applied) start--;
+    const batch = this.log.slice(start);
     if (batch.length === 0) return false;
     for (const entry of batch) {
       let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
