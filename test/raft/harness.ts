@@ -110,7 +110,7 @@ export class Cluster {
   add(id: NodeId, disk?: Disk): Node {
     const d = disk ?? { hardState: { term: 0, vote: 0, commit: 0 }, snapshot: null, entries: [] };
     const node: Node = { raft: this.boot(id, d), disk: d, applied: [], appliedIndex: d.snapshot?.meta.index ?? 0, reads: [], installedSnapshots: 0 };
-    if (d.snapshot !== null) node.applied = JSON.parse(text(d.snapshot.data)) as string[];
+    if (d.snapshot !== null && d.snapshot.data.byteLength > 0) node.applied = JSON.parse(text(d.snapshot.data)) as string[];
     this.nodes.set(id, node);
     return node;
   }
@@ -177,7 +177,7 @@ export class Cluster {
       this.wire.push(m);
     }
     if (rd.snapshot !== null) {
-      node.applied = JSON.parse(text(rd.snapshot.data)) as string[];
+      node.applied = rd.snapshot.data.byteLength === 0 ? [] : (JSON.parse(text(rd.snapshot.data)) as string[]);
       node.appliedIndex = rd.snapshot.meta.index;
       node.installedSnapshots++;
     }
@@ -231,6 +231,18 @@ export class Cluster {
       this.tick();
     }
     throw new Error(`no single leader after ${maxTicks} ticks: leaders ${JSON.stringify(this.leaders())}`);
+  }
+
+  /** The app on `id` snapshots its state at its applied index and compacts the log up to it. */
+  compact(id: NodeId): Snapshot {
+    const node = this.node(id);
+    const index = node.appliedIndex;
+    const term = node.disk.entries.find((e) => e.index === index)?.term ?? node.disk.snapshot?.meta.term ?? 0;
+    const snap: Snapshot = { meta: { index, term, membership: node.raft.status().membership }, data: bytes(JSON.stringify(node.applied)) };
+    node.raft.compact(snap);
+    node.disk.snapshot = snap;
+    node.disk.entries = node.disk.entries.filter((e) => e.index > index);
+    return snap;
   }
 
   propose(id: NodeId, payload: string): number {

@@ -1,0 +1,102 @@
+import { describe, expect, test } from "bun:test";
+import { bytes, Cluster } from "./harness.ts";
+
+function lagging(chunk = 16) {
+  const c = new Cluster([1, 2, 3], { snapshotChunkBytes: chunk });
+  c.elect(1);
+  c.stop(3);
+  for (let i = 0; i < 20; i++) c.propose(1, `value-${i}`);
+  const snap = c.compact(1);
+  c.compact(2);
+  expect(c.raft(1).status().firstIndex).toBe(snap.meta.index + 1);
+  return { c, snap };
+}
+
+describe("snapshot install", () => {
+  test("a follower behind the first log index gets the snapshot in chunks", () => {
+    const { c, snap } = lagging();
+    c.heal();
+    c.tick(3);
+    const chunks = c.sent.filter((m) => m.type === "Snap" && m.to === 3);
+    expect(chunks.length).toBe(Math.ceil(snap.data.byteLength / 16));
+    for (const m of chunks) expect(m.snapshot!.data.byteLength).toBeLessThanOrEqual(16);
+    expect(c.node(3).installedSnapshots).toBe(1);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
+    expect(c.raft(3).status()).toMatchObject({ firstIndex: snap.meta.index + 1, commit: snap.meta.index });
+    expect(c.raft(1).status().peers.find((p) => p.id === 3)?.state).toBe("replicate");
+    c.propose(1, "after");
+    c.tick(2);
+    expect(c.node(3).applied.at(-1)).toBe("after");
+  });
+
+  test("a lost chunk is re-sent after a quiet election timeout", () => {
+    const { c } = lagging();
+    let dropped = 0;
+    c.filter = (m) => {
+      if (m.type === "Snap" && m.snapshot!.offset === 32 && dropped === 0) {
+        dropped++;
+        return false;
+      }
+      return true;
+    };
+    c.heal();
+    c.tick(3);
+    expect(dropped).toBe(1);
+    expect(c.node(3).installedSnapshots).toBe(0);
+    c.tick(25);
+    expect(c.node(3).installedSnapshots).toBe(1);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
+  });
+
+  test("a follower restarted mid-transfer makes the leader start over from offset 0", () => {
+    const { c } = lagging();
+    let chunks = 0;
+    c.filter = (m) => !(m.type === "Snap" && ++chunks > 3);
+    c.heal();
+    c.tick(2);
+    c.restart(3);
+    c.filter = () => true;
+    c.tick(25);
+    const snaps = c.sent.filter((m) => m.type === "SnapResp" && m.from === 3);
+    expect(snaps.some((m) => m.reject)).toBe(true);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
+  });
+
+  test("a node restarts from its snapshot plus the entries after it", () => {
+    const { c } = lagging();
+    c.heal();
+    c.tick(3);
+    c.propose(1, "tail");
+    c.tick(2);
+    const before = c.node(3).applied;
+    const node = c.restart(3);
+    expect(node.raft.status().firstIndex).toBe(c.raft(1).status().firstIndex);
+    c.tick(2);
+    expect(c.node(3).applied).toEqual(before);
+  });
+
+  test("compaction beyond the applied index is refused", () => {
+    const c = new Cluster([1]);
+    c.elect(1);
+    c.propose(1, "x");
+    const status = c.raft(1).status();
+    const bad = { meta: { index: status.lastIndex + 5, term: status.term, membership: status.membership }, data: bytes("[]") };
+    expect(() => c.raft(1).compact(bad)).toThrow(/only 2 is applied/);
+  });
+
+  test("an empty snapshot (zero bytes) installs with one chunk", () => {
+    const c = new Cluster([1], { learners: [2] });
+    c.elect(1);
+    c.stop(2);
+    c.propose(1, "a");
+    const s = c.raft(1).status();
+    c.raft(1).compact({ meta: { index: s.applied, term: s.term, membership: s.membership }, data: new Uint8Array(0) });
+    c.heal();
+    c.tick(2);
+    const chunks = c.sent.filter((m) => m.type === "Snap");
+    expect(chunks.length).toBe(1);
+    expect(chunks[0].snapshot).toMatchObject({ offset: 0, total: 0, done: true });
+    expect(c.node(2).installedSnapshots).toBe(1);
+    expect(c.raft(2).status().commit).toBe(s.applied);
+  });
+});
