@@ -22,7 +22,27 @@ export interface MappedError {
 
 const RETRY_AFTER = { "retry-after": "1" };
 
+/**
+ * The node runtime's own errors (src/node/errors.ts), matched by their stable `code` so the API
+ * does not depend on the runtime's classes. Those that retrying shortly may fix carry Retry-After.
+ */
+const NODE_ERRORS: Record<string, { status: number; retry: boolean }> = {
+  overloaded: { status: 503, retry: true },
+  proposal_rejected: { status: 422, retry: false },
+  snapshot: { status: 409, retry: false },
+  forward_failed: { status: 502, retry: true },
+};
+
+function nodeError(error: unknown): MappedError | null {
+  if (!(error instanceof Error)) return null;
+  const code = (error as { code?: unknown }).code;
+  const known = typeof code === "string" ? NODE_ERRORS[code] : undefined;
+  if (!known || typeof code !== "string") return null;
+  return mapped(known.status, code, error.message, known.retry ? RETRY_AFTER : {});
+}
+
 function mapped(status: number, error: string, message: string, headers: Record<string, string> = {}): MappedError {
+  // 503 and 504 are the cluster's state (no leader, slow quorum), not a fault of this server.
   return { status, body: { error, message }, headers, internal: status >= 500 && status !== 503 && status !== 504 };
 }
 
@@ -41,6 +61,8 @@ export function mapError(elysiaCode: unknown, raw: unknown, method: string, path
   if (error instanceof NotLeaderError) return mapped(503, error.code, error.message, RETRY_AFTER);
   if (error instanceof ConsensusTimeoutError) return mapped(504, error.code, error.message || "the cluster did not answer in time");
   if (error instanceof MembershipError) return mapped(409, error.code, error.message);
+  const fromNode = nodeError(error);
+  if (fromNode) return fromNode;
   if (elysiaCode === "NOT_FOUND") {
     const notFound = new RouteNotFoundError(method, path);
     return mapped(notFound.status, notFound.code, notFound.message);

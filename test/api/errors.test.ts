@@ -229,6 +229,27 @@ describe("errors from the service and the node", () => {
     expect(String(logged[0].fields.error)).toContain("secret internal detail");
   });
 
+  test("the node runtime's errors map by their stable code", async () => {
+    const runtimeError = (code: string, message: string) => Object.assign(new Error(message), { code });
+    const cases = [
+      [runtimeError("overloaded", "1000 proposals pending"), 503, "1"],
+      [runtimeError("proposal_rejected", "entry of 2000000 bytes is over 1048576"), 422, null],
+      [runtimeError("snapshot", "nothing applied yet"), 409, null],
+      [runtimeError("forward_failed", "leader 1 answered garbage"), 502, "1"],
+    ] as const;
+    for (const [error, status, retryAfter] of cases) {
+      const { app } = setup(() => error);
+      const answer = await send(app, "POST", "/v1/topics", { name: "t1" });
+      expectError(answer, status, error.code, error.message);
+      expect(answer.headers.get("retry-after")).toBe(retryAfter);
+    }
+  });
+
+  test("an unknown code on an error is still a 500", async () => {
+    const { app } = setup(() => Object.assign(new Error("socket gone"), { code: "ECONNRESET" }));
+    expectError(await send(app, "GET", "/v1/topics", undefined), 500, "internal");
+  });
+
   test("a thrown non-Error is a 500 too", async () => {
     const { app } = setup(() => "a string");
     expectError(await send(app, "GET", "/v1/log", undefined), 500, "internal");
