@@ -1,7 +1,7 @@
 // The contract between the node runtime (src/node) and what stands on it (src/metadata's service,
 // src/api, src/admin). The runtime implements ConsensusHandle; src/metadata implements
-// StateMachine. Tests use the in-process single-node implementation (src/node/local-consensus.ts)
-// or a real node.
+// StateMachine. Tests use the in-process single-node test double
+// or a real node. (The double lives in test/support/local-consensus.ts.)
 import type { Membership, NodeId, Role, SnapshotMeta } from "../raft/types.ts";
 
 /** The replicated state machine the runtime applies committed entries to. Must be deterministic. */
