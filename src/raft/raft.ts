@@ -658,6 +658,7 @@ export class Raft {
   private afterLeaderCommit(): void {
     this.startWaitingReads();
     this.bcastAppend();
+    this.syncProgress();
     if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) this.stepDownRemoved();
   }
 
@@ -778,10 +779,15 @@ export class Raft {
     if (this.leadTransferee !== 0 && !isVoter(this.membership, this.leadTransferee)) this.abortTransfer("target removed");
   }
 
-  /** Leader: one Progress per member other than itself, new ones probing from the log's end. */
+  /**
+   * Leader: one Progress per member other than itself, new ones probing from the log's end. A
+   * removed member keeps its Progress until the change commits, so it learns of its removal.
+   */
   private syncProgress(): void {
     const want = new Set(members(this.membership).filter((id) => id !== this.id));
-    for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
+    if (this.configIndex <= this.log.committed) {
+      for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
+    }
     for (const id of want) {
       if (this.prs.has(id)) continue;
       const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
