@@ -6,6 +6,7 @@ import { conflict, invalid, notFound } from "../../src/metadata/errors.ts";
 import { ConsensusTimeoutError, NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
 import { LocalConsensus } from "../support/local-consensus.ts";
 import { failingService } from "./support/failing-service.ts";
+import { makeHarness } from "./support/harness.ts";
 import { type Answer, send } from "./support/request.ts";
 
 const nullMachine = { apply: () => null, snapshot: () => new Uint8Array(), restore: () => {} };
@@ -128,6 +129,16 @@ describe("requests the API refuses before reaching the service", () => {
       expect(service.calls).toEqual([]);
     });
   }
+});
+
+test("over the real service, none of those requests writes anything", async () => {
+  const h = makeHarness();
+  await h.seed();
+  const before = await h.fingerprint();
+  for (const [method, path, body, status] of refused) {
+    expect({ method, path, status: (await send(h.app, method, path, body)).status }).toEqual({ method, path, status });
+  }
+  expect(await h.fingerprint()).toEqual(before);
 });
 
 describe("bodies over 1 MiB", () => {

@@ -66,7 +66,14 @@ const query = fc.oneof(
   fc.constantFrom("?consistency=stale", "?consistency=x", "?all=true", "?status=ALIVE", "?since=0", "?since=abc", "?wait_ms=0", "?wait_ms=40000", "?limit=0", "?limit=5&from=1", "?brokerId=1", "?x=1"),
 );
 
-const request = fc.record({ route: fc.constantFrom(...ROUTES), id: idText, epoch: idText, name: nameText, query, body });
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+/** Known routes with odd parameters, and any method on any path. */
+const route = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...ROUTES) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...METHODS), fc.webPath({ size: "small" }).map((p) => (p.startsWith("/") ? p : `/${p}`))) },
+);
+
+const request = fc.record({ route, id: idText, epoch: idText, name: nameText, query, body });
 
 test("random requests: no 5xx, and nothing written unless the request was accepted", async () => {
   const h = makeHarness();

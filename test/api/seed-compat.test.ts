@@ -120,3 +120,20 @@ test("seed routes refuse what /v1 refuses, and write nothing", async () => {
   expect((await send(h.app, "POST", "/create_producer/1/99", {})).status).toBe(409);
   expect(await h.fingerprint()).toEqual(before);
 });
+
+test("register_broker takes the original clients' looser bodies: numeric port, no rack, server fields ignored", async () => {
+  const h = makeHarness();
+  const answer = await send(h.app, "POST", "/register_broker", {
+    brokerId: 200,
+    brokerHost: "eg1.com",
+    brokerPort: 9092,
+    securityProtocol: "PLAINTEXT",
+    internalUUID: "client-made-up",
+    brokerStatus: "ALIVE",
+    epoch: 41,
+  });
+  expect(answer.status).toBe(200);
+  expect(answer.body.record.fields).toMatchObject({ brokerId: 200, brokerPort: "9092", rackId: "", brokerStatus: "INIT" });
+  expect(answer.body.record.fields.internalUUID).not.toBe("client-made-up");
+  expect(answer.body.record.fields.epoch).not.toBe(41);
+});
