@@ -1,0 +1,97 @@
+import { describe, expect, test } from "bun:test";
+import { Cluster } from "./harness.ts";
+
+describe("read index", () => {
+  test("leader: a heartbeat round confirms leadership, the read gets the commit index", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    const at = c.propose(1, "x");
+    c.raft(1).readIndex(42);
+    expect(c.node(1).reads).toEqual([]);
+    c.stabilize();
+    expect(c.node(1).reads).toEqual([{ ctx: 42, index: at, ok: true }]);
+    expect(c.sent.some((m) => m.type === "Heartbeat" && m.context !== 0)).toBe(true);
+  });
+
+  test("many reads share one heartbeat round", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    const before = c.sent.length;
+    for (let ctx = 1; ctx <= 5; ctx++) c.raft(1).readIndex(ctx);
+    c.stabilize();
+    const rounds = c.sent.slice(before).filter((m) => m.type === "Heartbeat" && m.context !== 0);
+    expect(rounds.length).toBe(2); // one round, one heartbeat per follower
+    expect(c.node(1).reads.map((r) => r.ctx)).toEqual([1, 2, 3, 4, 5]);
+    expect(c.node(1).reads.every((r) => r.ok)).toBe(true);
+  });
+
+  test("follower: forwarded to the leader, answered with the leader's read index", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    const at = c.propose(1, "x");
+    c.raft(2).readIndex(7);
+    c.stabilize();
+    expect(c.node(2).reads).toEqual([{ ctx: 7, index: at, ok: true }]);
+  });
+
+  test("no leader: the read comes out at once with ok:false", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.raft(2).readIndex(9);
+    c.stabilize();
+    expect(c.node(2).reads).toEqual([{ ctx: 9, index: 0, ok: false }]);
+  });
+
+  test("single voter: served at once", () => {
+    const c = new Cluster([1]);
+    c.elect(1);
+    c.raft(1).readIndex(3);
+    c.stabilize();
+    expect(c.node(1).reads).toEqual([{ ctx: 3, index: 1, ok: true }]);
+  });
+
+  test("a new leader serves reads only after committing an entry of its term", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.filter = (m) => m.type !== "AppResp";
+    c.elect(1);
+    c.raft(1).readIndex(5);
+    c.stabilize();
+    expect(c.node(1).reads).toEqual([]);
+    c.filter = () => true;
+    c.tick(2);
+    expect(c.node(1).reads).toEqual([{ ctx: 5, index: 1, ok: true }]);
+  });
+
+  test("leadership lost: the pending read fails with ok:false", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    c.isolate(1);
+    c.raft(1).readIndex(11);
+    c.tick(25, [1]);
+    expect(c.raft(1).status().role).toBe("follower");
+    expect(c.node(1).reads).toEqual([{ ctx: 11, index: 0, ok: false }]);
+  });
+
+  test("a forwarded read whose answer never comes expires with ok:false", () => {
+    const c = new Cluster([1, 2, 3], { checkQuorum: false });
+    c.elect(1);
+    c.filter = (m) => m.type !== "ReadIndex";
+    c.raft(2).readIndex(13);
+    c.tick(19);
+    expect(c.node(2).reads).toEqual([]);
+    c.tick(1);
+    expect(c.node(2).reads).toEqual([{ ctx: 13, index: 0, ok: false }]);
+  });
+
+  test("a deposed leader cannot confirm a read; it fails when it learns the new term", () => {
+    const c = new Cluster([1, 2, 3], { checkQuorum: false, preVote: false });
+    c.elect(1);
+    c.isolate(1);
+    c.elect(2);
+    c.raft(1).readIndex(17);
+    c.stabilize();
+    expect(c.node(1).reads).toEqual([]);
+    c.heal();
+    c.tick(2);
+    expect(c.node(1).reads).toEqual([{ ctx: 17, index: 0, ok: false }]);
+  });
+});
