@@ -31,14 +31,20 @@ export interface CreateAppOptions {
   log?: ApiLogger;
 }
 
-const stderrLog: ApiLogger = (event, fields) => console.error(JSON.stringify({ event, ...fields }));
+/** One JSON line on stderr with the node, term and role (DESIGN.md's log shape). */
+function stderrLog(handle: ConsensusHandle): ApiLogger {
+  return (event, fields) => {
+    const { nodeId, term, role } = handle.status();
+    console.error(JSON.stringify({ event, node: nodeId, term, role, ...fields }));
+  };
+}
 
 export function createApp(options: CreateAppOptions) {
   const limits = resolveLimits(options.limits);
   const deps: ApiDeps = { service: options.service, handle: options.handle, limits, requests: new RequestMetrics() };
   let app: AnyElysia | null = null;
   const built = new Elysia({ normalize: false })
-    .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog }))
+    .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle) }))
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))
     .use(producerRoutes(deps))

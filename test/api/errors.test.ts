@@ -1,6 +1,6 @@
 // Every error path of the HTTP layer: what the schemas refuse never reaches the service, and every
 // failure has the one error shape with the right status.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { createApp } from "../../src/api/app.ts";
 import { conflict, invalid, notFound } from "../../src/metadata/errors.ts";
 import { ConsensusTimeoutError, NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
@@ -259,6 +259,20 @@ describe("errors from the service and the node", () => {
   test("an unknown code on an error is still a 500", async () => {
     const { app } = setup(() => Object.assign(new Error("socket gone"), { code: "ECONNRESET" }));
     expectError(await send(app, "GET", "/v1/topics", undefined), 500, "internal");
+  });
+
+  test("by default the fault is one JSON line on stderr with node, term and role", async () => {
+    const spy = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const app = createApp({ service: failingService(() => new RangeError("boom")), handle: new LocalConsensus({ stateMachine: nullMachine, nodeId: 4 }) });
+      expectError(await send(app, "GET", "/v1/topics", undefined), 500, "internal");
+      expect(spy).toHaveBeenCalledTimes(1);
+      const line = JSON.parse(String(spy.mock.calls[0][0]));
+      expect(line).toMatchObject({ event: "http_internal_error", node: 4, term: 1, role: "leader", method: "GET", path: "/v1/topics" });
+      expect(line.error).toContain("RangeError: boom");
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test("a thrown non-Error is a 500 too", async () => {
