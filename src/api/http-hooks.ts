@@ -1,9 +1,11 @@
-// The app-wide lifecycle: body size bound, the JSON body parser, error mapping and request metrics.
+// The app-wide lifecycle: body size bound, query sanity, the JSON body parser, error mapping and
+// request metrics.
 // Installed first so it covers every route module used after it.
 import { Elysia, ElysiaCustomStatusResponse } from "elysia";
 import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
+import { checkQuery } from "./query-check.ts";
 import type { RequestMetrics } from "./request-metrics.ts";
 
 export type ApiLogger = (event: string, fields: Record<string, unknown>) => void;
@@ -45,6 +47,7 @@ export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
     .onRequest(({ request }) => {
       started.set(request, now());
       checkDeclaredLength(request, limits.maxBodyBytes);
+      checkQuery(request.url);
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
     .onError({ as: "global" }, ({ code, error, request, route }) => {

@@ -104,6 +104,9 @@ const refused: [string, string, unknown, number, string, string][] = [
   ["GET", "/v1/log?limit=1001", undefined, 422, "invalid", "limit"],
   ["GET", "/v1/log?from=-5", undefined, 422, "invalid", "query.from"],
   ["GET", "/v1/log?from=x", undefined, 422, "invalid", "query.from"],
+  ["GET", "/v1/log?limit=1&limit=2", undefined, 422, "invalid", '"limit" is given more than once'],
+  ["GET", "/v1/topics/t1?consistency=stale&consistency=stale", undefined, 422, "invalid", "more than once"],
+  ["GET", `/healthz?${Array.from({ length: 17 }, (_, i) => `p${i}=1`).join("&")}`, undefined, 422, "invalid", "at most 16 query parameters"],
   // seed routes share the rules
   ["POST", "/register_broker", { ...broker, brokerId: "x" }, 422, "invalid", "body.brokerId"],
   ["POST", "/create_partition", { ...partition }, 422, "invalid", "topicName or topicUUID"],

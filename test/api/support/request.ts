@@ -19,6 +19,6 @@ export async function send(app: Handles, method: string, path: string, body?: un
   const response = await app.handle(new Request(`http://localhost${path}`, init));
   const text = await response.text();
   let parsed: unknown = undefined;
-  if ((response.headers.get("content-type") ?? "").includes("json")) parsed = JSON.parse(text);
+  if (text !== "" && (response.headers.get("content-type") ?? "").includes("json")) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
