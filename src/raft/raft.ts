@@ -621,15 +621,25 @@ export class Raft {
       return;
     }
     const wasPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state === "probe")) return;
+    // A repeat of the known match still ends a probe or a snapshot transfer the follower no longer needs.
+    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state !== "replicate")) return;
     if (pr.state === "probe") pr.becomeReplicate();
-    else if (pr.state === "snapshot" && pr.match + 1 >= this.log.firstIndex()) pr.becomeReplicate();
-    else if (pr.state === "replicate") pr.inflights.freeLE(m.index);
+    else if (pr.state === "snapshot") this.endTransfer(pr);
+    else pr.inflights.freeLE(m.index);
     if (this.maybeCommit()) this.afterLeaderCommit();
     else if (wasPaused) this.sendAppend(m.from, true);
     if (this.role !== "leader") return;
     for (let i = 0; i <= this.cfg.maxInflight && this.sendAppend(m.from, false); i++);
     if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.send({ type: "TimeoutNow", to: m.from });
+  }
+
+  /**
+   * The follower holds a snapshot now: replicate from there, unless we compacted past it meanwhile
+   * (the transferred snapshot was already stale), then probe, which starts a newer transfer.
+   */
+  private endTransfer(pr: Progress): void {
+    if (pr.match + 1 >= this.log.firstIndex()) pr.becomeReplicate();
+    else pr.becomeProbe();
   }
 
   private handleHeartbeatResp(m: Message): void {

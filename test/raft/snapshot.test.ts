@@ -100,3 +100,21 @@ describe("snapshot install", () => {
     expect(c.raft(2).status().commit).toBe(s.applied);
   });
 });
+
+describe("snapshot transfer edge cases (simulator finding 1, seed 581)", () => {
+  test("a transfer overtaken by a newer compaction is followed by the newer snapshot", () => {
+    const { c } = lagging();
+    let chunks = 0;
+    c.filter = (m) => !(m.type === "Snap" && ++chunks > 2);
+    c.heal();
+    c.tick(1);
+    for (let i = 0; i < 10; i++) c.propose(1, `more-${i}`);
+    const newer = c.compact(1);
+    c.filter = () => true;
+    c.tick(30);
+    expect(c.node(3).installedSnapshots).toBe(2);
+    expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
+    expect(c.raft(1).status().peers.find((p) => p.id === 3)?.state).toBe("replicate");
+  });
+});
