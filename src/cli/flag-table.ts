@@ -1,0 +1,52 @@
+// Every flag of `yakt` with its default and meaning: the single source for parsing and --help.
+
+export interface FlagSpec {
+  name: string;
+  /** Shown in --help; "" for flags without a value. */
+  value: string;
+  default: string;
+  help: string;
+}
+
+export const NODE_FLAGS: readonly FlagSpec[] = [
+  { name: "node-id", value: "<n>", default: "1", help: "this node's id (positive integer)" },
+  {
+    name: "peers",
+    value: "<id@host:port,…>",
+    default: "<node-id>@<listen-peer> (a one-node cluster)",
+    help: "the voters of the initial cluster and their peer addresses",
+  },
+  {
+    name: "cluster-id",
+    value: "<id>",
+    default: "the data dir's; yakt-local for a one-node cluster",
+    help: "cluster id; formats an empty data dir when given",
+  },
+  { name: "listen-http", value: "<host:port>", default: "127.0.0.1:8080", help: "REST API address" },
+  { name: "listen-peer", value: "<host:port>", default: "this node's --peers address, else 127.0.0.1:9091", help: "Raft peer address" },
+  { name: "listen-admin", value: "<host:port>", default: "127.0.0.1:9990", help: "operator console (telnet) address" },
+  { name: "admin-token", value: "<token>", default: "none (remote console sessions are read-only)", help: "token for `auth` on the console" },
+  { name: "data-dir", value: "<dir>", default: "./yakt-data", help: "where the node keeps its database" },
+  { name: "tick-ms", value: "<ms>", default: "10", help: "Raft tick interval" },
+  { name: "election-ticks", value: "<n>", default: "10", help: "ticks without a leader before an election" },
+  { name: "heartbeat-ticks", value: "<n>", default: "2", help: "ticks between leader heartbeats" },
+  { name: "snapshot-entries", value: "<n>", default: "10000", help: "take a snapshot after this many applied entries" },
+  { name: "snapshot-interval-s", value: "<s>", default: "300", help: "take a snapshot after this long with new entries" },
+  { name: "session-timeout-ms", value: "<ms>", default: "9000", help: "a broker silent this long is fenced" },
+  { name: "metadata-diff-window", value: "<s>", default: "600", help: "a `since` older than this gets a snapshot" },
+  { name: "help", value: "", default: "", help: "print this help and exit" },
+  { name: "version", value: "", default: "", help: "print the version and exit" },
+];
+
+export const FORMAT_FLAGS: readonly FlagSpec[] = [
+  { name: "cluster-id", value: "<id>", default: "(required)", help: "cluster id to stamp into the data dir" },
+  { name: "node-id", value: "<n>", default: "(required)", help: "node id to stamp into the data dir" },
+  { name: "data-dir", value: "<dir>", default: "(required)", help: "the data dir to format" },
+  { name: "help", value: "", default: "", help: "print this help and exit" },
+];
+
+export function parseArgsOptions(specs: readonly FlagSpec[]) {
+  const options: Record<string, { type: "string" | "boolean" }> = {};
+  for (const s of specs) options[s.name] = { type: s.value === "" ? "boolean" : "string" };
+  return options;
+}

@@ -1,0 +1,104 @@
+// The node's flags, parsed and checked into one NodeConfig. Pure: no disk, no network.
+import { parseArgs } from "node:util";
+import type { NodeId } from "../raft/types.ts";
+import { UsageError } from "./cli-errors.ts";
+import { NODE_FLAGS, parseArgsOptions } from "./flag-table.ts";
+import { type HostPort, formatHostPort, parseHostPort } from "./host-port.ts";
+import { parseIntFlag } from "./int-flag.ts";
+import { parseNodeId, parsePeers } from "./peers.ts";
+
+export const DEFAULT_CLUSTER_ID = "yakt-local";
+const CLUSTER_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+export interface NodeConfig {
+  nodeId: NodeId;
+  /** null: take it from the data dir (or DEFAULT_CLUSTER_ID for a fresh one-node cluster). */
+  clusterId: string | null;
+  /** The initial voters and their peer addresses. */
+  peers: Map<NodeId, string>;
+  /** --peers was given: a multi-node cluster, which needs --cluster-id to format a data dir. */
+  peersGiven: boolean;
+  listenHttp: HostPort;
+  listenPeer: HostPort;
+  listenAdmin: HostPort;
+  adminToken: string | null;
+  dataDir: string;
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  snapshotEntries: number;
+  snapshotIntervalS: number;
+  sessionTimeoutMs: number;
+  metadataDiffWindowS: number;
+}
+
+export type NodeCommand = { kind: "help" } | { kind: "version" } | { kind: "run"; config: NodeConfig };
+
+export function parseNodeArgs(args: string[]): NodeCommand {
+  const v = parseStrict(args);
+  if (v.help) return { kind: "help" };
+  if (v.version) return { kind: "version" };
+  return { kind: "run", config: toConfig(v) };
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+export function parseStrict(args: string[], options = parseArgsOptions(NODE_FLAGS)): Values {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
+  }
+}
+
+export function clusterIdFlag(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (!CLUSTER_ID_PATTERN.test(text)) {
+    throw new UsageError(`--cluster-id: expected 1..128 characters of [A-Za-z0-9._-], got "${text}"`);
+  }
+  return text;
+}
+
+function toConfig(v: Values): NodeConfig {
+  const str = (name: string) => v[name] as string | undefined;
+  const nodeId = str("node-id") === undefined ? 1 : parseNodeId("--node-id", str("node-id") as string);
+  const peersGiven = str("peers") !== undefined;
+  const given = peersGiven ? parsePeers(str("peers") as string) : new Map<NodeId, string>();
+  const listenPeer = peerListen(str("listen-peer"), given.get(nodeId));
+  const peers = peersGiven ? given : new Map([[nodeId, formatHostPort(listenPeer)]]);
+  const electionTicks = parseIntFlag("election-ticks", str("election-ticks"), 10, 2, 1000);
+  const heartbeatTicks = parseIntFlag("heartbeat-ticks", str("heartbeat-ticks"), 2, 1, 1000);
+  if (heartbeatTicks >= electionTicks) {
+    throw new UsageError(`--heartbeat-ticks (${heartbeatTicks}) must be less than --election-ticks (${electionTicks})`);
+  }
+  const token = str("admin-token");
+  if (token !== undefined && !/^\S{1,1024}$/.test(token)) {
+    throw new UsageError(`--admin-token: expected 1..1024 characters without whitespace, got ${token.length} characters`);
+  }
+  const dataDir = str("data-dir") ?? "./yakt-data";
+  if (dataDir.trim() === "") throw new UsageError("--data-dir: must not be empty");
+  return {
+    nodeId,
+    clusterId: clusterIdFlag(str("cluster-id")),
+    peers,
+    peersGiven,
+    listenHttp: parseHostPort("--listen-http", str("listen-http") ?? "127.0.0.1:8080"),
+    listenPeer,
+    listenAdmin: parseHostPort("--listen-admin", str("listen-admin") ?? "127.0.0.1:9990"),
+    adminToken: token ?? null,
+    dataDir,
+    tickMs: parseIntFlag("tick-ms", str("tick-ms"), 10, 1, 10_000),
+    electionTicks,
+    heartbeatTicks,
+    snapshotEntries: parseIntFlag("snapshot-entries", str("snapshot-entries"), 10_000, 1, 100_000_000),
+    snapshotIntervalS: parseIntFlag("snapshot-interval-s", str("snapshot-interval-s"), 300, 1, 31_536_000),
+    sessionTimeoutMs: parseIntFlag("session-timeout-ms", str("session-timeout-ms"), 9_000, 100, 3_600_000),
+    metadataDiffWindowS: parseIntFlag("metadata-diff-window", str("metadata-diff-window"), 600, 1, 31_536_000),
+  };
+}
+
+/** The peer listen address: the flag, else this node's --peers entry, else the one-node default. */
+function peerListen(flag: string | undefined, own: string | undefined): HostPort {
+  if (flag !== undefined) return parseHostPort("--listen-peer", flag);
+  return parseHostPort("--peers", own ?? "127.0.0.1:9091");
+}

@@ -1,0 +1,67 @@
+// The yakt executable: parse the command line, then format a data dir or run a node until a signal.
+import { StartupError, UsageError } from "./cli/cli-errors.ts";
+import { parseCommand } from "./cli/command.ts";
+import { formatDataDir } from "./cli/data-dir.ts";
+import { formatHelp, nodeHelp, versionText } from "./cli/help.ts";
+import { installShutdown } from "./cli/shutdown.ts";
+import { startNode } from "./cli/start-node.ts";
+
+/** Bound on a graceful stop: in-flight requests and the final database checkpoint. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+function line(event: string, fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), event, ...fields }, errorFields)}\n`);
+}
+
+function errorFields(_key: string, value: unknown): unknown {
+  return value instanceof Error ? { name: value.name, message: value.message } : value;
+}
+
+async function main(args: string[]): Promise<number | null> {
+  const command = parseCommand(args);
+  switch (command.kind) {
+    case "help":
+      process.stdout.write(nodeHelp());
+      return 0;
+    case "format-help":
+      process.stdout.write(formatHelp());
+      return 0;
+    case "version":
+      process.stdout.write(versionText());
+      return 0;
+    case "format": {
+      const { alreadyFormatted } = formatDataDir(command.config);
+      const what = alreadyFormatted ? "was already formatted for" : "formatted for";
+      process.stdout.write(`data dir ${command.config.dataDir} ${what} cluster ${command.config.clusterId}, node ${command.config.nodeId}\n`);
+      return 0;
+    }
+    case "run": {
+      // Keep serving after a stray rejection or exception in one request: log it, never crash.
+      process.on("unhandledRejection", (reason) => line("unhandled_rejection", { error: reason }));
+      process.on("uncaughtException", (error) => line("uncaught_exception", { error }));
+      let stop: () => Promise<void> = async () => {};
+      const onFatal = (error: Error) => {
+        line("fatal", { error });
+        void stop().finally(() => process.exit(1));
+      };
+      const node = await startNode(command.config, { onFatal });
+      stop = () => node.stop();
+      installShutdown({ stop, deadlineMs: SHUTDOWN_DEADLINE_MS, log: line, exit: (code) => process.exit(code) });
+      return null;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exit(code);
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || e instanceof StartupError) {
+      process.stderr.write(`yakt: ${e.message}\n`);
+      process.exit(e.exitCode);
+    }
+    process.stderr.write(`yakt: unexpected failure: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

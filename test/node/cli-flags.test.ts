@@ -1,0 +1,107 @@
+// The command line: defaults, every flag's checks, the format subcommand, data dir identity rules.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StartupError, UsageError } from "../../src/cli/cli-errors.ts";
+import { type Command, parseCommand } from "../../src/cli/command.ts";
+import { formatDataDir, openDataDir } from "../../src/cli/data-dir.ts";
+import { nodeHelp } from "../../src/cli/help.ts";
+import type { NodeConfig } from "../../src/cli/node-config.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "yakt-cli-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]): NodeConfig {
+  const c: Command = parseCommand(args);
+  if (c.kind !== "run") throw new Error(`expected run, got ${c.kind}`);
+  return c.config;
+}
+
+describe("node flags", () => {
+  test("no flags: a one-node cluster on loopback with the documented defaults", () => {
+    const c = run([]);
+    expect(c.nodeId).toBe(1);
+    expect(c.peersGiven).toBe(false);
+    expect([...c.peers]).toEqual([[1, "127.0.0.1:9091"]]);
+    expect(c.listenHttp).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(c.listenAdmin).toEqual({ host: "127.0.0.1", port: 9990 });
+    expect(c.dataDir).toBe("./yakt-data");
+    expect([c.tickMs, c.electionTicks, c.heartbeatTicks]).toEqual([10, 10, 2]);
+    expect([c.snapshotEntries, c.snapshotIntervalS, c.sessionTimeoutMs, c.metadataDiffWindowS]).toEqual([10000, 300, 9000, 600]);
+    expect(c.clusterId).toBeNull();
+    expect(c.adminToken).toBeNull();
+  });
+
+  test("peers give the peer listen address of this node", () => {
+    const c = run(["--node-id", "2", "--peers", "1@127.0.0.1:7001,2@127.0.0.1:7002,3@[::1]:7003", "--cluster-id", "prod.eu-1"]);
+    expect(c.listenPeer).toEqual({ host: "127.0.0.1", port: 7002 });
+    expect(c.peers.get(3)).toBe("[::1]:7003");
+    expect(c.clusterId).toBe("prod.eu-1");
+  });
+
+  test.each([
+    [["--bogus"], "bogus"],
+    [["--node-id", "0"], "--node-id"],
+    [["--node-id", "x"], "--node-id"],
+    [["--peers", "1@a:1,1@b:2"], "listed twice"],
+    [["--peers", "nohost"], "id@host:port"],
+    [["--peers", "1@h:99999"], "0..65535"],
+    [["--listen-http", "localhost"], "--listen-http"],
+    [["--tick-ms", "0"], "--tick-ms"],
+    [["--heartbeat-ticks", "10"], "less than --election-ticks"],
+    [["--cluster-id", "has space"], "--cluster-id"],
+    [["--snapshot-entries", "-5"], "snapshot-entries"],
+    [["stray"], "stray"],
+  ])("rejects %p with a UsageError naming the problem", (args, fragment) => {
+    let error: unknown = null;
+    try {
+      parseCommand(args as string[]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as Error).message).toContain(fragment as string);
+  });
+
+  test("help and version; help lists every flag with its default", () => {
+    expect(parseCommand(["--help"]).kind).toBe("help");
+    expect(parseCommand(["--version"]).kind).toBe("version");
+    const text = nodeHelp();
+    for (const flag of ["--node-id", "--peers", "--tick-ms", "--metadata-diff-window", "--admin-token"]) expect(text).toContain(flag);
+    expect(text).toContain("(default: 9000)");
+  });
+});
+
+describe("format and data dir identity", () => {
+  test("format needs all three flags", () => {
+    expect(() => parseCommand(["format", "--cluster-id", "c"])).toThrow("--node-id, --data-dir");
+    expect(parseCommand(["format", "--help"]).kind).toBe("format-help");
+  });
+
+  test("a formatted dir starts only for its own cluster and node", () => {
+    const dataDir = join(dir, "a");
+    expect(formatDataDir({ clusterId: "c1", nodeId: 2, dataDir })).toEqual({ alreadyFormatted: false });
+    expect(formatDataDir({ clusterId: "c1", nodeId: 2, dataDir })).toEqual({ alreadyFormatted: true });
+    expect(() => formatDataDir({ clusterId: "c2", nodeId: 2, dataDir })).toThrow(StartupError);
+    const ok = openDataDir(run(["--node-id", "2", "--data-dir", dataDir]));
+    expect(ok.identity).toEqual({ clusterId: "c1", nodeId: 2 });
+    expect(ok.formatted).toBe(false);
+    ok.storage.close();
+    expect(() => openDataDir(run(["--node-id", "3", "--data-dir", dataDir]))).toThrow("belongs to node 2");
+    expect(() => openDataDir(run(["--node-id", "2", "--cluster-id", "other", "--data-dir", dataDir]))).toThrow('belongs to cluster "c1"');
+  });
+
+  test("an empty dir is formatted on start: always for one node, with --peers only given --cluster-id", () => {
+    const single = openDataDir(run(["--data-dir", join(dir, "b")]));
+    expect(single.identity).toEqual({ clusterId: "yakt-local", nodeId: 1 });
+    expect(single.formatted).toBe(true);
+    single.storage.close();
+    const peers = ["--peers", "1@127.0.0.1:1,2@127.0.0.1:2", "--data-dir", join(dir, "c")];
+    expect(() => openDataDir(run(peers))).toThrow("pass --cluster-id");
+    const multi = openDataDir(run([...peers, "--cluster-id", "c9"]));
+    expect(multi.identity.clusterId).toBe("c9");
+    multi.storage.close();
+  });
+});
