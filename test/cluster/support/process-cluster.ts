@@ -1,0 +1,163 @@
+// A cluster of real `dist/yakt` processes on loopback: free ports, one temp data dir per node,
+// SIGKILL and restart, bounded waits, and a cleanup that kills every child it started.
+import { type Subprocess } from "bun";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePorts } from "../../node/support/free-ports.ts";
+import { waitUntil } from "../../node/support/wait-until.ts";
+import { http } from "./http.ts";
+
+export const BINARY = resolve(import.meta.dir, "../../../dist/yakt");
+const CLUSTER_ID = "cluster-test";
+
+interface NodeSpec {
+  id: number;
+  httpPort: number;
+  peerPort: number;
+  adminPort: number;
+  dataDir: string;
+  logFile: string;
+}
+
+interface ClusterStatusBody {
+  nodeId: number;
+  role: string;
+  leader: number;
+  term: number;
+  commitOffset: number;
+  appliedOffset: number;
+}
+
+/** Children of every cluster in this test process, killed at exit even if a test forgot. */
+const allChildren = new Set<Subprocess>();
+process.on("exit", () => {
+  for (const c of allChildren) c.kill("SIGKILL");
+});
+
+export class ProcessCluster {
+  private readonly dir = mkdtempSync(join(tmpdir(), "yakt-cluster-test-"));
+  private readonly specs = new Map<number, NodeSpec>();
+  private readonly procs = new Map<number, Subprocess>();
+  private starts = 0;
+
+  constructor(
+    readonly size: number,
+    private readonly extraFlags: string[] = [],
+  ) {
+    if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: build it with bun build --compile src/main.ts --outfile dist/yakt`);
+    const ports = freePorts(size * 3);
+    for (let id = 1; id <= size; id++) {
+      const [httpPort, peerPort, adminPort] = ports.slice((id - 1) * 3, id * 3);
+      const dataDir = join(this.dir, `node-${id}`);
+      this.specs.set(id, { id, httpPort, peerPort, adminPort, dataDir, logFile: "" });
+    }
+  }
+
+  get ids(): number[] {
+    return [...this.specs.keys()];
+  }
+
+  live(): number[] {
+    return [...this.procs.keys()];
+  }
+
+  url(id: number, path: string): string {
+    return `http://127.0.0.1:${this.spec(id).httpPort}${path}`;
+  }
+
+  startAll(): void {
+    for (const id of this.ids) this.start(id);
+  }
+
+  start(id: number): void {
+    if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
+    const s = this.spec(id);
+    s.logFile = join(this.dir, `node-${id}.${++this.starts}.log`);
+    const peers = this.ids.map((i) => `${i}@127.0.0.1:${this.spec(i).peerPort}`).join(",");
+    const proc = Bun.spawn(
+      [
+        BINARY,
+        ...["--node-id", String(id), "--peers", peers, "--cluster-id", CLUSTER_ID],
+        ...["--listen-http", `127.0.0.1:${s.httpPort}`, "--listen-peer", `127.0.0.1:${s.peerPort}`],
+        ...["--listen-admin", `127.0.0.1:${s.adminPort}`, "--data-dir", s.dataDir],
+        ...this.extraFlags,
+      ],
+      { stdout: Bun.file(s.logFile), stderr: Bun.file(`${s.logFile}.err`), stdin: "ignore" },
+    );
+    this.procs.set(id, proc);
+    allChildren.add(proc);
+  }
+
+  async kill(id: number): Promise<void> {
+    const proc = this.procs.get(id);
+    if (!proc) throw new Error(`node ${id} is not running`);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    this.procs.delete(id);
+    allChildren.delete(proc);
+  }
+
+  async status(id: number): Promise<ClusterStatusBody | null> {
+    const r = await http("GET", this.url(id, "/v1/cluster"), undefined, 1_000);
+    return r.status === 200 ? (r.body as ClusterStatusBody) : null;
+  }
+
+  /** Every live node answers and names the same live leader; returns its id. */
+  async waitForLeader(timeoutMs = 15_000): Promise<number> {
+    return waitUntil(
+      `a leader agreed by live nodes ${this.live().join(",")}`,
+      async () => {
+        const all = await Promise.all(this.live().map((id) => this.status(id)));
+        if (all.some((s) => s === null)) return null;
+        const leader = all[0]?.leader ?? 0;
+        const agreed = leader !== 0 && this.procs.has(leader) && all.every((s) => s?.leader === leader);
+        return agreed ? leader : null;
+      },
+      timeoutMs,
+      25,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${this.logTails()}`);
+    });
+  }
+
+  /** Every live node has applied at least what `index` names. */
+  async waitApplied(index: number, timeoutMs = 15_000): Promise<void> {
+    await waitUntil(
+      `live nodes to apply ${index}`,
+      async () => {
+        const all = await Promise.all(this.live().map((id) => this.status(id)));
+        return all.every((s) => s !== null && s.appliedOffset >= index);
+      },
+      timeoutMs,
+      25,
+    );
+  }
+
+  /** stdout of one node's current run. */
+  log(id: number): string {
+    const f = this.spec(id).logFile;
+    return f && existsSync(f) ? readFileSync(f, "utf8") : "";
+  }
+
+  async stopAll(): Promise<void> {
+    for (const id of this.live()) await this.kill(id);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private logTails(): string {
+    return this.ids
+      .map((id) => {
+        const f = this.spec(id).logFile;
+        const err = f && existsSync(`${f}.err`) ? readFileSync(`${f}.err`, "utf8").slice(-500) : "";
+        return `--- node ${id}: ${this.log(id).split("\n").slice(-5).join("\n")}\n${err}`;
+      })
+      .join("\n");
+  }
+
+  private spec(id: number): NodeSpec {
+    const s = this.specs.get(id);
+    if (!s) throw new Error(`no node ${id} in this cluster`);
+    return s;
+  }
+}
