@@ -7,10 +7,9 @@ import { ForwardedReads } from "./forwarded-reads.ts";
 import { ENTRY_OVERHEAD_BYTES, RaftLog } from "./log.ts";
 import { applyConfChange, cloneMembership, isVoter, members } from "./membership.ts";
 import { isWellFormed } from "./message-check.ts";
-import { Progress } from "./progress.ts";
+import { Replicator, type Outgoing } from "./replicator.ts";
 import { hasQuorum, quorumIndex, voteOutcome } from "./quorum.ts";
 import { ReadOnly, type ReadRequest } from "./read-only.ts";
-import { chunkAt } from "./snapshot-chunks.ts";
 import { SnapshotReceiver } from "./snapshot-receiver.ts";
 import {
   decodeMembership,
@@ -60,7 +59,7 @@ export class Raft {
   protected role: Role = "follower";
   protected membership: Membership;
   /** Followers and learners as seen by the leader (never the leader itself); empty elsewhere. */
-  protected readonly prs = new Map<NodeId, Progress>();
+  protected readonly replication: Replicator;
   /** Index of the config entry in force; at or below the snapshot index when none is in the log. */
   private configIndex = 0;
   private votes = new Map<NodeId, boolean>();
@@ -96,6 +95,12 @@ export class Raft {
     this.appliedHandedOut = restore.applied;
     this.prevHard = this.hardState();
     this.forwarded = new ForwardedReads(MAX_FORWARDED_READS, 2 * config.electionTick);
+    this.replication = new Replicator({
+      log: this.log,
+      cfg: config,
+      send: (fields) => this.send(fields),
+      logEvent: (event, fields) => this.logEvent(event, fields),
+    });
     const { membership, index } = this.membershipFromLog();
     this.membership = membership;
     this.configIndex = index;
@@ -125,7 +130,7 @@ export class Raft {
       return this.refuse("invalid", `proposal of ${describeSize(data)} exceeds maxMsgBytes ${this.cfg.maxMsgBytes}`);
     }
     const e = this.appendEntry("normal", data);
-    this.bcastAppend();
+    this.replication.bcastAppend();
     return { ok: true, index: e.index, term: e.term };
   }
 
@@ -142,7 +147,7 @@ export class Raft {
       return this.refuse("invalid", `membership of ${data.byteLength} bytes exceeds maxMsgBytes ${this.cfg.maxMsgBytes}`);
     }
     const e = this.appendEntry("config", data);
-    this.bcastAppend();
+    this.replication.bcastAppend();
     return { ok: true, index: e.index, term: e.term };
   }
 
@@ -164,9 +169,8 @@ export class Raft {
     this.leadTransferee = to;
     this.electionElapsed = 0;
     this.logEvent("raft.transfer-start", { to });
-    const pr = this.prs.get(to) as Progress;
-    if (pr.match === this.log.lastIndex()) this.send({ type: "TimeoutNow", to });
-    else this.sendAppend(to, true);
+    if (this.replication.match(to) === this.log.lastIndex()) this.send({ type: "TimeoutNow", to });
+    else this.replication.sendAppend(to, true);
   }
 
   campaign(): void {
@@ -266,7 +270,7 @@ export class Raft {
 
   /** Highest index a majority of voters holds; the leader counts only its persisted entries. */
   protected quorumMatchIndex(): number {
-    return quorumIndex(this.membership.voters, (id) => (id === this.id ? this.log.persisted : (this.prs.get(id)?.match ?? 0)));
+    return quorumIndex(this.membership.voters, (id) => (id === this.id ? this.log.persisted : this.replication.match(id)));
   }
 
   protected commitTo(index: number): void {
@@ -355,16 +359,16 @@ export class Raft {
     this.resetTerm(this.term);
     this.lead = this.id;
     this.role = "leader";
-    this.prs.clear();
+    this.replication.clear();
     this.syncProgress();
     this.logRole();
     this.appendEntry("normal", new Uint8Array(0));
-    this.bcastAppend();
+    this.replication.bcastAppend();
   }
 
   private leaveLeadership(): void {
     for (const req of this.readOnly.drain()) this.answerRead(req, false);
-    this.prs.clear();
+    this.replication.clear();
   }
 
   // ---- elections ----
@@ -537,13 +541,10 @@ export class Raft {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
-    for (const pr of this.prs.values()) {
-      pr.ticksSinceContact++;
-      if (pr.transfer !== null) pr.transfer.idleTicks++;
-    }
+    this.replication.tick();
     if (this.electionElapsed >= this.cfg.electionTick) {
       this.electionElapsed = 0;
-      if (this.cfg.checkQuorum && !this.quorumActive()) {
+      if (this.cfg.checkQuorum && !this.replication.quorumActive(this.membership.voters, this.id)) {
         this.logEvent("raft.check-quorum-lost", {});
         return this.becomeFollower(this.term, 0);
       }
@@ -551,16 +552,9 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
       this.heartbeatElapsed = 0;
-      this.bcastHeartbeat(this.readOnly.latestRoundId());
-      this.resendStalledSnapshots();
+      this.replication.bcastHeartbeat(this.readOnly.latestRoundId());
+      this.replication.resendStalledSnapshots();
     }
-  }
-
-  /** Check-quorum: did a majority of voters talk to us since the last check? Resets the marks. */
-  private quorumActive(): boolean {
-    const active = hasQuorum(this.membership.voters, (id) => id === this.id || this.prs.get(id)?.recentActive === true);
-    for (const pr of this.prs.values()) pr.recentActive = false;
-    return active;
   }
 
   private abortTransfer(reason: string): void {
@@ -592,7 +586,7 @@ export class Raft {
       case "HeartbeatResp":
         return this.handleHeartbeatResp(m);
       case "SnapResp":
-        return this.handleSnapResp(m);
+        return this.replication.onSnapResp(m);
       case "ReadIndex":
         return this.handleReadRequest({ ctx: m.context, from: m.from, index: 0 });
       default:
@@ -600,74 +594,30 @@ export class Raft {
     }
   }
 
-  private touch(from: NodeId): Progress | undefined {
-    const pr = this.prs.get(from);
-    if (pr !== undefined) {
-      pr.recentActive = true;
-      pr.ticksSinceContact = 0;
-    }
-    return pr;
-  }
-
   private handleAppResp(m: Message): void {
-    const pr = this.touch(m.from);
-    if (pr === undefined || m.index > this.log.lastIndex()) return;
-    if (m.reject) {
-      const hint = m.logTerm > 0 ? this.log.findConflictByTerm(m.rejectHint, m.logTerm) : m.rejectHint;
-      if (pr.maybeDecrTo(m.index, hint)) {
-        if (pr.state === "replicate") pr.becomeProbe();
-        this.sendAppend(m.from, true);
-      }
-      return;
-    }
-    const wasPaused = pr.isPaused();
-    // A repeat of the known match still ends a probe or a snapshot transfer the follower no longer needs.
-    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state !== "replicate")) return;
-    if (pr.state === "probe") pr.becomeReplicate();
-    else if (pr.state === "snapshot") this.endTransfer(pr);
-    else pr.inflights.freeLE(m.index);
+    const { progressed, wasPaused } = this.replication.onAppResp(m);
+    if (!progressed) return;
     if (this.maybeCommit()) this.afterLeaderCommit();
-    else if (wasPaused) this.sendAppend(m.from, true);
+    else if (wasPaused) this.replication.sendAppend(m.from, true);
     if (this.role !== "leader") return;
-    for (let i = 0; i <= this.cfg.maxInflight && this.sendAppend(m.from, false); i++);
-    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.send({ type: "TimeoutNow", to: m.from });
-  }
-
-  /**
-   * The follower holds a snapshot now: replicate from there, unless we compacted past it meanwhile
-   * (the transferred snapshot was already stale), then probe, which starts a newer transfer.
-   */
-  private endTransfer(pr: Progress): void {
-    if (pr.match + 1 >= this.log.firstIndex()) pr.becomeReplicate();
-    else pr.becomeProbe();
+    this.replication.pump(m.from);
+    if (m.from === this.leadTransferee && this.replication.match(m.from) === this.log.lastIndex()) {
+      this.send({ type: "TimeoutNow", to: m.from });
+    }
   }
 
   private handleHeartbeatResp(m: Message): void {
-    const pr = this.touch(m.from);
-    if (pr === undefined) return;
-    pr.probeSent = false;
-    if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
-    if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
+    this.replication.onHeartbeatResp(m);
     if (m.context === 0) return;
     const voters = this.membership.voters;
     const released = this.readOnly.ack(m.context, m.from, (acks) => hasQuorum(voters, (id) => acks.has(id)));
     for (const req of released) this.answerRead(req, true);
   }
 
-  private handleSnapResp(m: Message): void {
-    const pr = this.touch(m.from);
-    const t = pr?.transfer;
-    if (pr === undefined || pr.state !== "snapshot" || t === null || t === undefined) return;
-    if (m.reject) t.offset = 0;
-    else if (m.index <= t.snapshot.data.byteLength) t.offset = m.index;
-    else return;
-    this.sendChunk(m.from, pr);
-  }
-
   /** After the leader's commit moved: serve waiting reads, spread the commit, leave if removed. */
   private afterLeaderCommit(): void {
     this.startWaitingReads();
-    this.bcastAppend();
+    this.replication.bcastAppend();
     this.syncProgress();
     if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) this.stepDownRemoved();
   }
@@ -676,62 +626,11 @@ export class Raft {
   private stepDownRemoved(): void {
     let best: NodeId = 0;
     for (const id of this.membership.voters) {
-      if (this.prs.get(id)?.match === this.log.lastIndex()) best = best === 0 ? id : best;
+      if (best === 0 && this.replication.match(id) === this.log.lastIndex()) best = id;
     }
     if (best !== 0) this.send({ type: "TimeoutNow", to: best });
     this.logEvent("raft.removed-step-down", { successor: best });
     this.becomeFollower(this.term, 0);
-  }
-
-  // ---- replication ----
-
-  private bcastAppend(): void {
-    for (const id of this.prs.keys()) this.sendAppend(id, true);
-  }
-
-  private bcastHeartbeat(context: number): void {
-    for (const [to, pr] of this.prs) {
-      this.send({ type: "Heartbeat", to, commit: Math.min(pr.match, this.log.committed), context });
-    }
-  }
-
-  /** Sends the next App to `to` if its progress allows; false when nothing went out. */
-  private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
-    const pr = this.prs.get(to);
-    if (pr === undefined || pr.isPaused()) return false;
-    const prevIndex = pr.next - 1;
-    const prevTerm = this.log.term(prevIndex);
-    if (prevTerm === undefined) {
-      this.startSnapshot(to, pr);
-      return true;
-    }
-    const entries = this.log.entriesFrom(pr.next, this.cfg.maxMsgBytes);
-    if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send({ type: "App", to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
-    pr.sentEntries(entries.length, prevIndex + entries.length);
-    return true;
-  }
-
-  private startSnapshot(to: NodeId, pr: Progress): void {
-    const snapshot = this.log.snapshot;
-    invariant(snapshot !== null, () => `follower ${to} needs index ${pr.next} below first index ${this.log.firstIndex()} but no snapshot exists`);
-    this.logEvent("raft.snapshot-send", { to, index: snapshot.meta.index });
-    pr.becomeSnapshot(snapshot);
-    this.sendChunk(to, pr);
-  }
-
-  private sendChunk(to: NodeId, pr: Progress): void {
-    const t = pr.transfer;
-    invariant(t !== null, () => `no snapshot transfer to ${to} in progress`);
-    t.idleTicks = 0;
-    this.send({ type: "Snap", to, snapshot: chunkAt(t.snapshot, t.offset, this.cfg.snapshotChunkBytes) });
-  }
-
-  /** A chunk or its answer was lost: re-send the chunk the follower waits for. */
-  private resendStalledSnapshots(): void {
-    for (const [to, pr] of this.prs) {
-      if (pr.transfer !== null && pr.transfer.idleTicks >= this.cfg.electionTick) this.sendChunk(to, pr);
-    }
   }
 
   // ---- reads ----
@@ -747,7 +646,7 @@ export class Raft {
     const voters = this.membership.voters;
     if (voters.length === 1 && voters[0] === this.id) return this.answerRead(req, true);
     const { roundId, opened } = this.readOnly.add(req, this.id);
-    if (opened) this.bcastHeartbeat(roundId);
+    if (opened) this.replication.bcastHeartbeat(roundId);
   }
 
   private startWaitingReads(): void {
@@ -795,20 +694,12 @@ export class Raft {
    */
   private syncProgress(): void {
     const want = new Set(members(this.membership).filter((id) => id !== this.id));
-    if (this.configIndex <= this.log.committed) {
-      for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
-    }
-    for (const id of want) {
-      if (this.prs.has(id)) continue;
-      const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
-      pr.recentActive = true; // a new member gets a full election timeout before check-quorum counts it
-      this.prs.set(id, pr);
-    }
+    this.replication.sync(want, this.configIndex <= this.log.committed);
   }
 
   // ---- plumbing ----
 
-  private send(fields: Partial<Message> & Pick<Message, "type" | "to">): void {
+  private send(fields: Outgoing): void {
     this.msgs.push({ ...emptyMessage(fields.type, this.id, fields.to, this.term), ...fields });
   }
 
@@ -831,15 +722,7 @@ export class Raft {
   private peerStatuses(): PeerStatus[] {
     const last = this.log.lastIndex();
     const self: PeerStatus = { id: this.id, voter: isVoter(this.membership, this.id), match: last, next: last + 1, state: "replicate", ticksSinceContact: 0 };
-    const others = [...this.prs].map(([id, pr]) => ({
-      id,
-      voter: isVoter(this.membership, id),
-      match: pr.match,
-      next: pr.next,
-      state: pr.state,
-      ticksSinceContact: pr.ticksSinceContact,
-    }));
-    return [self, ...others];
+    return [self, ...this.replication.statuses((id) => isVoter(this.membership, id))];
   }
 
   private logRole(): void {

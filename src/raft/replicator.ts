@@ -1,0 +1,196 @@
+// The leader's replication machinery: one Progress per follower or learner, and what to send each
+// of them — pipelined Apps, heartbeats, InstallSnapshot chunks — given what they answered. It
+// knows nothing of terms or roles: the Raft class owns those and the commit rule.
+import { invariant } from "./errors.ts";
+import type { RaftLog } from "./log.ts";
+import { hasQuorum } from "./quorum.ts";
+import { Progress } from "./progress.ts";
+import { chunkAt } from "./snapshot-chunks.ts";
+import type { Message, NodeId, PeerStatus, RaftConfig } from "./types.ts";
+
+export type Outgoing = Partial<Message> & Pick<Message, "type" | "to">;
+
+export interface ReplicationContext {
+  readonly log: RaftLog;
+  readonly cfg: RaftConfig;
+  send(fields: Outgoing): void;
+  logEvent(event: string, fields: Record<string, unknown>): void;
+}
+
+/** What an AppResp changed, for the caller's commit and transfer decisions. */
+export interface AppRespOutcome {
+  /** The follower's match moved (or a probe/transfer ended): commit may advance. */
+  progressed: boolean;
+  /** The follower was paused before this answer (so it needs an App even if commit does not move). */
+  wasPaused: boolean;
+}
+
+export class Replicator {
+  private readonly prs = new Map<NodeId, Progress>();
+
+  constructor(private readonly ctx: ReplicationContext) {}
+
+  ids(): NodeId[] {
+    return [...this.prs.keys()];
+  }
+
+  match(id: NodeId): number {
+    return this.prs.get(id)?.match ?? 0;
+  }
+
+  clear(): void {
+    this.prs.clear();
+  }
+
+  /** Track exactly `want` (plus, unless `prune`, members still leaving); newcomers probe from the log's end. */
+  sync(want: ReadonlySet<NodeId>, prune: boolean): void {
+    if (prune) for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
+    for (const id of want) {
+      if (this.prs.has(id)) continue;
+      const pr = new Progress(this.ctx.log.lastIndex() + 1, this.ctx.cfg.maxInflight);
+      pr.recentActive = true; // a new member gets a full election timeout before check-quorum counts it
+      this.prs.set(id, pr);
+    }
+  }
+
+  tick(): void {
+    for (const pr of this.prs.values()) {
+      pr.ticksSinceContact++;
+      if (pr.transfer !== null) pr.transfer.idleTicks++;
+    }
+  }
+
+  /** Check-quorum: did a majority of voters talk to us since the last check? Resets the marks. */
+  quorumActive(voters: readonly NodeId[], self: NodeId): boolean {
+    const active = hasQuorum(voters, (id) => id === self || this.prs.get(id)?.recentActive === true);
+    for (const pr of this.prs.values()) pr.recentActive = false;
+    return active;
+  }
+
+  bcastAppend(): void {
+    for (const id of this.prs.keys()) this.sendAppend(id, true);
+  }
+
+  bcastHeartbeat(context: number): void {
+    for (const [to, pr] of this.prs) {
+      this.ctx.send({ type: "Heartbeat", to, commit: Math.min(pr.match, this.ctx.log.committed), context });
+    }
+  }
+
+  /** Sends the next App to `to` if its progress allows; false when nothing went out. */
+  sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
+    const pr = this.prs.get(to);
+    const log = this.ctx.log;
+    if (pr === undefined || pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = log.term(prevIndex);
+    if (prevTerm === undefined) {
+      this.startSnapshot(to, pr);
+      return true;
+    }
+    const entries = log.entriesFrom(pr.next, this.ctx.cfg.maxMsgBytes);
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    this.ctx.send({ type: "App", to, index: prevIndex, logTerm: prevTerm, entries, commit: log.committed });
+    pr.sentEntries(entries.length, prevIndex + entries.length);
+    return true;
+  }
+
+  /** Fills the follower's inflight window with whatever entries are waiting. */
+  pump(to: NodeId): void {
+    for (let i = 0; i <= this.ctx.cfg.maxInflight && this.sendAppend(to, false); i++);
+  }
+
+  onAppResp(m: Message): AppRespOutcome {
+    const pr = this.touch(m.from);
+    const none = { progressed: false, wasPaused: false };
+    if (pr === undefined || m.index > this.ctx.log.lastIndex()) return none;
+    if (m.reject) {
+      this.onReject(m, pr);
+      return none;
+    }
+    const wasPaused = pr.isPaused();
+    // A repeat of the known match still ends a probe or a snapshot transfer the follower no longer needs.
+    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state !== "replicate")) return none;
+    if (pr.state === "probe") pr.becomeReplicate();
+    else if (pr.state === "snapshot") this.endTransfer(pr);
+    else pr.inflights.freeLE(m.index);
+    return { progressed: true, wasPaused };
+  }
+
+  onHeartbeatResp(m: Message): void {
+    const pr = this.touch(m.from);
+    if (pr === undefined) return;
+    pr.probeSent = false;
+    if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
+    if (pr.match < this.ctx.log.lastIndex()) this.sendAppend(m.from, true);
+  }
+
+  onSnapResp(m: Message): void {
+    const pr = this.touch(m.from);
+    const t = pr?.transfer;
+    if (pr === undefined || pr.state !== "snapshot" || t === null || t === undefined) return;
+    if (m.reject) t.offset = 0;
+    else if (m.index <= t.snapshot.data.byteLength) t.offset = m.index;
+    else return;
+    this.sendChunk(m.from, pr);
+  }
+
+  /** A chunk or its answer was lost: re-send the chunk the follower waits for. */
+  resendStalledSnapshots(): void {
+    for (const [to, pr] of this.prs) {
+      if (pr.transfer !== null && pr.transfer.idleTicks >= this.ctx.cfg.electionTick) this.sendChunk(to, pr);
+    }
+  }
+
+  statuses(isVoter: (id: NodeId) => boolean): PeerStatus[] {
+    return [...this.prs].map(([id, pr]) => ({
+      id,
+      voter: isVoter(id),
+      match: pr.match,
+      next: pr.next,
+      state: pr.state,
+      ticksSinceContact: pr.ticksSinceContact,
+    }));
+  }
+
+  private touch(from: NodeId): Progress | undefined {
+    const pr = this.prs.get(from);
+    if (pr !== undefined) {
+      pr.recentActive = true;
+      pr.ticksSinceContact = 0;
+    }
+    return pr;
+  }
+
+  /** Fast back-off: skip the follower's whole conflicting term at once. */
+  private onReject(m: Message, pr: Progress): void {
+    const hint = m.logTerm > 0 ? this.ctx.log.findConflictByTerm(m.rejectHint, m.logTerm) : m.rejectHint;
+    if (!pr.maybeDecrTo(m.index, hint)) return;
+    if (pr.state === "replicate") pr.becomeProbe();
+    this.sendAppend(m.from, true);
+  }
+
+  /**
+   * The follower holds a snapshot now: replicate from there, unless we compacted past it meanwhile
+   * (the transferred snapshot was already stale), then probe, which starts a newer transfer.
+   */
+  private endTransfer(pr: Progress): void {
+    if (pr.match + 1 >= this.ctx.log.firstIndex()) pr.becomeReplicate();
+    else pr.becomeProbe();
+  }
+
+  private startSnapshot(to: NodeId, pr: Progress): void {
+    const snapshot = this.ctx.log.snapshot;
+    invariant(snapshot !== null, () => `follower ${to} needs index ${pr.next} below first index ${this.ctx.log.firstIndex()} but no snapshot exists`);
+    this.ctx.logEvent("raft.snapshot-send", { to, index: snapshot.meta.index });
+    pr.becomeSnapshot(snapshot);
+    this.sendChunk(to, pr);
+  }
+
+  private sendChunk(to: NodeId, pr: Progress): void {
+    const t = pr.transfer;
+    invariant(t !== null, () => `no snapshot transfer to ${to} in progress`);
+    t.idleTicks = 0;
+    this.ctx.send({ type: "Snap", to, snapshot: chunkAt(t.snapshot, t.offset, this.ctx.cfg.snapshotChunkBytes) });
+  }
+}
