@@ -70,6 +70,21 @@ export class ProposalWaiters {
     }
   }
 
+  /**
+   * This node stopped leading: the entries may still commit under the new leader, or may be
+   * overwritten at indexes nobody fills soon. Give every waiter at most `ms` more, then fail it.
+   */
+  shortenAll(ms: number, error: (index: number) => Error): void {
+    for (const [index, waiter] of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.timer = setTimeout(() => {
+        if (this.waiters.get(index) !== waiter) return;
+        this.waiters.delete(index);
+        waiter.reject(error(index));
+      }, ms);
+    }
+  }
+
   rejectAll(error: Error): void {
     for (const waiter of this.waiters.values()) {
       clearTimeout(waiter.timer);

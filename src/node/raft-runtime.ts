@@ -21,6 +21,7 @@ import { NodeStoppedError, ProposalRejectedError, SnapshotError } from "./errors
 import { type ForwardHandler, Forwarder } from "./forwarding.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { Logger } from "./logger.ts";
+import { coalesceMessages } from "./message-coalescer.ts";
 import { RuntimeMetrics } from "./metrics.ts";
 import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
@@ -317,8 +318,9 @@ export class RaftRuntime implements ConsensusHandle {
     this.counters.readyCycles++;
     this.persist(rd);
     if (rd.messages.length > 0) {
-      this.counters.messagesSent += rd.messages.length;
-      this.requireTransport().send(rd.messages);
+      const msgs = coalesceMessages(rd.messages, this.opts.maxMsgBytes);
+      this.counters.messagesSent += msgs.length;
+      this.requireTransport().send(msgs);
     }
     const appliedBefore = this.applier.applied;
     let membershipMoved = rd.entries.some((e) => e.type === "config");
@@ -366,6 +368,10 @@ export class RaftRuntime implements ConsensusHandle {
   private onSoftState(ss: SoftState): void {
     if (ss.role === this.role && ss.leader === this.leader) return;
     const previousLeader = this.leader;
+    if (this.role === "leader" && ss.role !== "leader") {
+      this.proposals.shortenAll(this.opts.leaderWaitMs, (i) =>
+        new NoLeaderError(`node ${this.nodeId} lost leadership before entry ${i} was applied; its outcome is unknown, check before retrying`));
+    }
     this.role = ss.role;
     this.leader = ss.leader;
     if (ss.leader !== previousLeader) this.counters.leaderChanges++;
@@ -406,15 +412,19 @@ export class RaftRuntime implements ConsensusHandle {
     const raft = this.requireRaft();
     const a = this.applier;
     if (a.applied === 0) throw new SnapshotError("nothing is applied yet, so there is no state to snapshot (applied index 0)");
+    const started = performance.now();
     const snapshot = {
       meta: { index: a.applied, term: a.appliedTerm, membership: a.membership },
       data: this.opts.stateMachine.snapshot(),
     };
+    const encoded = performance.now();
     this.opts.storage.saveSnapshot(snapshot);
+    const saved = performance.now();
     raft.compact(snapshot);
     this.policy?.taken(snapshot.meta.index, this.opts.now());
     this.counters.snapshotsTaken++;
-    this.log.info("snapshot_taken", { reason, index: snapshot.meta.index, bytes: snapshot.data.length });
+    const timing = { encodeMs: Math.round(encoded - started), saveMs: Math.round(saved - encoded), compactMs: Math.round(performance.now() - saved) };
+    this.log.info("snapshot_taken", { reason, index: snapshot.meta.index, bytes: snapshot.data.length, ...timing });
     return snapshot.meta;
   }
 

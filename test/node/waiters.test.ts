@@ -137,3 +137,16 @@ describe("LeaderWatch", () => {
     expect(await w.wait(0, 5)).toBe(0);
   });
 });
+
+describe("ProposalWaiters after a step-down", () => {
+  test("shortenAll fails waiters not applied within the shorter bound, keeps the ones applied in time", async () => {
+    const w = new ProposalWaiters(4, 60_000);
+    const late = w.wait(3, 1);
+    const inTime = w.wait(2, 1);
+    w.shortenAll(5, (i) => new NoLeaderError(`lost leadership before ${i}`));
+    w.applied(2, 1, "ok");
+    expect(await inTime).toBe("ok");
+    await expect(late).rejects.toThrow("lost leadership before 3");
+    expect(w.size).toBe(0);
+  });
+});
