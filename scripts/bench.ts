@@ -1,0 +1,89 @@
+// `make bench`: committed writes/s and latency of a 3-node dist/yakt cluster on this machine with
+// 1, 16 and 64 concurrent HTTP clients, failover time over 10 trials, the same load against etcd
+// when it is installed, plus the other layers' micro-benchmarks when present. Writes
+// bench/RESULTS.md. Not a test: numbers depend on the machine and its load.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
+import { type LoadResult, runLoad } from "./bench/load.ts";
+import { failoverTable, loadTable, ratioTable, verdict } from "./bench/report.ts";
+import { YaktTarget } from "./bench/yakt-target.ts";
+
+const CLIENTS = [1, 16, 64];
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5_000);
+const MAX_REQUESTS = 200_000;
+const FAILOVER_TRIALS = Number(process.env.BENCH_FAILOVER_TRIALS ?? 10);
+const ROOT = resolve(import.meta.dir, "..");
+
+async function loadSeries(name: string, write: (run: string, seq: number) => Promise<boolean>): Promise<LoadResult[]> {
+  const rows: LoadResult[] = [];
+  for (const clients of CLIENTS) {
+    const run = `${name}${clients}r${Date.now()}`;
+    await runLoad({ clients, durationMs: 500, maxRequests: MAX_REQUESTS, request: (seq) => write(`w${run}`, seq) });
+    rows.push(await runLoad({ clients, durationMs: DURATION_MS, maxRequests: MAX_REQUESTS, request: (seq) => write(run, seq) }));
+    console.log(`${name}: ${clients} clients done`);
+  }
+  return rows;
+}
+
+async function benchYakt(): Promise<{ rows: LoadResult[]; failover: number[] }> {
+  const yakt = new YaktTarget();
+  try {
+    await yakt.start();
+    const rows = await loadSeries("yakt", (run, seq) => yakt.write(run, seq));
+    const failover: number[] = [];
+    for (let t = 0; t < FAILOVER_TRIALS; t++) failover.push(await yakt.failoverTrial(t));
+    return { rows, failover };
+  } finally {
+    await yakt.stop();
+  }
+}
+
+async function benchEtcd(): Promise<LoadResult[] | null> {
+  const binary = etcdBinary();
+  if (!binary) return null;
+  const etcd = new EtcdTarget(binary);
+  try {
+    await etcd.start();
+    return await loadSeries("etcd", (run, seq) => etcd.write(run, seq));
+  } finally {
+    await etcd.stop();
+  }
+}
+
+function runScript(name: string): string | null {
+  const path = resolve(ROOT, "scripts", name);
+  if (!existsSync(path)) return null;
+  const r = Bun.spawnSync([process.execPath, "run", path], { cwd: ROOT, timeout: 300_000 });
+  return `### ${name}\n\n\`\`\`\n${r.stdout.toString().trim()}${r.success ? "" : `\n(exit ${r.exitCode}) ${r.stderr.toString().trim()}`}\n\`\`\``;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(resolve(ROOT, "dist/yakt"))) throw new Error("dist/yakt is missing: run make build first");
+  const { rows, failover } = await benchYakt();
+  const etcd = await benchEtcd();
+  const sections = [
+    "# YAKt benchmark results",
+    "",
+    `${new Date().toISOString()} — ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), bun ${Bun.version}; ` +
+      `3 nodes of dist/yakt on loopback, --tick-ms 10 --election-ticks 10; each write a POST /v1/topics ` +
+      `with a 200-character topic name, to the leader, ${DURATION_MS} ms per row. The load generator runs on the same machine.`,
+    "",
+    loadTable("YAKt committed writes", rows),
+    "",
+    failoverTable(failover),
+    "",
+    verdict(rows, failover),
+    "",
+    etcd ? `${loadTable("etcd (3 members, PUT /v3/kv/put, 200-byte values)", etcd)}\n\n${ratioTable(rows, etcd)}` : "etcd: not installed (Debian package etcd-server), comparison skipped.",
+    "",
+    ...["bench-core.ts", "bench-storage.ts"].map((s) => runScript(s) ?? `${s}: not present.`).flatMap((s) => [s, ""]),
+  ];
+  const text = sections.join("\n");
+  console.log(text);
+  mkdirSync(resolve(ROOT, "bench"), { recursive: true });
+  writeFileSync(resolve(ROOT, "bench/RESULTS.md"), `${text}\n`);
+}
+
+await main();

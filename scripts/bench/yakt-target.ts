@@ -1,0 +1,62 @@
+// The YAKt side of the benchmark: a 3-node cluster of dist/yakt on loopback, writes as
+// POST /v1/topics to the leader, and failover trials (SIGKILL the leader, time to the next ack).
+import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
+import { waitUntil } from "../../test/node/support/wait-until.ts";
+import { topicName } from "./payload.ts";
+
+export class YaktTarget {
+  readonly cluster = new ProcessCluster(3);
+  leader = 0;
+
+  async start(): Promise<void> {
+    this.cluster.startAll();
+    this.leader = await this.cluster.waitForLeader();
+  }
+
+  /** One write to the leader, on a kept-alive connection. */
+  async write(run: string, seq: number): Promise<boolean> {
+    const res = await fetch(this.cluster.url(this.leader, "/v1/topics"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: topicName(run, seq) }),
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => null);
+    if (!res) return false;
+    await res.arrayBuffer();
+    return res.status === 201;
+  }
+
+  /** SIGKILL the leader; milliseconds until some live node acknowledges a write. */
+  async failoverTrial(trial: number): Promise<number> {
+    const victim = await this.cluster.waitForLeader();
+    const t0 = performance.now();
+    await this.cluster.kill(victim);
+    let seq = 0;
+    let attempts = 0;
+    await waitUntil(
+      `a write acknowledged after killing leader ${victim}`,
+      async () => {
+        const live = this.cluster.live();
+        const id = live[attempts++ % live.length];
+        const res = await fetch(this.cluster.url(id, "/v1/topics"), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: topicName(`fail${trial}`, seq++) }),
+          signal: AbortSignal.timeout(2_000),
+        }).catch(() => null);
+        if (res) await res.arrayBuffer();
+        return res?.status === 201;
+      },
+      15_000,
+      1,
+    );
+    const ms = performance.now() - t0;
+    this.cluster.start(victim);
+    this.leader = await this.cluster.waitForLeader();
+    return ms;
+  }
+
+  stop(): Promise<void> {
+    return this.cluster.stopAll();
+  }
+}
