@@ -39,6 +39,8 @@ export function checkRestore(r: RestoreState): void {
   if (r.applied < snapIndex || r.applied > Math.max(commit, snapIndex)) {
     throw new RaftConfigError(`restored applied ${r.applied} outside [snapshot ${snapIndex}, commit ${commit}]`);
   }
+  const lastTerm = r.entries.length > 0 ? r.entries[r.entries.length - 1].term : (r.snapshot?.meta.term ?? 0);
+  if (lastTerm > term) throw new RaftConfigError(`restored last entry term ${lastTerm} is above the hard state term ${term}`);
   if (r.snapshot !== null && !isValidMembership(r.snapshot.meta.membership)) {
     throw new RaftConfigError(`restored snapshot at ${snapIndex} carries an invalid membership`);
   }

@@ -101,7 +101,7 @@ export class Raft {
       send: (fields) => this.send(fields),
       logEvent: (event, fields) => this.logEvent(event, fields),
     });
-    const { membership, index } = this.membershipFromLog();
+    const { membership, index } = this.restoredMembership();
     this.membership = membership;
     this.configIndex = index;
     this.becomeFollower(this.term, 0);
@@ -677,6 +677,14 @@ export class Raft {
     const snap = this.log.snapshot;
     if (snap !== null) return { membership: cloneMembership(snap.meta.membership), index: snap.meta.index };
     return { membership: cloneMembership(this.cfg.initialMembership), index: 0 };
+  }
+
+  private restoredMembership(): ConfigAt {
+    try {
+      return this.membershipFromLog();
+    } catch (e) {
+      throw new RaftConfigError(`restored log holds an unreadable config entry: ${(e as Error).message}`);
+    }
   }
 
   private setMembership({ membership, index }: ConfigAt): void {
