@@ -1,0 +1,79 @@
+// One runtime alone: it elects itself, serves proposals and reads at once, refuses bad input, and
+// stops cleanly — or, when its storage refuses a write, stops itself rather than diverge.
+import { afterEach, describe, expect, test } from "bun:test";
+import { NoLeaderError } from "../../src/node/contracts.ts";
+import { ProposalRejectedError } from "../../src/node/errors.ts";
+import { RaftRuntime } from "../../src/node/raft-runtime.ts";
+import { IntervalTicker } from "../../src/node/ticker.ts";
+import { MemoryStorage, type PersistBatch } from "../../src/storage/index.ts";
+import { PeerTransport } from "../../src/transport/peer-transport.ts";
+import { KvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
+import { seededRandom } from "./support/seeded-random.ts";
+import { waitUntil } from "./support/wait-until.ts";
+
+/** A MemoryStorage whose persist() fails once told to, as a full disk would. */
+class FailingStorage extends MemoryStorage {
+  failing = false;
+  override persist(batch: PersistBatch): void {
+    if (this.failing) throw new Error("disk full (injected)");
+    super.persist(batch);
+  }
+}
+
+let runtime: RaftRuntime | null = null;
+
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = null;
+});
+
+function single(storage: FailingStorage, onFatal?: (e: Error) => void): RaftRuntime {
+  return new RaftRuntime({
+    clusterId: "solo",
+    nodeId: 1,
+    storage,
+    stateMachine: new KvStateMachine(),
+    initialMembership: { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } },
+    ticker: new IntervalTicker(10),
+    random: seededRandom(7),
+    onFatal,
+    transport: (handlers) =>
+      new PeerTransport({ clusterId: "solo", nodeId: 1, listenHost: "127.0.0.1", listenPort: 0, peers: new Map(), ...handlers }),
+  });
+}
+
+describe("a single runtime", () => {
+  test("elects itself; proposals, reads, forwards and waits work locally", async () => {
+    const rt = (runtime = single(new FailingStorage()));
+    await expect(rt.snapshotNow()).rejects.toBeInstanceOf(NoLeaderError); // not started yet
+    await rt.start();
+    await waitUntil("self-election", () => rt.isLeader());
+    expect((await rt.snapshotNow()).index).toBe(rt.appliedIndex());
+    const { index, result } = await rt.propose(kvCommand("a", "1"));
+    expect(result).toEqual({ prev: null });
+    await rt.readBarrier();
+    expect(await rt.waitApplied(index, 1_000)).toBe(true);
+    expect(await rt.waitApplied(index + 100, 5)).toBe(false);
+    rt.onForward(async (payload) => payload.slice().reverse());
+    expect([...(await rt.forwardToLeader(new Uint8Array([1, 2, 3])))]).toEqual([3, 2, 1]);
+    await expect(rt.propose(new Uint8Array(0))).rejects.toBeInstanceOf(ProposalRejectedError);
+    const seen: number[] = [];
+    const off = rt.onApplied((i) => seen.push(i));
+    const second = await rt.propose(kvCommand("a", "2"));
+    off();
+    expect(seen).toContain(second.index);
+  });
+
+  test("a storage failure stops the node: pending and later calls fail, onFatal is told", async () => {
+    const storage = new FailingStorage();
+    const fatal: Error[] = [];
+    const rt = (runtime = single(storage, (e) => fatal.push(e)));
+    await rt.start();
+    await waitUntil("self-election", () => rt.isLeader());
+    await rt.propose(kvCommand("k", "1"));
+    storage.failing = true;
+    await expect(rt.propose(kvCommand("k", "2"))).rejects.toBeInstanceOf(NoLeaderError);
+    expect(fatal.map((e) => e.message)).toEqual(["disk full (injected)"]);
+    await expect(rt.propose(kvCommand("k", "3"))).rejects.toBeInstanceOf(NoLeaderError);
+  });
+});
