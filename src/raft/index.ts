@@ -1,6 +1,7 @@
 // Public surface of the consensus core.
 export * from "./types.ts";
-export { Raft, MAX_COMMITTED_PER_READY, MAX_FORWARDED_READS, MAX_OUTSTANDING_READYS } from "./raft.ts";
+export { Raft, MAX_COMMITTED_PER_READY, MAX_OUTSTANDING_READYS } from "./raft.ts";
+export { MAX_FORWARDED_READS } from "./reads.ts";
 export { RaftError, RaftInvariantError, RaftConfigError, RaftUsageError, type RaftErrorCode } from "./errors.ts";
 export { MAX_PENDING_READS } from "./read-only.ts";
 export { MAX_SNAPSHOT_BYTES } from "./snapshot-receiver.ts";

@@ -3,13 +3,12 @@
 // outputs come out of ready() and are acknowledged by advance().
 import { checkConfig, checkRestore } from "./config-check.ts";
 import { invariant, RaftConfigError, RaftUsageError } from "./errors.ts";
-import { ForwardedReads } from "./forwarded-reads.ts";
 import { ENTRY_OVERHEAD_BYTES, RaftLog } from "./log.ts";
 import { applyConfChange, cloneMembership, isVoter, members } from "./membership.ts";
 import { isWellFormed } from "./message-check.ts";
 import { Replicator, type Outgoing } from "./replicator.ts";
-import { hasQuorum, quorumIndex, voteOutcome } from "./quorum.ts";
-import { ReadOnly, type ReadRequest } from "./read-only.ts";
+import { quorumIndex, voteOutcome } from "./quorum.ts";
+import { Reads, type LeaderView } from "./reads.ts";
 import { SnapshotReceiver } from "./snapshot-receiver.ts";
 import {
   decodeMembership,
@@ -27,7 +26,6 @@ import {
   type RaftConfig,
   type RaftStatus,
   type Ready,
-  type ReadState,
   type RestoreState,
   type Role,
   type Snapshot,
@@ -38,8 +36,6 @@ import {
 export const MAX_COMMITTED_PER_READY = 1024;
 /** Bound on Readys handed out and not yet advanced. */
 export const MAX_OUTSTANDING_READYS = 16;
-/** Bound on reads a follower has forwarded to the leader and not yet had answered. */
-export const MAX_FORWARDED_READS = 4096;
 
 type CampaignKind = "pre-vote" | "election" | "transfer";
 
@@ -69,11 +65,9 @@ export class Raft {
   private leadTransferee: NodeId = 0;
   private applied: number;
   private appliedHandedOut: number;
-  private readonly readOnly = new ReadOnly();
-  private readonly forwarded: ForwardedReads;
+  private readonly reads: Reads;
   private readonly receiver = new SnapshotReceiver();
   private msgs: Message[] = [];
-  private readStates: ReadState[] = [];
   private pendingSnapshot: Snapshot | null = null;
   private prevSoft: SoftState = { leader: 0, role: "follower" };
   private prevHard: HardState;
@@ -94,7 +88,10 @@ export class Raft {
     this.applied = restore.applied;
     this.appliedHandedOut = restore.applied;
     this.prevHard = this.hardState();
-    this.forwarded = new ForwardedReads(MAX_FORWARDED_READS, 2 * config.electionTick);
+    this.reads = new Reads(
+      { id: this.id, send: (fields) => this.send(fields), heartbeat: (roundId) => this.replication.bcastHeartbeat(roundId) },
+      2 * config.electionTick,
+    );
     this.replication = new Replicator({
       log: this.log,
       cfg: config,
@@ -112,7 +109,7 @@ export class Raft {
   tick(): void {
     if (this.role === "leader") this.tickLeader();
     else this.tickElection();
-    for (const ctx of this.forwarded.tick()) this.readStates.push({ ctx, index: 0, ok: false });
+    this.reads.tick();
   }
 
   step(m: Message): void {
@@ -152,12 +149,9 @@ export class Raft {
   }
 
   readIndex(ctx: number): void {
-    if (this.role === "leader") return this.handleReadRequest({ ctx, from: this.id, index: 0 });
-    if (this.role !== "follower" || this.lead === 0 || !this.forwarded.add(ctx, this.lead)) {
-      this.readStates.push({ ctx, index: 0, ok: false });
-      return;
-    }
-    this.send({ type: "ReadIndex", to: this.lead, context: ctx });
+    if (this.role === "leader") return this.reads.request({ ctx, from: this.id, index: 0 }, this.leaderView());
+    if (this.role === "follower") return this.reads.forward(ctx, this.lead);
+    this.reads.fail(ctx);
   }
 
   transferLeader(to: NodeId): void {
@@ -197,7 +191,7 @@ export class Raft {
       this.log.hasUnhanded() ||
       this.pendingSnapshot !== null ||
       this.msgs.length > 0 ||
-      this.readStates.length > 0 ||
+      this.reads.hasStates() ||
       Math.min(this.log.committed, this.log.lastIndex()) > this.appliedHandedOut
     );
   }
@@ -218,13 +212,12 @@ export class Raft {
       snapshot,
       committed: this.takeCommitted(),
       messages: this.msgs,
-      readStates: this.readStates,
+      readStates: this.reads.take(),
     };
     this.msgs = [];
-    this.readStates = [];
     this.prevSoft = soft;
     this.prevHard = hard;
-    this.readOnly.markSent();
+    this.reads.markSent();
     this.outstanding.push(rd);
     return rd;
   }
@@ -332,7 +325,7 @@ export class Raft {
     this.lead = lead;
     this.role = "follower";
     if (wasLeader) this.leaveLeadership();
-    this.failForwardedReads();
+    this.reads.failForwarded();
     this.logRole();
   }
 
@@ -341,7 +334,7 @@ export class Raft {
     this.role = "pre-candidate";
     this.lead = 0;
     this.votes.clear();
-    this.failForwardedReads();
+    this.reads.failForwarded();
     this.logRole();
   }
 
@@ -350,7 +343,7 @@ export class Raft {
     this.resetTerm(this.term + 1);
     this.vote = this.id;
     this.role = "candidate";
-    this.failForwardedReads();
+    this.reads.failForwarded();
     this.logRole();
   }
 
@@ -367,7 +360,7 @@ export class Raft {
   }
 
   private leaveLeadership(): void {
-    for (const req of this.readOnly.drain()) this.answerRead(req, false);
+    this.reads.abandon();
     this.replication.clear();
   }
 
@@ -472,8 +465,7 @@ export class Raft {
       case "ReadIndex":
         return this.send({ type: "ReadIndexResp", to: m.from, context: m.context, reject: true });
       case "ReadIndexResp":
-        if (this.forwarded.resolve(m.context, m.from)) this.readStates.push({ ctx: m.context, index: m.index, ok: !m.reject });
-        return;
+        return this.reads.onResp(m);
       default:
         return;
     }
@@ -552,7 +544,7 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
       this.heartbeatElapsed = 0;
-      this.replication.bcastHeartbeat(this.readOnly.latestRoundId());
+      this.replication.bcastHeartbeat(this.reads.latestRoundId());
       this.replication.resendStalledSnapshots();
     }
   }
@@ -588,7 +580,7 @@ export class Raft {
       case "SnapResp":
         return this.replication.onSnapResp(m);
       case "ReadIndex":
-        return this.handleReadRequest({ ctx: m.context, from: m.from, index: 0 });
+        return this.reads.request({ ctx: m.context, from: m.from, index: 0 }, this.leaderView());
       default:
         return;
     }
@@ -608,15 +600,12 @@ export class Raft {
 
   private handleHeartbeatResp(m: Message): void {
     this.replication.onHeartbeatResp(m);
-    if (m.context === 0) return;
-    const voters = this.membership.voters;
-    const released = this.readOnly.ack(m.context, m.from, (acks) => hasQuorum(voters, (id) => acks.has(id)));
-    for (const req of released) this.answerRead(req, true);
+    if (m.context !== 0) this.reads.ack(m.context, m.from, this.membership.voters);
   }
 
   /** After the leader's commit moved: serve waiting reads, spread the commit, leave if removed. */
   private afterLeaderCommit(): void {
-    this.startWaitingReads();
+    this.reads.startWaiting(this.leaderView());
     this.replication.bcastAppend();
     this.syncProgress();
     if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) this.stepDownRemoved();
@@ -633,37 +622,9 @@ export class Raft {
     this.becomeFollower(this.term, 0);
   }
 
-  // ---- reads ----
-
-  private handleReadRequest(req: ReadRequest): void {
-    if (this.readOnly.isFull()) return this.answerRead(req, false);
-    if (this.log.term(this.log.committed) !== this.term) return this.readOnly.wait(req);
-    this.startRead(req);
-  }
-
-  private startRead(req: ReadRequest): void {
-    req.index = this.log.committed;
-    const voters = this.membership.voters;
-    if (voters.length === 1 && voters[0] === this.id) return this.answerRead(req, true);
-    const { roundId, opened } = this.readOnly.add(req, this.id);
-    if (opened) this.replication.bcastHeartbeat(roundId);
-  }
-
-  private startWaitingReads(): void {
-    if (this.log.term(this.log.committed) !== this.term) return;
-    for (const req of this.readOnly.takeWaiting()) this.startRead(req);
-  }
-
-  private answerRead(req: ReadRequest, ok: boolean): void {
-    if (req.from === this.id) {
-      this.readStates.push({ ctx: req.ctx, index: ok ? req.index : 0, ok });
-    } else {
-      this.send({ type: "ReadIndexResp", to: req.from, context: req.ctx, index: ok ? req.index : 0, reject: !ok });
-    }
-  }
-
-  private failForwardedReads(): void {
-    for (const ctx of this.forwarded.drain()) this.readStates.push({ ctx, index: 0, ok: false });
+  private leaderView(): LeaderView {
+    const commit = this.log.committed;
+    return { committedInTerm: this.log.term(commit) === this.term, commit, voters: this.membership.voters };
   }
 
   // ---- membership ----
