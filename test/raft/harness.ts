@@ -57,7 +57,15 @@ export interface ClusterOptions {
 }
 
 /** Bound on pump rounds in one stabilize(): a livelock fails the test instead of hanging it. */
-const MAX_PUMP_ROUNDS = Number(process.env.PUMP_ROUNDS ?? 10_000);
+const MAX_PUMP_ROUNDS = 10_000;
+
+/** `YAKT_RAFT_TRACE=1 bun test test/raft/…` prints every delivered message (debugging aid). */
+const TRACE = process.env.YAKT_RAFT_TRACE === "1";
+
+function describe(m: Message): string {
+  const ents = m.entries.map((e) => `${e.index}@${e.term}`).join(",");
+  return `${m.type} ${m.from}->${m.to} term=${m.term} index=${m.index} logTerm=${m.logTerm} commit=${m.commit} reject=${m.reject} hint=${m.rejectHint} ctx=${m.context} entries=[${ents}]`;
+}
 
 export class Cluster {
   readonly nodes = new Map<NodeId, Node>();
@@ -198,7 +206,7 @@ export class Cluster {
       for (const id of this.nodes.keys()) if (!this.down.has(id)) moved = this.processReady(id) || moved;
       const batch = this.wire;
       this.wire = [];
-      if (process.env.TRACE) for (const m of batch) console.log(m.type, m.from, "->", m.to, "t", m.term, "i", m.index, "lt", m.logTerm, "c", m.commit, "rej", m.reject, "h", m.rejectHint, "n", m.entries.map((e) => e.index + "@" + e.term).join(","));
+      if (TRACE) for (const m of batch) console.log(describe(m));
       for (const m of batch) if (this.deliverable(m)) this.raft(m.to).step(m);
       if (!moved && batch.length === 0) return;
     }
@@ -265,10 +273,4 @@ export function persist(disk: Disk, rd: { snapshot: Snapshot | null; entries: En
     disk.entries = disk.entries.filter((e) => e.index < first).concat(rd.entries);
   }
   if (rd.hardState !== null) disk.hardState = { ...rd.hardState };
-}
-
-/** Log of a node as (index, term) pairs from its first held index. */
-export function logTerms(c: Cluster, id: NodeId): number[] {
-  const d = c.node(id).disk;
-  return d.entries.map((e) => e.term);
 }
