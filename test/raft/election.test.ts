@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { Raft } from "../../src/raft/index.ts";
 import { Cluster } from "./harness.ts";
 
 describe("elections", () => {
@@ -139,5 +140,18 @@ describe("elections", () => {
     }
     expect(ticks).toBeGreaterThanOrEqual(10);
     expect(ticks).toBeLessThan(20);
+  });
+
+  test("role changes are logged through config.logger with node, term and role", () => {
+    const events: { event: string; fields: Record<string, unknown> }[] = [];
+    const c = new Cluster([1], {
+      factory: (cfg, r) => new Raft({ ...cfg, logger: (event, fields) => events.push({ event, fields }) }, r),
+    });
+    c.elect(1);
+    for (let i = 0; i < 5; i++) c.propose(1, `x${i}`);
+    const roles = events.filter((e) => e.event === "raft.role").map((e) => e.fields.role);
+    expect(roles).toEqual(["follower", "pre-candidate", "candidate", "leader"]);
+    expect(events.find((e) => e.fields.role === "leader")?.fields).toMatchObject({ node: 1, term: 1, leader: 1 });
+    expect(events.length).toBeLessThan(10); // nothing per entry
   });
 });

@@ -62,7 +62,7 @@ const MAX_PUMP_ROUNDS = 10_000;
 /** `YAKT_RAFT_TRACE=1 bun test test/raft/…` prints every delivered message (debugging aid). */
 const TRACE = process.env.YAKT_RAFT_TRACE === "1";
 
-function describe(m: Message): string {
+function describeMessage(m: Message): string {
   const ents = m.entries.map((e) => `${e.index}@${e.term}`).join(",");
   return `${m.type} ${m.from}->${m.to} term=${m.term} index=${m.index} logTerm=${m.logTerm} commit=${m.commit} reject=${m.reject} hint=${m.rejectHint} ctx=${m.context} entries=[${ents}]`;
 }
@@ -206,7 +206,7 @@ export class Cluster {
       for (const id of this.nodes.keys()) if (!this.down.has(id)) moved = this.processReady(id) || moved;
       const batch = this.wire;
       this.wire = [];
-      if (TRACE) for (const m of batch) console.log(describe(m));
+      if (TRACE) for (const m of batch) console.log(describeMessage(m));
       for (const m of batch) if (this.deliverable(m)) this.raft(m.to).step(m);
       if (!moved && batch.length === 0) return;
     }
