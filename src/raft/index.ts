@@ -1,4 +1,6 @@
-// Public surface of the consensus core.
+// Public surface of the consensus core. `Raft` is driven by tick()/step()/propose…() and drained
+// with ready()/advance(); see types.ts for the Ready processing order. A test may subclass Raft and
+// override the protected maybeCommit() (using quorumMatchIndex() and commitTo()) to inject a bug.
 export * from "./types.ts";
 export { Raft, MAX_COMMITTED_PER_READY, MAX_OUTSTANDING_READYS } from "./raft.ts";
 export { MAX_FORWARDED_READS } from "./reads.ts";
