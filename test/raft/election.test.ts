@@ -131,15 +131,20 @@ describe("elections", () => {
     expect(c.raft(2).status().term).toBe(0);
   });
 
-  test("election timeouts are drawn in [e, 2e)", () => {
-    const c = new Cluster([1, 2, 3], { electionTick: 10, seed: 99 });
-    let ticks = 0;
-    while (c.raft(1).status().role === "follower" && ticks < 100) {
-      c.raft(1).tick();
-      ticks++;
+  test("election timeouts are drawn in [e, 2e) from config.random", () => {
+    const seen = new Set<number>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const c = new Cluster([1, 2, 3], { electionTick: 10, seed });
+      let ticks = 0;
+      while (c.raft(1).status().role === "follower" && ticks < 100) {
+        c.raft(1).tick();
+        ticks++;
+      }
+      expect(ticks).toBeGreaterThanOrEqual(10);
+      expect(ticks).toBeLessThan(20);
+      seen.add(ticks);
     }
-    expect(ticks).toBeGreaterThanOrEqual(10);
-    expect(ticks).toBeLessThan(20);
+    expect(seen.size).toBeGreaterThan(3);
   });
 
   test("role changes are logged through config.logger with node, term and role", () => {
