@@ -28,6 +28,9 @@ import { ReadWaiters } from "./read-waiters.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
 import { SnapshotPolicy } from "./snapshot-policy.ts";
 
+/** A leader snapshots this many times less often: its pause is the one that can cost an election. */
+const LEADER_SNAPSHOT_FACTOR = 4;
+
 type RoleListener = (role: Role, leader: NodeId, term: number) => void;
 type AppliedListener = (appliedIndex: number) => void;
 type RuntimeState = "new" | "running" | "stopped";
@@ -252,7 +255,7 @@ export class RaftRuntime implements ConsensusHandle {
     if (restore.snapshot) this.applier.installSnapshot(restore.snapshot);
     this.term = restore.hardState.term;
     this.policy = new SnapshotPolicy(
-      { everyEntries: this.opts.snapshotEntries, everyMs: this.opts.snapshotIntervalMs },
+      { everyEntries: this.opts.snapshotEntries, everyMs: this.opts.snapshotIntervalMs, nodeId: this.nodeId, leaderFactor: LEADER_SNAPSHOT_FACTOR },
       restore.applied,
       this.opts.now(),
     );
@@ -398,13 +401,13 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   private maybeSnapshot(): void {
-    if (!this.policy || !this.policy.due(this.applier.applied, this.opts.now())) return;
+    if (!this.policy || !this.policy.due(this.applier.applied, this.opts.now(), this.isLeader())) return;
     try {
       this.takeSnapshot("periodic");
     } catch (e) {
-      // A failed periodic snapshot is retried on the next due check; the log simply stays longer.
+      // Not retried every tick: the next attempt waits a full period; the log simply stays longer.
       this.log.error("snapshot_failed", { error: e });
-      this.policy.taken(this.policy ? this.applier.applied : 0, this.opts.now());
+      this.policy.taken(this.applier.applied, this.opts.now());
     }
   }
 

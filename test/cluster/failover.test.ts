@@ -44,7 +44,8 @@ describe("three real nodes", () => {
     await writer.writeMany("early", 3);
     const victim = cluster.ids.find((id) => id !== leader) as number;
     await cluster.kill(victim);
-    await writer.writeMany("behind", 40);
+    // Past the leader's snapshot threshold (4 × (10 + its stagger)), so its log no longer reaches back.
+    await writer.writeMany("behind", 80);
     cluster.start(victim);
     await cluster.waitForLeader();
     await writer.expectAllEverywhere();

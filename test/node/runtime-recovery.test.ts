@@ -46,7 +46,8 @@ describe("recovery from storage", () => {
     const lagging = cluster.follower();
     const membership = cluster.membershipOf([1, 2, 3]);
     await cluster.stopNode(lagging.id);
-    const last = await writeMany(cluster, "s", 70);
+    // Past the leader's threshold: 4 × (20 + its stagger) entries.
+    const last = await writeMany(cluster, "s", 150);
     await cluster.waitApplied(last);
     const first = await waitUntil("leader log compacted", () => {
       const f = leader.runtime.firstIndex();
