@@ -13,6 +13,9 @@ export class YaktTarget {
     this.leader = await this.cluster.waitForLeader();
   }
 
+  /** Why writes failed (status and error code, or the network error), counted. */
+  readonly failures = new Map<string, number>();
+
   /** One write to the leader, on a kept-alive connection. */
   async write(run: string, seq: number): Promise<boolean> {
     const res = await fetch(this.cluster.url(this.leader, "/v1/topics"), {
@@ -20,10 +23,16 @@ export class YaktTarget {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: topicName(run, seq) }),
       signal: AbortSignal.timeout(10_000),
-    }).catch(() => null);
-    if (!res) return false;
-    await res.arrayBuffer();
-    return res.status === 201;
+    }).catch((e: Error) => e);
+    if (res instanceof Error) return this.failed(res.name);
+    const body = await res.text();
+    if (res.status === 201) return true;
+    return this.failed(`${res.status} ${body.slice(0, 100)}`);
+  }
+
+  private failed(reason: string): false {
+    this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
+    return false;
   }
 
   /** SIGKILL the leader; milliseconds until some live node acknowledges a write. */

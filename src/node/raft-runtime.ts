@@ -26,10 +26,11 @@ import { RuntimeMetrics } from "./metrics.ts";
 import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
+import { SnapshotHandoff } from "./snapshot-handoff.ts";
 import { SnapshotPolicy } from "./snapshot-policy.ts";
 
-/** A leader snapshots this many times less often: its pause is the one that can cost an election. */
-const LEADER_SNAPSHOT_FACTOR = 4;
+/** A leader waits this many times longer before its snapshot (and its hand-off, snapshot-handoff.ts). */
+const LEADER_SNAPSHOT_FACTOR = 2;
 
 type RoleListener = (role: Role, leader: NodeId, term: number) => void;
 type AppliedListener = (appliedIndex: number) => void;
@@ -47,6 +48,7 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly leaderWatch: LeaderWatch;
   private readonly forwarder: Forwarder;
   private readonly applier: Applier;
+  private readonly handoff: SnapshotHandoff;
   private readonly roleListeners = new Set<RoleListener>();
   private readonly appliedListeners = new Set<AppliedListener>();
   private raft: Raft | null = null;
@@ -68,6 +70,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs);
     this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters);
     this.leaderWatch = new LeaderWatch(this.opts.maxWaiters);
+    this.handoff = new SnapshotHandoff(this.opts.transferTimeoutMs, this.opts.electionTicks);
     this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
@@ -401,7 +404,20 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   private maybeSnapshot(): void {
-    if (!this.policy || !this.policy.due(this.applier.applied, this.opts.now(), this.isLeader())) return;
+    const now = this.opts.now();
+    const leader = this.isLeader();
+    if (!this.policy || !this.raft || !this.policy.due(this.applier.applied, now, leader)) return;
+    if (leader) {
+      const d = this.handoff.decide(this.raft.status(), now);
+      if (d.action === "wait") return;
+      if (d.action === "transfer") {
+        this.log.info("snapshot_handoff", { to: d.to, applied: this.applier.applied });
+        this.raft.transferLeader(d.to);
+        this.scheduleDrain();
+        return;
+      }
+    }
+    this.handoff.reset();
     try {
       this.takeSnapshot("periodic");
     } catch (e) {

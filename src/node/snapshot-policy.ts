@@ -2,11 +2,10 @@
 // after `everyMs` with at least one new applied entry. Pure: the runtime feeds it applied counts
 // and the time, so tests can drive it without clocks.
 //
-// Taking a snapshot blocks the node's loop for a while that grows with the state. Two adjustments
-// keep that pause from hurting the cluster: each node's threshold is staggered by its id (up to
-// +49%), so replicas do not pause together and a quorum always keeps acknowledging; and a leader
-// waits `leaderFactor` times longer, because a leader that pauses past the election timeout gets
-// deposed. The leader's log stays bounded by that factor.
+// Taking a snapshot blocks the node's loop for a while that grows with the state. Each node's
+// threshold is staggered by its id (up to +49%), so replicas do not pause together and a quorum
+// keeps acknowledging. A leader's threshold is `leaderFactor` times longer: when it is reached the
+// leader first hands leadership off (snapshot-handoff.ts), so leadership moves less often.
 import type { NodeId } from "../raft/types.ts";
 import { invariant } from "./errors.ts";
 

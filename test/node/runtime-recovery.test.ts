@@ -1,6 +1,7 @@
 // Runtimes restarting from SQLite storage, periodic snapshots with log compaction, and a lagging
 // node that can only catch up through InstallSnapshot.
 import { afterEach, describe, expect, test } from "bun:test";
+import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
 import { kvCommand } from "./support/kv-state-machine.ts";
 import { RuntimeCluster } from "./support/runtime-cluster.ts";
 import { waitUntil } from "./support/wait-until.ts";
@@ -12,11 +13,19 @@ afterEach(async () => {
   cluster = null;
 });
 
+/** Writes through the current leader, retrying (bounded) while leadership moves, as a client would. */
 async function writeMany(c: RuntimeCluster, prefix: string, count: number): Promise<number> {
   let last = 0;
   for (let i = 0; i < count; i++) {
-    const leader = await c.waitForLeader();
-    last = (await leader.runtime.propose(kvCommand(`${prefix}${i % 7}`, `${prefix}-${i}`))).index;
+    last = await waitUntil(`write ${i} acknowledged`, async () => {
+      const leader = await c.waitForLeader();
+      try {
+        return (await leader.runtime.propose(kvCommand(`${prefix}${i % 7}`, `${prefix}-${i}`))).index;
+      } catch (e) {
+        if (e instanceof NoLeaderError || e instanceof NotLeaderError) return null;
+        throw e;
+      }
+    });
   }
   return last;
 }
