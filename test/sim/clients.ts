@@ -1,0 +1,229 @@
+// The simulated clients. Each runs one operation at a time: a put is proposed to the node it
+// believes leads (moving on after not_leader) and is known once that node applies the entry —
+// same index and term: done; another term there: it never happened. A get asks a node for a read
+// index and reads the KV store once that node has applied it. Whatever outlives its deadline (or
+// its node) ends as "unknown outcome" for a put and is dropped for a get (a read changes nothing).
+import type { Entry, NodeId, ReadState } from "../../src/raft/types.ts";
+import type { EventQueue } from "./event-queue.ts";
+import type { KvInput, KvOperation } from "./history.ts";
+import { encodeCommand } from "./kv-store.ts";
+import type { Prng } from "./prng.ts";
+import type { SimNode } from "./sim-node.ts";
+
+export interface ClientOptions {
+  count: number;
+  keys: number;
+  /** Virtual ms after which an operation without an answer ends. */
+  opTimeout: number;
+  maxAttempts: number;
+  thinkTime: [number, number];
+  readRate: number;
+}
+
+interface PendingOp {
+  client: number;
+  input: KvInput;
+  call: number;
+  attempts: number;
+  done: boolean;
+}
+
+interface PutWait {
+  op: PendingOp;
+  term: number;
+}
+
+export interface AckedWrite {
+  key: string;
+  value: string;
+  index: number;
+}
+
+export class Clients {
+  readonly history: KvOperation[] = [];
+  readonly acked: AckedWrite[] = [];
+  private readonly open = new Set<PendingOp>();
+  private readonly puts = new Map<NodeId, Map<number, PutWait>>();
+  private readonly readIndexWaits = new Map<NodeId, Map<number, PendingOp>>();
+  private readonly applyWaits = new Map<NodeId, { index: number; op: PendingOp }[]>();
+  private readonly leaderGuess: NodeId[] = [];
+  private nextCtx = 1;
+  private nextValue = 1;
+  private stopped = false;
+  unknown = 0;
+
+  constructor(
+    private readonly queue: EventQueue,
+    private readonly rng: Prng,
+    private readonly nodes: readonly SimNode[],
+    private readonly options: ClientOptions,
+  ) {}
+
+  start(): void {
+    for (let c = 0; c < this.options.count; c++) {
+      this.leaderGuess.push(this.rng.pick(this.nodes).id);
+      this.scheduleNext(c);
+    }
+  }
+
+  /** No new operations; those in flight may still finish. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** End of run: whatever is still open ends now (puts unknown, gets dropped). */
+  finish(): void {
+    for (const op of [...this.open]) this.end(op, "unknown", null);
+  }
+
+  applied(node: SimNode, e: Entry): void {
+    const waits = this.puts.get(node.id);
+    const w = waits?.get(e.index);
+    if (w !== undefined) {
+      waits!.delete(e.index);
+      if (w.term === e.term) {
+        this.acked.push({ key: w.op.input.key, value: (w.op.input as { value: string }).value, index: e.index });
+        this.end(w.op, "ok", null);
+      } else {
+        this.end(w.op, "failed", null); // another entry holds its index: it can never be committed
+      }
+    }
+    this.serveReads(node);
+  }
+
+  snapshotInstalled(node: SimNode, index: number): void {
+    const waits = this.puts.get(node.id);
+    for (const [at, w] of waits ?? []) {
+      if (at <= index) {
+        waits!.delete(at);
+        this.end(w.op, "unknown", null); // the entry went by inside a snapshot: outcome not visible here
+      }
+    }
+    this.serveReads(node);
+  }
+
+  readState(node: SimNode, rs: ReadState): void {
+    const waits = this.readIndexWaits.get(node.id);
+    const op = waits?.get(rs.ctx);
+    if (op === undefined) return;
+    waits!.delete(rs.ctx);
+    if (op.done) return;
+    if (!rs.ok) {
+      this.retry(op, 0);
+      return;
+    }
+    this.waitList(this.applyWaits, node.id).push({ index: rs.index, op });
+    this.serveReads(node);
+  }
+
+  crashed(node: SimNode): void {
+    for (const w of this.puts.get(node.id)?.values() ?? []) this.end(w.op, "unknown", null);
+    for (const op of this.readIndexWaits.get(node.id)?.values() ?? []) this.end(op, "unknown", null);
+    for (const r of this.applyWaits.get(node.id) ?? []) this.end(r.op, "unknown", null);
+    this.puts.delete(node.id);
+    this.readIndexWaits.delete(node.id);
+    this.applyWaits.delete(node.id);
+  }
+
+  private scheduleNext(client: number): void {
+    if (this.stopped) return;
+    const [lo, hi] = this.options.thinkTime;
+    this.queue.after(this.rng.int(lo, hi), `c${client} invoke`, () => this.invoke(client));
+  }
+
+  private invoke(client: number): void {
+    if (this.stopped) return;
+    const key = `k${this.rng.int(0, this.options.keys - 1)}`;
+    const input: KvInput = this.rng.chance(this.options.readRate)
+      ? { kind: "get", key }
+      : { kind: "put", key, value: `v${this.nextValue++}` };
+    const op: PendingOp = { client, input, call: this.queue.now(), attempts: 0, done: false };
+    this.open.add(op);
+    this.queue.after(this.options.opTimeout, `c${client} timeout`, () => this.end(op, "unknown", null));
+    this.attempt(op);
+  }
+
+  private attempt(op: PendingOp): void {
+    if (op.done) return;
+    op.attempts++;
+    const node = this.target(op);
+    if (node === undefined) {
+      this.retry(op, 10);
+      return;
+    }
+    if (op.input.kind === "put") this.propose(op, node);
+    else this.askReadIndex(op, node);
+  }
+
+  private target(op: PendingOp): SimNode | undefined {
+    const up = this.nodes.filter((n) => n.isUp());
+    if (up.length === 0) return undefined;
+    const guess = up.find((n) => n.id === this.leaderGuess[op.client]);
+    // Reads go to a random node now and then, to exercise follower reads.
+    const anyNode = op.input.kind === "get" && this.rng.chance(0.3);
+    return guess !== undefined && !anyNode ? guess : this.rng.pick(up);
+  }
+
+  private propose(op: PendingOp, node: SimNode): void {
+    const { key, value } = op.input as { key: string; value: string };
+    node.act((core) => {
+      if (op.done) return;
+      const r = core.propose(encodeCommand({ key, value }));
+      if (r.ok) {
+        this.leaderGuess[op.client] = node.id;
+        let waits = this.puts.get(node.id);
+        if (waits === undefined) this.puts.set(node.id, (waits = new Map()));
+        waits.set(r.index, { op, term: r.term });
+        return;
+      }
+      this.leaderGuess[op.client] = r.leader !== 0 ? r.leader : this.rng.pick(this.nodes).id;
+      this.retry(op, r.reason === "not_leader" ? 1 : 20);
+    });
+  }
+
+  private askReadIndex(op: PendingOp, node: SimNode): void {
+    const ctx = this.nextCtx++;
+    let waits = this.readIndexWaits.get(node.id);
+    if (waits === undefined) this.readIndexWaits.set(node.id, (waits = new Map()));
+    waits.set(ctx, op);
+    node.act((core) => core.readIndex(ctx));
+  }
+
+  private retry(op: PendingOp, delay: number): void {
+    if (op.done) return;
+    // Nothing of this operation took effect yet (refused proposal or unconfirmed read): giving up is clean.
+    if (op.attempts >= this.options.maxAttempts) {
+      this.end(op, "failed", null);
+      return;
+    }
+    this.queue.after(delay, `c${op.client} retry`, () => this.attempt(op));
+  }
+
+  private serveReads(node: SimNode): void {
+    const waits = this.applyWaits.get(node.id);
+    if (waits === undefined || waits.length === 0) return;
+    const ready = waits.filter((w) => w.index <= node.applied);
+    if (ready.length === 0) return;
+    this.applyWaits.set(node.id, waits.filter((w) => w.index > node.applied));
+    for (const w of ready) this.end(w.op, "ok", node.kv.get(w.op.input.key));
+  }
+
+  private waitList<T>(m: Map<NodeId, T[]>, id: NodeId): T[] {
+    let list = m.get(id);
+    if (list === undefined) m.set(id, (list = []));
+    return list;
+  }
+
+  /** Record the outcome once. "failed" means it certainly did not happen: it leaves no trace. */
+  private end(op: PendingOp, outcome: "ok" | "unknown" | "failed", output: string | null): void {
+    if (op.done) return;
+    op.done = true;
+    this.open.delete(op);
+    if (outcome === "ok") this.history.push({ client: op.client, input: op.input, output, call: op.call, ret: this.queue.now() });
+    if (outcome === "unknown" && op.input.kind === "put") {
+      this.unknown++;
+      this.history.push({ client: op.client, input: op.input, output: null, call: op.call, ret: Infinity });
+    }
+    this.scheduleNext(op.client);
+  }
+}

@@ -1,0 +1,298 @@
+// The seed's faults: crashes and restarts, symmetric and asymmetric partitions, lossy spells
+// (drops, duplicates), app snapshots with log compaction, membership changes within a pool of ids
+// and leader transfers. Crashes and voter changes keep a majority of voters able to work.
+import type { ConfChange, Membership, NodeId, Ready } from "../../src/raft/types.ts";
+import type { EventQueue } from "./event-queue.ts";
+import type { NetworkOptions, SimNetwork } from "./network.ts";
+import type { Prng } from "./prng.ts";
+import type { SimNode } from "./sim-node.ts";
+
+/** Half the crash points are quick bounces: back before most messages sent meanwhile arrive. */
+const CRASH_POINT_BOUNCE = 10;
+
+export type FaultKind =
+  | "crash"
+  | "partition"
+  | "asymmetric"
+  | "isolate-leader"
+  | "lossy"
+  | "compact"
+  | "membership"
+  | "transfer"
+  | "crash-point";
+
+export interface FaultOptions {
+  /** Mean virtual ms between two faults. */
+  meanInterval: number;
+  /** Longest a crash, partition or lossy spell lasts (virtual ms). */
+  maxOutage: number;
+  weights: Record<Exclude<FaultKind, "crash-point">, number>;
+  /** Probability that a node crashes right after persisting a hard-state change (vote, term, commit). */
+  crashPointRate: number;
+  minVoters: number;
+  maxVoters: number;
+}
+
+export interface World {
+  queue: EventQueue;
+  rng: Prng;
+  network: SimNetwork;
+  nodes: readonly SimNode[];
+  trace(line: string): void;
+  leader(): SimNode | undefined;
+}
+
+export class FaultInjector {
+  readonly counts: Record<FaultKind, number> = {
+    crash: 0,
+    partition: 0,
+    asymmetric: 0,
+    "isolate-leader": 0,
+    lossy: 0,
+    compact: 0,
+    membership: 0,
+    transfer: 0,
+    "crash-point": 0,
+  };
+  private stopped = false;
+  private readonly kinds: (keyof FaultOptions["weights"])[];
+
+  constructor(
+    private readonly w: World,
+    private readonly options: FaultOptions,
+  ) {
+    this.kinds = (Object.keys(options.weights) as (keyof FaultOptions["weights"])[]).filter((k) => options.weights[k] > 0);
+  }
+
+  start(): void {
+    if (this.kinds.length > 0) this.scheduleNext();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Heal every fault: reconnect, calm links, restart whatever is down. */
+  healAll(calmNetwork: NetworkOptions): void {
+    this.w.network.heal();
+    this.w.network.reconfigure(calmNetwork);
+    for (const n of this.w.nodes) if (!n.isUp()) n.start();
+    this.w.trace("heal all");
+  }
+
+  private scheduleNext(): void {
+    const gap = this.w.rng.int(1, 2 * this.options.meanInterval);
+    this.w.queue.after(gap, "fault", () => {
+      if (this.stopped) return;
+      this.inject(this.pickKind());
+      this.scheduleNext();
+    });
+  }
+
+  /**
+   * Crash points: right after a Ready became durable that changed the hard state (a vote just
+   * granted, a term adopted, a commit recorded) or appended to a leader's log, either before its
+   * messages go out (crash now) or just after — the moments where a lost write would matter and
+   * where an entry is left on one node only (the raw material of figure 8).
+   */
+  crashPoint(node: SimNode, rd: Ready): void {
+    const interesting = rd.hardState !== null || (rd.entries.length > 0 && node.raft().status().role === "leader");
+    if (this.stopped || !interesting || !this.w.rng.chance(this.options.crashPointRate)) return;
+    if (!this.mayCrash(node)) return;
+    this.counts["crash-point"]++;
+    const longest = this.w.rng.chance(0.5) ? CRASH_POINT_BOUNCE : Math.max(CRASH_POINT_BOUNCE, this.options.maxOutage >> 2);
+    const downtime = this.w.rng.int(1, longest);
+    if (this.w.rng.chance(0.5)) {
+      this.w.trace(`crash point n${node.id} before send`);
+      this.crashFor(node, downtime);
+      return;
+    }
+    this.w.queue.after(0, `crash point n${node.id} after send`, () => {
+      if (node.isUp()) this.crashFor(node, downtime);
+    });
+  }
+
+  private pickKind(): keyof FaultOptions["weights"] {
+    const total = this.kinds.reduce((s, k) => s + this.options.weights[k], 0);
+    let x = this.w.rng.next() * total;
+    for (const k of this.kinds) {
+      x -= this.options.weights[k];
+      if (x < 0) return k;
+    }
+    return this.kinds[this.kinds.length - 1]!;
+  }
+
+  private inject(kind: keyof FaultOptions["weights"]): void {
+    const done = this.run(kind);
+    if (done) this.counts[kind]++;
+  }
+
+  private run(kind: keyof FaultOptions["weights"]): boolean {
+    switch (kind) {
+      case "crash":
+        return this.crash();
+      case "partition":
+        return this.partition();
+      case "asymmetric":
+        return this.asymmetric();
+      case "isolate-leader":
+        return this.isolateLeader();
+      case "lossy":
+        return this.lossy();
+      case "compact":
+        return this.compact();
+      case "membership":
+        return this.membership();
+      case "transfer":
+        return this.transfer();
+    }
+  }
+
+  private outage(): number {
+    return this.w.rng.int(10, this.options.maxOutage);
+  }
+
+  /** Voters of the newest membership any running node knows of (by its log end). */
+  private knownMembership(): Membership {
+    let best: { last: number; m: Membership } | undefined;
+    for (const n of this.w.nodes) {
+      if (!n.isUp()) continue;
+      const s = n.raft().status();
+      if (best === undefined || s.lastIndex > best.last) best = { last: s.lastIndex, m: s.membership };
+    }
+    return best?.m ?? { voters: [], learners: [], addresses: {} };
+  }
+
+  private downVoters(voters: readonly NodeId[]): number {
+    return voters.filter((id) => !this.node(id).isUp()).length;
+  }
+
+  private node(id: NodeId): SimNode {
+    const n = this.w.nodes.find((x) => x.id === id);
+    if (n === undefined) throw new Error(`no simulated node with id ${id}`);
+    return n;
+  }
+
+  private crash(): boolean {
+    const up = this.w.nodes.filter((n) => n.isUp());
+    if (up.length === 0) return false;
+    const victim = this.w.rng.pick(up);
+    if (!this.mayCrash(victim)) return false;
+    this.crashFor(victim, this.outage());
+    return true;
+  }
+
+  /** Crashing `n` leaves a majority of the voters up. */
+  private mayCrash(n: SimNode): boolean {
+    const voters = this.knownMembership().voters;
+    const tolerated = Math.floor((voters.length - 1) / 2);
+    return !voters.includes(n.id) || this.downVoters(voters) + 1 <= tolerated;
+  }
+
+  private crashFor(n: SimNode, downtime: number): void {
+    n.crash();
+    const life = n.lives;
+    this.w.queue.after(downtime, `restart n${n.id}`, () => {
+      if (!n.isUp() && n.lives === life) n.start();
+    });
+  }
+
+  private partition(): boolean {
+    const ids = this.w.nodes.map((n) => n.id);
+    const side = ids.filter(() => this.w.rng.chance(0.5));
+    const other = ids.filter((id) => !side.includes(id));
+    if (side.length === 0 || other.length === 0) return false;
+    this.w.network.partition(side, other);
+    this.w.trace(`partition [${side}] | [${other}]`);
+    this.healLater();
+    return true;
+  }
+
+  private asymmetric(): boolean {
+    const ids = this.w.nodes.map((n) => n.id);
+    const cuts = this.w.rng.int(1, ids.length);
+    const links: string[] = [];
+    for (let i = 0; i < cuts; i++) {
+      const from = this.w.rng.pick(ids);
+      const to = this.w.rng.pick(ids.filter((id) => id !== from));
+      this.w.network.cut(from, to);
+      links.push(`${from}>${to}`);
+    }
+    this.w.trace(`cut links ${links.join(" ")}`);
+    this.healLater();
+    return true;
+  }
+
+  private isolateLeader(): boolean {
+    const leader = this.w.leader();
+    if (leader === undefined) return false;
+    const others = this.w.nodes.filter((n) => n !== leader).map((n) => n.id);
+    this.w.network.partition([leader.id], others);
+    this.w.trace(`isolate leader n${leader.id}`);
+    this.healLater();
+    return true;
+  }
+
+  private healLater(): void {
+    this.w.queue.after(this.outage(), "heal partition", () => {
+      this.w.network.heal();
+      this.w.trace("partition healed");
+    });
+  }
+
+  private lossy(): boolean {
+    const drop = this.w.rng.int(5, 30) / 100;
+    const dup = this.w.rng.int(0, 10) / 100;
+    this.w.network.setLossy(drop, dup);
+    this.w.trace(`lossy drop=${drop} dup=${dup}`);
+    this.w.queue.after(this.outage(), "lossless", () => this.w.network.setLossy(0, 0));
+    return true;
+  }
+
+  private compact(): boolean {
+    const up = this.w.nodes.filter((n) => n.isUp());
+    if (up.length === 0) return false;
+    this.w.rng.pick(up).compact();
+    return true;
+  }
+
+  private membership(): boolean {
+    const leader = this.w.leader();
+    if (leader === undefined) return false;
+    const cc = this.pickChange(leader.raft().status().membership);
+    if (cc === undefined) return false;
+    leader.act((core) => {
+      const r = core.proposeConfChange(cc);
+      this.w.trace(`n${leader.id} conf change ${JSON.stringify(cc)} → ${r.ok ? `index ${r.index}` : r.reason}`);
+    });
+    return true;
+  }
+
+  private pickChange(m: Membership): ConfChange | undefined {
+    const { minVoters, maxVoters } = this.options;
+    const choices: ConfChange[] = [];
+    const tolerable = (voters: NodeId[]) => this.downVoters(voters) <= Math.floor((voters.length - 1) / 2);
+    for (const n of this.w.nodes) {
+      const id = n.id;
+      const address = `sim-${id}`;
+      const isVoter = m.voters.includes(id);
+      const isLearner = m.learners.includes(id);
+      if (!isVoter && !isLearner) choices.push({ type: "addLearner", id, address });
+      if (!isVoter && m.voters.length < maxVoters && tolerable([...m.voters, id])) choices.push({ type: "addVoter", id, address });
+      if (isLearner) choices.push({ type: "removeNode", id });
+      if (isVoter && m.voters.length > minVoters && tolerable(m.voters.filter((v) => v !== id))) choices.push({ type: "removeNode", id });
+    }
+    return choices.length === 0 ? undefined : this.w.rng.pick(choices);
+  }
+
+  private transfer(): boolean {
+    const leader = this.w.leader();
+    if (leader === undefined) return false;
+    const voters = leader.raft().status().membership.voters.filter((id) => id !== leader.id);
+    if (voters.length === 0) return false;
+    const to = this.w.rng.pick(voters);
+    leader.act((core) => core.transferLeader(to));
+    this.w.trace(`n${leader.id} transfer leadership to n${to}`);
+    return true;
+  }
+}

@@ -1,0 +1,141 @@
+// The Raft safety properties, checked incrementally as the run goes (each check touches only what
+// one step changed, so checking after every step stays cheap):
+// - election safety: at most one leader per term, across the whole run;
+// - log matching: two persisted entries with the same index and term hold the same data and
+//   follow the same previous term (by induction: identical prefixes);
+// - leader completeness: a new leader's log holds every entry known committed beyond its snapshot;
+// - state machine safety: no two nodes commit or apply different entries at one index;
+// - commit never decreases on a node (after a restart: never below the persisted commit);
+// - applied ≤ committed, and a persisted commit points into the persisted log.
+import type { Entry, NodeId, RaftStatus } from "../../src/raft/types.ts";
+import type { SimDisk } from "./sim-disk.ts";
+import { SimViolation } from "./violation.ts";
+
+const decoder = new TextDecoder();
+
+interface EntryFacts {
+  data: string;
+  prevTerm: number;
+  node: NodeId;
+}
+
+interface CommittedFacts {
+  term: number;
+  data: string;
+  node: NodeId;
+}
+
+export function entryKey(e: Entry): string {
+  return `${e.type}:${decoder.decode(e.data)}`;
+}
+
+export class SafetyChecker {
+  private readonly leaderOfTerm = new Map<number, NodeId>();
+  private readonly seen = new Map<number, Map<number, EntryFacts>>();
+  private readonly committed = new Map<number, CommittedFacts>();
+  private readonly commitFloor = new Map<NodeId, number>();
+  private maxCommitted = 0;
+
+  elections(): number {
+    return this.leaderOfTerm.size;
+  }
+
+  committedCount(): number {
+    return this.committed.size;
+  }
+
+  highestCommitted(): number {
+    return this.maxCommitted;
+  }
+
+  /** `node` reports being leader in `term`; its disk already holds everything it campaigned with. */
+  leader(node: NodeId, term: number, disk: SimDisk): void {
+    const other = this.leaderOfTerm.get(term);
+    if (other !== undefined && other !== node) {
+      throw new SimViolation("election-safety", `nodes ${other} and ${node} were both leader in term ${term}`);
+    }
+    if (other === node) return;
+    this.leaderOfTerm.set(term, node);
+    for (const [index, c] of this.committed) {
+      if (index <= disk.snapshotIndex()) continue;
+      const e = disk.entry(index);
+      if (e === undefined || e.term !== c.term || entryKey(e) !== c.data) {
+        const has = e === undefined ? "nothing" : `term ${e.term}`;
+        throw new SimViolation(
+          "leader-completeness",
+          `node ${node} became leader of term ${term} holding ${has} at index ${index}, committed there with term ${c.term} (seen on node ${c.node})`,
+        );
+      }
+    }
+  }
+
+  /** After `disk` of `node` persisted `entries` (already on disk) and possibly a new commit. */
+  persisted(node: NodeId, disk: SimDisk, entries: readonly Entry[], previousCommit: number): void {
+    for (const e of entries) this.logEntry(node, e, disk.term(e.index - 1));
+    const commit = disk.hardState().commit;
+    if (commit < previousCommit) {
+      throw new SimViolation("commit-monotonic", `node ${node} persisted commit ${commit} below its earlier persisted ${previousCommit}`);
+    }
+    if (commit > disk.lastIndex()) {
+      throw new SimViolation("durable-commit", `node ${node} persisted commit ${commit} beyond its persisted log end ${disk.lastIndex()}`);
+    }
+    for (let i = Math.max(previousCommit, disk.snapshotIndex()) + 1; i <= commit; i++) this.commit(node, disk.entry(i)!);
+  }
+
+  /** `node` applied `e` to its state machine. */
+  applied(node: NodeId, e: Entry): void {
+    this.commit(node, e);
+  }
+
+  /** A node (re)started: its commit may never drop below what it had persisted. */
+  started(node: NodeId, persistedCommit: number): void {
+    this.commitFloor.set(node, persistedCommit);
+  }
+
+  /** After any step that touched `node`. */
+  status(node: NodeId, s: RaftStatus, kvApplied: number): void {
+    const floor = this.commitFloor.get(node) ?? 0;
+    if (s.commit < floor) throw new SimViolation("commit-monotonic", `node ${node} commit went from ${floor} down to ${s.commit}`);
+    this.commitFloor.set(node, s.commit);
+    if (s.applied > s.commit || kvApplied > s.commit) {
+      throw new SimViolation("applied-le-committed", `node ${node} applied ${Math.max(s.applied, kvApplied)} beyond its commit ${s.commit}`);
+    }
+  }
+
+  private logEntry(node: NodeId, e: Entry, prevTerm: number | undefined): void {
+    if (prevTerm === undefined) throw new SimViolation("ready", `node ${node} persisted entry ${e.index} with no predecessor on disk`);
+    let byTerm = this.seen.get(e.index);
+    if (byTerm === undefined) {
+      byTerm = new Map();
+      this.seen.set(e.index, byTerm);
+    }
+    const data = entryKey(e);
+    const known = byTerm.get(e.term);
+    if (known === undefined) {
+      byTerm.set(e.term, { data, prevTerm, node });
+      return;
+    }
+    if (known.data !== data || known.prevTerm !== prevTerm) {
+      throw new SimViolation(
+        "log-matching",
+        `entry ${e.index}/term ${e.term} differs between node ${known.node} (prev term ${known.prevTerm}, ${known.data.slice(0, 60)}) and node ${node} (prev term ${prevTerm}, ${data.slice(0, 60)})`,
+      );
+    }
+  }
+
+  private commit(node: NodeId, e: Entry): void {
+    const data = entryKey(e);
+    const known = this.committed.get(e.index);
+    if (known === undefined) {
+      this.committed.set(e.index, { term: e.term, data, node });
+      if (e.index > this.maxCommitted) this.maxCommitted = e.index;
+      return;
+    }
+    if (known.term !== e.term || known.data !== data) {
+      throw new SimViolation(
+        "state-machine-safety",
+        `index ${e.index} committed as term ${known.term} on node ${known.node} but as term ${e.term} on node ${node}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// Everything one run is parameterized by, and the defaults derived from a seed (node count,
+// pre-vote / check-quorum, fault mix), so a seed alone names a run.
+import type { ClientOptions } from "./clients.ts";
+import type { CoreFactory } from "./core.ts";
+import type { FaultOptions } from "./faults.ts";
+import type { NetworkOptions } from "./network.ts";
+import type { DiskBugs } from "./sim-disk.ts";
+import type { RuntimeBugs } from "./sim-node.ts";
+
+export interface SimConfig {
+  seed: number;
+  /** Voters at bootstrap (ids 1..nodes); `spareIds` more ids can join through membership changes. */
+  nodes: number;
+  spareIds: number;
+  /** Virtual ms of the phase with clients and faults. */
+  duration: number;
+  /** Virtual ms allowed after healing for a leader and a fresh committed write, then for catch-up. */
+  settleTimeout: number;
+  /** Bound on events of one run (a runaway loop fails instead of hanging). */
+  maxEvents: number;
+  tickInterval: number;
+  maxDiskLatency: number;
+  electionTick: number;
+  heartbeatTick: number;
+  maxMsgBytes: number;
+  maxInflight: number;
+  snapshotChunkBytes: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+  network: NetworkOptions;
+  /** The links once every fault is healed (liveness is only required on a calm network). */
+  calmNetwork: NetworkOptions;
+  clients: ClientOptions;
+  faults: FaultOptions;
+  diskBugs: DiskBugs;
+  runtimeBugs: RuntimeBugs;
+  /** null: the real core from src/raft. */
+  factory: CoreFactory | null;
+  /** Every trace line goes here when set (verbose replay). */
+  traceSink: ((line: string) => void) | null;
+}
+
+export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}): SimConfig {
+  // Derive the seed-level choices from the seed's low bits so they do not disturb the run's PRNG.
+  const nodes = seed % 3 === 0 ? 5 : 3;
+  const oldSchool = seed % 7 === 0; // now and then without pre-vote and check-quorum
+  return {
+    seed,
+    nodes,
+    spareIds: 2,
+    duration: 4000,
+    settleTimeout: 6000,
+    maxEvents: 400_000,
+    tickInterval: 10,
+    maxDiskLatency: 3,
+    electionTick: 10,
+    heartbeatTick: 2,
+    maxMsgBytes: 512,
+    maxInflight: 4,
+    snapshotChunkBytes: 96,
+    preVote: !oldSchool,
+    checkQuorum: !oldSchool,
+    network: { minDelay: 1, maxDelay: 8, slowRate: 0.03, dropRate: 0, dupRate: 0 },
+    calmNetwork: { minDelay: 1, maxDelay: 8, slowRate: 0, dropRate: 0, dupRate: 0 },
+    clients: { count: 3, keys: 3, opTimeout: 600, maxAttempts: 8, thinkTime: [2, 40], readRate: 0.4 },
+    faults: {
+      meanInterval: 80,
+      maxOutage: 400,
+      weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1 },
+      crashPointRate: 0.002,
+      minVoters: 3,
+      maxVoters: nodes + 1,
+    },
+    diskBugs: { forgetVote: false },
+    runtimeBugs: { sendBeforePersist: false },
+    factory: null,
+    traceSink: null,
+    ...overrides,
+  };
+}
+
+/**
+ * Overrides for the bug-injection runs: no pre-vote or check-quorum, election timeouts close to
+ * the (slow) link delays, and frequent crash points, so leadership churns, competing candidacies in
+ * one term are common and entries are often left on a single node; one entry per App, so a
+ * follower can ack an old-term entry without the new leader's no-op after it.
+ */
+export function churnProfile(seed: number): Partial<SimConfig> {
+  const base = configForSeed(seed);
+  return {
+    duration: 4000,
+    preVote: false,
+    checkQuorum: false,
+    electionTick: 3,
+    heartbeatTick: 1,
+    maxMsgBytes: 50,
+    network: { ...base.network, minDelay: 2, maxDelay: 30, slowRate: 0.05 },
+    faults: {
+      ...base.faults,
+      meanInterval: 100,
+      maxOutage: 300,
+      crashPointRate: 0.4,
+      weights: { crash: 6, partition: 2, asymmetric: 1, "isolate-leader": 4, lossy: 1, compact: 0, membership: 0, transfer: 1 },
+    },
+  };
+}

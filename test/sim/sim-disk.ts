@@ -1,0 +1,111 @@
+// A node's simulated disk: exactly what survives a crash — hard state, the log (with truncation on
+// conflict) and the latest snapshot. One persist() is one atomic transaction. A fault flag makes it
+// misbehave on purpose so the bug-injection tests can show the simulator catches it.
+import type { Entry, HardState, RestoreState, Snapshot } from "../../src/raft/types.ts";
+import { SimViolation } from "./violation.ts";
+
+export interface DiskBugs {
+  /** Persist the hard state with vote 0: a restarted node may vote twice in one term. */
+  forgetVote: boolean;
+}
+
+export interface PersistBatch {
+  snapshot: Snapshot | null;
+  entries: readonly Entry[];
+  hardState: HardState | null;
+}
+
+export class SimDisk {
+  private hard: HardState = { term: 0, vote: 0, commit: 0 };
+  private snap: Snapshot | null = null;
+  /** Contiguous, starting right after the snapshot's index. */
+  private log: Entry[] = [];
+
+  constructor(
+    readonly nodeId: number,
+    private readonly bugs: DiskBugs,
+  ) {}
+
+  hardState(): HardState {
+    return { ...this.hard };
+  }
+
+  snapshot(): Snapshot | null {
+    return this.snap;
+  }
+
+  snapshotIndex(): number {
+    return this.snap?.meta.index ?? 0;
+  }
+
+  lastIndex(): number {
+    return this.snapshotIndex() + this.log.length;
+  }
+
+  entry(index: number): Entry | undefined {
+    return this.log[index - this.snapshotIndex() - 1];
+  }
+
+  /** Term at `index` if this disk still knows it (log or snapshot boundary), else undefined. */
+  term(index: number): number | undefined {
+    if (index === 0) return 0;
+    if (index === this.snapshotIndex()) return this.snap!.meta.term;
+    return this.entry(index)?.term;
+  }
+
+  /** One Ready's writes, atomically: snapshot, then entries (truncating a conflicting suffix), then hard state. */
+  persist(batch: PersistBatch): void {
+    if (batch.snapshot !== null) this.installSnapshot(batch.snapshot);
+    if (batch.entries.length > 0) this.appendEntries(batch.entries);
+    if (batch.hardState !== null) {
+      const hs = batch.hardState;
+      this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
+    }
+  }
+
+  /** The app's own snapshot (log compaction): everything up to its index leaves the log. */
+  compact(snapshot: Snapshot): void {
+    const at = snapshot.meta.index;
+    if (at <= this.snapshotIndex()) return;
+    if (at > this.lastIndex()) {
+      throw new SimViolation("runtime", `node ${this.nodeId}: compaction to ${at} beyond the persisted log end ${this.lastIndex()}`);
+    }
+    this.log = this.log.slice(at - this.snapshotIndex());
+    this.snap = snapshot;
+  }
+
+  restoreState(): RestoreState {
+    return {
+      hardState: { ...this.hard },
+      snapshot: this.snap,
+      entries: this.log.map((e) => ({ ...e })),
+      applied: this.snapshotIndex(),
+    };
+  }
+
+  private installSnapshot(s: Snapshot): void {
+    const at = s.meta.index;
+    if (at <= this.snapshotIndex()) {
+      throw new SimViolation("ready", `node ${this.nodeId}: Ready snapshot at ${at} is not newer than the persisted one at ${this.snapshotIndex()}`);
+    }
+    // Keep the suffix only when the log agrees with the snapshot at its index (Raft §7).
+    const keep = this.term(at) === s.meta.term ? this.log.slice(at - this.snapshotIndex()) : [];
+    this.snap = s;
+    this.log = keep;
+  }
+
+  private appendEntries(entries: readonly Entry[]): void {
+    const first = entries[0]!.index;
+    if (first <= this.snapshotIndex() || first > this.lastIndex() + 1) {
+      throw new SimViolation(
+        "ready",
+        `node ${this.nodeId}: Ready entries start at ${first}, outside the persisted range (${this.snapshotIndex()}, ${this.lastIndex() + 1}]`,
+      );
+    }
+    entries.forEach((e, i) => {
+      if (e.index !== first + i) throw new SimViolation("ready", `node ${this.nodeId}: Ready entries are not contiguous at ${e.index}`);
+    });
+    this.log.length = first - this.snapshotIndex() - 1;
+    for (const e of entries) this.log.push({ ...e });
+  }
+}

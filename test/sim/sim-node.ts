@@ -1,0 +1,199 @@
+// One simulated node: the real core, its simulated disk (what survives a crash) and its volatile
+// part (the KV state machine, the Ready being persisted, deferred inputs). It processes each Ready
+// in the order types.ts prescribes — persist, send, apply, serve reads, advance — with the persist
+// taking virtual time, so a crash can land between taking a Ready and making it durable.
+import { decodeMembership } from "../../src/raft/types.ts";
+import type { Entry, Membership, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
+import type { CoreFactory, RaftCore } from "./core.ts";
+import type { EventQueue } from "./event-queue.ts";
+import { KvStore } from "./kv-store.ts";
+import type { SimNetwork } from "./network.ts";
+import type { Prng } from "./prng.ts";
+import type { SafetyChecker } from "./safety-checker.ts";
+import type { SimDisk } from "./sim-disk.ts";
+import { SimViolation } from "./violation.ts";
+
+export interface RuntimeBugs {
+  /** Send a Ready's messages before its persist happened (acks for entries that a crash loses). */
+  sendBeforePersist: boolean;
+}
+
+export interface NodeHooks {
+  applied(node: SimNode, e: Entry): void;
+  snapshotInstalled(node: SimNode, index: number): void;
+  readState(node: SimNode, rs: ReadState): void;
+  crashed(node: SimNode): void;
+  /** A Ready is durable, its messages not sent yet: a crash point may strike (crash() inside). */
+  persisted(node: SimNode, rd: Ready): void;
+  trace(line: string): void;
+}
+
+export interface NodeEnv {
+  queue: EventQueue;
+  network: SimNetwork;
+  checker: SafetyChecker;
+  factory: CoreFactory;
+  hooks: NodeHooks;
+  bugs: RuntimeBugs;
+  /** Upper bound (virtual ms) of one persist. */
+  maxDiskLatency: number;
+  /** Bound on inputs held back while a Ready is being persisted; beyond it they are lost. */
+  maxDeferred: number;
+}
+
+export type CoreSettings = Omit<RaftConfig, "id" | "random" | "logger">;
+
+export class SimNode {
+  private core: RaftCore | null = null;
+  private generation = 0;
+  private busy = false;
+  private deferred: (() => void)[] = [];
+  kv = new KvStore();
+  applied = 0;
+  private appliedTerm = 0;
+  private membership: Membership;
+  deferredLost = 0;
+  /** Crashes so far: a restart scheduled for an earlier crash must not restart a later one early. */
+  lives = 0;
+
+  constructor(
+    readonly id: NodeId,
+    readonly disk: SimDisk,
+    private readonly rng: Prng,
+    private readonly settings: CoreSettings,
+    private readonly env: NodeEnv,
+  ) {
+    this.membership = settings.initialMembership;
+  }
+
+  isUp(): boolean {
+    return this.core !== null;
+  }
+
+  raft(): RaftCore {
+    if (this.core === null) throw new Error(`node ${this.id} is down`);
+    return this.core;
+  }
+
+  start(): void {
+    if (this.core !== null) throw new Error(`node ${this.id} is already up`);
+    const restore = this.disk.restoreState();
+    const config: RaftConfig = { ...this.settings, id: this.id, random: () => this.rng.next() };
+    this.core = this.env.factory(config, restore);
+    this.kv = new KvStore();
+    const snap = restore.snapshot;
+    if (snap !== null) this.kv.restore(snap.data);
+    this.applied = snap?.meta.index ?? 0;
+    this.appliedTerm = snap?.meta.term ?? 0;
+    this.membership = snap?.meta.membership ?? this.settings.initialMembership;
+    this.env.checker.started(this.id, restore.hardState.commit);
+    this.env.hooks.trace(`n${this.id} start term=${restore.hardState.term} vote=${restore.hardState.vote} commit=${restore.hardState.commit} last=${this.disk.lastIndex()}`);
+    this.afterStep();
+  }
+
+  /** Lose everything volatile, including a Ready whose persist has not happened yet. */
+  crash(): void {
+    this.core = null;
+    this.lives++;
+    this.generation++;
+    this.busy = false;
+    this.deferred = [];
+    this.env.hooks.trace(`n${this.id} crash`);
+    this.env.hooks.crashed(this);
+  }
+
+  /** Run `input` against the core now, or once the Ready being persisted is done. Dropped when down. */
+  act(input: (core: RaftCore) => void): void {
+    if (this.core === null) return;
+    if (this.busy) {
+      if (this.deferred.length >= this.env.maxDeferred) {
+        this.deferredLost++;
+        return;
+      }
+      this.deferred.push(() => this.act(input));
+      return;
+    }
+    input(this.core);
+    this.afterStep();
+  }
+
+  /** The app snapshots its state machine at the applied index and lets the core drop the log before it. */
+  compact(): void {
+    this.act((core) => {
+      if (this.applied <= this.disk.snapshotIndex()) return;
+      const snapshot = {
+        meta: { index: this.applied, term: this.appliedTerm, membership: this.membership },
+        data: this.kv.snapshot(),
+      };
+      this.disk.compact(snapshot);
+      core.compact(snapshot);
+      this.env.hooks.trace(`n${this.id} compact to ${this.applied}`);
+    });
+  }
+
+  private afterStep(): void {
+    const core = this.core!;
+    const s = core.status();
+    this.env.checker.status(this.id, s, this.applied);
+    if (s.role === "leader") this.env.checker.leader(this.id, s.term, this.disk);
+    if (!core.hasReady()) return;
+    const rd = core.ready();
+    this.busy = true;
+    if (this.env.bugs.sendBeforePersist) this.send(rd);
+    const gen = this.generation;
+    this.env.queue.after(this.rngLatency(), `n${this.id} persist`, () => this.finishReady(rd, gen));
+  }
+
+  private rngLatency(): number {
+    return this.rng.int(0, this.env.maxDiskLatency);
+  }
+
+  private finishReady(rd: Ready, gen: number): void {
+    if (gen !== this.generation) return; // crashed before the write reached the disk
+    const core = this.core!;
+    const previousCommit = this.disk.hardState().commit;
+    this.disk.persist(rd);
+    this.env.checker.persisted(this.id, this.disk, rd.entries, previousCommit);
+    if (rd.softState !== null) this.env.hooks.trace(`n${this.id} ${rd.softState.role} leader=${rd.softState.leader} term=${core.status().term}`);
+    this.env.hooks.persisted(this, rd);
+    if (gen !== this.generation) return; // crashed between the disk write and the sends
+    if (!this.env.bugs.sendBeforePersist) this.send(rd);
+    if (rd.snapshot !== null) this.installSnapshot(rd);
+    for (const e of rd.committed) this.apply(e);
+    for (const rs of rd.readStates) this.env.hooks.readState(this, rs);
+    core.advance(rd);
+    this.busy = false;
+    this.afterStep();
+    while (!this.busy && this.core !== null && this.deferred.length > 0) this.deferred.shift()!();
+  }
+
+  private send(rd: Ready): void {
+    for (const m of rd.messages) this.env.network.send(m);
+  }
+
+  private installSnapshot(rd: Ready): void {
+    const snap = rd.snapshot!;
+    this.kv.restore(snap.data);
+    this.applied = snap.meta.index;
+    this.appliedTerm = snap.meta.term;
+    this.membership = snap.meta.membership;
+    this.env.hooks.trace(`n${this.id} installed snapshot at ${snap.meta.index}`);
+    this.env.hooks.snapshotInstalled(this, snap.meta.index);
+  }
+
+  private apply(e: Entry): void {
+    if (e.index !== this.applied + 1) {
+      throw new SimViolation("ready", `node ${this.id} was handed entry ${e.index} to apply after applying ${this.applied}`);
+    }
+    const durable = this.disk.entry(e.index);
+    if (e.index > this.disk.snapshotIndex() && (durable === undefined || durable.term !== e.term)) {
+      throw new SimViolation("ready", `node ${this.id} was handed entry ${e.index}/term ${e.term} to apply but its disk holds ${durable ? `term ${durable.term}` : "nothing"} there`);
+    }
+    if (e.type === "config") this.membership = decodeMembership(e.data);
+    else if (e.data.length > 0) this.kv.apply(e.index, e.data);
+    this.env.checker.applied(this.id, e);
+    this.applied = e.index;
+    this.appliedTerm = e.term;
+    this.env.hooks.applied(this, e);
+  }
+}

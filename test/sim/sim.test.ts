@@ -1,0 +1,99 @@
+// The simulator's suite: a campaign of seeds (3- and 5-node runs) that must all pass every check,
+// replay determinism, and the bug-injection tests showing the checks do catch broken Raft.
+import { describe, expect, test } from "bun:test";
+import { runCampaign } from "./campaign.ts";
+import { figure8Core } from "./figure8-core.ts";
+import { churnProfile, configForSeed, type SimConfig } from "./sim-config.ts";
+import { runSimulation } from "./simulation.ts";
+import { SimFailure, type CheckName } from "./violation.ts";
+
+const SEEDS = 2000;
+const BATCH = 125;
+/** Generous backstop per test (the machine is shared); every run is bounded by its own event cap. */
+const TEST_TIMEOUT = 120_000;
+/** How far each bug hunt may go before the test fails for not finding the bug. */
+const BUG_HUNT_SEEDS = 600;
+
+describe("simulated cluster: every check holds", () => {
+  for (let first = 1; first <= SEEDS; first += BATCH) {
+    test(`seeds ${first}..${first + BATCH - 1}`, () => {
+      const t = runCampaign(first, BATCH);
+      expect(t.schedules).toBe(BATCH);
+      // The runs must actually exercise the protocol, not idle.
+      expect(t.elections).toBeGreaterThanOrEqual(BATCH);
+      expect(t.commits).toBeGreaterThan(10 * BATCH);
+      expect(t.faults["crash"]).toBeGreaterThan(0);
+      expect(t.faults["membership"]).toBeGreaterThan(0);
+      expect(t.faults["compact"]).toBeGreaterThan(0);
+    }, TEST_TIMEOUT);
+  }
+
+  test("both cluster sizes and both election modes are covered", () => {
+    const configs = Array.from({ length: 21 }, (_, i) => configForSeed(i + 1));
+    expect(new Set(configs.map((c) => c.nodes))).toEqual(new Set([3, 5]));
+    expect(new Set(configs.map((c) => c.preVote))).toEqual(new Set([true, false]));
+  });
+});
+
+describe("replay", () => {
+  test("the same seed replays the same run exactly", () => {
+    const trace = (seed: number) => {
+      const lines: string[] = [];
+      const report = runSimulation(configForSeed(seed, { traceSink: (l) => lines.push(l) }));
+      return { lines, report };
+    };
+    const a = trace(17);
+    const b = trace(17);
+    expect(a.lines.length).toBeGreaterThan(1000);
+    expect(b.lines).toEqual(a.lines);
+    expect(b.report).toEqual(a.report);
+    expect(trace(18).lines).not.toEqual(a.lines);
+  });
+});
+
+/** First seed (in 1..BUG_HUNT_SEEDS) whose churn run with `bug` fails, or null. */
+function hunt(bug: Partial<SimConfig>): SimFailure | null {
+  for (let seed = 1; seed <= BUG_HUNT_SEEDS; seed++) {
+    try {
+      runSimulation(configForSeed(seed, { ...churnProfile(seed), ...bug }));
+    } catch (e) {
+      if (e instanceof SimFailure) return e;
+      throw e;
+    }
+  }
+  return null;
+}
+
+const SAFETY: CheckName[] = [
+  "election-safety",
+  "log-matching",
+  "leader-completeness",
+  "state-machine-safety",
+  "acknowledged-write-lost",
+  "linearizability",
+];
+
+describe("bug injection: the simulator catches broken Raft", () => {
+  test("the churn profile itself passes on the real core", () => {
+    for (let seed = 1; seed <= 60; seed++) runSimulation(configForSeed(seed, churnProfile(seed)));
+  }, TEST_TIMEOUT);
+
+  test("figure 8: a leader committing a previous-term entry by counting replicas", () => {
+    const f = hunt({ factory: figure8Core });
+    expect(f).not.toBeNull();
+    expect(SAFETY).toContain(f!.check);
+    expect(f!.message).toContain(`seed ${f!.seed}`);
+  }, TEST_TIMEOUT);
+
+  test("a disk that does not persist the vote", () => {
+    const f = hunt({ diskBugs: { forgetVote: true } });
+    expect(f).not.toBeNull();
+    expect(f!.check).toBe("election-safety");
+  }, TEST_TIMEOUT);
+
+  test("a runtime that sends (acks) before persisting", () => {
+    const f = hunt({ runtimeBugs: { sendBeforePersist: true } });
+    expect(f).not.toBeNull();
+    expect([...SAFETY, "liveness"]).toContain(f!.check);
+  }, TEST_TIMEOUT);
+});

@@ -1,0 +1,270 @@
+// One simulated run: N nodes on the real core, clients, the seed's faults, the safety checks after
+// every step; then every fault healed, liveness (a leader and a fresh committed write within a
+// bounded virtual time), catch-up of every member, acknowledged writes kept, identical replicas and
+// a linearizable client history. Any failure becomes a SimFailure naming the seed and the check.
+import type { Entry, NodeId, Ready } from "../../src/raft/types.ts";
+import { Clients } from "./clients.ts";
+import type { CoreFactory } from "./core.ts";
+import { EventQueue } from "./event-queue.ts";
+import { FaultInjector, type FaultKind } from "./faults.ts";
+import { encodeCommand } from "./kv-store.ts";
+import { checkLinearizable } from "./linearizability.ts";
+import { kvRegisterModel } from "./model.ts";
+import { SimNetwork, type NetworkStats } from "./network.ts";
+import { Prng } from "./prng.ts";
+import { realCore } from "./real-core.ts";
+import { SafetyChecker } from "./safety-checker.ts";
+import type { SimConfig } from "./sim-config.ts";
+import { SimDisk } from "./sim-disk.ts";
+import { SimNode } from "./sim-node.ts";
+import { Trace } from "./trace.ts";
+import { SimFailure, SimViolation } from "./violation.ts";
+
+export interface SimReport {
+  seed: number;
+  nodes: number;
+  steps: number;
+  virtualTime: number;
+  faults: Record<FaultKind, number>;
+  elections: number;
+  commits: number;
+  operations: number;
+  unknownOutcomes: number;
+  network: NetworkStats;
+}
+
+const PROBE_RETRY = 20;
+const TRACE_TAIL = 40;
+
+export function runSimulation(config: SimConfig): SimReport {
+  const sim = new Simulation(config);
+  try {
+    return sim.run();
+  } catch (e) {
+    throw sim.failure(e);
+  }
+}
+
+class Simulation {
+  private readonly queue = new EventQueue(100_000);
+  private readonly rng: Prng;
+  private readonly trace: Trace;
+  private readonly checker = new SafetyChecker();
+  private readonly network: SimNetwork;
+  private readonly nodes: SimNode[] = [];
+  private readonly clients: Clients;
+  private readonly faults: FaultInjector;
+  private steps = 0;
+  /** Liveness probes proposed after healing; one per leader term, the first applied one counts. */
+  private probes: { node: SimNode; index: number; term: number }[] = [];
+  private probeIndex = 0;
+
+  constructor(private readonly cfg: SimConfig) {
+    this.rng = new Prng(cfg.seed);
+    this.trace = new Trace(TRACE_TAIL, () => this.queue.now(), cfg.traceSink);
+    this.network = new SimNetwork(this.queue, this.rng.fork(), cfg.network, (m) => this.byId(m.to)?.act((core) => core.step(m)), cfg.traceSink !== null);
+    this.buildNodes(cfg.factory ?? realCore);
+    this.clients = new Clients(this.queue, this.rng.fork(), this.nodes, cfg.clients);
+    this.faults = new FaultInjector(
+      {
+        queue: this.queue,
+        rng: this.rng.fork(),
+        network: this.network,
+        nodes: this.nodes,
+        trace: (line) => this.trace.add(line),
+        leader: () => this.leader(),
+      },
+      cfg.faults,
+    );
+  }
+
+  run(): SimReport {
+    for (const n of this.nodes) n.start();
+    this.startTicks();
+    this.clients.start();
+    this.faults.start();
+    this.runUntil(this.cfg.duration, () => false);
+    this.faults.stop();
+    this.clients.stop();
+    this.faults.healAll(this.cfg.calmNetwork);
+    this.requireLiveness();
+    this.requireCatchUp();
+    this.clients.finish();
+    this.checkReplicas();
+    this.checkHistory();
+    return this.report();
+  }
+
+  failure(e: unknown): SimFailure {
+    if (e instanceof SimFailure) return e;
+    if (e instanceof SimViolation) return new SimFailure(this.cfg.seed, e.check, e.detail, this.trace.tail());
+    const err = e instanceof Error ? e : new Error(String(e));
+    const where = (err.stack ?? "").split("\n").slice(1, 4).map((l) => l.trim()).join(" | ");
+    return new SimFailure(this.cfg.seed, "core-error", `${err.name}: ${err.message} at ${where}`, this.trace.tail());
+  }
+
+  private buildNodes(factory: CoreFactory): void {
+    const voters = Array.from({ length: this.cfg.nodes }, (_, i) => i + 1);
+    const addresses = Object.fromEntries(voters.map((id) => [String(id), `sim-${id}`]));
+    const settings = {
+      electionTick: this.cfg.electionTick,
+      heartbeatTick: this.cfg.heartbeatTick,
+      maxMsgBytes: this.cfg.maxMsgBytes,
+      maxInflight: this.cfg.maxInflight,
+      snapshotChunkBytes: this.cfg.snapshotChunkBytes,
+      preVote: this.cfg.preVote,
+      checkQuorum: this.cfg.checkQuorum,
+      initialMembership: { voters, learners: [], addresses },
+    };
+    const env = {
+      queue: this.queue,
+      network: this.network,
+      checker: this.checker,
+      factory,
+      bugs: this.cfg.runtimeBugs,
+      maxDiskLatency: this.cfg.maxDiskLatency,
+      maxDeferred: 1024,
+      hooks: {
+        applied: (n: SimNode, e: Entry) => this.onApplied(n, e),
+        snapshotInstalled: (n: SimNode, index: number) => this.clients.snapshotInstalled(n, index),
+        readState: (n: SimNode, rs: { ctx: number; index: number; ok: boolean }) => this.clients.readState(n, rs),
+        crashed: (n: SimNode) => this.clients.crashed(n),
+        persisted: (n: SimNode, rd: Ready) => this.faults.crashPoint(n, rd),
+        trace: (line: string) => this.trace.add(line),
+      },
+    };
+    for (let id = 1; id <= this.cfg.nodes + this.cfg.spareIds; id++) {
+      this.nodes.push(new SimNode(id, new SimDisk(id, this.cfg.diskBugs), this.rng.fork(), settings, env));
+    }
+  }
+
+  private byId(id: NodeId): SimNode | undefined {
+    return this.nodes[id - 1];
+  }
+
+  private startTicks(): void {
+    for (const n of this.nodes) {
+      const tick = () => {
+        n.act((core) => core.tick());
+        this.queue.after(this.cfg.tickInterval, `tick n${n.id}`, tick);
+      };
+      this.queue.after(this.rng.int(0, this.cfg.tickInterval - 1), `tick n${n.id}`, tick);
+    }
+  }
+
+  /** Run events up to virtual time `until`, or until `done()` holds; false when time ran out first. */
+  private runUntil(until: number, done: () => boolean): boolean {
+    while (!done()) {
+      const ev = this.queue.runNext(until);
+      if (ev === null) {
+        this.queue.advanceTo(until);
+        return false;
+      }
+      if (this.cfg.traceSink !== null || !ev.label.startsWith("tick")) this.trace.add(ev.label);
+      if (++this.steps > this.cfg.maxEvents) {
+        throw new SimViolation("runtime", `run exceeded ${this.cfg.maxEvents} events (virtual time ${this.queue.now()})`);
+      }
+    }
+    return true;
+  }
+
+  leader(): SimNode | undefined {
+    let best: { node: SimNode; term: number } | undefined;
+    for (const n of this.nodes) {
+      if (!n.isUp()) continue;
+      const s = n.raft().status();
+      if (s.role === "leader" && (best === undefined || s.term > best.term)) best = { node: n, term: s.term };
+    }
+    return best?.node;
+  }
+
+  private onApplied(n: SimNode, e: Entry): void {
+    this.clients.applied(n, e);
+    if (this.probes.some((p) => p.node === n && p.index === e.index && p.term === e.term)) this.probeIndex = e.index;
+  }
+
+  /** After healing: a leader must be elected and a fresh write commit within settleTimeout. */
+  private requireLiveness(): void {
+    const deadline = this.queue.now() + this.cfg.settleTimeout;
+    const attempt = () => {
+      if (this.probeIndex > 0) return;
+      const leader = this.leader();
+      const term = leader?.raft().status().term;
+      // A probe proposed to an earlier leader may never commit; each new leader term gets its own.
+      if (leader !== undefined && !this.probes.some((p) => p.node === leader && p.term === term)) {
+        leader.act((core) => {
+          const r = core.propose(encodeCommand({ key: "probe", value: `p${this.probes.length}` }));
+          if (r.ok) this.probes.push({ node: leader, index: r.index, term: r.term });
+        });
+      }
+      this.queue.after(PROBE_RETRY, "liveness probe", attempt);
+    };
+    attempt();
+    if (!this.runUntil(deadline, () => this.probeIndex > 0)) {
+      throw new SimViolation("liveness", `no write committed within ${this.cfg.settleTimeout} virtual ms after healing (leader: ${this.leader()?.id ?? "none"})`);
+    }
+    this.trace.add(`liveness: probe committed at index ${this.probeIndex}`);
+  }
+
+  /** Every member of the final membership reaches the leader's log end and applies it. */
+  private requireCatchUp(): void {
+    const deadline = this.queue.now() + this.cfg.settleTimeout;
+    const caughtUp = () => {
+      const leader = this.leader();
+      if (leader === undefined) return false;
+      const s = leader.raft().status();
+      if (s.commit !== s.lastIndex) return false;
+      return this.members(leader).every((n) => n.isUp() && n.applied === s.commit);
+    };
+    if (!this.runUntil(deadline, caughtUp)) {
+      const state = this.nodes.map((n) => `n${n.id}:${n.isUp() ? n.applied : "down"}`).join(" ");
+      throw new SimViolation("liveness", `members did not catch up within ${this.cfg.settleTimeout} virtual ms (applied: ${state})`);
+    }
+  }
+
+  private members(leader: SimNode): SimNode[] {
+    const m = leader.raft().status().membership;
+    return [...m.voters, ...m.learners].map((id) => this.byId(id)!);
+  }
+
+  private checkReplicas(): void {
+    const members = this.members(this.leader()!);
+    const reference = members[0]!;
+    for (const n of members) {
+      if (n.kv.digest() !== reference.kv.digest()) {
+        throw new SimViolation("replica-divergence", `nodes ${reference.id} and ${n.id} applied up to ${n.applied} but hold different states`);
+      }
+      for (const w of this.clients.acked) {
+        const cell = n.kv.cell(w.key);
+        if (cell === undefined || cell.index < w.index || (cell.index === w.index && cell.value !== w.value)) {
+          throw new SimViolation(
+            "acknowledged-write-lost",
+            `node ${n.id} lost the acknowledged put ${w.key}=${w.value} at index ${w.index} (holds ${cell ? `${cell.value}@${cell.index}` : "nothing"})`,
+          );
+        }
+      }
+    }
+  }
+
+  private checkHistory(): void {
+    const r = checkLinearizable(kvRegisterModel, this.clients.history);
+    if (!r.ok) {
+      throw new SimViolation("linearizability", `the history of key ${r.partition} (${r.operations} operations) is not linearizable`);
+    }
+  }
+
+  private report(): SimReport {
+    return {
+      seed: this.cfg.seed,
+      nodes: this.cfg.nodes,
+      steps: this.steps,
+      virtualTime: this.queue.now(),
+      faults: { ...this.faults.counts },
+      elections: this.checker.elections(),
+      commits: this.checker.committedCount(),
+      operations: this.clients.history.length,
+      unknownOutcomes: this.clients.unknown,
+      network: { ...this.network.stats },
+    };
+  }
+}
