@@ -20,7 +20,6 @@ export class RuntimeMetrics {
   forwardsFailed = 0;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
-  leaderChanges = 0;
   ticks = 0;
 
   recordPersist(entries: number, micros: number): void {
@@ -50,7 +49,6 @@ export class RuntimeMetrics {
       yakt_raft_forwards_failed_total: this.forwardsFailed,
       yakt_raft_snapshots_taken_total: this.snapshotsTaken,
       yakt_raft_snapshots_installed_total: this.snapshotsInstalled,
-      yakt_raft_leader_changes_total: this.leaderChanges,
       yakt_raft_ticks_total: this.ticks,
     };
   }

@@ -3,7 +3,7 @@
 // snapshot / apply, serve reads, advance — one Ready per macrotask so concurrent callers share a
 // disk flush. It implements ConsensusHandle for the metadata service, the API and the console.
 import { Raft } from "../raft/index.ts";
-import type { ConfChange, Membership, Message, NodeId, Ready, Role, SnapshotMeta, SoftState } from "../raft/types.ts";
+import type { ConfChange, Membership, Message, NodeId, Ready, SnapshotMeta } from "../raft/types.ts";
 import type { Transport } from "../transport/transport-types.ts";
 import { AppliedWaiters } from "./applied-waiters.ts";
 import { Applier } from "./applier.ts";
@@ -17,22 +17,17 @@ import {
   NotLeaderError,
   type Unsubscribe,
 } from "./contracts.ts";
-import { NodeStoppedError, ProposalRejectedError, SnapshotError } from "./errors.ts";
+import { NodeStoppedError, ProposalRejectedError } from "./errors.ts";
 import { type ForwardHandler, Forwarder } from "./forwarding.ts";
-import { LeaderWatch } from "./leader-watch.ts";
 import { Logger } from "./logger.ts";
 import { coalesceMessages } from "./message-coalescer.ts";
 import { RuntimeMetrics } from "./metrics.ts";
 import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
+import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
-import { SnapshotHandoff } from "./snapshot-handoff.ts";
-import { SnapshotPolicy } from "./snapshot-policy.ts";
+import { Snapshotter } from "./snapshotter.ts";
 
-/** A leader waits this many times longer before its snapshot (and its hand-off, snapshot-handoff.ts). */
-const LEADER_SNAPSHOT_FACTOR = 2;
-
-type RoleListener = (role: Role, leader: NodeId, term: number) => void;
 type AppliedListener = (appliedIndex: number) => void;
 type RuntimeState = "new" | "running" | "stopped";
 
@@ -45,38 +40,32 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly proposals: ProposalWaiters;
   private readonly reads: ReadWaiters;
   private readonly appliedWaiters: AppliedWaiters;
-  private readonly leaderWatch: LeaderWatch;
+  private readonly roles: RoleTracker;
   private readonly forwarder: Forwarder;
   private readonly applier: Applier;
-  private readonly handoff: SnapshotHandoff;
-  private readonly roleListeners = new Set<RoleListener>();
   private readonly appliedListeners = new Set<AppliedListener>();
   private raft: Raft | null = null;
   private transport: Transport | null = null;
-  private policy: SnapshotPolicy | null = null;
+  private snapshotter: Snapshotter | null = null;
   private state: RuntimeState = "new";
   private drainScheduled = false;
-  private role: Role = "follower";
-  private leader: NodeId = 0;
-  private term = 0;
   private peersKey = "";
 
   constructor(options: RuntimeOptions) {
     this.opts = resolveRuntimeOptions(options);
     this.nodeId = this.opts.nodeId;
     this.clusterId = this.opts.clusterId;
-    this.log = new Logger(this.nodeId, this.opts.logSink, () => ({ term: this.term, role: this.role }), this.opts.now);
+    this.roles = new RoleTracker(this.opts.maxWaiters, () => this.log);
+    this.log = new Logger(this.nodeId, this.opts.logSink, () => ({ term: this.roles.term, role: this.roles.role }), this.opts.now);
     this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs);
     this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs);
     this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters);
-    this.leaderWatch = new LeaderWatch(this.opts.maxWaiters);
-    this.handoff = new SnapshotHandoff(this.opts.transferTimeoutMs, this.opts.electionTicks);
     this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
       isLeader: () => this.isLeader(),
-      leaderId: () => this.leader,
-      awaitLeader: (ms) => this.leaderWatch.wait(this.leader, ms),
+      leaderId: () => this.roles.leader,
+      awaitLeader: (ms) => this.roles.awaitAnyLeader(ms),
       request: (to, payload, ms) => this.requireTransport().request(to, payload, ms),
       timeoutMs: this.opts.forwardTimeoutMs,
       leaderWaitMs: this.opts.leaderWaitMs,
@@ -117,11 +106,11 @@ export class RaftRuntime implements ConsensusHandle {
   // ---- ConsensusHandle ----------------------------------------------------------------------
 
   isLeader(): boolean {
-    return this.role === "leader";
+    return this.roles.isLeader;
   }
 
   leaderId(): NodeId {
-    return this.leader;
+    return this.roles.leader;
   }
 
   async propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
@@ -139,7 +128,7 @@ export class RaftRuntime implements ConsensusHandle {
     return { index: r.index, result };
   }
 
-  forwardToLeader(payload: Uint8Array): Promise<Uint8Array> {
+  async forwardToLeader(payload: Uint8Array): Promise<Uint8Array> {
     this.requireRunning("forward");
     return this.forwarder.forward(payload);
   }
@@ -151,7 +140,7 @@ export class RaftRuntime implements ConsensusHandle {
   async readBarrier(): Promise<void> {
     this.requireRunning("read");
     this.counters.readBarriers++;
-    const leader = await this.leaderWatch.wait(this.leader, this.opts.leaderWaitMs);
+    const leader = await this.roles.awaitAnyLeader(this.opts.leaderWaitMs);
     if (leader === 0) throw new NoLeaderError(`no leader elected within ${this.opts.leaderWaitMs} ms to confirm a read`);
     const done = this.reads.enqueue();
     this.scheduleDrain();
@@ -169,8 +158,7 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   onRoleChange(listener: RoleListener): Unsubscribe {
-    this.roleListeners.add(listener);
-    return () => this.roleListeners.delete(listener);
+    return this.roles.onChange(listener);
   }
 
   appliedIndex(): number {
@@ -189,10 +177,10 @@ export class RaftRuntime implements ConsensusHandle {
   async snapshotNow(): Promise<SnapshotMeta> {
     // Run after the current synchronous work so a snapshot never lands between ready() and advance().
     await Promise.resolve();
-    this.requireRunning("snapshot");
+    const raft = this.requireRunning("snapshot");
     const latest = this.opts.storage.latestSnapshot();
     if (latest && latest.meta.index === this.applier.applied) return latest.meta;
-    return this.takeSnapshot("on_demand");
+    return this.requireSnapshotter().take(raft, "on_demand");
   }
 
   listSnapshots(): SnapshotMeta[] {
@@ -205,16 +193,16 @@ export class RaftRuntime implements ConsensusHandle {
 
   async transferLeader(to: NodeId): Promise<void> {
     const raft = this.requireRunning("transfer leadership");
-    if (!this.isLeader()) throw new NotLeaderError(this.leader);
+    if (!this.isLeader()) throw new NotLeaderError(this.roles.leader);
     if (to === this.nodeId) return;
     if (!raft.status().membership.voters.includes(to)) {
       throw new MembershipError(`cannot transfer leadership to ${to}: not a voter of the current membership`);
     }
-    const became = this.waitForLeader(to, this.opts.transferTimeoutMs);
+    const became = this.roles.awaitLeader(to, this.opts.transferTimeoutMs);
     raft.transferLeader(to);
     this.scheduleDrain();
     if (!(await became)) {
-      throw new ConsensusTimeoutError(`leadership did not move to ${to} within ${this.opts.transferTimeoutMs} ms (leader now ${this.leader})`);
+      throw new ConsensusTimeoutError(`leadership did not move to ${to} within ${this.opts.transferTimeoutMs} ms (leader now ${this.roles.leader})`);
     }
   }
 
@@ -234,9 +222,10 @@ export class RaftRuntime implements ConsensusHandle {
     const s = this.raft?.status();
     return {
       ...this.counters.toRecord(),
-      yakt_raft_term: this.term,
+      yakt_raft_term: this.roles.term,
       yakt_raft_is_leader: this.isLeader() ? 1 : 0,
-      yakt_raft_leader_id: this.leader,
+      yakt_raft_leader_id: this.roles.leader,
+      yakt_raft_leader_changes_total: this.roles.leaderChanges,
       yakt_raft_commit_index: s?.commit ?? 0,
       yakt_raft_applied_index: this.applier.applied,
       yakt_raft_first_index: s?.firstIndex ?? 0,
@@ -256,11 +245,22 @@ export class RaftRuntime implements ConsensusHandle {
   private restore(): Raft {
     const restore = this.opts.storage.load();
     if (restore.snapshot) this.applier.installSnapshot(restore.snapshot);
-    this.term = restore.hardState.term;
-    this.policy = new SnapshotPolicy(
-      { everyEntries: this.opts.snapshotEntries, everyMs: this.opts.snapshotIntervalMs, nodeId: this.nodeId, leaderFactor: LEADER_SNAPSHOT_FACTOR },
+    this.roles.term = restore.hardState.term;
+    this.snapshotter = new Snapshotter(
+      {
+        nodeId: this.nodeId,
+        storage: this.opts.storage,
+        stateMachine: this.opts.stateMachine,
+        applier: this.applier,
+        log: this.log,
+        counters: this.counters,
+        now: this.opts.now,
+        everyEntries: this.opts.snapshotEntries,
+        everyMs: this.opts.snapshotIntervalMs,
+        handoffTimeoutMs: this.opts.transferTimeoutMs,
+        electionTicks: this.opts.electionTicks,
+      },
       restore.applied,
-      this.opts.now(),
     );
     return new Raft(
       {
@@ -284,7 +284,7 @@ export class RaftRuntime implements ConsensusHandle {
     if (this.state !== "running" || !this.raft) return;
     this.counters.ticks++;
     this.raft.tick();
-    this.maybeSnapshot();
+    this.snapshotter?.maybeSnapshot(this.raft, this.isLeader());
     this.scheduleDrain();
   }
 
@@ -332,7 +332,7 @@ export class RaftRuntime implements ConsensusHandle {
     let membershipMoved = rd.entries.some((e) => e.type === "config");
     if (rd.snapshot) {
       this.applier.installSnapshot(rd.snapshot);
-      this.policy?.taken(rd.snapshot.meta.index, this.opts.now());
+      this.snapshotter?.installed(rd.snapshot.meta.index);
       this.counters.snapshotsInstalled++;
       this.log.info("snapshot_installed", { index: rd.snapshot.meta.index, bytes: rd.snapshot.data.length });
       membershipMoved = true;
@@ -343,14 +343,14 @@ export class RaftRuntime implements ConsensusHandle {
       if (!rs.ok) this.counters.readsFailed++;
       this.reads.settle(rs, this.applier.applied);
     }
-    if (rd.softState) this.onSoftState(rd.softState);
+    if (rd.softState && this.roles.update(rd.softState)) this.onStepDown();
     raft.advance(rd);
     if (membershipMoved) this.refreshPeers();
     if (this.applier.applied > appliedBefore) this.announceApplied();
   }
 
   private persist(rd: Ready): void {
-    if (rd.hardState) this.term = rd.hardState.term;
+    if (rd.hardState) this.roles.term = rd.hardState.term;
     if (!rd.hardState && rd.entries.length === 0 && !rd.snapshot) return;
     const started = performance.now();
     this.opts.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
@@ -368,28 +368,13 @@ export class RaftRuntime implements ConsensusHandle {
         this.log.error("applied_listener_failed", { applied, error: e });
       }
     }
-    this.maybeSnapshot();
+    if (this.raft) this.snapshotter?.maybeSnapshot(this.raft, this.isLeader());
   }
 
-  private onSoftState(ss: SoftState): void {
-    if (ss.role === this.role && ss.leader === this.leader) return;
-    const previousLeader = this.leader;
-    if (this.role === "leader" && ss.role !== "leader") {
-      this.proposals.shortenAll(this.opts.leaderWaitMs, (i) =>
-        new NoLeaderError(`node ${this.nodeId} lost leadership before entry ${i} was applied; its outcome is unknown, check before retrying`));
-    }
-    this.role = ss.role;
-    this.leader = ss.leader;
-    if (ss.leader !== previousLeader) this.counters.leaderChanges++;
-    this.log.info("role_changed", { leader: ss.leader, previousLeader });
-    this.leaderWatch.changed(ss.leader);
-    for (const listener of this.roleListeners) {
-      try {
-        listener(ss.role, ss.leader, this.term);
-      } catch (e) {
-        this.log.error("role_listener_failed", { error: e });
-      }
-    }
+  /** Entries this node proposed may still commit under the new leader, or never: bound the wait. */
+  private onStepDown(): void {
+    this.proposals.shortenAll(this.opts.leaderWaitMs, (i) =>
+      new NoLeaderError(`node ${this.nodeId} lost leadership before entry ${i} was applied; its outcome is unknown, check before retrying`));
   }
 
   private refreshPeers(): void {
@@ -403,50 +388,6 @@ export class RaftRuntime implements ConsensusHandle {
     this.log.info("peers_updated", { voters: m.voters, learners: m.learners, addresses: m.addresses });
   }
 
-  private maybeSnapshot(): void {
-    const now = this.opts.now();
-    const leader = this.isLeader();
-    if (!this.policy || !this.raft || !this.policy.due(this.applier.applied, now, leader)) return;
-    if (leader) {
-      const d = this.handoff.decide(this.raft.status(), now);
-      if (d.action === "wait") return;
-      if (d.action === "transfer") {
-        this.log.info("snapshot_handoff", { to: d.to, applied: this.applier.applied });
-        this.raft.transferLeader(d.to);
-        this.scheduleDrain();
-        return;
-      }
-    }
-    this.handoff.reset();
-    try {
-      this.takeSnapshot("periodic");
-    } catch (e) {
-      // Not retried every tick: the next attempt waits a full period; the log simply stays longer.
-      this.log.error("snapshot_failed", { error: e });
-      this.policy.taken(this.applier.applied, this.opts.now());
-    }
-  }
-
-  private takeSnapshot(reason: string): SnapshotMeta {
-    const raft = this.requireRaft();
-    const a = this.applier;
-    if (a.applied === 0) throw new SnapshotError("nothing is applied yet, so there is no state to snapshot (applied index 0)");
-    const started = performance.now();
-    const snapshot = {
-      meta: { index: a.applied, term: a.appliedTerm, membership: a.membership },
-      data: this.opts.stateMachine.snapshot(),
-    };
-    const encoded = performance.now();
-    this.opts.storage.saveSnapshot(snapshot);
-    const saved = performance.now();
-    raft.compact(snapshot);
-    this.policy?.taken(snapshot.meta.index, this.opts.now());
-    this.counters.snapshotsTaken++;
-    const timing = { encodeMs: Math.round(encoded - started), saveMs: Math.round(saved - encoded), compactMs: Math.round(performance.now() - saved) };
-    this.log.info("snapshot_taken", { reason, index: snapshot.meta.index, bytes: snapshot.data.length, ...timing });
-    return snapshot.meta;
-  }
-
   private async changeMembership(cc: ConfChange): Promise<void> {
     const raft = this.requireRunning("change membership");
     this.proposals.ensureCapacity();
@@ -458,21 +399,6 @@ export class RaftRuntime implements ConsensusHandle {
     this.log.info("membership_change_proposed", { change: cc, index: r.index });
     this.scheduleDrain();
     await this.proposals.wait(r.index, r.term);
-  }
-
-  private waitForLeader(target: NodeId, timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        off();
-        resolve(false);
-      }, timeoutMs);
-      const off = this.onRoleChange((_role, leader) => {
-        if (leader !== target) return;
-        clearTimeout(timer);
-        off();
-        resolve(true);
-      });
-    });
   }
 
   private proposeFailure(reason: string, leader: NodeId, message: string): Error {
@@ -499,7 +425,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
     this.appliedWaiters.cancelAll();
-    this.leaderWatch.cancelAll();
+    this.roles.cancelWaits();
   }
 
   private requireRunning(what: string): Raft {
@@ -510,6 +436,11 @@ export class RaftRuntime implements ConsensusHandle {
   private requireRaft(): Raft {
     if (!this.raft) throw new NodeStoppedError("status (runtime not started)");
     return this.raft;
+  }
+
+  private requireSnapshotter(): Snapshotter {
+    if (!this.snapshotter) throw new NodeStoppedError("snapshot (runtime not started)");
+    return this.snapshotter;
   }
 
   private requireTransport(): Transport {
