@@ -110,10 +110,22 @@ async function startOrUndo<T>(
   }
 }
 
+/** Bound on letting in-flight HTTP requests finish at shutdown; long polls are cut after it. */
+const API_DRAIN_MS = 5_000;
+
 async function stopAll(app: YaktApp, consoleServer: ConsoleServer, service: MetadataServiceHandle, runtime: RaftRuntime): Promise<void> {
   consoleServer.stop();
-  // Without force, Bun stops accepting and waits for the requests already in flight.
-  await app.stop(false);
+  const server = app.server;
+  // Without force, Bun stops accepting and lets the requests in flight finish.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    app.stop(false).then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), API_DRAIN_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!drained) await server?.stop(true);
   service.stop();
   await runtime.stop();
 }

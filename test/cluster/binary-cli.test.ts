@@ -1,0 +1,73 @@
+// The compiled binary's command line and lifecycle: exit codes of bad flags and foreign data dirs,
+// format, a one-node start with defaults overridden, and a graceful SIGTERM.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePorts } from "../node/support/free-ports.ts";
+import { waitUntil } from "../node/support/wait-until.ts";
+import { http } from "./support/http.ts";
+import { BINARY } from "./support/process-cluster.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "yakt-cli-process-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function yakt(args: string[]) {
+  const r = Bun.spawnSync([BINARY, ...args], { cwd: dir, timeout: 10_000 });
+  return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+describe("yakt binary", () => {
+  test("--version and --help exit 0; bad flags exit 2 with one line", () => {
+    expect(yakt(["--version"])).toMatchObject({ code: 0 });
+    expect(yakt(["--version"]).out).toMatch(/^yakt \d+\.\d+\.\d+/);
+    expect(yakt(["--help"]).out).toContain("--snapshot-interval-s");
+    const bad = yakt(["--election-ticks", "many"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split("\n")).toHaveLength(1);
+    expect(bad.err).toContain("--election-ticks");
+    expect(yakt(["--nope"]).code).toBe(2);
+  });
+
+  test("format, then refuse a node id or cluster id the data dir was not formatted for (exit 1)", () => {
+    const d = join(dir, "f");
+    expect(yakt(["format", "--cluster-id", "c1", "--node-id", "1", "--data-dir", d]).code).toBe(0);
+    const other = yakt(["--node-id", "2", "--data-dir", d]);
+    expect(other.code).toBe(1);
+    expect(other.err).toContain("belongs to node 1");
+    const cluster = yakt(["--cluster-id", "c2", "--data-dir", d]);
+    expect(cluster.code).toBe(1);
+    expect(cluster.err).toContain('belongs to cluster "c1"');
+    const unformatted = yakt(["--peers", "1@127.0.0.1:1,2@127.0.0.1:2", "--data-dir", join(dir, "g")]);
+    expect(unformatted.code).toBe(1);
+    expect(unformatted.err).toContain("--cluster-id");
+  });
+
+  test("a one-node cluster serves writes, and SIGTERM stops it gracefully (exit 0)", async () => {
+    const [httpPort, peerPort, adminPort] = freePorts(3);
+    const args = [
+      ...["--listen-http", `127.0.0.1:${httpPort}`, "--listen-peer", `127.0.0.1:${peerPort}`],
+      ...["--listen-admin", `127.0.0.1:${adminPort}`, "--data-dir", join(dir, "solo")],
+    ];
+    const start = () => Bun.spawn([BINARY, ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+    let proc = start();
+    try {
+      const url = `http://127.0.0.1:${httpPort}`;
+      await waitUntil("topic created", async () => (await http("POST", `${url}/v1/topics`, { name: "solo-topic" })).status === 201);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      const out = await new Response(proc.stdout).text();
+      expect(out).toContain('"event":"node_listening"');
+      expect(out).toContain('"event":"shutdown_done"');
+      proc = start();
+      const topic = await waitUntil("topic after restart", async () => {
+        const r = await http("GET", `${url}/v1/topics/solo-topic`);
+        return r.status === 200 ? r.body : null;
+      });
+      expect(JSON.stringify(topic)).toContain("solo-topic");
+    } finally {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    }
+  }, 30_000);
+});
