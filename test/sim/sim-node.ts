@@ -39,6 +39,11 @@ export interface NodeEnv {
   maxDiskLatency: number;
   /** Bound on inputs held back while a Ready is being persisted; beyond it they are lost. */
   maxDeferred: number;
+  /**
+   * Readys in flight at once. 1: the node takes no input while a Ready is being persisted.
+   * More: it keeps stepping the core and takes further Readys, persisted strictly in order.
+   */
+  pipeline: number;
 }
 
 export type CoreSettings = Omit<RaftConfig, "id" | "random" | "logger">;
@@ -46,7 +51,10 @@ export type CoreSettings = Omit<RaftConfig, "id" | "random" | "logger">;
 export class SimNode {
   private core: RaftCore | null = null;
   private generation = 0;
-  private busy = false;
+  /** Readys taken from the core and not yet advanced. */
+  private outstanding = 0;
+  /** Virtual time the last scheduled persist completes: later Readys persist after it (FIFO disk). */
+  private diskFreeAt = 0;
   private deferred: (() => void)[] = [];
   kv = new KvStore();
   applied = 0;
@@ -96,16 +104,21 @@ export class SimNode {
     this.core = null;
     this.lives++;
     this.generation++;
-    this.busy = false;
+    this.outstanding = 0;
     this.deferred = [];
     this.env.hooks.trace(`n${this.id} crash`);
     this.env.hooks.crashed(this);
   }
 
+  /** Without pipelining, a node persisting a Ready takes no input. */
+  private busy(): boolean {
+    return this.env.pipeline === 1 && this.outstanding > 0;
+  }
+
   /** Run `input` against the core now, or once the Ready being persisted is done. Dropped when down. */
   act(input: (core: RaftCore) => void): void {
     if (this.core === null) return;
-    if (this.busy) {
+    if (this.busy()) {
       if (this.deferred.length >= this.env.maxDeferred) {
         this.deferredLost++;
         return;
@@ -136,12 +149,17 @@ export class SimNode {
     const s = core.status();
     this.env.checker.status(this.id, s, this.applied);
     if (s.role === "leader") this.env.checker.leader(this.id, s.term, this.disk);
-    if (!core.hasReady()) return;
+    while (this.outstanding < this.env.pipeline && core.hasReady()) this.takeReady(core);
+  }
+
+  private takeReady(core: RaftCore): void {
     const rd = core.ready();
-    this.busy = true;
+    this.outstanding++;
     if (this.env.bugs.sendBeforePersist) this.send(rd);
     const gen = this.generation;
-    this.env.queue.after(this.rngLatency(), `n${this.id} persist`, () => this.finishReady(rd, gen));
+    const now = this.env.queue.now();
+    this.diskFreeAt = Math.max(this.diskFreeAt, now + this.rngLatency());
+    this.env.queue.after(this.diskFreeAt - now, `n${this.id} persist`, () => this.finishReady(rd, gen));
   }
 
   private rngLatency(): number {
@@ -162,9 +180,9 @@ export class SimNode {
     for (const e of rd.committed) this.apply(e);
     for (const rs of rd.readStates) this.env.hooks.readState(this, rs);
     core.advance(rd);
-    this.busy = false;
+    this.outstanding--;
     this.afterStep();
-    while (!this.busy && this.core !== null && this.deferred.length > 0) this.deferred.shift()!();
+    while (!this.busy() && this.core !== null && this.deferred.length > 0) this.deferred.shift()!();
   }
 
   private send(rd: Ready): void {

@@ -124,6 +124,7 @@ class Simulation {
       bugs: this.cfg.runtimeBugs,
       maxDiskLatency: this.cfg.maxDiskLatency,
       maxDeferred: 1024,
+      pipeline: this.cfg.pipeline,
       hooks: {
         applied: (n: SimNode, e: Entry) => this.onApplied(n, e),
         snapshotInstalled: (n: SimNode, index: number) => this.clients.snapshotInstalled(n, index),
