@@ -46,7 +46,8 @@ async function main(args: string[]): Promise<number | null> {
       };
       const node = await startNode(command.config, { onFatal });
       stop = () => node.stop();
-      installShutdown({ stop, deadlineMs: SHUTDOWN_DEADLINE_MS, log: line, exit: (code) => process.exit(code) });
+      const log = (event: string, fields: Record<string, unknown>) => node.runtime.log.info(event, fields);
+      installShutdown({ stop, deadlineMs: SHUTDOWN_DEADLINE_MS, log, exit: (code) => process.exit(code) });
       return null;
     }
   }

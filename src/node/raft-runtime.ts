@@ -28,6 +28,9 @@ import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
 import { Snapshotter } from "./snapshotter.ts";
 
+/** Bound on one waitApplied (long polls ask for at most 30 s). */
+const MAX_APPLIED_WAIT_MS = 60_000;
+
 type AppliedListener = (appliedIndex: number) => void;
 type RuntimeState = "new" | "running" | "stopped";
 
@@ -149,7 +152,7 @@ export class RaftRuntime implements ConsensusHandle {
 
   waitApplied(index: number, timeoutMs: number): Promise<boolean> {
     if (this.state === "stopped") return Promise.resolve(this.applier.applied >= index);
-    return this.appliedWaiters.wait(index, this.applier.applied, Math.min(timeoutMs, this.opts.proposalTimeoutMs * 6));
+    return this.appliedWaiters.wait(index, this.applier.applied, Math.min(timeoutMs, MAX_APPLIED_WAIT_MS));
   }
 
   onApplied(listener: AppliedListener): Unsubscribe {
