@@ -40,16 +40,21 @@ export function runCampaign(
       onFailure(e);
       continue;
     }
-    totals.schedules++;
-    totals.steps += r.steps;
-    totals.virtualTime += r.virtualTime;
-    totals.elections += r.elections;
-    totals.commits += r.commits;
-    totals.operations += r.operations;
-    totals.unknownOutcomes += r.unknownOutcomes;
-    totals.messages += r.network.sent;
-    for (const [k, v] of Object.entries(r.faults) as [FaultKind, number][]) totals.faults[k] = (totals.faults[k] ?? 0) + v;
+    addReport(totals, r);
   }
+  return totals;
+}
+
+export function addReport(totals: CampaignTotals, r: SimReport): CampaignTotals {
+  totals.schedules++;
+  totals.steps += r.steps;
+  totals.virtualTime += r.virtualTime;
+  totals.elections += r.elections;
+  totals.commits += r.commits;
+  totals.operations += r.operations;
+  totals.unknownOutcomes += r.unknownOutcomes;
+  totals.messages += r.network.sent;
+  for (const [k, v] of Object.entries(r.faults) as [FaultKind, number][]) totals.faults[k] = (totals.faults[k] ?? 0) + v;
   return totals;
 }
 

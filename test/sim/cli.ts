@@ -2,7 +2,7 @@
 // `bun run test/sim/cli.ts --seeds N [--from S]` runs a campaign and prints what it covered.
 // Exits non-zero on a failure, naming the seed; --keep-going lists every failing seed instead.
 // --churn uses the bug-injection tests' profile (to replay a seed they report).
-import { describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
+import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
 import { churnProfile, configForSeed } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
@@ -27,7 +27,7 @@ function intFlag(args: string[], name: string, max: number): number | undefined 
 function replay(seed: number, churn: boolean): void {
   const profile = churn ? churnProfile(seed) : {};
   const report = runSimulation(configForSeed(seed, { ...profile, traceSink: (line) => console.log(line) }));
-  console.log(`seed ${seed}: OK ${JSON.stringify(report)}`);
+  console.log(`seed ${seed} (${report.nodes} nodes): OK ${describeTotals(addReport(emptyTotals(), report))}`);
 }
 
 /** With keepGoing, every failing seed is listed (one line each) and the campaign runs to the end. */
