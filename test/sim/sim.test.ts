@@ -36,19 +36,36 @@ describe("simulated cluster: every check holds", () => {
 });
 
 describe("replay", () => {
-  test("the same seed replays the same run exactly", () => {
-    const trace = (seed: number) => {
-      const lines: string[] = [];
-      const report = runSimulation(configForSeed(seed, { traceSink: (l) => lines.push(l) }));
-      return { lines, report };
-    };
-    const a = trace(17);
-    const b = trace(17);
-    expect(a.lines.length).toBeGreaterThan(1000);
-    expect(b.lines).toEqual(a.lines);
-    expect(b.report).toEqual(a.report);
-    expect(trace(18).lines).not.toEqual(a.lines);
-  });
+  const traced = (seed: number) => {
+    const lines: string[] = [];
+    const report = runSimulation(configForSeed(seed, { traceSink: (l) => lines.push(l) }));
+    return { lines, report };
+  };
+
+  // 17: one Ready at a time; 18: pipelined Readys (5 nodes).
+  for (const seed of [17, 18]) {
+    test(`seed ${seed} replays the same run exactly`, () => {
+      const a = traced(seed);
+      const b = traced(seed);
+      expect(a.lines.length).toBeGreaterThan(1000);
+      expect(b.lines).toEqual(a.lines);
+      expect(b.report).toEqual(a.report);
+      expect(traced(seed + 2).lines).not.toEqual(a.lines);
+    });
+  }
+
+  test("the CLI replays a seed and runs a campaign, exiting 0; bad flags exit 2", () => {
+    const cli = (...args: string[]) => Bun.spawnSync([process.execPath, "run", `${import.meta.dir}/cli.ts`, ...args], { timeout: 60_000 });
+    const one = cli("--seed", "3");
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout.toString()).toContain("seed 3 (5 nodes): OK 1 schedules");
+    const many = cli("--seeds", "3", "--from", "40");
+    expect(many.exitCode).toBe(0);
+    expect(many.stdout.toString()).toMatch(/^OK 3 schedules, \d+ steps/);
+    const bad = cli("--seeds", "-4");
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.toString()).toContain("got -4");
+  }, TEST_TIMEOUT);
 });
 
 /** First seed (in 1..BUG_HUNT_SEEDS) whose churn run with `bug` fails, or null. */
