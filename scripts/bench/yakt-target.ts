@@ -4,6 +4,8 @@ import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
 import { topicName } from "./payload.ts";
 
+const RETRY_BACKOFF_MS = 5;
+
 export class YaktTarget {
   readonly cluster = new ProcessCluster(3);
   leader = 0;
@@ -27,7 +29,29 @@ export class YaktTarget {
     if (res instanceof Error) return this.failed(res.name);
     const body = await res.text();
     if (res.status === 201) return true;
+    if (res.status === 503) {
+      this.followLeader();
+      // A polite client backs off a little instead of spinning on a cluster that is moving leadership.
+      await Bun.sleep(RETRY_BACKOFF_MS);
+    }
     return this.failed(`${res.status} ${body.slice(0, 100)}`);
+  }
+
+  private following = false;
+
+  /** Leadership moved (a snapshot hand-off or an election): find the new leader, once at a time. */
+  private followLeader(): void {
+    if (this.following) return;
+    this.following = true;
+    this.cluster
+      .waitForLeader(5_000)
+      .then((id) => {
+        this.leader = id;
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.following = false;
+      });
   }
 
   private failed(reason: string): false {
