@@ -284,18 +284,36 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   private onTick(): void {
-    if (this.state !== "running" || !this.raft) return;
+    const raft = this.raft;
+    if (this.state !== "running" || !raft) return;
     this.counters.ticks++;
-    this.raft.tick();
-    this.snapshotter?.maybeSnapshot(this.raft, this.isLeader());
+    this.guarded(() => {
+      raft.tick();
+      this.snapshotter?.maybeSnapshot(raft, this.isLeader());
+    });
     this.scheduleDrain();
   }
 
   private onMessages(msgs: Message[]): void {
-    if (this.state !== "running" || !this.raft) return;
+    const raft = this.raft;
+    if (this.state !== "running" || !raft) return;
     this.counters.messagesReceived += msgs.length;
-    for (const m of msgs) this.raft.step(m);
+    // The core ignores malformed peer input; a throw here is its invariant failing, not the peer's.
+    this.guarded(() => {
+      for (const m of msgs) raft.step(m);
+    });
     this.scheduleDrain();
+  }
+
+  /** Run a step of the loop; an error escaping it means the node's state cannot be trusted. */
+  private guarded(step: () => void): boolean {
+    try {
+      step();
+      return true;
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      return false;
+    }
   }
 
   private scheduleDrain(): void {
@@ -308,19 +326,15 @@ export class RaftRuntime implements ConsensusHandle {
     this.drainScheduled = false;
     const raft = this.raft;
     if (this.state !== "running" || !raft) return;
-    const ctx = this.reads.takeOpenBatch();
-    if (ctx !== null) {
-      this.counters.readIndexRounds++;
-      raft.readIndex(ctx);
-    }
-    if (!raft.hasReady()) return;
-    try {
-      this.handleReady(raft, raft.ready());
-    } catch (e) {
-      this.fail(e instanceof Error ? e : new Error(String(e)));
-      return;
-    }
-    if (raft.hasReady() || this.reads.hasOpen) this.scheduleDrain();
+    const handled = this.guarded(() => {
+      const ctx = this.reads.takeOpenBatch();
+      if (ctx !== null) {
+        this.counters.readIndexRounds++;
+        raft.readIndex(ctx);
+      }
+      if (raft.hasReady()) this.handleReady(raft, raft.ready());
+    });
+    if (handled && (raft.hasReady() || this.reads.hasOpen)) this.scheduleDrain();
   }
 
   private handleReady(raft: Raft, rd: Ready): void {

@@ -28,6 +28,8 @@ describe("three runtimes over TCP", () => {
   test("a follower refuses to propose, forwards to the leader, and reads linearizably", async () => {
     cluster = await RuntimeCluster.start({ size: 3, seed: 2 });
     const leader = await cluster.waitForLeader();
+    const early = cluster.follower();
+    await expect(early.runtime.forwardToLeader(kvCommand("x", "0"))).rejects.toThrow("no forward handler");
     leader.runtime.onForward(async (payload) => {
       const { index } = await leader.runtime.propose(payload);
       return new TextEncoder().encode(String(index));
