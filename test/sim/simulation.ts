@@ -143,13 +143,16 @@ class Simulation {
     return this.nodes[id - 1];
   }
 
+  /** Each node's clock runs at its own rate (±20 %), as real timers drift apart. */
   private startTicks(): void {
+    const ti = this.cfg.tickInterval;
     for (const n of this.nodes) {
+      const period = this.rng.int(Math.max(1, Math.round(ti * 0.8)), Math.round(ti * 1.2));
       const tick = () => {
         n.act((core) => core.tick());
-        this.queue.after(this.cfg.tickInterval, `tick n${n.id}`, tick);
+        this.queue.after(period, `tick n${n.id}`, tick);
       };
-      this.queue.after(this.rng.int(0, this.cfg.tickInterval - 1), `tick n${n.id}`, tick);
+      this.queue.after(this.rng.int(0, period - 1), `tick n${n.id}`, tick);
     }
   }
 
