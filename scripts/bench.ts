@@ -3,11 +3,11 @@
 // when it is installed, plus the other layers' micro-benchmarks when present. Writes
 // bench/RESULTS.md. Not a test: numbers depend on the machine and its load.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
 import { type LoadResult, runLoad } from "./bench/load.ts";
-import { failoverTable, loadTable, ratioTable, verdict } from "./bench/report.ts";
+import { failoverTable, failureLines, loadTable, ratioTable, verdict } from "./bench/report.ts";
 import { YaktTarget } from "./bench/yakt-target.ts";
 
 const CLIENTS = [1, 16, 64];
@@ -27,14 +27,21 @@ async function loadSeries(name: string, write: (run: string, seq: number) => Pro
   return rows;
 }
 
-async function benchYakt(): Promise<{ rows: LoadResult[]; failover: number[] }> {
+interface YaktResults {
+  rows: LoadResult[];
+  failover: number[];
+  failures: Map<string, number>;
+}
+
+async function benchYakt(): Promise<YaktResults> {
   const yakt = new YaktTarget();
   try {
     await yakt.start();
     const rows = await loadSeries("yakt", (run, seq) => yakt.write(run, seq));
+    const failures = new Map(yakt.failures);
     const failover: number[] = [];
     for (let t = 0; t < FAILOVER_TRIALS; t++) failover.push(await yakt.failoverTrial(t));
-    return { rows, failover };
+    return { rows, failover, failures };
   } finally {
     await yakt.stop();
   }
@@ -61,16 +68,20 @@ function runScript(name: string): string | null {
 
 async function main(): Promise<void> {
   if (!existsSync(resolve(ROOT, "dist/yakt"))) throw new Error("dist/yakt is missing: run make build first");
-  const { rows, failover } = await benchYakt();
+  const load = loadavg().map((l) => l.toFixed(2)).join(", ");
+  const { rows, failover, failures } = await benchYakt();
   const etcd = await benchEtcd();
   const sections = [
     "# YAKt benchmark results",
     "",
     `${new Date().toISOString()} — ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), bun ${Bun.version}; ` +
       `3 nodes of dist/yakt on loopback, --tick-ms 10 --election-ticks 10; each write a POST /v1/topics ` +
-      `with a 200-character topic name, to the leader, ${DURATION_MS} ms per row. The load generator runs on the same machine.`,
+      `with a 200-character topic name, to the leader, ${DURATION_MS} ms per row. The load generator runs on the same machine ` +
+      `(load average ${load} at the start).`,
     "",
     loadTable("YAKt committed writes", rows),
+    "",
+    failureLines(failures),
     "",
     failoverTable(failover),
     "",

@@ -66,3 +66,15 @@ export function verdict(rows: LoadResult[], failoverMs: number[]): string {
     ...checks.map(([name, v, t, ok]) => `| ${name} | ${f2(v)} | ${t} | ${ok ? "yes" : "no"} |`),
   ].join("\n");
 }
+
+/** Failed writes by reason (503s while leadership moves are expected; clients retry them). */
+export function failureLines(failures: Map<string, number>): string {
+  if (failures.size === 0) return "No write failed.";
+  const byReason = new Map<string, number>();
+  for (const [reason, n] of failures) {
+    // Lost-proposal messages name their index; group them.
+    const key = reason.replace(/index \d+/, "index N").replace(/entry \d+/, "entry N").slice(0, 90);
+    byReason.set(key, (byReason.get(key) ?? 0) + n);
+  }
+  return ["Failed writes by reason:", "", ...[...byReason].map(([r, n]) => `- ${n} × \`${r}\``)].join("\n");
+}
