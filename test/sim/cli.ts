@@ -1,13 +1,18 @@
 // `bun run test/sim/cli.ts --seed N` replays one seed verbosely (trace and outcome);
 // `bun run test/sim/cli.ts --seeds N [--from S]` runs a campaign and prints what it covered.
 // Exits non-zero on a failure, naming the seed; --keep-going lists every failing seed instead.
-// --churn uses the bug-injection tests' profile (to replay a seed they report).
+// --churn uses the bug-injection tests' profile and --bug NAME injects one of their bugs, to
+// replay a seed they report (e.g. `--seed 46 --churn --bug figure8`).
 import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
-import { churnProfile, configForSeed } from "./sim-config.ts";
+import { INJECTED_BUGS, isInjectedBug } from "./injected-bugs.ts";
+import { churnProfile, configForSeed, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
 
 const MAX_SEEDS = 10_000_000;
+const USAGE = "usage: cli.ts --seed N | --seeds N [--from S] [--keep-going]  [--churn] [--bug figure8|forget-vote|send-before-persist]";
+
+type Profile = (seed: number) => Partial<SimConfig>;
 
 class UsageError extends Error {
   readonly code = "usage";
@@ -24,14 +29,26 @@ function intFlag(args: string[], name: string, max: number): number | undefined 
   return n;
 }
 
-function replay(seed: number, churn: boolean): void {
-  const profile = churn ? churnProfile(seed) : {};
-  const report = runSimulation(configForSeed(seed, { ...profile, traceSink: (line) => console.log(line) }));
+function profileFlags(args: string[]): Profile {
+  const churn = args.includes("--churn");
+  const i = args.indexOf("--bug");
+  const name = i < 0 ? undefined : args[i + 1];
+  if (name !== undefined && !isInjectedBug(name)) throw new UsageError(`--bug needs one of ${Object.keys(INJECTED_BUGS).join(", ")}, got ${name}`);
+  if (i >= 0 && name === undefined) throw new UsageError("--bug needs a name");
+  const bug: Partial<SimConfig> = name === undefined ? {} : INJECTED_BUGS[name];
+  return (seed) => {
+    const base = churn ? churnProfile(seed) : {};
+    return { ...base, ...bug, replayFlags: [base.replayFlags ?? "", bug.replayFlags ?? ""].join(" ").trim() };
+  };
+}
+
+function replay(seed: number, profile: Profile): void {
+  const report = runSimulation(configForSeed(seed, { ...profile(seed), traceSink: (line) => console.log(line) }));
   console.log(`seed ${seed} (${report.nodes} nodes): OK ${describeTotals(addReport(emptyTotals(), report))}`);
 }
 
 /** With keepGoing, every failing seed is listed (one line each) and the campaign runs to the end. */
-function campaign(count: number, from: number, keepGoing: boolean, churn: boolean): boolean {
+function campaign(count: number, from: number, keepGoing: boolean, profile: Profile): boolean {
   const totals = emptyTotals();
   const failures: SimFailure[] = [];
   const onFailure = keepGoing
@@ -42,7 +59,7 @@ function campaign(count: number, from: number, keepGoing: boolean, churn: boolea
     : undefined;
   const chunk = 1000;
   for (let s = from; s < from + count; s += chunk) {
-    runCampaign(s, Math.min(chunk, from + count - s), churn ? churnProfile : () => ({}), totals, onFailure);
+    runCampaign(s, Math.min(chunk, from + count - s), profile, totals, onFailure);
     if (count > chunk) console.error(`… ${totals.schedules + failures.length}/${count}`);
   }
   const verdict = failures.length === 0 ? "OK" : `FAILED ${failures.length} seeds (${failures.map((f) => f.seed).join(" ")})`;
@@ -54,14 +71,14 @@ function main(args: string[]): number {
   try {
     const seed = intFlag(args, "--seed", Number.MAX_SAFE_INTEGER);
     const seeds = intFlag(args, "--seeds", MAX_SEEDS);
-    const churn = args.includes("--churn");
+    const profile = profileFlags(args);
     if (seed !== undefined) {
-      replay(seed, churn);
+      replay(seed, profile);
       return 0;
     }
-    if (seeds === undefined) throw new UsageError("usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--churn]");
+    if (seeds === undefined) throw new UsageError(USAGE);
     const from = intFlag(args, "--from", Number.MAX_SAFE_INTEGER) ?? 1;
-    return campaign(seeds, from, args.includes("--keep-going"), churn) ? 0 : 1;
+    return campaign(seeds, from, args.includes("--keep-going"), profile) ? 0 : 1;
   } catch (e) {
     if (e instanceof SimFailure || e instanceof UsageError) {
       console.error(e.message);

@@ -38,6 +38,8 @@ export interface SimConfig {
   runtimeBugs: RuntimeBugs;
   /** null: the real core from src/raft. */
   factory: CoreFactory | null;
+  /** Flags that `cli.ts --seed N` needs besides the seed to replay this run ("" for the default). */
+  replayFlags: string;
   /** Every trace line goes here when set (verbose replay). */
   traceSink: ((line: string) => void) | null;
 }
@@ -77,6 +79,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     diskBugs: { forgetVote: false },
     runtimeBugs: { sendBeforePersist: false },
     factory: null,
+    replayFlags: "",
     traceSink: null,
     ...overrides,
   };
@@ -91,6 +94,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
 export function churnProfile(seed: number): Partial<SimConfig> {
   const base = configForSeed(seed);
   return {
+    replayFlags: "--churn",
     duration: 4000,
     preVote: false,
     checkQuorum: false,

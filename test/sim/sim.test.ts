@@ -2,7 +2,7 @@
 // replay determinism, and the bug-injection tests showing the checks do catch broken Raft.
 import { describe, expect, test } from "bun:test";
 import { runCampaign } from "./campaign.ts";
-import { figure8Core } from "./figure8-core.ts";
+import { INJECTED_BUGS } from "./injected-bugs.ts";
 import { churnProfile, configForSeed, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure, type CheckName } from "./violation.ts";
@@ -72,7 +72,8 @@ describe("replay", () => {
 function hunt(bug: Partial<SimConfig>): SimFailure | null {
   for (let seed = 1; seed <= BUG_HUNT_SEEDS; seed++) {
     try {
-      runSimulation(configForSeed(seed, { ...churnProfile(seed), ...bug }));
+      const profile = churnProfile(seed);
+      runSimulation(configForSeed(seed, { ...profile, ...bug, replayFlags: `${profile.replayFlags} ${bug.replayFlags}` }));
     } catch (e) {
       if (e instanceof SimFailure) return e;
       throw e;
@@ -96,20 +97,20 @@ describe("bug injection: the simulator catches broken Raft", () => {
   }, TEST_TIMEOUT);
 
   test("figure 8: a leader committing a previous-term entry by counting replicas", () => {
-    const f = hunt({ factory: figure8Core });
+    const f = hunt(INJECTED_BUGS.figure8);
     expect(f).not.toBeNull();
     expect(SAFETY).toContain(f!.check);
-    expect(f!.message).toContain(`seed ${f!.seed}`);
+    expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --churn --bug figure8`);
   }, TEST_TIMEOUT);
 
   test("a disk that does not persist the vote", () => {
-    const f = hunt({ diskBugs: { forgetVote: true } });
+    const f = hunt(INJECTED_BUGS["forget-vote"]);
     expect(f).not.toBeNull();
     expect(f!.check).toBe("election-safety");
   }, TEST_TIMEOUT);
 
   test("a runtime that sends (acks) before persisting", () => {
-    const f = hunt({ runtimeBugs: { sendBeforePersist: true } });
+    const f = hunt(INJECTED_BUGS["send-before-persist"]);
     expect(f).not.toBeNull();
     expect([...SAFETY, "liveness"]).toContain(f!.check);
   }, TEST_TIMEOUT);

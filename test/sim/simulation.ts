@@ -97,10 +97,10 @@ class Simulation {
 
   failure(e: unknown): SimFailure {
     if (e instanceof SimFailure) return e;
-    if (e instanceof SimViolation) return new SimFailure(this.cfg.seed, e.check, e.detail, this.trace.tail());
+    if (e instanceof SimViolation) return new SimFailure(this.cfg.seed, e.check, e.detail, this.trace.tail(), this.cfg.replayFlags);
     const err = e instanceof Error ? e : new Error(String(e));
     const where = (err.stack ?? "").split("\n").slice(1, 4).map((l) => l.trim()).join(" | ");
-    return new SimFailure(this.cfg.seed, "core-error", `${err.name}: ${err.message} at ${where}`, this.trace.tail());
+    return new SimFailure(this.cfg.seed, "core-error", `${err.name}: ${err.message} at ${where}`, this.trace.tail(), this.cfg.replayFlags);
   }
 
   private buildNodes(factory: CoreFactory): void {

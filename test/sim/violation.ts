@@ -36,8 +36,10 @@ export class SimFailure extends Error {
     readonly check: CheckName,
     readonly detail: string,
     readonly traceTail: readonly string[],
+    replayFlags = "",
   ) {
-    super(`seed ${seed} failed ${check}: ${detail}\n  replay: make sim SEED=${seed}\n  trace tail:\n    ${traceTail.join("\n    ")}`);
+    const replay = replayFlags === "" ? `make sim SEED=${seed}` : `bun run test/sim/cli.ts --seed ${seed} ${replayFlags}`;
+    super(`seed ${seed} failed ${check}: ${detail}\n  replay: ${replay}\n  trace tail:\n    ${traceTail.join("\n    ")}`);
     this.name = "SimFailure";
   }
 }

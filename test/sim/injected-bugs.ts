@@ -1,0 +1,19 @@
+// The deliberately broken variants the bug-injection tests (and `cli.ts --bug NAME`) run, each as
+// config overrides on top of a seed's configuration.
+import { figure8Core } from "./figure8-core.ts";
+import type { SimConfig } from "./sim-config.ts";
+
+export const INJECTED_BUGS = {
+  /** The leader commits a previous-term entry by counting replicas (Raft figure 8). */
+  figure8: { factory: figure8Core, replayFlags: "--bug figure8" },
+  /** The disk drops the vote from the hard state. */
+  "forget-vote": { diskBugs: { forgetVote: true }, replayFlags: "--bug forget-vote" },
+  /** The runtime sends a Ready's messages (acks, votes) before persisting it. */
+  "send-before-persist": { runtimeBugs: { sendBeforePersist: true }, replayFlags: "--bug send-before-persist" },
+} satisfies Record<string, Partial<SimConfig>>;
+
+export type InjectedBug = keyof typeof INJECTED_BUGS;
+
+export function isInjectedBug(name: string): name is InjectedBug {
+  return Object.hasOwn(INJECTED_BUGS, name);
+}
