@@ -27,6 +27,7 @@ interface ClusterStatusBody {
   term: number;
   commitOffset: number;
   appliedOffset: number;
+  membership: { voters: number[]; learners: number[] };
 }
 
 /** Children of every cluster in this test process, killed at exit even if a test forgot. */
@@ -41,9 +42,14 @@ export class ProcessCluster {
   private readonly procs = new Map<number, Subprocess>();
   private starts = 0;
 
+  /**
+   * `size` nodes with ids 1..size; the first `voters` of them form the initial cluster (--peers),
+   * the rest start as joiners that an operator adds later.
+   */
   constructor(
     readonly size: number,
     private readonly extraFlags: string[] = [],
+    private readonly voters = size,
   ) {
     if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: build it with bun build --compile src/main.ts --outfile dist/yakt`);
     const ports = freePorts(size * 3);
@@ -66,15 +72,27 @@ export class ProcessCluster {
     return `http://127.0.0.1:${this.spec(id).httpPort}${path}`;
   }
 
+  /** Start every node of the initial cluster. */
   startAll(): void {
-    for (const id of this.ids) this.start(id);
+    for (const id of this.ids.filter((i) => i <= this.voters)) this.start(id);
+  }
+
+  peerAddress(id: number): string {
+    return `127.0.0.1:${this.spec(id).peerPort}`;
+  }
+
+  adminPort(id: number): number {
+    return this.spec(id).adminPort;
   }
 
   start(id: number): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
     const s = this.spec(id);
     s.logFile = join(this.dir, `node-${id}.${++this.starts}.log`);
-    const peers = this.ids.map((i) => `${i}@127.0.0.1:${this.spec(i).peerPort}`).join(",");
+    const peers = this.ids
+      .filter((i) => i <= this.voters)
+      .map((i) => `${i}@${this.peerAddress(i)}`)
+      .join(",");
     const proc = Bun.spawn(
       [
         BINARY,
