@@ -42,6 +42,7 @@ async function main(args: string[]): Promise<number | null> {
       let stop: () => Promise<void> = async () => {};
       const onFatal = (error: Error) => {
         line("fatal", { error });
+        setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS);
         void stop().finally(() => process.exit(1));
       };
       const node = await startNode(command.config, { onFatal });
