@@ -1,8 +1,9 @@
 // The seed's faults: crashes and restarts, symmetric and asymmetric partitions, lossy spells
 // (drops, duplicates), app snapshots with log compaction, membership changes within a pool of ids
 // and leader transfers. Crashes and voter changes keep a majority of voters able to work.
-import type { ConfChange, Membership, NodeId, Ready } from "../../src/raft/types.ts";
+import type { Membership, NodeId, Ready } from "../../src/raft/types.ts";
 import type { EventQueue } from "./event-queue.ts";
+import { possibleChanges } from "./membership-changes.ts";
 import type { NetworkOptions, SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
 import type { SimNode } from "./sim-node.ts";
@@ -259,30 +260,15 @@ export class FaultInjector {
   private membership(): boolean {
     const leader = this.w.leader();
     if (leader === undefined) return false;
-    const cc = this.pickChange(leader.raft().status().membership);
-    if (cc === undefined) return false;
+    const pool = this.w.nodes.map((n) => n.id);
+    const choices = possibleChanges(leader.raft().status().membership, pool, (id) => this.node(id).isUp(), this.options);
+    if (choices.length === 0) return false;
+    const cc = this.w.rng.pick(choices);
     leader.act((core) => {
       const r = core.proposeConfChange(cc);
       this.w.trace(`n${leader.id} conf change ${JSON.stringify(cc)} → ${r.ok ? `index ${r.index}` : r.reason}`);
     });
     return true;
-  }
-
-  private pickChange(m: Membership): ConfChange | undefined {
-    const { minVoters, maxVoters } = this.options;
-    const choices: ConfChange[] = [];
-    const tolerable = (voters: NodeId[]) => this.downVoters(voters) <= Math.floor((voters.length - 1) / 2);
-    for (const n of this.w.nodes) {
-      const id = n.id;
-      const address = `sim-${id}`;
-      const isVoter = m.voters.includes(id);
-      const isLearner = m.learners.includes(id);
-      if (!isVoter && !isLearner) choices.push({ type: "addLearner", id, address });
-      if (!isVoter && m.voters.length < maxVoters && tolerable([...m.voters, id])) choices.push({ type: "addVoter", id, address });
-      if (isLearner) choices.push({ type: "removeNode", id });
-      if (isVoter && m.voters.length > minVoters && tolerable(m.voters.filter((v) => v !== id))) choices.push({ type: "removeNode", id });
-    }
-    return choices.length === 0 ? undefined : this.w.rng.pick(choices);
   }
 
   private transfer(): boolean {
