@@ -1,7 +1,9 @@
 // The node runtime: drives the pure Raft core with ticks, peer messages, proposals and reads, and
 // carries out each Ready in the order the core requires — persist (one transaction), send, install
 // snapshot / apply, serve reads, advance — one Ready per macrotask so concurrent callers share a
-// disk flush. It implements ConsensusHandle for the metadata service, the API and the console.
+// disk flush. (Sending a leader's Apps before its own persist, which Raft allows, measured no
+// faster here: the persist is short and the followers' is on the critical path anyway.)
+// It implements ConsensusHandle for the metadata service, the API and the console.
 import { Raft } from "../raft/index.ts";
 import type { ConfChange, Membership, Message, NodeId, Ready, SnapshotMeta } from "../raft/types.ts";
 import type { Transport } from "../transport/transport-types.ts";
@@ -340,11 +342,7 @@ export class RaftRuntime implements ConsensusHandle {
   private handleReady(raft: Raft, rd: Ready): void {
     this.counters.readyCycles++;
     this.persist(rd);
-    if (rd.messages.length > 0) {
-      const msgs = coalesceMessages(rd.messages, this.opts.maxMsgBytes);
-      this.counters.messagesSent += msgs.length;
-      this.requireTransport().send(msgs);
-    }
+    this.send(rd.messages);
     const appliedBefore = this.applier.applied;
     let membershipMoved = rd.entries.some((e) => e.type === "config");
     if (rd.snapshot) {
@@ -364,6 +362,13 @@ export class RaftRuntime implements ConsensusHandle {
     raft.advance(rd);
     if (membershipMoved) this.refreshPeers();
     if (this.applier.applied > appliedBefore) this.announceApplied();
+  }
+
+  private send(messages: Message[]): void {
+    if (messages.length === 0) return;
+    const msgs = coalesceMessages(messages, this.opts.maxMsgBytes);
+    this.counters.messagesSent += msgs.length;
+    this.requireTransport().send(msgs);
   }
 
   private persist(rd: Ready): void {
