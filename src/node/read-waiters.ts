@@ -57,6 +57,7 @@ export class ReadWaiters {
 
   /** Close the open batch and give it a context for raft.readIndex; null when nobody waits. */
   takeOpenBatch(): number | null {
+    this.forgetAbandonedRounds();
     const live = this.open.filter((c) => !c.done);
     this.open = [];
     if (live.length === 0) return null;
@@ -103,6 +104,18 @@ export class ReadWaiters {
     this.open = [];
     this.inflight.clear();
     this.waitingApply = [];
+  }
+
+  /** Rounds whose callers all timed out: the core may never answer them, so do not keep them. */
+  private forgetAbandonedRounds(): void {
+    if (this.inflight.size === 0) return;
+    for (const [ctx, callers] of this.inflight) {
+      if (callers.every((c) => c.done)) this.inflight.delete(ctx);
+    }
+  }
+
+  get roundsInFlight(): number {
+    return this.inflight.size;
   }
 
   private expire(caller: Caller): void {

@@ -116,6 +116,16 @@ describe("ReadWaiters", () => {
     expect(r.size).toBe(0);
   });
 
+  test("a round whose callers all timed out is forgotten at the next batch", async () => {
+    const r = new ReadWaiters(8, 5);
+    const p = r.enqueue();
+    expect(r.takeOpenBatch()).not.toBeNull();
+    await expect(p).rejects.toBeInstanceOf(ConsensusTimeoutError);
+    expect(r.roundsInFlight).toBe(1);
+    expect(r.takeOpenBatch()).toBeNull();
+    expect(r.roundsInFlight).toBe(0);
+  });
+
   test("times out, is bounded, ignores unknown contexts", async () => {
     const r = new ReadWaiters(1, 5);
     const p = r.enqueue();
