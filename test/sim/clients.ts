@@ -57,6 +57,8 @@ export class Clients {
     private readonly rng: Prng,
     private readonly nodes: readonly SimNode[],
     private readonly options: ClientOptions,
+    /** Injected runtime bug: serve reads without waiting for the read index to be applied. */
+    private readonly readBeforeApplied: boolean,
   ) {}
 
   start(): void {
@@ -110,6 +112,10 @@ export class Clients {
     if (op.done) return;
     if (!rs.ok) {
       this.retry(op, 0);
+      return;
+    }
+    if (this.readBeforeApplied) {
+      this.end(op, "ok", node.kv.get(op.input.key));
       return;
     }
     this.waitList(this.applyWaits, node.id).push({ index: rs.index, op });

@@ -1,6 +1,6 @@
 // The deliberately broken variants the bug-injection tests (and `cli.ts --bug NAME`) run, each as
 // config overrides on top of a seed's configuration.
-import { figure8Core } from "./figure8-core.ts";
+import { figure8Core, neverCommitCore } from "./broken-cores.ts";
 import type { SimConfig } from "./sim-config.ts";
 
 export const INJECTED_BUGS = {
@@ -9,7 +9,17 @@ export const INJECTED_BUGS = {
   /** The disk drops the vote from the hard state. */
   "forget-vote": { diskBugs: { forgetVote: true }, replayFlags: "--bug forget-vote" },
   /** The runtime sends a Ready's messages (acks, votes) before persisting it. */
-  "send-before-persist": { runtimeBugs: { sendBeforePersist: true }, replayFlags: "--bug send-before-persist" },
+  "send-before-persist": {
+    runtimeBugs: { sendBeforePersist: true, readBeforeApplied: false },
+    replayFlags: "--bug send-before-persist",
+  },
+  /** The runtime answers a read at once instead of once it has applied the read index. */
+  "read-before-applied": {
+    runtimeBugs: { sendBeforePersist: false, readBeforeApplied: true },
+    replayFlags: "--bug read-before-applied",
+  },
+  /** A core whose leader never advances its commit: nothing is ever committed. */
+  "never-commit": { factory: neverCommitCore, replayFlags: "--bug never-commit" },
 } satisfies Record<string, Partial<SimConfig>>;
 
 export type InjectedBug = keyof typeof INJECTED_BUGS;

@@ -77,7 +77,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
       maxVoters: nodes + 1,
     },
     diskBugs: { forgetVote: false },
-    runtimeBugs: { sendBeforePersist: false },
+    runtimeBugs: { sendBeforePersist: false, readBeforeApplied: false },
     factory: null,
     replayFlags: "",
     traceSink: null,

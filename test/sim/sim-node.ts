@@ -16,6 +16,8 @@ import { SimViolation } from "./violation.ts";
 export interface RuntimeBugs {
   /** Send a Ready's messages before its persist happened (acks for entries that a crash loses). */
   sendBeforePersist: boolean;
+  /** Serve a read as soon as its read index is known, without waiting to have applied up to it. */
+  readBeforeApplied: boolean;
 }
 
 export interface NodeHooks {

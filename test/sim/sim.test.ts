@@ -68,12 +68,13 @@ describe("replay", () => {
   }, TEST_TIMEOUT);
 });
 
-/** First seed (in 1..BUG_HUNT_SEEDS) whose churn run with `bug` fails, or null. */
-function hunt(bug: Partial<SimConfig>): SimFailure | null {
+/** First seed (in 1..BUG_HUNT_SEEDS) whose run with `bug` fails, or null; churn profile by default. */
+function hunt(bug: Partial<SimConfig>, churn = true): SimFailure | null {
   for (let seed = 1; seed <= BUG_HUNT_SEEDS; seed++) {
     try {
-      const profile = churnProfile(seed);
-      runSimulation(configForSeed(seed, { ...profile, ...bug, replayFlags: `${profile.replayFlags} ${bug.replayFlags}` }));
+      const profile = churn ? churnProfile(seed) : {};
+      const replayFlags = `${profile.replayFlags ?? ""} ${bug.replayFlags ?? ""}`.trim();
+      runSimulation(configForSeed(seed, { ...profile, ...bug, replayFlags }));
     } catch (e) {
       if (e instanceof SimFailure) return e;
       throw e;
@@ -107,6 +108,17 @@ describe("bug injection: the simulator catches broken Raft", () => {
     const f = hunt(INJECTED_BUGS["forget-vote"]);
     expect(f).not.toBeNull();
     expect(f!.check).toBe("election-safety");
+  }, TEST_TIMEOUT);
+
+  test("a runtime that serves reads before applying up to the read index: the history check", () => {
+    const f = hunt(INJECTED_BUGS["read-before-applied"], false);
+    expect(f?.check).toBe("linearizability");
+  }, TEST_TIMEOUT);
+
+  test("a core that never commits: the liveness check", () => {
+    const f = hunt(INJECTED_BUGS["never-commit"], false);
+    expect(f?.check).toBe("liveness");
+    expect(f?.seed).toBe(1);
   }, TEST_TIMEOUT);
 
   test("a runtime that sends (acks) before persisting", () => {

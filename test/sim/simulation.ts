@@ -64,7 +64,7 @@ class Simulation {
     this.trace = new Trace(TRACE_TAIL, () => this.queue.now(), cfg.traceSink);
     this.network = new SimNetwork(this.queue, this.rng.fork(), cfg.network, (m) => this.byId(m.to)?.act((core) => core.step(m)), cfg.traceSink !== null);
     this.buildNodes(cfg.factory ?? realCore);
-    this.clients = new Clients(this.queue, this.rng.fork(), this.nodes, cfg.clients);
+    this.clients = new Clients(this.queue, this.rng.fork(), this.nodes, cfg.clients, cfg.runtimeBugs.readBeforeApplied);
     this.faults = new FaultInjector(
       {
         queue: this.queue,
