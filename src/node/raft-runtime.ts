@@ -6,7 +6,7 @@
 // It implements ConsensusHandle for the metadata service, the API and the console.
 import { Raft } from "../raft/index.ts";
 import type { ConfChange, Membership, Message, NodeId, Ready, SnapshotMeta } from "../raft/types.ts";
-import type { Transport } from "../transport/transport-types.ts";
+import type { Transport, TransportStats } from "../transport/transport-types.ts";
 import { AppliedWaiters } from "./applied-waiters.ts";
 import { Applier } from "./applier.ts";
 import { toClusterStatus } from "./cluster-status.ts";
@@ -241,7 +241,7 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   /** Transport counters, for diagnostics. */
-  transportStats() {
+  transportStats(): TransportStats | null {
     return this.transport?.stats() ?? null;
   }
 
