@@ -2,7 +2,7 @@
 // its image (early, cheap) and proposes it; the check at apply is the authority. A follower
 // forwards the write to the leader and waits (bounded) to apply the result itself, so a caller
 // reads its own writes on any node. Reads are linearizable (read barrier) unless "stale".
-import type { ConsensusHandle, Unsubscribe } from "../node/contracts.ts";
+import { type ConsensusHandle, NotLeaderError, type Unsubscribe } from "../node/contracts.ts";
 import type { NodeId } from "../raft/types.ts";
 import { type ApplyError, isApplyResult } from "./apply-result.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -213,7 +213,15 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async write(write: WriteRequest): Promise<MetadataRecord[]> {
-    if (this.handle.isLeader()) return (await this.writeAsLeader(write)).records;
+    if (this.handle.isLeader()) {
+      try {
+        return (await this.writeAsLeader(write)).records;
+      } catch (error) {
+        // Leadership moved between isLeader() and propose(): the core refused the entry before
+        // appending it, so the write is safe to hand to the new leader.
+        if (!(error instanceof NotLeaderError)) throw error;
+      }
+    }
     buildCommand(write, SHAPE_CHECK_STAMP); // a malformed request fails here, before any round trip
     const reply = await this.forward({ op: "write", write });
     // The write is committed either way; the wait only makes this node's reads include it.

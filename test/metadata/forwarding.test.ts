@@ -8,7 +8,7 @@ import { createMetadataService } from "../../src/metadata/service.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { LocalConsensus } from "../support/local-consensus.ts";
 import { ManualClock } from "../support/manual-clock.ts";
-import { broker, single } from "./service-fixture.ts";
+import { broker, pair, single } from "./service-fixture.ts";
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
 
@@ -75,5 +75,17 @@ describe("forwarding protocol", () => {
   test("a reply that is not one is an error, not a caller's mistake", () => {
     expect(() => decodeForwardReply(enc({ ok: "yes" }))).toThrow("leader's forward reply");
     expect(() => decodeForwardReply(enc("{"))).toThrow("leader's forward reply");
+  });
+});
+
+describe("leadership moving under a write", () => {
+  test("a node that believed it led, but whose propose is refused as not_leader, forwards the write", async () => {
+    const { leader, follower } = pair();
+    // A stale view: the follower still thinks it leads when the write arrives.
+    follower.handle.isLeader = () => true;
+    const record = await follower.service.registerBroker(broker(7));
+    expect(record.fields).toMatchObject({ brokerId: 7, internalUUID: "n1-id-1" });
+    expect(leader.sm.image().broker(7)).toBeDefined();
+    expect(follower.sm.image().broker(7)).toBeDefined();
   });
 });
