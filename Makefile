@@ -6,7 +6,7 @@ SOURCES  := $(shell find src -name '*.ts' 2>/dev/null)
 SEED     ?=
 SEEDS    ?= 100000
 
-.PHONY: install build run test sim bench typecheck clean test-deps
+.PHONY: install build run test sim bench typecheck clean test-deps bench-deps
 
 $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -38,7 +38,12 @@ typecheck: $(STAMP)
 sim: $(STAMP)
 	$(BUN) run test/sim/cli.ts $(if $(SEED),--seed $(SEED),--seeds $(SEEDS))
 
-bench: $(STAMP) build
+# The side-by-side comparison runs a 3-member etcd from Debian's etcd-server package.
+bench-deps:
+	@command -v etcd >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null; }
+
+bench: $(STAMP) build bench-deps
 	$(BUN) run scripts/bench.ts
 
 clean:
