@@ -8,9 +8,14 @@ const enc = new TextEncoder();
 const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, type: "normal", data: enc.encode(text) });
 const hs = (term: number, commit = 0, vote = 0) => ({ term, vote, commit });
 
-function disk(id: number, entries: Entry[], commit = 0): SimDisk {
+const disks = new Map<number, SimDisk>();
+const checker = () => new SafetyChecker((id) => disks.get(id) ?? new SimDisk(id, { forgetVote: false }));
+
+/** A node's disk holding `entries` (registered as that node's disk for the checker). */
+function disk(id: number, entries: Entry[], commit = 0, term = entries.at(-1)?.term ?? 1): SimDisk {
   const d = new SimDisk(id, { forgetVote: false });
-  d.persist({ snapshot: null, entries, hardState: hs(entries.at(-1)?.term ?? 1, commit) });
+  d.persist({ snapshot: null, entries, hardState: hs(term, commit) });
+  disks.set(id, d);
   return d;
 }
 
@@ -41,14 +46,14 @@ const status = (commit: number, applied: number): RaftStatus => ({
 
 describe("safety checker", () => {
   test("two leaders in one term", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     c.leader(1, 3, disk(1, []));
     c.leader(1, 3, disk(1, [])); // the same leader again is fine
     violation("election-safety", () => c.leader(2, 3, disk(2, [])));
   });
 
   test("same index and term with different data", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     const a = disk(1, [entry(1, 1, "x")]);
     c.persisted(1, a, [entry(1, 1, "x")], 0);
     const b = disk(2, [entry(1, 1, "y")]);
@@ -56,7 +61,7 @@ describe("safety checker", () => {
   });
 
   test("same index and term after different previous terms", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     const a = disk(1, [entry(1, 1), entry(2, 3)]);
     c.persisted(1, a, [entry(1, 1), entry(2, 3)], 0);
     const b = disk(2, [entry(1, 2), entry(2, 3)]);
@@ -64,14 +69,14 @@ describe("safety checker", () => {
   });
 
   test("a new leader missing a committed entry", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     const a = disk(1, [entry(1, 1), entry(2, 1)], 2);
     c.persisted(1, a, [entry(1, 1), entry(2, 1)], 0);
     violation("leader-completeness", () => c.leader(2, 2, disk(2, [entry(1, 1)])));
   });
 
   test("a leader holding the committed entries passes, also when they are in its snapshot", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     const a = disk(1, [entry(1, 1), entry(2, 1)], 2);
     c.persisted(1, a, [entry(1, 1), entry(2, 1)], 0);
     c.leader(1, 2, a);
@@ -80,15 +85,28 @@ describe("safety checker", () => {
     c.leader(2, 3, b);
   });
 
+  test("an entry seen committed in term T missing from a leader of a later term", () => {
+    const c = checker();
+    c.leader(2, 5, disk(2, [entry(1, 1), entry(2, 5)]));
+    const a = disk(1, [entry(1, 1), entry(2, 2)], 2, 4);
+    violation("leader-completeness", () => c.persisted(1, a, [], 0));
+  });
+
+  test("an entry seen committed in the leader's own term or later is not held against it", () => {
+    const c = checker();
+    c.leader(2, 3, disk(2, [entry(1, 1)]));
+    c.persisted(1, disk(1, [entry(1, 1), entry(2, 2)], 2, 3), [], 0);
+  });
+
   test("two different entries applied at one index", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     c.applied(1, entry(5, 2, "a"));
     c.applied(2, entry(5, 2, "a"));
     violation("state-machine-safety", () => c.applied(3, entry(5, 3, "b")));
   });
 
   test("commit going down on a node, and below the persisted commit after a restart", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     c.status(1, status(5, 5), 5);
     violation("commit-monotonic", () => c.status(1, status(4, 4), 4));
     c.started(2, 7);
@@ -96,13 +114,13 @@ describe("safety checker", () => {
   });
 
   test("applied beyond committed", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     violation("applied-le-committed", () => c.status(1, status(3, 4), 3));
     violation("applied-le-committed", () => c.status(2, status(3, 3), 4));
   });
 
   test("persisted commit beyond the persisted log, or going down", () => {
-    const c = new SafetyChecker();
+    const c = checker();
     const d = new SimDisk(1, { forgetVote: false });
     d.persist({ snapshot: null, entries: [entry(1, 1)], hardState: hs(1, 2) });
     violation("durable-commit", () => c.persisted(1, d, [entry(1, 1)], 0));

@@ -3,7 +3,8 @@
 // - election safety: at most one leader per term, across the whole run;
 // - log matching: two persisted entries with the same index and term hold the same data and
 //   follow the same previous term (by induction: identical prefixes);
-// - leader completeness: a new leader's log holds every entry known committed beyond its snapshot;
+// - leader completeness: a new leader's log holds every entry known committed beyond its snapshot,
+//   and an entry seen committed by a node in term T is in the log of every leader of a term > T;
 // - state machine safety: no two nodes commit or apply different entries at one index;
 // - commit never decreases on a node (after a restart: never below the persisted commit);
 // - applied ≤ committed, and a persisted commit points into the persisted log.
@@ -35,6 +36,10 @@ export class SafetyChecker {
   private readonly committed = new Map<number, CommittedFacts>();
   private readonly commitFloor = new Map<NodeId, number>();
   private maxCommitted = 0;
+  private maxLeaderTerm = 0;
+
+  /** `diskOf` gives a node's disk, where an earlier leader's log is looked up. */
+  constructor(private readonly diskOf: (node: NodeId) => SimDisk) {}
 
   elections(): number {
     return this.leaderOfTerm.size;
@@ -56,6 +61,7 @@ export class SafetyChecker {
     }
     if (other === node) return;
     this.leaderOfTerm.set(term, node);
+    this.maxLeaderTerm = Math.max(this.maxLeaderTerm, term);
     for (const [index, c] of this.committed) {
       if (index <= disk.snapshotIndex()) continue;
       const e = disk.entry(index);
@@ -79,12 +85,13 @@ export class SafetyChecker {
     if (commit > disk.lastIndex()) {
       throw new SimViolation("durable-commit", `node ${node} persisted commit ${commit} beyond its persisted log end ${disk.lastIndex()}`);
     }
-    for (let i = Math.max(previousCommit, disk.snapshotIndex()) + 1; i <= commit; i++) this.commit(node, disk.entry(i)!);
+    const term = disk.hardState().term;
+    for (let i = Math.max(previousCommit, disk.snapshotIndex()) + 1; i <= commit; i++) this.commit(node, disk.entry(i)!, term);
   }
 
   /** `node` applied `e` to its state machine. */
   applied(node: NodeId, e: Entry): void {
-    this.commit(node, e);
+    this.commit(node, e, this.diskOf(node).hardState().term);
   }
 
   /** A node (re)started: its commit may never drop below what it had persisted. */
@@ -99,6 +106,25 @@ export class SafetyChecker {
     this.commitFloor.set(node, s.commit);
     if (s.applied > s.commit || kvApplied > s.commit) {
       throw new SimViolation("applied-le-committed", `node ${node} applied ${Math.max(s.applied, kvApplied)} beyond its commit ${s.commit}`);
+    }
+  }
+
+  /**
+   * The entry was committed in a term ≤ seenInTerm, so every leader of a later term must have held
+   * it when elected; a leader's log never loses a committed entry, so its disk must hold it now.
+   */
+  private laterLeadersHold(e: Entry, data: string, seenInTerm: number, seenBy: NodeId): void {
+    for (const [term, leader] of this.leaderOfTerm) {
+      if (term <= seenInTerm) continue;
+      const disk = this.diskOf(leader);
+      if (e.index <= disk.snapshotIndex()) continue;
+      const held = disk.entry(e.index);
+      if (held === undefined || held.term !== e.term || entryKey(held) !== data) {
+        throw new SimViolation(
+          "leader-completeness",
+          `entry ${e.index}/term ${e.term}, seen committed by node ${seenBy} in term ${seenInTerm}, is missing from node ${leader}, leader of term ${term} (holds ${held ? `term ${held.term}` : "nothing"})`,
+        );
+      }
     }
   }
 
@@ -123,12 +149,14 @@ export class SafetyChecker {
     }
   }
 
-  private commit(node: NodeId, e: Entry): void {
+  /** `node`, whose persisted term is `seenInTerm`, knows `e` is committed. */
+  private commit(node: NodeId, e: Entry, seenInTerm: number): void {
     const data = entryKey(e);
     const known = this.committed.get(e.index);
     if (known === undefined) {
       this.committed.set(e.index, { term: e.term, data, node });
       if (e.index > this.maxCommitted) this.maxCommitted = e.index;
+      if (seenInTerm < this.maxLeaderTerm) this.laterLeadersHold(e, data, seenInTerm, node);
       return;
     }
     if (known.term !== e.term || known.data !== data) {

@@ -49,7 +49,7 @@ class Simulation {
   private readonly queue = new EventQueue(100_000);
   private readonly rng: Prng;
   private readonly trace: Trace;
-  private readonly checker = new SafetyChecker();
+  private readonly checker = new SafetyChecker((id) => this.byId(id)!.disk);
   private readonly network: SimNetwork;
   private readonly nodes: SimNode[] = [];
   private readonly clients: Clients;
