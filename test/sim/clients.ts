@@ -59,6 +59,7 @@ export class Clients {
     private readonly options: ClientOptions,
     /** Injected runtime bug: serve reads without waiting for the read index to be applied. */
     private readonly readBeforeApplied: boolean,
+    private readonly trace: (line: string) => void,
   ) {}
 
   start(): void {
@@ -145,6 +146,7 @@ export class Clients {
       : { kind: "put", key, value: `v${this.nextValue++}` };
     const op: PendingOp = { client, input, call: this.queue.now(), attempts: 0, done: false };
     this.open.add(op);
+    this.trace(`c${client} invoke ${input.kind === "put" ? `put ${key}=${input.value}` : `get ${key}`}`);
     this.queue.after(this.options.opTimeout, `c${client} timeout`, () => this.end(op, "unknown", null));
     this.attempt(op);
   }
@@ -225,6 +227,7 @@ export class Clients {
     if (op.done) return;
     op.done = true;
     this.open.delete(op);
+    this.trace(`c${op.client} ${op.input.kind} ${op.input.key} ${outcome}${op.input.kind === "get" && outcome === "ok" ? ` → ${String(output)}` : ""}`);
     if (outcome === "ok") this.history.push({ client: op.client, input: op.input, output, call: op.call, ret: this.queue.now() });
     if (outcome === "unknown" && op.input.kind === "put") {
       this.unknown++;

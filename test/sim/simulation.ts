@@ -64,14 +64,15 @@ class Simulation {
     this.trace = new Trace(TRACE_TAIL, () => this.queue.now(), cfg.traceSink);
     this.network = new SimNetwork(this.queue, this.rng.fork(), cfg.network, (m) => this.byId(m.to)?.act((core) => core.step(m)), cfg.traceSink !== null);
     this.buildNodes(cfg.factory ?? realCore);
-    this.clients = new Clients(this.queue, this.rng.fork(), this.nodes, cfg.clients, cfg.runtimeBugs.readBeforeApplied);
+    const trace = (line: string) => this.trace.add(line);
+    this.clients = new Clients(this.queue, this.rng.fork(), this.nodes, cfg.clients, cfg.runtimeBugs.readBeforeApplied, trace);
     this.faults = new FaultInjector(
       {
         queue: this.queue,
         rng: this.rng.fork(),
         network: this.network,
         nodes: this.nodes,
-        trace: (line) => this.trace.add(line),
+        trace,
         leader: () => this.leader(),
       },
       cfg.faults,
