@@ -10,6 +10,9 @@ import { encodeCommand } from "./kv-store.ts";
 import type { Prng } from "./prng.ts";
 import type { SimNode } from "./sim-node.ts";
 
+/** Virtual ms a client waits before retrying when no leader is known. */
+const NO_LEADER_BACKOFF = 20;
+
 export interface ClientOptions {
   count: number;
   keys: number;
@@ -112,7 +115,7 @@ export class Clients {
     waits!.delete(rs.ctx);
     if (op.done) return;
     if (!rs.ok) {
-      this.retry(op, 0);
+      this.retry(op, NO_LEADER_BACKOFF);
       return;
     }
     if (this.readBeforeApplied) {
@@ -156,7 +159,7 @@ export class Clients {
     op.attempts++;
     const node = this.target(op);
     if (node === undefined) {
-      this.retry(op, 10);
+      this.retry(op, NO_LEADER_BACKOFF);
       return;
     }
     if (op.input.kind === "put") this.propose(op, node);
@@ -185,7 +188,8 @@ export class Clients {
         return;
       }
       this.leaderGuess[op.client] = r.leader !== 0 ? r.leader : this.rng.pick(this.nodes).id;
-      this.retry(op, r.reason === "not_leader" ? 1 : 20);
+      // Straight to a named leader; otherwise give the cluster time to elect or finish a change.
+      this.retry(op, r.reason === "not_leader" && r.leader !== 0 ? 1 : NO_LEADER_BACKOFF);
     });
   }
 
