@@ -52,7 +52,6 @@ export type CoreSettings = Omit<RaftConfig, "id" | "random" | "logger">;
 
 export class SimNode {
   private core: RaftCore | null = null;
-  private generation = 0;
   /** Readys taken from the core and not yet advanced. */
   private outstanding = 0;
   /** Virtual time the last scheduled persist completes: later Readys persist after it (FIFO disk). */
@@ -63,7 +62,10 @@ export class SimNode {
   private appliedTerm = 0;
   private membership: Membership;
   deferredLost = 0;
-  /** Crashes so far: a restart scheduled for an earlier crash must not restart a later one early. */
+  /**
+   * Crashes so far. A persist scheduled in an earlier life must not land, and a restart scheduled
+   * for an earlier crash must not restart a later one early.
+   */
   lives = 0;
 
   constructor(
@@ -105,7 +107,6 @@ export class SimNode {
   crash(): void {
     this.core = null;
     this.lives++;
-    this.generation++;
     this.outstanding = 0;
     this.deferred = [];
     this.env.hooks.trace(`n${this.id} crash`);
@@ -158,25 +159,25 @@ export class SimNode {
     const rd = core.ready();
     this.outstanding++;
     if (this.env.bugs.sendBeforePersist) this.send(rd);
-    const gen = this.generation;
+    const life = this.lives;
     const now = this.env.queue.now();
     this.diskFreeAt = Math.max(this.diskFreeAt, now + this.rngLatency());
-    this.env.queue.after(this.diskFreeAt - now, `n${this.id} persist`, () => this.finishReady(rd, gen));
+    this.env.queue.after(this.diskFreeAt - now, `n${this.id} persist`, () => this.finishReady(rd, life));
   }
 
   private rngLatency(): number {
     return this.rng.int(0, this.env.maxDiskLatency);
   }
 
-  private finishReady(rd: Ready, gen: number): void {
-    if (gen !== this.generation) return; // crashed before the write reached the disk
+  private finishReady(rd: Ready, life: number): void {
+    if (life !== this.lives) return; // crashed before the write reached the disk
     const core = this.core!;
     const previousCommit = this.disk.hardState().commit;
     this.disk.persist(rd);
     this.env.checker.persisted(this.id, this.disk, rd.entries, previousCommit);
     if (rd.softState !== null) this.env.hooks.trace(`n${this.id} ${rd.softState.role} leader=${rd.softState.leader} term=${core.status().term}`);
     this.env.hooks.persisted(this, rd);
-    if (gen !== this.generation) return; // crashed between the disk write and the sends
+    if (life !== this.lives) return; // crashed between the disk write and the sends
     if (!this.env.bugs.sendBeforePersist) this.send(rd);
     if (rd.snapshot !== null) this.installSnapshot(rd);
     for (const e of rd.committed) this.apply(e);
