@@ -111,3 +111,27 @@ export function churnProfile(seed: number): Partial<SimConfig> {
     },
   };
 }
+
+/**
+ * Overrides for stress campaigns: five clients, frequent faults with more compaction, membership
+ * changes and transfers, and per seed one extreme among: one App in flight, 16-byte snapshot
+ * chunks, one entry per App, 16 Readys pipelined.
+ */
+export function stressProfile(seed: number): Partial<SimConfig> {
+  const base = configForSeed(seed);
+  const extreme = seed % 4;
+  return {
+    replayFlags: "--stress",
+    maxInflight: extreme === 0 ? 1 : 16,
+    snapshotChunkBytes: extreme === 1 ? 16 : 200,
+    maxMsgBytes: extreme === 2 ? 60 : 2048,
+    pipeline: extreme === 3 ? 16 : base.pipeline,
+    clients: { ...base.clients, count: 5, thinkTime: [1, 15] },
+    faults: {
+      ...base.faults,
+      meanInterval: 40,
+      crashPointRate: 0.03,
+      weights: { ...base.faults.weights, compact: 6, membership: 4, transfer: 3 },
+    },
+  };
+}

@@ -3,12 +3,13 @@
 import { describe, expect, test } from "bun:test";
 import { runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, stressProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure, type CheckName } from "./violation.ts";
 
 const SEEDS = 2000;
 const BATCH = 125;
+const STRESS_SEEDS = 200;
 /** Generous backstop per test (the machine is shared); every run is bounded by its own event cap. */
 const TEST_TIMEOUT = 120_000;
 /** How far each bug hunt may go before the test fails for not finding the bug. */
@@ -27,6 +28,12 @@ describe("simulated cluster: every check holds", () => {
       expect(t.faults["compact"]).toBeGreaterThan(0);
     }, TEST_TIMEOUT);
   }
+
+  test(`stress profile seeds 1..${STRESS_SEEDS}`, () => {
+    const t = runCampaign(1, STRESS_SEEDS, stressProfile);
+    expect(t.schedules).toBe(STRESS_SEEDS);
+    expect(t.faults["membership"]).toBeGreaterThan(STRESS_SEEDS);
+  }, TEST_TIMEOUT);
 
   test("both cluster sizes and both election modes are covered", () => {
     const configs = Array.from({ length: 21 }, (_, i) => configForSeed(i + 1));
