@@ -58,6 +58,8 @@ export class Raft {
   protected readonly replication: Replicator;
   /** Index of the config entry in force; at or below the snapshot index when none is in the log. */
   private configIndex = 0;
+  /** The membership before the config entry at `index` (see promotable()). */
+  private previousConfig: ConfigAt | null = null;
   private votes = new Map<NodeId, boolean>();
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -136,6 +138,12 @@ export class Raft {
     if (refused !== null) return refused;
     if (this.configIndex > this.log.committed) {
       return this.refuse("config_pending", `config entry at ${this.configIndex} is not committed yet (commit ${this.log.committed})`);
+    }
+    // Until an entry of this term commits, a config entry from a previous leader may still be
+    // in flight unseen; changing the config now could form a majority disjoint from its (the 2015
+    // single-server membership change bug, fixed as in the Raft dissertation errata).
+    if (this.log.term(this.log.committed) !== this.term) {
+      return this.refuse("config_pending", `leader of term ${this.term} has not committed an entry of its term yet (commit ${this.log.committed})`);
     }
     const outcome = applyConfChange(this.membership, cc);
     if (!outcome.ok) return this.refuse("invalid", outcome.message);
@@ -300,8 +308,15 @@ export class Raft {
     return (this.cfg.checkQuorum || this.cfg.preVote) && this.lead !== 0 && this.electionElapsed < this.cfg.electionTick;
   }
 
+  /**
+   * A voter may campaign. So may a node whose own removal is appended but not yet committed: its
+   * log may be the only one holding that entry, and without it no majority could ever form
+   * (votes are still counted by the latest config, which excludes it; once elected it commits the
+   * removal and steps down). Once the removal commits, the node never campaigns again.
+   */
   private promotable(): boolean {
-    return isVoter(this.membership, this.id);
+    if (isVoter(this.membership, this.id)) return true;
+    return this.configIndex > this.log.committed && isVoter(this.previousMembership(), this.id);
   }
 
   private resetTerm(term: number): void {
@@ -630,8 +645,16 @@ export class Raft {
   // ---- membership ----
 
   /** The membership in force: the last config entry in the log, else the snapshot's, else the initial one. */
-  private membershipFromLog(): ConfigAt {
-    for (let i = this.log.lastIndex(); i >= this.log.firstIndex(); i--) {
+  /** The membership in force just before the latest config entry (cached until the config changes). */
+  private previousMembership(): Membership {
+    if (this.previousConfig === null) {
+      this.previousConfig = { index: this.configIndex, membership: this.membershipFromLog(this.configIndex - 1).membership };
+    }
+    return this.previousConfig.membership;
+  }
+
+  private membershipFromLog(from = this.log.lastIndex()): ConfigAt {
+    for (let i = Math.min(from, this.log.lastIndex()); i >= this.log.firstIndex(); i--) {
       const e = this.log.entryAt(i) as Entry;
       if (e.type === "config") return { membership: decodeMembership(e.data), index: i };
     }
@@ -651,6 +674,7 @@ export class Raft {
   private setMembership({ membership, index }: ConfigAt): void {
     this.membership = cloneMembership(membership);
     this.configIndex = index;
+    this.previousConfig = null;
     this.logEvent("raft.membership", { index, voters: membership.voters, learners: membership.learners });
     if (this.role !== "leader") return;
     this.syncProgress();

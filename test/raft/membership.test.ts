@@ -139,3 +139,34 @@ describe("membership changes", () => {
     }
   });
 });
+
+describe("membership changes (simulator findings 2 and 3)", () => {
+  test("a new leader refuses a config change until it has committed an entry of its term", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.filter = (m) => m.type !== "AppResp";
+    c.elect(1);
+    const r = c.raft(1).proposeConfChange({ type: "addLearner", id: 4, address: "a:4" });
+    expect(r).toMatchObject({ ok: false, reason: "config_pending" });
+    if (!r.ok) expect(r.message).toContain("has not committed an entry of its term");
+    c.filter = () => true;
+    c.tick(2);
+    expect(c.raft(1).proposeConfChange({ type: "addLearner", id: 4, address: "a:4" }).ok).toBe(true);
+  });
+
+  test("a node whose own removal is still uncommitted may campaign when only its log can finish it", () => {
+    const c = new Cluster([1, 2], { seed: 8 });
+    c.elect(1);
+    c.isolate(1);
+    expect(c.raft(1).proposeConfChange({ type: "removeNode", id: 1 }).ok).toBe(true);
+    c.tick(25); // check-quorum: 1 steps down; 2 cannot win without 1, whose log is longer
+    expect(c.leaders()).toEqual([]);
+    c.heal();
+    c.tick(80);
+    expect(c.leaders()).toEqual([2]);
+    for (const id of [1, 2]) expect(c.raft(id).status().membership.voters).toEqual([2]);
+    c.propose(2, "after");
+    expect(c.node(2).applied).toEqual(["after"]);
+    c.tick(60);
+    expect(c.raft(1).status().role).toBe("follower"); // its removal committed: it never campaigns again
+  });
+});
