@@ -26,6 +26,7 @@ type Answer =
   | { mode: "diff"; offset: number; records: RecordBody[] }
   | { mode: "snapshot"; offset: number; snapshot: { brokers: RecordBody[]; topics: RecordBody[] } };
 
+const CALM_ELECTIONS = ["--election-ticks", "50"];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 async function createTopic(cluster: ProcessCluster, node: number, name: string): Promise<TopicBody> {
@@ -45,8 +46,10 @@ describe("metadata on three real nodes (no fencing during these tests)", () => {
   const topics: string[] = [];
 
   beforeAll(async () => {
-    // A session far longer than the run: no fence record may end a long poll early.
-    cluster = new ProcessCluster(3, ["--session-timeout-ms", "3600000"]);
+    // A session far longer than the run: no fence record may end a long poll early. Elections
+    // after 500 ms of silence, not 100: on a loaded machine a spontaneous one would answer a
+    // write of these tests 503, which is not what they are about.
+    cluster = new ProcessCluster(3, ["--session-timeout-ms", "3600000", ...CALM_ELECTIONS]);
     cluster.startAll();
     leader = await cluster.waitForLeader();
     followers = cluster.ids.filter((id) => id !== leader);
@@ -177,7 +180,7 @@ describe("broker fencing on three real nodes (session timeout 1000 ms)", () => {
   });
 
   test("silence fences everywhere, a heartbeat unfences; after a failover only the silent broker is fenced", async () => {
-    const c = new ProcessCluster(3, ["--session-timeout-ms", "1000"]);
+    const c = new ProcessCluster(3, ["--session-timeout-ms", "1000", ...CALM_ELECTIONS]);
     cluster = c;
     c.startAll();
     const first = await c.waitForLeader();
