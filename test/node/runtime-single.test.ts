@@ -8,7 +8,7 @@ import { IntervalTicker } from "../../src/node/ticker.ts";
 import { MemoryStorage, type PersistBatch } from "../../src/storage/index.ts";
 import { PeerTransport } from "../../src/transport/peer-transport.ts";
 import { KvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
-import { seededRandom } from "./support/seeded-random.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 import { waitUntil } from "./support/wait-until.ts";
 
 /** A MemoryStorage whose persist() fails once told to, as a full disk would. */

@@ -43,17 +43,9 @@ export function plain(entries: Entry[]): Array<[number, number, string, number[]
   return entries.map((e) => [e.index, e.term, e.type, Array.from(e.data)]);
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1), so a failing run replays from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../support/seeded-random.ts";
+
+export { seededRandom };
 
 /** An integer in [lo, hi]. */
 export function between(random: () => number, lo: number, hi: number): number {

@@ -14,17 +14,9 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_
   }
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from "../support/seeded-random.ts";
+
+export { seededRandom };
 
 export function msg(type: MessageType, from: NodeId, to: NodeId, term: number, extra: Partial<Message> = {}): Message {
   return { ...emptyMessage(type, from, to, term), ...extra };

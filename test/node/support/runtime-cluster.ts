@@ -11,7 +11,7 @@ import { type LogStorage, MemoryStorage, SqliteStorage } from "../../../src/stor
 import { PeerTransport } from "../../../src/transport/peer-transport.ts";
 import { freePorts } from "./free-ports.ts";
 import { KvStateMachine } from "./kv-state-machine.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { seededRandom } from "../../support/seeded-random.ts";
 import { waitUntil } from "./wait-until.ts";
 
 export const CLUSTER_ID = "test-cluster";

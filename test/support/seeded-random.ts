@@ -1,4 +1,4 @@
-// mulberry32: a small seeded PRNG so elections in tests draw the same timeouts every run.
+// mulberry32: a small seeded PRNG in [0, 1) for tests, so a run replays from its seed.
 
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
