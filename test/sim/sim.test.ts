@@ -35,6 +35,12 @@ describe("simulated cluster: every check holds", () => {
     expect(t.faults["membership"]).toBeGreaterThan(STRESS_SEEDS);
   }, TEST_TIMEOUT);
 
+  // Seeds that once found core bugs (see the commits citing "sim finding"): they must stay green.
+  test("past findings replay green", () => {
+    for (const seed of [581, 641, 107081]) runSimulation(configForSeed(seed));
+    for (const seed of [7957, 23057]) runSimulation(configForSeed(seed, stressProfile(seed)));
+  }, TEST_TIMEOUT);
+
   test("both cluster sizes and both election modes are covered", () => {
     const configs = Array.from({ length: 21 }, (_, i) => configForSeed(i + 1));
     expect(new Set(configs.map((c) => c.nodes))).toEqual(new Set([3, 5]));
