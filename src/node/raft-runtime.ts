@@ -118,12 +118,17 @@ export class RaftRuntime implements ConsensusHandle {
     return this.roles.leader;
   }
 
-  async propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+  propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+    return this.proposeEntry(data, true);
+  }
+
+  private async proposeEntry(data: Uint8Array, mayWaitForTransfer: boolean): Promise<{ index: number; result: unknown }> {
     const raft = this.requireRunning("propose");
     if (data.length === 0) throw new ProposalRejectedError("an empty proposal would read as a leader's no-op; nothing proposed");
     this.proposals.ensureCapacity();
     const r = raft.propose(data);
     this.counters.proposals++;
+    if (!r.ok && r.reason === "transferring" && mayWaitForTransfer) return this.proposeAfterTransfer(data);
     if (!r.ok) {
       this.counters.proposalsFailed++;
       throw this.proposeFailure(r.reason, r.leader, r.message);
@@ -131,6 +136,20 @@ export class RaftRuntime implements ConsensusHandle {
     this.scheduleDrain();
     const result = await this.proposals.wait(r.index, r.term);
     return { index: r.index, result };
+  }
+
+  /**
+   * The core refuses proposals while it hands leadership over. Nothing was appended, so wait
+   * (bounded) for the hand-over to land: propose here again if it was aborted, or tell the caller
+   * the new leader (NotLeaderError), to whom the metadata service forwards the write.
+   */
+  private async proposeAfterTransfer(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+    await this.roles.awaitChange(this.opts.transferTimeoutMs);
+    if (this.isLeader()) return this.proposeEntry(data, false);
+    const leader = await this.roles.awaitAnyLeader(this.opts.leaderWaitMs);
+    this.counters.proposalsFailed++;
+    if (leader === 0) throw new NoLeaderError(`leadership was being transferred and no leader emerged within ${this.opts.leaderWaitMs} ms`);
+    throw new NotLeaderError(leader);
   }
 
   async forwardToLeader(payload: Uint8Array): Promise<Uint8Array> {
@@ -395,7 +414,7 @@ export class RaftRuntime implements ConsensusHandle {
 
   /** Entries this node proposed may still commit under the new leader, or never: bound the wait. */
   private onStepDown(): void {
-    this.proposals.shortenAll(this.opts.leaderWaitMs, (i) =>
+    this.proposals.shortenAll(this.opts.deposedProposalWaitMs, (i) =>
       new NoLeaderError(`node ${this.nodeId} lost leadership before entry ${i} was applied; its outcome is unknown, check before retrying`));
   }
 

@@ -52,6 +52,19 @@ export class RoleTracker {
   }
 
   /** The leader's id once one is known, or 0 after timeoutMs. */
+  /** Resolves at the next change of role or leader, or after timeoutMs, whichever comes first. */
+  awaitChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const off = this.onChange(done);
+    });
+  }
+
   awaitAnyLeader(timeoutMs: number): Promise<NodeId> {
     return this.anyLeader.wait(this.leader, timeoutMs);
   }

@@ -36,6 +36,11 @@ export interface RuntimeOptions {
   leaderWaitMs?: number;
   /** Bound on a leadership transfer; default 5 election timeouts. */
   transferTimeoutMs?: number;
+  /**
+   * How long a deposed leader still waits for its pending proposals to be applied (they may commit
+   * under the new leader); default 10 election timeouts, so a stalled apply is not taken for a loss.
+   */
+  deposedProposalWaitMs?: number;
   maxPendingProposals?: number;
   maxPendingReads?: number;
   maxWaiters?: number;
@@ -66,6 +71,7 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
     forwardTimeoutMs: o.forwardTimeoutMs ?? 10_000,
     leaderWaitMs: o.leaderWaitMs ?? 3 * electionMs,
     transferTimeoutMs: o.transferTimeoutMs ?? 5 * electionMs,
+    deposedProposalWaitMs: o.deposedProposalWaitMs ?? 10 * electionMs,
     maxPendingProposals: o.maxPendingProposals ?? 16_384,
     maxPendingReads: o.maxPendingReads ?? 16_384,
     maxWaiters: o.maxWaiters ?? 16_384,
@@ -93,6 +99,7 @@ function checkOptions(r: ResolvedRuntimeOptions): void {
     "forwardTimeoutMs",
     "leaderWaitMs",
     "transferTimeoutMs",
+    "deposedProposalWaitMs",
     "maxPendingProposals",
     "maxPendingReads",
     "maxWaiters",

@@ -26,6 +26,18 @@ describe("membership and leadership", () => {
     await cluster.waitApplied(index);
   });
 
+  test("a proposal made while leadership is being handed over names the new leader instead of failing", async () => {
+    cluster = await RuntimeCluster.start({ size: 3, seed: 23 });
+    const leader = await cluster.waitForLeader();
+    const target = cluster.follower();
+    const transfer = leader.runtime.transferLeader(target.id); // the core is transferring from here on
+    const during = leader.runtime.propose(kvCommand("x", "1"));
+    const error = await during.then(() => null, (e: unknown) => e);
+    await transfer;
+    expect(error).toBeInstanceOf(NotLeaderError);
+    expect((error as NotLeaderError).leader).toBe(target.id);
+  });
+
   test("add a fourth voter, then remove one; writes keep committing", async () => {
     cluster = await RuntimeCluster.start({ size: 3, seed: 22 });
     const leader = await cluster.waitForLeader();
