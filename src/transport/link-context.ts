@@ -1,7 +1,9 @@
 // What every connection (outbound peer link or accepted inbound connection) shares with the
 // transport that owns it.
 import type { NodeId } from "../raft/types.ts";
-import type { TransportLimits } from "./transport-types.ts";
+import type { PeerCounters, TransportLimits } from "./transport-types.ts";
+
+export type { PeerCounters };
 
 export type LogFn = (event: string, fields: Record<string, unknown>) => void;
 
@@ -12,16 +14,6 @@ export interface LinkContext {
   readonly log: LogFn;
   readonly now: () => number;
   readonly random: () => number;
-}
-
-/** Per-peer counters that survive reconnects; several connections may add to them. */
-export interface PeerCounters {
-  sentFrames: number;
-  receivedFrames: number;
-  sentMessages: number;
-  receivedMessages: number;
-  drops: number;
-  reconnects: number;
 }
 
 export function newCounters(): PeerCounters {

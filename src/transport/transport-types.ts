@@ -47,13 +47,8 @@ export interface TransportOptions {
   now?: () => number;
 }
 
-export interface PeerStats {
-  id: NodeId;
-  address: string;
-  /** The outbound connection has completed its handshake. */
-  connected: boolean;
-  /** Bytes waiting on the outbound connection (encoded frames plus the batch of this tick). */
-  queuedBytes: number;
+/** Per-peer counters that survive reconnects; several connections may add to them. */
+export interface PeerCounters {
   sentFrames: number;
   /** Frames received from this peer on any connection (inbound messages and requests, replies). */
   receivedFrames: number;
@@ -63,6 +58,15 @@ export interface PeerStats {
   drops: number;
   /** Successful handshakes after the first one. */
   reconnects: number;
+}
+
+export interface PeerStats extends PeerCounters {
+  id: NodeId;
+  address: string;
+  /** The outbound connection has completed its handshake. */
+  connected: boolean;
+  /** Bytes waiting on the outbound connection (encoded frames plus the batch of this tick). */
+  queuedBytes: number;
   pendingRequests: number;
 }
 

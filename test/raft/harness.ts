@@ -2,17 +2,7 @@
 // machine (the list of applied payloads), and a message pump that persists each Ready before its
 // messages go on the wire. Randomness is seeded; nothing depends on wall time.
 import { Raft, type Entry, type HardState, type Membership, type Message, type NodeId, type RaftConfig, type ReadState, type Snapshot } from "../../src/raft/index.ts";
-
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../support/seeded-random.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -93,7 +83,7 @@ export class Cluster {
       snapshotChunkBytes: opts.snapshotChunkBytes ?? 1 << 16,
       factory: opts.factory,
     };
-    this.random = seeded(this.options.seed);
+    this.random = seededRandom(this.options.seed);
     this.initial = membership(voters, opts.learners ?? []);
     for (const id of [...voters, ...(opts.learners ?? [])]) this.add(id);
   }

@@ -42,6 +42,8 @@ function auth(ctx: CommandContext, args: string[]): CommandOutput {
 
 const quit = (): CommandOutput => ({ lines: ["bye"], close: "quit" });
 
+const QUIT: CommandSpec = { name: "quit", args: "", summary: "close the session", minArgs: 0, maxArgs: 0, changesCluster: false, run: quit };
+
 export const SESSION_COMMANDS: readonly CommandSpec[] = [
   {
     name: "help",
@@ -61,22 +63,6 @@ export const SESSION_COMMANDS: readonly CommandSpec[] = [
     changesCluster: false,
     run: auth,
   },
-  {
-    name: "quit",
-    args: "",
-    summary: "close the session",
-    minArgs: 0,
-    maxArgs: 0,
-    changesCluster: false,
-    run: quit,
-  },
-  {
-    name: "exit",
-    args: "",
-    summary: "close the session",
-    minArgs: 0,
-    maxArgs: 0,
-    changesCluster: false,
-    run: quit,
-  },
+  QUIT,
+  { ...QUIT, name: "exit" },
 ];
