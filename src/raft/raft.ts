@@ -70,6 +70,8 @@ export class Raft {
   private readonly reads: Reads;
   private readonly receiver = new SnapshotReceiver();
   private msgs: Message[] = [];
+  /** Proposals appended since the last Ready; they go out together, one App per follower. */
+  private proposalsUnsent = false;
   private pendingSnapshot: Snapshot | null = null;
   private prevSoft: SoftState = { leader: 0, role: "follower" };
   private prevHard: HardState;
@@ -129,7 +131,7 @@ export class Raft {
       return this.refuse("invalid", `proposal of ${describeSize(data)} exceeds maxMsgBytes ${this.cfg.maxMsgBytes}`);
     }
     const e = this.appendEntry("normal", data);
-    this.replication.bcastAppend();
+    this.proposalsUnsent = true;
     return { ok: true, index: e.index, term: e.term };
   }
 
@@ -208,6 +210,7 @@ export class Raft {
     if (this.outstanding.length >= MAX_OUTSTANDING_READYS) {
       throw new RaftUsageError(`${this.outstanding.length} Readys are outstanding; advance() them first`);
     }
+    this.flushProposals();
     const soft = this.softState();
     const hard = this.hardState();
     const snapshot = this.pendingSnapshot;
@@ -228,6 +231,13 @@ export class Raft {
     this.reads.markSent();
     this.outstanding.push(rd);
     return rd;
+  }
+
+  /** Many proposals between two Readys become one App per follower, not one App per proposal each. */
+  private flushProposals(): void {
+    if (!this.proposalsUnsent) return;
+    this.proposalsUnsent = false;
+    if (this.role === "leader") this.replication.bcastAppend(false);
   }
 
   advance(rd: Ready): void {

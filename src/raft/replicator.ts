@@ -67,8 +67,8 @@ export class Replicator {
     return active;
   }
 
-  bcastAppend(): void {
-    for (const id of this.prs.keys()) this.sendAppend(id, true);
+  bcastAppend(sendIfEmpty = true): void {
+    for (const id of this.prs.keys()) this.sendAppend(id, sendIfEmpty);
   }
 
   bcastHeartbeat(context: number): void {
