@@ -223,7 +223,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
       }
     }
     buildCommand(write, SHAPE_CHECK_STAMP); // a malformed request fails here, before any round trip
-    const reply = await this.forward({ op: "write", write });
+    const reply = await this.forwardWrite(write);
     // The write is committed either way; the wait only makes this node's reads include it.
     await this.handle.waitApplied(reply.offset, this.forwardApplyWaitMs);
     return reply.records;
@@ -251,6 +251,19 @@ class DefaultMetadataService implements MetadataServiceHandle {
     const command = { kind: "changeBroker" as const, timestamp: new Date(this.clock.now()).toISOString(), brokerId, change };
     const { index } = await this.handle.propose(encodeCommand(command));
     return index;
+  }
+
+  /**
+   * A leader answers not_leader only for a write it did not append (it was handing leadership
+   * over, or had just lost it), so one more try, which goes to the leader now known, is safe.
+   */
+  private async forwardWrite(write: WriteRequest): Promise<ForwardReply & { ok: true }> {
+    try {
+      return await this.forward({ op: "write", write });
+    } catch (error) {
+      if (!(error instanceof NotLeaderError)) throw error;
+      return this.forward({ op: "write", write });
+    }
   }
 
   private async forward(request: ForwardRequest): Promise<ForwardReply & { ok: true }> {

@@ -88,4 +88,15 @@ describe("leadership moving under a write", () => {
     expect(leader.sm.image().broker(7)).toBeDefined();
     expect(follower.sm.image().broker(7)).toBeDefined();
   });
+
+  test("a forwarded write the leader refused as not_leader (it was handing over) is forwarded once more", async () => {
+    const { leader, follower } = pair();
+    const propose = leader.handle.propose.bind(leader.handle);
+    let refusals = 0;
+    leader.handle.propose = (data) => (refusals++ === 0 ? Promise.reject(new NotLeaderError(1)) : propose(data));
+    const record = await follower.service.registerBroker(broker(8));
+    expect(refusals).toBe(2);
+    expect(record.fields.brokerId).toBe(8);
+    expect(follower.sm.image().broker(8)).toBeDefined();
+  });
 });
