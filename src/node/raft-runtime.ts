@@ -119,6 +119,7 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+    this.counters.proposals++;
     return this.proposeEntry(data, true);
   }
 
@@ -127,7 +128,6 @@ export class RaftRuntime implements ConsensusHandle {
     if (data.length === 0) throw new ProposalRejectedError("an empty proposal would read as a leader's no-op; nothing proposed");
     this.proposals.ensureCapacity();
     const r = raft.propose(data);
-    this.counters.proposals++;
     if (!r.ok && r.reason === "transferring" && mayWaitForTransfer) return this.proposeAfterTransfer(data);
     if (!r.ok) {
       this.counters.proposalsFailed++;
