@@ -14,8 +14,24 @@ export interface StateMachine {
   apply(index: number, data: Uint8Array): unknown;
   /** Encode the whole state as of the last applied index. */
   snapshot(): Uint8Array;
+  /**
+   * Optional: begin a snapshot of the state as of the last applied index without holding the loop.
+   * The call captures a consistent view synchronously and cheaply; the returned encoding then does
+   * the costly work in bounded slices. Its bytes equal what snapshot() returns for that state.
+   * A state machine without it is snapshotted with snapshot() in one go.
+   */
+  beginSnapshot?(): SnapshotEncoding;
   /** Replace the whole state by a snapshot taken at `index`. */
   restore(index: number, data: Uint8Array): void;
+}
+
+/** A snapshot being encoded in slices, of the state captured when it began (later applies do not show). */
+export interface SnapshotEncoding {
+  /**
+   * Do at most `maxItems` (≥ 1) units of work — about one record encoded, moved while sorting or
+   * copied — and return the whole snapshot once done, null while work remains.
+   */
+  step(maxItems: number): Uint8Array | null;
 }
 
 export interface VoterStatus {
