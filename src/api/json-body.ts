@@ -15,6 +15,14 @@ export function checkDeclaredLength(request: Request, limit: number): void {
 }
 
 export async function readBoundedBytes(request: Request, limit: number): Promise<Uint8Array> {
+  // A declared length was already checked against the limit (checkDeclaredLength), and Bun's
+  // server reads exactly that many bytes: take the whole body at once. Going through a stream
+  // reader costs the leader about a fifth of its time under load (measured with --cpu-prof).
+  if (hasDeclaredLength(request)) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw new BodyTooLargeError(bytes.byteLength, limit);
+    return bytes;
+  }
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -30,6 +38,11 @@ export async function readBoundedBytes(request: Request, limit: number): Promise
     chunks.push(value);
   }
   return concat(chunks, size);
+}
+
+function hasDeclaredLength(request: Request): boolean {
+  const declared = request.headers.get("content-length");
+  return declared !== null && /^[0-9]{1,16}$/.test(declared) && request.headers.get("transfer-encoding") === null;
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {

@@ -31,6 +31,12 @@ test("the byte count is enforced on the stream itself, chunk by chunk", async ()
   expect(await readBoundedBytes(post("abcd"), 4)).toEqual(new TextEncoder().encode("abcd"));
 });
 
+test("a body with a declared length is read whole, and still refused past the limit", async () => {
+  expect(await readBoundedBytes(post("abcd", { "content-length": "4" }), 4)).toEqual(new TextEncoder().encode("abcd"));
+  // An in-process Request can declare less than it carries; the bytes read are what count.
+  await expect(readBoundedBytes(post("abcdefgh", { "content-length": "2" }), 4)).rejects.toThrow(BodyTooLargeError);
+});
+
 test("JSON: empty is {}, bad UTF-8 and bad syntax are malformed", async () => {
   expect(await readJsonBody(post(""), 100)).toEqual({});
   expect(await readJsonBody(post("  \n"), 100)).toEqual({});
