@@ -33,7 +33,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
   {
     name: "snapshot-entries",
     value: "<n>",
-    default: "10000",
+    default: "50000",
     help: "snapshot after this many applied entries (+0..49% by node id; a leader waits 2x, then hands leadership off first)",
   },
   { name: "snapshot-interval-s", value: "<s>", default: "300", help: "snapshot after this long with new entries (same adjustments)" },

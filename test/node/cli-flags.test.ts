@@ -28,7 +28,7 @@ describe("node flags", () => {
     expect(c.listenAdmin).toEqual({ host: "127.0.0.1", port: 9990 });
     expect(c.dataDir).toBe("./yakt-data");
     expect([c.tickMs, c.electionTicks, c.heartbeatTicks]).toEqual([10, 10, 2]);
-    expect([c.snapshotEntries, c.snapshotIntervalS, c.sessionTimeoutMs, c.metadataDiffWindowS]).toEqual([10000, 300, 9000, 600]);
+    expect([c.snapshotEntries, c.snapshotIntervalS, c.sessionTimeoutMs, c.metadataDiffWindowS]).toEqual([50000, 300, 9000, 600]);
     expect(c.clusterId).toBeNull();
     expect(c.adminToken).toBeNull();
   });
