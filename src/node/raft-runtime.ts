@@ -201,12 +201,11 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   async snapshotNow(): Promise<SnapshotMeta> {
-    // Run after the current synchronous work so a snapshot never lands between ready() and advance().
-    await Promise.resolve();
     const raft = this.requireRunning("snapshot");
-    const latest = this.opts.storage.latestSnapshot();
-    if (latest && latest.meta.index === this.applier.applied) return latest.meta;
-    return this.requireSnapshotter().take(raft, "on_demand");
+    const latest = this.opts.storage.listSnapshots()[0];
+    if (latest && latest.index === this.applier.applied) return { index: latest.index, term: latest.term, membership: latest.membership };
+    // The snapshotter works in later macrotasks, never between ready() and advance().
+    return this.requireSnapshotter().snapshotNow(raft);
   }
 
   listSnapshots(): SnapshotMeta[] {
@@ -285,6 +284,7 @@ export class RaftRuntime implements ConsensusHandle {
         everyMs: this.opts.snapshotIntervalMs,
         handoffTimeoutMs: this.opts.transferTimeoutMs,
         electionTicks: this.opts.electionTicks,
+        defer: (work) => setImmediate(work),
       },
       restore.applied,
     );
@@ -465,6 +465,7 @@ export class RaftRuntime implements ConsensusHandle {
   private halt(error: Error): void {
     this.state = "stopped";
     this.opts.ticker.stop();
+    this.snapshotter?.stop();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
     this.appliedWaiters.cancelAll();

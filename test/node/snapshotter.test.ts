@@ -1,0 +1,135 @@
+// The Snapshotter on real parts, its slices run by hand: a snapshot is the state at its captured
+// index whatever is applied meanwhile; one overtaken by a leader's snapshot or by stop() writes
+// nothing; on-demand requests join the snapshot in progress.
+import { describe, expect, test } from "bun:test";
+import type { Command } from "../../src/metadata/commands.ts";
+import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
+import { encodeCommand } from "../../src/metadata/commands.ts";
+import { NodeStoppedError, SnapshotError } from "../../src/node/errors.ts";
+import { createPartition, createTopic, registerBroker, registerProducer } from "../metadata/fixtures.ts";
+import { MEMBERSHIP, SnapshotHarness } from "./support/snapshot-harness.ts";
+
+/** Commands that keep every one of the image's maps busy. */
+function commands(from: number, count: number): Command[] {
+  const out: Command[] = [];
+  for (let i = from; i < from + count; i++) {
+    if (i % 4 === 0) out.push(registerBroker(1 + (i % 3)));
+    else if (i % 4 === 1) out.push(createTopic(`topic-${i}`, 2, 1));
+    else if (i % 4 === 2) out.push(createPartition(`topic-${i - 1}`, 5, [1]));
+    else out.push(registerProducer(1));
+  }
+  return out;
+}
+
+const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+
+/** A state machine fed the same commands, for the expected bytes. */
+function replayed(cmds: readonly Command[]): MetadataStateMachine {
+  const sm = new MetadataStateMachine();
+  cmds.forEach((c, i) => sm.apply(i + 1, encodeCommand(c)));
+  return sm;
+}
+
+describe("snapshotter", () => {
+  test("a periodic snapshot is encoded over many slices, then stored and compacted", () => {
+    const h = new SnapshotHarness({ everyEntries: 10 });
+    h.feed(commands(0, 20));
+    h.snapshotter.maybeSnapshot(h.raft, false);
+    expect(h.snapshotter.inProgress).toBe(true);
+    expect(h.storage.listSnapshots()).toEqual([]);
+    expect(h.runAll()).toBeGreaterThan(20);
+    expect(h.snapshotter.inProgress).toBe(false);
+    expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([20]);
+    expect(h.compacted.map((m) => m.index)).toEqual([20]);
+    expect(text(h.storage.latestSnapshot()?.data)).toBe(text(h.sm.snapshot()));
+    expect(h.events("snapshot_taken")[0]).toMatchObject({ reason: "periodic", index: 20 });
+  });
+
+  test("entries applied while encoding do not show: the stored snapshot is the state at its index", async () => {
+    const h = new SnapshotHarness();
+    const all = commands(0, 60);
+    h.feed(all.slice(0, 30));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    let next = 30;
+    while (h.runOne()) if (next < all.length) h.feed(all.slice(next, ++next));
+    expect(next).toBe(all.length); // the encoding outlasted the applies
+    const stored = h.storage.latestSnapshot();
+    expect(stored?.meta).toEqual({ index: 30, term: 1, membership: MEMBERSHIP });
+    expect(await done).toEqual({ index: 30, term: 1, membership: MEMBERSHIP });
+    const fresh = new MetadataStateMachine();
+    fresh.restore(30, stored?.data ?? new Uint8Array());
+    expect(text(fresh.snapshot())).toBe(text(replayed(all.slice(0, 30)).snapshot()));
+    expect(h.sm.appliedIndex()).toBe(60);
+  });
+
+  test("a leader's snapshot installed meanwhile: the local one is dropped, nothing written or compacted", async () => {
+    const h = new SnapshotHarness();
+    const all = commands(0, 40);
+    h.feed(all.slice(0, 20));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    for (let i = 0; i < 5; i++) h.runOne();
+    const leader = replayed(all);
+    h.install({ meta: { index: 40, term: 1, membership: MEMBERSHIP }, data: leader.snapshot() });
+    h.runAll();
+    expect(await done).toEqual({ index: 40, term: 1, membership: MEMBERSHIP });
+    expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([40]);
+    expect(h.compacted).toEqual([]);
+    expect(text(h.sm.snapshot())).toBe(text(leader.snapshot()));
+    expect(h.storage.load().entries).toEqual([]);
+    expect(h.events("snapshot_abandoned")[0]).toMatchObject({ index: 20, why: "a snapshot from the leader was installed meanwhile" });
+    // The next snapshot starts from the installed state.
+    h.feed(commands(40, 4));
+    expect((await Promise.all([h.snapshotter.snapshotNow(h.raft), Promise.resolve(h.runAll())]))[0].index).toBe(44);
+  });
+
+  test("on-demand requests during a periodic snapshot join it: one snapshot, every caller told", async () => {
+    const h = new SnapshotHarness({ everyEntries: 5 });
+    h.feed(commands(0, 10));
+    h.snapshotter.maybeSnapshot(h.raft, false);
+    h.runOne();
+    const a = h.snapshotter.snapshotNow(h.raft);
+    h.feed(commands(10, 3));
+    const b = h.snapshotter.snapshotNow(h.raft);
+    h.runAll();
+    expect((await a).index).toBe(10);
+    expect((await b).index).toBe(10);
+    expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([10]);
+    expect(h.events("snapshot_taken").map((e) => e.reason)).toEqual(["periodic"]);
+  });
+
+  test("stop during encoding: callers told the node stopped, nothing written, later slices harmless", async () => {
+    const h = new SnapshotHarness();
+    h.feed(commands(0, 20));
+    const outcome = h.snapshotter.snapshotNow(h.raft).catch((e: unknown) => e);
+    h.runOne();
+    h.snapshotter.stop();
+    h.storage.close();
+    expect(() => h.runAll()).not.toThrow();
+    expect(await outcome).toBeInstanceOf(NodeStoppedError);
+    expect(h.compacted).toEqual([]);
+    expect(h.snapshotter.inProgress).toBe(false);
+    await expect(h.snapshotter.snapshotNow(h.raft)).rejects.toBeInstanceOf(NodeStoppedError);
+    expect(h.events("snapshot_abandoned")[0]).toMatchObject({ index: 20, why: "node stopped" });
+  });
+
+  test("nothing applied: refused with a SnapshotError and no slice scheduled", async () => {
+    const h = new SnapshotHarness();
+    await expect(h.snapshotter.snapshotNow(h.raft)).rejects.toBeInstanceOf(SnapshotError);
+    expect(h.pending).toBe(0);
+  });
+
+  test("a storage failure rejects the callers, logs it, and leaves the next snapshot free to run", async () => {
+    const h = new SnapshotHarness();
+    h.feed(commands(0, 8));
+    const outcome = h.snapshotter.snapshotNow(h.raft).catch((e: unknown) => e);
+    h.storage.saveSnapshot = () => {
+      throw new Error("disk full (injected)");
+    };
+    h.runAll();
+    expect(await outcome).toBeInstanceOf(SnapshotError);
+    expect(String(await outcome)).toContain("disk full (injected)");
+    expect(h.compacted).toEqual([]);
+    expect(h.snapshotter.inProgress).toBe(false);
+    expect(h.events("snapshot_failed")).toHaveLength(1);
+  });
+});
