@@ -114,3 +114,9 @@ export function checkSnapshot(s: Snapshot, limits: StorageLimits): void {
     );
   }
 }
+
+export function checkChunk(data: Uint8Array, index: number): void {
+  if (!(data instanceof Uint8Array)) {
+    throw new StorageError("invalid_snapshot", `a chunk of the snapshot at ${index} must be a Uint8Array, got ${typeof data}`);
+  }
+}

@@ -62,6 +62,26 @@ export interface LogStorage {
    * atomically; keep only the newest `retainSnapshots`.
    */
   saveSnapshot(snapshot: Snapshot): void;
+  /**
+   * The node's own snapshot written in pieces, each call its own short transaction, so a large
+   * snapshot never holds the caller for long. beginSnapshot starts a pending snapshot (dropping an
+   * earlier pending one); appendSnapshotChunk adds its next bytes; publishSnapshot then makes it the
+   * latest snapshot exactly as saveSnapshot would (same checks, compacts the entries it covers,
+   * keeps `retainSnapshots`). Until published it is invisible (listSnapshots, latestSnapshot, load),
+   * and reopening the store — after a crash or not — discards it. The checks of saveSnapshot run at
+   * begin and again at publish; a failed call writes nothing.
+   */
+  beginSnapshot(meta: SnapshotMeta): void;
+  appendSnapshotChunk(data: Uint8Array): void;
+  /** Publishes the pending snapshot; throws StorageError "no_pending_snapshot" when there is none. */
+  publishSnapshot(): SnapshotMeta;
+  /** Drops the pending snapshot, if any. */
+  abortSnapshot(): void;
+  /**
+   * Deletes up to `maxChunks` chunks of dropped or superseded snapshots (their rows go in the
+   * publishing transaction, their bytes here, in bounded pieces). Returns how many are left.
+   */
+  sweepSnapshots(maxChunks: number): number;
   /** Newest first. */
   listSnapshots(): StoredSnapshotInfo[];
   latestSnapshot(): Snapshot | null;

@@ -1,11 +1,11 @@
 // LogStorage in memory, with exactly SqliteStorage's semantics (the shared write plan): for tests
 // and the simulator, where a "crash" means dropping the object and keeping only what it holds.
-import type { Entry, HardState, RestoreState, Snapshot } from "../raft/types.ts";
+import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo } from "./log-storage.ts";
-import { checkIdentity } from "./input-checks.ts";
+import { checkChunk, checkIdentity } from "./input-checks.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
-import { planPersist, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
+import { planPersist, planPublishSnapshot, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
 
 interface HeldSnapshot {
   info: StoredSnapshotInfo;
@@ -22,6 +22,8 @@ export class MemoryStorage implements LogStorage {
   private entries: Entry[] = [];
   /** Newest first. */
   private snapshots: HeldSnapshot[] = [];
+  /** The snapshot being written in pieces; a restart (load) drops it. */
+  private pending: { meta: SnapshotMeta; chunks: Uint8Array[]; bytes: number } | null = null;
   private closed = false;
 
   constructor(opts?: StorageOptions) {
@@ -50,6 +52,7 @@ export class MemoryStorage implements LogStorage {
 
   load(): RestoreState {
     this.assertOpen();
+    this.pending = null;
     const snapshot = this.latestSnapshot();
     return {
       hardState: { ...this.hard },
@@ -67,6 +70,49 @@ export class MemoryStorage implements LogStorage {
   saveSnapshot(snapshot: Snapshot): void {
     this.assertOpen();
     this.apply(planSaveSnapshot(this.view(), snapshot, this.opts));
+  }
+
+  beginSnapshot(meta: SnapshotMeta): void {
+    this.assertOpen();
+    planPublishSnapshot(this.view(), meta, 0, this.opts);
+    this.pending = { meta, chunks: [], bytes: 0 };
+  }
+
+  appendSnapshotChunk(data: Uint8Array): void {
+    this.assertOpen();
+    const pending = this.requirePending("append a snapshot chunk");
+    checkChunk(data, pending.meta.index);
+    if (pending.bytes + data.byteLength > this.opts.maxSnapshotBytes) {
+      throw new StorageError("too_large", `snapshot at ${pending.meta.index} would exceed ${this.opts.maxSnapshotBytes} bytes`);
+    }
+    pending.chunks.push(data.slice());
+    pending.bytes += data.byteLength;
+  }
+
+  publishSnapshot(): SnapshotMeta {
+    this.assertOpen();
+    const pending = this.requirePending("publish a snapshot");
+    planPublishSnapshot(this.view(), pending.meta, pending.bytes, this.opts);
+    const data = new Uint8Array(pending.bytes);
+    let offset = 0;
+    for (const c of pending.chunks) {
+      data.set(c, offset);
+      offset += c.byteLength;
+    }
+    this.apply(planSaveSnapshot(this.view(), { meta: pending.meta, data }, this.opts));
+    this.pending = null;
+    return pending.meta;
+  }
+
+  abortSnapshot(): void {
+    this.assertOpen();
+    this.pending = null;
+  }
+
+  /** Nothing to sweep: a dropped snapshot's bytes go with it. */
+  sweepSnapshots(_maxChunks: number): number {
+    this.assertOpen();
+    return 0;
   }
 
   listSnapshots(): StoredSnapshotInfo[] {
@@ -128,6 +174,11 @@ export class MemoryStorage implements LogStorage {
     ) {
       throw new StorageError("internal", `memory storage diverged from its write plan: ${JSON.stringify({ view: v, after: a })}`);
     }
+  }
+
+  private requirePending(what: string): { meta: SnapshotMeta; chunks: Uint8Array[]; bytes: number } {
+    if (this.pending === null) throw new StorageError("no_pending_snapshot", `cannot ${what}: no snapshot is being written (beginSnapshot first)`);
+    return this.pending;
   }
 
   private assertOpen(): void {

@@ -4,7 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { StorageError } from "./storage-error.ts";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -32,8 +32,30 @@ CREATE TABLE snapshots (
   membership TEXT NOT NULL,
   data BLOB NOT NULL,
   size INTEGER NOT NULL,
-  created_at_ms INTEGER NOT NULL
+  created_at_ms INTEGER NOT NULL,
+  pending INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE snapshot_chunks (
+  snapshot_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (snapshot_id, seq)
+);
+`;
+
+/**
+ * Version 1 → 2: a snapshot written in pieces keeps its bytes in snapshot_chunks (its row's data is
+ * empty) and is invisible while pending. Existing snapshots keep their bytes in their row.
+ */
+const MIGRATE_1_TO_2 = `
+ALTER TABLE snapshots ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE snapshot_chunks (
+  snapshot_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (snapshot_id, seq)
+);
+UPDATE schema_version SET version = 2;
 `;
 
 function tableNames(db: Database): string[] {
@@ -56,7 +78,11 @@ export function ensureSchema(db: Database, path: string): void {
   if (!tables.includes("schema_version")) {
     throw new StorageError("schema_version", `${path} is not a YAKt database (tables: ${tables.join(", ")})`);
   }
-  const rows = db.query<{ version: number }, []>("SELECT version FROM schema_version").all();
+  let rows = db.query<{ version: number }, []>("SELECT version FROM schema_version").all();
+  if (rows.length === 1 && rows[0].version === 1) {
+    db.transaction(() => db.exec(MIGRATE_1_TO_2)).immediate();
+    rows = db.query<{ version: number }, []>("SELECT version FROM schema_version").all();
+  }
   if (rows.length !== 1 || rows[0].version !== SCHEMA_VERSION) {
     throw new StorageError(
       "schema_version",

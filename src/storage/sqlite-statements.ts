@@ -52,16 +52,30 @@ export function prepareStatements(db: Database) {
       "SELECT b.idx AS idx FROM entries a JOIN entries b ON b.idx = a.idx + 1 WHERE b.term < a.term LIMIT 1",
     ),
     firstEntry: db.prepare<{ idx: number; term: number }, []>("SELECT idx, term FROM entries ORDER BY idx LIMIT 1"),
-    insertSnapshot: db.prepare<void, [number, number, string, Uint8Array, number, number]>(
-      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+    insertSnapshot: db.prepare<void, [number, number, string, Uint8Array, number, number, number]>(
+      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms, pending) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
+    // Newest first: by index, then by when saved (saved indexes never decrease, see write-plan.ts).
     pruneSnapshots: db.prepare<void, [number]>(
-      "DELETE FROM snapshots WHERE id NOT IN (SELECT id FROM snapshots ORDER BY id DESC LIMIT ?)",
+      "DELETE FROM snapshots WHERE pending = 0 AND id NOT IN (SELECT id FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC LIMIT ?)",
     ),
     listSnapshots: db.prepare<SnapshotRow, []>(
-      "SELECT id, idx, term, membership, size, created_at_ms FROM snapshots ORDER BY id DESC",
+      "SELECT id, idx, term, membership, size, created_at_ms FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC",
     ),
     latestSnapshotData: db.prepare<{ data: Uint8Array }, [number]>("SELECT data FROM snapshots WHERE id = ?"),
+    snapshotChunks: db.prepare<{ data: Uint8Array }, [number]>("SELECT data FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq"),
+    insertChunk: db.prepare<void, [number, number, Uint8Array]>("INSERT INTO snapshot_chunks (snapshot_id, seq, data) VALUES (?, ?, ?)"),
+    publishSnapshot: db.prepare<void, [number, number, number]>(
+      "UPDATE snapshots SET pending = 0, size = ?, created_at_ms = ? WHERE id = ? AND pending = 1",
+    ),
+    dropPendingSnapshots: db.prepare<void, []>("DELETE FROM snapshots WHERE pending = 1"),
+    // Chunks whose snapshot row is gone (dropped while pending, or pruned): deleted in bounded runs.
+    sweepChunks: db.prepare<void, [number]>(
+      "DELETE FROM snapshot_chunks WHERE rowid IN (SELECT c.rowid FROM snapshot_chunks c LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE s.id IS NULL LIMIT ?)",
+    ),
+    orphanChunks: db.prepare<{ n: number }, []>(
+      "SELECT COUNT(*) AS n FROM snapshot_chunks c LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE s.id IS NULL",
+    ),
   };
 }
 

@@ -4,23 +4,33 @@
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Membership, RestoreState, Snapshot } from "../raft/types.ts";
+import type { Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo } from "./log-storage.ts";
-import { checkIdentity } from "./input-checks.ts";
+import { checkChunk, checkIdentity } from "./input-checks.ts";
 import { checkIntegrity, openDatabase, setDurabilityPragmas } from "./sqlite-open-checks.ts";
 import { readCheckedBounds } from "./sqlite-log-check.ts";
 import { ensureSchema } from "./sqlite-schema.ts";
 import { prepareStatements, type SnapshotRow, type Statements } from "./sqlite-statements.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
-import { isEmptyPlan, planPersist, planSaveSnapshot, type LogBounds, type LogView, type WritePlan } from "./write-plan.ts";
+import { isEmptyPlan, planPersist, planPublishSnapshot, planSaveSnapshot, type LogBounds, type LogView, type WritePlan } from "./write-plan.ts";
 
 /** The database's file name inside a node's data directory. */
 export const DB_FILE_NAME = "yakt.db";
 
+/** The snapshot being written in pieces: its (pending) row and how far it got. */
+interface PendingSnapshot {
+  id: number;
+  meta: SnapshotMeta;
+  chunks: number;
+  bytes: number;
+}
+
 export class SqliteStorage implements LogStorage {
   private closed = false;
+  private pending: PendingSnapshot | null = null;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
+  private readonly publishPlan: { immediate: (plan: WritePlan, pending: PendingSnapshot) => void };
 
   private constructor(
     private readonly db: Database,
@@ -30,6 +40,7 @@ export class SqliteStorage implements LogStorage {
     private bounds: LogBounds,
   ) {
     this.applyPlan = db.transaction((plan: WritePlan) => this.write(plan));
+    this.publishPlan = db.transaction((plan: WritePlan, pending: PendingSnapshot) => this.publish(plan, pending));
   }
 
   /** Opens (creating if needed) the database at `path`; refuses a damaged or foreign one. */
@@ -41,6 +52,7 @@ export class SqliteStorage implements LogStorage {
       setDurabilityPragmas(db, path);
       ensureSchema(db, path);
       const st = prepareStatements(db);
+      dropUnpublished(db, st);
       return new SqliteStorage(db, st, path, resolved, readCheckedBounds(st, path));
     } catch (err) {
       db.close();
@@ -81,6 +93,7 @@ export class SqliteStorage implements LogStorage {
 
   load(): RestoreState {
     this.assertOpen();
+    this.abortSnapshot();
     const snapshot = this.latestSnapshot();
     const entries = this.st.entriesFrom
       .all(this.bounds.snapshotIndex + 1)
@@ -99,6 +112,55 @@ export class SqliteStorage implements LogStorage {
     this.commit(planSaveSnapshot(this.view(), snapshot, this.opts));
   }
 
+  beginSnapshot(meta: SnapshotMeta): void {
+    this.assertOpen();
+    planPublishSnapshot(this.view(), meta, 0, this.opts);
+    const id = this.db.transaction(() => {
+      this.st.dropPendingSnapshots.run();
+      const row = this.st.insertSnapshot.run(meta.index, meta.term, JSON.stringify(meta.membership), new Uint8Array(0), 0, this.opts.now(), 1);
+      return Number(row.lastInsertRowid);
+    }).immediate();
+    this.pending = { id, meta, chunks: 0, bytes: 0 };
+  }
+
+  appendSnapshotChunk(data: Uint8Array): void {
+    this.assertOpen();
+    const pending = this.requirePending("append a snapshot chunk");
+    checkChunk(data, pending.meta.index);
+    if (pending.bytes + data.byteLength > this.opts.maxSnapshotBytes) {
+      throw new StorageError("too_large", `snapshot at ${pending.meta.index} would exceed ${this.opts.maxSnapshotBytes} bytes`);
+    }
+    this.st.insertChunk.run(pending.id, pending.chunks, data);
+    pending.chunks++;
+    pending.bytes += data.byteLength;
+  }
+
+  publishSnapshot(): SnapshotMeta {
+    this.assertOpen();
+    const pending = this.requirePending("publish a snapshot");
+    const plan = planPublishSnapshot(this.view(), pending.meta, pending.bytes, this.opts);
+    this.publishPlan.immediate(plan, pending);
+    this.bounds = plan.after;
+    this.pending = null;
+    return pending.meta;
+  }
+
+  abortSnapshot(): void {
+    this.assertOpen();
+    if (this.pending === null) return;
+    this.st.dropPendingSnapshots.run();
+    this.pending = null;
+  }
+
+  sweepSnapshots(maxChunks: number): number {
+    this.assertOpen();
+    if (!Number.isSafeInteger(maxChunks) || maxChunks < 1) {
+      throw new StorageError("internal", `sweep needs a positive integer bound of chunks, got ${maxChunks}`);
+    }
+    this.st.sweepChunks.run(maxChunks);
+    return this.st.orphanChunks.get()?.n ?? 0;
+  }
+
   listSnapshots(): StoredSnapshotInfo[] {
     this.assertOpen();
     return this.st.listSnapshots.all().map((r) => this.toInfo(r));
@@ -110,8 +172,10 @@ export class SqliteStorage implements LogStorage {
     if (row === undefined) return null;
     const blob = this.st.latestSnapshotData.get(row.id);
     if (blob === null) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} vanished while read`);
-    const { size: _size, createdAtMs: _created, ...meta } = this.toInfo(row);
-    return { meta, data: new Uint8Array(blob.data) };
+    const { size, createdAtMs: _created, ...meta } = this.toInfo(row);
+    const data = joinChunks([blob.data, ...this.st.snapshotChunks.all(row.id).map((c) => c.data)]);
+    if (data.byteLength !== size) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} holds ${data.byteLength} bytes, not ${size}`);
+    return { meta, data };
   }
 
   /** Folds the WAL into the main file so a closed store is one self-contained file. */
@@ -142,7 +206,7 @@ export class SqliteStorage implements LogStorage {
     const st = this.st;
     if (plan.snapshot !== null) {
       const { meta, data } = plan.snapshot;
-      st.insertSnapshot.run(meta.index, meta.term, JSON.stringify(meta.membership), data, data.byteLength, this.opts.now());
+      st.insertSnapshot.run(meta.index, meta.term, JSON.stringify(meta.membership), data, data.byteLength, this.opts.now(), 0);
       st.pruneSnapshots.run(this.opts.retainSnapshots);
     }
     if (plan.deleteThrough > 0) st.deleteThrough.run(plan.deleteThrough);
@@ -150,6 +214,20 @@ export class SqliteStorage implements LogStorage {
     for (const e of plan.append) st.insertEntry.run(e.index, e.term, e.type, e.data);
     const hs = plan.hardState;
     if (hs !== null) st.setHardState.run(hs.term, hs.vote, hs.commit);
+  }
+
+  /** The pending row becomes the latest snapshot; pruned rows leave their chunks to sweepSnapshots. */
+  private publish(plan: WritePlan, pending: PendingSnapshot): void {
+    this.write({ ...plan, snapshot: null });
+    if (this.st.publishSnapshot.run(pending.bytes, this.opts.now(), pending.id).changes !== 1) {
+      throw new StorageError("internal", `${this.path}: pending snapshot ${pending.id} at ${pending.meta.index} is gone`);
+    }
+    this.st.pruneSnapshots.run(this.opts.retainSnapshots);
+  }
+
+  private requirePending(what: string): PendingSnapshot {
+    if (this.pending === null) throw new StorageError("no_pending_snapshot", `cannot ${what}: no snapshot is being written (beginSnapshot first)`);
+    return this.pending;
   }
 
   private toInfo(r: SnapshotRow): StoredSnapshotInfo {
@@ -165,4 +243,23 @@ export class SqliteStorage implements LogStorage {
   private assertOpen(): void {
     if (this.closed) throw new StorageError("closed", `storage ${this.path} is closed`);
   }
+}
+
+/** A pending snapshot did not survive the restart: drop it and every chunk no row owns (start-up only). */
+function dropUnpublished(db: Database, st: Statements): void {
+  db.transaction(() => {
+    st.dropPendingSnapshots.run();
+    db.exec("DELETE FROM snapshot_chunks WHERE snapshot_id NOT IN (SELECT id FROM snapshots)");
+  }).immediate();
+}
+
+function joinChunks(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return new Uint8Array(parts[0]);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
 }

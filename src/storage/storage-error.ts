@@ -26,6 +26,7 @@ export type StorageErrorCode =
   | "stale_snapshot" // older than the snapshot already held
   | "snapshot_beyond_commit" // the node's own snapshot must cover only committed entries
   | "snapshot_term_mismatch" // the snapshot's term disagrees with the log at its index
+  | "no_pending_snapshot" // a chunk or publish without beginSnapshot (or after abort / reopen)
   // the database itself
   | "open_failed" // the file could not be opened at all
   | "locked" // another process has the database open

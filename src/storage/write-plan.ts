@@ -1,7 +1,7 @@
 // The one place the log's invariants live. Both storages describe their current state as a
 // LogView, ask for a plan, and apply it in one atomic step; a batch that breaks an invariant
 // throws here, before anything is written.
-import type { Entry, HardState, Snapshot } from "../raft/types.ts";
+import type { Entry, HardState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { PersistBatch } from "./log-storage.ts";
 import { checkEntryRun, checkHardState, checkSnapshot } from "./input-checks.ts";
 import type { StorageLimits } from "./storage-options.ts";
@@ -214,4 +214,12 @@ export function planSaveSnapshot(view: LogView, snapshot: Snapshot, limits: Stor
   d.bounds.snapshotIndex = index;
   d.bounds.snapshotTerm = term;
   return finish(d, snapshot, [], null);
+}
+
+/** Publishing a pending snapshot of `size` bytes: saveSnapshot's checks and plan, without the bytes. */
+export function planPublishSnapshot(view: LogView, meta: SnapshotMeta, size: number, limits: StorageLimits): WritePlan {
+  if (size > limits.maxSnapshotBytes) {
+    throw new StorageError("too_large", `snapshot at ${meta.index} is ${size} bytes, over the bound of ${limits.maxSnapshotBytes}`);
+  }
+  return planSaveSnapshot(view, { meta, data: new Uint8Array(0) }, limits);
 }

@@ -155,6 +155,95 @@ export function conformance(name: string, h: StorageHarness): void {
       expect(s.listSnapshots().map((x) => x.index)).toEqual([5, 4, 3]);
     });
 
+    test("a snapshot written in pieces is invisible until published, then is what saveSnapshot stores", () => {
+      const clock = manualClock();
+      let s = h.open({ now: clock.now });
+      s.persist(batch({ hardState: hs(2, 1, 8), entries: [...run(1, 3, 1), ...run(4, 10, 2)] }));
+      const before = dump(s);
+      s.beginSnapshot(snapshot(6, 2).meta);
+      s.appendSnapshotChunk(new TextEncoder().encode("ab"));
+      s.appendSnapshotChunk(new Uint8Array(0));
+      s.appendSnapshotChunk(new TextEncoder().encode("c"));
+      expect(s.listSnapshots()).toEqual([]);
+      expect(s.latestSnapshot()).toBeNull();
+      expect(s.publishSnapshot()).toEqual(snapshot(6, 2).meta);
+      expect(s.listSnapshots()).toEqual([{ index: 6, term: 2, membership: MEMBERS, size: 3, createdAtMs: clock.now() }]);
+      expect(new TextDecoder().decode(s.latestSnapshot()?.data)).toBe("abc");
+      expect(s.load().entries.map((e) => e.index)).toEqual([7, 8, 9, 10]);
+      const published = dump(s);
+      expect(published.entries).not.toEqual(before.entries);
+      s = h.reopen(s, { now: clock.now });
+      expect(dump(s)).toEqual(published);
+      expectCode(() => s.publishSnapshot(), "no_pending_snapshot");
+    });
+
+    test("a restart (load) before publishing discards the pending snapshot", () => {
+      let s = h.open();
+      s.persist(batch({ hardState: hs(1, 1, 5), entries: run(1, 5, 1) }));
+      const before = dump(s);
+      s.beginSnapshot(snapshot(4, 1).meta);
+      s.appendSnapshotChunk(new TextEncoder().encode("half"));
+      s = h.reopen(s);
+      expect(dump(s)).toEqual(before);
+      expectCode(() => s.appendSnapshotChunk(new Uint8Array(1)), "no_pending_snapshot");
+      expectCode(() => s.publishSnapshot(), "no_pending_snapshot");
+      expect(s.sweepSnapshots(100)).toBe(0);
+    });
+
+    test("begin refuses what saveSnapshot refuses, publish checks again; both write nothing", () => {
+      const s = h.open(LIMITS);
+      s.persist(batch({ hardState: hs(2, 1, 6), entries: [...run(1, 3, 1), ...run(4, 8, 2)] }));
+      const before = dump(s);
+      expectCode(() => s.beginSnapshot(snapshot(7, 2).meta), "snapshot_beyond_commit");
+      expectCode(() => s.beginSnapshot(snapshot(5, 1).meta), "snapshot_term_mismatch");
+      expectCode(() => s.beginSnapshot({ ...snapshot(5, 2).meta, index: 0 }), "invalid_snapshot");
+      expect(dump(s)).toEqual(before);
+      s.beginSnapshot(snapshot(4, 2).meta);
+      expectCode(() => s.appendSnapshotChunk(new Uint8Array(129)), "too_large");
+      s.appendSnapshotChunk(new Uint8Array(100));
+      expectCode(() => s.appendSnapshotChunk(new Uint8Array(29)), "too_large");
+      // A leader's snapshot stored meanwhile makes the pending one stale.
+      s.persist(batch({ snapshot: snapshot(6, 2), hardState: hs(2, 1, 6) }));
+      const installed = { snapshots: s.listSnapshots(), latest: s.latestSnapshot() };
+      expectCode(() => s.publishSnapshot(), "stale_snapshot");
+      expect({ snapshots: s.listSnapshots(), latest: s.latestSnapshot() }).toEqual(installed);
+      expect(s.load().entries.map((e) => e.index)).toEqual([7, 8]);
+    });
+
+    test("a second begin replaces the pending snapshot; abort drops it", () => {
+      const s = h.open();
+      s.persist(batch({ hardState: hs(1, 1, 8), entries: run(1, 8, 1) }));
+      s.beginSnapshot(snapshot(4, 1).meta);
+      s.appendSnapshotChunk(new TextEncoder().encode("old"));
+      s.beginSnapshot(snapshot(6, 1).meta);
+      s.appendSnapshotChunk(new TextEncoder().encode("new"));
+      s.publishSnapshot();
+      expect(s.listSnapshots().map((x) => [x.index, x.size])).toEqual([[6, 3]]);
+      expect(new TextDecoder().decode(s.latestSnapshot()?.data)).toBe("new");
+      s.beginSnapshot(snapshot(8, 1).meta);
+      s.abortSnapshot();
+      expectCode(() => s.publishSnapshot(), "no_pending_snapshot");
+      expect(s.listSnapshots().map((x) => x.index)).toEqual([6]);
+    });
+
+    test("retention drops old snapshots written in pieces; their bytes are swept in bounded runs", () => {
+      const s = h.open({ retainSnapshots: 2 });
+      s.persist(batch({ hardState: hs(1, 1, 10), entries: run(1, 10, 1) }));
+      for (const i of [2, 4, 6, 8]) {
+        s.beginSnapshot(snapshot(i, 1).meta);
+        for (let c = 0; c < 3; c++) s.appendSnapshotChunk(new TextEncoder().encode(`${i}.${c};`));
+        s.publishSnapshot();
+      }
+      s.saveSnapshot(snapshot(9, 1));
+      expect(s.listSnapshots().map((x) => x.index)).toEqual([9, 8]);
+      let left = s.sweepSnapshots(2);
+      for (let runs = 0; left > 0 && runs < 20; runs++) left = s.sweepSnapshots(2);
+      expect(left).toBe(0);
+      expect(new TextDecoder().decode(s.latestSnapshot()?.data)).toBe("state at 9");
+      s.persist(batch({ snapshot: snapshot(10, 1), hardState: hs(1, 1, 10) }));
+      expect(s.listSnapshots().map((x) => x.index)).toEqual([10, 9]);
+    });
+
     test("a restarted store loads exactly what was persisted", () => {
       const clock = manualClock();
       let s = h.open({ now: clock.now });
@@ -211,6 +300,10 @@ export function conformance(name: string, h: StorageHarness): void {
       expectCode(() => s.saveSnapshot(snapshot(1, 1)), "closed");
       expectCode(() => s.identity(), "closed");
       expectCode(() => s.listSnapshots(), "closed");
+      expectCode(() => s.beginSnapshot(snapshot(1, 1).meta), "closed");
+      expectCode(() => s.appendSnapshotChunk(new Uint8Array(1)), "closed");
+      expectCode(() => s.publishSnapshot(), "closed");
+      expectCode(() => s.sweepSnapshots(1), "closed");
     });
   });
 }

@@ -114,6 +114,30 @@ describe("SqliteStorage open checks", () => {
     expect(openFails(path, "schema_version").message).toContain(`schema version ${SCHEMA_VERSION + 1}`);
   });
 
+  test("upgrades a version 1 database in place: its snapshot and log stay, pieces work after", () => {
+    const path = storeWith(6);
+    const s1 = SqliteStorage.open(path);
+    s1.saveSnapshot({ meta: { index: 3, term: 1, membership: { voters: [1], learners: [], addresses: {} } }, data: new Uint8Array([7, 8]) });
+    s1.close();
+    // What version 1 looked like: no pending column, no chunk table.
+    raw(path, "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; UPDATE schema_version SET version = 1");
+    const s = SqliteStorage.open(path);
+    cleanups.push(() => s.close());
+    expect(Array.from(s.latestSnapshot()?.data ?? [])).toEqual([7, 8]);
+    expect(s.load().entries.map((e) => e.index)).toEqual([4, 5, 6]);
+    s.beginSnapshot({ index: 5, term: 1, membership: { voters: [1], learners: [], addresses: {} } });
+    s.appendSnapshotChunk(new Uint8Array([9]));
+    s.publishSnapshot();
+    expect(s.listSnapshots().map((x) => x.index)).toEqual([5, 3]);
+    s.close(); // the store holds an exclusive lock
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.query("SELECT version FROM schema_version").all()).toEqual([{ version: SCHEMA_VERSION }]);
+    } finally {
+      db.close();
+    }
+  });
+
   test("refuses a database that is not YAKt's", () => {
     const path = dbPath();
     raw(path, "CREATE TABLE other (x INTEGER)");
