@@ -16,6 +16,9 @@ interface Waiter {
 export class SnapshotJob {
   private readonly waiters: Waiter[] = [];
   private readonly startedAt = performance.now();
+  /** The encoded snapshot, once the encoding is done; then `written` of its bytes are stored. */
+  data: Uint8Array | null = null;
+  written = 0;
   slices = 0;
   longestSliceMs = 0;
   encodeMs = 0;

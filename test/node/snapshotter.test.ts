@@ -82,6 +82,21 @@ describe("snapshotter", () => {
     expect((await Promise.all([h.snapshotter.snapshotNow(h.raft), Promise.resolve(h.runAll())]))[0].index).toBe(44);
   });
 
+  test("a leader's snapshot installed while storing: the pending one is dropped, the installed one stays", async () => {
+    const h = new SnapshotHarness({ sliceItems: 1_000_000 });
+    const all = commands(0, 30);
+    h.feed(all.slice(0, 10));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    h.runOne(); // encoded in one slice; the pending snapshot is begun
+    const leader = replayed(all);
+    h.install({ meta: { index: 30, term: 1, membership: MEMBERSHIP }, data: leader.snapshot() });
+    h.runAll();
+    expect((await done).index).toBe(30);
+    expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([30]);
+    expect(() => h.storage.publishSnapshot()).toThrow("no snapshot is being written");
+    expect(h.compacted).toEqual([]);
+  });
+
   test("on-demand requests during a periodic snapshot join it: one snapshot, every caller told", async () => {
     const h = new SnapshotHarness({ everyEntries: 5 });
     h.feed(commands(0, 10));
@@ -122,7 +137,7 @@ describe("snapshotter", () => {
     const h = new SnapshotHarness();
     h.feed(commands(0, 8));
     const outcome = h.snapshotter.snapshotNow(h.raft).catch((e: unknown) => e);
-    h.storage.saveSnapshot = () => {
+    h.storage.publishSnapshot = () => {
       throw new Error("disk full (injected)");
     };
     h.runAll();
