@@ -1,7 +1,7 @@
 // Shape checks of what callers hand to storage, before any invariant is looked at: a malformed
 // value is rejected with the field and value that were wrong, and nothing is written.
 import type { Entry, HardState, Membership, Snapshot } from "../raft/types.ts";
-import type { NodeIdentity } from "./log-storage.ts";
+import type { NodeIdentity, SweepBound } from "./log-storage.ts";
 import type { StorageLimits } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 
@@ -118,5 +118,13 @@ export function checkSnapshot(s: Snapshot, limits: StorageLimits): void {
 export function checkChunk(data: Uint8Array, index: number): void {
   if (!(data instanceof Uint8Array)) {
     throw new StorageError("invalid_snapshot", `a chunk of the snapshot at ${index} must be a Uint8Array, got ${typeof data}`);
+  }
+}
+
+export function checkSweepBound(bound: SweepBound): void {
+  for (const [name, n] of [["entries", bound?.entries], ["chunks", bound?.chunks]] as const) {
+    if (!Number.isSafeInteger(n) || (n as number) < 0) {
+      throw new StorageError("internal", `sweep bound of ${name} must be a non-negative integer, got ${String(n)}`);
+    }
   }
 }

@@ -25,6 +25,12 @@ export interface StoredSnapshotInfo extends SnapshotMeta {
   createdAtMs: number;
 }
 
+/** Rows one sweepSnapshots() call may delete. */
+export interface SweepBound {
+  entries: number;
+  chunks: number;
+}
+
 export interface StorageOptions {
   /** How many snapshots to keep, newest first (≥ 1). Default 3. */
   retainSnapshots?: number;
@@ -78,10 +84,12 @@ export interface LogStorage {
   /** Drops the pending snapshot, if any. */
   abortSnapshot(): void;
   /**
-   * Deletes up to `maxChunks` chunks of dropped or superseded snapshots (their rows go in the
-   * publishing transaction, their bytes here, in bounded pieces). Returns how many are left.
+   * Deletes, in one short transaction, up to `bound.entries` log entries a published snapshot
+   * covers and up to `bound.chunks` chunks of dropped or pruned snapshots: publishing only marks
+   * them (its transaction stays small), this frees them in bounded runs. Returns how many rows are
+   * left to sweep. Nothing of it is visible: load() never returns entries a snapshot covers.
    */
-  sweepSnapshots(maxChunks: number): number;
+  sweepSnapshots(bound: SweepBound): number;
   /** Newest first. */
   listSnapshots(): StoredSnapshotInfo[];
   latestSnapshot(): Snapshot | null;

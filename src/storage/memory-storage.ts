@@ -1,8 +1,8 @@
 // LogStorage in memory, with exactly SqliteStorage's semantics (the shared write plan): for tests
 // and the simulator, where a "crash" means dropping the object and keeping only what it holds.
 import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
-import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo } from "./log-storage.ts";
-import { checkChunk, checkIdentity } from "./input-checks.ts";
+import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
+import { checkChunk, checkIdentity, checkSweepBound } from "./input-checks.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 import { planPersist, planPublishSnapshot, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
@@ -109,9 +109,10 @@ export class MemoryStorage implements LogStorage {
     this.pending = null;
   }
 
-  /** Nothing to sweep: a dropped snapshot's bytes go with it. */
-  sweepSnapshots(_maxChunks: number): number {
+  /** Nothing to sweep: covered entries and a dropped snapshot's bytes go at once in memory. */
+  sweepSnapshots(bound: SweepBound): number {
     this.assertOpen();
+    checkSweepBound(bound);
     return 0;
   }
 

@@ -5,8 +5,8 @@ import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
-import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo } from "./log-storage.ts";
-import { checkChunk, checkIdentity } from "./input-checks.ts";
+import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
+import { checkChunk, checkIdentity, checkSweepBound } from "./input-checks.ts";
 import { checkIntegrity, openDatabase, setDurabilityPragmas } from "./sqlite-open-checks.ts";
 import { readCheckedBounds } from "./sqlite-log-check.ts";
 import { ensureSchema } from "./sqlite-schema.ts";
@@ -152,13 +152,15 @@ export class SqliteStorage implements LogStorage {
     this.pending = null;
   }
 
-  sweepSnapshots(maxChunks: number): number {
+  sweepSnapshots(bound: SweepBound): number {
     this.assertOpen();
-    if (!Number.isSafeInteger(maxChunks) || maxChunks < 1) {
-      throw new StorageError("internal", `sweep needs a positive integer bound of chunks, got ${maxChunks}`);
-    }
-    this.st.sweepChunks.run(maxChunks);
-    return this.st.orphanChunks.get()?.n ?? 0;
+    checkSweepBound(bound);
+    const covered = this.bounds.snapshotIndex;
+    this.db.transaction(() => {
+      if (bound.entries > 0) this.st.sweepEntries.run(covered, bound.entries);
+      if (bound.chunks > 0) this.st.sweepChunks.run(bound.chunks);
+    }).immediate();
+    return (this.st.coveredEntries.get(covered)?.n ?? 0) + (this.st.orphanChunks.get()?.n ?? 0);
   }
 
   listSnapshots(): StoredSnapshotInfo[] {
@@ -216,9 +218,14 @@ export class SqliteStorage implements LogStorage {
     if (hs !== null) st.setHardState.run(hs.term, hs.vote, hs.commit);
   }
 
-  /** The pending row becomes the latest snapshot; pruned rows leave their chunks to sweepSnapshots. */
+  /**
+   * The pending row becomes the latest snapshot. The entries it covers and the chunks of pruned
+   * rows stay for sweepSnapshots: deleting 10k entries here would hold the caller for tens of ms.
+   */
   private publish(plan: WritePlan, pending: PendingSnapshot): void {
-    this.write({ ...plan, snapshot: null });
+    if (plan.deleteFrom !== null || plan.append.length > 0 || plan.hardState !== null) {
+      throw new StorageError("internal", `publishing the snapshot at ${pending.meta.index} planned more than a compaction`);
+    }
     if (this.st.publishSnapshot.run(pending.bytes, this.opts.now(), pending.id).changes !== 1) {
       throw new StorageError("internal", `${this.path}: pending snapshot ${pending.id} at ${pending.meta.index} is gone`);
     }
@@ -245,11 +252,15 @@ export class SqliteStorage implements LogStorage {
   }
 }
 
-/** A pending snapshot did not survive the restart: drop it and every chunk no row owns (start-up only). */
+/**
+ * At start-up (where a pause is fine): a pending snapshot did not survive the restart, and what the
+ * sweep had not deleted yet (entries a snapshot covers, chunks no row owns) goes now.
+ */
 function dropUnpublished(db: Database, st: Statements): void {
   db.transaction(() => {
     st.dropPendingSnapshots.run();
     db.exec("DELETE FROM snapshot_chunks WHERE snapshot_id NOT IN (SELECT id FROM snapshots)");
+    db.exec("DELETE FROM entries WHERE idx <= (SELECT COALESCE(MAX(idx), 0) FROM snapshots WHERE pending = 0)");
   }).immediate();
 }
 

@@ -167,11 +167,20 @@ describe("SqliteStorage open checks", () => {
     ["a commit past the log", "UPDATE hard_state SET commit_index = 99", "past the last index"],
     ["a log term ahead of the hard state", "UPDATE hard_state SET term = 0", "ahead of the hard state"],
     [
-      "entries the snapshot should have removed",
-      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{}', x'00', 1, 0)",
+      "entries missing after the snapshot",
+      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{}', x'00', 1, 0); DELETE FROM entries WHERE idx <= 3",
       "expected 3",
     ],
   ];
+
+  test("entries a published snapshot covers that the sweep had not deleted yet go at open", () => {
+    const path = storeWith(6);
+    raw(path, "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{\"voters\":[1],\"learners\":[],\"addresses\":{}}', x'00', 1, 0)");
+    const s = SqliteStorage.open(path);
+    cleanups.unshift(() => s.close());
+    expect(s.load().entries.map((e) => e.index)).toEqual([3, 4, 5, 6]);
+    expect(s.sweepSnapshots({ entries: 0, chunks: 0 })).toBe(0);
+  });
   for (const [name, sql, message] of logDamage) {
     test(`refuses a stored log with ${name}`, () => {
       const path = storeWith(6);
