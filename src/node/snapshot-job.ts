@@ -20,7 +20,8 @@ export class SnapshotJob {
   data: Uint8Array | null = null;
   written = 0;
   slices = 0;
-  longestSliceMs = 0;
+  /** The longest slice of each phase, in ms: what the snapshot held the loop for at most. */
+  readonly longestMs = { encode: 0, store: 0 };
   encodeMs = 0;
 
   constructor(
@@ -41,13 +42,14 @@ export class SnapshotJob {
 
   /** Runs one slice of the job's work and records how long it held the loop. */
   timed<T>(slice: () => T): T {
+    const phase = this.data === null ? "encode" : "store";
     const started = performance.now();
     try {
       return slice();
     } finally {
       const ms = performance.now() - started;
       this.slices++;
-      if (ms > this.longestSliceMs) this.longestSliceMs = ms;
+      if (ms > this.longestMs[phase]) this.longestMs[phase] = ms;
     }
   }
 
