@@ -100,12 +100,12 @@ async function newPath(dir: string, cmds: Command[]): Promise<Row & { probeMs: n
   const snapshotter = new Snapshotter(
     {
       nodeId: 1, storage, stateMachine: sm, applier, log, counters: new RuntimeMetrics(), now: Date.now,
-      everyEntries: 1_000_000_000, everyMs: 1_000_000_000, handoffTimeoutMs: 1_000, electionTicks: 10,
+      everyEntries: 1_000_000_000, everyMs: 1_000_000_000,
       defer: (work) => setImmediate(work),
     },
     0,
   );
-  const raft = { compact: () => {}, status: () => { throw new Error("unused"); }, transferLeader: () => {} };
+  const raft = { compact: () => {} };
   let running = true;
   const probe = probeLoop(() => running);
   try {

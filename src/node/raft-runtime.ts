@@ -282,8 +282,6 @@ export class RaftRuntime implements ConsensusHandle {
         now: this.opts.now,
         everyEntries: this.opts.snapshotEntries,
         everyMs: this.opts.snapshotIntervalMs,
-        handoffTimeoutMs: this.opts.transferTimeoutMs,
-        electionTicks: this.opts.electionTicks,
         defer: (work) => setImmediate(work),
       },
       restore.applied,
@@ -312,7 +310,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.counters.ticks++;
     this.guarded(() => {
       raft.tick();
-      this.snapshotter?.maybeSnapshot(raft, this.isLeader());
+      this.snapshotter?.maybeSnapshot(raft);
     });
     this.scheduleDrain();
   }
@@ -411,7 +409,7 @@ export class RaftRuntime implements ConsensusHandle {
         this.log.error("applied_listener_failed", { applied, error: e });
       }
     }
-    if (this.raft) this.snapshotter?.maybeSnapshot(this.raft, this.isLeader());
+    if (this.raft) this.snapshotter?.maybeSnapshot(this.raft);
   }
 
   /** Entries this node proposed may still commit under the new leader, or never: bound the wait. */

@@ -1,5 +1,5 @@
-// The node's own snapshots: periodic ones (policy, with the leader's hand-off first) and on-demand
-// ones. The state is captured at once (meta from the Applier, a frozen view from the state
+// The node's own snapshots: periodic ones (policy) and on-demand ones, on leader and followers
+// alike (the leader no longer hands leadership away first: nothing stalls the loop for long). The state is captured at once (meta from the Applier, a frozen view from the state
 // machine); the encoding then runs one bounded slice per macrotask, so the loop keeps serving Readys
 // in between; once encoded the snapshot is stored and the core's log compacted behind it. A snapshot
 // overtaken meanwhile (leader's snapshot installed, node stopped, newer one stored) is dropped.
@@ -11,12 +11,9 @@ import type { SnapshotEncoding, StateMachine } from "./contracts.ts";
 import { NodeStoppedError, SnapshotError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
-import { SnapshotHandoff } from "./snapshot-handoff.ts";
 import { SnapshotJob } from "./snapshot-job.ts";
 import { SnapshotPolicy } from "./snapshot-policy.ts";
 
-/** A leader waits this many times longer before its snapshot (and its hand-off, snapshot-handoff.ts). */
-const LEADER_SNAPSHOT_FACTOR = 2;
 /**
  * Items per encoding slice. Measured at 50k topics of 200-character names on the 2-core dev machine
  * (shared): a slice of 1024 records written takes ~1.5 ms, of 1024 × 8 sort moves ~1 ms; 2048
@@ -36,7 +33,7 @@ const SAVE_CHUNK_BYTES = 256 * 1024;
 const SWEEP_BOUND = { entries: 2048, chunks: 8 };
 
 /** What the snapshotter needs of the core. */
-export type SnapshotRaft = Pick<Raft, "compact" | "status" | "transferLeader">;
+export type SnapshotRaft = Pick<Raft, "compact">;
 
 export interface SnapshotterDeps {
   nodeId: NodeId;
@@ -48,9 +45,6 @@ export interface SnapshotterDeps {
   now: () => number;
   everyEntries: number;
   everyMs: number;
-  /** Bound on waiting for a hand-off before snapshotting as leader anyway. */
-  handoffTimeoutMs: number;
-  electionTicks: number;
   /** Runs `work` in a later macrotask, never inside the runtime's ready()…advance(). */
   defer: (work: () => void) => void;
   sliceItems?: number;
@@ -58,7 +52,6 @@ export interface SnapshotterDeps {
 
 export class Snapshotter {
   private readonly policy: SnapshotPolicy;
-  private readonly handoff: SnapshotHandoff;
   private readonly sliceItems: number;
   private job: SnapshotJob | null = null;
   private installs = 0;
@@ -70,11 +63,10 @@ export class Snapshotter {
     startIndex: number,
   ) {
     this.policy = new SnapshotPolicy(
-      { everyEntries: d.everyEntries, everyMs: d.everyMs, nodeId: d.nodeId, leaderFactor: LEADER_SNAPSHOT_FACTOR },
+      { everyEntries: d.everyEntries, everyMs: d.everyMs, nodeId: d.nodeId },
       startIndex,
       d.now(),
     );
-    this.handoff = new SnapshotHandoff(d.handoffTimeoutMs, d.electionTicks);
     this.sliceItems = d.sliceItems ?? DEFAULT_SLICE_ITEMS;
     if (!Number.isSafeInteger(this.sliceItems) || this.sliceItems < 1) {
       throw new RangeError(`snapshot slice must be a positive integer of items, got ${this.sliceItems}`);
@@ -92,21 +84,10 @@ export class Snapshotter {
     return this.job !== null;
   }
 
-  /** Start a periodic snapshot if one is due and none is in progress; a leader hands off first. */
-  maybeSnapshot(raft: SnapshotRaft, leader: boolean): void {
+  /** Start a periodic snapshot if one is due and none is in progress. */
+  maybeSnapshot(raft: SnapshotRaft): void {
     if (this.job !== null || this.stopped) return;
-    const now = this.d.now();
-    if (!this.policy.due(this.d.applier.applied, now, leader)) return;
-    if (leader) {
-      const decision = this.handoff.decide(raft.status(), now);
-      if (decision.action === "wait") return;
-      if (decision.action === "transfer") {
-        this.d.log.info("snapshot_handoff", { to: decision.to, applied: this.d.applier.applied });
-        raft.transferLeader(decision.to);
-        return;
-      }
-    }
-    this.handoff.reset();
+    if (!this.policy.due(this.d.applier.applied, this.d.now())) return;
     try {
       this.start(raft, "periodic");
     } catch (e) {

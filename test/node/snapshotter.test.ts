@@ -34,7 +34,7 @@ describe("snapshotter", () => {
   test("a periodic snapshot is encoded over many slices, then stored and compacted", () => {
     const h = new SnapshotHarness({ everyEntries: 10 });
     h.feed(commands(0, 20));
-    h.snapshotter.maybeSnapshot(h.raft, false);
+    h.snapshotter.maybeSnapshot(h.raft);
     expect(h.snapshotter.inProgress).toBe(true);
     expect(h.storage.listSnapshots()).toEqual([]);
     expect(h.runAll()).toBeGreaterThan(20);
@@ -100,7 +100,7 @@ describe("snapshotter", () => {
   test("on-demand requests during a periodic snapshot join it: one snapshot, every caller told", async () => {
     const h = new SnapshotHarness({ everyEntries: 5 });
     h.feed(commands(0, 10));
-    h.snapshotter.maybeSnapshot(h.raft, false);
+    h.snapshotter.maybeSnapshot(h.raft);
     h.runOne();
     const a = h.snapshotter.snapshotNow(h.raft);
     h.feed(commands(10, 3));

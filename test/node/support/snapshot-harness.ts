@@ -35,12 +35,6 @@ export class SnapshotHarness {
         if (s.meta.index > this.applier.applied) throw new Error(`compact to ${s.meta.index} past applied ${this.applier.applied}`);
         this.compacted.push(s.meta);
       },
-      status: () => {
-        throw new Error("a follower's snapshot must not ask for the core's status");
-      },
-      transferLeader: () => {
-        throw new Error("a follower's snapshot must not transfer leadership");
-      },
     };
     this.snapshotter = new Snapshotter(
       {
@@ -53,8 +47,6 @@ export class SnapshotHarness {
         now: () => 0,
         everyEntries: opts.everyEntries ?? 1_000_000,
         everyMs: 1_000_000_000,
-        handoffTimeoutMs: 1_000,
-        electionTicks: 10,
         defer: (work) => this.deferred.push(work),
         sliceItems: opts.sliceItems ?? 1,
       },
