@@ -1,6 +1,8 @@
 // The state machine's snapshot bytes: a versioned JSON document of the whole image plus the applied
 // index and the producer id counter. Arrays are in the image's stable order, so two replicas with
-// equal state produce byte-identical snapshots.
+// equal state produce byte-identical snapshots. encodeSnapshot() writes it in one go; the node
+// uses snapshot-encoder.ts, which writes the same bytes in bounded slices (this one is the
+// reference its tests and scripts/bench-snapshot.ts compare against).
 import { type Static, Type } from "@sinclair/typebox";
 import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
 import { MetadataImage } from "./image.ts";
