@@ -209,11 +209,15 @@ class Assemble implements Task {
       this.buffer = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
     }
     let work = 0;
-    while (work < budget && this.chunk < this.chunks.length) {
-      const c = this.chunks[this.chunk++];
+    while (this.chunk < this.chunks.length) {
+      const c = this.chunks[this.chunk];
+      const cost = Math.max(1, Math.ceil(c.length / COPY_BYTES_PER_ITEM));
+      // A chunk is copied whole; only one bigger than the whole budget goes over it (tiny budgets).
+      if (work > 0 && work + cost > budget) break;
       this.buffer.set(c, this.offset);
       this.offset += c.length;
-      work += Math.max(1, Math.ceil(c.length / COPY_BYTES_PER_ITEM));
+      this.chunk++;
+      work += cost;
     }
     return work;
   }
