@@ -1,10 +1,11 @@
-// The node's own snapshots: periodic ones (policy) and on-demand ones, on leader and followers
-// alike (the leader no longer hands leadership away first: nothing stalls the loop for long). The state is captured at once (meta from the Applier, a frozen view from the state
-// machine); the encoding then runs one bounded slice per macrotask, so the loop keeps serving Readys
-// in between; once encoded the snapshot is stored and the core's log compacted behind it. A snapshot
-// overtaken meanwhile (leader's snapshot installed, node stopped, newer one stored) is dropped.
+// The node's own snapshots, periodic (policy) and on demand, taken alike on leader and followers:
+// nothing holds the loop for long, so a leader no longer hands leadership away first. The state
+// is captured at once (meta from the Applier, a frozen view from the state machine); then one
+// bounded slice per macrotask encodes it, stores it in chunks and publishes it, and the core's log
+// is compacted behind it. The loop serves Readys between slices. A snapshot overtaken meanwhile
+// (leader's snapshot installed, node stopped, newer one stored) is dropped without being stored.
 import type { Raft } from "../raft/index.ts";
-import type { NodeId, Snapshot, SnapshotMeta } from "../raft/types.ts";
+import type { NodeId, SnapshotMeta } from "../raft/types.ts";
 import type { LogStorage } from "../storage/log-storage.ts";
 import type { Applier } from "./applier.ts";
 import type { SnapshotEncoding, StateMachine } from "./contracts.ts";
