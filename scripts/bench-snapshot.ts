@@ -62,6 +62,8 @@ function node(dir: string, name: string, cmds: Command[], lines: string[]) {
     storage.persist({ hardState: { term: 1, vote: 1, commit: from + entries.length }, entries, snapshot: null });
     applier.apply(entries);
   }
+  // Each path starts from a collected heap, so it does not pay for the set-up's (or the other's) garbage.
+  Bun.gc(true);
   return { storage, sm, log, applier };
 }
 
@@ -152,10 +154,7 @@ if (!Number.isSafeInteger(topics) || topics < 1) throw new RangeError(`--topics 
 const dir = mkdtempSync(join(flag("--dir") ?? tmpdir(), "yakt-bench-snapshot-"));
 try {
   const cmds = commands(topics);
-  // Each path starts from a collected heap, so neither pays for the other's garbage.
-  Bun.gc(true);
   const old = oldPath(dir, cmds);
-  Bun.gc(true);
   const sliced = await newPath(dir, cmds);
   printTable(topics, old.bytes, [old, sliced], sliced.probeMs, sliced.detail);
 } finally {
