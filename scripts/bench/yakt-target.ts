@@ -7,7 +7,8 @@ import { topicName } from "./payload.ts";
 const RETRY_BACKOFF_MS = 5;
 
 export class YaktTarget {
-  readonly cluster = new ProcessCluster(3);
+  /** YAKT_FLAGS adds node flags (e.g. "--snapshot-entries 50000") to compare settings. */
+  readonly cluster = new ProcessCluster(3, (process.env.YAKT_FLAGS ?? "").split(" ").filter(Boolean));
   leader = 0;
 
   async start(): Promise<void> {

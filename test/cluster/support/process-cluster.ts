@@ -8,7 +8,8 @@ import { freePorts } from "../../node/support/free-ports.ts";
 import { waitUntil } from "../../node/support/wait-until.ts";
 import { http } from "./http.ts";
 
-export const BINARY = resolve(import.meta.dir, "../../../dist/yakt");
+/** The binary under test; YAKT_BINARY points elsewhere (e.g. to compare two builds in benchmarks). */
+export const BINARY = resolve(process.env.YAKT_BINARY ?? resolve(import.meta.dir, "../../../dist/yakt"));
 const CLUSTER_ID = "cluster-test";
 
 interface NodeSpec {
@@ -105,6 +106,13 @@ export class ProcessCluster {
     );
     this.procs.set(id, proc);
     allChildren.add(proc);
+  }
+
+  /** The OS process id of a running node. */
+  pid(id: number): number {
+    const proc = this.procs.get(id);
+    if (!proc) throw new Error(`node ${id} is not running`);
+    return proc.pid;
   }
 
   async kill(id: number): Promise<void> {
