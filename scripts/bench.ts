@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     "",
     etcd ? `${loadTable("etcd (3 members, PUT /v3/kv/put, 200-byte values)", etcd)}\n\n${ratioTable(rows, etcd)}` : "etcd: not installed (Debian package etcd-server), comparison skipped.",
     "",
-    ...["bench-core.ts", "bench-storage.ts"].map((s) => runScript(s) ?? `${s}: not present.`).flatMap((s) => [s, ""]),
+    ...["bench-core.ts", "bench-storage.ts", "bench-snapshot.ts"].map((s) => runScript(s) ?? `${s}: not present.`).flatMap((s) => [s, ""]),
   ];
   const text = sections.join("\n");
   console.log(text);

@@ -34,7 +34,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
     name: "snapshot-entries",
     value: "<n>",
     default: "50000",
-    help: "snapshot after this many applied entries (+0..49% by node id; a leader waits 2x, then hands leadership off first)",
+    help: "snapshot after this many applied entries (+0..49% by node id, so replicas do not snapshot together)",
   },
   { name: "snapshot-interval-s", value: "<s>", default: "300", help: "snapshot after this long with new entries (same adjustments)" },
   { name: "session-timeout-ms", value: "<ms>", default: "9000", help: "a broker silent this long is fenced" },

@@ -146,8 +146,8 @@ export class RaftRuntime implements ConsensusHandle {
   private async proposeAfterTransfer(data: Uint8Array): Promise<{ index: number; result: unknown }> {
     await this.roles.awaitChange(this.opts.transferTimeoutMs);
     if (this.isLeader()) return this.proposeEntry(data, false);
-    // The old leader may be busy with the snapshot it handed leadership away for: wait as long as
-    // a deposed leader waits for its own entries.
+    // The new leader may take a moment to be known here (its first heartbeat): wait as long as a
+    // deposed leader waits for its own entries, rather than fail a write that can be forwarded.
     const leader = await this.roles.awaitAnyLeader(this.opts.deposedProposalWaitMs);
     this.counters.proposalsFailed++;
     if (leader === 0) throw new NoLeaderError(`leadership was being transferred and no leader emerged within ${this.opts.deposedProposalWaitMs} ms`);
