@@ -6,9 +6,10 @@ export interface Targets {
   p99Ms: number;
   p50Single: number;
   failoverMedianMs: number;
+  failoverP99Ms: number;
 }
 
-export const TARGETS: Targets = { writesPerSec64: 6_000, p99Ms: 50, p50Single: 2, failoverMedianMs: 250 };
+export const TARGETS: Targets = { writesPerSec64: 6_000, p99Ms: 50, p50Single: 2, failoverMedianMs: 250, failoverP99Ms: 500 };
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "n/a");
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "n/a");
@@ -57,6 +58,8 @@ export function verdict(rows: LoadResult[], failoverMs: number[]): string {
     ["p99 at 64 clients (ms)", r64 ? percentile(r64.latenciesMs, 99) : Number.NaN, `≤ ${TARGETS.p99Ms}`, !!r64 && percentile(r64.latenciesMs, 99) <= TARGETS.p99Ms],
     ["p50 at 1 client (ms)", r1 ? percentile(r1.latenciesMs, 50) : Number.NaN, `≤ ${TARGETS.p50Single}`, !!r1 && percentile(r1.latenciesMs, 50) <= TARGETS.p50Single],
     ["failover median (ms)", median(failoverMs), `≤ ${TARGETS.failoverMedianMs}`, median(failoverMs) <= TARGETS.failoverMedianMs],
+    // With 10 trials the 99th percentile is the slowest trial.
+    ["failover p99 (ms)", percentile(failoverMs, 99), `≤ ${TARGETS.failoverP99Ms}`, percentile(failoverMs, 99) <= TARGETS.failoverP99Ms],
   ];
   return [
     "### Against the targets",
