@@ -8,3 +8,4 @@ export { RaftError, RaftInvariantError, RaftConfigError, RaftUsageError, type Ra
 export { MAX_PENDING_READS } from "./read-only.ts";
 export { MAX_SNAPSHOT_BYTES } from "./snapshot-receiver.ts";
 export { ENTRY_OVERHEAD_BYTES } from "./log.ts";
+export { splitEarlyMessages, type SplitMessages } from "./early-messages.ts";

@@ -142,7 +142,8 @@ export interface SoftState {
  * What the runtime must do, in this order:
  * 1. persist `snapshot` (if any), then `entries` (an entry whose index is ≤ the last persisted one
  *    replaces that entry and everything after it), then `hardState` — in ONE transaction;
- * 2. send `messages`;
+ * 2. send `messages` (a leader's replication for a term already durable may go before step 1:
+ *    splitEarlyMessages in early-messages.ts);
  * 3. install `snapshot` into the state machine (if any), then apply `committed` in order;
  * 4. serve `readStates` once applied ≥ their index;
  * 5. call advance(ready) with this very object.
