@@ -218,6 +218,11 @@ export class OutboundPeer {
     if (gen === this.generation) this.flush();
   }
 
+  /** Write the batch to the socket now rather than in the microtask send() scheduled. */
+  flushNow(): void {
+    this.flushBatch();
+  }
+
   private flushBatch(): void {
     this.flushScheduled = false;
     const taken = this.batch.take();

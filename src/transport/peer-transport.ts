@@ -88,6 +88,10 @@ export class PeerTransport implements Transport {
     }
   }
 
+  flush(): void {
+    for (const peer of this.outbound.values()) peer.flushNow();
+  }
+
   request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     try {
       this.checkRequest(to, payload, timeoutMs);

@@ -88,6 +88,8 @@ export interface Transport {
   start(): Promise<{ port: number }>;
   /** Non-blocking; batches per destination; drops (and counts) when a queue is full or a peer is unreachable. */
   send(msgs: Message[]): void;
+  /** Writes what send() batched to the sockets now, instead of at the end of the current task. */
+  flush(): void;
   /** Rejects with TransportError: "unreachable" | "timeout" | "closed" | "remote_error" | "invalid". */
   request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /** Membership changed: connect to new peers, drop removed ones, redial changed addresses. */

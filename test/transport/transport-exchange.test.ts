@@ -32,6 +32,20 @@ describe("transport exchange", () => {
     expect(b!.received.map((m) => m.index)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
+  test("flush() writes what was sent at once, not at the end of the task", async () => {
+    const [a, b] = await harness.mesh([1, 2]);
+    const stats = () => a!.transport.stats().peers.find((p) => p.id === 2)!;
+    const before = stats().sentFrames;
+    a!.transport.send([msg("App", 1, 2, 1, { index: 1 })]);
+    expect(stats().sentFrames).toBe(before);
+    a!.transport.flush();
+    expect(stats().sentFrames).toBe(before + 1);
+    a!.transport.send([msg("App", 1, 2, 1, { index: 2 })]);
+    await waitFor("both delivered", () => b!.received.length === 2);
+    expect(b!.received.map((m) => m.index)).toEqual([1, 2]);
+    expect(stats().sentFrames).toBe(before + 2);
+  });
+
   test("three nodes: everyone reaches everyone", async () => {
     const nodes = await harness.mesh([1, 2, 3]);
     for (const from of nodes) {
