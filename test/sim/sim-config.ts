@@ -21,6 +21,8 @@ export interface SimConfig {
   tickInterval: number;
   /** Readys a node may have in flight (1: none taken while one persists; more: pipelined, FIFO disk). */
   pipeline: number;
+  /** A leader sends its replication before persisting, as the runtime does (splitEarlyMessages). */
+  earlySend: boolean;
   maxDiskLatency: number;
   electionTick: number;
   heartbeatTick: number;
@@ -57,6 +59,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     maxEvents: 400_000,
     tickInterval: 10,
     pipeline: seed % 2 === 0 ? 4 : 1, // every other seed keeps stepping the core while persisting
+    earlySend: Math.floor(seed / 2) % 2 === 0, // crossed with pipeline: all four pairs alike often
     maxDiskLatency: 3,
     electionTick: 10,
     heartbeatTick: 2,

@@ -1,9 +1,11 @@
 // One simulated node: the real core, its simulated disk (what survives a crash) and its volatile
 // part (the KV state machine, the Ready being persisted, deferred inputs). It processes each Ready
 // in the order types.ts prescribes — persist, send, apply, serve reads, advance — with the persist
-// taking virtual time, so a crash can land between taking a Ready and making it durable.
+// taking virtual time, so a crash can land between taking a Ready and making it durable. With
+// earlySend, a leader's replication goes out before the persist, as the node runtime does.
 import { decodeMembership } from "../../src/raft/types.ts";
-import type { Entry, Membership, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
+import type { Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
+import { splitEarlyMessages } from "../../src/raft/early-messages.ts";
 import type { CoreFactory, RaftCore } from "./core.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { KvStore } from "./kv-store.ts";
@@ -46,6 +48,8 @@ export interface NodeEnv {
    * More: it keeps stepping the core and takes further Readys, persisted strictly in order.
    */
   pipeline: number;
+  /** Send a leader's replication before persisting (splitEarlyMessages), as the runtime does. */
+  earlySend: boolean;
 }
 
 export type CoreSettings = Omit<RaftConfig, "id" | "random" | "logger">;
@@ -54,6 +58,8 @@ export class SimNode {
   private core: RaftCore | null = null;
   /** Readys taken from the core and not yet advanced. */
   private outstanding = 0;
+  /** With earlySend: what each Ready in flight still has to send once durable. */
+  private readonly lateMessages = new Map<Ready, Message[]>();
   /** Virtual time the last scheduled persist completes: later Readys persist after it (FIFO disk). */
   private diskFreeAt = 0;
   private deferred: (() => void)[] = [];
@@ -108,6 +114,7 @@ export class SimNode {
     this.core = null;
     this.lives++;
     this.outstanding = 0;
+    this.lateMessages.clear();
     this.deferred = [];
     this.env.hooks.trace(`n${this.id} crash`);
     this.env.hooks.crashed(this);
@@ -158,7 +165,12 @@ export class SimNode {
   private takeReady(core: RaftCore): void {
     const rd = core.ready();
     this.outstanding++;
-    if (this.env.bugs.sendBeforePersist) this.send(rd);
+    if (this.env.bugs.sendBeforePersist) this.send(rd.messages);
+    else if (this.env.earlySend) {
+      const { early, late } = splitEarlyMessages(rd, this.disk.hardState().term);
+      this.send(early);
+      this.lateMessages.set(rd, late);
+    }
     const life = this.lives;
     const now = this.env.queue.now();
     this.diskFreeAt = Math.max(this.diskFreeAt, now + this.rngLatency());
@@ -178,7 +190,8 @@ export class SimNode {
     if (rd.softState !== null) this.env.hooks.trace(`n${this.id} ${rd.softState.role} leader=${rd.softState.leader} term=${core.status().term}`);
     this.env.hooks.persisted(this, rd);
     if (life !== this.lives) return; // crashed between the disk write and the sends
-    if (!this.env.bugs.sendBeforePersist) this.send(rd);
+    if (!this.env.bugs.sendBeforePersist) this.send(this.lateMessages.get(rd) ?? rd.messages);
+    this.lateMessages.delete(rd);
     if (rd.snapshot !== null) this.installSnapshot(rd);
     for (const e of rd.committed) this.apply(e);
     for (const rs of rd.readStates) this.env.hooks.readState(this, rs);
@@ -188,8 +201,8 @@ export class SimNode {
     while (!this.busy() && this.core !== null && this.deferred.length > 0) this.deferred.shift()!();
   }
 
-  private send(rd: Ready): void {
-    for (const m of rd.messages) this.env.network.send(m);
+  private send(messages: readonly Message[]): void {
+    for (const m of messages) this.env.network.send(m);
   }
 
   private installSnapshot(rd: Ready): void {

@@ -126,6 +126,7 @@ class Simulation {
       maxDiskLatency: this.cfg.maxDiskLatency,
       maxDeferred: 1024,
       pipeline: this.cfg.pipeline,
+      earlySend: this.cfg.earlySend,
       hooks: {
         applied: (n: SimNode, e: Entry) => this.onApplied(n, e),
         snapshotInstalled: (n: SimNode, index: number) => this.clients.snapshotInstalled(n, index),
