@@ -115,9 +115,13 @@ export function checkSnapshot(s: Snapshot, limits: StorageLimits): void {
   }
 }
 
-export function checkChunk(data: Uint8Array, index: number): void {
+/** The next chunk of the pending snapshot at `index`, which holds `pendingBytes` so far. */
+export function checkChunk(data: Uint8Array, index: number, pendingBytes: number, maxSnapshotBytes: number): void {
   if (!(data instanceof Uint8Array)) {
     throw new StorageError("invalid_snapshot", `a chunk of the snapshot at ${index} must be a Uint8Array, got ${typeof data}`);
+  }
+  if (pendingBytes + data.byteLength > maxSnapshotBytes) {
+    throw new StorageError("too_large", `snapshot at ${index} would exceed ${maxSnapshotBytes} bytes`);
   }
 }
 

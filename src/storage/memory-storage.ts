@@ -81,10 +81,7 @@ export class MemoryStorage implements LogStorage {
   appendSnapshotChunk(data: Uint8Array): void {
     this.assertOpen();
     const pending = this.requirePending("append a snapshot chunk");
-    checkChunk(data, pending.meta.index);
-    if (pending.bytes + data.byteLength > this.opts.maxSnapshotBytes) {
-      throw new StorageError("too_large", `snapshot at ${pending.meta.index} would exceed ${this.opts.maxSnapshotBytes} bytes`);
-    }
+    checkChunk(data, pending.meta.index, pending.bytes, this.opts.maxSnapshotBytes);
     pending.chunks.push(data.slice());
     pending.bytes += data.byteLength;
   }

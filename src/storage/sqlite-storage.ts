@@ -126,10 +126,7 @@ export class SqliteStorage implements LogStorage {
   appendSnapshotChunk(data: Uint8Array): void {
     this.assertOpen();
     const pending = this.requirePending("append a snapshot chunk");
-    checkChunk(data, pending.meta.index);
-    if (pending.bytes + data.byteLength > this.opts.maxSnapshotBytes) {
-      throw new StorageError("too_large", `snapshot at ${pending.meta.index} would exceed ${this.opts.maxSnapshotBytes} bytes`);
-    }
+    checkChunk(data, pending.meta.index, pending.bytes, this.opts.maxSnapshotBytes);
     this.st.insertChunk.run(pending.id, pending.chunks, data);
     pending.chunks++;
     pending.bytes += data.byteLength;
