@@ -92,6 +92,13 @@ describe("safety checker", () => {
     violation("leader-completeness", () => c.persisted(1, a, [], 0));
   });
 
+  test("a leader of an older term elected late (delayed votes) need not hold what a later term committed", () => {
+    const c = checker();
+    c.persisted(1, disk(1, [entry(1, 1), entry(2, 3)], 2, 3), [], 0);
+    c.leader(2, 2, disk(2, [entry(1, 1), entry(2, 1)]));
+    violation("leader-completeness", () => c.leader(3, 4, disk(3, [entry(1, 1), entry(2, 1)])));
+  });
+
   test("an entry seen committed in the leader's own term or later is not held against it", () => {
     const c = checker();
     c.leader(2, 3, disk(2, [entry(1, 1)]));

@@ -3,8 +3,9 @@
 // - election safety: at most one leader per term, across the whole run;
 // - log matching: two persisted entries with the same index and term hold the same data and
 //   follow the same previous term (by induction: identical prefixes);
-// - leader completeness: a new leader's log holds every entry known committed beyond its snapshot,
-//   and an entry seen committed by a node in term T is in the log of every leader of a term > T;
+// - leader completeness: an entry seen committed by a node in term T is in the log of every leader
+//   of a term > T, whether that leader was elected before or after the entry was seen (a leader of
+//   an older term can still be elected late, from delayed votes, and need not hold it);
 // - state machine safety: no two nodes commit or apply different entries at one index;
 // - commit never decreases on a node (after a restart: never below the persisted commit);
 // - applied ≤ committed, and a persisted commit points into the persisted log.
@@ -24,6 +25,8 @@ interface CommittedFacts {
   term: number;
   data: string;
   node: NodeId;
+  /** The lowest persisted term of a node that knew it committed: it was committed in a term ≤ this. */
+  seenInTerm: number;
 }
 
 export function entryKey(e: Entry): string {
@@ -63,7 +66,7 @@ export class SafetyChecker {
     this.leaderOfTerm.set(term, node);
     this.maxLeaderTerm = Math.max(this.maxLeaderTerm, term);
     for (const [index, c] of this.committed) {
-      if (index <= disk.snapshotIndex()) continue;
+      if (c.seenInTerm >= term || index <= disk.snapshotIndex()) continue;
       const e = disk.entry(index);
       if (e === undefined || e.term !== c.term || entryKey(e) !== c.data) {
         const has = e === undefined ? "nothing" : `term ${e.term}`;
@@ -154,10 +157,14 @@ export class SafetyChecker {
     const data = entryKey(e);
     const known = this.committed.get(e.index);
     if (known === undefined) {
-      this.committed.set(e.index, { term: e.term, data, node });
+      this.committed.set(e.index, { term: e.term, data, node, seenInTerm });
       if (e.index > this.maxCommitted) this.maxCommitted = e.index;
       if (seenInTerm < this.maxLeaderTerm) this.laterLeadersHold(e, data, seenInTerm, node);
       return;
+    }
+    if (seenInTerm < known.seenInTerm) {
+      known.seenInTerm = seenInTerm;
+      if (seenInTerm < this.maxLeaderTerm) this.laterLeadersHold(e, data, seenInTerm, node);
     }
     if (known.term !== e.term || known.data !== data) {
       throw new SimViolation(

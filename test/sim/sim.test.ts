@@ -37,7 +37,8 @@ describe("simulated cluster: every check holds", () => {
 
   // Seeds that once found core bugs (see the commits citing "sim finding"): they must stay green.
   test("past findings replay green", () => {
-    for (const seed of [581, 641, 107081]) runSimulation(configForSeed(seed));
+    // 304455 found a checker bug, not a core one: a leader of term 2 elected late from delayed votes.
+    for (const seed of [581, 641, 107081, 304455]) runSimulation(configForSeed(seed));
     for (const seed of [7957, 23057]) runSimulation(configForSeed(seed, stressProfile(seed)));
   }, TEST_TIMEOUT);
 
