@@ -218,6 +218,17 @@ export class OutboundPeer {
     if (gen === this.generation) this.flush();
   }
 
+  /**
+   * The peer just dialed us, so it is up: a redial waiting out its backoff goes now. (A restarted
+   * peer would otherwise stay unreachable from here for up to backoffMaxMs, while it reaches us.)
+   */
+  peerIsUp(): void {
+    if (this.state !== "backoff") return;
+    this.clearTimer();
+    this.backoff.reset();
+    this.dial();
+  }
+
   /** Write the batch to the socket now rather than in the microtask send() scheduled. */
   flushNow(): void {
     this.flushBatch();

@@ -183,6 +183,7 @@ export class PeerTransport implements Transport {
     const older = this.inboundByPeer.get(conn.peerId);
     if (older !== undefined && older !== conn) older.close();
     this.inboundByPeer.set(conn.peerId, conn);
+    this.outbound.get(conn.peerId)?.peerIsUp();
   }
 
   private listen(): Listener {

@@ -143,6 +143,20 @@ describe("peer down, slow, restarted", () => {
     expect(a.transport.stats().unroutableDrops).toBe(1);
   });
 
+  test("a peer that dials us is redialed at once, not after the rest of its backoff", async () => {
+    const slow = { limits: { ...FAST_LIMITS, backoffMinMs: 30_000, backoffMaxMs: 60_000 } };
+    const first = await harness.start(2, new Map());
+    const port = first.port;
+    await first.transport.stop();
+    const a = await harness.start(1, new Map([[2, `127.0.0.1:${port}`]]), slow);
+    await waitFor("the dial to the stopped peer failed", () => a.logs.some((l) => l.event === "connect_failed"));
+    // Back on its port, node 2 dials node 1; node 1 then redials it without waiting 15–30 s.
+    const b = await harness.start(2, new Map([[1, `127.0.0.1:${a.port}`]]), { ...slow, listenPort: port });
+    await waitFor("node 1 reconnected to node 2", () => a.transport.stats().peers[0]!.connected);
+    a.transport.send([msg("Heartbeat", 1, 2, 4)]);
+    await waitFor("node 2 got it", () => b.received.length === 1);
+  });
+
   test("a full write queue drops whole batches and never exceeds its bound", async () => {
     const peer = fake(2, "silent");
     const limits = { maxFrameBytes: 1024, maxQueueBytes: 2048 };
