@@ -87,6 +87,10 @@ export class YaktTarget {
     const ms = performance.now() - t0;
     this.cluster.start(victim);
     this.leader = await this.cluster.waitForLeader();
+    // The next trial starts from three healthy nodes: the restarted one has replayed its log and
+    // caught up (else killing the leader would leave one node able to vote, not two).
+    const commit = (await this.cluster.status(this.leader))?.commitOffset ?? 0;
+    await this.cluster.waitApplied(commit, 60_000);
     return ms;
   }
 
