@@ -1,17 +1,21 @@
 // Drives a terminal program through a private tmux server: type keys, read the screen, wait
-// (bounded) for text to appear. All calls are async so an in-process server keeps serving.
+// (bounded) for text to appear. All calls are async so an in-process server keeps serving. The
+// server's socket is a file of its own that kill() removes (tmux leaves it behind otherwise).
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const WAIT_BOUND_MS = 10_000;
 
 export class Tmux {
-  private readonly socketName = `yakt-admin-test-${process.pid}-${Math.floor(performance.now())}`;
+  private readonly socketPath = join(tmpdir(), `yakt-admin-tmux-${process.pid}-${Math.floor(performance.now())}`);
 
   static available(): boolean {
     return Bun.which("tmux") !== null && Bun.which("telnet") !== null;
   }
 
   async run(...args: string[]): Promise<string> {
-    const proc = Bun.spawn(["tmux", "-L", this.socketName, ...args], {
+    const proc = Bun.spawn(["tmux", "-S", this.socketPath, ...args], {
       stdout: "pipe",
       stderr: "pipe",
       env: { ...process.env, TERM: "xterm" },
@@ -56,5 +60,6 @@ export class Tmux {
 
   async kill(): Promise<void> {
     await this.run("kill-server").catch(() => {});
+    rmSync(this.socketPath, { force: true });
   }
 }
