@@ -51,20 +51,12 @@ export class RoleTracker {
     return () => this.listeners.delete(listener);
   }
 
-  /** The leader's id once one is known, or 0 after timeoutMs. */
   /** Resolves at the next change of role or leader, or after timeoutMs, whichever comes first. */
-  awaitChange(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        off();
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      const off = this.onChange(done);
-    });
+  async awaitChange(timeoutMs: number): Promise<void> {
+    await this.awaitChangeWhere(() => true, timeoutMs);
   }
 
+  /** The leader's id once one is known, or 0 after timeoutMs. */
   awaitAnyLeader(timeoutMs: number): Promise<NodeId> {
     return this.anyLeader.wait(this.leader, timeoutMs);
   }
@@ -72,13 +64,18 @@ export class RoleTracker {
   /** true once `target` is the known leader, false after timeoutMs. */
   awaitLeader(target: NodeId, timeoutMs: number): Promise<boolean> {
     if (this.leader === target) return Promise.resolve(true);
+    return this.awaitChangeWhere((leader) => leader === target, timeoutMs);
+  }
+
+  /** true at the first change of role or leader after which `matches(leader)`, false after timeoutMs. */
+  private awaitChangeWhere(matches: (leader: NodeId) => boolean, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         off();
         resolve(false);
       }, timeoutMs);
       const off = this.onChange((_role, leader) => {
-        if (leader !== target) return;
+        if (!matches(leader)) return;
         clearTimeout(timer);
         off();
         resolve(true);
