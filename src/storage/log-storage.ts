@@ -60,7 +60,9 @@ export interface LogStorage {
    * ONE transaction: the snapshot (keeps the entries after it when the log holds the snapshot's
    * index with its term, else drops every entry), then the entries (an entry whose index ≤ the
    * last stored index replaces it and deletes everything after it), then the hard state.
-   * Throws StorageError and writes nothing when the batch breaks an invariant.
+   * Throws StorageError and writes nothing when the batch breaks an invariant. Durable when it
+   * returns, except a batch that only moves the commit index (write-plan.ts mustSync): that one is
+   * written without waiting for the disk, as etcd does, and made durable by the next write.
    */
   persist(batch: PersistBatch): void;
   /**

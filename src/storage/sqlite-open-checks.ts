@@ -55,6 +55,11 @@ export function setDurabilityPragmas(db: Database, path: string): void {
   db.exec("PRAGMA synchronous = FULL");
   db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  checkDurability(db, path);
+}
+
+/** WAL and synchronous=FULL, read back from the connection: throws pragma_not_in_force otherwise. */
+export function checkDurability(db: Database, path: string): void {
   const journal = String(pragmaValue(db, "journal_mode")).toLowerCase();
   if (journal !== "wal") {
     throw new StorageError("pragma_not_in_force", `database ${path}: journal_mode is ${journal}, WAL required`);

@@ -167,6 +167,25 @@ function finish(d: Draft, snapshot: Snapshot | null, append: Entry[], hardState:
   };
 }
 
+/**
+ * Whether the plan must be on disk before the caller goes on. Only a plan that does nothing but
+ * move the commit index need not (etcd's MustSync): Raft keeps the commit index as volatile state
+ * (Figure 2); what must be durable are entries, term and vote, and a node that restarts with an
+ * older commit index learns it again from the leader. Such a write is made durable by the next
+ * synced one (the WAL is synced as a whole) or is lost only with the machine, never with the process.
+ */
+export function mustSync(before: HardState, plan: WritePlan): boolean {
+  const commitOnly =
+    plan.snapshot === null &&
+    plan.deleteThrough === 0 &&
+    plan.deleteFrom === null &&
+    plan.append.length === 0 &&
+    plan.hardState !== null &&
+    plan.hardState.term === before.term &&
+    plan.hardState.vote === before.vote;
+  return !commitOnly;
+}
+
 /** True when applying the plan would change nothing, so no transaction (and no fsync) is needed. */
 export function isEmptyPlan(plan: WritePlan): boolean {
   return (

@@ -38,3 +38,19 @@ test("the forgetVote bug loses the vote and nothing else", () => {
   d.persist({ snapshot: null, entries: [e(1, 1)], hardState: { term: 4, vote: 3, commit: 1 } });
   expect(d.hardState()).toEqual({ term: 4, vote: 0, commit: 1 });
 });
+
+test("a crash loses a commit index written alone (not synced), and nothing a synced write carried", () => {
+  const d = new SimDisk(1, { forgetVote: false });
+  d.persist({ snapshot: null, entries: [e(1, 1), e(2, 1), e(3, 1)], hardState: { term: 1, vote: 1, commit: 1 } });
+  d.persist({ snapshot: null, entries: [], hardState: { term: 1, vote: 1, commit: 2 } });
+  d.crash();
+  expect(d.hardState()).toEqual({ term: 1, vote: 1, commit: 1 });
+  expect(d.lastIndex()).toBe(3);
+  d.persist({ snapshot: null, entries: [], hardState: { term: 1, vote: 1, commit: 3 } });
+  d.persist({ snapshot: null, entries: [e(4, 1)], hardState: null }); // synced: carries commit 3 with it
+  d.crash();
+  expect(d.hardState().commit).toBe(3);
+  d.persist({ snapshot: null, entries: [], hardState: { term: 2, vote: 0, commit: 3 } }); // a new term is synced
+  d.crash();
+  expect(d.hardState()).toEqual({ term: 2, vote: 0, commit: 3 });
+});

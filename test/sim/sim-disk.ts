@@ -1,6 +1,8 @@
 // A node's simulated disk: exactly what survives a crash — hard state, the log (with truncation on
-// conflict) and the latest snapshot. One persist() is one atomic transaction. A fault flag makes it
-// misbehave on purpose so the bug-injection tests can show the simulator catches it.
+// conflict) and the latest snapshot. One persist() is one atomic transaction. As in SqliteStorage
+// (write-plan.ts mustSync), a write that only moves the commit index is not synced: a crash loses
+// it unless a later synced write carried it to disk. A fault flag makes the disk misbehave on
+// purpose so the bug-injection tests can show the simulator catches it.
 import type { Entry, HardState, RestoreState, Snapshot } from "../../src/raft/types.ts";
 import { SimViolation } from "./violation.ts";
 
@@ -17,6 +19,8 @@ export interface PersistBatch {
 
 export class SimDisk {
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
+  /** The commit index as of the last synced write: what a crash leaves. */
+  private syncedCommit = 0;
   private snap: Snapshot | null = null;
   /** Contiguous, starting right after the snapshot's index. */
   private log: Entry[] = [];
@@ -55,12 +59,18 @@ export class SimDisk {
 
   /** One Ready's writes, atomically: snapshot, then entries (truncating a conflicting suffix), then hard state. */
   persist(batch: PersistBatch): void {
+    const hs = batch.hardState;
+    const commitOnly =
+      batch.snapshot === null && batch.entries.length === 0 && hs !== null && hs.term === this.hard.term && hs.vote === this.hard.vote;
     if (batch.snapshot !== null) this.installSnapshot(batch.snapshot);
     if (batch.entries.length > 0) this.appendEntries(batch.entries);
-    if (batch.hardState !== null) {
-      const hs = batch.hardState;
-      this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
-    }
+    if (hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
+    if (!commitOnly) this.syncedCommit = this.hard.commit;
+  }
+
+  /** The machine went down: a commit index written without a sync is gone. */
+  crash(): void {
+    this.hard = { ...this.hard, commit: this.syncedCommit };
   }
 
   /** The app's own snapshot (log compaction): everything up to its index leaves the log. */
@@ -72,6 +82,7 @@ export class SimDisk {
     }
     this.log = this.log.slice(at - this.snapshotIndex());
     this.snap = snapshot;
+    this.syncedCommit = this.hard.commit; // a synced write: everything before it is on disk too
   }
 
   restoreState(): RestoreState {

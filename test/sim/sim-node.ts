@@ -112,6 +112,7 @@ export class SimNode {
   /** Lose everything volatile, including a Ready whose persist has not happened yet. */
   crash(): void {
     this.core = null;
+    this.disk.crash();
     this.lives++;
     this.outstanding = 0;
     this.lateMessages.clear();
