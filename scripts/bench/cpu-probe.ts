@@ -42,6 +42,7 @@ for (const clients of ROWS) {
     `${clients} clients: ${(r.ok / r.seconds).toFixed(0)} w/s, ${r.failed} failed, leader changes ${changes} | ${parts.join(" | ")} | gen ${perWrite((self.user + self.system) / 1000)}`,
   );
 }
+if (yakt.failures.size > 0) console.log("failed writes:", JSON.stringify(Object.fromEntries(yakt.failures)));
 if (process.env.PROFILE) {
   // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).
   for (const n of nodes) process.kill(n.pid, "SIGTERM");
