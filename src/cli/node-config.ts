@@ -1,6 +1,7 @@
 // The node's flags, parsed and checked into one NodeConfig. Pure: no disk, no network.
 import { parseArgs } from "node:util";
 import type { NodeId } from "../raft/types.ts";
+import { DEFAULT_SNAPSHOT_ENTRIES } from "../node/runtime-options.ts";
 import { UsageError } from "./cli-errors.ts";
 import { NODE_FLAGS, parseArgsOptions } from "./flag-table.ts";
 import { type HostPort, formatHostPort, parseHostPort } from "./host-port.ts";
@@ -8,12 +9,6 @@ import { parseIntFlag } from "./int-flag.ts";
 import { parseNodeId, parsePeers } from "./peers.ts";
 
 export const DEFAULT_CLUSTER_ID = "yakt-local";
-/**
- * About KRaft's 20 MB of records between snapshots at this model's ~400-byte entries (etcd's
- * snapshot-count is 100,000). A snapshot costs time in proportion to the whole state, so taking
- * one every few thousand entries makes the cost per write grow with the state.
- */
-const DEFAULT_SNAPSHOT_ENTRIES = 50_000;
 const CLUSTER_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 export interface NodeConfig {
