@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { freePorts } from "../../node/support/free-ports.ts";
 import { waitUntil } from "../../node/support/wait-until.ts";
 import { http } from "./http.ts";
+import { TcpProxy } from "./tcp-proxy.ts";
 
 /** The binary under test; YAKT_BINARY points elsewhere (e.g. to compare two builds in benchmarks). */
 export const BINARY = resolve(process.env.YAKT_BINARY ?? resolve(import.meta.dir, "../../../dist/yakt"));
@@ -42,6 +43,8 @@ export class ProcessCluster {
   private readonly specs = new Map<number, NodeSpec>();
   private readonly procs = new Map<number, Subprocess>();
   private starts = 0;
+  /** With `proxied`, the link from node `from` to node `to` goes through links.get(`${from}>${to}`). */
+  private readonly links = new Map<string, TcpProxy>();
 
   /**
    * `size` nodes with ids 1..size; the first `voters` of them form the initial cluster (--peers),
@@ -51,6 +54,7 @@ export class ProcessCluster {
     readonly size: number,
     private readonly extraFlags: string[] = [],
     private readonly voters = size,
+    opts: { proxied?: boolean } = {},
   ) {
     if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: build it with bun build --compile src/main.ts --outfile dist/yakt`);
     const ports = freePorts(size * 3);
@@ -59,6 +63,36 @@ export class ProcessCluster {
       const dataDir = join(this.dir, `node-${id}`);
       this.specs.set(id, { id, httpPort, peerPort, adminPort, dataDir, logFile: "" });
     }
+    if (opts.proxied) this.startLinks();
+  }
+
+  /** The proxy that carries what node `from` sends to node `to` (a cluster made with `proxied`). */
+  link(from: number, to: number): TcpProxy {
+    const proxy = this.links.get(`${from}>${to}`);
+    if (!proxy) throw new Error(`no proxied link ${from}>${to}: make the cluster with { proxied: true }`);
+    return proxy;
+  }
+
+  /** Every link back up. */
+  healAll(): void {
+    for (const proxy of this.links.values()) proxy.setMode("up");
+  }
+
+  /** Cut (or heal) every link to and from `id`. */
+  isolate(id: number, mode: "down" | "up" = "down"): void {
+    for (const other of this.ids.filter((i) => i !== id)) {
+      this.link(id, other).setMode(mode);
+      this.link(other, id).setMode(mode);
+    }
+  }
+
+  private startLinks(): void {
+    for (const from of this.ids)
+      for (const to of this.ids.filter((i) => i !== from)) {
+        const proxy = new TcpProxy("127.0.0.1", this.spec(to).peerPort);
+        proxy.start();
+        this.links.set(`${from}>${to}`, proxy);
+      }
   }
 
   get ids(): number[] {
@@ -78,8 +112,14 @@ export class ProcessCluster {
     for (const id of this.ids.filter((i) => i <= this.voters)) this.start(id);
   }
 
+  /** Where node `id` listens for peers. */
   peerAddress(id: number): string {
     return `127.0.0.1:${this.spec(id).peerPort}`;
+  }
+
+  /** The address node `from` dials to reach node `to`: the link's proxy when the cluster is proxied. */
+  dialAddress(from: number, to: number): string {
+    return this.links.size > 0 && from !== to ? `127.0.0.1:${this.link(from, to).port}` : this.peerAddress(to);
   }
 
   adminPort(id: number): number {
@@ -92,7 +132,7 @@ export class ProcessCluster {
     s.logFile = join(this.dir, `node-${id}.${++this.starts}.log`);
     const peers = this.ids
       .filter((i) => i <= this.voters)
-      .map((i) => `${i}@${this.peerAddress(i)}`)
+      .map((i) => `${i}@${this.dialAddress(id, i)}`)
       .join(",");
     const proc = Bun.spawn(
       [
@@ -115,10 +155,17 @@ export class ProcessCluster {
     return proc.pid;
   }
 
+  /** SIGSTOP (pause) or SIGCONT (resume) a running node. */
+  signal(id: number, sig: "SIGSTOP" | "SIGCONT"): void {
+    process.kill(this.pid(id), sig);
+  }
+
   async kill(id: number): Promise<void> {
     const proc = this.procs.get(id);
     if (!proc) throw new Error(`node ${id} is not running`);
     proc.kill("SIGKILL");
+    // A stopped process dies of SIGKILL too, but only once it is continued on some kernels.
+    process.kill(proc.pid, "SIGCONT");
     await proc.exited;
     this.procs.delete(id);
     allChildren.delete(proc);
@@ -168,6 +215,7 @@ export class ProcessCluster {
 
   async stopAll(): Promise<void> {
     for (const id of this.live()) await this.kill(id);
+    for (const proxy of this.links.values()) proxy.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
