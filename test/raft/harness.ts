@@ -1,7 +1,7 @@
 // A tiny in-test cluster for the Raft scenarios: every node has a memory "disk", a toy state
 // machine (the list of applied payloads), and a message pump that persists each Ready before its
 // messages go on the wire. Randomness is seeded; nothing depends on wall time.
-import { Raft, type Entry, type HardState, type Membership, type Message, type NodeId, type RaftConfig, type ReadState, type Snapshot } from "../../src/raft/index.ts";
+import { Raft, type Entry, type HardState, type Membership, type Message, type NodeId, type RaftConfig, type Ready, type ReadState, type Snapshot } from "../../src/raft/index.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 
 const enc = new TextEncoder();
@@ -164,10 +164,10 @@ export class Cluster {
     return !this.cut.has(`${m.from}-${m.to}`) && !this.down.has(m.to) && !this.down.has(m.from) && this.nodes.has(m.to) && this.filter(m);
   }
 
-  /** Persist-then-send for one node's pending Ready; returns whether there was one. */
-  processReady(id: NodeId): boolean {
+  /** Persist-then-send for one node's pending Ready; returns the Ready handled, or null. */
+  processReady(id: NodeId): Ready | null {
     const node = this.node(id);
-    if (!node.raft.hasReady()) return false;
+    if (!node.raft.hasReady()) return null;
     const rd = node.raft.ready();
     persist(node.disk, rd);
     for (const m of rd.messages) {
@@ -186,14 +186,14 @@ export class Cluster {
     }
     node.reads.push(...rd.readStates);
     node.raft.advance(rd);
-    return true;
+    return rd;
   }
 
   /** Runs Readys and delivers messages until nothing moves. */
   stabilize(): void {
     for (let round = 0; round < MAX_PUMP_ROUNDS; round++) {
       let moved = false;
-      for (const id of this.nodes.keys()) if (!this.down.has(id)) moved = this.processReady(id) || moved;
+      for (const id of this.nodes.keys()) if (!this.down.has(id)) moved = this.processReady(id) !== null || moved;
       const batch = this.wire;
       this.wire = [];
       if (TRACE) for (const m of batch) console.log(describeMessage(m));
