@@ -16,6 +16,7 @@ import {
   type StateMachine,
   type Unsubscribe,
 } from "../../src/node/contracts.ts";
+import { ProposalRejectedError } from "../../src/node/errors.ts";
 import type { Membership, NodeId, Role, SnapshotMeta } from "../../src/raft/types.ts";
 
 export interface LocalConsensusOptions {
@@ -152,6 +153,8 @@ export class LocalConsensus implements ConsensusHandle {
 
   propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
     if (this.role !== "leader") return Promise.reject(this.notLeader());
+    // As the runtime: an empty entry is the core's no-op marker, never a command.
+    if (data.byteLength === 0) return Promise.reject(new ProposalRejectedError("a proposal must not be empty"));
     if (this.last - this.applied >= this.maxPending) {
       return Promise.reject(new ConsensusTimeoutError(`too many proposals in flight (${this.maxPending})`));
     }
