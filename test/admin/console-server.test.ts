@@ -147,7 +147,7 @@ describe("quorum commands", () => {
   test("replication on a follower says that only the leader knows every member", async () => {
     t.node.current.role = "follower";
     t.node.current.leader = 2;
-    t.node.current.members = [{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 40, lag: 0, lastContactMs: null }];
+    t.node.current.members = [{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 40, lag: 0, lastContactMs: null, promotion: null }];
     const out = await client.command("replication");
     expect(out).toContain("   1  Follower              40    0  unknown");
     expect(out).toContain("(node 1 is not the leader: only the leader knows every member; leader: 2)");

@@ -33,10 +33,10 @@ export class FakeNode implements ConsoleNode {
         addresses: { "1": "127.0.0.1:9091", "2": "127.0.0.1:9092", "3": "127.0.0.1:9093", "4": "127.0.0.1:9094" },
       },
       members: [
-        { id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 42, lag: 0, lastContactMs: 0 },
-        { id: 2, address: "127.0.0.1:9092", voter: true, logEndOffset: 40, lag: 2, lastContactMs: 120 },
-        { id: 3, address: "127.0.0.1:9093", voter: true, logEndOffset: 12, lag: 30, lastContactMs: 65_000 },
-        { id: 4, address: "127.0.0.1:9094", voter: false, logEndOffset: 42, lag: 0, lastContactMs: 80 },
+        { id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 42, lag: 0, lastContactMs: 0, promotion: null },
+        { id: 2, address: "127.0.0.1:9092", voter: true, logEndOffset: 40, lag: 2, lastContactMs: 120, promotion: null },
+        { id: 3, address: "127.0.0.1:9093", voter: true, logEndOffset: 12, lag: 30, lastContactMs: 65_000, promotion: null },
+        { id: 4, address: "127.0.0.1:9094", voter: false, logEndOffset: 42, lag: 0, lastContactMs: 80, promotion: "caught up" },
       ],
     };
   }
