@@ -56,6 +56,17 @@ export const FORMAT_FLAGS: readonly FlagSpec[] = [
   { name: "help", value: "", default: "", help: "print this help and exit" },
 ];
 
+export const RECOVER_FLAGS: readonly FlagSpec[] = [
+  { name: "data-dir", value: "<dir>", default: "(required)", help: "the data dir of a stopped node that survived" },
+  {
+    name: "voters",
+    value: "<id@host:port,…>",
+    default: "(required)",
+    help: "the new voters, this node among them; the others are formatted anew and join",
+  },
+  { name: "help", value: "", default: "", help: "print this help and exit" },
+];
+
 export function parseArgsOptions(specs: readonly FlagSpec[]) {
   const options: Record<string, { type: "string" | "boolean" }> = {};
   for (const s of specs) options[s.name] = { type: s.value === "" ? "boolean" : "string" };
