@@ -5,7 +5,7 @@ import { printable } from "./text.ts";
 
 const show = (value: string) => `"${printable(value, 60)}"`;
 
-/** A node or broker id: a positive integer. */
+/** A broker id: a positive integer. (Node ids go through parseNodeIdArg, the cluster-wide rule.) */
 export function parseId(name: string, value: string): number {
   if (!/^\d{1,9}$/.test(value) || Number(value) < 1) {
     throw new ArgumentError(`${name} must be a positive integer, got ${show(value)}`);

@@ -1,4 +1,5 @@
 // Everything a RaftRuntime is built from, with defaults and range checks in one place.
+import { checkNodeId } from "../raft/peer-address.ts";
 import type { Membership, NodeId } from "../raft/types.ts";
 import type { LogStorage } from "../storage/log-storage.ts";
 import type { Transport } from "../transport/transport-types.ts";
@@ -99,7 +100,8 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
 }
 
 function checkOptions(r: ResolvedRuntimeOptions): void {
-  if (!Number.isSafeInteger(r.nodeId) || r.nodeId < 1) throw new RangeError(`node id must be a positive integer, got ${r.nodeId}`);
+  const id = checkNodeId(r.nodeId);
+  if (!id.ok) throw new RangeError(id.message);
   if (r.clusterId.length === 0) throw new RangeError("cluster id must not be empty");
   if (r.heartbeatTicks < 1 || r.electionTicks <= r.heartbeatTicks) {
     throw new RangeError(`election ticks (${r.electionTicks}) must exceed heartbeat ticks (${r.heartbeatTicks}) ≥ 1`);
