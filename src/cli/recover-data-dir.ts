@@ -61,6 +61,10 @@ export function recoverStore(storage: LogStorage, voters: Map<NodeId, string>, d
   if (identity === null) throw new StartupError(`data dir ${dataDir} is not formatted: there is nothing to recover`);
   const plan = planRecovery(storage.load(), identity, voters);
   storage.persist({ hardState: plan.hardState, entries: [plan.entry], snapshot: null });
+  const after = storage.load();
+  if (after.hardState.commit !== plan.entry.index || after.entries.at(-1)?.index !== plan.entry.index) {
+    throw new StartupError(`recover wrote entry ${plan.entry.index} but the store now ends at ${after.entries.at(-1)?.index} with commit ${after.hardState.commit}`);
+  }
   return report(plan, identity, dataDir);
 }
 

@@ -6,6 +6,7 @@
 import { canonicalAddress, checkNodeId, parsePeerAddress } from "../raft/peer-address.ts";
 import type { ConfChange, Membership, NodeId, PeerStatus, RaftStatus } from "../raft/types.ts";
 import { type MembershipChangeOptions, MembershipError, NotLeaderError } from "./contracts.ts";
+import { invariant } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { isReachable, type PromotionLimits, promotionCheck, quorumShortfall } from "./promotion.ts";
 
@@ -33,7 +34,12 @@ interface PromotionWait {
 export class MembershipChanges {
   private readonly waits = new Map<NodeId, PromotionWait>();
 
-  constructor(private readonly deps: MembershipChangeDeps) {}
+  constructor(private readonly deps: MembershipChangeDeps) {
+    const { maxLag, recentTicks, tickMs } = deps.limits;
+    invariant(Number.isSafeInteger(maxLag) && maxLag >= 0, () => `promotion lag bound must be a count, got ${maxLag}`);
+    invariant(recentTicks >= 1 && tickMs >= 1, () => `reachability window must be positive, got ${recentTicks} ticks of ${tickMs} ms`);
+    invariant(deps.promotionTimeoutMs >= 1, () => `promotion timeout must be positive, got ${deps.promotionTimeoutMs}`);
+  }
 
   async addVoter(id: NodeId, address: string, options: MembershipChangeOptions = {}): Promise<void> {
     const canonical = this.checkNewMember(id, address);
@@ -42,6 +48,8 @@ export class MembershipChanges {
     if (!m.learners.includes(id)) await this.deps.propose({ type: "addLearner", id, address: canonical });
     await this.awaitCaughtUp(id);
     const s = this.leaderStatus();
+    // Checked in the same turn as the proposal: the core would add a non-learner as a voter outright.
+    if (!s.membership.learners.includes(id)) throw new MembershipError(`node ${id} is no longer a learner; not promoted`, "not_member");
     if (!options.force) this.refuseShortQuorum([...s.membership.voters, id], id, s);
     await this.deps.propose({ type: "addVoter", id, address: canonical });
   }

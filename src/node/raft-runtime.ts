@@ -328,8 +328,8 @@ export class RaftRuntime implements ConsensusHandle {
     this.guarded(() => {
       raft.tick();
       this.snapshotter?.maybeSnapshot(raft);
-      this.members.onTick();
     });
+    this.members.onTick(); // settles waiting promotions; reads status only, never steps the core
     this.scheduleDrain();
   }
 
