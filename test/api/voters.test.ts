@@ -41,6 +41,7 @@ describe("membership routes", () => {
       ["POST", "/v1/cluster/voters", { id: 2, address: "127.0.0.1:1" }, 409, "member_exists", "node 2 is already a voter"],
       ["POST", "/v1/cluster/voters", { id: 6, address: node1 }, 409, "member_exists", `address ${node1} is already node 1's`],
       ["DELETE", "/v1/cluster/voters/9", undefined, 404, "not_member", "node 9 is not a member"],
+      ["DELETE", "/v1/cluster/voters/9?force=true", undefined, 404, "not_member", "node 9 is not a member"],
       ["DELETE", "/v1/cluster/voters/x1", undefined, 422, "invalid", 'node id must be an integer from 1 to 2147483647, got "x1"'],
       ["DELETE", "/v1/cluster/voters/2?force=maybe", undefined, 422, "invalid", ""],
     ];

@@ -144,10 +144,14 @@ describe("refused and forced membership changes", () => {
     await waitUntil("the two voters apply", () => [leader.id, down].every((id) => cluster!.node(id).runtime.appliedIndex() >= index));
   });
 
-  test("remove-voter removes a learner too", async () => {
+  test("a learner keeps its address until removed; remove-voter removes a learner too", async () => {
     cluster = await RuntimeCluster.start({ size: 3, seed: 28, overrides: { promotionTimeoutMs: 200 } });
     const leader = await cluster.waitForLeader();
-    await refusal(leader.runtime.addVoter(5, cluster.reservePort(5)));
+    const address = cluster.reservePort(5);
+    await refusal(leader.runtime.addVoter(5, address));
+    const moved = await refusal(leader.runtime.addVoter(5, "127.0.0.1:1"));
+    expect(moved.code).toBe("member_exists");
+    expect(moved.message).toBe(`node 5 is already a learner at ${address}; remove-voter 5 first to change its address`);
     await leader.runtime.removeMember(5);
     expect(leader.runtime.status().membership).toMatchObject({ voters: [1, 2, 3], learners: [] });
   });
