@@ -59,7 +59,7 @@ describe("membership routes", () => {
   });
 
   test("a node that never answers stays a learner (409 not_caught_up, shown in /v1/cluster); one that runs is added; both removable", async () => {
-    cluster = await RuntimeCluster.start({ size: 3, seed: 32, overrides: { promotionTimeoutMs: 400 } });
+    cluster = await RuntimeCluster.start({ size: 3, seed: 32, overrides: { promotionTimeoutMs: 1_000 } });
     const leader = await cluster.waitForLeader();
     const app = appOn(leader.runtime);
     const dead = cluster.reservePort(5);

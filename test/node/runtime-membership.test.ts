@@ -86,12 +86,12 @@ function member(handle: ConsensusHandle, id: number) {
 
 describe("refused and forced membership changes", () => {
   test("a learner that never answers is never promoted; the error and the status say why; a retry promotes it", async () => {
-    cluster = await RuntimeCluster.start({ size: 3, seed: 25, overrides: { promotionTimeoutMs: 600 } });
+    cluster = await RuntimeCluster.start({ size: 3, seed: 25, overrides: { promotionTimeoutMs: 1_000 } });
     const leader = await cluster.waitForLeader();
     const address = cluster.reservePort(4); // nothing listens there yet
     const error = await refusal(leader.runtime.addVoter(4, address));
     expect(error.code).toBe("not_caught_up");
-    expect(error.message).toContain("node 4 was not promoted to voter: after 600 ms it is never contacted (last contact: never)");
+    expect(error.message).toContain("node 4 was not promoted to voter: after 1000 ms it is never contacted (last contact: never)");
     expect(error.message).toContain(`add-voter 4@${address} retries`);
     expect(leader.runtime.status().membership).toMatchObject({ voters: [1, 2, 3], learners: [4] });
     expect(member(leader.runtime, 4)).toMatchObject({ voter: false, lastContactMs: null, promotion: "never contacted" });
