@@ -67,6 +67,9 @@ export class MembershipChanges {
     if (!voters.includes(id) && !learners.includes(id)) {
       throw new MembershipError(`node ${id} is not a member (voters: ${list(voters)}; learners: ${list(learners)})`, "not_member");
     }
+    if (voters.length === 1 && voters[0] === id) {
+      throw new MembershipError(`node ${id} is the last voter; add another voter before removing it`, "membership");
+    }
     if (voters.includes(id) && !options.force) this.refuseShortQuorum(voters.filter((v) => v !== id), 0, s);
     await this.deps.propose({ type: "removeNode", id });
   }

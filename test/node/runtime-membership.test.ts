@@ -153,6 +153,16 @@ describe("refused and forced membership changes", () => {
     await waitUntil("the two voters apply", () => [leader.id, down].every((id) => cluster!.node(id).runtime.appliedIndex() >= index));
   });
 
+  test("the last voter cannot be removed, forced or not", async () => {
+    cluster = await RuntimeCluster.start({ size: 1, seed: 29 });
+    const only = await cluster.waitForLeader();
+    for (const force of [false, true]) {
+      const error = await refusal(only.runtime.removeMember(1, { force }));
+      expect(error.message).toBe("node 1 is the last voter; add another voter before removing it");
+    }
+    expect(only.runtime.status().membership.voters).toEqual([1]);
+  });
+
   test("a learner keeps its address until removed; remove-voter removes a learner too", async () => {
     cluster = await RuntimeCluster.start({ size: 3, seed: 28, overrides: { promotionTimeoutMs: 200 } });
     const leader = await cluster.waitForLeader();
