@@ -1,8 +1,9 @@
-// The yakt executable: parse the command line, then format a data dir or run a node until a signal.
+// The yakt executable: parse the command line, then format or recover a data dir, or run a node until a signal.
 import { StartupError, UsageError } from "./cli/cli-errors.ts";
 import { parseCommand } from "./cli/command.ts";
 import { formatDataDir } from "./cli/data-dir.ts";
-import { formatHelp, nodeHelp, versionText } from "./cli/help.ts";
+import { formatHelp, nodeHelp, recoverHelp, versionText } from "./cli/help.ts";
+import { recoverDataDir } from "./cli/recover-data-dir.ts";
 import { installShutdown } from "./cli/shutdown.ts";
 import { startNode } from "./cli/start-node.ts";
 
@@ -25,6 +26,12 @@ async function main(args: string[]): Promise<number | null> {
       return 0;
     case "format-help":
       process.stdout.write(formatHelp());
+      return 0;
+    case "recover-help":
+      process.stdout.write(recoverHelp());
+      return 0;
+    case "recover":
+      process.stdout.write(`${recoverDataDir(command.config).join("\n")}\n`);
       return 0;
     case "version":
       process.stdout.write(versionText());

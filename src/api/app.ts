@@ -20,6 +20,7 @@ import { producerRoutes } from "./routes/producers.ts";
 import { seedCompatRoutes } from "./routes/seed-compat.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
 import { topicRoutes } from "./routes/topics.ts";
+import { voterRoutes } from "./routes/voters.ts";
 
 export interface CreateAppOptions {
   service: MetadataService;
@@ -51,6 +52,7 @@ export function createApp(options: CreateAppOptions) {
     .use(brokerMgmtRoutes(deps))
     .use(clientMgmtRoutes(deps))
     .use(clusterRoutes(deps))
+    .use(voterRoutes(deps))
     .use(logRoutes(deps))
     .use(snapshotRoutes(deps))
     .use(metricsRoutes(deps))

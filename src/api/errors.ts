@@ -2,7 +2,13 @@
 // status. Callers' mistakes are 4xx; only the server's own faults are 5xx, and those never carry
 // a stack or internal detail.
 import { ParseError, ValidationError } from "elysia";
-import { ConsensusTimeoutError, MembershipError, NoLeaderError, NotLeaderError } from "../node/contracts.ts";
+import {
+  ConsensusTimeoutError,
+  MembershipError,
+  type MembershipErrorCode,
+  NoLeaderError,
+  NotLeaderError,
+} from "../node/contracts.ts";
 import { MetadataError } from "../metadata/errors.ts";
 import { ApiError, RouteNotFoundError } from "./api-error.ts";
 import { describeValidation } from "./validation-message.ts";
@@ -33,6 +39,17 @@ const NODE_ERRORS: Record<string, { status: number; retry: boolean }> = {
   forward_failed: { status: 502, retry: true },
 };
 
+/** Membership refusals by code: a value that does not parse is invalid, an unknown member is not found, the rest conflict. */
+const MEMBERSHIP_STATUS: Record<MembershipErrorCode, number> = {
+  invalid_member: 422,
+  not_member: 404,
+  member_exists: 409,
+  quorum_at_risk: 409,
+  not_caught_up: 409,
+  change_pending: 409,
+  membership: 409,
+};
+
 function nodeError(error: unknown): MappedError | null {
   if (!(error instanceof Error)) return null;
   const code = (error as { code?: unknown }).code;
@@ -60,7 +77,7 @@ export function mapError(elysiaCode: unknown, raw: unknown, method: string, path
   if (error instanceof NoLeaderError) return mapped(503, error.code, error.message, RETRY_AFTER);
   if (error instanceof NotLeaderError) return mapped(503, error.code, error.message, RETRY_AFTER);
   if (error instanceof ConsensusTimeoutError) return mapped(504, error.code, error.message || "the cluster did not answer in time");
-  if (error instanceof MembershipError) return mapped(409, error.code, error.message);
+  if (error instanceof MembershipError) return mapped(MEMBERSHIP_STATUS[error.code], error.code, error.message);
   const fromNode = nodeError(error);
   if (fromNode) return fromNode;
   if (elysiaCode === "NOT_FOUND") {

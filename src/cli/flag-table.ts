@@ -37,6 +37,12 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
     help: "snapshot after this many applied entries (+0..49% by node id, so replicas do not snapshot together)",
   },
   { name: "snapshot-interval-s", value: "<s>", default: "300", help: "snapshot after this long with new entries (same adjustments)" },
+  {
+    name: "promotion-timeout-ms",
+    value: "<ms>",
+    default: "30000",
+    help: "add-voter: how long a new learner may take to catch up before it is left a learner (100..30000)",
+  },
   { name: "session-timeout-ms", value: "<ms>", default: "9000", help: "a broker silent this long is fenced" },
   { name: "metadata-diff-window", value: "<s>", default: "600", help: "a `since` older than this gets a snapshot" },
   { name: "help", value: "", default: "", help: "print this help and exit" },
@@ -47,6 +53,17 @@ export const FORMAT_FLAGS: readonly FlagSpec[] = [
   { name: "cluster-id", value: "<id>", default: "(required)", help: "cluster id to stamp into the data dir" },
   { name: "node-id", value: "<n>", default: "(required)", help: "node id to stamp into the data dir" },
   { name: "data-dir", value: "<dir>", default: "(required)", help: "the data dir to format" },
+  { name: "help", value: "", default: "", help: "print this help and exit" },
+];
+
+export const RECOVER_FLAGS: readonly FlagSpec[] = [
+  { name: "data-dir", value: "<dir>", default: "(required)", help: "the data dir of a stopped node that survived" },
+  {
+    name: "voters",
+    value: "<id@host:port,…>",
+    default: "(required)",
+    help: "the new voters, this node among them; the others are formatted anew and join",
+  },
   { name: "help", value: "", default: "", help: "print this help and exit" },
 ];
 

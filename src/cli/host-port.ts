@@ -1,4 +1,6 @@
-// "host:port" addresses of the command line ("[::1]:9091" for IPv6).
+// "host:port" addresses of the command line ("[::1]:9091" for IPv6), checked by the one peer-address
+// checker (src/raft/peer-address.ts); listen addresses may name port 0 (the OS picks one).
+import { parsePeerAddress } from "../raft/peer-address.ts";
 import { UsageError } from "./cli-errors.ts";
 
 export interface HostPort {
@@ -6,15 +8,10 @@ export interface HostPort {
   port: number;
 }
 
-const PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
 export function parseHostPort(flag: string, text: string): HostPort {
-  const m = PATTERN.exec(text);
-  if (!m) throw new UsageError(`${flag}: expected host:port, got "${text}"`);
-  const port = Number(m[2]);
-  if (port > 65535) throw new UsageError(`${flag}: port must be 0..65535, got ${port} in "${text}"`);
-  const host = m[1].startsWith("[") ? m[1].slice(1, -1) : m[1];
-  return { host, port };
+  const parsed = parsePeerAddress(text, true);
+  if (!parsed.ok) throw new UsageError(`${flag}: ${parsed.message}`);
+  return { host: parsed.value.host, port: parsed.value.port };
 }
 
 export function formatHostPort({ host, port }: HostPort): string {

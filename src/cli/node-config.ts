@@ -1,7 +1,7 @@
 // The node's flags, parsed and checked into one NodeConfig. Pure: no disk, no network.
 import { parseArgs } from "node:util";
 import type { NodeId } from "../raft/types.ts";
-import { DEFAULT_SNAPSHOT_ENTRIES } from "../node/runtime-options.ts";
+import { DEFAULT_PROMOTION_TIMEOUT_MS, DEFAULT_SNAPSHOT_ENTRIES } from "../node/runtime-options.ts";
 import { UsageError } from "./cli-errors.ts";
 import { NODE_FLAGS, parseArgsOptions } from "./flag-table.ts";
 import { type HostPort, formatHostPort, parseHostPort } from "./host-port.ts";
@@ -31,6 +31,7 @@ export interface NodeConfig {
   snapshotIntervalS: number;
   sessionTimeoutMs: number;
   metadataDiffWindowS: number;
+  promotionTimeoutMs: number;
 }
 
 export type NodeCommand = { kind: "help" } | { kind: "version" } | { kind: "run"; config: NodeConfig };
@@ -95,6 +96,8 @@ function toConfig(v: Values): NodeConfig {
     snapshotIntervalS: parseIntFlag("snapshot-interval-s", str("snapshot-interval-s"), 300, 1, 31_536_000),
     sessionTimeoutMs: parseIntFlag("session-timeout-ms", str("session-timeout-ms"), 9_000, 100, 3_600_000),
     metadataDiffWindowS: parseIntFlag("metadata-diff-window", str("metadata-diff-window"), 600, 1, 31_536_000),
+    // At most 30 s: an add-voter through REST must finish inside the HTTP idle timeout (45 s).
+    promotionTimeoutMs: parseIntFlag("promotion-timeout-ms", str("promotion-timeout-ms"), DEFAULT_PROMOTION_TIMEOUT_MS, 100, 30_000),
   };
 }
 

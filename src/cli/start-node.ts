@@ -1,5 +1,6 @@
 // Start-up wiring of one node: data dir → metadata state machine → Raft runtime (peer transport)
 // → metadata service → REST API → console. Returns a handle whose stop() undoes it in reverse.
+import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
 import { serveApi } from "../api/serve.ts";
@@ -42,6 +43,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     heartbeatTicks: config.heartbeatTicks,
     snapshotEntries: config.snapshotEntries,
     snapshotIntervalMs: config.snapshotIntervalS * 1000,
+    promotionTimeoutMs: config.promotionTimeoutMs,
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
     transport: (handlers) =>
@@ -76,6 +78,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     host: config.listenAdmin.host,
     port: config.listenAdmin.port,
     token: config.adminToken ?? undefined,
+    // An add-voter waits up to the promotion timeout, then proposes the promotion: let it finish.
+    limits: { commandTimeoutMs: Math.max(DEFAULT_LIMITS.commandTimeoutMs, config.promotionTimeoutMs + PROMOTION_SLACK_MS) },
     log,
   }), [() => app.stop(true), ...undoCore]);
   const addresses = {
@@ -112,6 +116,8 @@ async function startOrUndo<T>(
 
 /** Bound on letting in-flight HTTP requests finish at shutdown; long polls are cut after it. */
 const API_DRAIN_MS = 5_000;
+/** Room after the promotion wait for the two config entries of an add-voter to commit. */
+const PROMOTION_SLACK_MS = 10_000;
 
 async function stopAll(app: YaktApp, consoleServer: ConsoleServer, service: MetadataServiceHandle, runtime: RaftRuntime): Promise<void> {
   consoleServer.stop();

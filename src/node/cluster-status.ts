@@ -1,8 +1,10 @@
-// Shapes the core's RaftStatus into the ClusterStatus the API and console show.
+// Shapes the core's RaftStatus into the ClusterStatus the API and console show; on the leader each
+// learner says why it is not a voter yet (the same check that gates its promotion).
 import type { RaftStatus } from "../raft/types.ts";
 import type { ClusterStatus, VoterStatus } from "./contracts.ts";
+import { type PromotionLimits, promotionCheck } from "./promotion.ts";
 
-export function toClusterStatus(s: RaftStatus, clusterId: string, tickMs: number): ClusterStatus {
+export function toClusterStatus(s: RaftStatus, clusterId: string, limits: PromotionLimits): ClusterStatus {
   return {
     nodeId: s.id,
     clusterId,
@@ -14,21 +16,23 @@ export function toClusterStatus(s: RaftStatus, clusterId: string, tickMs: number
     firstOffset: s.firstIndex,
     lastOffset: s.lastIndex,
     membership: s.membership,
-    members: s.role === "leader" ? leaderView(s, tickMs) : [ownEntry(s)],
+    members: s.role === "leader" ? leaderView(s, limits) : [ownEntry(s)],
   };
 }
 
-function leaderView(s: RaftStatus, tickMs: number): VoterStatus[] {
+function leaderView(s: RaftStatus, limits: PromotionLimits): VoterStatus[] {
   return s.peers.map((p) => {
     const self = p.id === s.id;
     const end = self ? s.lastIndex : p.match;
+    const check = p.voter ? null : promotionCheck(p, s.lastIndex, limits);
     return {
       id: p.id,
       address: s.membership.addresses[String(p.id)] ?? "",
       voter: p.voter,
       logEndOffset: end,
       lag: Math.max(0, s.lastIndex - end),
-      lastContactMs: self ? 0 : p.ticksSinceContact * tickMs,
+      lastContactMs: self ? 0 : p.contacted ? p.ticksSinceContact * limits.tickMs : null,
+      promotion: check === null ? null : check.ready ? check.note : check.reason,
     };
   });
 }
@@ -41,5 +45,6 @@ function ownEntry(s: RaftStatus): VoterStatus {
     logEndOffset: s.lastIndex,
     lag: Math.max(0, s.commit - s.lastIndex),
     lastContactMs: null,
+    promotion: null,
   };
 }

@@ -42,8 +42,13 @@ export interface VoterStatus {
   logEndOffset: number;
   /** Leader's last index minus logEndOffset. */
   lag: number;
-  /** Milliseconds since the leader last heard from it; 0 for the leader; null when unknown (not leader). */
+  /** Milliseconds since the leader last heard from it; 0 for the leader; null when unknown (not leader, never heard). */
   lastContactMs: number | null;
+  /**
+   * Learners on the leader: why it is not a voter yet ("catching up: 1234 entries behind",
+   * "never contacted") or that it is ready ("caught up"); null for voters and off the leader.
+   */
+  promotion: string | null;
 }
 
 export interface ClusterStatus {
@@ -79,9 +84,28 @@ export class ConsensusTimeoutError extends Error {
   readonly code = "timeout";
 }
 
+export type MembershipErrorCode =
+  | "invalid_member" // the id or address does not parse
+  | "member_exists" // the id or the address is already a member's
+  | "not_member" // removing an id that is not a member
+  | "quorum_at_risk" // fewer reachable voters than the new configuration's quorum (unless forced)
+  | "not_caught_up" // a learner did not catch up within the promotion timeout; it stays a learner
+  | "change_pending" // another membership change is not committed yet
+  | "membership"; // any other refusal of the core (e.g. removing the last voter)
+
 /** Cluster membership change failed for a reason the caller can act on (bad id, change pending…). */
 export class MembershipError extends Error {
-  readonly code = "membership";
+  constructor(
+    message: string,
+    readonly code: MembershipErrorCode = "membership",
+  ) {
+    super(message);
+  }
+}
+
+export interface MembershipChangeOptions {
+  /** Skip the check that enough voters of the new configuration are reachable. Never skips catch-up. */
+  force?: boolean;
 }
 
 export type Unsubscribe = () => void;
@@ -133,9 +157,15 @@ export interface ConsensusHandle {
   latestSnapshot(): { meta: SnapshotMeta; data: Uint8Array } | null;
 
   transferLeader(to: NodeId): Promise<void>;
-  addVoter(id: NodeId, address: string): Promise<void>;
+  /**
+   * Leader only: add `id` as a learner (unless it is one already), wait (bounded) until it has caught
+   * up and was heard from recently, then promote it to voter. Rejects with MembershipError (a code
+   * above) when refused; a learner that does not catch up in time stays a learner.
+   */
+  addVoter(id: NodeId, address: string, options?: MembershipChangeOptions): Promise<void>;
   addLearner(id: NodeId, address: string): Promise<void>;
-  removeMember(id: NodeId): Promise<void>;
+  /** Leader only: remove a voter or a learner. */
+  removeMember(id: NodeId, options?: MembershipChangeOptions): Promise<void>;
 
   /** Counters and gauges for /metrics and the console (name → value). */
   metrics(): Record<string, number>;

@@ -14,6 +14,7 @@ import {
   type ClusterStatus,
   type ConsensusHandle,
   ConsensusTimeoutError,
+  type MembershipChangeOptions,
   MembershipError,
   NoLeaderError,
   NotLeaderError,
@@ -22,8 +23,10 @@ import {
 import { NodeStoppedError, ProposalRejectedError } from "./errors.ts";
 import { type ForwardHandler, Forwarder } from "./forwarding.ts";
 import { Logger } from "./logger.ts";
+import { MembershipChanges } from "./membership-changes.ts";
 import { coalesceMessages } from "./message-coalescer.ts";
 import { RuntimeMetrics } from "./metrics.ts";
+import { MAX_PROMOTION_LAG_ENTRIES, type PromotionLimits } from "./promotion.ts";
 import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
@@ -48,6 +51,8 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly roles: RoleTracker;
   private readonly forwarder: Forwarder;
   private readonly applier: Applier;
+  private readonly members: MembershipChanges;
+  private readonly promotionLimits: PromotionLimits;
   private readonly appliedListeners = new Set<AppliedListener>();
   private raft: Raft | null = null;
   private transport: Transport | null = null;
@@ -77,6 +82,15 @@ export class RaftRuntime implements ConsensusHandle {
       timeoutMs: this.opts.forwardTimeoutMs,
       leaderWaitMs: this.opts.leaderWaitMs,
       metrics: this.counters,
+    });
+    this.promotionLimits = { maxLag: MAX_PROMOTION_LAG_ENTRIES, recentTicks: this.opts.electionTicks, tickMs: this.opts.ticker.intervalMs };
+    this.members = new MembershipChanges({
+      raftStatus: () => this.requireRunning("change membership").status(),
+      propose: (cc) => this.changeMembership(cc),
+      now: this.opts.now,
+      limits: this.promotionLimits,
+      promotionTimeoutMs: this.opts.promotionTimeoutMs,
+      log: this.log,
     });
   }
 
@@ -199,7 +213,7 @@ export class RaftRuntime implements ConsensusHandle {
 
   status(): ClusterStatus {
     const raft = this.requireRaft();
-    return toClusterStatus(raft.status(), this.clusterId, this.opts.ticker.intervalMs);
+    return toClusterStatus(raft.status(), this.clusterId, this.promotionLimits);
   }
 
   async snapshotNow(): Promise<SnapshotMeta> {
@@ -233,16 +247,16 @@ export class RaftRuntime implements ConsensusHandle {
     }
   }
 
-  addVoter(id: NodeId, address: string): Promise<void> {
-    return this.changeMembership({ type: "addVoter", id, address });
+  addVoter(id: NodeId, address: string, options?: MembershipChangeOptions): Promise<void> {
+    return this.members.addVoter(id, address, options);
   }
 
   addLearner(id: NodeId, address: string): Promise<void> {
-    return this.changeMembership({ type: "addLearner", id, address });
+    return this.members.addLearner(id, address);
   }
 
-  removeMember(id: NodeId): Promise<void> {
-    return this.changeMembership({ type: "removeNode", id });
+  removeMember(id: NodeId, options?: MembershipChangeOptions): Promise<void> {
+    return this.members.removeMember(id, options);
   }
 
   metrics(): Record<string, number> {
@@ -315,6 +329,7 @@ export class RaftRuntime implements ConsensusHandle {
       raft.tick();
       this.snapshotter?.maybeSnapshot(raft);
     });
+    this.members.onTick(); // settles waiting promotions; reads status only, never steps the core
     this.scheduleDrain();
   }
 
@@ -445,7 +460,8 @@ export class RaftRuntime implements ConsensusHandle {
     const r = raft.proposeConfChange(cc);
     if (!r.ok) {
       if (r.reason === "not_leader") throw new NotLeaderError(r.leader);
-      throw new MembershipError(`membership change ${JSON.stringify(cc)} refused (${r.reason}): ${r.message}`);
+      const code = r.reason === "config_pending" || r.reason === "transferring" ? "change_pending" : "membership";
+      throw new MembershipError(`membership change ${JSON.stringify(cc)} refused (${r.reason}): ${r.message}`, code);
     }
     this.log.info("membership_change_proposed", { change: cc, index: r.index });
     this.scheduleDrain();
@@ -476,6 +492,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.snapshotter?.stop();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
+    this.members.rejectAll(error);
     this.appliedWaiters.cancelAll();
     this.roles.cancelWaits();
   }

@@ -1,4 +1,5 @@
 // Everything a RaftRuntime is built from, with defaults and range checks in one place.
+import { checkNodeId } from "../raft/peer-address.ts";
 import type { Membership, NodeId } from "../raft/types.ts";
 import type { LogStorage } from "../storage/log-storage.ts";
 import type { Transport } from "../transport/transport-types.ts";
@@ -36,6 +37,8 @@ export interface RuntimeOptions {
   leaderWaitMs?: number;
   /** Bound on a leadership transfer; default 5 election timeouts. */
   transferTimeoutMs?: number;
+  /** Bound on waiting for a new learner to catch up before promoting it to voter; default 30 s. */
+  promotionTimeoutMs?: number;
   /**
    * How long a deposed leader still waits for its pending proposals to be applied (they may commit
    * under the new leader); default 10 election timeouts, so a stalled apply is not taken for a loss.
@@ -64,6 +67,9 @@ const MIB = 1024 * 1024;
  */
 export const DEFAULT_SNAPSHOT_ENTRIES = 50_000;
 
+/** A learner gets this long to catch up before add-voter gives up on promoting it (KRaft waits similarly). */
+export const DEFAULT_PROMOTION_TIMEOUT_MS = 30_000;
+
 export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions {
   const electionTicks = o.electionTicks ?? 10;
   const electionMs = electionTicks * o.ticker.intervalMs;
@@ -78,6 +84,7 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
     forwardTimeoutMs: o.forwardTimeoutMs ?? 10_000,
     leaderWaitMs: o.leaderWaitMs ?? 3 * electionMs,
     transferTimeoutMs: o.transferTimeoutMs ?? 5 * electionMs,
+    promotionTimeoutMs: o.promotionTimeoutMs ?? DEFAULT_PROMOTION_TIMEOUT_MS,
     deposedProposalWaitMs: o.deposedProposalWaitMs ?? 10 * electionMs,
     maxPendingProposals: o.maxPendingProposals ?? 16_384,
     maxPendingReads: o.maxPendingReads ?? 16_384,
@@ -93,7 +100,8 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
 }
 
 function checkOptions(r: ResolvedRuntimeOptions): void {
-  if (!Number.isSafeInteger(r.nodeId) || r.nodeId < 1) throw new RangeError(`node id must be a positive integer, got ${r.nodeId}`);
+  const id = checkNodeId(r.nodeId);
+  if (!id.ok) throw new RangeError(id.message);
   if (r.clusterId.length === 0) throw new RangeError("cluster id must not be empty");
   if (r.heartbeatTicks < 1 || r.electionTicks <= r.heartbeatTicks) {
     throw new RangeError(`election ticks (${r.electionTicks}) must exceed heartbeat ticks (${r.heartbeatTicks}) ≥ 1`);
@@ -106,6 +114,7 @@ function checkOptions(r: ResolvedRuntimeOptions): void {
     "forwardTimeoutMs",
     "leaderWaitMs",
     "transferTimeoutMs",
+    "promotionTimeoutMs",
     "deposedProposalWaitMs",
     "maxPendingProposals",
     "maxPendingReads",

@@ -1,4 +1,5 @@
 // Membership helpers: who votes, who learns, and the single-server changes of ConfChange.
+import { checkNodeId } from "./peer-address.ts";
 import type { ConfChange, Membership, NodeId } from "./types.ts";
 
 export function isVoter(m: Membership, id: NodeId): boolean {
@@ -22,7 +23,7 @@ export function cloneMembership(m: Membership): Membership {
 }
 
 function isNodeId(x: unknown): x is NodeId {
-  return typeof x === "number" && Number.isSafeInteger(x) && x > 0;
+  return checkNodeId(x).ok;
 }
 
 /** A membership from the wire or a log entry: positive ids, no duplicates, voters and learners disjoint. */
@@ -39,7 +40,8 @@ export type ConfChangeOutcome = { ok: true; membership: Membership } | { ok: fal
 
 /** The membership after one single-server change, or why the change is not allowed. */
 export function applyConfChange(m: Membership, cc: ConfChange): ConfChangeOutcome {
-  if (!isNodeId(cc.id)) return { ok: false, message: `node id must be a positive integer, got ${String(cc.id)}` };
+  const id = checkNodeId(cc.id);
+  if (!id.ok) return { ok: false, message: id.message };
   const next = cloneMembership(m);
   switch (cc.type) {
     case "addVoter":

@@ -21,6 +21,8 @@ export class Progress {
   /** Heard from since the last check-quorum round. */
   recentActive = false;
   ticksSinceContact = 0;
+  /** Heard from at least once since this leader began tracking it (a learner that never answers shows it). */
+  contacted = false;
   transfer: SnapshotTransfer | null = null;
   readonly inflights: Inflights;
 

@@ -724,7 +724,7 @@ export class Raft {
 
   private peerStatuses(): PeerStatus[] {
     const last = this.log.lastIndex();
-    const self: PeerStatus = { id: this.id, voter: isVoter(this.membership, this.id), match: last, next: last + 1, state: "replicate", ticksSinceContact: 0 };
+    const self: PeerStatus = { id: this.id, voter: isVoter(this.membership, this.id), match: last, next: last + 1, state: "replicate", ticksSinceContact: 0, contacted: true };
     return [self, ...this.replication.statuses((id) => isVoter(this.membership, id))];
   }
 

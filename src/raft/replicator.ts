@@ -150,6 +150,7 @@ export class Replicator {
       next: pr.next,
       state: pr.state,
       ticksSinceContact: pr.ticksSinceContact,
+      contacted: pr.contacted,
     }));
   }
 
@@ -158,6 +159,7 @@ export class Replicator {
     if (pr !== undefined) {
       pr.recentActive = true;
       pr.ticksSinceContact = 0;
+      pr.contacted = true;
     }
     return pr;
   }

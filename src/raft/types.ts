@@ -178,6 +178,8 @@ export interface PeerStatus {
   state: ProgressState;
   /** Ticks since the leader last heard from this peer (0 for the leader itself). */
   ticksSinceContact: number;
+  /** Heard from since this leader took office (true for the leader itself). */
+  contacted: boolean;
 }
 
 export interface RaftStatus {

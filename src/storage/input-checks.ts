@@ -1,5 +1,6 @@
 // Shape checks of what callers hand to storage, before any invariant is looked at: a malformed
 // value is rejected with the field and value that were wrong, and nothing is written.
+import { checkNodeId } from "../raft/peer-address.ts";
 import type { Entry, HardState, Membership, Snapshot } from "../raft/types.ts";
 import type { NodeIdentity, SweepBound } from "./log-storage.ts";
 import type { StorageLimits } from "./storage-options.ts";
@@ -18,9 +19,8 @@ export function checkIdentity(id: NodeIdentity): void {
       `cluster id must be a string of 1..${MAX_CLUSTER_ID_LENGTH} characters, got ${JSON.stringify(clusterId)}`,
     );
   }
-  if (!isCount(nodeId) || nodeId === 0) {
-    throw new StorageError("invalid_identity", `node id must be a positive integer, got ${String(nodeId)}`);
-  }
+  const checked = checkNodeId(nodeId);
+  if (!checked.ok) throw new StorageError("invalid_identity", checked.message);
 }
 
 export function checkEntry(e: Entry, limits: StorageLimits): void {

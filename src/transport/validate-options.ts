@@ -1,5 +1,6 @@
 // Checks of what callers hand the transport, so bad input fails at once with the offending value.
 import type { NodeId } from "../raft/types.ts";
+import { checkNodeId as checkId } from "../raft/peer-address.ts";
 import { parseAddress } from "./address.ts";
 import type { HostPort } from "./address.ts";
 import { TransportError } from "./errors.ts";
@@ -8,9 +9,8 @@ import type { TransportOptions } from "./transport-types.ts";
 const MAX_CLUSTER_ID_BYTES = 255;
 
 export function checkNodeId(id: NodeId, what: string): void {
-  if (!Number.isInteger(id) || id < 1 || id > 0xffff_ffff) {
-    throw new TransportError("invalid", `${what} must be an integer in [1, 4294967295], got ${String(id)}`);
-  }
+  const checked = checkId(id);
+  if (!checked.ok) throw new TransportError("invalid", `${what}: ${checked.message}`);
 }
 
 export function checkOptions(opts: TransportOptions): void {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseBoundedInt, parseId, parseVoterAddress } from "../../src/admin/arguments.ts";
+import { parseBoundedInt, parseId, parseNodeIdArg, parseVoterAddress } from "../../src/admin/arguments.ts";
 import { isLoopbackAddress } from "../../src/admin/peer-address.ts";
 import { tokenMatches } from "../../src/admin/token-check.ts";
 
@@ -24,16 +24,23 @@ describe("argument parsers", () => {
   });
 
   test.each([
-    ["4", "voter must look like <id>@<host>:<port>"],
-    ["@h:1", "voter must look like"],
-    ["4@:1", "voter must look like"],
-    ["4@h:", "voter must look like"],
-    ["x@h:1", 'voter id must be a positive integer, got "x"'],
-    ["4@h:99999", 'voter port must be an integer from 1 to 65535, got "99999"'],
-    ["4@-h:1", 'voter host must be a host name, an IPv4 address or [IPv6], got "-h"'],
-    ["4@fe80::1:1", "voter host must be"],
+    ["4", "member must look like <id>@<host>:<port>"],
+    ["@h:1", "member must look like"],
+    ["4@:1", "peer address must look like host:port"],
+    ["4@h:", 'port must be an integer from 1 to 65535, got ""'],
+    ["x@h:1", 'node id must be an integer from 1 to 2147483647, got "x"'],
+    ["4@h:99999", 'port must be an integer from 1 to 65535, got "99999"'],
+    ["4@-h:1", 'host "-h" is not a host name'],
+    ["4@fe80::1:1", 'host "fe80::1" is not a host name'],
+    ["4@256.256.256.256:1", 'host "256.256.256.256" is not an IPv4 address'],
   ])("parseVoterAddress refuses %s", (value, message) => {
     expect(() => parseVoterAddress(value)).toThrow(message);
+  });
+
+  test("parseNodeIdArg uses the one node id rule", () => {
+    expect(parseNodeIdArg("2147483647")).toBe(2147483647);
+    expect(() => parseNodeIdArg("2147483648")).toThrow("node id must be an integer from 1 to 2147483647");
+    expect(() => parseNodeIdArg("07")).toThrow('got "07"');
   });
 });
 

@@ -147,7 +147,7 @@ describe("quorum commands", () => {
   test("replication on a follower says that only the leader knows every member", async () => {
     t.node.current.role = "follower";
     t.node.current.leader = 2;
-    t.node.current.members = [{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 40, lag: 0, lastContactMs: null }];
+    t.node.current.members = [{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 40, lag: 0, lastContactMs: null, promotion: null }];
     const out = await client.command("replication");
     expect(out).toContain("   1  Follower              40    0  unknown");
     expect(out).toContain("(node 1 is not the leader: only the leader knows every member; leader: 2)");
@@ -156,13 +156,23 @@ describe("quorum commands", () => {
   test("members lists voters and learners with addresses", async () => {
     const out = await client.command("members");
     expect(out.split("\r\n")).toEqual([
-      "NODE  KIND     ADDRESS         NOTE",
-      "   1  voter    127.0.0.1:9091  leader, this node",
-      "   2  voter    127.0.0.1:9092",
-      "   3  voter    127.0.0.1:9093",
-      "   4  learner  127.0.0.1:9094",
+      "NODE  KIND     ADDRESS         LAG  NOTE",
+      "   1  voter    127.0.0.1:9091    0  leader, this node",
+      "   2  voter    127.0.0.1:9092    2",
+      "   3  voter    127.0.0.1:9093   30",
+      "   4  learner  127.0.0.1:9094    0  caught up",
       "",
     ]);
+  });
+
+  test("members shows a learner's lag and why it is not a voter yet; a follower says where that is known", async () => {
+    t.node.current.members[3] = { ...t.node.current.members[3], lag: 1234, promotion: "catching up: 1234 entries behind" };
+    expect(await client.command("members")).toContain("   4  learner  127.0.0.1:9094  1234  catching up: 1234 entries behind");
+    t.node.current.role = "follower";
+    t.node.current.leader = 2;
+    const out = await client.command("members");
+    expect(out).toContain("   4  learner  127.0.0.1:9094    ?\r\n");
+    expect(out).toContain("(lag and promotion progress are known on the leader, node 2)");
   });
 });
 
@@ -249,16 +259,28 @@ describe("membership commands", () => {
   });
 
   test("add-voter parses id, host and port", async () => {
-    expect(await client.command("add-voter 5@node-5.local:9095")).toBe("node 5 added as a voter at node-5.local:9095; voters: 1, 2, 3, 5\r\n");
-    expect(await client.command("add-voter 6@[::1]:9096")).toContain("node 6 added as a voter at [::1]:9096");
+    expect(await client.command("add-voter 5@Node-5.local:9095")).toBe(
+      "node 5 caught up as a learner and was promoted to voter at node-5.local:9095; voters: 1, 2, 3, 5\r\n",
+    );
+    expect(await client.command("add-voter 6@[::1]:9096")).toContain("promoted to voter at [::1]:9096");
+    expect(await client.command("add-voter --force 7@h:9097")).toContain("promoted to voter at h:9097");
+    expect(await client.command("add-voter 8@h:9098 --force")).toContain("promoted to voter at h:9098");
     expect(t.node.calls.map((c) => c.args)).toEqual([
-      [5, "node-5.local:9095"],
-      [6, "[::1]:9096"],
+      [5, "node-5.local:9095", false],
+      [6, "[::1]:9096", false],
+      [7, "h:9097", true],
+      [8, "h:9098", true],
     ]);
   });
 
-  test("remove-voter removes a voter", async () => {
-    expect(await client.command("remove-voter 3")).toBe("node 3 removed; voters: 1, 2\r\n");
+  test("remove-voter removes a voter, forced or not", async () => {
+    expect(await client.command("remove-voter 3")).toBe("node 3 removed; voters: 1, 2; learners: 4\r\n");
+    expect(await client.command("remove-voter --force 2")).toBe("node 2 removed; voters: 1; learners: 4\r\n");
+    expect(t.node.calls.map((c) => c.args)).toEqual([[3], [2, "force"]]);
+  });
+
+  test("the node's refusal of a member is one error line with its code", async () => {
+    expect(await client.command("add-voter 2@h:9")).toBe("error: node 2 is already a voter (member_exists)\r\n");
   });
 
   test("each change is logged with the peer who asked", async () => {
@@ -282,11 +304,14 @@ describe("errors keep the session going", () => {
     ["brokers dead", 'error: broker filter must be "all" or one of INIT, ALIVE, FENCED, UNFENCED, CLOSED, got "dead" (bad_argument)'],
     ["topic a/b", 'error: topic name must be 1-249 characters of [a-zA-Z0-9._-], got "a/b" (bad_argument)'],
     ["transfer-leader 9", "error: node 9 is not a voter (voters: 1, 2, 3) (bad_argument)"],
-    ["add-voter 5", 'error: voter must look like <id>@<host>:<port>, got "5" (bad_argument)'],
-    ["add-voter 5@h:0", 'error: voter port must be an integer from 1 to 65535, got "0" (bad_argument)'],
-    ["add-voter 5@bad_host:9", 'error: voter host must be a host name, an IPv4 address or [IPv6], got "bad_host" (bad_argument)'],
-    ["add-voter 2@h:9", "error: node 2 is already a voter (bad_argument)"],
-    ["remove-voter 4", "error: node 4 is not a voter (voters: 1, 2, 3) (bad_argument)"],
+    ["add-voter 5", 'error: member must look like <id>@<host>:<port>, got "5" (bad_argument)'],
+    ["add-voter 5@h:0", 'error: port must be an integer from 1 to 65535, got "0" in "h:0" (bad_argument)'],
+    ["add-voter 5@bad_host:9", 'error: host "bad_host" is not a host name (labels of letters, digits and inner hyphens), an IPv4 address or [IPv6] in "bad_host:9" (bad_argument)'],
+    ["add-voter 4@256.256.256.256:1", 'error: host "256.256.256.256" is not an IPv4 address (four numbers 0-255) in "256.256.256.256:1" (bad_argument)'],
+    ["add-voter --fast 4@h:1", 'error: add-voter knows only --force, got "--fast" (bad_argument)'],
+    ["add-voter --force", "error: add-voter takes one member and optionally --force, got 1 argument(s) (bad_argument)"],
+    ["remove-voter 4 5", "error: remove-voter takes one member and optionally --force, got 2 argument(s) (bad_argument)"],
+    ["remove-voter x", 'error: node id must be an integer from 1 to 2147483647, got "x" (bad_argument)'],
     ["help nope", 'error: no command "nope" to explain; type "help" for the list (bad_argument)'],
     ["broker 99", "error: no broker with id 99 (not_found)"],
     ["topic missing", 'error: no topic named "missing" (not_found)'],
@@ -337,8 +362,8 @@ describe("help", () => {
       "snapshots",
       "transfer-leader <id> *",
       "members",
-      "add-voter <id>@<host>:<port> *",
-      "remove-voter <id> *",
+      "add-voter [--force] <id>@<host>:<port> *",
+      "remove-voter [--force] <id> *",
       "metrics [prefix]",
       "auth <token>",
       "quit",
@@ -351,6 +376,8 @@ describe("help", () => {
   });
 
   test("help <command> explains one", async () => {
-    expect(await client.command("help add-voter")).toBe("usage: add-voter <id>@<host>:<port>\r\nadd a voter (its peer address) (changes the cluster)\r\n");
+    expect(await client.command("help add-voter")).toBe(
+      "usage: add-voter [--force] <id>@<host>:<port>\r\nadd a node as a learner, promote it to voter once caught up (--force: even if few voters are reachable) (changes the cluster)\r\n",
+    );
   });
 });

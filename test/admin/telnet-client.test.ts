@@ -40,7 +40,7 @@ test("telnet: the prompt, status, help and quit", async () => {
   await tmux.type("help");
   screen = await tmux.waitFor(PROMPT, 3);
   expect(screen).toMatch(/^transfer-leader <id> \*\s+hand leadership to another voter$/m);
-  expect(screen).toMatch(/^add-voter <id>@<host>:<port> \*/m);
+  expect(screen).toMatch(/^add-voter \[--force\] <id>@<host>:<port> \*/m);
 
   await tmux.type("quit");
   screen = await tmux.waitFor("Connection closed by foreign host.");

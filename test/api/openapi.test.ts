@@ -22,6 +22,8 @@ const EXPECTED: [string, string][] = [
   ["post", "/v1/broker-mgmt/metadata"],
   ["get", "/v1/client-mgmt/metadata"],
   ["get", "/v1/cluster"],
+  ["post", "/v1/cluster/voters"],
+  ["delete", "/v1/cluster/voters/{id}"],
   ["get", "/v1/log"],
   ["post", "/v1/snapshots"],
   ["get", "/v1/snapshots"],

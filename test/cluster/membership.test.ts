@@ -21,8 +21,8 @@ describe("membership change across processes", () => {
     const writer = new TopicWriter(cluster);
     await writer.writeMany("pre-join", 5);
     cluster.start(4);
-    const answer = await consoleCommand(cluster.adminPort(leader), `add-voter 4@${cluster.peerAddress(4)}`, /added as a voter|error/i);
-    expect(answer).toContain("node 4 added as a voter");
+    const answer = await consoleCommand(cluster.adminPort(leader), `add-voter 4@${cluster.peerAddress(4)}`, /promoted to voter|error/i);
+    expect(answer).toContain("node 4 caught up as a learner and was promoted to voter");
     await writer.writeMany("post-join", 5);
     await writer.expectAllEverywhere();
     const c = cluster;

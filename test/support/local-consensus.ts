@@ -243,6 +243,7 @@ export class LocalConsensus implements ConsensusHandle {
         logEndOffset: m.last,
         lag: leading ? this.last - m.last : 0,
         lastContactMs: leading ? 0 : null,
+        promotion: null,
       })),
     };
   }

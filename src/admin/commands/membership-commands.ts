@@ -1,17 +1,29 @@
-// Commands that change who leads and who votes: transfer-leader, add-voter, remove-voter.
-// The node validates every change again; the checks here give the operator a precise message
-// before anything is proposed.
-import { parseId, parseVoterAddress } from "../arguments.ts";
+// Commands that change who leads and who votes: transfer-leader, add-voter, remove-voter. The
+// console parses the arguments (with the one id/address checker); the node decides whether the
+// change is safe (src/node/membership-changes.ts) and its refusal comes back as the error line.
+import { parseNodeIdArg, parseVoterAddress } from "../arguments.ts";
 import { type CommandContext, type CommandOutput, type CommandSpec, output } from "../command-types.ts";
 import { ArgumentError } from "../errors.ts";
 import { listOrDash } from "../text.ts";
+
+const FORCE = "--force";
 
 function voters(ctx: CommandContext): number[] {
   return ctx.node.status().membership.voters;
 }
 
+/** `[--force] <value>`: the flag may come first or last; anything else starting with "--" is refused. */
+function withForce(command: string, args: string[]): { value: string; force: boolean } {
+  const force = args.includes(FORCE);
+  const rest = args.filter((a) => a !== FORCE);
+  const unknown = rest.find((a) => a.startsWith("--"));
+  if (unknown !== undefined) throw new ArgumentError(`${command} knows only ${FORCE}, got "${unknown.slice(0, 40)}"`);
+  if (rest.length !== 1) throw new ArgumentError(`${command} takes one member and optionally ${FORCE}, got ${args.length} argument(s)`);
+  return { value: rest[0], force };
+}
+
 async function transferLeader(ctx: CommandContext, args: string[]): Promise<CommandOutput> {
-  const target = parseId("node id", args[0]);
+  const target = parseNodeIdArg(args[0]);
   const current = voters(ctx);
   if (!current.includes(target)) {
     throw new ArgumentError(`node ${target} is not a voter (voters: ${listOrDash(current)})`);
@@ -24,18 +36,18 @@ async function transferLeader(ctx: CommandContext, args: string[]): Promise<Comm
 }
 
 async function addVoter(ctx: CommandContext, args: string[]): Promise<CommandOutput> {
-  const { id, address } = parseVoterAddress(args[0]);
-  if (voters(ctx).includes(id)) throw new ArgumentError(`node ${id} is already a voter`);
-  await ctx.node.addVoter(id, address);
-  return output(`node ${id} added as a voter at ${address}; voters: ${listOrDash(voters(ctx))}`);
+  const { value, force } = withForce("add-voter", args);
+  const { id, address } = parseVoterAddress(value);
+  await ctx.node.addVoter(id, address, { force });
+  return output(`node ${id} caught up as a learner and was promoted to voter at ${address}; voters: ${listOrDash(voters(ctx))}`);
 }
 
 async function removeVoter(ctx: CommandContext, args: string[]): Promise<CommandOutput> {
-  const id = parseId("node id", args[0]);
-  const current = voters(ctx);
-  if (!current.includes(id)) throw new ArgumentError(`node ${id} is not a voter (voters: ${listOrDash(current)})`);
-  await ctx.node.removeMember(id);
-  return output(`node ${id} removed; voters: ${listOrDash(voters(ctx))}`);
+  const { value, force } = withForce("remove-voter", args);
+  const id = parseNodeIdArg(value);
+  await ctx.node.removeMember(id, { force });
+  const m = ctx.node.status().membership;
+  return output(`node ${id} removed; voters: ${listOrDash(m.voters)}; learners: ${listOrDash(m.learners)}`);
 }
 
 export const MEMBERSHIP_COMMANDS: readonly CommandSpec[] = [
@@ -50,19 +62,19 @@ export const MEMBERSHIP_COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "add-voter",
-    args: "<id>@<host>:<port>",
-    summary: "add a voter (its peer address)",
+    args: "[--force] <id>@<host>:<port>",
+    summary: "add a node as a learner, promote it to voter once caught up (--force: even if few voters are reachable)",
     minArgs: 1,
-    maxArgs: 1,
+    maxArgs: 2,
     changesCluster: true,
     run: addVoter,
   },
   {
     name: "remove-voter",
-    args: "<id>",
-    summary: "remove a voter from the cluster",
+    args: "[--force] <id>",
+    summary: "remove a voter or a learner (--force: even if few voters would stay reachable)",
     minArgs: 1,
-    maxArgs: 1,
+    maxArgs: 2,
     changesCluster: true,
     run: removeVoter,
   },

@@ -1,5 +1,5 @@
 // Commands that show the quorum as this node sees it: status, replication, members.
-import type { VoterStatus } from "../../node/contracts.ts";
+import type { ClusterStatus, VoterStatus } from "../../node/contracts.ts";
 import { type CommandContext, type CommandOutput, type CommandSpec, output } from "../command-types.ts";
 import { renderPairs, renderTable } from "../table.ts";
 import { formatDuration, listOrDash } from "../text.ts";
@@ -58,21 +58,28 @@ function replication(ctx: CommandContext): CommandOutput {
   return output(...table, note);
 }
 
+/** Lag and, for a learner, why it is not a voter yet: only the leader knows them. */
+function progressOf(s: ClusterStatus, id: number): { lag: string; why: string } {
+  const m = s.members.find((x) => x.id === id);
+  if (s.role !== "leader" || m === undefined) return { lag: "?", why: "" };
+  return { lag: String(m.lag), why: m.promotion ?? "" };
+}
+
 function members(ctx: CommandContext): CommandOutput {
   const s = ctx.node.status();
   const { voters, learners, addresses } = s.membership;
-  const note = (id: number) =>
-    [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : ""].filter(Boolean).join(", ");
-  const rows = [
-    ...voters.map((id) => [id, "voter", addresses[String(id)] ?? "?", note(id)]),
-    ...learners.map((id) => [id, "learner", addresses[String(id)] ?? "?", note(id)]),
-  ];
-  return output(
-    ...renderTable(
-      [{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "NOTE" }],
-      rows,
-    ),
+  const row = (id: number, kind: string) => {
+    const { lag, why } = progressOf(s, id);
+    const note = [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : "", why].filter(Boolean).join(", ");
+    return [id, kind, addresses[String(id)] ?? "?", lag, note];
+  };
+  const rows = [...voters.map((id) => row(id, "voter")), ...learners.map((id) => row(id, "learner"))];
+  const table = renderTable(
+    [{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "LAG", align: "right" }, { title: "NOTE" }],
+    rows,
   );
+  if (s.role === "leader") return output(...table);
+  return output(...table, `(lag and promotion progress are known on the leader, node ${nodeName(s.leader)})`);
 }
 
 export const QUORUM_COMMANDS: readonly CommandSpec[] = [
@@ -97,7 +104,7 @@ export const QUORUM_COMMANDS: readonly CommandSpec[] = [
   {
     name: "members",
     args: "",
-    summary: "voters and learners with their peer addresses",
+    summary: "voters and learners: peer address, lag, and why a learner is not a voter yet",
     minArgs: 0,
     maxArgs: 0,
     changesCluster: false,

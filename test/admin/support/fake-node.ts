@@ -1,7 +1,7 @@
 // A scripted stand-in for the node: the status it reports is set by the test, and every
 // cluster-changing call is recorded and answered with what the test arranged.
 import type { ConsoleNode } from "../../../src/admin/console-options.ts";
-import { MembershipError, type ClusterStatus } from "../../../src/node/contracts.ts";
+import { MembershipError, type ClusterStatus, type MembershipChangeOptions } from "../../../src/node/contracts.ts";
 import type { NodeId, SnapshotMeta } from "../../../src/raft/types.ts";
 
 export type Call = { op: "transferLeader" | "addVoter" | "removeMember" | "snapshotNow"; args: unknown[] };
@@ -33,10 +33,10 @@ export class FakeNode implements ConsoleNode {
         addresses: { "1": "127.0.0.1:9091", "2": "127.0.0.1:9092", "3": "127.0.0.1:9093", "4": "127.0.0.1:9094" },
       },
       members: [
-        { id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 42, lag: 0, lastContactMs: 0 },
-        { id: 2, address: "127.0.0.1:9092", voter: true, logEndOffset: 40, lag: 2, lastContactMs: 120 },
-        { id: 3, address: "127.0.0.1:9093", voter: true, logEndOffset: 12, lag: 30, lastContactMs: 65_000 },
-        { id: 4, address: "127.0.0.1:9094", voter: false, logEndOffset: 42, lag: 0, lastContactMs: 80 },
+        { id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 42, lag: 0, lastContactMs: 0, promotion: null },
+        { id: 2, address: "127.0.0.1:9092", voter: true, logEndOffset: 40, lag: 2, lastContactMs: 120, promotion: null },
+        { id: 3, address: "127.0.0.1:9093", voter: true, logEndOffset: 12, lag: 30, lastContactMs: 65_000, promotion: null },
+        { id: 4, address: "127.0.0.1:9094", voter: false, logEndOffset: 42, lag: 0, lastContactMs: 80, promotion: "caught up" },
       ],
     };
   }
@@ -65,16 +65,17 @@ export class FakeNode implements ConsoleNode {
     });
   }
 
-  addVoter(id: NodeId, address: string): Promise<void> {
-    this.calls.push({ op: "addVoter", args: [id, address] });
+  addVoter(id: NodeId, address: string, options?: MembershipChangeOptions): Promise<void> {
+    this.calls.push({ op: "addVoter", args: [id, address, options?.force ?? false] });
+    if (this.current.membership.voters.includes(id)) return Promise.reject(new MembershipError(`node ${id} is already a voter`, "member_exists"));
     return this.settle(() => {
       this.current.membership.voters.push(id);
       this.current.membership.addresses[String(id)] = address;
     });
   }
 
-  removeMember(id: NodeId): Promise<void> {
-    this.calls.push({ op: "removeMember", args: [id] });
+  removeMember(id: NodeId, options?: MembershipChangeOptions): Promise<void> {
+    this.calls.push({ op: "removeMember", args: options?.force ? [id, "force"] : [id] });
     if (id === this.nodeId) return Promise.reject(new MembershipError(`refusing to remove node ${id}: it is the leader`));
     return this.settle(() => {
       this.current.membership.voters = this.current.membership.voters.filter((v) => v !== id);

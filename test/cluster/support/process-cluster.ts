@@ -126,6 +126,10 @@ export class ProcessCluster {
     return this.spec(id).adminPort;
   }
 
+  dataDir(id: number): string {
+    return this.spec(id).dataDir;
+  }
+
   start(id: number): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
     const s = this.spec(id);
