@@ -1,5 +1,5 @@
 // The yakt executable: parse the command line, then format a data dir or run a node until a signal.
-import { StartupError, UsageError } from "./cli/cli-errors.ts";
+import { ClientError, StartupError, UsageError } from "./cli/cli-errors.ts";
 import { parseCommand } from "./cli/command.ts";
 import { formatDataDir } from "./cli/data-dir.ts";
 import { formatHelp, nodeHelp, versionText } from "./cli/help.ts";
@@ -29,6 +29,8 @@ async function main(args: string[]): Promise<number | null> {
     case "version":
       process.stdout.write(versionText());
       return 0;
+    case "client":
+      return command.run();
     case "format": {
       const { alreadyFormatted } = formatDataDir(command.config);
       const what = alreadyFormatted ? "was already formatted for" : "formatted for";
@@ -59,7 +61,7 @@ main(process.argv.slice(2)).then(
     if (code !== null) process.exit(code);
   },
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof StartupError) {
+    if (e instanceof UsageError || e instanceof StartupError || e instanceof ClientError) {
       process.stderr.write(`yakt: ${e.message}\n`);
       process.exit(e.exitCode);
     }

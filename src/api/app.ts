@@ -8,6 +8,7 @@ import type { ApiDeps } from "./deps.ts";
 import { type ApiLogger, httpHooks } from "./http-hooks.ts";
 import { type ApiLimits, resolveLimits } from "./limits.ts";
 import { RequestMetrics } from "./request-metrics.ts";
+import { backupRoutes } from "./routes/backup.ts";
 import { brokerMgmtRoutes } from "./routes/broker-mgmt.ts";
 import { brokerRoutes } from "./routes/brokers.ts";
 import { clientMgmtRoutes } from "./routes/client-mgmt.ts";
@@ -53,6 +54,7 @@ export function createApp(options: CreateAppOptions) {
     .use(clusterRoutes(deps))
     .use(logRoutes(deps))
     .use(snapshotRoutes(deps))
+    .use(backupRoutes(deps))
     .use(metricsRoutes(deps))
     .use(healthRoutes(deps))
     .use(seedCompatRoutes(deps))
