@@ -50,10 +50,10 @@ export function parseClientArgs(
 }
 
 function toOptions(v: Record<string, string | boolean | undefined>, env: Record<string, string | undefined>): ClientOptions {
-  const server = serverUrl((v.server as string | undefined) ?? env.YAKT_SERVER ?? DEFAULT_SERVER);
+  const server = serverUrl((v.server as string | undefined) ?? (env.YAKT_SERVER || DEFAULT_SERVER));
   const output = (v.output as string | undefined) ?? "table";
   if (output !== "table" && output !== "json") throw new UsageError(`--output: expected table or json, got "${output}"`);
-  const token = (v.token as string | undefined) ?? env.YAKT_TOKEN ?? null;
+  const token = (v.token as string | undefined) ?? (env.YAKT_TOKEN || null);
   if (token !== null && !/^\S{1,1024}$/.test(token)) throw new UsageError("--token: expected 1..1024 characters without whitespace");
   return { server, output, token, cacert: (v.cacert as string | undefined) ?? null };
 }
