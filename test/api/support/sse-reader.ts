@@ -33,8 +33,9 @@ export class SseReader {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no SSE event within ${timeoutMs} ms (buffer: ${JSON.stringify(this.buffer.slice(0, 200))})`);
       let timer: ReturnType<typeof setTimeout> | undefined;
+      // A connection the server (or its death) cut ends the stream like a close does.
       const chunk = await Promise.race([
-        this.reader.read(),
+        this.reader.read().catch(() => ({ done: true, value: undefined })),
         new Promise<"timeout">((resolve) => {
           timer = setTimeout(() => resolve("timeout"), left);
         }),
