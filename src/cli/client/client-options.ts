@@ -43,7 +43,7 @@ export function parseClientArgs(
   try {
     parsed = parseArgs({ args, options: { ...COMMON_FLAGS, ...extra }, strict: true, allowPositionals: true });
   } catch (e) {
-    throw new UsageError(`${what}: ${(e as Error).message.split("\n")[0]} (see yakt help)`);
+    throw new UsageError(`${what}: ${(e as Error).message.split("\n")[0]} (see yakt --help)`);
   }
   const v = parsed.values;
   return { options: toOptions(v, env), positionals: parsed.positionals, flags: v };
