@@ -86,6 +86,7 @@ test("a watcher that does not read is cut with a slow_watcher event once its buf
   const res = await s.app.handle(new Request("http://localhost/v1/watch?since=0"));
   for (let i = 0; i < 20; i++) await s.createTopic(`slow-${i}`);
   expect(s.watchers.size).toBe(0);
+  expect((await send(s.app, "GET", "/metrics")).text).toContain("yakt_watch_cut_total 1\n");
   const reader = new SseReader(res.body as ReadableStream<Uint8Array>);
   const events = await reader.until((e) => e.event === "cut");
   expect(events.at(-1)?.data).toMatchObject({ error: "slow_watcher" });

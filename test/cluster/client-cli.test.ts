@@ -88,3 +88,13 @@ test("failures: the server's error message and exit 1; a bad command line exits 
   expect(closed.code).toBe(1);
   expect(closed.stderr).toContain("cannot reach http://127.0.0.1:1");
 });
+
+test("docs/grafana-dashboard.json queries only series a real node's /metrics exposes", async () => {
+  const dashboard = await Bun.file(new URL("../../docs/grafana-dashboard.json", import.meta.url)).json();
+  const queried = new Set<string>();
+  for (const panel of dashboard.panels) for (const t of panel.targets) for (const m of t.expr.match(/yakt_[a-z_]+/g) ?? []) queried.add(m);
+  expect(queried.size).toBeGreaterThan(10);
+  const exposed = (await http("GET", cluster.url(leader, "/metrics"))).body as string;
+  const missing = [...queried].filter((name) => !new RegExp(`^${name}[ {]`, "m").test(exposed));
+  expect(missing).toEqual([]);
+});

@@ -27,6 +27,7 @@ export class WatchHub {
   private unsubscribe: Unsubscribe | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
+  private cut = 0;
 
   constructor(
     private readonly service: MetadataService,
@@ -41,6 +42,11 @@ export class WatchHub {
 
   get size(): number {
     return this.watchers.size;
+  }
+
+  /** For /metrics: watchers now, and how many were cut for reading too slowly. */
+  metrics(): Record<string, number> {
+    return { yakt_watch_watchers: this.watchers.size, yakt_watch_cut_total: this.cut };
   }
 
   /**
@@ -69,8 +75,8 @@ export class WatchHub {
 
   private feed(): void {
     for (const w of [...this.watchers]) {
-      if (w.offset === null) continue;
-      w.deliver(this.service.watch({ following: w.offset }));
+      if (w.offset === null || w.isClosed) continue;
+      if (!w.deliver(this.service.watch({ following: w.offset }))) this.cut++;
     }
   }
 
