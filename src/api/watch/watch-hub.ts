@@ -1,7 +1,7 @@
 // Every watcher of GET /v1/watch on this node: a bounded set, fed after each applied batch, kept
 // alive by heartbeat comments, and closed (with a `shutdown` event) when the node stops. The
 // applied-index subscription and the heartbeat timer exist only while someone watches.
-import type { MetadataService } from "../../metadata/service-types.ts";
+import type { MetadataAnswer, MetadataService } from "../../metadata/service-types.ts";
 import type { ConsensusHandle, Unsubscribe } from "../../node/contracts.ts";
 import { Watcher } from "./watcher.ts";
 
@@ -73,10 +73,17 @@ export class WatchHub {
     this.idle();
   }
 
+  /** After an apply: each watcher gets what is new to it; watchers at one offset share one answer. */
   private feed(): void {
+    const answers = new Map<number, MetadataAnswer>();
     for (const w of [...this.watchers]) {
       if (w.offset === null || w.isClosed) continue;
-      if (!w.deliver(this.service.watch({ following: w.offset }))) this.cut++;
+      let answer = answers.get(w.offset);
+      if (answer === undefined) {
+        answer = this.service.watch({ following: w.offset });
+        answers.set(w.offset, answer);
+      }
+      if (!w.deliver(answer)) this.cut++;
     }
   }
 

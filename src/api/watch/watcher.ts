@@ -46,13 +46,9 @@ export class Watcher {
       this.cut(`more than ${this.maxBufferBytes} bytes of events waited unsent: the watcher reads too slowly`);
       return false;
     }
-    if (answer.mode === "snapshot") {
-      const text = sseEvent({ event: "snapshot", id: answer.offset, data: { offset: answer.offset, snapshot: answer.snapshot } });
-      this.allowance = Math.max(this.allowance, text.length);
-      this.write(text);
-    } else if (answer.records.length > 0) {
-      this.write(recordEvents(answer.records));
-    }
+    const text = eventsOf(answer);
+    if (answer.mode === "snapshot") this.allowance = Math.max(this.allowance, text.length);
+    if (text !== "") this.write(text);
     this.offset = answer.offset;
     return true;
   }
@@ -97,7 +93,21 @@ export class Watcher {
   }
 }
 
-/** Every record of the answer as its own event, each with its entry's offset as id, in one write. */
+/** Watchers at the same offset get the same answer object (watch-hub.ts): encode it once. */
+const encoded = new WeakMap<MetadataAnswer, string>();
+
+/** A snapshot event, or every record as its own event with its entry's offset as id, as one text. */
+function eventsOf(answer: MetadataAnswer): string {
+  let text = encoded.get(answer);
+  if (text === undefined) {
+    text = answer.mode === "snapshot"
+      ? sseEvent({ event: "snapshot", id: answer.offset, data: { offset: answer.offset, snapshot: answer.snapshot } })
+      : recordEvents(answer.records);
+    encoded.set(answer, text);
+  }
+  return text;
+}
+
 function recordEvents(records: readonly MetadataRecord[]): string {
   return records.map((r) => sseEvent({ event: "record", id: r.offset, data: r })).join("");
 }
