@@ -82,13 +82,12 @@ export class ProcessCluster {
     return `127.0.0.1:${this.spec(id).peerPort}`;
   }
 
-  /** The data dir node `id` runs on (a tool may prepare it before start or read it after a stop). */
-  dataDir(id: number): string {
-    return this.spec(id).dataDir;
-  }
-
   adminPort(id: number): number {
     return this.spec(id).adminPort;
+  }
+
+  dataDir(id: number): string {
+    return this.spec(id).dataDir;
   }
 
   start(id: number): void {
