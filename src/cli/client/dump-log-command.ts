@@ -15,6 +15,7 @@ import { ClientError, UsageError } from "../cli-errors.ts";
 import { DB_FILE } from "../data-dir.ts";
 import { intOption } from "./client-options.ts";
 import { logLines } from "./log-command.ts";
+import { PageCollector } from "./log-page.ts";
 import { pairs, printJson, type Write } from "./output.ts";
 
 const DEFAULT_LIMIT = 100;
@@ -87,24 +88,6 @@ export function dumpLog(path: string, from: number, limit: number): DumpedLog {
     return { clusterId: identity?.clusterId ?? null, nodeId: identity?.nodeId ?? null, snapshot: snapshot && summarize(snapshot), firstOffset: first, lastOffset: applied, records: page.records };
   } finally {
     reader.close();
-  }
-}
-
-/** Whole offsets from `from` on, up to `limit` records: the paging of GET /v1/log. */
-class PageCollector {
-  readonly records: MetadataRecord[] = [];
-  private full = false;
-
-  constructor(
-    private readonly from: number,
-    private readonly limit: number,
-  ) {}
-
-  add(records: readonly MetadataRecord[]): void {
-    if (this.full || records.length === 0 || records[0].offset < this.from) return;
-    // The first offset comes whole even past the limit; after that an offset that does not fit ends the page.
-    if (this.records.length > 0 && this.records.length + records.length > this.limit) this.full = true;
-    else this.records.push(...records);
   }
 }
 
