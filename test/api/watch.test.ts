@@ -109,10 +109,7 @@ test("heartbeats are comments; the watcher bound refuses one more with 503; clos
   await s.createTopic("beat");
   const seen = await a.until((e) => e.event === "record");
   expect(seen.at(-1)?.data.fields.name).toBe("beat");
-  await Bun.sleep(60);
-  await s.createTopic("beat2");
-  const afterBeat = await a.next();
-  expect(afterBeat?.comments.some((c) => c.startsWith("heartbeat"))).toBe(true);
+  expect(await a.comment("heartbeat ")).toMatch(/^heartbeat \d{4}-\d\d-\d\dT/);
   s.watchers.closeAll();
   for (const r of [a, b]) {
     const last = await r.until((e) => e.event === "shutdown");

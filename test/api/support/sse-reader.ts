@@ -30,21 +30,41 @@ export class SseReader {
         continue;
       }
       if (this.ended) return null;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no SSE event within ${timeoutMs} ms (buffer: ${JSON.stringify(this.buffer.slice(0, 200))})`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      // A connection the server (or its death) cut ends the stream like a close does.
-      const chunk = await Promise.race([
-        this.reader.read().catch(() => ({ done: true, value: undefined })),
-        new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), left);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (chunk === "timeout") continue;
-      if (chunk.done) this.ended = true;
-      else if (chunk.value) this.buffer += this.decoder.decode(chunk.value, { stream: true });
+      await this.readMore(deadline, timeoutMs);
     }
+  }
+
+  /** Reads until a comment starting with `prefix` has arrived (events on the way are dropped). */
+  async comment(prefix: string, timeoutMs = 5_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.comments.find((c) => c.startsWith(prefix));
+      if (found !== undefined) return found;
+      const block = this.takeBlock();
+      if (block !== null) {
+        this.parse(block);
+        continue;
+      }
+      if (this.ended) throw new Error(`the stream ended before a comment "${prefix}…"`);
+      await this.readMore(deadline, timeoutMs);
+    }
+  }
+
+  private async readMore(deadline: number, timeoutMs: number): Promise<void> {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`nothing awaited arrived within ${timeoutMs} ms (buffer: ${JSON.stringify(this.buffer.slice(0, 200))})`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A connection the server (or its death) cut ends the stream like a close does.
+    const chunk = await Promise.race([
+      this.reader.read().catch(() => ({ done: true, value: undefined })),
+      new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), left);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (chunk === "timeout") return;
+    if (chunk.done) this.ended = true;
+    else if (chunk.value) this.buffer += this.decoder.decode(chunk.value, { stream: true });
   }
 
   /** Events until one matches, failing after timeoutMs. */
@@ -85,10 +105,5 @@ export class SseReader {
     const comments = this.comments;
     this.comments = [];
     return { event, id, data: JSON.parse(data.join("\n")), comments };
-  }
-
-  /** Comments seen since the last event. */
-  pendingComments(): string[] {
-    return this.comments;
   }
 }
