@@ -1,5 +1,6 @@
-// The yakt executable: parse the command line, then format or recover a data dir, or run a node until a signal.
-import { StartupError, UsageError } from "./cli/cli-errors.ts";
+// The yakt executable: parse the command line, then format or recover a data dir, run a client
+// subcommand, or run a node until a signal.
+import { ClientError, StartupError, UsageError } from "./cli/cli-errors.ts";
 import { parseCommand } from "./cli/command.ts";
 import { formatDataDir } from "./cli/data-dir.ts";
 import { formatHelp, nodeHelp, recoverHelp, versionText } from "./cli/help.ts";
@@ -36,6 +37,8 @@ async function main(args: string[]): Promise<number | null> {
     case "version":
       process.stdout.write(versionText());
       return 0;
+    case "client":
+      return command.run();
     case "format": {
       const { alreadyFormatted } = formatDataDir(command.config);
       const what = alreadyFormatted ? "was already formatted for" : "formatted for";
@@ -66,7 +69,7 @@ main(process.argv.slice(2)).then(
     if (code !== null) process.exit(code);
   },
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof StartupError) {
+    if (e instanceof UsageError || e instanceof StartupError || e instanceof ClientError) {
       process.stderr.write(`yakt: ${e.message}\n`);
       process.exit(e.exitCode);
     }

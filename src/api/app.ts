@@ -8,6 +8,7 @@ import type { ApiDeps } from "./deps.ts";
 import { type ApiLogger, httpHooks } from "./http-hooks.ts";
 import { type ApiLimits, resolveLimits } from "./limits.ts";
 import { RequestMetrics } from "./request-metrics.ts";
+import { backupRoutes } from "./routes/backup.ts";
 import { brokerMgmtRoutes } from "./routes/broker-mgmt.ts";
 import { brokerRoutes } from "./routes/brokers.ts";
 import { clientMgmtRoutes } from "./routes/client-mgmt.ts";
@@ -21,6 +22,9 @@ import { seedCompatRoutes } from "./routes/seed-compat.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
 import { topicRoutes } from "./routes/topics.ts";
 import { voterRoutes } from "./routes/voters.ts";
+import { uiRoutes } from "./routes/ui.ts";
+import { watchRoutes } from "./routes/watch.ts";
+import { WatchHub } from "./watch/watch-hub.ts";
 
 export interface CreateAppOptions {
   service: MetadataService;
@@ -30,6 +34,8 @@ export interface CreateAppOptions {
   now?: () => number;
   /** One JSON line per server fault; defaults to stderr. */
   log?: ApiLogger;
+  /** The watchers of GET /v1/watch; the node passes its own to close them at shutdown. */
+  watchers?: WatchHub;
 }
 
 /** One JSON line on stderr with the node, term and role (DESIGN.md's log shape). */
@@ -42,7 +48,8 @@ function stderrLog(handle: ConsensusHandle): ApiLogger {
 
 export function createApp(options: CreateAppOptions) {
   const limits = resolveLimits(options.limits);
-  const deps: ApiDeps = { service: options.service, handle: options.handle, limits, requests: new RequestMetrics() };
+  const watchers = options.watchers ?? new WatchHub(options.service, options.handle);
+  const deps: ApiDeps = { service: options.service, handle: options.handle, limits, requests: new RequestMetrics(), watchers };
   let app: AnyElysia | null = null;
   const built = new Elysia({ normalize: false })
     .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle) }))
@@ -55,6 +62,9 @@ export function createApp(options: CreateAppOptions) {
     .use(voterRoutes(deps))
     .use(logRoutes(deps))
     .use(snapshotRoutes(deps))
+    .use(backupRoutes(deps))
+    .use(watchRoutes(deps))
+    .use(uiRoutes())
     .use(metricsRoutes(deps))
     .use(healthRoutes(deps))
     .use(seedCompatRoutes(deps))

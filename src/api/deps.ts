@@ -3,10 +3,12 @@ import type { MetadataService } from "../metadata/service-types.ts";
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { ApiLimits } from "./limits.ts";
 import type { RequestMetrics } from "./request-metrics.ts";
+import type { WatchHub } from "./watch/watch-hub.ts";
 
 export interface ApiDeps {
   service: MetadataService;
   handle: ConsensusHandle;
   limits: ApiLimits;
   requests: RequestMetrics;
+  watchers: WatchHub;
 }

@@ -10,3 +10,9 @@ export class StartupError extends Error {
   readonly code = "startup";
   readonly exitCode = 1;
 }
+
+/** A client command (`yakt topics …`, `yakt snapshot save …`) failed: server unreachable, 4xx/5xx, bad file. */
+export class ClientError extends Error {
+  readonly code = "client";
+  readonly exitCode = 1;
+}

@@ -21,12 +21,27 @@ export function nodeHelp(): string {
     "usage: yakt [flags]                  run a node (no flags: a one-node cluster on 127.0.0.1)",
     "       yakt format --cluster-id <id> --node-id <n> --data-dir <dir>",
     "       yakt recover --data-dir <dir> --voters <id@host:port,…>   (after a quorum is lost for good)",
+    ...CLIENT_USAGE,
     "",
     "flags:",
     flagLines(NODE_FLAGS),
     "",
   ].join("\n");
 }
+
+/** The client subcommands (src/cli/client/); they take --server URL (default $YAKT_SERVER, else
+ * http://127.0.0.1:8080), --output table|json, --token T (default $YAKT_TOKEN) and --cacert FILE. */
+const CLIENT_USAGE = [
+  "       yakt topics list | describe <name> | create <name> [--partitions N --replication-factor R] | delete <name>",
+  "       yakt brokers list [--all] | describe <id>",
+  "       yakt cluster status | replication",
+  "       yakt log [--from N] [--limit N]",
+  "       yakt snapshot save <file>",
+  "       yakt snapshot restore <file> --data-dir <dir> --cluster-id <id> --node-id <n> --peers <id@host:port,…>",
+  "       yakt dump-log --data-dir <dir> [--from N] [--limit N]      (a stopped node's log, offline)",
+  "  client options: --server URL (default $YAKT_SERVER, else http://127.0.0.1:8080), --output table|json,",
+  "                  --token T (default $YAKT_TOKEN), --cacert FILE",
+];
 
 export function formatHelp(): string {
   return ["usage: yakt format --cluster-id <id> --node-id <n> --data-dir <dir>", "", "flags:", flagLines(FORMAT_FLAGS), ""].join("\n");

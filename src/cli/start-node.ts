@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
 import { serveApi } from "../api/serve.ts";
+import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
 import { type LogSink, stdoutSink } from "../node/logger.ts";
@@ -68,7 +69,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     log,
   });
   const undoCore = [async () => service.stop(), () => runtime.stop()];
-  const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log }), {
+  const watchers = new WatchHub(service, runtime);
+  const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers }), {
     hostname: config.listenHttp.host,
     port: config.listenHttp.port,
   }), undoCore);
@@ -88,7 +90,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
   log("node_listening", { clusterId: identity.clusterId, dataDir: config.dataDir, ...addresses });
-  return { runtime, addresses, stop: () => stopAll(app, consoleServer, service, runtime) };
+  return { runtime, addresses, stop: () => stopAll(app, consoleServer, watchers, service, runtime) };
 }
 
 function initialMembership(config: NodeConfig): Membership {
@@ -119,8 +121,9 @@ const API_DRAIN_MS = 5_000;
 /** Room after the promotion wait for the two config entries of an add-voter to commit. */
 const PROMOTION_SLACK_MS = 10_000;
 
-async function stopAll(app: YaktApp, consoleServer: ConsoleServer, service: MetadataServiceHandle, runtime: RaftRuntime): Promise<void> {
+async function stopAll(app: YaktApp, consoleServer: ConsoleServer, watchers: WatchHub, service: MetadataServiceHandle, runtime: RaftRuntime): Promise<void> {
   consoleServer.stop();
+  watchers.closeAll(); // a watch stream never ends by itself: the drain below would wait it out
   const server = app.server;
   // Without force, Bun stops accepting and lets the requests in flight finish.
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -7,8 +7,8 @@ import { preview } from "./commands.ts";
 import { badRequest } from "./errors.ts";
 import { MAX_WAIT_MS } from "./limits.ts";
 import { type Audience, buildAnswer } from "./metadata-answer.ts";
-import type { MetadataAnswer, MetadataFetch } from "./service-types.ts";
-import { type Since, parseSince, planSince } from "./since.ts";
+import type { MetadataAnswer, MetadataFetch, WatchFrom } from "./service-types.ts";
+import { type Since, type SincePlan, oldestHeld, parseSince, planSince } from "./since.ts";
 import type { MetadataStateMachine } from "./state-machine.ts";
 
 export interface FetchDeps {
@@ -59,4 +59,13 @@ function answerNow(deps: FetchDeps, audience: Audience, since: Since): MetadataA
     history: deps.sm.history,
   });
   return buildAnswer(deps.sm, plan, offset, audience);
+}
+
+/** A watcher's next answer (service-types.ts WatchFrom), from what this node has applied. */
+export function watchAnswer(deps: FetchDeps, from: WatchFrom): MetadataAnswer {
+  if ("since" in from) return answerNow(deps, "broker", parseSince(from.since));
+  const offset = appliedOffset(deps);
+  const oldest = oldestHeld(deps.handle.firstIndex(), deps.sm.history);
+  const plan: SincePlan = from.following < oldest ? { mode: "snapshot", reason: `offset ${from.following} was compacted away` } : { mode: "diff", after: from.following };
+  return buildAnswer(deps.sm, plan, offset, "broker");
 }

@@ -80,6 +80,13 @@ export interface MetadataFetch {
   waitMs?: number;
 }
 
+/**
+ * Where a watcher stands: a new one gives a `since` as the fetches take it (the diff window and the
+ * held log decide), one already following gives the offset it has (only the held log decides, so
+ * a quiet spell never turns its next change into a snapshot).
+ */
+export type WatchFrom = { since: string | number | undefined } | { following: number };
+
 export interface LogPage {
   firstOffset: number;
   lastOffset: number;
@@ -104,6 +111,11 @@ export interface MetadataService {
   brokerMetadata(brokerId: number, fetch: MetadataFetch): Promise<MetadataAnswer>;
   /** ClientMgmt: brokers, topics and partitions only. */
   clientMetadata(fetch: MetadataFetch): Promise<MetadataAnswer>;
+
+  /** BrokerMgmt without a broker (the seed route called with no parameters): every record, no heartbeat. */
+  metadata(fetch: MetadataFetch): Promise<MetadataAnswer>;
+  /** The watch stream's source: this node's state at once (no read barrier, no wait), every record. */
+  watch(from: WatchFrom): MetadataAnswer;
 
   /** The event log: records with offset ≥ from, oldest first, at most `limit` (bounded). */
   log(from: number, limit: number): Promise<LogPage>;

@@ -19,7 +19,7 @@ import {
   MAX_LOG_PAGE,
 } from "./limits.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
-import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch } from "./metadata-fetch.ts";
+import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch, watchAnswer } from "./metadata-fetch.ts";
 import { ACTIVE_STATUSES, BROKER_STATUSES, type BrokerStatus, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type RegistrationChangeBrokerRecord, type TopicRecord } from "./records.ts";
 import type {
   BrokerView,
@@ -35,6 +35,7 @@ import type {
   RegisterProducerRequest,
   TopicView,
   UpdateBrokerRequest,
+  WatchFrom,
 } from "./service-types.ts";
 import type { MetadataStateMachine } from "./state-machine.ts";
 import { SHAPE_CHECK_STAMP, type WriteRequest, buildCommand } from "./write-requests.ts";
@@ -185,6 +186,14 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   async clientMetadata(fetch: MetadataFetch): Promise<MetadataAnswer> {
     return fetchMetadata(this.fetchDeps, "client", parseFetch(fetch));
+  }
+
+  async metadata(fetch: MetadataFetch): Promise<MetadataAnswer> {
+    return fetchMetadata(this.fetchDeps, "broker", parseFetch(fetch));
+  }
+
+  watch(from: WatchFrom): MetadataAnswer {
+    return watchAnswer(this.fetchDeps, from);
   }
 
   async log(from: number, limit: number): Promise<LogPage> {

@@ -53,9 +53,14 @@ export function planSince(since: Since, ctx: SinceContext): SincePlan {
   if (since.kind === "none") return { mode: "snapshot", reason: "no since given" };
   const after = since.kind === "time" ? offsetForTime(since.ms, ctx) : offsetPoint(since.offset, ctx);
   if (typeof after === "string") return { mode: "snapshot", reason: after };
-  const oldest = Math.max(ctx.firstIndex - 1, ctx.history.floor);
+  const oldest = oldestHeld(ctx.firstIndex, ctx.history);
   if (after < oldest) return { mode: "snapshot", reason: `offset ${after} is before the oldest offset still held (${oldest})` };
   return { mode: "diff", after };
+}
+
+/** The oldest `since` offset a diff can still answer: everything after it is in the log and the history. */
+export function oldestHeld(firstIndex: number, history: EventHistory): number {
+  return Math.max(firstIndex - 1, history.floor);
 }
 
 function offsetForTime(ms: number, ctx: SinceContext): number | string {

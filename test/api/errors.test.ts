@@ -114,7 +114,10 @@ const refused: [string, string, unknown, number, string, string][] = [
   ["POST", "/create_producer/1/0", { brokerId: 2 }, 422, "invalid", "differs"],
   ["PUT", "/update_broker/1", { brokerId: 1 }, 422, "invalid", "nothing to update"],
   ["PUT", "/update_broker/1", { brokerId: 2, brokerHost: "h" }, 422, "invalid", "differs"],
-  ["GET", "/BrokerMgmt", undefined, 422, "invalid", "query.brokerId"],
+  ["GET", "/BrokerMgmt?brokerId=x", undefined, 422, "invalid", "query.brokerId"],
+  ["GET", "/v1/watch?since=%20", undefined, 422, "invalid", "query.since"],
+  ["GET", "/v1/watch?wait_ms=5", undefined, 422, "invalid", "query.wait_ms"],
+  ["POST", "/v1/snapshots/backup?x=1", undefined, 422, "invalid", "query.x"],
   ["GET", "/get_broker_by_id/abc", undefined, 422, "invalid", "params.id"],
   // unknown routes
   ["GET", "/nope", undefined, 404, "not_found", "GET /nope"],

@@ -43,6 +43,9 @@ const EXPECTED: [string, string][] = [
   ["post", "/BrokerMgmt"],
   ["get", "/ClientMgmt"],
   ["get", "/status"],
+  ["get", "/ui"],
+  ["get", "/v1/watch"],
+  ["post", "/v1/snapshots/backup"],
 ];
 
 test("GET /openapi/json is an OpenAPI 3 document of every route", async () => {

@@ -80,6 +80,16 @@ test("the seed's sample requests work and answer with the original keys plus the
   expect(posted.status).toBe(200);
   expect(posted.body.message).toContain("broker 112");
 
+  // With no parameters, as the original route answered: all the metadata, no heartbeat of anyone.
+  const offsetBefore = h.handle.status().lastOffset;
+  const bare = await send(h.app, "GET", "/BrokerMgmt");
+  expect(bare.status).toBe(200);
+  expect(bare.body.message).toBe("cluster metadata (snapshot)");
+  expect(bare.body.snapshot.producers).toHaveLength(1);
+  expect(h.handle.status().lastOffset).toBe(offsetBefore);
+  const bareDiff = await send(h.app, "GET", `/BrokerMgmt?since=${bare.body.offset}`);
+  expect(bareDiff.body).toMatchObject({ mode: "diff", records: [] });
+
   const clientMgmt = await send(h.app, "GET", "/ClientMgmt?since=1");
   expect(clientMgmt.status).toBe(200);
   expect(clientMgmt.body.mode).toBe("diff");

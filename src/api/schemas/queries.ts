@@ -25,8 +25,11 @@ export const ListBrokersQuery = Type.Object(
 
 export const LogQuery = Type.Object({ from: Type.Optional(Digits), limit: Type.Optional(Digits) }, strict);
 
+/** `since` of the metadata fetches and the watch: an offset, epoch ms or an ISO-8601 time. */
+export const SinceParam = Type.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z:.+-]+$" });
+
 export const ClientFetchQuery = Type.Object(
-  { since: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z:.+-]+$" })), wait_ms: Type.Optional(Digits) },
+  { since: Type.Optional(SinceParam), wait_ms: Type.Optional(Digits) },
   strict,
 );
 

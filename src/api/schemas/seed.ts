@@ -71,7 +71,7 @@ export const SeedCreateProducerBody = Type.Object(
 
 export const SeedBrokerMgmtQuery = Type.Object(
   {
-    brokerId: Digits,
+    brokerId: Type.Optional(Digits),
     since: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z:.+-]+$" })),
     wait_ms: Type.Optional(Digits),
   },

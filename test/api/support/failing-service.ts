@@ -22,7 +22,12 @@ export function failingService(makeError: () => unknown): MetadataService & { ca
     registerProducer: fail("registerProducer"),
     brokerMetadata: fail("brokerMetadata"),
     clientMetadata: fail("clientMetadata"),
+    metadata: fail("metadata"),
     log: fail("log"),
+    watch: () => {
+      calls.push("watch");
+      throw makeError();
+    },
     decodeSnapshot: () => {
       calls.push("decodeSnapshot");
       throw makeError();

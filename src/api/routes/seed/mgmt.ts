@@ -15,11 +15,17 @@ export function seedMgmtRoutes({ service, handle }: ApiDeps) {
     .get(
       "/BrokerMgmt",
       async ({ query }) => {
+        const fetch = { since: query.since, waitMs: waitMsOf(query.wait_ms) };
+        if (query.brokerId === undefined) {
+          // The original route answered with no parameters: all metadata, and no broker heartbeats.
+          const answer = await service.metadata(fetch);
+          return { message: `cluster metadata (${answer.mode})`, ...answer };
+        }
         const brokerId = toInt("brokerId", query.brokerId, 0, MAX_BROKER_ID);
-        const answer = await service.brokerMetadata(brokerId, { since: query.since, waitMs: waitMsOf(query.wait_ms) });
+        const answer = await service.brokerMetadata(brokerId, fetch);
         return { message: `metadata for broker ${brokerId} (${answer.mode})`, ...answer };
       },
-      { query: SeedBrokerMgmtQuery, detail: detail("Seed: BrokerMgmt fetch and heartbeat (query form)") },
+      { query: SeedBrokerMgmtQuery, detail: detail("Seed: BrokerMgmt fetch and heartbeat (query form); without brokerId all metadata, no heartbeat") },
     )
     .post(
       "/BrokerMgmt",

@@ -1,0 +1,26 @@
+// GET /v1/watch?since=<offset>: every committed record as a Server-Sent Event (id = its offset),
+// after a `snapshot` event when since is missing or too old (the diffs' rules). Last-Event-ID,
+// sent by a reconnecting EventSource, wins over since. Any node serves it from what it applied.
+import { Elysia } from "elysia";
+import type { ApiDeps } from "../deps.ts";
+import { Type } from "@sinclair/typebox";
+import { SinceParam } from "../schemas/queries.ts";
+
+const WatchQuery = Type.Object({ since: Type.Optional(SinceParam) }, { additionalProperties: false });
+
+export function watchRoutes({ watchers }: ApiDeps) {
+  return new Elysia().get(
+    "/v1/watch",
+    ({ query, headers }) => {
+      const resume = headers["last-event-id"]?.trim();
+      const watcher = watchers.open(resume || query.since);
+      return new Response(watcher.stream, {
+        headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
+      });
+    },
+    {
+      query: WatchQuery,
+      detail: { tags: ["metadata"], summary: "Server-Sent Events: a snapshot event when since is missing or too old, then every committed record (id = offset)" },
+    },
+  );
+}

@@ -1,0 +1,85 @@
+// A read-only look at a stopped node's database, for offline tools (`yakt dump-log`). It takes the
+// same exclusive SQLite lock a running node holds from its first read until it exits, without
+// waiting, so a database a live node holds is refused (StorageError "locked") and a node cannot
+// start while the tool reads. query_only makes any write an error; nothing is migrated or swept.
+import type { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import type { Entry, HardState, Snapshot } from "../raft/types.ts";
+import type { NodeIdentity } from "./log-storage.ts";
+import { checkIntegrity, openDatabase } from "./sqlite-open-checks.ts";
+import { SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { StorageError } from "./storage-error.ts";
+
+export interface StoredState {
+  identity: NodeIdentity | null;
+  hardState: HardState;
+  /** The newest published snapshot, or null. */
+  snapshot: Snapshot | null;
+}
+
+export class SqliteReader {
+  private constructor(
+    private readonly db: Database,
+    private readonly path: string,
+  ) {}
+
+  /** Refuses a missing file (never creates one), a locked, damaged or foreign database. */
+  static open(path: string): SqliteReader {
+    if (!existsSync(path)) throw new StorageError("open_failed", `no database at ${path}`);
+    const db = openDatabase(path, 0);
+    try {
+      db.exec("PRAGMA query_only = 1");
+      checkIntegrity(db, path);
+      const version = db.query<{ version: number }, []>("SELECT version FROM schema_version").all();
+      if (version.length !== 1 || version[0].version !== SCHEMA_VERSION) {
+        throw new StorageError("schema_version", `${path} has schema version ${version.map((r) => r.version).join(",") || "none"}; this build reads ${SCHEMA_VERSION}`);
+      }
+      return new SqliteReader(db, path);
+    } catch (err) {
+      db.close();
+      if (err instanceof StorageError) throw err;
+      throw new StorageError("corrupt", `${path} is not a readable YAKt database: ${(err as Error).message}`);
+    }
+  }
+
+  state(): StoredState {
+    const identity = this.db.query<{ cluster_id: string; node_id: number }, []>("SELECT cluster_id, node_id FROM identity WHERE id = 1").get();
+    const hs = this.db.query<{ term: number; vote: number; commit_index: number }, []>("SELECT term, vote, commit_index FROM hard_state WHERE id = 1").get();
+    return {
+      identity: identity === null ? null : { clusterId: identity.cluster_id, nodeId: identity.node_id },
+      hardState: { term: hs?.term ?? 0, vote: hs?.vote ?? 0, commit: hs?.commit_index ?? 0 },
+      snapshot: this.latestSnapshot(),
+    };
+  }
+
+  /** Stored entries with index > `after`, oldest first, one row at a time. */
+  *entriesAfter(after: number): Generator<Entry> {
+    const rows = this.db.query<{ idx: number; term: number; type: Entry["type"]; data: Uint8Array }, [number]>(
+      "SELECT idx, term, type, data FROM entries WHERE idx > ? ORDER BY idx",
+    );
+    for (const r of rows.iterate(after)) yield { index: r.idx, term: r.term, type: r.type, data: new Uint8Array(r.data) };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private latestSnapshot(): Snapshot | null {
+    const row = this.db
+      .query<{ id: number; idx: number; term: number; membership: string; data: Uint8Array; size: number }, []>(
+        "SELECT id, idx, term, membership, data, size FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC LIMIT 1",
+      )
+      .get();
+    if (row === null) return null;
+    const chunks = this.db.query<{ data: Uint8Array }, [number]>("SELECT data FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq").all(row.id);
+    const data = Buffer.concat([row.data, ...chunks.map((c) => c.data)]);
+    if (data.byteLength !== row.size) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} holds ${data.byteLength} bytes, not ${row.size}`);
+    let membership: Snapshot["meta"]["membership"];
+    try {
+      membership = JSON.parse(row.membership);
+    } catch {
+      throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} has an unreadable membership`);
+    }
+    return { meta: { index: row.idx, term: row.term, membership }, data: new Uint8Array(data) };
+  }
+}

@@ -1,0 +1,120 @@
+// GET /v1/watch through app.handle over the real metadata service: the snapshot-first rules,
+// record events with offsets as ids, Last-Event-ID resumption, bad input, the per-watcher buffer
+// bound, heartbeats, the watcher bound and shutdown.
+import { expect, test } from "bun:test";
+import { createApp } from "../../src/api/app.ts";
+import { WatchHub, type WatchLimits } from "../../src/api/watch/watch-hub.ts";
+import { makeHarness } from "./support/harness.ts";
+import { send } from "./support/request.ts";
+import { SseReader } from "./support/sse-reader.ts";
+
+function setup(limits: Partial<WatchLimits> = {}) {
+  const h = makeHarness();
+  const watchers = new WatchHub(h.service, h.handle, limits);
+  const app = createApp({ service: h.service, handle: h.handle, watchers, now: () => h.clock.now(), log: () => {} });
+  const watch = async (query = "", headers: Record<string, string> = {}) => {
+    const res = await app.handle(new Request(`http://localhost/v1/watch${query}`, { headers }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+    return new SseReader(res.body as ReadableStream<Uint8Array>);
+  };
+  const createTopic = async (name: string) => {
+    const r = await send(app, "POST", "/v1/topics", { name });
+    expect(r.status).toBe(201);
+    return r.body.topic.offset as number;
+  };
+  return { ...h, app, watchers, watch, createTopic };
+}
+
+test("without since: a snapshot event first, then every committed record with its offset as id", async () => {
+  const s = setup();
+  await s.seed();
+  const reader = await s.watch();
+  const first = await reader.next();
+  expect(first?.event).toBe("snapshot");
+  expect(first?.data.snapshot.topics.map((t: { fields: { name: string } }) => t.fields.name)).toEqual(["t1"]);
+  expect(first?.id).toBe(String(first?.data.offset));
+  const offset = await s.createTopic("orders");
+  const record = await reader.next();
+  expect(record).toMatchObject({ event: "record", id: String(offset), data: { name: "TopicRecord", offset, fields: { name: "orders" } } });
+  reader.cancel();
+});
+
+test("a recent since gets only the records after it; Last-Event-ID wins over since", async () => {
+  const s = setup();
+  await s.seed();
+  const t1 = (await send(s.app, "GET", "/v1/topics/t1")).body.topic.offset as number;
+  const fromStart = await s.watch("?since=0");
+  const all = await fromStart.until((e) => e.data.offset === t1);
+  expect(all.every((e) => e.event === "record")).toBe(true);
+  expect(all.map((e) => e.data.name)).toEqual(["RegisterBrokerRecord", "RegisterBrokerRecord", "RegisterBrokerRecord", "TopicRecord"]);
+  fromStart.cancel();
+
+  const resumed = await s.watch("?since=0", { "last-event-id": String(t1 - 1) });
+  expect(await resumed.next()).toMatchObject({ event: "record", id: String(t1), data: { name: "TopicRecord" } });
+  resumed.cancel();
+});
+
+test("a since older than the diff window or before the held log gets a snapshot first", async () => {
+  const s = setup();
+  await s.seed();
+  s.clock.advance(601_000);
+  await s.createTopic("later");
+  const old = await s.watch("?since=1");
+  expect((await old.next())?.event).toBe("snapshot");
+  old.cancel();
+  await s.handle.snapshotNow();
+  const compacted = await s.watch("?since=1", {});
+  expect((await compacted.next())?.event).toBe("snapshot");
+  compacted.cancel();
+});
+
+test("a bad since or Last-Event-ID is a JSON 400 and opens no watcher", async () => {
+  const s = setup();
+  for (const [query, headers] of [["?since=abc", {}], ["", { "last-event-id": "yesterday" }]] as const) {
+    const r = await send(s.app, "GET", `/v1/watch${query}`, undefined, headers);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: "bad_request" });
+    expect(r.body.message).toContain("since");
+  }
+  expect(s.watchers.size).toBe(0);
+});
+
+test("a watcher that does not read is cut with a slow_watcher event once its buffer bound is passed", async () => {
+  const s = setup({ maxBufferBytes: 2_000 });
+  await s.seed();
+  const res = await s.app.handle(new Request("http://localhost/v1/watch?since=0"));
+  for (let i = 0; i < 20; i++) await s.createTopic(`slow-${i}`);
+  expect(s.watchers.size).toBe(0);
+  expect((await send(s.app, "GET", "/metrics")).text).toContain("yakt_watch_cut_total 1\n");
+  const reader = new SseReader(res.body as ReadableStream<Uint8Array>);
+  const events = await reader.until((e) => e.event === "cut");
+  expect(events.at(-1)?.data).toMatchObject({ error: "slow_watcher" });
+  expect(await reader.next()).toBeNull();
+  // It resumes from the last id it got.
+  const lastId = events.filter((e) => e.id !== null).at(-1)?.id as string;
+  const resumed = await s.watch("", { "last-event-id": lastId });
+  const rest = await resumed.until((e) => e.data.fields?.name === "slow-19");
+  expect(rest[0].data.offset).toBe(Number(lastId) + 1);
+  resumed.cancel();
+});
+
+test("heartbeats are comments; the watcher bound refuses one more with 503; closeAll ends every stream", async () => {
+  const s = setup({ maxWatchers: 2, heartbeatMs: 20 });
+  const a = await s.watch("?since=0");
+  const b = await s.watch("?since=0");
+  const third = await send(s.app, "GET", "/v1/watch");
+  expect(third.status).toBe(503);
+  expect(third.body.error).toBe("overloaded");
+  await s.createTopic("beat");
+  const seen = await a.until((e) => e.event === "record");
+  expect(seen.at(-1)?.data.fields.name).toBe("beat");
+  expect(await a.comment("heartbeat ")).toMatch(/^heartbeat \d{4}-\d\d-\d\dT/);
+  s.watchers.closeAll();
+  for (const r of [a, b]) {
+    const last = await r.until((e) => e.event === "shutdown");
+    expect(last.at(-1)?.data.error).toBe("shutting_down");
+    expect(await r.next()).toBeNull();
+  }
+  expect((await send(s.app, "GET", "/v1/watch")).status).toBe(503);
+});
