@@ -19,6 +19,12 @@ export class MalformedJsonError extends ApiError {
   }
 }
 
+export class NestingTooDeepError extends ApiError {
+  constructor(problem: string) {
+    super("bad_request", 400, `the request body is refused: ${problem}`);
+  }
+}
+
 export class BadContentLengthError extends ApiError {
   constructor(value: string) {
     super("bad_request", 400, `the Content-Length header must be a byte count, got ${JSON.stringify(value.slice(0, 40))}`);

@@ -1,11 +1,12 @@
-// The app-wide lifecycle: body size bound, query sanity, the JSON body parser, error mapping and
-// request metrics.
+// The app-wide lifecycle: body size bound, query sanity, the JSON body parser, the schema check
+// ahead of Elysia's (request-check.ts), error mapping and request metrics.
 // Installed first so it covers every route module used after it.
-import { Elysia, ElysiaCustomStatusResponse } from "elysia";
+import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
 import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
 import { checkQuery } from "./query-check.ts";
+import { requestChecker } from "./request-check.ts";
 import type { RequestMetrics } from "./request-metrics.ts";
 
 export type ApiLogger = (event: string, fields: Record<string, unknown>) => void;
@@ -16,6 +17,8 @@ export interface HttpHooksOptions {
   /** Milliseconds from an arbitrary origin, for request latency. */
   now: () => number;
   log: ApiLogger;
+  /** The finished app, whose routes' schemas are checked before Elysia's validation. */
+  app: () => AnyElysia;
 }
 
 const MAX_PATH_IN_MESSAGE = 200;
@@ -33,7 +36,8 @@ function shortPath(url: string): string {
   return path.length > MAX_PATH_IN_MESSAGE ? `${path.slice(0, MAX_PATH_IN_MESSAGE)}…` : path;
 }
 
-export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
+export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions) {
+  const checkRequest = requestChecker(app);
   const started = new WeakMap<Request, number>();
   // Error answers pass through onError and, for some kinds, mapResponse too: count each once.
   const recorded = new WeakSet<Request>();
@@ -50,6 +54,7 @@ export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
       checkQuery(request.url);
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
+    .onTransform({ as: "global" }, ({ request, route, params, query, body }) => checkRequest(request.method, route, { params, query, body }))
     .onError({ as: "global" }, ({ code, error, request, route }) => {
       const mapped = mapError(code, error, request.method, shortPath(request.url));
       record(request, route, mapped.status);
