@@ -2,6 +2,7 @@
 // ahead of Elysia's (request-check.ts), error mapping and request metrics.
 // Installed first so it covers every route module used after it.
 import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
+import { allowedMethods, MethodNotAllowedError } from "./allowed-methods.ts";
 import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
@@ -38,6 +39,12 @@ function shortPath(url: string): string {
 
 export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions) {
   const checkRequest = requestChecker(app);
+  const methodsOf = allowedMethods(app);
+  /** A path that exists under other methods is a 405 with Allow, not a 404. */
+  const notFoundOrNotAllowed = (request: Request, error: unknown): unknown => {
+    const allowed = methodsOf(new URL(request.url).pathname);
+    return allowed.length > 0 ? new MethodNotAllowedError(request.method, shortPath(request.url), allowed) : error;
+  };
   const started = new WeakMap<Request, number>();
   // Error answers pass through onError and, for some kinds, mapResponse too: count each once.
   const recorded = new WeakSet<Request>();
@@ -55,7 +62,8 @@ export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions)
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
     .onTransform({ as: "global" }, ({ request, route, params, query, body }) => checkRequest(request.method, route, { params, query, body }))
-    .onError({ as: "global" }, ({ code, error, request, route }) => {
+    .onError({ as: "global" }, ({ code, error: raw, request, route }) => {
+      const error = code === "NOT_FOUND" ? notFoundOrNotAllowed(request, raw) : raw;
       const mapped = mapError(code, error, request.method, shortPath(request.url));
       record(request, route, mapped.status);
       if (mapped.internal) {

@@ -9,8 +9,10 @@ export function describeValue(value: unknown): string {
   return value === undefined ? "missing" : preview(value);
 }
 
-/** "Expected union value" says nothing; for an enumeration, name the allowed values instead. */
+/** "Expected union value" says nothing; for an enumeration, name the allowed values instead (and why, for a described literal). */
 function ruleOf(message: string, schema: unknown): string {
+  const literal = schema as { const?: unknown; description?: unknown } | undefined;
+  if (literal?.const !== undefined && typeof literal.description === "string") return `Expected ${preview(literal.const)}: ${literal.description}`;
   const options = (schema as { anyOf?: { const?: unknown; type?: unknown }[] } | undefined)?.anyOf;
   if (!options) return message;
   if (options.every((o) => o.const !== undefined)) return `Expected one of ${options.map((o) => preview(o.const)).join(", ")}`;
