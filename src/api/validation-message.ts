@@ -3,7 +3,7 @@
 // the bounded preview: the message never grows with the value, however large or deep it is.
 import type { ValueError } from "@sinclair/typebox/errors";
 import type { ValidationError } from "elysia";
-import { preview } from "../metadata/preview.ts";
+import { PREVIEW_CHARS, preview } from "../metadata/preview.ts";
 
 export function describeValue(value: unknown): string {
   return value === undefined ? "missing" : preview(value);
@@ -22,7 +22,9 @@ function ruleOf(message: string, schema: unknown): string {
 /** `type` is the request part ("body", "query", "params"); `first` the first error found in it. */
 export function describeFailure(type: string, first: ValueError | undefined, value: unknown): string {
   if (!first) return `${type} is invalid: ${describeValue(value)}`;
-  const field = first.path === "" ? "" : first.path.replaceAll("/", ".");
+  // The path holds the caller's own key names (a query key may be kilobytes long): bounded too.
+  const path = first.path.length > PREVIEW_CHARS ? `${first.path.slice(0, PREVIEW_CHARS)}…` : first.path;
+  const field = path === "" ? "" : path.replaceAll("/", ".");
   return `${type}${field}: ${ruleOf(first.message, first.schema)} (got ${describeValue(first.value)})`;
 }
 

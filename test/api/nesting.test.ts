@@ -102,6 +102,8 @@ test("long query values and path parameters get a short message too", async () =
     await send(h.app, "GET", `/get_broker_by_id/${long}`),
     await send(h.app, "GET", `/v1/brokers?status=${long}`),
     await send(h.app, "GET", `/no/such/${long}`),
+    await send(h.app, "GET", `/v1/topics?a${"[b]".repeat(3000)}=1`),
+    await send(h.app, "POST", "/v1/topics", `{"name":"x","${"k".repeat(100_000)}":1}`),
   ];
   for (const answer of answers) {
     expect(answer.status).toBeGreaterThanOrEqual(400);
