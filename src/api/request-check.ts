@@ -4,7 +4,7 @@
 // more than parsing it. Checking first with the same TypeBox schemas, compiled once, means Elysia
 // only ever validates values that pass, and a refusal costs one compiled check plus a bounded
 // message (validation-message.ts).
-import type { TSchema } from "@sinclair/typebox";
+import { Kind, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import type { AnyElysia } from "elysia";
 import { InvalidInputError } from "./api-error.ts";
@@ -17,7 +17,7 @@ type RouteChecks = Partial<Record<Part, TypeCheck<TSchema>>>;
 export type RequestValues = Partial<Record<Part, unknown>>;
 
 function isSchema(value: unknown): value is TSchema {
-  return typeof value === "object" && value !== null && (Symbol.for("TypeBox.Kind") in value);
+  return typeof value === "object" && value !== null && Kind in value;
 }
 
 function compileRoutes(app: AnyElysia): Map<string, RouteChecks> {
