@@ -1,8 +1,10 @@
 // The app-wide lifecycle: body size bound, query sanity, the JSON body parser, the schema check
-// ahead of Elysia's (request-check.ts), error mapping and request metrics.
+// ahead of Elysia's (request-check.ts), error mapping (after draining a body the refused request
+// never read, drain-body.ts) and request metrics.
 // Installed first so it covers every route module used after it.
 import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
 import { allowedMethods, MethodNotAllowedError } from "./allowed-methods.ts";
+import { drainUnreadBody } from "./drain-body.ts";
 import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
@@ -62,7 +64,8 @@ export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions)
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
     .onTransform({ as: "global" }, ({ request, route, params, query, body }) => checkRequest(request.method, route, { params, query, body }))
-    .onError({ as: "global" }, ({ code, error: raw, request, route }) => {
+    .onError({ as: "global" }, async ({ code, error: raw, request, route }) => {
+      await drainUnreadBody(request, limits.maxBodyBytes);
       const error = code === "NOT_FOUND" ? notFoundOrNotAllowed(request, raw) : raw;
       const mapped = mapError(code, error, request.method, shortPath(request.url));
       record(request, route, mapped.status);

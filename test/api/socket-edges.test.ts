@@ -66,11 +66,26 @@ test("what Bun refuses before the app: 431, 505 and 400 without a body, an unkno
   expect(JSON.parse(longButFine.body).error).toBe("invalid");
 });
 
-const METHODS = ["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "PATCH", "POST", "PUT"];
+/** Methods whose body reaches the application; Bun drops a GET's, HEAD's or TRACE's body itself. */
+const BODY_METHODS = ["DELETE", "OPTIONS", "PATCH", "POST", "PUT"];
+const BODYLESS_METHODS = ["GET", "HEAD", "TRACE"];
 const PATHS = ["/healthz", "/v1/cluster", "/v1/topics", "/v1/topics/t1", "/v1/brokers/1", "/v1/log", "/status", "/nope"];
 const QUERIES = ["", "?consistency=stale", "?a=1&a=2", "?x=1"];
 const BODIES = ["", "hello", '{"name":"x"}', "[[[[", "{}"];
 const FUZZ_REQUESTS = 20_000;
+
+test("a client that sends its whole request before reading gets the refusal, though the body comes after the answer", async () => {
+  const port = await start();
+  for (const [method, path, status] of [["OPTIONS", "/v1/topics", 405], ["POST", "/v1/topics?a=1&a=2", 422], ["PUT", "/nope", 404], ["DELETE", "/v1/cluster", 405]] as const) {
+    for (let i = 0; i < 10; i++) {
+      const head = `${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n`;
+      // Before the drain, the node answered and closed at once; the body then met a closed socket,
+      // the client's write failed (EPIPE) and the answer was lost, about 3 times in 4.
+      const answer = await rawRequest(port, [head, chunked("x".repeat(100))], 5000, { gapMs: 10, readAfterMs: 20 });
+      expect({ method, status: answer.status }).toEqual({ method, status });
+    }
+  }
+});
 
 test(`${FUZZ_REQUESTS} requests with small chunked bodies on body-less or refused requests: every one gets a status`, async () => {
   const port = await start();
@@ -82,16 +97,20 @@ test(`${FUZZ_REQUESTS} requests with small chunked bodies on body-less or refuse
   const worker = async () => {
     while (next < FUZZ_REQUESTS) {
       next++;
-      const method = pick(METHODS);
+      // Half the clients read as the answer comes; half send everything first, the body after a
+      // pause (when the answer may already be out), and only then read. Bun drops the body of a
+      // GET, HEAD or TRACE itself (README), so those are sent only to the first kind.
+      const readLate = random() < 0.5;
+      const method = pick(readLate ? BODY_METHODS : [...BODYLESS_METHODS, ...BODY_METHODS]);
       const path = pick(PATHS) + pick(QUERIES);
       const body = pick(BODIES);
       const close = random() < 0.5 ? "Connection: close\r\n" : "";
       const head = `${method} ${path} HTTP/1.1\r\nHost: x\r\n${close}Transfer-Encoding: chunked\r\n\r\n`;
-      // Half send the body with the head, half after it (when the answer may already be out).
-      const pieces = random() < 0.5 ? [head + chunked(body)] : [head, chunked(body)];
-      const answer = await rawRequest(port, pieces, 10_000, Math.floor(random() * 2));
+      const together = !readLate && random() < 0.5;
+      const pieces = together ? [head + chunked(body)] : [head, chunked(body)];
+      const answer = await rawRequest(port, pieces, 10_000, { gapMs: Math.floor(random() * 3), readAfterMs: readLate ? Math.floor(random() * 20) : undefined });
       endings.set(answer.ending, (endings.get(answer.ending) ?? 0) + 1);
-      if (answer.status === 0) lost.push(`${method} ${path} ${JSON.stringify(body)} ${close ? "close" : "keep-alive"}: ${answer.ending}`);
+      if (answer.status === 0) lost.push(`${method} ${path} ${JSON.stringify(body)} ${close ? "close" : "keep-alive"} ${readLate ? "late" : "eager"}: ${answer.ending}`);
       else expect(answer.status).toBeLessThan(500);
     }
   };

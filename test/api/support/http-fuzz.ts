@@ -27,11 +27,18 @@ function parse(raw: string, headOnly = false): { status: number; head: string; b
   return { status, head, body, complete };
 }
 
-/**
- * Writes `request` piece by piece, `gapMs` apart (a body sent after the server may already have
- * answered), and reads one answer, within `boundMs`.
- */
-export function rawRequest(port: number, request: (string | Buffer)[], boundMs = 5000, gapMs = 0): Promise<RawAnswer> {
+export interface RawOptions {
+  /** Milliseconds between the pieces: a body sent after the server may already have answered. */
+  gapMs?: number;
+  /**
+   * Read nothing until every piece is written and this many milliseconds more, as a client that
+   * sends its whole request before it reads; undefined reads at once.
+   */
+  readAfterMs?: number;
+}
+
+/** Writes `request` piece by piece and reads one answer, within `boundMs`. */
+export function rawRequest(port: number, request: (string | Buffer)[], boundMs = 5000, { gapMs = 0, readAfterMs }: RawOptions = {}): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     let raw = "";
@@ -46,10 +53,12 @@ export function rawRequest(port: number, request: (string | Buffer)[], boundMs =
       resolve({ status, head, body, ending });
     };
     const timer = setTimeout(() => finish("timeout"), boundMs);
+    if (readAfterMs !== undefined) socket.pause();
     socket.on("data", (chunk) => {
       raw += chunk.toString("latin1");
       if (parse(raw, headOnly).complete) finish("answered");
     });
+    // A write into a connection the server has reset fails with EPIPE: the client gives up there.
     socket.on("error", (error: NodeJS.ErrnoException) => finish(error.code === "ECONNRESET" || error.code === "EPIPE" ? "reset" : "closed"));
     socket.on("close", () => finish("closed"));
     socket.on("connect", async () => {
@@ -58,6 +67,9 @@ export function rawRequest(port: number, request: (string | Buffer)[], boundMs =
         if (settled || socket.destroyed) return;
         socket.write(piece);
       }
+      if (readAfterMs === undefined) return;
+      await new Promise((r) => setTimeout(r, readAfterMs));
+      socket.resume();
     });
   });
 }
