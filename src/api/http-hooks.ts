@@ -1,5 +1,5 @@
 // The app-wide lifecycle: body size bound, query sanity, the JSON body parser, the schema check
-// ahead of Elysia's (request-check.ts), error mapping (after draining a body the refused request
+// of bodies ahead of Elysia's (body-check.ts), error mapping (after draining a body the refused request
 // never read, drain-body.ts) and request metrics.
 // Installed first so it covers every route module used after it.
 import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
@@ -9,7 +9,7 @@ import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
 import { checkQuery } from "./query-check.ts";
-import { requestChecker } from "./request-check.ts";
+import { bodyChecker } from "./body-check.ts";
 import type { RequestMetrics } from "./request-metrics.ts";
 
 export type ApiLogger = (event: string, fields: Record<string, unknown>) => void;
@@ -20,7 +20,7 @@ export interface HttpHooksOptions {
   /** Milliseconds from an arbitrary origin, for request latency. */
   now: () => number;
   log: ApiLogger;
-  /** The finished app, whose routes' schemas are checked before Elysia's validation. */
+  /** The finished app, whose routes' body schemas are checked before Elysia's validation. */
   app: () => AnyElysia;
 }
 
@@ -40,7 +40,7 @@ function shortPath(url: string): string {
 }
 
 export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions) {
-  const checkRequest = requestChecker(app);
+  const checkBody = bodyChecker(app);
   const methodsOf = allowedMethods(app);
   /** A path that exists under other methods is a 405 with Allow, not a 404. */
   const notFoundOrNotAllowed = (request: Request, error: unknown): unknown => {
@@ -63,7 +63,7 @@ export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions)
       checkQuery(request.url);
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
-    .onTransform({ as: "global" }, ({ request, route, params, query, body }) => checkRequest(request.method, route, { params, query, body }))
+    .onTransform({ as: "global" }, ({ request, route, body }) => checkBody(request.method, route, body))
     .onError({ as: "global" }, async ({ code, error: raw, request, route }) => {
       await drainUnreadBody(request, limits.maxBodyBytes);
       const error = code === "NOT_FOUND" ? notFoundOrNotAllowed(request, raw) : raw;
