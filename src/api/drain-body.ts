@@ -14,6 +14,8 @@ const TIMED_OUT = Symbol("timed out");
 
 export async function drainUnreadBody(request: Request, maxBytes: number, waitMs: number = DRAIN_WAIT_MS): Promise<void> {
   if (request.body === null || request.bodyUsed) return;
+  // A body declared past the bound would not be read to its end anyway: refuse it unread.
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) return;
   const reader = request.body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {

@@ -32,6 +32,12 @@ test("an endless body is read only up to the byte bound", async () => {
   expect(pulled).toBeLessThan(20);
 });
 
+test("a body declared past the byte bound is not read at all", async () => {
+  const request = new Request("http://localhost/x", { method: "POST", body: "x".repeat(2048), headers: { "content-length": "2048" } });
+  await drainUnreadBody(request, 1024);
+  expect(request.bodyUsed).toBe(false);
+});
+
 test("a body that never comes is given up after the wait bound", async () => {
   let cancelled = false;
   const silent = new ReadableStream<Uint8Array>({
