@@ -1,15 +1,16 @@
-// The app-wide lifecycle: body size bound, query sanity, the JSON body parser, the schema check
-// of bodies ahead of Elysia's (body-check.ts), error mapping (after draining a body the refused request
-// never read, drain-body.ts) and request metrics.
+// The app-wide lifecycle: body size bound, query sanity, the JSON body parser, a schema check of
+// bodies ahead of Elysia's (body-check.ts), error mapping (after draining the body of a request
+// refused unread, drain-body.ts; a path served under other methods answers 405) and request
+// metrics.
 // Installed first so it covers every route module used after it.
 import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
 import { allowedMethods, MethodNotAllowedError } from "./allowed-methods.ts";
+import { bodyChecker } from "./body-check.ts";
 import { drainUnreadBody } from "./drain-body.ts";
 import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
 import { checkQuery } from "./query-check.ts";
-import { bodyChecker } from "./body-check.ts";
 import type { RequestMetrics } from "./request-metrics.ts";
 
 export type ApiLogger = (event: string, fields: Record<string, unknown>) => void;
