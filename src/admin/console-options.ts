@@ -30,8 +30,15 @@ export interface ConsoleLimits {
   maxLineBytes: number;
   /** Output a session may hold that its client has not read yet; past it the session is dropped. */
   maxQueuedOutputBytes: number;
+  /** Sessions kept for loopback peers: remote ones may hold at most maxSessions minus these. */
+  loopbackReservedSessions: number;
   /** A session with no input for this long is closed. */
   idleTimeoutMs: number;
+  /**
+   * The shorter idle bound of a session that holds no rights yet (remote, no `auth`): such
+   * sessions cost an attacker nothing, so they may not sit on slots for the full idle bound.
+   */
+  unauthenticatedIdleTimeoutMs: number;
   /** A command waiting on the node longer than this gets an error (the node may still finish it). */
   commandTimeoutMs: number;
   /** Lines typed ahead while a command runs; more are refused. */
@@ -44,9 +51,11 @@ export interface ConsoleLimits {
 
 export const DEFAULT_LIMITS: Readonly<ConsoleLimits> = {
   maxSessions: 16,
+  loopbackReservedSessions: 1,
   maxLineBytes: 4096,
   maxQueuedOutputBytes: 1 << 20,
   idleTimeoutMs: 5 * 60_000,
+  unauthenticatedIdleTimeoutMs: 60_000,
   commandTimeoutMs: 30_000,
   maxPendingLines: 32,
   maxAuthFailures: 3,
@@ -77,6 +86,11 @@ export function resolveLimits(given: Partial<ConsoleLimits> = {}): ConsoleLimits
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new ConsoleConfigError(`console limit ${name} must be a positive integer, got ${value}`);
     }
+  }
+  if (limits.loopbackReservedSessions > limits.maxSessions) {
+    throw new ConsoleConfigError(
+      `console limit loopbackReservedSessions (${limits.loopbackReservedSessions}) exceeds maxSessions (${limits.maxSessions})`,
+    );
   }
   return limits;
 }

@@ -1,5 +1,7 @@
 // The operator console over plain TCP (telnet or nc): `startConsole` listens, admits up to
-// maxSessions sessions and hands each connection's bytes to its ConsoleSession.
+// maxSessions sessions (remote peers up to maxSessions minus the slots kept for loopback, so
+// idle remote connections can never lock an operator on the node out) and hands each
+// connection's bytes to its ConsoleSession.
 import type { Socket, TCPSocketListener } from "bun";
 import { systemClock } from "../metadata/clock.ts";
 import { COMMANDS } from "./command-table.ts";
@@ -8,7 +10,7 @@ import { type ConsoleLog, type ConsoleOptions, checkOptions, resolveLimits } fro
 import { BusyError, ListenError } from "./errors.ts";
 import { isLoopbackAddress } from "./peer-address.ts";
 import { ConsoleSession, type SessionSocket } from "./session.ts";
-import { describeError } from "./text.ts";
+import { describeError, formatDuration } from "./text.ts";
 
 export interface ConsoleServer {
   /** The port listened on (the chosen one when started with port 0). */
@@ -32,13 +34,31 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const log = opts.log ?? quiet;
   const clock = opts.clock ?? systemClock();
   const trusted = opts.isTrustedPeer ?? isLoopbackAddress;
-  const sessions = new Set<ConsoleSession>();
+  /** Each open session, and whether its peer is trusted (loopback). */
+  const sessions = new Map<ConsoleSession, boolean>();
+  const remoteSessions = () => [...sessions.values()].filter((isTrusted) => !isTrusted).length;
+
+  /** Why this peer gets no session now, or null when it may have one. */
+  const refusalFor = (isTrusted: boolean): BusyError | null => {
+    if (sessions.size >= limits.maxSessions) {
+      return new BusyError(`too many console sessions (max ${limits.maxSessions}); try again later`);
+    }
+    const remoteMax = limits.maxSessions - limits.loopbackReservedSessions;
+    if (!isTrusted && remoteSessions() >= remoteMax) {
+      const idle = formatDuration(limits.unauthenticatedIdleTimeoutMs);
+      return new BusyError(
+        `all ${remoteMax} console sessions for remote peers are in use (${limits.loopbackReservedSessions} more kept for loopback); sessions idle without auth close after ${idle}; try again later`,
+      );
+    }
+    return null;
+  };
 
   const open = (socket: Socket<Connection>) => {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (sessions.size >= limits.maxSessions) {
-      log("console_session_refused", { peer, sessions: sessions.size });
-      const refusal = new BusyError(`too many console sessions (max ${limits.maxSessions}); try again later`);
+    const isTrusted = trusted(socket.remoteAddress);
+    const refusal = refusalFor(isTrusted);
+    if (refusal) {
+      log("console_session_refused", { peer, trusted: isTrusted, sessions: sessions.size });
       socket.end(`error: ${describeError(refusal)}\r\n`);
       // Half-open sockets are allowed, so a refused peer that never closes its side is cut off.
       socket.timeout(REFUSED_LINGER_S);
@@ -47,7 +67,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     const ctx: CommandContext = {
       node: opts.handle,
       metadata: opts.service,
-      session: { peer, trusted: trusted(socket.remoteAddress), authorized: false, authFailures: 0 },
+      session: { peer, trusted: isTrusted, authorized: false, authFailures: 0 },
       token: opts.token,
       limits,
       clock,
@@ -58,7 +78,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       sessions.delete(session);
       log("console_session_closed", { peer, reason });
     });
-    sessions.add(session);
+    sessions.set(session, isTrusted);
     socket.data.session = session;
     log("console_session_opened", { peer, trusted: ctx.session.trusted });
     session.start();
@@ -112,7 +132,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     stop() {
       // The farewell is written first; closing the connections then still delivers what the
       // kernel holds, and no session (nor its idle timer) outlives the console.
-      for (const session of [...sessions]) session.shutdown();
+      for (const session of [...sessions.keys()]) session.shutdown();
       listener.stop(true);
       log("console_stopped", { port: listener.port });
     },

@@ -177,16 +177,23 @@ export class ConsoleSession {
     else this.armIdle();
   }
 
+  /** Loopback sessions and those that gave the token keep the full bound; others the short one. */
+  private idleBoundMs(): { ms: number; why: string } {
+    const { session, limits } = this.ctx;
+    if (session.trusted || session.authorized) return { ms: limits.idleTimeoutMs, why: "" };
+    return { ms: Math.min(limits.unauthenticatedIdleTimeoutMs, limits.idleTimeoutMs), why: " without auth" };
+  }
+
   private armIdle(): void {
     this.clearTimer();
-    const ms = this.ctx.limits.idleTimeoutMs;
+    const { ms, why } = this.idleBoundMs();
     this.timer = this.ctx.clock.setTimeout(() => {
       this.timer = null;
       if (this.closing) {
         this.socket.terminate();
         return;
       }
-      this.finish("idle", `idle for ${formatDuration(ms)}; closing`);
+      this.finish(why === "" ? "idle" : "idle_unauthenticated", `idle for ${formatDuration(ms)}${why}; closing`);
     }, ms);
   }
 

@@ -1,13 +1,15 @@
 // Errors raised by the HTTP layer itself (not by the metadata service or the node). Each has a
 // stable `code` clients can match on and the HTTP status it is answered with.
 
-export type ApiErrorCode = "bad_request" | "malformed_json" | "payload_too_large" | "not_found" | "invalid" | "internal";
+export type ApiErrorCode = "bad_request" | "malformed_json" | "payload_too_large" | "not_found" | "method_not_allowed" | "invalid" | "internal";
 
 export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     readonly status: number,
     message: string,
+    /** Headers the answer must carry (e.g. Allow on a 405). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -16,6 +18,12 @@ export class ApiError extends Error {
 export class MalformedJsonError extends ApiError {
   constructor(reason: string) {
     super("malformed_json", 400, `the request body is not valid JSON: ${reason}`);
+  }
+}
+
+export class NestingTooDeepError extends ApiError {
+  constructor(problem: string) {
+    super("bad_request", 400, `the request body is refused: ${problem}`);
   }
 }
 

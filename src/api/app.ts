@@ -51,8 +51,12 @@ export function createApp(options: CreateAppOptions) {
   const watchers = options.watchers ?? new WatchHub(options.service, options.handle);
   const deps: ApiDeps = { service: options.service, handle: options.handle, limits, requests: new RequestMetrics(), watchers };
   let app: AnyElysia | null = null;
+  const finished = () => {
+    if (!app) throw new Error("the app's routes were asked for before the app was built");
+    return app;
+  };
   const built = new Elysia({ normalize: false })
-    .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle) }))
+    .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle), app: finished }))
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))
     .use(producerRoutes(deps))
@@ -68,12 +72,7 @@ export function createApp(options: CreateAppOptions) {
     .use(metricsRoutes(deps))
     .use(healthRoutes(deps))
     .use(seedCompatRoutes(deps))
-    .use(
-      openApiRoutes(() => {
-        if (!app) throw new Error("the OpenAPI document was asked for before the app was built");
-        return app;
-      }),
-    );
+    .use(openApiRoutes(finished));
   app = built;
   return built;
 }

@@ -1,7 +1,12 @@
-// The app-wide lifecycle: body size bound, query sanity, the JSON body parser, error mapping and
-// request metrics.
+// The app-wide lifecycle: body size bound, query sanity, the JSON body parser, a schema check of
+// bodies ahead of Elysia's (body-check.ts), error mapping (after draining the body of a request
+// refused unread, drain-body.ts; a path served under other methods answers 405) and request
+// metrics.
 // Installed first so it covers every route module used after it.
-import { Elysia, ElysiaCustomStatusResponse } from "elysia";
+import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
+import { allowedMethods, MethodNotAllowedError } from "./allowed-methods.ts";
+import { bodyChecker } from "./body-check.ts";
+import { drainUnreadBody } from "./drain-body.ts";
 import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
@@ -16,6 +21,8 @@ export interface HttpHooksOptions {
   /** Milliseconds from an arbitrary origin, for request latency. */
   now: () => number;
   log: ApiLogger;
+  /** The finished app, whose routes' body schemas are checked before Elysia's validation. */
+  app: () => AnyElysia;
 }
 
 const MAX_PATH_IN_MESSAGE = 200;
@@ -33,7 +40,14 @@ function shortPath(url: string): string {
   return path.length > MAX_PATH_IN_MESSAGE ? `${path.slice(0, MAX_PATH_IN_MESSAGE)}…` : path;
 }
 
-export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
+export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions) {
+  const checkBody = bodyChecker(app);
+  const methodsOf = allowedMethods(app);
+  /** A path that exists under other methods is a 405 with Allow, not a 404. */
+  const notFoundOrNotAllowed = (request: Request, error: unknown): unknown => {
+    const allowed = methodsOf(new URL(request.url).pathname);
+    return allowed.length > 0 ? new MethodNotAllowedError(request.method, shortPath(request.url), allowed) : error;
+  };
   const started = new WeakMap<Request, number>();
   // Error answers pass through onError and, for some kinds, mapResponse too: count each once.
   const recorded = new WeakSet<Request>();
@@ -50,7 +64,10 @@ export function httpHooks({ limits, requests, now, log }: HttpHooksOptions) {
       checkQuery(request.url);
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
-    .onError({ as: "global" }, ({ code, error, request, route }) => {
+    .onTransform({ as: "global" }, ({ request, route, body }) => checkBody(request.method, route, body))
+    .onError({ as: "global" }, async ({ code, error: raw, request, route }) => {
+      await drainUnreadBody(request, limits.maxBodyBytes);
+      const error = code === "NOT_FOUND" ? notFoundOrNotAllowed(request, raw) : raw;
       const mapped = mapError(code, error, request.method, shortPath(request.url));
       record(request, route, mapped.status);
       if (mapped.internal) {

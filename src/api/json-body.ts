@@ -1,7 +1,10 @@
 // Reads a request body as JSON, refusing it once it grows past the limit. Bun's own
 // maxRequestBodySize only guards a listening server; app.handle() and chunked bodies get here
-// unchecked, so the app enforces the bound itself, counting bytes as they arrive.
-import { BadContentLengthError, BodyTooLargeError, MalformedJsonError } from "./api-error.ts";
+// unchecked, so the app enforces the bound itself, counting bytes as they arrive. The nesting
+// bound is checked on the bytes before JSON.parse, so nothing after it (validation, error
+// messages) ever sees a deeply nested value.
+import { nestingProblem } from "../metadata/json-nesting.ts";
+import { BadContentLengthError, BodyTooLargeError, MalformedJsonError, NestingTooDeepError } from "./api-error.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -62,6 +65,8 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
  */
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   const bytes = await readBoundedBytes(request, limit);
+  const tooDeep = nestingProblem(bytes);
+  if (tooDeep) throw new NestingTooDeepError(tooDeep);
   let text: string;
   try {
     text = decoder.decode(bytes);

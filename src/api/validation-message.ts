@@ -1,31 +1,33 @@
-// Turns Elysia's schema-validation failure into one line that names the field, the rule and the
-// offending value, e.g. `body.brokerId: Expected integer (got "7")`.
+// Turns a schema-validation failure into one line that names the field, the rule and the
+// offending value, e.g. `body.brokerId: Expected integer (got "7")`. The value is shown through
+// the bounded preview: the message never grows with the value, however large or deep it is.
+import type { ValueError } from "@sinclair/typebox/errors";
 import type { ValidationError } from "elysia";
-
-const MAX_VALUE_CHARS = 80;
+import { PREVIEW_CHARS, preview } from "../metadata/preview.ts";
 
 export function describeValue(value: unknown): string {
-  if (value === undefined) return "missing";
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} chars)` : text;
+  return value === undefined ? "missing" : preview(value);
 }
 
-/** "Expected union value" says nothing; for an enumeration, name the allowed values instead. */
+/** "Expected union value" says nothing; for an enumeration, name the allowed values instead (and why, for a described literal). */
 function ruleOf(message: string, schema: unknown): string {
+  const literal = schema as { const?: unknown; description?: unknown } | undefined;
+  if (literal?.const !== undefined && typeof literal.description === "string") return `Expected ${preview(literal.const)}: ${literal.description}`;
   const options = (schema as { anyOf?: { const?: unknown; type?: unknown }[] } | undefined)?.anyOf;
   if (!options) return message;
-  if (options.every((o) => o.const !== undefined)) return `Expected one of ${options.map((o) => JSON.stringify(o.const)).join(", ")}`;
-  return `Expected ${options.map((o) => (o.const !== undefined ? JSON.stringify(o.const) : String(o.type))).join(" or ")}`;
+  if (options.every((o) => o.const !== undefined)) return `Expected one of ${options.map((o) => preview(o.const)).join(", ")}`;
+  return `Expected ${options.map((o) => (o.const !== undefined ? preview(o.const) : String(o.type))).join(" or ")}`;
+}
+
+/** `type` is the request part ("body", "query", "params"); `first` the first error found in it. */
+export function describeFailure(type: string, first: ValueError | undefined, value: unknown): string {
+  if (!first) return `${type} is invalid: ${describeValue(value)}`;
+  // The path holds the caller's own key names (a query key may be kilobytes long): bounded too.
+  const path = first.path.length > PREVIEW_CHARS ? `${first.path.slice(0, PREVIEW_CHARS)}…` : first.path;
+  const field = path === "" ? "" : path.replaceAll("/", ".");
+  return `${type}${field}: ${ruleOf(first.message, first.schema)} (got ${describeValue(first.value)})`;
 }
 
 export function describeValidation(error: ValidationError): string {
-  const first = error.valueError;
-  if (!first) return `${error.type} is invalid: ${describeValue(error.value)}`;
-  const field = first.path === "" ? "" : first.path.replaceAll("/", ".");
-  return `${error.type}${field}: ${ruleOf(first.message, first.schema)} (got ${describeValue(first.value)})`;
+  return describeFailure(error.type, error.valueError, error.value);
 }

@@ -17,6 +17,8 @@ import {
   MAX_REPLICATION_FACTOR,
   MAX_TOPIC_NAME_INPUT,
 } from "./limits.ts";
+import { MAX_JSON_DEPTH, nestingProblem } from "./json-nesting.ts";
+import { preview } from "./preview.ts";
 
 /** ISO-8601 UTC with milliseconds, as Date.prototype.toISOString writes it. */
 export const ISO_UTC_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$";
@@ -145,7 +147,7 @@ export function decodeCommand(data: Uint8Array): DecodeResult<Command> {
 export function commandProblem(value: unknown): string | null {
   const kind = (value as { kind?: unknown } | null)?.kind;
   const schema = typeof kind === "string" && Object.hasOwn(COMMAND_BY_KIND, kind) ? COMMAND_BY_KIND[kind as Command["kind"]] : undefined;
-  if (!schema) return `unknown command kind ${JSON.stringify(kind ?? null)}`;
+  if (!schema) return `unknown command kind ${preview(kind ?? null)}`;
   return schemaProblem(schema, value);
 }
 
@@ -174,18 +176,17 @@ export function schemaProblem(schema: TSchema, value: unknown): string | null {
   return `${at}: ${first.message} (got ${preview(first.value)})`;
 }
 
-/** UTF-8 JSON with a size bound; never throws. */
-export function parseJson(data: Uint8Array, maxBytes: number): DecodeResult<unknown> {
+/**
+ * UTF-8 JSON with a size bound and, unless `maxDepth` is null, a nesting bound checked before
+ * parsing (json-nesting.ts); never throws.
+ */
+export function parseJson(data: Uint8Array, maxBytes: number, maxDepth: number | null = MAX_JSON_DEPTH): DecodeResult<unknown> {
   if (data.byteLength > maxBytes) return { ok: false, message: `payload of ${data.byteLength} bytes exceeds ${maxBytes}` };
+  const tooDeep = maxDepth === null ? null : nestingProblem(data, maxDepth);
+  if (tooDeep) return { ok: false, message: `payload is refused: ${tooDeep}` };
   try {
     return { ok: true, value: JSON.parse(decoder.decode(data)) };
   } catch (error) {
     return { ok: false, message: `payload is not UTF-8 JSON: ${(error as Error).message}` };
   }
-}
-
-/** A short rendering of a value for error messages. */
-export function preview(value: unknown): string {
-  const text = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -3,7 +3,7 @@
 // or the wait (on the injected clock) runs out.
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { Clock } from "./clock.ts";
-import { preview } from "./commands.ts";
+import { preview } from "./preview.ts";
 import { badRequest } from "./errors.ts";
 import { MAX_WAIT_MS } from "./limits.ts";
 import { type Audience, buildAnswer } from "./metadata-answer.ts";

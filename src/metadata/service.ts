@@ -6,7 +6,8 @@ import { type ConsensusHandle, NotLeaderError, type Unsubscribe } from "../node/
 import type { NodeId } from "../raft/types.ts";
 import { type ApplyError, isApplyResult } from "./apply-result.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { encodeCommand, preview } from "./commands.ts";
+import { encodeCommand } from "./commands.ts";
+import { preview } from "./preview.ts";
 import { MetadataError, badRequest, conflict, notFound } from "./errors.ts";
 import { type ForwardReply, type ForwardRequest, decodeForwardReply, decodeForwardRequest, encodeForward, errorReply, replyError } from "./forwarding.ts";
 import { decodeSnapshot } from "./image-codec.ts";

@@ -4,7 +4,7 @@
 // ISO-8601 with a zone.
 import type { EventHistory } from "./event-history.ts";
 import { badRequest } from "./errors.ts";
-import { preview } from "./commands.ts";
+import { preview } from "./preview.ts";
 
 export const EPOCH_MS_THRESHOLD = 1_000_000_000_000;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;

@@ -313,6 +313,9 @@ describe("errors keep the session going", () => {
     ["remove-voter 4 5", "error: remove-voter takes one member and optionally --force, got 2 argument(s) (bad_argument)"],
     ["remove-voter x", 'error: node id must be an integer from 1 to 2147483647, got "x" (bad_argument)'],
     ["help nope", 'error: no command "nope" to explain; type "help" for the list (bad_argument)'],
+    // Arguments are echoed in at most 60 characters, however long the line (issue 9 §2).
+    [`help ${"x".repeat(3000)}`, `error: no command "${"x".repeat(59)}…" to explain; type "help" for the list (bad_argument)`],
+    [`${"y".repeat(3000)}`, `error: unknown command "${"y".repeat(59)}…"; type "help" for the list (unknown_command)`],
     ["broker 99", "error: no broker with id 99 (not_found)"],
     ["topic missing", 'error: no topic named "missing" (not_found)'],
   ])("%s", async (line, expected) => {

@@ -121,8 +121,10 @@ const refused: [string, string, unknown, number, string, string][] = [
   ["GET", "/get_broker_by_id/abc", undefined, 422, "invalid", "params.id"],
   // unknown routes
   ["GET", "/nope", undefined, 404, "not_found", "GET /nope"],
-  ["POST", "/v1/cluster", {}, 404, "not_found", "POST /v1/cluster"],
-  ["DELETE", "/v1/topics/t1", undefined, 404, "not_found", "DELETE /v1/topics/t1"],
+  ["POST", "/v1/cluster", {}, 405, "method_not_allowed", "POST is not served on /v1/cluster; it takes GET, HEAD"],
+  ["PATCH", "/v1/topics/t1", undefined, 405, "method_not_allowed", "PATCH is not served on /v1/topics/t1"],
+  ["OPTIONS", "/v1/topics/a/b", undefined, 404, "not_found", "OPTIONS /v1/topics/a/b"],
+  ["GET", "/v1/cluster?consistency=linearizable", undefined, 422, "invalid", "always answers from this node"],
   ["GET", "/v2/brokers", undefined, 404, "not_found", "/v2/brokers"],
 ];
 

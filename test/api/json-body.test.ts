@@ -1,6 +1,7 @@
 // The bounded JSON body reader on its own.
 import { expect, test } from "bun:test";
-import { BadContentLengthError, BodyTooLargeError, MalformedJsonError } from "../../src/api/api-error.ts";
+import { BadContentLengthError, BodyTooLargeError, MalformedJsonError, NestingTooDeepError } from "../../src/api/api-error.ts";
+import { MAX_JSON_DEPTH } from "../../src/metadata/json-nesting.ts";
 import { checkDeclaredLength, readBoundedBytes, readJsonBody } from "../../src/api/json-body.ts";
 
 const post = (body: RequestInit["body"], headers: Record<string, string> = {}) => new Request("http://localhost/x", { method: "POST", body, headers });
@@ -43,5 +44,13 @@ test("JSON: empty is {}, bad UTF-8 and bad syntax are malformed", async () => {
   expect(await readJsonBody(post('{"a":[1]}'), 100)).toEqual({ a: [1] });
   await expect(readJsonBody(post(new Uint8Array([0xc3, 0x28])), 100)).rejects.toThrow(MalformedJsonError);
   await expect(readJsonBody(post("{'a':1}"), 100)).rejects.toThrow("not valid JSON");
-  await expect(readJsonBody(post("[".repeat(100_000)), 200_000)).rejects.toThrow(MalformedJsonError);
+  await expect(readJsonBody(post("[".repeat(20)), 200_000)).rejects.toThrow(MalformedJsonError);
+});
+
+test("nesting past the bound is refused before parsing, however deep", async () => {
+  const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+  expect(await readJsonBody(post(`{"a":${deep(MAX_JSON_DEPTH - 1)}}`), 200_000)).toBeDefined();
+  await expect(readJsonBody(post(`{"a":${deep(MAX_JSON_DEPTH)}}`), 200_000)).rejects.toThrow(NestingTooDeepError);
+  // Unbalanced and far too deep: refused by the scan, never handed to JSON.parse.
+  await expect(readJsonBody(post("[".repeat(100_000)), 200_000)).rejects.toThrow(`deeper than ${MAX_JSON_DEPTH} levels (at byte ${MAX_JSON_DEPTH})`);
 });

@@ -1,6 +1,7 @@
 // Commands about the session itself: help, auth, quit/exit.
 import { ArgumentError, ForbiddenError } from "../errors.ts";
 import { renderTable } from "../table.ts";
+import { printable } from "../text.ts";
 import { tokenMatches } from "../token-check.ts";
 import { type CommandContext, type CommandOutput, type CommandSpec, output } from "../command-types.ts";
 
@@ -9,7 +10,7 @@ const synopsis = (spec: CommandSpec) => (spec.args ? `${spec.name} ${spec.args}`
 function help(ctx: CommandContext, args: string[]): CommandOutput {
   if (args.length === 1) {
     const spec = ctx.commands.find((c) => c.name === args[0].toLowerCase());
-    if (!spec) throw new ArgumentError(`no command "${args[0]}" to explain; type "help" for the list`);
+    if (!spec) throw new ArgumentError(`no command "${printable(args[0], 60)}" to explain; type "help" for the list`);
     const note = spec.changesCluster ? " (changes the cluster)" : "";
     return output(`usage: ${synopsis(spec)}`, `${spec.summary}${note}`);
   }

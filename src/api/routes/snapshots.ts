@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import { notFound } from "../../metadata/errors.ts";
 import type { ApiDeps } from "../deps.ts";
-import { EmptyQuery } from "../schemas/queries.ts";
+import { EmptyQuery, LocalReadQuery } from "../schemas/queries.ts";
 
 const tags = ["snapshots"];
 
@@ -13,7 +13,7 @@ export function snapshotRoutes({ service, handle }: ApiDeps) {
       detail: { tags, summary: "Snapshot the state machine now (and compact the log up to it)" },
     })
     .get("/v1/snapshots", () => ({ snapshots: handle.listSnapshots() }), {
-      query: EmptyQuery,
+      query: LocalReadQuery,
       detail: { tags, summary: "Snapshots this node holds, oldest first" },
     })
     .get(
@@ -23,6 +23,6 @@ export function snapshotRoutes({ service, handle }: ApiDeps) {
         if (!latest) throw notFound(`node ${handle.nodeId} holds no snapshot yet; POST /v1/snapshots takes one`);
         return { meta: latest.meta, image: service.decodeSnapshot(latest.data) };
       },
-      { query: EmptyQuery, detail: { tags, summary: "The latest snapshot's meta and the metadata image it holds" } },
+      { query: LocalReadQuery, detail: { tags, summary: "The latest snapshot's meta and the metadata image it holds" } },
     );
 }

@@ -14,6 +14,14 @@ const strict = { additionalProperties: false } as const;
 
 export const ConsistencyQuery = Type.Object({ consistency: Type.Optional(ConsistencyParam) }, strict);
 
+/**
+ * Routes that always answer from this node (its quorum view, its snapshots, its applied log)
+ * accept `consistency=stale`, so a client may add it to every read; `linearizable` would be a
+ * promise they do not keep, and is refused.
+ */
+export const StaleParam = Type.Literal("stale", { description: "this route always answers from this node's own state" });
+export const LocalReadQuery = Type.Object({ consistency: Type.Optional(StaleParam) }, strict);
+
 export const ListBrokersQuery = Type.Object(
   {
     status: Type.Optional(Type.Union(BROKER_STATUSES.map((s) => Type.Literal(s)))),
@@ -23,13 +31,13 @@ export const ListBrokersQuery = Type.Object(
   strict,
 );
 
-export const LogQuery = Type.Object({ from: Type.Optional(Digits), limit: Type.Optional(Digits) }, strict);
+export const LogQuery = Type.Object({ from: Type.Optional(Digits), limit: Type.Optional(Digits), consistency: Type.Optional(StaleParam) }, strict);
 
 /** `since` of the metadata fetches and the watch: an offset, epoch ms or an ISO-8601 time. */
 export const SinceParam = Type.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z:.+-]+$" });
 
 export const ClientFetchQuery = Type.Object(
-  { since: Type.Optional(SinceParam), wait_ms: Type.Optional(Digits) },
+  { since: Type.Optional(SinceParam), wait_ms: Type.Optional(Digits), consistency: Type.Optional(StaleParam) },
   strict,
 );
 
