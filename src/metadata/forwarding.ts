@@ -4,7 +4,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ConsensusTimeoutError, NoLeaderError, NotLeaderError } from "../node/contracts.ts";
 import { parseJson, schemaProblem } from "./commands.ts";
-import { MetadataError, type MetadataErrorCode } from "./errors.ts";
+import { METADATA_ERROR_CODES, MetadataError, type MetadataErrorCode } from "./errors.ts";
 import { MAX_FORWARD_BYTES } from "./limits.ts";
 import { MetadataRecord } from "./records.ts";
 import { WRITE_KINDS, type WriteRequest } from "./write-requests.ts";
@@ -22,7 +22,7 @@ const ForwardReplySchema = Type.Union([
 export type ForwardReply = Static<typeof ForwardReplySchema>;
 
 const encoder = new TextEncoder();
-const METADATA_CODES: readonly string[] = ["bad_request", "not_found", "conflict", "invalid"] satisfies MetadataErrorCode[];
+const METADATA_CODES: readonly string[] = METADATA_ERROR_CODES;
 
 export function encodeForward(message: ForwardRequest | ForwardReply): Uint8Array {
   return encoder.encode(JSON.stringify(message));

@@ -20,6 +20,12 @@ export const MAX_PROTOCOL_LENGTH = 64;
 export const MAX_RACK_LENGTH = 255;
 /** Longer than any legal topic name (249) so the name rules can say what was wrong. */
 export const MAX_TOPIC_NAME_INPUT = 1024;
+/**
+ * Partitions one controller entry changes (failover, preferred election): a batch's command stays
+ * near 100 KiB (a reference is at most ~110 bytes), well under MAX_COMMAND_BYTES, and applying it
+ * stays a few milliseconds, so fencing a broker that leads many partitions never pauses a node long.
+ */
+export const MAX_PARTITIONS_PER_CHANGE = 1_000;
 /** A command entry's encoded size; a create-topic with MAX_PARTITIONS_PER_REQUEST stays far below. */
 export const MAX_COMMAND_BYTES = 1024 * 1024;
 /** Records kept in memory for diffs and the event log. */

@@ -52,6 +52,7 @@ const partition = (offset: number, partitionId: number, replicas: number[]): Par
     addingReplicas: [],
     leader: String(replicas[0]),
     partitionEpoch: 0,
+    leaderEpoch: 0,
   },
 });
 
