@@ -1,0 +1,162 @@
+// The controller's leader-side loop, after KRaft's ReplicationControlManager: when a broker's status
+// changes (fenced, unregistered, unfenced, registered again), when it asks for a controlled shutdown,
+// or when this node becomes leader, it finds the partitions whose ISR holds the broker (the image's
+// ISR index, no full scan), keeps those that the rules would change, and proposes them as
+// reconcilePartitions entries of at most MAX_PARTITIONS_PER_CHANGE partitions, one after another.
+// The entry's apply decides each partition's new state again from the image of its own index, so
+// a batch made stale by later changes is harmless. Runs on the leader only.
+import type { ReconcilePartitionsCommand } from "./commands.ts";
+import type { MetadataImage } from "./image.ts";
+import { invariant } from "./invariant.ts";
+import type { PartitionRef } from "./isr-index.ts";
+import { MAX_PARTITIONS_PER_CHANGE } from "./limits.ts";
+import { type Eligible, changedRecord, reconcile } from "./partition-change.ts";
+import { eligibility } from "./partition-rules.ts";
+import type { ImageChange } from "./state-machine.ts";
+
+/** A reconcile batch before the leader stamps its time. */
+export type ReconcileBatch = Omit<ReconcilePartitionsCommand, "kind" | "timestamp">;
+
+export interface PartitionControllerDeps {
+  image(): MetadataImage;
+  /** Proposes one batch; resolves once applied with its log index and how many partitions changed. */
+  propose(batch: ReconcileBatch): Promise<{ offset: number; changed: number }>;
+  /** Lets other work run between scan slices (a macrotask, not a timer). */
+  yieldToLoop?(): Promise<void>;
+  /** A background failover that could not be proposed (lost leadership, timeout…). */
+  onError?(error: unknown, brokerId: number): void;
+}
+
+/** What one pass over a set of partitions did. */
+export interface ReconcileOutcome {
+  /** Partitions that got a new state. */
+  changed: number;
+  /** Entries proposed. */
+  batches: number;
+  /** Log index of the last entry proposed (0 when none). */
+  offset: number;
+}
+
+/** Partitions checked between two yields to the event loop (checking one takes about a microsecond). */
+const SCAN_SLICE = 5_000;
+
+const NOTHING: ReconcileOutcome = { changed: 0, batches: 0, offset: 0 };
+
+export class PartitionController {
+  private active = false;
+  private readonly pending = new Set<number>();
+  private draining: Promise<void> | null = null;
+  private readonly yieldToLoop: () => Promise<void>;
+
+  constructor(private readonly deps: PartitionControllerDeps) {
+    this.yieldToLoop = deps.yieldToLoop ?? (() => new Promise((resolve) => setImmediate(resolve)));
+  }
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** Became leader: every broker in some ISR is checked (failovers the old leader left undone). */
+  start(): void {
+    this.active = true;
+    for (const id of this.deps.image().brokersInAnyIsr()) this.enqueue(id);
+  }
+
+  stop(): void {
+    this.active = false;
+    this.pending.clear();
+  }
+
+  /** Brokers whose status changed are checked again; a restored image checks everyone. */
+  onImageChange(change: ImageChange): void {
+    if (!this.active) return;
+    if (change.kind === "restored") {
+      this.start();
+      return;
+    }
+    for (const record of change.records) {
+      if (record.name === "RegisterBrokerRecord" || record.name === "RegistrationChangeBrokerRecord") this.enqueue(record.fields.brokerId);
+    }
+  }
+
+  /** Resolves once every queued broker has been handled (for tests and controlled shutdown). */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /**
+   * Controlled shutdown: leadership and ISR membership move off `brokerId` (the last ISR member
+   * stays, leaderless). Resolves once applied, with what was done.
+   */
+  async controlledShutdown(brokerId: number): Promise<ReconcileOutcome> {
+    this.requireActive();
+    const image = this.deps.image();
+    return this.reconcileRefs(image.isrPartitionsOf(brokerId), eligibility(image, brokerId), { mode: "failover", shuttingDown: brokerId });
+  }
+
+  /** Preferred leader election over every partition, in bounded batches. */
+  async electPreferredLeaders(): Promise<ReconcileOutcome> {
+    this.requireActive();
+    return this.reconcileRefs(this.deps.image().partitionRefs(), eligibility(this.deps.image()), { mode: "preferred" });
+  }
+
+  private requireActive(): void {
+    if (!this.active) throw new Error("the partition controller runs only on the leader");
+  }
+
+  private enqueue(brokerId: number): void {
+    this.pending.add(brokerId);
+    this.draining ??= this.drain().finally(() => {
+      this.draining = null;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Let the entry that queued this finish applying before its image is read.
+    await this.yieldToLoop();
+    while (this.active && this.pending.size > 0) {
+      const [brokerId] = this.pending;
+      this.pending.delete(brokerId);
+      try {
+        const image = this.deps.image();
+        await this.reconcileRefs(image.isrPartitionsOf(brokerId), eligibility(image), { mode: "failover" });
+      } catch (error) {
+        this.deps.onError?.(error, brokerId);
+      }
+    }
+  }
+
+  /** Checks `refs` a slice at a time and proposes the ones that would change, in bounded batches. */
+  private async reconcileRefs(refs: Iterable<PartitionRef>, eligible: Eligible, batch: Omit<ReconcileBatch, "partitions">): Promise<ReconcileOutcome> {
+    let outcome = NOTHING;
+    let due: PartitionRef[] = [];
+    let checked = 0;
+    for (const ref of refs) {
+      if (this.wouldChange(ref, eligible, batch.mode === "preferred")) due.push(ref);
+      if (due.length === MAX_PARTITIONS_PER_CHANGE) {
+        outcome = add(outcome, await this.proposeBatch({ ...batch, partitions: due }));
+        due = [];
+      }
+      if (++checked % SCAN_SLICE === 0) await this.yieldToLoop();
+      if (!this.active) throw new Error("leadership was lost while moving partitions");
+    }
+    if (due.length > 0) outcome = add(outcome, await this.proposeBatch({ ...batch, partitions: due }));
+    return outcome;
+  }
+
+  private wouldChange(ref: PartitionRef, eligible: Eligible, preferred: boolean): boolean {
+    const partition = this.deps.image().partition(ref.topicUUID, ref.partitionId);
+    if (partition === undefined) return false;
+    return changedRecord(partition, reconcile(partition.fields, eligible, preferred), 0, "") !== null;
+  }
+
+  private async proposeBatch(batch: ReconcileBatch): Promise<ReconcileOutcome> {
+    invariant(batch.partitions.length > 0 && batch.partitions.length <= MAX_PARTITIONS_PER_CHANGE, () => `a reconcile batch of ${batch.partitions.length} partitions`);
+    const { offset, changed } = await this.deps.propose(batch);
+    return { changed, batches: 1, offset };
+  }
+}
+
+function add(a: ReconcileOutcome, b: ReconcileOutcome): ReconcileOutcome {
+  return { changed: a.changed + b.changed, batches: a.batches + b.batches, offset: Math.max(a.offset, b.offset) };
+}
