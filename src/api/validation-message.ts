@@ -1,5 +1,7 @@
 // Turns Elysia's schema-validation failure into one line that names the field, the rule and the
 // offending value, e.g. `body.brokerId: Expected integer (got "7")`.
+import type { TSchema } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 import type { ValidationError } from "elysia";
 
 const MAX_VALUE_CHARS = 80;
@@ -23,9 +25,21 @@ function ruleOf(message: string, schema: unknown): string {
   return `Expected ${options.map((o) => (o.const !== undefined ? JSON.stringify(o.const) : String(o.type))).join(" or ")}`;
 }
 
+/**
+ * A value that matches none of a union of object shapes (a body with two forms) is described by
+ * the member it came closest to (fewest violations), so the message names the field that is wrong.
+ */
+function closestMember(schema: unknown, value: unknown): { path: string; message: string; schema: unknown; value: unknown } | null {
+  const members = (schema as { anyOf?: TSchema[] } | undefined)?.anyOf;
+  if (!members || !members.every((m) => m.type === "object") || typeof value !== "object" || value === null) return null;
+  const ranked = members.map((m) => ({ errors: [...Value.Errors(m, value)] })).sort((a, b) => a.errors.length - b.errors.length);
+  return ranked[0].errors[0] ?? null;
+}
+
 export function describeValidation(error: ValidationError): string {
-  const first = error.valueError;
-  if (!first) return `${error.type} is invalid: ${describeValue(error.value)}`;
+  const valueError = error.valueError;
+  if (!valueError) return `${error.type} is invalid: ${describeValue(error.value)}`;
+  const first = (valueError.path === "" && closestMember(valueError.schema, valueError.value)) || valueError;
   const field = first.path === "" ? "" : first.path.replaceAll("/", ".");
   return `${error.type}${field}: ${ruleOf(first.message, first.schema)} (got ${describeValue(first.value)})`;
 }

@@ -119,7 +119,7 @@ const refused: [string, string, unknown, number, string, string][] = [
   // unknown routes
   ["GET", "/nope", undefined, 404, "not_found", "GET /nope"],
   ["POST", "/v1/cluster", {}, 404, "not_found", "POST /v1/cluster"],
-  ["DELETE", "/v1/topics/t1", undefined, 404, "not_found", "DELETE /v1/topics/t1"],
+  ["PATCH", "/v1/topics/t1", undefined, 404, "not_found", "PATCH /v1/topics/t1"],
   ["GET", "/v2/brokers", undefined, 404, "not_found", "/v2/brokers"],
 ];
 

@@ -2,6 +2,7 @@
 // election of one partition, reconcile batches, more partitions, topic deletion and leader epochs
 // in old snapshots. Each rejection leaves the image untouched.
 import { describe, expect, test } from "bun:test";
+import type { ApplyErrorCode } from "../../src/metadata/apply-result.ts";
 import type { Command } from "../../src/metadata/commands.ts";
 import { MAX_PARTITIONS_PER_CHANGE } from "../../src/metadata/limits.ts";
 import { placePartitions } from "../../src/metadata/placement.ts";
@@ -26,7 +27,7 @@ const reassign = (replicas: number[]): Command => ({ kind: "reassignPartition", 
 const cancel: Command = { kind: "cancelReassignment", ...at, topicName: "t", partitionId: 0 };
 const elect: Command = { kind: "electLeader", ...at, topicName: "t", partitionId: 0 };
 
-function rejectedWith(f: Feeder, command: Command, code: string, message: RegExp) {
+function rejectedWith(f: Feeder, command: Command, code: ApplyErrorCode, message: RegExp) {
   expectUnchanged(f, () => {
     const result = f.apply(command);
     expect(result.ok).toBe(false);
