@@ -3,7 +3,7 @@
 // trace. Queries return records as the API shows them (brokers as their RegisterBrokerRecord).
 import { freezeRecord } from "./apply-result.ts";
 import { IsrIndex, type PartitionRef } from "./isr-index.ts";
-import { ACTIVE_STATUSES, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type RemoveTopicRecord, type TopicRecord, unhandled } from "./records.ts";
+import { ACTIVE_STATUSES, type MetadataRecord, NO_LEADER, type PartitionRecord, type ProducerIdsRecord, type RemoveTopicRecord, type TopicRecord, unhandled } from "./records.ts";
 import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
 import { collisionKey } from "./topic-name.ts";
 
@@ -34,6 +34,8 @@ export class MetadataImage {
   private readonly partitions = new Map<string, PartitionSlot>();
   private readonly producers = new Map<number, ProducerIdsRecord>();
   private readonly isr = new IsrIndex();
+  /** Partitions each broker leads (leaderless ones are not counted). */
+  private readonly leaderCounts = new Map<number, number>();
   private partitionTotal = 0;
   /** Lowest producer id not yet used that auto-allocation may hand out (kept in snapshots). */
   private producerCounter = 0;
@@ -104,10 +106,7 @@ export class MetadataImage {
 
   /** How many partitions `brokerId` leads now. */
   leaderCount(brokerId: number): number {
-    const leader = String(brokerId);
-    let count = 0;
-    for (const ref of this.isr.partitionsOf(brokerId)) if (this.partition(ref.topicUUID, ref.partitionId)?.fields.leader === leader) count++;
-    return count;
+    return this.leaderCounts.get(brokerId) ?? 0;
   }
 
   /** Every partition of every topic, topic by topic (unsorted: for scans that sort nothing). */
@@ -207,6 +206,8 @@ export class MetadataImage {
         const before = byId.get(record.fields.partitionId);
         if (!before) this.partitionTotal++;
         byId.set(record.fields.partitionId, record);
+        this.countLeader(before?.fields.leader, -1);
+        this.countLeader(record.fields.leader, 1);
         this.isr.update(record.fields.topicUUID, record.fields.partitionId, before?.fields.ISR ?? [], record.fields.ISR);
         return;
       }
@@ -230,10 +231,20 @@ export class MetadataImage {
     this.topics.delete(topicUUID);
     this.topicIdByName.delete(name);
     this.nameByCollisionKey.delete(collisionKey(name));
-    this.partitionTotal -= this.partitions.get(topicUUID)?.byId.size ?? 0;
+    const byId = this.partitions.get(topicUUID)?.byId ?? new Map<number, PartitionRecord>();
+    this.partitionTotal -= byId.size;
+    for (const p of byId.values()) this.countLeader(p.fields.leader, -1);
     // The slot is dropped, never changed: a capture that still holds it keeps its partitions.
     this.partitions.delete(topicUUID);
     this.isr.dropTopic(topicUUID);
+  }
+
+  private countLeader(leader: string | undefined, delta: 1 | -1): void {
+    if (leader === undefined || leader === NO_LEADER) return;
+    const id = Number(leader);
+    const count = (this.leaderCounts.get(id) ?? 0) + delta;
+    if (count === 0) this.leaderCounts.delete(id);
+    else this.leaderCounts.set(id, count);
   }
 
   /** The topic's partition map, copied first when a capture may still hold it. */

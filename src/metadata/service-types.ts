@@ -120,6 +120,8 @@ export interface MetadataService {
   registerBroker(req: RegisterBrokerRequest): Promise<RegisterBrokerRecord>;
   listBrokers(opts: { status?: BrokerStatus; all?: boolean; consistency?: Consistency }): Promise<BrokerView[]>;
   getBroker(brokerId: number, consistency?: Consistency): Promise<BrokerView>;
+  /** How many partitions each broker leads (brokers leading none are absent). */
+  leaderCounts(consistency?: Consistency): Promise<Map<number, number>>;
   updateBroker(brokerId: number, req: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord>;
   unregisterBroker(brokerId: number): Promise<RegistrationChangeBrokerRecord>;
 

@@ -161,6 +161,11 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return broker;
   }
 
+  async leaderCounts(consistency?: Consistency): Promise<Map<number, number>> {
+    const image = await this.read(consistency);
+    return new Map(image.allBrokers().map((b) => [b.fields.brokerId, image.leaderCount(b.fields.brokerId)] as const).filter(([, n]) => n > 0));
+  }
+
   async updateBroker(brokerId: number, request: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord> {
     checkBrokerId(brokerId);
     return only(await this.write({ kind: "updateBroker", brokerId, request }), "RegistrationChangeBrokerRecord");

@@ -82,6 +82,13 @@ export class FakeMetadata implements ConsoleMetadata {
     return found;
   }
 
+  async leaderCounts(consistency?: Consistency): Promise<Map<number, number>> {
+    this.check(consistency);
+    const counts = new Map<number, number>();
+    for (const p of this.topics.flatMap((t) => t.partitions)) counts.set(Number(p.fields.leader), (counts.get(Number(p.fields.leader)) ?? 0) + 1);
+    return counts;
+  }
+
   async listTopics(consistency?: Consistency): Promise<TopicRecord[]> {
     this.check(consistency);
     return this.topics.map((t) => t.topic);

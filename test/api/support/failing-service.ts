@@ -13,6 +13,7 @@ export function failingService(makeError: () => unknown): MetadataService & { ca
     registerBroker: fail("registerBroker"),
     listBrokers: fail("listBrokers"),
     getBroker: fail("getBroker"),
+    leaderCounts: fail("leaderCounts"),
     updateBroker: fail("updateBroker"),
     unregisterBroker: fail("unregisterBroker"),
     createTopic: fail("createTopic"),
