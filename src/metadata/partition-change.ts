@@ -19,7 +19,9 @@ export function electLeader(replicas: readonly number[], isr: readonly number[],
 }
 
 /** The ISR without ineligible members, except that it never empties: the leader (or first) stays. */
-export function shrinkIsr(isr: readonly number[], leader: string, eligible: Eligible): number[] {
+export function shrinkIsr(isr: number[], leader: string, eligible: Eligible): number[] {
+  // The common case changes nothing: keep the (frozen) array itself, so comparing it is free.
+  if (isr.every(eligible)) return isr;
   const kept = isr.filter(eligible);
   if (kept.length > 0) return kept;
   const current = isr.find((id) => String(id) === leader);
@@ -93,6 +95,18 @@ export function changedRecord(current: PartitionRecord, update: PartitionUpdate,
   return { type: "metadata", name: "PartitionRecord", offset, timestamp, fields };
 }
 
+/** Whether `update` would change `fields` (cheaper than building the record: no copy, no checks). */
+export function wouldChange(fields: PartitionFields, update: PartitionUpdate): boolean {
+  if (update.leader !== undefined && update.leader !== fields.leader) return true;
+  for (const key of LIST_KEYS) {
+    const list = update[key];
+    if (list !== undefined && !sameList(fields[key], list)) return true;
+  }
+  return false;
+}
+
+const LIST_KEYS = ["replicas", "ISR", "addingReplicas", "removingReplicas"] as const;
+
 /** The invariants every partition state built here keeps. */
 export function checkPartitionState(f: PartitionFields): void {
   const where = () => `partition ${f.partitionId} of ${f.topicUUID}`;
@@ -116,5 +130,5 @@ function sameState(a: PartitionFields, b: PartitionFields): boolean {
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
 }

@@ -10,7 +10,7 @@ import type { MetadataImage } from "./image.ts";
 import { invariant } from "./invariant.ts";
 import type { PartitionRef } from "./isr-index.ts";
 import { MAX_PARTITIONS_PER_CHANGE } from "./limits.ts";
-import { type Eligible, changedRecord, reconcile } from "./partition-change.ts";
+import { type Eligible, reconcile, wouldChange } from "./partition-change.ts";
 import { eligibility } from "./partition-rules.ts";
 import type { ImageChange } from "./state-machine.ts";
 
@@ -147,7 +147,7 @@ export class PartitionController {
   private wouldChange(ref: PartitionRef, eligible: Eligible, preferred: boolean): boolean {
     const partition = this.deps.image().partition(ref.topicUUID, ref.partitionId);
     if (partition === undefined) return false;
-    return changedRecord(partition, reconcile(partition.fields, eligible, preferred), 0, "") !== null;
+    return wouldChange(partition.fields, reconcile(partition.fields, eligible, preferred));
   }
 
   private async proposeBatch(batch: ReconcileBatch): Promise<ReconcileOutcome> {
