@@ -5,6 +5,7 @@
 // reconcilePartitions entries of at most MAX_PARTITIONS_PER_CHANGE partitions, one after another.
 // The entry's apply decides each partition's new state again from the image of its own index, so
 // a batch made stale by later changes is harmless. Runs on the leader only.
+import { NoLeaderError } from "../node/contracts.ts";
 import type { ReconcilePartitionsCommand } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { invariant } from "./invariant.ts";
@@ -101,7 +102,7 @@ export class PartitionController {
   }
 
   private requireActive(): void {
-    if (!this.active) throw new Error("the partition controller runs only on the leader");
+    if (!this.active) throw new NoLeaderError("this node stopped leading before the partitions could be moved; retry");
   }
 
   private enqueue(brokerId: number): void {
@@ -121,7 +122,8 @@ export class PartitionController {
         const image = this.deps.image();
         await this.reconcileRefs(image.isrPartitionsOf(brokerId), eligibility(image), { mode: "failover" });
       } catch (error) {
-        this.deps.onError?.(error, brokerId);
+        // A leader that stepped down leaves the rest to its successor, which checks every broker.
+        if (this.active) this.deps.onError?.(error, brokerId);
       }
     }
   }
@@ -138,7 +140,7 @@ export class PartitionController {
         due = [];
       }
       if (++checked % SCAN_SLICE === 0) await this.yieldToLoop();
-      if (!this.active) throw new Error("leadership was lost while moving partitions");
+      if (!this.active) throw new NoLeaderError("leadership was lost while moving partitions; the new leader finishes failovers, retry an election");
     }
     if (due.length > 0) outcome = add(outcome, await this.proposeBatch({ ...batch, partitions: due }));
     return outcome;

@@ -2,13 +2,15 @@
 // unfence, unregister, register, ISR changes, reassignments, cancels, elections, reconcile passes,
 // more partitions and topic deletions, every partition keeps a non-empty ISR within its replicas,
 // its leader is in the ISR or "-1", and its epochs only rise. After a failover pass over every
-// partition, no partition is led by an inactive broker.
+// partition, no partition is led by an inactive broker; the image's ISR index and leader counts
+// match a recount and a restore from the snapshot.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { Command } from "../../src/metadata/commands.ts";
 import type { MetadataImage } from "../../src/metadata/image.ts";
 import { ACTIVE_STATUSES, type PartitionRecord } from "../../src/metadata/records.ts";
-import { Feeder, T0, changeBroker, createTopic, registerBroker } from "./fixtures.ts";
+import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
+import { Feeder, T0, changeBroker, createTopic, decodeText, registerBroker } from "./fixtures.ts";
 
 const BROKERS = [1, 2, 3, 4, 5];
 const TOPICS = ["a", "b"];
@@ -121,6 +123,18 @@ describe("property: partition invariants under the controller's rules", () => {
         for (const p of allPartitions(f.sm.image())) {
           if (p.fields.leader !== "-1") expect(active(f.sm.image(), Number(p.fields.leader))).toBe(true);
           if (p.fields.ISR.length > 1) expect(p.fields.ISR.every((id) => active(f.sm.image(), id))).toBe(true);
+        }
+        // The ISR index and leader counts kept change by change equal those recounted from the
+        // partitions, and those of an image restored from the snapshot.
+        const restored = new MetadataStateMachine();
+        restored.restore(f.sm.appliedIndex(), f.sm.snapshot());
+        expect(decodeText(restored.snapshot())).toBe(decodeText(f.sm.snapshot()));
+        for (const id of BROKERS) {
+          const recounted = allPartitions(f.sm.image()).filter((p) => p.fields.ISR.includes(id)).map(keyOf).sort();
+          for (const image of [f.sm.image(), restored.image()]) {
+            expect(image.isrPartitionsOf(id).map((r) => `${r.topicUUID}/${r.partitionId}`).sort()).toEqual(recounted);
+            expect(image.leaderCount(id)).toBe(allPartitions(f.sm.image()).filter((p) => p.fields.leader === String(id)).length);
+          }
         }
       }),
       { seed: 20261206, numRuns: 200 },
