@@ -3,6 +3,7 @@
 // from an INIT broker proposes ALIVE, from a FENCED one UNFENCED. Every status change is a
 // RegistrationChangeBrokerRecord in the log. Timers start afresh whenever this node becomes leader,
 // so a failover never fences brokers for silence the new leader did not witness.
+import { brokerChanges } from "./broker-changes.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import type { ImageChange } from "./state-machine.ts";
 import { ACTIVE_STATUSES, type BrokerStatus } from "./records.ts";
@@ -66,13 +67,14 @@ export class BrokerLiveness {
   /** Keeps timers in step with the image: new and revived brokers tracked, fenced and closed ones not. */
   onImageChange(change: ImageChange): void {
     if (!this.active) return;
-    if (change.kind === "restored") {
+    const changed = brokerChanges(change);
+    if (changed === "restored") {
       this.start();
       return;
     }
-    for (const record of change.records) {
+    for (const record of changed) {
       if (record.name === "RegisterBrokerRecord") this.arm(record.fields.brokerId);
-      else if (record.name === "RegistrationChangeBrokerRecord") {
+      else {
         const id = record.fields.brokerId;
         if (!ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.disarm(id);
         else if (!this.timers.has(id)) this.arm(id);

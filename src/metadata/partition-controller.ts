@@ -6,6 +6,7 @@
 // The entry's apply decides each partition's new state again from the image of its own index, so
 // a batch made stale by later changes is harmless. Runs on the leader only.
 import { NoLeaderError } from "../node/contracts.ts";
+import { brokerChanges } from "./broker-changes.ts";
 import type { ReconcilePartitionsCommand } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { invariant } from "./invariant.ts";
@@ -71,13 +72,9 @@ export class PartitionController {
   /** Brokers whose status changed are checked again; a restored image checks everyone. */
   onImageChange(change: ImageChange): void {
     if (!this.active) return;
-    if (change.kind === "restored") {
-      this.start();
-      return;
-    }
-    for (const record of change.records) {
-      if (record.name === "RegisterBrokerRecord" || record.name === "RegistrationChangeBrokerRecord") this.enqueue(record.fields.brokerId);
-    }
+    const changed = brokerChanges(change);
+    if (changed === "restored") this.start();
+    else for (const record of changed) this.enqueue(record.fields.brokerId);
   }
 
   /** Resolves once every queued broker has been handled (for tests and controlled shutdown). */
