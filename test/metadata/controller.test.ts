@@ -3,7 +3,7 @@
 // partitions when an ISR member comes back; preferred leader election of every partition.
 import { describe, expect, test } from "bun:test";
 import type { PartitionRecord } from "../../src/metadata/records.ts";
-import { broker, pair, single } from "./service-fixture.ts";
+import { broker, pair, rejection, single } from "./service-fixture.ts";
 
 type S = ReturnType<typeof single>;
 
@@ -111,6 +111,19 @@ describe("controller: failover", () => {
     expect(follower.sm.image().leaderCount(1)).toBe(0);
     expectFailedOver(before, partitionsOf(follower), 1);
     expect(partitionsOf(leader)).toEqual(partitionsOf(follower));
+  });
+});
+
+describe("controller: errors through a follower", () => {
+  test("AlterPartition's own codes survive forwarding: stale_partition_epoch and not_partition_leader are 409", async () => {
+    const { follower } = pair();
+    const [p0] = await cluster(follower, 1, 3);
+    const leader = Number(p0.fields.leader);
+    const stale = await rejection(follower.service.alterPartition("t", 0, { brokerId: leader, partitionEpoch: 3, ISR: [leader] }));
+    expect([stale.code, stale.status]).toEqual(["stale_partition_epoch", 409]);
+    const other = p0.fields.replicas.find((id) => id !== leader) as number;
+    const notLeader = await rejection(follower.service.alterPartition("t", 0, { brokerId: other, partitionEpoch: 0, ISR: [other] }));
+    expect([notLeader.code, notLeader.status]).toEqual(["not_partition_leader", 409]);
   });
 });
 
