@@ -22,11 +22,11 @@ export const MAX_RACK_LENGTH = 255;
 export const MAX_TOPIC_NAME_INPUT = 1024;
 /**
  * Partitions one controller entry changes (failover, preferred election): a batch's command stays
- * near 40 KiB (a reference is at most ~110 bytes), far under MAX_COMMAND_BYTES, and applying it
- * takes about 5 ms of CPU (scripts/bench-failover.ts), so fencing a broker that is in the ISRs of
- * 100,000 partitions never holds a node's event loop long.
+ * under 20 KiB (a reference is at most ~110 bytes), far under MAX_COMMAND_BYTES, and applying it
+ * takes 1-2 ms of CPU (scripts/bench-failover.ts at MAX_PARTITIONS), so fencing a broker that is
+ * in the ISRs of 100,000 partitions never holds a node's event loop long.
  */
-export const MAX_PARTITIONS_PER_CHANGE = 500;
+export const MAX_PARTITIONS_PER_CHANGE = 250;
 /** A command entry's encoded size; a create-topic with MAX_PARTITIONS_PER_REQUEST stays far below. */
 export const MAX_COMMAND_BYTES = 1024 * 1024;
 /**

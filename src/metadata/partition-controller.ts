@@ -42,6 +42,9 @@ export interface ReconcileOutcome {
 /** Partitions checked between two yields to the event loop (a few microseconds each: a few ms a slice). */
 const SCAN_SLICE = 2_000;
 
+/** Reconcile entries proposed and not yet applied, per pass: enough to overlap commit round trips. */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
 const NOTHING: ReconcileOutcome = { changed: 0, batches: 0, offset: 0 };
 
 export class PartitionController {
@@ -125,21 +128,33 @@ export class PartitionController {
     }
   }
 
-  /** Checks `refs` a slice at a time and proposes the ones that would change, in bounded batches. */
+  /**
+   * Checks `refs` a slice at a time and proposes the ones that would change, in bounded batches,
+   * up to MAX_BATCHES_IN_FLIGHT at once so commit round trips overlap (batches never share a
+   * partition: each ref comes once).
+   */
   private async reconcileRefs(refs: Iterable<PartitionRef>, eligible: Eligible, batch: Omit<ReconcileBatch, "partitions">): Promise<ReconcileOutcome> {
     let outcome = NOTHING;
+    const inflight: Promise<ReconcileOutcome>[] = [];
+    const send = async (partitions: PartitionRef[]) => {
+      const proposal = this.proposeBatch({ ...batch, partitions });
+      proposal.catch(() => {}); // observed below; a failure must not also be an unhandled rejection
+      inflight.push(proposal);
+      if (inflight.length >= MAX_BATCHES_IN_FLIGHT) outcome = add(outcome, await (inflight.shift() as Promise<ReconcileOutcome>));
+    };
     let due: PartitionRef[] = [];
     let checked = 0;
     for (const ref of refs) {
       if (this.wouldChange(ref, eligible, batch.mode === "preferred")) due.push(ref);
       if (due.length === MAX_PARTITIONS_PER_CHANGE) {
-        outcome = add(outcome, await this.proposeBatch({ ...batch, partitions: due }));
+        await send(due);
         due = [];
       }
       if (++checked % SCAN_SLICE === 0) await this.yieldToLoop();
       if (!this.active) throw new NoLeaderError("leadership was lost while moving partitions; the new leader finishes failovers, retry an election");
     }
-    if (due.length > 0) outcome = add(outcome, await this.proposeBatch({ ...batch, partitions: due }));
+    if (due.length > 0) await send(due);
+    for (const proposal of inflight.splice(0)) outcome = add(outcome, await proposal);
     return outcome;
   }
 

@@ -2,6 +2,7 @@
 // a broker is fenced, unregistered or shuts down in a controlled way; recovery of leaderless
 // partitions when an ISR member comes back; preferred leader election of every partition.
 import { describe, expect, test } from "bun:test";
+import { MAX_PARTITIONS_PER_CHANGE } from "../../src/metadata/limits.ts";
 import type { PartitionRecord } from "../../src/metadata/records.ts";
 import { broker, pair, rejection, single } from "./service-fixture.ts";
 
@@ -90,6 +91,22 @@ describe("controller: failover", () => {
     await s.service.controllerSettled();
     await runWith(s, [], 4_000); // broker 3 fenced
     for (const p of partitionsOf(s)) expect(p.fields).toMatchObject({ leader: "-1", ISR: [3] });
+  });
+
+  test(`a broker in more ISRs than one entry holds fails over in entries of at most ${MAX_PARTITIONS_PER_CHANGE}`, async () => {
+    const s = single();
+    const total = MAX_PARTITIONS_PER_CHANGE * 4 + 7;
+    const before = await cluster(s, total, 3);
+    const from = s.sm.appliedIndex();
+    await s.service.unregisterBroker(2);
+    await s.service.controllerSettled();
+    expectFailedOver(before, partitionsOf(s), 2);
+    const changes = s.sm.history.after(from + 1).filter((r) => r.name === "PartitionRecord");
+    expect(changes).toHaveLength(total); // broker 2 was in every ISR
+    const perEntry = new Map<number, number>();
+    for (const r of changes) perEntry.set(r.offset, (perEntry.get(r.offset) ?? 0) + 1);
+    expect(perEntry.size).toBe(Math.ceil(total / MAX_PARTITIONS_PER_CHANGE));
+    expect(Math.max(...perEntry.values())).toBe(MAX_PARTITIONS_PER_CHANGE);
   });
 
   test("controlled shutdown is answered once the broker leads nothing", async () => {
