@@ -5,6 +5,7 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import {
   MAX_BROKER_ID,
+  MAX_BROKERS,
   MAX_COMMAND_BYTES,
   MAX_HOST_LENGTH,
   MAX_PARTITION_ID,
@@ -142,14 +143,14 @@ export const PartitionRefSchema = Type.Object({ topicUUID: Uuid, partitionId: Pa
  * The controller's batch: each named partition is brought in line with the rules at apply time
  * (failover off ineligible brokers, election of a leaderless partition, or with "preferred" the
  * first replica). Partitions gone or already in line are skipped, so a stale batch is harmless.
- * `shuttingDown`: a broker in controlled shutdown, treated as ineligible by this entry.
+ * `shuttingDown`: brokers in controlled shutdown (known to the leader), ineligible for this entry.
  */
 export const ReconcilePartitionsCommand = Type.Object(
   {
     kind: Type.Literal("reconcilePartitions"),
     timestamp: Timestamp,
     mode: Type.Union([Type.Literal("failover"), Type.Literal("preferred")]),
-    shuttingDown: Type.Optional(BrokerId),
+    shuttingDown: Type.Optional(Type.Array(BrokerId, { maxItems: MAX_BROKERS })),
     partitions: Type.Array(PartitionRefSchema, { maxItems: MAX_PARTITIONS_PER_CHANGE }),
   },
   strict,

@@ -14,6 +14,7 @@ import type { PartitionRef } from "./isr-index.ts";
 import { MAX_PARTITIONS_PER_CHANGE } from "./limits.ts";
 import { type Eligible, reconcile, wouldChange } from "./partition-change.ts";
 import { eligibility } from "./partition-rules.ts";
+import { ACTIVE_STATUSES } from "./records.ts";
 import type { ImageChange } from "./state-machine.ts";
 
 /** A reconcile batch before the leader stamps its time. */
@@ -50,6 +51,12 @@ const NOTHING: ReconcileOutcome = { changed: 0, batches: 0, offset: 0 };
 export class PartitionController {
   private active = false;
   private readonly pending = new Set<number>();
+  /**
+   * Brokers in controlled shutdown, known to this leader only: no pass elects them or keeps them in
+   * an ISR. A broker leaves the set when it heartbeats without wantShutdown, registers again, or is
+   * fenced or unregistered; a new leader starts with none (the broker stops heartbeating and is fenced).
+   */
+  private readonly shuttingDown = new Set<number>();
   private draining: Promise<void> | null = null;
   private readonly yieldToLoop: () => Promise<void>;
 
@@ -70,14 +77,27 @@ export class PartitionController {
   stop(): void {
     this.active = false;
     this.pending.clear();
+    this.shuttingDown.clear();
   }
 
   /** Brokers whose status changed are checked again; a restored image checks everyone. */
   onImageChange(change: ImageChange): void {
     if (!this.active) return;
     const changed = brokerChanges(change);
-    if (changed === "restored") this.start();
-    else for (const record of changed) this.enqueue(record.fields.brokerId);
+    if (changed === "restored") {
+      this.start();
+      return;
+    }
+    for (const record of changed) {
+      const id = record.fields.brokerId;
+      if (record.name === "RegisterBrokerRecord" || !ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.shuttingDown.delete(id);
+      this.enqueue(id);
+    }
+  }
+
+  /** A heartbeat without wantShutdown: the broker serves again, and may lead what it is the last ISR member of. */
+  resume(brokerId: number): void {
+    if (this.active && this.shuttingDown.delete(brokerId)) this.enqueue(brokerId);
   }
 
   /** Resolves once every queued broker has been handled (for tests and controlled shutdown). */
@@ -91,14 +111,22 @@ export class PartitionController {
    */
   async controlledShutdown(brokerId: number): Promise<ReconcileOutcome> {
     this.requireActive();
-    const image = this.deps.image();
-    return this.reconcileRefs(image.isrPartitionsOf(brokerId), eligibility(image, brokerId), { mode: "failover", shuttingDown: brokerId });
+    this.shuttingDown.add(brokerId);
+    const { eligible, batch } = this.passFor("failover");
+    return this.reconcileRefs(this.deps.image().isrPartitionsOf(brokerId), eligible, batch);
   }
 
   /** Preferred leader election over every partition, in bounded batches. */
   async electPreferredLeaders(): Promise<ReconcileOutcome> {
     this.requireActive();
-    return this.reconcileRefs(this.deps.image().partitionRefs(), eligibility(this.deps.image()), { mode: "preferred" });
+    const { eligible, batch } = this.passFor("preferred");
+    return this.reconcileRefs(this.deps.image().partitionRefs(), eligible, batch);
+  }
+
+  /** Who may lead in a pass starting now, and the batch fields that tell every replica the same. */
+  private passFor(mode: ReconcileBatch["mode"]): { eligible: Eligible; batch: Omit<ReconcileBatch, "partitions"> } {
+    const down = [...this.shuttingDown].sort((a, b) => a - b);
+    return { eligible: eligibility(this.deps.image(), down), batch: down.length > 0 ? { mode, shuttingDown: down } : { mode } };
   }
 
   private requireActive(): void {
@@ -119,8 +147,8 @@ export class PartitionController {
       const [brokerId] = this.pending;
       this.pending.delete(brokerId);
       try {
-        const image = this.deps.image();
-        await this.reconcileRefs(image.isrPartitionsOf(brokerId), eligibility(image), { mode: "failover" });
+        const { eligible, batch } = this.passFor("failover");
+        await this.reconcileRefs(this.deps.image().isrPartitionsOf(brokerId), eligible, batch);
       } catch (error) {
         // A leader that stepped down leaves the rest to its successor, which checks every broker.
         if (this.active) this.deps.onError?.(error, brokerId);

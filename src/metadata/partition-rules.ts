@@ -28,12 +28,12 @@ import { ACTIVE_STATUSES, type PartitionRecord } from "./records.ts";
  * Active brokers may lead and stay in ISRs; `shuttingDown` (controlled shutdown) may not. Each
  * broker is looked up once per use (a batch asks about the same few brokers thousands of times).
  */
-export function eligibility(image: MetadataImage, shuttingDown?: number): Eligible {
+export function eligibility(image: MetadataImage, shuttingDown: readonly number[] = []): Eligible {
   const known = new Map<number, boolean>();
   return (id) => {
     let ok = known.get(id);
     if (ok === undefined) {
-      ok = id !== shuttingDown && isActive(image, id);
+      ok = !shuttingDown.includes(id) && isActive(image, id);
       known.set(id, ok);
     }
     return ok;

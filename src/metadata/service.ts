@@ -330,7 +330,10 @@ class DefaultMetadataService implements MetadataServiceHandle {
     if (broker.fields.brokerStatus === "CLOSED") throw conflict(`broker ${brokerId} is CLOSED (unregistered); register it again first`);
     if (!this.liveness.running) this.startLeading();
     const index = await this.liveness.heartbeat(brokerId);
-    if (!wantShutdown) return index;
+    if (!wantShutdown) {
+      this.controller.resume(brokerId);
+      return index;
+    }
     const moved = await this.controller.controlledShutdown(brokerId);
     return Math.max(index, moved.offset);
   }

@@ -121,6 +121,24 @@ describe("controller: failover", () => {
     if (answer.mode === "diff") expect(answer.records.filter((r) => r.name === "PartitionRecord").length).toBe(before.length);
   });
 
+  test("a broker in controlled shutdown is not elected again until it heartbeats without wantShutdown", async () => {
+    const s = single();
+    await cluster(s, 3, 1);
+    const sole = partitionsOf(s).filter((p) => p.fields.leader === "3");
+    expect(sole.length).toBe(1);
+    await s.service.brokerMetadata(3, { since: 0 }, { wantShutdown: true });
+    const leaderless = () => partitionsOf(s).filter((p) => p.fields.leader === "-1");
+    expect(leaderless().map((p) => p.fields.ISR)).toEqual([[3]]); // the last ISR member stays
+    expect((await s.service.electLeaders()).changed).toBe(0); // and is not elected while shutting down
+    await s.service.brokerMetadata(3, { since: 0 }, { wantShutdown: true });
+    await s.service.controllerSettled();
+    expect(leaderless()).toHaveLength(1);
+    await s.service.brokerMetadata(3, { since: 0 }); // back in service
+    await s.service.controllerSettled();
+    expect(leaderless()).toEqual([]);
+    expect(s.sm.image().leaderCount(3)).toBe(1);
+  });
+
   test("a follower forwards a controlled shutdown and sees the moves applied", async () => {
     const { leader, follower } = pair();
     const before = await cluster(follower);

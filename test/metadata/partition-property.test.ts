@@ -60,7 +60,7 @@ function commandFor(image: MetadataImage, o: Op): Command {
     case "elect":
       return { kind: "electLeader", ...at, topicName: o.topic, partitionId: o.partitionId };
     case "reconcile":
-      return { kind: "reconcilePartitions", ...at, mode: o.mode, ...(o.shuttingDown === undefined ? {} : { shuttingDown: o.shuttingDown }), partitions: [...image.partitionRefs()] };
+      return { kind: "reconcilePartitions", ...at, mode: o.mode, ...(o.shuttingDown === undefined ? {} : { shuttingDown: [o.shuttingDown] }), partitions: [...image.partitionRefs()] };
     case "grow":
       return { kind: "createPartitions", ...at, topicName: o.topic, count: o.count };
     case "delete":

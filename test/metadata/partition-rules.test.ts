@@ -138,7 +138,7 @@ describe("reconcile batches", () => {
 
   test("shuttingDown treats an active broker as ineligible for that entry", () => {
     const f = setup();
-    f.ok({ kind: "reconcilePartitions", ...at, mode: "failover", shuttingDown: 1, partitions: [{ topicUUID: "uuid-topic-t", partitionId: 0 }] });
+    f.ok({ kind: "reconcilePartitions", ...at, mode: "failover", shuttingDown: [1], partitions: [{ topicUUID: "uuid-topic-t", partitionId: 0 }] });
     expect(p0(f)).toMatchObject({ leader: "2", ISR: [2, 3] });
   });
 
