@@ -6,7 +6,13 @@ import type { ImageChange } from "./state-machine.ts";
 
 export type BrokerRecord = RegisterBrokerRecord | RegistrationChangeBrokerRecord;
 
-export function brokerChanges(change: ImageChange): readonly BrokerRecord[] | "restored" {
-  if (change.kind === "restored") return "restored";
-  return change.records.filter((r): r is BrokerRecord => r.name === "RegisterBrokerRecord" || r.name === "RegistrationChangeBrokerRecord");
+/** Calls `onRecord` for each broker record of the change, or `onRestored` when a snapshot replaced the image. */
+export function forEachBrokerChange(change: ImageChange, onRestored: () => void, onRecord: (record: BrokerRecord) => void): void {
+  if (change.kind === "restored") {
+    onRestored();
+    return;
+  }
+  for (const record of change.records) {
+    if (record.name === "RegisterBrokerRecord" || record.name === "RegistrationChangeBrokerRecord") onRecord(record);
+  }
 }

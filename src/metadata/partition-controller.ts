@@ -6,7 +6,7 @@
 // The entry's apply decides each partition's new state again from the image of its own index, so
 // a batch made stale by later changes is harmless. Runs on the leader only.
 import { NoLeaderError } from "../node/contracts.ts";
-import { brokerChanges } from "./broker-changes.ts";
+import { forEachBrokerChange } from "./broker-changes.ts";
 import type { ReconcilePartitionsCommand } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { invariant } from "./invariant.ts";
@@ -83,16 +83,15 @@ export class PartitionController {
   /** Brokers whose status changed are checked again; a restored image checks everyone. */
   onImageChange(change: ImageChange): void {
     if (!this.active) return;
-    const changed = brokerChanges(change);
-    if (changed === "restored") {
-      this.start();
-      return;
-    }
-    for (const record of changed) {
-      const id = record.fields.brokerId;
-      if (record.name === "RegisterBrokerRecord" || !ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.shuttingDown.delete(id);
-      this.enqueue(id);
-    }
+    forEachBrokerChange(
+      change,
+      () => this.start(),
+      (record) => {
+        const id = record.fields.brokerId;
+        if (record.name === "RegisterBrokerRecord" || !ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.shuttingDown.delete(id);
+        this.enqueue(id);
+      },
+    );
   }
 
   /** A heartbeat without wantShutdown: the broker serves again, and may lead what it is the last ISR member of. */
