@@ -19,7 +19,7 @@ export type ConsoleNode = Pick<
 >;
 
 /** The part of the metadata service the console uses (reads only). */
-export type ConsoleMetadata = Pick<MetadataService, "listBrokers" | "getBroker" | "listTopics" | "getTopic" | "log">;
+export type ConsoleMetadata = Pick<MetadataService, "listBrokers" | "getBroker" | "leaderCounts" | "listTopics" | "getTopic" | "log">;
 
 export type ConsoleLog = (event: string, fields: Record<string, unknown>) => void;
 

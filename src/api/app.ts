@@ -17,6 +17,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { logRoutes } from "./routes/log.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { partitionChangeRoutes } from "./routes/partition-changes.ts";
 import { producerRoutes } from "./routes/producers.ts";
 import { seedCompatRoutes } from "./routes/seed-compat.ts";
 import { snapshotRoutes } from "./routes/snapshots.ts";
@@ -59,6 +60,7 @@ export function createApp(options: CreateAppOptions) {
     .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle), app: finished }))
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))
+    .use(partitionChangeRoutes(deps))
     .use(producerRoutes(deps))
     .use(brokerMgmtRoutes(deps))
     .use(clientMgmtRoutes(deps))

@@ -5,9 +5,11 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import {
   MAX_BROKER_ID,
+  MAX_BROKERS,
   MAX_COMMAND_BYTES,
   MAX_HOST_LENGTH,
   MAX_PARTITION_ID,
+  MAX_PARTITIONS_PER_CHANGE,
   MAX_PARTITIONS_PER_REQUEST,
   MAX_PORT_LENGTH,
   MAX_PRODUCER_ID,
@@ -103,12 +105,86 @@ export const RegisterProducerCommand = Type.Object(
   strict,
 );
 
+const TopicNameInput = Type.String({ maxLength: MAX_TOPIC_NAME_INPUT });
+const PartitionIdField = Type.Integer({ minimum: 0, maximum: MAX_PARTITION_ID });
+
+/** KRaft's AlterPartition: the partition's leader reports a new ISR at the epoch it knows. */
+export const AlterPartitionCommand = Type.Object(
+  {
+    kind: Type.Literal("alterPartition"),
+    timestamp: Timestamp,
+    topicName: TopicNameInput,
+    partitionId: PartitionIdField,
+    brokerId: BrokerId,
+    partitionEpoch: Type.Integer({ minimum: 0 }),
+    ISR: ReplicaList,
+  },
+  strict,
+);
+
+/** Start a reassignment to `replicas` (target order; its first is the preferred leader). */
+export const ReassignPartitionCommand = Type.Object(
+  { kind: Type.Literal("reassignPartition"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField, replicas: ReplicaList },
+  strict,
+);
+
+export const CancelReassignmentCommand = Type.Object(
+  { kind: Type.Literal("cancelReassignment"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField },
+  strict,
+);
+
+/** Preferred leader election for one partition: refused when the first replica cannot lead. */
+export const ElectLeaderCommand = Type.Object(
+  { kind: Type.Literal("electLeader"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField },
+  strict,
+);
+
+export const PartitionRefSchema = Type.Object({ topicUUID: Uuid, partitionId: PartitionIdField }, strict);
+
+/**
+ * The controller's batch: each named partition is brought in line with the rules at apply time
+ * (failover off ineligible brokers, election of a leaderless partition, or with "preferred" the
+ * first replica). Partitions gone or already in line are skipped, so a stale batch is harmless.
+ * `shuttingDown`: brokers in controlled shutdown (known to the leader), ineligible for this entry.
+ */
+export const ReconcilePartitionsCommand = Type.Object(
+  {
+    kind: Type.Literal("reconcilePartitions"),
+    timestamp: Timestamp,
+    mode: Type.Union([Type.Literal("failover"), Type.Literal("preferred")]),
+    shuttingDown: Type.Optional(Type.Array(BrokerId, { maxItems: MAX_BROKERS })),
+    partitions: Type.Array(PartitionRefSchema, { maxItems: MAX_PARTITIONS_PER_CHANGE }),
+  },
+  strict,
+);
+
+/** Kafka's CreatePartitions: `count` more partitions, placed like the topic's first ones. */
+export const CreatePartitionsCommand = Type.Object(
+  {
+    kind: Type.Literal("createPartitions"),
+    timestamp: Timestamp,
+    topicName: TopicNameInput,
+    count: Type.Integer({ minimum: 1, maximum: MAX_PARTITIONS_PER_REQUEST }),
+    replicationFactor: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICATION_FACTOR })),
+  },
+  strict,
+);
+
+export const DeleteTopicCommand = Type.Object({ kind: Type.Literal("deleteTopic"), timestamp: Timestamp, name: TopicNameInput }, strict);
+
 export const Command = Type.Union([
   RegisterBrokerCommand,
   ChangeBrokerCommand,
   CreateTopicCommand,
   CreatePartitionCommand,
   RegisterProducerCommand,
+  AlterPartitionCommand,
+  ReassignPartitionCommand,
+  CancelReassignmentCommand,
+  ElectLeaderCommand,
+  ReconcilePartitionsCommand,
+  CreatePartitionsCommand,
+  DeleteTopicCommand,
 ]);
 
 export type RegisterBrokerCommand = Static<typeof RegisterBrokerCommand>;
@@ -116,6 +192,13 @@ export type ChangeBrokerCommand = Static<typeof ChangeBrokerCommand>;
 export type CreateTopicCommand = Static<typeof CreateTopicCommand>;
 export type CreatePartitionCommand = Static<typeof CreatePartitionCommand>;
 export type RegisterProducerCommand = Static<typeof RegisterProducerCommand>;
+export type AlterPartitionCommand = Static<typeof AlterPartitionCommand>;
+export type ReassignPartitionCommand = Static<typeof ReassignPartitionCommand>;
+export type CancelReassignmentCommand = Static<typeof CancelReassignmentCommand>;
+export type ElectLeaderCommand = Static<typeof ElectLeaderCommand>;
+export type ReconcilePartitionsCommand = Static<typeof ReconcilePartitionsCommand>;
+export type CreatePartitionsCommand = Static<typeof CreatePartitionsCommand>;
+export type DeleteTopicCommand = Static<typeof DeleteTopicCommand>;
 export type Command = Static<typeof Command>;
 
 const COMMAND_BY_KIND: Record<Command["kind"], TSchema> = {
@@ -124,6 +207,13 @@ const COMMAND_BY_KIND: Record<Command["kind"], TSchema> = {
   createTopic: CreateTopicCommand,
   createPartition: CreatePartitionCommand,
   registerProducer: RegisterProducerCommand,
+  alterPartition: AlterPartitionCommand,
+  reassignPartition: ReassignPartitionCommand,
+  cancelReassignment: CancelReassignmentCommand,
+  electLeader: ElectLeaderCommand,
+  reconcilePartitions: ReconcilePartitionsCommand,
+  createPartitions: CreatePartitionsCommand,
+  deleteTopic: DeleteTopicCommand,
 };
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; message: string };

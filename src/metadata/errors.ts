@@ -5,14 +5,21 @@ export type MetadataErrorCode =
   | "bad_request" // 400: malformed input the schema could not catch
   | "not_found" // 404: unknown broker, topic, snapshot
   | "conflict" // 409: duplicate id/name, closed broker, stale epoch, used producer id
-  | "invalid"; // 422: well-formed but breaks a rule (ISR ⊄ replicas, bad topic name…)
+  | "invalid" // 422: well-formed but breaks a rule (ISR ⊄ replicas, bad topic name…)
+  | "stale_partition_epoch" // 409: an ISR change made at a partition epoch that is not the current one
+  | "not_partition_leader"; // 409: an ISR change from a broker that does not lead the partition
 
 const STATUS: Record<MetadataErrorCode, number> = {
   bad_request: 400,
   not_found: 404,
   conflict: 409,
   invalid: 422,
+  stale_partition_epoch: 409,
+  not_partition_leader: 409,
 };
+
+/** Every code, so a forwarded error can be turned back into the same class. */
+export const METADATA_ERROR_CODES = Object.keys(STATUS) as MetadataErrorCode[];
 
 export class MetadataError extends Error {
   readonly status: number;

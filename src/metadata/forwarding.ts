@@ -4,25 +4,36 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ConsensusTimeoutError, NoLeaderError, NotLeaderError } from "../node/contracts.ts";
 import { parseJson, schemaProblem } from "./commands.ts";
-import { MetadataError, type MetadataErrorCode } from "./errors.ts";
+import { METADATA_ERROR_CODES, MetadataError, type MetadataErrorCode } from "./errors.ts";
 import { MAX_FORWARD_BYTES } from "./limits.ts";
 import { MetadataRecord } from "./records.ts";
 import { WRITE_KINDS, type WriteRequest } from "./write-requests.ts";
 
 const ForwardRequestSchema = Type.Union([
   Type.Object({ op: Type.Literal("write"), write: Type.Object({ kind: Type.Union(WRITE_KINDS.map((k) => Type.Literal(k))) }) }),
-  Type.Object({ op: Type.Literal("heartbeat"), brokerId: Type.Integer({ minimum: 0 }) }),
+  Type.Object({ op: Type.Literal("heartbeat"), brokerId: Type.Integer({ minimum: 0 }), wantShutdown: Type.Optional(Type.Boolean()) }),
+  Type.Object({ op: Type.Literal("electLeaders") }),
 ]);
-export type ForwardRequest = { op: "write"; write: WriteRequest } | { op: "heartbeat"; brokerId: number };
+export type ForwardRequest =
+  | { op: "write"; write: WriteRequest }
+  | { op: "heartbeat"; brokerId: number; wantShutdown?: boolean }
+  | { op: "electLeaders" };
 
 const ForwardReplySchema = Type.Union([
-  Type.Object({ ok: Type.Literal(true), offset: Type.Integer({ minimum: 0 }), records: Type.Array(MetadataRecord) }),
+  Type.Object({
+    ok: Type.Literal(true),
+    offset: Type.Integer({ minimum: 0 }),
+    records: Type.Array(MetadataRecord),
+    /** A controller pass (preferred election of all): partitions changed and entries it took. */
+    changed: Type.Optional(Type.Integer({ minimum: 0 })),
+    batches: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
   Type.Object({ ok: Type.Literal(false), error: Type.Object({ code: Type.String(), message: Type.String(), leader: Type.Optional(Type.Integer()) }) }),
 ]);
 export type ForwardReply = Static<typeof ForwardReplySchema>;
 
 const encoder = new TextEncoder();
-const METADATA_CODES: readonly string[] = ["bad_request", "not_found", "conflict", "invalid"] satisfies MetadataErrorCode[];
+const METADATA_CODES: readonly string[] = METADATA_ERROR_CODES;
 
 export function encodeForward(message: ForwardRequest | ForwardReply): Uint8Array {
   return encoder.encode(JSON.stringify(message));

@@ -7,7 +7,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
 import { MetadataImage } from "./image.ts";
 import { preview } from "./preview.ts";
-import { PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, TopicRecord } from "./records.ts";
+import { type PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, StoredPartitionRecord, TopicRecord } from "./records.ts";
 
 export const SNAPSHOT_FORMAT = "yakt-metadata-snapshot";
 export const SNAPSHOT_VERSION = 1;
@@ -21,7 +21,7 @@ const SnapshotDocument = Type.Object({
   nextProducerId: Type.Integer({ minimum: 0 }),
   brokers: Type.Array(RegisterBrokerRecord),
   topics: Type.Array(TopicRecord),
-  partitions: Type.Array(PartitionRecord),
+  partitions: Type.Array(StoredPartitionRecord),
   producers: Type.Array(ProducerIdsRecord),
 });
 type SnapshotDocument = Static<typeof SnapshotDocument>;
@@ -58,8 +58,15 @@ export function decodeSnapshot(data: Uint8Array): DecodeResult<DecodedSnapshot> 
   const doc = parsed.value as SnapshotDocument;
   const inconsistency = consistencyProblem(doc);
   if (inconsistency) return { ok: false, message: `snapshot is inconsistent: ${inconsistency}` };
-  const { brokers, topics, partitions, producers } = doc;
+  const { brokers, topics, producers } = doc;
+  const partitions = doc.partitions.map(withLeaderEpoch);
   return { ok: true, value: { appliedIndex: doc.appliedIndex, image: MetadataImage.fromBody({ brokers, topics, partitions, producers }, doc.nextProducerId) } };
+}
+
+/** Snapshots written before leader epochs existed read as leader epoch 0. */
+function withLeaderEpoch(record: Static<typeof StoredPartitionRecord>): PartitionRecord {
+  const { leaderEpoch } = record.fields;
+  return leaderEpoch === undefined ? { ...record, fields: { ...record.fields, leaderEpoch: 0 } } : (record as PartitionRecord);
 }
 
 function consistencyProblem(doc: SnapshotDocument): string | null {

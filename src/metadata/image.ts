@@ -2,7 +2,8 @@
 // through commit(), with records the planner has already checked, so a rejected command leaves no
 // trace. Queries return records as the API shows them (brokers as their RegisterBrokerRecord).
 import { freezeRecord } from "./apply-result.ts";
-import { ACTIVE_STATUSES, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type TopicRecord } from "./records.ts";
+import { IsrIndex, type PartitionRef } from "./isr-index.ts";
+import { ACTIVE_STATUSES, type MetadataRecord, NO_LEADER, type PartitionRecord, type ProducerIdsRecord, type RemoveTopicRecord, type TopicRecord, unhandled } from "./records.ts";
 import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
 import { collisionKey } from "./topic-name.ts";
 
@@ -32,6 +33,9 @@ export class MetadataImage {
   private readonly nameByCollisionKey = new Map<string, string>();
   private readonly partitions = new Map<string, PartitionSlot>();
   private readonly producers = new Map<number, ProducerIdsRecord>();
+  private readonly isr = new IsrIndex();
+  /** Partitions each broker leads (leaderless ones are not counted). */
+  private readonly leaderCounts = new Map<number, number>();
   private partitionTotal = 0;
   /** Lowest producer id not yet used that auto-allocation may hand out (kept in snapshots). */
   private producerCounter = 0;
@@ -88,6 +92,26 @@ export class MetadataImage {
 
   partitionCount(): number {
     return this.partitionTotal;
+  }
+
+  /** Partitions whose ISR holds `brokerId` (so every partition it leads, too). */
+  isrPartitionsOf(brokerId: number): PartitionRef[] {
+    return this.isr.partitionsOf(brokerId);
+  }
+
+  /** Brokers in at least one ISR, ascending. */
+  brokersInAnyIsr(): number[] {
+    return this.isr.brokers();
+  }
+
+  /** How many partitions `brokerId` leads now. */
+  leaderCount(brokerId: number): number {
+    return this.leaderCounts.get(brokerId) ?? 0;
+  }
+
+  /** Every partition of every topic, topic by topic (unsorted: for scans that sort nothing). */
+  *partitionRefs(): Generator<PartitionRef> {
+    for (const [topicUUID, slot] of this.partitions) for (const partitionId of slot.byId.keys()) yield { topicUUID, partitionId };
   }
 
   producer(producerId: number): ProducerIdsRecord | undefined {
@@ -179,15 +203,48 @@ export class MetadataImage {
         return;
       case "PartitionRecord": {
         const byId = this.writablePartitions(record.fields.topicUUID);
-        if (!byId.has(record.fields.partitionId)) this.partitionTotal++;
+        const before = byId.get(record.fields.partitionId);
+        if (!before) this.partitionTotal++;
         byId.set(record.fields.partitionId, record);
+        this.countLeader(before?.fields.leader, -1);
+        this.countLeader(record.fields.leader, 1);
+        this.isr.update(record.fields.topicUUID, record.fields.partitionId, before?.fields.ISR ?? [], record.fields.ISR);
         return;
       }
       case "ProducerIdsRecord":
         this.producers.set(record.fields.producerId, record);
         this.advanceProducerCounter();
         return;
+      case "RemoveTopicRecord":
+        this.removeTopic(record);
+        return;
+      default:
+        unhandled(record, "record");
     }
+  }
+
+  /** The topic, its names and its partitions go; the name may be created again (new UUID). */
+  private removeTopic(record: RemoveTopicRecord): void {
+    const { topicUUID, name } = record.fields;
+    const topic = this.topics.get(topicUUID);
+    if (!topic || topic.fields.name !== name) throw new Error(`removal of unknown topic ${name} (${topicUUID}) reached commit`);
+    this.topics.delete(topicUUID);
+    this.topicIdByName.delete(name);
+    this.nameByCollisionKey.delete(collisionKey(name));
+    const byId = this.partitions.get(topicUUID)?.byId ?? new Map<number, PartitionRecord>();
+    this.partitionTotal -= byId.size;
+    for (const p of byId.values()) this.countLeader(p.fields.leader, -1);
+    // The slot is dropped, never changed: a capture that still holds it keeps its partitions.
+    this.partitions.delete(topicUUID);
+    this.isr.dropTopic(topicUUID);
+  }
+
+  private countLeader(leader: string | undefined, delta: 1 | -1): void {
+    if (leader === undefined || leader === NO_LEADER) return;
+    const id = Number(leader);
+    const count = (this.leaderCounts.get(id) ?? 0) + delta;
+    if (count === 0) this.leaderCounts.delete(id);
+    else this.leaderCounts.set(id, count);
   }
 
   /** The topic's partition map, copied first when a capture may still hold it. */

@@ -20,10 +20,21 @@ export const MAX_PROTOCOL_LENGTH = 64;
 export const MAX_RACK_LENGTH = 255;
 /** Longer than any legal topic name (249) so the name rules can say what was wrong. */
 export const MAX_TOPIC_NAME_INPUT = 1024;
+/**
+ * Partitions one controller entry changes (failover, preferred election): a batch's command stays
+ * under 20 KiB (a reference is at most ~110 bytes), far under MAX_COMMAND_BYTES, and applying it
+ * takes 1-2 ms of CPU (scripts/bench-failover.ts at MAX_PARTITIONS), so fencing a broker that is
+ * in the ISRs of 100,000 partitions never holds a node's event loop long.
+ */
+export const MAX_PARTITIONS_PER_CHANGE = 250;
 /** A command entry's encoded size; a create-topic with MAX_PARTITIONS_PER_REQUEST stays far below. */
 export const MAX_COMMAND_BYTES = 1024 * 1024;
-/** Records kept in memory for diffs and the event log. */
-export const DEFAULT_HISTORY_RECORDS = 50_000;
+/**
+ * Records kept in memory for diffs and the event log. Fencing a broker that is in the ISRs of a
+ * tenth of MAX_PARTITIONS writes 100,000 PartitionRecords; the history holds two such failovers,
+ * so a broker that fetched just before one gets every new state as a diff, not a snapshot.
+ */
+export const DEFAULT_HISTORY_RECORDS = 250_000;
 /** Records in one page of the event log. */
 export const MAX_LOG_PAGE = 1_000;
 /** Longest long poll a fetch may ask for. */

@@ -3,6 +3,7 @@
 // from an INIT broker proposes ALIVE, from a FENCED one UNFENCED. Every status change is a
 // RegistrationChangeBrokerRecord in the log. Timers start afresh whenever this node becomes leader,
 // so a failover never fences brokers for silence the new leader did not witness.
+import { type BrokerRecord, forEachBrokerChange } from "./broker-changes.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import type { ImageChange } from "./state-machine.ts";
 import { ACTIVE_STATUSES, type BrokerStatus } from "./records.ts";
@@ -66,18 +67,14 @@ export class BrokerLiveness {
   /** Keeps timers in step with the image: new and revived brokers tracked, fenced and closed ones not. */
   onImageChange(change: ImageChange): void {
     if (!this.active) return;
-    if (change.kind === "restored") {
-      this.start();
-      return;
-    }
-    for (const record of change.records) {
-      if (record.name === "RegisterBrokerRecord") this.arm(record.fields.brokerId);
-      else if (record.name === "RegistrationChangeBrokerRecord") {
-        const id = record.fields.brokerId;
-        if (!ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.disarm(id);
-        else if (!this.timers.has(id)) this.arm(id);
-      }
-    }
+    forEachBrokerChange(change, () => this.start(), (record) => this.follow(record));
+  }
+
+  private follow(record: BrokerRecord): void {
+    const id = record.fields.brokerId;
+    if (record.name === "RegisterBrokerRecord") this.arm(id);
+    else if (!ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.disarm(id);
+    else if (!this.timers.has(id)) this.arm(id);
   }
 
   private arm(brokerId: number): void {

@@ -45,11 +45,17 @@ export function rackAlternatedList(brokers: readonly PlacementBroker[]): Placeme
   return out;
 }
 
+/**
+ * Places `partitions` partitions with ids from `firstId` on. Partition p's placement depends only on
+ * p, the brokers and the topic, so partitions added later (Kafka's CreatePartitions) continue the
+ * same striping the topic was created with.
+ */
 export function placePartitions(
   brokers: readonly PlacementBroker[],
   partitions: number,
   replicationFactor: number,
   topicUUID: string,
+  firstId = 0,
 ): PlacedPartition[] {
   if (replicationFactor < 1) throw new PlacementError(`replicationFactor must be at least 1, got ${replicationFactor}`);
   if (replicationFactor > brokers.length) {
@@ -60,10 +66,11 @@ export function placePartitions(
   const racks = new Set(list.map((b) => b.rackId)).size;
   const seed = seedOf(topicUUID);
   const start = seed % n;
-  let shift = Math.floor(seed / n) % n;
+  const baseShift = Math.floor(seed / n) % n;
   const placed: PlacedPartition[] = [];
-  for (let p = 0; p < partitions; p++) {
-    if (p > 0 && p % n === 0) shift++;
+  for (let p = firstId; p < firstId + partitions; p++) {
+    // The shift grows by one every full round of brokers, so followers of later rounds differ.
+    const shift = baseShift + Math.floor(p / n);
     const first = (p + start) % n;
     placed.push({ partitionId: p, replicas: replicasFor(list, racks, first, shift, replicationFactor) });
   }

@@ -4,7 +4,10 @@ import type { ApplyResult } from "./apply-result.ts";
 import { planChangeBroker, planRegisterBroker } from "./broker-rules.ts";
 import type { Command } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
+import { planAlterPartition, planCancelReassignment, planElectLeader, planReassignPartition, planReconcilePartitions } from "./partition-rules.ts";
 import { planRegisterProducer } from "./producer-rules.ts";
+import { unhandled } from "./records.ts";
+import { planCreatePartitions, planDeleteTopic } from "./topic-changes.ts";
 import { planCreatePartition, planCreateTopic } from "./topic-rules.ts";
 
 export function planCommand(image: MetadataImage, command: Command, offset: number): ApplyResult {
@@ -19,5 +22,21 @@ export function planCommand(image: MetadataImage, command: Command, offset: numb
       return planCreatePartition(image, command, offset);
     case "registerProducer":
       return planRegisterProducer(image, command, offset);
+    case "alterPartition":
+      return planAlterPartition(image, command, offset);
+    case "reassignPartition":
+      return planReassignPartition(image, command, offset);
+    case "cancelReassignment":
+      return planCancelReassignment(image, command, offset);
+    case "electLeader":
+      return planElectLeader(image, command, offset);
+    case "reconcilePartitions":
+      return planReconcilePartitions(image, command, offset);
+    case "createPartitions":
+      return planCreatePartitions(image, command, offset);
+    case "deleteTopic":
+      return planDeleteTopic(image, command, offset);
+    default:
+      return unhandled(command, "command kind");
   }
 }

@@ -1,5 +1,6 @@
-// The five YAKt metadata records and their envelope (../shared/API.md). Field names are fixed by
-// the original YAKt spec and must not change (ISR, topicUUID, internalUUID included).
+// The YAKt metadata records and their envelope (../shared/API.md): the original five, whose field
+// names are fixed by the YAKt spec (ISR, topicUUID, internalUUID included), and KRaft's
+// RemoveTopicRecord. `leaderEpoch` of a PartitionRecord came later: old records read as 0.
 import { type Static, Type } from "@sinclair/typebox";
 
 export const BROKER_STATUSES = ["INIT", "ALIVE", "FENCED", "UNFENCED", "CLOSED"] as const;
@@ -35,6 +36,8 @@ export const PartitionFields = Type.Object({
   addingReplicas: Type.Array(Type.Integer()),
   leader: Type.String(),
   partitionEpoch: Type.Integer(),
+  /** Rises only when the leader changes (partitionEpoch rises on every change). */
+  leaderEpoch: Type.Integer(),
 });
 export type PartitionFields = Static<typeof PartitionFields>;
 
@@ -55,6 +58,16 @@ export const RegistrationChangeBrokerFields = Type.Object({
 });
 export type RegistrationChangeBrokerFields = Static<typeof RegistrationChangeBrokerFields>;
 
+/** KRaft's RemoveTopicRecord: the topic and all its partitions are gone. */
+export const RemoveTopicFields = Type.Object({
+  topicUUID: Type.String(),
+  name: Type.String(),
+});
+export type RemoveTopicFields = Static<typeof RemoveTopicFields>;
+
+/** The leader of a partition that has none (no live ISR member; unclean election is off). */
+export const NO_LEADER = "-1";
+
 function envelope<N extends string, F extends ReturnType<typeof Type.Object>>(name: N, fields: F) {
   return Type.Object({
     type: Type.Literal("metadata"),
@@ -70,8 +83,14 @@ function envelope<N extends string, F extends ReturnType<typeof Type.Object>>(na
 export const RegisterBrokerRecord = envelope("RegisterBrokerRecord", RegisterBrokerFields);
 export const TopicRecord = envelope("TopicRecord", TopicFields);
 export const PartitionRecord = envelope("PartitionRecord", PartitionFields);
+/** A PartitionRecord as snapshots written before `leaderEpoch` hold it (read as 0). */
+export const StoredPartitionRecord = envelope(
+  "PartitionRecord",
+  Type.Object({ ...PartitionFields.properties, leaderEpoch: Type.Optional(Type.Integer()) }),
+);
 export const ProducerIdsRecord = envelope("ProducerIdsRecord", ProducerIdsFields);
 export const RegistrationChangeBrokerRecord = envelope("RegistrationChangeBrokerRecord", RegistrationChangeBrokerFields);
+export const RemoveTopicRecord = envelope("RemoveTopicRecord", RemoveTopicFields);
 
 export const MetadataRecord = Type.Union([
   RegisterBrokerRecord,
@@ -79,6 +98,7 @@ export const MetadataRecord = Type.Union([
   PartitionRecord,
   ProducerIdsRecord,
   RegistrationChangeBrokerRecord,
+  RemoveTopicRecord,
 ]);
 
 export type RegisterBrokerRecord = Static<typeof RegisterBrokerRecord>;
@@ -86,6 +106,7 @@ export type TopicRecord = Static<typeof TopicRecord>;
 export type PartitionRecord = Static<typeof PartitionRecord>;
 export type ProducerIdsRecord = Static<typeof ProducerIdsRecord>;
 export type RegistrationChangeBrokerRecord = Static<typeof RegistrationChangeBrokerRecord>;
+export type RemoveTopicRecord = Static<typeof RemoveTopicRecord>;
 export type MetadataRecord = Static<typeof MetadataRecord>;
 export type RecordName = MetadataRecord["name"];
 
@@ -95,4 +116,13 @@ export const CLIENT_RECORD_NAMES: readonly RecordName[] = [
   "RegistrationChangeBrokerRecord",
   "TopicRecord",
   "PartitionRecord",
+  "RemoveTopicRecord",
 ];
+
+/**
+ * For the `default` of a switch over record names (or any closed union): a new member makes the
+ * switch fail to compile until it is handled.
+ */
+export function unhandled(value: never, what: string): never {
+  throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
+}

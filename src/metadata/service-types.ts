@@ -8,6 +8,7 @@ import type {
   ProducerIdsRecord,
   RegisterBrokerRecord,
   RegistrationChangeBrokerRecord,
+  RemoveTopicRecord,
   TopicRecord,
 } from "./records.ts";
 
@@ -54,6 +55,35 @@ export interface RegisterProducerRequest {
   brokerEpoch?: number;
 }
 
+/** KRaft's AlterPartition, from the partition's leader, at the partition epoch it knows. */
+export interface AlterPartitionRequest {
+  brokerId: number;
+  partitionEpoch: number;
+  ISR: number[];
+}
+
+/** A reassignment's target replicas, in order (the first is the preferred leader). */
+export interface ReassignPartitionRequest {
+  replicas: number[];
+}
+
+/** Kafka's CreatePartitions: `count` more partitions, placed like the topic's own. */
+export interface CreatePartitionsRequest {
+  count: number;
+  /** Only for a topic without partitions yet (default 1); otherwise the topic's own is kept. */
+  replicationFactor?: number;
+}
+
+/** What a controller pass over many partitions did (preferred election of all, controlled shutdown). */
+export interface ControllerOutcome {
+  /** Partitions that got a new state. */
+  changed: number;
+  /** Log entries it took (each bounded). */
+  batches: number;
+  /** Offset of the last of them (0 when none). */
+  offset: number;
+}
+
 /** A broker's current state, shaped as its RegisterBrokerRecord; offset/timestamp of its latest change. */
 export type BrokerView = RegisterBrokerRecord;
 
@@ -97,6 +127,8 @@ export interface MetadataService {
   registerBroker(req: RegisterBrokerRequest): Promise<RegisterBrokerRecord>;
   listBrokers(opts: { status?: BrokerStatus; all?: boolean; consistency?: Consistency }): Promise<BrokerView[]>;
   getBroker(brokerId: number, consistency?: Consistency): Promise<BrokerView>;
+  /** How many partitions each broker leads (brokers leading none are absent). */
+  leaderCounts(consistency?: Consistency): Promise<Map<number, number>>;
   updateBroker(brokerId: number, req: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord>;
   unregisterBroker(brokerId: number): Promise<RegistrationChangeBrokerRecord>;
 
@@ -104,11 +136,24 @@ export interface MetadataService {
   getTopic(name: string, consistency?: Consistency): Promise<TopicView>;
   listTopics(consistency?: Consistency): Promise<TopicRecord[]>;
   createPartition(topicName: string, req: CreatePartitionRequest): Promise<PartitionRecord>;
+  createPartitions(topicName: string, req: CreatePartitionsRequest): Promise<PartitionRecord[]>;
+  deleteTopic(name: string): Promise<RemoveTopicRecord>;
+
+  /** The partition's new state (or its current one when the change was already in effect). */
+  alterPartition(topicName: string, partitionId: number, req: AlterPartitionRequest): Promise<PartitionRecord>;
+  reassignPartition(topicName: string, partitionId: number, req: ReassignPartitionRequest): Promise<PartitionRecord>;
+  cancelReassignment(topicName: string, partitionId: number): Promise<PartitionRecord>;
+  electLeader(topicName: string, partitionId: number): Promise<PartitionRecord>;
+  /** Preferred leader election over every partition, in bounded batches (run by the leader). */
+  electLeaders(): Promise<ControllerOutcome>;
 
   registerProducer(req: RegisterProducerRequest): Promise<ProducerIdsRecord>;
 
-  /** BrokerMgmt: also the broker's heartbeat (forwarded to the leader). */
-  brokerMetadata(brokerId: number, fetch: MetadataFetch): Promise<MetadataAnswer>;
+  /**
+   * BrokerMgmt: also the broker's heartbeat (forwarded to the leader). With `wantShutdown`
+   * (controlled shutdown) it is answered once leadership has moved off the broker.
+   */
+  brokerMetadata(brokerId: number, fetch: MetadataFetch, opts?: { wantShutdown?: boolean }): Promise<MetadataAnswer>;
   /** ClientMgmt: brokers, topics and partitions only. */
   clientMetadata(fetch: MetadataFetch): Promise<MetadataAnswer>;
 

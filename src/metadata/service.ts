@@ -20,12 +20,17 @@ import {
   MAX_LOG_PAGE,
 } from "./limits.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
+import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
 import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch, watchAnswer } from "./metadata-fetch.ts";
-import { ACTIVE_STATUSES, BROKER_STATUSES, type BrokerStatus, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type RegistrationChangeBrokerRecord, type TopicRecord } from "./records.ts";
+import { ACTIVE_STATUSES, BROKER_STATUSES, type BrokerStatus, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type RegistrationChangeBrokerRecord, type RemoveTopicRecord, type TopicRecord } from "./records.ts";
 import type {
+  AlterPartitionRequest,
   BrokerView,
   Consistency,
+  ControllerOutcome,
   CreatePartitionRequest,
+  CreatePartitionsRequest,
+  ReassignPartitionRequest,
   CreateTopicRequest,
   LogPage,
   MetadataAnswer,
@@ -60,6 +65,8 @@ export interface MetadataServiceOptions {
 export interface MetadataServiceHandle extends MetadataService {
   /** Brokers whose session timer runs on this node (empty unless leader). */
   trackedBrokers(): number[];
+  /** Resolves once the controller has handled every broker change queued so far (tests, benchmarks). */
+  controllerSettled(): Promise<void>;
   /** Stops liveness timers and listeners; the service must not be used afterwards. */
   stop(): void;
 }
@@ -77,6 +84,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly newId: () => string;
   private readonly logEvent: (event: string, fields: Record<string, unknown>) => void;
   private readonly liveness: BrokerLiveness;
+  private readonly controller: PartitionController;
   private readonly fetchDeps: FetchDeps;
   private readonly unsubscribes: Unsubscribe[] = [];
 
@@ -97,19 +105,39 @@ class DefaultMetadataService implements MetadataServiceHandle {
       propose: (id, change) => this.proposeLivenessChange(id, change),
       onError: (error, brokerId) => this.logEvent("fence_failed", { brokerId, error: String(error) }),
     });
+    this.controller = new PartitionController({
+      image: () => this.sm.image(),
+      propose: (batch) => this.proposeReconcile(batch),
+      onError: (error, brokerId) => this.logEvent("failover_failed", { brokerId, error: String(error) }),
+    });
     this.unsubscribes.push(this.sm.onChange((change) => this.liveness.onImageChange(change)));
-    this.unsubscribes.push(this.handle.onRoleChange((role) => (role === "leader" ? this.liveness.start() : this.liveness.stop())));
+    this.unsubscribes.push(this.sm.onChange((change) => this.controller.onImageChange(change)));
+    this.unsubscribes.push(this.handle.onRoleChange((role) => (role === "leader" ? this.startLeading() : this.stopLeading())));
     this.handle.onForward((payload, from) => this.serveForward(payload, from));
-    if (this.handle.isLeader()) this.liveness.start();
+    if (this.handle.isLeader()) this.startLeading();
   }
 
   stop(): void {
     for (const off of this.unsubscribes.splice(0)) off();
-    this.liveness.stop();
+    this.stopLeading();
   }
 
   trackedBrokers(): number[] {
     return this.liveness.tracked();
+  }
+
+  controllerSettled(): Promise<void> {
+    return this.controller.settled();
+  }
+
+  private startLeading(): void {
+    this.liveness.start();
+    this.controller.start();
+  }
+
+  private stopLeading(): void {
+    this.liveness.stop();
+    this.controller.stop();
   }
 
   // ---- brokers -------------------------------------------------------------------------------
@@ -133,6 +161,11 @@ class DefaultMetadataService implements MetadataServiceHandle {
     const broker = (await this.read(consistency)).broker(brokerId);
     if (!broker) throw notFound(`broker ${brokerId} is not registered`);
     return broker;
+  }
+
+  async leaderCounts(consistency?: Consistency): Promise<Map<number, number>> {
+    const image = await this.read(consistency);
+    return new Map(image.allBrokers().map((b) => [b.fields.brokerId, image.leaderCount(b.fields.brokerId)] as const).filter(([, n]) => n > 0));
   }
 
   async updateBroker(brokerId: number, request: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord> {
@@ -171,16 +204,67 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return only(await this.write({ kind: "createPartition", topicName, request }), "PartitionRecord");
   }
 
+  async createPartitions(topicName: string, request: CreatePartitionsRequest): Promise<PartitionRecord[]> {
+    const records = await this.write({ kind: "createPartitions", topicName, request });
+    if (records.some((r) => r.name !== "PartitionRecord")) throw new Error(`createPartitions produced ${records.map((r) => r.name).join(", ")}`);
+    return records as PartitionRecord[];
+  }
+
+  async deleteTopic(name: string): Promise<RemoveTopicRecord> {
+    return only(await this.write({ kind: "deleteTopic", name }), "RemoveTopicRecord");
+  }
+
   async registerProducer(request: RegisterProducerRequest): Promise<ProducerIdsRecord> {
     return only(await this.write({ kind: "registerProducer", request }), "ProducerIdsRecord");
   }
 
+  // ---- partition changes (the controller) ----------------------------------------------------
+
+  async alterPartition(topicName: string, partitionId: number, request: AlterPartitionRequest): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "alterPartition", topicName, partitionId, request }), topicName, partitionId);
+  }
+
+  async reassignPartition(topicName: string, partitionId: number, request: ReassignPartitionRequest): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "reassignPartition", topicName, partitionId, request }), topicName, partitionId);
+  }
+
+  async cancelReassignment(topicName: string, partitionId: number): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "cancelReassignment", topicName, partitionId }), topicName, partitionId);
+  }
+
+  async electLeader(topicName: string, partitionId: number): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "electLeader", topicName, partitionId }), topicName, partitionId);
+  }
+
+  async electLeaders(): Promise<ControllerOutcome> {
+    if (this.handle.isLeader()) {
+      if (!this.controller.running) this.startLeading();
+      return this.controller.electPreferredLeaders();
+    }
+    const reply = await this.forward({ op: "electLeaders" });
+    await this.handle.waitApplied(reply.offset, this.forwardApplyWaitMs);
+    return { changed: reply.changed ?? 0, batches: reply.batches ?? 0, offset: reply.offset };
+  }
+
+  /** The one changed partition, or (a change already in effect wrote nothing) its state now. */
+  private partitionAfter(records: MetadataRecord[], topicName: string, partitionId: number): PartitionRecord {
+    if (records.length > 0) return only(records, "PartitionRecord");
+    const image = this.sm.image();
+    const topic = image.topicByName(topicName);
+    const partition = topic && image.partition(topic.fields.topicUUID, partitionId);
+    if (!partition) throw notFound(`partition ${partitionId} of topic ${preview(topicName)} does not exist`);
+    return partition;
+  }
+
   // ---- metadata fetches ----------------------------------------------------------------------
 
-  async brokerMetadata(brokerId: number, fetch: MetadataFetch): Promise<MetadataAnswer> {
+  async brokerMetadata(brokerId: number, fetch: MetadataFetch, opts: { wantShutdown?: boolean } = {}): Promise<MetadataAnswer> {
     checkBrokerId(brokerId);
     const parsed = parseFetch(fetch);
-    const offset = this.handle.isLeader() ? await this.heartbeatAsLeader(brokerId) : (await this.forward({ op: "heartbeat", brokerId })).offset;
+    const wantShutdown = opts.wantShutdown === true;
+    const offset = this.handle.isLeader()
+      ? await this.heartbeatAsLeader(brokerId, wantShutdown)
+      : (await this.forward({ op: "heartbeat", brokerId, ...(wantShutdown ? { wantShutdown } : {}) })).offset;
     await this.handle.waitApplied(offset, this.forwardApplyWaitMs);
     return fetchMetadata(this.fetchDeps, "broker", parsed);
   }
@@ -249,12 +333,27 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return { offset: index, records: result.records };
   }
 
-  private async heartbeatAsLeader(brokerId: number): Promise<number> {
+  /** The heartbeat's status change, then (controlled shutdown) leadership moved off the broker. */
+  private async heartbeatAsLeader(brokerId: number, wantShutdown: boolean): Promise<number> {
     const broker = this.sm.image().broker(brokerId);
     if (!broker) throw notFound(`broker ${brokerId} is not registered`);
     if (broker.fields.brokerStatus === "CLOSED") throw conflict(`broker ${brokerId} is CLOSED (unregistered); register it again first`);
-    if (!this.liveness.running) this.liveness.start();
-    return this.liveness.heartbeat(brokerId);
+    if (!this.liveness.running) this.startLeading();
+    const index = await this.liveness.heartbeat(brokerId);
+    if (!wantShutdown) {
+      this.controller.resume(brokerId);
+      return index;
+    }
+    const moved = await this.controller.controlledShutdown(brokerId);
+    return Math.max(index, moved.offset);
+  }
+
+  private async proposeReconcile(batch: ReconcileBatch): Promise<{ offset: number; changed: number }> {
+    const command = { kind: "reconcilePartitions" as const, timestamp: new Date(this.clock.now()).toISOString(), ...batch };
+    const { index, result } = await this.handle.propose(encodeCommand(command));
+    if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
+    if (!result.ok) throw applyError(result.error);
+    return { offset: index, changed: result.records.length };
   }
 
   private async proposeLivenessChange(brokerId: number, change: LivenessChange): Promise<number> {
@@ -288,7 +387,11 @@ class DefaultMetadataService implements MetadataServiceHandle {
       const request = decodeForwardRequest(payload);
       if (!this.handle.isLeader()) throw this.notLeaderError();
       if (request.op === "heartbeat") {
-        return encodeForward({ ok: true, offset: await this.heartbeatAsLeader(request.brokerId), records: [] });
+        return encodeForward({ ok: true, offset: await this.heartbeatAsLeader(request.brokerId, request.wantShutdown === true), records: [] });
+      }
+      if (request.op === "electLeaders") {
+        const { offset, changed, batches } = await this.controller.electPreferredLeaders();
+        return encodeForward({ ok: true, offset, records: [], changed, batches });
       }
       const { offset, records } = await this.writeAsLeader(request.write);
       return encodeForward({ ok: true, offset, records });

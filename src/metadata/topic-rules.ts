@@ -5,7 +5,8 @@ import type { CreatePartitionCommand, CreateTopicCommand } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { MAX_PARTITIONS, MAX_TOPICS } from "./limits.ts";
 import { PlacementError, placePartitions } from "./placement.ts";
-import type { MetadataRecord, PartitionRecord } from "./records.ts";
+import type { MetadataRecord } from "./records.ts";
+import { newPartition } from "./topic-changes.ts";
 import { topicNameProblem } from "./topic-name.ts";
 
 export function planCreateTopic(image: MetadataImage, cmd: CreateTopicCommand, offset: number): ApplyResult {
@@ -29,31 +30,12 @@ export function planCreateTopic(image: MetadataImage, cmd: CreateTopicCommand, o
   try {
     const brokers = image.activeBrokers().map((b) => ({ brokerId: b.fields.brokerId, rackId: b.fields.rackId }));
     const placed = placePartitions(brokers, cmd.partitions, cmd.replicationFactor, cmd.topicUUID);
-    const partitions = placed.map((p) => partitionRecord(offset, cmd.timestamp, cmd.topicUUID, p.partitionId, p.replicas));
+    const partitions = placed.map((p) => newPartition(offset, cmd.timestamp, cmd.topicUUID, p.partitionId, p.replicas));
     return accepted([topic, ...partitions]);
   } catch (error) {
     if (error instanceof PlacementError) return rejected("invalid", `cannot place topic ${JSON.stringify(cmd.name)}: ${error.message}`);
     throw error;
   }
-}
-
-function partitionRecord(offset: number, timestamp: string, topicUUID: string, partitionId: number, replicas: number[]): PartitionRecord {
-  return {
-    type: "metadata",
-    name: "PartitionRecord",
-    offset,
-    timestamp,
-    fields: {
-      partitionId,
-      topicUUID,
-      replicas,
-      ISR: [...replicas],
-      removingReplicas: [],
-      addingReplicas: [],
-      leader: String(replicas[0]),
-      partitionEpoch: 0,
-    },
-  };
 }
 
 export function planCreatePartition(image: MetadataImage, cmd: CreatePartitionCommand, offset: number): ApplyResult {
@@ -79,6 +61,7 @@ export function planCreatePartition(image: MetadataImage, cmd: CreatePartitionCo
         addingReplicas: cmd.addingReplicas,
         leader: cmd.leader,
         partitionEpoch: 0,
+        leaderEpoch: 0,
       },
     },
   ]);

@@ -4,7 +4,10 @@
 import { type Command, commandProblem } from "./commands.ts";
 import { badRequest } from "./errors.ts";
 import type {
+  AlterPartitionRequest,
   CreatePartitionRequest,
+  CreatePartitionsRequest,
+  ReassignPartitionRequest,
   CreateTopicRequest,
   RegisterBrokerRequest,
   RegisterProducerRequest,
@@ -17,9 +20,30 @@ export type WriteRequest =
   | { kind: "unregisterBroker"; brokerId: number }
   | { kind: "createTopic"; request: CreateTopicRequest }
   | { kind: "createPartition"; topicName: string; request: CreatePartitionRequest }
-  | { kind: "registerProducer"; request: RegisterProducerRequest };
+  | { kind: "registerProducer"; request: RegisterProducerRequest }
+  | { kind: "createPartitions"; topicName: string; request: CreatePartitionsRequest }
+  | { kind: "deleteTopic"; name: string }
+  | { kind: "alterPartition"; topicName: string; partitionId: number; request: AlterPartitionRequest }
+  | { kind: "reassignPartition"; topicName: string; partitionId: number; request: ReassignPartitionRequest }
+  | { kind: "cancelReassignment"; topicName: string; partitionId: number }
+  | { kind: "electLeader"; topicName: string; partitionId: number };
 
-export const WRITE_KINDS: readonly WriteRequest["kind"][] = ["registerBroker", "updateBroker", "unregisterBroker", "createTopic", "createPartition", "registerProducer"];
+/** Every kind, checked by the compiler against the union (a kind missing here fails to build). */
+const KIND_SET: Record<WriteRequest["kind"], true> = {
+  registerBroker: true,
+  updateBroker: true,
+  unregisterBroker: true,
+  createTopic: true,
+  createPartition: true,
+  registerProducer: true,
+  createPartitions: true,
+  deleteTopic: true,
+  alterPartition: true,
+  reassignPartition: true,
+  cancelReassignment: true,
+  electLeader: true,
+};
+export const WRITE_KINDS = Object.keys(KIND_SET) as readonly WriteRequest["kind"][];
 
 /** What only the leader may choose: the time of the write and fresh ids. */
 export interface Stamp {
@@ -67,9 +91,25 @@ function draft(write: WriteRequest, { timestamp, newId }: Stamp): Record<string,
       };
     case "registerProducer":
       return defined({ kind: "registerProducer", timestamp, brokerId: r.brokerId, producerId: r.producerId, brokerEpoch: r.brokerEpoch });
+    case "createPartitions":
+      return defined({ kind: "createPartitions", timestamp, topicName: write.topicName, count: r.count, replicationFactor: r.replicationFactor });
+    case "deleteTopic":
+      return { kind: "deleteTopic", timestamp, name: write.name };
+    case "alterPartition":
+      return { kind: "alterPartition", timestamp, ...partitionOf(write), brokerId: r.brokerId, partitionEpoch: r.partitionEpoch, ISR: r.ISR };
+    case "reassignPartition":
+      return { kind: "reassignPartition", timestamp, ...partitionOf(write), replicas: r.replicas };
+    case "cancelReassignment":
+      return { kind: "cancelReassignment", timestamp, ...partitionOf(write) };
+    case "electLeader":
+      return { kind: "electLeader", timestamp, ...partitionOf(write) };
     default:
       throw badRequest(`unknown write kind ${JSON.stringify((write as { kind?: unknown }).kind ?? null)}`);
   }
+}
+
+function partitionOf(write: { topicName: string; partitionId: number }): { topicName: string; partitionId: number } {
+  return { topicName: write.topicName, partitionId: write.partitionId };
 }
 
 /** partitions alone default replicationFactor to 1; replicationFactor alone is an error. */

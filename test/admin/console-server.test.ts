@@ -177,17 +177,27 @@ describe("quorum commands", () => {
 });
 
 describe("metadata commands", () => {
-  test("brokers lists the active ones; 'all' and a status filter", async () => {
+  test("brokers lists the ones not CLOSED with the partitions each leads; 'all' and a status filter", async () => {
     const active = await client.command("brokers");
     expect(active.split("\r\n")).toEqual([
-      "ID  STATUS  HOST           PORT  PROTOCOL   RACK    EPOCH",
-      " 1  ALIVE   kafka-1.local  9092  PLAINTEXT  rack-1      0",
+      "ID  STATUS  HOST           PORT  PROTOCOL   RACK    EPOCH  LEADS",
+      " 1  ALIVE   kafka-1.local  9092  PLAINTEXT  rack-1      0      1",
       "",
     ]);
     expect(await client.command("brokers all")).toContain(" 2  CLOSED  kafka-2.local");
     expect(await client.command("brokers closed")).not.toContain("ALIVE");
     expect(await client.command("brokers fenced")).toBe("(no brokers)\r\n");
     expect(t.metadata.consistencies.every((c) => c === "stale")).toBe(true);
+  });
+
+  test("brokers shows a fenced broker, leading nothing after failover", async () => {
+    const fenced = { ...t.metadata.brokers[0], fields: { ...t.metadata.brokers[0].fields, brokerId: 3, brokerStatus: "FENCED" as const } };
+    t.metadata.brokers.push(fenced);
+    try {
+      expect(await client.command("brokers")).toContain(" 3  FENCED  kafka-1.local  9092  PLAINTEXT  rack-1      0      0");
+    } finally {
+      t.metadata.brokers.pop();
+    }
   });
 
   test("broker <id> shows one registration", async () => {
@@ -208,9 +218,9 @@ describe("metadata commands", () => {
       "created at  offset 8, 2026-11-24T00:00:08.000Z",
       "partitions  2",
       "",
-      "PARTITION  LEADER  REPLICAS  ISR   ADDING  REMOVING  EPOCH",
-      "        0  1       1, 2      1, 2  -       -             0",
-      "        1  2       2, 1      2, 1  -       -             0",
+      "PARTITION  LEADER  REPLICAS  ISR   ADDING  REMOVING  LEADER EPOCH  EPOCH",
+      "        0  1       1, 2      1, 2  -       -                    0      0",
+      "        1  2       2, 1      2, 1  -       -                    0      0",
       "",
     ]);
   });
@@ -220,7 +230,7 @@ describe("metadata commands", () => {
     expect(out.split("\r\n")).toEqual([
       "OFFSET  TIMESTAMP                 RECORD           FIELDS",
       "     8  2026-11-24T00:00:08.000Z  TopicRecord      topicUUID=uuid-topic-orders name=orders",
-      "     9  2026-11-24T00:00:09.000Z  PartitionRecord  partitionId=0 topicUUID=uuid-topic-orders replicas=[1,2] ISR=[1,2] removingReplicas=[] addingReplicas=[] leader=1 partitionEpoch=0",
+      "     9  2026-11-24T00:00:09.000Z  PartitionRecord  partitionId=0 topicUUID=uuid-topic-orders replicas=[1,2] ISR=[1,2] removingReplicas=[] addingReplicas=[] leader=1 partitionEpoch=0 leaderEpoch=0",
       "(2 records; log holds offsets 5..42)",
       "",
     ]);

@@ -42,9 +42,9 @@ afterEach(() => {
 
 test("brokers and broker <id> show the registrations", async () => {
   const brokers = await client.command("brokers");
-  expect(brokers).toMatch(/^ID\s+STATUS\s+HOST\s+PORT\s+PROTOCOL\s+RACK\s+EPOCH\r\n/);
-  expect(brokers).toMatch(/ 1 {2}\w+\s+kafka-1\.local {2}9092 {2}PLAINTEXT {2}r1\s+0\r\n/);
-  expect(brokers).toMatch(/ 2 {2}\w+\s+kafka-2\.local {2}9092 {2}PLAINTEXT {2}r2\s+0\r\n/);
+  expect(brokers).toMatch(/^ID\s+STATUS\s+HOST\s+PORT\s+PROTOCOL\s+RACK\s+EPOCH\s+LEADS\r\n/);
+  expect(brokers).toMatch(/ 1 {2}\w+\s+kafka-1\.local {2}9092 {2}PLAINTEXT {2}r1\s+0\s+\d+\r\n/);
+  expect(brokers).toMatch(/ 2 {2}\w+\s+kafka-2\.local {2}9092 {2}PLAINTEXT {2}r2\s+0\s+\d+\r\n/);
   const one = await client.command("broker 2");
   expect(one).toContain("host           kafka-2.local\r\n");
   expect(one).toContain("rack           r2\r\n");
@@ -56,8 +56,8 @@ test("topics and topic <name> show the placed partitions", async () => {
   expect(await client.command("topics")).toMatch(/^NAME\s+TOPIC UUID\s+OFFSET\s+CREATED\r\norders\s+id-\d+\s+\d+\s+\d{4}-/);
   const topic = await client.command("topic orders");
   expect(topic).toContain("partitions  2\r\n");
-  expect(topic).toMatch(/\r\n {8}0 {2}[12]\s+[12], [12]\s+[12], [12]\s+-\s+-\s+0\r\n/);
-  expect(topic).toMatch(/\r\n {8}1 {2}[12]\s+[12], [12]\s+[12], [12]\s+-\s+-\s+0\r\n/);
+  expect(topic).toMatch(/\r\n {8}0 {2}[12]\s+[12], [12]\s+[12], [12]\s+-\s+-\s+0\s+0\r\n/);
+  expect(topic).toMatch(/\r\n {8}1 {2}[12]\s+[12], [12]\s+[12], [12]\s+-\s+-\s+0\s+0\r\n/);
   expect(await client.command("topic nope")).toEndWith("(not_found)\r\n");
 });
 

@@ -7,7 +7,7 @@ import { send } from "./support/request.ts";
 const NOT_SERVED: [string, string, string][] = [
   ["OPTIONS", "/v1/topics", "GET, HEAD, POST"],
   ["TRACE", "/v1/topics", "GET, HEAD, POST"],
-  ["OPTIONS", "/v1/topics/t1", "GET, HEAD"],
+  ["OPTIONS", "/v1/topics/t1", "DELETE, GET, HEAD"],
   ["TRACE", "/v1/brokers/1", "DELETE, GET, HEAD, PUT"],
   ["OPTIONS", "/v1/cluster", "GET, HEAD"],
   ["PATCH", "/v1/broker-mgmt/metadata", "POST"],

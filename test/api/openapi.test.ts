@@ -18,6 +18,12 @@ const EXPECTED: [string, string][] = [
   ["get", "/v1/topics"],
   ["get", "/v1/topics/{name}"],
   ["post", "/v1/topics/{name}/partitions"],
+  ["delete", "/v1/topics/{name}"],
+  ["post", "/v1/topics/{name}/partitions/{id}/isr"],
+  ["put", "/v1/topics/{name}/partitions/{id}/replicas"],
+  ["delete", "/v1/topics/{name}/partitions/{id}/replicas"],
+  ["post", "/v1/topics/{name}/partitions/{id}/elect-leader"],
+  ["post", "/v1/elect-leaders"],
   ["post", "/v1/producers"],
   ["post", "/v1/broker-mgmt/metadata"],
   ["get", "/v1/client-mgmt/metadata"],
@@ -63,6 +69,10 @@ test("request bodies are described as JSON with their schema, extra fields refus
   const schema = doc.paths["/v1/brokers"].post.requestBody.content["application/json"].schema;
   expect(schema.required).toEqual(["brokerId", "brokerHost", "brokerPort", "securityProtocol", "rackId"]);
   expect(schema.additionalProperties).toBe(false);
+  const isr = doc.paths["/v1/topics/{name}/partitions/{id}/isr"].post.requestBody.content["application/json"].schema;
+  expect(isr.required).toEqual(["brokerId", "partitionEpoch", "ISR"]);
+  const reassign = doc.paths["/v1/topics/{name}/partitions/{id}/replicas"].put.requestBody.content["application/json"].schema;
+  expect(reassign.required).toEqual(["replicas"]);
   expect(schema.properties.brokerId.type).toBe("integer");
 });
 

@@ -147,3 +147,20 @@ test("register_broker takes the original clients' looser bodies: numeric port, n
   expect(answer.body.record.fields.internalUUID).not.toBe("client-made-up");
   expect(answer.body.record.fields.epoch).not.toBe(41);
 });
+
+test("the seed routes follow the controller: leader epochs in records, controlled shutdown through POST /BrokerMgmt", async () => {
+  const h = makeHarness();
+  await h.seed();
+  for (const id of [1, 2, 3]) expect((await send(h.app, "POST", "/BrokerMgmt", { brokerId: id })).status).toBe(200);
+  // A seed client may echo the server's fields back; leaderEpoch is ignored like partitionEpoch.
+  const body = { topicName: "t1", partitionId: 0, replicas: [1, 2], ISR: [1, 2], leader: 1, partitionEpoch: 9, leaderEpoch: 9 };
+  const created = await send(h.app, "POST", "/create_partition", body);
+  expect(created.status).toBe(200);
+  expect(created.body.record.fields).toMatchObject({ leader: "1", partitionEpoch: 0, leaderEpoch: 0 });
+
+  const shutdown = await send(h.app, "POST", "/BrokerMgmt", { brokerId: 1, wantShutdown: true, since: created.body.record.offset });
+  expect(shutdown.status).toBe(200);
+  expect(shutdown.body.records).toContainEqual(expect.objectContaining({ name: "PartitionRecord", fields: expect.objectContaining({ leader: "2", ISR: [2], leaderEpoch: 1 }) }));
+  const topic = await send(h.app, "GET", "/get_topic_by_name/t1");
+  expect(topic.body.partitions[0].fields).toMatchObject({ leader: "2", leaderEpoch: 1, partitionEpoch: 1 });
+});

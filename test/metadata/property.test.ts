@@ -18,6 +18,11 @@ const command: fc.Arbitrary<Command> = fc
   fc.record({ kind: fc.constant("createTopic" as const), timestamp: fc.constant(T0), topicUUID: fc.uuid(), name: topicName, partitions: fc.integer({ min: 0, max: 4 }), replicationFactor: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ kind: fc.constant("createPartition" as const), timestamp: fc.constant(T0), topicName, partitionId: fc.integer({ min: 0, max: 3 }), replicas: ids, ISR: ids, leader: fc.constantFrom("0", "1", "2", "x"), removingReplicas: fc.constant([]), addingReplicas: fc.constant([]) }),
   fc.record({ kind: fc.constant("registerProducer" as const), timestamp: fc.constant(T0), brokerId, producerId: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }) }, { requiredKeys: ["kind", "timestamp", "brokerId"] }),
+  fc.record({ kind: fc.constant("alterPartition" as const), timestamp: fc.constant(T0), topicName, partitionId: fc.integer({ min: 0, max: 3 }), brokerId, partitionEpoch: fc.integer({ min: 0, max: 2 }), ISR: ids }),
+  fc.record({ kind: fc.constant("reassignPartition" as const), timestamp: fc.constant(T0), topicName, partitionId: fc.integer({ min: 0, max: 3 }), replicas: ids }),
+  fc.record({ kind: fc.constantFrom("cancelReassignment" as const, "electLeader" as const), timestamp: fc.constant(T0), topicName, partitionId: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ kind: fc.constant("createPartitions" as const), timestamp: fc.constant(T0), topicName, count: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant("deleteTopic" as const), timestamp: fc.constant(T0), name: topicName }),
   )
   .map((c) => c as Command);
 

@@ -14,8 +14,9 @@ const DEFAULT_LOG_COUNT = 20;
 const MAX_FIELDS_CHARS = 400;
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
-function brokerFilter(arg: string | undefined): { all?: boolean; status?: BrokerStatus } {
-  if (arg === undefined) return {};
+/** No filter: every broker that is not CLOSED, fenced ones included (they matter after a failover). */
+function brokerFilter(arg: string | undefined): { all?: boolean; status?: BrokerStatus; open?: boolean } {
+  if (arg === undefined) return { all: true, open: true };
   if (arg.toLowerCase() === "all") return { all: true };
   const status = BROKER_STATUSES.find((s) => s === arg.toUpperCase());
   if (!status) {
@@ -26,8 +27,11 @@ function brokerFilter(arg: string | undefined): { all?: boolean; status?: Broker
 }
 
 async function brokers(ctx: CommandContext, args: string[]): Promise<CommandOutput> {
-  const list = await ctx.metadata.listBrokers({ ...brokerFilter(args[0]), consistency: STALE });
+  const { open, ...filter } = brokerFilter(args[0]);
+  const listed = await ctx.metadata.listBrokers({ ...filter, consistency: STALE });
+  const list = open ? listed.filter((b) => b.fields.brokerStatus !== "CLOSED") : listed;
   if (list.length === 0) return output("(no brokers)");
+  const leads = await ctx.metadata.leaderCounts(STALE);
   const rows = [...list]
     .sort((a, b) => a.fields.brokerId - b.fields.brokerId)
     .map(({ fields: f }) => [
@@ -38,6 +42,7 @@ async function brokers(ctx: CommandContext, args: string[]): Promise<CommandOutp
       f.securityProtocol,
       f.rackId,
       f.epoch,
+      leads.get(f.brokerId) ?? 0,
     ]);
   return output(
     ...renderTable(
@@ -49,6 +54,7 @@ async function brokers(ctx: CommandContext, args: string[]): Promise<CommandOutp
         { title: "PROTOCOL" },
         { title: "RACK" },
         { title: "EPOCH", align: "right" },
+        { title: "LEADS", align: "right" },
       ],
       rows,
     ),
@@ -108,6 +114,7 @@ async function topic(ctx: CommandContext, args: string[]): Promise<CommandOutput
       listOrDash(p.ISR),
       listOrDash(p.addingReplicas),
       listOrDash(p.removingReplicas),
+      p.leaderEpoch,
       p.partitionEpoch,
     ]);
   const table = renderTable(
@@ -118,6 +125,7 @@ async function topic(ctx: CommandContext, args: string[]): Promise<CommandOutput
       { title: "ISR" },
       { title: "ADDING" },
       { title: "REMOVING" },
+      { title: "LEADER EPOCH", align: "right" },
       { title: "EPOCH", align: "right" },
     ],
     rows,
@@ -161,7 +169,7 @@ export const METADATA_COMMANDS: readonly CommandSpec[] = [
   {
     name: "brokers",
     args: "[all|<status>]",
-    summary: "active brokers (all, or those with one status)",
+    summary: "brokers that are not CLOSED, fenced included, with the partitions each leads (all, or one status)",
     minArgs: 0,
     maxArgs: 1,
     changesCluster: false,

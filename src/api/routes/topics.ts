@@ -1,8 +1,10 @@
-// Endpoints 6–8 and the topic list: topics and their partitions.
+// Endpoints 6–8, the topic list, more partitions with `count` and topic deletion.
+import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
+import { CreatePartitionsBody } from "../schemas/partition-changes.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
 
 const tags = ["topics"];
@@ -23,14 +25,22 @@ export function topicRoutes({ service }: ApiDeps) {
       query: ConsistencyQuery,
       detail: { tags, summary: "One topic with its partitions" },
     })
+    .delete("/v1/topics/:name", ({ params }) => service.deleteTopic(params.name), {
+      params: TopicNameParams,
+      query: EmptyQuery,
+      detail: { tags, summary: "Delete a topic and its partitions (RemoveTopicRecord); the name may be created again" },
+    })
     .post(
       "/v1/topics/:name/partitions",
-      async ({ params, body, status }) => status(201, await service.createPartition(params.name, body)),
+      async ({ params, body, status }) =>
+        "count" in body
+          ? status(201, { partitions: await service.createPartitions(params.name, body) })
+          : status(201, await service.createPartition(params.name, body)),
       {
         params: TopicNameParams,
-        body: CreatePartitionBody,
+        body: Type.Union([CreatePartitionBody, CreatePartitionsBody]),
         query: EmptyQuery,
-        detail: { tags, summary: "Create a partition of the topic (PartitionRecord)" },
+        detail: { tags, summary: "Create one partition (`partitionId`: PartitionRecord) or `count` placed partitions ({partitions})" },
       },
     );
 }

@@ -7,7 +7,12 @@ import { BrokerId, Since } from "./fields.ts";
 export const WaitMs = Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS, description: "long poll bound in ms" });
 
 export const BrokerFetchBody = Type.Object(
-  { brokerId: BrokerId, since: Type.Optional(Since), wait_ms: Type.Optional(WaitMs) },
+  {
+    brokerId: BrokerId,
+    since: Type.Optional(Since),
+    wait_ms: Type.Optional(WaitMs),
+    wantShutdown: Type.Optional(Type.Boolean({ description: "controlled shutdown: answered once leadership has moved off the broker" })),
+  },
   { additionalProperties: false },
 );
 export type BrokerFetchBody = Static<typeof BrokerFetchBody>;

@@ -1,7 +1,7 @@
 // Request bodies of the original YAKt course project's routes. They are flat objects like the /v1
 // ones, a little more forgiving where the original clients were: a port may be a number, a
 // partition's leader may be a number, the rack may be left out, and fields the server sets
-// (internalUUID, brokerStatus, epoch, topicUUID, partitionEpoch) may be sent and are ignored.
+// (internalUUID, brokerStatus, epoch, topicUUID, partitionEpoch, leaderEpoch) may be sent and are ignored.
 import { type Static, Type } from "@sinclair/typebox";
 import { MAX_PARTITIONS_PER_REQUEST, MAX_REPLICATION_FACTOR } from "../../metadata/limits.ts";
 import { Digits } from "./queries.ts";
@@ -58,6 +58,7 @@ export const SeedCreatePartitionBody = Type.Object(
     removingReplicas: Type.Optional(ReplicaList),
     addingReplicas: Type.Optional(ReplicaList),
     partitionEpoch: Type.Optional(IgnoredInt),
+    leaderEpoch: Type.Optional(IgnoredInt),
   },
   strict,
 );

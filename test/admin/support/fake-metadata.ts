@@ -52,6 +52,7 @@ const partition = (offset: number, partitionId: number, replicas: number[]): Par
     addingReplicas: [],
     leader: String(replicas[0]),
     partitionEpoch: 0,
+    leaderEpoch: 0,
   },
 });
 
@@ -79,6 +80,13 @@ export class FakeMetadata implements ConsoleMetadata {
     const found = this.brokers.find((b) => b.fields.brokerId === brokerId);
     if (!found) throw notFound(`no broker with id ${brokerId}`);
     return found;
+  }
+
+  async leaderCounts(consistency?: Consistency): Promise<Map<number, number>> {
+    this.check(consistency);
+    const counts = new Map<number, number>();
+    for (const p of this.topics.flatMap((t) => t.partitions)) counts.set(Number(p.fields.leader), (counts.get(Number(p.fields.leader)) ?? 0) + 1);
+    return counts;
   }
 
   async listTopics(consistency?: Consistency): Promise<TopicRecord[]> {

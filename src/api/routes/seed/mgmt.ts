@@ -30,10 +30,11 @@ export function seedMgmtRoutes({ service, handle }: ApiDeps) {
     .post(
       "/BrokerMgmt",
       async ({ body, query }) => {
-        const answer = await service.brokerMetadata(body.brokerId, { since: body.since, waitMs: waitMsOf(query.wait_ms, body.wait_ms) });
+        const fetch = { since: body.since, waitMs: waitMsOf(query.wait_ms, body.wait_ms) };
+        const answer = await service.brokerMetadata(body.brokerId, fetch, { wantShutdown: body.wantShutdown === true });
         return { message: `metadata for broker ${body.brokerId} (${answer.mode})`, ...answer };
       },
-      { body: BrokerFetchBody, query: WaitQuery, detail: detail("Seed: BrokerMgmt fetch and heartbeat (body form)") },
+      { body: BrokerFetchBody, query: WaitQuery, detail: detail("Seed: BrokerMgmt fetch and heartbeat (body form; wantShutdown for a controlled shutdown)") },
     )
     .get(
       "/ClientMgmt",

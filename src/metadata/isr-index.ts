@@ -1,0 +1,65 @@
+// Which partitions each broker is an ISR member of: the controller's way to find, without a scan of
+// every partition, what a broker's fencing, unregistration, controlled shutdown or return affects
+// (the leader is always in the ISR or "-1", so the partitions a broker leads are among these).
+// Kept by the image on every commit; broker id -> topic UUID -> partition ids.
+
+/** One partition, by topic UUID and partition id: what controller commands name. */
+export interface PartitionRef {
+  topicUUID: string;
+  partitionId: number;
+}
+
+export class IsrIndex {
+  private readonly byBroker = new Map<number, Map<string, Set<number>>>();
+
+  /** Records that `isr` replaced `before` (either may be empty) for one partition. */
+  update(topicUUID: string, partitionId: number, before: readonly number[], isr: readonly number[]): void {
+    for (const id of before) if (!isr.includes(id)) this.remove(id, topicUUID, partitionId);
+    for (const id of isr) this.add(id, topicUUID, partitionId);
+  }
+
+  /** Forgets every partition of a deleted topic. */
+  dropTopic(topicUUID: string): void {
+    for (const [brokerId, topics] of this.byBroker) {
+      topics.delete(topicUUID);
+      if (topics.size === 0) this.byBroker.delete(brokerId);
+    }
+  }
+
+  /** Partitions whose ISR holds `brokerId`, in topic-insertion then id order of this index. */
+  partitionsOf(brokerId: number): PartitionRef[] {
+    const out: PartitionRef[] = [];
+    for (const [topicUUID, ids] of this.byBroker.get(brokerId) ?? []) {
+      for (const partitionId of ids) out.push({ topicUUID, partitionId });
+    }
+    return out;
+  }
+
+  /** Brokers that are in at least one ISR. */
+  brokers(): number[] {
+    return [...this.byBroker.keys()].sort((a, b) => a - b);
+  }
+
+  private add(brokerId: number, topicUUID: string, partitionId: number): void {
+    let topics = this.byBroker.get(brokerId);
+    if (topics === undefined) {
+      topics = new Map();
+      this.byBroker.set(brokerId, topics);
+    }
+    let ids = topics.get(topicUUID);
+    if (ids === undefined) {
+      ids = new Set();
+      topics.set(topicUUID, ids);
+    }
+    ids.add(partitionId);
+  }
+
+  private remove(brokerId: number, topicUUID: string, partitionId: number): void {
+    const topics = this.byBroker.get(brokerId);
+    const ids = topics?.get(topicUUID);
+    if (topics === undefined || ids === undefined) return;
+    ids.delete(partitionId);
+    if (ids.size === 0) topics.delete(topicUUID);
+    if (topics.size === 0) this.byBroker.delete(brokerId);
+  }
+}

@@ -1,0 +1,203 @@
+// The controller's leader-side loop, after KRaft's ReplicationControlManager: when a broker's status
+// changes (fenced, unregistered, unfenced, registered again), when it asks for a controlled shutdown,
+// or when this node becomes leader, it finds the partitions whose ISR holds the broker (the image's
+// ISR index, no full scan), keeps those that the rules would change, and proposes them as
+// reconcilePartitions entries of at most MAX_PARTITIONS_PER_CHANGE partitions, one after another.
+// The entry's apply decides each partition's new state again from the image of its own index, so
+// a batch made stale by later changes is harmless. Runs on the leader only.
+import { NoLeaderError } from "../node/contracts.ts";
+import { forEachBrokerChange } from "./broker-changes.ts";
+import type { ReconcilePartitionsCommand } from "./commands.ts";
+import type { MetadataImage } from "./image.ts";
+import { invariant } from "./invariant.ts";
+import type { PartitionRef } from "./isr-index.ts";
+import { MAX_PARTITIONS_PER_CHANGE } from "./limits.ts";
+import { type Eligible, reconcile, wouldChange } from "./partition-change.ts";
+import { eligibility } from "./partition-rules.ts";
+import { ACTIVE_STATUSES } from "./records.ts";
+import type { ImageChange } from "./state-machine.ts";
+
+/** A reconcile batch before the leader stamps its time. */
+export type ReconcileBatch = Omit<ReconcilePartitionsCommand, "kind" | "timestamp">;
+
+export interface PartitionControllerDeps {
+  image(): MetadataImage;
+  /** Proposes one batch; resolves once applied with its log index and how many partitions changed. */
+  propose(batch: ReconcileBatch): Promise<{ offset: number; changed: number }>;
+  /** Lets other work run between scan slices (a macrotask, not a timer). */
+  yieldToLoop?(): Promise<void>;
+  /** A background failover that could not be proposed (lost leadership, timeout…). */
+  onError?(error: unknown, brokerId: number): void;
+}
+
+/** What one pass over a set of partitions did. */
+export interface ReconcileOutcome {
+  /** Partitions that got a new state. */
+  changed: number;
+  /** Entries proposed. */
+  batches: number;
+  /** Log index of the last entry proposed (0 when none). */
+  offset: number;
+}
+
+/** Partitions checked between two yields to the event loop (a few microseconds each: a few ms a slice). */
+const SCAN_SLICE = 2_000;
+
+/** Reconcile entries proposed and not yet applied, per pass: enough to overlap commit round trips. */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+const NOTHING: ReconcileOutcome = { changed: 0, batches: 0, offset: 0 };
+
+export class PartitionController {
+  private active = false;
+  private readonly pending = new Set<number>();
+  /**
+   * Brokers in controlled shutdown, known to this leader only: no pass elects them or keeps them in
+   * an ISR. A broker leaves the set when it heartbeats without wantShutdown, registers again, or is
+   * fenced or unregistered; a new leader starts with none (the broker stops heartbeating and is fenced).
+   */
+  private readonly shuttingDown = new Set<number>();
+  private draining: Promise<void> | null = null;
+  private readonly yieldToLoop: () => Promise<void>;
+
+  constructor(private readonly deps: PartitionControllerDeps) {
+    this.yieldToLoop = deps.yieldToLoop ?? (() => new Promise((resolve) => setImmediate(resolve)));
+  }
+
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** Became leader: every broker in some ISR is checked (failovers the old leader left undone). */
+  start(): void {
+    this.active = true;
+    for (const id of this.deps.image().brokersInAnyIsr()) this.enqueue(id);
+  }
+
+  stop(): void {
+    this.active = false;
+    this.pending.clear();
+    this.shuttingDown.clear();
+  }
+
+  /** Brokers whose status changed are checked again; a restored image checks everyone. */
+  onImageChange(change: ImageChange): void {
+    if (!this.active) return;
+    forEachBrokerChange(
+      change,
+      () => this.start(),
+      (record) => {
+        const id = record.fields.brokerId;
+        if (record.name === "RegisterBrokerRecord" || !ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.shuttingDown.delete(id);
+        this.enqueue(id);
+      },
+    );
+  }
+
+  /** A heartbeat without wantShutdown: the broker serves again, and may lead what it is the last ISR member of. */
+  resume(brokerId: number): void {
+    if (this.active && this.shuttingDown.delete(brokerId)) this.enqueue(brokerId);
+  }
+
+  /** Resolves once every queued broker has been handled (for tests and controlled shutdown). */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /**
+   * Controlled shutdown: leadership and ISR membership move off `brokerId` (the last ISR member
+   * stays, leaderless). Resolves once applied, with what was done.
+   */
+  async controlledShutdown(brokerId: number): Promise<ReconcileOutcome> {
+    this.requireActive();
+    this.shuttingDown.add(brokerId);
+    const { eligible, batch } = this.passFor("failover");
+    return this.reconcileRefs(this.deps.image().isrPartitionsOf(brokerId), eligible, batch);
+  }
+
+  /** Preferred leader election over every partition, in bounded batches. */
+  async electPreferredLeaders(): Promise<ReconcileOutcome> {
+    this.requireActive();
+    const { eligible, batch } = this.passFor("preferred");
+    return this.reconcileRefs(this.deps.image().partitionRefs(), eligible, batch);
+  }
+
+  /** Who may lead in a pass starting now, and the batch fields that tell every replica the same. */
+  private passFor(mode: ReconcileBatch["mode"]): { eligible: Eligible; batch: Omit<ReconcileBatch, "partitions"> } {
+    const down = [...this.shuttingDown].sort((a, b) => a - b);
+    return { eligible: eligibility(this.deps.image(), down), batch: down.length > 0 ? { mode, shuttingDown: down } : { mode } };
+  }
+
+  private requireActive(): void {
+    if (!this.active) throw new NoLeaderError("this node stopped leading before the partitions could be moved; retry");
+  }
+
+  private enqueue(brokerId: number): void {
+    this.pending.add(brokerId);
+    this.draining ??= this.drain().finally(() => {
+      this.draining = null;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Let the entry that queued this finish applying before its image is read.
+    await this.yieldToLoop();
+    while (this.active && this.pending.size > 0) {
+      const [brokerId] = this.pending;
+      this.pending.delete(brokerId);
+      try {
+        const { eligible, batch } = this.passFor("failover");
+        await this.reconcileRefs(this.deps.image().isrPartitionsOf(brokerId), eligible, batch);
+      } catch (error) {
+        // A leader that stepped down leaves the rest to its successor, which checks every broker.
+        if (this.active) this.deps.onError?.(error, brokerId);
+      }
+    }
+  }
+
+  /**
+   * Checks `refs` a slice at a time and proposes the ones that would change, in bounded batches,
+   * up to MAX_BATCHES_IN_FLIGHT at once so commit round trips overlap (batches never share a
+   * partition: each ref comes once).
+   */
+  private async reconcileRefs(refs: Iterable<PartitionRef>, eligible: Eligible, batch: Omit<ReconcileBatch, "partitions">): Promise<ReconcileOutcome> {
+    let outcome = NOTHING;
+    const inflight: Promise<ReconcileOutcome>[] = [];
+    const send = async (partitions: PartitionRef[]) => {
+      const proposal = this.proposeBatch({ ...batch, partitions });
+      proposal.catch(() => {}); // observed below; a failure must not also be an unhandled rejection
+      inflight.push(proposal);
+      if (inflight.length >= MAX_BATCHES_IN_FLIGHT) outcome = add(outcome, await (inflight.shift() as Promise<ReconcileOutcome>));
+    };
+    let due: PartitionRef[] = [];
+    let checked = 0;
+    for (const ref of refs) {
+      if (this.wouldChange(ref, eligible, batch.mode === "preferred")) due.push(ref);
+      if (due.length === MAX_PARTITIONS_PER_CHANGE) {
+        await send(due);
+        due = [];
+      }
+      if (++checked % SCAN_SLICE === 0) await this.yieldToLoop();
+      if (!this.active) throw new NoLeaderError("leadership was lost while moving partitions; the new leader finishes failovers, retry an election");
+    }
+    if (due.length > 0) await send(due);
+    for (const proposal of inflight.splice(0)) outcome = add(outcome, await proposal);
+    return outcome;
+  }
+
+  private wouldChange(ref: PartitionRef, eligible: Eligible, preferred: boolean): boolean {
+    const partition = this.deps.image().partition(ref.topicUUID, ref.partitionId);
+    if (partition === undefined) return false;
+    return wouldChange(partition.fields, reconcile(partition.fields, eligible, preferred));
+  }
+
+  private async proposeBatch(batch: ReconcileBatch): Promise<ReconcileOutcome> {
+    invariant(batch.partitions.length > 0 && batch.partitions.length <= MAX_PARTITIONS_PER_CHANGE, () => `a reconcile batch of ${batch.partitions.length} partitions`);
+    const { offset, changed } = await this.deps.propose(batch);
+    return { changed, batches: 1, offset };
+  }
+}
+
+function add(a: ReconcileOutcome, b: ReconcileOutcome): ReconcileOutcome {
+  return { changed: a.changed + b.changed, batches: a.batches + b.batches, offset: Math.max(a.offset, b.offset) };
+}
