@@ -167,9 +167,8 @@ export class ProcessCluster {
   async kill(id: number): Promise<void> {
     const proc = this.procs.get(id);
     if (!proc) throw new Error(`node ${id} is not running`);
+    // SIGKILL ends a stopped (SIGSTOP) process too; one that already exited is only reaped.
     proc.kill("SIGKILL");
-    // A stopped process dies of SIGKILL too, but only once it is continued on some kernels.
-    process.kill(proc.pid, "SIGCONT");
     await proc.exited;
     this.procs.delete(id);
     allChildren.delete(proc);
