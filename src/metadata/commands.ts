@@ -1,6 +1,8 @@
 // The commands a metadata log entry carries. The leader builds and stamps each one (timestamp,
 // UUIDs) before proposing, so every replica applies identical values; the state machine turns a
-// command into records after checking it against its image. On the wire: UTF-8 JSON.
+// command into records after checking it against its image. A write's command also carries its
+// request id and fingerprint (request-ids.ts; absent in older entries and in the leader's own
+// liveness changes). On the wire: UTF-8 JSON.
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import {
@@ -17,6 +19,7 @@ import {
   MAX_REPLICATION_FACTOR,
   MAX_TOPIC_NAME_INPUT,
 } from "./limits.ts";
+import { REQUEST_FIELDS } from "./request-ids.ts";
 
 /** ISO-8601 UTC with milliseconds, as Date.prototype.toISOString writes it. */
 export const ISO_UTC_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$";
@@ -35,6 +38,7 @@ export const RegisterBrokerCommand = Type.Object(
   {
     kind: Type.Literal("registerBroker"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     internalUUID: Uuid,
     brokerId: BrokerId,
     brokerHost: Host,
@@ -53,6 +57,7 @@ export const ChangeBrokerCommand = Type.Object(
   {
     kind: Type.Literal("changeBroker"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     brokerId: BrokerId,
     change: Type.Union(BROKER_CHANGES.map((c) => Type.Literal(c))),
     brokerHost: Type.Optional(Host),
@@ -67,6 +72,7 @@ export const CreateTopicCommand = Type.Object(
   {
     kind: Type.Literal("createTopic"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     topicUUID: Uuid,
     name: Type.String({ maxLength: MAX_TOPIC_NAME_INPUT }),
     partitions: Type.Integer({ minimum: 0, maximum: MAX_PARTITIONS_PER_REQUEST }),
@@ -79,6 +85,7 @@ export const CreatePartitionCommand = Type.Object(
   {
     kind: Type.Literal("createPartition"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     topicName: Type.String({ maxLength: MAX_TOPIC_NAME_INPUT }),
     partitionId: Type.Integer({ minimum: 0, maximum: MAX_PARTITION_ID }),
     replicas: ReplicaList,
@@ -94,6 +101,7 @@ export const RegisterProducerCommand = Type.Object(
   {
     kind: Type.Literal("registerProducer"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     brokerId: BrokerId,
     producerId: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRODUCER_ID })),
     brokerEpoch: Type.Optional(Type.Integer({ minimum: 0 })),

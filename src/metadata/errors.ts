@@ -5,14 +5,21 @@ export type MetadataErrorCode =
   | "bad_request" // 400: malformed input the schema could not catch
   | "not_found" // 404: unknown broker, topic, snapshot
   | "conflict" // 409: duplicate id/name, closed broker, stale epoch, used producer id
-  | "invalid"; // 422: well-formed but breaks a rule (ISR ⊄ replicas, bad topic name…)
+  | "invalid" // 422: well-formed but breaks a rule (ISR ⊄ replicas, bad topic name…)
+  | "idempotency_key_reused"; // 422: an Idempotency-Key already used for a different request
 
 const STATUS: Record<MetadataErrorCode, number> = {
   bad_request: 400,
   not_found: 404,
   conflict: 409,
   invalid: 422,
+  idempotency_key_reused: 422,
 };
+
+/** True for the codes above (a forwarded reply or a snapshot names them as strings). */
+export function isMetadataErrorCode(code: unknown): code is MetadataErrorCode {
+  return typeof code === "string" && Object.hasOwn(STATUS, code);
+}
 
 export class MetadataError extends Error {
   readonly status: number;

@@ -1,5 +1,6 @@
 // The state machine's snapshot bytes: a versioned JSON document of the whole image plus the applied
-// index and the producer id counter. Arrays are in the image's stable order, so two replicas with
+// index, the producer id counter and (since version 2) the remembered request ids (request-codec.ts;
+// a version 1 snapshot still loads, with none remembered). Arrays are in the image's stable order, so two replicas with
 // equal state produce byte-identical snapshots. encodeSnapshot() writes it in one go; the node
 // uses snapshot-encoder.ts, which writes the same bytes in bounded slices (this one is the
 // reference its tests and scripts/bench-snapshot.ts compare against).
@@ -7,55 +8,68 @@ import { type Static, Type } from "@sinclair/typebox";
 import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
 import { MetadataImage } from "./image.ts";
 import { PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, TopicRecord } from "./records.ts";
+import { RememberedRequestSchema, encodeRememberedRequest, requestTableOf, requestsProblem } from "./request-codec.ts";
+import { DEFAULT_REQUEST_BOUNDS, type RememberedRequest, type RequestTable, type RequestTableBounds } from "./request-table.ts";
 
 export const SNAPSHOT_FORMAT = "yakt-metadata-snapshot";
-export const SNAPSHOT_VERSION = 1;
+/** Written now; version 1 (before request ids) is still read. */
+export const SNAPSHOT_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 /** Far above any image the limits allow, but a bound on what a peer can make us parse. */
 const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
 
 const SnapshotDocument = Type.Object({
   format: Type.Literal(SNAPSHOT_FORMAT),
-  version: Type.Literal(SNAPSHOT_VERSION),
+  version: Type.Union([Type.Literal(1), Type.Literal(2)]),
   appliedIndex: Type.Integer({ minimum: 0 }),
   nextProducerId: Type.Integer({ minimum: 0 }),
   brokers: Type.Array(RegisterBrokerRecord),
   topics: Type.Array(TopicRecord),
   partitions: Type.Array(PartitionRecord),
   producers: Type.Array(ProducerIdsRecord),
+  /** Version 2 on: the remembered request ids, oldest first. */
+  requests: Type.Optional(Type.Array(RememberedRequestSchema)),
 });
 type SnapshotDocument = Static<typeof SnapshotDocument>;
 
 export interface DecodedSnapshot {
   appliedIndex: number;
   image: MetadataImage;
+  requests: RequestTable;
 }
 
 const encoder = new TextEncoder();
 
-export function encodeSnapshot(image: MetadataImage, appliedIndex: number): Uint8Array {
-  const doc: SnapshotDocument = {
+export function encodeSnapshot(image: MetadataImage, appliedIndex: number, requests: Iterable<RememberedRequest> = []): Uint8Array {
+  const doc: Omit<SnapshotDocument, "requests"> = {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     appliedIndex,
     nextProducerId: image.nextProducerId(),
     ...image.body(),
   };
-  return encoder.encode(JSON.stringify(doc));
+  const entries = [...requests].map(encodeRememberedRequest).join(",");
+  return encoder.encode(`${JSON.stringify(doc).slice(0, -1)},"requests":[${entries}]}`);
 }
 
 /** Never throws: garbage, another version or an inconsistent image is reported. */
-export function decodeSnapshot(data: Uint8Array): DecodeResult<DecodedSnapshot> {
+export function decodeSnapshot(data: Uint8Array, requestBounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS): DecodeResult<DecodedSnapshot> {
   const parsed = parseJson(data, MAX_SNAPSHOT_BYTES);
   if (!parsed.ok) return parsed;
   const version = (parsed.value as { version?: unknown } | null)?.version;
-  if (version !== SNAPSHOT_VERSION) return { ok: false, message: `snapshot version ${JSON.stringify(version ?? null)} is not supported (expected ${SNAPSHOT_VERSION})` };
+  if (!READABLE_VERSIONS.includes(version)) {
+    return { ok: false, message: `snapshot version ${JSON.stringify(version ?? null)} is not supported (expected one of ${READABLE_VERSIONS.join(", ")})` };
+  }
   const problem = schemaProblem(SnapshotDocument, parsed.value);
   if (problem) return { ok: false, message: `snapshot is malformed: ${problem}` };
   const doc = parsed.value as SnapshotDocument;
-  const inconsistency = consistencyProblem(doc);
+  if ((doc.requests === undefined) !== (doc.version === 1)) return { ok: false, message: `snapshot is malformed: version ${doc.version} ${doc.version === 1 ? "holds" : "lacks"} remembered requests` };
+  const requests = (doc.requests ?? []) as RememberedRequest[];
+  const inconsistency = consistencyProblem(doc) ?? requestsProblem(requests, doc.appliedIndex, requestBounds);
   if (inconsistency) return { ok: false, message: `snapshot is inconsistent: ${inconsistency}` };
   const { brokers, topics, partitions, producers } = doc;
-  return { ok: true, value: { appliedIndex: doc.appliedIndex, image: MetadataImage.fromBody({ brokers, topics, partitions, producers }, doc.nextProducerId) } };
+  const image = MetadataImage.fromBody({ brokers, topics, partitions, producers }, doc.nextProducerId);
+  return { ok: true, value: { appliedIndex: doc.appliedIndex, image, requests: requestTableOf(requests, requestBounds) } };
 }
 
 function consistencyProblem(doc: SnapshotDocument): string | null {

@@ -34,3 +34,18 @@ export const DEFAULT_DIFF_WINDOW_MS = 600_000;
 export const DEFAULT_FORWARD_APPLY_WAIT_MS = 5_000;
 /** Forwarded request or reply between nodes. */
 export const MAX_FORWARD_BYTES = 8 * 1024 * 1024;
+/**
+ * Request ids the state machine remembers with their result (exactly-once writes, thesis §6.3).
+ * 10 minutes: as long as the metadata diff window and far past any client's retry horizon (Kafka
+ * clients give up after delivery.timeout.ms, 2 minutes by default). 100,000 ids: at the cluster's
+ * measured peak of about 11,000 writes/s that is still 9 s of writes, past the forward timeout, so
+ * the node's own retries are always covered; at the rates a metadata quorum sees in practice
+ * (hundreds of writes a minute) the 10 minutes bind first. 200,000 records held in remembered
+ * results: an entry keeps its records (a topic created with 10,000 partitions keeps 10,001), so
+ * the ids alone do not bound memory and snapshot size.
+ */
+export const MAX_REMEMBERED_REQUESTS = 100_000;
+export const MAX_REMEMBERED_RECORDS = 200_000;
+export const REQUEST_MEMORY_MS = 600_000;
+/** A client's Idempotency-Key: enough for a UUID, a ULID or a base64 hash with a prefix. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
