@@ -54,6 +54,16 @@ export interface RegisterProducerRequest {
   brokerEpoch?: number;
 }
 
+/** How a write is identified across its retries. */
+export interface WriteOptions {
+  /**
+   * The client's Idempotency-Key (request-ids.ts gives its form): a write retried with the same
+   * key and request is answered with the first answer and applied once; a malformed key is a
+   * bad_request, and the key reused for a different request is idempotency_key_reused.
+   */
+  idempotencyKey?: string;
+}
+
 /** A broker's current state, shaped as its RegisterBrokerRecord; offset/timestamp of its latest change. */
 export type BrokerView = RegisterBrokerRecord;
 
@@ -87,18 +97,18 @@ export interface LogPage {
 }
 
 export interface MetadataService {
-  registerBroker(req: RegisterBrokerRequest): Promise<RegisterBrokerRecord>;
+  registerBroker(req: RegisterBrokerRequest, opts?: WriteOptions): Promise<RegisterBrokerRecord>;
   listBrokers(opts: { status?: BrokerStatus; all?: boolean; consistency?: Consistency }): Promise<BrokerView[]>;
   getBroker(brokerId: number, consistency?: Consistency): Promise<BrokerView>;
-  updateBroker(brokerId: number, req: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord>;
-  unregisterBroker(brokerId: number): Promise<RegistrationChangeBrokerRecord>;
+  updateBroker(brokerId: number, req: UpdateBrokerRequest, opts?: WriteOptions): Promise<RegistrationChangeBrokerRecord>;
+  unregisterBroker(brokerId: number, opts?: WriteOptions): Promise<RegistrationChangeBrokerRecord>;
 
-  createTopic(req: CreateTopicRequest): Promise<TopicView>;
+  createTopic(req: CreateTopicRequest, opts?: WriteOptions): Promise<TopicView>;
   getTopic(name: string, consistency?: Consistency): Promise<TopicView>;
   listTopics(consistency?: Consistency): Promise<TopicRecord[]>;
-  createPartition(topicName: string, req: CreatePartitionRequest): Promise<PartitionRecord>;
+  createPartition(topicName: string, req: CreatePartitionRequest, opts?: WriteOptions): Promise<PartitionRecord>;
 
-  registerProducer(req: RegisterProducerRequest): Promise<ProducerIdsRecord>;
+  registerProducer(req: RegisterProducerRequest, opts?: WriteOptions): Promise<ProducerIdsRecord>;
 
   /** BrokerMgmt: also the broker's heartbeat (forwarded to the leader). */
   brokerMetadata(brokerId: number, fetch: MetadataFetch): Promise<MetadataAnswer>;

@@ -2,6 +2,7 @@
 import { Elysia } from "elysia";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
+import { writeOptionsOf } from "../idempotency.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
 
@@ -9,7 +10,7 @@ const tags = ["topics"];
 
 export function topicRoutes({ service }: ApiDeps) {
   return new Elysia()
-    .post("/v1/topics", async ({ body, status }) => status(201, await service.createTopic(body)), {
+    .post("/v1/topics", async ({ body, request, status }) => status(201, await service.createTopic(body, writeOptionsOf(request))), {
       body: CreateTopicBody,
       query: EmptyQuery,
       detail: { tags, summary: "Create a topic, optionally with placed partitions (TopicRecord + PartitionRecords)" },
@@ -25,7 +26,7 @@ export function topicRoutes({ service }: ApiDeps) {
     })
     .post(
       "/v1/topics/:name/partitions",
-      async ({ params, body, status }) => status(201, await service.createPartition(params.name, body)),
+      async ({ params, body, request, status }) => status(201, await service.createPartition(params.name, body, writeOptionsOf(request))),
       {
         params: TopicNameParams,
         body: CreatePartitionBody,
