@@ -74,6 +74,8 @@ export class RaftRuntime implements ConsensusHandle {
       leaderId: () => this.roles.leader,
       awaitLeader: (ms) => this.roles.awaitAnyLeader(ms),
       request: (to, payload, ms) => this.requireTransport().request(to, payload, ms),
+      watchLeader: (listener) => this.roles.onChange((_role, leader) => listener(leader)),
+      now: this.opts.now,
       timeoutMs: this.opts.forwardTimeoutMs,
       leaderWaitMs: this.opts.leaderWaitMs,
       metrics: this.counters,
