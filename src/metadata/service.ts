@@ -275,15 +275,16 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   /**
-   * A leader answers not_leader for a write it did not append (it was handing leadership over, or
-   * had just lost it); one more try goes to the leader now known. It carries the same request id,
-   * so even a first attempt that was appended after all is answered, not applied, again.
+   * One more try when the first ended with the leader gone: it answered not_leader (it was
+   * handing leadership over, or had just lost it), or lost leadership after appending the write
+   * (outcome unknown). The try goes to the leader now known under the same request id, so a first
+   * attempt that was appended after all is answered, not applied, again.
    */
   private async forwardWrite(write: WriteRequest): Promise<ForwardReply & { ok: true }> {
     try {
       return await this.forward({ op: "write", write });
     } catch (error) {
-      if (!(error instanceof NotLeaderError)) throw error;
+      if (!(error instanceof NotLeaderError || error instanceof NoLeaderError)) throw error;
       return this.forward({ op: "write", write });
     }
   }

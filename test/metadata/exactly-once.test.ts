@@ -10,24 +10,30 @@ function topicRecords(history: { page(from: number, limit: number): { name: stri
 }
 
 describe("retries under one request id", () => {
-  test("a forwarded write appended but answered not_leader: the retry answers the first result, not 409", async () => {
-    const { leader, follower } = pair();
-    const forward = follower.handle.forwardToLeader.bind(follower.handle);
-    let calls = 0;
-    follower.handle.forwardToLeader = async (payload) => {
-      calls++;
-      const reply = await forward(payload);
-      // The first attempt was appended and applied, but its answer is lost (the issue's case).
-      if (calls === 1) throw new NotLeaderError(1);
-      return reply;
-    };
-    const view = await follower.service.createTopic({ name: "only-mine" });
-    expect(calls).toBe(2);
-    expect(view.topic.fields.name).toBe("only-mine");
-    expect(view.topic.offset).toBe(1);
-    expect(leader.handle.metrics().raft_proposals_total).toBe(1);
-    expect(topicRecords(leader.sm.history)).toBe(1);
-  });
+  const lostAnswers: [string, () => Error][] = [
+    ["not_leader", () => new NotLeaderError(1)],
+    ["no_leader (leader deposed after appending: outcome unknown)", () => new NoLeaderError("node 1 lost leadership before entry 1 was applied")],
+  ];
+  for (const [answer, lost] of lostAnswers) {
+    test(`a forwarded write appended but answered ${answer}: the retry answers the first result, not 409`, async () => {
+      const { leader, follower } = pair();
+      const forward = follower.handle.forwardToLeader.bind(follower.handle);
+      let calls = 0;
+      follower.handle.forwardToLeader = async (payload) => {
+        calls++;
+        const reply = await forward(payload);
+        // The first attempt was appended and applied, but its answer is lost (the issue's case).
+        if (calls === 1) throw lost();
+        return reply;
+      };
+      const view = await follower.service.createTopic({ name: "only-mine" });
+      expect(calls).toBe(2);
+      expect(view.topic.fields.name).toBe("only-mine");
+      expect(view.topic.offset).toBe(1);
+      expect(leader.handle.metrics().raft_proposals_total).toBe(1);
+      expect(topicRecords(leader.sm.history)).toBe(1);
+    });
+  }
 
   test("a leader deposed after appending hands the write on under its id: one apply, the first answer", async () => {
     const { handle, service, sm } = single();
