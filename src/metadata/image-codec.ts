@@ -8,7 +8,8 @@ import { type Static, Type } from "@sinclair/typebox";
 import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
 import { MetadataImage } from "./image.ts";
 import { PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, TopicRecord } from "./records.ts";
-import { RememberedRequestSchema, encodeRememberedRequest, requestTableOf, requestsProblem } from "./request-codec.ts";
+import { imageSource } from "./record-refs.ts";
+import { RememberedRequestSchema, type StoredRequest, decodeRequests, encodeRememberedRequest } from "./request-codec.ts";
 import { DEFAULT_REQUEST_BOUNDS, type RememberedRequest, type RequestTable, type RequestTableBounds } from "./request-table.ts";
 
 export const SNAPSHOT_FORMAT = "yakt-metadata-snapshot";
@@ -48,7 +49,8 @@ export function encodeSnapshot(image: MetadataImage, appliedIndex: number, reque
     nextProducerId: image.nextProducerId(),
     ...image.body(),
   };
-  const entries = [...requests].map(encodeRememberedRequest).join(",");
+  const source = imageSource(image);
+  const entries = [...requests].map((r) => encodeRememberedRequest(r, source)).join(",");
   return encoder.encode(`${JSON.stringify(doc).slice(0, -1)},"requests":[${entries}]}`);
 }
 
@@ -64,12 +66,13 @@ export function decodeSnapshot(data: Uint8Array, requestBounds: RequestTableBoun
   if (problem) return { ok: false, message: `snapshot is malformed: ${problem}` };
   const doc = parsed.value as SnapshotDocument;
   if ((doc.requests === undefined) !== (doc.version === 1)) return { ok: false, message: `snapshot is malformed: version ${doc.version} ${doc.version === 1 ? "holds" : "lacks"} remembered requests` };
-  const requests = (doc.requests ?? []) as RememberedRequest[];
-  const inconsistency = consistencyProblem(doc) ?? requestsProblem(requests, doc.appliedIndex, requestBounds);
+  const inconsistency = consistencyProblem(doc);
   if (inconsistency) return { ok: false, message: `snapshot is inconsistent: ${inconsistency}` };
   const { brokers, topics, partitions, producers } = doc;
   const image = MetadataImage.fromBody({ brokers, topics, partitions, producers }, doc.nextProducerId);
-  return { ok: true, value: { appliedIndex: doc.appliedIndex, image, requests: requestTableOf(requests, requestBounds) } };
+  const requests = decodeRequests((doc.requests ?? []) as StoredRequest[], doc.appliedIndex, requestBounds, imageSource(image));
+  if (!requests.ok) return { ok: false, message: `snapshot is inconsistent: ${requests.message}` };
+  return { ok: true, value: { appliedIndex: doc.appliedIndex, image, requests: requests.value } };
 }
 
 function consistencyProblem(doc: SnapshotDocument): string | null {

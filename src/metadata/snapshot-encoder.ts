@@ -10,6 +10,7 @@ import { IncrementalSort } from "./incremental-sort.ts";
 import { invariant } from "./invariant.ts";
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from "./image-codec.ts";
 import type { PartitionRecord, TopicRecord } from "./records.ts";
+import { captureSource } from "./record-refs.ts";
 import { encodeRememberedRequest } from "./request-codec.ts";
 import type { RememberedRequest } from "./request-table.ts";
 
@@ -265,6 +266,7 @@ export class SnapshotEncoder implements SnapshotEncoding {
 
   constructor(capture: ImageCapture, appliedIndex: number, requests: ReadonlyMap<string, RememberedRequest> = new Map()) {
     const out = this.out;
+    const source = captureSource(capture);
     const brokers = new SortedRecords(capture.brokers.values(), (a, b) => a.fields.brokerId - b.fields.brokerId);
     const topics = new SortedRecords(capture.topics.values(), (a, b) => compareText(a.fields.name, b.fields.name));
     const producers = new SortedRecords(capture.producers.values(), (a, b) => a.fields.producerId - b.fields.producerId);
@@ -284,7 +286,7 @@ export class SnapshotEncoder implements SnapshotEncoding {
       () => new WriteText(out, `],"producers":[`),
       () => new WriteRecords(out, { empty: true }, () => producers.result()),
       () => new WriteText(out, `],"requests":[`),
-      () => new WriteIterated(out, requests.values(), encodeRememberedRequest),
+      () => new WriteIterated(out, requests.values(), (r) => encodeRememberedRequest(r, source)),
       () => new WriteText(out, "]}"),
       () => this.assemble,
     ]);

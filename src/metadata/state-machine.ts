@@ -14,7 +14,7 @@ import { badRequest } from "./errors.ts";
 import { planCommand } from "./planner.ts";
 import type { MetadataRecord } from "./records.ts";
 import { describeRequestId } from "./request-ids.ts";
-import { DEFAULT_REQUEST_BOUNDS, RequestTable, type RequestTableBounds } from "./request-table.ts";
+import { DEFAULT_REQUEST_BOUNDS, type RememberedRequest, RequestTable, type RequestTableBounds } from "./request-table.ts";
 import { SnapshotEncoder } from "./snapshot-encoder.ts";
 
 export interface MetadataStateMachineOptions {
@@ -57,9 +57,14 @@ export class MetadataStateMachine implements StateMachine {
     return this.applied;
   }
 
-  /** Request ids remembered now (for metrics and tests). */
+  /** How many request ids are remembered now, and the records their results hold. */
   rememberedRequests(): { ids: number; records: number } {
     return { ids: this.requests.size, records: this.requests.heldRecords };
+  }
+
+  /** The remembered requests, oldest first (what a snapshot holds). */
+  rememberedInOrder(): IterableIterator<RememberedRequest> {
+    return this.requests.inOrder();
   }
 
   /**

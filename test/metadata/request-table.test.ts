@@ -2,13 +2,14 @@
 // replay and key reuse at apply, the same table on every replica, and the table through snapshots
 // (one-shot and sliced encoders byte-identical, restore equal to replay).
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { encodeSnapshot } from "../../src/metadata/image-codec.ts";
 import { requestFingerprint } from "../../src/metadata/request-ids.ts";
 import { RequestTable, type RequestTableBounds } from "../../src/metadata/request-table.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { seededRandom } from "../support/seeded-random.ts";
-import { Feeder, createTopic, decodeText, registerBroker } from "./fixtures.ts";
+import { Feeder, changeBroker, createTopic, decodeText, registerBroker } from "./fixtures.ts";
 
 const T = Date.parse("2026-11-24T00:00:00.000Z");
 const at = (ms: number) => new Date(T + ms).toISOString();
@@ -112,15 +113,29 @@ describe("request table in snapshots", () => {
     f.ok(keyed("alpha", "k:alpha", 0, hashOf("alpha"), 2));
     f.apply(keyed("alpha", "k:alpha-again")); // refused: already exists
     f.ok(keyed("beta", "n:generated-1", 10));
+    f.ok({ ...registerBroker(5), requestId: "k:b5", requestHash: hashOf("b5") });
+    f.ok(changeBroker(5, "update", { brokerHost: "moved" }));
     return f.sm;
   }
+
+  test("records the image still holds are written as references, changed ones in full", () => {
+    const doc = JSON.parse(decodeText(populated().snapshot()));
+    const recordsOf = (id: string) => doc.requests.find((r: { id: string }) => r.id === id).result.records;
+    expect(recordsOf("k:alpha")).toEqual([
+      { ref: "topic:uuid-topic-alpha", offset: 3 },
+      { ref: "partition:0:uuid-topic-alpha", offset: 3 },
+      { ref: "partition:1:uuid-topic-alpha", offset: 3 },
+    ]);
+    // Broker 5 changed since its registration: the image's view is another record now.
+    expect(recordsOf("k:b5")).toMatchObject([{ type: "metadata", name: "RegisterBrokerRecord", offset: 6, fields: { brokerHost: "host5" } }]);
+  });
 
   test("restore then apply equals replaying everything; sliced and one-shot bytes agree", () => {
     const whole = populated();
     const bytes = whole.snapshot();
     const doc = JSON.parse(decodeText(bytes));
-    expect(doc.requests.map((r: { id: string }) => r.id)).toEqual(["k:alpha", "k:alpha-again", "n:generated-1"]);
-    const requests = (whole as unknown as { requests: RequestTable }).requests.inOrder();
+    expect(doc.requests.map((r: { id: string }) => r.id)).toEqual(["k:alpha", "k:alpha-again", "n:generated-1", "k:b5"]);
+    const requests = whole.rememberedInOrder();
     expect(decodeText(encodeSnapshot(whole.image(), whole.appliedIndex(), requests))).toBe(decodeText(bytes));
     const encoding = whole.beginSnapshot();
     let sliced: Uint8Array | null = null;
@@ -130,11 +145,39 @@ describe("request table in snapshots", () => {
     const restored = new MetadataStateMachine();
     restored.restore(whole.appliedIndex(), bytes);
     expect(restored.rememberedRequests()).toEqual(whole.rememberedRequests());
-    const retry = keyed("alpha", "k:alpha", 20, hashOf("alpha"), 2);
-    const [a, b] = [whole, restored].map((sm) => sm.apply(sm.appliedIndex() + 1, encodeCommand(retry)));
-    expect(b).toEqual(a);
-    expect(a).toMatchObject({ ok: true, records: [{ name: "TopicRecord", offset: 3 }, { name: "PartitionRecord" }, { name: "PartitionRecord" }] });
+    for (const retry of [keyed("alpha", "k:alpha", 20, hashOf("alpha"), 2), { ...registerBroker(5), requestId: "k:b5", requestHash: hashOf("b5") }]) {
+      const [a, b] = [whole, restored].map((sm) => sm.apply(sm.appliedIndex() + 1, encodeCommand(retry)));
+      expect(b).toEqual(a);
+      expect(a.ok).toBe(true);
+    }
+    const alpha = restored.recall(keyed("alpha", "k:alpha", 20, hashOf("alpha"), 2));
+    expect(alpha?.result).toMatchObject({ ok: true, records: [{ name: "TopicRecord", offset: 3 }, { name: "PartitionRecord" }, { name: "PartitionRecord" }] });
+    expect(restored.recall({ ...registerBroker(5), requestId: "k:b5", requestHash: hashOf("b5") })?.result).toMatchObject({ ok: true, records: [{ offset: 6, fields: { brokerHost: "host5" } }] });
     expect(decodeText(restored.snapshot())).toBe(decodeText(whole.snapshot()));
+  });
+
+  test("sliced encoding equals the one-shot bytes for random keyed histories at any budget", () => {
+    const step = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 9 })).map(([b, k]): Command => ({ ...registerBroker(b, { rackId: `r${b}` }), requestId: `k:${k}`, requestHash: hashOf(`b${b}`) })),
+      fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom("update" as const, "unregister" as const)).map(([b, change]) => changeBroker(b, change, change === "update" ? { brokerHost: "h" } : {}) as Command),
+      fc.tuple(fc.stringMatching(/^[a-c]{1,2}$/), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 9 })).map(([name, partitions, k]) => keyed(name, `n:${k}`, 0, hashOf(name), partitions)),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 20 }), (commands, budget) => {
+        const sm = new MetadataStateMachine();
+        commands.forEach((c, i) => sm.apply(i + 1, encodeCommand(c)));
+        const requests = sm.rememberedInOrder();
+        const expected = decodeText(encodeSnapshot(sm.image(), sm.appliedIndex(), requests));
+        const encoding = sm.beginSnapshot();
+        let bytes: Uint8Array | null = null;
+        for (let steps = 0; bytes === null && steps < 100_000; steps++) bytes = encoding.step(budget);
+        expect(decodeText(bytes as Uint8Array)).toBe(expected);
+        const restored = new MetadataStateMachine();
+        restored.restore(sm.appliedIndex(), bytes as Uint8Array);
+        expect(decodeText(restored.snapshot())).toBe(expected);
+      }),
+      { seed: 0x1d2, numRuns: 150 },
+    );
   });
 
   test("a snapshot with a malformed or inconsistent table is refused and the state stays", () => {
@@ -146,6 +189,9 @@ describe("request table in snapshots", () => {
       { ...good, requests: [{ ...first, offset: good.appliedIndex + 1 }] },
       { ...good, requests: [{ ...first, result: { ok: false, error: { code: "made_up", message: "x" } } }] },
       { ...good, requests: [{ ...first, hash: 7 }] },
+      { ...good, requests: [{ ...first, result: { ok: true, records: [{ ref: "topic:no-such-topic", offset: 3 }] } }] },
+      { ...good, requests: [{ ...first, result: { ok: true, records: [{ ref: "topic:uuid-topic-alpha", offset: 4 }] } }] },
+      { ...good, requests: [{ ...first, result: { ok: true, records: [{ ref: "partition:x:uuid-topic-alpha", offset: 3 }] } }] },
     ];
     const before = decodeText(sm.snapshot());
     for (const doc of bad) {
