@@ -7,17 +7,24 @@ import { send } from "./support/request.ts";
 
 const key = (k: string) => ({ "Idempotency-Key": k });
 
+type Harness = ReturnType<typeof makeHarness>;
+
+/** Sends the request twice under `k`; the second answer must equal the first and write nothing. */
+async function sameAnswerTwice(h: Harness, method: string, path: string, body: unknown, k: string, status: number) {
+  const first = await send(h.app, method, path, body, key(k));
+  expect(first.status).toBe(status);
+  const written = await h.fingerprint();
+  const again = await send(h.app, method, path, body, key(k));
+  expect({ status: again.status, text: again.text }).toEqual({ status: first.status, text: first.text });
+  expect(await h.fingerprint()).toBe(written);
+}
+
 describe("Idempotency-Key on writes", () => {
   test("the same key and body twice: the same status and body, one record", async () => {
-    const { app, fingerprint } = makeHarness();
-    const first = await send(app, "POST", "/v1/topics", { name: "orders" }, key("create-orders"));
-    expect(first.status).toBe(201);
-    const written = await fingerprint();
-    const again = await send(app, "POST", "/v1/topics", { name: "orders" }, key("create-orders"));
-    expect({ status: again.status, text: again.text }).toEqual({ status: first.status, text: first.text });
-    expect(await fingerprint()).toBe(written);
+    const h = makeHarness();
+    await sameAnswerTwice(h, "POST", "/v1/topics", { name: "orders" }, "create-orders", 201);
     // The same request without the key is a new one: 409.
-    expect((await send(app, "POST", "/v1/topics", { name: "orders" })).status).toBe(409);
+    expect((await send(h.app, "POST", "/v1/topics", { name: "orders" })).status).toBe(409);
   });
 
   test("keys in another order of the same body still match; a different body is 422 and writes nothing", async () => {
@@ -46,25 +53,14 @@ describe("Idempotency-Key on writes", () => {
   });
 
   test("unregistering twice under one key answers 200 twice (not 409 for a CLOSED broker)", async () => {
-    const { app, seed, fingerprint } = makeHarness();
-    await seed();
-    const first = await send(app, "DELETE", "/v1/brokers/2", undefined, key("close-2"));
-    expect(first.status).toBe(200);
-    const written = await fingerprint();
-    const again = await send(app, "DELETE", "/v1/brokers/2", undefined, key("close-2"));
-    expect({ status: again.status, text: again.text }).toEqual({ status: 200, text: first.text });
-    expect(await fingerprint()).toBe(written);
-    expect((await send(app, "DELETE", "/v1/brokers/2")).status).toBe(409);
+    const h = makeHarness();
+    await h.seed();
+    await sameAnswerTwice(h, "DELETE", "/v1/brokers/2", undefined, "close-2", 200);
+    expect((await send(h.app, "DELETE", "/v1/brokers/2")).status).toBe(409);
   });
 
   test("seed routes honour the key too", async () => {
-    const { app, fingerprint } = makeHarness();
-    const first = await send(app, "POST", "/create_topic", { name: "legacy" }, key("legacy-1"));
-    expect(first.status).toBe(200);
-    const written = await fingerprint();
-    const again = await send(app, "POST", "/create_topic", { name: "legacy" }, key("legacy-1"));
-    expect(again.text).toBe(first.text);
-    expect(await fingerprint()).toBe(written);
+    await sameAnswerTwice(makeHarness(), "POST", "/create_topic", { name: "legacy" }, "legacy-1", 200);
   });
 
   test("a malformed key is 400 with a message naming the rule, and nothing is written", async () => {
