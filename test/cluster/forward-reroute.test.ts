@@ -20,6 +20,12 @@ afterEach(async () => {
 
 /** Far under the 10 s forward timeout: an answer within it was not left to time out. */
 const ANSWER_BOUND_MS = 5_000;
+/**
+ * Elections after 500-1000 ms of silence: the writes, sent right after the SIGSTOP, are then surely
+ * waiting at the stopped leader when the follower learns of the next one (with the default
+ * 100-200 ms a slow test process could send them only after the election, and none is re-routed).
+ */
+const SLOWER_ELECTIONS = ["--election-ticks", "50"];
 const WRITES = 6;
 
 function createTopic(c: ProcessCluster, node: number, name: string, key?: string): Promise<HttpAnswer> {
@@ -34,7 +40,7 @@ function topicCounts(records: RecordBody[]): Map<string, number> {
 
 describe("a follower forwarding to a SIGSTOPped leader", () => {
   test("the writes are answered by the new leader well within the forward timeout, each applied once", async () => {
-    const c = new ProcessCluster(3);
+    const c = new ProcessCluster(3, SLOWER_ELECTIONS);
     cluster = c;
     c.startAll();
     const leader = await c.waitForLeader();
