@@ -29,7 +29,8 @@ function serveForwards(nodes: Iterable<TestNode>, served: Map<number, number>): 
 
 describe("forwarding across a leader change", () => {
   test("a forward pending at a frozen leader goes to the new leader once it is known", async () => {
-    cluster = await RuntimeCluster.start({ size: 3, seed: 11, overrides: { forwardTimeoutMs: 60_000 } });
+    // Elections after 500-1000 ms of silence, so the forward surely reaches the frozen leader first.
+    cluster = await RuntimeCluster.start({ size: 3, seed: 11, overrides: { forwardTimeoutMs: 60_000, electionTicks: 50 } });
     const old = await cluster.waitForLeader();
     const served = new Map<number, number>();
     serveForwards(cluster.nodes.values(), served);
