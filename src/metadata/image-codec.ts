@@ -1,7 +1,7 @@
 // The state machine's snapshot bytes: a versioned JSON document of the whole image plus the applied
-// index, the producer id counter and (since version 2) the remembered request ids (request-codec.ts;
-// a version 1 snapshot still loads, with none remembered). Arrays are in the image's stable order, so two replicas with
-// equal state produce byte-identical snapshots. encodeSnapshot() writes it in one go; the node
+// index, the producer id counter and (since version 2) the remembered request ids, oldest first
+// (request-codec.ts; a version 1 snapshot still loads, with none remembered). Arrays are in a
+// stable order, so two replicas with equal state produce byte-identical snapshots. encodeSnapshot() writes it in one go; the node
 // uses snapshot-encoder.ts, which writes the same bytes in bounded slices (this one is the
 // reference its tests and scripts/bench-snapshot.ts compare against).
 import { type Static, Type } from "@sinclair/typebox";
