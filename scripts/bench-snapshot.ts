@@ -71,7 +71,7 @@ function oldPath(dir: string, cmds: Command[]): Row & { bytes: number } {
   const { storage, sm, applier } = node(dir, "old", cmds, []);
   try {
     const started = performance.now();
-    const data = encodeSnapshot(sm.image(), sm.appliedIndex());
+    const data = encodeSnapshot(sm.image(), sm.appliedIndex(), sm.rememberedInOrder());
     storage.saveSnapshot({ meta: { index: applier.applied, term: 1, membership: MEMBERSHIP }, data });
     const ms = performance.now() - started;
     return { path: "old: encode + save at once", totalMs: ms, longestMs: ms, slices: 1, bytes: data.length };

@@ -1,6 +1,8 @@
 // The commands a metadata log entry carries. The leader builds and stamps each one (timestamp,
 // UUIDs) before proposing, so every replica applies identical values; the state machine turns a
-// command into records after checking it against its image. On the wire: UTF-8 JSON.
+// command into records after checking it against its image. A write's command also carries its
+// request id and fingerprint (request-ids.ts; absent in older entries and in the leader's own
+// liveness changes). On the wire: UTF-8 JSON.
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import {
@@ -21,6 +23,7 @@ import {
 } from "./limits.ts";
 import { MAX_JSON_DEPTH, nestingProblem } from "./json-nesting.ts";
 import { preview } from "./preview.ts";
+import { REQUEST_FIELDS } from "./request-ids.ts";
 
 /** ISO-8601 UTC with milliseconds, as Date.prototype.toISOString writes it. */
 export const ISO_UTC_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$";
@@ -39,6 +42,7 @@ export const RegisterBrokerCommand = Type.Object(
   {
     kind: Type.Literal("registerBroker"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     internalUUID: Uuid,
     brokerId: BrokerId,
     brokerHost: Host,
@@ -57,6 +61,7 @@ export const ChangeBrokerCommand = Type.Object(
   {
     kind: Type.Literal("changeBroker"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     brokerId: BrokerId,
     change: Type.Union(BROKER_CHANGES.map((c) => Type.Literal(c))),
     brokerHost: Type.Optional(Host),
@@ -71,6 +76,7 @@ export const CreateTopicCommand = Type.Object(
   {
     kind: Type.Literal("createTopic"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     topicUUID: Uuid,
     name: Type.String({ maxLength: MAX_TOPIC_NAME_INPUT }),
     partitions: Type.Integer({ minimum: 0, maximum: MAX_PARTITIONS_PER_REQUEST }),
@@ -83,6 +89,7 @@ export const CreatePartitionCommand = Type.Object(
   {
     kind: Type.Literal("createPartition"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     topicName: Type.String({ maxLength: MAX_TOPIC_NAME_INPUT }),
     partitionId: Type.Integer({ minimum: 0, maximum: MAX_PARTITION_ID }),
     replicas: ReplicaList,
@@ -98,6 +105,7 @@ export const RegisterProducerCommand = Type.Object(
   {
     kind: Type.Literal("registerProducer"),
     timestamp: Timestamp,
+    ...REQUEST_FIELDS,
     brokerId: BrokerId,
     producerId: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRODUCER_ID })),
     brokerEpoch: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -118,24 +126,25 @@ export const AlterPartitionCommand = Type.Object(
     brokerId: BrokerId,
     partitionEpoch: Type.Integer({ minimum: 0 }),
     ISR: ReplicaList,
+    ...REQUEST_FIELDS,
   },
   strict,
 );
 
 /** Start a reassignment to `replicas` (target order; its first is the preferred leader). */
 export const ReassignPartitionCommand = Type.Object(
-  { kind: Type.Literal("reassignPartition"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField, replicas: ReplicaList },
+  { kind: Type.Literal("reassignPartition"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField, replicas: ReplicaList, ...REQUEST_FIELDS },
   strict,
 );
 
 export const CancelReassignmentCommand = Type.Object(
-  { kind: Type.Literal("cancelReassignment"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField },
+  { kind: Type.Literal("cancelReassignment"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField, ...REQUEST_FIELDS },
   strict,
 );
 
 /** Preferred leader election for one partition: refused when the first replica cannot lead. */
 export const ElectLeaderCommand = Type.Object(
-  { kind: Type.Literal("electLeader"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField },
+  { kind: Type.Literal("electLeader"), timestamp: Timestamp, topicName: TopicNameInput, partitionId: PartitionIdField, ...REQUEST_FIELDS },
   strict,
 );
 
@@ -154,6 +163,7 @@ export const ReconcilePartitionsCommand = Type.Object(
     mode: Type.Union([Type.Literal("failover"), Type.Literal("preferred")]),
     shuttingDown: Type.Optional(Type.Array(BrokerId, { maxItems: MAX_BROKERS })),
     partitions: Type.Array(PartitionRefSchema, { maxItems: MAX_PARTITIONS_PER_CHANGE }),
+    ...REQUEST_FIELDS,
   },
   strict,
 );
@@ -166,11 +176,12 @@ export const CreatePartitionsCommand = Type.Object(
     topicName: TopicNameInput,
     count: Type.Integer({ minimum: 1, maximum: MAX_PARTITIONS_PER_REQUEST }),
     replicationFactor: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPLICATION_FACTOR })),
+    ...REQUEST_FIELDS,
   },
   strict,
 );
 
-export const DeleteTopicCommand = Type.Object({ kind: Type.Literal("deleteTopic"), timestamp: Timestamp, name: TopicNameInput }, strict);
+export const DeleteTopicCommand = Type.Object({ kind: Type.Literal("deleteTopic"), timestamp: Timestamp, name: TopicNameInput, ...REQUEST_FIELDS }, strict);
 
 export const Command = Type.Union([
   RegisterBrokerCommand,

@@ -7,7 +7,8 @@ export type MetadataErrorCode =
   | "conflict" // 409: duplicate id/name, closed broker, stale epoch, used producer id
   | "invalid" // 422: well-formed but breaks a rule (ISR ⊄ replicas, bad topic name…)
   | "stale_partition_epoch" // 409: an ISR change made at a partition epoch that is not the current one
-  | "not_partition_leader"; // 409: an ISR change from a broker that does not lead the partition
+  | "not_partition_leader" // 409: an ISR change from a broker that does not lead the partition
+  | "idempotency_key_reused"; // 422: an Idempotency-Key already used for a different request
 
 const STATUS: Record<MetadataErrorCode, number> = {
   bad_request: 400,
@@ -16,10 +17,13 @@ const STATUS: Record<MetadataErrorCode, number> = {
   invalid: 422,
   stale_partition_epoch: 409,
   not_partition_leader: 409,
+  idempotency_key_reused: 422,
 };
 
-/** Every code, so a forwarded error can be turned back into the same class. */
-export const METADATA_ERROR_CODES = Object.keys(STATUS) as MetadataErrorCode[];
+/** True for the codes above (a forwarded reply or a snapshot names them as strings). */
+export function isMetadataErrorCode(code: unknown): code is MetadataErrorCode {
+  return typeof code === "string" && Object.hasOwn(STATUS, code);
+}
 
 export class MetadataError extends Error {
   readonly status: number;

@@ -4,7 +4,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ConsensusTimeoutError, NoLeaderError, NotLeaderError } from "../node/contracts.ts";
 import { parseJson, schemaProblem } from "./commands.ts";
-import { METADATA_ERROR_CODES, MetadataError, type MetadataErrorCode } from "./errors.ts";
+import { MetadataError, isMetadataErrorCode } from "./errors.ts";
 import { MAX_FORWARD_BYTES } from "./limits.ts";
 import { MetadataRecord } from "./records.ts";
 import { WRITE_KINDS, type WriteRequest } from "./write-requests.ts";
@@ -33,7 +33,6 @@ const ForwardReplySchema = Type.Union([
 export type ForwardReply = Static<typeof ForwardReplySchema>;
 
 const encoder = new TextEncoder();
-const METADATA_CODES: readonly string[] = METADATA_ERROR_CODES;
 
 export function encodeForward(message: ForwardRequest | ForwardReply): Uint8Array {
   return encoder.encode(JSON.stringify(message));
@@ -69,7 +68,7 @@ export function errorReply(error: unknown): ForwardReply {
 
 /** The reply's error as the class the leader threw. */
 export function replyError(error: { code: string; message: string; leader?: number }): Error {
-  if (METADATA_CODES.includes(error.code)) return new MetadataError(error.code as MetadataErrorCode, error.message);
+  if (isMetadataErrorCode(error.code)) return new MetadataError(error.code, error.message);
   if (error.code === "not_leader") return new NotLeaderError(error.leader ?? 0, error.message);
   if (error.code === "no_leader") return new NoLeaderError(error.message);
   if (error.code === "timeout") return new ConsensusTimeoutError(error.message);

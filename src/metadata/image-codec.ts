@@ -1,6 +1,7 @@
 // The state machine's snapshot bytes: a versioned JSON document of the whole image plus the applied
-// index and the producer id counter. Arrays are in the image's stable order, so two replicas with
-// equal state produce byte-identical snapshots. encodeSnapshot() writes it in one go; the node
+// index, the producer id counter and (since version 2) the remembered request ids, oldest first
+// (request-codec.ts; a version 1 snapshot still loads, with none remembered). Arrays are in a
+// stable order, so two replicas with equal state produce byte-identical snapshots. encodeSnapshot() writes it in one go; the node
 // uses snapshot-encoder.ts, which writes the same bytes in bounded slices (this one is the
 // reference its tests and scripts/bench-snapshot.ts compare against).
 import { type Static, Type } from "@sinclair/typebox";
@@ -8,59 +9,75 @@ import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
 import { MetadataImage } from "./image.ts";
 import { preview } from "./preview.ts";
 import { type PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, StoredPartitionRecord, TopicRecord } from "./records.ts";
+import { imageSource } from "./record-refs.ts";
+import { RememberedRequestSchema, type StoredRequest, decodeRequests, encodeRememberedRequest } from "./request-codec.ts";
+import { DEFAULT_REQUEST_BOUNDS, type RememberedRequest, type RequestTable, type RequestTableBounds } from "./request-table.ts";
 
 export const SNAPSHOT_FORMAT = "yakt-metadata-snapshot";
-export const SNAPSHOT_VERSION = 1;
+/** Written now; version 1 (before request ids) is still read. */
+export const SNAPSHOT_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 /** Far above any image the limits allow, but a bound on what a peer can make us parse. */
 const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
 
 const SnapshotDocument = Type.Object({
   format: Type.Literal(SNAPSHOT_FORMAT),
-  version: Type.Literal(SNAPSHOT_VERSION),
+  version: Type.Union([Type.Literal(1), Type.Literal(2)]),
   appliedIndex: Type.Integer({ minimum: 0 }),
   nextProducerId: Type.Integer({ minimum: 0 }),
   brokers: Type.Array(RegisterBrokerRecord),
   topics: Type.Array(TopicRecord),
   partitions: Type.Array(StoredPartitionRecord),
   producers: Type.Array(ProducerIdsRecord),
+  /** Version 2 on: the remembered request ids, oldest first. */
+  requests: Type.Optional(Type.Array(RememberedRequestSchema)),
 });
 type SnapshotDocument = Static<typeof SnapshotDocument>;
 
 export interface DecodedSnapshot {
   appliedIndex: number;
   image: MetadataImage;
+  requests: RequestTable;
 }
 
 const encoder = new TextEncoder();
 
-export function encodeSnapshot(image: MetadataImage, appliedIndex: number): Uint8Array {
-  const doc: SnapshotDocument = {
+export function encodeSnapshot(image: MetadataImage, appliedIndex: number, requests: Iterable<RememberedRequest> = []): Uint8Array {
+  const doc: Omit<SnapshotDocument, "requests"> = {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     appliedIndex,
     nextProducerId: image.nextProducerId(),
     ...image.body(),
   };
-  return encoder.encode(JSON.stringify(doc));
+  const source = imageSource(image);
+  const entries = [...requests].map((r) => encodeRememberedRequest(r, source)).join(",");
+  return encoder.encode(`${JSON.stringify(doc).slice(0, -1)},"requests":[${entries}]}`);
 }
 
 /** Never throws: garbage, another version or an inconsistent image is reported. */
-export function decodeSnapshot(data: Uint8Array): DecodeResult<DecodedSnapshot> {
+export function decodeSnapshot(data: Uint8Array, requestBounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS): DecodeResult<DecodedSnapshot> {
   // No nesting scan (it would add about a tenth to a restore): a snapshot is written by a state
   // machine from validated commands, and nothing below recurses past the schema's own depth
   // (the compiled check does not descend into unknown keys; messages use the bounded preview).
   const parsed = parseJson(data, MAX_SNAPSHOT_BYTES, null);
   if (!parsed.ok) return parsed;
   const version = (parsed.value as { version?: unknown } | null)?.version;
-  if (version !== SNAPSHOT_VERSION) return { ok: false, message: `snapshot version ${preview(version ?? null)} is not supported (expected ${SNAPSHOT_VERSION})` };
+  if (!READABLE_VERSIONS.includes(version)) {
+    return { ok: false, message: `snapshot version ${preview(version ?? null)} is not supported (expected one of ${READABLE_VERSIONS.join(", ")})` };
+  }
   const problem = schemaProblem(SnapshotDocument, parsed.value);
   if (problem) return { ok: false, message: `snapshot is malformed: ${problem}` };
   const doc = parsed.value as SnapshotDocument;
+  if ((doc.requests === undefined) !== (doc.version === 1)) return { ok: false, message: `snapshot is malformed: version ${doc.version} ${doc.version === 1 ? "holds" : "lacks"} remembered requests` };
   const inconsistency = consistencyProblem(doc);
   if (inconsistency) return { ok: false, message: `snapshot is inconsistent: ${inconsistency}` };
   const { brokers, topics, producers } = doc;
   const partitions = doc.partitions.map(withLeaderEpoch);
-  return { ok: true, value: { appliedIndex: doc.appliedIndex, image: MetadataImage.fromBody({ brokers, topics, partitions, producers }, doc.nextProducerId) } };
+  const image = MetadataImage.fromBody({ brokers, topics, partitions, producers }, doc.nextProducerId);
+  const requests = decodeRequests((doc.requests ?? []) as StoredRequest[], doc.appliedIndex, requestBounds, imageSource(image));
+  if (!requests.ok) return { ok: false, message: `snapshot is inconsistent: ${requests.message}` };
+  return { ok: true, value: { appliedIndex: doc.appliedIndex, image, requests: requests.value } };
 }
 
 /** Snapshots written before leader epochs existed read as leader epoch 0. */

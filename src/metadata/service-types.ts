@@ -84,6 +84,16 @@ export interface ControllerOutcome {
   offset: number;
 }
 
+/** How a write is identified across its retries. */
+export interface WriteOptions {
+  /**
+   * The client's Idempotency-Key (request-ids.ts gives its form): a write retried with the same
+   * key and request is answered with the first answer and applied once; a malformed key is a
+   * bad_request, and the key reused for a different request is idempotency_key_reused.
+   */
+  idempotencyKey?: string;
+}
+
 /** A broker's current state, shaped as its RegisterBrokerRecord; offset/timestamp of its latest change. */
 export type BrokerView = RegisterBrokerRecord;
 
@@ -124,30 +134,30 @@ export interface LogPage {
 }
 
 export interface MetadataService {
-  registerBroker(req: RegisterBrokerRequest): Promise<RegisterBrokerRecord>;
+  registerBroker(req: RegisterBrokerRequest, opts?: WriteOptions): Promise<RegisterBrokerRecord>;
   listBrokers(opts: { status?: BrokerStatus; all?: boolean; consistency?: Consistency }): Promise<BrokerView[]>;
   getBroker(brokerId: number, consistency?: Consistency): Promise<BrokerView>;
   /** How many partitions each broker leads (brokers leading none are absent). */
   leaderCounts(consistency?: Consistency): Promise<Map<number, number>>;
-  updateBroker(brokerId: number, req: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord>;
-  unregisterBroker(brokerId: number): Promise<RegistrationChangeBrokerRecord>;
+  updateBroker(brokerId: number, req: UpdateBrokerRequest, opts?: WriteOptions): Promise<RegistrationChangeBrokerRecord>;
+  unregisterBroker(brokerId: number, opts?: WriteOptions): Promise<RegistrationChangeBrokerRecord>;
 
-  createTopic(req: CreateTopicRequest): Promise<TopicView>;
+  createTopic(req: CreateTopicRequest, opts?: WriteOptions): Promise<TopicView>;
   getTopic(name: string, consistency?: Consistency): Promise<TopicView>;
   listTopics(consistency?: Consistency): Promise<TopicRecord[]>;
-  createPartition(topicName: string, req: CreatePartitionRequest): Promise<PartitionRecord>;
-  createPartitions(topicName: string, req: CreatePartitionsRequest): Promise<PartitionRecord[]>;
-  deleteTopic(name: string): Promise<RemoveTopicRecord>;
+  createPartition(topicName: string, req: CreatePartitionRequest, opts?: WriteOptions): Promise<PartitionRecord>;
+  createPartitions(topicName: string, req: CreatePartitionsRequest, opts?: WriteOptions): Promise<PartitionRecord[]>;
+  deleteTopic(name: string, opts?: WriteOptions): Promise<RemoveTopicRecord>;
 
   /** The partition's new state (or its current one when the change was already in effect). */
-  alterPartition(topicName: string, partitionId: number, req: AlterPartitionRequest): Promise<PartitionRecord>;
-  reassignPartition(topicName: string, partitionId: number, req: ReassignPartitionRequest): Promise<PartitionRecord>;
-  cancelReassignment(topicName: string, partitionId: number): Promise<PartitionRecord>;
-  electLeader(topicName: string, partitionId: number): Promise<PartitionRecord>;
+  alterPartition(topicName: string, partitionId: number, req: AlterPartitionRequest, opts?: WriteOptions): Promise<PartitionRecord>;
+  reassignPartition(topicName: string, partitionId: number, req: ReassignPartitionRequest, opts?: WriteOptions): Promise<PartitionRecord>;
+  cancelReassignment(topicName: string, partitionId: number, opts?: WriteOptions): Promise<PartitionRecord>;
+  electLeader(topicName: string, partitionId: number, opts?: WriteOptions): Promise<PartitionRecord>;
   /** Preferred leader election over every partition, in bounded batches (run by the leader). */
   electLeaders(): Promise<ControllerOutcome>;
 
-  registerProducer(req: RegisterProducerRequest): Promise<ProducerIdsRecord>;
+  registerProducer(req: RegisterProducerRequest, opts?: WriteOptions): Promise<ProducerIdsRecord>;
 
   /**
    * BrokerMgmt: also the broker's heartbeat (forwarded to the leader). With `wantShutdown`

@@ -1,8 +1,11 @@
-// MetadataService over a ConsensusHandle. Writes: the leader stamps a command, checks it against
-// its image (early, cheap) and proposes it; the check at apply is the authority. A follower
-// forwards the write to the leader and waits (bounded) to apply the result itself, so a caller
-// reads its own writes on any node. Reads are linearizable (read barrier) unless "stale".
-import { type ConsensusHandle, NotLeaderError, type Unsubscribe } from "../node/contracts.ts";
+// MetadataService over a ConsensusHandle. Writes: the node that receives one gives it a request id
+// (the client's Idempotency-Key, or a fresh one); the leader stamps a command, answers at once if
+// the id was already applied, checks it against its image (early, cheap) and proposes it; the
+// check at apply is the authority, and apply answers a known id with its first result, so a write
+// retried or re-routed under its id applies once. A follower forwards the write to the leader and
+// waits (bounded) to apply the result itself, so a caller reads its own writes on any node. Reads
+// are linearizable (read barrier) unless "stale".
+import { type ConsensusHandle, NoLeaderError, NotLeaderError, type Unsubscribe } from "../node/contracts.ts";
 import type { NodeId } from "../raft/types.ts";
 import { type ApplyError, isApplyResult } from "./apply-result.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -23,6 +26,7 @@ import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
 import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
 import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch, watchAnswer } from "./metadata-fetch.ts";
 import { ACTIVE_STATUSES, BROKER_STATUSES, type BrokerStatus, type MetadataRecord, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type RegistrationChangeBrokerRecord, type RemoveTopicRecord, type TopicRecord } from "./records.ts";
+import { clientRequestId, isClientRequestId, nodeRequestId } from "./request-ids.ts";
 import type {
   AlterPartitionRequest,
   BrokerView,
@@ -42,6 +46,7 @@ import type {
   TopicView,
   UpdateBrokerRequest,
   WatchFrom,
+  WriteOptions,
 } from "./service-types.ts";
 import type { MetadataStateMachine } from "./state-machine.ts";
 import { SHAPE_CHECK_STAMP, type WriteRequest, buildCommand } from "./write-requests.ts";
@@ -58,6 +63,8 @@ export interface MetadataServiceOptions {
   forwardApplyWaitMs?: number;
   /** Fresh ids for brokers and topics (default crypto.randomUUID). */
   newId?: () => string;
+  /** Fresh request ids for writes that come without an Idempotency-Key (default crypto.randomUUID). */
+  newRequestId?: () => string;
   /** Structured log line for background failures (fencing that could not be proposed). */
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -82,6 +89,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly diffWindowMs: number;
   private readonly forwardApplyWaitMs: number;
   private readonly newId: () => string;
+  private readonly newRequestId: () => string;
   private readonly logEvent: (event: string, fields: Record<string, unknown>) => void;
   private readonly liveness: BrokerLiveness;
   private readonly controller: PartitionController;
@@ -95,6 +103,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.diffWindowMs = positive("diffWindowMs", opts.diffWindowMs ?? DEFAULT_DIFF_WINDOW_MS);
     this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
     this.newId = opts.newId ?? (() => crypto.randomUUID());
+    this.newRequestId = opts.newRequestId ?? (() => crypto.randomUUID());
     this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs };
     this.logEvent = opts.log ?? (() => {});
     this.liveness = new BrokerLiveness({
@@ -142,8 +151,8 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   // ---- brokers -------------------------------------------------------------------------------
 
-  async registerBroker(request: RegisterBrokerRequest): Promise<RegisterBrokerRecord> {
-    return only(await this.write({ kind: "registerBroker", request }), "RegisterBrokerRecord");
+  async registerBroker(request: RegisterBrokerRequest, opts?: WriteOptions): Promise<RegisterBrokerRecord> {
+    return only(await this.write({ kind: "registerBroker", request }, opts), "RegisterBrokerRecord");
   }
 
   async listBrokers(opts: { status?: BrokerStatus; all?: boolean; consistency?: Consistency }): Promise<BrokerView[]> {
@@ -168,20 +177,20 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return new Map(image.allBrokers().map((b) => [b.fields.brokerId, image.leaderCount(b.fields.brokerId)] as const).filter(([, n]) => n > 0));
   }
 
-  async updateBroker(brokerId: number, request: UpdateBrokerRequest): Promise<RegistrationChangeBrokerRecord> {
+  async updateBroker(brokerId: number, request: UpdateBrokerRequest, opts?: WriteOptions): Promise<RegistrationChangeBrokerRecord> {
     checkBrokerId(brokerId);
-    return only(await this.write({ kind: "updateBroker", brokerId, request }), "RegistrationChangeBrokerRecord");
+    return only(await this.write({ kind: "updateBroker", brokerId, request }, opts), "RegistrationChangeBrokerRecord");
   }
 
-  async unregisterBroker(brokerId: number): Promise<RegistrationChangeBrokerRecord> {
+  async unregisterBroker(brokerId: number, opts?: WriteOptions): Promise<RegistrationChangeBrokerRecord> {
     checkBrokerId(brokerId);
-    return only(await this.write({ kind: "unregisterBroker", brokerId }), "RegistrationChangeBrokerRecord");
+    return only(await this.write({ kind: "unregisterBroker", brokerId }, opts), "RegistrationChangeBrokerRecord");
   }
 
   // ---- topics, partitions, producers ---------------------------------------------------------
 
-  async createTopic(request: CreateTopicRequest): Promise<TopicView> {
-    const records = await this.write({ kind: "createTopic", request });
+  async createTopic(request: CreateTopicRequest, opts?: WriteOptions): Promise<TopicView> {
+    const records = await this.write({ kind: "createTopic", request }, opts);
     const [topic, ...partitions] = records;
     if (topic?.name !== "TopicRecord" || partitions.some((p) => p.name !== "PartitionRecord")) {
       throw new Error(`createTopic produced unexpected records: ${records.map((r) => r.name).join(", ")}`);
@@ -200,40 +209,40 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return (await this.read(consistency)).allTopics();
   }
 
-  async createPartition(topicName: string, request: CreatePartitionRequest): Promise<PartitionRecord> {
-    return only(await this.write({ kind: "createPartition", topicName, request }), "PartitionRecord");
+  async createPartition(topicName: string, request: CreatePartitionRequest, opts?: WriteOptions): Promise<PartitionRecord> {
+    return only(await this.write({ kind: "createPartition", topicName, request }, opts), "PartitionRecord");
   }
 
-  async createPartitions(topicName: string, request: CreatePartitionsRequest): Promise<PartitionRecord[]> {
-    const records = await this.write({ kind: "createPartitions", topicName, request });
+  async createPartitions(topicName: string, request: CreatePartitionsRequest, opts?: WriteOptions): Promise<PartitionRecord[]> {
+    const records = await this.write({ kind: "createPartitions", topicName, request }, opts);
     if (records.some((r) => r.name !== "PartitionRecord")) throw new Error(`createPartitions produced ${records.map((r) => r.name).join(", ")}`);
     return records as PartitionRecord[];
   }
 
-  async deleteTopic(name: string): Promise<RemoveTopicRecord> {
-    return only(await this.write({ kind: "deleteTopic", name }), "RemoveTopicRecord");
+  async deleteTopic(name: string, opts?: WriteOptions): Promise<RemoveTopicRecord> {
+    return only(await this.write({ kind: "deleteTopic", name }, opts), "RemoveTopicRecord");
   }
 
-  async registerProducer(request: RegisterProducerRequest): Promise<ProducerIdsRecord> {
-    return only(await this.write({ kind: "registerProducer", request }), "ProducerIdsRecord");
+  async registerProducer(request: RegisterProducerRequest, opts?: WriteOptions): Promise<ProducerIdsRecord> {
+    return only(await this.write({ kind: "registerProducer", request }, opts), "ProducerIdsRecord");
   }
 
   // ---- partition changes (the controller) ----------------------------------------------------
 
-  async alterPartition(topicName: string, partitionId: number, request: AlterPartitionRequest): Promise<PartitionRecord> {
-    return this.partitionAfter(await this.write({ kind: "alterPartition", topicName, partitionId, request }), topicName, partitionId);
+  async alterPartition(topicName: string, partitionId: number, request: AlterPartitionRequest, opts?: WriteOptions): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "alterPartition", topicName, partitionId, request }, opts), topicName, partitionId);
   }
 
-  async reassignPartition(topicName: string, partitionId: number, request: ReassignPartitionRequest): Promise<PartitionRecord> {
-    return this.partitionAfter(await this.write({ kind: "reassignPartition", topicName, partitionId, request }), topicName, partitionId);
+  async reassignPartition(topicName: string, partitionId: number, request: ReassignPartitionRequest, opts?: WriteOptions): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "reassignPartition", topicName, partitionId, request }, opts), topicName, partitionId);
   }
 
-  async cancelReassignment(topicName: string, partitionId: number): Promise<PartitionRecord> {
-    return this.partitionAfter(await this.write({ kind: "cancelReassignment", topicName, partitionId }), topicName, partitionId);
+  async cancelReassignment(topicName: string, partitionId: number, opts?: WriteOptions): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "cancelReassignment", topicName, partitionId }, opts), topicName, partitionId);
   }
 
-  async electLeader(topicName: string, partitionId: number): Promise<PartitionRecord> {
-    return this.partitionAfter(await this.write({ kind: "electLeader", topicName, partitionId }), topicName, partitionId);
+  async electLeader(topicName: string, partitionId: number, opts?: WriteOptions): Promise<PartitionRecord> {
+    return this.partitionAfter(await this.write({ kind: "electLeader", topicName, partitionId }, opts), topicName, partitionId);
   }
 
   async electLeaders(): Promise<ControllerOutcome> {
@@ -306,14 +315,18 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return this.sm.image();
   }
 
-  private async write(write: WriteRequest): Promise<MetadataRecord[]> {
+  private async write(request: WriteRequest, opts: WriteOptions = {}): Promise<MetadataRecord[]> {
+    const key = opts.idempotencyKey;
+    const requestId = key === undefined ? nodeRequestId(this.newRequestId()) : clientRequestId(key);
+    const write = { ...request, requestId } as WriteRequest;
     if (this.handle.isLeader()) {
       try {
         return (await this.writeAsLeader(write)).records;
       } catch (error) {
-        // Leadership moved between isLeader() and propose(): the core refused the entry before
-        // appending it, so the write is safe to hand to the new leader.
-        if (!(error instanceof NotLeaderError)) throw error;
+        // Leadership moved before the entry was appended (NotLeaderError), or after, leaving its
+        // outcome unknown (NoLeaderError and its kinds): either way the write goes to the leader
+        // now known under the same request id, which answers it once, applied or not.
+        if (!(error instanceof NotLeaderError || error instanceof NoLeaderError)) throw error;
       }
     }
     buildCommand(write, SHAPE_CHECK_STAMP); // a malformed request fails here, before any round trip
@@ -325,8 +338,16 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   private async writeAsLeader(write: WriteRequest): Promise<{ offset: number; records: MetadataRecord[] }> {
     const command = buildCommand(write, { timestamp: new Date(this.clock.now()).toISOString(), newId: this.newId });
+    const recalled = this.sm.recall(command);
+    if (recalled !== null) {
+      // Applied before (a retry): the first answer again, and nothing proposed.
+      if (!recalled.result.ok) throw applyError(recalled.result.error);
+      return { offset: recalled.offset, records: recalled.result.records };
+    }
     const early = this.sm.check(command);
-    if (!early.ok) throw applyError(early.error);
+    // A client's key promises the same answer on a retry, a refusal included: that takes an entry
+    // whose apply remembers the refusal. Without a key the early refusal saves the entry.
+    if (!early.ok && !isClientRequestId(command.requestId)) throw applyError(early.error);
     const { index, result } = await this.handle.propose(encodeCommand(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
@@ -363,14 +384,16 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   /**
-   * A leader answers not_leader only for a write it did not append (it was handing leadership
-   * over, or had just lost it), so one more try, which goes to the leader now known, is safe.
+   * One more try when the first ended with the leader gone: it answered not_leader (it was
+   * handing leadership over, or had just lost it), or lost leadership after appending the write
+   * (outcome unknown). The try goes to the leader now known under the same request id, so a first
+   * attempt that was appended after all is answered, not applied, again.
    */
   private async forwardWrite(write: WriteRequest): Promise<ForwardReply & { ok: true }> {
     try {
       return await this.forward({ op: "write", write });
     } catch (error) {
-      if (!(error instanceof NotLeaderError)) throw error;
+      if (!(error instanceof NotLeaderError || error instanceof NoLeaderError)) throw error;
       return this.forward({ op: "write", write });
     }
   }

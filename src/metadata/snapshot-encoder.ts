@@ -2,7 +2,7 @@
 // records out of the captured maps, sorting them (incremental-sort.ts), writing their JSON and
 // copying the bytes into one buffer all happen a budget of items at a time. The bytes are exactly
 // those of image-codec.ts encodeSnapshot() for the same image: the same document, written piece by
-// piece in the same order.
+// piece in the same order. The remembered request ids go last, in the captured table's order.
 import type { SnapshotEncoding } from "../node/contracts.ts";
 import type { ImageCapture } from "./image.ts";
 import { compareText } from "./image.ts";
@@ -10,6 +10,9 @@ import { IncrementalSort } from "./incremental-sort.ts";
 import { invariant } from "./invariant.ts";
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from "./image-codec.ts";
 import type { PartitionRecord, TopicRecord } from "./records.ts";
+import { captureSource } from "./record-refs.ts";
+import { encodeRememberedRequest } from "./request-codec.ts";
+import type { RememberedRequest } from "./request-table.ts";
 
 /** Merge-sort moves that count as one item: a move costs a small fraction of encoding a record (measured ~1/30). */
 const SORT_MOVES_PER_ITEM = 8;
@@ -100,6 +103,33 @@ class WriteRecords<T> implements Task {
     }
     const work = end - this.next;
     this.next = end;
+    return work;
+  }
+}
+
+/** Items of a JSON array straight from an iterator (no sorting), one per item of budget. */
+class WriteIterated<T> implements Task {
+  done = false;
+  private empty = true;
+
+  constructor(
+    private readonly out: ChunkWriter,
+    private readonly source: Iterator<T>,
+    private readonly render: (item: T) => string,
+  ) {}
+
+  step(budget: number): number {
+    let work = 0;
+    while (work < budget) {
+      const next = this.source.next();
+      if (next.done) {
+        this.done = true;
+        break;
+      }
+      this.out.write((this.empty ? "" : ",") + this.render(next.value));
+      this.empty = false;
+      work++;
+    }
     return work;
   }
 }
@@ -234,8 +264,9 @@ export class SnapshotEncoder implements SnapshotEncoding {
   private readonly assemble: Assemble;
   private result: Uint8Array | null = null;
 
-  constructor(capture: ImageCapture, appliedIndex: number) {
+  constructor(capture: ImageCapture, appliedIndex: number, requests: ReadonlyMap<string, RememberedRequest> = new Map()) {
     const out = this.out;
+    const source = captureSource(capture);
     const brokers = new SortedRecords(capture.brokers.values(), (a, b) => a.fields.brokerId - b.fields.brokerId);
     const topics = new SortedRecords(capture.topics.values(), (a, b) => compareText(a.fields.name, b.fields.name));
     const producers = new SortedRecords(capture.producers.values(), (a, b) => a.fields.producerId - b.fields.producerId);
@@ -254,6 +285,8 @@ export class SnapshotEncoder implements SnapshotEncoding {
       () => new WritePartitions(out, capture, () => topics.result()),
       () => new WriteText(out, `],"producers":[`),
       () => new WriteRecords(out, { empty: true }, () => producers.result()),
+      () => new WriteText(out, `],"requests":[`),
+      () => new WriteIterated(out, requests.values(), (r) => encodeRememberedRequest(r, source)),
       () => new WriteText(out, "]}"),
       () => this.assemble,
     ]);

@@ -1,6 +1,8 @@
 // The replicated metadata state machine. apply() is deterministic (no clock, no randomness: the
 // leader stamped both into the command) and total: any bytes yield a result, and a rejected command
-// changes nothing. Applied records also go to a bounded history for diffs and the event log.
+// changes nothing. Applied records also go to a bounded history for diffs and the event log. A
+// command's request id is remembered with its result (request-table.ts): the same id again is
+// answered with that result and applies nothing (exactly-once writes).
 import type { SnapshotEncoding, StateMachine } from "../node/contracts.ts";
 import { type ApplyResult, rejected } from "./apply-result.ts";
 import { type Command, decodeCommand } from "./commands.ts";
@@ -11,11 +13,21 @@ import { DEFAULT_HISTORY_RECORDS } from "./limits.ts";
 import { badRequest } from "./errors.ts";
 import { planCommand } from "./planner.ts";
 import type { MetadataRecord } from "./records.ts";
+import { describeRequestId } from "./request-ids.ts";
+import { DEFAULT_REQUEST_BOUNDS, type RememberedRequest, RequestTable, type RequestTableBounds } from "./request-table.ts";
 import { SnapshotEncoder } from "./snapshot-encoder.ts";
 
 export interface MetadataStateMachineOptions {
   /** Records kept for diffs and the event log (oldest offsets dropped first). */
   historyRecords?: number;
+  /** Bounds of the remembered request ids; every replica must use the same (the default). */
+  requestBounds?: RequestTableBounds;
+}
+
+/** A request id seen before: the offset of the entry that first carried it, and the answer now. */
+export interface RecalledRequest {
+  offset: number;
+  result: ApplyResult;
 }
 
 /** What changed: the records of one applied entry, or the whole image (restored from a snapshot). */
@@ -24,11 +36,15 @@ export type ImageChange = { kind: "records"; records: readonly MetadataRecord[] 
 export class MetadataStateMachine implements StateMachine {
   private current = new MetadataImage();
   private applied = 0;
+  private requests: RequestTable;
+  private readonly requestBounds: RequestTableBounds;
   readonly history: EventHistory;
   private readonly listeners = new Set<(change: ImageChange) => void>();
 
   constructor(opts: MetadataStateMachineOptions = {}) {
     this.history = new EventHistory(opts.historyRecords ?? DEFAULT_HISTORY_RECORDS);
+    this.requestBounds = opts.requestBounds ?? DEFAULT_REQUEST_BOUNDS;
+    this.requests = new RequestTable(this.requestBounds);
   }
 
   /** The current image; callers read it and never change it. */
@@ -39,6 +55,31 @@ export class MetadataStateMachine implements StateMachine {
   /** Index of the last entry given to apply() or restore(). */
   appliedIndex(): number {
     return this.applied;
+  }
+
+  /** How many request ids are remembered now, and the records their results hold. */
+  rememberedRequests(): { ids: number; records: number } {
+    return { ids: this.requests.size, records: this.requests.heldRecords };
+  }
+
+  /** The remembered requests, oldest first (what a snapshot holds). */
+  rememberedInOrder(): IterableIterator<RememberedRequest> {
+    return this.requests.inOrder();
+  }
+
+  /**
+   * The answer already given to `command`'s request id, if the id is remembered: the same result
+   * for the same request, a refusal for a different one under the same id. Changes nothing.
+   */
+  recall(command: Command): RecalledRequest | null {
+    const { requestId, requestHash } = command;
+    if (requestId === undefined || requestHash === undefined) return null;
+    const known = this.requests.recall(requestId, requestHash);
+    if (known === null) return null;
+    const { offset, result } = known.entry;
+    if (known.kind === "replay") return { offset, result };
+    const message = `${describeRequestId(requestId)} was already used (offset ${offset}) for a different request; use a new key for a new request`;
+    return { offset, result: rejected("idempotency_key_reused", message) };
   }
 
   /** Would `command` be accepted if it were the next entry? (Changes nothing.) */
@@ -59,12 +100,17 @@ export class MetadataStateMachine implements StateMachine {
     try {
       const decoded = decodeCommand(data);
       if (!decoded.ok) return rejected("bad_request", `entry ${index} holds no valid command: ${decoded.message}`);
-      const result = planCommand(this.current, decoded.value, index);
+      const command = decoded.value;
+      this.requests.expire(Date.parse(command.timestamp));
+      const recalled = this.recall(command);
+      if (recalled !== null) return recalled.result;
+      const result = planCommand(this.current, command, index);
       if (result.ok) {
         this.current.commit(result.records);
         this.history.append(result.records);
         this.notify({ kind: "records", records: result.records });
       }
+      this.remember(command, index, result);
       return result;
     } catch (error) {
       // Only a bug gets here (the planner checks everything commit relies on); say so, don't crash.
@@ -81,20 +127,29 @@ export class MetadataStateMachine implements StateMachine {
 
   /** Captures the image now (cheap: map copies); later applies and restores do not change it. */
   beginSnapshot(): SnapshotEncoding {
-    return new SnapshotEncoder(this.current.capture(), this.applied);
+    return new SnapshotEncoder(this.current.capture(), this.applied, this.requests.capture());
   }
 
   /** Replaces the state; a snapshot that does not decode is refused (and nothing changes). */
   restore(index: number, data: Uint8Array): void {
-    const decoded = decodeSnapshot(data);
+    const decoded = decodeSnapshot(data, this.requestBounds);
     if (!decoded.ok) throw badRequest(`cannot restore the snapshot at index ${index}: ${decoded.message}`);
     if (decoded.value.appliedIndex > index) {
       throw badRequest(`snapshot covers index ${decoded.value.appliedIndex}, past the index ${index} it was restored at`);
     }
     this.current = decoded.value.image;
+    this.requests = decoded.value.requests;
     this.applied = index;
     this.history.reset(index);
     this.notify({ kind: "restored" });
+  }
+
+  /** An internal failure is a bug, not an answer: it is not remembered, so a retry tries again. */
+  private remember(command: Command, offset: number, result: ApplyResult): void {
+    const { requestId, requestHash } = command;
+    if (requestId === undefined || requestHash === undefined) return;
+    if (!result.ok && result.error.code === "internal") return;
+    this.requests.remember({ id: requestId, hash: requestHash, offset, at: Date.parse(command.timestamp), result });
   }
 
   private notify(change: ImageChange): void {

@@ -3,6 +3,7 @@
 // names the field and value; nothing is proposed for it.
 import { type Command, commandProblem } from "./commands.ts";
 import { badRequest } from "./errors.ts";
+import { requestFingerprint } from "./request-ids.ts";
 import type {
   AlterPartitionRequest,
   CreatePartitionRequest,
@@ -14,7 +15,8 @@ import type {
   UpdateBrokerRequest,
 } from "./service-types.ts";
 
-export type WriteRequest =
+/** `requestId` (request-ids.ts) is set by the node that first received the write. */
+export type WriteRequest = { requestId?: string } & (
   | { kind: "registerBroker"; request: RegisterBrokerRequest }
   | { kind: "updateBroker"; brokerId: number; request: UpdateBrokerRequest }
   | { kind: "unregisterBroker"; brokerId: number }
@@ -26,7 +28,8 @@ export type WriteRequest =
   | { kind: "alterPartition"; topicName: string; partitionId: number; request: AlterPartitionRequest }
   | { kind: "reassignPartition"; topicName: string; partitionId: number; request: ReassignPartitionRequest }
   | { kind: "cancelReassignment"; topicName: string; partitionId: number }
-  | { kind: "electLeader"; topicName: string; partitionId: number };
+  | { kind: "electLeader"; topicName: string; partitionId: number }
+);
 
 /** Every kind, checked by the compiler against the union (a kind missing here fails to build). */
 const KIND_SET: Record<WriteRequest["kind"], true> = {
@@ -54,12 +57,26 @@ export interface Stamp {
 /** Placeholder stamp for checking a request's shape before it is forwarded. */
 export const SHAPE_CHECK_STAMP: Stamp = { timestamp: "1970-01-01T00:00:00.000Z", newId: () => "shape-check" };
 
-/** The stamped command for `write`; throws bad_request when the request is malformed. */
+/**
+ * The stamped command for `write`, with its request id and fingerprint when it has an id; throws
+ * bad_request when the request is malformed.
+ */
 export function buildCommand(write: WriteRequest, stamp: Stamp): Command {
   const command = draft(write, stamp);
+  if (write.requestId !== undefined) command.requestId = write.requestId;
   const problem = commandProblem(command);
   if (problem) throw badRequest(`${write.kind}: ${problem}`);
+  // Only a valid request is fingerprinted (its rendering is then bounded by the schema).
+  if (write.requestId !== undefined) command.requestHash = fingerprintOf(write);
   return command as Command;
+}
+
+/**
+ * What the write asks for, independent of when and where it is stamped: its command built with
+ * the fixed stamp. draft() writes keys in a fixed order, so equal requests give equal text.
+ */
+function fingerprintOf(write: WriteRequest): string {
+  return requestFingerprint(JSON.stringify(draft(write, SHAPE_CHECK_STAMP)));
 }
 
 function draft(write: WriteRequest, { timestamp, newId }: Stamp): Record<string, unknown> {

@@ -18,6 +18,8 @@ export class RuntimeMetrics {
   forwardsSent = 0;
   forwardsServed = 0;
   forwardsFailed = 0;
+  /** Forwards abandoned at a leader that lost leadership and sent again to the next one. */
+  forwardsRerouted = 0;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
   ticks = 0;
@@ -47,6 +49,7 @@ export class RuntimeMetrics {
       yakt_raft_forwards_sent_total: this.forwardsSent,
       yakt_raft_forwards_served_total: this.forwardsServed,
       yakt_raft_forwards_failed_total: this.forwardsFailed,
+      yakt_raft_forwards_rerouted_total: this.forwardsRerouted,
       yakt_raft_snapshots_taken_total: this.snapshotsTaken,
       yakt_raft_snapshots_installed_total: this.snapshotsInstalled,
       yakt_raft_ticks_total: this.ticks,

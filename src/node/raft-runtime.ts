@@ -79,6 +79,8 @@ export class RaftRuntime implements ConsensusHandle {
       leaderId: () => this.roles.leader,
       awaitLeader: (ms) => this.roles.awaitAnyLeader(ms),
       request: (to, payload, ms) => this.requireTransport().request(to, payload, ms),
+      watchLeader: (listener) => this.roles.onChange((_role, leader) => listener(leader)),
+      now: this.opts.now,
       timeoutMs: this.opts.forwardTimeoutMs,
       leaderWaitMs: this.opts.leaderWaitMs,
       metrics: this.counters,
@@ -440,7 +442,7 @@ export class RaftRuntime implements ConsensusHandle {
   /** Entries this node proposed may still commit under the new leader, or never: bound the wait. */
   private onStepDown(): void {
     this.proposals.shortenAll(this.opts.deposedProposalWaitMs, (i) =>
-      new NoLeaderError(`node ${this.nodeId} lost leadership before entry ${i} was applied; its outcome is unknown, check before retrying`));
+      new NoLeaderError(`node ${this.nodeId} lost leadership before entry ${i} was applied; its outcome is unknown: retry under the same request id (Idempotency-Key), or check before retrying`));
   }
 
   private refreshPeers(): void {

@@ -68,13 +68,23 @@ describe("snapshots", () => {
   test("the snapshot is versioned JSON in a stable order", () => {
     const doc = JSON.parse(decodeText(populated().sm.snapshot()));
     expect(doc.format).toBe("yakt-metadata-snapshot");
-    expect(doc.version).toBe(1);
+    expect(doc.version).toBe(2);
     expect(doc.appliedIndex).toBe(9);
     expect(doc.nextProducerId).toBe(1);
     expect(doc.brokers.map((b: { fields: { brokerId: number } }) => b.fields.brokerId)).toEqual([1, 2, 3]);
     expect(doc.topics.map((t: { fields: { name: string } }) => t.fields.name)).toEqual(["alpha", "zeta"]);
     expect(doc.partitions).toHaveLength(4);
     expect(doc.producers.map((p: { fields: { producerId: number } }) => p.fields.producerId)).toEqual([0, 7]);
+    expect(doc.requests).toEqual([]);
+  });
+
+  test("a version 1 snapshot (before request ids) still loads, with no request remembered", () => {
+    const whole = populated();
+    const { requests: _none, ...v1 } = { ...JSON.parse(decodeText(whole.sm.snapshot())), version: 1 };
+    const restored = new MetadataStateMachine();
+    restored.restore(9, enc(JSON.stringify(v1)));
+    expect(restored.image().body()).toEqual(whole.sm.image().body());
+    expect(restored.rememberedRequests()).toEqual({ ids: 0, records: 0 });
   });
 
   test("restore(snapshot) then the tail equals replaying everything, byte for byte", () => {
@@ -107,7 +117,9 @@ describe("snapshots", () => {
     const good = JSON.parse(before);
     const bad = [
       enc("not json"),
-      enc(JSON.stringify({ ...good, version: 2 })),
+      enc(JSON.stringify({ ...good, version: 3 })),
+      enc(JSON.stringify({ ...good, version: 1 })),
+      enc(JSON.stringify({ ...good, requests: undefined })),
       enc(JSON.stringify({ ...good, brokers: [{ name: "x" }] })),
       enc(JSON.stringify({ ...good, topics: [] })),
       enc(JSON.stringify({ ...good, producers: [...good.producers, good.producers[0]] })),

@@ -1,4 +1,5 @@
-// The Forwarder with a fake transport: redirects after "not leader", error mapping, serving.
+// The Forwarder with a fake transport: redirects after "not leader", re-routes of a request pending
+// at a leader that was replaced, error mapping, serving.
 import { describe, expect, test } from "bun:test";
 import { ConsensusTimeoutError, NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
 import { ForwardError } from "../../src/node/errors.ts";
@@ -9,26 +10,58 @@ import { TransportError } from "../../src/transport/errors.ts";
 
 type Reply = Uint8Array | Error;
 
-function forwarder(leader: number, replies: Record<number, Reply[]>, isLeader = false) {
+/** A reply that never comes (the leader is paused): only a re-route releases the caller. */
+const NEVER = "never";
+type Scripted = Reply | typeof NEVER;
+
+/** `electionComes`: a wait for a leader ends at the next one elected; else it ends at once with none. */
+function forwarder(leader: number, replies: Record<number, Scripted[]>, isLeader = false, electionComes = true) {
   const calls: number[] = [];
+  const payloads: number[][] = [];
+  const listeners = new Set<(leader: number) => void>();
+  const leaderWaiters = new Set<(leader: number) => void>();
+  let known = leader;
+  let clock = 0;
   const deps: ForwarderDeps = {
     nodeId: 1,
     isLeader: () => isLeader,
-    leaderId: () => leader,
-    awaitLeader: async () => leader,
-    request: async (to) => {
+    leaderId: () => known,
+    // As the runtime's: the known leader, or the next one to be known.
+    awaitLeader: () => (known || !electionComes ? Promise.resolve(known) : new Promise((resolve) => leaderWaiters.add(resolve))),
+    request: (to, payload) => {
       calls.push(to);
+      payloads.push([...payload]);
       const next = replies[to]?.shift();
-      if (next === undefined) throw new Error(`unexpected request to ${to}`);
-      if (next instanceof Error) throw next;
-      return next;
+      if (next === undefined) return Promise.reject(new Error(`unexpected request to ${to}`));
+      if (next === NEVER) return new Promise<Uint8Array>(() => {});
+      if (next instanceof Error) return Promise.reject(next);
+      return Promise.resolve(next);
     },
+    watchLeader: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    now: () => clock,
     timeoutMs: 1_000,
     leaderWaitMs: 100,
     metrics: new RuntimeMetrics(),
   };
-  return { f: new Forwarder(deps), calls };
+  /** This node learns of a new leader (as the runtime's role tracker tells it). */
+  const elect = (id: number) => {
+    known = id;
+    for (const l of [...listeners]) l(id);
+    if (id === 0) return;
+    for (const w of [...leaderWaiters]) w(id);
+    leaderWaiters.clear();
+  };
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+  return { f: new Forwarder(deps), calls, payloads, elect, advance, listeners, metrics: deps.metrics };
 }
+
+/** Lets the forwarder's pending promises run up to their next wait. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const ok = (bytes: number[]) => encodeForwardReply({ status: "ok", body: new Uint8Array(bytes) });
 
@@ -63,9 +96,74 @@ describe("Forwarder.forward", () => {
   });
 
   test("with no leader it fails with NoLeaderError without sending", async () => {
-    const { f, calls } = forwarder(0, {});
+    const { f, calls } = forwarder(0, {}, false, false);
     await expect(f.forward(new Uint8Array([1]))).rejects.toBeInstanceOf(NoLeaderError);
     expect(calls).toEqual([]);
+  });
+});
+
+describe("Forwarder re-routing", () => {
+  test("a request pending at a leader that is replaced goes to the new leader at once, same payload", async () => {
+    const { f, calls, payloads, elect, listeners, metrics } = forwarder(2, { 2: [NEVER], 3: [ok([9])] });
+    const reply = f.forward(new Uint8Array([4, 2]));
+    await settle();
+    expect(calls).toEqual([2]);
+    elect(3);
+    expect([...(await reply)]).toEqual([9]);
+    expect(calls).toEqual([2, 3]);
+    expect(payloads[1]).toEqual(payloads[0]);
+    expect(metrics.forwardsRerouted).toBe(1);
+    expect(listeners.size).toBe(0);
+  });
+
+  test("no leader known for a moment: it waits for the next one, then sends there", async () => {
+    const { f, calls, elect } = forwarder(2, { 2: [NEVER], 3: [ok([1])] });
+    const reply = f.forward(new Uint8Array([1]));
+    await settle();
+    elect(0); // this node's election timer fired: it knows no leader
+    await settle();
+    expect(calls).toEqual([2]);
+    elect(3);
+    expect([...(await reply)]).toEqual([1]);
+    expect(calls).toEqual([2, 3]);
+  });
+
+  test("a leader that keeps changing is given up on after a bounded number of re-routes", async () => {
+    const { f, calls, elect } = forwarder(2, { 2: [NEVER, NEVER], 3: [NEVER, NEVER] });
+    const reply = f.forward(new Uint8Array([1]));
+    let failure: unknown = null;
+    reply.catch((e) => {
+      failure = e;
+    });
+    for (const next of [3, 2, 3, 2]) {
+      await settle();
+      elect(next);
+    }
+    await settle();
+    expect(failure).toBeInstanceOf(NoLeaderError);
+    expect(calls).toEqual([2, 3, 2, 3]);
+  });
+
+  test("the forward timeout bounds the whole forward, re-routes included", async () => {
+    const { f, calls, elect, advance } = forwarder(2, { 2: [NEVER] });
+    const reply = f.forward(new Uint8Array([1]));
+    await settle();
+    advance(1_000);
+    elect(3);
+    await expect(reply).rejects.toBeInstanceOf(ConsensusTimeoutError);
+    expect(calls).toEqual([2]);
+  });
+
+  test("a change that keeps the same leader does not re-send", async () => {
+    const { f, calls, elect } = forwarder(2, { 2: [NEVER] });
+    const reply = f.forward(new Uint8Array([1]));
+    let done = false;
+    reply.then(() => (done = true)).catch(() => (done = true));
+    await settle();
+    elect(2);
+    await settle();
+    expect(calls).toEqual([2]);
+    expect(done).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { MAX_BROKER_ID } from "../../metadata/limits.ts";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
+import { writeOptionsOf } from "../idempotency.ts";
 import { toInt } from "../params.ts";
 import { RegisterBrokerBody, UpdateBrokerBody } from "../schemas/brokers.ts";
 import { BrokerIdParams, ConsistencyQuery, EmptyQuery, ListBrokersQuery } from "../schemas/queries.ts";
@@ -12,7 +13,7 @@ const brokerIdOf = (params: { brokerId: string }) => toInt("brokerId", params.br
 
 export function brokerRoutes({ service }: ApiDeps) {
   return new Elysia()
-    .post("/v1/brokers", async ({ body, status }) => status(201, await service.registerBroker(body)), {
+    .post("/v1/brokers", async ({ body, request, status }) => status(201, await service.registerBroker(body, writeOptionsOf(request))), {
       body: RegisterBrokerBody,
       query: EmptyQuery,
       detail: { tags, summary: "Register a broker (RegisterBrokerRecord)" },
@@ -29,7 +30,7 @@ export function brokerRoutes({ service }: ApiDeps) {
       query: ConsistencyQuery,
       detail: { tags, summary: "One broker's current state" },
     })
-    .put("/v1/brokers/:brokerId", ({ params, body }) => service.updateBroker(brokerIdOf(params), body), {
+    .put("/v1/brokers/:brokerId", ({ params, body, request }) => service.updateBroker(brokerIdOf(params), body, writeOptionsOf(request)), {
       params: BrokerIdParams,
       body: UpdateBrokerBody,
       query: EmptyQuery,
@@ -37,8 +38,8 @@ export function brokerRoutes({ service }: ApiDeps) {
     })
     .delete(
       "/v1/brokers/:brokerId",
-      async ({ params }) => {
-        const record = await service.unregisterBroker(brokerIdOf(params));
+      async ({ params, request }) => {
+        const record = await service.unregisterBroker(brokerIdOf(params), writeOptionsOf(request));
         return { brokerId: record.fields.brokerId, brokerStatus: record.fields.brokerStatus, epoch: record.fields.epoch, record };
       },
       { params: BrokerIdParams, query: EmptyQuery, detail: { tags, summary: "Unregister a broker: status CLOSED" } },

@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
+import { writeOptionsOf } from "../idempotency.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
 import { CreatePartitionsBody } from "../schemas/partition-changes.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
@@ -11,7 +12,7 @@ const tags = ["topics"];
 
 export function topicRoutes({ service }: ApiDeps) {
   return new Elysia()
-    .post("/v1/topics", async ({ body, status }) => status(201, await service.createTopic(body)), {
+    .post("/v1/topics", async ({ body, request, status }) => status(201, await service.createTopic(body, writeOptionsOf(request))), {
       body: CreateTopicBody,
       query: EmptyQuery,
       detail: { tags, summary: "Create a topic, optionally with placed partitions (TopicRecord + PartitionRecords)" },
@@ -32,10 +33,10 @@ export function topicRoutes({ service }: ApiDeps) {
     })
     .post(
       "/v1/topics/:name/partitions",
-      async ({ params, body, status }) =>
+      async ({ params, body, request, status }) =>
         "count" in body
-          ? status(201, { partitions: await service.createPartitions(params.name, body) })
-          : status(201, await service.createPartition(params.name, body)),
+          ? status(201, { partitions: await service.createPartitions(params.name, body, writeOptionsOf(request)) })
+          : status(201, await service.createPartition(params.name, body, writeOptionsOf(request))),
       {
         params: TopicNameParams,
         body: Type.Union([CreatePartitionBody, CreatePartitionsBody]),

@@ -6,11 +6,11 @@ export interface HttpAnswer {
   body: unknown;
 }
 
-export async function http(method: string, url: string, body?: unknown, timeoutMs = 3_000): Promise<HttpAnswer> {
+export async function http(method: string, url: string, body?: unknown, timeoutMs = 3_000, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   try {
     const res = await fetch(url, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -1,5 +1,7 @@
 // N RaftRuntimes in this process over real PeerTransports on 127.0.0.1, each with its own storage
 // (MemoryStorage, or SqliteStorage in a temp dir so a node can be stopped and restarted from disk).
+// A node can be frozen, as SIGSTOP would: it hears nothing, says nothing, and the peer requests it
+// receives wait until it is thawed.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +17,27 @@ import { seededRandom } from "../../support/seeded-random.ts";
 import { waitUntil } from "./wait-until.ts";
 
 export const CLUSTER_ID = "test-cluster";
+
+/** What a frozen node does not do: take messages, send them, or answer requests (they wait). */
+class Freezer {
+  frozen = false;
+  private held: (() => void)[] = [];
+
+  /** Requests that arrived while frozen and wait for the thaw. */
+  get heldRequests(): number {
+    return this.held.length;
+  }
+
+  request(serve: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    if (!this.frozen) return serve();
+    return new Promise((resolve, reject) => this.held.push(() => serve().then(resolve, reject)));
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const release of this.held.splice(0)) release();
+  }
+}
 
 export interface TestNode {
   id: NodeId;
@@ -37,6 +60,7 @@ export class RuntimeCluster {
   readonly ports = new Map<NodeId, number>();
   readonly logs: string[] = [];
   private readonly dir: string;
+  private readonly freezers = new Map<NodeId, Freezer>();
 
   constructor(private readonly opts: ClusterOptions) {
     this.dir = mkdtempSync(join(tmpdir(), "yakt-node-test-"));
@@ -72,6 +96,8 @@ export class RuntimeCluster {
     storage.format({ clusterId: CLUSTER_ID, nodeId: id });
     const sm = new KvStateMachine();
     const tickMs = this.opts.tickMs ?? 10;
+    const freezer = new Freezer();
+    this.freezers.set(id, freezer);
     const runtime = new RaftRuntime({
       clusterId: CLUSTER_ID,
       nodeId: id,
@@ -81,23 +107,46 @@ export class RuntimeCluster {
       ticker: new IntervalTicker(tickMs),
       random: seededRandom((this.opts.seed ?? 1) * 1000 + id),
       logSink: (line) => this.logs.push(line),
-      transport: (handlers) =>
-        new PeerTransport({
+      transport: (handlers) => {
+        const transport = new PeerTransport({
           clusterId: CLUSTER_ID,
           nodeId: id,
           listenHost: "127.0.0.1",
           listenPort: port,
           peers: new Map(),
-          ...handlers,
+          onMessages: (msgs) => {
+            if (!freezer.frozen) handlers.onMessages(msgs);
+          },
+          onRequest: (from, payload) => freezer.request(() => handlers.onRequest(from, payload)),
           limits: { backoffMinMs: 10, backoffMaxMs: 100 },
           random: seededRandom(id),
-        }),
+        });
+        const send = transport.send.bind(transport);
+        transport.send = (msgs) => {
+          if (!freezer.frozen) send(msgs);
+        };
+        return transport;
+      },
       ...this.opts.overrides,
     });
     await runtime.start();
     const node = { id, port, runtime, sm, storage };
     this.nodes.set(id, node);
     return node;
+  }
+
+  /** The node stops hearing, speaking and answering (its timers still run: it is cut off, not dead). */
+  freeze(id: NodeId): void {
+    this.freezerOf(id).frozen = true;
+  }
+
+  /** The node hears and speaks again; the requests it held are served now. */
+  thaw(id: NodeId): void {
+    this.freezerOf(id).thaw();
+  }
+
+  heldRequests(id: NodeId): number {
+    return this.freezerOf(id).heldRequests;
   }
 
   async stopNode(id: NodeId): Promise<void> {
@@ -148,6 +197,12 @@ export class RuntimeCluster {
   async stopAll(): Promise<void> {
     for (const id of [...this.nodes.keys()]) await this.stopNode(id);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private freezerOf(id: NodeId): Freezer {
+    const freezer = this.freezers.get(id);
+    if (!freezer) throw new Error(`node ${id} was never started`);
+    return freezer;
   }
 
   private openStorage(id: NodeId): LogStorage {

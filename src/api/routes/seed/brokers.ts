@@ -4,6 +4,7 @@ import { MAX_BROKER_ID } from "../../../metadata/limits.ts";
 import { InvalidInputError } from "../../api-error.ts";
 import { defined } from "../../defined.ts";
 import type { ApiDeps } from "../../deps.ts";
+import { writeOptionsOf } from "../../idempotency.ts";
 import { toInt } from "../../params.ts";
 import {
   SeedCreateProducerBody,
@@ -27,9 +28,10 @@ export function seedBrokerRoutes({ service }: ApiDeps) {
   return new Elysia()
     .post(
       "/register_broker",
-      async ({ body }) => {
+      async ({ body, request }) => {
         const { brokerId, brokerHost, brokerPort, securityProtocol, rackId } = body;
-        const record = await service.registerBroker({ brokerId, brokerHost, brokerPort: String(brokerPort), securityProtocol, rackId: rackId ?? "" });
+        const registration = { brokerId, brokerHost, brokerPort: String(brokerPort), securityProtocol, rackId: rackId ?? "" };
+        const record = await service.registerBroker(registration, writeOptionsOf(request));
         return { message: "Broker registered successfully", record };
       },
       { body: SeedRegisterBrokerBody, detail: detail("Seed: register a broker") },
@@ -52,7 +54,7 @@ export function seedBrokerRoutes({ service }: ApiDeps) {
     )
     .put(
       "/update_broker/:id",
-      async ({ params, body }) => {
+      async ({ params, body, request }) => {
         const brokerId = idOf(params.id);
         sameOrAbsent("brokerId", body.brokerId, brokerId);
         const { brokerHost, securityProtocol } = body;
@@ -60,28 +62,28 @@ export function seedBrokerRoutes({ service }: ApiDeps) {
         if (Object.keys(change).length === 0) {
           throw new InvalidInputError(`nothing to update for broker ${brokerId}: give brokerHost, brokerPort or securityProtocol`);
         }
-        const record = await service.updateBroker(brokerId, change);
+        const record = await service.updateBroker(brokerId, change, writeOptionsOf(request));
         return { message: `Broker with ID ${brokerId} updated successfully`, record };
       },
       { params: SeedIdParams, body: SeedUpdateBrokerBody, detail: detail("Seed: update a broker") },
     )
     .patch(
       "/unregister_broker/:id",
-      async ({ params }) => {
+      async ({ params, request }) => {
         const brokerId = idOf(params.id);
-        const record = await service.unregisterBroker(brokerId);
+        const record = await service.unregisterBroker(brokerId, writeOptionsOf(request));
         return { message: `Broker with ID ${brokerId} unregistered successfully`, record };
       },
       { params: SeedIdParams, detail: detail("Seed: unregister a broker") },
     )
     .post(
       "/create_producer/:broker_id/:broker_epoch",
-      async ({ params, body }) => {
+      async ({ params, body, request }) => {
         const brokerId = idOf(params.broker_id, "broker_id");
         const brokerEpoch = toInt("broker_epoch", params.broker_epoch, 0, Number.MAX_SAFE_INTEGER);
         sameOrAbsent("brokerId", body.brokerId, brokerId);
         sameOrAbsent("brokerEpoch", body.brokerEpoch, brokerEpoch);
-        const record = await service.registerProducer({ brokerId, brokerEpoch, producerId: body.producerId });
+        const record = await service.registerProducer({ brokerId, brokerEpoch, producerId: body.producerId }, writeOptionsOf(request));
         return { message: "Producer created successfully", record };
       },
       { params: SeedProducerParams, body: SeedCreateProducerBody, detail: detail("Seed: register a producer") },

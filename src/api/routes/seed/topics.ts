@@ -6,6 +6,7 @@ import type { MetadataService } from "../../../metadata/service-types.ts";
 import { InvalidInputError } from "../../api-error.ts";
 import { defined } from "../../defined.ts";
 import type { ApiDeps } from "../../deps.ts";
+import { writeOptionsOf } from "../../idempotency.ts";
 import { SeedCreatePartitionBody, SeedCreateTopicBody } from "../../schemas/seed.ts";
 import { TopicNameParams } from "../../schemas/queries.ts";
 
@@ -31,8 +32,9 @@ export function seedTopicRoutes({ service }: ApiDeps) {
   return new Elysia()
     .post(
       "/create_topic",
-      async ({ body }) => {
-        const view = await service.createTopic(defined({ name: body.name, partitions: body.partitions, replicationFactor: body.replicationFactor }));
+      async ({ body, request }) => {
+        const topic = defined({ name: body.name, partitions: body.partitions, replicationFactor: body.replicationFactor });
+        const view = await service.createTopic(topic, writeOptionsOf(request));
         return { message: "Topic created successfully", record: view.topic, partitions: view.partitions };
       },
       { body: SeedCreateTopicBody, detail: detail("Seed: create a topic") },
@@ -47,11 +49,11 @@ export function seedTopicRoutes({ service }: ApiDeps) {
     )
     .post(
       "/create_partition",
-      async ({ body }) => {
+      async ({ body, request }) => {
         const topicName = await topicNameOf(service, body);
         const { partitionId, replicas, ISR, removingReplicas, addingReplicas } = body;
-        const request = defined({ partitionId, replicas, ISR, leader: String(body.leader), removingReplicas, addingReplicas });
-        const record = await service.createPartition(topicName, request);
+        const partition = defined({ partitionId, replicas, ISR, leader: String(body.leader), removingReplicas, addingReplicas });
+        const record = await service.createPartition(topicName, partition, writeOptionsOf(request));
         return { message: "Partition created successfully", record };
       },
       { body: SeedCreatePartitionBody, detail: detail("Seed: create a partition of the topic named in the body") },

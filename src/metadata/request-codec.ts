@@ -1,0 +1,74 @@
+// The remembered request ids as a snapshot holds them (the "requests" array of a version 2
+// snapshot, oldest first): schema, consistency checks and the one rendering of an entry that both
+// snapshot encoders write, so equal tables give byte-identical snapshots. A result's records that
+// the image still holds are written as references to them (record-refs.ts).
+import { Type } from "@sinclair/typebox";
+import { type ApplyResult, freezeRecord } from "./apply-result.ts";
+import type { DecodeResult } from "./commands.ts";
+import { isMetadataErrorCode } from "./errors.ts";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./limits.ts";
+import { MetadataRecord } from "./records.ts";
+import { type RecordRef, RecordRefSchema, type RecordSource, isRecordRef, refOrRecord, resolveRef } from "./record-refs.ts";
+import { RequestTable, type RememberedRequest, type RequestTableBounds } from "./request-table.ts";
+
+export const RememberedRequestSchema = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH + 2 }),
+  hash: Type.String({ maxLength: 64 }),
+  offset: Type.Integer({ minimum: 1 }),
+  at: Type.Integer(),
+  result: Type.Union([
+    Type.Object({ ok: Type.Literal(true), records: Type.Array(Type.Union([MetadataRecord, RecordRefSchema])) }),
+    Type.Object({ ok: Type.Literal(false), error: Type.Object({ code: Type.String(), message: Type.String() }) }),
+  ]),
+});
+
+/** An entry as a snapshot holds it: records may be references. */
+export interface StoredRequest extends Omit<RememberedRequest, "result"> {
+  result: { ok: true; records: (MetadataRecord | RecordRef)[] } | (ApplyResult & { ok: false });
+}
+
+/** One entry's JSON, keys in a fixed order whatever order the object was built in. */
+export function encodeRememberedRequest(entry: RememberedRequest, image: RecordSource): string {
+  const { id, hash, offset, at, result } = entry;
+  const body = result.ok
+    ? { ok: true, records: result.records.map((r) => refOrRecord(r, image)) }
+    : { ok: false, error: { code: result.error.code, message: result.error.message } };
+  return JSON.stringify({ id, hash, offset, at, result: body });
+}
+
+/** The table a snapshot's schema-checked entries describe, references resolved against its image. */
+export function decodeRequests(stored: readonly StoredRequest[], appliedIndex: number, bounds: RequestTableBounds, image: RecordSource): DecodeResult<RequestTable> {
+  const entries: RememberedRequest[] = [];
+  for (const entry of stored) {
+    if (!entry.result.ok) {
+      entries.push(entry as RememberedRequest);
+      continue;
+    }
+    const records: MetadataRecord[] = [];
+    for (const item of entry.result.records) {
+      const record = isRecordRef(item) ? resolveRef(item, image) : freezeRecord(item);
+      if (typeof record === "string") return { ok: false, message: `request id ${entry.id}: ${record}` };
+      records.push(record);
+    }
+    entries.push({ ...entry, result: { ok: true, records } });
+  }
+  const problem = requestsProblem(entries, appliedIndex, bounds);
+  return problem === null ? { ok: true, value: RequestTable.fromEntries(entries, bounds) } : { ok: false, message: problem };
+}
+
+/** What is wrong with a list of entries from a snapshot taken at `appliedIndex`, or null. */
+function requestsProblem(entries: readonly RememberedRequest[], appliedIndex: number, bounds: RequestTableBounds): string | null {
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (entry.result.ok && entry.result.records.length > bounds.maxRecords) {
+      return `request id ${entry.id} remembers ${entry.result.records.length} records, over the bound of ${bounds.maxRecords}`;
+    }
+    if (seen.has(entry.id)) return `request id ${entry.id} is remembered twice`;
+    seen.add(entry.id);
+    if (entry.offset > appliedIndex) return `request id ${entry.id} was applied at ${entry.offset}, past the snapshot's index ${appliedIndex}`;
+    if (!entry.result.ok && !isMetadataErrorCode(entry.result.error.code)) {
+      return `request id ${entry.id} remembers an error with unknown code ${JSON.stringify(entry.result.error.code)}`;
+    }
+  }
+  return null;
+}

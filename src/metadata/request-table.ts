@@ -1,0 +1,107 @@
+// The state machine's memory of recent request ids and what applying each one answered, so a
+// retried write is answered again instead of applied twice (Raft thesis §6.3). It changes only
+// through apply, with the leader's timestamps as its clock, so every replica holds the same table;
+// snapshots carry it. Bounded by ids, by records held in the remembered answers, and by age; the
+// oldest entries go first (insertion order is apply order).
+import type { ApplyResult } from "./apply-result.ts";
+import { invariant } from "./invariant.ts";
+import { MAX_REMEMBERED_RECORDS, MAX_REMEMBERED_REQUESTS, REQUEST_MEMORY_MS } from "./limits.ts";
+
+export interface RememberedRequest {
+  readonly id: string;
+  /** Fingerprint of what the request asked for (request-ids.ts). */
+  readonly hash: string;
+  /** Log offset of the entry that first carried the id. */
+  readonly offset: number;
+  /** That entry's timestamp (stamped by its leader), ms since the epoch. */
+  readonly at: number;
+  /** What applying it answered: its records, or the rule it broke (never an internal failure). */
+  readonly result: ApplyResult;
+}
+
+export interface RequestTableBounds {
+  maxRequests: number;
+  maxRecords: number;
+  maxAgeMs: number;
+}
+
+export const DEFAULT_REQUEST_BOUNDS: RequestTableBounds = {
+  maxRequests: MAX_REMEMBERED_REQUESTS,
+  maxRecords: MAX_REMEMBERED_RECORDS,
+  maxAgeMs: REQUEST_MEMORY_MS,
+};
+
+/** A known id: the same request again (answer the remembered result) or another one under it. */
+export type Recall = { kind: "replay"; entry: RememberedRequest } | { kind: "reused"; entry: RememberedRequest };
+
+export class RequestTable {
+  private readonly entries = new Map<string, RememberedRequest>();
+  private records = 0;
+
+  constructor(readonly bounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS) {
+    const { maxRequests, maxRecords, maxAgeMs } = bounds;
+    invariant([maxRequests, maxRecords, maxAgeMs].every((n) => Number.isSafeInteger(n) && n > 0), () => `bad request table bounds ${JSON.stringify(bounds)}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Records held by the remembered results. */
+  get heldRecords(): number {
+    return this.records;
+  }
+
+  recall(id: string, hash: string): Recall | null {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return null;
+    return { kind: entry.hash === hash ? "replay" : "reused", entry };
+  }
+
+  /** Forgets what is older than the bound at `now` (the timestamp of the entry being applied). */
+  expire(now: number): void {
+    const horizon = now - this.bounds.maxAgeMs;
+    for (const entry of this.entries.values()) {
+      if (entry.at > horizon) return;
+      this.forget(entry);
+    }
+  }
+
+  remember(entry: RememberedRequest): void {
+    invariant(!this.entries.has(entry.id), () => `request id ${entry.id} remembered twice (offset ${entry.offset})`);
+    const weight = weightOf(entry);
+    invariant(weight <= this.bounds.maxRecords, () => `a result of ${weight} records exceeds the bound of ${this.bounds.maxRecords}`);
+    this.entries.set(entry.id, Object.freeze(entry));
+    this.records += weight;
+    for (const oldest of this.entries.values()) {
+      if (this.entries.size <= this.bounds.maxRequests && this.records <= this.bounds.maxRecords) break;
+      this.forget(oldest);
+    }
+  }
+
+  /** The entries in apply order (oldest first), for a snapshot. */
+  inOrder(): IterableIterator<RememberedRequest> {
+    return this.entries.values();
+  }
+
+  /** A copy that later applies do not change (entries are frozen, so sharing them is safe). */
+  capture(): ReadonlyMap<string, RememberedRequest> {
+    return new Map(this.entries);
+  }
+
+  /** Rebuilds a table from a snapshot's entries, oldest first; duplicates are refused. */
+  static fromEntries(entries: readonly RememberedRequest[], bounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS): RequestTable {
+    const table = new RequestTable(bounds);
+    for (const entry of entries) table.remember(entry);
+    return table;
+  }
+
+  private forget(entry: RememberedRequest): void {
+    this.entries.delete(entry.id);
+    this.records -= weightOf(entry);
+  }
+}
+
+function weightOf(entry: RememberedRequest): number {
+  return entry.result.ok ? entry.result.records.length : 0;
+}
