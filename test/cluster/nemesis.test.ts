@@ -3,7 +3,8 @@
 // seeded nemesis (kill -9 and restart, SIGSTOP/SIGCONT, a node isolated, deaf or mute, one link cut
 // one way). After the heal the cluster must recover within a bounded wait, the clients' history
 // must be linearizable (the project's Wing & Gong checker, per key), every acknowledged topic must
-// be on every node, the nodes must agree, and no term may have had two leaders. Failed requests
+// be on every node, the nodes must hold the same state and the same log records, and no term may
+// have had two leaders. Failed requests
 // are expected under faults; only a safety violation or a cluster that does not recover fails.
 // Replay a schedule with NEMESIS_SEED=<seed>.
 import { expect, test } from "bun:test";
@@ -13,6 +14,7 @@ import { kvRegisterModel } from "../sim/model.ts";
 import { Prng } from "../sim/prng.ts";
 import { withoutUnobservedUnknownPuts } from "../sim/unobserved-writes.ts";
 import { LeaderWatch } from "./support/leader-watch.ts";
+import { expectLogsAgree } from "./support/log-agreement.ts";
 import { runClient, TopicNames } from "./support/nemesis-client.ts";
 import { convergedState } from "./support/nemesis-final-state.ts";
 import { HistoryRecorder, topicKey } from "./support/nemesis-history.ts";
@@ -28,6 +30,8 @@ const BROKERS = [1, 2, 3, 4, 5, 6];
 /** Longer than a pause or a cut, shorter than the 10 s forward timeout: such writes are indeterminate. */
 const REQUEST_TIMEOUT_MS = 2_500;
 const RECOVER_MS = 15_000;
+/** Operations of a violating key printed on failure. */
+const MAX_SHOWN = 200;
 
 test(`nemesis on 3 proxied nodes, checked for linearizability (seed ${SEED})`, async () => {
   const cluster = new ProcessCluster(3, [], 3, { proxied: true });
@@ -76,8 +80,10 @@ async function runNemesis(cluster: ProcessCluster): Promise<void> {
   await watch.stop();
   const state = await convergedState(cluster, RECOVER_MS);
 
+  const logs = await expectLogsAgree(cluster);
+
   const history = recorder.history();
-  report(recorder, tally, runner, watch, history.length);
+  report(recorder, tally, runner, watch, history.length, `${logs.records} log records (offsets ${logs.from}–${logs.to})`);
   expect(watch.violations).toEqual([]);
   const present = new Set(state.topics);
   expect(acknowledgedTopics(history).filter((n) => !present.has(n))).toEqual([]);
@@ -89,21 +95,25 @@ function acknowledgedTopics(history: readonly KvOperation[]): string[] {
   return history.filter((op) => op.input.kind === "put" && op.input.key.startsWith(topicKey("")) && op.ret !== Infinity).map((op) => op.input.key.slice(topicKey("").length));
 }
 
+/** The operations on one key, oldest call first, times in ms since the first; at most MAX_SHOWN. */
 function opsOn(history: readonly KvOperation[], key: string): string {
-  return history
+  const start = Math.min(...history.map((op) => op.call));
+  const at = (t: number) => (t === Infinity ? Infinity : Math.round(t - start));
+  const lines = history
     .filter((op) => op.input.key === key)
     .sort((a, b) => a.call - b.call)
-    .map((op) => describeOp({ ...op, call: Math.round(op.call), ret: op.ret === Infinity ? Infinity : Math.round(op.ret) }))
-    .join("\n");
+    .map((op) => describeOp({ ...op, call: at(op.call), ret: at(op.ret) }));
+  const more = lines.length > MAX_SHOWN ? [`… and ${lines.length - MAX_SHOWN} more`] : [];
+  return [...lines.slice(0, MAX_SHOWN), ...more].join("\n");
 }
 
-function report(recorder: HistoryRecorder, tally: ReturnType<typeof newTally>, runner: NemesisRunner, watch: LeaderWatch, checked: number): void {
+function report(recorder: HistoryRecorder, tally: ReturnType<typeof newTally>, runner: NemesisRunner, watch: LeaderWatch, checked: number, logs: string): void {
   const c = recorder.counts;
   const statuses = [...tally.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
   console.log(
     [
       `nemesis seed ${SEED}: ${c.writes} writes (${c.acknowledged} acknowledged, ${c.indeterminate} indeterminate), ` +
-        `${c.reads} reads (${c.readsAnswered} answered), ${checked} operations checked`,
+        `${c.reads} reads (${c.readsAnswered} answered), ${checked} operations checked, ${logs} identical on every node`,
       `answers ${statuses}; 409 on a fresh topic name ${tally.conflictOnFreshName}; 500 ${tally.internalErrors}`,
       `leaders seen in ${watch.terms} terms (${watch.observations} observations); faults: ${runner.summary()}`,
       ...runner.log.map((l) => `  ${l}`),
