@@ -69,12 +69,13 @@ describe("the nemesis history, checked", () => {
     expect(verdict(early.rec).ok).toBe(false);
   });
 
-  test("an unanswered read is left out, and an operation cannot complete twice", () => {
+  test("an unanswered read and a refused write are left out; an operation cannot complete twice", () => {
     const { rec } = recorder();
     const r = rec.invoke(1, { kind: "get", key: topicKey("t-1") });
     rec.unknown(r);
+    rec.refused(rec.invoke(1, { kind: "put", key: brokerKey(1), value: "h" }));
     expect(rec.history()).toEqual([]);
-    expect(rec.counts.readsUnanswered).toBe(1);
+    expect(rec.counts).toMatchObject({ readsUnanswered: 1, refused: 1, writes: 1 });
     expect(() => rec.complete(r, null)).toThrow("completed twice");
   });
 });

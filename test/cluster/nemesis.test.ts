@@ -13,6 +13,7 @@ import { checkLinearizable } from "../sim/linearizability.ts";
 import { kvRegisterModel } from "../sim/model.ts";
 import { Prng } from "../sim/prng.ts";
 import { withoutUnobservedUnknownPuts } from "../sim/unobserved-writes.ts";
+import { waitUntil } from "../node/support/wait-until.ts";
 import { LeaderWatch } from "./support/leader-watch.ts";
 import { expectLogsAgree } from "./support/log-agreement.ts";
 import { runClient, TopicNames } from "./support/nemesis-client.ts";
@@ -46,13 +47,13 @@ test(`nemesis on 3 proxied nodes, checked for linearizability (seed ${SEED})`, a
 
 async function runNemesis(cluster: ProcessCluster): Promise<void> {
   cluster.startAll();
-  const first = await cluster.waitForLeader();
+  await cluster.waitForLeader();
   const rng = new Prng(SEED);
   const plan = planFaults(rng.fork(), cluster.ids, FAULT_MS);
   const recorder = new HistoryRecorder();
   const tally = newTally();
   const requests = new NemesisRequests(cluster, recorder, tally, REQUEST_TIMEOUT_MS);
-  for (const id of BROKERS) await requests.registerBroker(0, first, id, `h-0-${id}`);
+  await registerBrokers(cluster, requests);
 
   const watch = new LeaderWatch(cluster);
   watch.start();
@@ -91,6 +92,24 @@ async function runNemesis(cluster: ProcessCluster): Promise<void> {
   if (!verdict.ok) throw new Error(`not linearizable on ${verdict.partition}:\n${opsOn(history, verdict.partition)}`);
 }
 
+/** Each broker registered once, retried (with a fresh host) while the young cluster changes leader. */
+async function registerBrokers(cluster: ProcessCluster, requests: NemesisRequests): Promise<void> {
+  for (const id of BROKERS) {
+    let attempt = 0;
+    await waitUntil(
+      `broker ${id} registered`,
+      async () => {
+        const outcome = await requests.registerBroker(0, await cluster.waitForLeader(), id, `h-0-${id}-${attempt}`);
+        if (outcome === "exists" && attempt === 0) throw new Error(`broker ${id} exists before it was registered`);
+        attempt++;
+        return outcome !== "unknown";
+      },
+      RECOVER_MS,
+      50,
+    );
+  }
+}
+
 function acknowledgedTopics(history: readonly KvOperation[]): string[] {
   return history.filter((op) => op.input.kind === "put" && op.input.key.startsWith(topicKey("")) && op.ret !== Infinity).map((op) => op.input.key.slice(topicKey("").length));
 }
@@ -112,7 +131,7 @@ function report(recorder: HistoryRecorder, tally: ReturnType<typeof newTally>, r
   const statuses = [...tally.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
   console.log(
     [
-      `nemesis seed ${SEED}: ${c.writes} writes (${c.acknowledged} acknowledged, ${c.indeterminate} indeterminate), ` +
+      `nemesis seed ${SEED}: ${c.writes} writes (${c.acknowledged} acknowledged, ${c.indeterminate} indeterminate, ${c.refused} refused), ` +
         `${c.reads} reads (${c.readsAnswered} answered), ${checked} operations checked, ${logs} identical on every node`,
       `answers ${statuses}; 409 on a fresh topic name ${tally.conflictOnFreshName}; 500 ${tally.internalErrors}`,
       `leaders seen in ${watch.terms} terms (${watch.observations} observations); faults: ${runner.summary()}`,

@@ -22,6 +22,7 @@ export interface HistoryCounts {
   writes: number;
   acknowledged: number;
   indeterminate: number;
+  refused: number;
   reads: number;
   readsAnswered: number;
   readsUnanswered: number;
@@ -29,7 +30,7 @@ export interface HistoryCounts {
 
 export class HistoryRecorder {
   private readonly ops: KvOperation[] = [];
-  readonly counts: HistoryCounts = { writes: 0, acknowledged: 0, indeterminate: 0, reads: 0, readsAnswered: 0, readsUnanswered: 0 };
+  readonly counts: HistoryCounts = { writes: 0, acknowledged: 0, indeterminate: 0, refused: 0, reads: 0, readsAnswered: 0, readsUnanswered: 0 };
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -62,6 +63,12 @@ export class HistoryRecorder {
     }
     this.counts.indeterminate++;
     this.ops.push({ client: op.client, input: op.input, output: null, call: op.call, ret: Infinity });
+  }
+
+  /** A definite refusal (e.g. 409): the operation did not take effect and is left out. */
+  refused(op: PendingOp): void {
+    this.finish(op);
+    if (op.input.kind === "put") this.counts.refused++;
   }
 
   history(): KvOperation[] {

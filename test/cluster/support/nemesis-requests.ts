@@ -29,13 +29,25 @@ export class NemesisRequests {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Register a broker with its first host; the setup runs on a healthy cluster, so it must succeed. */
-  async registerBroker(client: number, node: number, brokerId: number, host: string): Promise<void> {
+  /**
+   * Register a broker with its first host. "exists" (409) means an earlier attempt whose answer was
+   * lost did register it; this attempt took no effect.
+   */
+  async registerBroker(client: number, node: number, brokerId: number, host: string): Promise<"created" | "exists" | "unknown"> {
     const op = this.recorder.invoke(client, { kind: "put", key: brokerKey(brokerId), value: host });
     const body = { brokerId, brokerHost: host, brokerPort: String(9000 + brokerId), securityProtocol: "PLAINTEXT", rackId: `r${brokerId % 3}` };
     const r = await this.send("POST", node, "/v1/brokers", body);
-    if (r.status !== 201) throw new Error(`register broker ${brokerId} on node ${node}: ${r.status} ${JSON.stringify(r.body)}`);
-    this.recorder.complete(op, null);
+    if (r.status === 201) {
+      this.recorder.complete(op, null);
+      return "created";
+    }
+    if (r.status === 409) {
+      this.recorder.refused(op);
+      return "exists";
+    }
+    this.expectUnsettled(r, `register broker ${brokerId}`);
+    this.recorder.unknown(op);
+    return "unknown";
   }
 
   async createTopic(client: number, node: number, name: string): Promise<void> {
