@@ -3,7 +3,7 @@
 // The first steps cover every kind once (in a seeded order), so every run exercises them all.
 import type { Prng } from "../../sim/prng.ts";
 
-export const FAULT_KINDS = ["kill", "pause", "isolate", "deaf", "mute", "one-way"] as const;
+export const FAULT_KINDS = ["kill", "pause", "isolate", "deaf", "unheard", "mute", "one-way"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultStep {
@@ -25,6 +25,7 @@ const HOLD_MS: Record<FaultKind, readonly [number, number]> = {
   pause: [400, 2_000],
   isolate: [500, 2_500],
   deaf: [500, 2_500],
+  unheard: [500, 2_500],
   mute: [500, 2_500],
   "one-way": [500, 2_500],
 };

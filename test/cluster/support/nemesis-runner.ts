@@ -1,7 +1,9 @@
 // Runs a nemesis plan against a proxied ProcessCluster: kill -9 and restart, SIGSTOP and SIGCONT,
-// a node cut off both ways, a node that hears nobody (deaf) or whose peers' answers are lost
-// (mute), one directed link cut one way. One fault at a time; each is undone after its hold, also
-// when the run fails midway, and every fault that ran is logged with when and on whom.
+// a node cut off both ways, a node that hears nobody (deaf), that nobody hears (unheard), or whose
+// peers' answers on its own connections are lost (mute: handshakes and forwarded writes, since
+// Raft messages travel on the sender's connection), one directed link cut one way. One fault at a
+// time; each is undone after its hold, also when the run fails midway, and every fault that ran
+// is logged with when and on whom.
 import type { ProcessCluster } from "./process-cluster.ts";
 import type { FaultKind, FaultStep } from "./nemesis-plan.ts";
 
@@ -65,6 +67,10 @@ export class NemesisRunner {
       case "deaf":
         this.log.push(`${at}s ${who} hears no peer (deaf) for ${step.holdMs} ms`);
         for (const o of others) this.cluster.link(o, node).setMode("deaf");
+        return heal;
+      case "unheard":
+        this.log.push(`${at}s no peer hears ${who} for ${step.holdMs} ms`);
+        for (const o of others) this.cluster.link(node, o).setMode("deaf");
         return heal;
       case "mute":
         this.log.push(`${at}s ${who} gets no answer from its peers (mute) for ${step.holdMs} ms`);
