@@ -1,12 +1,11 @@
 // A Jepsen-style run on real processes: three nodes of dist/yakt whose peer links go through TCP
 // proxies, five clients sending creates, updates and linearizable reads to random nodes, and a
-// seeded nemesis (kill -9 and restart, SIGSTOP/SIGCONT, a node isolated, deaf or mute, one link cut
-// one way). After the heal the cluster must recover within a bounded wait, the clients' history
-// must be linearizable (the project's Wing & Gong checker, per key), every acknowledged topic must
-// be on every node, the nodes must hold the same state and the same log records, and no term may
-// have had two leaders. Failed requests
-// are expected under faults; only a safety violation or a cluster that does not recover fails.
-// Replay a schedule with NEMESIS_SEED=<seed>.
+// seeded nemesis (kill -9 and restart, SIGSTOP/SIGCONT, a node isolated, deaf, unheard or mute,
+// one link cut one way). After the heal the cluster must recover within a bounded wait, the
+// clients' history must be linearizable (the project's Wing & Gong checker, per key), every
+// acknowledged topic must be on every node, the nodes must hold the same state and the same log
+// records, and no term may have had two leaders. Failed requests are expected under faults; only
+// a safety violation or a cluster that does not recover fails. Replay with NEMESIS_SEED=<seed>.
 import { expect, test } from "bun:test";
 import { describeOp, type KvOperation } from "../sim/history.ts";
 import { checkLinearizable } from "../sim/linearizability.ts";
@@ -28,7 +27,7 @@ const SEED = seedFromEnv(process.env.NEMESIS_SEED, 1);
 const FAULT_MS = 20_000;
 const CLIENTS = 5;
 const BROKERS = [1, 2, 3, 4, 5, 6];
-/** Longer than a pause or a cut, shorter than the 10 s forward timeout: such writes are indeterminate. */
+/** Bounds every request; well under the 10 s forward timeout, so a write stuck behind a paused or cut-off leader ends indeterminate. */
 const REQUEST_TIMEOUT_MS = 2_500;
 const RECOVER_MS = 15_000;
 /** Acknowledged writes and answered reads a run must have, lest it check next to nothing. */

@@ -1,4 +1,4 @@
-// The four requests of the nemesis clients and how each answer counts in the history: a 2xx
+// The nemesis clients' requests and how each answer counts in the history: a 2xx
 // settles it; a timeout, a lost connection or a 5xx (no leader, outcome unknown, forward timeout)
 // leaves a write indeterminate and a read unanswered; any other answer is a broken request or a
 // broken server and fails the run at once.
