@@ -4,6 +4,7 @@
 // broken server and fails the run at once.
 import type { KvOutput } from "../../sim/history.ts";
 import { http, type HttpAnswer } from "./http.ts";
+import { brokerBody } from "./metadata-client.ts";
 import type { ProcessCluster } from "./process-cluster.ts";
 import { brokerKey, TOPIC_PRESENT, topicKey, type HistoryRecorder } from "./nemesis-history.ts";
 
@@ -35,8 +36,7 @@ export class NemesisRequests {
    */
   async registerBroker(client: number, node: number, brokerId: number, host: string): Promise<"created" | "exists" | "unknown"> {
     const op = this.recorder.invoke(client, { kind: "put", key: brokerKey(brokerId), value: host });
-    const body = { brokerId, brokerHost: host, brokerPort: String(9000 + brokerId), securityProtocol: "PLAINTEXT", rackId: `r${brokerId % 3}` };
-    const r = await this.send("POST", node, "/v1/brokers", body);
+    const r = await this.send("POST", node, "/v1/brokers", { ...brokerBody(brokerId), brokerHost: host });
     if (r.status === 201) {
       this.recorder.complete(op, null);
       return "created";
