@@ -21,9 +21,12 @@ import { HistoryRecorder, topicKey } from "./support/nemesis-history.ts";
 import { planFaults } from "./support/nemesis-plan.ts";
 import { NemesisRequests, newTally } from "./support/nemesis-requests.ts";
 import { NemesisRunner } from "./support/nemesis-runner.ts";
+import { nodeCounter } from "./support/node-metrics.ts";
 import { ProcessCluster } from "./support/process-cluster.ts";
 
 const SEED = seedFromEnv(process.env.NEMESIS_SEED, 1);
+/** Extra node flags for exploring, e.g. NEMESIS_FLAGS="--snapshot-entries 60" for snapshots under faults. */
+const NODE_FLAGS = (process.env.NEMESIS_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
 const FAULT_MS = 20_000;
 const CLIENTS = 5;
 const BROKERS = [1, 2, 3, 4, 5, 6];
@@ -36,11 +39,13 @@ const MIN_PROGRESS = 20;
 const MAX_SHOWN = 200;
 
 test(`nemesis on 3 proxied nodes, checked for linearizability (seed ${SEED})`, async () => {
-  const cluster = new ProcessCluster(3, [], 3, { proxied: true });
+  const cluster = new ProcessCluster(3, NODE_FLAGS, 3, { proxied: true });
   try {
     await runNemesis(cluster);
   } catch (e) {
-    throw new Error(`nemesis seed ${SEED} failed (replay: NEMESIS_SEED=${SEED} node_modules/.bin/bun test test/cluster/nemesis.test.ts): ${(e as Error).message}`);
+    const flags = NODE_FLAGS.length > 0 ? ` NEMESIS_FLAGS="${NODE_FLAGS.join(" ")}"` : "";
+    const replay = `NEMESIS_SEED=${SEED}${flags} node_modules/.bin/bun test test/cluster/nemesis.test.ts`;
+    throw new Error(`nemesis seed ${SEED} failed (replay: ${replay}): ${(e as Error).message}`);
   } finally {
     await cluster.stopAll();
   }
@@ -95,7 +100,8 @@ async function checkAfterHeal(cluster: ProcessCluster, requests: NemesisRequests
   await watch.stop();
   const state = await convergedState(cluster, RECOVER_MS);
   const logs = await expectLogsAgree(cluster);
-  console.log(`nemesis seed ${SEED}: ${logs.records} log records (offsets ${logs.from}–${logs.to}) identical on every node`);
+  const installed = await Promise.all(cluster.ids.map((id) => nodeCounter(cluster, id, "yakt_raft_snapshots_installed_total")));
+  console.log(`nemesis seed ${SEED}: ${logs.records} log records (offsets ${logs.from}–${logs.to}) identical on every node; snapshots installed per node ${installed.join(",")}`);
 
   // Not a speed bound: a run in which (almost) nothing got through would check nothing.
   expect(recorder.counts.acknowledged).toBeGreaterThanOrEqual(MIN_PROGRESS);
