@@ -1,7 +1,7 @@
 // A Jepsen-style run on real processes: three nodes of dist/yakt whose peer links go through TCP
 // proxies, five clients sending creates, updates and linearizable reads to random nodes, and a
 // seeded nemesis (kill -9 and restart, SIGSTOP/SIGCONT, a node isolated, deaf, unheard or mute,
-// one link cut one way). After the heal the cluster must recover within a bounded wait, the
+// one link cut one way, no quorum). After the heal the cluster must recover within a bounded wait, the
 // clients' history must be linearizable (the project's Wing & Gong checker, per key), every
 // acknowledged topic must be on every node, the nodes must hold the same state and the same log
 // records, and no term may have had two leaders. Failed requests are expected under faults; only

@@ -3,7 +3,7 @@
 // The first steps cover every kind once (in a seeded order), so every run exercises them all.
 import type { Prng } from "../../sim/prng.ts";
 
-export const FAULT_KINDS = ["kill", "pause", "isolate", "deaf", "unheard", "mute", "one-way"] as const;
+export const FAULT_KINDS = ["kill", "pause", "isolate", "deaf", "unheard", "mute", "one-way", "no-quorum"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultStep {
@@ -11,7 +11,7 @@ export interface FaultStep {
   /** Aim at the leader of the moment (falls back to `node` when none is known). */
   onLeader: boolean;
   node: number;
-  /** The other end of a one-way cut. */
+  /** The other end of a one-way cut; the node paused while `node` is isolated in a no-quorum fault. */
   peer: number;
   /** For a one-way cut: `deaf` drops what node sends to peer, `mute` what peer answers. */
   direction: "deaf" | "mute";
@@ -28,6 +28,7 @@ const HOLD_MS: Record<FaultKind, readonly [number, number]> = {
   unheard: [500, 2_500],
   mute: [500, 2_500],
   "one-way": [500, 2_500],
+  "no-quorum": [400, 2_000],
 };
 const GAP_MS = [200, 1_000] as const;
 
