@@ -67,21 +67,21 @@ export class NemesisRequests {
     this.recorder.unknown(op);
   }
 
-  async readTopic(client: number, node: number, name: string): Promise<void> {
-    const op = this.recorder.invoke(client, { kind: "get", key: topicKey(name) });
-    const r = await this.send("GET", node, `/v1/topics/${name}`);
-    if (r.status === 200) return this.recorder.complete(op, TOPIC_PRESENT);
-    if (r.status === 404) return this.recorder.complete(op, null);
-    this.expectUnsettled(r, `read topic ${name}`);
-    this.recorder.unknown(op);
+  readTopic(client: number, node: number, name: string): Promise<void> {
+    return this.read(client, node, topicKey(name), `/v1/topics/${name}`, () => TOPIC_PRESENT);
   }
 
-  async readBroker(client: number, node: number, brokerId: number): Promise<void> {
-    const op = this.recorder.invoke(client, { kind: "get", key: brokerKey(brokerId) });
-    const r = await this.send("GET", node, `/v1/brokers/${brokerId}`);
-    if (r.status === 200) return this.recorder.complete(op, hostOf(r.body));
+  readBroker(client: number, node: number, brokerId: number): Promise<void> {
+    return this.read(client, node, brokerKey(brokerId), `/v1/brokers/${brokerId}`, hostOf);
+  }
+
+  /** A linearizable read of one key: 200 gives `valueOf(body)`, 404 reads as absent (null). */
+  private async read(client: number, node: number, key: string, path: string, valueOf: (body: unknown) => KvOutput): Promise<void> {
+    const op = this.recorder.invoke(client, { kind: "get", key });
+    const r = await this.send("GET", node, path);
+    if (r.status === 200) return this.recorder.complete(op, valueOf(r.body));
     if (r.status === 404) return this.recorder.complete(op, null);
-    this.expectUnsettled(r, `read broker ${brokerId}`);
+    this.expectUnsettled(r, `read ${key}`);
     this.recorder.unknown(op);
   }
 
