@@ -1,7 +1,7 @@
 // Real processes of dist/yakt on loopback: SIGKILL of leaders, elections, restart and catch-up from
 // the log or through InstallSnapshot; no acknowledged write may be lost.
 import { afterEach, describe, expect, test } from "bun:test";
-import { http } from "./support/http.ts";
+import { nodeCounter } from "./support/node-metrics.ts";
 import { ProcessCluster } from "./support/process-cluster.ts";
 import { TopicWriter } from "./support/topic-writer.ts";
 
@@ -12,11 +12,7 @@ afterEach(async () => {
   cluster = null;
 });
 
-async function snapshotsInstalled(c: ProcessCluster, id: number): Promise<number> {
-  const r = await http("GET", c.url(id, "/metrics"));
-  const m = /^yakt_raft_snapshots_installed_total(?:\{[^}]*\})? (\d+)/m.exec(String(r.body));
-  return m ? Number(m[1]) : -1;
-}
+const snapshotsInstalled = (c: ProcessCluster, id: number) => nodeCounter(c, id, "yakt_raft_snapshots_installed_total");
 
 describe("three real nodes", () => {
   test("leader SIGKILLed: new leader, writes continue, the old node catches up from the log", async () => {
