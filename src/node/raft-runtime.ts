@@ -297,6 +297,7 @@ export class RaftRuntime implements ConsensusHandle {
         random: this.opts.random,
         maxMsgBytes: this.opts.maxMsgBytes,
         maxInflight: this.opts.maxInflight,
+        maxInflightBytes: this.opts.maxInflightBytes,
         snapshotChunkBytes: this.opts.snapshotChunkBytes,
         preVote: true,
         checkQuorum: true,

@@ -2,7 +2,7 @@
 // of them — pipelined Apps, heartbeats, InstallSnapshot chunks — given what they answered. It
 // knows nothing of terms or roles: the Raft class owns those and the commit rule.
 import { invariant } from "./errors.ts";
-import type { RaftLog } from "./log.ts";
+import { entryBytes, type RaftLog } from "./log.ts";
 import { hasQuorum } from "./quorum.ts";
 import { Progress } from "./progress.ts";
 import { chunkAt } from "./snapshot-chunks.ts";
@@ -47,7 +47,7 @@ export class Replicator {
     if (prune) for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
     for (const id of want) {
       if (this.prs.has(id)) continue;
-      const pr = new Progress(this.ctx.log.lastIndex() + 1, this.ctx.cfg.maxInflight);
+      const pr = new Progress(this.ctx.log.lastIndex() + 1, this.ctx.cfg.maxInflight, this.ctx.cfg.maxInflightBytes);
       pr.recentActive = true; // a new member gets a full election timeout before check-quorum counts it
       this.prs.set(id, pr);
     }
@@ -71,6 +71,11 @@ export class Replicator {
     for (const id of this.prs.keys()) this.sendAppend(id, sendIfEmpty);
   }
 
+  /** A heartbeat interval began: each follower's next heartbeat answer may resume its flow once. */
+  beat(): void {
+    for (const pr of this.prs.values()) pr.beat();
+  }
+
   bcastHeartbeat(context: number): void {
     for (const [to, pr] of this.prs) {
       this.ctx.send({ type: "Heartbeat", to, commit: Math.min(pr.match, this.ctx.log.committed), context });
@@ -91,11 +96,13 @@ export class Replicator {
     const entries = log.entriesFrom(pr.next, this.ctx.cfg.maxMsgBytes);
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.ctx.send({ type: "App", to, index: prevIndex, logTerm: prevTerm, entries, commit: log.committed });
-    pr.sentEntries(entries.length, prevIndex + entries.length);
+    let bytes = 0;
+    for (const e of entries) bytes += entryBytes(e);
+    pr.sentEntries(entries.length, prevIndex + entries.length, bytes);
     return true;
   }
 
-  /** Fills the follower's inflight window with whatever entries are waiting. */
+  /** Fills the follower's inflight window (count and bytes) with whatever entries are waiting. */
   pump(to: NodeId): void {
     for (let i = 0; i <= this.ctx.cfg.maxInflight && this.sendAppend(to, false); i++);
   }
@@ -120,9 +127,7 @@ export class Replicator {
   onHeartbeatResp(m: Message): void {
     const pr = this.touch(m.from);
     if (pr === undefined) return;
-    pr.probeSent = false;
-    if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
-    if (pr.match < this.ctx.log.lastIndex()) this.sendAppend(m.from, true);
+    if (pr.resumeOnHeartbeat() && pr.match < this.ctx.log.lastIndex()) this.sendAppend(m.from, true);
   }
 
   onSnapResp(m: Message): void {

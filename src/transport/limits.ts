@@ -5,7 +5,7 @@ import type { TransportLimits } from "./transport-types.ts";
 
 export const DEFAULT_LIMITS: Readonly<TransportLimits> = {
   maxFrameBytes: 16 * 1024 * 1024,
-  maxQueueBytes: 64 * 1024 * 1024,
+  maxQueueBytes: 16 * 1024 * 1024,
   backoffMinMs: 50,
   backoffMaxMs: 2_000,
   connectTimeoutMs: 3_000,
