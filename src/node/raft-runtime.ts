@@ -29,6 +29,7 @@ import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
 import { Snapshotter } from "./snapshotter.ts";
+import { transportMetrics } from "./transport-metrics.ts";
 
 /** Bound on one waitApplied (long polls ask for at most 30 s). */
 const MAX_APPLIED_WAIT_MS = 60_000;
@@ -259,6 +260,7 @@ export class RaftRuntime implements ConsensusHandle {
       yakt_raft_last_index: s?.lastIndex ?? 0,
       yakt_raft_pending_proposals: this.proposals.size,
       yakt_raft_pending_reads: this.reads.size,
+      ...transportMetrics(this.transport?.stats() ?? null),
     };
   }
 

@@ -10,7 +10,18 @@ import { DecodeError, EncodeError, TransportError } from "./errors.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import { decodeHello, decodeRefusal, encodeHello, HANDSHAKE_VERSION, helloMismatch } from "./handshake-codec.ts";
+import {
+  decodeHello,
+  decodeRefusal,
+  encodeHello,
+  encodeProof,
+  Feature,
+  HANDSHAKE_VERSION,
+  helloMismatch,
+  MAX_HANDSHAKE_FRAME_BYTES,
+} from "./handshake-codec.ts";
+import type { Hello } from "./handshake-codec.ts";
+import { handshakeMac, macMatches, newNonce } from "./peer-auth.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { MessageBatcher } from "./message-batcher.ts";
@@ -40,6 +51,8 @@ export class OutboundPeer {
   private lastProgressAt = 0;
   private errorLog: OnceLog;
   private readonly encodeLog: OnceLog;
+  /** The nonce of the current dial's Hello (the listener MACs over it). */
+  private nonce: Uint8Array = new Uint8Array(0);
 
   constructor(
     readonly id: NodeId,
@@ -49,7 +62,7 @@ export class OutboundPeer {
     private readonly counters: PeerCounters,
   ) {
     const limits = ctx.limits;
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
     this.queue = new WriteQueue(limits.maxQueueBytes);
     this.backoff = new Backoff(limits.backoffMinMs, limits.backoffMaxMs, ctx.random);
     this.pending = new PendingRequests(limits.maxPendingRequests, id);
@@ -114,6 +127,7 @@ export class OutboundPeer {
       this.counters.sentFrames += 1;
       this.flush();
     } else {
+      this.counters.droppedBytes += frame.length;
       this.pending.reject(id, new TransportError("unreachable", `write queue to node ${this.id} is full`));
     }
     return reply;
@@ -129,7 +143,8 @@ export class OutboundPeer {
   private dial(): void {
     this.state = "connecting";
     const gen = ++this.generation;
-    this.decoder = new FrameDecoder(this.ctx.limits.maxFrameBytes);
+    // Until the listener has answered, only a handshake-sized frame is accepted from it.
+    this.decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
     this.errorLog = new OnceLog(this.ctx.log);
     this.timer = setTimeout(() => {
       this.fail(gen, "connect_timeout", `no handshake within ${this.ctx.limits.connectTimeoutMs} ms`);
@@ -161,8 +176,17 @@ export class OutboundPeer {
       return;
     }
     this.socket = socket;
-    const hello = encodeHello({ version: HANDSHAKE_VERSION, clusterId: this.ctx.clusterId, nodeId: this.ctx.nodeId });
-    const frame = encodeFrame(FrameKind.Handshake, [hello], this.ctx.limits.maxFrameBytes);
+    this.nonce = newNonce();
+    const features = this.ctx.secret === null ? 0 : Feature.SharedSecret;
+    const hello = encodeHello({
+      version: HANDSHAKE_VERSION,
+      features,
+      clusterId: this.ctx.clusterId,
+      nodeId: this.ctx.nodeId,
+      nonce: this.nonce,
+      mac: new Uint8Array(0),
+    });
+    const frame = encodeFrame(FrameKind.Handshake, [hello], MAX_HANDSHAKE_FRAME_BYTES);
     // A fresh socket's send buffer always takes a few dozen bytes; anything else is a dead socket.
     if (socket.write(frame) !== frame.length) this.fail(gen, "connect_failed", "could not write the handshake");
   }
@@ -189,6 +213,10 @@ export class OutboundPeer {
       throw new DecodeError(`expected a handshake answer, got frame kind ${frame.kind}`);
     }
     this.counters.receivedFrames += 1;
+    if (frame.kind === FrameKind.HandshakeRefuse) {
+      // Sent after our proof when the listener found it wrong.
+      return this.fail(this.generation, "handshake_refused", decodeRefusal(frame.body));
+    }
     if (frame.kind === FrameKind.Reply) {
       const { id, payload } = decodeIdAndPayload(frame.body);
       this.pending.resolve(id, payload);
@@ -201,8 +229,12 @@ export class OutboundPeer {
   }
 
   private onAck(body: Uint8Array): void {
-    const mismatch = helloMismatch(decodeHello(body), this.ctx.clusterId, this.id);
-    if (mismatch !== null) return this.fail(this.generation, "peer_mismatch", mismatch);
+    const ack = decodeHello(body);
+    const gen = this.generation;
+    const mismatch = helloMismatch(ack, this.ctx.clusterId, this.id) ?? this.prove(ack);
+    if (mismatch !== null) return this.fail(gen, "peer_mismatch", mismatch);
+    if (gen !== this.generation) return;
+    this.decoder.raiseCap(this.ctx.limits.maxFrameBytes);
     this.clearTimer();
     this.state = "connected";
     this.backoff.reset();
@@ -212,6 +244,22 @@ export class OutboundPeer {
     this.lastProgressAt = this.ctx.now();
     this.ctx.log("peer_connected", { peer: this.id, address: this.address });
     this.flush();
+  }
+
+  /**
+   * With a peer secret: send our proof (even when the listener's does not check out, so its log
+   * says why too), then check the listener's. Returns why the listener is not trusted, or null.
+   */
+  private prove(ack: Hello): string | null {
+    const secret = this.ctx.secret;
+    const offered = (ack.features & Feature.SharedSecret) !== 0;
+    if (secret === null) return offered ? `node ${this.id} requires a peer secret and this node has none (--peer-secret-file)` : null;
+    if (!offered) return `node ${this.id} does not prove the cluster's peer secret (it has none configured)`;
+    const t = { clusterId: this.ctx.clusterId, dialerId: this.ctx.nodeId, listenerId: this.id, dialerNonce: this.nonce, listenerNonce: ack.nonce };
+    const proof = encodeFrame(FrameKind.HandshakeProof, [encodeProof(handshakeMac(secret, "dialer", t))], MAX_HANDSHAKE_FRAME_BYTES);
+    if (this.socket === null || this.socket.write(proof) !== proof.length) return "could not write the handshake proof";
+    if (!macMatches(secret, "listener", t, ack.mac)) return `node ${this.id} did not prove the cluster's peer secret (the secrets differ)`;
+    return null;
   }
 
   private onDrain(gen: number): void {
@@ -245,7 +293,9 @@ export class OutboundPeer {
     }
     const frame = encodeFrame(FrameKind.Messages, parts, this.ctx.limits.maxFrameBytes);
     if (!this.queueFrame(frame)) {
+      // Whole frame or nothing: the peer never sees part of a batch.
       this.counters.drops += count;
+      this.counters.droppedBytes += frame.length;
       return;
     }
     this.counters.sentFrames += 1;

@@ -8,6 +8,7 @@ import type { HostPort } from "./address.ts";
 import { TransportError } from "./errors.ts";
 import { InboundConnection } from "./inbound-connection.ts";
 import type { InboundHost, InboundSocket } from "./inbound-connection.ts";
+import { InboundSlots } from "./inbound-slots.ts";
 import { resolveLimits } from "./limits.ts";
 import { newCounters, OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
@@ -36,12 +37,15 @@ export class PeerTransport implements Transport {
   private port = 0;
   private peers: Map<NodeId, PeerAddress>;
   private readonly outbound = new Map<NodeId, OutboundPeer>();
-  /** Every accepted socket, handshaken or not (bounded by maxInboundConnections). */
-  private readonly connections = new Set<InboundConnection>();
+  /** Every accepted connection not yet closed, handshaken or not (bounded by maxInboundConnections). */
+  private readonly slots: InboundSlots<InboundConnection>;
+  /** Accepted sockets that have not reported closed yet (what stop() waits for). */
+  private readonly openSockets = new Set<InboundConnection>();
   /** The newest handshaken connection per peer. */
   private readonly inboundByPeer = new Map<NodeId, InboundConnection>();
   private readonly counters = new Map<NodeId, PeerCounters>();
   private refusedConnections = 0;
+  private evictedConnections = 0;
   private badFrames = 0;
   private unroutableDrops = 0;
   private readonly overloadLog: OnceLog;
@@ -57,7 +61,9 @@ export class PeerTransport implements Transport {
       log: (event, fields) => log(event, { node: opts.nodeId, ...fields }),
       now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
+      secret: opts.secret ?? null,
     };
+    this.slots = new InboundSlots(this.ctx.limits);
     this.peers = parsePeers(opts.peers, opts.nodeId);
     this.overloadLog = new OnceLog(this.ctx.log);
     this.unknownPeerLog = new OnceLog(this.ctx.log);
@@ -144,6 +150,7 @@ export class PeerTransport implements Transport {
       port: this.port,
       peers,
       refusedConnections: this.refusedConnections,
+      evictedConnections: this.evictedConnections,
       badFrames: this.badFrames,
       unroutableDrops: this.unroutableDrops,
     };
@@ -154,7 +161,7 @@ export class PeerTransport implements Transport {
     this.phase = "stopped";
     for (const peer of this.outbound.values()) peer.stop(`transport of node ${this.ctx.nodeId} stopped`);
     this.outbound.clear();
-    for (const conn of this.connections) conn.close();
+    for (const conn of this.slots.all()) conn.close();
     this.listener?.stop(true);
     this.listener = null;
     await this.waitForClosedSockets();
@@ -173,6 +180,10 @@ export class PeerTransport implements Transport {
       badFrame: () => {
         this.badFrames += 1;
       },
+      evicted: () => {
+        this.evictedConnections += 1;
+      },
+      released: (conn) => this.slots.release(conn),
       onMessages: (msgs) => this.opts.onMessages(msgs),
       onRequest: (from, payload) => this.opts.onRequest(from, payload),
     };
@@ -214,23 +225,25 @@ export class PeerTransport implements Transport {
     }
   }
 
+  /** A new connection evicts a waiting one when the slots are full; only handshaken peers fill them for good. */
   private onAccept(socket: InboundSocket): void {
-    const max = this.ctx.limits.maxInboundConnections;
-    if (this.phase !== "started" || this.connections.size >= max) {
-      this.overloadLog.emit("inbound_rejected", { remote: socket.remoteAddress, open: this.connections.size, max });
+    if (this.phase !== "started" || !this.slots.admit(socket.remoteAddress)) {
+      const max = this.ctx.limits.maxInboundConnections;
+      this.overloadLog.emit("inbound_rejected", { remote: socket.remoteAddress, open: this.slots.size, max });
       socket.terminate();
       return;
     }
     const conn = new InboundConnection(socket, this.host);
     socket.data = conn;
-    this.connections.add(conn);
+    this.slots.add(conn);
+    this.openSockets.add(conn);
   }
 
   private onSocketClosed(socket: InboundSocket): void {
     const conn = socket.data;
     if (conn === undefined) return;
     conn.onClosed();
-    this.connections.delete(conn);
+    this.openSockets.delete(conn);
     if (this.inboundByPeer.get(conn.peerId) === conn) this.inboundByPeer.delete(conn.peerId);
   }
 
@@ -269,7 +282,7 @@ export class PeerTransport implements Transport {
   /** Bounded: sockets that do not report closed within STOP_WAIT_MS are left to the OS. */
   private async waitForClosedSockets(): Promise<void> {
     const deadline = Date.now() + STOP_WAIT_MS;
-    while (this.connections.size > 0 && Date.now() < deadline) {
+    while (this.openSockets.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
     }
   }
