@@ -119,7 +119,7 @@ export class Replicator {
     // A repeat of the known match still ends a probe or a snapshot transfer the follower no longer needs.
     if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state !== "replicate")) return none;
     if (pr.state === "probe") pr.becomeReplicate();
-    else if (pr.state === "snapshot") this.endTransfer(pr);
+    else if (pr.state === "snapshot") this.maybeEndTransfer(pr, m.index);
     else pr.inflights.freeLE(m.index);
     return { progressed: true, wasPaused };
   }
@@ -173,6 +173,19 @@ export class Replicator {
     if (!pr.maybeDecrTo(m.index, hint)) return;
     if (pr.state === "replicate") pr.becomeProbe();
     this.sendAppend(m.from, true);
+  }
+
+  /**
+   * An AppResp during a transfer ends it only if the follower can now be caught up from the log, or
+   * it acknowledges the snapshot itself. Answers to Apps sent before the transfer began (a link that
+   * held them, then delivered them all at once) only move match: ending the transfer on each would
+   * restart it from its first chunk once per answer, the leader's CPU and memory growing with the
+   * follower's backlog (issue 9 §5).
+   */
+  private maybeEndTransfer(pr: Progress, acked: number): void {
+    const t = pr.transfer;
+    invariant(t !== null, () => "snapshot state without a transfer");
+    if (pr.match + 1 >= this.ctx.log.firstIndex() || acked >= t.snapshot.meta.index) this.endTransfer(pr);
   }
 
   /**

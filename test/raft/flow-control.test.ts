@@ -4,7 +4,7 @@
 // heartbeat interval, even when ReadIndex rounds send heartbeats far more often.
 import { describe, expect, test } from "bun:test";
 import { Inflights } from "../../src/raft/inflights.ts";
-import type { Message } from "../../src/raft/types.ts";
+import { emptyMessage, type Message } from "../../src/raft/types.ts";
 import { Cluster } from "./harness.ts";
 
 const ENTRY_OVERHEAD = 24;
@@ -125,5 +125,35 @@ describe("a follower that does not acknowledge", () => {
     c.tick(40, [1, 2]);
     const probes = c.sent.slice(before).filter((m) => m.type === "App" && m.from === 2 && m.to === 3);
     expect(probes.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("a snapshot transfer", () => {
+  test("is not restarted by answers to Apps sent before it began", () => {
+    const c = new Cluster([1, 2, 3], { snapshotChunkBytes: 8 });
+    c.elect(1);
+    for (let i = 0; i < 4; i++) c.propose(1, `early-${i}`);
+    c.stop(3);
+    for (let i = 0; i < 20; i++) c.propose(1, `late-${i}`);
+    const snap = c.compact(1);
+    c.heal();
+    // Chunks never arrive, so the transfer stays open; the rest of the traffic flows.
+    c.filter = (m) => m.type !== "Snap";
+    c.tick(3);
+    const status = () => c.raft(1).status().peers.find((p) => p.id === 3);
+    expect(status()?.state).toBe("snapshot");
+    const before = c.sent.length;
+    const term = c.raft(1).status().term;
+    // A link that held the follower's answers to old Apps delivers them all at once.
+    for (let index = 1; index <= 5; index++) c.raft(1).step({ ...emptyMessage("AppResp", 3, 1, term), index });
+    c.stabilize();
+    const restarts = c.sent.slice(before).filter((m) => m.type === "Snap" && m.to === 3 && m.snapshot?.offset === 0);
+    expect(restarts).toHaveLength(0);
+    expect(status()?.state).toBe("snapshot");
+    expect(status()?.match).toBe(5);
+    expect(snap.meta.index).toBeGreaterThan(5);
+    c.filter = () => true;
+    c.tick(30);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
   });
 });
