@@ -140,10 +140,15 @@ export class Replicator {
     this.sendChunk(m.from, pr);
   }
 
-  /** A chunk or its answer was lost: re-send the chunk the follower waits for. */
+  /**
+   * A chunk or its answer was lost: re-send the chunk the follower waits for, once per election
+   * timeout, and only to a follower heard from within one (it answers heartbeats). One that hears
+   * nothing gets no chunk it could not receive; it gets one as soon as it answers again.
+   */
   resendStalledSnapshots(): void {
+    const timeout = this.ctx.cfg.electionTick;
     for (const [to, pr] of this.prs) {
-      if (pr.transfer !== null && pr.transfer.idleTicks >= this.ctx.cfg.electionTick) this.sendChunk(to, pr);
+      if (pr.transfer !== null && pr.transfer.idleTicks >= timeout && pr.ticksSinceContact < timeout) this.sendChunk(to, pr);
     }
   }
 

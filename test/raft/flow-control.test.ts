@@ -156,4 +156,26 @@ describe("a snapshot transfer", () => {
     c.tick(30);
     expect(c.node(3).applied).toEqual(c.node(1).applied);
   });
+
+  test("a follower that hears nothing is not sent chunk after chunk; it gets one once it answers again", () => {
+    const c = new Cluster([1, 2, 3], { snapshotChunkBytes: 8, electionTick: 10, heartbeatTick: 1 });
+    c.elect(1);
+    c.stop(3);
+    for (let i = 0; i < 10; i++) c.propose(1, `v-${i}`);
+    c.compact(1);
+    c.heal();
+    // Node 3 answers a heartbeat, so the transfer starts (its first chunk is lost); then it hears nothing more.
+    c.filter = (m) => !(m.type === "Snap" && m.to === 3);
+    c.tick(2);
+    expect(c.raft(1).status().peers.find((p) => p.id === 3)?.state).toBe("snapshot");
+    c.filter = (m) => m.to !== 3;
+    const before = c.sent.length;
+    c.tick(100, [1, 2]);
+    const chunks = () => c.sent.slice(before).filter((m) => m.type === "Snap" && m.to === 3).length;
+    expect(chunks()).toBeLessThanOrEqual(1);
+    // Heard again: heartbeats and chunks flow, the transfer completes.
+    c.filter = () => true;
+    c.tick(40);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
+  });
 });
