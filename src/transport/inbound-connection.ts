@@ -10,21 +10,12 @@ import { DecodeError } from "./errors.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import {
-  decodeHello,
-  decodeProof,
-  encodeHello,
-  encodeRefusal,
-  Feature,
-  HANDSHAKE_VERSION,
-  MAX_HANDSHAKE_FRAME_BYTES,
-  unsupported,
-} from "./handshake-codec.ts";
+import { answerHello, checkProof, refusalFrame } from "./handshake.ts";
+import { decodeHello, decodeProof, MAX_HANDSHAKE_FRAME_BYTES } from "./handshake-codec.ts";
 import type { Hello } from "./handshake-codec.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { decodeMessages } from "./message-codec.ts";
-import { handshakeMac, macMatches, newNonce } from "./peer-auth.ts";
 import type { HandshakeTranscript } from "./peer-auth.ts";
 import { decodeIdAndPayload, encodeErrorReply, REQUEST_HEADER_BYTES, requestHeader } from "./request-codec.ts";
 import { WriteQueue } from "./write-queue.ts";
@@ -154,31 +145,19 @@ export class InboundConnection {
   }
 
   private onHello(hello: Hello): void {
-    const reason = this.refusalReason(hello);
-    if (reason !== null) return this.refuse(reason, hello.nodeId);
-    const ctx = this.host.ctx;
-    const nonce = newNonce();
-    const secret = ctx.secret;
-    let mac: Uint8Array = new Uint8Array(0);
-    if (secret !== null) {
-      const t = { clusterId: ctx.clusterId, dialerId: hello.nodeId, listenerId: ctx.nodeId, dialerNonce: hello.nonce, listenerNonce: nonce };
-      this.transcript = t;
-      mac = handshakeMac(secret, "listener", t);
-      this.phase = "proving";
-    }
-    const features = secret === null ? 0 : Feature.SharedSecret;
-    const ack = encodeHello({ version: HANDSHAKE_VERSION, features, clusterId: ctx.clusterId, nodeId: ctx.nodeId, nonce, mac });
-    this.write(encodeFrame(FrameKind.HandshakeAck, [ack], MAX_HANDSHAKE_FRAME_BYTES));
-    if (secret === null) this.complete(hello.nodeId);
+    const answer = answerHello(this.host.ctx, hello, (id) => this.host.isPeer(id));
+    if (answer.kind === "refuse") return this.refuse(answer.reason, hello.nodeId);
+    this.write(answer.ack);
+    if (answer.transcript === null) return this.complete(answer.peerId);
+    this.transcript = answer.transcript;
+    this.phase = "proving";
   }
 
   private onProof(mac: Uint8Array): void {
     const t = this.transcript;
-    const secret = this.host.ctx.secret;
-    if (t === null || secret === null) throw new DecodeError("a handshake proof arrived that nobody asked for");
-    if (!macMatches(secret, "dialer", t, mac)) {
-      return this.refuse(`node ${t.dialerId} did not prove the cluster's peer secret (the secrets differ)`, t.dialerId);
-    }
+    if (t === null) throw new DecodeError("a handshake proof arrived outside the proving phase");
+    const wrong = checkProof(this.host.ctx, t, mac);
+    if (wrong !== null) return this.refuse(wrong, t.dialerId);
     this.transcript = null;
     this.complete(t.dialerId);
   }
@@ -196,31 +175,12 @@ export class InboundConnection {
     const ctx = this.host.ctx;
     this.host.refused();
     this.errorLog.emit("handshake_refused", { remote: this.remote, peer: claimed, reason });
-    this.socket.write(encodeFrame(FrameKind.HandshakeRefuse, [encodeRefusal(reason)], MAX_HANDSHAKE_FRAME_BYTES));
+    this.socket.write(refusalFrame(reason));
     this.onClosed();
     // end(), not terminate(): the refusal must reach the dialer before the FIN. The idle
     // timeout bounds how long a dialer that never closes its side can keep the socket.
     this.socket.end();
     this.socket.timeout(Math.ceil(ctx.limits.handshakeTimeoutMs / 1000));
-  }
-
-  private refusalReason(hello: Hello): string | null {
-    const ctx = this.host.ctx;
-    const why = unsupported(hello);
-    if (why !== null) return why;
-    if (hello.clusterId !== ctx.clusterId) {
-      return `cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's ${JSON.stringify(ctx.clusterId)}`;
-    }
-    if (hello.nodeId === ctx.nodeId) return `node id ${hello.nodeId} is this node's own id`;
-    if (!this.host.isPeer(hello.nodeId)) return `node id ${hello.nodeId} is not in the peer list of node ${ctx.nodeId}`;
-    const offersSecret = (hello.features & Feature.SharedSecret) !== 0;
-    if (ctx.secret !== null && !offersSecret) {
-      return `node ${ctx.nodeId} requires the cluster's peer secret and node ${hello.nodeId} offers none (--peer-secret-file)`;
-    }
-    if (ctx.secret === null && offersSecret) {
-      return `node ${hello.nodeId} offers a peer secret but node ${ctx.nodeId} has none configured (--peer-secret-file)`;
-    }
-    return null;
   }
 
   private onMessages(msgs: Message[]): void {

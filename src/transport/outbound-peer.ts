@@ -10,23 +10,14 @@ import { DecodeError, EncodeError, TransportError } from "./errors.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import {
-  decodeHello,
-  decodeRefusal,
-  encodeHello,
-  encodeProof,
-  Feature,
-  HANDSHAKE_VERSION,
-  helloMismatch,
-  MAX_HANDSHAKE_FRAME_BYTES,
-} from "./handshake-codec.ts";
-import type { Hello } from "./handshake-codec.ts";
-import { handshakeMac, macMatches, newNonce } from "./peer-auth.ts";
+import { checkAck, dialerHello } from "./handshake.ts";
+import { decodeHello, decodeRefusal, MAX_HANDSHAKE_FRAME_BYTES } from "./handshake-codec.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { MessageBatcher } from "./message-batcher.ts";
 import { encodeMessage } from "./message-codec.ts";
 import { PendingRequests } from "./pending-requests.ts";
+import { dialPeer } from "./sockets.ts";
 import { decodeErrorReply, decodeIdAndPayload, requestHeader } from "./request-codec.ts";
 import { WriteQueue } from "./write-queue.ts";
 
@@ -149,25 +140,12 @@ export class OutboundPeer {
     this.timer = setTimeout(() => {
       this.fail(gen, "connect_timeout", `no handshake within ${this.ctx.limits.connectTimeoutMs} ms`);
     }, this.ctx.limits.connectTimeoutMs);
-    try {
-      Bun.connect({
-        hostname: this.target.host,
-        port: this.target.port,
-        socket: {
-          binaryType: "uint8array",
-          open: (socket) => this.onOpen(gen, socket),
-          data: (_socket, chunk) => this.onData(gen, chunk),
-          drain: () => this.onDrain(gen),
-          close: (_socket, error) => this.fail(gen, "peer_disconnected", error?.message ?? "closed by peer"),
-          error: (_socket, error) => this.fail(gen, "connection_error", error.message),
-          connectError: (_socket, error) => this.fail(gen, "connect_failed", error.message),
-        },
-      }).catch(() => {
-        // connectError above has handled it; this only keeps the rejection from being unhandled.
-      });
-    } catch (error) {
-      this.fail(gen, "connect_failed", error instanceof Error ? error.message : String(error));
-    }
+    dialPeer(this.target, {
+      open: (socket) => this.onOpen(gen, socket),
+      data: (chunk) => this.onData(gen, chunk),
+      drain: () => this.onDrain(gen),
+      failed: (event, detail) => this.fail(gen, event, detail),
+    });
   }
 
   private onOpen(gen: number, socket: Socket<undefined>): void {
@@ -176,17 +154,8 @@ export class OutboundPeer {
       return;
     }
     this.socket = socket;
-    this.nonce = newNonce();
-    const features = this.ctx.secret === null ? 0 : Feature.SharedSecret;
-    const hello = encodeHello({
-      version: HANDSHAKE_VERSION,
-      features,
-      clusterId: this.ctx.clusterId,
-      nodeId: this.ctx.nodeId,
-      nonce: this.nonce,
-      mac: new Uint8Array(0),
-    });
-    const frame = encodeFrame(FrameKind.Handshake, [hello], MAX_HANDSHAKE_FRAME_BYTES);
+    const { frame, nonce } = dialerHello(this.ctx);
+    this.nonce = nonce;
     // A fresh socket's send buffer always takes a few dozen bytes; anything else is a dead socket.
     if (socket.write(frame) !== frame.length) this.fail(gen, "connect_failed", "could not write the handshake");
   }
@@ -229,11 +198,11 @@ export class OutboundPeer {
   }
 
   private onAck(body: Uint8Array): void {
-    const ack = decodeHello(body);
     const gen = this.generation;
-    const mismatch = helloMismatch(ack, this.ctx.clusterId, this.id) ?? this.prove(ack);
+    const { mismatch, proof } = checkAck(this.ctx, this.id, this.nonce, decodeHello(body));
+    // The proof goes out before anything queued, and before a failure, so the listener logs why too.
+    if (proof !== null && this.socket?.write(proof) !== proof.length) return this.fail(gen, "connect_failed", "could not write the handshake proof");
     if (mismatch !== null) return this.fail(gen, "peer_mismatch", mismatch);
-    if (gen !== this.generation) return;
     this.decoder.raiseCap(this.ctx.limits.maxFrameBytes);
     this.clearTimer();
     this.state = "connected";
@@ -244,22 +213,6 @@ export class OutboundPeer {
     this.lastProgressAt = this.ctx.now();
     this.ctx.log("peer_connected", { peer: this.id, address: this.address });
     this.flush();
-  }
-
-  /**
-   * With a peer secret: send our proof (even when the listener's does not check out, so its log
-   * says why too), then check the listener's. Returns why the listener is not trusted, or null.
-   */
-  private prove(ack: Hello): string | null {
-    const secret = this.ctx.secret;
-    const offered = (ack.features & Feature.SharedSecret) !== 0;
-    if (secret === null) return offered ? `node ${this.id} requires a peer secret and this node has none (--peer-secret-file)` : null;
-    if (!offered) return `node ${this.id} does not prove the cluster's peer secret (it has none configured)`;
-    const t = { clusterId: this.ctx.clusterId, dialerId: this.ctx.nodeId, listenerId: this.id, dialerNonce: this.nonce, listenerNonce: ack.nonce };
-    const proof = encodeFrame(FrameKind.HandshakeProof, [encodeProof(handshakeMac(secret, "dialer", t))], MAX_HANDSHAKE_FRAME_BYTES);
-    if (this.socket === null || this.socket.write(proof) !== proof.length) return "could not write the handshake proof";
-    if (!macMatches(secret, "listener", t, ack.mac)) return `node ${this.id} did not prove the cluster's peer secret (the secrets differ)`;
-    return null;
   }
 
   private onDrain(gen: number): void {

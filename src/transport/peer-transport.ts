@@ -14,6 +14,7 @@ import { newCounters, OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { OutboundPeer } from "./outbound-peer.ts";
 import { REQUEST_HEADER_BYTES } from "./request-codec.ts";
+import { listenPeers } from "./sockets.ts";
 import type { PeerStats, Transport, TransportOptions, TransportStats } from "./transport-types.ts";
 import { checkNodeId, checkOptions, parsePeers } from "./validate-options.ts";
 import type { PeerAddress } from "./validate-options.ts";
@@ -198,31 +199,19 @@ export class PeerTransport implements Transport {
   }
 
   private listen(): Listener {
-    try {
-      return Bun.listen<InboundConnection | undefined>({
-        hostname: this.opts.listenHost,
-        port: this.opts.listenPort,
-        // Fail loudly on a port clash instead of sharing it with another process.
-        exclusive: true,
-        data: undefined,
-        socket: {
-          binaryType: "uint8array",
-          open: (socket) => this.onAccept(socket),
-          data: (socket, chunk) => socket.data?.onData(chunk),
-          drain: (socket) => socket.data?.onDrain(),
-          close: (socket) => this.onSocketClosed(socket),
-          timeout: (socket) => socket.terminate(),
-          error: (socket, error) => {
-            this.ctx.log("inbound_error", { peer: socket.data?.peerId ?? 0, error: error.message });
-            socket.data?.close();
-          },
+    return listenPeers<InboundConnection>(
+      { host: this.opts.listenHost, port: this.opts.listenPort },
+      {
+        open: (socket) => this.onAccept(socket),
+        data: (socket, chunk) => socket.data?.onData(chunk),
+        drain: (socket) => socket.data?.onDrain(),
+        close: (socket) => this.onSocketClosed(socket),
+        error: (socket, error) => {
+          this.ctx.log("inbound_error", { peer: socket.data?.peerId ?? 0, error: error.message });
+          socket.data?.close();
         },
-      });
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      const where = `${this.opts.listenHost}:${this.opts.listenPort}`;
-      throw new TransportError("listen_failed", `cannot listen on ${where}: ${detail}`);
-    }
+      },
+    );
   }
 
   /** A new connection evicts a waiting one when the slots are full; only handshaken peers fill them for good. */
