@@ -51,6 +51,7 @@ export class PeerTransport implements Transport {
   private unroutableDrops = 0;
   private readonly overloadLog: OnceLog;
   private readonly unknownPeerLog: OnceLog;
+  private readonly evictionLog: OnceLog;
 
   constructor(private readonly opts: TransportOptions) {
     checkOptions(opts);
@@ -68,6 +69,7 @@ export class PeerTransport implements Transport {
     this.peers = parsePeers(opts.peers, opts.nodeId);
     this.overloadLog = new OnceLog(this.ctx.log);
     this.unknownPeerLog = new OnceLog(this.ctx.log);
+    this.evictionLog = new OnceLog(this.ctx.log);
     this.host = this.inboundHost();
   }
 
@@ -183,6 +185,8 @@ export class PeerTransport implements Transport {
       },
       evicted: () => {
         this.evictedConnections += 1;
+        // Once per run: the metric counts the rest (a flood must not flood the log too).
+        this.evictionLog.emit("inbound_evicted", { advice: "connections that do not finish their handshake are being cut; see yakt_transport_evicted_connections_total" });
       },
       released: (conn) => this.slots.release(conn),
       onMessages: (msgs) => this.opts.onMessages(msgs),
