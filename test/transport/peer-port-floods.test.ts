@@ -79,6 +79,8 @@ describe("connections that never handshake", () => {
     storm.stop();
     expect(storm.opened()).toBeGreaterThan(100);
     expect(b!.transport.stats().refusedConnections).toBe(0);
+    // Logged once, however many were cut: a flood must not flood the log.
+    expect(b!.logs.filter((l) => l.event === "inbound_evicted")).toHaveLength(1);
   });
 
   test("one remote address holds at most its share of the waiting slots, the oldest idle evicted first", async () => {
