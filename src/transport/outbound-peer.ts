@@ -202,7 +202,8 @@ export class OutboundPeer {
     const { mismatch, proof } = checkAck(this.ctx, this.id, this.nonce, decodeHello(body));
     // The proof goes out before anything queued, and before a failure, so the listener logs why too.
     if (proof !== null && this.socket?.write(proof) !== proof.length) return this.fail(gen, "connect_failed", "could not write the handshake proof");
-    if (mismatch !== null) return this.fail(gen, "peer_mismatch", mismatch);
+    // After a proof, close gracefully: an abort could discard it before the listener reads it.
+    if (mismatch !== null) return this.fail(gen, "peer_mismatch", mismatch, proof !== null);
     this.decoder.raiseCap(this.ctx.limits.maxFrameBytes);
     this.clearTimer();
     this.state = "connected";
@@ -279,7 +280,7 @@ export class OutboundPeer {
   }
 
   /** Drop the connection (if `gen` is still the current one) and redial after a backoff delay. */
-  private fail(gen: number, event: string, detail: string): void {
+  private fail(gen: number, event: string, detail: string, graceful = false): void {
     if (gen !== this.generation || this.state === "stopped") return;
     const wasConnected = this.state === "connected";
     if (wasConnected || !this.outageLogged) {
@@ -290,6 +291,7 @@ export class OutboundPeer {
       wasConnected
         ? new TransportError("closed", `connection to node ${this.id} closed: ${detail}`)
         : new TransportError("unreachable", `node ${this.id} at ${this.address} is unreachable: ${detail}`),
+      graceful,
     );
     this.state = "backoff";
     this.timer = setTimeout(() => {
@@ -298,10 +300,11 @@ export class OutboundPeer {
     }, this.backoff.next());
   }
 
-  private teardown(reason: TransportError): void {
+  private teardown(reason: TransportError, graceful = false): void {
     this.generation += 1;
     this.clearTimer();
-    this.socket?.terminate();
+    if (graceful) closeGracefully(this.socket, this.ctx.limits.connectTimeoutMs);
+    else this.socket?.terminate();
     this.socket = null;
     this.queue.clear();
     this.pending.rejectAll(reason);
@@ -311,4 +314,12 @@ export class OutboundPeer {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** FIN after what was written, then abort if the other side has not closed within `boundMs`. */
+function closeGracefully(socket: Socket<undefined> | null, boundMs: number): void {
+  if (socket === null) return;
+  socket.end();
+  const timer = setTimeout(() => socket.terminate(), boundMs);
+  timer.unref?.();
 }
