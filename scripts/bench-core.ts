@@ -40,6 +40,7 @@ function config(id: NodeId): RaftConfig {
     random: counterRandom(id),
     maxMsgBytes: 1 << 20,
     maxInflight: 256,
+    maxInflightBytes: 8 * 1024 * 1024,
     snapshotChunkBytes: 1 << 20,
     preVote: true,
     checkQuorum: true,

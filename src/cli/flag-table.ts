@@ -26,6 +26,12 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
   { name: "listen-peer", value: "<host:port>", default: "this node's --peers address, else 127.0.0.1:9091", help: "Raft peer address" },
   { name: "listen-admin", value: "<host:port>", default: "127.0.0.1:9990", help: "operator console (telnet) address" },
   { name: "admin-token", value: "<token>", default: "none (remote console sessions are read-only)", help: "token for `auth` on the console" },
+  {
+    name: "peer-secret-file",
+    value: "<file>",
+    default: "none (peers prove nothing; a warning when peers are not on loopback)",
+    help: "the cluster's shared peer secret (16..4096 bytes); every peer must prove it holds the same one",
+  },
   { name: "data-dir", value: "<dir>", default: "./yakt-data", help: "where the node keeps its database" },
   { name: "tick-ms", value: "<ms>", default: "10", help: "Raft tick interval" },
   { name: "election-ticks", value: "<n>", default: "10", help: "ticks without a leader before an election" },

@@ -23,6 +23,8 @@ export interface NodeConfig {
   listenPeer: HostPort;
   listenAdmin: HostPort;
   adminToken: string | null;
+  /** --peer-secret-file: read at start (start-node.ts), so the file is checked when the node starts. */
+  peerSecretFile: string | null;
   dataDir: string;
   tickMs: number;
   electionTicks: number;
@@ -77,6 +79,8 @@ function toConfig(v: Values): NodeConfig {
   if (token !== undefined && !/^\S{1,1024}$/.test(token)) {
     throw new UsageError(`--admin-token: expected 1..1024 characters without whitespace, got ${token.length} characters`);
   }
+  const peerSecretFile = str("peer-secret-file") ?? null;
+  if (peerSecretFile !== null && peerSecretFile.trim() === "") throw new UsageError("--peer-secret-file: must not be empty");
   const dataDir = str("data-dir") ?? "./yakt-data";
   if (dataDir.trim() === "") throw new UsageError("--data-dir: must not be empty");
   return {
@@ -88,6 +92,7 @@ function toConfig(v: Values): NodeConfig {
     listenPeer,
     listenAdmin: parseHostPort("--listen-admin", str("listen-admin") ?? "127.0.0.1:9990"),
     adminToken: token ?? null,
+    peerSecretFile,
     dataDir,
     tickMs: parseIntFlag("tick-ms", str("tick-ms"), 10, 1, 10_000),
     electionTicks,

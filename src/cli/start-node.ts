@@ -16,6 +16,7 @@ import { StartupError } from "./cli-errors.ts";
 import { openDataDir } from "./data-dir.ts";
 import { formatHostPort } from "./host-port.ts";
 import type { NodeConfig } from "./node-config.ts";
+import { peerHandshakeTimeoutMs, readPeerSecret, warnIfPeerPortOpen } from "./peer-security.ts";
 
 export interface RunningNode {
   runtime: RaftRuntime;
@@ -30,6 +31,11 @@ export interface StartOptions {
 }
 
 export async function startNode(config: NodeConfig, opts: StartOptions = {}): Promise<RunningNode> {
+  // Read before the data dir is opened: a bad secret file stops the node before it touches disk.
+  const secretWarnings: [string, Record<string, unknown>][] = [];
+  const keepWarning = (event: string, fields: Record<string, unknown>) => secretWarnings.push([event, fields]);
+  const secret = config.peerSecretFile === null ? null : readPeerSecret(config.peerSecretFile, keepWarning);
+  warnIfPeerPortOpen(config, secret !== null, keepWarning);
   const { storage, identity, formatted } = openDataDir(config);
   const stateMachine = new MetadataStateMachine();
   const runtime = new RaftRuntime({
@@ -56,8 +62,11 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
         peers: new Map(config.peers),
         ...handlers,
         log: (event, fields) => runtime.log.info(event, fields),
+        secret,
+        limits: { handshakeTimeoutMs: peerHandshakeTimeoutMs(config) },
       }),
   });
+  for (const [event, fields] of secretWarnings) runtime.log.warn(event, fields);
   const log = (event: string, fields: Record<string, unknown>) => runtime.log.info(event, fields);
   if (formatted) log("data_dir_formatted", { dataDir: config.dataDir, clusterId: identity.clusterId });
   const peerPort = await startOrUndo("peer transport", config.listenPeer, () => runtime.start(), [() => runtime.stop()]);

@@ -32,6 +32,7 @@ import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
 import { Snapshotter } from "./snapshotter.ts";
+import { transportMetrics } from "./transport-metrics.ts";
 
 /** Bound on one waitApplied (long polls ask for at most 30 s). */
 const MAX_APPLIED_WAIT_MS = 60_000;
@@ -275,6 +276,7 @@ export class RaftRuntime implements ConsensusHandle {
       yakt_raft_last_index: s?.lastIndex ?? 0,
       yakt_raft_pending_proposals: this.proposals.size,
       yakt_raft_pending_reads: this.reads.size,
+      ...transportMetrics(this.transport?.stats() ?? null),
     };
   }
 
@@ -313,6 +315,7 @@ export class RaftRuntime implements ConsensusHandle {
         random: this.opts.random,
         maxMsgBytes: this.opts.maxMsgBytes,
         maxInflight: this.opts.maxInflight,
+        maxInflightBytes: this.opts.maxInflightBytes,
         snapshotChunkBytes: this.opts.snapshotChunkBytes,
         preVote: true,
         checkQuorum: true,

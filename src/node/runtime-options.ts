@@ -5,6 +5,12 @@ import type { LogStorage } from "../storage/log-storage.ts";
 import type { Transport } from "../transport/transport-types.ts";
 import type { Message } from "../raft/types.ts";
 import type { StateMachine } from "./contracts.ts";
+import {
+  DEFAULT_MAX_INFLIGHT,
+  DEFAULT_MAX_INFLIGHT_BYTES,
+  DEFAULT_MAX_MSG_BYTES,
+  DEFAULT_SNAPSHOT_CHUNK_BYTES,
+} from "./flow-bounds.ts";
 import type { LogSink } from "./logger.ts";
 import type { Ticker } from "./ticker.ts";
 
@@ -49,6 +55,7 @@ export interface RuntimeOptions {
   maxWaiters?: number;
   maxMsgBytes?: number;
   maxInflight?: number;
+  maxInflightBytes?: number;
   snapshotChunkBytes?: number;
   logSink?: LogSink;
   now?: () => number;
@@ -57,8 +64,6 @@ export interface RuntimeOptions {
 }
 
 export type ResolvedRuntimeOptions = Required<Omit<RuntimeOptions, "onFatal">> & Pick<RuntimeOptions, "onFatal">;
-
-const MIB = 1024 * 1024;
 
 /**
  * About KRaft's 20 MB of records between snapshots at the metadata model's ~400-byte entries
@@ -89,9 +94,10 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
     maxPendingProposals: o.maxPendingProposals ?? 16_384,
     maxPendingReads: o.maxPendingReads ?? 16_384,
     maxWaiters: o.maxWaiters ?? 16_384,
-    maxMsgBytes: o.maxMsgBytes ?? MIB,
-    maxInflight: o.maxInflight ?? 256,
-    snapshotChunkBytes: o.snapshotChunkBytes ?? MIB,
+    maxMsgBytes: o.maxMsgBytes ?? DEFAULT_MAX_MSG_BYTES,
+    maxInflight: o.maxInflight ?? DEFAULT_MAX_INFLIGHT,
+    maxInflightBytes: o.maxInflightBytes ?? Math.max(DEFAULT_MAX_INFLIGHT_BYTES, o.maxMsgBytes ?? 0),
+    snapshotChunkBytes: o.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES,
     logSink: o.logSink ?? (() => {}),
     now: o.now ?? Date.now,
   };
@@ -121,6 +127,7 @@ function checkOptions(r: ResolvedRuntimeOptions): void {
     "maxWaiters",
     "maxMsgBytes",
     "maxInflight",
+    "maxInflightBytes",
     "snapshotChunkBytes",
   ];
   for (const name of positive) {

@@ -16,6 +16,7 @@ export function checkConfig(c: RaftConfig): void {
   positiveInt("electionTick", c.electionTick);
   positiveInt("heartbeatTick", c.heartbeatTick);
   positiveInt("maxInflight", c.maxInflight);
+  positiveInt("maxInflightBytes", c.maxInflightBytes);
   positiveInt("snapshotChunkBytes", c.snapshotChunkBytes);
   positiveInt("maxMsgBytes", c.maxMsgBytes);
   if (c.heartbeatTick >= c.electionTick) {
@@ -23,6 +24,9 @@ export function checkConfig(c: RaftConfig): void {
   }
   if (c.maxMsgBytes <= ENTRY_OVERHEAD_BYTES) {
     throw new RaftConfigError(`maxMsgBytes ${c.maxMsgBytes} must exceed the per-entry overhead ${ENTRY_OVERHEAD_BYTES}`);
+  }
+  if (c.maxInflightBytes < c.maxMsgBytes) {
+    throw new RaftConfigError(`maxInflightBytes ${c.maxInflightBytes} must be at least maxMsgBytes ${c.maxMsgBytes}, or a full App could never be in flight`);
   }
   if (typeof c.random !== "function") throw new RaftConfigError("random must be a function returning [0, 1)");
   if (!isValidMembership(c.initialMembership)) {

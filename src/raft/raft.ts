@@ -569,6 +569,7 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
       this.heartbeatElapsed = 0;
+      this.replication.beat();
       this.replication.bcastHeartbeat(this.reads.latestRoundId());
       this.replication.resendStalledSnapshots();
     }

@@ -2,7 +2,7 @@
 // of them — pipelined Apps, heartbeats, InstallSnapshot chunks — given what they answered. It
 // knows nothing of terms or roles: the Raft class owns those and the commit rule.
 import { invariant } from "./errors.ts";
-import type { RaftLog } from "./log.ts";
+import { entryBytes, type RaftLog } from "./log.ts";
 import { hasQuorum } from "./quorum.ts";
 import { Progress } from "./progress.ts";
 import { chunkAt } from "./snapshot-chunks.ts";
@@ -47,7 +47,7 @@ export class Replicator {
     if (prune) for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
     for (const id of want) {
       if (this.prs.has(id)) continue;
-      const pr = new Progress(this.ctx.log.lastIndex() + 1, this.ctx.cfg.maxInflight);
+      const pr = new Progress(this.ctx.log.lastIndex() + 1, this.ctx.cfg.maxInflight, this.ctx.cfg.maxInflightBytes);
       pr.recentActive = true; // a new member gets a full election timeout before check-quorum counts it
       this.prs.set(id, pr);
     }
@@ -71,6 +71,11 @@ export class Replicator {
     for (const id of this.prs.keys()) this.sendAppend(id, sendIfEmpty);
   }
 
+  /** A heartbeat interval began: each follower's next heartbeat answer may resume its flow once. */
+  beat(): void {
+    for (const pr of this.prs.values()) pr.beat();
+  }
+
   bcastHeartbeat(context: number): void {
     for (const [to, pr] of this.prs) {
       this.ctx.send({ type: "Heartbeat", to, commit: Math.min(pr.match, this.ctx.log.committed), context });
@@ -91,11 +96,13 @@ export class Replicator {
     const entries = log.entriesFrom(pr.next, this.ctx.cfg.maxMsgBytes);
     if (entries.length === 0 && !sendIfEmpty) return false;
     this.ctx.send({ type: "App", to, index: prevIndex, logTerm: prevTerm, entries, commit: log.committed });
-    pr.sentEntries(entries.length, prevIndex + entries.length);
+    let bytes = 0;
+    for (const e of entries) bytes += entryBytes(e);
+    pr.sentEntries(entries.length, prevIndex + entries.length, bytes);
     return true;
   }
 
-  /** Fills the follower's inflight window with whatever entries are waiting. */
+  /** Fills the follower's inflight window (count and bytes) with whatever entries are waiting. */
   pump(to: NodeId): void {
     for (let i = 0; i <= this.ctx.cfg.maxInflight && this.sendAppend(to, false); i++);
   }
@@ -112,7 +119,7 @@ export class Replicator {
     // A repeat of the known match still ends a probe or a snapshot transfer the follower no longer needs.
     if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state !== "replicate")) return none;
     if (pr.state === "probe") pr.becomeReplicate();
-    else if (pr.state === "snapshot") this.endTransfer(pr);
+    else if (pr.state === "snapshot") this.maybeEndTransfer(pr, m.index);
     else pr.inflights.freeLE(m.index);
     return { progressed: true, wasPaused };
   }
@@ -120,9 +127,7 @@ export class Replicator {
   onHeartbeatResp(m: Message): void {
     const pr = this.touch(m.from);
     if (pr === undefined) return;
-    pr.probeSent = false;
-    if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
-    if (pr.match < this.ctx.log.lastIndex()) this.sendAppend(m.from, true);
+    if (pr.resumeOnHeartbeat() && pr.match < this.ctx.log.lastIndex()) this.sendAppend(m.from, true);
   }
 
   onSnapResp(m: Message): void {
@@ -135,10 +140,15 @@ export class Replicator {
     this.sendChunk(m.from, pr);
   }
 
-  /** A chunk or its answer was lost: re-send the chunk the follower waits for. */
+  /**
+   * A chunk or its answer was lost: re-send the chunk the follower waits for, once per election
+   * timeout, and only to a follower heard from within one (it answers heartbeats). One that hears
+   * nothing gets no chunk it could not receive; it gets one as soon as it answers again.
+   */
   resendStalledSnapshots(): void {
+    const timeout = this.ctx.cfg.electionTick;
     for (const [to, pr] of this.prs) {
-      if (pr.transfer !== null && pr.transfer.idleTicks >= this.ctx.cfg.electionTick) this.sendChunk(to, pr);
+      if (pr.transfer !== null && pr.transfer.idleTicks >= timeout && pr.ticksSinceContact < timeout) this.sendChunk(to, pr);
     }
   }
 
@@ -170,6 +180,19 @@ export class Replicator {
     if (!pr.maybeDecrTo(m.index, hint)) return;
     if (pr.state === "replicate") pr.becomeProbe();
     this.sendAppend(m.from, true);
+  }
+
+  /**
+   * An AppResp during a transfer ends it only if the follower can now be caught up from the log, or
+   * it acknowledges the snapshot itself. Answers to Apps sent before the transfer began (a link that
+   * held them, then delivered them all at once) only move match: ending the transfer on each would
+   * restart it from its first chunk once per answer, the leader's CPU and memory growing with the
+   * follower's backlog (issue 9 §5).
+   */
+  private maybeEndTransfer(pr: Progress, acked: number): void {
+    const t = pr.transfer;
+    invariant(t !== null, () => "snapshot state without a transfer");
+    if (pr.match + 1 >= this.ctx.log.firstIndex() || acked >= t.snapshot.meta.index) this.endTransfer(pr);
   }
 
   /**

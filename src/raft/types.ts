@@ -208,6 +208,12 @@ export interface RaftConfig {
   maxMsgBytes: number;
   /** Bound on App messages in flight to one follower in replicate state. */
   maxInflight: number;
+  /**
+   * Bound on the entry bytes in flight to one follower (etcd's MaxInflightBytes); the window may
+   * pass it by one App. Must be at least maxMsgBytes. Keeps a leader's work and memory for a
+   * follower that does not answer bounded however long its backlog grows.
+   */
+  maxInflightBytes: number;
   /** Bound on the bytes of one InstallSnapshot chunk. */
   snapshotChunkBytes: number;
   preVote: boolean;

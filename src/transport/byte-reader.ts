@@ -58,6 +58,14 @@ export class ByteReader {
     return value;
   }
 
+  /** Exactly `length` bytes with no length prefix (nonces, MACs), copied. */
+  fixed(length: number, field: string): Uint8Array {
+    this.need(length, field);
+    const value = this.buf.slice(this.pos, this.pos + length);
+    this.pos += length;
+    return value;
+  }
+
   /** u16 length, then UTF-8; invalid UTF-8 is rejected. */
   string(field: string): string {
     const length = this.u16(`${field}.length`);

@@ -11,7 +11,16 @@ export class FrameDecoder {
   private start = 0;
   private end = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(private maxFrameBytes: number) {}
+
+  /**
+   * Raise the cap (a connection's handshake is done: data frames may now be as large as the
+   * transport allows). Frames already buffered are checked against the new cap as they complete.
+   */
+  raiseCap(maxFrameBytes: number): void {
+    invariant(maxFrameBytes >= this.maxFrameBytes, () => `frame cap lowered from ${this.maxFrameBytes} to ${maxFrameBytes}`);
+    this.maxFrameBytes = maxFrameBytes;
+  }
 
   /** Bytes held that do not yet form a whole frame. */
   get buffered(): number {

@@ -2,10 +2,12 @@
 // kind byte, so an empty body is length 1; it never exceeds the configured maxFrameBytes.
 import { EncodeError } from "./errors.ts";
 
+// Codes are pinned: they are the wire format. A new kind gets the next free number; a retired
+// number is never reused.
 export const FrameKind = {
-  /** Dialer → listener: version, cluster id, node id. */
+  /** Dialer → listener: version, features, cluster id, node id, nonce. */
   Handshake: 1,
-  /** Listener → dialer: accepted; carries the listener's own cluster id and node id. */
+  /** Listener → dialer: accepted (or, with a peer secret, the listener's proof); its own Hello. */
   HandshakeAck: 2,
   /** Listener → dialer: refused, with the reason; the listener then closes. */
   HandshakeRefuse: 3,
@@ -17,6 +19,8 @@ export const FrameKind = {
   Reply: 6,
   /** Listener → dialer: request id + UTF-8 error message. */
   ErrorReply: 7,
+  /** Dialer → listener, with a peer secret: the dialer's MAC over the handshake (peer-auth.ts). */
+  HandshakeProof: 8,
 } as const;
 
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];

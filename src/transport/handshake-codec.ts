@@ -1,40 +1,85 @@
-// Bodies of the handshake frames. The dialer introduces itself with a Hello; the listener answers
-// with its own Hello (ack) or a refusal reason, then closes.
+// Bodies of the handshake frames, version 2. The dialer introduces itself with a Hello (version,
+// features, cluster id, node id, a fresh nonce); the listener answers with its own Hello (the
+// ack; with the shared-secret feature it carries the listener's MAC over both nonces) or a refusal
+// reason, then closes. With the shared secret the dialer then sends a Proof (its own MAC) before
+// anything else. Every handshake frame fits in MAX_HANDSHAKE_FRAME_BYTES, the cap on any frame a
+// connection may send before its handshake is done.
 import { ByteReader } from "./byte-reader.ts";
 import { ByteWriter } from "./byte-writer.ts";
+import { DecodeError, EncodeError } from "./errors.ts";
 import type { NodeId } from "../raft/types.ts";
 
-export const HANDSHAKE_VERSION = 1;
+/** 1: no features, no nonce. 2: a features word, nonces, and the optional shared-secret proof. */
+export const HANDSHAKE_VERSION = 2;
+/** Feature bits of a Hello; a bit this node does not know is refused, not ignored. */
+export const Feature = {
+  /** Both sides prove knowledge of the cluster's peer secret (HMAC over both nonces). */
+  SharedSecret: 1,
+} as const;
+const KNOWN_FEATURES = Feature.SharedSecret;
+export const NONCE_BYTES = 32;
+/** HMAC-SHA-256. */
+export const MAC_BYTES = 32;
+export const MAX_CLUSTER_ID_BYTES = 255;
 /** Refusal reasons are cut to this many characters: they are for logs, not for data. */
-const MAX_REASON_CHARS = 512;
-const MAX_HELLO_BYTES = 1 + 2 + 0xffff + 4;
+const MAX_REASON_CHARS = 240;
+const MAX_HELLO_BYTES = 1 + 4 + 2 + MAX_CLUSTER_ID_BYTES + 4 + NONCE_BYTES + 1 + MAC_BYTES;
+const MAX_REFUSAL_BYTES = 2 + 4 * MAX_REASON_CHARS;
+/** The largest frame (kind byte + body) of the handshake: what a connection may send before it is done. */
+export const MAX_HANDSHAKE_FRAME_BYTES = 1 + Math.max(MAX_HELLO_BYTES, MAX_REFUSAL_BYTES, MAC_BYTES);
 
 export interface Hello {
   version: number;
+  features: number;
   clusterId: string;
   nodeId: NodeId;
+  nonce: Uint8Array;
+  /** Empty in the dialer's Hello; the listener's MAC in an ack with the shared-secret feature. */
+  mac: Uint8Array;
 }
 
 export function encodeHello(hello: Hello): Uint8Array {
-  const w = new ByteWriter(MAX_HELLO_BYTES, 64);
+  const w = new ByteWriter(MAX_HELLO_BYTES, 96);
   w.u8(hello.version, "handshake.version");
+  w.u32(hello.features, "handshake.features");
   w.string(hello.clusterId, "handshake.clusterId");
   w.u32(hello.nodeId, "handshake.nodeId");
+  w.raw(fixed(hello.nonce, NONCE_BYTES, "handshake.nonce"));
+  w.u8(hello.mac.length, "handshake.mac.length");
+  w.raw(hello.mac.length === 0 ? hello.mac : fixed(hello.mac, MAC_BYTES, "handshake.mac"));
   return w.finish();
 }
 
+/** Decodes the version first, so a peer of another version gets a refusal that says so. */
 export function decodeHello(body: Uint8Array): Hello {
   const r = new ByteReader(body);
   const version = r.u8("handshake.version");
+  if (version !== HANDSHAKE_VERSION) {
+    return { version, features: 0, clusterId: "", nodeId: 0, nonce: new Uint8Array(0), mac: new Uint8Array(0) };
+  }
+  const features = r.u32("handshake.features");
   const clusterId = r.string("handshake.clusterId");
   const nodeId = r.u32("handshake.nodeId");
+  const nonce = r.fixed(NONCE_BYTES, "handshake.nonce");
+  const macLength = r.u8("handshake.mac.length");
+  if (macLength !== 0 && macLength !== MAC_BYTES) throw new DecodeError(`handshake.mac is ${macLength} bytes, expected 0 or ${MAC_BYTES}`);
+  const mac = r.fixed(macLength, "handshake.mac");
   r.end("the handshake");
-  return { version, clusterId, nodeId };
+  return { version, features, clusterId, nodeId, nonce, mac };
+}
+
+/** Why a Hello's version or features cannot be spoken here, or null. */
+export function unsupported(hello: Hello): string | null {
+  if (hello.version !== HANDSHAKE_VERSION) return `handshake version ${hello.version} is not the supported ${HANDSHAKE_VERSION}`;
+  const unknown = hello.features & ~KNOWN_FEATURES;
+  if (unknown !== 0) return `handshake features 0x${unknown.toString(16)} are unknown to this node`;
+  return null;
 }
 
 /** Why an ack does not come from the peer the dialer meant to reach, or null when it does. */
 export function helloMismatch(hello: Hello, clusterId: string, expectedNodeId: NodeId): string | null {
-  if (hello.version !== HANDSHAKE_VERSION) return `handshake version ${hello.version}, expected ${HANDSHAKE_VERSION}`;
+  const why = unsupported(hello);
+  if (why !== null) return why;
   if (hello.clusterId !== clusterId) {
     return `cluster id ${JSON.stringify(hello.clusterId)}, expected ${JSON.stringify(clusterId)}`;
   }
@@ -42,8 +87,19 @@ export function helloMismatch(hello: Hello, clusterId: string, expectedNodeId: N
   return null;
 }
 
+export function encodeProof(mac: Uint8Array): Uint8Array {
+  return fixed(mac, MAC_BYTES, "proof.mac").slice();
+}
+
+export function decodeProof(body: Uint8Array): Uint8Array {
+  const r = new ByteReader(body);
+  const mac = r.fixed(MAC_BYTES, "proof.mac");
+  r.end("the proof");
+  return mac;
+}
+
 export function encodeRefusal(reason: string): Uint8Array {
-  const w = new ByteWriter(2 + 4 * MAX_REASON_CHARS, 64);
+  const w = new ByteWriter(MAX_REFUSAL_BYTES, 64);
   w.string(reason.slice(0, MAX_REASON_CHARS), "refusal.reason");
   return w.finish();
 }
@@ -53,4 +109,11 @@ export function decodeRefusal(body: Uint8Array): string {
   const reason = r.string("refusal.reason");
   r.end("the refusal");
   return reason;
+}
+
+function fixed(value: Uint8Array, length: number, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length !== length) {
+    throw new EncodeError(`${field} must be ${length} bytes, got ${value instanceof Uint8Array ? value.length : typeof value}`);
+  }
+  return value;
 }

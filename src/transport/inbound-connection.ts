@@ -1,17 +1,22 @@
 // One connection a peer dialed to us. It must open with a handshake naming our cluster and a
-// known peer id; after that it carries the peer's Raft message batches and requests, and we write
-// replies back on it. Any protocol violation closes this connection only, logged once.
+// known peer id (and, with a peer secret, prove it holds the secret); after that it carries the
+// peer's Raft message batches and requests, and we write replies back on it. Until the handshake
+// is done it may send only handshake-sized frames, and it holds a slot the transport may give to
+// a newer connection (see inbound-slots.ts). Any protocol violation closes this connection only,
+// logged once.
 import type { Socket } from "bun";
 import type { Message, NodeId } from "../raft/types.ts";
 import { DecodeError } from "./errors.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import { decodeHello, encodeHello, encodeRefusal, HANDSHAKE_VERSION } from "./handshake-codec.ts";
+import { answerHello, checkProof, refusalFrame } from "./handshake.ts";
+import { decodeHello, decodeProof, MAX_HANDSHAKE_FRAME_BYTES } from "./handshake-codec.ts";
 import type { Hello } from "./handshake-codec.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { decodeMessages } from "./message-codec.ts";
+import type { HandshakeTranscript } from "./peer-auth.ts";
 import { decodeIdAndPayload, encodeErrorReply, REQUEST_HEADER_BYTES, requestHeader } from "./request-codec.ts";
 import { WriteQueue } from "./write-queue.ts";
 
@@ -24,39 +29,58 @@ export interface InboundHost {
   accepted(conn: InboundConnection): void;
   refused(): void;
   badFrame(): void;
+  /** `conn` gave up its slot before finishing its handshake (timed out or evicted). */
+  evicted(): void;
+  /** `conn` is closed: its slot is free at once, before the socket reports closed. */
+  released(conn: InboundConnection): void;
   onMessages(msgs: Message[]): void;
   onRequest(from: NodeId, payload: Uint8Array): Promise<Uint8Array>;
 }
 
 export type InboundSocket = Socket<InboundConnection | undefined>;
 
+/** waiting: no valid Hello yet. proving: a known peer's Hello, its secret proof outstanding. */
+export type InboundPhase = "waiting" | "proving" | "handshaken";
+
 export class InboundConnection {
   /** 0 until the handshake is accepted. */
   peerId: NodeId = 0;
+  phase: InboundPhase = "waiting";
+  /** Bytes received so far; a connection that sent none is the first to be evicted. */
+  bytesReceived = 0;
+  readonly remoteHost: string;
   private closed = false;
   private serving = 0;
-  private readonly decoder: FrameDecoder;
+  private readonly decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
   private readonly queue: WriteQueue;
   private readonly errorLog: OnceLog;
   private handshakeTimer: ReturnType<typeof setTimeout> | null;
+  /** Set while proving: what the dialer's proof must MAC over. */
+  private transcript: HandshakeTranscript | null = null;
 
   constructor(
     private readonly socket: InboundSocket,
     private readonly host: InboundHost,
   ) {
     const limits = host.ctx.limits;
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.remoteHost = socket.remoteAddress;
     this.queue = new WriteQueue(limits.maxQueueBytes);
     this.errorLog = new OnceLog(host.ctx.log);
     this.handshakeTimer = setTimeout(() => {
       this.handshakeTimer = null;
-      this.errorLog.emit("handshake_timeout", { remote: this.remote, waitedMs: limits.handshakeTimeoutMs });
+      this.errorLog.emit("handshake_timeout", { remote: this.remote, phase: this.phase, waitedMs: limits.handshakeTimeoutMs });
+      this.host.evicted();
       this.close();
     }, limits.handshakeTimeoutMs);
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.bytesReceived += chunk.length;
     try {
       for (const frame of this.decoder.push(chunk)) {
         this.onFrame(frame);
@@ -65,7 +89,7 @@ export class InboundConnection {
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       this.host.badFrame();
-      this.errorLog.emit("bad_frame", { peer: this.peerId, remote: this.remote, error: error.message });
+      this.errorLog.emit("bad_frame", { peer: this.peerId, remote: this.remote, phase: this.phase, error: error.message });
       this.close();
     }
   }
@@ -74,19 +98,28 @@ export class InboundConnection {
     if (!this.closed && this.queue.flush(this.socket) < 0) this.close();
   }
 
-  /** Close this connection now (idempotent); the transport forgets it on the socket's close event. */
+  /** Close this connection now (idempotent); its slot is released at once. */
   close(): void {
     if (this.closed) return;
     this.onClosed();
     this.socket.terminate();
   }
 
-  /** The socket is gone: release the timer and the queue; replies still being computed are dropped. */
+  /** Give the slot to a newer connection: this one had not finished its handshake. */
+  evict(): void {
+    if (this.closed) return;
+    this.host.evicted();
+    this.close();
+  }
+
+  /** The socket is gone: release the timer, the queue and the slot; replies still being computed are dropped. */
   onClosed(): void {
+    if (this.closed) return;
     this.closed = true;
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.queue.clear();
+    this.host.released(this);
   }
 
   private get remote(): string {
@@ -94,11 +127,13 @@ export class InboundConnection {
   }
 
   private onFrame(frame: Frame): void {
-    if (this.peerId === 0) {
-      if (frame.kind !== FrameKind.Handshake) {
-        throw new DecodeError(`expected a handshake first, got frame kind ${frame.kind}`);
-      }
-      return this.onHandshake(decodeHello(frame.body));
+    if (this.phase === "waiting") {
+      if (frame.kind !== FrameKind.Handshake) throw new DecodeError(`expected a handshake first, got frame kind ${frame.kind}`);
+      return this.onHello(decodeHello(frame.body));
+    }
+    if (this.phase === "proving") {
+      if (frame.kind !== FrameKind.HandshakeProof) throw new DecodeError(`expected the handshake proof, got frame kind ${frame.kind}`);
+      return this.onProof(decodeProof(frame.body));
     }
     this.host.countersFor(this.peerId).receivedFrames += 1;
     if (frame.kind === FrameKind.Messages) return this.onMessages(decodeMessages(frame.body));
@@ -109,39 +144,43 @@ export class InboundConnection {
     throw new DecodeError(`frame kind ${frame.kind} is not expected on an inbound connection`);
   }
 
-  private onHandshake(hello: Hello): void {
-    const reason = this.refusalReason(hello);
-    const ctx = this.host.ctx;
-    if (reason !== null) {
-      this.host.refused();
-      this.errorLog.emit("handshake_refused", { remote: this.remote, peer: hello.nodeId, reason });
-      this.socket.write(encodeFrame(FrameKind.HandshakeRefuse, [encodeRefusal(reason)], ctx.limits.maxFrameBytes));
-      this.onClosed();
-      // end(), not terminate(): the refusal must reach the dialer before the FIN. The idle
-      // timeout bounds how long a dialer that never closes its side can keep the socket.
-      this.socket.end();
-      this.socket.timeout(Math.ceil(ctx.limits.handshakeTimeoutMs / 1000));
-      return;
-    }
+  private onHello(hello: Hello): void {
+    const answer = answerHello(this.host.ctx, hello, (id) => this.host.isPeer(id));
+    if (answer.kind === "refuse") return this.refuse(answer.reason, hello.nodeId);
+    this.write(answer.ack);
+    if (answer.transcript === null) return this.complete(answer.peerId);
+    this.transcript = answer.transcript;
+    this.phase = "proving";
+  }
+
+  private onProof(mac: Uint8Array): void {
+    const t = this.transcript;
+    if (t === null) throw new DecodeError("a handshake proof arrived outside the proving phase");
+    const wrong = checkProof(this.host.ctx, t, mac);
+    if (wrong !== null) return this.refuse(wrong, t.dialerId);
+    this.transcript = null;
+    this.complete(t.dialerId);
+  }
+
+  private complete(peerId: NodeId): void {
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
-    this.peerId = hello.nodeId;
-    const ack = encodeHello({ version: HANDSHAKE_VERSION, clusterId: ctx.clusterId, nodeId: ctx.nodeId });
-    this.write(encodeFrame(FrameKind.HandshakeAck, [ack], ctx.limits.maxFrameBytes));
+    this.peerId = peerId;
+    this.phase = "handshaken";
+    this.decoder.raiseCap(this.host.ctx.limits.maxFrameBytes);
     this.host.accepted(this);
   }
 
-  private refusalReason(hello: Hello): string | null {
+  private refuse(reason: string, claimed: NodeId): void {
     const ctx = this.host.ctx;
-    if (hello.version !== HANDSHAKE_VERSION) {
-      return `handshake version ${hello.version} is not the supported ${HANDSHAKE_VERSION}`;
-    }
-    if (hello.clusterId !== ctx.clusterId) {
-      return `cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's ${JSON.stringify(ctx.clusterId)}`;
-    }
-    if (hello.nodeId === ctx.nodeId) return `node id ${hello.nodeId} is this node's own id`;
-    if (!this.host.isPeer(hello.nodeId)) return `node id ${hello.nodeId} is not in the peer list of node ${ctx.nodeId}`;
-    return null;
+    this.host.refused();
+    this.errorLog.emit("handshake_refused", { remote: this.remote, peer: claimed, reason });
+    this.socket.write(refusalFrame(reason));
+    this.onClosed();
+    // end(), not terminate(): the refusal must reach the dialer before the FIN. The idle
+    // timeout bounds how long a dialer that never closes its side can keep the socket.
+    this.socket.end();
+    this.socket.timeout(Math.ceil(ctx.limits.handshakeTimeoutMs / 1000));
   }
 
   private onMessages(msgs: Message[]): void {

@@ -1,24 +1,33 @@
 // Default transport limits and their validation: every queue, wait and size the transport has is
 // bounded by one of these.
 import { TransportError } from "./errors.ts";
+import { MAX_HANDSHAKE_FRAME_BYTES } from "./handshake-codec.ts";
 import type { TransportLimits } from "./transport-types.ts";
 
 export const DEFAULT_LIMITS: Readonly<TransportLimits> = {
   maxFrameBytes: 16 * 1024 * 1024,
-  maxQueueBytes: 64 * 1024 * 1024,
+  maxQueueBytes: 16 * 1024 * 1024,
   backoffMinMs: 50,
   backoffMaxMs: 2_000,
   connectTimeoutMs: 3_000,
-  handshakeTimeoutMs: 3_000,
+  // A peer's handshake takes one or two round trips; this only bounds how long a connection that
+  // does not finish one holds a slot. 2 s is ten of the longest election timeouts at the default
+  // ticks (200 ms): a peer that slow could not take part in elections anyway. The node passes a
+  // value scaled to its own ticks (see the CLI's peerHandshakeTimeoutMs).
+  handshakeTimeoutMs: 2_000,
   maxRequestTimeoutMs: 60_000,
   maxPendingRequests: 1_024,
   maxServingRequests: 256,
   maxInboundConnections: 256,
+  // Connections that have not finished their handshake: in all, and from one remote address. A
+  // new connection is never refused for these: it evicts the oldest waiting one (idle first).
+  maxPendingHandshakes: 64,
+  maxPendingPerAddress: 8,
   stallTimeoutMs: 10_000,
 };
 
-/** Smallest frame cap that still fits a handshake with a long cluster id. */
-const MIN_FRAME_BYTES = 1024;
+/** The frame cap must fit every handshake frame (and stays at least 1 KiB). */
+const MIN_FRAME_BYTES = Math.max(1024, MAX_HANDSHAKE_FRAME_BYTES);
 /** The u32 length prefix must be able to express the cap. */
 const MAX_FRAME_BYTES = 0xffff_ffff;
 
@@ -39,6 +48,12 @@ export function resolveLimits(partial: Partial<TransportLimits> | undefined): Tr
     throw new TransportError(
       "invalid",
       `maxQueueBytes (${limits.maxQueueBytes}) must hold at least one frame of maxFrameBytes (${limits.maxFrameBytes})`,
+    );
+  }
+  if (limits.maxPendingPerAddress > limits.maxPendingHandshakes || limits.maxPendingHandshakes >= limits.maxInboundConnections) {
+    throw new TransportError(
+      "invalid",
+      `need maxPendingPerAddress (${limits.maxPendingPerAddress}) ≤ maxPendingHandshakes (${limits.maxPendingHandshakes}) < maxInboundConnections (${limits.maxInboundConnections}), so handshaken peers keep their slots`,
     );
   }
   if (limits.backoffMaxMs < limits.backoffMinMs) {

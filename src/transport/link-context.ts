@@ -14,10 +14,12 @@ export interface LinkContext {
   readonly log: LogFn;
   readonly now: () => number;
   readonly random: () => number;
+  /** The cluster's peer secret, or null when peers need not prove one. */
+  readonly secret: Uint8Array | null;
 }
 
 export function newCounters(): PeerCounters {
-  return { sentFrames: 0, receivedFrames: 0, sentMessages: 0, receivedMessages: 0, drops: 0, reconnects: 0 };
+  return { sentFrames: 0, receivedFrames: 0, sentMessages: 0, receivedMessages: 0, drops: 0, droppedBytes: 0, reconnects: 0 };
 }
 
 /** Logs only the first error of a connection: a misbehaving peer must not flood the logs. */

@@ -10,12 +10,14 @@ import { DecodeError, EncodeError, TransportError } from "./errors.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import { decodeHello, decodeRefusal, encodeHello, HANDSHAKE_VERSION, helloMismatch } from "./handshake-codec.ts";
+import { checkAck, dialerHello } from "./handshake.ts";
+import { decodeHello, decodeRefusal, MAX_HANDSHAKE_FRAME_BYTES } from "./handshake-codec.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { MessageBatcher } from "./message-batcher.ts";
 import { encodeMessage } from "./message-codec.ts";
 import { PendingRequests } from "./pending-requests.ts";
+import { dialPeer } from "./sockets.ts";
 import { decodeErrorReply, decodeIdAndPayload, requestHeader } from "./request-codec.ts";
 import { WriteQueue } from "./write-queue.ts";
 
@@ -40,6 +42,8 @@ export class OutboundPeer {
   private lastProgressAt = 0;
   private errorLog: OnceLog;
   private readonly encodeLog: OnceLog;
+  /** The nonce of the current dial's Hello (the listener MACs over it). */
+  private nonce: Uint8Array = new Uint8Array(0);
 
   constructor(
     readonly id: NodeId,
@@ -49,7 +53,7 @@ export class OutboundPeer {
     private readonly counters: PeerCounters,
   ) {
     const limits = ctx.limits;
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
     this.queue = new WriteQueue(limits.maxQueueBytes);
     this.backoff = new Backoff(limits.backoffMinMs, limits.backoffMaxMs, ctx.random);
     this.pending = new PendingRequests(limits.maxPendingRequests, id);
@@ -114,6 +118,7 @@ export class OutboundPeer {
       this.counters.sentFrames += 1;
       this.flush();
     } else {
+      this.counters.droppedBytes += frame.length;
       this.pending.reject(id, new TransportError("unreachable", `write queue to node ${this.id} is full`));
     }
     return reply;
@@ -129,30 +134,18 @@ export class OutboundPeer {
   private dial(): void {
     this.state = "connecting";
     const gen = ++this.generation;
-    this.decoder = new FrameDecoder(this.ctx.limits.maxFrameBytes);
+    // Until the listener has answered, only a handshake-sized frame is accepted from it.
+    this.decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
     this.errorLog = new OnceLog(this.ctx.log);
     this.timer = setTimeout(() => {
       this.fail(gen, "connect_timeout", `no handshake within ${this.ctx.limits.connectTimeoutMs} ms`);
     }, this.ctx.limits.connectTimeoutMs);
-    try {
-      Bun.connect({
-        hostname: this.target.host,
-        port: this.target.port,
-        socket: {
-          binaryType: "uint8array",
-          open: (socket) => this.onOpen(gen, socket),
-          data: (_socket, chunk) => this.onData(gen, chunk),
-          drain: () => this.onDrain(gen),
-          close: (_socket, error) => this.fail(gen, "peer_disconnected", error?.message ?? "closed by peer"),
-          error: (_socket, error) => this.fail(gen, "connection_error", error.message),
-          connectError: (_socket, error) => this.fail(gen, "connect_failed", error.message),
-        },
-      }).catch(() => {
-        // connectError above has handled it; this only keeps the rejection from being unhandled.
-      });
-    } catch (error) {
-      this.fail(gen, "connect_failed", error instanceof Error ? error.message : String(error));
-    }
+    dialPeer(this.target, {
+      open: (socket) => this.onOpen(gen, socket),
+      data: (chunk) => this.onData(gen, chunk),
+      drain: () => this.onDrain(gen),
+      failed: (event, detail) => this.fail(gen, event, detail),
+    });
   }
 
   private onOpen(gen: number, socket: Socket<undefined>): void {
@@ -161,8 +154,8 @@ export class OutboundPeer {
       return;
     }
     this.socket = socket;
-    const hello = encodeHello({ version: HANDSHAKE_VERSION, clusterId: this.ctx.clusterId, nodeId: this.ctx.nodeId });
-    const frame = encodeFrame(FrameKind.Handshake, [hello], this.ctx.limits.maxFrameBytes);
+    const { frame, nonce } = dialerHello(this.ctx);
+    this.nonce = nonce;
     // A fresh socket's send buffer always takes a few dozen bytes; anything else is a dead socket.
     if (socket.write(frame) !== frame.length) this.fail(gen, "connect_failed", "could not write the handshake");
   }
@@ -189,6 +182,10 @@ export class OutboundPeer {
       throw new DecodeError(`expected a handshake answer, got frame kind ${frame.kind}`);
     }
     this.counters.receivedFrames += 1;
+    if (frame.kind === FrameKind.HandshakeRefuse) {
+      // Sent after our proof when the listener found it wrong.
+      return this.fail(this.generation, "handshake_refused", decodeRefusal(frame.body));
+    }
     if (frame.kind === FrameKind.Reply) {
       const { id, payload } = decodeIdAndPayload(frame.body);
       this.pending.resolve(id, payload);
@@ -201,8 +198,13 @@ export class OutboundPeer {
   }
 
   private onAck(body: Uint8Array): void {
-    const mismatch = helloMismatch(decodeHello(body), this.ctx.clusterId, this.id);
-    if (mismatch !== null) return this.fail(this.generation, "peer_mismatch", mismatch);
+    const gen = this.generation;
+    const { mismatch, proof } = checkAck(this.ctx, this.id, this.nonce, decodeHello(body));
+    // The proof goes out before anything queued, and before a failure, so the listener logs why too.
+    if (proof !== null && this.socket?.write(proof) !== proof.length) return this.fail(gen, "connect_failed", "could not write the handshake proof");
+    // After a proof, close gracefully: an abort could discard it before the listener reads it.
+    if (mismatch !== null) return this.fail(gen, "peer_mismatch", mismatch, proof !== null);
+    this.decoder.raiseCap(this.ctx.limits.maxFrameBytes);
     this.clearTimer();
     this.state = "connected";
     this.backoff.reset();
@@ -245,7 +247,9 @@ export class OutboundPeer {
     }
     const frame = encodeFrame(FrameKind.Messages, parts, this.ctx.limits.maxFrameBytes);
     if (!this.queueFrame(frame)) {
+      // Whole frame or nothing: the peer never sees part of a batch.
       this.counters.drops += count;
+      this.counters.droppedBytes += frame.length;
       return;
     }
     this.counters.sentFrames += 1;
@@ -276,7 +280,7 @@ export class OutboundPeer {
   }
 
   /** Drop the connection (if `gen` is still the current one) and redial after a backoff delay. */
-  private fail(gen: number, event: string, detail: string): void {
+  private fail(gen: number, event: string, detail: string, graceful = false): void {
     if (gen !== this.generation || this.state === "stopped") return;
     const wasConnected = this.state === "connected";
     if (wasConnected || !this.outageLogged) {
@@ -287,6 +291,7 @@ export class OutboundPeer {
       wasConnected
         ? new TransportError("closed", `connection to node ${this.id} closed: ${detail}`)
         : new TransportError("unreachable", `node ${this.id} at ${this.address} is unreachable: ${detail}`),
+      graceful,
     );
     this.state = "backoff";
     this.timer = setTimeout(() => {
@@ -295,10 +300,11 @@ export class OutboundPeer {
     }, this.backoff.next());
   }
 
-  private teardown(reason: TransportError): void {
+  private teardown(reason: TransportError, graceful = false): void {
     this.generation += 1;
     this.clearTimer();
-    this.socket?.terminate();
+    if (graceful) closeGracefully(this.socket, this.ctx.limits.connectTimeoutMs);
+    else this.socket?.terminate();
     this.socket = null;
     this.queue.clear();
     this.pending.rejectAll(reason);
@@ -308,4 +314,12 @@ export class OutboundPeer {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** FIN after what was written, then abort if the other side has not closed within `boundMs`. */
+function closeGracefully(socket: Socket<undefined> | null, boundMs: number): void {
+  if (socket === null) return;
+  socket.end();
+  const timer = setTimeout(() => socket.terminate(), boundMs);
+  timer.unref?.();
 }

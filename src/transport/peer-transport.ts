@@ -8,11 +8,13 @@ import type { HostPort } from "./address.ts";
 import { TransportError } from "./errors.ts";
 import { InboundConnection } from "./inbound-connection.ts";
 import type { InboundHost, InboundSocket } from "./inbound-connection.ts";
+import { InboundSlots } from "./inbound-slots.ts";
 import { resolveLimits } from "./limits.ts";
 import { newCounters, OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { OutboundPeer } from "./outbound-peer.ts";
 import { REQUEST_HEADER_BYTES } from "./request-codec.ts";
+import { listenPeers } from "./sockets.ts";
 import type { PeerStats, Transport, TransportOptions, TransportStats } from "./transport-types.ts";
 import { checkNodeId, checkOptions, parsePeers } from "./validate-options.ts";
 import type { PeerAddress } from "./validate-options.ts";
@@ -36,16 +38,20 @@ export class PeerTransport implements Transport {
   private port = 0;
   private peers: Map<NodeId, PeerAddress>;
   private readonly outbound = new Map<NodeId, OutboundPeer>();
-  /** Every accepted socket, handshaken or not (bounded by maxInboundConnections). */
-  private readonly connections = new Set<InboundConnection>();
+  /** Every accepted connection not yet closed, handshaken or not (bounded by maxInboundConnections). */
+  private readonly slots: InboundSlots<InboundConnection>;
+  /** Accepted sockets that have not reported closed yet (what stop() waits for). */
+  private readonly openSockets = new Set<InboundConnection>();
   /** The newest handshaken connection per peer. */
   private readonly inboundByPeer = new Map<NodeId, InboundConnection>();
   private readonly counters = new Map<NodeId, PeerCounters>();
   private refusedConnections = 0;
+  private evictedConnections = 0;
   private badFrames = 0;
   private unroutableDrops = 0;
   private readonly overloadLog: OnceLog;
   private readonly unknownPeerLog: OnceLog;
+  private readonly evictionLog: OnceLog;
 
   constructor(private readonly opts: TransportOptions) {
     checkOptions(opts);
@@ -57,10 +63,13 @@ export class PeerTransport implements Transport {
       log: (event, fields) => log(event, { node: opts.nodeId, ...fields }),
       now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
+      secret: opts.secret ?? null,
     };
+    this.slots = new InboundSlots(this.ctx.limits);
     this.peers = parsePeers(opts.peers, opts.nodeId);
     this.overloadLog = new OnceLog(this.ctx.log);
     this.unknownPeerLog = new OnceLog(this.ctx.log);
+    this.evictionLog = new OnceLog(this.ctx.log);
     this.host = this.inboundHost();
   }
 
@@ -144,6 +153,7 @@ export class PeerTransport implements Transport {
       port: this.port,
       peers,
       refusedConnections: this.refusedConnections,
+      evictedConnections: this.evictedConnections,
       badFrames: this.badFrames,
       unroutableDrops: this.unroutableDrops,
     };
@@ -154,7 +164,7 @@ export class PeerTransport implements Transport {
     this.phase = "stopped";
     for (const peer of this.outbound.values()) peer.stop(`transport of node ${this.ctx.nodeId} stopped`);
     this.outbound.clear();
-    for (const conn of this.connections) conn.close();
+    for (const conn of this.slots.all()) conn.close();
     this.listener?.stop(true);
     this.listener = null;
     await this.waitForClosedSockets();
@@ -173,6 +183,12 @@ export class PeerTransport implements Transport {
       badFrame: () => {
         this.badFrames += 1;
       },
+      evicted: () => {
+        this.evictedConnections += 1;
+        // Once per run: the metric counts the rest (a flood must not flood the log too).
+        this.evictionLog.emit("inbound_evicted", { advice: "connections that do not finish their handshake are being cut; see yakt_transport_evicted_connections_total" });
+      },
+      released: (conn) => this.slots.release(conn),
       onMessages: (msgs) => this.opts.onMessages(msgs),
       onRequest: (from, payload) => this.opts.onRequest(from, payload),
     };
@@ -187,50 +203,40 @@ export class PeerTransport implements Transport {
   }
 
   private listen(): Listener {
-    try {
-      return Bun.listen<InboundConnection | undefined>({
-        hostname: this.opts.listenHost,
-        port: this.opts.listenPort,
-        // Fail loudly on a port clash instead of sharing it with another process.
-        exclusive: true,
-        data: undefined,
-        socket: {
-          binaryType: "uint8array",
-          open: (socket) => this.onAccept(socket),
-          data: (socket, chunk) => socket.data?.onData(chunk),
-          drain: (socket) => socket.data?.onDrain(),
-          close: (socket) => this.onSocketClosed(socket),
-          timeout: (socket) => socket.terminate(),
-          error: (socket, error) => {
-            this.ctx.log("inbound_error", { peer: socket.data?.peerId ?? 0, error: error.message });
-            socket.data?.close();
-          },
+    return listenPeers<InboundConnection>(
+      { host: this.opts.listenHost, port: this.opts.listenPort },
+      {
+        open: (socket) => this.onAccept(socket),
+        data: (socket, chunk) => socket.data?.onData(chunk),
+        drain: (socket) => socket.data?.onDrain(),
+        close: (socket) => this.onSocketClosed(socket),
+        error: (socket, error) => {
+          this.ctx.log("inbound_error", { peer: socket.data?.peerId ?? 0, error: error.message });
+          socket.data?.close();
         },
-      });
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      const where = `${this.opts.listenHost}:${this.opts.listenPort}`;
-      throw new TransportError("listen_failed", `cannot listen on ${where}: ${detail}`);
-    }
+      },
+    );
   }
 
+  /** A new connection evicts a waiting one when the slots are full; only handshaken peers fill them for good. */
   private onAccept(socket: InboundSocket): void {
-    const max = this.ctx.limits.maxInboundConnections;
-    if (this.phase !== "started" || this.connections.size >= max) {
-      this.overloadLog.emit("inbound_rejected", { remote: socket.remoteAddress, open: this.connections.size, max });
+    if (this.phase !== "started" || !this.slots.admit(socket.remoteAddress)) {
+      const max = this.ctx.limits.maxInboundConnections;
+      this.overloadLog.emit("inbound_rejected", { remote: socket.remoteAddress, open: this.slots.size, max });
       socket.terminate();
       return;
     }
     const conn = new InboundConnection(socket, this.host);
     socket.data = conn;
-    this.connections.add(conn);
+    this.slots.add(conn);
+    this.openSockets.add(conn);
   }
 
   private onSocketClosed(socket: InboundSocket): void {
     const conn = socket.data;
     if (conn === undefined) return;
     conn.onClosed();
-    this.connections.delete(conn);
+    this.openSockets.delete(conn);
     if (this.inboundByPeer.get(conn.peerId) === conn) this.inboundByPeer.delete(conn.peerId);
   }
 
@@ -269,7 +275,7 @@ export class PeerTransport implements Transport {
   /** Bounded: sockets that do not report closed within STOP_WAIT_MS are left to the OS. */
   private async waitForClosedSockets(): Promise<void> {
     const deadline = Date.now() + STOP_WAIT_MS;
-    while (this.connections.size > 0 && Date.now() < deadline) {
+    while (this.openSockets.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
     }
   }

@@ -12,7 +12,7 @@ export interface TransportLimits {
   backoffMaxMs: number;
   /** Bound on dialing plus handshake; a slower peer counts as unreachable. */
   connectTimeoutMs: number;
-  /** Bound on how long an accepted connection may take to send its handshake. */
+  /** Bound on how long an accepted connection may take to finish its handshake (proof included). */
   handshakeTimeoutMs: number;
   /** Upper bound a caller may pass as request() timeout. */
   maxRequestTimeoutMs: number;
@@ -20,8 +20,12 @@ export interface TransportLimits {
   maxPendingRequests: number;
   /** Bound on requests one inbound connection may have being served at once. */
   maxServingRequests: number;
-  /** Bound on accepted connections at once; more are closed at once. */
+  /** Bound on accepted connections at once; beyond it a waiting one is evicted, or the new one closed. */
   maxInboundConnections: number;
+  /** Bound on accepted connections whose handshake is not done; beyond it the oldest waiting one is evicted. */
+  maxPendingHandshakes: number;
+  /** The same bound per remote address, so one host cannot take every waiting slot. */
+  maxPendingPerAddress: number;
   /** A connection whose queue stays full without write progress this long is dropped and redialed. */
   stallTimeoutMs: number;
 }
@@ -45,6 +49,11 @@ export interface TransportOptions {
   random?: () => number;
   /** Milliseconds clock used for stall detection. Default Date.now. */
   now?: () => number;
+  /**
+   * The cluster's peer secret: when set, both sides of every handshake must prove they hold it
+   * (peer-auth.ts) and a peer without it is refused. Null or absent: no proof, as in version 1.
+   */
+  secret?: Uint8Array | null;
 }
 
 /** Per-peer counters that survive reconnects; several connections may add to them. */
@@ -56,6 +65,8 @@ export interface PeerCounters {
   receivedMessages: number;
   /** Messages dropped: queue full, peer unreachable, or not encodable. */
   drops: number;
+  /** Bytes of the frames dropped because the queue to this peer was full. */
+  droppedBytes: number;
   /** Successful handshakes after the first one. */
   reconnects: number;
 }
@@ -75,8 +86,10 @@ export interface TransportStats {
   /** Bound port once started, 0 before. */
   port: number;
   peers: PeerStats[];
-  /** Inbound connections refused at handshake (wrong cluster, unknown or own id). */
+  /** Inbound connections refused at handshake (wrong cluster, unknown or own id, wrong or missing secret). */
   refusedConnections: number;
+  /** Inbound connections closed before their handshake was done: evicted for a newer one, or timed out. */
+  evictedConnections: number;
   /** Connections closed because of an undecodable or oversize frame. */
   badFrames: number;
   /** Messages dropped because their destination is not a peer, or the transport is not running. */

@@ -4,9 +4,9 @@ import { checkNodeId as checkId } from "../raft/peer-address.ts";
 import { parseAddress } from "./address.ts";
 import type { HostPort } from "./address.ts";
 import { TransportError } from "./errors.ts";
+import { MAX_CLUSTER_ID_BYTES } from "./handshake-codec.ts";
+import { MAX_SECRET_BYTES, MIN_SECRET_BYTES } from "./peer-auth.ts";
 import type { TransportOptions } from "./transport-types.ts";
-
-const MAX_CLUSTER_ID_BYTES = 255;
 
 export function checkNodeId(id: NodeId, what: string): void {
   const checked = checkId(id);
@@ -25,6 +25,15 @@ export function checkOptions(opts: TransportOptions): void {
   }
   if (typeof opts.listenHost !== "string" || opts.listenHost.length === 0) {
     throw new TransportError("invalid", `listenHost must be a host name or IP, got ${JSON.stringify(opts.listenHost)}`);
+  }
+  checkSecret(opts.secret);
+}
+
+function checkSecret(secret: Uint8Array | null | undefined): void {
+  if (secret === undefined || secret === null) return;
+  if (!(secret instanceof Uint8Array) || secret.length < MIN_SECRET_BYTES || secret.length > MAX_SECRET_BYTES) {
+    const got = secret instanceof Uint8Array ? `${secret.length} bytes` : typeof secret;
+    throw new TransportError("invalid", `peer secret must be ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes, got ${got}`);
   }
 }
 

@@ -9,6 +9,7 @@ const good: RaftConfig = {
   random: () => 0.5,
   maxMsgBytes: 1024,
   maxInflight: 4,
+  maxInflightBytes: 4096,
   snapshotChunkBytes: 512,
   preVote: true,
   checkQuorum: true,

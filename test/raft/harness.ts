@@ -41,6 +41,7 @@ export interface ClusterOptions {
   checkQuorum?: boolean;
   maxMsgBytes?: number;
   maxInflight?: number;
+  maxInflightBytes?: number;
   snapshotChunkBytes?: number;
   learners?: NodeId[];
   factory?: RaftFactory;
@@ -80,6 +81,7 @@ export class Cluster {
       checkQuorum: opts.checkQuorum ?? true,
       maxMsgBytes: opts.maxMsgBytes ?? 1 << 20,
       maxInflight: opts.maxInflight ?? 64,
+      maxInflightBytes: opts.maxInflightBytes ?? 1 << 24,
       snapshotChunkBytes: opts.snapshotChunkBytes ?? 1 << 16,
       factory: opts.factory,
     };
@@ -97,6 +99,7 @@ export class Cluster {
       random: this.random,
       maxMsgBytes: o.maxMsgBytes,
       maxInflight: o.maxInflight,
+      maxInflightBytes: o.maxInflightBytes,
       snapshotChunkBytes: o.snapshotChunkBytes,
       preVote: o.preVote,
       checkQuorum: o.checkQuorum,

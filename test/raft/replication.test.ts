@@ -85,7 +85,7 @@ describe("log replication", () => {
 
   test("the leader counts itself only for entries it was told are durable", () => {
     const r = new Raft(
-      { id: 1, electionTick: 10, heartbeatTick: 1, random: () => 0.5, maxMsgBytes: 1 << 16, maxInflight: 8, snapshotChunkBytes: 1024, preVote: false, checkQuorum: false, initialMembership: membership([1]) },
+      { id: 1, electionTick: 10, heartbeatTick: 1, random: () => 0.5, maxMsgBytes: 1 << 16, maxInflight: 8, maxInflightBytes: 1 << 20, snapshotChunkBytes: 1024, preVote: false, checkQuorum: false, initialMembership: membership([1]) },
       { hardState: { term: 0, vote: 0, commit: 0 }, snapshot: null, entries: [], applied: 0 },
     );
     r.campaign();
@@ -108,7 +108,7 @@ describe("log replication", () => {
 
   test("a vote is granted only in a Ready that persists it", () => {
     const r = new Raft(
-      { id: 2, electionTick: 10, heartbeatTick: 1, random: () => 0.5, maxMsgBytes: 1 << 16, maxInflight: 8, snapshotChunkBytes: 1024, preVote: false, checkQuorum: false, initialMembership: membership([1, 2, 3]) },
+      { id: 2, electionTick: 10, heartbeatTick: 1, random: () => 0.5, maxMsgBytes: 1 << 16, maxInflight: 8, maxInflightBytes: 1 << 20, snapshotChunkBytes: 1024, preVote: false, checkQuorum: false, initialMembership: membership([1, 2, 3]) },
       { hardState: { term: 0, vote: 0, commit: 0 }, snapshot: null, entries: [], applied: 0 },
     );
     r.step({ ...emptyMessage("Vote", 1, 2, 1) });

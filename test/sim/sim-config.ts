@@ -28,6 +28,8 @@ export interface SimConfig {
   heartbeatTick: number;
   maxMsgBytes: number;
   maxInflight: number;
+  /** Entry bytes in flight to one follower; ≥ maxMsgBytes. */
+  maxInflightBytes: number;
   snapshotChunkBytes: number;
   preVote: boolean;
   checkQuorum: boolean;
@@ -65,6 +67,8 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     heartbeatTick: 2,
     maxMsgBytes: 512,
     maxInflight: 4,
+    // Every third seed the byte bound, not the count, closes the window (two Apps' worth).
+    maxInflightBytes: seed % 3 === 1 ? 1024 : 4096,
     snapshotChunkBytes: 96,
     preVote: !oldSchool,
     checkQuorum: !oldSchool,
@@ -128,6 +132,8 @@ export function stressProfile(seed: number): Partial<SimConfig> {
     maxInflight: extreme === 0 ? 1 : 16,
     snapshotChunkBytes: extreme === 1 ? 16 : 200,
     maxMsgBytes: extreme === 2 ? 60 : 2048,
+    // One full App at most (byte bound = maxMsgBytes) every other seed, else four.
+    maxInflightBytes: (extreme === 2 ? 60 : 2048) * (seed % 2 === 0 ? 1 : 4),
     pipeline: extreme === 3 ? 16 : base.pipeline,
     clients: { ...base.clients, count: 5, thinkTime: [1, 15] },
     faults: {

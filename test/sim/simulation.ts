@@ -112,6 +112,7 @@ class Simulation {
       heartbeatTick: this.cfg.heartbeatTick,
       maxMsgBytes: this.cfg.maxMsgBytes,
       maxInflight: this.cfg.maxInflight,
+      maxInflightBytes: this.cfg.maxInflightBytes,
       snapshotChunkBytes: this.cfg.snapshotChunkBytes,
       preVote: this.cfg.preVote,
       checkQuorum: this.cfg.checkQuorum,

@@ -5,6 +5,7 @@ import { encodeFrame, FrameKind } from "../../src/transport/frame.ts";
 import type { Frame } from "../../src/transport/frame.ts";
 import { FrameDecoder } from "../../src/transport/frame-decoder.ts";
 import { encodeHello, HANDSHAKE_VERSION } from "../../src/transport/handshake-codec.ts";
+import type { Hello } from "../../src/transport/handshake-codec.ts";
 import { CLUSTER } from "./helpers.ts";
 
 const MAX_FRAME = 16 * 1024 * 1024;
@@ -36,8 +37,13 @@ export async function rawConnect(port: number): Promise<RawClient> {
   return { socket, received, closed: () => closed };
 }
 
-export function handshakeFrame(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION): Uint8Array {
-  return encodeFrame(FrameKind.Handshake, [encodeHello({ version, clusterId, nodeId })], MAX_FRAME);
+/** A Hello as a dialer sends it (no MAC); `features` 1 offers the shared secret. */
+export function hello(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0): Hello {
+  return { version, features, clusterId, nodeId, nonce: new Uint8Array(32).fill(nodeId & 0xff), mac: new Uint8Array(0) };
+}
+
+export function handshakeFrame(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0): Uint8Array {
+  return encodeFrame(FrameKind.Handshake, [encodeHello(hello(nodeId, clusterId, version, features))], MAX_FRAME);
 }
 
 export type FakeBehaviour =
@@ -81,7 +87,7 @@ export class FakePeer {
             peer!.handshakes.push(frame);
             if (behaviour === "silent") continue;
             const as = behaviour === "ack-as-other" ? id + 100 : id;
-            const ack = encodeHello({ version: HANDSHAKE_VERSION, clusterId: CLUSTER, nodeId: as });
+            const ack = encodeHello(hello(as));
             s.write(encodeFrame(FrameKind.HandshakeAck, [ack], MAX_FRAME));
             if (behaviour === "ack-then-pause") s.pause();
           }

@@ -3,7 +3,18 @@ import { describe, expect, test } from "bun:test";
 import { parseAddress } from "../../src/transport/address.ts";
 import { DecodeError, TransportError } from "../../src/transport/errors.ts";
 import { MessageBatcher } from "../../src/transport/message-batcher.ts";
-import { decodeHello, decodeRefusal, encodeHello, encodeRefusal } from "../../src/transport/handshake-codec.ts";
+import { FrameKind } from "../../src/transport/frame.ts";
+import {
+  decodeHello,
+  decodeProof,
+  decodeRefusal,
+  encodeHello,
+  encodeProof,
+  encodeRefusal,
+  HANDSHAKE_VERSION,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  unsupported,
+} from "../../src/transport/handshake-codec.ts";
 import {
   decodeErrorReply,
   decodeIdAndPayload,
@@ -12,21 +23,52 @@ import {
 } from "../../src/transport/request-codec.ts";
 
 describe("handshake codec", () => {
-  test("hello round-trips; truncation and trailing bytes are rejected", () => {
-    const hello = { version: 1, clusterId: "prod-é", nodeId: 4_000_000_000 };
-    const body = encodeHello(hello);
-    expect(decodeHello(body)).toEqual(hello);
-    for (let cut = 0; cut < body.length; cut++) expect(() => decodeHello(body.subarray(0, cut))).toThrow(DecodeError);
-    expect(() => decodeHello(new Uint8Array([...body, 1]))).toThrow(DecodeError);
+  const nonce = new Uint8Array(32).fill(7);
+  test("hello round-trips, with and without a MAC; truncation and trailing bytes are rejected", () => {
+    for (const mac of [new Uint8Array(0), new Uint8Array(32).fill(9)]) {
+      const hello = { version: HANDSHAKE_VERSION, features: 1, clusterId: "prod-é", nodeId: 4_000_000_000, nonce, mac };
+      const body = encodeHello(hello);
+      expect(decodeHello(body)).toEqual(hello);
+      for (let cut = 0; cut < body.length; cut++) expect(() => decodeHello(body.subarray(0, cut))).toThrow(DecodeError);
+      expect(() => decodeHello(new Uint8Array([...body, 1]))).toThrow(DecodeError);
+    }
   });
 
-  test("a cluster id that is not UTF-8 is rejected", () => {
-    expect(() => decodeHello(new Uint8Array([1, 0, 2, 0xc3, 0x28, 0, 0, 0, 1]))).toThrow(DecodeError);
+  test("golden bytes: the version-2 hello layout is pinned", () => {
+    const body = encodeHello({ version: 2, features: 1, clusterId: "c", nodeId: 258, nonce, mac: new Uint8Array(0) });
+    const golden = [2, 0, 0, 0, 1, 0, 1, 0x63, 0, 0, 1, 2, ...new Array(32).fill(7), 0];
+    expect([...body]).toEqual(golden);
+    expect(FrameKind.Handshake).toBe(1);
+    expect(FrameKind.HandshakeAck).toBe(2);
+    expect(FrameKind.HandshakeRefuse).toBe(3);
+    expect(FrameKind.HandshakeProof).toBe(8);
+  });
+
+  test("another version decodes far enough to be refused by name; unknown features are refused", () => {
+    const v1 = decodeHello(new Uint8Array([1, 0, 1, 0x63, 0, 0, 0, 2]));
+    expect(unsupported(v1)).toContain("handshake version 1");
+    const hello = decodeHello(encodeHello({ version: 2, features: 6, clusterId: "c", nodeId: 1, nonce, mac: new Uint8Array(0) }));
+    expect(unsupported(hello)).toContain("features 0x6");
+  });
+
+  test("a cluster id that is not UTF-8, or a MAC of a wrong length, is rejected", () => {
+    expect(() => decodeHello(new Uint8Array([2, 0, 0, 0, 0, 0, 2, 0xc3, 0x28, 0, 0, 0, 1, ...nonce, 0]))).toThrow(DecodeError);
+    expect(() => decodeHello(new Uint8Array([2, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 1, ...nonce, 5, 1, 2, 3, 4, 5]))).toThrow(/0 or 32/);
+  });
+
+  test("every handshake frame fits the pre-handshake cap, whose size is small", () => {
+    const longest = encodeHello({ version: 2, features: 1, clusterId: "x".repeat(255), nodeId: 0xffff_ffff, nonce, mac: new Uint8Array(32) });
+    expect(1 + longest.length).toBeLessThanOrEqual(MAX_HANDSHAKE_FRAME_BYTES);
+    expect(1 + encodeRefusal("é".repeat(10_000)).length).toBeLessThanOrEqual(MAX_HANDSHAKE_FRAME_BYTES);
+    // README states this number: what a connection may send before its handshake.
+    expect(MAX_HANDSHAKE_FRAME_BYTES).toBe(963);
+    expect(decodeProof(encodeProof(new Uint8Array(32).fill(3)))).toEqual(new Uint8Array(32).fill(3));
+    expect(() => decodeProof(new Uint8Array(31))).toThrow(DecodeError);
   });
 
   test("refusal reasons round-trip and are cut to a bounded length", () => {
     expect(decodeRefusal(encodeRefusal("wrong cluster"))).toBe("wrong cluster");
-    expect(decodeRefusal(encodeRefusal("x".repeat(10_000))).length).toBe(512);
+    expect(decodeRefusal(encodeRefusal("x".repeat(10_000))).length).toBe(240);
   });
 });
 

@@ -1,11 +1,13 @@
 // A TCP proxy for one directed peer link (node A dials node B through it), so real-process tests
 // can cut links without root: "up" forwards both ways, "down" closes every connection and refuses
 // new ones (a clean cut), "deaf" keeps the connections open but drops what A sends (B cannot hear
-// A; replies still flow), "mute" drops what B sends back. Peer connections carry messages one way
+// A; replies still flow), "mute" drops what B sends back, "stall" stops reading what A sends, so
+// A's socket backs up as over a link that lost its packets, and delivers it all when the link is
+// up again. Peer connections carry messages one way
 // (DESIGN: each node dials each peer), so one proxy per ordered pair cuts exactly one direction.
 import type { Socket, TCPSocketListener } from "bun";
 
-export type LinkMode = "up" | "down" | "deaf" | "mute";
+export type LinkMode = "up" | "down" | "deaf" | "mute" | "stall";
 
 /** Bytes buffered towards one side before the pair is closed: a test proxy must not grow without bound. */
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
@@ -20,6 +22,8 @@ interface Side {
 class Pair {
   readonly client: Side = { socket: null, pending: [], pendingBytes: 0 };
   readonly server: Side = { socket: null, pending: [], pendingBytes: 0 };
+  /** What A sent while the link stalled (at most one socket read: the socket is paused after it). */
+  private readonly held: Uint8Array[] = [];
   closed = false;
 
   constructor(private readonly proxy: TcpProxy) {}
@@ -27,7 +31,19 @@ class Pair {
   /** Bytes from the client (A) towards the target (B). */
   fromClient(data: Uint8Array): void {
     if (this.proxy.mode === "deaf") return;
+    if (this.proxy.mode === "stall") {
+      // Keep what already arrived, read no more: A's writes back up in the kernel and in A.
+      this.held.push(new Uint8Array(data));
+      this.client.socket?.pause();
+      return;
+    }
     this.send(this.server, data);
+  }
+
+  /** Leaving "stall": deliver what was held, in order, and read from A again. */
+  unstall(): void {
+    for (const chunk of this.held.splice(0)) this.send(this.server, chunk);
+    this.client.socket?.resume();
   }
 
   /** Bytes from the target (B) back to the client (A). */
@@ -101,8 +117,10 @@ export class TcpProxy {
 
   /** Change the link's mode; "down" also closes every open connection at once. */
   setMode(mode: LinkMode): void {
+    const wasStalled = this.mode === "stall";
     this.mode = mode;
     if (mode === "down") for (const p of [...this.pairs]) p.close();
+    if (wasStalled && mode !== "stall") for (const p of [...this.pairs]) p.unstall();
   }
 
   stop(): void {

@@ -1,0 +1,99 @@
+// Every decision of the peer handshake, for both roles, in one place; the connections only carry
+// its frames. Dialer: hello → (ack: check it, prove) → connected. Listener: hello → refuse, or
+// ack (and, with a peer secret, wait for the dialer's proof) → accepted. Frames are encoded here
+// with the handshake cap, since they are what a connection may send before it is trusted.
+import type { NodeId } from "../raft/types.ts";
+import { encodeFrame, FrameKind } from "./frame.ts";
+import { encodeHello, encodeProof, encodeRefusal, Feature, HANDSHAKE_VERSION, helloMismatch, MAX_HANDSHAKE_FRAME_BYTES, unsupported } from "./handshake-codec.ts";
+import type { Hello } from "./handshake-codec.ts";
+import type { LinkContext } from "./link-context.ts";
+import { handshakeMac, macMatches, newNonce } from "./peer-auth.ts";
+import type { HandshakeTranscript } from "./peer-auth.ts";
+
+type HandshakeContext = Pick<LinkContext, "nodeId" | "clusterId" | "secret">;
+
+const NO_MAC = new Uint8Array(0);
+
+function features(ctx: HandshakeContext): number {
+  return ctx.secret === null ? 0 : Feature.SharedSecret;
+}
+
+function helloFrame(kind: FrameKind, hello: Hello): Uint8Array {
+  return encodeFrame(kind, [encodeHello(hello)], MAX_HANDSHAKE_FRAME_BYTES);
+}
+
+export function refusalFrame(reason: string): Uint8Array {
+  return encodeFrame(FrameKind.HandshakeRefuse, [encodeRefusal(reason)], MAX_HANDSHAKE_FRAME_BYTES);
+}
+
+// ---- dialer ----
+
+/** The dialer's opening frame, and the nonce the listener's proof must cover. */
+export function dialerHello(ctx: HandshakeContext): { frame: Uint8Array; nonce: Uint8Array } {
+  const nonce = newNonce();
+  const hello = { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, nonce, mac: NO_MAC };
+  return { frame: helloFrame(FrameKind.Handshake, hello), nonce };
+}
+
+/**
+ * The listener's ack, checked: `mismatch` says why it is not the peer meant (or not trusted), else
+ * null; `proof` is the frame to send first when a secret is in use (sent even when the listener's
+ * own proof fails, so its log says why too).
+ */
+export function checkAck(ctx: HandshakeContext, expected: NodeId, nonce: Uint8Array, ack: Hello): { mismatch: string | null; proof: Uint8Array | null } {
+  const mismatch = helloMismatch(ack, ctx.clusterId, expected);
+  if (mismatch !== null) return { mismatch, proof: null };
+  const offered = (ack.features & Feature.SharedSecret) !== 0;
+  const secret = ctx.secret;
+  if (secret === null) {
+    return { mismatch: offered ? `node ${expected} requires a peer secret and this node has none (--peer-secret-file)` : null, proof: null };
+  }
+  if (!offered) return { mismatch: `node ${expected} does not prove the cluster's peer secret (it has none configured)`, proof: null };
+  const t = { clusterId: ctx.clusterId, dialerId: ctx.nodeId, listenerId: expected, dialerNonce: nonce, listenerNonce: ack.nonce };
+  const proof = encodeFrame(FrameKind.HandshakeProof, [encodeProof(handshakeMac(secret, "dialer", t))], MAX_HANDSHAKE_FRAME_BYTES);
+  const trusted = macMatches(secret, "listener", t, ack.mac);
+  return { mismatch: trusted ? null : `node ${expected} did not prove the cluster's peer secret (the secrets differ)`, proof };
+}
+
+// ---- listener ----
+
+export type HelloAnswer =
+  | { kind: "refuse"; reason: string }
+  /** Send `ack`; with `transcript` the dialer still owes its proof, else it is accepted as `peerId`. */
+  | { kind: "ack"; ack: Uint8Array; peerId: NodeId; transcript: HandshakeTranscript | null };
+
+export function answerHello(ctx: HandshakeContext, hello: Hello, isPeer: (id: NodeId) => boolean): HelloAnswer {
+  const reason = refusalReason(ctx, hello, isPeer);
+  if (reason !== null) return { kind: "refuse", reason };
+  const nonce = newNonce();
+  const secret = ctx.secret;
+  const transcript = secret === null ? null : { clusterId: ctx.clusterId, dialerId: hello.nodeId, listenerId: ctx.nodeId, dialerNonce: hello.nonce, listenerNonce: nonce };
+  const mac = secret === null || transcript === null ? NO_MAC : handshakeMac(secret, "listener", transcript);
+  const ack = helloFrame(FrameKind.HandshakeAck, { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, nonce, mac });
+  return { kind: "ack", ack, peerId: hello.nodeId, transcript };
+}
+
+/** Why the dialer's proof does not hold, or null when it does. */
+export function checkProof(ctx: HandshakeContext, t: HandshakeTranscript, mac: Uint8Array): string | null {
+  if (ctx.secret === null) return "a handshake proof arrived that nobody asked for";
+  if (macMatches(ctx.secret, "dialer", t, mac)) return null;
+  return `node ${t.dialerId} did not prove the cluster's peer secret (the secrets differ)`;
+}
+
+function refusalReason(ctx: HandshakeContext, hello: Hello, isPeer: (id: NodeId) => boolean): string | null {
+  const why = unsupported(hello);
+  if (why !== null) return why;
+  if (hello.clusterId !== ctx.clusterId) {
+    return `cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's ${JSON.stringify(ctx.clusterId)}`;
+  }
+  if (hello.nodeId === ctx.nodeId) return `node id ${hello.nodeId} is this node's own id`;
+  if (!isPeer(hello.nodeId)) return `node id ${hello.nodeId} is not in the peer list of node ${ctx.nodeId}`;
+  const offersSecret = (hello.features & Feature.SharedSecret) !== 0;
+  if (ctx.secret !== null && !offersSecret) {
+    return `node ${ctx.nodeId} requires the cluster's peer secret and node ${hello.nodeId} offers none (--peer-secret-file)`;
+  }
+  if (ctx.secret === null && offersSecret) {
+    return `node ${hello.nodeId} offers a peer secret but node ${ctx.nodeId} has none configured (--peer-secret-file)`;
+  }
+  return null;
+}

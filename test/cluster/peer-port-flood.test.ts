@@ -1,0 +1,121 @@
+// Issue 9 §3 on real processes: floods of a node's peer port. 500 connections that never
+// handshake, reopened as they are cut, must not keep a restarting voter out when the cluster needs
+// it for a quorum; 40 connections each sending a 16 MiB frame before any handshake must not grow
+// the node's memory or cost a leader change. RSS is printed for the report.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Socket } from "bun";
+import { waitUntil } from "../node/support/wait-until.ts";
+import { http } from "./support/http.ts";
+import { ProcessCluster } from "./support/process-cluster.ts";
+import { peakRssMiB, rssMiB } from "./support/proc-stats.ts";
+
+const cluster = new ProcessCluster(3);
+beforeAll(() => cluster.startAll());
+afterAll(() => cluster.stopAll());
+
+/** Keeps `count` silent connections open to `address`, reopening each as soon as it is cut. */
+class Flood {
+  private stopped = false;
+  private readonly open = new Set<Socket<undefined>>();
+  opened = 0;
+
+  constructor(
+    private readonly port: number,
+    count: number,
+  ) {
+    for (let i = 0; i < count; i++) this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const s of this.open) s.terminate();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.opened++;
+    const again = () => setTimeout(() => this.connect(), 5);
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port: this.port,
+      socket: {
+        open: (s) => {
+          this.open.add(s);
+        },
+        data: () => {},
+        close: (s) => {
+          this.open.delete(s);
+          again();
+        },
+        error: () => {},
+      },
+    }).catch(again);
+  }
+}
+
+function peerPort(id: number): number {
+  return Number(cluster.peerAddress(id).split(":")[1]);
+}
+
+test("500 connections that never handshake do not keep a restarting voter out of the quorum", async () => {
+  const leader = await cluster.waitForLeader();
+  const [a, b] = cluster.ids.filter((i) => i !== leader) as [number, number];
+  await cluster.kill(a);
+  await cluster.kill(b);
+  // The old leader alone has no quorum; it needs `a` back, whose messages reach it only through
+  // its flooded peer port.
+  const flood = new Flood(peerPort(leader), 500);
+  try {
+    await waitUntil("the flood is on", () => flood.opened >= 500, 10_000);
+    cluster.start(a);
+    const next = await cluster.waitForLeader(30_000);
+    expect([leader, a]).toContain(next);
+    const r = await http("POST", cluster.url(next, "/v1/topics"), { name: "after-the-flood" }, 10_000);
+    expect(r.status).toBe(201);
+    const metrics = String((await http("GET", cluster.url(leader, "/metrics"))).body);
+    const evicted = Number(/yakt_transport_evicted_connections_total (\d+)/.exec(metrics)?.[1] ?? 0);
+    console.log(`peer-port flood: ${flood.opened} connections opened against node ${leader}, ${evicted} evicted; node ${a} rejoined, leader ${next}`);
+    expect(evicted).toBeGreaterThan(0);
+    // Waiting connections made room for newer ones: no connection was turned away.
+    expect(cluster.log(leader)).not.toContain('"inbound_rejected"');
+  } finally {
+    flood.stop();
+  }
+  cluster.start(b);
+  await cluster.waitForLeader(30_000);
+}, 90_000);
+
+test("40 connections each sending a 16 MiB frame before the handshake: memory stays flat, no leader change", async () => {
+  const leader = await cluster.waitForLeader();
+  const before = await Promise.all(cluster.ids.map((id) => cluster.status(id)));
+  const pid = cluster.pid(leader);
+  const rssBefore = rssMiB(pid);
+  const frame = new Uint8Array(4 + 16 * 1024 * 1024);
+  new DataView(frame.buffer).setUint32(0, 16 * 1024 * 1024);
+  frame[4] = 1; // a "handshake" 16 MiB long
+  let closed = 0;
+  const sockets: Socket<undefined>[] = [];
+  for (let i = 0; i < 40; i++) {
+    sockets.push(
+      await Bun.connect({
+        hostname: "127.0.0.1",
+        port: peerPort(leader),
+        socket: { data: () => {}, close: () => void closed++, error: () => {} },
+      }),
+    );
+  }
+  for (const s of sockets) s.write(frame);
+  let rssMax = rssBefore;
+  await waitUntil("every flooding connection closed by the node", () => {
+    rssMax = Math.max(rssMax, rssMiB(pid));
+    return closed === 40;
+  }, 20_000, 20);
+  for (const s of sockets) s.terminate();
+  const after = await Promise.all(cluster.ids.map((id) => cluster.status(id)));
+  console.log(`pre-handshake frames: leader RSS ${rssBefore} MiB before, at most ${rssMax} MiB during, peak since start ${peakRssMiB(pid)} MiB`);
+  expect(rssMax - rssBefore).toBeLessThan(64);
+  for (let i = 0; i < after.length; i++) {
+    expect(after[i]?.leader).toBe(leader);
+    expect(after[i]?.term).toBe(before[i]?.term);
+  }
+}, 60_000);

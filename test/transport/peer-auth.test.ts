@@ -1,0 +1,57 @@
+// The shared-secret proof of the handshake, without sockets: both roles agree when the secrets
+// match, and a MAC is bound to its role, its nonces, its node ids and its secret.
+import { describe, expect, test } from "bun:test";
+import { answerHello, checkAck, checkProof, dialerHello } from "../../src/transport/handshake.ts";
+import { decodeHello } from "../../src/transport/handshake-codec.ts";
+import { handshakeMac, macMatches } from "../../src/transport/peer-auth.ts";
+
+const enc = new TextEncoder();
+const SECRET = enc.encode("sixteen-bytes-or-more!!");
+const dialer = { nodeId: 1, clusterId: "c", secret: SECRET };
+const listener = { nodeId: 2, clusterId: "c", secret: SECRET };
+
+/** The body of a handshake frame (after the u32 length and the kind byte). */
+function body(frame: Uint8Array): Uint8Array {
+  return frame.subarray(5);
+}
+
+describe("the handshake with a peer secret", () => {
+  test("both sides prove the same secret: the dialer trusts the ack and the listener the proof", () => {
+    const { frame, nonce } = dialerHello(dialer);
+    const answer = answerHello(listener, decodeHello(body(frame)), (id) => id === 1);
+    if (answer.kind !== "ack" || answer.transcript === null) throw new Error(`expected an ack awaiting a proof, got ${answer.kind}`);
+    const { mismatch, proof } = checkAck(dialer, 2, nonce, decodeHello(body(answer.ack)));
+    expect(mismatch).toBeNull();
+    expect(checkProof(listener, answer.transcript, body(proof!))).toBeNull();
+  });
+
+  test("a MAC is bound to its role, nonces, ids and secret", () => {
+    const t = { clusterId: "c", dialerId: 1, listenerId: 2, dialerNonce: new Uint8Array(32).fill(1), listenerNonce: new Uint8Array(32).fill(2) };
+    const mac = handshakeMac(SECRET, "listener", t);
+    expect(macMatches(SECRET, "listener", t, mac)).toBe(true);
+    expect(macMatches(SECRET, "dialer", t, mac)).toBe(false);
+    expect(macMatches(SECRET, "listener", { ...t, dialerNonce: new Uint8Array(32).fill(3) }, mac)).toBe(false);
+    expect(macMatches(SECRET, "listener", { ...t, dialerId: 3 }, mac)).toBe(false);
+    expect(macMatches(enc.encode("another-secret-of-length"), "listener", t, mac)).toBe(false);
+    expect(macMatches(SECRET, "listener", t, mac.subarray(0, 31))).toBe(false);
+  });
+
+  test("a listener with another secret is not trusted, and its own MAC cannot pass as the dialer's proof", () => {
+    const { frame, nonce } = dialerHello(dialer);
+    const other = { ...listener, secret: enc.encode("a-different-peer-secret") };
+    const answer = answerHello(other, decodeHello(body(frame)), () => true);
+    if (answer.kind !== "ack" || answer.transcript === null) throw new Error("expected an ack");
+    const ack = decodeHello(body(answer.ack));
+    expect(checkAck(dialer, 2, nonce, ack).mismatch).toContain("secrets differ");
+    expect(checkProof(other, answer.transcript, ack.mac)).toContain("secrets differ");
+  });
+
+  test("without a secret on either side the handshake is as before: no proof", () => {
+    const plain = { nodeId: 1, clusterId: "c", secret: null };
+    const { frame, nonce } = dialerHello(plain);
+    const answer = answerHello({ ...plain, nodeId: 2 }, decodeHello(body(frame)), () => true);
+    if (answer.kind !== "ack") throw new Error("expected an ack");
+    expect(answer.transcript).toBeNull();
+    expect(checkAck(plain, 2, nonce, decodeHello(body(answer.ack)))).toEqual({ mismatch: null, proof: null });
+  });
+});
