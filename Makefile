@@ -23,10 +23,11 @@ build: dist/yakt
 run: build
 	./dist/yakt
 
-# The console test drives the real telnet client through tmux; both are Debian packages.
+# The console test drives the real telnet client through tmux; the security tests make their
+# certificates with openssl. All are Debian packages.
 test-deps:
-	@command -v telnet >/dev/null && command -v tmux >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq telnet tmux netcat-openbsd >/dev/null; }
+	@command -v telnet >/dev/null && command -v tmux >/dev/null && command -v openssl >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq telnet tmux netcat-openbsd openssl >/dev/null; }
 
 test: $(STAMP) build test-deps
 	bash scripts/test.sh

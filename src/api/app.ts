@@ -4,6 +4,8 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { MetadataService } from "../metadata/service-types.ts";
 import type { ConsensusHandle } from "../node/contracts.ts";
+import type { TokenStore } from "../auth/token-store.ts";
+import { authGuard } from "./auth-guard.ts";
 import type { ApiDeps } from "./deps.ts";
 import { type ApiLogger, httpHooks } from "./http-hooks.ts";
 import { type ApiLimits, resolveLimits } from "./limits.ts";
@@ -29,6 +31,17 @@ export interface CreateAppOptions {
   now?: () => number;
   /** One JSON line per server fault; defaults to stderr. */
   log?: ApiLogger;
+  /** `--auth-tokens`: every route but /healthz needs a Bearer token of a large enough role. */
+  tokens?: TokenStore | null;
+  /** Audit lines for admin changes (who, what, when); defaults to stdout, the node's log. */
+  audit?: ApiLogger;
+}
+
+function stdoutAudit(handle: ConsensusHandle): ApiLogger {
+  return (event, fields) => {
+    const { nodeId, term, role } = handle.status();
+    console.log(JSON.stringify({ event, node: nodeId, term, role, ...fields }));
+  };
 }
 
 /** One JSON line on stderr with the node, term and role (DESIGN.md's log shape). */
@@ -45,6 +58,7 @@ export function createApp(options: CreateAppOptions) {
   let app: AnyElysia | null = null;
   const built = new Elysia({ normalize: false })
     .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle) }))
+    .use(authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) }))
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))
     .use(producerRoutes(deps))

@@ -54,7 +54,7 @@ function unwrap(error: unknown): unknown {
 
 export function mapError(elysiaCode: unknown, raw: unknown, method: string, path: string): MappedError {
   const error = unwrap(raw);
-  if (error instanceof ApiError) return mapped(error.status, error.code, error.message);
+  if (error instanceof ApiError) return mapped(error.status, error.code, error.message, error.headers);
   if (error instanceof MetadataError) return mapped(error.status, error.code, error.message);
   if (error instanceof ValidationError) return mapped(422, "invalid", describeValidation(error));
   if (error instanceof NoLeaderError) return mapped(503, error.code, error.message, RETRY_AFTER);

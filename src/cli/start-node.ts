@@ -2,7 +2,7 @@
 // → metadata service → REST API → console. Returns a handle whose stop() undoes it in reverse.
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
-import { serveApi } from "../api/serve.ts";
+import { relistenApi, serveApi } from "../api/serve.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
 import { type LogSink, stdoutSink } from "../node/logger.ts";
@@ -12,6 +12,8 @@ import type { Membership } from "../raft/types.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { StartupError } from "./cli-errors.ts";
 import { openDataDir } from "./data-dir.ts";
+import { exposureWarnings } from "./exposure.ts";
+import { readSecurity, readTls, readTokenEntries, type SecurityState } from "./security-files.ts";
 import { formatHostPort } from "./host-port.ts";
 import type { NodeConfig } from "./node-config.ts";
 
@@ -20,6 +22,8 @@ export interface RunningNode {
   addresses: { http: string; peer: string; admin: string };
   /** Stop accepting, let in-flight requests finish, then stop the runtime and close the database. */
   stop(): Promise<void>;
+  /** SIGHUP: read the token file and the TLS files again; a bad file keeps the old material. */
+  reload(): void;
 }
 
 export interface StartOptions {
@@ -28,6 +32,8 @@ export interface StartOptions {
 }
 
 export async function startNode(config: NodeConfig, opts: StartOptions = {}): Promise<RunningNode> {
+  // Read before the data dir is opened: a wrong path fails the start before anything is written.
+  const security = readSecurity(config);
   const { storage, identity, formatted } = openDataDir(config);
   const stateMachine = new MetadataStateMachine();
   const runtime = new RaftRuntime({
@@ -66,9 +72,12 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     log,
   });
   const undoCore = [async () => service.stop(), () => runtime.stop()];
-  const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log }), {
+  const warnings = exposureWarnings(config);
+  for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
+  const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, tokens: security.tokens }), {
     hostname: config.listenHttp.host,
     port: config.listenHttp.port,
+    tls: security.tls,
   }), undoCore);
   const consoleServer = await startOrUndo("admin console", config.listenAdmin, () => startConsole({
     handle: runtime,
@@ -76,6 +85,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     host: config.listenAdmin.host,
     port: config.listenAdmin.port,
     token: config.adminToken ?? undefined,
+    adminTokens: security.tokens,
+    warnings,
     log,
   }), [() => app.stop(true), ...undoCore]);
   const addresses = {
@@ -83,8 +94,30 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     peer: formatHostPort({ host: config.listenPeer.host, port: peerPort.peerPort }),
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
-  log("node_listening", { clusterId: identity.clusterId, dataDir: config.dataDir, ...addresses });
-  return { runtime, addresses, stop: () => stopAll(app, consoleServer, service, runtime) };
+  log("node_listening", { clusterId: identity.clusterId, dataDir: config.dataDir, https: security.tls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
+  const reload = () => reloadSecurity(config, security, app, log);
+  return { runtime, addresses, reload, stop: () => stopAll(app, consoleServer, service, runtime) };
+}
+
+/** Re-read what SIGHUP rotates. Each part is read whole before it replaces the old one. */
+function reloadSecurity(config: NodeConfig, security: SecurityState, app: YaktApp, log: (e: string, f: Record<string, unknown>) => void): void {
+  if (config.authTokensFile !== null && security.tokens !== null) {
+    try {
+      security.tokens.replace(readTokenEntries(config.authTokensFile));
+      log("auth_tokens_reloaded", { file: config.authTokensFile, tokens: security.tokens.size });
+    } catch (e) {
+      log("auth_tokens_reload_failed", { file: config.authTokensFile, error: (e as Error).message });
+    }
+  }
+  if (config.tls !== null) {
+    try {
+      security.tls = readTls(config.tls);
+      relistenApi(app, security.tls, { hostname: config.listenHttp.host });
+      log("tls_reloaded", { cert: config.tls.cert });
+    } catch (e) {
+      log("tls_reload_failed", { cert: config.tls.cert, error: (e as Error).message });
+    }
+  }
 }
 
 function initialMembership(config: NodeConfig): Membership {
