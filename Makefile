@@ -24,10 +24,11 @@ run: build
 	./dist/yakt
 
 # The console test drives the real telnet client through tmux; the dashboard test (test/ui) drives
-# headless chromium through puppeteer-core. All are Debian packages.
+# headless chromium through puppeteer-core; the security tests make their certificates with openssl.
+# All are Debian packages.
 test-deps:
-	@command -v telnet >/dev/null && command -v tmux >/dev/null && command -v chromium >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq telnet tmux netcat-openbsd chromium >/dev/null; }
+	@command -v telnet >/dev/null && command -v tmux >/dev/null && command -v chromium >/dev/null && command -v openssl >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq telnet tmux netcat-openbsd chromium openssl >/dev/null; }
 
 test: $(STAMP) build test-deps
 	bash scripts/test.sh

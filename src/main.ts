@@ -20,6 +20,8 @@ function errorFields(_key: string, value: unknown): unknown {
 }
 
 async function main(args: string[]): Promise<number | null> {
+  // Files the node creates (database, WAL, snapshots) are readable by their owner only.
+  process.umask(0o077);
   const command = parseCommand(args);
   switch (command.kind) {
     case "help":
@@ -59,6 +61,10 @@ async function main(args: string[]): Promise<number | null> {
       stop = () => node.stop();
       const log = (event: string, fields: Record<string, unknown>) => node.runtime.log.info(event, fields);
       installShutdown({ stop, deadlineMs: SHUTDOWN_DEADLINE_MS, log, exit: (code) => process.exit(code) });
+      process.on("SIGHUP", () => {
+        log("sighup_reload", {});
+        node.reload();
+      });
       return null;
     }
   }

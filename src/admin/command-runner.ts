@@ -37,7 +37,7 @@ function checkArity(spec: CommandSpec, args: string[]): void {
 
 function checkRights(spec: CommandSpec, ctx: CommandContext): void {
   if (!spec.changesCluster || ctx.session.trusted || ctx.session.authorized) return;
-  if (ctx.token === undefined) {
+  if (ctx.token === undefined && ctx.adminTokens === null) {
     throw new ForbiddenError(`"${spec.name}" changes the cluster and is allowed only from loopback on this console`);
   }
   throw new ForbiddenError(`"${spec.name}" changes the cluster; give the console token first with "auth <token>"`);
@@ -45,7 +45,8 @@ function checkRights(spec: CommandSpec, ctx: CommandContext): void {
 
 /** Cluster changes are logged with who asked; arguments hold only ids and addresses. */
 function audit(ctx: CommandContext, spec: CommandSpec, args: string[], outcome: string): void {
-  ctx.log("console_command", { command: spec.name, args, peer: ctx.session.peer, outcome });
+  const who = ctx.session.who ?? (ctx.session.trusted ? "loopback" : "anonymous");
+  ctx.log("console_command", { command: spec.name, args, peer: ctx.session.peer, who, outcome });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number, clock: Clock, timeoutError: () => Error): Promise<T> {

@@ -1,4 +1,5 @@
 // The shape of a console command and of what it may reach.
+import type { TokenStore } from "../auth/token-store.ts";
 import type { Clock } from "../metadata/clock.ts";
 import type { ConsoleLimits, ConsoleLog, ConsoleMetadata, ConsoleNode } from "./console-options.ts";
 
@@ -9,6 +10,8 @@ export interface SessionState {
   readonly trusted: boolean;
   /** Gave the right token with `auth`. */
   authorized: boolean;
+  /** Who gave it: the token file's name for the holder, or "admin-token" for --admin-token. */
+  who: string | null;
   authFailures: number;
 }
 
@@ -17,6 +20,10 @@ export interface CommandContext {
   metadata: ConsoleMetadata;
   session: SessionState;
   token: string | undefined;
+  /** Admin tokens of --auth-tokens, also accepted by `auth`. */
+  adminTokens: TokenStore | null;
+  /** Insecure settings this node started with, shown by `status`. */
+  warnings: readonly string[];
   limits: ConsoleLimits;
   clock: Clock;
   log: ConsoleLog;

@@ -1,4 +1,5 @@
 // What startConsole takes, the limits it enforces and their defaults.
+import type { TokenStore } from "../auth/token-store.ts";
 import type { Clock } from "../metadata/clock.ts";
 import type { MetadataService } from "../metadata/service-types.ts";
 import type { ConsensusHandle } from "../node/contracts.ts";
@@ -70,6 +71,10 @@ export interface ConsoleOptions {
   port: number;
   /** When set, non-loopback sessions may change the cluster after `auth <token>`. */
   token?: string;
+  /** --auth-tokens: its admin tokens are accepted by `auth` too. */
+  adminTokens?: TokenStore | null;
+  /** Insecure settings of this node, shown by `status`. */
+  warnings?: readonly string[];
   limits?: Partial<ConsoleLimits>;
   log?: ConsoleLog;
   /** Which peer addresses count as local; loopback by default. Tests inject it. */

@@ -67,8 +67,10 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     const ctx: CommandContext = {
       node: opts.handle,
       metadata: opts.service,
-      session: { peer, trusted: isTrusted, authorized: false, authFailures: 0 },
+      session: { peer, trusted: isTrusted, authorized: false, authFailures: 0, who: null },
       token: opts.token,
+      adminTokens: opts.adminTokens ?? null,
+      warnings: opts.warnings ?? [],
       limits,
       clock,
       log,

@@ -1,14 +1,23 @@
 // Errors raised by the HTTP layer itself (not by the metadata service or the node). Each has a
 // stable `code` clients can match on and the HTTP status it is answered with.
 
-export type ApiErrorCode = "bad_request" | "malformed_json" | "payload_too_large" | "not_found" | "method_not_allowed" | "invalid" | "internal";
+export type ApiErrorCode =
+  | "bad_request"
+  | "malformed_json"
+  | "payload_too_large"
+  | "not_found"
+  | "method_not_allowed"
+  | "invalid"
+  | "internal"
+  | "unauthorized"
+  | "forbidden";
 
 export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     readonly status: number,
     message: string,
-    /** Headers the answer must carry (e.g. Allow on a 405). */
+    /** Headers the answer must carry (e.g. Allow on a 405, WWW-Authenticate on a 401). */
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
@@ -48,5 +57,19 @@ export class RouteNotFoundError extends ApiError {
 export class InvalidInputError extends ApiError {
   constructor(message: string) {
     super("invalid", 422, message);
+  }
+}
+
+/** No usable `Authorization: Bearer` token on a node that requires one. */
+export class UnauthorizedError extends ApiError {
+  constructor(reason: string) {
+    super("unauthorized", 401, reason, { "www-authenticate": 'Bearer realm="yakt"' });
+  }
+}
+
+/** A known token whose role is too small for the route. */
+export class ForbiddenError extends ApiError {
+  constructor(needed: string, held: string, route: string) {
+    super("forbidden", 403, `${route} needs the ${needed} role; this token has the ${held} role`);
   }
 }

@@ -4,6 +4,8 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { MetadataService } from "../metadata/service-types.ts";
 import type { ConsensusHandle } from "../node/contracts.ts";
+import type { TokenStore } from "../auth/token-store.ts";
+import { authGuard } from "./auth-guard.ts";
 import type { ApiDeps } from "./deps.ts";
 import { type ApiLogger, httpHooks } from "./http-hooks.ts";
 import { type ApiLimits, resolveLimits } from "./limits.ts";
@@ -37,6 +39,17 @@ export interface CreateAppOptions {
   log?: ApiLogger;
   /** The watchers of GET /v1/watch; the node passes its own to close them at shutdown. */
   watchers?: WatchHub;
+  /** `--auth-tokens`: every route but /healthz needs a Bearer token of a large enough role. */
+  tokens?: TokenStore | null;
+  /** Audit lines for admin changes (who, what, when); defaults to stdout, the node's log. */
+  audit?: ApiLogger;
+}
+
+function stdoutAudit(handle: ConsensusHandle): ApiLogger {
+  return (event, fields) => {
+    const { nodeId, term, role } = handle.status();
+    console.log(JSON.stringify({ event, node: nodeId, term, role, ...fields }));
+  };
 }
 
 /** One JSON line on stderr with the node, term and role (DESIGN.md's log shape). */
@@ -58,6 +71,7 @@ export function createApp(options: CreateAppOptions) {
   };
   const built = new Elysia({ normalize: false })
     .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle), app: finished }))
+    .use(authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) }))
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))
     .use(partitionChangeRoutes(deps))

@@ -1,6 +1,6 @@
 // Opening a node's data dir: the SQLite store inside it, formatted on first use when allowed, and
 // refused when it was formatted for another cluster or node.
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeIdentity } from "../storage/log-storage.ts";
 import { SqliteStorage, StorageError } from "../storage/index.ts";
@@ -19,8 +19,11 @@ export interface OpenedDataDir {
 
 export function openStore(dataDir: string): SqliteStorage {
   try {
-    mkdirSync(dataDir, { recursive: true });
-    return SqliteStorage.open(join(dataDir, DB_FILE));
+    // Owner only: the log holds every record, and the node's files are nobody else's business.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const storage = SqliteStorage.open(join(dataDir, DB_FILE));
+    for (const file of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]) if (existsSync(join(dataDir, file))) chmodSync(join(dataDir, file), 0o600);
+    return storage;
   } catch (e) {
     const code = e instanceof StorageError ? ` (${e.code})` : "";
     throw new StartupError(`cannot open data dir ${dataDir}${code}: ${(e as Error).message}`);

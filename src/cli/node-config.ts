@@ -26,6 +26,10 @@ export interface NodeConfig {
   /** --peer-secret-file: read at start (start-node.ts), so the file is checked when the node starts. */
   peerSecretFile: string | null;
   dataDir: string;
+  /** --tls-cert/--tls-key (and --tls-client-ca for mTLS): the REST API serves HTTPS only. */
+  tls: TlsFiles | null;
+  /** --auth-tokens: the token file every REST route but /healthz checks. */
+  authTokensFile: string | null;
   tickMs: number;
   electionTicks: number;
   heartbeatTicks: number;
@@ -34,6 +38,13 @@ export interface NodeConfig {
   sessionTimeoutMs: number;
   metadataDiffWindowS: number;
   promotionTimeoutMs: number;
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  /** Clients must present a certificate signed by this CA. */
+  clientCa: string | null;
 }
 
 export type NodeCommand = { kind: "help" } | { kind: "version" } | { kind: "run"; config: NodeConfig };
@@ -84,6 +95,8 @@ function toConfig(v: Values): NodeConfig {
   const dataDir = str("data-dir") ?? "./yakt-data";
   if (dataDir.trim() === "") throw new UsageError("--data-dir: must not be empty");
   return {
+    tls: tlsFiles(str("tls-cert"), str("tls-key"), str("tls-client-ca")),
+    authTokensFile: pathFlag("auth-tokens", str("auth-tokens")),
     nodeId,
     clusterId: clusterIdFlag(str("cluster-id")),
     peers,
@@ -110,4 +123,19 @@ function toConfig(v: Values): NodeConfig {
 function peerListen(flag: string | undefined, own: string | undefined): HostPort {
   if (flag !== undefined) return parseHostPort("--listen-peer", flag);
   return parseHostPort("--peers", own ?? "127.0.0.1:9091");
+}
+
+function pathFlag(name: string, value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (value.trim() === "") throw new UsageError(`--${name}: must name a file`);
+  return value;
+}
+
+function tlsFiles(cert: string | undefined, key: string | undefined, clientCa: string | undefined): TlsFiles | null {
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw new UsageError("--tls-client-ca needs --tls-cert and --tls-key (mTLS runs over HTTPS)");
+    return null;
+  }
+  if (cert === undefined || key === undefined) throw new UsageError("--tls-cert and --tls-key go together: give both or neither");
+  return { cert: pathFlag("tls-cert", cert) as string, key: pathFlag("tls-key", key) as string, clientCa: pathFlag("tls-client-ca", clientCa) };
 }

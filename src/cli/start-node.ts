@@ -3,7 +3,7 @@
 import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
-import { serveApi } from "../api/serve.ts";
+import { relistenApi, serveApi } from "../api/serve.ts";
 import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
@@ -14,6 +14,8 @@ import type { Membership } from "../raft/types.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { StartupError } from "./cli-errors.ts";
 import { openDataDir } from "./data-dir.ts";
+import { exposureWarnings } from "./exposure.ts";
+import { readSecurity, readTls, readTokenEntries, type SecurityState } from "./security-files.ts";
 import { formatHostPort } from "./host-port.ts";
 import type { NodeConfig } from "./node-config.ts";
 import { peerHandshakeTimeoutMs, readPeerSecret, warnIfPeerPortOpen } from "./peer-security.ts";
@@ -23,6 +25,8 @@ export interface RunningNode {
   addresses: { http: string; peer: string; admin: string };
   /** Stop accepting, let in-flight requests finish, then stop the runtime and close the database. */
   stop(): Promise<void>;
+  /** SIGHUP: read the token file and the TLS files again; a bad file keeps the old material. */
+  reload(): void;
 }
 
 export interface StartOptions {
@@ -36,6 +40,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const keepWarning = (event: string, fields: Record<string, unknown>) => secretWarnings.push([event, fields]);
   const secret = config.peerSecretFile === null ? null : readPeerSecret(config.peerSecretFile, keepWarning);
   warnIfPeerPortOpen(config, secret !== null, keepWarning);
+  // Read before the data dir is opened: a wrong path fails the start before anything is written.
+  const security = readSecurity(config);
   const { storage, identity, formatted } = openDataDir(config);
   const stateMachine = new MetadataStateMachine();
   const runtime = new RaftRuntime({
@@ -79,9 +85,12 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   });
   const undoCore = [async () => service.stop(), () => runtime.stop()];
   const watchers = new WatchHub(service, runtime);
-  const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers }), {
+  const warnings = exposureWarnings(config);
+  for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
+  const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers, tokens: security.tokens }), {
     hostname: config.listenHttp.host,
     port: config.listenHttp.port,
+    tls: security.tls,
   }), undoCore);
   const consoleServer = await startOrUndo("admin console", config.listenAdmin, () => startConsole({
     handle: runtime,
@@ -91,6 +100,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     token: config.adminToken ?? undefined,
     // An add-voter waits up to the promotion timeout, then proposes the promotion: let it finish.
     limits: { commandTimeoutMs: Math.max(DEFAULT_LIMITS.commandTimeoutMs, config.promotionTimeoutMs + PROMOTION_SLACK_MS) },
+    adminTokens: security.tokens,
+    warnings,
     log,
   }), [() => app.stop(true), ...undoCore]);
   const addresses = {
@@ -98,8 +109,30 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     peer: formatHostPort({ host: config.listenPeer.host, port: peerPort.peerPort }),
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
-  log("node_listening", { clusterId: identity.clusterId, dataDir: config.dataDir, ...addresses });
-  return { runtime, addresses, stop: () => stopAll(app, consoleServer, watchers, service, runtime) };
+  log("node_listening", { clusterId: identity.clusterId, dataDir: config.dataDir, https: security.tls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
+  const reload = () => reloadSecurity(config, security, app, log);
+  return { runtime, addresses, reload, stop: () => stopAll(app, consoleServer, watchers, service, runtime) };
+}
+
+/** Re-read what SIGHUP rotates. Each part is read whole before it replaces the old one. */
+function reloadSecurity(config: NodeConfig, security: SecurityState, app: YaktApp, log: (e: string, f: Record<string, unknown>) => void): void {
+  if (config.authTokensFile !== null && security.tokens !== null) {
+    try {
+      security.tokens.replace(readTokenEntries(config.authTokensFile));
+      log("auth_tokens_reloaded", { file: config.authTokensFile, tokens: security.tokens.size });
+    } catch (e) {
+      log("auth_tokens_reload_failed", { file: config.authTokensFile, error: (e as Error).message });
+    }
+  }
+  if (config.tls !== null) {
+    try {
+      security.tls = readTls(config.tls);
+      relistenApi(app, security.tls, { hostname: config.listenHttp.host });
+      log("tls_reloaded", { cert: config.tls.cert });
+    } catch (e) {
+      log("tls_reload_failed", { cert: config.tls.cert, error: (e as Error).message });
+    }
+  }
 }
 
 function initialMembership(config: NodeConfig): Membership {

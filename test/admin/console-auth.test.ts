@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { TokenStore } from "../../src/auth/token-store.ts";
+import { parseTokenFile } from "../../src/auth/token-file.ts";
 import { ConsoleClient } from "./support/console-client.ts";
 import { startTestConsole, type TestConsole } from "./support/test-console.ts";
 
@@ -89,5 +91,27 @@ describe("cluster-changing commands from loopback", () => {
     await connect();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatch(/127\.0\.0\.1$/);
+  });
+});
+
+describe("admin tokens of --auth-tokens on the console", () => {
+  const tokens = () =>
+    new TokenStore(parseTokenFile("admin-token-00000000001 admin alice\nreader-token-0000000001 reader dash", "tokens"));
+
+  test("an admin token unlocks the session and the audit line names its holder; a reader token does not", async () => {
+    t = await startTestConsole({ isTrustedPeer: REMOTE, adminTokens: tokens() });
+    const client = await connect();
+    expect(await client.command("auth reader-token-0000000001")).toBe("error: wrong token (attempt 1 of 3) (forbidden)\r\n");
+    expect(await client.command("auth admin-token-00000000001")).toBe("authenticated: cluster-changing commands are allowed in this session\r\n");
+    expect(await client.command("snapshot")).toContain("snapshot taken");
+    const audit = t.logs.filter((l) => l.event === "console_command");
+    expect(audit.map((l) => l.fields.who)).toEqual(["alice"]);
+    expect(JSON.stringify(t.logs)).not.toContain("admin-token-00000000001");
+  });
+
+  test("status shows the node's insecure-listener warnings", async () => {
+    t = await startTestConsole({ warnings: ["REST API on 0.0.0.0:8080 is reachable from other machines without TLS"] });
+    const client = await connect();
+    expect(await client.command("status")).toContain("warning         REST API on 0.0.0.0:8080 is reachable from other machines without TLS");
   });
 });

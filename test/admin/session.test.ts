@@ -36,8 +36,10 @@ function setup(limits = {}) {
   const ctx: CommandContext = {
     node: new FakeNode(),
     metadata: new FakeMetadata(),
-    session: { peer: "10.0.0.9:5000", trusted: false, authorized: false, authFailures: 0 },
+    session: { peer: "10.0.0.9:5000", trusted: false, authorized: false, authFailures: 0, who: null },
     token: undefined,
+    adminTokens: null,
+    warnings: [],
     limits: resolveLimits(limits),
     clock,
     log: (event) => logs.push(event),

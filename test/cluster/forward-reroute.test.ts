@@ -29,7 +29,7 @@ const SLOWER_ELECTIONS = ["--election-ticks", "50"];
 const WRITES = 6;
 
 function createTopic(c: ProcessCluster, node: number, name: string, key?: string): Promise<HttpAnswer> {
-  return http("POST", c.url(node, "/v1/topics"), { name }, ANSWER_BOUND_MS, key === undefined ? {} : { "Idempotency-Key": key });
+  return http("POST", c.url(node, "/v1/topics"), { name }, ANSWER_BOUND_MS, { headers: key === undefined ? {} : { "Idempotency-Key": key } });
 }
 
 function topicCounts(records: RecordBody[]): Map<string, number> {

@@ -1,6 +1,6 @@
 // The command line: defaults, every flag's checks, the format subcommand, data dir identity rules.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StartupError, UsageError } from "../../src/cli/cli-errors.ts";
@@ -8,6 +8,8 @@ import { type Command, parseCommand } from "../../src/cli/command.ts";
 import { formatDataDir, openDataDir } from "../../src/cli/data-dir.ts";
 import { nodeHelp } from "../../src/cli/help.ts";
 import type { NodeConfig } from "../../src/cli/node-config.ts";
+import { exposureWarnings } from "../../src/cli/exposure.ts";
+import { readSecurity } from "../../src/cli/security-files.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-cli-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,5 +106,38 @@ describe("format and data dir identity", () => {
     const multi = openDataDir(run([...peers, "--cluster-id", "c9"]));
     expect(multi.identity.clusterId).toBe("c9");
     multi.storage.close();
+  });
+});
+
+describe("security flags", () => {
+  test("TLS files go together; the client CA needs them; the token file is a path", () => {
+    const c = run(["--tls-cert", "a.crt", "--tls-key", "a.key", "--tls-client-ca", "ca.crt", "--auth-tokens", "tokens"]);
+    expect(c.tls).toEqual({ cert: "a.crt", key: "a.key", clientCa: "ca.crt" });
+    expect(c.authTokensFile).toBe("tokens");
+    expect(run([]).tls).toBeNull();
+    expect(() => run(["--tls-cert", "a.crt"])).toThrow("--tls-cert and --tls-key go together");
+    expect(() => run(["--tls-client-ca", "ca.crt"])).toThrow("--tls-client-ca needs --tls-cert and --tls-key");
+    expect(() => run(["--auth-tokens", " "])).toThrow("--auth-tokens: must name a file");
+  });
+
+  test("a node reachable from other machines without TLS or tokens is warned about, a loopback one is not", () => {
+    expect(exposureWarnings(run([]))).toEqual([]);
+    const open = exposureWarnings(run(["--listen-http", "0.0.0.0:8080", "--listen-admin", "0.0.0.0:9990"]));
+    expect(open).toEqual([
+      "REST API on 0.0.0.0:8080 is reachable from other machines without TLS (--tls-cert/--tls-key) and without tokens (--auth-tokens)",
+      "console on 0.0.0.0:9990 is reachable from other machines; without a token remote sessions are read-only",
+    ]);
+    const secured = run(["--listen-http", "10.1.2.3:8080", "--tls-cert", "a", "--tls-key", "b", "--auth-tokens", "t"]);
+    expect(exposureWarnings(secured)).toEqual([]);
+  });
+
+  test("unreadable or wrong security files stop the start with a message naming the file", () => {
+    const bad = join(dir, "not-a-cert.pem");
+    writeFileSync(bad, "hello");
+    expect(() => readSecurity(run(["--tls-cert", bad, "--tls-key", bad]))).toThrow(`--tls-cert ${bad} holds no PEM certificate`);
+    expect(() => readSecurity(run(["--auth-tokens", join(dir, "missing")]))).toThrow("cannot read --auth-tokens");
+    const tokens = join(dir, "tokens");
+    writeFileSync(tokens, "short admin\n");
+    expect(() => readSecurity(run(["--auth-tokens", tokens]))).toThrow(StartupError);
   });
 });

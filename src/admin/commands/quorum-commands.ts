@@ -22,6 +22,7 @@ function status(ctx: CommandContext): CommandOutput {
       ["log offsets", logSpan(s.firstOffset, s.lastOffset)],
       ["voters", listOrDash(s.membership.voters)],
       ["learners", listOrDash(s.membership.learners)],
+      ...ctx.warnings.map((w): [string, string] => ["warning", w]),
     ]),
   );
 }

@@ -21,13 +21,23 @@ function help(ctx: CommandContext, args: string[]): CommandOutput {
   );
 }
 
+/** Who holds `given`: "admin-token" for --admin-token, an admin's name from --auth-tokens, or null. */
+function adminHolder(ctx: CommandContext, given: string): string | null {
+  const byFlag = ctx.token !== undefined && tokenMatches(ctx.token, given);
+  const caller = ctx.adminTokens?.identify(given) ?? null;
+  if (byFlag) return "admin-token";
+  return caller?.role === "admin" ? caller.name : null;
+}
+
 function auth(ctx: CommandContext, args: string[]): CommandOutput {
-  if (ctx.token === undefined) {
+  if (ctx.token === undefined && ctx.adminTokens === null) {
     throw new ForbiddenError(
       "this console was started without a token; cluster changes are allowed from loopback only",
     );
   }
-  if (tokenMatches(ctx.token, args[0])) {
+  const who = adminHolder(ctx, args[0]);
+  if (who !== null) {
+    ctx.session.who = who;
     ctx.session.authorized = true;
     ctx.session.authFailures = 0;
     return output("authenticated: cluster-changing commands are allowed in this session");

@@ -6,11 +6,18 @@ export interface HttpAnswer {
   body: unknown;
 }
 
-export async function http(method: string, url: string, body?: unknown, timeoutMs = 3_000, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+/** What a client adds to every call: headers (a Bearer token) and TLS options (a CA, a client certificate). */
+export interface HttpClientOptions {
+  headers?: Record<string, string>;
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
+export async function http(method: string, url: string, body?: unknown, timeoutMs = 3_000, client: HttpClientOptions = {}): Promise<HttpAnswer> {
   try {
     const res = await fetch(url, {
       method,
-      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      tls: client.tls,
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...client.headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

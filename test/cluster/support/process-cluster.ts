@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePorts } from "../../node/support/free-ports.ts";
 import { waitUntil } from "../../node/support/wait-until.ts";
-import { http } from "./http.ts";
+import { http, type HttpClientOptions } from "./http.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 
 /** The binary under test; YAKT_BINARY points elsewhere (e.g. to compare two builds in benchmarks). */
@@ -43,6 +43,11 @@ export class ProcessCluster {
   private readonly specs = new Map<number, NodeSpec>();
   private readonly procs = new Map<number, Subprocess>();
   private starts = 0;
+  private readonly scheme: "http" | "https";
+  /** Flags of one node only (its own certificate, say). */
+  private readonly nodeFlags: (id: number) => string[];
+  /** What status() and friends send: a token, a CA, a client certificate. */
+  readonly client: HttpClientOptions;
   /** With `proxied`, the link from node `from` to node `to` goes through links.get(`${from}>${to}`). */
   private readonly links = new Map<string, TcpProxy>();
 
@@ -54,8 +59,11 @@ export class ProcessCluster {
     readonly size: number,
     private readonly extraFlags: string[] = [],
     private readonly voters = size,
-    opts: { proxied?: boolean } = {},
+    opts: { proxied?: boolean; https?: boolean; client?: HttpClientOptions; nodeFlags?: (id: number) => string[] } = {},
   ) {
+    this.nodeFlags = opts.nodeFlags ?? (() => []);
+    this.scheme = opts.https ? "https" : "http";
+    this.client = opts.client ?? {};
     if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: build it with bun build --compile src/main.ts --outfile dist/yakt`);
     const ports = freePorts(size * 3);
     for (let id = 1; id <= size; id++) {
@@ -104,7 +112,7 @@ export class ProcessCluster {
   }
 
   url(id: number, path: string): string {
-    return `http://127.0.0.1:${this.spec(id).httpPort}${path}`;
+    return `${this.scheme}://127.0.0.1:${this.spec(id).httpPort}${path}`;
   }
 
   /** Start every node of the initial cluster. */
@@ -122,12 +130,12 @@ export class ProcessCluster {
     return this.links.size > 0 && from !== to ? `127.0.0.1:${this.link(from, to).port}` : this.peerAddress(to);
   }
 
-  adminPort(id: number): number {
-    return this.spec(id).adminPort;
-  }
-
   dataDir(id: number): string {
     return this.spec(id).dataDir;
+  }
+
+  adminPort(id: number): number {
+    return this.spec(id).adminPort;
   }
 
   start(id: number): void {
@@ -145,6 +153,7 @@ export class ProcessCluster {
         ...["--listen-http", `127.0.0.1:${s.httpPort}`, "--listen-peer", `127.0.0.1:${s.peerPort}`],
         ...["--listen-admin", `127.0.0.1:${s.adminPort}`, "--data-dir", s.dataDir],
         ...this.extraFlags,
+        ...this.nodeFlags(id),
       ],
       { stdout: Bun.file(s.logFile), stderr: Bun.file(`${s.logFile}.err`), stdin: "ignore" },
     );
@@ -175,7 +184,7 @@ export class ProcessCluster {
   }
 
   async status(id: number): Promise<ClusterStatusBody | null> {
-    const r = await http("GET", this.url(id, "/v1/cluster"), undefined, 1_000);
+    const r = await http("GET", this.url(id, "/v1/cluster"), undefined, 1_000, this.client);
     return r.status === 200 ? (r.body as ClusterStatusBody) : null;
   }
 

@@ -1,0 +1,64 @@
+// Bearer tokens with roles on every route (`--auth-tokens`): no token or an unknown one is 401,
+// too small a role is 403, both as JSON errors and before any work is done; /healthz stays open.
+// Changes only an admin may make to the cluster's shape leave an audit line naming who made them.
+import { Elysia } from "elysia";
+import { allows, requiredRole } from "../auth/roles.ts";
+import type { Caller, TokenStore } from "../auth/token-store.ts";
+import { ForbiddenError, UnauthorizedError } from "./api-error.ts";
+import type { ApiLogger } from "./http-hooks.ts";
+
+export interface AuthGuardOptions {
+  /** null: no --auth-tokens, every caller may do everything (the loopback default). */
+  tokens: TokenStore | null;
+  /** Where audit lines go (the node's log). */
+  audit: ApiLogger;
+  now?: () => number;
+}
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/;
+
+/** Admin changes worth an audit line: membership, snapshots, deletions, leadership moves. */
+const AUDITED: readonly RegExp[] = [
+  /^(POST|DELETE) \/v1\/cluster\//,
+  /^POST \/v1\/snapshots$/,
+  /^DELETE \/v1\/(topics|brokers)\/[^/]+$/,
+  /^PATCH \/unregister_broker\/[^/]+$/,
+  /^(PUT|DELETE) \/v1\/topics\/[^/]+\/partitions\/[^/]+\/replicas$/,
+  /^POST \/v1\/(topics\/[^/]+\/partitions\/[^/]+\/elect-leader|elect-leaders)$/,
+];
+
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const end = url.indexOf("?", start);
+  return url.slice(start, end < 0 ? undefined : end);
+}
+
+function authenticate(tokens: TokenStore, header: string | null): Caller {
+  if (header === null) throw new UnauthorizedError("this node requires a token: send Authorization: Bearer <token>");
+  const match = BEARER.exec(header);
+  if (!match) throw new UnauthorizedError("the Authorization header must be Bearer <token>");
+  const caller = tokens.identify(match[1]);
+  if (!caller) throw new UnauthorizedError("the token is not known to this node");
+  return caller;
+}
+
+export function authGuard({ tokens, audit, now = Date.now }: AuthGuardOptions) {
+  const callers = new WeakMap<Request, Caller>();
+  return new Elysia({ name: "yakt-auth-guard" })
+    .onRequest(({ request }) => {
+      const path = pathOf(request.url);
+      const needed = requiredRole(request.method, path);
+      if (tokens === null || needed === null) return;
+      const caller = authenticate(tokens, request.headers.get("authorization"));
+      if (!allows(caller.role, needed)) throw new ForbiddenError(needed, caller.role, `${request.method} ${path}`);
+      callers.set(request, caller);
+    })
+    .onAfterResponse({ as: "global" }, ({ request, set, server }) => {
+      const what = `${request.method} ${pathOf(request.url)}`;
+      if (request.method === "GET" || !AUDITED.some((r) => r.test(what))) return;
+      const caller = callers.get(request);
+      const from = server?.requestIP(request)?.address ?? "unknown";
+      const who = caller ? caller.name : "anonymous";
+      audit("audit", { who, role: caller?.role ?? "admin", from, what, status: Number(set.status ?? 200), at: new Date(now()).toISOString() });
+    });
+}

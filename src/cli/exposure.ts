@@ -1,0 +1,20 @@
+// Warnings for a node reachable from other machines without protection: it still starts (an
+// operator may have a firewall or a private network we cannot see), but says so at start-up and in
+// the console's `status`, naming the listener and what is missing.
+import { isLoopbackAddress } from "../admin/peer-address.ts";
+import type { NodeConfig } from "./node-config.ts";
+
+const isLocal = (host: string) => host === "localhost" || isLoopbackAddress(host);
+
+export function exposureWarnings(config: NodeConfig): string[] {
+  const warnings: string[] = [];
+  const http = `${config.listenHttp.host}:${config.listenHttp.port}`;
+  if (!isLocal(config.listenHttp.host)) {
+    const missing = [config.tls ? null : "TLS (--tls-cert/--tls-key)", config.authTokensFile ? null : "tokens (--auth-tokens)"].filter(Boolean);
+    if (missing.length > 0) warnings.push(`REST API on ${http} is reachable from other machines without ${missing.join(" and without ")}`);
+  }
+  if (!isLocal(config.listenAdmin.host) && config.adminToken === null && config.authTokensFile === null) {
+    warnings.push(`console on ${config.listenAdmin.host}:${config.listenAdmin.port} is reachable from other machines; without a token remote sessions are read-only`);
+  }
+  return warnings;
+}
