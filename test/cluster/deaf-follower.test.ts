@@ -19,7 +19,9 @@ const HEAL_WATCH_MS = 6_000;
 /** "stall": the link stops carrying and backs up (as the issue saw it); "deaf": it silently drops. */
 const MODE = (process.env.YAKT_DEAF_MODE ?? "stall") as "stall" | "deaf";
 
-const cluster = new ProcessCluster(3, ["--snapshot-entries", "1500"], 3, { proxied: true });
+// Elections after 0.5-1 s of silence rather than 0.1-0.2 s: the test is about the heal, and on a
+// loaded shared machine a 12-s write load can starve a leader past the short default.
+const cluster = new ProcessCluster(3, ["--snapshot-entries", "1500", "--election-ticks", "50"], 3, { proxied: true });
 beforeAll(() => cluster.startAll());
 afterAll(() => cluster.stopAll());
 
