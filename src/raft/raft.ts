@@ -2,9 +2,10 @@
 // I/O, no timers, no randomness of its own. Inputs are tick(), step() and the proposal calls;
 // outputs come out of ready() and are acknowledged by advance().
 import { checkConfig, checkRestore } from "./config-check.ts";
+import { boundDirectory, matchesBinding, nextBinding, withBinding } from "./directory-ids.ts";
 import { invariant, RaftConfigError, RaftUsageError } from "./errors.ts";
 import { ENTRY_OVERHEAD_BYTES, RaftLog } from "./log.ts";
-import { applyConfChange, cloneMembership, isVoter, members } from "./membership.ts";
+import { applyConfChange, cloneMembership, isMember, isVoter, members } from "./membership.ts";
 import { isWellFormed } from "./message-check.ts";
 import { Replicator, type Outgoing } from "./replicator.ts";
 import { quorumIndex, voteOutcome } from "./quorum.ts";
@@ -76,12 +77,19 @@ export class Raft {
   private prevSoft: SoftState = { leader: 0, role: "follower" };
   private prevHard: HardState;
   private outstanding: Ready[] = [];
+  /** This node's directory id, sent on every message ("" = none). */
+  private readonly directoryId: string;
+  /** Leader: directory ids heard from members not bound yet; each gets bound in turn. */
+  private readonly observedDirectories = new Map<NodeId, string>();
+  /** (node, directory id) pairs already logged as not the member named, so the log says it once. */
+  private readonly warnedDirectories = new Set<string>();
 
   constructor(config: RaftConfig, restore: RestoreState) {
     checkConfig(config);
     checkRestore(restore);
     this.cfg = config;
     this.id = config.id;
+    this.directoryId = config.directoryId ?? "";
     try {
       this.log = new RaftLog(restore.snapshot, restore.entries, restore.hardState.commit);
     } catch (e) {
@@ -117,7 +125,7 @@ export class Raft {
   }
 
   step(m: Message): void {
-    if (!isWellFormed(m, this.id) || !this.checkTerm(m)) return;
+    if (!isWellFormed(m, this.id) || !this.fromNamedMember(m) || !this.checkTerm(m)) return;
     if (m.type === "PreVote" || m.type === "Vote") return this.handleVoteRequest(m);
     if (this.role === "leader") this.stepLeader(m);
     else if (this.role === "follower") this.stepFollower(m);
@@ -265,6 +273,7 @@ export class Raft {
       firstIndex: this.log.firstIndex(),
       lastIndex: this.log.lastIndex(),
       membership: cloneMembership(this.membership),
+      directoryId: this.directoryId,
       peers: this.role === "leader" ? this.peerStatuses() : [],
     };
   }
@@ -325,6 +334,7 @@ export class Raft {
    * removal and steps down). Once the removal commits, the node never campaigns again.
    */
   private promotable(): boolean {
+    if (!matchesBinding(this.membership, this.id, this.directoryId)) return false; // not the voter named: wiped and reformatted
     if (isVoter(this.membership, this.id)) return true;
     return this.configIndex > this.log.committed && isVoter(this.previousMembership(), this.id);
   }
@@ -378,6 +388,7 @@ export class Raft {
     this.lead = this.id;
     this.role = "leader";
     this.replication.clear();
+    this.observedDirectories.clear();
     this.syncProgress();
     this.logRole();
     this.appendEntry("normal", new Uint8Array(0));
@@ -597,6 +608,7 @@ export class Raft {
   }
 
   private stepLeader(m: Message): void {
+    this.observeDirectory(m);
     switch (m.type) {
       case "AppResp":
         return this.handleAppResp(m);
@@ -633,7 +645,8 @@ export class Raft {
     this.reads.startWaiting(this.leaderView());
     this.replication.bcastAppend();
     this.syncProgress();
-    if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) this.stepDownRemoved();
+    if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) return this.stepDownRemoved();
+    this.maybeBindDirectory();
   }
 
   /** Our removal committed: hand the lead to the most caught-up voter at once, then step down. */
@@ -653,6 +666,50 @@ export class Raft {
   }
 
   // ---- membership ----
+
+  /**
+   * A message from a node id the membership binds to another directory id comes from a node that
+   * was wiped and formatted anew (directory-ids.ts): it is dropped whole, so its votes, acks and
+   * terms count for nothing until an operator replaces the member.
+   */
+  private fromNamedMember(m: Message): boolean {
+    if (matchesBinding(this.membership, m.from, m.directoryId)) return true;
+    const key = `${m.from}/${m.directoryId}`;
+    if (!this.warnedDirectories.has(key)) {
+      if (this.warnedDirectories.size >= 64) this.warnedDirectories.clear(); // bounded; a repeat warning is harmless
+      this.warnedDirectories.add(key);
+      this.logEvent("raft.directory-mismatch", { from: m.from, directoryId: m.directoryId, bound: boundDirectory(this.membership, m.from) });
+    }
+    return false;
+  }
+
+  /** Leader: remember the directory id of a member that is not bound yet. */
+  private observeDirectory(m: Message): void {
+    if (m.directoryId === "" || boundDirectory(this.membership, m.from) !== "") return;
+    if (isMember(this.membership, m.from)) this.observedDirectories.set(m.from, m.directoryId);
+    this.maybeBindDirectory();
+  }
+
+  /** Leader: bind the next unbound member's directory id, once no other config change is in flight. */
+  private maybeBindDirectory(): void {
+    if (this.role !== "leader" || this.leadTransferee !== 0) return;
+    if (this.configIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) return;
+    const next = nextBinding(this.membership, { id: this.id, directoryId: this.directoryId }, this.observedDirectories);
+    if (next === null) return;
+    this.observedDirectories.delete(next.id);
+    const data = encodeMembership(withBinding(this.membership, next.id, next.directoryId));
+    if (data.byteLength + ENTRY_OVERHEAD_BYTES > this.cfg.maxMsgBytes) {
+      // Stays unbound (and so unprotected) until the membership fits; said once, not per message.
+      if (!this.warnedDirectories.has(`bind/${next.id}`)) {
+        this.warnedDirectories.add(`bind/${next.id}`);
+        this.logEvent("raft.bind-refused", { id: next.id, reason: `membership of ${data.byteLength} bytes exceeds maxMsgBytes ${this.cfg.maxMsgBytes}` });
+      }
+      return;
+    }
+    this.appendEntry("config", data);
+    this.logEvent("raft.directory-bind", { id: next.id, directoryId: next.directoryId });
+    this.replication.bcastAppend();
+  }
 
   /** The membership in force: the last config entry in the log, else the snapshot's, else the initial one. */
   /** The membership in force just before the latest config entry (cached until the config changes). */
@@ -703,7 +760,7 @@ export class Raft {
   // ---- plumbing ----
 
   private send(fields: Outgoing): void {
-    this.msgs.push({ ...emptyMessage(fields.type, this.id, fields.to, this.term), ...fields });
+    this.msgs.push({ ...emptyMessage(fields.type, this.id, fields.to, this.term), directoryId: this.directoryId, ...fields });
   }
 
   private takeCommitted(): Entry[] {
