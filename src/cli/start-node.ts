@@ -33,6 +33,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const runtime = new RaftRuntime({
     clusterId: identity.clusterId,
     nodeId: config.nodeId,
+    directoryId: identity.directoryId,
     storage,
     stateMachine,
     initialMembership: initialMembership(config),
@@ -56,7 +57,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
       }),
   });
   const log = (event: string, fields: Record<string, unknown>) => runtime.log.info(event, fields);
-  if (formatted) log("data_dir_formatted", { dataDir: config.dataDir, clusterId: identity.clusterId });
+  if (formatted) log("data_dir_formatted", { dataDir: config.dataDir, clusterId: identity.clusterId, directoryId: identity.directoryId });
   const peerPort = await startOrUndo("peer transport", config.listenPeer, () => runtime.start(), [() => runtime.stop()]);
   const service = createMetadataService({
     handle: runtime,
@@ -83,7 +84,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     peer: formatHostPort({ host: config.listenPeer.host, port: peerPort.peerPort }),
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
-  log("node_listening", { clusterId: identity.clusterId, dataDir: config.dataDir, ...addresses });
+  log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, ...addresses });
   return { runtime, addresses, stop: () => stopAll(app, consoleServer, service, runtime) };
 }
 

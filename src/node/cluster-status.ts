@@ -1,4 +1,5 @@
 // Shapes the core's RaftStatus into the ClusterStatus the API and console show.
+import { boundDirectory } from "../raft/directory-ids.ts";
 import type { RaftStatus } from "../raft/types.ts";
 import type { ClusterStatus, VoterStatus } from "./contracts.ts";
 
@@ -13,6 +14,7 @@ export function toClusterStatus(s: RaftStatus, clusterId: string, tickMs: number
     appliedOffset: s.applied,
     firstOffset: s.firstIndex,
     lastOffset: s.lastIndex,
+    directoryId: s.directoryId,
     membership: s.membership,
     members: s.role === "leader" ? leaderView(s, tickMs) : [ownEntry(s)],
   };
@@ -29,6 +31,7 @@ function leaderView(s: RaftStatus, tickMs: number): VoterStatus[] {
       logEndOffset: end,
       lag: Math.max(0, s.lastIndex - end),
       lastContactMs: self ? 0 : p.ticksSinceContact * tickMs,
+      directoryId: boundDirectory(s.membership, p.id),
     };
   });
 }
@@ -41,5 +44,6 @@ function ownEntry(s: RaftStatus): VoterStatus {
     logEndOffset: s.lastIndex,
     lag: Math.max(0, s.commit - s.lastIndex),
     lastContactMs: null,
+    directoryId: boundDirectory(s.membership, s.id),
   };
 }

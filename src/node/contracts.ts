@@ -44,6 +44,8 @@ export interface VoterStatus {
   lag: number;
   /** Milliseconds since the leader last heard from it; 0 for the leader; null when unknown (not leader). */
   lastContactMs: number | null;
+  /** The directory id the membership binds this member to; "" while not bound yet. */
+  directoryId: string;
 }
 
 export interface ClusterStatus {
@@ -56,6 +58,8 @@ export interface ClusterStatus {
   appliedOffset: number;
   firstOffset: number;
   lastOffset: number;
+  /** This node's own directory id (its data dir's, drawn by `yakt format`). */
+  directoryId: string;
   membership: Membership;
   /** Filled on the leader; on a follower, only what it knows (own entry) and lastContactMs null. */
   members: VoterStatus[];

@@ -301,6 +301,7 @@ export class RaftRuntime implements ConsensusHandle {
         preVote: true,
         checkQuorum: true,
         initialMembership: this.opts.initialMembership,
+        directoryId: this.opts.directoryId ?? "",
         logger: (event, fields) => this.log.info(event, fields),
       },
       restore,

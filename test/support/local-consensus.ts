@@ -232,6 +232,7 @@ export class LocalConsensus implements ConsensusHandle {
       appliedOffset: this.applied,
       firstOffset: this.first,
       lastOffset: this.last,
+      directoryId: "",
       membership: this.membership(),
       members: members.map((m) => ({
         id: m.nodeId,
@@ -240,6 +241,7 @@ export class LocalConsensus implements ConsensusHandle {
         logEndOffset: m.last,
         lag: leading ? this.last - m.last : 0,
         lastContactMs: leading ? 0 : null,
+        directoryId: "",
       })),
     };
   }

@@ -20,6 +20,7 @@ function status(ctx: CommandContext): CommandOutput {
       ["commit offset", s.commitOffset],
       ["applied offset", s.appliedOffset],
       ["log offsets", logSpan(s.firstOffset, s.lastOffset)],
+      ["directory id", s.directoryId || "-"],
       ["voters", listOrDash(s.membership.voters)],
       ["learners", listOrDash(s.membership.learners)],
     ]),
@@ -62,17 +63,25 @@ function members(ctx: CommandContext): CommandOutput {
   const s = ctx.node.status();
   const { voters, learners, addresses } = s.membership;
   const note = (id: number) =>
-    [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : ""].filter(Boolean).join(", ");
+    [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : "", ownIdNote(s, id)].filter(Boolean).join(", ");
+  const dir = (id: number) => s.membership.directoryIds?.[String(id)] ?? "(not bound yet)";
   const rows = [
-    ...voters.map((id) => [id, "voter", addresses[String(id)] ?? "?", note(id)]),
-    ...learners.map((id) => [id, "learner", addresses[String(id)] ?? "?", note(id)]),
+    ...voters.map((id) => [id, "voter", addresses[String(id)] ?? "?", dir(id), note(id)]),
+    ...learners.map((id) => [id, "learner", addresses[String(id)] ?? "?", dir(id), note(id)]),
   ];
   return output(
     ...renderTable(
-      [{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "NOTE" }],
+      [{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "DIRECTORY ID" }, { title: "NOTE" }],
       rows,
     ),
   );
+}
+
+/** This node formatted anew while the membership still names its old directory id: it must be replaced. */
+function ownIdNote(s: ReturnType<CommandContext["node"]["status"]>, id: number): string {
+  const bound = s.membership.directoryIds?.[String(id)];
+  if (id !== s.nodeId || bound === undefined || bound === s.directoryId) return "";
+  return `NOT this data dir (${s.directoryId || "none"}): remove-voter ${id}, then add-voter it again`;
 }
 
 export const QUORUM_COMMANDS: readonly CommandSpec[] = [
@@ -97,7 +106,7 @@ export const QUORUM_COMMANDS: readonly CommandSpec[] = [
   {
     name: "members",
     args: "",
-    summary: "voters and learners with their peer addresses",
+    summary: "voters and learners with their peer addresses and directory ids",
     minArgs: 0,
     maxArgs: 0,
     changesCluster: false,
