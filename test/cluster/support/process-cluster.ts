@@ -41,6 +41,8 @@ export class ProcessCluster {
   private readonly dir = mkdtempSync(join(tmpdir(), "yakt-cluster-test-"));
   private readonly specs = new Map<number, NodeSpec>();
   private readonly procs = new Map<number, Subprocess>();
+  /** Nodes whose data dir `yakt format` has prepared (a node with --peers never formats itself). */
+  private readonly formatted = new Set<number>();
   private starts = 0;
 
   /**
@@ -86,8 +88,17 @@ export class ProcessCluster {
     return this.spec(id).adminPort;
   }
 
+  /** `yakt format` the node's data dir (done before its first start); returns what it printed. */
+  format(id: number): string {
+    const r = Bun.spawnSync([BINARY, "format", "--cluster-id", CLUSTER_ID, "--node-id", String(id), "--data-dir", this.spec(id).dataDir]);
+    if (r.exitCode !== 0) throw new Error(`yakt format of node ${id} failed: ${r.stderr.toString()}`);
+    this.formatted.add(id);
+    return r.stdout.toString();
+  }
+
   start(id: number): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
+    if (!this.formatted.has(id)) this.format(id);
     const s = this.spec(id);
     s.logFile = join(this.dir, `node-${id}.${++this.starts}.log`);
     const peers = this.ids
