@@ -171,6 +171,21 @@ export class ProcessCluster {
     );
   }
 
+  /** A node that is expected to stop on its own (e.g. refusing to start): its exit code and stderr. */
+  async exited(id: number, timeoutMs = 10_000): Promise<{ code: number; stderr: string }> {
+    const proc = this.procs.get(id);
+    if (!proc) throw new Error(`node ${id} is not running`);
+    const code = await Promise.race([proc.exited, Bun.sleep(timeoutMs).then(() => null)]);
+    if (code === null) throw new Error(`node ${id} did not exit within ${timeoutMs} ms`);
+    this.procs.delete(id);
+    allChildren.delete(proc);
+    return { code, stderr: readFileSync(`${this.spec(id).logFile}.err`, "utf8") };
+  }
+
+  dataDir(id: number): string {
+    return this.spec(id).dataDir;
+  }
+
   /** stdout of one node's current run. */
   log(id: number): string {
     const f = this.spec(id).logFile;
