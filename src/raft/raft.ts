@@ -21,6 +21,7 @@ import {
   type HardState,
   type Membership,
   type Message,
+  type MessageType,
   type NodeId,
   type PeerStatus,
   type ProposeResult,
@@ -32,6 +33,18 @@ import {
   type Snapshot,
   type SoftState,
 } from "./types.ts";
+
+/** Messages that count as a member's word (votes, acknowledgements): checked against its directory id. */
+const COUNTED_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
+  "PreVote",
+  "Vote",
+  "PreVoteResp",
+  "VoteResp",
+  "AppResp",
+  "HeartbeatResp",
+  "SnapResp",
+  "ReadIndex",
+]);
 
 /** Bound on committed entries handed out in one Ready; the rest follow in the next one. */
 export const MAX_COMMITTED_PER_READY = 1024;
@@ -668,12 +681,16 @@ export class Raft {
   // ---- membership ----
 
   /**
-   * A message from a node id the membership binds to another directory id comes from a node that
-   * was wiped and formatted anew (directory-ids.ts): it is dropped whole, so its votes, acks and
-   * terms count for nothing until an operator replaces the member.
+   * A vote request, a vote or an acknowledgement from a node id the membership binds to another
+   * directory id comes from a node that was wiped and formatted anew (directory-ids.ts): it is
+   * dropped, so that node neither campaigns, nor votes, nor acknowledges, nor keeps a leader's
+   * check-quorum alive, until an operator replaces the member. What a leader sends (App,
+   * Heartbeat, Snap, TimeoutNow, ReadIndexResp) is taken whatever its directory id: a follower
+   * whose log lags behind a replacement must still hear from the replaced node once it leads, to
+   * learn the newer membership at all. Protected: the simulator's bug injection overrides it.
    */
-  private fromNamedMember(m: Message): boolean {
-    if (matchesBinding(this.membership, m.from, m.directoryId)) return true;
+  protected fromNamedMember(m: Message): boolean {
+    if (!COUNTED_MESSAGES.has(m.type) || matchesBinding(this.membership, m.from, m.directoryId)) return true;
     const key = `${m.from}/${m.directoryId}`;
     if (!this.warnedDirectories.has(key)) {
       if (this.warnedDirectories.size >= 64) this.warnedDirectories.clear(); // bounded; a repeat warning is harmless
