@@ -110,6 +110,28 @@ describe("directory ids", () => {
     expect(c.raft(1).status().commit).toBeGreaterThanOrEqual(at);
   });
 
+  test("a follower whose log still binds the old disk follows the replaced node once it leads (sim finding)", () => {
+    const c = new Cluster([1, 2, 3, 4, 5], { directoryIds: true });
+    c.elect(1);
+    c.tick(8);
+    expect(c.raft(3).status().membership.directoryIds?.["2"]).toBe("d2");
+    c.isolate(3); // node 3 keeps the binding 2 → d2 in its log
+    c.wipe(2, "d2-new");
+    change(c, 1, { type: "removeNode", id: 2 });
+    change(c, 1, { type: "addVoter", id: 2, address: "127.0.0.1:9002" });
+    c.tick(5, [1, 2, 4, 5]);
+    expect(c.raft(1).status().membership.directoryIds?.["2"]).toBe("d2-new");
+    c.raft(1).transferLeader(2);
+    c.tick(5, [1, 2, 4, 5]);
+    expect(c.leaders()).toEqual([2]);
+    const at = c.propose(2, "from the replaced leader");
+    c.heal();
+    c.tick(10);
+    expect(c.raft(3).status().membership.directoryIds?.["2"]).toBe("d2-new");
+    expect(c.raft(3).status().commit).toBeGreaterThanOrEqual(at);
+    expect(c.node(3).applied).toContain("from the replaced leader");
+  });
+
   test("a node that learns it is bound to another directory id does not campaign", () => {
     const c = boundCluster();
     // Node 2's own membership binds it to d2; restarted under another id it must not campaign.
