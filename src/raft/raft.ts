@@ -34,7 +34,7 @@ import {
   type SoftState,
 } from "./types.ts";
 
-/** Messages that count as a member's word (votes, acknowledgements): checked against its directory id. */
+/** Messages that count as a member's word (votes, acknowledgements, read requests): checked against its directory id. */
 const COUNTED_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
   "PreVote",
   "Vote",
@@ -684,7 +684,7 @@ export class Raft {
    * A vote request, a vote or an acknowledgement from a node id the membership binds to another
    * directory id comes from a node that was wiped and formatted anew (directory-ids.ts): it is
    * dropped, so that node neither campaigns, nor votes, nor acknowledges, nor keeps a leader's
-   * check-quorum alive, until an operator replaces the member. What a leader sends (App,
+   * check-quorum alive (nor gets reads confirmed through it), until an operator replaces the member. What a leader sends (App,
    * Heartbeat, Snap, TimeoutNow, ReadIndexResp) is taken whatever its directory id: a follower
    * whose log lags behind a replacement must still hear from the replaced node once it leads, to
    * learn the newer membership at all. Protected: the simulator's bug injection overrides it.
