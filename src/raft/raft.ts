@@ -36,8 +36,6 @@ import {
 
 /** Messages that count as a member's word (votes, acknowledgements, read requests): checked against its directory id. */
 const COUNTED_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
-  "PreVote",
-  "Vote",
   "PreVoteResp",
   "VoteResp",
   "AppResp",
@@ -681,13 +679,16 @@ export class Raft {
   // ---- membership ----
 
   /**
-   * A vote request, a vote or an acknowledgement from a node id the membership binds to another
-   * directory id comes from a node that was wiped and formatted anew (directory-ids.ts): it is
-   * dropped, so that node neither campaigns, nor votes, nor acknowledges, nor keeps a leader's
-   * check-quorum alive (nor gets reads confirmed through it), until an operator replaces the member. What a leader sends (App,
-   * Heartbeat, Snap, TimeoutNow, ReadIndexResp) is taken whatever its directory id: a follower
-   * whose log lags behind a replacement must still hear from the replaced node once it leads, to
-   * learn the newer membership at all. Protected: the simulator's bug injection overrides it.
+   * A vote or an acknowledgement from a node id the membership binds to another directory id comes
+   * from a node that was wiped and formatted anew (directory-ids.ts): it is dropped, so that node
+   * neither votes, nor acknowledges, nor keeps a leader's check-quorum alive (nor gets reads
+   * confirmed through it), until an operator replaces the member. The checking is done where the
+   * word is counted — by the candidate, the leader — whose view is what decides. Everything else
+   * is taken whatever its directory id: a follower whose log lags behind a replacement must still
+   * hear from the replaced node once it leads, and grant it a vote, or it could never learn the
+   * newer membership (sim findings). A wiped node asking for votes wins nothing: only a node whose
+   * log is no longer than its empty one would grant. Protected: the simulator's bug injection
+   * overrides it.
    */
   protected fromNamedMember(m: Message): boolean {
     if (!COUNTED_MESSAGES.has(m.type) || matchesBinding(this.membership, m.from, m.directoryId)) return true;
