@@ -132,6 +132,29 @@ describe("directory ids", () => {
     expect(c.node(3).applied).toContain("from the replaced leader");
   });
 
+  test("a voter whose log still binds the old disk grants a replaced node its vote (sim finding, seed 1037)", () => {
+    const c = new Cluster([1, 2, 3, 4, 5], { directoryIds: true });
+    c.elect(1);
+    c.tick(8);
+    c.isolate(5); // 5 keeps the binding 2 → d2
+    c.wipe(2, "d2-new");
+    change(c, 1, { type: "removeNode", id: 2 });
+    change(c, 1, { type: "addVoter", id: 2, address: "127.0.0.1:9002" });
+    c.tick(5, [1, 2, 3, 4]);
+    expect(c.raft(2).status().membership.directoryIds?.["2"]).toBe("d2-new");
+    c.isolate(4); // 4 lags too, so only 2 can win
+    c.propose(1, "after the replacement");
+    c.heal();
+    c.stop(1);
+    c.stop(3);
+    expect(c.raft(5).status().membership.directoryIds?.["2"]).toBe("d2");
+    // 2 needs the votes of 4 and 5; 5's view of it is stale.
+    expect(c.awaitLeader(300)).toBe(2);
+    c.tick(5, [2, 4, 5]);
+    expect(c.raft(5).status().membership.directoryIds?.["2"]).toBe("d2-new");
+    expect(c.node(5).applied).toContain("after the replacement");
+  });
+
   test("a node that learns it is bound to another directory id does not campaign", () => {
     const c = boundCluster();
     // Node 2's own membership binds it to d2; restarted under another id it must not campaign.
