@@ -157,7 +157,7 @@ export class Raft {
   proposeConfChange(cc: ConfChange): ProposeResult {
     const refused = this.proposalRefusal();
     if (refused !== null) return refused;
-    if (this.configIndex > this.log.committed) {
+    if (this.configIndex > this.log.committed && !this.onlyBindingsPending()) {
       return this.refuse("config_pending", `config entry at ${this.configIndex} is not committed yet (commit ${this.log.committed})`);
     }
     // Until an entry of this term commits, a config entry from a previous leader may still be
@@ -701,6 +701,16 @@ export class Raft {
     return false;
   }
 
+  /**
+   * The uncommitted config entries only bind directory ids: the voters and learners are those of
+   * the committed config, so one more single-server change still differs by one server from every
+   * config that may be in force — an operator's change need not wait for a binding.
+   */
+  private onlyBindingsPending(): boolean {
+    const committed = this.membershipFromLog(this.log.committed).membership;
+    return sameMembers(committed.voters, this.membership.voters) && sameMembers(committed.learners, this.membership.learners);
+  }
+
   /** Leader: remember the directory id of a member that is not bound yet. */
   private observeDirectory(m: Message): void {
     if (m.directoryId === "" || boundDirectory(this.membership, m.from) !== "") return;
@@ -818,6 +828,10 @@ function clampUnit(x: number): number {
 
 function describeSize(data: unknown): string {
   return data instanceof Uint8Array ? `${data.byteLength} bytes` : "a non-Uint8Array value";
+}
+
+function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 function sameSoft(a: SoftState, b: SoftState): boolean {

@@ -155,6 +155,18 @@ describe("directory ids", () => {
     expect(c.node(5).applied).toContain("after the replacement");
   });
 
+  test("an operator's membership change is not refused while only a binding is pending", () => {
+    const c = new Cluster([1, 2, 3], { directoryIds: true });
+    c.filter = (m) => !m.entries.some((e) => e.type === "config"); // config entries never reach a follower
+    c.elect(1); // its no-op commits, then it binds itself: that entry stays uncommitted
+    const s = c.raft(1).status();
+    expect(s.membership.directoryIds).toEqual({ "1": "d1" });
+    expect(s.lastIndex).toBeGreaterThan(s.commit); // a binding entry is in flight
+    expect(c.raft(1).proposeConfChange({ type: "addLearner", id: 4, address: "a:4" })).toMatchObject({ ok: true });
+    // A pending voter-set change still blocks the next one.
+    expect(c.raft(1).proposeConfChange({ type: "addLearner", id: 5, address: "a:5" })).toMatchObject({ ok: false, reason: "config_pending" });
+  });
+
   test("a node that learns it is bound to another directory id does not campaign", () => {
     const c = boundCluster();
     // Node 2's own membership binds it to d2; restarted under another id it must not campaign.

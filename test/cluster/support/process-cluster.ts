@@ -98,7 +98,9 @@ export class ProcessCluster {
 
   start(id: number): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
-    if (!this.formatted.has(id)) this.format(id);
+    // Format before the first start, unless the data dir already holds a database (e.g. restored).
+    if (!this.formatted.has(id) && !existsSync(join(this.spec(id).dataDir, "yakt.db"))) this.format(id);
+    this.formatted.add(id);
     const s = this.spec(id);
     s.logFile = join(this.dir, `node-${id}.${++this.starts}.log`);
     const peers = this.ids
