@@ -42,9 +42,10 @@ async function main(args: string[]): Promise<number | null> {
     case "client":
       return command.run();
     case "format": {
-      const { alreadyFormatted } = formatDataDir(command.config);
+      const { alreadyFormatted, identity } = formatDataDir(command.config);
       const what = alreadyFormatted ? "was already formatted for" : "formatted for";
-      process.stdout.write(`data dir ${command.config.dataDir} ${what} cluster ${command.config.clusterId}, node ${command.config.nodeId}\n`);
+      const { dataDir, clusterId, nodeId } = command.config;
+      process.stdout.write(`data dir ${dataDir} ${what} cluster ${clusterId}, node ${nodeId}, directory id ${identity.directoryId}\n`);
       return 0;
     }
     case "run": {

@@ -1,6 +1,9 @@
-// Opening a node's data dir: the SQLite store inside it, formatted on first use when allowed, and
-// refused when it was formatted for another cluster or node.
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+// Opening a node's data dir: the SQLite store inside it, refused when it was formatted for another
+// cluster or node, and — for a node of a multi-node cluster — refused when it is missing, empty or
+// unformatted. Only `yakt format` formats such a data dir, never a start: a voter whose disk was
+// lost must not rejoin silently with no vote and no log (it could vote twice in a term, or help
+// elect a leader that lacks committed entries). The flagless one-node default formats itself.
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeIdentity } from "../storage/log-storage.ts";
 import { SqliteStorage, StorageError } from "../storage/index.ts";
@@ -13,11 +16,11 @@ export const DB_FILE = "yakt.db";
 export interface OpenedDataDir {
   storage: SqliteStorage;
   identity: NodeIdentity;
-  /** The store was formatted by this start. */
+  /** The store was formatted by this start (the one-node default only). */
   formatted: boolean;
 }
 
-export function openStore(dataDir: string): SqliteStorage {
+export function openStore(dataDir: string, hint = ""): SqliteStorage {
   try {
     // Owner only: the log holds every record, and the node's files are nobody else's business.
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -26,32 +29,52 @@ export function openStore(dataDir: string): SqliteStorage {
     return storage;
   } catch (e) {
     const code = e instanceof StorageError ? ` (${e.code})` : "";
-    throw new StartupError(`cannot open data dir ${dataDir}${code}: ${(e as Error).message}`);
+    throw new StartupError(`cannot open data dir ${dataDir}${code}: ${(e as Error).message}${hint}`);
   }
 }
 
+/** A start formats its data dir only as the one-node default: no --peers. */
+function mayFormatOnStart(config: NodeConfig): boolean {
+  return !config.peersGiven;
+}
+
 export function openDataDir(config: NodeConfig): OpenedDataDir {
-  const storage = openStore(config.dataDir);
+  const advice = mayFormatOnStart(config) ? "" : formatAdvice(config);
+  if (!mayFormatOnStart(config)) requireDatabaseFile(config, advice);
+  const storage = openStore(config.dataDir, advice);
   try {
-    return { storage, ...checkIdentity(storage, config) };
+    return { storage, ...checkIdentity(storage, config, advice) };
   } catch (e) {
     storage.close();
     throw e;
   }
 }
 
-function checkIdentity(storage: SqliteStorage, config: NodeConfig): { identity: NodeIdentity; formatted: boolean } {
+/** Missing or empty (0 bytes, e.g. `: > yakt.db`): refused before anything is written. */
+function requireDatabaseFile(config: NodeConfig, advice: string): void {
+  const path = join(config.dataDir, DB_FILE);
+  if (!existsSync(path)) throw new StartupError(`refusing to start: ${path} does not exist (data dir not formatted, or lost)${advice}`);
+  if (statSync(path).size === 0) throw new StartupError(`refusing to start: ${path} is empty (0 bytes)${advice}`);
+}
+
+/** What an operator does about a data dir a multi-node start refuses. */
+function formatAdvice(config: NodeConfig): string {
+  const cluster = config.clusterId ?? "<cluster-id>";
+  return (
+    `. A node started with --peers never formats its data dir itself. ` +
+    `For a new cluster, format each node first: yakt format --cluster-id ${cluster} --node-id ${config.nodeId} --data-dir ${config.dataDir}. ` +
+    `If node ${config.nodeId} was a voter and lost its data, formatting is not enough: format it, start it, ` +
+    `then replace it from the leader's console (remove-voter ${config.nodeId}, then add-voter ${config.nodeId}@<host>:<port>); ` +
+    `until then the cluster does not count it (see README, "Losing a disk")`
+  );
+}
+
+function checkIdentity(storage: SqliteStorage, config: NodeConfig, advice: string): { identity: NodeIdentity; formatted: boolean } {
   const stored = storage.identity();
   if (stored === null) {
-    if (config.peersGiven && config.clusterId === null) {
-      throw new StartupError(
-        `data dir ${config.dataDir} is not formatted: pass --cluster-id <id> to format it on start, ` +
-          `or run: yakt format --cluster-id <id> --node-id ${config.nodeId} --data-dir ${config.dataDir}`,
-      );
-    }
-    const identity = { clusterId: config.clusterId ?? DEFAULT_CLUSTER_ID, nodeId: config.nodeId };
-    storage.format(identity);
-    return { identity, formatted: true };
+    if (!mayFormatOnStart(config)) throw new StartupError(`refusing to start: data dir ${config.dataDir} is not formatted${advice}`);
+    storage.format({ clusterId: config.clusterId ?? DEFAULT_CLUSTER_ID, nodeId: config.nodeId });
+    return { identity: storage.identity() as NodeIdentity, formatted: true };
   }
   if (config.clusterId !== null && stored.clusterId !== config.clusterId) {
     throw new StartupError(
@@ -64,13 +87,16 @@ function checkIdentity(storage: SqliteStorage, config: NodeConfig): { identity: 
   return { identity: stored, formatted: false };
 }
 
-/** `yakt format`: stamp the identity; the same identity again is fine, another is refused. */
-export function formatDataDir(config: FormatConfig): { alreadyFormatted: boolean } {
+/**
+ * `yakt format`: stamp the identity with a fresh random directory id; the same cluster and node
+ * again is fine (and keeps the first directory id), another is refused.
+ */
+export function formatDataDir(config: FormatConfig): { alreadyFormatted: boolean; identity: NodeIdentity } {
   const storage = openStore(config.dataDir);
   try {
     const before = storage.identity();
     storage.format({ clusterId: config.clusterId, nodeId: config.nodeId });
-    return { alreadyFormatted: before !== null };
+    return { alreadyFormatted: before !== null, identity: storage.identity() as NodeIdentity };
   } catch (e) {
     if (e instanceof StorageError && e.code === "identity_mismatch") {
       throw new StartupError(`data dir ${config.dataDir} is already formatted differently: ${e.message}`);

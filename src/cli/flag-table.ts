@@ -20,7 +20,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
     name: "cluster-id",
     value: "<id>",
     default: "the data dir's; yakt-local for a one-node cluster",
-    help: "cluster id; formats an empty data dir when given",
+    help: "cluster id: checked against the data dir; names a new one-node cluster (with --peers, format first: yakt format)",
   },
   { name: "listen-http", value: "<host:port>", default: "127.0.0.1:8080", help: "REST API address" },
   { name: "listen-peer", value: "<host:port>", default: "this node's --peers address, else 127.0.0.1:9091", help: "Raft peer address" },
@@ -65,7 +65,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
 ];
 
 export const FORMAT_FLAGS: readonly FlagSpec[] = [
-  { name: "cluster-id", value: "<id>", default: "(required)", help: "cluster id to stamp into the data dir" },
+  { name: "cluster-id", value: "<id>", default: "(required)", help: "cluster id to stamp into the data dir (with a new random directory id)" },
   { name: "node-id", value: "<n>", default: "(required)", help: "node id to stamp into the data dir" },
   { name: "data-dir", value: "<dir>", default: "(required)", help: "the data dir to format" },
   { name: "help", value: "", default: "", help: "print this help and exit" },

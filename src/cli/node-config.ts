@@ -17,7 +17,7 @@ export interface NodeConfig {
   clusterId: string | null;
   /** The initial voters and their peer addresses. */
   peers: Map<NodeId, string>;
-  /** --peers was given: a multi-node cluster, which needs --cluster-id to format a data dir. */
+  /** --peers was given: a multi-node cluster, whose data dir only `yakt format` formats. */
   peersGiven: boolean;
   listenHttp: HostPort;
   listenPeer: HostPort;

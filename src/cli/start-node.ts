@@ -47,6 +47,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const runtime = new RaftRuntime({
     clusterId: identity.clusterId,
     nodeId: config.nodeId,
+    directoryId: identity.directoryId,
     storage,
     stateMachine,
     initialMembership: initialMembership(config),
@@ -74,7 +75,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   });
   for (const [event, fields] of secretWarnings) runtime.log.warn(event, fields);
   const log = (event: string, fields: Record<string, unknown>) => runtime.log.info(event, fields);
-  if (formatted) log("data_dir_formatted", { dataDir: config.dataDir, clusterId: identity.clusterId });
+  if (formatted) log("data_dir_formatted", { dataDir: config.dataDir, clusterId: identity.clusterId, directoryId: identity.directoryId });
   const peerPort = await startOrUndo("peer transport", config.listenPeer, () => runtime.start(), [() => runtime.stop()]);
   const service = createMetadataService({
     handle: runtime,
@@ -109,7 +110,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     peer: formatHostPort({ host: config.listenPeer.host, port: peerPort.peerPort }),
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
-  log("node_listening", { clusterId: identity.clusterId, dataDir: config.dataDir, https: security.tls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
+  log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, https: security.tls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
   const reload = () => reloadSecurity(config, security, app, log);
   return { runtime, addresses, reload, stop: () => stopAll(app, consoleServer, watchers, service, runtime) };
 }

@@ -1,5 +1,6 @@
 // Shapes the core's RaftStatus into the ClusterStatus the API and console show; on the leader each
 // learner says why it is not a voter yet (the same check that gates its promotion).
+import { boundDirectory } from "../raft/directory-ids.ts";
 import type { RaftStatus } from "../raft/types.ts";
 import type { ClusterStatus, VoterStatus } from "./contracts.ts";
 import { type PromotionLimits, promotionCheck } from "./promotion.ts";
@@ -15,6 +16,7 @@ export function toClusterStatus(s: RaftStatus, clusterId: string, limits: Promot
     appliedOffset: s.applied,
     firstOffset: s.firstIndex,
     lastOffset: s.lastIndex,
+    directoryId: s.directoryId,
     membership: s.membership,
     members: s.role === "leader" ? leaderView(s, limits) : [ownEntry(s)],
   };
@@ -33,6 +35,7 @@ function leaderView(s: RaftStatus, limits: PromotionLimits): VoterStatus[] {
       lag: Math.max(0, s.lastIndex - end),
       lastContactMs: self ? 0 : p.contacted ? p.ticksSinceContact * limits.tickMs : null,
       promotion: check === null ? null : check.ready ? check.note : check.reason,
+      directoryId: boundDirectory(s.membership, p.id),
     };
   });
 }
@@ -46,5 +49,6 @@ function ownEntry(s: RaftStatus): VoterStatus {
     lag: Math.max(0, s.commit - s.lastIndex),
     lastContactMs: null,
     promotion: null,
+    directoryId: boundDirectory(s.membership, s.id),
   };
 }

@@ -49,6 +49,8 @@ export interface VoterStatus {
    * "never contacted") or that it is ready ("caught up"); null for voters and off the leader.
    */
   promotion: string | null;
+  /** The directory id the membership binds this member to; "" while not bound yet. */
+  directoryId: string;
 }
 
 export interface ClusterStatus {
@@ -61,6 +63,8 @@ export interface ClusterStatus {
   appliedOffset: number;
   firstOffset: number;
   lastOffset: number;
+  /** This node's own directory id (its data dir's, drawn by `yakt format`). */
+  directoryId: string;
   membership: Membership;
   /** Filled on the leader; on a follower, only what it knows (own entry) and lastContactMs null. */
   members: VoterStatus[];

@@ -320,6 +320,7 @@ export class RaftRuntime implements ConsensusHandle {
         preVote: true,
         checkQuorum: true,
         initialMembership: this.opts.initialMembership,
+        directoryId: this.opts.directoryId ?? "",
         logger: (event, fields) => this.log.info(event, fields),
       },
       restore,
@@ -452,7 +453,10 @@ export class RaftRuntime implements ConsensusHandle {
     const transport = this.transport;
     if (!transport || !this.raft) return;
     const m = this.raft.status().membership;
-    const key = JSON.stringify(m.addresses);
+    // Keyed by who the members are, not by their addresses: a config entry that only binds a
+    // directory id carries the leader's view of the addresses, and a node keeps dialing its peers
+    // the way it already does (its own --peers) until the members themselves change.
+    const key = JSON.stringify([[...m.voters].sort((a, b) => a - b), [...m.learners].sort((a, b) => a - b)]);
     if (key === this.peersKey) return;
     this.peersKey = key;
     transport.setPeers(peersOf(m));

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   stateMachine: StateMachine;
   /** Builds the transport wired to the runtime's handlers (a PeerTransport in production). */
   transport: (handlers: TransportHandlers) => Transport;
+  /** The data dir's directory id (KIP-853), sent on every message; "" (default) for none. */
+  directoryId?: string;
   /** Used only when storage holds neither log nor snapshot (a new cluster). */
   initialMembership: Membership;
   ticker: Ticker;
@@ -80,6 +82,7 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
   const electionMs = electionTicks * o.ticker.intervalMs;
   const r: ResolvedRuntimeOptions = {
     ...o,
+    directoryId: o.directoryId ?? "",
     electionTicks,
     heartbeatTicks: o.heartbeatTicks ?? 2,
     snapshotEntries: o.snapshotEntries ?? DEFAULT_SNAPSHOT_ENTRIES,

@@ -1,5 +1,6 @@
 // Membership helpers: who votes, who learns, and the single-server changes of ConfChange.
 import { checkNodeId } from "./peer-address.ts";
+import { validBindings, withoutBinding } from "./directory-ids.ts";
 import type { ConfChange, Membership, NodeId } from "./types.ts";
 
 export function isVoter(m: Membership, id: NodeId): boolean {
@@ -19,7 +20,9 @@ export function members(m: Membership): NodeId[] {
 }
 
 export function cloneMembership(m: Membership): Membership {
-  return { voters: [...m.voters], learners: [...m.learners], addresses: { ...m.addresses } };
+  const copy: Membership = { voters: [...m.voters], learners: [...m.learners], addresses: { ...m.addresses } };
+  if (m.directoryIds !== undefined) copy.directoryIds = { ...m.directoryIds };
+  return copy;
 }
 
 function isNodeId(x: unknown): x is NodeId {
@@ -33,7 +36,7 @@ export function isValidMembership(m: unknown): m is Membership {
   if (!Array.isArray(voters) || !Array.isArray(learners)) return false;
   if (typeof addresses !== "object" || addresses === null) return false;
   const all = [...voters, ...learners];
-  return all.every(isNodeId) && new Set(all).size === all.length;
+  return all.every(isNodeId) && new Set(all).size === all.length && validBindings(m as Membership, all);
 }
 
 export type ConfChangeOutcome = { ok: true; membership: Membership } | { ok: false; message: string };
@@ -63,7 +66,7 @@ export function applyConfChange(m: Membership, cc: ConfChange): ConfChangeOutcom
       next.voters = next.voters.filter((id) => id !== cc.id);
       next.learners = next.learners.filter((id) => id !== cc.id);
       delete next.addresses[String(cc.id)];
-      return { ok: true, membership: next };
+      return { ok: true, membership: withoutBinding(next, cc.id) };
     default:
       return { ok: false, message: `unknown membership change ${JSON.stringify(cc)}` };
   }

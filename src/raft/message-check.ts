@@ -2,6 +2,7 @@
 import { isValidChunk } from "./snapshot-receiver.ts";
 import { decodeMembership, MESSAGE_TYPES, type Entry, type Message, type NodeId } from "./types.ts";
 import { isValidMembership } from "./membership.ts";
+import { isDirectoryId } from "./directory-ids.ts";
 
 function isIndex(x: unknown): x is number {
   return typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
@@ -40,6 +41,7 @@ export function isWellFormed(m: Message, self: NodeId): boolean {
   const numbers = [m.term, m.logTerm, m.index, m.commit, m.rejectHint, m.context];
   if (!numbers.every(isIndex) || m.term === 0) return false;
   if (typeof m.reject !== "boolean" || typeof m.force !== "boolean" || !Array.isArray(m.entries)) return false;
+  if (!isDirectoryId(m.directoryId)) return false;
   if (m.type === "App" && !entriesFit(m)) return false;
   if (m.type === "Snap" && !isValidChunk(m.snapshot)) return false;
   return true;

@@ -2,9 +2,10 @@
 // I/O, no timers, no randomness of its own. Inputs are tick(), step() and the proposal calls;
 // outputs come out of ready() and are acknowledged by advance().
 import { checkConfig, checkRestore } from "./config-check.ts";
+import { boundDirectory, matchesBinding, nextBinding, withBinding } from "./directory-ids.ts";
 import { invariant, RaftConfigError, RaftUsageError } from "./errors.ts";
 import { ENTRY_OVERHEAD_BYTES, RaftLog } from "./log.ts";
-import { applyConfChange, cloneMembership, isVoter, members } from "./membership.ts";
+import { applyConfChange, cloneMembership, isMember, isVoter, members } from "./membership.ts";
 import { isWellFormed } from "./message-check.ts";
 import { Replicator, type Outgoing } from "./replicator.ts";
 import { quorumIndex, voteOutcome } from "./quorum.ts";
@@ -20,6 +21,7 @@ import {
   type HardState,
   type Membership,
   type Message,
+  type MessageType,
   type NodeId,
   type PeerStatus,
   type ProposeResult,
@@ -31,6 +33,16 @@ import {
   type Snapshot,
   type SoftState,
 } from "./types.ts";
+
+/** Messages that count as a member's word (votes, acknowledgements, read requests): checked against its directory id. */
+const COUNTED_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
+  "PreVoteResp",
+  "VoteResp",
+  "AppResp",
+  "HeartbeatResp",
+  "SnapResp",
+  "ReadIndex",
+]);
 
 /** Bound on committed entries handed out in one Ready; the rest follow in the next one. */
 export const MAX_COMMITTED_PER_READY = 1024;
@@ -76,12 +88,19 @@ export class Raft {
   private prevSoft: SoftState = { leader: 0, role: "follower" };
   private prevHard: HardState;
   private outstanding: Ready[] = [];
+  /** This node's directory id, sent on every message ("" = none). */
+  private readonly directoryId: string;
+  /** Leader: directory ids heard from members not bound yet; each gets bound in turn. */
+  private readonly observedDirectories = new Map<NodeId, string>();
+  /** (node, directory id) pairs already logged as not the member named, so the log says it once. */
+  private readonly warnedDirectories = new Set<string>();
 
   constructor(config: RaftConfig, restore: RestoreState) {
     checkConfig(config);
     checkRestore(restore);
     this.cfg = config;
     this.id = config.id;
+    this.directoryId = config.directoryId ?? "";
     try {
       this.log = new RaftLog(restore.snapshot, restore.entries, restore.hardState.commit);
     } catch (e) {
@@ -117,7 +136,7 @@ export class Raft {
   }
 
   step(m: Message): void {
-    if (!isWellFormed(m, this.id) || !this.checkTerm(m)) return;
+    if (!isWellFormed(m, this.id) || !this.fromNamedMember(m) || !this.checkTerm(m)) return;
     if (m.type === "PreVote" || m.type === "Vote") return this.handleVoteRequest(m);
     if (this.role === "leader") this.stepLeader(m);
     else if (this.role === "follower") this.stepFollower(m);
@@ -138,7 +157,7 @@ export class Raft {
   proposeConfChange(cc: ConfChange): ProposeResult {
     const refused = this.proposalRefusal();
     if (refused !== null) return refused;
-    if (this.configIndex > this.log.committed) {
+    if (this.configIndex > this.log.committed && !this.onlyBindingsPending()) {
       return this.refuse("config_pending", `config entry at ${this.configIndex} is not committed yet (commit ${this.log.committed})`);
     }
     // Until an entry of this term commits, a config entry from a previous leader may still be
@@ -265,6 +284,7 @@ export class Raft {
       firstIndex: this.log.firstIndex(),
       lastIndex: this.log.lastIndex(),
       membership: cloneMembership(this.membership),
+      directoryId: this.directoryId,
       peers: this.role === "leader" ? this.peerStatuses() : [],
     };
   }
@@ -325,6 +345,7 @@ export class Raft {
    * removal and steps down). Once the removal commits, the node never campaigns again.
    */
   private promotable(): boolean {
+    if (!matchesBinding(this.membership, this.id, this.directoryId)) return false; // not the voter named: wiped and reformatted
     if (isVoter(this.membership, this.id)) return true;
     return this.configIndex > this.log.committed && isVoter(this.previousMembership(), this.id);
   }
@@ -378,6 +399,7 @@ export class Raft {
     this.lead = this.id;
     this.role = "leader";
     this.replication.clear();
+    this.observedDirectories.clear();
     this.syncProgress();
     this.logRole();
     this.appendEntry("normal", new Uint8Array(0));
@@ -598,6 +620,7 @@ export class Raft {
   }
 
   private stepLeader(m: Message): void {
+    this.observeDirectory(m);
     switch (m.type) {
       case "AppResp":
         return this.handleAppResp(m);
@@ -634,7 +657,8 @@ export class Raft {
     this.reads.startWaiting(this.leaderView());
     this.replication.bcastAppend();
     this.syncProgress();
-    if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) this.stepDownRemoved();
+    if (!isVoter(this.membership, this.id) && this.configIndex <= this.log.committed) return this.stepDownRemoved();
+    this.maybeBindDirectory();
   }
 
   /** Our removal committed: hand the lead to the most caught-up voter at once, then step down. */
@@ -654,6 +678,67 @@ export class Raft {
   }
 
   // ---- membership ----
+
+  /**
+   * A vote or an acknowledgement from a node id the membership binds to another directory id comes
+   * from a node that was wiped and formatted anew (directory-ids.ts): it is dropped, so that node
+   * neither votes, nor acknowledges, nor keeps a leader's check-quorum alive (nor gets reads
+   * confirmed through it), until an operator replaces the member. The checking is done where the
+   * word is counted — by the candidate, the leader — whose view is what decides. Everything else
+   * is taken whatever its directory id: a follower whose log lags behind a replacement must still
+   * hear from the replaced node once it leads, and grant it a vote, or it could never learn the
+   * newer membership (sim findings). A wiped node asking for votes wins nothing: only a node whose
+   * log is no longer than its empty one would grant. Protected: the simulator's bug injection
+   * overrides it.
+   */
+  protected fromNamedMember(m: Message): boolean {
+    if (!COUNTED_MESSAGES.has(m.type) || matchesBinding(this.membership, m.from, m.directoryId)) return true;
+    const key = `${m.from}/${m.directoryId}`;
+    if (!this.warnedDirectories.has(key)) {
+      if (this.warnedDirectories.size >= 64) this.warnedDirectories.clear(); // bounded; a repeat warning is harmless
+      this.warnedDirectories.add(key);
+      this.logEvent("raft.directory-mismatch", { from: m.from, directoryId: m.directoryId, bound: boundDirectory(this.membership, m.from) });
+    }
+    return false;
+  }
+
+  /**
+   * The uncommitted config entries only bind directory ids: the voters and learners are those of
+   * the committed config, so one more single-server change still differs by one server from every
+   * config that may be in force — an operator's change need not wait for a binding.
+   */
+  private onlyBindingsPending(): boolean {
+    const committed = this.membershipFromLog(this.log.committed).membership;
+    return sameMembers(committed.voters, this.membership.voters) && sameMembers(committed.learners, this.membership.learners);
+  }
+
+  /** Leader: remember the directory id of a member that is not bound yet. */
+  private observeDirectory(m: Message): void {
+    if (m.directoryId === "" || boundDirectory(this.membership, m.from) !== "") return;
+    if (isMember(this.membership, m.from)) this.observedDirectories.set(m.from, m.directoryId);
+    this.maybeBindDirectory();
+  }
+
+  /** Leader: bind the next unbound member's directory id, once no other config change is in flight. */
+  private maybeBindDirectory(): void {
+    if (this.role !== "leader" || this.leadTransferee !== 0) return;
+    if (this.configIndex > this.log.committed || this.log.term(this.log.committed) !== this.term) return;
+    const next = nextBinding(this.membership, { id: this.id, directoryId: this.directoryId }, this.observedDirectories);
+    if (next === null) return;
+    this.observedDirectories.delete(next.id);
+    const data = encodeMembership(withBinding(this.membership, next.id, next.directoryId));
+    if (data.byteLength + ENTRY_OVERHEAD_BYTES > this.cfg.maxMsgBytes) {
+      // Stays unbound (and so unprotected) until the membership fits; said once, not per message.
+      if (!this.warnedDirectories.has(`bind/${next.id}`)) {
+        this.warnedDirectories.add(`bind/${next.id}`);
+        this.logEvent("raft.bind-refused", { id: next.id, reason: `membership of ${data.byteLength} bytes exceeds maxMsgBytes ${this.cfg.maxMsgBytes}` });
+      }
+      return;
+    }
+    this.appendEntry("config", data);
+    this.logEvent("raft.directory-bind", { id: next.id, directoryId: next.directoryId });
+    this.replication.bcastAppend();
+  }
 
   /** The membership in force: the last config entry in the log, else the snapshot's, else the initial one. */
   /** The membership in force just before the latest config entry (cached until the config changes). */
@@ -704,7 +789,7 @@ export class Raft {
   // ---- plumbing ----
 
   private send(fields: Outgoing): void {
-    this.msgs.push({ ...emptyMessage(fields.type, this.id, fields.to, this.term), ...fields });
+    this.msgs.push({ ...emptyMessage(fields.type, this.id, fields.to, this.term), directoryId: this.directoryId, ...fields });
   }
 
   private takeCommitted(): Entry[] {
@@ -744,6 +829,10 @@ function clampUnit(x: number): number {
 
 function describeSize(data: unknown): string {
   return data instanceof Uint8Array ? `${data.byteLength} bytes` : "a non-Uint8Array value";
+}
+
+function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 function sameSoft(a: SoftState, b: SoftState): boolean {

@@ -9,6 +9,12 @@ export interface Membership {
   learners: NodeId[];
   /** Peer (transport) address "host:port" per member id, carried for the runtime; the core ignores it. */
   addresses: Record<string, string>;
+  /**
+   * Directory id (KIP-853) per member id, bound by the leader the first time it hears from that
+   * member (directory-ids.ts). A member absent here is not bound yet. Optional so memberships
+   * written before directory ids existed still read.
+   */
+  directoryIds?: Record<string, string>;
 }
 
 export type EntryType = "normal" | "config";
@@ -105,6 +111,9 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
  * - TimeoutNow: the receiver campaigns at once (leadership transfer).
  * - ReadIndex (follower → leader): context = follower's request id.
  *   ReadIndexResp: context echoed, index = read index, reject = leader could not serve it.
+ * Every message carries directoryId, the directory id its sender's data dir was formatted with
+ * ("" when it has none): a vote or an acknowledgement counts only from the member the membership
+ * names (directory-ids.ts).
  */
 export interface Message {
   type: MessageType;
@@ -120,6 +129,7 @@ export interface Message {
   context: number;
   force: boolean;
   snapshot: SnapshotChunk | null;
+  directoryId: string;
 }
 
 export type Role = "follower" | "pre-candidate" | "candidate" | "leader";
@@ -193,6 +203,8 @@ export interface RaftStatus {
   firstIndex: number;
   lastIndex: number;
   membership: Membership;
+  /** This node's own directory id ("" when it has none). */
+  directoryId: string;
   /** Only on the leader; empty elsewhere. */
   peers: PeerStatus[];
 }
@@ -220,6 +232,11 @@ export interface RaftConfig {
   checkQuorum: boolean;
   /** Membership used when the log and snapshot are empty (bootstrap of a new cluster). */
   initialMembership: Membership;
+  /**
+   * The directory id this node's data dir was formatted with (KIP-853); sent on every message.
+   * "" (the default) for a node without one, which then never gets bound.
+   */
+  directoryId?: string;
   /** Optional structured logger (no per-entry logging). */
   logger?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -264,5 +281,6 @@ export function emptyMessage(type: MessageType, from: NodeId, to: NodeId, term: 
     context: 0,
     force: false,
     snapshot: null,
+    directoryId: "",
   };
 }

@@ -2,7 +2,9 @@
 // value is rejected with the field and value that were wrong, and nothing is written.
 import { checkNodeId } from "../raft/peer-address.ts";
 import type { Entry, HardState, Membership, Snapshot } from "../raft/types.ts";
-import type { NodeIdentity, SweepBound } from "./log-storage.ts";
+import { randomUUID } from "node:crypto";
+import { isDirectoryId } from "../raft/directory-ids.ts";
+import type { FormatIdentity, NodeIdentity, SweepBound } from "./log-storage.ts";
 import type { StorageLimits } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 
@@ -11,8 +13,18 @@ export const MAX_CLUSTER_ID_LENGTH = 256;
 
 const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 
-export function checkIdentity(id: NodeIdentity): void {
-  const { clusterId, nodeId } = id ?? ({} as NodeIdentity);
+/** The identity to stamp: checked, with a random directory id drawn when none is given. */
+export function identityToStamp(id: FormatIdentity): NodeIdentity {
+  checkIdentity(id);
+  const directoryId = id.directoryId ?? randomUUID();
+  if (!isDirectoryId(directoryId) || directoryId === "") {
+    throw new StorageError("invalid_identity", `directory id must be a string of 1..64 characters, got ${JSON.stringify(directoryId)}`);
+  }
+  return { clusterId: id.clusterId, nodeId: id.nodeId, directoryId };
+}
+
+export function checkIdentity(id: FormatIdentity): void {
+  const { clusterId, nodeId } = id ?? ({} as FormatIdentity);
   if (typeof clusterId !== "string" || clusterId.length === 0 || clusterId.length > MAX_CLUSTER_ID_LENGTH) {
     throw new StorageError(
       "invalid_identity",

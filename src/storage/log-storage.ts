@@ -8,7 +8,15 @@ import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../
 export interface NodeIdentity {
   clusterId: string;
   nodeId: number;
+  /**
+   * The data dir's directory id (KIP-853): drawn at random when the store is formatted and never
+   * changed, so a node whose disk is wiped and formatted anew presents another one.
+   */
+  directoryId: string;
 }
+
+/** What format() stamps; without directoryId a random UUID is drawn (crypto randomness). */
+export type FormatIdentity = Omit<NodeIdentity, "directoryId"> & { directoryId?: string };
 
 /** One Ready's worth of durable state, written in one transaction (group commit). */
 export interface PersistBatch {
@@ -50,10 +58,10 @@ export interface LogStorage {
   /** null = not formatted yet. */
   identity(): NodeIdentity | null;
   /**
-   * Stamp the store with its cluster and node once. The same identity again is a no-op; a
-   * different one throws StorageError "identity_mismatch".
+   * Stamp the store with its cluster, node and directory id once. The same cluster and node again
+   * is a no-op that keeps the first directory id; a different one throws "identity_mismatch".
    */
-  format(id: NodeIdentity): void;
+  format(id: FormatIdentity): void;
   /** Latest snapshot + entries after it + hard state; applied = snapshot index or 0. */
   load(): RestoreState;
   /**

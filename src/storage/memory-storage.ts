@@ -1,8 +1,8 @@
 // LogStorage in memory, with exactly SqliteStorage's semantics (the shared write plan): for tests
 // and the simulator, where a "crash" means dropping the object and keeping only what it holds.
 import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
-import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
-import { checkChunk, checkIdentity, checkSweepBound } from "./input-checks.ts";
+import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
+import { checkChunk, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 import { planPersist, planPublishSnapshot, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
@@ -35,11 +35,11 @@ export class MemoryStorage implements LogStorage {
     return this.id === null ? null : { ...this.id };
   }
 
-  format(id: NodeIdentity): void {
+  format(given: FormatIdentity): void {
     this.assertOpen();
-    checkIdentity(id);
+    const id = identityToStamp(given);
     if (this.id === null) {
-      this.id = { clusterId: id.clusterId, nodeId: id.nodeId };
+      this.id = id;
       return;
     }
     if (this.id.clusterId !== id.clusterId || this.id.nodeId !== id.nodeId) {

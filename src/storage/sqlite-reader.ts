@@ -43,10 +43,12 @@ export class SqliteReader {
   }
 
   state(): StoredState {
-    const identity = this.db.query<{ cluster_id: string; node_id: number }, []>("SELECT cluster_id, node_id FROM identity WHERE id = 1").get();
+    const identity = this.db
+      .query<{ cluster_id: string; node_id: number; directory_id: string }, []>("SELECT cluster_id, node_id, directory_id FROM identity WHERE id = 1")
+      .get();
     const hs = this.db.query<{ term: number; vote: number; commit_index: number }, []>("SELECT term, vote, commit_index FROM hard_state WHERE id = 1").get();
     return {
-      identity: identity === null ? null : { clusterId: identity.cluster_id, nodeId: identity.node_id },
+      identity: identity === null ? null : { clusterId: identity.cluster_id, nodeId: identity.node_id, directoryId: identity.directory_id },
       hardState: { term: hs?.term ?? 0, vote: hs?.vote ?? 0, commit: hs?.commit_index ?? 0 },
       snapshot: this.latestSnapshot(),
     };

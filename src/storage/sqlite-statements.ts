@@ -33,8 +33,10 @@ export interface LogShape {
 
 export function prepareStatements(db: Database) {
   return {
-    identity: db.prepare<{ cluster_id: string; node_id: number }, []>("SELECT cluster_id, node_id FROM identity WHERE id = 1"),
-    setIdentity: db.prepare<void, [string, number]>("INSERT INTO identity (id, cluster_id, node_id) VALUES (1, ?, ?)"),
+    identity: db.prepare<{ cluster_id: string; node_id: number; directory_id: string }, []>(
+      "SELECT cluster_id, node_id, directory_id FROM identity WHERE id = 1",
+    ),
+    setIdentity: db.prepare<void, [string, number, string]>("INSERT INTO identity (id, cluster_id, node_id, directory_id) VALUES (1, ?, ?, ?)"),
     hardState: db.prepare<HardStateRow, []>("SELECT term, vote, commit_index FROM hard_state WHERE id = 1"),
     setHardState: db.prepare<void, [number, number, number]>(
       "INSERT OR REPLACE INTO hard_state (id, term, vote, commit_index) VALUES (1, ?, ?, ?)",

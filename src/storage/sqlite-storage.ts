@@ -5,8 +5,8 @@ import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
-import type { LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
-import { checkChunk, checkIdentity, checkSweepBound } from "./input-checks.ts";
+import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
+import { checkChunk, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { checkDurability, checkIntegrity, openDatabase, setDurabilityPragmas } from "./sqlite-open-checks.ts";
 import { readCheckedBounds } from "./sqlite-log-check.ts";
 import { ensureSchema } from "./sqlite-schema.ts";
@@ -82,14 +82,14 @@ export class SqliteStorage implements LogStorage {
   identity(): NodeIdentity | null {
     this.assertOpen();
     const row = this.st.identity.get();
-    return row === null ? null : { clusterId: row.cluster_id, nodeId: row.node_id };
+    return row === null ? null : { clusterId: row.cluster_id, nodeId: row.node_id, directoryId: row.directory_id };
   }
 
-  format(id: NodeIdentity): void {
-    checkIdentity(id);
+  format(given: FormatIdentity): void {
+    const id = identityToStamp(given);
     const current = this.identity();
     if (current === null) {
-      this.st.setIdentity.run(id.clusterId, id.nodeId);
+      this.st.setIdentity.run(id.clusterId, id.nodeId, id.directoryId);
       return;
     }
     if (current.clusterId !== id.clusterId || current.nodeId !== id.nodeId) {

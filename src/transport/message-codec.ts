@@ -5,7 +5,11 @@
 //   entry   = u53 index, u53 term, u8 type, bytes data
 //   chunk   = u53 meta.index, u53 meta.term, membership, u53 offset, u53 total, bytes data
 //   membership = u32 n, u32 voter*, u32 n, u32 learner*, u32 n, (string id, string address)*
+//                [v2: u32 n, (string id, string directoryId)*]
+//   [v2: message ends with string directoryId]
 // u53 = a safe integer as two u32 halves; bytes = u32 length + data; string = u16 length + UTF-8.
+// Version 2 added the directory ids (KIP-853); a version-1 batch still decodes, its messages
+// carrying directoryId "" (a sender without one) and its memberships no bindings.
 // Decoding validates every field and throws DecodeError; it never returns a partial message.
 import { MESSAGE_TYPES } from "../raft/types.ts";
 import type { Entry, EntryType, Membership, Message, SnapshotChunk } from "../raft/types.ts";
@@ -13,7 +17,9 @@ import { ByteReader } from "./byte-reader.ts";
 import { ByteWriter } from "./byte-writer.ts";
 import { DecodeError, EncodeError } from "./errors.ts";
 
-export const CODEC_VERSION = 1;
+export const CODEC_VERSION = 2;
+/** The oldest batch version still decoded. */
+export const OLDEST_CODEC_VERSION = 1;
 export const BATCH_HEADER_BYTES = 5;
 
 const FLAG_REJECT = 1;
@@ -46,6 +52,7 @@ export function encodeMessage(m: Message, maxBytes: number): Uint8Array {
   w.u32(m.entries.length, "entries.length");
   for (const entry of m.entries) writeEntry(w, entry);
   if (m.snapshot !== null) writeChunk(w, m.snapshot);
+  w.string(m.directoryId, "directoryId");
   return w.finish().slice();
 }
 
@@ -68,12 +75,12 @@ export function encodeMessages(msgs: Message[], maxBytes: number): Uint8Array {
 export function decodeMessages(body: Uint8Array): Message[] {
   const r = new ByteReader(body);
   const version = r.u8("version");
-  if (version !== CODEC_VERSION) {
-    throw new DecodeError(`message batch version ${version} is not the supported ${CODEC_VERSION}`);
+  if (version < OLDEST_CODEC_VERSION || version > CODEC_VERSION) {
+    throw new DecodeError(`message batch version ${version} is not among the supported ${OLDEST_CODEC_VERSION}..${CODEC_VERSION}`);
   }
   const count = r.count("message count", MIN_MESSAGE_BYTES);
   const msgs: Message[] = [];
-  for (let i = 0; i < count; i++) msgs.push(readMessage(r));
+  for (let i = 0; i < count; i++) msgs.push(readMessage(r, version));
   r.end("the message batch");
   return msgs;
 }
@@ -123,9 +130,15 @@ function writeMembership(w: ByteWriter, m: Membership): void {
     w.string(id, "membership.addresses key");
     w.string(address, `membership.addresses[${id}]`);
   }
+  const directoryIds = Object.entries(m.directoryIds ?? {});
+  w.u32(directoryIds.length, "membership.directoryIds.length");
+  for (const [id, directoryId] of directoryIds) {
+    w.string(id, "membership.directoryIds key");
+    w.string(directoryId, `membership.directoryIds[${id}]`);
+  }
 }
 
-function readMessage(r: ByteReader): Message {
+function readMessage(r: ByteReader, version: number): Message {
   const typeIndex = r.u8("type");
   const type = MESSAGE_TYPES[typeIndex];
   if (type === undefined) throw new DecodeError(`unknown message type ${typeIndex}`);
@@ -145,10 +158,11 @@ function readMessage(r: ByteReader): Message {
   const entryCount = r.count("entry count", MIN_ENTRY_BYTES);
   const entries: Entry[] = [];
   for (let i = 0; i < entryCount; i++) entries.push(readEntry(r));
-  const snapshot = (flags & FLAG_SNAPSHOT) !== 0 ? readChunk(r, (flags & FLAG_DONE) !== 0) : null;
+  const snapshot = (flags & FLAG_SNAPSHOT) !== 0 ? readChunk(r, (flags & FLAG_DONE) !== 0, version) : null;
   const reject = (flags & FLAG_REJECT) !== 0;
   const force = (flags & FLAG_FORCE) !== 0;
-  return { type, from, to, term, logTerm, index, entries, commit, reject, rejectHint, context, force, snapshot };
+  const directoryId = version >= 2 ? r.string("directoryId") : "";
+  return { type, from, to, term, logTerm, index, entries, commit, reject, rejectHint, context, force, snapshot, directoryId };
 }
 
 function readEntry(r: ByteReader): Entry {
@@ -160,10 +174,10 @@ function readEntry(r: ByteReader): Entry {
   return { index, term, type, data: r.bytes("entry.data") };
 }
 
-function readChunk(r: ByteReader, done: boolean): SnapshotChunk {
+function readChunk(r: ByteReader, done: boolean, version: number): SnapshotChunk {
   const index = r.u53("snapshot.meta.index");
   const term = r.u53("snapshot.meta.term");
-  const membership = readMembership(r);
+  const membership = readMembership(r, version);
   const offset = r.u53("snapshot.offset");
   const total = r.u53("snapshot.total");
   const data = r.bytes("snapshot.data");
@@ -173,19 +187,27 @@ function readChunk(r: ByteReader, done: boolean): SnapshotChunk {
   return { meta: { index, term, membership }, offset, total, data, done };
 }
 
-function readMembership(r: ByteReader): Membership {
+function readMembership(r: ByteReader, version: number): Membership {
   const voters = readIds(r, "membership.voters");
   const learners = readIds(r, "membership.learners");
-  const count = r.count("membership.addresses count", MIN_ADDRESS_BYTES);
-  const addresses: Record<string, string> = {};
+  const addresses = readStringMap(r, "membership.addresses");
+  if (version < 2) return { voters, learners, addresses };
+  const directoryIds = readStringMap(r, "membership.directoryIds");
+  return Object.keys(directoryIds).length === 0 ? { voters, learners, addresses } : { voters, learners, addresses, directoryIds };
+}
+
+/** A u32 count of (string key, string value) pairs; a key given twice is refused. */
+function readStringMap(r: ByteReader, field: string): Record<string, string> {
+  const count = r.count(`${field} count`, MIN_ADDRESS_BYTES);
+  const map: Record<string, string> = {};
   for (let i = 0; i < count; i++) {
-    const id = r.string("membership.addresses key");
-    if (Object.hasOwn(addresses, id)) throw new DecodeError(`membership address for ${JSON.stringify(id)} given twice`);
+    const key = r.string(`${field} key`);
+    if (Object.hasOwn(map, key)) throw new DecodeError(`${field} entry for ${JSON.stringify(key)} given twice`);
     // defineProperty, not assignment, so a key such as "__proto__" stays a plain own property.
-    const value = r.string(`membership.addresses[${id}]`);
-    Object.defineProperty(addresses, id, { value, enumerable: true, writable: true, configurable: true });
+    const value = r.string(`${field}[${key}]`);
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
   }
-  return { voters, learners, addresses };
+  return map;
 }
 
 function readIds(r: ByteReader, field: string): number[] {

@@ -124,6 +124,7 @@ describe("quorum commands", () => {
         "commit offset   42",
         "applied offset  41",
         "log offsets     5..42",
+        "directory id    5f0c6a52-3d7e-4c1b-9f6e-2a8d1b7c4e90",
         "voters          1, 2, 3",
         "learners        4",
         "",
@@ -147,32 +148,38 @@ describe("quorum commands", () => {
   test("replication on a follower says that only the leader knows every member", async () => {
     t.node.current.role = "follower";
     t.node.current.leader = 2;
-    t.node.current.members = [{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 40, lag: 0, lastContactMs: null, promotion: null }];
+    t.node.current.members = [{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 40, lag: 0, lastContactMs: null, promotion: null, directoryId: "" }];
     const out = await client.command("replication");
     expect(out).toContain("   1  Follower              40    0  unknown");
     expect(out).toContain("(node 1 is not the leader: only the leader knows every member; leader: 2)");
   });
 
-  test("members lists voters and learners with addresses", async () => {
+  test("members lists voters and learners with addresses and directory ids", async () => {
     const out = await client.command("members");
     expect(out.split("\r\n")).toEqual([
-      "NODE  KIND     ADDRESS         LAG  NOTE",
-      "   1  voter    127.0.0.1:9091    0  leader, this node",
-      "   2  voter    127.0.0.1:9092    2",
-      "   3  voter    127.0.0.1:9093   30",
-      "   4  learner  127.0.0.1:9094    0  caught up",
+      "NODE  KIND     ADDRESS         DIRECTORY ID                          LAG  NOTE",
+      "   1  voter    127.0.0.1:9091  5f0c6a52-3d7e-4c1b-9f6e-2a8d1b7c4e90    0  leader, this node",
+      "   2  voter    127.0.0.1:9092  dir-2                                   2",
+      "   3  voter    127.0.0.1:9093  dir-3                                  30",
+      "   4  learner  127.0.0.1:9094  (not bound yet)                         0  caught up",
       "",
     ]);
   });
 
   test("members shows a learner's lag and why it is not a voter yet; a follower says where that is known", async () => {
     t.node.current.members[3] = { ...t.node.current.members[3], lag: 1234, promotion: "catching up: 1234 entries behind" };
-    expect(await client.command("members")).toContain("   4  learner  127.0.0.1:9094  1234  catching up: 1234 entries behind");
+    expect(await client.command("members")).toContain("   4  learner  127.0.0.1:9094  (not bound yet)                       1234  catching up: 1234 entries behind");
     t.node.current.role = "follower";
     t.node.current.leader = 2;
     const out = await client.command("members");
-    expect(out).toContain("   4  learner  127.0.0.1:9094    ?\r\n");
+    expect(out).toContain("   4  learner  127.0.0.1:9094  (not bound yet)                         ?\r\n");
     expect(out).toContain("(lag and promotion progress are known on the leader, node 2)");
+  });
+
+  test("members says when this node's data dir is not the one the membership names (wiped and formatted anew)", async () => {
+    t.node.current.directoryId = "fresh-dir";
+    const out = await client.command("members");
+    expect(out).toContain("this node, NOT this data dir (fresh-dir): remove-voter 1, then add-voter it again");
   });
 });
 

@@ -1,7 +1,7 @@
 // The compiled binary's command line and lifecycle: exit codes of bad flags and foreign data dirs,
 // format, a one-node start with defaults overridden, and a graceful SIGTERM.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePorts } from "../node/support/free-ports.ts";
@@ -31,16 +31,20 @@ describe("yakt binary", () => {
 
   test("format, then refuse a node id or cluster id the data dir was not formatted for (exit 1)", () => {
     const d = join(dir, "f");
-    expect(yakt(["format", "--cluster-id", "c1", "--node-id", "1", "--data-dir", d]).code).toBe(0);
+    const formatted = yakt(["format", "--cluster-id", "c1", "--node-id", "1", "--data-dir", d]);
+    expect(formatted.code).toBe(0);
+    expect(formatted.out).toMatch(/formatted for cluster c1, node 1, directory id [0-9a-f-]{36}\n$/);
     const other = yakt(["--node-id", "2", "--data-dir", d]);
     expect(other.code).toBe(1);
     expect(other.err).toContain("belongs to node 1");
     const cluster = yakt(["--cluster-id", "c2", "--data-dir", d]);
     expect(cluster.code).toBe(1);
     expect(cluster.err).toContain('belongs to cluster "c1"');
-    const unformatted = yakt(["--peers", "1@127.0.0.1:1,2@127.0.0.1:2", "--data-dir", join(dir, "g")]);
+    const g = join(dir, "g");
+    const unformatted = yakt(["--peers", "1@127.0.0.1:1,2@127.0.0.1:2", "--cluster-id", "c1", "--data-dir", g]);
     expect(unformatted.code).toBe(1);
-    expect(unformatted.err).toContain("--cluster-id");
+    expect(unformatted.err).toContain(`yakt format --cluster-id c1 --node-id 1 --data-dir ${g}`);
+    expect(existsSync(join(g, "yakt.db"))).toBe(false); // the refusal wrote nothing
   });
 
   test("a one-node cluster serves writes, and SIGTERM stops it gracefully (exit 0)", async () => {

@@ -36,7 +36,7 @@ describe("membership changes cannot wedge the cluster", () => {
     expect(taken).toContain(`error: address ${cluster.peerAddress(1)} is already node 1's (member_exists)`);
 
     const members = await consoleCommand(admin, "members", /learner.*\r\n/);
-    expect(members).toMatch(/ 5 {2}learner {2}no-such-host\.invalid:1 +\d+ {2}never contacted/);
+    expect(members).toMatch(/ 5 {2}learner {2}no-such-host\.invalid:1 +\(not bound yet\) +\d+ {2}never contacted/);
     const view = (await http("GET", cluster.url(leader, "/v1/cluster"))).body as { membership: { voters: number[]; learners: number[] } };
     expect(view.membership).toMatchObject({ voters: [1, 2, 3], learners: [5] });
 

@@ -108,7 +108,7 @@ describe("LocalConsensus", () => {
     const s = handle.status();
     expect(s).toMatchObject({ nodeId: 1, role: "leader", leader: 1, term: 1, commitOffset: 1, appliedOffset: 1, lastOffset: 1 });
     expect(s.membership.voters).toEqual([1]);
-    expect(s.members).toEqual([{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 1, lag: 0, lastContactMs: 0, promotion: null }]);
+    expect(s.members).toEqual([{ id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 1, lag: 0, lastContactMs: 0, promotion: null, directoryId: "" }]);
   });
 
   test("membership operations reject with MembershipError", async () => {

@@ -1,11 +1,11 @@
 // The command line: defaults, every flag's checks, the format subcommand, data dir identity rules.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StartupError, UsageError } from "../../src/cli/cli-errors.ts";
 import { type Command, parseCommand } from "../../src/cli/command.ts";
-import { formatDataDir, openDataDir } from "../../src/cli/data-dir.ts";
+import { formatDataDir, openDataDir, openStore } from "../../src/cli/data-dir.ts";
 import { nodeHelp } from "../../src/cli/help.ts";
 import type { NodeConfig } from "../../src/cli/node-config.ts";
 import { exposureWarnings } from "../../src/cli/exposure.ts";
@@ -85,27 +85,57 @@ describe("format and data dir identity", () => {
 
   test("a formatted dir starts only for its own cluster and node", () => {
     const dataDir = join(dir, "a");
-    expect(formatDataDir({ clusterId: "c1", nodeId: 2, dataDir })).toEqual({ alreadyFormatted: false });
-    expect(formatDataDir({ clusterId: "c1", nodeId: 2, dataDir })).toEqual({ alreadyFormatted: true });
+    const first = formatDataDir({ clusterId: "c1", nodeId: 2, dataDir });
+    expect(first.alreadyFormatted).toBe(false);
+    const again = formatDataDir({ clusterId: "c1", nodeId: 2, dataDir });
+    expect(again).toEqual({ alreadyFormatted: true, identity: first.identity }); // the directory id is kept
     expect(() => formatDataDir({ clusterId: "c2", nodeId: 2, dataDir })).toThrow(StartupError);
     const ok = openDataDir(run(["--node-id", "2", "--data-dir", dataDir]));
-    expect(ok.identity).toEqual({ clusterId: "c1", nodeId: 2 });
+    expect(ok.identity).toEqual({ clusterId: "c1", nodeId: 2, directoryId: first.identity.directoryId });
     expect(ok.formatted).toBe(false);
     ok.storage.close();
     expect(() => openDataDir(run(["--node-id", "3", "--data-dir", dataDir]))).toThrow("belongs to node 2");
     expect(() => openDataDir(run(["--node-id", "2", "--cluster-id", "other", "--data-dir", dataDir]))).toThrow('belongs to cluster "c1"');
   });
 
-  test("an empty dir is formatted on start: always for one node, with --peers only given --cluster-id", () => {
+  test("an empty dir is formatted on start only as the one-node default (no --peers)", () => {
     const single = openDataDir(run(["--data-dir", join(dir, "b")]));
-    expect(single.identity).toEqual({ clusterId: "yakt-local", nodeId: 1 });
+    expect(single.identity).toMatchObject({ clusterId: "yakt-local", nodeId: 1 });
+    expect(single.identity.directoryId).not.toBe("");
     expect(single.formatted).toBe(true);
     single.storage.close();
-    const peers = ["--peers", "1@127.0.0.1:1,2@127.0.0.1:2", "--data-dir", join(dir, "c")];
-    expect(() => openDataDir(run(peers))).toThrow("pass --cluster-id");
-    const multi = openDataDir(run([...peers, "--cluster-id", "c9"]));
-    expect(multi.identity.clusterId).toBe("c9");
-    multi.storage.close();
+  });
+
+  test("with --peers, a missing, empty, unformatted or unreadable database is refused, saying what to do, and nothing is written", () => {
+    const c = join(dir, "c");
+    const peers = ["--node-id", "2", "--peers", "1@127.0.0.1:1,2@127.0.0.1:2", "--data-dir", c, "--cluster-id", "c9"];
+    const advice = ["yakt format --cluster-id c9 --node-id 2 --data-dir", "remove-voter 2", "add-voter 2@"];
+    const refusal = (what: string) => {
+      let message = "";
+      try {
+        openDataDir(run(peers)).storage.close();
+      } catch (e) {
+        expect(e).toBeInstanceOf(StartupError);
+        message = (e as Error).message;
+      }
+      expect(message).toContain(what);
+      for (const a of advice) expect(message).toContain(a);
+    };
+    refusal("does not exist");
+    expect(existsSync(join(c, "yakt.db"))).toBe(false);
+    mkdirSync(c, { recursive: true });
+    writeFileSync(join(c, "yakt.db"), "");
+    refusal("is empty (0 bytes)");
+    expect(statSync(join(c, "yakt.db")).size).toBe(0);
+    writeFileSync(join(c, "yakt.db"), "not a database at all, just some bytes that are not SQLite");
+    refusal("cannot open data dir");
+    rmSync(join(c, "yakt.db"));
+    openStore(c).close(); // a database with the schema but no identity (format never ran)
+    refusal("is not formatted");
+    formatDataDir({ clusterId: "c9", nodeId: 2, dataDir: c });
+    const ok = openDataDir(run(peers));
+    expect(ok.formatted).toBe(false);
+    ok.storage.close();
   });
 });
 

@@ -45,6 +45,8 @@ export interface ClusterOptions {
   snapshotChunkBytes?: number;
   learners?: NodeId[];
   factory?: RaftFactory;
+  /** Give each node a directory id ("d<id>"), as a formatted data dir has. */
+  directoryIds?: boolean;
 }
 
 /** Bound on pump rounds in one stabilize(): a livelock fails the test instead of hanging it. */
@@ -67,7 +69,9 @@ export class Cluster {
   private readonly cut = new Set<string>();
   private readonly down = new Set<NodeId>();
   private readonly random: () => number;
-  readonly options: Required<Omit<ClusterOptions, "learners" | "factory">> & Pick<ClusterOptions, "factory">;
+  readonly options: Required<Omit<ClusterOptions, "learners" | "factory" | "directoryIds">> & Pick<ClusterOptions, "factory">;
+  /** Each node's directory id (none: ""). */
+  readonly directoryIds = new Map<NodeId, string>();
   readonly initial: Membership;
   /** Optional filter: return false to drop a message. */
   filter: (m: Message) => boolean = () => true;
@@ -87,6 +91,7 @@ export class Cluster {
     };
     this.random = seededRandom(this.options.seed);
     this.initial = membership(voters, opts.learners ?? []);
+    if (opts.directoryIds === true) for (const id of [...voters, ...(opts.learners ?? [])]) this.directoryIds.set(id, `d${id}`);
     for (const id of [...voters, ...(opts.learners ?? [])]) this.add(id);
   }
 
@@ -104,6 +109,7 @@ export class Cluster {
       preVote: o.preVote,
       checkQuorum: o.checkQuorum,
       initialMembership: this.initial,
+      directoryId: this.directoryIds.get(id) ?? "",
     };
   }
 
@@ -131,6 +137,13 @@ export class Cluster {
   restart(id: NodeId): Node {
     this.wire = this.wire.filter((m) => m.to !== id && m.from !== id);
     return this.add(id, this.node(id).disk);
+  }
+
+  /** The node's disk is wiped and formatted anew with `directoryId`; it restarts from nothing. */
+  wipe(id: NodeId, directoryId: string): Node {
+    this.wire = this.wire.filter((m) => m.to !== id && m.from !== id);
+    this.directoryIds.set(id, directoryId);
+    return this.add(id);
   }
 
   node(id: NodeId): Node {

@@ -3,15 +3,16 @@
 // Exits non-zero on a failure, naming the seed; --keep-going lists every failing seed instead.
 // --churn uses the bug-injection tests' profile and --bug NAME injects one of their bugs, to
 // replay a seed they report (e.g. `--seed 46 --churn --bug figure8`); --stress runs the stress
-// profile (more faults, more clients, one protocol bound pushed to its extreme per seed).
+// profile (more faults, more clients, one protocol bound pushed to its extreme per seed); --wipes
+// the churn profile with frequent wiped disks (the directory-id bug hunt).
 import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS, isInjectedBug } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, stressProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
 
 const MAX_SEEDS = 10_000_000;
-const USAGE = "usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--churn|--stress] [--bug figure8|forget-vote|send-before-persist]";
+const USAGE = "usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--churn|--stress|--wipes] [--bug figure8|forget-vote|send-before-persist|ignore-directory-id]";
 
 type Profile = (seed: number) => Partial<SimConfig>;
 
@@ -33,14 +34,15 @@ function intFlag(args: string[], name: string, max: number): number | undefined 
 function profileFlags(args: string[]): Profile {
   const churn = args.includes("--churn");
   const stress = args.includes("--stress");
-  if (churn && stress) throw new UsageError("--churn and --stress exclude each other");
+  const wipes = args.includes("--wipes");
+  if ([churn, stress, wipes].filter(Boolean).length > 1) throw new UsageError("--churn, --stress and --wipes exclude each other");
   const i = args.indexOf("--bug");
   const name = i < 0 ? undefined : args[i + 1];
   if (name !== undefined && !isInjectedBug(name)) throw new UsageError(`--bug needs one of ${Object.keys(INJECTED_BUGS).join(", ")}, got ${name}`);
   if (i >= 0 && name === undefined) throw new UsageError("--bug needs a name");
   const bug: Partial<SimConfig> = name === undefined ? {} : INJECTED_BUGS[name];
   return (seed) => {
-    const base = churn ? churnProfile(seed) : stress ? stressProfile(seed) : {};
+    const base = churn ? churnProfile(seed) : stress ? stressProfile(seed) : wipes ? wipesProfile(seed) : {};
     return { ...base, ...bug, replayFlags: [base.replayFlags ?? "", bug.replayFlags ?? ""].join(" ").trim() };
   };
 }

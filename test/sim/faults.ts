@@ -1,7 +1,8 @@
 // The seed's faults: crashes and restarts, symmetric and asymmetric partitions, lossy spells
-// (drops, duplicates), app snapshots with log compaction, membership changes within a pool of ids
-// and leader transfers. Crashes and voter changes keep a majority of voters able to work.
-import type { Membership, NodeId, Ready } from "../../src/raft/types.ts";
+// (drops, duplicates), app snapshots with log compaction, membership changes within a pool of ids,
+// leader transfers and wiped disks. Crashes and voter changes keep a majority of voters able to work.
+import { boundDirectory } from "../../src/raft/directory-ids.ts";
+import type { ConfChange, Membership, NodeId, Ready } from "../../src/raft/types.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { possibleChanges } from "./membership-changes.ts";
 import type { NetworkOptions, SimNetwork } from "./network.ts";
@@ -10,6 +11,8 @@ import type { SimNode } from "./sim-node.ts";
 
 /** Half the crash points are quick bounces: back before most messages sent meanwhile arrive. */
 const CRASH_POINT_BOUNCE = 10;
+/** Virtual ms between two steps of the operator replacing a wiped node. */
+const REPLACE_RETRY = 30;
 
 export type FaultKind =
   | "crash"
@@ -20,6 +23,7 @@ export type FaultKind =
   | "compact"
   | "membership"
   | "transfer"
+  | "wipe"
   | "crash-point";
 
 export interface FaultOptions {
@@ -53,9 +57,12 @@ export class FaultInjector {
     compact: 0,
     membership: 0,
     transfer: 0,
+    wipe: 0,
     "crash-point": 0,
   };
   private stopped = false;
+  /** The wiped node the operator is replacing (remove, then add again); one at a time. */
+  private replacing: { node: SimNode; wasVoter: boolean } | null = null;
   private readonly kinds: (keyof FaultOptions["weights"])[];
 
   constructor(
@@ -146,6 +153,8 @@ export class FaultInjector {
         return this.membership();
       case "transfer":
         return this.transfer();
+      case "wipe":
+        return this.wipe();
     }
   }
 
@@ -261,7 +270,8 @@ export class FaultInjector {
     const leader = this.w.leader();
     if (leader === undefined) return false;
     const pool = this.w.nodes.map((n) => n.id);
-    const choices = possibleChanges(leader.raft().status().membership, pool, (id) => this.node(id).isUp(), this.options);
+    const working = (id: NodeId) => this.node(id).isUp() && id !== this.replacing?.node.id;
+    const choices = possibleChanges(leader.raft().status().membership, pool, working, this.options);
     if (choices.length === 0) return false;
     const cc = this.w.rng.pick(choices);
     leader.act((core) => {
@@ -270,6 +280,63 @@ export class FaultInjector {
     });
     return true;
   }
+
+  /**
+   * A member's disk is lost; the operator formats it (a new directory id) and restarts it, then
+   * replaces it: remove, then add again. Only once every member's disk binds its directory id —
+   * before that, the cluster cannot tell the new disk from the old (see src/raft/directory-ids.ts),
+   * and the README tells operators the same.
+   */
+  private wipe(): boolean {
+    if (this.replacing !== null) return false;
+    const m = this.knownMembership();
+    const holders = [...m.voters, ...m.learners].map((id) => this.node(id));
+    const eligible = holders.filter((n) => holders.every((h) => h.durablyBinds(n.id, n.directoryId)) && (!n.isUp() || this.mayCrash(n)));
+    if (eligible.length === 0) return false;
+    const victim = this.w.rng.pick(eligible);
+    this.replacing = { node: victim, wasVoter: m.voters.includes(victim.id) };
+    victim.wipe();
+    const life = victim.lives;
+    this.w.queue.after(this.outage(), `restart wiped n${victim.id}`, () => {
+      if (!victim.isUp() && victim.lives === life) victim.start();
+    });
+    this.w.queue.after(REPLACE_RETRY, `replace n${victim.id}`, () => this.replaceStep());
+    return true;
+  }
+
+  /**
+   * The operator's next step: remove the member bound to the lost disk, then add the node again;
+   * done once the node's own disk binds it to its new directory id — it has caught up past its
+   * re-add and its binding. Until then no other disk is wiped: two blank nodes of the bootstrap
+   * voter set could elect each other from their bootstrap membership (README: replace one lost
+   * disk at a time, and wait until the replacement has caught up).
+   */
+  private replaceStep(): void {
+    const r = this.replacing;
+    const leader = this.w.leader();
+    if (r === null) return;
+    if (leader !== undefined && r.node.isUp()) {
+      const m = leader.raft().status().membership;
+      const bound = boundDirectory(m, r.node.id);
+      const member = m.voters.includes(r.node.id) || m.learners.includes(r.node.id);
+      if (member && bound === r.node.directoryId && r.node.durablyBinds(r.node.id, r.node.directoryId)) {
+        this.w.trace(`n${r.node.id} replaced`);
+        this.replacing = null;
+        return;
+      }
+      const add = r.wasVoter && m.voters.length < this.options.maxVoters ? ("addVoter" as const) : ("addLearner" as const);
+      const stale = member && bound !== "" && bound !== r.node.directoryId;
+      const cc: ConfChange | null = !member ? { type: add, id: r.node.id, address: `sim-${r.node.id}` } : stale ? { type: "removeNode", id: r.node.id } : null;
+      if (cc !== null) {
+        leader.act((core) => {
+          const res = core.proposeConfChange(cc);
+          this.w.trace(`operator: n${leader.id} ${JSON.stringify(cc)} → ${res.ok ? `index ${res.index}` : res.reason}`);
+        });
+      }
+    }
+    this.w.queue.after(REPLACE_RETRY, `replace n${r.node.id}`, () => this.replaceStep());
+  }
+
 
   private transfer(): boolean {
     const leader = this.w.leader();

@@ -1,6 +1,6 @@
 // The deliberately broken variants the bug-injection tests (and `cli.ts --bug NAME`) run, each as
 // config overrides on top of a seed's configuration.
-import { figure8Core, neverCommitCore } from "./broken-cores.ts";
+import { figure8Core, ignoreDirectoryIdCore, neverCommitCore } from "./broken-cores.ts";
 import type { SimConfig } from "./sim-config.ts";
 
 export const INJECTED_BUGS = {
@@ -18,6 +18,8 @@ export const INJECTED_BUGS = {
     runtimeBugs: { sendBeforePersist: false, readBeforeApplied: true },
     replayFlags: "--bug read-before-applied",
   },
+  /** A core that counts a wiped node's votes and acks as the member it replaced (directory ids ignored). */
+  "ignore-directory-id": { factory: ignoreDirectoryIdCore, replayFlags: "--bug ignore-directory-id" },
   /** A core whose leader never advances its commit: nothing is ever committed. */
   "never-commit": { factory: neverCommitCore, replayFlags: "--bug never-commit" },
 } satisfies Record<string, Partial<SimConfig>>;

@@ -41,6 +41,7 @@ const status = (commit: number, applied: number): RaftStatus => ({
   firstIndex: 1,
   lastIndex: commit,
   membership: { voters: [1], learners: [], addresses: {} },
+  directoryId: "",
   peers: [],
 });
 

@@ -40,6 +40,8 @@ export class SafetyChecker {
   private readonly commitFloor = new Map<NodeId, number>();
   private maxCommitted = 0;
   private maxLeaderTerm = 0;
+  /** Terms whose leader's disk was wiped since: that disk no longer tells what the leader held. */
+  private readonly wipedLeaderTerms = new Set<number>();
 
   /** `diskOf` gives a node's disk, where an earlier leader's log is looked up. */
   constructor(private readonly diskOf: (node: NodeId) => SimDisk) {}
@@ -102,6 +104,14 @@ export class SafetyChecker {
     this.commitFloor.set(node, persistedCommit);
   }
 
+  /**
+   * `node`'s disk was wiped. Election safety still covers the terms it led; leader completeness was
+   * checked for them when they were elected and while their disk lasted, and cannot be afterwards.
+   */
+  wiped(node: NodeId): void {
+    for (const [term, leader] of this.leaderOfTerm) if (leader === node) this.wipedLeaderTerms.add(term);
+  }
+
   /** After any step that touched `node`. */
   status(node: NodeId, s: RaftStatus, kvApplied: number): void {
     const floor = this.commitFloor.get(node) ?? 0;
@@ -118,7 +128,7 @@ export class SafetyChecker {
    */
   private laterLeadersHold(e: Entry, data: string, seenInTerm: number, seenBy: NodeId): void {
     for (const [term, leader] of this.leaderOfTerm) {
-      if (term <= seenInTerm) continue;
+      if (term <= seenInTerm || this.wipedLeaderTerms.has(term)) continue;
       const disk = this.diskOf(leader);
       if (e.index <= disk.snapshotIndex()) continue;
       const held = disk.entry(e.index);

@@ -78,7 +78,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     faults: {
       meanInterval: 80,
       maxOutage: 400,
-      weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1 },
+      weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1, wipe: 1 },
       crashPointRate: 0.002,
       minVoters: 3,
       maxVoters: nodes + 1,
@@ -114,7 +114,7 @@ export function churnProfile(seed: number): Partial<SimConfig> {
       meanInterval: 100,
       maxOutage: 300,
       crashPointRate: 0.4,
-      weights: { crash: 6, partition: 2, asymmetric: 1, "isolate-leader": 4, lossy: 1, compact: 0, membership: 0, transfer: 1 },
+      weights: { crash: 6, partition: 2, asymmetric: 1, "isolate-leader": 4, lossy: 1, compact: 0, membership: 0, transfer: 1, wipe: 0 },
     },
   };
 }
@@ -142,5 +142,20 @@ export function stressProfile(seed: number): Partial<SimConfig> {
       crashPointRate: 0.03,
       weights: { ...base.faults.weights, compact: 6, membership: 4, transfer: 3 },
     },
+  };
+}
+
+/**
+ * Overrides for hunting directory-id bugs: the churn profile (elections close to the link delays,
+ * frequent crash points, no pre-vote) with frequent wiped disks, and Apps large enough for the
+ * membership (with its directory ids) so the leader can bind them (churn's one-entry Apps cannot).
+ */
+export function wipesProfile(seed: number): Partial<SimConfig> {
+  const churn = churnProfile(seed);
+  return {
+    ...churn,
+    replayFlags: "--wipes",
+    maxMsgBytes: 400,
+    faults: { ...churn.faults!, weights: { ...churn.faults!.weights, crash: 4, wipe: 6 } },
   };
 }

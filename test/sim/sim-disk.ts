@@ -68,6 +68,11 @@ export class SimDisk {
     if (!commitOnly) this.syncedCommit = this.hard.commit;
   }
 
+  /** A new, empty disk with the same fault flags: what `yakt format` leaves after a disk is lost. */
+  blank(): SimDisk {
+    return new SimDisk(this.nodeId, this.bugs);
+  }
+
   /** The machine went down: a commit index written without a sync is gone. */
   crash(): void {
     this.hard = { ...this.hard, commit: this.syncedCommit };

@@ -4,6 +4,7 @@
 // taking virtual time, so a crash can land between taking a Ready and making it durable. With
 // earlySend, a leader's replication goes out before the persist, as the node runtime does.
 import { decodeMembership } from "../../src/raft/types.ts";
+import { boundDirectory } from "../../src/raft/directory-ids.ts";
 import type { Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
 import { splitEarlyMessages } from "../../src/raft/early-messages.ts";
 import type { CoreFactory, RaftCore } from "./core.ts";
@@ -73,15 +74,19 @@ export class SimNode {
    * for an earlier crash must not restart a later one early.
    */
   lives = 0;
+  /** The directory id of the node's current disk (KIP-853); a wipe formats the disk with a new one. */
+  directoryId: string;
+  private wipes = 0;
 
   constructor(
     readonly id: NodeId,
-    readonly disk: SimDisk,
+    public disk: SimDisk,
     private readonly rng: Prng,
     private readonly settings: CoreSettings,
     private readonly env: NodeEnv,
   ) {
     this.membership = settings.initialMembership;
+    this.directoryId = `d${id}`;
   }
 
   isUp(): boolean {
@@ -96,7 +101,7 @@ export class SimNode {
   start(): void {
     if (this.core !== null) throw new Error(`node ${this.id} is already up`);
     const restore = this.disk.restoreState();
-    const config: RaftConfig = { ...this.settings, id: this.id, random: () => this.rng.next() };
+    const config: RaftConfig = { ...this.settings, id: this.id, random: () => this.rng.next(), directoryId: this.directoryId };
     this.core = this.env.factory(config, restore);
     this.kv = new KvStore();
     const snap = restore.snapshot;
@@ -119,6 +124,31 @@ export class SimNode {
     this.deferred = [];
     this.env.hooks.trace(`n${this.id} crash`);
     this.env.hooks.crashed(this);
+  }
+
+  /**
+   * The disk is lost and formatted anew: down (if it was up), an empty disk with a new directory
+   * id. It restarts from nothing, as a new process on the new disk would.
+   */
+  wipe(): void {
+    if (this.isUp()) this.crash();
+    this.disk = this.disk.blank();
+    this.directoryId = `d${this.id}.${++this.wipes}`;
+    this.env.checker.wiped(this.id);
+    this.env.hooks.trace(`n${this.id} disk wiped, formatted with directory id ${this.directoryId}`);
+  }
+
+  /** Whether this node's disk (log, else snapshot, else bootstrap) binds `id` to `directoryId`. */
+  durablyBinds(id: NodeId, directoryId: string): boolean {
+    return boundDirectory(this.durableMembership(), id) === directoryId;
+  }
+
+  private durableMembership(): Membership {
+    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex(); i--) {
+      const e = this.disk.entry(i)!;
+      if (e.type === "config") return decodeMembership(e.data);
+    }
+    return this.disk.snapshot()?.meta.membership ?? this.settings.initialMembership;
   }
 
   /** Without pipelining, a node persisting a Ready takes no input. */

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, stressProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure, type CheckName } from "./violation.ts";
 
@@ -26,6 +26,7 @@ describe("simulated cluster: every check holds", () => {
       expect(t.faults["crash"]).toBeGreaterThan(0);
       expect(t.faults["membership"]).toBeGreaterThan(0);
       expect(t.faults["compact"]).toBeGreaterThan(0);
+      expect(t.faults["wipe"]).toBeGreaterThan(0);
     }, TEST_TIMEOUT);
   }
 
@@ -83,10 +84,10 @@ describe("replay", () => {
 });
 
 /** First seed (in 1..BUG_HUNT_SEEDS) whose run with `bug` fails, or null; churn profile by default. */
-function hunt(bug: Partial<SimConfig>, churn = true): SimFailure | null {
+function hunt(bug: Partial<SimConfig>, churn: boolean | ((seed: number) => Partial<SimConfig>) = true): SimFailure | null {
   for (let seed = 1; seed <= BUG_HUNT_SEEDS; seed++) {
     try {
-      const profile = churn ? churnProfile(seed) : {};
+      const profile = typeof churn === "function" ? churn(seed) : churn ? churnProfile(seed) : {};
       const replayFlags = `${profile.replayFlags ?? ""} ${bug.replayFlags ?? ""}`.trim();
       runSimulation(configForSeed(seed, { ...profile, ...bug, replayFlags }));
     } catch (e) {
@@ -116,6 +117,18 @@ describe("bug injection: the simulator catches broken Raft", () => {
     expect(f).not.toBeNull();
     expect(SAFETY).toContain(f!.check);
     expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --churn --bug figure8`);
+  }, TEST_TIMEOUT);
+
+  test("the wipes profile (frequent wiped disks) itself passes on the real core", () => {
+    const t = runCampaign(1, 60, wipesProfile);
+    expect(t.faults["wipe"]).toBeGreaterThan(20);
+  }, TEST_TIMEOUT);
+
+  test("a core that ignores directory ids: a wiped disk's vote or ack loses a committed entry", () => {
+    const f = hunt(INJECTED_BUGS["ignore-directory-id"], wipesProfile);
+    expect(f).not.toBeNull();
+    expect(SAFETY).toContain(f!.check);
+    expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --wipes --bug ignore-directory-id`);
   }, TEST_TIMEOUT);
 
   test("a disk that does not persist the vote", () => {

@@ -264,15 +264,28 @@ export function conformance(name: string, h: StorageHarness): void {
       expect(s.load().entries.at(-1)?.index).toBe(13);
     });
 
-    test("format stamps the identity once", () => {
+    test("format stamps the identity once, with a random directory id written once", () => {
       let s = h.open();
       s.format({ clusterId: "c-1", nodeId: 2 });
-      s.format({ clusterId: "c-1", nodeId: 2 });
+      const first = s.identity()!.directoryId;
+      expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      s.format({ clusterId: "c-1", nodeId: 2 }); // a second format keeps the first directory id
+      s.format({ clusterId: "c-1", nodeId: 2, directoryId: "another" });
       expectCode(() => s.format({ clusterId: "c-2", nodeId: 2 }), "identity_mismatch");
       expectCode(() => s.format({ clusterId: "c-1", nodeId: 3 }), "identity_mismatch");
       s = h.reopen(s);
-      expect(s.identity()).toEqual({ clusterId: "c-1", nodeId: 2 });
+      expect(s.identity()).toEqual({ clusterId: "c-1", nodeId: 2, directoryId: first });
       expectCode(() => s.format({ clusterId: "c-1", nodeId: 3 }), "identity_mismatch");
+      const other = h.open();
+      other.format({ clusterId: "c-1", nodeId: 2 });
+      expect(other.identity()!.directoryId).not.toBe(first); // each format draws its own
+      other.close();
+    });
+
+    test("a given directory id is stamped as given", () => {
+      const s = h.open();
+      s.format({ clusterId: "c-1", nodeId: 2, directoryId: "dir-a" });
+      expect(s.identity()).toEqual({ clusterId: "c-1", nodeId: 2, directoryId: "dir-a" });
     });
 
     test("a malformed identity is refused and nothing is stamped", () => {
@@ -281,6 +294,8 @@ export function conformance(name: string, h: StorageHarness): void {
       expectCode(() => s.format({ clusterId: "c", nodeId: 0 }), "invalid_identity");
       expectCode(() => s.format({ clusterId: "c", nodeId: 1.5 }), "invalid_identity");
       expectCode(() => s.format({ clusterId: "x".repeat(257), nodeId: 1 }), "invalid_identity");
+      expectCode(() => s.format({ clusterId: "c", nodeId: 1, directoryId: "" }), "invalid_identity");
+      expectCode(() => s.format({ clusterId: "c", nodeId: 1, directoryId: "x".repeat(65) }), "invalid_identity");
       expect(s.identity()).toBeNull();
     });
 

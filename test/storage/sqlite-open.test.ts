@@ -75,7 +75,7 @@ describe("SqliteStorage open checks", () => {
     s.close();
     expect(statSync(join(dataDir, DB_FILE_NAME)).isFile()).toBe(true);
     const again = SqliteStorage.openDataDir(dataDir);
-    expect(again.identity()).toEqual({ clusterId: "c", nodeId: 1 });
+    expect(again.identity()).toMatchObject({ clusterId: "c", nodeId: 1 });
     again.close();
   });
 
@@ -120,7 +120,10 @@ describe("SqliteStorage open checks", () => {
     s1.saveSnapshot({ meta: { index: 3, term: 1, membership: { voters: [1], learners: [], addresses: {} } }, data: new Uint8Array([7, 8]) });
     s1.close();
     // What version 1 looked like: no pending column, no chunk table.
-    raw(path, "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; UPDATE schema_version SET version = 1");
+    raw(
+      path,
+      "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; ALTER TABLE identity DROP COLUMN directory_id; UPDATE schema_version SET version = 1",
+    );
     const s = SqliteStorage.open(path);
     cleanups.push(() => s.close());
     expect(Array.from(s.latestSnapshot()?.data ?? [])).toEqual([7, 8]);
@@ -136,6 +139,24 @@ describe("SqliteStorage open checks", () => {
     } finally {
       db.close();
     }
+  });
+
+  test("upgrades a formatted version 2 database: it gets a random directory id once, kept from then on", () => {
+    const path = storeWith(3);
+    const s2 = SqliteStorage.open(path);
+    s2.format({ clusterId: "c", nodeId: 4 });
+    s2.close();
+    // What version 2 looked like: an identity without a directory id.
+    raw(path, "ALTER TABLE identity DROP COLUMN directory_id; UPDATE schema_version SET version = 2");
+    const s = SqliteStorage.open(path);
+    const id = s.identity();
+    expect(id).toMatchObject({ clusterId: "c", nodeId: 4 });
+    expect(id?.directoryId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(s.load().entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    s.close();
+    const again = SqliteStorage.open(path);
+    cleanups.push(() => again.close());
+    expect(again.identity()).toEqual(id);
   });
 
   test("refuses a database that is not YAKt's", () => {

@@ -235,6 +235,7 @@ export class LocalConsensus implements ConsensusHandle {
       appliedOffset: this.applied,
       firstOffset: this.first,
       lastOffset: this.last,
+      directoryId: "",
       membership: this.membership(),
       members: members.map((m) => ({
         id: m.nodeId,
@@ -244,6 +245,7 @@ export class LocalConsensus implements ConsensusHandle {
         lag: leading ? this.last - m.last : 0,
         lastContactMs: leading ? 0 : null,
         promotion: null,
+        directoryId: "",
       })),
     };
   }

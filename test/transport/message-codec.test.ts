@@ -20,11 +20,15 @@ const entry: fc.Arbitrary<Entry> = fc.record({
   data: bytes,
 });
 
-const membership: fc.Arbitrary<Membership> = fc.record({
-  voters: fc.array(nodeId, { maxLength: 5 }),
-  learners: fc.array(nodeId, { maxLength: 3 }),
-  addresses: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 24 }), { maxKeys: 4 }),
-});
+const membership: fc.Arbitrary<Membership> = fc.record(
+  {
+    voters: fc.array(nodeId, { maxLength: 5 }),
+    learners: fc.array(nodeId, { maxLength: 3 }),
+    addresses: fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 24 }), { maxKeys: 4 }),
+    directoryIds: fc.dictionary(fc.string({ maxLength: 12 }), fc.uuid(), { minKeys: 1, maxKeys: 4 }),
+  },
+  { requiredKeys: ["voters", "learners", "addresses"] },
+);
 
 const chunk: fc.Arbitrary<SnapshotChunk> = fc
   .record({
@@ -58,6 +62,7 @@ const message: fc.Arbitrary<Message> = fc.record({
   context: u53,
   force: fc.boolean(),
   snapshot: fc.option(chunk, { nil: null }),
+  directoryId: fc.oneof(fc.constant(""), fc.uuid()),
 });
 
 function fullMessage(): Message {
@@ -126,6 +131,16 @@ describe("message codec", () => {
     expectDecodeError(badFlags);
   });
 
+  test("a version-1 batch (before directory ids) still decodes, with directoryId \"\"", () => {
+    const m = msg("VoteResp", 1, 2, 3, { reject: true });
+    const v2 = encodeMessages([m], MAX);
+    // Version 1 had no trailing directory id: the empty string's u16 length (2 bytes) goes.
+    const v1 = new Uint8Array([1, ...v2.subarray(1, v2.length - 2)]);
+    expect(decodeMessages(v1)).toEqual([{ ...m, directoryId: "" }]);
+    const withId = encodeMessages([{ ...m, directoryId: "0b5c2f0e-6c1d-4b8e-9a51-3f2f0d7e9c11" }], MAX);
+    expect(decodeMessages(withId)[0]!.directoryId).toBe("0b5c2f0e-6c1d-4b8e-9a51-3f2f0d7e9c11");
+  });
+
   test("a count larger than the bytes left is rejected without allocating", () => {
     expectDecodeError(new Uint8Array([CODEC_VERSION, 0xff, 0xff, 0xff, 0xff]));
   });
@@ -162,7 +177,10 @@ describe("message codec", () => {
         const flipped = body.slice();
         flipped[at]! ^= mask;
         try {
-          expect(encodeMessages(decodeMessages(flipped), MAX)).toEqual(flipped);
+          // A valid batch: it round-trips (byte order may differ: a flipped address key such as
+          // "1" → "5" is re-encoded in JavaScript's integer-key order).
+          const decoded = decodeMessages(flipped);
+          expect(decodeMessages(encodeMessages(decoded, MAX))).toEqual(decoded);
         } catch (error) {
           expect(error).toBeInstanceOf(DecodeError);
         }

@@ -20,6 +20,7 @@ function status(ctx: CommandContext): CommandOutput {
       ["commit offset", s.commitOffset],
       ["applied offset", s.appliedOffset],
       ["log offsets", logSpan(s.firstOffset, s.lastOffset)],
+      ["directory id", s.directoryId || "-"],
       ["voters", listOrDash(s.membership.voters)],
       ["learners", listOrDash(s.membership.learners)],
       ...ctx.warnings.map((w): [string, string] => ["warning", w]),
@@ -69,18 +70,26 @@ function progressOf(s: ClusterStatus, id: number): { lag: string; why: string } 
 function members(ctx: CommandContext): CommandOutput {
   const s = ctx.node.status();
   const { voters, learners, addresses } = s.membership;
+  const dir = (id: number) => s.membership.directoryIds?.[String(id)] ?? "(not bound yet)";
   const row = (id: number, kind: string) => {
     const { lag, why } = progressOf(s, id);
-    const note = [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : "", why].filter(Boolean).join(", ");
-    return [id, kind, addresses[String(id)] ?? "?", lag, note];
+    const note = [id === s.leader ? "leader" : "", id === s.nodeId ? "this node" : "", why, ownIdNote(s, id)].filter(Boolean).join(", ");
+    return [id, kind, addresses[String(id)] ?? "?", dir(id), lag, note];
   };
   const rows = [...voters.map((id) => row(id, "voter")), ...learners.map((id) => row(id, "learner"))];
   const table = renderTable(
-    [{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "LAG", align: "right" }, { title: "NOTE" }],
+    [{ title: "NODE", align: "right" }, { title: "KIND" }, { title: "ADDRESS" }, { title: "DIRECTORY ID" }, { title: "LAG", align: "right" }, { title: "NOTE" }],
     rows,
   );
   if (s.role === "leader") return output(...table);
   return output(...table, `(lag and promotion progress are known on the leader, node ${nodeName(s.leader)})`);
+}
+
+/** This node formatted anew while the membership still names its old directory id: it must be replaced. */
+function ownIdNote(s: ReturnType<CommandContext["node"]["status"]>, id: number): string {
+  const bound = s.membership.directoryIds?.[String(id)];
+  if (id !== s.nodeId || bound === undefined || bound === s.directoryId) return "";
+  return `NOT this data dir (${s.directoryId || "none"}): remove-voter ${id}, then add-voter it again`;
 }
 
 export const QUORUM_COMMANDS: readonly CommandSpec[] = [
@@ -105,7 +114,7 @@ export const QUORUM_COMMANDS: readonly CommandSpec[] = [
   {
     name: "members",
     args: "",
-    summary: "voters and learners: peer address, lag, and why a learner is not a voter yet",
+    summary: "voters and learners: peer address, directory id, lag, and why a learner is not a voter yet",
     minArgs: 0,
     maxArgs: 0,
     changesCluster: false,

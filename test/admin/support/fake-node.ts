@@ -27,16 +27,18 @@ export class FakeNode implements ConsoleNode {
       appliedOffset: 41,
       firstOffset: 5,
       lastOffset: 42,
+      directoryId: "5f0c6a52-3d7e-4c1b-9f6e-2a8d1b7c4e90",
       membership: {
         voters: [1, 2, 3],
         learners: [4],
         addresses: { "1": "127.0.0.1:9091", "2": "127.0.0.1:9092", "3": "127.0.0.1:9093", "4": "127.0.0.1:9094" },
+        directoryIds: { "1": "5f0c6a52-3d7e-4c1b-9f6e-2a8d1b7c4e90", "2": "dir-2", "3": "dir-3" },
       },
       members: [
-        { id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 42, lag: 0, lastContactMs: 0, promotion: null },
-        { id: 2, address: "127.0.0.1:9092", voter: true, logEndOffset: 40, lag: 2, lastContactMs: 120, promotion: null },
-        { id: 3, address: "127.0.0.1:9093", voter: true, logEndOffset: 12, lag: 30, lastContactMs: 65_000, promotion: null },
-        { id: 4, address: "127.0.0.1:9094", voter: false, logEndOffset: 42, lag: 0, lastContactMs: 80, promotion: "caught up" },
+        { id: 1, address: "127.0.0.1:9091", voter: true, logEndOffset: 42, lag: 0, lastContactMs: 0, promotion: null, directoryId: "" },
+        { id: 2, address: "127.0.0.1:9092", voter: true, logEndOffset: 40, lag: 2, lastContactMs: 120, promotion: null, directoryId: "" },
+        { id: 3, address: "127.0.0.1:9093", voter: true, logEndOffset: 12, lag: 30, lastContactMs: 65_000, promotion: null, directoryId: "" },
+        { id: 4, address: "127.0.0.1:9094", voter: false, logEndOffset: 42, lag: 0, lastContactMs: 80, promotion: "caught up", directoryId: "" },
       ],
     };
   }

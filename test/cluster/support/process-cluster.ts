@@ -42,6 +42,8 @@ export class ProcessCluster {
   private readonly dir = mkdtempSync(join(tmpdir(), "yakt-cluster-test-"));
   private readonly specs = new Map<number, NodeSpec>();
   private readonly procs = new Map<number, Subprocess>();
+  /** Nodes whose data dir `yakt format` has prepared (a node with --peers never formats itself). */
+  private readonly formatted = new Set<number>();
   private starts = 0;
   private readonly scheme: "http" | "https";
   /** Flags of one node only (its own certificate, say). */
@@ -138,8 +140,19 @@ export class ProcessCluster {
     return this.spec(id).adminPort;
   }
 
+  /** `yakt format` the node's data dir (done before its first start); returns what it printed. */
+  format(id: number): string {
+    const r = Bun.spawnSync([BINARY, "format", "--cluster-id", CLUSTER_ID, "--node-id", String(id), "--data-dir", this.spec(id).dataDir]);
+    if (r.exitCode !== 0) throw new Error(`yakt format of node ${id} failed: ${r.stderr.toString()}`);
+    this.formatted.add(id);
+    return r.stdout.toString();
+  }
+
   start(id: number): void {
     if (this.procs.has(id)) throw new Error(`node ${id} is already running`);
+    // Format before the first start, unless the data dir already holds a database (e.g. restored).
+    if (!this.formatted.has(id) && !existsSync(join(this.spec(id).dataDir, "yakt.db"))) this.format(id);
+    this.formatted.add(id);
     const s = this.spec(id);
     s.logFile = join(this.dir, `node-${id}.${++this.starts}.log`);
     const peers = this.ids
@@ -217,6 +230,17 @@ export class ProcessCluster {
       timeoutMs,
       25,
     );
+  }
+
+  /** A node that is expected to stop on its own (e.g. refusing to start): its exit code and stderr. */
+  async exited(id: number, timeoutMs = 10_000): Promise<{ code: number; stderr: string }> {
+    const proc = this.procs.get(id);
+    if (!proc) throw new Error(`node ${id} is not running`);
+    const code = await Promise.race([proc.exited, Bun.sleep(timeoutMs).then(() => null)]);
+    if (code === null) throw new Error(`node ${id} did not exit within ${timeoutMs} ms`);
+    this.procs.delete(id);
+    allChildren.delete(proc);
+    return { code, stderr: readFileSync(`${this.spec(id).logFile}.err`, "utf8") };
   }
 
   /** stdout of one node's current run. */
