@@ -38,6 +38,21 @@ test("topics create, list and describe through a follower, as tables and as JSON
   expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+TOPIC ID\s+OFFSET$/);
 });
 
+test("topics delete through a follower removes the topic everywhere; the name can be created again", async () => {
+  const env = { YAKT_SERVER: server(follower) };
+  expect((await runYakt(["topics", "create", "short-lived", "--partitions", "2", "--replication-factor", "2"], env)).code).toBe(0);
+  const before = await yaktJson(["topics", "describe", "short-lived"], env);
+  const deleted = await runYakt(["topics", "delete", "short-lived"], env);
+  expect(deleted.code).toBe(0);
+  expect(deleted.stdout).toMatch(/^deleted topic short-lived \(offset \d+\)\n$/);
+  for (const id of cluster.ids) expect((await http("GET", cluster.url(id, "/v1/topics/short-lived"))).status).toBe(404);
+  const again = await runYakt(["topics", "delete", "short-lived"], env);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain("short-lived");
+  const recreated = await yaktJson(["topics", "create", "short-lived"], env);
+  expect(recreated.topic?.fields?.topicUUID ?? recreated.fields?.topicUUID).not.toBe(before.topic?.fields?.topicUUID ?? before.fields?.topicUUID);
+});
+
 test("brokers list and describe", async () => {
   const env = { YAKT_SERVER: server(follower) };
   const listed = await yaktJson(["brokers", "list", "--all"], env);
@@ -49,6 +64,9 @@ test("brokers list and describe", async () => {
 });
 
 test("cluster status and replication name the leader; the leader knows every member's lag", async () => {
+  // Asked again: on a loaded machine leadership may have moved since the cluster started.
+  leader = await cluster.waitForLeader();
+  follower = cluster.ids.find((id) => id !== leader) as number;
   const status = await yaktJson(["cluster", "status", "--server", server(follower)]);
   expect(status.leader).toBe(leader);
   const table = await runYakt(["cluster", "status", "--server", server(follower)]);
