@@ -2,6 +2,9 @@
 // JSON-serializable, because a forwarded proposal's result crosses the wire.
 import type { MetadataErrorCode } from "./errors.ts";
 import type { MetadataRecord } from "./records.ts";
+import { internReplicas } from "./replica-lists.ts";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** "internal": the state machine itself failed (a bug), not the caller's mistake. */
 export type ApplyErrorCode = MetadataErrorCode | "internal";
@@ -19,7 +22,16 @@ export function accepted(records: MetadataRecord[]): ApplyResult {
   return { ok: true, records };
 }
 
+/** Freezes a record in place; a partition's lists are swapped for shared interned ones first. */
 export function freezeRecord<R extends MetadataRecord>(record: R): R {
+  if (Object.isFrozen(record)) return record;
+  if (record.name === "PartitionRecord" && !Object.isFrozen(record.fields)) {
+    const f = record.fields as Mutable<typeof record.fields>;
+    f.replicas = internReplicas(f.replicas) as number[];
+    f.ISR = internReplicas(f.ISR) as number[];
+    f.removingReplicas = internReplicas(f.removingReplicas) as number[];
+    f.addingReplicas = internReplicas(f.addingReplicas) as number[];
+  }
   for (const value of Object.values(record.fields)) if (Array.isArray(value)) Object.freeze(value);
   Object.freeze(record.fields);
   return Object.freeze(record);
