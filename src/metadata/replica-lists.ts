@@ -17,7 +17,9 @@ let pool = new Map<string, readonly number[]>();
 /** A frozen list equal to `ids`, shared with every other record that holds an equal one. */
 export function internReplicas(ids: readonly number[]): readonly number[] {
   if (ids.length === 0) return EMPTY;
-  if (ids.length > MAX_POOLED_LENGTH) return Object.isFrozen(ids) ? ids : Object.freeze(ids);
+  // A frozen list is already safe to share (another record's, or one a snapshot decoder pooled).
+  if (Object.isFrozen(ids)) return ids;
+  if (ids.length > MAX_POOLED_LENGTH) return Object.freeze(ids);
   const key = ids.length === 1 ? String(ids[0]) : ids.join(",");
   const held = pool.get(key);
   if (held !== undefined) return held;
