@@ -22,6 +22,28 @@ export class IsrIndex {
     for (const id of isr) if (!before.includes(id)) this.add(id, topicUUID, partitionId);
   }
 
+  /** Records new partitions of one topic (none of them indexed yet), a broker's ids added at once. */
+  addPartitions(topicUUID: string, partitions: readonly { fields: { partitionId: number; ISR: readonly number[] } }[]): void {
+    const byBroker = new Map<number, number[]>();
+    for (const { fields } of partitions) {
+      for (const brokerId of fields.ISR) {
+        const ids = byBroker.get(brokerId);
+        if (ids === undefined) byBroker.set(brokerId, [fields.partitionId]);
+        else ids.push(fields.partitionId);
+      }
+    }
+    for (const [brokerId, ids] of byBroker) {
+      let topics = this.byBroker.get(brokerId);
+      if (topics === undefined) {
+        topics = new Map();
+        this.byBroker.set(brokerId, topics);
+      }
+      const held = topics.get(topicUUID);
+      if (held === undefined) topics.set(topicUUID, ids);
+      else for (const id of ids) held.push(id);
+    }
+  }
+
   /** Forgets every partition of a deleted topic. */
   dropTopic(topicUUID: string): void {
     for (const [brokerId, topics] of this.byBroker) {
