@@ -65,8 +65,10 @@ describe("MetadataStateMachine.apply", () => {
 });
 
 describe("snapshots", () => {
-  test("the snapshot is versioned JSON in a stable order", () => {
-    const doc = JSON.parse(snapshotText(populated().sm.snapshot()));
+  test("the snapshot is binary version 3 and holds the image in a stable order", () => {
+    const bytes = populated().sm.snapshot();
+    expect(bytes[0]).toBe(3);
+    const doc = JSON.parse(snapshotText(bytes));
     expect(doc.format).toBe("yakt-metadata-snapshot");
     expect(doc.version).toBe(2);
     expect(doc.appliedIndex).toBe(9);
