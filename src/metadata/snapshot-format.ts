@@ -44,8 +44,7 @@ export function writeHead(w: SnapshotWriter, appliedIndex: number, nextProducerI
 }
 
 export function writeBroker(w: SnapshotWriter, { offset, timestamp, fields: f }: RegisterBrokerRecord): void {
-  w.uint(offset);
-  w.sharedText(timestamp);
+  writeEnvelope(w, offset, timestamp);
   w.text(f.internalUUID);
   w.int(f.brokerId);
   w.sharedText(f.brokerHost);
@@ -57,16 +56,14 @@ export function writeBroker(w: SnapshotWriter, { offset, timestamp, fields: f }:
 }
 
 export function writeTopic(w: SnapshotWriter, { offset, timestamp, fields }: TopicRecord, partitions: number): void {
-  w.uint(offset);
-  w.sharedText(timestamp);
+  writeEnvelope(w, offset, timestamp);
   w.text(fields.topicUUID);
   w.text(fields.name);
   w.uint(partitions);
 }
 
 export function writePartition(w: SnapshotWriter, { offset, timestamp, fields: f }: PartitionRecord): void {
-  w.uint(offset);
-  w.sharedText(timestamp);
+  writeEnvelope(w, offset, timestamp);
   w.int(f.partitionId);
   w.list(f.replicas);
   w.list(f.ISR);
@@ -78,8 +75,7 @@ export function writePartition(w: SnapshotWriter, { offset, timestamp, fields: f
 }
 
 export function writeProducer(w: SnapshotWriter, { offset, timestamp, fields: f }: ProducerIdsRecord): void {
-  w.uint(offset);
-  w.sharedText(timestamp);
+  writeEnvelope(w, offset, timestamp);
   w.int(f.brokerId);
   w.int(f.brokerEpoch);
   w.int(f.producerId);
@@ -138,8 +134,7 @@ function readInOrder<T, K>(r: SnapshotReader, what: string, read: (r: SnapshotRe
 }
 
 function readBroker(r: SnapshotReader): RegisterBrokerRecord {
-  const offset = offsetOf(r);
-  const timestamp = r.sharedText();
+  const { offset, timestamp } = readEnvelope(r);
   const internalUUID = r.text();
   const brokerId = r.int();
   const brokerHost = r.sharedText();
@@ -155,8 +150,7 @@ function readBroker(r: SnapshotReader): RegisterBrokerRecord {
 
 /** A topic, its partitions appended to `into` in ascending id order. */
 function readTopic(r: SnapshotReader, into: PartitionRecord[]): TopicRecord {
-  const offset = offsetOf(r);
-  const timestamp = r.sharedText();
+  const { offset, timestamp } = readEnvelope(r);
   const topicUUID = r.text();
   const name = r.text();
   let lastId = -1;
@@ -170,8 +164,7 @@ function readTopic(r: SnapshotReader, into: PartitionRecord[]): TopicRecord {
 }
 
 function readPartition(r: SnapshotReader, topicUUID: string): PartitionRecord {
-  const offset = offsetOf(r);
-  const timestamp = r.sharedText();
+  const { offset, timestamp } = readEnvelope(r);
   const partitionId = r.int();
   // Lists come frozen from the reader's pool; the record types hold them as number[].
   const replicas = r.list() as number[];
@@ -191,8 +184,7 @@ function readPartition(r: SnapshotReader, topicUUID: string): PartitionRecord {
 }
 
 function readProducer(r: SnapshotReader): ProducerIdsRecord {
-  const offset = offsetOf(r);
-  const timestamp = r.sharedText();
+  const { offset, timestamp } = readEnvelope(r);
   const brokerId = r.int();
   const brokerEpoch = r.int();
   const producerId = r.int();
@@ -217,8 +209,14 @@ function readRequests(r: SnapshotReader): StoredRequest[] {
   return stored;
 }
 
-function offsetOf(r: SnapshotReader): number {
+/** What every record starts with: the offset of its entry and the leader's timestamp. */
+function writeEnvelope(w: SnapshotWriter, offset: number, timestamp: string): void {
+  w.uint(offset);
+  w.sharedText(timestamp);
+}
+
+function readEnvelope(r: SnapshotReader): { offset: number; timestamp: string } {
   const offset = r.uint();
   if (offset < 1) r.fail("a record's offset is 0 (offsets start at 1)");
-  return offset;
+  return { offset, timestamp: r.sharedText() };
 }
