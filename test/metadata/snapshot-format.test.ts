@@ -50,6 +50,19 @@ describe("binary snapshot format", () => {
     expect(copy.image().producer(MAX_PRODUCER_ID)?.fields.producerId).toBe(MAX_PRODUCER_ID);
   });
 
+  test("a restored image indexes ISRs and leaders as the replayed one does (the bulk load path)", () => {
+    const sm = populated();
+    const copy = restored(sm.appliedIndex(), sm.snapshot());
+    const key = (r: { topicUUID: string; partitionId: number }) => `${r.topicUUID}/${r.partitionId}`;
+    expect(copy.image().brokersInAnyIsr()).toEqual(sm.image().brokersInAnyIsr());
+    for (const id of [1, 2, 3, 4]) {
+      expect(copy.image().isrPartitionsOf(id).map(key).sort()).toEqual(sm.image().isrPartitionsOf(id).map(key).sort());
+      expect(copy.image().leaderCount(id)).toBe(sm.image().leaderCount(id));
+    }
+    expect(copy.image().partitionCount()).toBe(sm.image().partitionCount());
+    expect(sm.image().isrPartitionsOf(3).length).toBeGreaterThan(0);
+  });
+
   test("a JSON version 2 snapshot loads into the same state, requests included (its binary snapshot is identical)", () => {
     const sm = populated();
     const json = encodeSnapshot(sm.image(), sm.appliedIndex(), sm.rememberedInOrder());
