@@ -1,9 +1,10 @@
-// Snapshot of a 50k-topic image (200-character names, one partition each), built through the real
-// state machine and stored in SqliteStorage (WAL, synchronous=FULL): the old path (one-shot encode,
-// then one saveSnapshot transaction) against the node's Snapshotter (capture, sliced encoding, the
-// bytes stored in 256 KiB transactions, publish). Reports the total time and the longest single
-// synchronous stretch each holds the event loop — what a node stalls for while it snapshots.
-// Usage: bun scripts/bench-snapshot.ts [--topics N] [--dir <directory on the disk to measure>]
+// Snapshot of a 50k-topic image (200-character names, one partition each unless --per-topic says
+// more), built through the real state machine and stored in SqliteStorage (WAL, synchronous=FULL):
+// the old path (the JSON version 2 document encoded in one go, then one saveSnapshot transaction)
+// against the node's Snapshotter (capture, sliced binary encoding, the bytes stored in 256 KiB
+// transactions, publish). Reports the total time and the longest single synchronous stretch each
+// holds the event loop — what a node stalls for while it snapshots.
+// Usage: bun scripts/bench-snapshot.ts [--topics N] [--per-topic K] [--dir <directory on the disk to measure>]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function commands(topics: number): Command[] {
+function commands(topics: number, perTopic: number): Command[] {
   const out: Command[] = [1, 2, 3].map((b) => ({
     kind: "registerBroker", timestamp: T0, internalUUID: `uuid-broker-${b}`, brokerId: b,
     brokerHost: `host${b}`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: "r1",
@@ -45,7 +46,7 @@ function commands(topics: number): Command[] {
   for (let k = 0; k < topics; k++) {
     const head = `topic-${k.toString().padStart(8, "0")}-`;
     const name = head + "x".repeat(NAME_CHARS - head.length);
-    out.push({ kind: "createTopic", timestamp: T0, topicUUID: `uuid-topic-${k}`, name, partitions: 1, replicationFactor: 1 });
+    out.push({ kind: "createTopic", timestamp: T0, topicUUID: `uuid-topic-${k}`, name, partitions: perTopic, replicationFactor: 1 });
   }
   return out;
 }
@@ -74,7 +75,7 @@ function oldPath(dir: string, cmds: Command[]): Row & { bytes: number } {
     const data = encodeSnapshot(sm.image(), sm.appliedIndex(), sm.rememberedInOrder());
     storage.saveSnapshot({ meta: { index: applier.applied, term: 1, membership: MEMBERSHIP }, data });
     const ms = performance.now() - started;
-    return { path: "old: encode + save at once", totalMs: ms, longestMs: ms, slices: 1, bytes: data.length };
+    return { path: "old: JSON v2 encode + save at once", totalMs: ms, longestMs: ms, slices: 1, bytes: data.length };
   } finally {
     storage.close();
   }
@@ -138,12 +139,12 @@ async function newPath(dir: string, cmds: Command[]): Promise<Row & { probeMs: n
   }
 }
 
-function printTable(topics: number, bytes: number, rows: Row[], probeMs: number, detail: string): void {
+function printTable(topics: number, perTopic: number, bytes: number, rows: Row[], probeMs: number, detail: string): void {
   const header = ["path", "total ms", "longest stall ms", "slices"];
   const cells = rows.map((r) => [r.path, r.totalMs.toFixed(0), r.longestMs.toFixed(1), String(r.slices)]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
-  console.log(`snapshot: ${topics} topics of ${NAME_CHARS}-character names, 1 partition each, ${(bytes / 1e6).toFixed(1)} MB; SqliteStorage WAL + synchronous=FULL`);
+  console.log(`snapshot: ${topics} topics of ${NAME_CHARS}-character names, ${perTopic} partition(s) each, JSON ${(bytes / 1e6).toFixed(1)} MB; SqliteStorage WAL + synchronous=FULL`);
   console.log(line(header));
   for (const c of cells) console.log(line(c));
   console.log(`new path: ${detail}; longest gap between two macrotasks a setImmediate probe saw: ${probeMs.toFixed(1)} ms`);
@@ -151,12 +152,14 @@ function printTable(topics: number, bytes: number, rows: Row[], probeMs: number,
 
 const topics = Number(flag("--topics") ?? 50_000);
 if (!Number.isSafeInteger(topics) || topics < 1) throw new RangeError(`--topics must be a positive integer, got ${flag("--topics")}`);
+const perTopic = Number(flag("--per-topic") ?? 1);
+if (!Number.isSafeInteger(perTopic) || perTopic < 1) throw new RangeError(`--per-topic must be a positive integer, got ${flag("--per-topic")}`);
 const dir = mkdtempSync(join(flag("--dir") ?? tmpdir(), "yakt-bench-snapshot-"));
 try {
-  const cmds = commands(topics);
+  const cmds = commands(topics, perTopic);
   const old = oldPath(dir, cmds);
   const sliced = await newPath(dir, cmds);
-  printTable(topics, old.bytes, [old, sliced], sliced.probeMs, sliced.detail);
+  printTable(topics, perTopic, old.bytes, [old, sliced], sliced.probeMs, sliced.detail);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,22 +1,26 @@
-// The state machine's snapshot bytes: a versioned JSON document of the whole image plus the applied
-// index, the producer id counter and (since version 2) the remembered request ids, oldest first
-// (request-codec.ts; a version 1 snapshot still loads, with none remembered). Arrays are in a
-// stable order, so two replicas with equal state produce byte-identical snapshots. encodeSnapshot() writes it in one go; the node
-// uses snapshot-encoder.ts, which writes the same bytes in bounded slices (this one is the
-// reference its tests and scripts/bench-snapshot.ts compare against).
+// The state machine's snapshot bytes, by their first byte: 3 is the binary format the node writes
+// now (snapshot-format.ts, encoded in slices by snapshot-encoder.ts); "{" is the JSON document of
+// versions 1 and 2, which still loads: the whole image plus the applied index, the producer id
+// counter and (since version 2) the remembered request ids, oldest first (request-codec.ts; a
+// version 1 snapshot loads with none remembered). encodeSnapshot() writes that JSON (version 2) in
+// one go: a readable rendering of a state for tests, tools and the compatibility checks.
 import { type Static, Type } from "@sinclair/typebox";
 import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
+import { BINARY_SNAPSHOT_VERSION, type DecodedSnapshot, decodeBinarySnapshot, isBinarySnapshot } from "./snapshot-format.ts";
 import { MetadataImage } from "./image.ts";
 import { preview } from "./preview.ts";
 import { type PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, StoredPartitionRecord, TopicRecord } from "./records.ts";
 import { imageSource } from "./record-refs.ts";
 import { RememberedRequestSchema, type StoredRequest, decodeRequests, encodeRememberedRequest } from "./request-codec.ts";
-import { DEFAULT_REQUEST_BOUNDS, type RememberedRequest, type RequestTable, type RequestTableBounds } from "./request-table.ts";
+import { DEFAULT_REQUEST_BOUNDS, type RememberedRequest, type RequestTableBounds } from "./request-table.ts";
+
+export type { DecodedSnapshot } from "./snapshot-format.ts";
 
 export const SNAPSHOT_FORMAT = "yakt-metadata-snapshot";
-/** Written now; version 1 (before request ids) is still read. */
-export const SNAPSHOT_VERSION = 2;
+/** The JSON format's last version; version 1 (before request ids) is still read too. */
+export const JSON_SNAPSHOT_VERSION = 2;
 const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+const OPEN_BRACE = 0x7b;
 /** Far above any image the limits allow, but a bound on what a peer can make us parse. */
 const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
 
@@ -34,18 +38,12 @@ const SnapshotDocument = Type.Object({
 });
 type SnapshotDocument = Static<typeof SnapshotDocument>;
 
-export interface DecodedSnapshot {
-  appliedIndex: number;
-  image: MetadataImage;
-  requests: RequestTable;
-}
-
 const encoder = new TextEncoder();
 
 export function encodeSnapshot(image: MetadataImage, appliedIndex: number, requests: Iterable<RememberedRequest> = []): Uint8Array {
   const doc: Omit<SnapshotDocument, "requests"> = {
     format: SNAPSHOT_FORMAT,
-    version: SNAPSHOT_VERSION,
+    version: JSON_SNAPSHOT_VERSION,
     appliedIndex,
     nextProducerId: image.nextProducerId(),
     ...image.body(),
@@ -57,6 +55,15 @@ export function encodeSnapshot(image: MetadataImage, appliedIndex: number, reque
 
 /** Never throws: garbage, another version or an inconsistent image is reported. */
 export function decodeSnapshot(data: Uint8Array, requestBounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS): DecodeResult<DecodedSnapshot> {
+  if (isBinarySnapshot(data)) return decodeBinarySnapshot(data, requestBounds);
+  if (data.length > 0 && data[0] !== OPEN_BRACE) {
+    return { ok: false, message: `snapshot version byte ${data[0]} is not supported (expected ${BINARY_SNAPSHOT_VERSION}, or a JSON snapshot of version 1 or 2)` };
+  }
+  return decodeJsonSnapshot(data, requestBounds);
+}
+
+/** A version 1 or 2 snapshot: one JSON document. */
+function decodeJsonSnapshot(data: Uint8Array, requestBounds: RequestTableBounds): DecodeResult<DecodedSnapshot> {
   // No nesting scan (it would add about a tenth to a restore): a snapshot is written by a state
   // machine from validated commands, and nothing below recurses past the schema's own depth
   // (the compiled check does not descend into unknown keys; messages use the bounded preview).

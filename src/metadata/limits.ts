@@ -2,9 +2,14 @@
 
 /** Brokers ever registered (closed ones are kept). */
 export const MAX_BROKERS = 10_000;
-export const MAX_TOPICS = 100_000;
+/**
+ * Topics and partitions across the cluster, sized with the memory budget (README "Scale"): the
+ * compact image holds 1M partitions in ~350 MiB of heap (scripts/bench/image-memory.ts), so 2M
+ * fit a node's 1 GiB goal; 500,000 topics is 2M partitions at 4 each.
+ */
+export const MAX_TOPICS = 500_000;
 /** Partitions across all topics. */
-export const MAX_PARTITIONS = 1_000_000;
+export const MAX_PARTITIONS = 2_000_000;
 export const MAX_PRODUCERS = 1_000_000;
 /** Partitions one create-topic request may ask for. */
 export const MAX_PARTITIONS_PER_REQUEST = 10_000;
@@ -31,10 +36,11 @@ export const MAX_PARTITIONS_PER_CHANGE = 250;
 export const MAX_COMMAND_BYTES = 1024 * 1024;
 /**
  * Records kept in memory for diffs and the event log. Fencing a broker that is in the ISRs of a
- * tenth of MAX_PARTITIONS writes 100,000 PartitionRecords; the history holds two such failovers,
- * so a broker that fetched just before one gets every new state as a diff, not a snapshot.
+ * tenth of MAX_PARTITIONS writes 200,000 PartitionRecords; the history holds two such failovers,
+ * so a broker that fetched just before one gets every new state as a diff, not a snapshot. Most
+ * of what it holds is shared with the image (a record stays the image's until it is replaced).
  */
-export const DEFAULT_HISTORY_RECORDS = 250_000;
+export const DEFAULT_HISTORY_RECORDS = 500_000;
 /** Records in one page of the event log. */
 export const MAX_LOG_PAGE = 1_000;
 /** Longest long poll a fetch may ask for. */

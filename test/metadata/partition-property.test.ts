@@ -10,7 +10,7 @@ import type { Command } from "../../src/metadata/commands.ts";
 import type { MetadataImage } from "../../src/metadata/image.ts";
 import { ACTIVE_STATUSES, type PartitionRecord } from "../../src/metadata/records.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
-import { Feeder, T0, changeBroker, createTopic, decodeText, registerBroker } from "./fixtures.ts";
+import { Feeder, T0, changeBroker, createTopic, snapshotText, registerBroker } from "./fixtures.ts";
 
 const BROKERS = [1, 2, 3, 4, 5];
 const TOPICS = ["a", "b"];
@@ -128,7 +128,7 @@ describe("property: partition invariants under the controller's rules", () => {
         // partitions, and those of an image restored from the snapshot.
         const restored = new MetadataStateMachine();
         restored.restore(f.sm.appliedIndex(), f.sm.snapshot());
-        expect(decodeText(restored.snapshot())).toBe(decodeText(f.sm.snapshot()));
+        expect(snapshotText(restored.snapshot())).toBe(snapshotText(f.sm.snapshot()));
         for (const id of BROKERS) {
           const recounted = allPartitions(f.sm.image()).filter((p) => p.fields.ISR.includes(id)).map(keyOf).sort();
           for (const image of [f.sm.image(), restored.image()]) {

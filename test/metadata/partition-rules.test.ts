@@ -8,7 +8,7 @@ import { MAX_PARTITIONS_PER_CHANGE } from "../../src/metadata/limits.ts";
 import { placePartitions } from "../../src/metadata/placement.ts";
 import type { PartitionRecord } from "../../src/metadata/records.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
-import { Feeder, T0, changeBroker, createPartition, createTopic, decodeText, expectUnchanged, registerBroker } from "./fixtures.ts";
+import { Feeder, T0, changeBroker, createPartition, createTopic, snapshotText, expectUnchanged, registerBroker } from "./fixtures.ts";
 
 const at = { timestamp: T0 };
 
@@ -189,9 +189,9 @@ describe("topic deletion", () => {
     const f = setup();
     const encoding = f.sm.beginSnapshot();
     f.ok({ kind: "deleteTopic", ...at, name: "t" });
-    const before = JSON.parse(decodeText(encoding.step(Number.MAX_SAFE_INTEGER)!));
+    const before = JSON.parse(snapshotText(encoding.step(Number.MAX_SAFE_INTEGER)!));
     expect(before.partitions).toHaveLength(1);
-    const after = JSON.parse(decodeText(f.sm.snapshot()));
+    const after = JSON.parse(snapshotText(f.sm.snapshot()));
     expect(after.topics).toEqual([]);
     expect(after.partitions).toEqual([]);
   });
@@ -200,7 +200,7 @@ describe("topic deletion", () => {
 describe("leader epochs in snapshots", () => {
   test("a snapshot written before leaderEpoch existed loads with leader epoch 0 and keeps working", () => {
     const f = setup();
-    const doc = JSON.parse(decodeText(f.sm.snapshot()));
+    const doc = JSON.parse(snapshotText(f.sm.snapshot()));
     for (const p of doc.partitions) delete p.fields.leaderEpoch;
     const restored = new MetadataStateMachine();
     restored.restore(f.sm.appliedIndex(), new TextEncoder().encode(JSON.stringify(doc)));

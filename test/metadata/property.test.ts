@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
-import { T0, decodeText } from "./fixtures.ts";
+import { T0, snapshotText } from "./fixtures.ts";
 
 const brokerId = fc.integer({ min: 0, max: 5 });
 const ids = fc.array(brokerId, { maxLength: 4 });
@@ -51,9 +51,9 @@ describe("property: determinism", () => {
           outcomes[ra.ok ? "accepted" : "rejected"]++;
           if (!ra.ok) expect(ra.error.code).not.toBe("internal");
         });
-        const snap = decodeText(a.snapshot());
-        expect(decodeText(b.snapshot())).toBe(snap);
-        if (restored) expect(decodeText((restored as MetadataStateMachine).snapshot())).toBe(snap);
+        const snap = snapshotText(a.snapshot());
+        expect(snapshotText(b.snapshot())).toBe(snap);
+        if (restored) expect(snapshotText((restored as MetadataStateMachine).snapshot())).toBe(snap);
       }),
       { seed: 20261124, numRuns: 300 },
     );
@@ -67,11 +67,11 @@ describe("property: determinism", () => {
       fc.property(fc.array(entry, { maxLength: 40 }), (entries) => {
         const sm = new MetadataStateMachine();
         entries.forEach((data, i) => {
-          const before = JSON.parse(decodeText(sm.snapshot()));
+          const before = JSON.parse(snapshotText(sm.snapshot()));
           const historyBefore = sm.history.size;
           const r = sm.apply(i + 1, data);
           if (r.ok) return;
-          expect({ ...JSON.parse(decodeText(sm.snapshot())), appliedIndex: 0 }).toEqual({ ...before, appliedIndex: 0 });
+          expect({ ...JSON.parse(snapshotText(sm.snapshot())), appliedIndex: 0 }).toEqual({ ...before, appliedIndex: 0 });
           expect(sm.history.size).toBe(historyBefore);
         });
       }),

@@ -9,7 +9,7 @@ import { requestFingerprint } from "../../src/metadata/request-ids.ts";
 import { RequestTable, type RequestTableBounds } from "../../src/metadata/request-table.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { seededRandom } from "../support/seeded-random.ts";
-import { Feeder, changeBroker, createTopic, decodeText, registerBroker } from "./fixtures.ts";
+import { Feeder, changeBroker, createTopic, snapshotText, registerBroker } from "./fixtures.ts";
 
 const T = Date.parse("2026-11-24T00:00:00.000Z");
 const at = (ms: number) => new Date(T + ms).toISOString();
@@ -65,10 +65,10 @@ describe("request ids at apply", () => {
   test("the same id again answers the first result and changes nothing", () => {
     const f = new Feeder();
     const first = f.ok(keyed("orders", "k:retry-1"));
-    const before = decodeText(f.sm.snapshot()).replace(/"appliedIndex":\d+/, "");
+    const before = snapshotText(f.sm.snapshot()).replace(/"appliedIndex":\d+/, "");
     const again = f.apply(keyed("orders", "k:retry-1", 5));
     expect(again).toEqual(first);
-    expect(decodeText(f.sm.snapshot()).replace(/"appliedIndex":\d+/, "")).toBe(before);
+    expect(snapshotText(f.sm.snapshot()).replace(/"appliedIndex":\d+/, "")).toBe(before);
     expect(f.sm.history.size).toBe(1);
   });
 
@@ -101,7 +101,7 @@ describe("request ids at apply", () => {
     const replicas = [1, 2].map(() => new MetadataStateMachine({ requestBounds: small({ maxRequests: 25, maxAgeMs: 120_000 }) }));
     const results = replicas.map((sm) => commands.map((c, i) => sm.apply(i + 1, encodeCommand(c))));
     expect(results[1]).toEqual(results[0]);
-    expect(decodeText(replicas[1].snapshot())).toBe(decodeText(replicas[0].snapshot()));
+    expect(snapshotText(replicas[1].snapshot())).toBe(snapshotText(replicas[0].snapshot()));
     expect(replicas[0].rememberedRequests().ids).toBeGreaterThan(0);
   });
 });
@@ -119,7 +119,7 @@ describe("request table in snapshots", () => {
   }
 
   test("records the image still holds are written as references, changed ones in full", () => {
-    const doc = JSON.parse(decodeText(populated().snapshot()));
+    const doc = JSON.parse(snapshotText(populated().snapshot()));
     const recordsOf = (id: string) => doc.requests.find((r: { id: string }) => r.id === id).result.records;
     expect(recordsOf("k:alpha")).toEqual([
       { ref: "topic:uuid-topic-alpha", offset: 3 },
@@ -133,14 +133,14 @@ describe("request table in snapshots", () => {
   test("restore then apply equals replaying everything; sliced and one-shot bytes agree", () => {
     const whole = populated();
     const bytes = whole.snapshot();
-    const doc = JSON.parse(decodeText(bytes));
+    const doc = JSON.parse(snapshotText(bytes));
     expect(doc.requests.map((r: { id: string }) => r.id)).toEqual(["k:alpha", "k:alpha-again", "n:generated-1", "k:b5"]);
     const requests = whole.rememberedInOrder();
-    expect(decodeText(encodeSnapshot(whole.image(), whole.appliedIndex(), requests))).toBe(decodeText(bytes));
+    expect(snapshotText(encodeSnapshot(whole.image(), whole.appliedIndex(), requests))).toBe(snapshotText(bytes));
     const encoding = whole.beginSnapshot();
     let sliced: Uint8Array | null = null;
     for (let steps = 0; sliced === null && steps < 10_000; steps++) sliced = encoding.step(1);
-    expect(decodeText(sliced as Uint8Array)).toBe(decodeText(bytes));
+    expect(snapshotText(sliced as Uint8Array)).toBe(snapshotText(bytes));
 
     const restored = new MetadataStateMachine();
     restored.restore(whole.appliedIndex(), bytes);
@@ -153,7 +153,7 @@ describe("request table in snapshots", () => {
     const alpha = restored.recall(keyed("alpha", "k:alpha", 20, hashOf("alpha"), 2));
     expect(alpha?.result).toMatchObject({ ok: true, records: [{ name: "TopicRecord", offset: 3 }, { name: "PartitionRecord" }, { name: "PartitionRecord" }] });
     expect(restored.recall({ ...registerBroker(5), requestId: "k:b5", requestHash: hashOf("b5") })?.result).toMatchObject({ ok: true, records: [{ offset: 6, fields: { brokerHost: "host5" } }] });
-    expect(decodeText(restored.snapshot())).toBe(decodeText(whole.snapshot()));
+    expect(snapshotText(restored.snapshot())).toBe(snapshotText(whole.snapshot()));
   });
 
   test("sliced encoding equals the one-shot bytes for random keyed histories at any budget", () => {
@@ -167,14 +167,14 @@ describe("request table in snapshots", () => {
         const sm = new MetadataStateMachine();
         commands.forEach((c, i) => sm.apply(i + 1, encodeCommand(c)));
         const requests = sm.rememberedInOrder();
-        const expected = decodeText(encodeSnapshot(sm.image(), sm.appliedIndex(), requests));
+        const expected = snapshotText(encodeSnapshot(sm.image(), sm.appliedIndex(), requests));
         const encoding = sm.beginSnapshot();
         let bytes: Uint8Array | null = null;
         for (let steps = 0; bytes === null && steps < 100_000; steps++) bytes = encoding.step(budget);
-        expect(decodeText(bytes as Uint8Array)).toBe(expected);
+        expect(snapshotText(bytes as Uint8Array)).toBe(expected);
         const restored = new MetadataStateMachine();
         restored.restore(sm.appliedIndex(), bytes as Uint8Array);
-        expect(decodeText(restored.snapshot())).toBe(expected);
+        expect(snapshotText(restored.snapshot())).toBe(expected);
       }),
       { seed: 0x1d2, numRuns: 150 },
     );
@@ -182,7 +182,7 @@ describe("request table in snapshots", () => {
 
   test("a snapshot with a malformed or inconsistent table is refused and the state stays", () => {
     const sm = populated();
-    const good = JSON.parse(decodeText(sm.snapshot()));
+    const good = JSON.parse(snapshotText(sm.snapshot()));
     const first = good.requests[0];
     const bad = [
       { ...good, requests: [first, first] },
@@ -193,10 +193,10 @@ describe("request table in snapshots", () => {
       { ...good, requests: [{ ...first, result: { ok: true, records: [{ ref: "topic:uuid-topic-alpha", offset: 4 }] } }] },
       { ...good, requests: [{ ...first, result: { ok: true, records: [{ ref: "partition:x:uuid-topic-alpha", offset: 3 }] } }] },
     ];
-    const before = decodeText(sm.snapshot());
+    const before = snapshotText(sm.snapshot());
     for (const doc of bad) {
       expect(() => sm.restore(good.appliedIndex, new TextEncoder().encode(JSON.stringify(doc)))).toThrow("snapshot");
-      expect(decodeText(sm.snapshot())).toBe(before);
+      expect(snapshotText(sm.snapshot())).toBe(before);
     }
   });
 });

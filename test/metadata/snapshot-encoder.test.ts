@@ -1,5 +1,6 @@
-// The sliced snapshot encoder against the one-shot encodeSnapshot(): byte-identical for random
-// images at any budget, for the empty image, and for a capture that later applies do not change.
+// The sliced binary snapshot encoder: byte-identical at any budget to one unbounded step, holding
+// what the JSON reference encodeSnapshot() holds (decoded and rendered as JSON, the same text),
+// for random images, the empty image, and a capture that later applies do not change.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
@@ -8,7 +9,7 @@ import { IncrementalSort } from "../../src/metadata/incremental-sort.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import type { SnapshotEncoding } from "../../src/node/contracts.ts";
 import { seededRandom } from "../support/seeded-random.ts";
-import { changeBroker, createPartition, createTopic, registerBroker, registerProducer } from "./fixtures.ts";
+import { changeBroker, createPartition, createTopic, registerBroker, registerProducer, snapshotText } from "./fixtures.ts";
 
 const SEED = 0x5a9;
 /** Bound on the steps of one encoding, so a budget bug fails instead of spinning. */
@@ -41,14 +42,18 @@ function finish(encoding: SnapshotEncoding, budget: number): Uint8Array {
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
+/** The snapshot of the state now, in one unbounded step. */
+const whole = (sm: MetadataStateMachine) => finish(sm.beginSnapshot(), Number.MAX_SAFE_INTEGER);
+
 describe("sliced snapshot encoding", () => {
   test("equals the one-shot bytes for random images at any budget", () => {
     fc.assert(
       fc.property(fc.array(command, { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (commands, budget) => {
         const sm = fed(commands);
-        const expected = text(encodeSnapshot(sm.image(), sm.appliedIndex()));
-        expect(text(finish(sm.beginSnapshot(), budget))).toBe(expected);
-        expect(text(sm.snapshot())).toBe(expected);
+        const expected = whole(sm);
+        expect(finish(sm.beginSnapshot(), budget)).toEqual(expected);
+        expect(sm.snapshot()).toEqual(expected);
+        expect(snapshotText(expected)).toBe(text(encodeSnapshot(sm.image(), sm.appliedIndex(), sm.rememberedInOrder())));
       }),
       { seed: SEED, numRuns: 150 },
     );
@@ -64,15 +69,16 @@ describe("sliced snapshot encoding", () => {
     }
     const sm = fed(commands);
     expect(sm.image().partitionCount()).toBeGreaterThan(500);
-    const expected = text(encodeSnapshot(sm.image(), sm.appliedIndex()));
-    for (const budget of [1, 7, 64, 4096]) expect(text(finish(sm.beginSnapshot(), budget))).toBe(expected);
+    const expected = whole(sm);
+    expect(snapshotText(expected)).toBe(text(encodeSnapshot(sm.image(), sm.appliedIndex())));
+    for (const budget of [1, 7, 64, 4096]) expect(finish(sm.beginSnapshot(), budget)).toEqual(expected);
   });
 
   test("equals the one-shot bytes for the empty image, in one step of any size", () => {
     const sm = new MetadataStateMachine();
-    const expected = text(encodeSnapshot(sm.image(), 0));
-    expect(text(finish(sm.beginSnapshot(), 1))).toBe(expected);
-    expect(JSON.parse(expected)).toMatchObject({ brokers: [], topics: [], partitions: [], producers: [] });
+    const expected = whole(sm);
+    expect(finish(sm.beginSnapshot(), 1)).toEqual(expected);
+    expect(JSON.parse(snapshotText(expected))).toMatchObject({ brokers: [], topics: [], partitions: [], producers: [] });
   });
 
   test("a step does no more items than its budget: a budget of 1 takes at least one step per record", () => {
@@ -88,15 +94,15 @@ describe("sliced snapshot encoding", () => {
     fc.assert(
       fc.property(fc.array(command, { maxLength: 60 }), fc.array(command, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (before, during, budget) => {
         const sm = fed(before);
-        const expected = text(encodeSnapshot(sm.image(), sm.appliedIndex()));
+        const expected = whole(sm);
         const encoding = sm.beginSnapshot();
         let bytes: Uint8Array | null = null;
         for (const c of during) {
           sm.apply(sm.appliedIndex() + 1, encodeCommand(c));
           bytes ??= encoding.step(budget);
         }
-        expect(text(bytes ?? finish(encoding, budget))).toBe(expected);
-        expect(text(sm.snapshot())).toBe(text(encodeSnapshot(sm.image(), sm.appliedIndex())));
+        expect(bytes ?? finish(encoding, budget)).toEqual(expected);
+        expect(snapshotText(sm.snapshot())).toBe(text(encodeSnapshot(sm.image(), sm.appliedIndex())));
       }),
       { seed: SEED + 1, numRuns: 150 },
     );
@@ -106,7 +112,7 @@ describe("sliced snapshot encoding", () => {
     const sm = fed([registerBroker(1), createTopic("t", 2, 1)]);
     const encoding = sm.beginSnapshot();
     sm.apply(3, encodeCommand(createPartition("t", 7, [1])));
-    const doc = JSON.parse(text(finish(encoding, 1)));
+    const doc = JSON.parse(snapshotText(finish(encoding, 1)));
     expect(doc.partitions.map((p: { fields: { partitionId: number } }) => p.fields.partitionId)).toEqual([0, 1]);
     expect(sm.image().partitionsOf(sm.image().topicByName("t")?.fields.topicUUID ?? "").length).toBe(3);
   });

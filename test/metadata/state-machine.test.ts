@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { encodeCommand } from "../../src/metadata/commands.ts";
 import { MetadataError } from "../../src/metadata/errors.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
-import { Feeder, changeBroker, createPartition, createTopic, decodeText, expectUnchanged, registerBroker, registerProducer } from "./fixtures.ts";
+import { Feeder, changeBroker, createPartition, createTopic, snapshotText, expectUnchanged, registerBroker, registerProducer } from "./fixtures.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -65,8 +65,10 @@ describe("MetadataStateMachine.apply", () => {
 });
 
 describe("snapshots", () => {
-  test("the snapshot is versioned JSON in a stable order", () => {
-    const doc = JSON.parse(decodeText(populated().sm.snapshot()));
+  test("the snapshot is binary version 3 and holds the image in a stable order", () => {
+    const bytes = populated().sm.snapshot();
+    expect(bytes[0]).toBe(3);
+    const doc = JSON.parse(snapshotText(bytes));
     expect(doc.format).toBe("yakt-metadata-snapshot");
     expect(doc.version).toBe(2);
     expect(doc.appliedIndex).toBe(9);
@@ -80,7 +82,7 @@ describe("snapshots", () => {
 
   test("a version 1 snapshot (before request ids) still loads, with no request remembered", () => {
     const whole = populated();
-    const { requests: _none, ...v1 } = { ...JSON.parse(decodeText(whole.sm.snapshot())), version: 1 };
+    const { requests: _none, ...v1 } = { ...JSON.parse(snapshotText(whole.sm.snapshot())), version: 1 };
     const restored = new MetadataStateMachine();
     restored.restore(9, enc(JSON.stringify(v1)));
     expect(restored.image().body()).toEqual(whole.sm.image().body());
@@ -97,7 +99,7 @@ describe("snapshots", () => {
       const b = new Feeder(restored).apply(cmd);
       expect(b).toEqual(a);
     }
-    expect(decodeText(restored.snapshot())).toBe(decodeText(whole.sm.snapshot()));
+    expect(snapshotText(restored.snapshot())).toBe(snapshotText(whole.sm.snapshot()));
   });
 
   test("restore replaces the history: diffs start after the snapshot index", () => {
@@ -113,7 +115,7 @@ describe("snapshots", () => {
 
   test("a bad snapshot is refused with a MetadataError and the state stays", () => {
     const f = populated();
-    const before = decodeText(f.sm.snapshot());
+    const before = snapshotText(f.sm.snapshot());
     const good = JSON.parse(before);
     const bad = [
       enc("not json"),
@@ -126,7 +128,7 @@ describe("snapshots", () => {
     ];
     for (const data of bad) {
       expect(() => f.sm.restore(20, data)).toThrow(MetadataError);
-      expect(decodeText(f.sm.snapshot())).toBe(before);
+      expect(snapshotText(f.sm.snapshot())).toBe(before);
     }
     expect(() => f.sm.restore(3, f.sm.snapshot())).toThrow("snapshot covers index 9, past the index 3 it was restored at");
   });

@@ -1,0 +1,222 @@
+// The binary snapshot, version 3: what each record and remembered request looks like in it, and
+// its one-pass decoder. Layout (integers are varints, snapshot-writer.ts):
+//   version byte 3, "yakt", appliedIndex, nextProducerId,
+//   brokers:   count, then each: offset, timestamp*, internalUUID, brokerId, host*, port*,
+//              protocol*, status*, rack*, epoch                       (ascending broker id)
+//   topics:    count, then each: offset, timestamp*, topicUUID, name, partition count, and its
+//              partitions: offset, timestamp*, partitionId, replicas+, ISR+, removing+, adding+,
+//              leader*, partitionEpoch, leaderEpoch       (topics by name, partitions by id)
+//   producers: count, then each: offset, timestamp*, brokerId, brokerEpoch, producerId (by id)
+//   requests:  count, then each the JSON of one remembered request, oldest first (request-codec.ts)
+// (* a tabled string, + a tabled replica list). The order is strict, so a duplicate is an error and
+// equal images give equal bytes. Requests stay JSON: at most 50,000 small entries whose records
+// are mostly references into the image, and one rendering shared with the JSON format.
+import { type DecodeResult, schemaProblem } from "./commands.ts";
+import { MetadataImage, compareText } from "./image.ts";
+import { BROKER_STATUSES, type BrokerStatus, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type TopicRecord } from "./records.ts";
+import { type RecordSource, imageSource } from "./record-refs.ts";
+import { RememberedRequestSchema, type StoredRequest, decodeRequests, encodeRememberedRequest } from "./request-codec.ts";
+import type { RememberedRequest, RequestTable, RequestTableBounds } from "./request-table.ts";
+import { SnapshotFormatError, SnapshotReader } from "./snapshot-reader.ts";
+import type { SnapshotWriter } from "./snapshot-writer.ts";
+
+export const BINARY_SNAPSHOT_VERSION = 3;
+const MAGIC = [0x79, 0x61, 0x6b, 0x74]; // "yakt"
+/** A remembered request's JSON; far over any entry the request bounds allow. */
+const MAX_REQUEST_CHARS = 16 * 1024 * 1024;
+
+export interface DecodedSnapshot {
+  appliedIndex: number;
+  image: MetadataImage;
+  requests: RequestTable;
+}
+
+/** Is this a binary snapshot (else it is JSON, or garbage)? */
+export function isBinarySnapshot(data: Uint8Array): boolean {
+  return data.length > 0 && data[0] === BINARY_SNAPSHOT_VERSION;
+}
+
+export function writeHead(w: SnapshotWriter, appliedIndex: number, nextProducerId: number): void {
+  w.u8(BINARY_SNAPSHOT_VERSION);
+  for (const byte of MAGIC) w.u8(byte);
+  w.uint(appliedIndex);
+  w.uint(nextProducerId);
+}
+
+export function writeBroker(w: SnapshotWriter, { offset, timestamp, fields: f }: RegisterBrokerRecord): void {
+  writeEnvelope(w, offset, timestamp);
+  w.text(f.internalUUID);
+  w.int(f.brokerId);
+  w.sharedText(f.brokerHost);
+  w.sharedText(f.brokerPort);
+  w.sharedText(f.securityProtocol);
+  w.sharedText(f.brokerStatus);
+  w.sharedText(f.rackId);
+  w.int(f.epoch);
+}
+
+export function writeTopic(w: SnapshotWriter, { offset, timestamp, fields }: TopicRecord, partitions: number): void {
+  writeEnvelope(w, offset, timestamp);
+  w.text(fields.topicUUID);
+  w.text(fields.name);
+  w.uint(partitions);
+}
+
+export function writePartition(w: SnapshotWriter, { offset, timestamp, fields: f }: PartitionRecord): void {
+  writeEnvelope(w, offset, timestamp);
+  w.int(f.partitionId);
+  w.list(f.replicas);
+  w.list(f.ISR);
+  w.list(f.removingReplicas);
+  w.list(f.addingReplicas);
+  w.sharedText(f.leader);
+  w.int(f.partitionEpoch);
+  w.int(f.leaderEpoch);
+}
+
+export function writeProducer(w: SnapshotWriter, { offset, timestamp, fields: f }: ProducerIdsRecord): void {
+  writeEnvelope(w, offset, timestamp);
+  w.int(f.brokerId);
+  w.int(f.brokerEpoch);
+  w.int(f.producerId);
+}
+
+export function writeRequest(w: SnapshotWriter, request: RememberedRequest, source: RecordSource): void {
+  w.text(encodeRememberedRequest(request, source));
+}
+
+/** Never throws: truncation, damage, disorder or an inconsistent image is reported. */
+export function decodeBinarySnapshot(data: Uint8Array, bounds: RequestTableBounds): DecodeResult<DecodedSnapshot> {
+  try {
+    return decodeOrThrow(data, bounds);
+  } catch (error) {
+    if (error instanceof SnapshotFormatError) return { ok: false, message: `snapshot is malformed: ${error.message}` };
+    throw error;
+  }
+}
+
+function decodeOrThrow(data: Uint8Array, bounds: RequestTableBounds): DecodeResult<DecodedSnapshot> {
+  const r = new SnapshotReader(data, 0);
+  if (r.u8() !== BINARY_SNAPSHOT_VERSION || MAGIC.some((byte) => r.u8() !== byte)) r.fail(`not a version ${BINARY_SNAPSHOT_VERSION} snapshot`);
+  const appliedIndex = r.uint();
+  const nextProducerId = r.uint();
+  const brokers = readInOrder(r, "broker", readBroker, (b) => b.fields.brokerId, (a, b) => a - b);
+  const topics: TopicRecord[] = [];
+  const partitions: PartitionRecord[] = [];
+  const topicIds = new Set<string>();
+  let lastName: string | null = null;
+  for (let n = r.count("topics"); n > 0; n--) {
+    const topic = readTopic(r, partitions);
+    if (lastName !== null && compareText(lastName, topic.fields.name) >= 0) r.fail(`topic ${JSON.stringify(topic.fields.name)} is out of order or repeated`);
+    if (topicIds.has(topic.fields.topicUUID)) r.fail(`topic UUID ${topic.fields.topicUUID} appears twice`);
+    lastName = topic.fields.name;
+    topicIds.add(topic.fields.topicUUID);
+    topics.push(topic);
+  }
+  const producers = readInOrder(r, "producer id", readProducer, (p) => p.fields.producerId, (a, b) => a - b);
+  const stored = readRequests(r);
+  if (!r.done) r.fail("bytes follow the last request");
+  const image = MetadataImage.fromBody({ brokers, topics, partitions, producers }, nextProducerId);
+  const requests = decodeRequests(stored, appliedIndex, bounds, imageSource(image));
+  if (!requests.ok) return { ok: false, message: `snapshot is inconsistent: ${requests.message}` };
+  return { ok: true, value: { appliedIndex, image, requests: requests.value } };
+}
+
+/** `count` items, each strictly after the one before by `key` (so none repeats). */
+function readInOrder<T, K>(r: SnapshotReader, what: string, read: (r: SnapshotReader) => T, key: (item: T) => K, compare: (a: K, b: K) => number): T[] {
+  const items: T[] = [];
+  for (let n = r.count(`${what}s`); n > 0; n--) {
+    const item = read(r);
+    if (items.length > 0 && compare(key(items[items.length - 1]), key(item)) >= 0) r.fail(`${what} ${String(key(item))} is out of order or repeated`);
+    items.push(item);
+  }
+  return items;
+}
+
+function readBroker(r: SnapshotReader): RegisterBrokerRecord {
+  const { offset, timestamp } = readEnvelope(r);
+  const internalUUID = r.text();
+  const brokerId = r.int();
+  const brokerHost = r.sharedText();
+  const brokerPort = r.sharedText();
+  const securityProtocol = r.sharedText();
+  const status = r.sharedText();
+  if (!(BROKER_STATUSES as readonly string[]).includes(status)) r.fail(`broker ${brokerId} has unknown status ${JSON.stringify(status)}`);
+  const brokerStatus = status as BrokerStatus;
+  const rackId = r.sharedText();
+  const epoch = r.int();
+  return { type: "metadata", name: "RegisterBrokerRecord", offset, timestamp, fields: { internalUUID, brokerId, brokerHost, brokerPort, securityProtocol, brokerStatus, rackId, epoch } };
+}
+
+/** A topic, its partitions appended to `into` in ascending id order. */
+function readTopic(r: SnapshotReader, into: PartitionRecord[]): TopicRecord {
+  const { offset, timestamp } = readEnvelope(r);
+  const topicUUID = r.text();
+  const name = r.text();
+  let lastId = -1;
+  for (let n = r.count("partitions"); n > 0; n--) {
+    const partition = readPartition(r, topicUUID);
+    if (partition.fields.partitionId <= lastId) r.fail(`partition ${partition.fields.partitionId} of topic ${JSON.stringify(name)} is out of order or repeated`);
+    lastId = partition.fields.partitionId;
+    into.push(partition);
+  }
+  return { type: "metadata", name: "TopicRecord", offset, timestamp, fields: { topicUUID, name } };
+}
+
+function readPartition(r: SnapshotReader, topicUUID: string): PartitionRecord {
+  const { offset, timestamp } = readEnvelope(r);
+  const partitionId = r.int();
+  // Lists come frozen from the reader's pool; the record types hold them as number[].
+  const replicas = r.list() as number[];
+  const ISR = r.list() as number[];
+  const removingReplicas = r.list() as number[];
+  const addingReplicas = r.list() as number[];
+  const leader = r.sharedText();
+  const partitionEpoch = r.int();
+  const leaderEpoch = r.int();
+  return {
+    type: "metadata",
+    name: "PartitionRecord",
+    offset,
+    timestamp,
+    fields: { partitionId, topicUUID, replicas, ISR, removingReplicas, addingReplicas, leader, partitionEpoch, leaderEpoch },
+  };
+}
+
+function readProducer(r: SnapshotReader): ProducerIdsRecord {
+  const { offset, timestamp } = readEnvelope(r);
+  const brokerId = r.int();
+  const brokerEpoch = r.int();
+  const producerId = r.int();
+  return { type: "metadata", name: "ProducerIdsRecord", offset, timestamp, fields: { brokerId, brokerEpoch, producerId } };
+}
+
+function readRequests(r: SnapshotReader): StoredRequest[] {
+  const stored: StoredRequest[] = [];
+  for (let n = r.count("requests"); n > 0; n--) {
+    const text = r.text();
+    if (text.length > MAX_REQUEST_CHARS) r.fail(`remembered request ${stored.length} is ${text.length} characters, over ${MAX_REQUEST_CHARS}`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      r.fail(`remembered request ${stored.length} is not JSON: ${(error as Error).message}`);
+    }
+    const problem = schemaProblem(RememberedRequestSchema, value);
+    if (problem !== null) r.fail(`remembered request ${stored.length}: ${problem}`);
+    stored.push(value as StoredRequest);
+  }
+  return stored;
+}
+
+/** What every record starts with: the offset of its entry and the leader's timestamp. */
+function writeEnvelope(w: SnapshotWriter, offset: number, timestamp: string): void {
+  w.uint(offset);
+  w.sharedText(timestamp);
+}
+
+function readEnvelope(r: SnapshotReader): { offset: number; timestamp: string } {
+  const offset = r.uint();
+  if (offset < 1) r.fail("a record's offset is 0 (offsets start at 1)");
+  return { offset, timestamp: r.sharedText() };
+}
