@@ -18,7 +18,7 @@ function body(frame: Uint8Array): Uint8Array {
 describe("the handshake with a peer secret", () => {
   test("both sides prove the same secret: the dialer trusts the ack and the listener the proof", () => {
     const { frame, nonce } = dialerHello(dialer);
-    const answer = answerHello(listener, decodeHello(body(frame)), (id) => id === 1);
+    const answer = answerHello(listener, decodeHello(body(frame)), (id) => id === 1, null);
     if (answer.kind !== "ack" || answer.transcript === null) throw new Error(`expected an ack awaiting a proof, got ${answer.kind}`);
     const { mismatch, proof } = checkAck(dialer, 2, nonce, decodeHello(body(answer.ack)));
     expect(mismatch).toBeNull();
@@ -39,7 +39,7 @@ describe("the handshake with a peer secret", () => {
   test("a listener with another secret is not trusted, and its own MAC cannot pass as the dialer's proof", () => {
     const { frame, nonce } = dialerHello(dialer);
     const other = { ...listener, secret: enc.encode("a-different-peer-secret") };
-    const answer = answerHello(other, decodeHello(body(frame)), () => true);
+    const answer = answerHello(other, decodeHello(body(frame)), () => true, null);
     if (answer.kind !== "ack" || answer.transcript === null) throw new Error("expected an ack");
     const ack = decodeHello(body(answer.ack));
     expect(checkAck(dialer, 2, nonce, ack).mismatch).toContain("secrets differ");
@@ -49,7 +49,7 @@ describe("the handshake with a peer secret", () => {
   test("without a secret on either side the handshake is as before: no proof", () => {
     const plain = { nodeId: 1, clusterId: "c", secret: null };
     const { frame, nonce } = dialerHello(plain);
-    const answer = answerHello({ ...plain, nodeId: 2 }, decodeHello(body(frame)), () => true);
+    const answer = answerHello({ ...plain, nodeId: 2 }, decodeHello(body(frame)), () => true, null);
     if (answer.kind !== "ack") throw new Error("expected an ack");
     expect(answer.transcript).toBeNull();
     expect(checkAck(plain, 2, nonce, decodeHello(body(answer.ack)))).toEqual({ mismatch: null, proof: null });
