@@ -25,6 +25,9 @@ import { WriteQueue } from "./write-queue.ts";
 
 type LinkState = "idle" | "connecting" | "connected" | "backoff" | "stopped";
 
+/** Bound on the log lines of one outage: a peer failing in ever new ways must not flood the log. */
+const MAX_OUTAGE_LINES = 8;
+
 /** The nonce of a dial whose Hello has not gone out yet (compared by identity). */
 const NO_HELLO = new Uint8Array(0);
 
@@ -42,8 +45,12 @@ export class OutboundPeer {
   /** The connect timeout while connecting, the redial timer while in backoff. */
   private timer: ReturnType<typeof setTimeout> | null = null;
   private everConnected = false;
-  /** An outage is logged once, not at every failed redial. */
-  private outageLogged = false;
+  /**
+   * An outage is logged once per distinct failure, not at every failed redial: the failures logged
+   * since the link was last up, at most MAX_OUTAGE_LINES of them. A peer that was down and now
+   * answers with a certificate we refuse says so.
+   */
+  private readonly outageEvents = new Set<string>();
   private lastProgressAt = 0;
   private errorLog: OnceLog;
   private readonly encodeLog: OnceLog;
@@ -232,7 +239,7 @@ export class OutboundPeer {
     this.backoff.reset();
     if (this.everConnected) this.counters.reconnects += 1;
     this.everConnected = true;
-    this.outageLogged = false;
+    this.outageEvents.clear();
     this.lastProgressAt = this.ctx.now();
     this.ctx.log("peer_connected", { peer: this.id, address: this.address });
     this.flush();
@@ -305,9 +312,11 @@ export class OutboundPeer {
   private fail(gen: number, event: string, detail: string, graceful = false): void {
     if (gen !== this.generation || this.state === "stopped") return;
     const wasConnected = this.state === "connected";
-    if (wasConnected || !this.outageLogged) {
+    if (wasConnected) this.outageEvents.clear();
+    const failure = `${event}: ${detail}`;
+    if (!this.outageEvents.has(failure) && this.outageEvents.size < MAX_OUTAGE_LINES) {
       this.ctx.log(event, { peer: this.id, address: this.address, detail });
-      this.outageLogged = true;
+      this.outageEvents.add(failure);
     }
     this.teardown(
       wasConnected

@@ -22,10 +22,14 @@ export interface PeerTlsState {
 /**
  * Bun reports the TLS outcome through `handshake(socket, success, authorizationError)`; with
  * Bun 1.4.4 a server may see success=true *and* an authorizationError (a client certificate from
- * another CA), so callers check both, and these options alone are not trusted to refuse.
+ * another CA), so the transport judges both itself (tlsOutcome) and never relies on these options
+ * to refuse. The listener asks for a certificate but leaves the verdict to the transport
+ * (rejectUnauthorized: false): Bun would otherwise cut the session before the transport could send
+ * the refused node a refusal saying why (the CA check itself is the same either way; the verdict is
+ * read from authorizationError, and nothing the dialer sends is read before it).
  */
 export function listenerTlsOptions(m: PeerTlsMaterial) {
-  return { cert: m.cert, key: m.key, ca: m.ca, requestCert: true, rejectUnauthorized: true };
+  return { cert: m.cert, key: m.key, ca: m.ca, requestCert: true, rejectUnauthorized: false };
 }
 
 export function dialerTlsOptions(m: PeerTlsMaterial) {

@@ -9,7 +9,12 @@ import { join, resolve } from "node:path";
 import type { NodeId } from "../../src/raft/types.ts";
 import { certNodeId } from "../../src/transport/peer-tls.ts";
 import type { PeerTlsMaterial } from "../../src/transport/peer-tls.ts";
+import { FrameDecoder } from "../../src/transport/frame-decoder.ts";
+import { FrameKind } from "../../src/transport/frame.ts";
+import type { Frame } from "../../src/transport/frame.ts";
+import { decodeRefusal } from "../../src/transport/handshake-codec.ts";
 import { Harness, msg, waitFor } from "./helpers.ts";
+import { handshakeFrame } from "./raw-sockets.ts";
 import type { Node } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-peer-tls-"));
@@ -72,6 +77,7 @@ describe("peer mTLS", () => {
     const [a, , c] = await meshWith([[1, material("ca1", "node-1")], [2, material("ca1", "node-2")], [3, foreign]]);
     await waitFor("1 refuses 3's certificate", () => logged(a!, "handshake_refused", "not trusted"));
     await waitFor("1 distrusts 3 as a listener", () => logged(a!, "peer_tls_refused", "not trusted"));
+    await waitFor("3 is told why", () => logged(c!, "handshake_refused", "not trusted"));
     expect(linked(a!, 3) || linked(c!, 1)).toBe(false);
     expect(a!.received).toEqual([]);
     expect(a!.transport.stats().refusedConnections).toBeGreaterThan(0);
@@ -94,6 +100,35 @@ describe("peer mTLS", () => {
     const [a, c] = await meshWith([[1, material("ca1", "node-1")], [3, material("ca1", "client")]]);
     await waitFor("1 refuses it", () => logged(a!, "handshake_refused", "names no node"));
     expect(linked(c!, 1)).toBe(false);
+  });
+
+  test("a TLS client without a certificate is refused, and told why, before its Hello is read", async () => {
+    const a = await harness.start(1, new Map([[2, "127.0.0.1:1"]]), { tls: material("ca1", "node-1") });
+    const frames: Frame[] = [];
+    const decoder = new FrameDecoder(1 << 16);
+    let closed = false;
+    await Bun.connect({
+      hostname: "127.0.0.1",
+      port: a.port,
+      tls: { ca: pem("ca1", "ca.crt") },
+      socket: {
+        binaryType: "uint8array",
+        handshake: (socket) => {
+          socket.write(handshakeFrame(2));
+        },
+        data: (_s, chunk) => {
+          frames.push(...decoder.push(chunk));
+        },
+        close: () => {
+          closed = true;
+        },
+      },
+    });
+    await waitFor("the listener refuses and closes", () => closed);
+    expect(a.logs.some((l) => l.event === "handshake_refused" && l.fields.peer === 0)).toBe(true);
+    const refusal = frames.find((f) => f.kind === FrameKind.HandshakeRefuse);
+    expect(refusal && decodeRefusal(refusal.body)).toMatch(/not trusted|no certificate|names no node/);
+    expect(frames.some((f) => f.kind === FrameKind.HandshakeAck)).toBe(false);
   });
 
   test("a plain-TCP peer and a TLS peer do not connect either way", async () => {
