@@ -4,8 +4,9 @@
 // alike. Reports writes/s, p99 and the nodes' CPU per acknowledged write, and the ratios.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { cpuMs } from "../../test/cluster/support/proc-stats.ts";
+import { makeCerts } from "../../test/support/make-certs.ts";
 import { type LoadResult, percentile, runLoad } from "./load.ts";
 import { type SecuredTarget, YaktTarget } from "./yakt-target.ts";
 
@@ -72,8 +73,7 @@ function table(plain: CostRow[], tls: CostRow[]): string {
 export async function tlsCostSection(durationMs: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "yakt-bench-tls-"));
   try {
-    const made = Bun.spawnSync(["bash", resolve(import.meta.dir, "../make-certs.sh"), join(dir, "certs"), "3"], { stdout: "pipe", stderr: "pipe" });
-    if (made.exitCode !== 0) return `TLS cost: skipped, make-certs.sh failed: ${made.stderr.toString().trim()}`;
+    makeCerts(join(dir, "certs"));
     const secured = securedTarget(join(dir, "certs"));
     const plain: CostRow[] = [];
     const tls: CostRow[] = [];

@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ProcessCluster } from "./support/process-cluster.ts";
 import { runYakt } from "./support/run-yakt.ts";
+import { makeCerts } from "../support/make-certs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-client-tls-test-"));
 const certs = join(dir, "certs");
@@ -15,8 +16,7 @@ const tokensFile = join(dir, "tokens");
 const ADMIN = "cli-admin-token-0000000001";
 const READER = "cli-reader-token-000000001";
 
-const made = Bun.spawnSync(["bash", resolve(import.meta.dir, "../../scripts/make-certs.sh"), certs, "1"], { stdout: "pipe", stderr: "pipe" });
-if (made.exitCode !== 0) throw new Error(`make-certs.sh failed: ${made.stderr.toString()}`);
+makeCerts(certs, 1);
 writeFileSync(tokensFile, `${ADMIN} admin ops\n${READER} reader dash\n`);
 const file = (name: string) => join(certs, name);
 const client = { tls: { ca: readFileSync(file("ca.crt"), "utf8"), cert: readFileSync(file("client.crt"), "utf8"), key: readFileSync(file("client.key"), "utf8") }, headers: { authorization: `Bearer ${ADMIN}` } };

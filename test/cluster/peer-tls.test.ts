@@ -6,20 +6,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { waitUntil } from "../node/support/wait-until.ts";
+import { makeCerts } from "../support/make-certs.ts";
 import { http } from "./support/http.ts";
 import { ProcessCluster } from "./support/process-cluster.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-peer-tls-test-"));
 const certs = join(dir, "certs");
 const foreign = join(dir, "foreign");
-
-function makeCerts(out: string): void {
-  const script = resolve(import.meta.dir, "../../scripts/make-certs.sh");
-  const made = Bun.spawnSync(["bash", script, out, "3"], { stdout: "pipe", stderr: "pipe" });
-  if (made.exitCode !== 0) throw new Error(`make-certs.sh failed: ${made.stderr.toString()}`);
-}
 
 makeCerts(certs);
 makeCerts(foreign);

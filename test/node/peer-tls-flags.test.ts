@@ -4,22 +4,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseCommand } from "../../src/cli/command.ts";
 import { exposureWarnings } from "../../src/cli/exposure.ts";
 import type { NodeConfig } from "../../src/cli/node-config.ts";
 import { checkOwnPeerCert, warnIfPeerPortOpen } from "../../src/cli/peer-security.ts";
 import { readPeerTls, readSecurity } from "../../src/cli/security-files.ts";
+import { makeCerts } from "../support/make-certs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-peer-tls-flags-"));
 const certs = join(dir, "certs");
 const other = join(dir, "other");
 beforeAll(() => {
-  const script = resolve(import.meta.dir, "../../scripts/make-certs.sh");
-  for (const out of [certs, other]) {
-    const made = Bun.spawnSync(["bash", script, out, "2"], { stdout: "pipe", stderr: "pipe" });
-    if (made.exitCode !== 0) throw new Error(`make-certs.sh failed: ${made.stderr.toString()}`);
-  }
+  for (const out of [certs, other]) makeCerts(out, 2);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

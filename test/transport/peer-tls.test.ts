@@ -5,10 +5,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { NodeId } from "../../src/raft/types.ts";
 import { certNodeId } from "../../src/transport/peer-tls.ts";
 import type { PeerTlsMaterial } from "../../src/transport/peer-tls.ts";
+import { makeCerts } from "../support/make-certs.ts";
 import { FrameDecoder } from "../../src/transport/frame-decoder.ts";
 import { FrameKind } from "../../src/transport/frame.ts";
 import type { Frame } from "../../src/transport/frame.ts";
@@ -20,15 +21,9 @@ import type { Node } from "./helpers.ts";
 const dir = mkdtempSync(join(tmpdir(), "yakt-peer-tls-"));
 const harness = new Harness();
 
-function makeCerts(name: string): void {
-  const script = resolve(import.meta.dir, "../../scripts/make-certs.sh");
-  const made = Bun.spawnSync(["bash", script, join(dir, name), "3"], { stdout: "pipe", stderr: "pipe" });
-  if (made.exitCode !== 0) throw new Error(`make-certs.sh failed: ${made.stderr.toString()}`);
-}
-
 beforeAll(() => {
-  makeCerts("ca1");
-  makeCerts("ca2");
+  makeCerts(join(dir, "ca1"));
+  makeCerts(join(dir, "ca2"));
 });
 afterEach(() => harness.stopAll());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
