@@ -175,7 +175,10 @@ export class OutboundPeer {
 
   /** TLS only: the listener must be trusted by our CA and hold the certificate of the node dialed. */
   private onTls(gen: number, socket: Socket<undefined>, success: boolean, error: Error | null): void {
-    if (gen !== this.generation || this.state !== "connecting" || socket !== this.socket) return;
+    if (gen !== this.generation || this.state !== "connecting") return;
+    // Bun reports open before the TLS handshake; should it ever report them the other way round, adopt the socket here.
+    this.socket ??= socket;
+    if (socket !== this.socket) return;
     const mismatch = checkListenerTls(this.id, tlsOutcome(success, error, socket.getPeerCertificate()));
     if (mismatch !== null) return this.fail(gen, "peer_tls_refused", mismatch);
     this.sendHello(gen, socket);
