@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
 import { type LoadResult, runLoad } from "./bench/load.ts";
 import { failoverTable, failureLines, loadTable, ratioTable, verdict } from "./bench/report.ts";
+import { tlsCostSection } from "./bench/tls-cost.ts";
 import { YaktTarget } from "./bench/yakt-target.ts";
 
 const CLIENTS = [1, 16, 64];
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   const load = loadavg().map((l) => l.toFixed(2)).join(", ");
   const { rows, failover, failures } = await benchYakt();
   const etcd = await benchEtcd();
+  const tlsCost = await tlsCostSection(DURATION_MS);
   const sections = [
     "# YAKt benchmark results",
     "",
@@ -102,6 +104,8 @@ async function main(): Promise<void> {
     failoverTable(failover),
     "",
     verdict(rows, failover),
+    "",
+    tlsCost,
     "",
     etcd ? `${loadTable("etcd (3 members, PUT /v3/kv/put, 200-byte values)", etcd)}\n\n${ratioTable(rows, etcd)}` : "etcd: not installed (Debian package etcd-server), comparison skipped.",
     "",

@@ -1,15 +1,27 @@
 // The YAKt side of the benchmark: a 3-node cluster of dist/yakt on loopback, writes as
 // POST /v1/topics to the leader, and failover trials (SIGKILL the leader, time to the next ack).
+import type { HttpClientOptions } from "../../test/cluster/support/http.ts";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
 import { topicName } from "./payload.ts";
 
 const RETRY_BACKOFF_MS = 5;
 
+/** A secured cluster (tls-cost.ts): HTTPS and peer TLS flags per node, and the client's CA. */
+export interface SecuredTarget {
+  nodeFlags: (id: number) => string[];
+  client: HttpClientOptions;
+}
+
 export class YaktTarget {
   /** YAKT_FLAGS adds node flags (e.g. "--snapshot-entries 50000") to compare settings. */
-  readonly cluster = new ProcessCluster(3, (process.env.YAKT_FLAGS ?? "").split(" ").filter(Boolean));
+  readonly cluster: ProcessCluster;
   leader = 0;
+
+  constructor(private readonly secured: SecuredTarget | null = null) {
+    const flags = (process.env.YAKT_FLAGS ?? "").split(" ").filter(Boolean);
+    this.cluster = new ProcessCluster(3, flags, 3, secured ? { https: true, ...secured } : {});
+  }
 
   async start(): Promise<void> {
     this.cluster.startAll();
@@ -26,6 +38,7 @@ export class YaktTarget {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: topicName(run, seq) }),
       signal: AbortSignal.timeout(10_000),
+      tls: this.secured?.client.tls,
     }).catch((e: Error) => e);
     if (res instanceof Error) return this.failed(res.name);
     const body = await res.text();

@@ -16,8 +16,12 @@ export function allows(held: Role, needed: Role): boolean {
   return RANK[held] >= RANK[needed];
 }
 
-/** Routes open to anyone, token or not: a load balancer's health check must not need a secret. */
-const OPEN = new Set(["GET /healthz", "HEAD /healthz"]);
+/**
+ * Routes open to anyone, token or not: a load balancer's health check must not need a secret, and
+ * the dashboard page is static HTML a browser loads without headers (it holds no data; every call
+ * it makes carries the token it asks for).
+ */
+const OPEN = new Set(["GET /healthz", "HEAD /healthz", "GET /ui", "HEAD /ui"]);
 
 /** Writes a broker makes in its normal work (KRaft's broker-to-controller RPCs). */
 const BROKER_WRITES: readonly RegExp[] = [

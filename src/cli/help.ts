@@ -30,7 +30,8 @@ export function nodeHelp(): string {
 }
 
 /** The client subcommands (src/cli/client/); they take --server URL (default $YAKT_SERVER, else
- * http://127.0.0.1:8080), --output table|json, --token T (default $YAKT_TOKEN) and --cacert FILE. */
+ * http://127.0.0.1:8080), --output table|json, --token T (default $YAKT_TOKEN), --cacert FILE and
+ * --cert/--key FILE for a client certificate. */
 const CLIENT_USAGE = [
   "       yakt topics list | describe <name> | create <name> [--partitions N --replication-factor R] | delete <name>",
   "       yakt brokers list [--all] | describe <id>",
@@ -40,7 +41,7 @@ const CLIENT_USAGE = [
   "       yakt snapshot restore <file> --data-dir <dir> --cluster-id <id> --node-id <n> --peers <id@host:port,…>",
   "       yakt dump-log --data-dir <dir> [--from N] [--limit N]      (a stopped node's log, offline)",
   "  client options: --server URL (default $YAKT_SERVER, else http://127.0.0.1:8080), --output table|json,",
-  "                  --token T (default $YAKT_TOKEN), --cacert FILE",
+  "                  --token T (default $YAKT_TOKEN), --cacert FILE, --cert FILE --key FILE (client certificate)",
 ];
 
 export function formatHelp(): string {

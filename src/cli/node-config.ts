@@ -28,6 +28,8 @@ export interface NodeConfig {
   dataDir: string;
   /** --tls-cert/--tls-key (and --tls-client-ca for mTLS): the REST API serves HTTPS only. */
   tls: TlsFiles | null;
+  /** --peer-tls-cert/--peer-tls-key/--peer-tls-ca: the peer transport runs over mutual TLS. */
+  peerTls: PeerTlsFiles | null;
   /** --auth-tokens: the token file every REST route but /healthz checks. */
   authTokensFile: string | null;
   tickMs: number;
@@ -45,6 +47,12 @@ export interface TlsFiles {
   key: string;
   /** Clients must present a certificate signed by this CA. */
   clientCa: string | null;
+}
+
+export interface PeerTlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
 }
 
 export type NodeCommand = { kind: "help" } | { kind: "version" } | { kind: "run"; config: NodeConfig };
@@ -96,6 +104,7 @@ function toConfig(v: Values): NodeConfig {
   if (dataDir.trim() === "") throw new UsageError("--data-dir: must not be empty");
   return {
     tls: tlsFiles(str("tls-cert"), str("tls-key"), str("tls-client-ca")),
+    peerTls: peerTlsFiles(str("peer-tls-cert"), str("peer-tls-key"), str("peer-tls-ca")),
     authTokensFile: pathFlag("auth-tokens", str("auth-tokens")),
     nodeId,
     clusterId: clusterIdFlag(str("cluster-id")),
@@ -138,4 +147,15 @@ function tlsFiles(cert: string | undefined, key: string | undefined, clientCa: s
   }
   if (cert === undefined || key === undefined) throw new UsageError("--tls-cert and --tls-key go together: give both or neither");
   return { cert: pathFlag("tls-cert", cert) as string, key: pathFlag("tls-key", key) as string, clientCa: pathFlag("tls-client-ca", clientCa) };
+}
+
+/** All three or none: a peer link that checks one side only is not mutual authentication. */
+function peerTlsFiles(cert: string | undefined, key: string | undefined, ca: string | undefined): PeerTlsFiles | null {
+  const given = { "peer-tls-cert": cert, "peer-tls-key": key, "peer-tls-ca": ca };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => `--${k}`);
+  if (missing.length === 3) return null;
+  if (missing.length > 0) {
+    throw new UsageError(`--peer-tls-cert, --peer-tls-key and --peer-tls-ca go together (both sides of every peer link are verified): missing ${missing.join(", ")}`);
+  }
+  return { cert: pathFlag("peer-tls-cert", cert) as string, key: pathFlag("peer-tls-key", key) as string, ca: pathFlag("peer-tls-ca", ca) as string };
 }

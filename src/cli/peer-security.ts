@@ -1,8 +1,12 @@
 // How a node protects its peer port, from its flags: the peer secret read from
-// --peer-secret-file, the warning for a cluster whose peers talk over a network without one, and
-// the handshake timeout scaled to the node's ticks. The transport does the checking; this only
-// prepares what it is given.
+// --peer-secret-file, a look at its own peer certificate, the warning for a cluster whose peers
+// talk over a network without a secret or TLS, and the handshake timeout scaled to the node's
+// ticks. The transport does the checking; this only prepares what it is given.
+import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import type { NodeId } from "../raft/types.ts";
+import { certNodeId } from "../transport/peer-tls.ts";
+import type { PeerTlsMaterial } from "../transport/peer-tls.ts";
 import { MAX_SECRET_BYTES, MIN_SECRET_BYTES } from "../transport/peer-auth.ts";
 import { parseAddress } from "../transport/address.ts";
 import { StartupError } from "./cli-errors.ts";
@@ -41,15 +45,40 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/**
+ * Peers judge this node by its certificate: one that names another node, or that the CA did not
+ * sign, is refused by every peer. The node still starts (its REST API and console work, and the
+ * operator may be rotating), but says so at once rather than leaving the peers' logs to tell.
+ */
+export function checkOwnPeerCert(nodeId: NodeId, tls: PeerTlsMaterial, warn: Log): void {
+  let cert: X509Certificate;
+  let ca: X509Certificate;
+  try {
+    cert = new X509Certificate(tls.cert);
+    ca = new X509Certificate(tls.ca);
+  } catch (e) {
+    throw new StartupError(`--peer-tls-cert/--peer-tls-ca: not a readable certificate: ${(e as Error).message}`);
+  }
+  const cn = /^CN=(.*)$/m.exec(cert.subject)?.[1];
+  const named = certNodeId({ subject: { CN: cn }, subjectaltname: cert.subjectAltName ?? "" });
+  if (!named.ok || named.certId !== nodeId) {
+    const what = named.ok ? `names node ${named.certId}, not node ${nodeId}` : named.reason;
+    warn("peer_tls_cert_mismatch", { nodeId, subject: cert.subject, problem: `--peer-tls-cert: ${what}; every peer will refuse this node` });
+  }
+  if (!cert.verify(ca.publicKey)) {
+    warn("peer_tls_cert_untrusted", { subject: cert.subject, issuer: cert.issuer, problem: "--peer-tls-cert is not signed by --peer-tls-ca: every peer will refuse this node" });
+  }
+}
+
 /** A cluster whose peers are reached over a network and whose peer port takes anyone who knows its cluster id. */
 export function warnIfPeerPortOpen(config: NodeConfig, hasSecret: boolean, warn: Log): void {
-  if (hasSecret || !config.peersGiven) return;
+  if (hasSecret || config.peerTls !== null || !config.peersGiven) return;
   const hosts = [config.listenPeer.host, ...[...config.peers.values()].map((a) => parseAddress(a).host)];
   const exposed = hosts.filter((h) => !isLoopbackHost(h));
   if (exposed.length === 0) return;
   warn("peer_secret_missing", {
     exposed: [...new Set(exposed)],
-    advice: "peers are reached over the network without --peer-secret-file: anyone who can reach the peer port and knows the cluster id can join as a peer",
+    advice: "peers are reached over the network without --peer-tls-* or --peer-secret-file: anyone who can reach the peer port and knows the cluster id can join as a peer",
   });
 }
 

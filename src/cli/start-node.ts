@@ -15,10 +15,10 @@ import { PeerTransport } from "../transport/peer-transport.ts";
 import { StartupError } from "./cli-errors.ts";
 import { openDataDir } from "./data-dir.ts";
 import { exposureWarnings } from "./exposure.ts";
-import { readSecurity, readTls, readTokenEntries, type SecurityState } from "./security-files.ts";
+import { readPeerTls, readSecurity, readTls, readTokenEntries, type SecurityState } from "./security-files.ts";
 import { formatHostPort } from "./host-port.ts";
 import type { NodeConfig } from "./node-config.ts";
-import { peerHandshakeTimeoutMs, readPeerSecret, warnIfPeerPortOpen } from "./peer-security.ts";
+import { checkOwnPeerCert, peerHandshakeTimeoutMs, readPeerSecret, warnIfPeerPortOpen } from "./peer-security.ts";
 
 export interface RunningNode {
   runtime: RaftRuntime;
@@ -42,6 +42,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   warnIfPeerPortOpen(config, secret !== null, keepWarning);
   // Read before the data dir is opened: a wrong path fails the start before anything is written.
   const security = readSecurity(config);
+  if (security.peerTls !== null) checkOwnPeerCert(config.nodeId, security.peerTls, keepWarning);
+  let peerTransport: PeerTransport | null = null;
   const { storage, identity, formatted } = openDataDir(config);
   const stateMachine = new MetadataStateMachine();
   const runtime = new RaftRuntime({
@@ -61,7 +63,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
     transport: (handlers) =>
-      new PeerTransport({
+      (peerTransport = new PeerTransport({
         clusterId: identity.clusterId,
         nodeId: config.nodeId,
         listenHost: config.listenPeer.host,
@@ -70,8 +72,9 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
         ...handlers,
         log: (event, fields) => runtime.log.info(event, fields),
         secret,
+        tls: security.peerTls,
         limits: { handshakeTimeoutMs: peerHandshakeTimeoutMs(config) },
-      }),
+      })),
   });
   for (const [event, fields] of secretWarnings) runtime.log.warn(event, fields);
   const log = (event: string, fields: Record<string, unknown>) => runtime.log.info(event, fields);
@@ -110,8 +113,11 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     peer: formatHostPort({ host: config.listenPeer.host, port: peerPort.peerPort }),
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
-  log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, https: security.tls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
-  const reload = () => reloadSecurity(config, security, app, log);
+  log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, https: security.tls !== null, peerTls: security.peerTls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
+  const reload = () => {
+    reloadSecurity(config, security, app, log);
+    if (peerTransport !== null) reloadPeerTls(config, peerTransport, log);
+  };
   return { runtime, addresses, reload, stop: () => stopAll(app, consoleServer, watchers, service, runtime) };
 }
 
@@ -133,6 +139,19 @@ function reloadSecurity(config: NodeConfig, security: SecurityState, app: YaktAp
     } catch (e) {
       log("tls_reload_failed", { cert: config.tls.cert, error: (e as Error).message });
     }
+  }
+}
+
+/** New peer material for the connections made from now on; the established ones keep their sessions. */
+function reloadPeerTls(config: NodeConfig, transport: PeerTransport, log: (e: string, f: Record<string, unknown>) => void): void {
+  if (config.peerTls === null) return;
+  try {
+    const material = readPeerTls(config.peerTls);
+    checkOwnPeerCert(config.nodeId, material, log);
+    transport.setTls(material);
+    log("peer_tls_reloaded", { cert: config.peerTls.cert, ca: config.peerTls.ca, effect: "new peer connections use it; established ones keep their TLS session" });
+  } catch (e) {
+    log("peer_tls_reload_failed", { cert: config.peerTls.cert, error: (e as Error).message });
   }
 }
 

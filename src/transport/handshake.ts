@@ -1,7 +1,9 @@
 // Every decision of the peer handshake, for both roles, in one place; the connections only carry
-// its frames. Dialer: hello → (ack: check it, prove) → connected. Listener: hello → refuse, or
-// ack (and, with a peer secret, wait for the dialer's proof) → accepted. Frames are encoded here
-// with the handshake cap, since they are what a connection may send before it is trusted.
+// its frames. With peer TLS both sides first finish the TLS handshake and judge the other's
+// certificate (CA and node id). Dialer: hello → (ack: check it, prove) → connected. Listener:
+// hello → refuse, or ack (and, with a peer secret, wait for the dialer's proof) → accepted. Frames
+// are encoded here with the handshake cap, since they are what a connection may send before it is
+// trusted.
 import type { NodeId } from "../raft/types.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import { encodeHello, encodeProof, encodeRefusal, Feature, HANDSHAKE_VERSION, helloMismatch, MAX_HANDSHAKE_FRAME_BYTES, unsupported } from "./handshake-codec.ts";
@@ -9,6 +11,7 @@ import type { Hello } from "./handshake-codec.ts";
 import type { LinkContext } from "./link-context.ts";
 import { handshakeMac, macMatches, newNonce } from "./peer-auth.ts";
 import type { HandshakeTranscript } from "./peer-auth.ts";
+import type { TlsOutcome } from "./peer-tls.ts";
 
 type HandshakeContext = Pick<LinkContext, "nodeId" | "clusterId" | "secret">;
 
@@ -27,6 +30,13 @@ export function refusalFrame(reason: string): Uint8Array {
 }
 
 // ---- dialer ----
+
+/** After TLS: why the listener is not the peer this link dials (untrusted, or another node's certificate), else null. */
+export function checkListenerTls(expected: NodeId, outcome: TlsOutcome): string | null {
+  if (!outcome.ok) return `node ${expected}: ${outcome.reason}`;
+  if (outcome.certId !== expected) return `the listener dialed as node ${expected} presents the certificate of node ${outcome.certId}`;
+  return null;
+}
 
 /** The dialer's opening frame, and the nonce the listener's proof must cover. */
 export function dialerHello(ctx: HandshakeContext): { frame: Uint8Array; nonce: Uint8Array } {
@@ -62,8 +72,9 @@ export type HelloAnswer =
   /** Send `ack`; with `transcript` the dialer still owes its proof, else it is accepted as `peerId`. */
   | { kind: "ack"; ack: Uint8Array; peerId: NodeId; transcript: HandshakeTranscript | null };
 
-export function answerHello(ctx: HandshakeContext, hello: Hello, isPeer: (id: NodeId) => boolean): HelloAnswer {
-  const reason = refusalReason(ctx, hello, isPeer);
+/** `certId`: with peer TLS, the node id the dialer's certificate names (null without TLS). */
+export function answerHello(ctx: HandshakeContext, hello: Hello, isPeer: (id: NodeId) => boolean, certId: NodeId | null): HelloAnswer {
+  const reason = refusalReason(ctx, hello, isPeer) ?? certMismatch(hello, certId);
   if (reason !== null) return { kind: "refuse", reason };
   const nonce = newNonce();
   const secret = ctx.secret;
@@ -78,6 +89,11 @@ export function checkProof(ctx: HandshakeContext, t: HandshakeTranscript, mac: U
   if (ctx.secret === null) return "a handshake proof arrived that nobody asked for";
   if (macMatches(ctx.secret, "dialer", t, mac)) return null;
   return `node ${t.dialerId} did not prove the cluster's peer secret (the secrets differ)`;
+}
+
+function certMismatch(hello: Hello, certId: NodeId | null): string | null {
+  if (certId === null || hello.nodeId === certId) return null;
+  return `node ${hello.nodeId} presents the certificate of node ${certId}: a peer may only claim the id its certificate names`;
 }
 
 function refusalReason(ctx: HandshakeContext, hello: Hello, isPeer: (id: NodeId) => boolean): string | null {

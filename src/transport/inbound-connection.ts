@@ -1,5 +1,6 @@
-// One connection a peer dialed to us. It must open with a handshake naming our cluster and a
-// known peer id (and, with a peer secret, prove it holds the secret); after that it carries the
+// One connection a peer dialed to us. With peer TLS it must first finish the TLS handshake with a
+// certificate our CA signed, naming the node id it will claim. It must open with a handshake naming
+// our cluster and a known peer id (and, with a peer secret, prove it holds the secret); after that it carries the
 // peer's Raft message batches and requests, and we write replies back on it. Until the handshake
 // is done it may send only handshake-sized frames, and it holds a slot the transport may give to
 // a newer connection (see inbound-slots.ts). Any protocol violation closes this connection only,
@@ -17,6 +18,7 @@ import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { decodeMessages } from "./message-codec.ts";
 import type { HandshakeTranscript } from "./peer-auth.ts";
+import { tlsOutcome } from "./peer-tls.ts";
 import { decodeIdAndPayload, encodeErrorReply, REQUEST_HEADER_BYTES, requestHeader } from "./request-codec.ts";
 import { WriteQueue } from "./write-queue.ts";
 
@@ -57,6 +59,10 @@ export class InboundConnection {
   private handshakeTimer: ReturnType<typeof setTimeout> | null;
   /** Set while proving: what the dialer's proof must MAC over. */
   private transcript: HandshakeTranscript | null = null;
+  /** With peer TLS: true until the TLS handshake is over (nothing may be read or written before). */
+  private tlsPending: boolean;
+  /** With peer TLS: the node id the dialer's certificate names, the only one it may claim. */
+  private certId: NodeId | null = null;
 
   constructor(
     private readonly socket: InboundSocket,
@@ -64,6 +70,7 @@ export class InboundConnection {
   ) {
     const limits = host.ctx.limits;
     this.remoteHost = socket.remoteAddress;
+    this.tlsPending = host.ctx.tls !== null;
     this.queue = new WriteQueue(limits.maxQueueBytes);
     this.errorLog = new OnceLog(host.ctx.log);
     this.handshakeTimer = setTimeout(() => {
@@ -78,10 +85,20 @@ export class InboundConnection {
     return this.closed;
   }
 
+  /** TLS only: the TLS handshake is over; the dialer's certificate decides whether it may go on. */
+  onTls(success: boolean, authorizationError: Error | null): void {
+    if (this.closed || !this.tlsPending) return;
+    const outcome = tlsOutcome(success, authorizationError, this.socket.getPeerCertificate());
+    if (!outcome.ok) return this.refuse(outcome.reason, 0);
+    this.tlsPending = false;
+    this.certId = outcome.certId;
+  }
+
   onData(chunk: Uint8Array): void {
     if (this.closed) return;
     this.bytesReceived += chunk.length;
     try {
+      if (this.tlsPending) throw new DecodeError("data arrived before the TLS handshake was over");
       for (const frame of this.decoder.push(chunk)) {
         this.onFrame(frame);
         if (this.closed) return;
@@ -145,7 +162,7 @@ export class InboundConnection {
   }
 
   private onHello(hello: Hello): void {
-    const answer = answerHello(this.host.ctx, hello, (id) => this.host.isPeer(id));
+    const answer = answerHello(this.host.ctx, hello, (id) => this.host.isPeer(id), this.certId);
     if (answer.kind === "refuse") return this.refuse(answer.reason, hello.nodeId);
     this.write(answer.ack);
     if (answer.transcript === null) return this.complete(answer.peerId);

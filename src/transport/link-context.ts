@@ -1,6 +1,7 @@
 // What every connection (outbound peer link or accepted inbound connection) shares with the
 // transport that owns it.
 import type { NodeId } from "../raft/types.ts";
+import type { PeerTlsState } from "./peer-tls.ts";
 import type { PeerCounters, TransportLimits } from "./transport-types.ts";
 
 export type { PeerCounters };
@@ -16,6 +17,8 @@ export interface LinkContext {
   readonly random: () => number;
   /** The cluster's peer secret, or null when peers need not prove one. */
   readonly secret: Uint8Array | null;
+  /** Peer mTLS, or null for plain TCP; its material is what new connections use. */
+  readonly tls: PeerTlsState | null;
 }
 
 export function newCounters(): PeerCounters {

@@ -1,7 +1,8 @@
 // The link to one peer that this node dials. It carries this node's Raft message batches and
 // requests to the peer, and the peer's replies back; the peer's own messages to us arrive on the
-// connection the peer dials (see inbound-connection.ts). It redials with backoff while the peer
-// stays in the peer list, and drops what it cannot deliver: Raft retries.
+// connection the peer dials (see inbound-connection.ts). With peer TLS the Hello goes out only once
+// the TLS handshake is over and the listener's certificate names the node dialed. It redials with
+// backoff while the peer stays in the peer list, and drops what it cannot deliver: Raft retries.
 import type { Socket } from "bun";
 import type { Message, NodeId } from "../raft/types.ts";
 import type { HostPort } from "./address.ts";
@@ -10,18 +11,25 @@ import { DecodeError, EncodeError, TransportError } from "./errors.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import { checkAck, dialerHello } from "./handshake.ts";
+import { checkAck, checkListenerTls, dialerHello } from "./handshake.ts";
 import { decodeHello, decodeRefusal, MAX_HANDSHAKE_FRAME_BYTES } from "./handshake-codec.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { MessageBatcher } from "./message-batcher.ts";
 import { encodeMessage } from "./message-codec.ts";
 import { PendingRequests } from "./pending-requests.ts";
+import { tlsOutcome } from "./peer-tls.ts";
 import { dialPeer } from "./sockets.ts";
 import { decodeErrorReply, decodeIdAndPayload, requestHeader } from "./request-codec.ts";
 import { WriteQueue } from "./write-queue.ts";
 
 type LinkState = "idle" | "connecting" | "connected" | "backoff" | "stopped";
+
+/** Bound on the log lines of one outage: a peer failing in ever new ways must not flood the log. */
+const MAX_OUTAGE_LINES = 8;
+
+/** The nonce of a dial whose Hello has not gone out yet (compared by identity). */
+const NO_HELLO = new Uint8Array(0);
 
 export class OutboundPeer {
   private state: LinkState = "idle";
@@ -37,13 +45,17 @@ export class OutboundPeer {
   /** The connect timeout while connecting, the redial timer while in backoff. */
   private timer: ReturnType<typeof setTimeout> | null = null;
   private everConnected = false;
-  /** An outage is logged once, not at every failed redial. */
-  private outageLogged = false;
+  /**
+   * An outage is logged once per distinct failure, not at every failed redial: the failures logged
+   * since the link was last up, at most MAX_OUTAGE_LINES of them. A peer that was down and now
+   * answers with a certificate we refuse says so.
+   */
+  private readonly outageEvents = new Set<string>();
   private lastProgressAt = 0;
   private errorLog: OnceLog;
   private readonly encodeLog: OnceLog;
-  /** The nonce of the current dial's Hello (the listener MACs over it). */
-  private nonce: Uint8Array = new Uint8Array(0);
+  /** The nonce of the current dial's Hello (the listener MACs over it); empty until the Hello is sent. */
+  private nonce: Uint8Array = NO_HELLO;
 
   constructor(
     readonly id: NodeId,
@@ -137,11 +149,14 @@ export class OutboundPeer {
     // Until the listener has answered, only a handshake-sized frame is accepted from it.
     this.decoder = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
     this.errorLog = new OnceLog(this.ctx.log);
+    this.nonce = NO_HELLO;
     this.timer = setTimeout(() => {
       this.fail(gen, "connect_timeout", `no handshake within ${this.ctx.limits.connectTimeoutMs} ms`);
     }, this.ctx.limits.connectTimeoutMs);
-    dialPeer(this.target, {
+    // The material of this dial: a SIGHUP during it changes the next dial's, not this one's.
+    dialPeer(this.target, this.ctx.tls?.material ?? null, {
       open: (socket) => this.onOpen(gen, socket),
+      handshake: (socket, success, error) => this.onTls(gen, socket, success, error),
       data: (chunk) => this.onData(gen, chunk),
       drain: () => this.onDrain(gen),
       failed: (event, detail) => this.fail(gen, event, detail),
@@ -154,6 +169,22 @@ export class OutboundPeer {
       return;
     }
     this.socket = socket;
+    // With TLS, a write before the TLS handshake is over would be lost: the Hello waits for onTls.
+    if (this.ctx.tls === null) this.sendHello(gen, socket);
+  }
+
+  /** TLS only: the listener must be trusted by our CA and hold the certificate of the node dialed. */
+  private onTls(gen: number, socket: Socket<undefined>, success: boolean, error: Error | null): void {
+    if (gen !== this.generation || this.state !== "connecting") return;
+    // Bun reports open before the TLS handshake; should it ever report them the other way round, adopt the socket here.
+    this.socket ??= socket;
+    if (socket !== this.socket) return;
+    const mismatch = checkListenerTls(this.id, tlsOutcome(success, error, socket.getPeerCertificate()));
+    if (mismatch !== null) return this.fail(gen, "peer_tls_refused", mismatch);
+    this.sendHello(gen, socket);
+  }
+
+  private sendHello(gen: number, socket: Socket<undefined>): void {
     const { frame, nonce } = dialerHello(this.ctx);
     this.nonce = nonce;
     // A fresh socket's send buffer always takes a few dozen bytes; anything else is a dead socket.
@@ -175,6 +206,7 @@ export class OutboundPeer {
 
   private onFrame(frame: Frame): void {
     if (this.state === "connecting") {
+      if (this.nonce === NO_HELLO) throw new DecodeError(`frame kind ${frame.kind} arrived before this node sent its handshake`);
       if (frame.kind === FrameKind.HandshakeAck) return this.onAck(frame.body);
       if (frame.kind === FrameKind.HandshakeRefuse) {
         return this.fail(this.generation, "handshake_refused", decodeRefusal(frame.body));
@@ -210,7 +242,7 @@ export class OutboundPeer {
     this.backoff.reset();
     if (this.everConnected) this.counters.reconnects += 1;
     this.everConnected = true;
-    this.outageLogged = false;
+    this.outageEvents.clear();
     this.lastProgressAt = this.ctx.now();
     this.ctx.log("peer_connected", { peer: this.id, address: this.address });
     this.flush();
@@ -283,9 +315,11 @@ export class OutboundPeer {
   private fail(gen: number, event: string, detail: string, graceful = false): void {
     if (gen !== this.generation || this.state === "stopped") return;
     const wasConnected = this.state === "connected";
-    if (wasConnected || !this.outageLogged) {
+    if (wasConnected) this.outageEvents.clear();
+    const failure = `${event}: ${detail}`;
+    if (!this.outageEvents.has(failure) && this.outageEvents.size < MAX_OUTAGE_LINES) {
       this.ctx.log(event, { peer: this.id, address: this.address, detail });
-      this.outageLogged = true;
+      this.outageEvents.add(failure);
     }
     this.teardown(
       wasConnected

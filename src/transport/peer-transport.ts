@@ -16,7 +16,8 @@ import { OutboundPeer } from "./outbound-peer.ts";
 import { REQUEST_HEADER_BYTES } from "./request-codec.ts";
 import { listenPeers } from "./sockets.ts";
 import type { PeerStats, Transport, TransportOptions, TransportStats } from "./transport-types.ts";
-import { checkNodeId, checkOptions, parsePeers } from "./validate-options.ts";
+import type { PeerTlsMaterial } from "./peer-tls.ts";
+import { checkNodeId, checkOptions, checkTlsMaterial, parsePeers } from "./validate-options.ts";
 import type { PeerAddress } from "./validate-options.ts";
 
 export type { PeerStats, Transport, TransportLimits, TransportOptions, TransportStats } from "./transport-types.ts";
@@ -64,6 +65,7 @@ export class PeerTransport implements Transport {
       now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
       secret: opts.secret ?? null,
+      tls: opts.tls ? { material: opts.tls } : null,
     };
     this.slots = new InboundSlots(this.ctx.limits);
     this.peers = parsePeers(opts.peers, opts.nodeId);
@@ -77,7 +79,7 @@ export class PeerTransport implements Transport {
     if (this.phase !== "new") {
       throw new TransportError("invalid", `transport of node ${this.ctx.nodeId} was already started`);
     }
-    this.listener = this.listen();
+    this.listener = this.listen(this.opts.listenPort, this.ctx.tls?.material ?? null);
     this.port = this.listener.port;
     this.phase = "started";
     for (const [id, peer] of this.peers) this.addOutbound(id, peer.address, peer.target);
@@ -134,6 +136,29 @@ export class PeerTransport implements Transport {
     }
     this.peers = next;
     this.ctx.log("peers_changed", { peers: [...next.keys()] });
+  }
+
+  /**
+   * New TLS material (SIGHUP): dials from now on use it, and the listener is reopened on the same
+   * port with it; established connections keep their sessions. A dialer connecting in the instant
+   * between the two listeners is refused and redials. Throws, changing nothing, when TLS is off or
+   * the listener cannot be reopened with it.
+   */
+  setTls(material: PeerTlsMaterial): void {
+    const state = this.ctx.tls;
+    if (state === null) throw new TransportError("invalid", `transport of node ${this.ctx.nodeId} runs without TLS; it cannot start on a reload`);
+    checkTlsMaterial(material);
+    if (this.phase === "started" && this.listener !== null) {
+      const old = this.listener;
+      old.stop(false);
+      try {
+        this.listener = this.listen(this.port, material);
+      } catch (error) {
+        this.listener = this.listen(this.port, state.material);
+        throw error;
+      }
+    }
+    state.material = material;
   }
 
   stats(): TransportStats {
@@ -202,10 +227,12 @@ export class PeerTransport implements Transport {
     this.outbound.get(conn.peerId)?.peerIsUp();
   }
 
-  private listen(): Listener {
+  private listen(port: number, tls: PeerTlsMaterial | null): Listener {
     return listenPeers<InboundConnection>(
-      { host: this.opts.listenHost, port: this.opts.listenPort },
+      { host: this.opts.listenHost, port },
+      tls,
       {
+        handshake: (socket, success, error) => socket.data?.onTls(success, error),
         open: (socket) => this.onAccept(socket),
         data: (socket, chunk) => socket.data?.onData(chunk),
         drain: (socket) => socket.data?.onDrain(),

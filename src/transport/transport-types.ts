@@ -1,6 +1,7 @@
 // The public contract of the peer transport: what the node runtime constructs it with, what it can
 // ask of it, and what it reports. Implemented by PeerTransport (peer-transport.ts).
 import type { Message, NodeId } from "../raft/types.ts";
+import type { PeerTlsMaterial } from "./peer-tls.ts";
 
 export interface TransportLimits {
   /** Hard cap on one frame (kind byte + body); larger frames close the connection. */
@@ -54,6 +55,11 @@ export interface TransportOptions {
    * (peer-auth.ts) and a peer without it is refused. Null or absent: no proof, as in version 1.
    */
   secret?: Uint8Array | null;
+  /**
+   * Peer mTLS (peer-tls.ts): both sides verify the other's certificate against `ca`, and a peer may
+   * claim only the node id its certificate names. Null or absent: plain TCP.
+   */
+  tls?: PeerTlsMaterial | null;
 }
 
 /** Per-peer counters that survive reconnects; several connections may add to them. */

@@ -6,6 +6,7 @@ import type { HostPort } from "./address.ts";
 import { TransportError } from "./errors.ts";
 import { MAX_CLUSTER_ID_BYTES } from "./handshake-codec.ts";
 import { MAX_SECRET_BYTES, MIN_SECRET_BYTES } from "./peer-auth.ts";
+import type { PeerTlsMaterial } from "./peer-tls.ts";
 import type { TransportOptions } from "./transport-types.ts";
 
 export function checkNodeId(id: NodeId, what: string): void {
@@ -27,6 +28,17 @@ export function checkOptions(opts: TransportOptions): void {
     throw new TransportError("invalid", `listenHost must be a host name or IP, got ${JSON.stringify(opts.listenHost)}`);
   }
   checkSecret(opts.secret);
+  if (opts.tls !== undefined && opts.tls !== null) checkTlsMaterial(opts.tls);
+}
+
+/** PEM text for each part; the TLS library judges the contents when a listener or dial uses them. */
+export function checkTlsMaterial(tls: PeerTlsMaterial): void {
+  for (const part of ["cert", "key", "ca"] as const) {
+    const pem = tls[part];
+    if (typeof pem !== "string" || !pem.includes("-----BEGIN ")) {
+      throw new TransportError("invalid", `peer TLS ${part} must be PEM text, got ${typeof pem === "string" ? `${pem.length} characters without a PEM header` : typeof pem}`);
+    }
+  }
 }
 
 function checkSecret(secret: Uint8Array | null | undefined): void {

@@ -61,7 +61,7 @@ test("every request carries the token (flag, else $YAKT_TOKEN) from the one plac
   expect(seen[0].headers.get("authorization")).toBe("Bearer s3cret");
   expect(seen[0].headers.get("accept")).toBe("application/json");
   const viaEnv = parseClientArgs("log", [], {}, { YAKT_TOKEN: "from-env", YAKT_SERVER: "http://node-2:8080/" });
-  expect(viaEnv.options).toEqual({ server: "http://node-2:8080", output: "table", token: "from-env", cacert: null });
+  expect(viaEnv.options).toEqual({ server: "http://node-2:8080", output: "table", token: "from-env", cacert: null, cert: null, key: null });
   expect(parseClientArgs("log", [], {}, {}).options.server).toBe("http://127.0.0.1:8080");
 });
 

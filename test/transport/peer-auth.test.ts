@@ -1,9 +1,11 @@
-// The shared-secret proof of the handshake, without sockets: both roles agree when the secrets
-// match, and a MAC is bound to its role, its nonces, its node ids and its secret.
+// The handshake's decisions, without sockets: with a shared secret both roles agree when the
+// secrets match, and a MAC is bound to its role, its nonces, its node ids and its secret; under
+// peer TLS a peer may claim only the node id its certificate names.
 import { describe, expect, test } from "bun:test";
-import { answerHello, checkAck, checkProof, dialerHello } from "../../src/transport/handshake.ts";
+import { answerHello, checkAck, checkListenerTls, checkProof, dialerHello } from "../../src/transport/handshake.ts";
 import { decodeHello } from "../../src/transport/handshake-codec.ts";
 import { handshakeMac, macMatches } from "../../src/transport/peer-auth.ts";
+import { tlsOutcome } from "../../src/transport/peer-tls.ts";
 
 const enc = new TextEncoder();
 const SECRET = enc.encode("sixteen-bytes-or-more!!");
@@ -18,7 +20,7 @@ function body(frame: Uint8Array): Uint8Array {
 describe("the handshake with a peer secret", () => {
   test("both sides prove the same secret: the dialer trusts the ack and the listener the proof", () => {
     const { frame, nonce } = dialerHello(dialer);
-    const answer = answerHello(listener, decodeHello(body(frame)), (id) => id === 1);
+    const answer = answerHello(listener, decodeHello(body(frame)), (id) => id === 1, null);
     if (answer.kind !== "ack" || answer.transcript === null) throw new Error(`expected an ack awaiting a proof, got ${answer.kind}`);
     const { mismatch, proof } = checkAck(dialer, 2, nonce, decodeHello(body(answer.ack)));
     expect(mismatch).toBeNull();
@@ -39,7 +41,7 @@ describe("the handshake with a peer secret", () => {
   test("a listener with another secret is not trusted, and its own MAC cannot pass as the dialer's proof", () => {
     const { frame, nonce } = dialerHello(dialer);
     const other = { ...listener, secret: enc.encode("a-different-peer-secret") };
-    const answer = answerHello(other, decodeHello(body(frame)), () => true);
+    const answer = answerHello(other, decodeHello(body(frame)), () => true, null);
     if (answer.kind !== "ack" || answer.transcript === null) throw new Error("expected an ack");
     const ack = decodeHello(body(answer.ack));
     expect(checkAck(dialer, 2, nonce, ack).mismatch).toContain("secrets differ");
@@ -49,9 +51,34 @@ describe("the handshake with a peer secret", () => {
   test("without a secret on either side the handshake is as before: no proof", () => {
     const plain = { nodeId: 1, clusterId: "c", secret: null };
     const { frame, nonce } = dialerHello(plain);
-    const answer = answerHello({ ...plain, nodeId: 2 }, decodeHello(body(frame)), () => true);
+    const answer = answerHello({ ...plain, nodeId: 2 }, decodeHello(body(frame)), () => true, null);
     if (answer.kind !== "ack") throw new Error("expected an ack");
     expect(answer.transcript).toBeNull();
     expect(checkAck(plain, 2, nonce, decodeHello(body(answer.ack)))).toEqual({ mismatch: null, proof: null });
+  });
+});
+
+describe("the handshake under peer TLS: the claimed id is the certificate's", () => {
+  const plain = { nodeId: 1, clusterId: "c", secret: null };
+
+  test("the listener acks a Hello whose id its certificate names, and refuses another id", () => {
+    const { frame } = dialerHello({ ...plain, nodeId: 3 });
+    const hello = decodeHello(body(frame));
+    expect(answerHello(plain, hello, () => true, 3).kind).toBe("ack");
+    const refused = answerHello(plain, hello, () => true, 2);
+    expect(refused).toEqual({ kind: "refuse", reason: expect.stringContaining("node 3 presents the certificate of node 2") });
+  });
+
+  test("the dialer refuses a listener that is untrusted or names another node", () => {
+    expect(checkListenerTls(3, { ok: true, certId: 3 })).toBeNull();
+    expect(checkListenerTls(3, { ok: true, certId: 2 })).toBe("the listener dialed as node 3 presents the certificate of node 2");
+    expect(checkListenerTls(3, { ok: false, reason: "the peer's certificate is not trusted: x" })).toBe("node 3: the peer's certificate is not trusted: x");
+  });
+
+  test("the TLS verdict: an authorizationError refuses even when Bun reports success", () => {
+    const cert = { subject: { CN: "yakt-node-4" } };
+    expect(tlsOutcome(true, null, cert)).toEqual({ ok: true, certId: 4 });
+    expect(tlsOutcome(true, new Error("unable to verify the first certificate"), cert)).toEqual({ ok: false, reason: "the peer's certificate is not trusted: unable to verify the first certificate" });
+    expect(tlsOutcome(false, null, cert).ok).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
-// The options every client subcommand shares (--server, --output, and the hooks --token and
-// --cacert for the security issue), parsed with the subcommand's own flags and positionals.
+// The options every client subcommand shares (--server, --output, and for secured nodes --token,
+// --cacert and the client certificate --cert/--key), parsed with the subcommand's own flags and
+// positionals.
 import { parseArgs } from "node:util";
 import { UsageError } from "../cli-errors.ts";
 
@@ -15,6 +16,9 @@ export interface ClientOptions {
   token: string | null;
   /** PEM file of the CA that signed the nodes' certificates (--cacert), for https servers. */
   cacert: string | null;
+  /** PEM client certificate and its key (--cert/--key), for nodes that require one (--tls-client-ca). */
+  cert: string | null;
+  key: string | null;
 }
 
 export type FlagTypes = Record<string, { type: "string" | "boolean" }>;
@@ -30,6 +34,8 @@ const COMMON_FLAGS = {
   output: { type: "string" },
   token: { type: "string" },
   cacert: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
 } as const;
 
 /** `extra` names the subcommand's own flags; unknown flags are a UsageError naming `what`. */
@@ -55,7 +61,17 @@ function toOptions(v: Record<string, string | boolean | undefined>, env: Record<
   if (output !== "table" && output !== "json") throw new UsageError(`--output: expected table or json, got "${output}"`);
   const token = (v.token as string | undefined) ?? (env.YAKT_TOKEN || null);
   if (token !== null && !/^\S{1,1024}$/.test(token)) throw new UsageError("--token: expected 1..1024 characters without whitespace");
-  return { server, output, token, cacert: (v.cacert as string | undefined) ?? null };
+  const [cert, key] = [fileOption(v, "cert"), fileOption(v, "key")];
+  if ((cert === null) !== (key === null)) throw new UsageError("--cert and --key go together: give both or neither");
+  if (cert !== null && !server.startsWith("https:")) throw new UsageError("--cert/--key need an https:// --server");
+  return { server, output, token, cacert: fileOption(v, "cacert"), cert, key };
+}
+
+function fileOption(v: Record<string, string | boolean | undefined>, flag: string): string | null {
+  const value = v[flag] as string | undefined;
+  if (value === undefined) return null;
+  if (value.trim() === "") throw new UsageError(`--${flag}: must name a file`);
+  return value;
 }
 
 function serverUrl(text: string): string {

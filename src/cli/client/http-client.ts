@@ -1,14 +1,29 @@
 // The one place the client commands talk HTTP: it builds every request's headers and fetch
-// options (the token and CA hooks live here), bounds each call, and turns an unreachable server or
-// a 4xx/5xx into a ClientError carrying the server's JSON error message.
+// options (the Bearer token, the CA and the client certificate), bounds each call, and turns an
+// unreachable server or a 4xx/5xx into a ClientError carrying the server's JSON error message.
+import { readFileSync } from "node:fs";
 import { ClientError } from "../cli-errors.ts";
 import type { ClientOptions } from "./client-options.ts";
+
+interface ClientTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** A PEM file is small; a larger one is a wrong path. */
+const MAX_PEM_BYTES = 1 << 20;
 
 /** Bound on one request; a snapshot download is bounded per read instead (see openStream). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 export class HttpClient {
-  constructor(private readonly options: ClientOptions) {}
+  /** Read once, before any request: a wrong path fails naming the flag, not as a TLS error. */
+  private readonly tls: ClientTls | null;
+
+  constructor(private readonly options: ClientOptions) {
+    this.tls = readClientTls(options);
+  }
 
   get server(): string {
     return this.options.server;
@@ -46,13 +61,32 @@ export class HttpClient {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.options.token !== null) headers.authorization = `Bearer ${this.options.token}`;
-    const init: RequestInit & { tls?: { ca: ReturnType<typeof Bun.file> } } = {
+    const init: RequestInit & { tls?: ClientTls } = {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     };
-    if (this.options.cacert !== null) init.tls = { ca: Bun.file(this.options.cacert) };
+    if (this.tls !== null) init.tls = this.tls;
     return init;
   }
+}
+
+function readClientTls(options: ClientOptions): ClientTls | null {
+  const tls: ClientTls = {};
+  if (options.cacert !== null) tls.ca = readPem(options.cacert, "--cacert", /-----BEGIN CERTIFICATE-----/);
+  if (options.cert !== null) tls.cert = readPem(options.cert, "--cert", /-----BEGIN CERTIFICATE-----/);
+  if (options.key !== null) tls.key = readPem(options.key, "--key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  return Object.keys(tls).length === 0 ? null : tls;
+}
+
+function readPem(path: string, flag: string, header: RegExp): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ClientError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (text.length > MAX_PEM_BYTES || !header.test(text)) throw new ClientError(`${flag}: ${path} is not a PEM file of the expected kind`);
+  return text;
 }
 
 /** The message of API.md's `{error, message}` body, else the start of whatever came back. */
