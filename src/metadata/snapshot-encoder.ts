@@ -1,221 +1,20 @@
-// The snapshot of a captured image (image.ts capture()), encoded in bounded slices: collecting the
-// records out of the captured maps, sorting them (incremental-sort.ts), writing their JSON and
-// copying the bytes into one buffer all happen a budget of items at a time. The bytes are exactly
+// The snapshot of a captured image (image.ts capture()), encoded in bounded slices (sliced-json.ts):
+// collecting the records out of the captured maps, sorting them (incremental-sort.ts), writing
+// their JSON and copying the bytes into one buffer all happen a budget of items at a time. The bytes are exactly
 // those of image-codec.ts encodeSnapshot() for the same image: the same document, written piece by
 // piece in the same order. The remembered request ids go last, in the captured table's order.
 import type { SnapshotEncoding } from "../node/contracts.ts";
 import type { ImageCapture } from "./image.ts";
 import { compareText } from "./image.ts";
-import { IncrementalSort } from "./incremental-sort.ts";
 import { invariant } from "./invariant.ts";
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from "./image-codec.ts";
-import type { PartitionRecord, TopicRecord } from "./records.ts";
 import { captureSource } from "./record-refs.ts";
 import { encodeRememberedRequest } from "./request-codec.ts";
 import type { RememberedRequest } from "./request-table.ts";
+import { type Task, ChunkWriter, Sequence, SortedRecords, WriteIterated, WritePartitions, WriteRecords, WriteText, jsonArray } from "./sliced-json.ts";
 
-/** Merge-sort moves that count as one item: a move costs a small fraction of encoding a record (measured ~1/30). */
-const SORT_MOVES_PER_ITEM = 8;
 /** Copying this many bytes counts as one item: a memcpy of 2 KiB costs far less than encoding a record. */
 const COPY_BYTES_PER_ITEM = 2048;
-
-/** One piece of the work; step() either does some work or finishes (never neither). */
-interface Task {
-  readonly done: boolean;
-  /** Does at most `budget` (≥ 1) items of work; returns how many. */
-  step(budget: number): number;
-}
-
-/** Records out of a captured map, then sorted; both phases budgeted. */
-class SortedRecords<T> implements Task {
-  private readonly collected: T[] = [];
-  private sort: IncrementalSort<T> | null = null;
-
-  constructor(
-    private readonly source: Iterator<T>,
-    private readonly compare: (a: T, b: T) => number,
-  ) {}
-
-  get done(): boolean {
-    return this.sort?.done ?? false;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (this.sort === null && work < budget) {
-      const next = this.source.next();
-      if (next.done) this.sort = new IncrementalSort(this.collected, this.compare);
-      else {
-        this.collected.push(next.value);
-        work++;
-      }
-    }
-    if (this.sort !== null && work < budget) {
-      const moves = Math.min(Number.MAX_SAFE_INTEGER, (budget - work) * SORT_MOVES_PER_ITEM);
-      work += Math.ceil(this.sort.step(moves) / SORT_MOVES_PER_ITEM);
-    }
-    return work;
-  }
-
-  result(): T[] {
-    invariant(this.sort !== null, () => `records asked for before all ${this.collected.length} were collected`);
-    return this.sort.result();
-  }
-}
-
-/** Text pieces waiting to be encoded; each slice's text becomes one chunk of bytes. */
-class ChunkWriter {
-  readonly chunks: Uint8Array[] = [];
-  private parts: string[] = [];
-  private readonly encoder = new TextEncoder();
-
-  write(text: string): void {
-    this.parts.push(text);
-  }
-
-  flush(): void {
-    if (this.parts.length === 0) return;
-    this.chunks.push(this.encoder.encode(this.parts.join("")));
-    this.parts = [];
-  }
-}
-
-/** Records of a JSON array, one per item; `list` spans several runs when they share one array. */
-class WriteRecords<T> implements Task {
-  private next = 0;
-
-  constructor(
-    private readonly out: ChunkWriter,
-    private readonly list: { empty: boolean },
-    private readonly records: () => readonly T[],
-  ) {}
-
-  get done(): boolean {
-    return this.next >= this.records().length;
-  }
-
-  step(budget: number): number {
-    const records = this.records();
-    const end = Math.min(records.length, this.next + budget);
-    for (let i = this.next; i < end; i++) {
-      this.out.write((this.list.empty ? "" : ",") + JSON.stringify(records[i]));
-      this.list.empty = false;
-    }
-    const work = end - this.next;
-    this.next = end;
-    return work;
-  }
-}
-
-/** Items of a JSON array straight from an iterator (no sorting), one per item of budget. */
-class WriteIterated<T> implements Task {
-  done = false;
-  private empty = true;
-
-  constructor(
-    private readonly out: ChunkWriter,
-    private readonly source: Iterator<T>,
-    private readonly render: (item: T) => string,
-  ) {}
-
-  step(budget: number): number {
-    let work = 0;
-    while (work < budget) {
-      const next = this.source.next();
-      if (next.done) {
-        this.done = true;
-        break;
-      }
-      this.out.write((this.empty ? "" : ",") + this.render(next.value));
-      this.empty = false;
-      work++;
-    }
-    return work;
-  }
-}
-
-/** Fixed text (brackets, keys): no item of work. */
-class WriteText implements Task {
-  done = false;
-
-  constructor(
-    private readonly out: ChunkWriter,
-    private readonly text: string,
-  ) {}
-
-  step(): number {
-    this.out.write(this.text);
-    this.done = true;
-    return 0;
-  }
-}
-
-/** Runs tasks in order, created lazily (a task may need an earlier one's result). */
-class Sequence implements Task {
-  private current: Task | null = null;
-  private index = 0;
-
-  constructor(private readonly makers: readonly (() => Task)[]) {}
-
-  get done(): boolean {
-    return this.index >= this.makers.length;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (work < budget && !this.done) {
-      this.current ??= this.makers[this.index]();
-      const used = this.current.step(budget - work);
-      invariant(used > 0 || this.current.done, () => `snapshot task ${this.index} made no progress`);
-      work += used;
-      if (this.current.done) {
-        this.current = null;
-        this.index++;
-      }
-    }
-    return work;
-  }
-}
-
-/** Every partition, topic by topic in the topics' order, each topic's sorted by partition id. */
-class WritePartitions implements Task {
-  private topic = 0;
-  private current: Sequence | null = null;
-  private readonly list = { empty: true };
-
-  constructor(
-    private readonly out: ChunkWriter,
-    private readonly capture: ImageCapture,
-    private readonly topics: () => readonly TopicRecord[],
-  ) {}
-
-  get done(): boolean {
-    return this.current === null && this.topic >= this.topics().length;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (work < budget && !this.done) {
-      if (this.current === null) {
-        // A topic counts as an item itself, so a run of topics without partitions is bounded too.
-        this.current = this.topicTask(this.topics()[this.topic]);
-        work++;
-      }
-      if (work < budget) work += this.current.step(budget - work);
-      if (this.current.done) {
-        this.current = null;
-        this.topic++;
-      }
-    }
-    return work;
-  }
-
-  private topicTask(topic: TopicRecord): Sequence {
-    const byId = this.capture.partitions.get(topic.fields.topicUUID)?.byId ?? new Map<number, PartitionRecord>();
-    const sorted = new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId);
-    return new Sequence([() => sorted, () => new WriteRecords(this.out, this.list, () => sorted.result())]);
-  }
-}
 
 /** Copies the encoded chunks into one buffer, a bounded number of bytes per item of budget. */
 class Assemble implements Task {
@@ -278,13 +77,13 @@ export class SnapshotEncoder implements SnapshotEncoding {
       () => topics,
       () => producers,
       () => new WriteText(out, `${head.slice(0, -1)},"brokers":[`),
-      () => new WriteRecords(out, { empty: true }, () => brokers.result()),
+      () => new WriteRecords(out, jsonArray(), () => brokers.result()),
       () => new WriteText(out, `],"topics":[`),
-      () => new WriteRecords(out, { empty: true }, () => topics.result()),
+      () => new WriteRecords(out, jsonArray(), () => topics.result()),
       () => new WriteText(out, `],"partitions":[`),
       () => new WritePartitions(out, capture, () => topics.result()),
       () => new WriteText(out, `],"producers":[`),
-      () => new WriteRecords(out, { empty: true }, () => producers.result()),
+      () => new WriteRecords(out, jsonArray(), () => producers.result()),
       () => new WriteText(out, `],"requests":[`),
       () => new WriteIterated(out, requests.values(), (r) => encodeRememberedRequest(r, source)),
       () => new WriteText(out, "]}"),
