@@ -1,7 +1,7 @@
 // Errors raised by the HTTP layer itself (not by the metadata service or the node). Each has a
 // stable `code` clients can match on and the HTTP status it is answered with.
 
-export type ApiErrorCode = "bad_request" | "malformed_json" | "payload_too_large" | "not_found" | "method_not_allowed" | "invalid" | "internal";
+export type ApiErrorCode = "bad_request" | "malformed_json" | "payload_too_large" | "not_found" | "method_not_allowed" | "invalid" | "internal" | "too_many_streams" | "cursor_expired";
 
 export class ApiError extends Error {
   constructor(
@@ -48,5 +48,23 @@ export class RouteNotFoundError extends ApiError {
 export class InvalidInputError extends ApiError {
   constructor(message: string) {
     super("invalid", 422, message);
+  }
+}
+
+/** Past the bound of snapshot answers streamed at once (limits.ts maxImageStreams). */
+export class TooManyStreamsError extends ApiError {
+  constructor(limit: number) {
+    super("too_many_streams", 503, `this node already streams ${limit} full metadata images, its bound; retry shortly, ask another node, or fetch with since`, { "retry-after": "1" });
+  }
+}
+
+/** A cursor whose frozen view this node no longer holds (evicted, expired, or never here). */
+export class CursorExpiredError extends ApiError {
+  constructor(offset: number, views: number, ttlMs: number) {
+    super(
+      "cursor_expired",
+      410,
+      `the frozen view at offset ${offset} that this cursor names is gone from this node (it keeps ${views} views, each for ${ttlMs} ms after its last page); start again without cursor`,
+    );
   }
 }

@@ -195,16 +195,41 @@ export function sortedPartitions(capture: ImageCapture, topic: TopicRecord): Sor
   return new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId);
 }
 
-/** Every partition, topic by topic in the topics' order, each topic's sorted by partition id. */
-export class WritePartitions implements Task {
+/** Records appended to an array, a budget at a time (the paged form's flat lists). */
+export class AppendRecords<T> implements Task {
+  private next = 0;
+
+  constructor(
+    private readonly target: T[],
+    private readonly records: () => readonly T[],
+  ) {}
+
+  get done(): boolean {
+    return this.next >= this.records().length;
+  }
+
+  step(budget: number): number {
+    const records = this.records();
+    const end = Math.min(records.length, this.next + budget);
+    for (let i = this.next; i < end; i++) this.target.push(records[i]);
+    const work = end - this.next;
+    this.next = end;
+    return work;
+  }
+}
+
+/**
+ * Every partition, topic by topic in the topics' order, each topic's sorted by partition id, handed
+ * to `then` (write them, or append them to a list).
+ */
+export class TopicPartitions implements Task {
   private topic = 0;
   private current: Sequence | null = null;
 
   constructor(
-    private readonly out: ChunkWriter,
     private readonly capture: ImageCapture,
     private readonly topics: () => readonly TopicRecord[],
-    private readonly list: RecordList = jsonArray(),
+    private readonly then: (sorted: () => readonly PartitionRecord[]) => Task,
   ) {}
 
   get done(): boolean {
@@ -230,6 +255,11 @@ export class WritePartitions implements Task {
 
   private topicTask(topic: TopicRecord): Sequence {
     const sorted = sortedPartitions(this.capture, topic);
-    return new Sequence([() => sorted, () => new WriteRecords(this.out, this.list, () => sorted.result())]);
+    return new Sequence([() => sorted, () => this.then(() => sorted.result())]);
   }
+}
+
+/** Every partition written as records of `list`, in TopicPartitions' order. */
+export function writePartitions(out: ChunkWriter, capture: ImageCapture, topics: () => readonly TopicRecord[], list: RecordList = jsonArray()): Task {
+  return new TopicPartitions(capture, topics, (sorted) => new WriteRecords(out, list, sorted));
 }

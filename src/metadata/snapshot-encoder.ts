@@ -11,7 +11,7 @@ import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from "./image-codec.ts";
 import { captureSource } from "./record-refs.ts";
 import { encodeRememberedRequest } from "./request-codec.ts";
 import type { RememberedRequest } from "./request-table.ts";
-import { type Task, ChunkWriter, Sequence, SortedRecords, WriteIterated, WritePartitions, WriteRecords, WriteText, jsonArray } from "./sliced-json.ts";
+import { type Task, ChunkWriter, Sequence, SortedRecords, WriteIterated, writePartitions, WriteRecords, WriteText, jsonArray } from "./sliced-json.ts";
 
 /** Copying this many bytes counts as one item: a memcpy of 2 KiB costs far less than encoding a record. */
 const COPY_BYTES_PER_ITEM = 2048;
@@ -81,7 +81,7 @@ export class SnapshotEncoder implements SnapshotEncoding {
       () => new WriteText(out, `],"topics":[`),
       () => new WriteRecords(out, jsonArray(), () => topics.result()),
       () => new WriteText(out, `],"partitions":[`),
-      () => new WritePartitions(out, capture, () => topics.result()),
+      () => writePartitions(out, capture, () => topics.result()),
       () => new WriteText(out, `],"producers":[`),
       () => new WriteRecords(out, jsonArray(), () => producers.result()),
       () => new WriteText(out, `],"requests":[`),

@@ -101,7 +101,7 @@ function eventsOf(answer: MetadataAnswer): string {
   let text = encoded.get(answer);
   if (text === undefined) {
     text = answer.mode === "snapshot"
-      ? sseEvent({ event: "snapshot", id: answer.offset, data: { offset: answer.offset, snapshot: answer.snapshot } })
+      ? sseEvent({ event: "snapshot", id: answer.offset, data: { offset: answer.offset, snapshot: answer.image.body() } })
       : recordEvents(answer.records);
     encoded.set(answer, text);
   }

@@ -1,0 +1,77 @@
+// A metadata answer as an HTTP response, never built whole: a ReadableStream whose pull writes one
+// bounded slice (answer-stream.ts) after letting the event loop turn, so a reader that does not
+// read stops the writing (back-pressure) and other requests run between slices. Snapshot answers
+// take a slot of the node's stream gate and are cut after imageStreamMaxMs, so the frozen views
+// readers pin are bounded in number and in time. A diff of at most one slice is answered at once.
+import { type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
+import type { MetadataAnswer } from "../metadata/service-types.ts";
+import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
+import type { ApiLimits } from "./limits.ts";
+import type { StreamGate } from "./stream-gate.ts";
+
+export interface AnswerResponseDeps {
+  limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords">;
+  streams: StreamGate;
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer, request: Request, prefix: AnswerPrefix = {}): Response {
+  const format = answerFormatOf(request.headers);
+  const encoding = bodyEncodingOf(request.headers);
+  const headers: Record<string, string> = {
+    "content-type": format === "ndjson" ? `${NDJSON_TYPE}; charset=utf-8` : "application/json; charset=utf-8",
+    "x-metadata-offset": String(answer.offset),
+    vary: "accept, accept-encoding",
+  };
+  if (encoding !== "identity") headers["content-encoding"] = encoding;
+  const encoder = new AnswerStream(answer, format, prefix);
+  const slice = deps.limits.streamSliceRecords;
+  if (answer.mode === "diff" && answer.records.length <= slice && encoding === "identity") {
+    return new Response(encoder.next(Number.MAX_SAFE_INTEGER) ?? "", { headers });
+  }
+  const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
+  return new Response(compressed(sliced(encoder, slice, deps.limits.imageStreamMaxMs, leave), encoding), { headers });
+}
+
+function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {
+  if (encoding === "identity") return body;
+  // Bun's CompressionStream takes "zstd" natively; the DOM typings only know gzip and deflate.
+  const compressor = new CompressionStream(encoding as ConstructorParameters<typeof CompressionStream>[0]);
+  return body.pipeThrough(compressor as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+}
+
+/** The answer's slices as a pull stream: one slice per pull, the loop turning before each. */
+function sliced(encoder: AnswerStream, slice: number, maxMs: number, leave: () => void): ReadableStream<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finish = () => {
+    clearTimeout(timer);
+    leave();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        timer = setTimeout(() => {
+          finish();
+          controller.error(new Error(`the metadata stream was not read within ${maxMs} ms and was cut`));
+        }, maxMs);
+      },
+      async pull(controller) {
+        await turn();
+        try {
+          const bytes = encoder.next(slice);
+          if (bytes !== null) return controller.enqueue(bytes);
+          finish();
+          controller.close();
+        } catch (error) {
+          finish();
+          controller.error(error);
+        }
+      },
+      cancel() {
+        finish();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
