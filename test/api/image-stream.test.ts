@@ -197,11 +197,11 @@ describe("paged full image", () => {
     const h = makeHarness();
     await filled(h, 2, 2);
     const first = await post(h, "/v1/broker-mgmt/metadata?limit=100", { brokerId: 2 });
-    const page = await first.json();
+    const page = (await first.json()) as any;
     expect(page.next).toBeNull();
     expect(page.snapshot.producers).toHaveLength(1);
     const again = await post(h, "/v1/broker-mgmt/metadata?limit=3", { brokerId: 2 });
-    const cursor = (await again.json()).next;
+    const cursor = ((await again.json()) as any).next;
     const wrongRoute = await send(h.app, "GET", `/v1/client-mgmt/metadata?cursor=${cursor}`);
     expect(wrongRoute.status).toBe(422);
     expect(wrongRoute.body.message).toContain("pages a broker view");
