@@ -7,6 +7,7 @@
 // Measured: time to first byte, whole time, the longest event-loop pause seen by a 1 ms
 // setInterval probe while the answer is produced and read, and the bytes on the wire. Speed is
 // never asserted; run it to compare builds:  bun scripts/bench/image-stream.ts [TOPICS=…] [PARTITIONS=…]
+import { cpus, loadavg } from "node:os";
 import { createApp } from "../../src/api/app.ts";
 import { serveApi } from "../../src/api/serve.ts";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
@@ -105,7 +106,9 @@ async function paged(base: string, limit: number): Promise<Row> {
 
 function print(rows: Row[]): void {
   const ms = (n: number) => n.toFixed(1);
-  console.log(`\n${TOPICS} topics × ${PARTITIONS} partitions (${(TOPICS * PARTITIONS).toLocaleString("en")} partitions), ${BROKERS} brokers, Bun ${Bun.version}\n`);
+  // The machine is shared: a loop pause includes time the process was not scheduled at all.
+  const load = loadavg().map((n) => n.toFixed(1)).join(" ");
+  console.log(`\n${TOPICS} topics × ${PARTITIONS} partitions (${(TOPICS * PARTITIONS).toLocaleString("en")} partitions), ${BROKERS} brokers, Bun ${Bun.version}, ${cpus().length} CPUs, load average ${load}\n`);
   console.log("| row | first byte ms | whole ms | longest loop pause ms | MiB |");
   console.log("|---|---:|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.row} | ${ms(r.firstByteMs)} | ${ms(r.wholeMs)} | ${ms(r.longestPauseMs)} | ${(r.bytes / MIB).toFixed(1)} |`);

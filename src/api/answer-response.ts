@@ -28,6 +28,7 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
   const encoder = new AnswerStream(answer, format, prefix);
   const slice = deps.limits.streamSliceRecords;
   if (answer.mode === "diff" && answer.records.length <= slice && encoding === "identity") {
+    // One unbounded slice writes a whole diff.
     return new Response(encoder.next(Number.MAX_SAFE_INTEGER) ?? "", { headers });
   }
   const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
@@ -57,10 +58,14 @@ function sliced(encoder: AnswerStream, slice: number, maxMs: number, leave: () =
         }, maxMs);
       },
       async pull(controller) {
-        await turn();
         try {
-          const bytes = encoder.next(slice);
-          if (bytes !== null) return controller.enqueue(bytes);
+          // Slices that only sort write nothing: the loop turns after each all the same.
+          for (;;) {
+            await turn();
+            const bytes = encoder.next(slice);
+            if (bytes === null) break;
+            if (bytes.length > 0) return controller.enqueue(bytes);
+          }
           finish();
           controller.close();
         } catch (error) {

@@ -30,8 +30,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   logMaxLimit: MAX_LOG_PAGE,
   maxImageStreams: 8,
   imageStreamMaxMs: 300_000,
-  // ~2,000 partition records are ~0.5 MB of JSON, a few ms to write (scripts/bench/image-stream.ts).
-  streamSliceRecords: 2_000,
+  // 1,000 partition records are ~270 KB of JSON, a few ms to write (scripts/bench/image-stream.ts).
+  streamSliceRecords: 1_000,
   maxPageViews: 4,
   pageViewTtlMs: 60_000,
   pageDefaultLimit: 1_000,

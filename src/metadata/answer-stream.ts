@@ -11,6 +11,8 @@ import { ChunkWriter, type RecordList, Sequence, SortedRecords, type Task, write
 
 export type AnswerFormat = "json" | "ndjson";
 
+const EMPTY = new Uint8Array(0);
+
 /** Keys written before the answer's own (the seed routes' `message`). */
 export type AnswerPrefix = Record<string, string>;
 
@@ -28,16 +30,17 @@ export class AnswerStream {
     return this.work.done;
   }
 
-  /** The next slice's bytes (at most `budget` records' worth, never empty), or null once all is written. */
+  /**
+   * Does one slice of work (at most `budget` records' worth) and returns the bytes it wrote —
+   * empty when the slice only collected or sorted — or null once everything is written.
+   */
   next(budget: number): Uint8Array | null {
     invariant(Number.isSafeInteger(budget) && budget >= 1, () => `an answer slice needs a positive integer budget, got ${budget}`);
-    while (!this.work.done) {
-      this.work.step(budget);
-      const chunks = this.out.take();
-      invariant(chunks.length <= 1, () => `one slice made ${chunks.length} chunks`);
-      if (chunks.length === 1 && chunks[0].length > 0) return chunks[0];
-    }
-    return null;
+    if (this.work.done) return null;
+    this.work.step(budget);
+    const chunks = this.out.take();
+    invariant(chunks.length <= 1, () => `one slice made ${chunks.length} chunks`);
+    return chunks[0] ?? EMPTY;
   }
 
   private diffTasks(records: readonly MetadataRecord[], format: AnswerFormat, head: string): (() => Task)[] {

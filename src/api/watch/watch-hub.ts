@@ -22,7 +22,7 @@ export const DEFAULT_WATCH_LIMITS: WatchLimits = {
   maxWatchers: 256,
   maxBufferBytes: 8 * 1024 * 1024,
   heartbeatMs: 15_000,
-  snapshotSliceRecords: 2_000,
+  snapshotSliceRecords: 1_000,
   snapshotStallMs: 60_000,
 };
 

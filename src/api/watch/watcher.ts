@@ -108,6 +108,10 @@ export class Watcher {
     try {
       this.write(`event: snapshot\nid: ${answer.offset}\ndata: `);
       for (let bytes = slices.next(sliceRecords); bytes !== null && !this.closed; bytes = slices.next(sliceRecords)) {
+        if (bytes.length === 0) {
+          await turn(); // a slice that only sorted
+          continue;
+        }
         this.enqueue(bytes);
         if (!(await this.readWithin(stallMs))) {
           // Mid-event no other event can be framed; a stream ending inside an event drops it
