@@ -10,7 +10,7 @@ import type { ApiLimits } from "./limits.ts";
 import type { StreamGate } from "./stream-gate.ts";
 
 export interface AnswerResponseDeps {
-  limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords">;
+  limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords" | "streamTurnMs" | "streamChunkBytes">;
   streams: StreamGate;
 }
 
@@ -32,7 +32,7 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
     return new Response(encoder.next(Number.MAX_SAFE_INTEGER) ?? "", { headers });
   }
   const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
-  return new Response(compressed(sliced(encoder, slice, deps.limits.imageStreamMaxMs, leave), encoding), { headers });
+  return new Response(compressed(sliced(encoder, deps.limits, leave), encoding), { headers });
 }
 
 function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {
@@ -42,8 +42,14 @@ function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): R
   return body.pipeThrough(compressor as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
 }
 
-/** The answer's slices as a pull stream: one slice per pull, the loop turning before each. */
-function sliced(encoder: AnswerStream, slice: number, maxMs: number, leave: () => void): ReadableStream<Uint8Array> {
+/**
+ * The answer's slices as a pull stream. Each pull first lets the loop turn, then writes slices
+ * until it has spent streamTurnMs or has streamChunkBytes: slices bound the work between
+ * two looks at the clock, the turn budget bounds the pause, and fewer, larger chunks keep the
+ * per-chunk cost of the socket and the compressor low.
+ */
+function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], leave: () => void): ReadableStream<Uint8Array> {
+  const { streamSliceRecords: slice, streamTurnMs: turnMs, streamChunkBytes: chunkBytes, imageStreamMaxMs: maxMs } = limits;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const finish = () => {
     clearTimeout(timer);
@@ -59,15 +65,22 @@ function sliced(encoder: AnswerStream, slice: number, maxMs: number, leave: () =
       },
       async pull(controller) {
         try {
-          // Slices that only sort write nothing: the loop turns after each all the same.
+          // Slices that only sort write nothing: the loop turns between turn budgets all the same.
           for (;;) {
             await turn();
-            const bytes = encoder.next(slice);
-            if (bytes === null) break;
-            if (bytes.length > 0) return controller.enqueue(bytes);
+            const started = performance.now();
+            let bytes = 0;
+            while (bytes < chunkBytes && performance.now() - started < turnMs) {
+              const written = encoder.next(slice);
+              if (written === null) {
+                finish();
+                return controller.close();
+              }
+              if (written.length > 0) controller.enqueue(written);
+              bytes += written.length;
+            }
+            if (bytes > 0) return;
           }
-          finish();
-          controller.close();
         } catch (error) {
           finish();
           controller.error(error);

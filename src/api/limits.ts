@@ -12,8 +12,12 @@ export interface ApiLimits {
   maxImageStreams: number;
   /** Longest a streamed snapshot answer may take: a reader that slow is cut, freeing the view it pins. */
   imageStreamMaxMs: number;
-  /** Records written per slice of a streamed answer; the loop turns between slices. */
+  /** Records written per slice of a streamed answer: the work between two looks at the clock. */
   streamSliceRecords: number;
+  /** Milliseconds of slices a streamed answer runs before it lets the event loop turn. */
+  streamTurnMs: number;
+  /** Bytes one turn hands on at most; then the reader's pace decides when the next turn comes. */
+  streamChunkBytes: number;
   /** Frozen views kept for the paged form (`?cursor=`); the least recently used goes first. */
   maxPageViews: number;
   /** A paged view unused this long is dropped; its cursors then answer 410 `cursor_expired`. */
@@ -30,8 +34,10 @@ export const DEFAULT_LIMITS: ApiLimits = {
   logMaxLimit: MAX_LOG_PAGE,
   maxImageStreams: 8,
   imageStreamMaxMs: 300_000,
-  // 1,000 partition records are ~270 KB of JSON, a few ms to write (scripts/bench/image-stream.ts).
-  streamSliceRecords: 1_000,
+  // 250 partition records are ~70 KB of JSON, about a millisecond to write (scripts/bench/image-stream.ts).
+  streamSliceRecords: 250,
+  streamTurnMs: 8,
+  streamChunkBytes: 256 * 1024,
   maxPageViews: 4,
   pageViewTtlMs: 60_000,
   pageDefaultLimit: 1_000,

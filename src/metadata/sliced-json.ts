@@ -92,14 +92,13 @@ export interface RecordList {
 export const jsonArray = (): RecordList => ({ empty: true, separator: ",", terminator: "" });
 export const ndjsonLines = (): RecordList => ({ empty: true, separator: "", terminator: "\n" });
 
-/** Records of a list, one per item. */
-export class WriteRecords<T> implements Task {
+/** Each record of a list visited in order, one per item of budget. */
+export class EachRecord<T> implements Task {
   private next = 0;
 
   constructor(
-    private readonly out: ChunkWriter,
-    private readonly list: RecordList,
     private readonly records: () => readonly T[],
+    private readonly visit: (record: T) => void,
   ) {}
 
   get done(): boolean {
@@ -109,13 +108,27 @@ export class WriteRecords<T> implements Task {
   step(budget: number): number {
     const records = this.records();
     const end = Math.min(records.length, this.next + budget);
-    for (let i = this.next; i < end; i++) {
-      this.out.write((this.list.empty ? "" : this.list.separator) + JSON.stringify(records[i]) + this.list.terminator);
-      this.list.empty = false;
-    }
+    for (let i = this.next; i < end; i++) this.visit(records[i]);
     const work = end - this.next;
     this.next = end;
     return work;
+  }
+}
+
+/** Records written as items of `list`. */
+export class WriteRecords<T> extends EachRecord<T> {
+  constructor(out: ChunkWriter, list: RecordList, records: () => readonly T[]) {
+    super(records, (record) => {
+      out.write((list.empty ? "" : list.separator) + JSON.stringify(record) + list.terminator);
+      list.empty = false;
+    });
+  }
+}
+
+/** Records appended to an array (the paged form's flat lists). */
+export class AppendRecords<T> extends EachRecord<T> {
+  constructor(target: T[], records: () => readonly T[]) {
+    super(records, (record) => target.push(record));
   }
 }
 
@@ -193,29 +206,6 @@ export class Sequence implements Task {
 export function sortedPartitions(capture: ImageCapture, topic: TopicRecord): SortedRecords<PartitionRecord> {
   const byId = capture.partitions.get(topic.fields.topicUUID)?.byId ?? new Map<number, PartitionRecord>();
   return new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId);
-}
-
-/** Records appended to an array, a budget at a time (the paged form's flat lists). */
-export class AppendRecords<T> implements Task {
-  private next = 0;
-
-  constructor(
-    private readonly target: T[],
-    private readonly records: () => readonly T[],
-  ) {}
-
-  get done(): boolean {
-    return this.next >= this.records().length;
-  }
-
-  step(budget: number): number {
-    const records = this.records();
-    const end = Math.min(records.length, this.next + budget);
-    for (let i = this.next; i < end; i++) this.target.push(records[i]);
-    const work = end - this.next;
-    this.next = end;
-    return work;
-  }
 }
 
 /**

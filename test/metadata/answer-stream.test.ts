@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { type AnswerFormat, AnswerStream } from "../../src/metadata/answer-stream.ts";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
+import { fed, imageCommand } from "./random-images.ts";
 import { type Audience, FrozenImage } from "../../src/metadata/frozen-image.ts";
 import { OrderedImage } from "../../src/metadata/ordered-image.ts";
 import type { MetadataAnswer } from "../../src/metadata/service-types.ts";
@@ -16,21 +17,6 @@ const SEED = 0x57e4;
 /** Bound on the slices of one answer, so a budget bug fails instead of spinning. */
 const MAX_SLICES = 1_000_000;
 
-const brokerId = fc.integer({ min: 0, max: 6 });
-const topicName = fc.stringMatching(/^[a-z._]{1,6}$/);
-const command: fc.Arbitrary<Command> = fc.oneof(
-  brokerId.map((id) => registerBroker(id) as Command),
-  fc.tuple(brokerId, fc.constantFrom("update" as const, "fence" as const, "unregister" as const)).map(([id, change]) => changeBroker(id, change) as Command),
-  fc.tuple(topicName, fc.integer({ min: 0, max: 5 })).map(([name, partitions]) => createTopic(name, partitions, 1)),
-  fc.tuple(topicName, fc.integer({ min: 0, max: 30 }), brokerId).map(([name, id, b]) => createPartition(name, id, [b]) as Command),
-  fc.tuple(brokerId, fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined })).map(([b, p]) => registerProducer(b, p)),
-);
-
-function fed(commands: readonly Command[]): MetadataStateMachine {
-  const sm = new MetadataStateMachine();
-  commands.forEach((c, i) => sm.apply(i + 1, encodeCommand(c)));
-  return sm;
-}
 
 function frozen(sm: MetadataStateMachine, audience: Audience): FrozenImage {
   return new FrozenImage(sm.appliedIndex(), audience, sm.image().capture());
@@ -60,7 +46,7 @@ const snapshotOf = (view: FrozenImage): MetadataAnswer => ({ mode: "snapshot", o
 describe("streamed snapshot answer", () => {
   test("is byte-for-byte the whole-built document for random images, both audiences, any slice size", () => {
     fc.assert(
-      fc.property(fc.array(command, { maxLength: 150 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom<Audience>("broker", "client"), (commands, budget, audience) => {
+      fc.property(fc.array(imageCommand, { maxLength: 150 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom<Audience>("broker", "client"), (commands, budget, audience) => {
         const sm = fed(commands);
         expect(written(snapshotOf(frozen(sm, audience)), "json", budget)).toBe(wholeDocument(sm, audience));
       }),
@@ -87,7 +73,7 @@ describe("streamed snapshot answer", () => {
 
   test("NDJSON: a first line with mode and offset, then one line per record in the document's order", () => {
     fc.assert(
-      fc.property(fc.array(command, { maxLength: 120 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom<Audience>("broker", "client"), (commands, budget, audience) => {
+      fc.property(fc.array(imageCommand, { maxLength: 120 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom<Audience>("broker", "client"), (commands, budget, audience) => {
         const sm = fed(commands);
         const lines = written(snapshotOf(frozen(sm, audience)), "ndjson", budget).split("\n");
         expect(lines.pop()).toBe(""); // every line ends with a newline
@@ -157,7 +143,7 @@ describe("paged snapshot answer", () => {
 
   test("pages of any size add up to the streamed snapshot", () => {
     fc.assert(
-      fc.property(fc.array(command, { maxLength: 120 }), fc.integer({ min: 1, max: 25 }), fc.constantFrom<Audience>("broker", "client"), (commands, limit, audience) => {
+      fc.property(fc.array(imageCommand, { maxLength: 120 }), fc.integer({ min: 1, max: 25 }), fc.constantFrom<Audience>("broker", "client"), (commands, limit, audience) => {
         const sm = fed(commands);
         const image = ordered(frozen(sm, audience), limit);
         const sum = { brokers: [] as unknown[], topics: [] as unknown[], partitions: [] as unknown[], producers: [] as unknown[] };
