@@ -20,7 +20,8 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
   const format = answerFormatOf(request.headers);
   const encoding = bodyEncodingOf(request.headers);
   const headers: Record<string, string> = {
-    "content-type": format === "ndjson" ? `${NDJSON_TYPE}; charset=utf-8` : "application/json; charset=utf-8",
+    // The same type Elysia gives the JSON answers it writes itself.
+    "content-type": format === "ndjson" ? `${NDJSON_TYPE};charset=utf-8` : "application/json;charset=utf-8",
     "x-metadata-offset": String(answer.offset),
     vary: "accept, accept-encoding",
   };

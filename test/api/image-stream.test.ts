@@ -43,7 +43,7 @@ describe("streamed full image", () => {
     await filled(h, 12, 5);
     const client = await get(h, "/v1/client-mgmt/metadata");
     expect(client.status).toBe(200);
-    expect(client.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(client.headers.get("content-type")).toBe("application/json;charset=utf-8");
     expect(client.headers.get("x-metadata-offset")).toBe(String(h.stateMachine.appliedIndex()));
     let chunks = 0;
     let text = "";
@@ -71,7 +71,7 @@ describe("streamed full image", () => {
     const h = makeHarness({ limits: { streamChunkBytes: 1, streamSliceRecords: 4 } });
     await filled(h, 5, 4);
     const response = await get(h, "/v1/client-mgmt/metadata", { accept: "application/x-ndjson" });
-    expect(response.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
+    expect(response.headers.get("content-type")).toBe("application/x-ndjson;charset=utf-8");
     const lines = (await response.text()).split("\n");
     expect(lines.pop()).toBe("");
     const { offset, snapshot } = JSON.parse(wholeDocument(h, "client"));
