@@ -30,13 +30,6 @@ export class FrozenImage {
     return this.audience === "broker";
   }
 
-  /** Records the view holds for its audience (an O(topics) count, no record is touched). */
-  recordCount(): number {
-    let partitions = 0;
-    for (const slot of this.capture.partitions.values()) partitions += slot.byId.size;
-    return this.capture.brokers.size + this.capture.topics.size + partitions + (this.withProducers ? this.capture.producers.size : 0);
-  }
-
   /** The whole document in one go, in the streamed order: only for small images and tests. */
   body(): MetadataSnapshotBody {
     const topics = [...this.capture.topics.values()].sort(byTopicName);

@@ -152,8 +152,9 @@ describe("paged snapshot answer", () => {
           expect(page.brokers.length + page.topics.length + page.partitions.length + page.producers.length).toBe(Math.min(limit, image.total - from));
           for (const key of ["brokers", "topics", "partitions", "producers"] as const) sum[key].push(...page[key]);
         }
-        expect(JSON.stringify(sum)).toBe(JSON.stringify(JSON.parse(wholeDocument(sm, audience)).snapshot));
-        expect(image.total).toBe(frozen(sm, audience).recordCount());
+        const whole = JSON.parse(wholeDocument(sm, audience)).snapshot;
+        expect(JSON.stringify(sum)).toBe(JSON.stringify(whole));
+        expect(image.total).toBe(whole.brokers.length + whole.topics.length + whole.partitions.length + whole.producers.length);
       }),
       { seed: SEED, numRuns: 80 },
     );
