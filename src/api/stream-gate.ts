@@ -5,6 +5,7 @@ import { TooManyStreamsError } from "./api-error.ts";
 
 export class StreamGate {
   private open = 0;
+  private refused = 0;
 
   constructor(private readonly limit: number) {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a stream gate needs a positive bound, got ${limit}`);
@@ -14,9 +15,17 @@ export class StreamGate {
     return this.open;
   }
 
+  /** For /metrics: snapshot streams open now, and how many were refused at the bound. */
+  metrics(): Record<string, number> {
+    return { yakt_image_streams: this.open, yakt_image_streams_refused_total: this.refused };
+  }
+
   /** Takes a slot; the returned function gives it back (once, however often it is called). */
   enter(): () => void {
-    if (this.open >= this.limit) throw new TooManyStreamsError(this.limit);
+    if (this.open >= this.limit) {
+      this.refused++;
+      throw new TooManyStreamsError(this.limit);
+    }
     this.open++;
     let left = false;
     return () => {

@@ -141,6 +141,9 @@ describe("bounds on streams", () => {
     expect(refused.headers.get("retry-after")).toBe("1");
     expect(refused.body).toMatchObject({ error: "too_many_streams" });
     expect(refused.body.message).toContain("1 full metadata images");
+    const metrics = (await send(h.app, "GET", "/metrics")).text;
+    expect(metrics).toContain("\nyakt_image_streams 1\n");
+    expect(metrics).toContain("\nyakt_image_streams_refused_total 1\n");
     const diff = await send(h.app, "GET", `/v1/client-mgmt/metadata?since=${h.stateMachine.appliedIndex() - 1}`);
     expect(diff.status).toBe(200);
     await reader.cancel();
@@ -213,6 +216,7 @@ describe("paged full image", () => {
     const old = (await send(h.app, "GET", "/v1/client-mgmt/metadata?limit=2")).body.next;
     await send(h.app, "POST", "/v1/topics", { name: "newer" });
     expect((await send(h.app, "GET", "/v1/client-mgmt/metadata?limit=2")).status).toBe(200); // a second view evicts the first
+    expect((await send(h.app, "GET", "/metrics")).text).toContain("\nyakt_image_page_views 1\n");
     const gone = await send(h.app, "GET", `/v1/client-mgmt/metadata?cursor=${old}`);
     expect(gone.status).toBe(410);
     expect(gone.body).toMatchObject({ error: "cursor_expired" });
