@@ -52,7 +52,9 @@ function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): R
 function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], leave: () => void): ReadableStream<Uint8Array> {
   const { streamSliceRecords: slice, streamTurnMs: turnMs, streamChunkBytes: chunkBytes, imageStreamMaxMs: maxMs } = limits;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let ended = false;
   const finish = () => {
+    ended = true;
     clearTimeout(timer);
     leave();
   };
@@ -61,7 +63,7 @@ function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], lea
       start(controller) {
         timer = setTimeout(() => {
           finish();
-          controller.error(new Error(`the metadata stream was not read within ${maxMs} ms and was cut`));
+          controller.error(new Error(`the metadata stream was not read to its end within ${maxMs} ms and was cut`));
         }, maxMs);
       },
       async pull(controller) {
@@ -69,6 +71,7 @@ function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], lea
           // Slices that only sort write nothing: the loop turns between turn budgets all the same.
           for (;;) {
             await turn();
+            if (ended) return; // cut (or cancelled) while the loop turned
             const started = performance.now();
             let bytes = 0;
             while (bytes < chunkBytes && performance.now() - started < turnMs) {

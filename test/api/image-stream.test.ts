@@ -163,7 +163,7 @@ describe("bounds on streams", () => {
     } catch (e) {
       error = e;
     }
-    expect(String(error)).toContain("was not read within 20 ms and was cut");
+    expect(String(error)).toContain("was not read to its end within 20 ms and was cut");
   });
 });
 
