@@ -10,7 +10,9 @@ export type ApiErrorCode =
   | "invalid"
   | "internal"
   | "unauthorized"
-  | "forbidden";
+  | "forbidden"
+  | "too_many_streams"
+  | "cursor_expired";
 
 export class ApiError extends Error {
   constructor(
@@ -71,5 +73,23 @@ export class UnauthorizedError extends ApiError {
 export class ForbiddenError extends ApiError {
   constructor(needed: string, held: string, route: string) {
     super("forbidden", 403, `${route} needs the ${needed} role; this token has the ${held} role`);
+  }
+}
+
+/** Past the bound of snapshot answers streamed at once (limits.ts maxImageStreams). */
+export class TooManyStreamsError extends ApiError {
+  constructor(limit: number) {
+    super("too_many_streams", 503, `this node already streams ${limit} full metadata images, its bound; retry shortly, ask another node, or fetch with since`, { "retry-after": "1" });
+  }
+}
+
+/** A cursor whose frozen view this node no longer holds (evicted, expired, or never here). */
+export class CursorExpiredError extends ApiError {
+  constructor(offset: number, views: number, ttlMs: number) {
+    super(
+      "cursor_expired",
+      410,
+      `the frozen view at offset ${offset} that this cursor names is gone from this node (it keeps ${views} views, each for ${ttlMs} ms after its last page); start again without cursor`,
+    );
   }
 }

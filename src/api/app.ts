@@ -9,7 +9,9 @@ import { authGuard } from "./auth-guard.ts";
 import type { ApiDeps } from "./deps.ts";
 import { type ApiLogger, httpHooks } from "./http-hooks.ts";
 import { type ApiLimits, resolveLimits } from "./limits.ts";
+import { ImagePages } from "./image-pages.ts";
 import { RequestMetrics } from "./request-metrics.ts";
+import { StreamGate } from "./stream-gate.ts";
 import { backupRoutes } from "./routes/backup.ts";
 import { brokerMgmtRoutes } from "./routes/broker-mgmt.ts";
 import { brokerRoutes } from "./routes/brokers.ts";
@@ -63,14 +65,23 @@ function stderrLog(handle: ConsensusHandle): ApiLogger {
 export function createApp(options: CreateAppOptions) {
   const limits = resolveLimits(options.limits);
   const watchers = options.watchers ?? new WatchHub(options.service, options.handle);
-  const deps: ApiDeps = { service: options.service, handle: options.handle, limits, requests: new RequestMetrics(), watchers };
+  const now = options.now ?? (() => performance.now());
+  const deps: ApiDeps = {
+    service: options.service,
+    handle: options.handle,
+    limits,
+    requests: new RequestMetrics(),
+    watchers,
+    streams: new StreamGate(limits.maxImageStreams),
+    pages: new ImagePages(limits, now),
+  };
   let app: AnyElysia | null = null;
   const finished = () => {
     if (!app) throw new Error("the app's routes were asked for before the app was built");
     return app;
   };
   const built = new Elysia({ normalize: false })
-    .use(httpHooks({ limits, requests: deps.requests, now: options.now ?? (() => performance.now()), log: options.log ?? stderrLog(options.handle), app: finished }))
+    .use(httpHooks({ limits, requests: deps.requests, now, log: options.log ?? stderrLog(options.handle), app: finished }))
     .use(authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) }))
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))

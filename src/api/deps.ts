@@ -1,8 +1,10 @@
 // What every route module is built from.
 import type { MetadataService } from "../metadata/service-types.ts";
 import type { ConsensusHandle } from "../node/contracts.ts";
+import type { ImagePages } from "./image-pages.ts";
 import type { ApiLimits } from "./limits.ts";
 import type { RequestMetrics } from "./request-metrics.ts";
+import type { StreamGate } from "./stream-gate.ts";
 import type { WatchHub } from "./watch/watch-hub.ts";
 
 export interface ApiDeps {
@@ -11,4 +13,8 @@ export interface ApiDeps {
   limits: ApiLimits;
   requests: RequestMetrics;
   watchers: WatchHub;
+  /** The bound of snapshot answers streamed at once. */
+  streams: StreamGate;
+  /** Frozen views kept for the paged form of snapshot answers. */
+  pages: ImagePages;
 }

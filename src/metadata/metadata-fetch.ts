@@ -1,6 +1,6 @@
-// A BrokerMgmt / ClientMgmt fetch after its heartbeat: read barrier, then diff or snapshot, and
-// with nothing new a long poll that wakes on each apply until something is new for this audience
-// or the wait (on the injected clock) runs out.
+// A BrokerMgmt / ClientMgmt fetch after its heartbeat: read barrier (unless stale), then diff or
+// snapshot, and with nothing new a long poll that wakes on each apply until something is new for
+// this audience or the wait (on the injected clock) runs out.
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { Clock } from "./clock.ts";
 import { preview } from "./preview.ts";
@@ -21,6 +21,8 @@ export interface FetchDeps {
 export interface ParsedFetch {
   since: Since;
   waitMs: number;
+  /** Skip the read barrier: a follower answers from what it has applied, without the leader. */
+  stale: boolean;
 }
 
 /** Checks since and wait_ms before anything else happens (a bad fetch must not heartbeat). */
@@ -29,7 +31,9 @@ export function parseFetch(fetch: MetadataFetch): ParsedFetch {
   if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {
     throw badRequest(`wait_ms must be an integer from 0 to ${MAX_WAIT_MS}, got ${preview(fetch.waitMs)}`);
   }
-  return { since: parseSince(fetch.since), waitMs };
+  const consistency = fetch.consistency ?? "linearizable";
+  if (consistency !== "linearizable" && consistency !== "stale") throw badRequest(`consistency ${preview(consistency)} is not "linearizable" or "stale"`);
+  return { since: parseSince(fetch.since), waitMs, stale: consistency === "stale" };
 }
 
 /** The offset reads are complete up to: the state machine may run ahead of the handle's counter. */
@@ -37,8 +41,8 @@ export function appliedOffset(deps: Pick<FetchDeps, "handle" | "sm">): number {
   return Math.max(deps.handle.appliedIndex(), deps.sm.appliedIndex());
 }
 
-export async function fetchMetadata(deps: FetchDeps, audience: Audience, { since, waitMs }: ParsedFetch): Promise<MetadataAnswer> {
-  await deps.handle.readBarrier();
+export async function fetchMetadata(deps: FetchDeps, audience: Audience, { since, waitMs, stale }: ParsedFetch): Promise<MetadataAnswer> {
+  if (!stale) await deps.handle.readBarrier();
   const deadline = deps.clock.now() + waitMs;
   for (;;) {
     const answer = answerNow(deps, audience, since);

@@ -11,6 +11,7 @@ import type {
   RemoveTopicRecord,
   TopicRecord,
 } from "./records.ts";
+import type { FrozenImage } from "./frozen-image.ts";
 
 /** "linearizable" (default): read index through the leader; "stale": this node's state at once. */
 export type Consistency = "linearizable" | "stale";
@@ -111,13 +112,16 @@ export interface MetadataSnapshotBody {
 
 export type MetadataAnswer =
   | { mode: "diff"; offset: number; records: MetadataRecord[] }
-  | { mode: "snapshot"; offset: number; snapshot: MetadataSnapshotBody };
+  /** The image as of `offset`, frozen: written out in slices (answer-stream.ts) or pages, never built whole on a route. */
+  | { mode: "snapshot"; offset: number; image: FrozenImage };
 
 export interface MetadataFetch {
   /** Offset (integer) or time (ISO-8601, or epoch milliseconds as a number or digit string). */
   since?: string | number;
   /** Long poll: with nothing newer than `since`, wait up to this long (≤ 30000) for a commit. */
   waitMs?: number;
+  /** "stale": answer from this node's applied state without a read barrier (any node, at once). */
+  consistency?: Consistency;
 }
 
 /**

@@ -61,3 +61,34 @@ test("with no leader: 503, Retry-After: 1, nothing written; stale reads still an
   expect(stale.body.brokers).toHaveLength(1);
   expect((await send(follower.app, "GET", "/healthz")).body.hasLeader).toBe(false);
 });
+
+test("a follower serves the full image: linearizable after a read barrier, or stale with no leader at all", async () => {
+  const clock = new ManualClock();
+  const leader = node(clock, 1, true);
+  const follower = node(clock, 2, false);
+  follower.handle.follow(leader.handle);
+  expect((await send(follower.app, "POST", "/v1/brokers", broker)).status).toBe(201);
+  expect((await send(follower.app, "POST", "/v1/topics", { name: "t", partitions: 3, replicationFactor: 1 })).status).toBe(201);
+  const fromLeader = await send(leader.app, "GET", "/v1/client-mgmt/metadata");
+  const fromFollower = await send(follower.app, "GET", "/v1/client-mgmt/metadata");
+  expect(fromFollower.status).toBe(200);
+  expect(fromFollower.text).toBe(fromLeader.text);
+  expect(fromFollower.body.snapshot.partitions).toHaveLength(3);
+  // BrokerMgmt on a follower: the heartbeat goes to the leader; stale then skips the read barrier.
+  const brokerStale = await send(follower.app, "POST", "/v1/broker-mgmt/metadata?consistency=stale", { brokerId: 5 });
+  expect(brokerStale.status).toBe(200);
+  expect(brokerStale.body.offset).toBe(leader.handle.appliedIndex());
+  expect((await send(follower.app, "POST", "/v1/broker-mgmt/metadata?consistency=eventual", { brokerId: 5 })).status).toBe(422);
+  const latest = await send(leader.app, "GET", "/v1/client-mgmt/metadata"); // the heartbeat made the broker ALIVE
+
+  leader.handle.stepDown(0);
+  follower.handle.stepDown(0);
+  const linearizable = await send(follower.app, "GET", "/v1/client-mgmt/metadata");
+  expect(linearizable.status).toBe(503);
+  const stale = await send(follower.app, "GET", "/v1/client-mgmt/metadata?consistency=stale");
+  expect(stale.status).toBe(200);
+  expect(stale.text).toBe(latest.text);
+  const paged = await send(follower.app, "GET", "/v1/client-mgmt/metadata?consistency=stale&limit=2");
+  expect(paged.body.snapshot.brokers).toHaveLength(1);
+  expect((await send(follower.app, "GET", `/v1/client-mgmt/metadata?cursor=${paged.body.next}&limit=10`)).body.snapshot.partitions).toHaveLength(3);
+});

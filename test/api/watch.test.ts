@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { createApp } from "../../src/api/app.ts";
 import { WatchHub, type WatchLimits } from "../../src/api/watch/watch-hub.ts";
+import { waitUntil } from "../node/support/wait-until.ts";
 import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
 import { SseReader } from "./support/sse-reader.ts";
@@ -117,4 +118,51 @@ test("heartbeats are comments; the watcher bound refuses one more with 503; clos
     expect(await r.next()).toBeNull();
   }
   expect((await send(s.app, "GET", "/v1/watch")).status).toBe(503);
+});
+
+test("the snapshot event is written from a frozen view in slices; records committed meanwhile follow it", async () => {
+  const s = setup({ snapshotSliceRecords: 1 });
+  await s.seed();
+  for (const name of ["a", "b", "c"]) await s.createTopic(name);
+  const body = s.stateMachine.image().body();
+  const expected = { mode: "snapshot", offset: s.stateMachine.appliedIndex(), snapshot: body };
+  const res = await s.app.handle(new Request("http://localhost/v1/watch"));
+  const raw = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = "";
+  const decoder = new TextDecoder();
+  // Read a few slices, committing a topic after each: the event must still show the image at its offset.
+  const during: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { value } = await raw.read();
+    text += decoder.decode(value);
+    during.push(await s.createTopic(`during-${i}`));
+  }
+  const reader = new SseReader(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(text)), pull: async (c) => {
+    const { done, value } = await raw.read();
+    if (done) c.close();
+    else c.enqueue(value);
+  } }));
+  const first = await reader.next();
+  expect(first?.event).toBe("snapshot");
+  expect(first?.data).toEqual(JSON.parse(JSON.stringify(expected)));
+  expect(first?.id).toBe(String(expected.offset));
+  for (const offset of during) expect(await reader.next()).toMatchObject({ event: "record", id: String(offset), data: { fields: { name: `during-${during.indexOf(offset)}` } } });
+  reader.cancel();
+});
+
+test("a watch snapshot takes a slot of the stream bound until it is sent; a stalled one is ended", async () => {
+  const h = makeHarness();
+  await h.seed();
+  const watchers = new WatchHub(h.service, h.handle, { snapshotSliceRecords: 1, snapshotStallMs: 20 });
+  const app = createApp({ service: h.service, handle: h.handle, watchers, limits: { maxImageStreams: 1 }, now: () => h.clock.now(), log: () => {} });
+  const stalled = await app.handle(new Request("http://localhost/v1/watch"));
+  const refused = await send(app, "GET", "/v1/watch");
+  expect(refused.status).toBe(503);
+  expect(refused.body).toMatchObject({ error: "too_many_streams" });
+  // Nobody reads the first watch: after snapshotStallMs it is cut and its slot is free again.
+  const events = new SseReader(stalled.body as ReadableStream<Uint8Array>);
+  await waitUntil("the stalled watch's slot to be free", async () => (await send(app, "GET", "/v1/client-mgmt/metadata")).status === 200, 5_000);
+  // The stream ended inside the snapshot event: a client drops the partial event and reconnects.
+  expect(await events.next()).toBeNull();
+  expect(watchers.size).toBe(0);
 });

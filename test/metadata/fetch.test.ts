@@ -26,12 +26,13 @@ describe("metadata fetch modes", () => {
     expect(client.mode).toBe("snapshot");
     if (client.mode !== "snapshot") return;
     expect(client.offset).toBe(3);
-    expect(client.snapshot.brokers).toHaveLength(1);
-    expect(client.snapshot.topics).toHaveLength(1);
-    expect(client.snapshot.partitions).toHaveLength(1);
-    expect(client.snapshot.producers).toEqual([]);
+    const body = client.image.body();
+    expect(body.brokers).toHaveLength(1);
+    expect(body.topics).toHaveLength(1);
+    expect(body.partitions).toHaveLength(1);
+    expect(body.producers).toEqual([]);
     const all = await service.brokerMetadata(1, {});
-    expect(all.mode === "snapshot" && all.snapshot.producers.length).toBe(1);
+    expect(all.mode === "snapshot" && all.image.body().producers.length).toBe(1);
   });
 
   test("since an offset: records after it, oldest first; ClientMgmt drops producer records", async () => {

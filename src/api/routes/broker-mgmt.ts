@@ -1,19 +1,38 @@
-// Endpoint 10 (BrokerMgmt): a broker's metadata fetch, which is also its heartbeat.
+// Endpoint 10 (BrokerMgmt): a broker's metadata fetch, which is also its heartbeat. A snapshot
+// answer is streamed from a frozen view (JSON, or NDJSON; gzip/zstd) or paged with cursor/limit;
+// a request with a cursor reads a kept view and is no heartbeat.
 import { Elysia } from "elysia";
 import type { ApiDeps } from "../deps.ts";
+import { replyToFetch } from "../metadata-reply.ts";
 import { BrokerFetchBody } from "../schemas/metadata-fetch.ts";
-import { WaitQuery } from "../schemas/queries.ts";
+import { BrokerFetchQuery } from "../schemas/queries.ts";
 import { waitMsOf } from "../wait.ts";
 
-export function brokerMgmtRoutes({ service }: ApiDeps) {
+export function brokerMgmtRoutes(deps: ApiDeps) {
   return new Elysia().post(
     "/v1/broker-mgmt/metadata",
-    ({ body, query }) =>
-      service.brokerMetadata(body.brokerId, { since: body.since, waitMs: waitMsOf(query.wait_ms, body.wait_ms) }, { wantShutdown: body.wantShutdown === true }),
+    ({ body, query, request }) =>
+      replyToFetch({
+        deps,
+        request,
+        audience: "broker",
+        paging: query,
+        hasSince: body.since !== undefined,
+        fetch: () =>
+          deps.service.brokerMetadata(
+            body.brokerId,
+            { since: body.since, waitMs: waitMsOf(query.wait_ms, body.wait_ms), consistency: query.consistency },
+            { wantShutdown: body.wantShutdown === true },
+          ),
+      }),
     {
       body: BrokerFetchBody,
-      query: WaitQuery,
-      detail: { tags: ["metadata"], summary: "A broker's heartbeat and metadata fetch: diff since `since`, or a snapshot; with wantShutdown, answered once it leads nothing" },
+      query: BrokerFetchQuery,
+      detail: {
+        tags: ["metadata"],
+        summary:
+          "A broker's heartbeat and metadata fetch: diff since `since`, or a snapshot, streamed (JSON or NDJSON, gzip/zstd) or paged (`limit`, `cursor`: no heartbeat); with wantShutdown, answered once it leads nothing",
+      },
     },
   );
 }

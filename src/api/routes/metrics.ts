@@ -3,11 +3,11 @@ import { Elysia } from "elysia";
 import type { ApiDeps } from "../deps.ts";
 import { renderMetrics } from "../prometheus.ts";
 
-export function metricsRoutes({ handle, requests, watchers }: ApiDeps) {
+export function metricsRoutes({ handle, requests, watchers, streams, pages }: ApiDeps) {
   return new Elysia().get(
     "/metrics",
     () =>
-      new Response(renderMetrics({ ...handle.metrics(), ...watchers.metrics() }, requests), {
+      new Response(renderMetrics({ ...handle.metrics(), ...watchers.metrics(), ...streams.metrics(), yakt_image_page_views: pages.size }, requests), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       }),
     { detail: { tags: ["ops"], summary: "Prometheus text exposition: node metrics, request counts and latency" } },

@@ -36,10 +36,17 @@ export const LogQuery = Type.Object({ from: Type.Optional(Digits), limit: Type.O
 /** `since` of the metadata fetches and the watch: an offset, epoch ms or an ISO-8601 time. */
 export const SinceParam = Type.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z:.+-]+$" });
 
-export const ClientFetchQuery = Type.Object(
-  { since: Type.Optional(SinceParam), wait_ms: Type.Optional(Digits), consistency: Type.Optional(StaleParam) },
-  strict,
-);
+/** The paged form of a snapshot answer (image-pages.ts): `limit` starts it, `cursor` goes on. */
+const PagingParams = {
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$", description: "opaque: the `next` of the previous page" })),
+  limit: Type.Optional(Type.String({ pattern: DIGITS_PATTERN, description: "records per page; asks for the paged form of a snapshot answer" })),
+};
+
+const ClientFetchParams = { since: Type.Optional(SinceParam), wait_ms: Type.Optional(Digits), consistency: Type.Optional(ConsistencyParam) };
+export const ClientFetchQuery = Type.Object(ClientFetchParams, strict);
+export const PagedClientFetchQuery = Type.Object({ ...ClientFetchParams, ...PagingParams }, strict);
+
+export const BrokerFetchQuery = Type.Object({ wait_ms: Type.Optional(Digits), consistency: Type.Optional(ConsistencyParam), ...PagingParams }, strict);
 
 export const WaitQuery = Type.Object({ wait_ms: Type.Optional(Digits) }, strict);
 

@@ -3,7 +3,7 @@
 // applied-index subscription and the heartbeat timer exist only while someone watches.
 import type { MetadataAnswer, MetadataService } from "../../metadata/service-types.ts";
 import type { ConsensusHandle, Unsubscribe } from "../../node/contracts.ts";
-import { Watcher } from "./watcher.ts";
+import { type SnapshotPumping, Watcher } from "./watcher.ts";
 
 export interface WatchLimits {
   /** Watchers one node serves at once; one more is refused with 503. */
@@ -12,9 +12,19 @@ export interface WatchLimits {
   maxBufferBytes: number;
   /** A comment this often keeps idle connections (and proxies) from timing out. */
   heartbeatMs: number;
+  /** Records per slice of a snapshot event (written from a frozen view, never built whole). */
+  snapshotSliceRecords: number;
+  /** A watcher that leaves a slice of its snapshot event unread this long is cut. */
+  snapshotStallMs: number;
 }
 
-export const DEFAULT_WATCH_LIMITS: WatchLimits = { maxWatchers: 256, maxBufferBytes: 8 * 1024 * 1024, heartbeatMs: 15_000 };
+export const DEFAULT_WATCH_LIMITS: WatchLimits = {
+  maxWatchers: 256,
+  maxBufferBytes: 8 * 1024 * 1024,
+  heartbeatMs: 15_000,
+  snapshotSliceRecords: 1_000,
+  snapshotStallMs: 60_000,
+};
 
 /** Too many watchers: mapped to 503 with Retry-After like the node's own overload (api/errors.ts). */
 export class WatchersFullError extends Error {
@@ -53,16 +63,18 @@ export class WatchHub {
    * A new watcher from `since` (a Last-Event-ID or the query's since). A bad since throws the
    * service's bad_request before any stream exists, so the caller gets a JSON 400.
    */
-  open(since: string | undefined): Watcher {
+  open(since: string | undefined, enterStream: () => () => void = () => () => {}): Watcher {
     if (this.stopped) throw new WatchersFullError("the node is shutting down; watch another node");
     if (this.watchers.size >= this.limits.maxWatchers) {
       throw new WatchersFullError(`this node already serves ${this.limits.maxWatchers} watchers; retry later or watch another node`);
     }
     const first = this.service.watch({ since });
+    // A first snapshot takes a slot of the node's stream bound (a 503 before any stream exists).
+    const leave = first.mode === "snapshot" ? enterStream() : () => {};
     const watcher = new Watcher(null, this.limits.maxBufferBytes, (w) => this.forget(w));
     this.watchers.add(watcher);
     this.ensureRunning();
-    watcher.deliver(first);
+    watcher.deliver(first, this.pumping(leave));
     return watcher;
   }
 
@@ -83,7 +95,8 @@ export class WatchHub {
         answer = this.service.watch({ following: w.offset });
         answers.set(w.offset, answer);
       }
-      if (!w.deliver(answer)) this.cut++;
+      // A watcher that fell behind compaction gets a snapshot here (rare; it takes no stream slot).
+      if (!w.deliver(answer, this.pumping(() => {}))) this.cut++;
     }
   }
 
@@ -95,6 +108,10 @@ export class WatchHub {
         for (const w of [...this.watchers]) w.comment(`heartbeat ${at}`);
       }, this.limits.heartbeatMs);
     }
+  }
+
+  private pumping(done: () => void): SnapshotPumping {
+    return { sliceRecords: this.limits.snapshotSliceRecords, stallMs: this.limits.snapshotStallMs, done };
   }
 
   private forget(w: Watcher): void {

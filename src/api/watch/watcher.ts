@@ -1,9 +1,23 @@
 // One client of GET /v1/watch: its stream, the offset it has got to, and the bound on what may wait
 // unsent for it. A watcher whose unsent bytes pass the bound is cut with a `cut` event (it resumes
-// with Last-Event-ID, and gets a snapshot if it fell behind what the log still holds).
+// with Last-Event-ID, and gets a snapshot if it fell behind what the log still holds). A snapshot
+// event is never built whole: it is written from its frozen view in slices (answer-stream.ts),
+// each once the client has read the last, and records committed meanwhile wait behind it; a client
+// that leaves a slice unread for stallMs has its stream ended (the partial event is dropped).
+import { AnswerStream } from "../../metadata/answer-stream.ts";
 import type { MetadataRecord } from "../../metadata/records.ts";
 import type { MetadataAnswer } from "../../metadata/service-types.ts";
 import { sseComment, sseEvent, sseRetry } from "./sse.ts";
+
+/** How a snapshot event is written: records per slice, and how long a slice may wait to be read. */
+export interface SnapshotPumping {
+  sliceRecords: number;
+  stallMs: number;
+  /** Called once the snapshot event is written or abandoned (frees its stream slot). */
+  done: () => void;
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const encoder = new TextEncoder();
 /** A reconnecting EventSource waits this long (the SSE `retry:` field, sent first). */
@@ -12,8 +26,12 @@ const RETRY_MS = 1_000;
 export class Watcher {
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private closed = false;
-  /** Unsent bytes allowed beyond the bound: the largest snapshot event sent (it must go out whole). */
-  private allowance = 0;
+  /** Events that arrived while a snapshot event was being written; they follow it. */
+  private held: string[] = [];
+  private heldBytes = 0;
+  private pumping = false;
+  /** Wakes the snapshot pump once the client has read everything sent. */
+  private drained: (() => void) | null = null;
   readonly stream: ReadableStream<Uint8Array>;
 
   constructor(
@@ -29,6 +47,8 @@ export class Watcher {
           this.controller = controller;
           this.write(sseRetry(RETRY_MS));
         },
+        // Called when the client waits for data and none is queued: all sent was read.
+        pull: () => this.wake(),
         cancel: () => this.finish(),
       },
       { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
@@ -39,16 +59,29 @@ export class Watcher {
     return this.closed;
   }
 
-  /** Sends what `answer` holds past this watcher's offset; false once the watcher was cut. */
-  deliver(answer: MetadataAnswer): boolean {
+  /**
+   * Sends what `answer` holds past this watcher's offset; false once the watcher was cut. A
+   * snapshot answer needs `pumping`: its event is written in slices after this returns.
+   */
+  deliver(answer: MetadataAnswer, pumping?: SnapshotPumping): boolean {
     if (this.closed) return false;
-    if (this.unsent() > this.maxBufferBytes + this.allowance) {
+    if (this.unsent() + this.heldBytes > this.maxBufferBytes) {
       this.cut(`more than ${this.maxBufferBytes} bytes of events waited unsent: the watcher reads too slowly`);
       return false;
     }
-    const text = eventsOf(answer);
-    if (answer.mode === "snapshot") this.allowance = Math.max(this.allowance, text.length);
-    if (text !== "") this.write(text);
+    if (answer.mode === "snapshot") {
+      if (this.pumping || pumping === undefined) {
+        this.cut("the watcher fell behind the log while its snapshot was sent; reconnect with Last-Event-ID");
+        return false;
+      }
+      void this.pump(answer, pumping);
+    } else {
+      const text = diffEvents(answer);
+      if (this.pumping) {
+        this.held.push(text);
+        this.heldBytes += text.length;
+      } else if (text !== "") this.write(text);
+    }
     this.offset = answer.offset;
     return true;
   }
@@ -68,14 +101,71 @@ export class Watcher {
     this.end("cut", "slow_watcher", message);
   }
 
+  /** Writes the snapshot event slice by slice, each after the client read the last, then what was held. */
+  private async pump(answer: Extract<MetadataAnswer, { mode: "snapshot" }>, { sliceRecords, stallMs, done }: SnapshotPumping): Promise<void> {
+    this.pumping = true;
+    const slices = new AnswerStream(answer, "json");
+    try {
+      this.write(`event: snapshot\nid: ${answer.offset}\ndata: `);
+      for (let bytes = slices.next(sliceRecords); bytes !== null && !this.closed; bytes = slices.next(sliceRecords)) {
+        if (bytes.length === 0) {
+          await turn(); // a slice that only sorted
+          continue;
+        }
+        this.enqueue(bytes);
+        if (!(await this.readWithin(stallMs))) {
+          // Mid-event no other event can be framed; a stream ending inside an event drops it
+          // (WHATWG event-stream), so the client reconnects with its Last-Event-ID.
+          this.finish();
+          return;
+        }
+      }
+      this.write("\n\n");
+      for (const text of this.held) this.write(text);
+    } catch {
+      this.finish(); // a bug in the encoder: the partial event is dropped, as above
+    } finally {
+      this.held = [];
+      this.heldBytes = 0;
+      this.pumping = false;
+      done();
+    }
+  }
+
+  /** True once all sent was read (or the watcher closed), false after `ms` without that. */
+  private async readWithin(ms: number): Promise<boolean> {
+    await turn();
+    if (this.unsent() === 0 || this.closed) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.drained = null;
+        resolve(false);
+      }, ms);
+      this.drained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  private wake(): void {
+    const drained = this.drained;
+    this.drained = null;
+    drained?.();
+  }
+
   private unsent(): number {
     const desired = this.controller?.desiredSize ?? 0;
     return desired === null ? 0 : Math.max(0, -desired);
   }
 
   private write(text: string): void {
+    this.enqueue(encoder.encode(text));
+  }
+
+  private enqueue(bytes: Uint8Array): void {
     try {
-      this.controller?.enqueue(encoder.encode(text));
+      this.controller?.enqueue(bytes);
     } catch {
       this.finish(); // the client went away while we wrote
     }
@@ -84,6 +174,7 @@ export class Watcher {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    this.wake();
     try {
       this.controller?.close();
     } catch {
@@ -96,13 +187,10 @@ export class Watcher {
 /** Watchers at the same offset get the same answer object (watch-hub.ts): encode it once. */
 const encoded = new WeakMap<MetadataAnswer, string>();
 
-/** A snapshot event, or every record as its own event with its entry's offset as id, as one text. */
-function eventsOf(answer: MetadataAnswer): string {
+function diffEvents(answer: Extract<MetadataAnswer, { mode: "diff" }>): string {
   let text = encoded.get(answer);
   if (text === undefined) {
-    text = answer.mode === "snapshot"
-      ? sseEvent({ event: "snapshot", id: answer.offset, data: { offset: answer.offset, snapshot: answer.snapshot } })
-      : recordEvents(answer.records);
+    text = recordEvents(answer.records);
     encoded.set(answer, text);
   }
   return text;

@@ -1,20 +1,21 @@
 // The API over the real metadata service on the in-process single-node consensus double, with a
 // manual clock and deterministic ids, plus the fingerprint tests compare to prove "nothing written".
 import { createApp } from "../../../src/api/app.ts";
+import type { ApiLimits } from "../../../src/api/limits.ts";
 import { createMetadataService } from "../../../src/metadata/service.ts";
 import { MetadataStateMachine } from "../../../src/metadata/state-machine.ts";
 import { LocalConsensus } from "../../support/local-consensus.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 import { send } from "./request.ts";
 
-export function makeHarness() {
+export function makeHarness(opts: { limits?: Partial<ApiLimits> } = {}) {
   const clock = new ManualClock();
   const stateMachine = new MetadataStateMachine();
   const handle = new LocalConsensus({ stateMachine, clock });
   let nextId = 0;
   const newId = () => `00000000-0000-4000-8000-${String(++nextId).padStart(12, "0")}`;
   const service = createMetadataService({ handle, stateMachine, clock, newId, log: () => {} });
-  const app = createApp({ service, handle, now: () => clock.now(), log: () => {} });
+  const app = createApp({ service, handle, limits: opts.limits, now: () => clock.now(), log: () => {} });
 
   /** Three brokers in three racks and topic t1: enough for random requests to succeed sometimes. */
   async function seed(): Promise<void> {
@@ -33,5 +34,5 @@ export function makeHarness() {
     return JSON.stringify({ raftLastOffset: handle.status().lastOffset, records: page.records });
   }
 
-  return { app, handle, service, clock, seed, fingerprint };
+  return { app, handle, service, clock, stateMachine, seed, fingerprint };
 }

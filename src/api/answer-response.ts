@@ -1,0 +1,99 @@
+// A metadata answer as an HTTP response, never built whole: a ReadableStream whose pull writes one
+// bounded slice (answer-stream.ts) after letting the event loop turn, so a reader that does not
+// read stops the writing (back-pressure) and other requests run between slices. Snapshot answers
+// take a slot of the node's stream gate and are cut after imageStreamMaxMs, so the frozen views
+// readers pin are bounded in number and in time. A diff of at most one slice is answered at once.
+import { type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
+import type { MetadataAnswer } from "../metadata/service-types.ts";
+import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
+import type { ApiLimits } from "./limits.ts";
+import type { StreamGate } from "./stream-gate.ts";
+
+export interface AnswerResponseDeps {
+  limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords" | "streamTurnMs" | "streamChunkBytes">;
+  streams: StreamGate;
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer, request: Request, prefix: AnswerPrefix = {}): Response {
+  const format = answerFormatOf(request.headers);
+  const encoding = bodyEncodingOf(request.headers);
+  const headers: Record<string, string> = {
+    // The same type Elysia gives the JSON answers it writes itself.
+    "content-type": format === "ndjson" ? `${NDJSON_TYPE};charset=utf-8` : "application/json;charset=utf-8",
+    "x-metadata-offset": String(answer.offset),
+    vary: "accept, accept-encoding",
+  };
+  if (encoding !== "identity") headers["content-encoding"] = encoding;
+  const encoder = new AnswerStream(answer, format, prefix);
+  const slice = deps.limits.streamSliceRecords;
+  if (answer.mode === "diff" && answer.records.length <= slice && encoding === "identity") {
+    // One unbounded slice writes a whole diff.
+    return new Response(encoder.next(Number.MAX_SAFE_INTEGER) ?? "", { headers });
+  }
+  const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
+  return new Response(compressed(sliced(encoder, deps.limits, leave), encoding), { headers });
+}
+
+function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {
+  if (encoding === "identity") return body;
+  // Bun's CompressionStream takes "zstd" natively; the DOM typings only know gzip and deflate.
+  const compressor = new CompressionStream(encoding as ConstructorParameters<typeof CompressionStream>[0]);
+  return body.pipeThrough(compressor as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+}
+
+/**
+ * The answer's slices as a pull stream. Each pull first lets the loop turn, then writes slices
+ * until it has spent streamTurnMs or has streamChunkBytes: slices bound the work between
+ * two looks at the clock, the turn budget bounds the pause, and fewer, larger chunks keep the
+ * per-chunk cost of the socket and the compressor low.
+ */
+function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], leave: () => void): ReadableStream<Uint8Array> {
+  const { streamSliceRecords: slice, streamTurnMs: turnMs, streamChunkBytes: chunkBytes, imageStreamMaxMs: maxMs } = limits;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ended = false;
+  const finish = () => {
+    ended = true;
+    clearTimeout(timer);
+    leave();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        timer = setTimeout(() => {
+          finish();
+          controller.error(new Error(`the metadata stream was not read to its end within ${maxMs} ms and was cut`));
+        }, maxMs);
+      },
+      async pull(controller) {
+        try {
+          // Slices that only sort write nothing: the loop turns between turn budgets all the same.
+          for (;;) {
+            await turn();
+            if (ended) return; // cut (or cancelled) while the loop turned
+            const started = performance.now();
+            let bytes = 0;
+            while (bytes < chunkBytes && performance.now() - started < turnMs) {
+              const written = encoder.next(slice);
+              if (written === null) {
+                finish();
+                return controller.close();
+              }
+              if (written.length > 0) controller.enqueue(written);
+              bytes += written.length;
+            }
+            if (bytes > 0) return;
+          }
+        } catch (error) {
+          finish();
+          controller.error(error);
+        }
+      },
+      cancel() {
+        finish();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}

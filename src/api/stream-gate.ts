@@ -1,0 +1,37 @@
+// The bound of snapshot answers a node streams at once. Each open stream pins a frozen view of the
+// image, so the bound is also what readers can pin; past it a request is refused at once with a
+// 503 `too_many_streams` (and Retry-After) rather than queued.
+import { TooManyStreamsError } from "./api-error.ts";
+
+export class StreamGate {
+  private open = 0;
+  private refused = 0;
+
+  constructor(private readonly limit: number) {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a stream gate needs a positive bound, got ${limit}`);
+  }
+
+  get active(): number {
+    return this.open;
+  }
+
+  /** For /metrics: snapshot streams open now, and how many were refused at the bound. */
+  metrics(): Record<string, number> {
+    return { yakt_image_streams: this.open, yakt_image_streams_refused_total: this.refused };
+  }
+
+  /** Takes a slot; the returned function gives it back (once, however often it is called). */
+  enter(): () => void {
+    if (this.open >= this.limit) {
+      this.refused++;
+      throw new TooManyStreamsError(this.limit);
+    }
+    this.open++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.open--;
+    };
+  }
+}

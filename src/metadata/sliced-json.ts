@@ -1,0 +1,255 @@
+// The building blocks of JSON written in bounded slices, shared by the snapshot encoder
+// (snapshot-encoder.ts) and the streamed metadata image (image-stream.ts): tasks that each do at
+// most a budget of items of work per step (collect records out of a captured map, sort them
+// incrementally, write their JSON), run in sequence, writing text into a ChunkWriter that turns
+// each slice's text into one chunk of bytes. The text is exactly JSON.stringify's for the same
+// values, written piece by piece in the same order.
+import type { ImageCapture } from "./image.ts";
+import { IncrementalSort } from "./incremental-sort.ts";
+import { invariant } from "./invariant.ts";
+import type { PartitionRecord, TopicRecord } from "./records.ts";
+
+/** Merge-sort moves that count as one item: a move costs a small fraction of encoding a record (measured ~1/30). */
+const SORT_MOVES_PER_ITEM = 8;
+
+/** One piece of the work; step() either does some work or finishes (never neither). */
+export interface Task {
+  readonly done: boolean;
+  /** Does at most `budget` (≥ 1) items of work; returns how many. */
+  step(budget: number): number;
+}
+
+/** Records out of a captured map, then sorted; both phases budgeted. */
+export class SortedRecords<T> implements Task {
+  private readonly collected: T[] = [];
+  private sort: IncrementalSort<T> | null = null;
+
+  constructor(
+    private readonly source: Iterator<T>,
+    private readonly compare: (a: T, b: T) => number,
+  ) {}
+
+  get done(): boolean {
+    return this.sort?.done ?? false;
+  }
+
+  step(budget: number): number {
+    let work = 0;
+    while (this.sort === null && work < budget) {
+      const next = this.source.next();
+      if (next.done) this.sort = new IncrementalSort(this.collected, this.compare);
+      else {
+        this.collected.push(next.value);
+        work++;
+      }
+    }
+    if (this.sort !== null && work < budget) {
+      const moves = Math.min(Number.MAX_SAFE_INTEGER, (budget - work) * SORT_MOVES_PER_ITEM);
+      work += Math.ceil(this.sort.step(moves) / SORT_MOVES_PER_ITEM);
+    }
+    return work;
+  }
+
+  result(): T[] {
+    invariant(this.sort !== null, () => `records asked for before all ${this.collected.length} were collected`);
+    return this.sort.result();
+  }
+}
+
+/** Text pieces waiting to be encoded; each slice's text becomes one chunk of bytes. */
+export class ChunkWriter {
+  readonly chunks: Uint8Array[] = [];
+  private parts: string[] = [];
+  private readonly encoder = new TextEncoder();
+
+  write(text: string): void {
+    this.parts.push(text);
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    this.chunks.push(this.encoder.encode(this.parts.join("")));
+    this.parts = [];
+  }
+
+  /** The chunks written since the last take (the streamed form hands each slice on at once). */
+  take(): Uint8Array[] {
+    this.flush();
+    return this.chunks.splice(0, this.chunks.length);
+  }
+}
+
+/**
+ * How records of one list are framed: a JSON array separates them with commas; NDJSON ends each
+ * with a newline. `empty` spans several runs when they share one list.
+ */
+export interface RecordList {
+  empty: boolean;
+  readonly separator: string;
+  readonly terminator: string;
+}
+
+export const jsonArray = (): RecordList => ({ empty: true, separator: ",", terminator: "" });
+export const ndjsonLines = (): RecordList => ({ empty: true, separator: "", terminator: "\n" });
+
+/** Each record of a list visited in order, one per item of budget. */
+export class EachRecord<T> implements Task {
+  private next = 0;
+
+  constructor(
+    private readonly records: () => readonly T[],
+    private readonly visit: (record: T) => void,
+  ) {}
+
+  get done(): boolean {
+    return this.next >= this.records().length;
+  }
+
+  step(budget: number): number {
+    const records = this.records();
+    const end = Math.min(records.length, this.next + budget);
+    for (let i = this.next; i < end; i++) this.visit(records[i]);
+    const work = end - this.next;
+    this.next = end;
+    return work;
+  }
+}
+
+/** Records written as items of `list`. */
+export class WriteRecords<T> extends EachRecord<T> {
+  constructor(out: ChunkWriter, list: RecordList, records: () => readonly T[]) {
+    super(records, (record) => {
+      out.write((list.empty ? "" : list.separator) + JSON.stringify(record) + list.terminator);
+      list.empty = false;
+    });
+  }
+}
+
+/** Records appended to an array (the paged form's flat lists). */
+export class AppendRecords<T> extends EachRecord<T> {
+  constructor(target: T[], records: () => readonly T[]) {
+    super(records, (record) => target.push(record));
+  }
+}
+
+/** Items of a JSON array straight from an iterator (no sorting), one per item of budget. */
+export class WriteIterated<T> implements Task {
+  done = false;
+  private empty = true;
+
+  constructor(
+    private readonly out: ChunkWriter,
+    private readonly source: Iterator<T>,
+    private readonly render: (item: T) => string,
+  ) {}
+
+  step(budget: number): number {
+    let work = 0;
+    while (work < budget) {
+      const next = this.source.next();
+      if (next.done) {
+        this.done = true;
+        break;
+      }
+      this.out.write((this.empty ? "" : ",") + this.render(next.value));
+      this.empty = false;
+      work++;
+    }
+    return work;
+  }
+}
+
+/** Fixed text (brackets, keys): no item of work. */
+export class WriteText implements Task {
+  done = false;
+
+  constructor(
+    private readonly out: ChunkWriter,
+    private readonly text: string,
+  ) {}
+
+  step(): number {
+    this.out.write(this.text);
+    this.done = true;
+    return 0;
+  }
+}
+
+/** Runs tasks in order, created lazily (a task may need an earlier one's result). */
+export class Sequence implements Task {
+  private current: Task | null = null;
+  private index = 0;
+
+  constructor(private readonly makers: readonly (() => Task)[]) {}
+
+  get done(): boolean {
+    return this.index >= this.makers.length;
+  }
+
+  step(budget: number): number {
+    let work = 0;
+    while (work < budget && !this.done) {
+      this.current ??= this.makers[this.index]();
+      const used = this.current.step(budget - work);
+      invariant(used > 0 || this.current.done, () => `sliced JSON task ${this.index} made no progress`);
+      work += used;
+      if (this.current.done) {
+        this.current = null;
+        this.index++;
+      }
+    }
+    return work;
+  }
+}
+
+/** A topic's captured partitions, sorted by partition id (budgeted). */
+export function sortedPartitions(capture: ImageCapture, topic: TopicRecord): SortedRecords<PartitionRecord> {
+  const byId = capture.partitions.get(topic.fields.topicUUID)?.byId ?? new Map<number, PartitionRecord>();
+  return new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId);
+}
+
+/**
+ * Every partition, topic by topic in the topics' order, each topic's sorted by partition id, handed
+ * to `then` (write them, or append them to a list).
+ */
+export class TopicPartitions implements Task {
+  private topic = 0;
+  private current: Sequence | null = null;
+
+  constructor(
+    private readonly capture: ImageCapture,
+    private readonly topics: () => readonly TopicRecord[],
+    private readonly then: (sorted: () => readonly PartitionRecord[]) => Task,
+  ) {}
+
+  get done(): boolean {
+    return this.current === null && this.topic >= this.topics().length;
+  }
+
+  step(budget: number): number {
+    let work = 0;
+    while (work < budget && !this.done) {
+      if (this.current === null) {
+        // A topic counts as an item itself, so a run of topics without partitions is bounded too.
+        this.current = this.topicTask(this.topics()[this.topic]);
+        work++;
+      }
+      if (work < budget) work += this.current.step(budget - work);
+      if (this.current.done) {
+        this.current = null;
+        this.topic++;
+      }
+    }
+    return work;
+  }
+
+  private topicTask(topic: TopicRecord): Sequence {
+    const sorted = sortedPartitions(this.capture, topic);
+    return new Sequence([() => sorted, () => this.then(() => sorted.result())]);
+  }
+}
+
+/** Every partition written as records of `list`, in TopicPartitions' order. */
+export function writePartitions(out: ChunkWriter, capture: ImageCapture, topics: () => readonly TopicRecord[], list: RecordList = jsonArray()): Task {
+  return new TopicPartitions(capture, topics, (sorted) => new WriteRecords(out, list, sorted));
+}
