@@ -5,56 +5,12 @@
 // each slice's text into one chunk of bytes. The text is exactly JSON.stringify's for the same
 // values, written piece by piece in the same order.
 import type { ImageCapture } from "./image.ts";
-import { IncrementalSort } from "./incremental-sort.ts";
-import { invariant } from "./invariant.ts";
+import { Sequence, SortedRecords, type Task } from "./sliced-tasks.ts";
 import type { PartitionRecord, TopicRecord } from "./records.ts";
 
-/** Merge-sort moves that count as one item: a move costs a small fraction of encoding a record (measured ~1/30). */
-const SORT_MOVES_PER_ITEM = 8;
+export { Sequence, SortedRecords, type Task } from "./sliced-tasks.ts";
 
-/** One piece of the work; step() either does some work or finishes (never neither). */
-export interface Task {
-  readonly done: boolean;
-  /** Does at most `budget` (≥ 1) items of work; returns how many. */
-  step(budget: number): number;
-}
 
-/** Records out of a captured map, then sorted; both phases budgeted. */
-export class SortedRecords<T> implements Task {
-  private readonly collected: T[] = [];
-  private sort: IncrementalSort<T> | null = null;
-
-  constructor(
-    private readonly source: Iterator<T>,
-    private readonly compare: (a: T, b: T) => number,
-  ) {}
-
-  get done(): boolean {
-    return this.sort?.done ?? false;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (this.sort === null && work < budget) {
-      const next = this.source.next();
-      if (next.done) this.sort = new IncrementalSort(this.collected, this.compare);
-      else {
-        this.collected.push(next.value);
-        work++;
-      }
-    }
-    if (this.sort !== null && work < budget) {
-      const moves = Math.min(Number.MAX_SAFE_INTEGER, (budget - work) * SORT_MOVES_PER_ITEM);
-      work += Math.ceil(this.sort.step(moves) / SORT_MOVES_PER_ITEM);
-    }
-    return work;
-  }
-
-  result(): T[] {
-    invariant(this.sort !== null, () => `records asked for before all ${this.collected.length} were collected`);
-    return this.sort.result();
-  }
-}
 
 /** Text pieces waiting to be encoded; each slice's text becomes one chunk of bytes. */
 export class ChunkWriter {
@@ -172,33 +128,6 @@ export class WriteText implements Task {
     this.out.write(this.text);
     this.done = true;
     return 0;
-  }
-}
-
-/** Runs tasks in order, created lazily (a task may need an earlier one's result). */
-export class Sequence implements Task {
-  private current: Task | null = null;
-  private index = 0;
-
-  constructor(private readonly makers: readonly (() => Task)[]) {}
-
-  get done(): boolean {
-    return this.index >= this.makers.length;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (work < budget && !this.done) {
-      this.current ??= this.makers[this.index]();
-      const used = this.current.step(budget - work);
-      invariant(used > 0 || this.current.done, () => `sliced JSON task ${this.index} made no progress`);
-      work += used;
-      if (this.current.done) {
-        this.current = null;
-        this.index++;
-      }
-    }
-    return work;
   }
 }
 

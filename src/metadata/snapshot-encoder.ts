@@ -6,13 +6,13 @@
 import type { SnapshotEncoding } from "../node/contracts.ts";
 import type { ImageCapture } from "./image.ts";
 import { compareText } from "./image.ts";
-import { IncrementalSort } from "./incremental-sort.ts";
 import { invariant } from "./invariant.ts";
 import type { PartitionRecord, TopicRecord } from "./records.ts";
 import { captureSource } from "./record-refs.ts";
 import type { RememberedRequest } from "./request-table.ts";
 import { writeBroker, writeHead, writePartition, writeProducer, writeRequest, writeTopic } from "./snapshot-format.ts";
 import { SnapshotWriter } from "./snapshot-writer.ts";
+import { Sequence, SortedRecords, type Task } from "./sliced-tasks.ts";
 
 /**
  * Merge-sort moves that count as one item. With the JSON format a move cost ~1/30 of encoding a
@@ -22,50 +22,6 @@ import { SnapshotWriter } from "./snapshot-writer.ts";
 const SORT_MOVES_PER_ITEM = 1;
 /** Copying this many bytes counts as one item: a memcpy of 2 KiB costs far less than encoding a record. */
 const COPY_BYTES_PER_ITEM = 2048;
-
-/** One piece of the work; step() either does some work or finishes (never neither). */
-interface Task {
-  readonly done: boolean;
-  /** Does at most `budget` (≥ 1) items of work; returns how many. */
-  step(budget: number): number;
-}
-
-/** Records out of a captured map, then sorted; both phases budgeted. */
-class SortedRecords<T> implements Task {
-  private readonly collected: T[] = [];
-  private sort: IncrementalSort<T> | null = null;
-
-  constructor(
-    private readonly source: Iterator<T>,
-    private readonly compare: (a: T, b: T) => number,
-  ) {}
-
-  get done(): boolean {
-    return this.sort?.done ?? false;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (this.sort === null && work < budget) {
-      const next = this.source.next();
-      if (next.done) this.sort = new IncrementalSort(this.collected, this.compare);
-      else {
-        this.collected.push(next.value);
-        work++;
-      }
-    }
-    if (this.sort !== null && work < budget) {
-      const moves = Math.min(Number.MAX_SAFE_INTEGER, (budget - work) * SORT_MOVES_PER_ITEM);
-      work += Math.ceil(this.sort.step(moves) / SORT_MOVES_PER_ITEM);
-    }
-    return work;
-  }
-
-  result(): T[] {
-    invariant(this.sort !== null, () => `records asked for before all ${this.collected.length} were collected`);
-    return this.sort.result();
-  }
-}
 
 /** Records written one per item of budget, after their count; `records` is asked for when the task starts. */
 class WriteRecords<T> implements Task {
@@ -108,33 +64,6 @@ class WriteFixed implements Task {
   }
 }
 
-/** Runs tasks in order, created lazily (a task may need an earlier one's result). */
-class Sequence implements Task {
-  private current: Task | null = null;
-  private index = 0;
-
-  constructor(private readonly makers: readonly (() => Task)[]) {}
-
-  get done(): boolean {
-    return this.index >= this.makers.length;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (work < budget && !this.done) {
-      this.current ??= this.makers[this.index]();
-      const used = this.current.step(budget - work);
-      invariant(used > 0 || this.current.done, () => `snapshot task ${this.index} made no progress`);
-      work += used;
-      if (this.current.done) {
-        this.current = null;
-        this.index++;
-      }
-    }
-    return work;
-  }
-}
-
 /** Every topic in name order, each followed by its partitions sorted by id. */
 class WriteTopics implements Task {
   private topic = -1;
@@ -174,7 +103,7 @@ class WriteTopics implements Task {
   private topicTask(topic: TopicRecord): Sequence {
     const byId = this.capture.partitions.get(topic.fields.topicUUID)?.byId ?? new Map<number, PartitionRecord>();
     writeTopic(this.out, topic, byId.size);
-    const sorted = new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId);
+    const sorted = new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId, SORT_MOVES_PER_ITEM);
     return new Sequence([() => sorted, () => new WritePartitions(this.out, () => sorted.result())]);
   }
 }
@@ -252,9 +181,9 @@ export class SnapshotEncoder implements SnapshotEncoding {
   constructor(capture: ImageCapture, appliedIndex: number, requests: ReadonlyMap<string, RememberedRequest> = new Map()) {
     const out = this.out;
     const source = captureSource(capture);
-    const brokers = new SortedRecords(capture.brokers.values(), (a, b) => a.fields.brokerId - b.fields.brokerId);
-    const topics = new SortedRecords(capture.topics.values(), (a, b) => compareText(a.fields.name, b.fields.name));
-    const producers = new SortedRecords(capture.producers.values(), (a, b) => a.fields.producerId - b.fields.producerId);
+    const brokers = new SortedRecords(capture.brokers.values(), (a, b) => a.fields.brokerId - b.fields.brokerId, SORT_MOVES_PER_ITEM);
+    const topics = new SortedRecords(capture.topics.values(), (a, b) => compareText(a.fields.name, b.fields.name), SORT_MOVES_PER_ITEM);
+    const producers = new SortedRecords(capture.producers.values(), (a, b) => a.fields.producerId - b.fields.producerId, SORT_MOVES_PER_ITEM);
     const requestList = [...requests.values()];
     this.assemble = new Assemble(out.chunks, () => out.flush());
     this.work = new Sequence([
