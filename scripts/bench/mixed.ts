@@ -3,6 +3,7 @@
 // nodes. Counts leader changes and failed operations and gives the commit-to-broker propagation.
 //   bun run scripts/bench/mixed.ts           (BROKERS=1000 WRITERS=8 DURATION_MS=30000 by default)
 import { clusterCpuMs } from "./cpu.ts";
+import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { AckLog, BrokerFleet, DEFAULT_FLEET, post } from "./broker-fleet.ts";
 import { topicName } from "./payload.ts";
@@ -129,6 +130,7 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
 }
 
 if (import.meta.main) {
+  ensureHttpSlots(4_096);
   const { percentile } = await import("./load.ts");
   const opts: MixedOptions = {
     brokers: Number(process.env.BROKERS ?? 1_000),
