@@ -208,8 +208,8 @@ export async function topicGets(cluster: ProcessCluster, leader: number, o: { to
 export const p = (values: number[], q: number) => percentile(values, q);
 
 /** SIGKILL the leader; ms until some live node acknowledges a write (a broker update, no new partitions). */
-export async function failover(cluster: ProcessCluster): Promise<number> {
-  const victim = await cluster.waitForLeader();
+export async function failover(cluster: ProcessCluster, leaderWaitMs: number): Promise<number> {
+  const victim = await cluster.waitForLeader(leaderWaitMs);
   const t0 = performance.now();
   await cluster.kill(victim);
   let attempt = 0;

@@ -57,8 +57,9 @@ export function lineChart(c: Chart): string {
   out.push(`<text x="${w / 2}" y="${h - 6}" text-anchor="middle">${esc(c.xLabel)}</text>`);
   out.push(`<text x="12" y="${h / 2}" text-anchor="middle" transform="rotate(-90 12 ${h / 2})">${esc(c.yLabel)}</text>`);
   for (const m of c.marks ?? []) {
-    out.push(`<line x1="${px(m.x)}" x2="${px(m.x)}" y1="${PAD.top}" y2="${h - PAD.bottom}" stroke="#999" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${px(m.x) + 3}" y="${PAD.top + 10}" fill="#666">${esc(m.label)}</text>`);
+    const x = px(m.x).toFixed(1);
+    out.push(`<line x1="${x}" x2="${x}" y1="${PAD.top}" y2="${h - PAD.bottom}" stroke="#999" stroke-dasharray="4 3"/>`);
+    out.push(`<text x="${(px(m.x) + 3).toFixed(1)}" y="${PAD.top + 10}" fill="#666">${esc(m.label)}</text>`);
   }
   c.series.forEach((s, i) => {
     if (s.points.length > 0) {
