@@ -6,7 +6,7 @@ SOURCES  := $(shell find src -name '*.ts' 2>/dev/null)
 SEED     ?=
 SEEDS    ?= 100000
 
-.PHONY: install build run test sim bench typecheck clean test-deps bench-deps
+.PHONY: install build run test sim bench bench-scale typecheck clean test-deps bench-deps
 
 $(STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -47,6 +47,10 @@ bench-deps:
 
 bench: $(STAMP) build bench-deps
 	$(BUN) run scripts/bench.ts
+
+# Issue 10's table at 1M partitions (10,000 topics × 100, RF 3); a few minutes.
+bench-scale: $(STAMP) build
+	$(BUN) run scripts/bench-scale.ts
 
 clean:
 	rm -rf dist

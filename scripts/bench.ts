@@ -1,11 +1,18 @@
 // `make bench`: committed writes/s and latency of a 3-node dist/yakt cluster on this machine with
 // 1, 16 and 64 concurrent HTTP clients, failover time over 10 trials, the same load against etcd
-// when it is installed, plus the other layers' micro-benchmarks when present. Writes
-// bench/RESULTS.md. Not a test: numbers depend on the machine and its load.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// when it is installed, the 60-second steady-state rows against etcd (bench/steady.ts), the mixed
+// metadata workload with 1,000 long-polling brokers (bench/mixed.ts), plus the other layers'
+// micro-benchmarks when present. Writes its section of bench/RESULTS.md (and the plots beside it).
+// Not a test: numbers depend on the machine and its load.
+import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
+import { ensureHttpSlots } from "./bench/http-slots.ts";
+import { runMixed } from "./bench/mixed.ts";
+import { writeSection } from "./bench/results-file.ts";
+import { steadyEtcd, steadyYakt } from "./bench/steady.ts";
+import { mixedSection, steadySection } from "./bench/steady-report.ts";
 import { type LoadResult, runLoad } from "./bench/load.ts";
 import { failoverTable, failureLines, loadTable, ratioTable, verdict } from "./bench/report.ts";
 import { tlsCostSection } from "./bench/tls-cost.ts";
@@ -16,6 +23,8 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5_000);
 const MAX_REQUESTS = 200_000;
 const FAILOVER_TRIALS = Number(process.env.BENCH_FAILOVER_TRIALS ?? 10);
 const ROOT = resolve(import.meta.dir, "..");
+const STEADY = { writeMs: Number(process.env.BENCH_STEADY_MS ?? 60_000), readMs: Number(process.env.BENCH_READ_MS ?? 20_000) };
+const MIXED = { brokers: Number(process.env.BENCH_BROKERS ?? 1_000), writers: 8, durationMs: Number(process.env.BENCH_MIXED_MS ?? 30_000) };
 
 /** One row: a short warm-up, then `clients` writers for DURATION_MS. */
 async function loadRow(name: string, clients: number, write: (run: string, seq: number) => Promise<boolean>): Promise<LoadResult> {
@@ -82,14 +91,31 @@ function runScript(name: string): string | null {
   return `### ${name}\n\n\`\`\`\n${r.stdout.toString().trim()}${r.success ? "" : `\n(exit ${r.exitCode}) ${r.stderr.toString().trim()}`}\n\`\`\``;
 }
 
+/** The 60-second rows on one cluster each, then the mixed workload on a fresh YAKt cluster. */
+async function benchSteady(): Promise<string[]> {
+  const binary = etcdBinary();
+  const yakt = await steadyYakt(STEADY);
+  const etcd = binary ? await steadyEtcd(binary, STEADY) : null;
+  const target = new YaktTarget();
+  let mixed: Awaited<ReturnType<typeof runMixed>>;
+  try {
+    await target.start();
+    mixed = await runMixed(target, MIXED);
+  } finally {
+    await target.stop();
+  }
+  return [steadySection(resolve(ROOT, "bench"), yakt.rows, etcd, STEADY), "", failureLines(yakt.failures), "", mixedSection(mixed)];
+}
+
 async function main(): Promise<void> {
   if (!existsSync(resolve(ROOT, "dist/yakt"))) throw new Error("dist/yakt is missing: run make build first");
   const load = loadavg().map((l) => l.toFixed(2)).join(", ");
   const { rows, failover, failures } = await benchYakt();
   const etcd = await benchEtcd();
   const tlsCost = await tlsCostSection(DURATION_MS);
+  const steady = await benchSteady();
   const sections = [
-    "# YAKt benchmark results",
+    "## Short rows (5 s, a fresh cluster each)",
     "",
     `${new Date().toISOString()} — ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), bun ${Bun.version}; ` +
       `3 nodes of dist/yakt on loopback, --tick-ms 10 --election-ticks 10; each write a POST /v1/topics ` +
@@ -109,12 +135,17 @@ async function main(): Promise<void> {
     "",
     etcd ? `${loadTable("etcd (3 members, PUT /v3/kv/put, 200-byte values)", etcd)}\n\n${ratioTable(rows, etcd)}` : "etcd: not installed (Debian package etcd-server), comparison skipped.",
     "",
+    ...steady,
+    "",
+    "## Micro-benchmarks",
+    "",
     ...["bench-core.ts", "bench-storage.ts", "bench-snapshot.ts"].map((s) => runScript(s) ?? `${s}: not present.`).flatMap((s) => [s, ""]),
   ];
   const text = sections.join("\n");
   console.log(text);
-  mkdirSync(resolve(ROOT, "bench"), { recursive: true });
-  writeFileSync(resolve(ROOT, "bench/RESULTS.md"), `${text}\n`);
+  writeSection(resolve(ROOT, "bench/RESULTS.md"), "make bench", text);
 }
 
+// 1,000 long-polling brokers need as many concurrent fetches from this process.
+ensureHttpSlots(4_096);
 await main();

@@ -3,19 +3,12 @@
 // of `make bench`; a tool for profiling the write path:
 //   bun run scripts/bench/cpu-probe.ts            (ROWS=1,16,64 DURATION_MS=5000 by default)
 //   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" bun run scripts/bench/cpu-probe.ts
-import { readFileSync } from "node:fs";
+import { processCpuMs as cpuMs } from "./cpu.ts";
 import { runLoad } from "./load.ts";
 import { YaktTarget } from "./yakt-target.ts";
 
 const ROWS = (process.env.ROWS ?? "1,16,64").split(",").map(Number);
 const DURATION = Number(process.env.DURATION_MS ?? 5000);
-const USER_HZ = 100;
-
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
-}
 
 async function counters(yakt: YaktTarget, id: number): Promise<{ leaderChanges: number; snapshots: number }> {
   const text = await (await fetch(yakt.cluster.url(id, "/metrics"))).text();

@@ -43,13 +43,27 @@ export class EtcdTarget {
     await waitUntil("etcd to accept a put", () => this.write("warmup", 0), 30_000, 100);
   }
 
-  async write(run: string, seq: number): Promise<boolean> {
+  write(run: string, seq: number): Promise<boolean> {
+    return this.call(seq, "put", { key: btoa(`${run}-${seq}`), value: this.value });
+  }
+
+  /** A put to one of `keys` keys: the state stays the same size (the steady rows). */
+  overwrite(seq: number, keys: number): Promise<boolean> {
+    return this.call(seq, "put", { key: btoa(`k${seq % keys}`), value: this.value });
+  }
+
+  /** A linearizable range read (etcd's default) of one key, on member `seq % 3`. */
+  read(seq: number, keys: number): Promise<boolean> {
+    return this.call(seq, "range", { key: btoa(`k${seq % keys}`) });
+  }
+
+  pids(): number[] {
+    return this.procs.map((p) => p.pid);
+  }
+
+  private async call(seq: number, op: "put" | "range", body: unknown): Promise<boolean> {
     const port = this.clientPorts[seq % this.clientPorts.length];
-    const res = await fetch(`http://127.0.0.1:${port}/v3/kv/put`, {
-      method: "POST",
-      body: JSON.stringify({ key: btoa(`${run}-${seq}`), value: this.value }),
-      signal: AbortSignal.timeout(10_000),
-    }).catch(() => null);
+    const res = await fetch(`http://127.0.0.1:${port}/v3/kv/${op}`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) }).catch(() => null);
     if (!res) return false;
     await res.arrayBuffer();
     return res.status === 200;

@@ -7,6 +7,8 @@ export interface LoadResult {
   failed: number;
   seconds: number;
   latenciesMs: number[];
+  /** With `timeline`: when each acknowledged request ended, ms from the start (same order as latenciesMs). */
+  endsMs?: number[];
 }
 
 export interface LoadOptions {
@@ -15,10 +17,13 @@ export interface LoadOptions {
   maxRequests: number;
   /** One request; resolves true when acknowledged. `seq` is unique across clients. */
   request: (seq: number) => Promise<boolean>;
+  /** Keep each acknowledgement's end time too (for latency-over-time plots). */
+  timeline?: boolean;
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
+  const ends: number[] = [];
   let seq = 0;
   let failed = 0;
   const start = performance.now();
@@ -27,12 +32,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     while (performance.now() < deadline && seq < o.maxRequests) {
       const mine = seq++;
       const t0 = performance.now();
-      if (await o.request(mine)) latencies.push(performance.now() - t0);
-      else failed++;
+      if (await o.request(mine)) {
+        const t1 = performance.now();
+        latencies.push(t1 - t0);
+        if (o.timeline) ends.push(t1 - start);
+      } else failed++;
     }
   };
   await Promise.all(Array.from({ length: o.clients }, client));
-  return { clients: o.clients, ok: latencies.length, failed, seconds: (performance.now() - start) / 1000, latenciesMs: latencies };
+  return { clients: o.clients, ok: latencies.length, failed, seconds: (performance.now() - start) / 1000, latenciesMs: latencies, ...(o.timeline ? { endsMs: ends } : {}) };
 }
 
 export function percentile(values: number[], p: number): number {

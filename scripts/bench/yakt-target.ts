@@ -3,9 +3,17 @@
 import type { HttpClientOptions } from "../../test/cluster/support/http.ts";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
-import { topicName } from "./payload.ts";
+import { PAYLOAD_CHARS, topicName } from "./payload.ts";
 
 const RETRY_BACKOFF_MS = 5;
+/** Broker ids the steady rows update and read. */
+export const BENCH_BROKER_BASE = 1;
+
+/** A legal 200-character host name, different for each sequence number. */
+function hostName(seq: number): string {
+  const head = `h${seq}.`;
+  return head + "x".repeat(PAYLOAD_CHARS - head.length);
+}
 
 /** A secured cluster (tls-cost.ts): HTTPS and peer TLS flags per node, and the client's CA. */
 export interface SecuredTarget {
@@ -32,23 +40,58 @@ export class YaktTarget {
   readonly failures = new Map<string, number>();
 
   /** One write to the leader, on a kept-alive connection. */
-  async write(run: string, seq: number): Promise<boolean> {
-    const res = await fetch(this.cluster.url(this.leader, "/v1/topics"), {
-      method: "POST",
+  write(run: string, seq: number): Promise<boolean> {
+    return this.toLeader("POST", "/v1/topics", { name: topicName(run, seq) }, 201);
+  }
+
+  /**
+   * A write that leaves the state the same size, for rows long enough to reach MAX_TOPICS: broker
+   * `seq % brokers` gets a new 200-character host (a RegistrationChangeBrokerRecord).
+   */
+  updateBroker(seq: number, brokers: number): Promise<boolean> {
+    return this.toLeader("PUT", `/v1/brokers/${BENCH_BROKER_BASE + (seq % brokers)}`, { brokerHost: hostName(seq) }, 200);
+  }
+
+  /** Registers brokers BENCH_BROKER_BASE … + n - 1 (for updateBroker and read). */
+  async registerBrokers(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const body = { brokerId: BENCH_BROKER_BASE + i, brokerHost: hostName(i), brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `r${i % 6}` };
+      await waitUntil(`broker ${body.brokerId} registered`, () => this.toLeader("POST", "/v1/brokers", body, 201), 30_000, 10);
+    }
+  }
+
+  /** A linearizable read (the default) of one broker, on node `seq % 3`: a ReadIndex round on any node. */
+  async read(seq: number, brokers: number): Promise<boolean> {
+    const live = this.cluster.live();
+    const res = await fetch(this.cluster.url(live[seq % live.length], `/v1/brokers/${BENCH_BROKER_BASE + (seq % brokers)}`), { signal: AbortSignal.timeout(10_000) }).catch(
+      (e: Error) => e,
+    );
+    if (res instanceof Error) return this.failed(`read ${res.name}`);
+    const body = await res.text();
+    return res.status === 200 || this.failed(`read ${res.status} ${body.slice(0, 100)}`);
+  }
+
+  pids(): number[] {
+    return this.cluster.live().map((id) => this.cluster.pid(id));
+  }
+
+  private async toLeader(method: string, path: string, body: unknown, okStatus: number): Promise<boolean> {
+    const res = await fetch(this.cluster.url(this.leader, path), {
+      method,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: topicName(run, seq) }),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
       tls: this.secured?.client.tls,
     }).catch((e: Error) => e);
     if (res instanceof Error) return this.failed(res.name);
-    const body = await res.text();
-    if (res.status === 201) return true;
+    const text = await res.text();
+    if (res.status === okStatus) return true;
     if (res.status === 503) {
       this.followLeader();
       // A polite client backs off a little instead of spinning on a cluster that is moving leadership.
       await Bun.sleep(RETRY_BACKOFF_MS);
     }
-    return this.failed(`${res.status} ${body.slice(0, 100)}`);
+    return this.failed(`${res.status} ${text.slice(0, 100)}`);
   }
 
   private following = false;

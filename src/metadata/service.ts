@@ -20,8 +20,10 @@ import {
   DEFAULT_FORWARD_APPLY_WAIT_MS,
   DEFAULT_SESSION_TIMEOUT_MS,
   MAX_BROKER_ID,
+  MAX_BROKERS,
   MAX_LOG_PAGE,
 } from "./limits.ts";
+import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
 import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
 import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch, watchAnswer } from "./metadata-fetch.ts";
@@ -92,6 +94,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly newRequestId: () => string;
   private readonly logEvent: (event: string, fields: Record<string, unknown>) => void;
   private readonly liveness: BrokerLiveness;
+  private readonly heartbeats: HeartbeatCoalescer;
   private readonly controller: PartitionController;
   private readonly fetchDeps: FetchDeps;
   private readonly unsubscribes: Unsubscribe[] = [];
@@ -106,9 +109,11 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.newRequestId = opts.newRequestId ?? (() => crypto.randomUUID());
     this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs };
     this.logEvent = opts.log ?? (() => {});
+    const sessionTimeoutMs = positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
+    this.heartbeats = new HeartbeatCoalescer(this.clock, sessionTimeoutMs, MAX_BROKERS);
     this.liveness = new BrokerLiveness({
       clock: this.clock,
-      sessionTimeoutMs: positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS),
+      sessionTimeoutMs,
       statusOf: (id) => this.sm.image().broker(id)?.fields.brokerStatus,
       activeBrokerIds: () => this.sm.image().activeBrokers().map((b) => b.fields.brokerId),
       propose: (id, change) => this.proposeLivenessChange(id, change),
@@ -140,11 +145,13 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private startLeading(): void {
+    this.heartbeats.clear();
     this.liveness.start();
     this.controller.start();
   }
 
   private stopLeading(): void {
+    this.heartbeats.clear();
     this.liveness.stop();
     this.controller.stop();
   }
@@ -271,11 +278,27 @@ class DefaultMetadataService implements MetadataServiceHandle {
     checkBrokerId(brokerId);
     const parsed = parseFetch(fetch);
     const wantShutdown = opts.wantShutdown === true;
-    const offset = this.handle.isLeader()
-      ? await this.heartbeatAsLeader(brokerId, wantShutdown)
-      : (await this.forward({ op: "heartbeat", brokerId, ...(wantShutdown ? { wantShutdown } : {}) })).offset;
-    await this.handle.waitApplied(offset, this.forwardApplyWaitMs);
+    if (!this.heartbeatCoalesced(brokerId, wantShutdown)) {
+      const offset = this.handle.isLeader()
+        ? await this.heartbeatAsLeader(brokerId, wantShutdown)
+        : (await this.forward({ op: "heartbeat", brokerId, ...(wantShutdown ? { wantShutdown } : {}) })).offset;
+      if (wantShutdown) this.heartbeats.forget(brokerId);
+      else this.heartbeats.passed(brokerId);
+      await this.handle.waitApplied(offset, this.forwardApplyWaitMs);
+    }
     return fetchMetadata(this.fetchDeps, "broker", parsed);
+  }
+
+  /**
+   * A plain heartbeat of a serving broker whose last one reached the leader within the window
+   * (heartbeat-coalescer.ts) changes nothing: no status change is due (INIT and FENCED brokers
+   * always go through), and the leader's session timer for it has most of its time left.
+   */
+  private heartbeatCoalesced(brokerId: number, wantShutdown: boolean): boolean {
+    if (wantShutdown || !this.heartbeats.recent(brokerId)) return false;
+    if (this.handle.isLeader() && !this.liveness.running) return false;
+    const status = this.sm.image().broker(brokerId)?.fields.brokerStatus;
+    return status === "ALIVE" || status === "UNFENCED";
   }
 
   async clientMetadata(fetch: MetadataFetch): Promise<MetadataAnswer> {

@@ -1,6 +1,12 @@
 // Callers waiting until the state machine has applied some index (read barriers, long polls,
 // followers making their own writes visible). Each wait has a deadline and the count is bounded.
+// Waiters are released a slice per macrotask: one commit may wake a thousand long polls, and each
+// woken poll builds and writes its answer in the same microtask run, so releasing them all at
+// once would hold the event loop (the Raft ticker, peer I/O) for all of that work together.
 import { OverloadedError, invariant } from "./errors.ts";
+
+/** Waiters released per macrotask. */
+export const RELEASE_SLICE = 64;
 
 interface Waiter {
   index: number;
@@ -12,21 +18,28 @@ export class AppliedWaiters {
   private waiters: Waiter[] = [];
   /** Smallest index anyone waits for: lets notify() return at once in the common case. */
   private minIndex = Number.POSITIVE_INFINITY;
+  /** Applied, not yet told (oldest first); counted against the bound until released. */
+  private releasing: Waiter[] = [];
+  private releaseScheduled = false;
 
-  constructor(private readonly maxPending: number) {
+  constructor(
+    private readonly maxPending: number,
+    /** Runs `work` in a later macrotask. */
+    private readonly defer: (work: () => void) => void = (work) => setImmediate(work),
+  ) {
     invariant(maxPending > 0, () => `bad applied-waiter bound ${maxPending}`);
   }
 
   get size(): number {
-    return this.waiters.length;
+    return this.waiters.length + this.releasing.length;
   }
 
   /** Resolves true once notify() reports applied ≥ index, false after timeoutMs. */
   wait(index: number, applied: number, timeoutMs: number): Promise<boolean> {
     if (applied >= index) return Promise.resolve(true);
     if (timeoutMs <= 0) return Promise.resolve(false);
-    if (this.waiters.length >= this.maxPending) {
-      return Promise.reject(new OverloadedError(`too many waits for applied index (${this.waiters.length}, bound ${this.maxPending})`));
+    if (this.size >= this.maxPending) {
+      return Promise.reject(new OverloadedError(`too many waits for applied index (${this.size}, bound ${this.maxPending})`));
     }
     return new Promise((resolve) => {
       const waiter: Waiter = { index, resolve, timer: null };
@@ -46,7 +59,8 @@ export class AppliedWaiters {
     for (const w of this.waiters) {
       if (w.index <= applied) {
         if (w.timer) clearTimeout(w.timer);
-        w.resolve(true);
+        w.timer = null;
+        this.releasing.push(w);
       } else {
         still.push(w);
         if (w.index < min) min = w.index;
@@ -54,10 +68,21 @@ export class AppliedWaiters {
     }
     this.waiters = still;
     this.minIndex = min;
+    if (!this.releaseScheduled) this.releaseSlice();
+  }
+
+  /** Tells one slice of the applied waiters; the rest wait for a later macrotask. */
+  private releaseSlice(): void {
+    const slice = this.releasing.splice(0, RELEASE_SLICE);
+    for (const w of slice) w.resolve(true);
+    this.releaseScheduled = this.releasing.length > 0;
+    if (this.releaseScheduled) this.defer(() => this.releaseSlice());
   }
 
   /** Ends every wait with false (shutdown). */
   cancelAll(): void {
+    // Those already applied are told so; the scheduled slice then finds nothing left.
+    for (const w of this.releasing.splice(0)) w.resolve(true);
     for (const w of this.waiters) {
       if (w.timer) clearTimeout(w.timer);
       w.resolve(false);

@@ -1,6 +1,6 @@
 // Unit tests of the runtime's bounded waits: proposals, applied index, read batches, leader watch.
 import { describe, expect, test } from "bun:test";
-import { AppliedWaiters } from "../../src/node/applied-waiters.ts";
+import { AppliedWaiters, RELEASE_SLICE } from "../../src/node/applied-waiters.ts";
 import { ConsensusTimeoutError, NoLeaderError } from "../../src/node/contracts.ts";
 import { OverloadedError, ProposalLostError } from "../../src/node/errors.ts";
 import { LeaderWatch } from "../../src/node/leader-watch.ts";
@@ -73,6 +73,23 @@ describe("AppliedWaiters", () => {
     w.notify(5);
     expect(await later).toBe(true);
     expect(await w.wait(10, 5, 5)).toBe(false);
+    expect(w.size).toBe(0);
+  });
+
+  test("a commit that wakes many waiters tells them a slice per macrotask, in order", async () => {
+    const deferred: (() => void)[] = [];
+    const w = new AppliedWaiters(1_000, (work) => deferred.push(work));
+    const told: number[] = [];
+    const waits = Array.from({ length: 2 * RELEASE_SLICE + 1 }, (_, i) => w.wait(5, 0, 5_000).then((ok) => ok && told.push(i)));
+    w.notify(5);
+    await Promise.resolve();
+    expect(told.length).toBe(RELEASE_SLICE);
+    expect(w.size).toBe(RELEASE_SLICE + 1); // still counted against the bound until told
+    deferred.shift()?.();
+    deferred.shift()?.();
+    await Promise.all(waits);
+    expect(told).toEqual(Array.from({ length: 2 * RELEASE_SLICE + 1 }, (_, i) => i));
+    expect(deferred).toEqual([]);
     expect(w.size).toBe(0);
   });
 

@@ -1,0 +1,138 @@
+// `make bench-scale`: issue 10's table on a 3-node cluster of dist/yakt filled through the REST API
+// with 10,000 topics × 100 partitions (RF 3, 30 brokers on 6 racks): fill rate, RSS per node (and
+// a plot of it as the partitions grow), the full metadata GET, POST /v1/snapshots, kill -9 and
+// catch-up of a follower and of the leader, topic GET p50/p99, and leader failover at that size.
+// Printed as a table and written to its section of bench/RESULTS.md. Not a test.
+//   SCALE_TOPICS=1000 bun run scripts/bench-scale.ts     (a smaller fill, e.g. to try it)
+import { existsSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+import { ProcessCluster } from "../test/cluster/support/process-cluster.ts";
+import { writeSection } from "./bench/results-file.ts";
+import { type BigRead, type FillResult, Heartbeats, RACKS, failover, fill, fullMetadata, killAndCatchUp, p, rssMiB, snapshotNow, topicGets } from "./bench/scale-steps.ts";
+import { lineChart } from "./bench/svg.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const TOPICS = Number(process.env.SCALE_TOPICS ?? 10_000);
+const PARTITIONS = 100;
+const BROKERS = 30;
+const FILL_CLIENTS = 8;
+const GETS = 3_000;
+
+/** A measure, or why it could not be taken (the cluster may not survive every step at this size). */
+type Step<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function step<T>(name: string, run: () => Promise<T>): Promise<Step<T>> {
+  try {
+    const value = await run();
+    console.log(`${name}: done`);
+    return { ok: true, value };
+  } catch (error) {
+    const message = (error as Error).message.split("\n")[0].slice(0, 160);
+    console.log(`${name}: failed: ${message}`);
+    return { ok: false, error: message };
+  }
+}
+
+interface Measures {
+  fill: FillResult;
+  rss: number[];
+  full: Step<BigRead>;
+  snapshot: Step<{ ms: number; longestProbeMs: number; status: number }>;
+  followerRestartMs: Step<number>;
+  leaderRestartMs: Step<number>;
+  rssAfterRestart: number[];
+  gets: Step<number[]>;
+  failoverMs: Step<number>;
+}
+
+const LEADER_WAIT_MS = 60_000;
+
+async function measure(cluster: ProcessCluster): Promise<Measures> {
+  let leader = await cluster.waitForLeader();
+  const beats = new Heartbeats(cluster, BROKERS);
+  await beats.register(leader);
+  try {
+    const fillResult = await fill(cluster, () => leader, { topics: TOPICS, partitions: PARTITIONS, clients: FILL_CLIENTS, samples: 20 });
+    console.log(`fill: ${fillResult.created} topics in ${fillResult.seconds.toFixed(1)} s, ${fillResult.failed} failed attempts`);
+    leader = await cluster.waitForLeader(LEADER_WAIT_MS);
+    const commit = (await cluster.status(leader))?.commitOffset ?? 0;
+    await cluster.waitApplied(commit, 600_000);
+    const rss = cluster.live().map((id) => rssMiB(cluster.pid(id)));
+    const full = await step("full GET", () => fullMetadata(cluster, leader));
+    const snapshot = await step("snapshot", () => snapshotNow(cluster, leader));
+    const follower = cluster.live().find((id) => id !== leader) ?? leader;
+    const followerRestartMs = await step("follower restart", () => killAndCatchUp(cluster, follower));
+    const leaderRestartMs = await step("leader restart", async () => killAndCatchUp(cluster, await cluster.waitForLeader(LEADER_WAIT_MS)));
+    const rssAfterRestart = cluster.live().map((id) => rssMiB(cluster.pid(id)));
+    const gets = await step("topic GETs", async () => topicGets(cluster, await cluster.waitForLeader(LEADER_WAIT_MS), { topics: TOPICS, requests: GETS, clients: 4 }));
+    const failoverMs = await step("failover", () => failover(cluster, LEADER_WAIT_MS));
+    return { fill: fillResult, rss, full, snapshot, followerRestartMs, leaderRestartMs, rssAfterRestart, gets, failoverMs };
+  } finally {
+    await beats.stop();
+  }
+}
+
+const mib = (values: number[]) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} MiB`;
+const ms = (n: number) => `${Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : "n/a"} ms`;
+const shown = <T>(s: Step<T>, text: (v: T) => string) => (s.ok ? text(s.value) : `not measured: ${s.error}`);
+
+function table(m: Measures): string {
+  const partitions = m.fill.created * PARTITIONS;
+  const rows: [string, string, string][] = [
+    ["fill rate", `${(partitions / m.fill.seconds).toFixed(0)} partitions/s (${m.fill.failed} failed create attempts, retried)`, "no failed create; ≥ 50,000/s"],
+    ["RSS per node", `${mib(m.rss)}; ${mib(m.rssAfterRestart)} after the restarts`, "≤ 512 MiB at 1M partitions"],
+    [
+      "full `GET /v1/client-mgmt/metadata`",
+      shown(m.full, (f) => `${(f.bytes / 2 ** 20).toFixed(0)} MiB: first byte ${ms(f.firstByteMs)}, whole ${ms(f.totalMs)}; slowest /healthz meanwhile ${ms(f.longestProbeMs)}`),
+      "first byte ≤ 100 ms; ≤ 5 s whole; no pause > 20 ms",
+    ],
+    ["`POST /v1/snapshots`", shown(m.snapshot, (s) => `${ms(s.ms)}; slowest /healthz meanwhile ${ms(s.longestProbeMs)}`), "≤ 2 s, no pause > 20 ms"],
+    ["follower kill -9 → restarted and caught up", shown(m.followerRestartMs, ms), "≤ 3 s"],
+    ["leader kill -9 → restarted and caught up", shown(m.leaderRestartMs, ms), "≤ 3 s"],
+    ["topic GET p50 / p99", shown(m.gets, (g) => `${ms(p(g, 50))} / ${ms(p(g, 99))} (${g.length} GETs, 4 clients)`), "≤ 1 / 5 ms"],
+    ["leader failover", shown(m.failoverMs, ms), "≤ 250 ms"],
+  ];
+  return ["| measure | this run | goal |", "|---|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+function memoryPlot(m: Measures): string {
+  const file = "scale-memory.svg";
+  const colors = ["#1f77b4", "#d62728", "#2ca02c"];
+  const series = colors.map((color, node) => ({
+    name: `node ${node + 1}`,
+    color,
+    points: m.fill.memory.map(([parts, rss]) => [parts / 1e6, rss[node]] as [number, number]),
+  }));
+  writeFileSync(resolve(ROOT, "bench", file), lineChart({ title: "RSS per node during the fill", xLabel: "million partitions", yLabel: "MiB", series }));
+  return `![RSS per node as partitions grow](${file})`;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(resolve(ROOT, "dist/yakt"))) throw new Error("dist/yakt is missing: run make build first");
+  const load = loadavg().map((l) => l.toFixed(2)).join(", ");
+  const cluster = new ProcessCluster(3);
+  let m: Measures;
+  try {
+    cluster.startAll();
+    m = await measure(cluster);
+  } finally {
+    await cluster.stopAll();
+  }
+  const text = [
+    "## Scale: issue 10's table (`make bench-scale`)",
+    "",
+    `${new Date().toISOString()} — ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), bun ${Bun.version}, load average ${load} at the start. ` +
+      `3 nodes of dist/yakt on loopback with default flags, filled through \`POST /v1/topics\` by ${FILL_CLIENTS} clients with ` +
+      `${TOPICS.toLocaleString("en")} topics × ${PARTITIONS} partitions (RF 3) over ${BROKERS} brokers on ${RACKS} racks, kept alive by ` +
+      "heartbeats every 2 s. The pauses are the slowest `GET /healthz` of a probe asking the same node every 5 ms.",
+    "",
+    table(m),
+    "",
+    memoryPlot(m),
+  ].join("\n");
+  console.log(text);
+  writeSection(resolve(ROOT, "bench/RESULTS.md"), "make bench-scale", text);
+}
+
+await main();

@@ -1,0 +1,18 @@
+// CPU time of processes from /proc/<pid>/stat (user + system), for CPU-per-write figures: the
+// cluster's CPU is the sum over its members' processes.
+import { readFileSync } from "node:fs";
+
+/** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
+const USER_HZ = 100;
+
+/** User + system CPU milliseconds a process has used so far. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at the state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+}
+
+export function clusterCpuMs(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+}

@@ -1,0 +1,159 @@
+// The mixed metadata workload: a fleet of long-polling brokers (broker-fleet.ts) while writers
+// create topics, allocate producer ids and read topics back linearizably, round-robin over the
+// nodes. Counts leader changes and failed operations and gives the commit-to-broker propagation.
+//   bun run scripts/bench/mixed.ts           (BROKERS=1000 WRITERS=8 DURATION_MS=30000 by default)
+import { clusterCpuMs } from "./cpu.ts";
+import { ensureHttpSlots } from "./http-slots.ts";
+import { type LoadResult, runLoad } from "./load.ts";
+import { AckLog, BrokerFleet, DEFAULT_FLEET, post } from "./broker-fleet.ts";
+import { topicName } from "./payload.ts";
+import { YaktTarget } from "./yakt-target.ts";
+
+export interface MixedOptions {
+  brokers: number;
+  writers: number;
+  durationMs: number;
+}
+
+export interface MixedResult {
+  opts: MixedOptions;
+  load: LoadResult;
+  byKind: Record<string, { ok: number; failed: number }>;
+  failures: Map<string, number>;
+  propagationMs: number[];
+  polls: number;
+  failedPolls: number;
+  pollFailures: Map<string, number>;
+  leaderChanges: number;
+  /** Node counters over the row, summed over the nodes. */
+  counters: Record<string, number>;
+  /** CPU time over the row: the three nodes together, and this process (writers and brokers). */
+  nodeCpuMs: number;
+  generatorCpuMs: number;
+}
+
+const KINDS = ["topic", "producer", "read"] as const;
+
+/** Counters of each node that show where the fleet's cost goes, summed over the nodes. */
+const COUNTERS = [
+  "yakt_raft_read_barriers_total",
+  "yakt_raft_read_index_rounds_total",
+  "yakt_raft_ready_cycles_total",
+  "yakt_raft_messages_sent_total",
+  "yakt_raft_forwards_served_total",
+  "yakt_raft_ticks_total",
+  "yakt_raft_persist_batches_total",
+  "yakt_raft_persist_micros_total",
+];
+
+async function nodeCounters(yakt: YaktTarget): Promise<Record<string, number>> {
+  const out: Record<string, number> = { leaderChanges: 0 };
+  for (const id of yakt.cluster.live()) {
+    const res = await fetch(yakt.cluster.url(id, "/metrics")).catch(() => null);
+    const text = res ? await res.text() : "";
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+    out.leaderChanges = Math.max(out.leaderChanges, value("yakt_raft_leader_changes_total"));
+    for (const name of COUNTERS) out[name] = (out[name] ?? 0) + value(name);
+  }
+  return out;
+}
+
+function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]));
+}
+
+/** One operation of the mix; `seq` picks the kind and the node (writes go to any node). */
+async function operation(yakt: YaktTarget, acks: AckLog, result: MixedResult, seq: number): Promise<boolean> {
+  const kind = KINDS[seq % KINDS.length];
+  const live = yakt.cluster.live();
+  const node = live[Math.floor(seq / KINDS.length) % live.length];
+  const run = `mix${result.opts.brokers}`;
+  const res =
+    kind === "topic"
+      ? await fetch(yakt.cluster.url(node, "/v1/topics"), post({ name: topicName(run, seq) })).catch((e: Error) => e)
+      : kind === "producer"
+        ? await fetch(yakt.cluster.url(node, "/v1/producers"), post({ brokerId: DEFAULT_FLEET.firstId + (seq % result.opts.brokers) })).catch((e: Error) => e)
+        : await fetch(yakt.cluster.url(node, `/v1/topics/${topicName(run, Math.max(0, seq - 2))}`), { signal: AbortSignal.timeout(10_000) }).catch((e: Error) => e);
+  const count = result.byKind[kind];
+  if (res instanceof Error) return fail(result, count, res.name);
+  const text = await res.text();
+  const ok = kind === "read" ? res.status === 200 || res.status === 404 : res.status === 201;
+  if (!ok) return fail(result, count, `${kind} ${res.status} ${text.slice(0, 80)}`);
+  if (kind !== "read") acks.note((JSON.parse(text) as { offset: number }).offset, performance.now());
+  count.ok++;
+  return true;
+}
+
+function fail(result: MixedResult, count: { failed: number }, reason: string): false {
+  count.failed++;
+  result.failures.set(reason, (result.failures.get(reason) ?? 0) + 1);
+  return false;
+}
+
+/** Runs the workload on a fresh cluster of `yakt` (started and stopped by the caller). */
+export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<MixedResult> {
+  const acks = new AckLog();
+  const fleet = new BrokerFleet(yakt.cluster, acks, { ...DEFAULT_FLEET, brokers: opts.brokers });
+  await fleet.register(() => yakt.leader);
+  fleet.start();
+  // Every broker has made its first (snapshot) poll and heartbeated: the fleet is steady.
+  await Bun.sleep(DEFAULT_FLEET.heartbeatMs + 1_000);
+  const result: MixedResult = {
+    opts,
+    load: { clients: 0, ok: 0, failed: 0, seconds: 0, latenciesMs: [] },
+    byKind: Object.fromEntries(KINDS.map((k) => [k, { ok: 0, failed: 0 }])),
+    failures: new Map(),
+    propagationMs: fleet.propagationMs,
+    polls: 0,
+    failedPolls: 0,
+    pollFailures: fleet.pollFailures,
+    leaderChanges: 0,
+    counters: {},
+    nodeCpuMs: 0,
+    generatorCpuMs: 0,
+  };
+  const pids = yakt.cluster.live().map((id) => yakt.cluster.pid(id));
+  const cpu0 = clusterCpuMs(pids);
+  const self0 = process.cpuUsage();
+  const counters0 = await nodeCounters(yakt);
+  const polls0 = fleet.polls;
+  result.load = await runLoad({ clients: opts.writers, durationMs: opts.durationMs, maxRequests: 10_000_000, request: (seq) => operation(yakt, acks, result, seq) });
+  result.nodeCpuMs = clusterCpuMs(pids) - cpu0;
+  const self = process.cpuUsage(self0);
+  result.generatorCpuMs = (self.user + self.system) / 1000;
+  result.counters = counterDelta(counters0, await nodeCounters(yakt));
+  result.leaderChanges = result.counters.leaderChanges;
+  result.polls = fleet.polls - polls0;
+  await fleet.stop();
+  result.failedPolls = fleet.failedPolls;
+  return result;
+}
+
+if (import.meta.main) {
+  ensureHttpSlots(4_096);
+  const { percentile } = await import("./load.ts");
+  const opts: MixedOptions = {
+    brokers: Number(process.env.BROKERS ?? 1_000),
+    writers: Number(process.env.WRITERS ?? 8),
+    durationMs: Number(process.env.DURATION_MS ?? 30_000),
+  };
+  const yakt = new YaktTarget();
+  try {
+    await yakt.start();
+    const r = await runMixed(yakt, opts);
+    const p = (q: number) => percentile(r.propagationMs, q).toFixed(1);
+    console.log(
+      `${opts.brokers} brokers, ${opts.writers} writers, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
+        `leader changes ${r.leaderChanges}, polls ${r.polls} (${r.failedPolls} failed), propagation p50 ${p(50)} p99 ${p(99)} ms over ${r.propagationMs.length}`,
+    );
+    console.log(JSON.stringify(r.byKind), JSON.stringify(Object.fromEntries(r.failures)), JSON.stringify(Object.fromEntries(r.pollFailures)));
+    console.log(JSON.stringify(r.counters), `node CPU ${(r.nodeCpuMs / 1000).toFixed(1)} s, generator CPU ${(r.generatorCpuMs / 1000).toFixed(1)} s`);
+    if (process.env.PROFILE) {
+      // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).
+      for (const id of yakt.cluster.live()) process.kill(yakt.cluster.pid(id), "SIGTERM");
+      await Bun.sleep(3000);
+    }
+  } finally {
+    await yakt.stop();
+  }
+}

@@ -1,0 +1,230 @@
+// The steps of `make bench-scale` against a 3-node dist/yakt cluster: broker heartbeats kept up
+// during the run, the fill through the REST API, and each measure of issue 10's table (full
+// metadata GET, snapshot, kill -9 and catch-up, topic GETs, failover). A probe beside the big
+// requests times a cheap GET on the same node every few ms: its slowest answer shows how long
+// that node's event loop was held.
+import { readFileSync } from "node:fs";
+import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
+import { waitUntil } from "../../test/node/support/wait-until.ts";
+import { post } from "./broker-fleet.ts";
+import { percentile } from "./load.ts";
+
+export const RACKS = 6;
+const PROBE_EVERY_MS = 5;
+
+/** Resident set size of a process, MiB. */
+export function rssMiB(pid: number): number {
+  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+/**
+ * Brokers 1..n registered, then kept alive: every 2 s each heartbeats with `since` at the
+ * cluster's applied offset, so it learns of no records (a real broker would; here the fill is
+ * measured, not the brokers' fetches of a million partition records).
+ */
+export class Heartbeats {
+  private running = true;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly cluster: ProcessCluster,
+    private readonly brokers: number,
+  ) {}
+
+  async register(leader: number): Promise<void> {
+    for (let id = 1; id <= this.brokers; id++) {
+      const body = { brokerId: id, brokerHost: `b${id}.scale`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `rack${id % RACKS}` };
+      await waitUntil(`broker ${id} registered`, async () => (await status(fetch(this.cluster.url(leader, "/v1/brokers"), post(body)))) === 201, 30_000, 20);
+    }
+    await this.beatAll();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      await Bun.sleep(2_000);
+      await this.beatAll();
+    }
+  }
+
+  private async beatAll(): Promise<void> {
+    const live = this.cluster.live();
+    await Promise.all(
+      Array.from({ length: this.brokers }, async (_, i) => {
+        const node = live[i % live.length];
+        const s = await this.cluster.status(node);
+        const body = { brokerId: i + 1, wait_ms: 0, ...(s ? { since: s.appliedOffset } : {}) };
+        await status(fetch(this.cluster.url(node, "/v1/broker-mgmt/metadata"), post(body)));
+      }),
+    );
+  }
+}
+
+async function status(p: Promise<Response>): Promise<number> {
+  const res = await p.catch(() => null);
+  if (!res) return 0;
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Times a cheap GET on one node until stopped; the slowest answer, ms. */
+export class LoopProbe {
+  private running = true;
+  private worst = 0;
+  private readonly done: Promise<void>;
+
+  constructor(url: string) {
+    this.done = (async () => {
+      while (this.running) {
+        const t0 = performance.now();
+        await status(fetch(url, { signal: AbortSignal.timeout(60_000) }));
+        this.worst = Math.max(this.worst, performance.now() - t0);
+        await Bun.sleep(PROBE_EVERY_MS);
+      }
+    })();
+  }
+
+  async stop(): Promise<number> {
+    this.running = false;
+    await this.done;
+    return this.worst;
+  }
+}
+
+export interface FillResult {
+  seconds: number;
+  created: number;
+  failed: number;
+  /** [partitions so far, RSS MiB of each node]. */
+  memory: [number, number[]][];
+}
+
+/** Creates `topics` topics of `partitions` partitions (RF 3) with `clients` writers to the leader. */
+export async function fill(cluster: ProcessCluster, leader: () => number, o: { topics: number; partitions: number; clients: number; samples: number }): Promise<FillResult> {
+  let next = 0;
+  let created = 0;
+  let failed = 0;
+  const pids = cluster.live().map((id) => cluster.pid(id));
+  const memory: [number, number[]][] = [[0, pids.map(rssMiB)]];
+  const every = Math.max(1, Math.floor(o.topics / o.samples));
+  const t0 = performance.now();
+  const writer = async () => {
+    while (next < o.topics) {
+      const i = next++;
+      const body = { name: `scale-${i}`, partitions: o.partitions, replicationFactor: 3 };
+      // A create that fails (e.g. 503 while leadership moves) is counted and tried again.
+      for (;;) {
+        const s = await status(fetch(cluster.url(leader(), "/v1/topics"), { ...post(body), signal: AbortSignal.timeout(30_000) }));
+        if (s === 201 || s === 409) break;
+        failed++;
+        await Bun.sleep(50);
+      }
+      created++;
+      if (created % every === 0) memory.push([created * o.partitions, pids.map(rssMiB)]);
+    }
+  };
+  await Promise.all(Array.from({ length: o.clients }, writer));
+  return { seconds: (performance.now() - t0) / 1000, created, failed, memory };
+}
+
+export interface BigRead {
+  firstByteMs: number;
+  totalMs: number;
+  bytes: number;
+  longestProbeMs: number;
+}
+
+/** The full image (no `since`) from one node, timed to its first body byte and its end. */
+export async function fullMetadata(cluster: ProcessCluster, node: number): Promise<BigRead> {
+  const probe = new LoopProbe(cluster.url(node, "/healthz"));
+  const t0 = performance.now();
+  const res = await fetch(cluster.url(node, "/v1/client-mgmt/metadata"), { signal: AbortSignal.timeout(600_000) });
+  const reader = res.body?.getReader();
+  let firstByteMs = Number.NaN;
+  let bytes = 0;
+  for (;;) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) break;
+    if (bytes === 0) firstByteMs = performance.now() - t0;
+    bytes += chunk.value.length;
+  }
+  const totalMs = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`full metadata GET answered ${res.status}`);
+  return { firstByteMs, totalMs, bytes, longestProbeMs: await probe.stop() };
+}
+
+/** POST /v1/snapshots on one node: time to its answer and the longest probe meanwhile. */
+export async function snapshotNow(cluster: ProcessCluster, node: number): Promise<{ ms: number; longestProbeMs: number; status: number }> {
+  const probe = new LoopProbe(cluster.url(node, "/healthz"));
+  const t0 = performance.now();
+  const s = await status(fetch(cluster.url(node, "/v1/snapshots"), { method: "POST", signal: AbortSignal.timeout(600_000) }));
+  const ms = performance.now() - t0;
+  return { ms, longestProbeMs: await probe.stop(), status: s };
+}
+
+/** SIGKILL `victim`, start it again at once; ms until it has applied what was committed at its kill. */
+export async function killAndCatchUp(cluster: ProcessCluster, victim: number): Promise<number> {
+  const before = await cluster.status(victim);
+  const commit = before?.commitOffset ?? 0;
+  const t0 = performance.now();
+  await cluster.kill(victim);
+  cluster.start(victim);
+  await waitUntil(
+    `node ${victim} to apply ${commit} after restart`,
+    async () => ((await cluster.status(victim))?.appliedOffset ?? 0) >= commit,
+    600_000,
+    20,
+  );
+  return performance.now() - t0;
+}
+
+/** `requests` linearizable GETs of random topics over `clients` callers to the leader; latencies ms. */
+export async function topicGets(cluster: ProcessCluster, leader: number, o: { topics: number; requests: number; clients: number }): Promise<number[]> {
+  const latencies: number[] = [];
+  let n = 0;
+  let seed = 12_345;
+  // A seeded LCG: the same topics in every run.
+  const nextTopic = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % o.topics;
+  };
+  const caller = async () => {
+    while (n++ < o.requests) {
+      const t0 = performance.now();
+      const s = await status(fetch(cluster.url(leader, `/v1/topics/scale-${nextTopic()}`), { signal: AbortSignal.timeout(30_000) }));
+      if (s === 200) latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: o.clients }, caller));
+  return latencies;
+}
+
+export const p = (values: number[], q: number) => percentile(values, q);
+
+/** SIGKILL the leader; ms until some live node acknowledges a write (a broker update, no new partitions). */
+export async function failover(cluster: ProcessCluster, leaderWaitMs: number): Promise<number> {
+  const victim = await cluster.waitForLeader(leaderWaitMs);
+  const t0 = performance.now();
+  await cluster.kill(victim);
+  let attempt = 0;
+  await waitUntil(
+    "a write acknowledged after the kill",
+    async () => {
+      const live = cluster.live();
+      const node = live[attempt++ % live.length];
+      const req = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerPort: String(9000 + (attempt % 1000)) }), signal: AbortSignal.timeout(2_000) };
+      return (await status(fetch(cluster.url(node, "/v1/brokers/1"), req))) === 200;
+    },
+    60_000,
+    1,
+  );
+  const ms = performance.now() - t0;
+  cluster.start(victim);
+  return ms;
+}
