@@ -4,6 +4,7 @@ import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { snapshotChecksum } from "../../src/storage/checksum.ts";
 import { setDurabilityPragmas } from "../../src/storage/sqlite-open-checks.ts";
 import { SCHEMA_VERSION } from "../../src/storage/sqlite-schema.ts";
 import { DB_FILE_NAME, SqliteStorage } from "../../src/storage/sqlite-storage.ts";
@@ -39,6 +40,9 @@ function raw(path: string, sql: string): void {
     db.close();
   }
 }
+
+/** Schema versions before 4 had no checksum columns (the chunk table's is dropped with the table or on its own). */
+const DROP_CHECKSUMS = "ALTER TABLE entries DROP COLUMN checksum; ALTER TABLE snapshots DROP COLUMN checksum";
 
 const SQLITE_STORAGE = join(import.meta.dir, "../../src/storage/sqlite-storage.ts");
 
@@ -122,7 +126,8 @@ describe("SqliteStorage open checks", () => {
     // What version 1 looked like: no pending column, no chunk table.
     raw(
       path,
-      "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; ALTER TABLE identity DROP COLUMN directory_id; UPDATE schema_version SET version = 1",
+      "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; ALTER TABLE identity DROP COLUMN directory_id; " +
+        `${DROP_CHECKSUMS}; UPDATE schema_version SET version = 1`,
     );
     const s = SqliteStorage.open(path);
     cleanups.push(() => s.close());
@@ -147,7 +152,7 @@ describe("SqliteStorage open checks", () => {
     s2.format({ clusterId: "c", nodeId: 4 });
     s2.close();
     // What version 2 looked like: an identity without a directory id.
-    raw(path, "ALTER TABLE identity DROP COLUMN directory_id; UPDATE schema_version SET version = 2");
+    raw(path, `ALTER TABLE identity DROP COLUMN directory_id; ${DROP_CHECKSUMS}; ALTER TABLE snapshot_chunks DROP COLUMN checksum; UPDATE schema_version SET version = 2`);
     const s = SqliteStorage.open(path);
     const id = s.identity();
     expect(id).toMatchObject({ clusterId: "c", nodeId: 4 });
@@ -189,14 +194,16 @@ describe("SqliteStorage open checks", () => {
     ["a log term ahead of the hard state", "UPDATE hard_state SET term = 0", "ahead of the hard state"],
     [
       "entries missing after the snapshot",
-      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{}', x'00', 1, 0); DELETE FROM entries WHERE idx <= 3",
+      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms, checksum) VALUES (2, 1, '{}', x'00', 1, 0, 0); DELETE FROM entries WHERE idx <= 3",
       "expected 3",
     ],
   ];
 
   test("entries a published snapshot covers that the sweep had not deleted yet go at open", () => {
     const path = storeWith(6);
-    raw(path, "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{\"voters\":[1],\"learners\":[],\"addresses\":{}}', x'00', 1, 0)");
+    const membership = '{"voters":[1],"learners":[],"addresses":{}}';
+    const checksum = snapshotChecksum({ index: 2, term: 1 }, membership, new Uint8Array([0]));
+    raw(path, `INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms, checksum) VALUES (2, 1, '${membership}', x'00', 1, 0, ${checksum})`);
     const s = SqliteStorage.open(path);
     cleanups.unshift(() => s.close());
     expect(s.load().entries.map((e) => e.index)).toEqual([3, 4, 5, 6]);
