@@ -2,7 +2,7 @@
 // file, a log on disk that breaks its invariants, and a transaction that fails half-way.
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { snapshotChecksum } from "../../src/storage/checksum.ts";
 import { setDurabilityPragmas } from "../../src/storage/sqlite-open-checks.ts";
@@ -162,6 +162,32 @@ describe("SqliteStorage open checks", () => {
     const again = SqliteStorage.open(path);
     cleanups.push(() => again.close());
     expect(again.identity()).toEqual(id);
+  });
+
+  test("upgrades a version 3 database made by the code before checksums: every row gets its checksum, damage after is caught", () => {
+    const path = dbPath();
+    copyFileSync(join(import.meta.dir, "fixtures/schema-v3.db"), path); // see fixtures/make-schema-v3.ts
+    const s = SqliteStorage.open(path);
+    expect(s.identity()).toEqual({ clusterId: "fixture", nodeId: 2, directoryId: "0f0e0d0c-0b0a-4908-8706-050403020100" });
+    const r = s.load();
+    expect(r.hardState).toEqual({ term: 2, vote: 1, commit: 10 });
+    expect(r.entries.map((e) => [e.index, e.term, new TextDecoder().decode(e.data)])).toEqual(
+      [6, 7, 8, 9, 10, 11, 12].map((i) => [i, i <= 6 ? 1 : 2, `record-${i}`]),
+    );
+    expect(new TextDecoder().decode(s.latestSnapshot()?.data)).toBe("snapshot-part-0;snapshot-part-1");
+    s.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.query("SELECT version FROM schema_version").all()).toEqual([{ version: SCHEMA_VERSION }]);
+      expect(db.query("SELECT COUNT(*) AS n FROM entries WHERE checksum = 0").get()).toEqual({ n: 0 });
+      expect(db.query("SELECT COUNT(*) AS n FROM snapshot_chunks WHERE checksum = 0").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+    raw(path, "UPDATE entries SET data = CAST('record-X' AS BLOB) WHERE idx = 9");
+    const damaged = SqliteStorage.open(path);
+    cleanups.unshift(() => damaged.close());
+    expect(() => damaged.load()).toThrow("entry 9 fails its checksum");
   });
 
   test("refuses a database that is not YAKt's", () => {
