@@ -5,14 +5,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
-import { IntervalTicker } from "../../src/node/ticker.ts";
 import { ChecksumError } from "../../src/storage/checksum.ts";
 import { MemoryStorage } from "../../src/storage/index.ts";
 import type { LogStorage } from "../../src/storage/log-storage.ts";
-import { PeerTransport } from "../../src/transport/peer-transport.ts";
-import { seededRandom } from "../support/seeded-random.ts";
-import { KvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
+import { kvCommand } from "./support/kv-state-machine.ts";
 import { RuntimeCluster } from "./support/runtime-cluster.ts";
+import { soloRuntime } from "./support/solo-runtime.ts";
 import { waitUntil } from "./support/wait-until.ts";
 
 let cluster: RuntimeCluster | null = null;
@@ -42,20 +40,7 @@ function outliving(store: MemoryStorage): LogStorage {
 }
 
 function solo(storage: LogStorage, logs: string[], transports: { made: number }): RaftRuntime {
-  return new RaftRuntime({
-    clusterId: "solo",
-    nodeId: 1,
-    storage,
-    stateMachine: new KvStateMachine(),
-    initialMembership: { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } },
-    ticker: new IntervalTicker(10),
-    random: seededRandom(3),
-    logSink: (line) => logs.push(line),
-    transport: (handlers) => {
-      transports.made++;
-      return new PeerTransport({ clusterId: "solo", nodeId: 1, listenHost: "127.0.0.1", listenPort: 0, peers: new Map(), ...handlers });
-    },
-  });
+  return soloRuntime(storage, { seed: 3, logSink: (line) => logs.push(line), onTransport: () => transports.made++ });
 }
 
 describe("a node with a damaged store", () => {

@@ -9,7 +9,7 @@ import { setDurabilityPragmas } from "../../src/storage/sqlite-open-checks.ts";
 import { SCHEMA_VERSION } from "../../src/storage/sqlite-schema.ts";
 import { DB_FILE_NAME, SqliteStorage } from "../../src/storage/sqlite-storage.ts";
 import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.ts";
-import { run, tempDir } from "./helpers.ts";
+import { raw, run, tempDir } from "./helpers.ts";
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -30,15 +30,6 @@ function storeWith(n: number): string {
   s.persist({ hardState: { term: 1, vote: 1, commit: n }, entries: run(1, n, 1), snapshot: null });
   s.close();
   return path;
-}
-
-function raw(path: string, sql: string): void {
-  const db = new Database(path);
-  try {
-    db.exec(sql);
-  } finally {
-    db.close();
-  }
 }
 
 /** Schema versions before 4 had no checksum columns (the chunk table's is dropped with the table or on its own). */

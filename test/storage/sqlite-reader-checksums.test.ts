@@ -1,6 +1,5 @@
 // The offline reader (`yakt dump-log`) checks checksums as a node does: a damaged entry or
 // snapshot stops it with a ClientError naming the place, never a crash or a wrong record.
-import { Database } from "bun:sqlite";
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ClientError } from "../../src/cli/cli-errors.ts";
@@ -8,7 +7,7 @@ import { dumpLog } from "../../src/cli/client/dump-log-command.ts";
 import { ChecksumError } from "../../src/storage/checksum.ts";
 import { SqliteReader } from "../../src/storage/sqlite-reader.ts";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
-import { snapshot, tempDir } from "./helpers.ts";
+import { raw, snapshot, tempDir } from "./helpers.ts";
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -26,18 +25,9 @@ function store(): string {
   return path;
 }
 
-function sql(path: string, statement: string): void {
-  const db = new Database(path);
-  try {
-    db.exec(statement);
-  } finally {
-    db.close();
-  }
-}
-
 test("the reader refuses a damaged entry with a ChecksumError naming it; dump-log says so", () => {
   const path = store();
-  sql(path, "UPDATE entries SET data = x'00' WHERE idx = 5");
+  raw(path, "UPDATE entries SET data = x'00' WHERE idx = 5");
   const reader = SqliteReader.open(path);
   try {
     let caught: unknown;
@@ -55,7 +45,7 @@ test("the reader refuses a damaged entry with a ChecksumError naming it; dump-lo
 
 test("dump-log of a damaged snapshot is a ClientError naming the snapshot", () => {
   const path = store();
-  sql(path, "UPDATE snapshots SET data = CAST('not a real imagE' AS BLOB)");
+  raw(path, "UPDATE snapshots SET data = CAST('not a real imagE' AS BLOB)");
   expect(() => dumpLog(path, 0, 10)).toThrow(ClientError);
   expect(() => dumpLog(path, 0, 10)).toThrow("the snapshot at index 2 fails its checksum");
 });
