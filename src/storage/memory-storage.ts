@@ -161,15 +161,21 @@ export class MemoryStorage implements LogStorage {
       hardState: this.hard,
       termAt: (index) => {
         const held = this.entries[index - snapshotIndex - 1];
-        return held === undefined ? undefined : this.checkedEntry(held).term;
+        if (held === undefined) return undefined;
+        this.verify(held);
+        return held.term;
       },
     };
   }
 
   /** A copy of a held entry, once its checksum holds (ChecksumError naming the index otherwise). */
   private checkedEntry(e: HeldEntry): Entry {
-    verifyChecksum(this.opts, WHERE, { kind: "entry", index: e.index }, e.checksum, () => entryChecksum(e.index, e.term, e.type, e.data));
+    this.verify(e);
     return { index: e.index, term: e.term, type: e.type, data: e.data.slice() };
+  }
+
+  private verify(e: HeldEntry): void {
+    verifyChecksum(this.opts, WHERE, { kind: "entry", index: e.index }, e.checksum, () => entryChecksum(e.index, e.term, e.type, e.data));
   }
 
   /** In place (the plan is already validated, so nothing below can fail half-way): O(batch) per append. */
