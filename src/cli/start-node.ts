@@ -11,6 +11,7 @@ import { type LogSink, stdoutSink } from "../node/logger.ts";
 import { RaftRuntime } from "../node/raft-runtime.ts";
 import { IntervalTicker } from "../node/ticker.ts";
 import type { Membership } from "../raft/types.ts";
+import { StorageError } from "../storage/storage-error.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { StartupError } from "./cli-errors.ts";
 import { openDataDir } from "./data-dir.ts";
@@ -174,6 +175,8 @@ async function startOrUndo<T>(
     return await step();
   } catch (e) {
     for (const u of undo) await u().catch(() => {});
+    // The runtime restores from its store before it listens: a damaged store is not a port problem.
+    if (e instanceof StorageError) throw new StartupError(`refusing to start: ${e.message}`);
     throw new StartupError(`cannot start the ${what} on ${formatHostPort(at)}: ${(e as Error).message}`);
   }
 }

@@ -100,7 +100,7 @@ export class RaftRuntime implements ConsensusHandle {
   /** Restore from storage, open the peer port, start ticking. Resolves with the bound peer port. */
   async start(): Promise<{ peerPort: number }> {
     if (this.state !== "new") throw new Error(`runtime of node ${this.nodeId} already ${this.state}`);
-    const raft = this.restore();
+    const raft = this.restoreOrRefuse();
     this.raft = raft;
     this.transport = this.opts.transport({
       onMessages: (msgs) => this.onMessages(msgs),
@@ -286,6 +286,25 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   // ---- the loop -----------------------------------------------------------------------------
+
+  /**
+   * A store that fails its checksums (ChecksumError, naming the entry or snapshot) refuses the start
+   * before the peer port opens: the node never votes, never acknowledges an append and never serves
+   * from damaged state. Not repaired from the leader, because a damaged entry may be one this node
+   * acknowledged, and a node that dropped it and voted before refetching it could elect a leader
+   * without a committed entry; repair would need a non-voting catch-up state the core lacks. The
+   * operator restores the data dir from a backup, or wipes it and adds the node back (a new
+   * directory id, so it is never counted as the voter it was). Corruption found while running (a
+   * write planned on a damaged entry) fails persist and stops the node through onFatal (fail()).
+   */
+  private restoreOrRefuse(): Raft {
+    try {
+      return this.restore();
+    } catch (e) {
+      this.log.error("start_refused", { error: e });
+      throw e;
+    }
+  }
 
   private restore(): Raft {
     const restore = this.opts.storage.load();

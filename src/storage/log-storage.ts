@@ -52,6 +52,12 @@ export interface StorageOptions {
   maxSnapshotBytes?: number;
   /** SQLite only: how long to wait for a lock another process holds before failing. Default 5 000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * TEST SEAM, never set in production (no flag reaches it): reads do not check checksums. The
+   * simulator's planted "skip a checksum" bug uses it to show its checkers catch what the checks
+   * would have. Checksums are still written.
+   */
+  skipChecksums?: boolean;
 }
 
 export interface LogStorage {

@@ -1,7 +1,10 @@
 // LogStorage in memory, with exactly SqliteStorage's semantics (the shared write plan): for tests
 // and the simulator, where a "crash" means dropping the object and keeping only what it holds.
+// Like the disk it stands for, it owns copies of the bytes it is given, each with its checksum,
+// checked whenever they are read back.
 import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
+import { entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
 import { checkChunk, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
@@ -10,16 +13,31 @@ import { planPersist, planPublishSnapshot, planSaveSnapshot, type LogView, type 
 interface HeldSnapshot {
   info: StoredSnapshotInfo;
   snapshot: Snapshot;
+  checksum: number;
 }
 
-const copyEntry = (e: Entry): Entry => ({ index: e.index, term: e.term, type: e.type, data: e.data });
+interface HeldEntry extends Entry {
+  checksum: number;
+}
+
+const WHERE = "memory storage";
+
+function holdEntry(e: Entry): HeldEntry {
+  const data = e.data.slice();
+  return { index: e.index, term: e.term, type: e.type, data, checksum: entryChecksum(e.index, e.term, e.type, data) };
+}
+
+function holdSnapshot(meta: SnapshotMeta, data: Uint8Array, createdAtMs: number): HeldSnapshot {
+  const info: StoredSnapshotInfo = { ...meta, size: data.byteLength, createdAtMs };
+  return { info, snapshot: { meta, data }, checksum: snapshotChecksum(meta, JSON.stringify(meta.membership), data) };
+}
 
 export class MemoryStorage implements LogStorage {
   private readonly opts: ResolvedOptions;
   private id: NodeIdentity | null = null;
   private hard: HardState = { term: 0, vote: 0, commit: 0 };
   /** Entries after the latest snapshot, contiguous. */
-  private entries: Entry[] = [];
+  private entries: HeldEntry[] = [];
   /** Newest first. */
   private snapshots: HeldSnapshot[] = [];
   /** The snapshot being written in pieces; a restart (load) drops it. */
@@ -57,7 +75,7 @@ export class MemoryStorage implements LogStorage {
     return {
       hardState: { ...this.hard },
       snapshot,
-      entries: this.entries.map(copyEntry),
+      entries: this.entries.map((e) => this.checkedEntry(e)),
       applied: snapshot?.meta.index ?? 0,
     };
   }
@@ -121,7 +139,10 @@ export class MemoryStorage implements LogStorage {
   latestSnapshot(): Snapshot | null {
     this.assertOpen();
     const held = this.snapshots[0];
-    return held === undefined ? null : { meta: held.snapshot.meta, data: held.snapshot.data };
+    if (held === undefined) return null;
+    const { meta, data } = held.snapshot;
+    verifyChecksum(this.opts, WHERE, { kind: "snapshot", index: meta.index }, held.checksum, () => snapshotChecksum(meta, JSON.stringify(meta.membership), data));
+    return { meta, data: data.slice() };
   }
 
   close(): void {
@@ -138,8 +159,23 @@ export class MemoryStorage implements LogStorage {
       lastIndex: last?.index ?? snapshotIndex,
       lastTerm: last?.term ?? snap?.term ?? 0,
       hardState: this.hard,
-      termAt: (index) => this.entries[index - snapshotIndex - 1]?.term,
+      termAt: (index) => {
+        const held = this.entries[index - snapshotIndex - 1];
+        if (held === undefined) return undefined;
+        this.verify(held);
+        return held.term;
+      },
     };
+  }
+
+  /** A copy of a held entry, once its checksum holds (ChecksumError naming the index otherwise). */
+  private checkedEntry(e: HeldEntry): Entry {
+    this.verify(e);
+    return { index: e.index, term: e.term, type: e.type, data: e.data.slice() };
+  }
+
+  private verify(e: HeldEntry): void {
+    verifyChecksum(this.opts, WHERE, { kind: "entry", index: e.index }, e.checksum, () => entryChecksum(e.index, e.term, e.type, e.data));
   }
 
   /** In place (the plan is already validated, so nothing below can fail half-way): O(batch) per append. */
@@ -147,16 +183,15 @@ export class MemoryStorage implements LogStorage {
     const base = this.view().snapshotIndex;
     if (plan.deleteFrom !== null) this.entries.length = Math.max(0, Math.min(this.entries.length, plan.deleteFrom - base - 1));
     if (plan.deleteThrough > base) this.entries.splice(0, plan.deleteThrough - base);
-    for (const e of plan.append) this.entries.push(copyEntry(e));
+    for (const e of plan.append) this.entries.push(holdEntry(e));
     if (plan.snapshot !== null) this.keepSnapshot(plan.snapshot);
     if (plan.hardState !== null) this.hard = { ...plan.hardState };
     this.assertMatches(plan);
   }
 
   private keepSnapshot(snapshot: Snapshot): void {
-    const { meta, data } = snapshot;
-    const info: StoredSnapshotInfo = { ...meta, size: data.byteLength, createdAtMs: this.opts.now() };
-    this.snapshots = [{ info, snapshot: { meta, data } }, ...this.snapshots].slice(0, this.opts.retainSnapshots);
+    const held = holdSnapshot(snapshot.meta, snapshot.data.slice(), this.opts.now());
+    this.snapshots = [held, ...this.snapshots].slice(0, this.opts.retainSnapshots);
   }
 
   /** The state written must be the state the plan predicted; anything else is a bug here. */

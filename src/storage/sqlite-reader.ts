@@ -2,9 +2,11 @@
 // same exclusive SQLite lock a running node holds from its first read until it exits, without
 // waiting, so a database a live node holds is refused (StorageError "locked") and a node cannot
 // start while the tool reads. query_only makes any write an error; nothing is migrated or swept.
+// Every entry, snapshot and chunk read is checked against its checksum, as a node's reads are.
 import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import type { Entry, HardState, Snapshot } from "../raft/types.ts";
+import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
 import type { NodeIdentity } from "./log-storage.ts";
 import { checkIntegrity, openDatabase } from "./sqlite-open-checks.ts";
 import { SCHEMA_VERSION } from "./sqlite-schema.ts";
@@ -16,6 +18,9 @@ export interface StoredState {
   /** The newest published snapshot, or null. */
   snapshot: Snapshot | null;
 }
+
+/** An offline tool always checks. */
+const CHECK = { skipChecksums: false };
 
 export class SqliteReader {
   private constructor(
@@ -54,12 +59,15 @@ export class SqliteReader {
     };
   }
 
-  /** Stored entries with index > `after`, oldest first, one row at a time. */
+  /** Stored entries with index > `after`, oldest first, one row at a time; a damaged one throws ChecksumError. */
   *entriesAfter(after: number): Generator<Entry> {
-    const rows = this.db.query<{ idx: number; term: number; type: Entry["type"]; data: Uint8Array }, [number]>(
-      "SELECT idx, term, type, data FROM entries WHERE idx > ? ORDER BY idx",
+    const rows = this.db.query<{ idx: number; term: number; type: Entry["type"]; data: Uint8Array; checksum: number }, [number]>(
+      "SELECT idx, term, type, data, checksum FROM entries WHERE idx > ? ORDER BY idx",
     );
-    for (const r of rows.iterate(after)) yield { index: r.idx, term: r.term, type: r.type, data: new Uint8Array(r.data) };
+    for (const r of rows.iterate(after)) {
+      verifyChecksum(CHECK, this.path, { kind: "entry", index: r.idx }, r.checksum, () => entryChecksum(r.idx, r.term, r.type, r.data));
+      yield { index: r.idx, term: r.term, type: r.type, data: new Uint8Array(r.data) };
+    }
   }
 
   close(): void {
@@ -68,12 +76,19 @@ export class SqliteReader {
 
   private latestSnapshot(): Snapshot | null {
     const row = this.db
-      .query<{ id: number; idx: number; term: number; membership: string; data: Uint8Array; size: number }, []>(
-        "SELECT id, idx, term, membership, data, size FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC LIMIT 1",
+      .query<{ id: number; idx: number; term: number; membership: string; data: Uint8Array; size: number; checksum: number }, []>(
+        "SELECT id, idx, term, membership, data, size, checksum FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC LIMIT 1",
       )
       .get();
     if (row === null) return null;
-    const chunks = this.db.query<{ data: Uint8Array }, [number]>("SELECT data FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq").all(row.id);
+    const meta = { index: row.idx, term: row.term };
+    verifyChecksum(CHECK, this.path, { kind: "snapshot", index: row.idx }, row.checksum, () => snapshotChecksum(meta, row.membership, row.data));
+    const chunks = this.db
+      .query<{ seq: number; data: Uint8Array; checksum: number }, [number]>("SELECT seq, data, checksum FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq")
+      .all(row.id);
+    for (const c of chunks) {
+      verifyChecksum(CHECK, this.path, { kind: "snapshot chunk", index: row.idx, seq: c.seq }, c.checksum, () => chunkChecksum(row.idx, c.seq, c.data));
+    }
     const data = Buffer.concat([row.data, ...chunks.map((c) => c.data)]);
     if (data.byteLength !== row.size) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} holds ${data.byteLength} bytes, not ${row.size}`);
     let membership: Snapshot["meta"]["membership"];

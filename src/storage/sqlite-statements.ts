@@ -8,6 +8,7 @@ export interface EntryRow {
   term: number;
   type: EntryType;
   data: Uint8Array;
+  checksum: number;
 }
 
 export interface SnapshotRow {
@@ -17,6 +18,7 @@ export interface SnapshotRow {
   membership: string;
   size: number;
   created_at_ms: number;
+  checksum: number;
 }
 
 export interface HardStateRow {
@@ -41,11 +43,12 @@ export function prepareStatements(db: Database) {
     setHardState: db.prepare<void, [number, number, number]>(
       "INSERT OR REPLACE INTO hard_state (id, term, vote, commit_index) VALUES (1, ?, ?, ?)",
     ),
-    termAt: db.prepare<{ term: number }, [number]>("SELECT term FROM entries WHERE idx = ?"),
+    // The whole row, so the term a write plan decides on is checked like any other read.
+    entryAt: db.prepare<EntryRow, [number]>("SELECT idx, term, type, data, checksum FROM entries WHERE idx = ?"),
     lastEntry: db.prepare<{ idx: number; term: number }, []>("SELECT idx, term FROM entries ORDER BY idx DESC LIMIT 1"),
-    entriesFrom: db.prepare<EntryRow, [number]>("SELECT idx, term, type, data FROM entries WHERE idx >= ? ORDER BY idx"),
-    insertEntry: db.prepare<void, [number, number, EntryType, Uint8Array]>(
-      "INSERT INTO entries (idx, term, type, data) VALUES (?, ?, ?, ?)",
+    entriesFrom: db.prepare<EntryRow, [number]>("SELECT idx, term, type, data, checksum FROM entries WHERE idx >= ? ORDER BY idx"),
+    insertEntry: db.prepare<void, [number, number, EntryType, Uint8Array, number]>(
+      "INSERT INTO entries (idx, term, type, data, checksum) VALUES (?, ?, ?, ?, ?)",
     ),
     deleteThrough: db.prepare<void, [number]>("DELETE FROM entries WHERE idx <= ?"),
     deleteFrom: db.prepare<void, [number]>("DELETE FROM entries WHERE idx >= ?"),
@@ -54,19 +57,23 @@ export function prepareStatements(db: Database) {
       "SELECT b.idx AS idx FROM entries a JOIN entries b ON b.idx = a.idx + 1 WHERE b.term < a.term LIMIT 1",
     ),
     firstEntry: db.prepare<{ idx: number; term: number }, []>("SELECT idx, term FROM entries ORDER BY idx LIMIT 1"),
-    insertSnapshot: db.prepare<void, [number, number, string, Uint8Array, number, number, number]>(
-      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms, pending) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    insertSnapshot: db.prepare<void, [number, number, string, Uint8Array, number, number, number, number]>(
+      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms, pending, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     // Newest first: by index, then by when saved (saved indexes never decrease, see write-plan.ts).
     pruneSnapshots: db.prepare<void, [number]>(
       "DELETE FROM snapshots WHERE pending = 0 AND id NOT IN (SELECT id FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC LIMIT ?)",
     ),
     listSnapshots: db.prepare<SnapshotRow, []>(
-      "SELECT id, idx, term, membership, size, created_at_ms FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC",
+      "SELECT id, idx, term, membership, size, created_at_ms, checksum FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC",
     ),
     latestSnapshotData: db.prepare<{ data: Uint8Array }, [number]>("SELECT data FROM snapshots WHERE id = ?"),
-    snapshotChunks: db.prepare<{ data: Uint8Array }, [number]>("SELECT data FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq"),
-    insertChunk: db.prepare<void, [number, number, Uint8Array]>("INSERT INTO snapshot_chunks (snapshot_id, seq, data) VALUES (?, ?, ?)"),
+    snapshotChunks: db.prepare<{ seq: number; data: Uint8Array; checksum: number }, [number]>(
+      "SELECT seq, data, checksum FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq",
+    ),
+    insertChunk: db.prepare<void, [number, number, Uint8Array, number]>(
+      "INSERT INTO snapshot_chunks (snapshot_id, seq, data, checksum) VALUES (?, ?, ?, ?)",
+    ),
     publishSnapshot: db.prepare<void, [number, number, number]>(
       "UPDATE snapshots SET pending = 0, size = ?, created_at_ms = ? WHERE id = ? AND pending = 1",
     ),

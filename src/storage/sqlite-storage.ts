@@ -4,13 +4,14 @@
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
+import type { Entry, Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
+import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
 import { checkChunk, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { checkDurability, checkIntegrity, openDatabase, setDurabilityPragmas } from "./sqlite-open-checks.ts";
 import { readCheckedBounds } from "./sqlite-log-check.ts";
 import { ensureSchema } from "./sqlite-schema.ts";
-import { prepareStatements, type SnapshotRow, type Statements } from "./sqlite-statements.ts";
+import { type EntryRow, prepareStatements, type SnapshotRow, type Statements } from "./sqlite-statements.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 import {
@@ -104,9 +105,7 @@ export class SqliteStorage implements LogStorage {
     this.assertOpen();
     this.abortSnapshot();
     const snapshot = this.latestSnapshot();
-    const entries = this.st.entriesFrom
-      .all(this.bounds.snapshotIndex + 1)
-      .map((r) => ({ index: r.idx, term: r.term, type: r.type, data: new Uint8Array(r.data) }));
+    const entries = this.st.entriesFrom.all(this.bounds.snapshotIndex + 1).map((r) => this.checkedEntry(r));
     const applied = snapshot?.meta.index ?? 0;
     return { hardState: { ...this.bounds.hardState }, snapshot, entries, applied };
   }
@@ -126,7 +125,10 @@ export class SqliteStorage implements LogStorage {
     planPublishSnapshot(this.view(), meta, 0, this.opts);
     const id = this.db.transaction(() => {
       this.st.dropPendingSnapshots.run();
-      const row = this.st.insertSnapshot.run(meta.index, meta.term, JSON.stringify(meta.membership), new Uint8Array(0), 0, this.opts.now(), 1);
+      const membership = JSON.stringify(meta.membership);
+      const empty = new Uint8Array(0);
+      const checksum = snapshotChecksum(meta, membership, empty);
+      const row = this.st.insertSnapshot.run(meta.index, meta.term, membership, empty, 0, this.opts.now(), 1, checksum);
       return Number(row.lastInsertRowid);
     }).immediate();
     this.pending = { id, meta, chunks: 0, bytes: 0 };
@@ -136,7 +138,7 @@ export class SqliteStorage implements LogStorage {
     this.assertOpen();
     const pending = this.requirePending("append a snapshot chunk");
     checkChunk(data, pending.meta.index, pending.bytes, this.opts.maxSnapshotBytes);
-    this.st.insertChunk.run(pending.id, pending.chunks, data);
+    this.st.insertChunk.run(pending.id, pending.chunks, data, chunkChecksum(pending.meta.index, pending.chunks, data));
     pending.chunks++;
     pending.bytes += data.byteLength;
   }
@@ -181,7 +183,9 @@ export class SqliteStorage implements LogStorage {
     const blob = this.st.latestSnapshotData.get(row.id);
     if (blob === null) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} vanished while read`);
     const { size, createdAtMs: _created, ...meta } = this.toInfo(row);
-    const data = joinChunks([blob.data, ...this.st.snapshotChunks.all(row.id).map((c) => c.data)]);
+    verifyChecksum(this.opts, this.path, { kind: "snapshot", index: row.idx }, row.checksum, () => snapshotChecksum({ index: row.idx, term: row.term }, row.membership, blob.data));
+    const chunks = this.checkedChunks(row);
+    const data = joinChunks([blob.data, ...chunks]);
     if (data.byteLength !== size) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} holds ${data.byteLength} bytes, not ${size}`);
     return { meta, data };
   }
@@ -206,7 +210,28 @@ export class SqliteStorage implements LogStorage {
   }
 
   private view(): LogView {
-    return { ...this.bounds, termAt: (index) => this.st.termAt.get(index)?.term };
+    return {
+      ...this.bounds,
+      termAt: (index) => {
+        const row = this.st.entryAt.get(index);
+        return row === null ? undefined : this.checkedEntry(row).term;
+      },
+    };
+  }
+
+  /** The chunks of a snapshot row, in order, each checked; a missing one is corruption too. */
+  private checkedChunks(row: SnapshotRow): Uint8Array[] {
+    return this.st.snapshotChunks.all(row.id).map((c, seq) => {
+      if (c.seq !== seq) throw new StorageError("corrupt", `${this.path}: the snapshot at index ${row.idx} lacks chunk ${seq}`);
+      verifyChecksum(this.opts, this.path, { kind: "snapshot chunk", index: row.idx, seq }, c.checksum, () => chunkChecksum(row.idx, seq, c.data));
+      return c.data;
+    });
+  }
+
+  /** A stored row as an entry, once its checksum holds (ChecksumError naming the index otherwise). */
+  private checkedEntry(r: EntryRow): Entry {
+    verifyChecksum(this.opts, this.path, { kind: "entry", index: r.idx }, r.checksum, () => entryChecksum(r.idx, r.term, r.type, r.data));
+    return { index: r.idx, term: r.term, type: r.type, data: new Uint8Array(r.data) };
   }
 
   /** The cache moves only once the transaction has committed; a failed write leaves it as it was. */
@@ -234,12 +259,14 @@ export class SqliteStorage implements LogStorage {
     const st = this.st;
     if (plan.snapshot !== null) {
       const { meta, data } = plan.snapshot;
-      st.insertSnapshot.run(meta.index, meta.term, JSON.stringify(meta.membership), data, data.byteLength, this.opts.now(), 0);
+      const membership = JSON.stringify(meta.membership);
+      const checksum = snapshotChecksum(meta, membership, data);
+      st.insertSnapshot.run(meta.index, meta.term, membership, data, data.byteLength, this.opts.now(), 0, checksum);
       st.pruneSnapshots.run(this.opts.retainSnapshots);
     }
     if (plan.deleteThrough > 0) st.deleteThrough.run(plan.deleteThrough);
     if (plan.deleteFrom !== null) st.deleteFrom.run(plan.deleteFrom);
-    for (const e of plan.append) st.insertEntry.run(e.index, e.term, e.type, e.data);
+    for (const e of plan.append) st.insertEntry.run(e.index, e.term, e.type, e.data, entryChecksum(e.index, e.term, e.type, e.data));
     const hs = plan.hardState;
     if (hs !== null) st.setHardState.run(hs.term, hs.vote, hs.commit);
   }

@@ -11,12 +11,14 @@ export interface ResolvedOptions extends StorageLimits {
   retainSnapshots: number;
   busyTimeoutMs: number;
   now: () => number;
+  /** Test seam (StorageOptions.skipChecksums): reads do not check checksums. */
+  skipChecksums: boolean;
 }
 
 const MIB = 1024 * 1024;
 /** SQLite's default SQLITE_MAX_LENGTH: no blob may be longer. */
 export const SQLITE_MAX_BLOB_BYTES = 1_000_000_000;
-export const DEFAULT_OPTIONS: Omit<ResolvedOptions, "now"> = {
+export const DEFAULT_OPTIONS: Omit<ResolvedOptions, "now" | "skipChecksums"> = {
   retainSnapshots: 3,
   busyTimeoutMs: 5_000,
   maxEntryBytes: 16 * MIB,
@@ -46,5 +48,6 @@ export function resolveOptions(opts: StorageOptions = {}): ResolvedOptions {
     maxBatchEntries: positive("maxBatchEntries", merged.maxBatchEntries),
     maxSnapshotBytes: positive("maxSnapshotBytes", merged.maxSnapshotBytes),
     now: opts.now ?? Date.now,
+    skipChecksums: opts.skipChecksums === true,
   };
 }

@@ -11,11 +11,14 @@
 // Version 2 added the directory ids (KIP-853); a version-1 batch still decodes, its messages
 // carrying directoryId "" (a sender without one) and its memberships no bindings.
 // Decoding validates every field and throws DecodeError; it never returns a partial message.
-import { MESSAGE_TYPES } from "../raft/types.ts";
-import type { Entry, EntryType, Membership, Message, SnapshotChunk } from "../raft/types.ts";
+// Type bytes are the pinned numbers of wire-codes.ts. Compatibility rule: a field is never
+// reordered, retyped or removed within a version; a new field is appended and bumps CODEC_VERSION,
+// and the previous version keeps decoding, so a rolling upgrade can mix old and new nodes.
+import type { Entry, Membership, Message, SnapshotChunk } from "../raft/types.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { ByteWriter } from "./byte-writer.ts";
 import { DecodeError, EncodeError } from "./errors.ts";
+import { ENTRY_TYPE_BY_CODE, entryTypeCode, MESSAGE_TYPE_BY_CODE, messageTypeCode } from "./wire-codes.ts";
 
 export const CODEC_VERSION = 2;
 /** The oldest batch version still decoded. */
@@ -27,7 +30,6 @@ const FLAG_FORCE = 2;
 const FLAG_SNAPSHOT = 4;
 const FLAG_DONE = 8;
 const KNOWN_FLAGS = FLAG_REJECT | FLAG_FORCE | FLAG_SNAPSHOT | FLAG_DONE;
-const ENTRY_TYPES: readonly EntryType[] = ["normal", "config"];
 /** Fixed part of a message: type, from, to, six u53 fields, flags, entry count. */
 const MIN_MESSAGE_BYTES = 1 + 4 + 4 + 6 * 8 + 1 + 4;
 const MIN_ENTRY_BYTES = 8 + 8 + 1 + 4;
@@ -36,8 +38,8 @@ const MIN_ADDRESS_BYTES = 2 + 2;
 /** Encode one message (without the batch header); throws EncodeError past `maxBytes` or on a bad field. */
 export function encodeMessage(m: Message, maxBytes: number): Uint8Array {
   const w = new ByteWriter(maxBytes);
-  const type = MESSAGE_TYPES.indexOf(m.type);
-  if (type < 0) throw new EncodeError(`unknown message type ${String(m.type)}`);
+  const type = messageTypeCode(m.type);
+  if (type === undefined) throw new EncodeError(`unknown message type ${String(m.type)}`);
   w.u8(type, "type");
   w.u32(m.from, "from");
   w.u32(m.to, "to");
@@ -100,8 +102,8 @@ function messageFlags(m: Message): number {
 function writeEntry(w: ByteWriter, e: Entry): void {
   w.u53(e.index, "entry.index");
   w.u53(e.term, "entry.term");
-  const type = ENTRY_TYPES.indexOf(e.type);
-  if (type < 0) throw new EncodeError(`unknown entry type ${String(e.type)}`);
+  const type = entryTypeCode(e.type);
+  if (type === undefined) throw new EncodeError(`unknown entry type ${String(e.type)}`);
   w.u8(type, "entry.type");
   w.bytes(e.data, "entry.data");
 }
@@ -140,7 +142,7 @@ function writeMembership(w: ByteWriter, m: Membership): void {
 
 function readMessage(r: ByteReader, version: number): Message {
   const typeIndex = r.u8("type");
-  const type = MESSAGE_TYPES[typeIndex];
+  const type = MESSAGE_TYPE_BY_CODE.get(typeIndex);
   if (type === undefined) throw new DecodeError(`unknown message type ${typeIndex}`);
   const from = r.u32("from");
   const to = r.u32("to");
@@ -169,7 +171,7 @@ function readEntry(r: ByteReader): Entry {
   const index = r.u53("entry.index");
   const term = r.u53("entry.term");
   const typeIndex = r.u8("entry.type");
-  const type = ENTRY_TYPES[typeIndex];
+  const type = ENTRY_TYPE_BY_CODE.get(typeIndex);
   if (type === undefined) throw new DecodeError(`unknown entry type ${typeIndex}`);
   return { index, term, type, data: r.bytes("entry.data") };
 }

@@ -4,11 +4,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { NoLeaderError } from "../../src/node/contracts.ts";
 import { ProposalRejectedError } from "../../src/node/errors.ts";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
-import { IntervalTicker } from "../../src/node/ticker.ts";
 import { MemoryStorage, type PersistBatch } from "../../src/storage/index.ts";
-import { PeerTransport } from "../../src/transport/peer-transport.ts";
-import { KvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
-import { seededRandom } from "../support/seeded-random.ts";
+import { kvCommand } from "./support/kv-state-machine.ts";
+import { soloRuntime } from "./support/solo-runtime.ts";
 import { waitUntil } from "./support/wait-until.ts";
 
 /** A MemoryStorage whose persist() fails once told to, as a full disk would. */
@@ -28,18 +26,7 @@ afterEach(async () => {
 });
 
 function single(storage: FailingStorage, onFatal?: (e: Error) => void): RaftRuntime {
-  return new RaftRuntime({
-    clusterId: "solo",
-    nodeId: 1,
-    storage,
-    stateMachine: new KvStateMachine(),
-    initialMembership: { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } },
-    ticker: new IntervalTicker(10),
-    random: seededRandom(7),
-    onFatal,
-    transport: (handlers) =>
-      new PeerTransport({ clusterId: "solo", nodeId: 1, listenHost: "127.0.0.1", listenPort: 0, peers: new Map(), ...handlers }),
-  });
+  return soloRuntime(storage, { onFatal });
 }
 
 describe("a single runtime", () => {

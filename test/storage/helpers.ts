@@ -1,5 +1,6 @@
 // Builders shared by the storage tests: entries whose data is derived from (index, term) so a
 // reader can tell a stale or misplaced entry from the right one.
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,16 @@ export function snapshot(index: number, term: number, body = `state at ${index}`
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "yakt-storage-"));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `sql` on the database file at `path` behind any store's back (damage, old schemas). */
+export function raw(path: string, sql: string): void {
+  const db = new Database(path);
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
 }
 
 /** A clock that moves only when told to, for snapshot creation times. */

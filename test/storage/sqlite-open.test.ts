@@ -2,13 +2,14 @@
 // file, a log on disk that breaks its invariants, and a transaction that fails half-way.
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
-import { closeSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { snapshotChecksum } from "../../src/storage/checksum.ts";
 import { setDurabilityPragmas } from "../../src/storage/sqlite-open-checks.ts";
 import { SCHEMA_VERSION } from "../../src/storage/sqlite-schema.ts";
 import { DB_FILE_NAME, SqliteStorage } from "../../src/storage/sqlite-storage.ts";
 import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.ts";
-import { run, tempDir } from "./helpers.ts";
+import { raw, run, tempDir } from "./helpers.ts";
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -31,14 +32,8 @@ function storeWith(n: number): string {
   return path;
 }
 
-function raw(path: string, sql: string): void {
-  const db = new Database(path);
-  try {
-    db.exec(sql);
-  } finally {
-    db.close();
-  }
-}
+/** Schema versions before 4 had no checksum columns (the chunk table's is dropped with the table or on its own). */
+const DROP_CHECKSUMS = "ALTER TABLE entries DROP COLUMN checksum; ALTER TABLE snapshots DROP COLUMN checksum";
 
 const SQLITE_STORAGE = join(import.meta.dir, "../../src/storage/sqlite-storage.ts");
 
@@ -122,7 +117,8 @@ describe("SqliteStorage open checks", () => {
     // What version 1 looked like: no pending column, no chunk table.
     raw(
       path,
-      "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; ALTER TABLE identity DROP COLUMN directory_id; UPDATE schema_version SET version = 1",
+      "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; ALTER TABLE identity DROP COLUMN directory_id; " +
+        `${DROP_CHECKSUMS}; UPDATE schema_version SET version = 1`,
     );
     const s = SqliteStorage.open(path);
     cleanups.push(() => s.close());
@@ -147,7 +143,7 @@ describe("SqliteStorage open checks", () => {
     s2.format({ clusterId: "c", nodeId: 4 });
     s2.close();
     // What version 2 looked like: an identity without a directory id.
-    raw(path, "ALTER TABLE identity DROP COLUMN directory_id; UPDATE schema_version SET version = 2");
+    raw(path, `ALTER TABLE identity DROP COLUMN directory_id; ${DROP_CHECKSUMS}; ALTER TABLE snapshot_chunks DROP COLUMN checksum; UPDATE schema_version SET version = 2`);
     const s = SqliteStorage.open(path);
     const id = s.identity();
     expect(id).toMatchObject({ clusterId: "c", nodeId: 4 });
@@ -157,6 +153,32 @@ describe("SqliteStorage open checks", () => {
     const again = SqliteStorage.open(path);
     cleanups.push(() => again.close());
     expect(again.identity()).toEqual(id);
+  });
+
+  test("upgrades a version 3 database made by the code before checksums: every row gets its checksum, damage after is caught", () => {
+    const path = dbPath();
+    copyFileSync(join(import.meta.dir, "fixtures/schema-v3.db"), path); // see fixtures/make-schema-v3.ts
+    const s = SqliteStorage.open(path);
+    expect(s.identity()).toEqual({ clusterId: "fixture", nodeId: 2, directoryId: "0f0e0d0c-0b0a-4908-8706-050403020100" });
+    const r = s.load();
+    expect(r.hardState).toEqual({ term: 2, vote: 1, commit: 10 });
+    expect(r.entries.map((e) => [e.index, e.term, new TextDecoder().decode(e.data)])).toEqual(
+      [6, 7, 8, 9, 10, 11, 12].map((i) => [i, i <= 6 ? 1 : 2, `record-${i}`]),
+    );
+    expect(new TextDecoder().decode(s.latestSnapshot()?.data)).toBe("snapshot-part-0;snapshot-part-1");
+    s.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.query("SELECT version FROM schema_version").all()).toEqual([{ version: SCHEMA_VERSION }]);
+      expect(db.query("SELECT COUNT(*) AS n FROM entries WHERE checksum = 0").get()).toEqual({ n: 0 });
+      expect(db.query("SELECT COUNT(*) AS n FROM snapshot_chunks WHERE checksum = 0").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+    raw(path, "UPDATE entries SET data = CAST('record-X' AS BLOB) WHERE idx = 9");
+    const damaged = SqliteStorage.open(path);
+    cleanups.unshift(() => damaged.close());
+    expect(() => damaged.load()).toThrow("entry 9 fails its checksum");
   });
 
   test("refuses a database that is not YAKt's", () => {
@@ -189,14 +211,16 @@ describe("SqliteStorage open checks", () => {
     ["a log term ahead of the hard state", "UPDATE hard_state SET term = 0", "ahead of the hard state"],
     [
       "entries missing after the snapshot",
-      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{}', x'00', 1, 0); DELETE FROM entries WHERE idx <= 3",
+      "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms, checksum) VALUES (2, 1, '{}', x'00', 1, 0, 0); DELETE FROM entries WHERE idx <= 3",
       "expected 3",
     ],
   ];
 
   test("entries a published snapshot covers that the sweep had not deleted yet go at open", () => {
     const path = storeWith(6);
-    raw(path, "INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms) VALUES (2, 1, '{\"voters\":[1],\"learners\":[],\"addresses\":{}}', x'00', 1, 0)");
+    const membership = '{"voters":[1],"learners":[],"addresses":{}}';
+    const checksum = snapshotChecksum({ index: 2, term: 1 }, membership, new Uint8Array([0]));
+    raw(path, `INSERT INTO snapshots (idx, term, membership, data, size, created_at_ms, checksum) VALUES (2, 1, '${membership}', x'00', 1, 0, ${checksum})`);
     const s = SqliteStorage.open(path);
     cleanups.unshift(() => s.close());
     expect(s.load().entries.map((e) => e.index)).toEqual([3, 4, 5, 6]);

@@ -86,6 +86,10 @@ export function dumpLog(path: string, from: number, limit: number): DumpedLog {
     }
     const first = (snapshot?.meta.index ?? 0) + 1;
     return { clusterId: identity?.clusterId ?? null, nodeId: identity?.nodeId ?? null, snapshot: snapshot && summarize(snapshot), firstOffset: first, lastOffset: applied, records: page.records };
+  } catch (e) {
+    // A damaged entry or snapshot (its checksum fails) is the database's fault, not a crash here.
+    if (e instanceof StorageError) throw new ClientError(`cannot read ${path}: ${e.message}`);
+    throw e;
   } finally {
     reader.close();
   }

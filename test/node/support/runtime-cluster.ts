@@ -129,7 +129,12 @@ export class RuntimeCluster {
       },
       ...this.opts.overrides,
     });
-    await runtime.start();
+    try {
+      await runtime.start();
+    } catch (e) {
+      storage.close(); // a refused start (a damaged store) must not keep the file locked
+      throw e;
+    }
     const node = { id, port, runtime, sm, storage };
     this.nodes.set(id, node);
     return node;
@@ -205,7 +210,12 @@ export class RuntimeCluster {
     return freezer;
   }
 
+  /** Where a sqlite cluster keeps node `id`'s database. */
+  dbPath(id: NodeId): string {
+    return join(this.dir, `node-${id}.db`);
+  }
+
   private openStorage(id: NodeId): LogStorage {
-    return this.opts.sqlite ? SqliteStorage.open(join(this.dir, `node-${id}.db`)) : new MemoryStorage();
+    return this.opts.sqlite ? SqliteStorage.open(this.dbPath(id)) : new MemoryStorage();
   }
 }
