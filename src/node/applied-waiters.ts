@@ -1,11 +1,12 @@
 // Callers waiting until the state machine has applied some index (read barriers, long polls,
 // followers making their own writes visible). Each wait has a deadline and the count is bounded.
 import { OverloadedError, invariant } from "./errors.ts";
+import { realTimers, type TimerHandle, type Timers } from "./timers.ts";
 
 interface Waiter {
   index: number;
   resolve: (applied: boolean) => void;
-  timer: ReturnType<typeof setTimeout> | null;
+  timer: TimerHandle | null;
 }
 
 export class AppliedWaiters {
@@ -13,7 +14,10 @@ export class AppliedWaiters {
   /** Smallest index anyone waits for: lets notify() return at once in the common case. */
   private minIndex = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly maxPending: number) {
+  constructor(
+    private readonly maxPending: number,
+    private readonly timers: Timers = realTimers,
+  ) {
     invariant(maxPending > 0, () => `bad applied-waiter bound ${maxPending}`);
   }
 
@@ -30,7 +34,7 @@ export class AppliedWaiters {
     }
     return new Promise((resolve) => {
       const waiter: Waiter = { index, resolve, timer: null };
-      waiter.timer = setTimeout(() => {
+      waiter.timer = this.timers.setTimeout(() => {
         this.remove(waiter);
         resolve(false);
       }, timeoutMs);
@@ -45,7 +49,7 @@ export class AppliedWaiters {
     let min = Number.POSITIVE_INFINITY;
     for (const w of this.waiters) {
       if (w.index <= applied) {
-        if (w.timer) clearTimeout(w.timer);
+        if (w.timer) this.timers.clearTimeout(w.timer);
         w.resolve(true);
       } else {
         still.push(w);
@@ -59,7 +63,7 @@ export class AppliedWaiters {
   /** Ends every wait with false (shutdown). */
   cancelAll(): void {
     for (const w of this.waiters) {
-      if (w.timer) clearTimeout(w.timer);
+      if (w.timer) this.timers.clearTimeout(w.timer);
       w.resolve(false);
     }
     this.waiters = [];

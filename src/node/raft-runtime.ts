@@ -68,11 +68,11 @@ export class RaftRuntime implements ConsensusHandle {
     this.opts = resolveRuntimeOptions(options);
     this.nodeId = this.opts.nodeId;
     this.clusterId = this.opts.clusterId;
-    this.roles = new RoleTracker(this.opts.maxWaiters, () => this.log);
+    this.roles = new RoleTracker(this.opts.maxWaiters, () => this.log, this.opts.timers);
     this.log = new Logger(this.nodeId, this.opts.logSink, () => ({ term: this.roles.term, role: this.roles.role }), this.opts.now);
-    this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs);
-    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs);
-    this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters);
+    this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs, this.opts.timers);
+    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers);
+    this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters, this.opts.timers);
     this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
@@ -303,7 +303,7 @@ export class RaftRuntime implements ConsensusHandle {
         now: this.opts.now,
         everyEntries: this.opts.snapshotEntries,
         everyMs: this.opts.snapshotIntervalMs,
-        defer: (work) => setImmediate(work),
+        defer: (work) => this.opts.timers.defer(work),
       },
       restore.applied,
     );
@@ -364,7 +364,7 @@ export class RaftRuntime implements ConsensusHandle {
   private scheduleDrain(): void {
     if (this.drainScheduled || this.state !== "running") return;
     this.drainScheduled = true;
-    setImmediate(() => this.drain());
+    this.opts.timers.defer(() => this.drain());
   }
 
   private drain(): void {
