@@ -47,13 +47,13 @@ function profileFlags(args: string[]): Profile {
   };
 }
 
-function replay(seed: number, profile: Profile): void {
-  const report = runSimulation(configForSeed(seed, { ...profile(seed), traceSink: (line) => console.log(line) }));
+async function replay(seed: number, profile: Profile): Promise<void> {
+  const report = await runSimulation(configForSeed(seed, { ...profile(seed), traceSink: (line) => console.log(line) }));
   console.log(`seed ${seed} (${report.nodes} nodes): OK ${describeTotals(addReport(emptyTotals(), report))}`);
 }
 
 /** With keepGoing, every failing seed is listed (one line each) and the campaign runs to the end. */
-function campaign(count: number, from: number, keepGoing: boolean, profile: Profile): boolean {
+async function campaign(count: number, from: number, keepGoing: boolean, profile: Profile): Promise<boolean> {
   const totals = emptyTotals();
   const failures: SimFailure[] = [];
   const onFailure = keepGoing
@@ -64,7 +64,7 @@ function campaign(count: number, from: number, keepGoing: boolean, profile: Prof
     : undefined;
   const chunk = 1000;
   for (let s = from; s < from + count; s += chunk) {
-    runCampaign(s, Math.min(chunk, from + count - s), profile, totals, onFailure);
+    await runCampaign(s, Math.min(chunk, from + count - s), profile, totals, onFailure);
     if (count > chunk) console.error(`… ${totals.schedules + failures.length}/${count}`);
   }
   const verdict = failures.length === 0 ? "OK" : `FAILED ${failures.length} seeds (${failures.map((f) => f.seed).join(" ")})`;
@@ -72,18 +72,18 @@ function campaign(count: number, from: number, keepGoing: boolean, profile: Prof
   return failures.length === 0;
 }
 
-function main(args: string[]): number {
+async function main(args: string[]): Promise<number> {
   try {
     const seed = intFlag(args, "--seed", Number.MAX_SAFE_INTEGER);
     const seeds = intFlag(args, "--seeds", MAX_SEEDS);
     const profile = profileFlags(args);
     if (seed !== undefined) {
-      replay(seed, profile);
+      await replay(seed, profile);
       return 0;
     }
     if (seeds === undefined) throw new UsageError(USAGE);
     const from = intFlag(args, "--from", Number.MAX_SAFE_INTEGER) ?? 1;
-    return campaign(seeds, from, args.includes("--keep-going"), profile) ? 0 : 1;
+    return (await campaign(seeds, from, args.includes("--keep-going"), profile)) ? 0 : 1;
   } catch (e) {
     if (e instanceof SimFailure || e instanceof UsageError) {
       console.error(e.message);
@@ -93,4 +93,4 @@ function main(args: string[]): number {
   }
 }
 
-process.exit(main(process.argv.slice(2)));
+process.exit(await main(process.argv.slice(2)));

@@ -4,6 +4,7 @@
 // it unless a later synced write carried it to disk. A fault flag makes the disk misbehave on
 // purpose so the bug-injection tests can show the simulator catches it.
 import type { Entry, HardState, RestoreState, Snapshot } from "../../src/raft/types.ts";
+import type { LogView, WritePlan } from "../../src/storage/write-plan.ts";
 import { SimViolation } from "./violation.ts";
 
 export interface DiskBugs {
@@ -68,14 +69,62 @@ export class SimDisk {
     if (!commitOnly) this.syncedCommit = this.hard.commit;
   }
 
+  /** Where the disk stands, as the real storages describe themselves to the write planner. */
+  view(): LogView {
+    const last = this.log[this.log.length - 1];
+    return {
+      snapshotIndex: this.snapshotIndex(),
+      snapshotTerm: this.snap?.meta.term ?? 0,
+      lastIndex: this.lastIndex(),
+      lastTerm: last?.term ?? this.snap?.meta.term ?? 0,
+      hardState: this.hard,
+      termAt: (index) => this.entry(index)?.term,
+    };
+  }
+
+  /**
+   * A plan of the real write planner (src/storage/write-plan.ts), written in its order; `synced`
+   * false (mustSync said so) leaves the write in the device's cache, lost by a crash.
+   */
+  write(plan: WritePlan, synced: boolean): void {
+    const base = this.snapshotIndex();
+    if (plan.deleteFrom !== null) this.log.length = Math.max(0, Math.min(this.log.length, plan.deleteFrom - base - 1));
+    if (plan.deleteThrough > base) this.log.splice(0, plan.deleteThrough - base);
+    for (const e of plan.append) this.log.push({ ...e });
+    if (plan.snapshot !== null) this.snap = plan.snapshot;
+    const hs = plan.hardState;
+    if (hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
+    if (synced) this.syncedCommit = this.hard.commit;
+    if (this.lastIndex() !== plan.after.lastIndex || this.snapshotIndex() !== plan.after.snapshotIndex) {
+      throw new SimViolation("storage", `node ${this.nodeId}: disk at ${this.snapshotIndex()}..${this.lastIndex()} after a plan for ${plan.after.snapshotIndex}..${plan.after.lastIndex}`);
+    }
+  }
+
+  /**
+   * A crash in the middle of writing `plan`: the truncation and the first `keep` appended entries
+   * reached the device, the rest (and the hard state after them) did not. Recovery drops the torn
+   * entry at the tail, as a log with a checksum per entry does; nothing of it was acknowledged.
+   */
+  tear(plan: WritePlan, keep: number): void {
+    if (plan.snapshot !== null || plan.deleteThrough > 0) return; // a snapshot write is one row: all or nothing
+    const base = this.snapshotIndex();
+    if (plan.deleteFrom !== null) this.log.length = Math.max(0, Math.min(this.log.length, plan.deleteFrom - base - 1));
+    for (const e of plan.append.slice(0, keep)) this.log.push({ ...e });
+    if (this.hard.commit > this.lastIndex()) {
+      throw new SimViolation("storage", `node ${this.nodeId}: a torn write left commit ${this.hard.commit} beyond the log end ${this.lastIndex()}`);
+    }
+  }
+
   /** A new, empty disk with the same fault flags: what `yakt format` leaves after a disk is lost. */
   blank(): SimDisk {
     return new SimDisk(this.nodeId, this.bugs);
   }
 
-  /** The machine went down: a commit index written without a sync is gone. */
-  crash(): void {
+  /** The machine went down: a commit index written without a sync is gone. True when one was. */
+  crash(): boolean {
+    const lost = this.hard.commit !== this.syncedCommit;
     this.hard = { ...this.hard, commit: this.syncedCommit };
+    return lost;
   }
 
   /** The app's own snapshot (log compaction): everything up to its index leaves the log. */

@@ -5,11 +5,12 @@
 // earlySend, a leader's replication goes out before the persist, as the node runtime does.
 import { decodeMembership } from "../../src/raft/types.ts";
 import { boundDirectory } from "../../src/raft/directory-ids.ts";
-import type { Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
+import type { ConfChange, Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
 import { splitEarlyMessages } from "../../src/raft/early-messages.ts";
 import type { CoreFactory, RaftCore } from "./core.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { KvStore } from "./kv-store.ts";
+import type { MemberStatus } from "./member-status.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
 import type { SafetyChecker } from "./safety-checker.ts";
@@ -169,6 +170,29 @@ export class SimNode {
     }
     input(this.core);
     this.afterStep();
+  }
+
+  status(): MemberStatus {
+    return this.raft().status();
+  }
+
+  tick(): void {
+    this.act((core) => core.tick());
+  }
+
+  deliver(m: Message): void {
+    this.act((core) => core.step(m));
+  }
+
+  changeMembership(cc: ConfChange): void {
+    this.act((core) => {
+      const r = core.proposeConfChange(cc);
+      this.env.hooks.trace(`n${this.id} conf change ${JSON.stringify(cc)} → ${r.ok ? `index ${r.index}` : r.reason}`);
+    });
+  }
+
+  transferLeader(to: NodeId): void {
+    this.act((core) => core.transferLeader(to));
   }
 
   /** The app snapshots its state machine at the applied index and lets the core drop the log before it. */

@@ -17,8 +17,8 @@ const BUG_HUNT_SEEDS = 600;
 
 describe("simulated cluster: every check holds", () => {
   for (let first = 1; first <= SEEDS; first += BATCH) {
-    test(`seeds ${first}..${first + BATCH - 1}`, () => {
-      const t = runCampaign(first, BATCH);
+    test(`seeds ${first}..${first + BATCH - 1}`, async () => {
+      const t = await runCampaign(first, BATCH);
       expect(t.schedules).toBe(BATCH);
       // The runs must actually exercise the protocol, not idle.
       expect(t.elections).toBeGreaterThanOrEqual(BATCH);
@@ -30,8 +30,8 @@ describe("simulated cluster: every check holds", () => {
     }, TEST_TIMEOUT);
   }
 
-  test(`stress profile seeds 1..${STRESS_SEEDS}`, () => {
-    const t = runCampaign(1, STRESS_SEEDS, stressProfile);
+  test(`stress profile seeds 1..${STRESS_SEEDS}`, async () => {
+    const t = await runCampaign(1, STRESS_SEEDS, stressProfile);
     expect(t.schedules).toBe(STRESS_SEEDS);
     expect(t.faults["membership"]).toBeGreaterThan(STRESS_SEEDS);
   }, TEST_TIMEOUT);
@@ -119,8 +119,8 @@ describe("bug injection: the simulator catches broken Raft", () => {
     expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --churn --bug figure8`);
   }, TEST_TIMEOUT);
 
-  test("the wipes profile (frequent wiped disks) itself passes on the real core", () => {
-    const t = runCampaign(1, 60, wipesProfile);
+  test("the wipes profile (frequent wiped disks) itself passes on the real core", async () => {
+    const t = await runCampaign(1, 60, wipesProfile);
     expect(t.faults["wipe"]).toBeGreaterThan(20);
   }, TEST_TIMEOUT);
 
