@@ -329,7 +329,7 @@ export class FaultInjector {
     if (eligible.length === 0) return false;
     const victim = this.w.rng.pick(eligible);
     this.replacing = { node: victim, wasVoter: m.voters.includes(victim.id) };
-    victim.wipe();
+    victim.wipe(m);
     const life = victim.lives;
     this.w.queue.after(this.outage(), `restart wiped n${victim.id}`, () => {
       if (!victim.isUp() && victim.lives === life) victim.start();

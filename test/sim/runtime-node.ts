@@ -68,10 +68,13 @@ export class RuntimeNode {
   /** Client callbacks waiting on this life: a crash answers them "unknown". */
   private readonly waiting = new Set<() => void>();
   kv = new KvStore();
-  applied = 0;
+  /** The last entry the KV state machine applied (no-ops and config entries never reach it). */
+  private kvApplied = 0;
   lives = 0;
   directoryId: string;
   private wipes = 0;
+  /** The membership a blank disk starts from: the bootstrap voters, or the peers the operator names after a wipe. */
+  private bootstrap: Membership;
   /** The node's clock: rate and steps survive a restart (they are the machine's). */
   private clockJump = 0;
 
@@ -84,6 +87,12 @@ export class RuntimeNode {
     private readonly env: RuntimeNodeEnv,
   ) {
     this.directoryId = `d${id}`;
+    this.bootstrap = settings.initialMembership;
+  }
+
+  /** The runtime's applied offset (what its users see); 0 while down. */
+  get applied(): number {
+    return this.runtime?.appliedIndex() ?? 0;
   }
 
   isUp(): boolean {
@@ -113,11 +122,12 @@ export class RuntimeNode {
     );
     const restore = this.disk.restoreState();
     this.kv = new KvStore();
-    this.applied = restore.snapshot?.meta.index ?? 0;
+    this.kvApplied = restore.snapshot?.meta.index ?? 0;
     this.timers = timers;
     this.ticker = new ManualTicker(this.settings.tickInterval);
     this.runtime = this.env.build({
       ...this.settings,
+      initialMembership: this.bootstrap,
       clusterId: "sim",
       nodeId: this.id,
       directoryId: this.directoryId,
@@ -162,8 +172,12 @@ export class RuntimeNode {
     this.env.hooks.crashed(this);
   }
 
-  /** The disk is lost and formatted anew with a new directory id; the node is down until restarted. */
-  wipe(): void {
+  /**
+   * The disk is lost and formatted anew with a new directory id; the node is down until restarted,
+   * then starts with the cluster's current members as its peers (what the operator passes it).
+   */
+  wipe(peers: Membership): void {
+    this.bootstrap = peers;
     this.crash();
     this.disk = this.disk.blank();
     this.directoryId = `d${this.id}.${++this.wipes}`;
@@ -199,7 +213,7 @@ export class RuntimeNode {
       const e = this.disk.entry(i)!;
       if (e.type === "config") return decodeMembership(e.data);
     }
-    return this.disk.snapshot()?.meta.membership ?? this.settings.initialMembership;
+    return this.disk.snapshot()?.meta.membership ?? this.bootstrap;
   }
 
   status(): MemberStatus {
@@ -225,7 +239,7 @@ export class RuntimeNode {
   /** The operator asks for a snapshot (log compaction up to the applied index). */
   compact(): void {
     this.asProcess((rt) => {
-      if (this.applied === 0) return;
+      if (rt.appliedIndex() === 0) return;
       rt.snapshotNow().then(
         (meta) => this.env.hooks.trace(`n${this.id} snapshot at ${meta.index}`),
         (e: unknown) => this.env.hooks.trace(`n${this.id} snapshot refused: ${String(e)}`),
@@ -322,16 +336,16 @@ export class RuntimeNode {
     if (index <= this.disk.snapshotIndex() || e === undefined || e.data !== data && !sameBytes(e.data, data)) {
       throw new SimViolation("apply-before-persist", `node ${this.id} applied entry ${index} that its disk does not hold (disk ${this.disk.snapshotIndex()}..${this.disk.lastIndex()})`);
     }
-    if (index <= this.applied) throw new SimViolation("applied-monotonic", `node ${this.id} applied entry ${index} after ${this.applied}`);
+    if (index <= this.kvApplied) throw new SimViolation("applied-monotonic", `node ${this.id} applied entry ${index} after ${this.kvApplied}`);
     this.kv.apply(index, data);
-    this.applied = index;
+    this.kvApplied = index;
     this.env.checker.applied(this.id, e);
     this.env.hooks.applied(this, e);
   }
 
   private restore(index: number, data: Uint8Array): void {
     this.kv.restore(data);
-    this.applied = index;
+    this.kvApplied = index;
     this.env.hooks.trace(`n${this.id} restored snapshot at ${index}`);
   }
 

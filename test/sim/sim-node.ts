@@ -78,6 +78,8 @@ export class SimNode {
   /** The directory id of the node's current disk (KIP-853); a wipe formats the disk with a new one. */
   directoryId: string;
   private wipes = 0;
+  /** The membership a blank disk starts from: the bootstrap voters, or the peers the operator names after a wipe. */
+  private bootstrap: Membership;
 
   constructor(
     readonly id: NodeId,
@@ -87,6 +89,7 @@ export class SimNode {
     private readonly env: NodeEnv,
   ) {
     this.membership = settings.initialMembership;
+    this.bootstrap = settings.initialMembership;
     this.directoryId = `d${id}`;
   }
 
@@ -102,14 +105,14 @@ export class SimNode {
   start(): void {
     if (this.core !== null) throw new Error(`node ${this.id} is already up`);
     const restore = this.disk.restoreState();
-    const config: RaftConfig = { ...this.settings, id: this.id, random: () => this.rng.next(), directoryId: this.directoryId };
+    const config: RaftConfig = { ...this.settings, initialMembership: this.bootstrap, id: this.id, random: () => this.rng.next(), directoryId: this.directoryId };
     this.core = this.env.factory(config, restore);
     this.kv = new KvStore();
     const snap = restore.snapshot;
     if (snap !== null) this.kv.restore(snap.data);
     this.applied = snap?.meta.index ?? 0;
     this.appliedTerm = snap?.meta.term ?? 0;
-    this.membership = snap?.meta.membership ?? this.settings.initialMembership;
+    this.membership = snap?.meta.membership ?? this.bootstrap;
     this.env.checker.started(this.id, restore.hardState.commit);
     this.env.hooks.trace(`n${this.id} start term=${restore.hardState.term} vote=${restore.hardState.vote} commit=${restore.hardState.commit} last=${this.disk.lastIndex()}`);
     this.afterStep();
@@ -129,9 +132,11 @@ export class SimNode {
 
   /**
    * The disk is lost and formatted anew: down (if it was up), an empty disk with a new directory
-   * id. It restarts from nothing, as a new process on the new disk would.
+   * id. It restarts from nothing, as a new process on the new disk would, with the cluster's
+   * current members as its peers (what the operator passes it).
    */
-  wipe(): void {
+  wipe(peers: Membership): void {
+    this.bootstrap = peers;
     if (this.isUp()) this.crash();
     this.disk = this.disk.blank();
     this.directoryId = `d${this.id}.${++this.wipes}`;
@@ -149,7 +154,7 @@ export class SimNode {
       const e = this.disk.entry(i)!;
       if (e.type === "config") return decodeMembership(e.data);
     }
-    return this.disk.snapshot()?.meta.membership ?? this.settings.initialMembership;
+    return this.disk.snapshot()?.meta.membership ?? this.bootstrap;
   }
 
   /** Without pipelining, a node persisting a Ready takes no input. */
