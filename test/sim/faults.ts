@@ -311,6 +311,7 @@ export class FaultInjector {
     const choices = possibleChanges(leader.status().membership, pool, working, this.options);
     if (choices.length === 0) return false;
     const cc = this.w.rng.pick(choices);
+    if (cc.type !== "removeNode") this.startJoiner(cc.id, leader.status().membership);
     leader.changeMembership(cc);
     return true;
   }
@@ -363,6 +364,7 @@ export class FaultInjector {
       const cc: ConfChange | null = !member ? { type: add, id: r.node.id, address: `sim-${r.node.id}` } : stale ? { type: "removeNode", id: r.node.id } : null;
       if (cc !== null) {
         this.w.trace(`operator: replace n${r.node.id} with ${JSON.stringify(cc)}`);
+        if (cc.type !== "removeNode") this.startJoiner(cc.id, m);
         leader.changeMembership(cc);
       }
     }
@@ -392,6 +394,16 @@ export class FaultInjector {
     if (nodes.length === 0) return false;
     this.w.rng.pick(nodes).jumpClock(this.w.rng.int(-5000, 5000));
     return true;
+  }
+
+  /**
+   * A node about to be added whose disk is blank is (re)started the way the README tells the
+   * operator: with the cluster's current members as its peers, so it can answer their leader.
+   */
+  private startJoiner(id: NodeId, current: Membership): void {
+    const n = this.node(id);
+    if (n.disk.lastIndex() > 0 || n.disk.snapshot() !== null) return;
+    n.joinWith(current);
   }
 
   private transfer(): boolean {

@@ -185,6 +185,15 @@ export class RuntimeNode {
     this.env.hooks.trace(`n${this.id} disk wiped, formatted with directory id ${this.directoryId}`);
   }
 
+  /** The operator starts this blank node as a joiner of the cluster `peers` describes (restarting it if up). */
+  joinWith(peers: Membership): void {
+    if (JSON.stringify(peers) === JSON.stringify(this.bootstrap)) return;
+    this.bootstrap = peers;
+    if (!this.isUp()) return;
+    this.crash();
+    this.start();
+  }
+
   /** Freeze the process: timers, ticks and inbound messages wait until resume(). */
   pause(): void {
     this.timers?.pause();

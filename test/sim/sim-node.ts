@@ -144,6 +144,15 @@ export class SimNode {
     this.env.hooks.trace(`n${this.id} disk wiped, formatted with directory id ${this.directoryId}`);
   }
 
+  /** The operator starts this blank node as a joiner of the cluster `peers` describes (restarting it if up). */
+  joinWith(peers: Membership): void {
+    if (JSON.stringify(peers) === JSON.stringify(this.bootstrap)) return;
+    this.bootstrap = peers;
+    if (!this.isUp()) return;
+    this.crash();
+    this.start();
+  }
+
   /** Whether this node's disk (log, else snapshot, else bootstrap) binds `id` to `directoryId`. */
   durablyBinds(id: NodeId, directoryId: string): boolean {
     return boundDirectory(this.durableMembership(), id) === directoryId;
