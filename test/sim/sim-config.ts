@@ -8,6 +8,7 @@ import type { FaultOptions } from "./faults.ts";
 import type { NetworkOptions } from "./network.ts";
 import type { DiskBugs } from "./sim-disk.ts";
 import type { RuntimeBugs } from "./sim-node.ts";
+import { swarmFaults } from "./swarm.ts";
 
 export interface SimConfig {
   seed: number;
@@ -89,7 +90,8 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     network: { minDelay: 1, maxDelay: 8, slowRate: 0.03, dropRate: 0, dupRate: 0 },
     calmNetwork: { minDelay: 1, maxDelay: 8, slowRate: 0, dropRate: 0, dupRate: 0 },
     clients: { count: 3, keys: 3, opTimeout: 600, maxAttempts: 8, thinkTime: [2, 40], readRate: 0.4 },
-    faults: {
+    // Swarm testing: the seed draws its own mix and intensities around these.
+    faults: swarmFaults(seed, {
       meanInterval: 80,
       maxOutage: 400,
       weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1, wipe: 1, pause: 2, "clock-jump": 1 },
@@ -97,7 +99,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
       tearRate: 0.002,
       minVoters: 3,
       maxVoters: nodes + 1,
-    },
+    }),
     diskBugs: { forgetVote: false },
     runtimeBugs: { sendBeforePersist: false, readBeforeApplied: false },
     runtime: true,
