@@ -6,6 +6,7 @@ import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
 import type { Timers } from "../../src/node/timers.ts";
 import type { Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
 import type { LogStorage, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
+import { SimCrash } from "./sim-storage.ts";
 
 /**
  * Acknowledges a proposal as soon as the leader has appended it, before it commits: a write the
@@ -40,7 +41,13 @@ class LateWrites implements LogStorage {
 
   persist(batch: PersistBatch): void {
     const copy = { hardState: batch.hardState, entries: [...batch.entries], snapshot: batch.snapshot };
-    this.timers.defer(() => this.inner.persist(copy));
+    this.timers.defer(() => {
+      try {
+        this.inner.persist(copy);
+      } catch (e) {
+        if (!(e instanceof SimCrash)) throw e; // the process died in this late write: nothing runs on
+      }
+    });
   }
 
   identity = () => this.inner.identity();

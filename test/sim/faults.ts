@@ -29,10 +29,11 @@ export type FaultKind =
   | "pause"
   | "clock-jump"
   | "crash-point"
-  | "torn";
+  | "torn"
+  | "corrupt";
 
 /** The faults drawn by weight; crash points and torn writes strike at writes, by rate. */
-export type WeightedFault = Exclude<FaultKind, "crash-point" | "torn">;
+export type WeightedFault = Exclude<FaultKind, "crash-point" | "torn" | "corrupt">;
 
 export interface FaultOptions {
   /** Mean virtual ms between two faults. */
@@ -44,6 +45,8 @@ export interface FaultOptions {
   crashPointRate: number;
   /** Runtime mode: probability that a write appending entries is torn by a crash in its middle. */
   tearRate: number;
+  /** Runtime mode: probability that a start-up reads one log entry back corrupt. */
+  corruptRate: number;
   minVoters: number;
   maxVoters: number;
 }
@@ -72,6 +75,7 @@ export class FaultInjector {
     "clock-jump": 0,
     "crash-point": 0,
     torn: 0,
+    corrupt: 0,
   };
   private stopped = false;
   /** The wiped node the operator is replacing (remove, then add again); one at a time. */
@@ -151,6 +155,25 @@ export class FaultInjector {
       if (!node.isUp() && node.lives === life) node.start();
     });
     return keep;
+  }
+
+  /** At a node's start-up: the index of a log entry its device reads back corrupt, or null. */
+  corruptRead(node: RuntimeNode): number | null {
+    const first = node.disk.snapshotIndex() + 1;
+    const last = node.disk.lastIndex();
+    if (this.stopped || last < first || !this.w.rng.chance(this.options.corruptRate)) return null;
+    this.counts.corrupt++;
+    const at = this.w.rng.int(first, last);
+    this.w.trace(`corrupt read n${node.id}: entry ${at}`);
+    return at;
+  }
+
+  /** A node that refused to start is restarted by its operator a little later (the next read is clean). */
+  restartLater(node: SimMember): void {
+    const life = node.lives;
+    this.w.queue.after(this.w.rng.int(1, CRASH_POINT_BOUNCE * 5), `restart n${node.id}`, () => {
+      if (!node.isUp() && node.lives === life) node.start();
+    });
   }
 
   private pickKind(): WeightedFault {

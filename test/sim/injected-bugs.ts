@@ -26,6 +26,8 @@ export const INJECTED_BUGS = {
   "ignore-directory-id": { runtime: false, factory: ignoreDirectoryIdCore, replayFlags: "--bug ignore-directory-id" },
   /** A core whose leader never advances its commit: nothing is ever committed. */
   "never-commit": { runtime: false, factory: neverCommitCore, replayFlags: "--bug never-commit" },
+  /** A storage that loads log entries without checking their checksums: a corrupt read goes unnoticed. */
+  "skip-checksum": { diskBugs: { forgetVote: false, skipChecksum: true }, replayFlags: "--bug skip-checksum" },
   /** The real runtime with its persist not awaited: it sends and applies before the write is durable. */
   "apply-before-persist": { runtimeFactory: applyBeforePersistRuntime, replayFlags: "--bug apply-before-persist" },
   /** The real runtime answering a proposal once appended on the leader, before it commits. */

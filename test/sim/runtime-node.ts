@@ -21,6 +21,7 @@ import type { Prng } from "./prng.ts";
 import type { SafetyChecker } from "./safety-checker.ts";
 import type { SimDisk } from "./sim-disk.ts";
 import { SimCrash, SimStorage } from "./sim-storage.ts";
+import { StorageError } from "../../src/storage/storage-error.ts";
 import { SimTransport, type PeerDirectory } from "./sim-transport.ts";
 import { SimViolation } from "./violation.ts";
 import { VirtualTimers } from "./virtual-timers.ts";
@@ -35,6 +36,9 @@ export type RuntimeSettings = Pick<
 > & { tickInterval: number };
 
 export interface RuntimeNodeHooks {
+  corruptRead(node: RuntimeNode): number | null;
+  /** The node refused to start (its storage found corruption): it is down until restarted. */
+  refused(node: RuntimeNode): void;
   applied(node: RuntimeNode, e: Entry): void;
   crashed(node: RuntimeNode): void;
   tearPoint(node: RuntimeNode, plan: WritePlan): number | null;
@@ -113,12 +117,14 @@ export class RuntimeNode {
       this.disk,
       { clusterId: "sim", nodeId: this.id, directoryId: this.directoryId },
       {
+        corruptRead: () => this.env.hooks.corruptRead(this),
         tearPoint: (plan) => this.env.hooks.tearPoint(this, plan),
         persisted: (batch, previousCommit) => this.persisted(batch, previousCommit),
         alive,
         crashNow: () => this.crash(),
       },
       () => timers.now(),
+      !this.disk.bugs.skipChecksum,
     );
     const restore = this.disk.restoreState();
     this.kv = new KvStore();
@@ -148,7 +154,15 @@ export class RuntimeNode {
     this.env.hooks.trace(`n${this.id} start term=${restore.hardState.term} vote=${restore.hardState.vote} commit=${restore.hardState.commit} last=${this.disk.lastIndex()}`);
     const runtime = this.runtime;
     runtime.start().catch((e: unknown) => {
-      if (this.runtime === runtime) this.env.violation(new SimViolation("runtime", `node ${this.id} failed to start: ${errorName(e)}`));
+      if (this.runtime !== runtime) return;
+      if (e instanceof StorageError && e.code === "corrupt") {
+        // The clear refusal the storage owes its operator: the node stays down, serving nothing.
+        this.env.hooks.trace(`n${this.id} refused to start: ${e.message}`);
+        this.crash();
+        this.env.hooks.refused(this);
+        return;
+      }
+      this.env.violation(new SimViolation("runtime", `node ${this.id} failed to start: ${errorName(e)}`));
     });
   }
 
@@ -330,7 +344,7 @@ export class RuntimeNode {
     this.env.hooks.persisted(this, batch);
   }
 
-  /** The state machine's apply: the entry must already be durable here (persist before apply). */
+  /** The state machine's apply: the entry must already be on the disk, as written (persist before apply). */
   private apply(index: number, data: Uint8Array): void {
     try {
       this.applyChecked(index, data);
@@ -343,7 +357,7 @@ export class RuntimeNode {
   private applyChecked(index: number, data: Uint8Array): void {
     const e = this.disk.entry(index);
     if (index <= this.disk.snapshotIndex() || e === undefined || e.data !== data && !sameBytes(e.data, data)) {
-      throw new SimViolation("apply-before-persist", `node ${this.id} applied entry ${index} that its disk does not hold (disk ${this.disk.snapshotIndex()}..${this.disk.lastIndex()})`);
+      throw new SimViolation("applied-not-durable", `node ${this.id} applied entry ${index} that its disk does not hold as written (disk ${this.disk.snapshotIndex()}..${this.disk.lastIndex()})`);
     }
     if (index <= this.kvApplied) throw new SimViolation("applied-monotonic", `node ${this.id} applied entry ${index} after ${this.kvApplied}`);
     this.kv.apply(index, data);

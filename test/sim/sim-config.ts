@@ -97,6 +97,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
       weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1, wipe: 1, pause: 2, "clock-jump": 1 },
       crashPointRate: 0.002,
       tearRate: 0.002,
+      corruptRate: 0.02,
       minVoters: 3,
       maxVoters: nodes + 1,
     }),
@@ -163,6 +164,17 @@ export function stressProfile(seed: number): Partial<SimConfig> {
       crashPointRate: 0.03,
       weights: { ...base.faults.weights, compact: 6, membership: 4, transfer: 3 },
     },
+  };
+}
+
+/**
+ * Overrides for hunting checksum bugs: crashes first of all, and a corrupt read at most start-ups.
+ */
+export function corruptProfile(seed: number): Partial<SimConfig> {
+  const base = configForSeed(seed);
+  return {
+    replayFlags: "--corrupt",
+    faults: { ...base.faults, corruptRate: 0.5, weights: { ...base.faults.weights, crash: 8 } },
   };
 }
 

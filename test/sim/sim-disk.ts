@@ -10,7 +10,11 @@ import { SimViolation } from "./violation.ts";
 export interface DiskBugs {
   /** Persist the hard state with vote 0: a restarted node may vote twice in one term. */
   forgetVote: boolean;
+  /** Runtime mode: the storage loads entries without checking their checksums. */
+  skipChecksum?: boolean;
 }
+
+const checksum = (e: Entry): number => Bun.hash.crc32(e.data) ^ e.term ^ (e.index * 31);
 
 export interface PersistBatch {
   snapshot: Snapshot | null;
@@ -25,10 +29,12 @@ export class SimDisk {
   private snap: Snapshot | null = null;
   /** Contiguous, starting right after the snapshot's index. */
   private log: Entry[] = [];
+  /** Each stored entry's checksum, taken when it was written. */
+  private readonly sums = new WeakMap<Entry, number>();
 
   constructor(
     readonly nodeId: number,
-    private readonly bugs: DiskBugs,
+    readonly bugs: DiskBugs,
   ) {}
 
   hardState(): HardState {
@@ -90,7 +96,7 @@ export class SimDisk {
     const base = this.snapshotIndex();
     if (plan.deleteFrom !== null) this.log.length = Math.max(0, Math.min(this.log.length, plan.deleteFrom - base - 1));
     if (plan.deleteThrough > base) this.log.splice(0, plan.deleteThrough - base);
-    for (const e of plan.append) this.log.push({ ...e });
+    for (const e of plan.append) this.store(e);
     if (plan.snapshot !== null) this.snap = plan.snapshot;
     const hs = plan.hardState;
     if (hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
@@ -109,7 +115,7 @@ export class SimDisk {
     if (plan.snapshot !== null || plan.deleteThrough > 0) return; // a snapshot write is one row: all or nothing
     const base = this.snapshotIndex();
     if (plan.deleteFrom !== null) this.log.length = Math.max(0, Math.min(this.log.length, plan.deleteFrom - base - 1));
-    for (const e of plan.append.slice(0, keep)) this.log.push({ ...e });
+    for (const e of plan.append.slice(0, keep)) this.store(e);
     if (this.hard.commit > this.lastIndex()) {
       throw new SimViolation("storage", `node ${this.nodeId}: a torn write left commit ${this.hard.commit} beyond the log end ${this.lastIndex()}`);
     }
@@ -148,6 +154,30 @@ export class SimDisk {
     };
   }
 
+  /**
+   * What a read of the whole disk returns, with the entry at `corruptAt` (if any) read back with
+   * one byte flipped — a bad sector or a misdirected read — and whether each entry still matches
+   * the checksum written with it.
+   */
+  read(corruptAt: number | null): { state: RestoreState; badAt: number | null } {
+    const state = this.restoreState();
+    const i = corruptAt === null ? -1 : corruptAt - this.snapshotIndex() - 1;
+    const hit = state.entries[i];
+    if (hit !== undefined) {
+      const data = hit.data.length > 0 ? hit.data.slice() : new Uint8Array([0]);
+      data[data.length >> 1]! ^= 0x20;
+      state.entries[i] = { ...hit, data };
+    }
+    const bad = state.entries.findIndex((e, k) => this.sums.get(this.log[k]!) !== checksum(e));
+    return { state, badAt: bad < 0 ? null : state.entries[bad]!.index };
+  }
+
+  private store(e: Entry): void {
+    const stored = { ...e };
+    this.sums.set(stored, checksum(stored));
+    this.log.push(stored);
+  }
+
   private installSnapshot(s: Snapshot): void {
     const at = s.meta.index;
     if (at <= this.snapshotIndex()) {
@@ -171,6 +201,6 @@ export class SimDisk {
       if (e.index !== first + i) throw new SimViolation("ready", `node ${this.nodeId}: Ready entries are not contiguous at ${e.index}`);
     });
     this.log.length = first - this.snapshotIndex() - 1;
-    for (const e of entries) this.log.push({ ...e });
+    for (const e of entries) this.store(e);
   }
 }

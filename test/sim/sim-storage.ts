@@ -2,7 +2,9 @@
 // write-plan.ts, shared with SqliteStorage and MemoryStorage) over a SimDisk, the device that keeps
 // what a crash leaves. Each life of a node gets its own handle; a crash kills it, so the dropped
 // process can write nothing more. The device's faults strike here: a crash point right after a
-// durable write, and a torn write (a crash in the middle of one).
+// durable write, a torn write (a crash in the middle of one), and a corrupt read at start-up,
+// caught by the checksum each entry was written with (a storage that skips the check is a planted
+// bug: it loads the bad bytes).
 import type { HardState, RestoreState, Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
 import { checkChunk, checkSweepBound } from "../../src/storage/input-checks.ts";
@@ -20,6 +22,8 @@ export class SimCrash extends Error {
 }
 
 export interface DeviceHooks {
+  /** At load: the index of an entry the device reads back corrupt, or null. */
+  corruptRead(): number | null;
   /** Before `plan` is written: entries to keep of it if a crash tears it now, or null (no tear). */
   tearPoint(plan: WritePlan): number | null;
   /** `batch` is durable (the disk changed from `previousCommit`); a crash point may strike now. */
@@ -39,6 +43,7 @@ export class SimStorage implements LogStorage {
     private readonly identityOf: NodeIdentity,
     private readonly hooks: DeviceHooks,
     now: () => number,
+    private readonly verifyChecksums: boolean,
   ) {
     this.opts = resolveOptions({ now, retainSnapshots: 1 });
   }
@@ -56,7 +61,11 @@ export class SimStorage implements LogStorage {
   load(): RestoreState {
     this.assertAlive();
     this.pending = null;
-    return this.disk.restoreState();
+    const { state, badAt } = this.disk.read(this.hooks.corruptRead());
+    if (badAt !== null && this.verifyChecksums) {
+      throw new StorageError("corrupt", `entry ${badAt} does not match the checksum it was written with; refusing to start from a corrupt log`);
+    }
+    return state;
   }
 
   persist(batch: PersistBatch): void {

@@ -184,6 +184,8 @@ class Simulation {
         applied: (n: RuntimeNode, e: Entry) => this.onApplied(n, e),
         crashed: (n: RuntimeNode) => this.clients.crashed(n),
         tearPoint: (n: RuntimeNode, plan: WritePlan) => this.faults.tearPoint(n, plan),
+        corruptRead: (n: RuntimeNode) => this.faults.corruptRead(n),
+        refused: (n: RuntimeNode) => this.faults.restartLater(n),
         persisted: (n: RuntimeNode, batch: PersistBatch) => this.faults.crashPoint(n, batch),
         trace,
       },

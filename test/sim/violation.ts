@@ -17,7 +17,7 @@ export type CheckName =
   | "linearizability"
   | "core-error"
   | "storage"
-  | "apply-before-persist"
+  | "applied-not-durable"
   | "applied-monotonic"
   | "leader-commit-own-term"
   | "membership-one-at-a-time";
