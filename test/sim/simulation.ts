@@ -44,6 +44,9 @@ const PROBE_RETRY = 20;
 const TRACE_TAIL = 40;
 
 export async function runSimulation(config: SimConfig): Promise<SimReport> {
+  // Whatever an earlier run left in the microtask queue runs out first, so no run shares its
+  // MICROTASK_TURNS with another's leftovers: a seed replays alike alone or in a campaign.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const sim = new Simulation(config);
   try {
     return await sim.run();
