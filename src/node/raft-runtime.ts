@@ -459,7 +459,7 @@ export class RaftRuntime implements ConsensusHandle {
     const key = JSON.stringify([[...m.voters].sort((a, b) => a - b), [...m.learners].sort((a, b) => a - b)]);
     if (key === this.peersKey) return;
     this.peersKey = key;
-    transport.setPeers(peersOf(m));
+    transport.setPeers(peersOf(m, this.opts.initialMembership));
     this.log.info("peers_updated", { voters: m.voters, learners: m.learners, addresses: m.addresses });
   }
 
@@ -527,8 +527,14 @@ export class RaftRuntime implements ConsensusHandle {
   }
 }
 
-function peersOf(m: Membership): Map<NodeId, string> {
+/**
+ * The members' addresses, and those of the node's own --peers besides: a member whose log ends
+ * before the config entry that added the current leader can still answer that leader when its
+ * operator named it (sim finding: such a member stayed behind for good).
+ */
+function peersOf(m: Membership, given: Membership): Map<NodeId, string> {
   const peers = new Map<NodeId, string>();
+  for (const [id, address] of Object.entries(given.addresses)) peers.set(Number(id), address);
   for (const [id, address] of Object.entries(m.addresses)) peers.set(Number(id), address);
   return peers;
 }

@@ -223,7 +223,7 @@ export class FaultInjector {
   }
 
   /** Voters of the newest membership any running node knows of (by its log end). */
-  private knownMembership(): Membership {
+  knownMembership(): Membership {
     let best: { last: number; m: Membership } | undefined;
     for (const n of this.w.nodes) {
       if (!n.isUp()) continue;

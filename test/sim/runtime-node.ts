@@ -57,6 +57,8 @@ export interface RuntimeNodeEnv {
    * the Applier taking it for a rejected command): the run records it and fails after the event.
    */
   violation: (v: SimViolation) => void;
+  /** The cluster's members as its operator would name them in --peers when (re)starting a node. */
+  operatorPeers: () => Membership;
   /** Builds the runtime: the real one, or a deliberately broken subclass (runtime-bugs.ts). */
   build: (options: RuntimeOptions) => RaftRuntime;
 }
@@ -133,7 +135,8 @@ export class RuntimeNode {
     this.ticker = new ManualTicker(this.settings.tickInterval);
     this.runtime = this.env.build({
       ...this.settings,
-      initialMembership: this.bootstrap,
+      // A blank disk starts from its bootstrap; a restarted process gets the cluster's current peers.
+      initialMembership: restore.entries.length === 0 && restore.snapshot === null ? this.bootstrap : this.env.operatorPeers(),
       clusterId: "sim",
       nodeId: this.id,
       directoryId: this.directoryId,
@@ -374,7 +377,10 @@ export class RuntimeNode {
 
   /** The runtime gave up: a crash inside a write is the simulated process dying; anything else is a bug. */
   private onFatal(e: Error): void {
-    if (e instanceof SimCrash) return;
+    if (e instanceof SimCrash) {
+      this.env.hooks.trace(`n${this.id} process ended in a write`);
+      return;
+    }
     this.env.violation(e instanceof SimViolation ? e : new SimViolation("runtime", `node ${this.id} failed: ${e.name}: ${e.message}`));
   }
 }
