@@ -4,17 +4,17 @@
 // simulated device (SimStorage over SimDisk). So the persist → send → apply → advance order the
 // simulator checks is the one production runs. A crash drops the process (its timers, transport
 // and storage handle die with it); only the SimDisk survives.
-import { boundDirectory } from "../../src/raft/directory-ids.ts";
 import { NotLeaderError, type ClusterStatus } from "../../src/node/contracts.ts";
 import { ProposalLostError, ProposalRejectedError } from "../../src/node/errors.ts";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
 import { ManualTicker } from "../../src/node/ticker.ts";
-import { decodeMembership, type ConfChange, type Entry, type Membership, type Message, type NodeId } from "../../src/raft/types.ts";
+import type { ConfChange, Entry, Membership, Message, NodeId } from "../../src/raft/types.ts";
 import type { PersistBatch } from "../../src/storage/log-storage.ts";
 import type { WritePlan } from "../../src/storage/write-plan.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { KvStore } from "./kv-store.ts";
+import { NodeWithDisk } from "./node-disk.ts";
 import type { MemberStatus } from "./member-status.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
@@ -66,7 +66,7 @@ export interface RuntimeNodeEnv {
 /** What a membership change proposes as a node's peer address (the runtime wants host:port). */
 export const simAddress = (id: NodeId): string => `10.0.0.${id}:9093`;
 
-export class RuntimeNode {
+export class RuntimeNode extends NodeWithDisk {
   private runtime: RaftRuntime | null = null;
   private timers: VirtualTimers | null = null;
   private transport: SimTransport | null = null;
@@ -77,23 +77,18 @@ export class RuntimeNode {
   /** The last entry the KV state machine applied (no-ops and config entries never reach it). */
   private kvApplied = 0;
   lives = 0;
-  directoryId: string;
-  private wipes = 0;
-  /** The membership a blank disk starts from: the bootstrap voters, or the peers the operator names after a wipe. */
-  private bootstrap: Membership;
   /** The node's clock: rate and steps survive a restart (they are the machine's). */
   private clockJump = 0;
 
   constructor(
-    readonly id: NodeId,
-    public disk: SimDisk,
+    id: NodeId,
+    disk: SimDisk,
     private readonly rng: Prng,
     private readonly settings: RuntimeSettings,
     private readonly clockRate: number,
     private readonly env: RuntimeNodeEnv,
   ) {
-    this.directoryId = `d${id}`;
-    this.bootstrap = settings.initialMembership;
+    super(id, disk, settings.initialMembership, env.checker, (line) => env.hooks.trace(line));
   }
 
   /** The runtime's applied offset (what its users see); 0 while down. */
@@ -189,27 +184,6 @@ export class RuntimeNode {
     this.env.hooks.crashed(this);
   }
 
-  /**
-   * The disk is lost and formatted anew with a new directory id; the node is down until restarted,
-   * then starts with the cluster's current members as its peers (what the operator passes it).
-   */
-  wipe(peers: Membership): void {
-    this.bootstrap = peers;
-    this.crash();
-    this.disk = this.disk.blank();
-    this.directoryId = `d${this.id}.${++this.wipes}`;
-    this.env.checker.wiped(this.id);
-    this.env.hooks.trace(`n${this.id} disk wiped, formatted with directory id ${this.directoryId}`);
-  }
-
-  /** The operator starts this blank node as a joiner of the cluster `peers` describes (restarting it if up). */
-  joinWith(peers: Membership): void {
-    if (JSON.stringify(peers) === JSON.stringify(this.bootstrap)) return;
-    this.bootstrap = peers;
-    if (!this.isUp()) return;
-    this.crash();
-    this.start();
-  }
 
   /** Freeze the process: timers, ticks and inbound messages wait until resume(). */
   pause(): void {
@@ -223,23 +197,12 @@ export class RuntimeNode {
     this.timers.resume();
   }
 
+
   /** An NTP step of this machine's clock. */
   jumpClock(ms: number): void {
     this.clockJump += ms;
     this.timers?.jump(ms);
     this.env.hooks.trace(`n${this.id} clock jumps ${ms} ms`);
-  }
-
-  durablyBinds(id: NodeId, directoryId: string): boolean {
-    return boundDirectory(this.durableMembership(), id) === directoryId;
-  }
-
-  private durableMembership(): Membership {
-    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex(); i--) {
-      const e = this.disk.entry(i)!;
-      if (e.type === "config") return decodeMembership(e.data);
-    }
-    return this.disk.snapshot()?.meta.membership ?? this.bootstrap;
   }
 
   status(): MemberStatus {

@@ -4,12 +4,12 @@
 // taking virtual time, so a crash can land between taking a Ready and making it durable. With
 // earlySend, a leader's replication goes out before the persist, as the node runtime does.
 import { decodeMembership } from "../../src/raft/types.ts";
-import { boundDirectory } from "../../src/raft/directory-ids.ts";
 import type { ConfChange, Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
 import { splitEarlyMessages } from "../../src/raft/early-messages.ts";
 import type { CoreFactory, RaftCore } from "./core.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { KvStore } from "./kv-store.ts";
+import { NodeWithDisk } from "./node-disk.ts";
 import type { MemberStatus } from "./member-status.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
@@ -56,7 +56,7 @@ export interface NodeEnv {
 
 export type CoreSettings = Omit<RaftConfig, "id" | "random" | "logger">;
 
-export class SimNode {
+export class SimNode extends NodeWithDisk {
   private core: RaftCore | null = null;
   /** Readys taken from the core and not yet advanced. */
   private outstanding = 0;
@@ -75,22 +75,16 @@ export class SimNode {
    * for an earlier crash must not restart a later one early.
    */
   lives = 0;
-  /** The directory id of the node's current disk (KIP-853); a wipe formats the disk with a new one. */
-  directoryId: string;
-  private wipes = 0;
-  /** The membership a blank disk starts from: the bootstrap voters, or the peers the operator names after a wipe. */
-  private bootstrap: Membership;
 
   constructor(
-    readonly id: NodeId,
-    public disk: SimDisk,
+    id: NodeId,
+    disk: SimDisk,
     private readonly rng: Prng,
     private readonly settings: CoreSettings,
     private readonly env: NodeEnv,
   ) {
+    super(id, disk, settings.initialMembership, env.checker, (line) => env.hooks.trace(line));
     this.membership = settings.initialMembership;
-    this.bootstrap = settings.initialMembership;
-    this.directoryId = `d${id}`;
   }
 
   isUp(): boolean {
@@ -130,41 +124,7 @@ export class SimNode {
     this.env.hooks.crashed(this);
   }
 
-  /**
-   * The disk is lost and formatted anew: down (if it was up), an empty disk with a new directory
-   * id. It restarts from nothing, as a new process on the new disk would, with the cluster's
-   * current members as its peers (what the operator passes it).
-   */
-  wipe(peers: Membership): void {
-    this.bootstrap = peers;
-    if (this.isUp()) this.crash();
-    this.disk = this.disk.blank();
-    this.directoryId = `d${this.id}.${++this.wipes}`;
-    this.env.checker.wiped(this.id);
-    this.env.hooks.trace(`n${this.id} disk wiped, formatted with directory id ${this.directoryId}`);
-  }
 
-  /** The operator starts this blank node as a joiner of the cluster `peers` describes (restarting it if up). */
-  joinWith(peers: Membership): void {
-    if (JSON.stringify(peers) === JSON.stringify(this.bootstrap)) return;
-    this.bootstrap = peers;
-    if (!this.isUp()) return;
-    this.crash();
-    this.start();
-  }
-
-  /** Whether this node's disk (log, else snapshot, else bootstrap) binds `id` to `directoryId`. */
-  durablyBinds(id: NodeId, directoryId: string): boolean {
-    return boundDirectory(this.durableMembership(), id) === directoryId;
-  }
-
-  private durableMembership(): Membership {
-    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex(); i--) {
-      const e = this.disk.entry(i)!;
-      if (e.type === "config") return decodeMembership(e.data);
-    }
-    return this.disk.snapshot()?.meta.membership ?? this.bootstrap;
-  }
 
   /** Without pipelining, a node persisting a Ready takes no input. */
   private busy(): boolean {
