@@ -420,13 +420,12 @@ export class FaultInjector {
   }
 
   /**
-   * A node about to be added whose disk is blank is (re)started the way the README tells the
-   * operator: with the cluster's current members as its peers, so it can answer their leader.
+   * A node about to be added (or added back) is (re)started the way the README tells the operator:
+   * with the cluster's current members as its --peers, so it can answer their leader even while its
+   * log still ends before the entries that added that leader.
    */
   private startJoiner(id: NodeId, current: Membership): void {
-    const n = this.node(id);
-    if (n.disk.lastIndex() > 0 || n.disk.snapshot() !== null) return;
-    n.joinWith(current);
+    this.node(id).joinWith(current);
   }
 
   private transfer(): boolean {

@@ -1,11 +1,11 @@
 // The per-event invariants of what users see: each must fail on the history that breaks it and
 // hold on the ones that do not (restarts, a new leader keeping the commit it learned as follower).
-import { describe, expect, test } from "bun:test";
+import { describe, test } from "bun:test";
 import { encodeMembership, type Entry, type Membership } from "../../src/raft/types.ts";
 import type { MemberStatus } from "./member-status.ts";
 import { SimDisk } from "./sim-disk.ts";
 import { UserInvariants, checkOneChangeAtATime } from "./user-invariants.ts";
-import { SimViolation, type CheckName } from "./violation.ts";
+import { expectViolation } from "./expect-violation.ts";
 
 const enc = new TextEncoder();
 const entry = (index: number, term: number): Entry => ({ index, term, type: "normal", data: enc.encode(`e${index}`) });
@@ -33,16 +33,7 @@ const status = (over: Partial<MemberStatus>): MemberStatus => ({
   ...over,
 });
 
-function violation(check: CheckName, run: () => void): void {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SimViolation);
-    expect((e as SimViolation).check).toBe(check);
-    return;
-  }
-  throw new Error(`expected a ${check} violation`);
-}
+const violation = expectViolation;
 
 describe("user-visible invariants", () => {
   const disk = diskWith([entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 3)], 4);
