@@ -223,7 +223,7 @@ export class FaultInjector {
   }
 
   /** Voters of the newest membership any running node knows of (by its log end). */
-  knownMembership(): Membership {
+  private knownMembership(): Membership {
     let best: { last: number; m: Membership } | undefined;
     for (const n of this.w.nodes) {
       if (!n.isUp()) continue;
@@ -353,7 +353,7 @@ export class FaultInjector {
     if (eligible.length === 0) return false;
     const victim = this.w.rng.pick(eligible);
     this.replacing = { node: victim, wasVoter: m.voters.includes(victim.id) };
-    victim.wipe(m);
+    victim.wipe(asPeers(m));
     const life = victim.lives;
     this.w.queue.after(this.outage(), `restart wiped n${victim.id}`, () => {
       if (!victim.isUp() && victim.lives === life) victim.start();
@@ -425,7 +425,12 @@ export class FaultInjector {
    * log still ends before the entries that added that leader.
    */
   private startJoiner(id: NodeId, current: Membership): void {
-    this.node(id).joinWith(current);
+    this.node(id).joinWith(asPeers(current));
+  }
+
+  /** The cluster's current peers as its operator names them in --peers (no directory-id bindings). */
+  operatorPeers(): Membership {
+    return asPeers(this.knownMembership());
   }
 
   private transfer(): boolean {
@@ -438,4 +443,9 @@ export class FaultInjector {
     this.w.trace(`n${leader.id} transfer leadership to n${to}`);
     return true;
   }
+}
+
+/** What --peers can say of a membership: its members and their addresses, never a disk's directory id. */
+function asPeers(m: Membership): Membership {
+  return { voters: [...m.voters], learners: [...m.learners], addresses: { ...m.addresses } };
 }

@@ -180,7 +180,7 @@ class Simulation {
       checker: this.checker,
       directory: { transportOf: (id: NodeId) => this.runtimeNode(id)?.peerTransport() ?? null },
       build: this.cfg.runtimeFactory ?? ((o: ConstructorParameters<typeof RaftRuntime>[0]) => new RaftRuntime(o)),
-      operatorPeers: () => this.faults.knownMembership(),
+      operatorPeers: () => this.faults.operatorPeers(),
       violation: (v: SimViolation) => {
         this.violation ??= v;
       },
