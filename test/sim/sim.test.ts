@@ -10,12 +10,12 @@ import { runSimulation } from "./simulation.ts";
 import { SimFailure, type CheckName } from "./violation.ts";
 
 /** Runtime-mode seeds (the default mode; about 0.2 CPU s each). */
-const SEEDS = 250;
+const SEEDS = 150;
 const BATCH = 50;
 /** Core-mode seeds (about 0.1 CPU s each). */
-const CORE_SEEDS = 500;
+const CORE_SEEDS = 250;
 const CORE_BATCH = 125;
-const STRESS_SEEDS = 100;
+const STRESS_SEEDS = 60;
 /** Generous backstop per test (the machine is shared); every run is bounded by its own event cap. */
 const TEST_TIMEOUT = 120_000;
 /** How far each bug hunt may go before the test fails for not finding the bug. */
