@@ -145,7 +145,6 @@ export class RuntimeNode extends NodeWithDisk {
       ticker: this.ticker,
       random: () => this.rng.next(),
       timers,
-      // The simulated clients bound their own waits; the runtime's stay long enough not to race them.
       onFatal: (e) => this.onFatal(e),
     });
     this.env.checker.started(this.id, restore.hardState.commit);
