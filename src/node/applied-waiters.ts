@@ -4,6 +4,7 @@
 // woken poll builds and writes its answer in the same microtask run, so releasing them all at
 // once would hold the event loop (the Raft ticker, peer I/O) for all of that work together.
 import { OverloadedError, invariant } from "./errors.ts";
+import { realTimers, type TimerHandle, type Timers } from "./timers.ts";
 
 /** Waiters released per macrotask. */
 export const RELEASE_SLICE = 64;
@@ -11,7 +12,7 @@ export const RELEASE_SLICE = 64;
 interface Waiter {
   index: number;
   resolve: (applied: boolean) => void;
-  timer: ReturnType<typeof setTimeout> | null;
+  timer: TimerHandle | null;
 }
 
 export class AppliedWaiters {
@@ -24,8 +25,7 @@ export class AppliedWaiters {
 
   constructor(
     private readonly maxPending: number,
-    /** Runs `work` in a later macrotask. */
-    private readonly defer: (work: () => void) => void = (work) => setImmediate(work),
+    private readonly timers: Timers = realTimers,
   ) {
     invariant(maxPending > 0, () => `bad applied-waiter bound ${maxPending}`);
   }
@@ -43,7 +43,7 @@ export class AppliedWaiters {
     }
     return new Promise((resolve) => {
       const waiter: Waiter = { index, resolve, timer: null };
-      waiter.timer = setTimeout(() => {
+      waiter.timer = this.timers.setTimeout(() => {
         this.remove(waiter);
         resolve(false);
       }, timeoutMs);
@@ -58,7 +58,7 @@ export class AppliedWaiters {
     let min = Number.POSITIVE_INFINITY;
     for (const w of this.waiters) {
       if (w.index <= applied) {
-        if (w.timer) clearTimeout(w.timer);
+        if (w.timer) this.timers.clearTimeout(w.timer);
         w.timer = null;
         this.releasing.push(w);
       } else {
@@ -76,7 +76,7 @@ export class AppliedWaiters {
     const slice = this.releasing.splice(0, RELEASE_SLICE);
     for (const w of slice) w.resolve(true);
     this.releaseScheduled = this.releasing.length > 0;
-    if (this.releaseScheduled) this.defer(() => this.releaseSlice());
+    if (this.releaseScheduled) this.timers.defer(() => this.releaseSlice());
   }
 
   /** Ends every wait with false (shutdown). */
@@ -84,7 +84,7 @@ export class AppliedWaiters {
     // Those already applied are told so; the scheduled slice then finds nothing left.
     for (const w of this.releasing.splice(0)) w.resolve(true);
     for (const w of this.waiters) {
-      if (w.timer) clearTimeout(w.timer);
+      if (w.timer) this.timers.clearTimeout(w.timer);
       w.resolve(false);
     }
     this.waiters = [];

@@ -2,16 +2,20 @@
 // bounded wait: resolves with the leader id, or 0 when none appeared in time.
 import type { NodeId } from "../raft/types.ts";
 import { OverloadedError, invariant } from "./errors.ts";
+import { realTimers, type TimerHandle, type Timers } from "./timers.ts";
 
 interface Waiter {
   resolve: (leader: NodeId) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
 }
 
 export class LeaderWatch {
   private waiters: Waiter[] = [];
 
-  constructor(private readonly maxPending: number) {
+  constructor(
+    private readonly maxPending: number,
+    private readonly timers: Timers = realTimers,
+  ) {
     invariant(maxPending > 0, () => `bad leader-wait bound ${maxPending}`);
   }
 
@@ -23,7 +27,7 @@ export class LeaderWatch {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         resolve,
-        timer: setTimeout(() => {
+        timer: this.timers.setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
           resolve(0);
         }, timeoutMs),
@@ -36,7 +40,7 @@ export class LeaderWatch {
   changed(leader: NodeId): void {
     if (leader === 0 || this.waiters.length === 0) return;
     for (const w of this.waiters) {
-      clearTimeout(w.timer);
+      this.timers.clearTimeout(w.timer);
       w.resolve(leader);
     }
     this.waiters = [];
@@ -44,7 +48,7 @@ export class LeaderWatch {
 
   cancelAll(): void {
     for (const w of this.waiters) {
-      clearTimeout(w.timer);
+      this.timers.clearTimeout(w.timer);
       w.resolve(0);
     }
     this.waiters = [];

@@ -3,12 +3,13 @@
 // overwrote the entry and the proposal is lost. Every waiter has a deadline; the count is bounded.
 import { ConsensusTimeoutError } from "./contracts.ts";
 import { OverloadedError, ProposalLostError, invariant } from "./errors.ts";
+import { realTimers, type TimerHandle, type Timers } from "./timers.ts";
 
 interface Waiter {
   term: number;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
 }
 
 export class ProposalWaiters {
@@ -17,6 +18,7 @@ export class ProposalWaiters {
   constructor(
     private readonly maxPending: number,
     private readonly timeoutMs: number,
+    private readonly timers: Timers = realTimers,
   ) {
     invariant(maxPending > 0 && timeoutMs > 0, () => `bad proposal bounds: max ${maxPending}, timeout ${timeoutMs} ms`);
   }
@@ -40,7 +42,7 @@ export class ProposalWaiters {
       this.applied(index, term, undefined);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.timers.setTimeout(() => {
         this.waiters.delete(index);
         reject(new ConsensusTimeoutError(`proposal at index ${index} not applied within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
@@ -54,7 +56,7 @@ export class ProposalWaiters {
     const waiter = this.waiters.get(index);
     if (!waiter) return;
     this.waiters.delete(index);
-    clearTimeout(waiter.timer);
+    this.timers.clearTimeout(waiter.timer);
     if (waiter.term !== term) waiter.reject(new ProposalLostError(index, waiter.term, term));
     else if (error) waiter.reject(error);
     else waiter.resolve(result);
@@ -65,7 +67,7 @@ export class ProposalWaiters {
     for (const [i, waiter] of this.waiters) {
       if (i > index) continue;
       this.waiters.delete(i);
-      clearTimeout(waiter.timer);
+      this.timers.clearTimeout(waiter.timer);
       waiter.reject(error(i));
     }
   }
@@ -76,8 +78,8 @@ export class ProposalWaiters {
    */
   shortenAll(ms: number, error: (index: number) => Error): void {
     for (const [index, waiter] of this.waiters) {
-      clearTimeout(waiter.timer);
-      waiter.timer = setTimeout(() => {
+      this.timers.clearTimeout(waiter.timer);
+      waiter.timer = this.timers.setTimeout(() => {
         if (this.waiters.get(index) !== waiter) return;
         this.waiters.delete(index);
         waiter.reject(error(index));
@@ -87,7 +89,7 @@ export class ProposalWaiters {
 
   rejectAll(error: Error): void {
     for (const waiter of this.waiters.values()) {
-      clearTimeout(waiter.timer);
+      this.timers.clearTimeout(waiter.timer);
       waiter.reject(error);
     }
     this.waiters.clear();

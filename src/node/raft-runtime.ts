@@ -68,11 +68,11 @@ export class RaftRuntime implements ConsensusHandle {
     this.opts = resolveRuntimeOptions(options);
     this.nodeId = this.opts.nodeId;
     this.clusterId = this.opts.clusterId;
-    this.roles = new RoleTracker(this.opts.maxWaiters, () => this.log);
+    this.roles = new RoleTracker(this.opts.maxWaiters, () => this.log, this.opts.timers);
     this.log = new Logger(this.nodeId, this.opts.logSink, () => ({ term: this.roles.term, role: this.roles.role }), this.opts.now);
-    this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs);
-    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs);
-    this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters);
+    this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs, this.opts.timers);
+    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers);
+    this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters, this.opts.timers);
     this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
@@ -322,7 +322,7 @@ export class RaftRuntime implements ConsensusHandle {
         now: this.opts.now,
         everyEntries: this.opts.snapshotEntries,
         everyMs: this.opts.snapshotIntervalMs,
-        defer: (work) => setImmediate(work),
+        defer: (work) => this.opts.timers.defer(work),
       },
       restore.applied,
     );
@@ -383,7 +383,7 @@ export class RaftRuntime implements ConsensusHandle {
   private scheduleDrain(): void {
     if (this.drainScheduled || this.state !== "running") return;
     this.drainScheduled = true;
-    setImmediate(() => this.drain());
+    this.opts.timers.defer(() => this.drain());
   }
 
   private drain(): void {
@@ -478,7 +478,7 @@ export class RaftRuntime implements ConsensusHandle {
     const key = JSON.stringify([[...m.voters].sort((a, b) => a - b), [...m.learners].sort((a, b) => a - b)]);
     if (key === this.peersKey) return;
     this.peersKey = key;
-    transport.setPeers(peersOf(m));
+    transport.setPeers(peersOf(m, this.opts.initialMembership));
     this.log.info("peers_updated", { voters: m.voters, learners: m.learners, addresses: m.addresses });
   }
 
@@ -546,8 +546,14 @@ export class RaftRuntime implements ConsensusHandle {
   }
 }
 
-function peersOf(m: Membership): Map<NodeId, string> {
+/**
+ * The members' addresses, and those of the node's own --peers besides: a member whose log ends
+ * before the config entry that added the current leader can still answer that leader when its
+ * operator named it (sim finding: such a member stayed behind for good).
+ */
+function peersOf(m: Membership, given: Membership): Map<NodeId, string> {
   const peers = new Map<NodeId, string>();
+  for (const [id, address] of Object.entries(given.addresses)) peers.set(Number(id), address);
   for (const [id, address] of Object.entries(m.addresses)) peers.set(Number(id), address);
   return peers;
 }

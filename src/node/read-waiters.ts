@@ -5,6 +5,7 @@
 import type { ReadState } from "../raft/types.ts";
 import { ConsensusTimeoutError, NoLeaderError } from "./contracts.ts";
 import { OverloadedError, invariant } from "./errors.ts";
+import { realTimers, type TimerHandle, type Timers } from "./timers.ts";
 
 /** A caller may sit in this many rounds: the first try plus one retry. */
 const MAX_ATTEMPTS = 2;
@@ -12,7 +13,7 @@ const MAX_ATTEMPTS = 2;
 interface Caller {
   resolve: () => void;
   reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
   attempts: number;
   done: boolean;
 }
@@ -32,6 +33,7 @@ export class ReadWaiters {
   constructor(
     private readonly maxPending: number,
     private readonly timeoutMs: number,
+    private readonly timers: Timers = realTimers,
   ) {
     invariant(maxPending > 0 && timeoutMs > 0, () => `bad read bounds: max ${maxPending}, timeout ${timeoutMs} ms`);
   }
@@ -49,7 +51,7 @@ export class ReadWaiters {
       return Promise.reject(new OverloadedError(`too many reads waiting (${this.pending}, bound ${this.maxPending}); retry`));
     }
     return new Promise<void>((resolve, reject) => {
-      const caller: Caller = { resolve, reject, attempts: 0, done: false, timer: setTimeout(() => this.expire(caller), this.timeoutMs) };
+      const caller: Caller = { resolve, reject, attempts: 0, done: false, timer: this.timers.setTimeout(() => this.expire(caller), this.timeoutMs) };
       this.pending++;
       this.open.push(caller);
     });
@@ -126,7 +128,7 @@ export class ReadWaiters {
     if (caller.done) return;
     caller.done = true;
     this.pending--;
-    clearTimeout(caller.timer);
+    this.timers.clearTimeout(caller.timer);
     if (error) caller.reject(error);
     else caller.resolve();
   }

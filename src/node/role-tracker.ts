@@ -4,6 +4,7 @@ import type { NodeId, Role, SoftState } from "../raft/types.ts";
 import type { Unsubscribe } from "./contracts.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import type { Logger } from "./logger.ts";
+import { realTimers, type Timers } from "./timers.ts";
 
 export type RoleListener = (role: Role, leader: NodeId, term: number) => void;
 
@@ -18,8 +19,9 @@ export class RoleTracker {
   constructor(
     maxWaiters: number,
     private readonly log: () => Logger,
+    private readonly timers: Timers = realTimers,
   ) {
-    this.anyLeader = new LeaderWatch(maxWaiters);
+    this.anyLeader = new LeaderWatch(maxWaiters, timers);
   }
 
   get isLeader(): boolean {
@@ -70,13 +72,13 @@ export class RoleTracker {
   /** true at the first change of role or leader after which `matches(leader)`, false after timeoutMs. */
   private awaitChangeWhere(matches: (leader: NodeId) => boolean, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.timers.setTimeout(() => {
         off();
         resolve(false);
       }, timeoutMs);
       const off = this.onChange((_role, leader) => {
         if (!matches(leader)) return;
-        clearTimeout(timer);
+        this.timers.clearTimeout(timer);
         off();
         resolve(true);
       });

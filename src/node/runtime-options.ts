@@ -13,6 +13,7 @@ import {
 } from "./flow-bounds.ts";
 import type { LogSink } from "./logger.ts";
 import type { Ticker } from "./ticker.ts";
+import { realTimers, type Timers } from "./timers.ts";
 
 /** The callbacks the runtime hands to the transport it asks to be built. */
 export interface TransportHandlers {
@@ -60,7 +61,10 @@ export interface RuntimeOptions {
   maxInflightBytes?: number;
   snapshotChunkBytes?: number;
   logSink?: LogSink;
+  /** Clock readings; default timers.now. */
   now?: () => number;
+  /** Every timeout and deferred step of the runtime; default the host's (the simulator passes virtual ones). */
+  timers?: Timers;
   /** The node hit an error it cannot continue from (e.g. the disk refused a write). */
   onFatal?: (error: Error) => void;
 }
@@ -102,7 +106,8 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
     maxInflightBytes: o.maxInflightBytes ?? Math.max(DEFAULT_MAX_INFLIGHT_BYTES, o.maxMsgBytes ?? 0),
     snapshotChunkBytes: o.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES,
     logSink: o.logSink ?? (() => {}),
-    now: o.now ?? Date.now,
+    timers: o.timers ?? realTimers,
+    now: o.now ?? (o.timers ? () => o.timers!.now() : Date.now),
   };
   checkOptions(r);
   return r;

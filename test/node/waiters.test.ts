@@ -1,5 +1,6 @@
 // Unit tests of the runtime's bounded waits: proposals, applied index, read batches, leader watch.
 import { describe, expect, test } from "bun:test";
+import { realTimers } from "../../src/node/timers.ts";
 import { AppliedWaiters, RELEASE_SLICE } from "../../src/node/applied-waiters.ts";
 import { ConsensusTimeoutError, NoLeaderError } from "../../src/node/contracts.ts";
 import { OverloadedError, ProposalLostError } from "../../src/node/errors.ts";
@@ -78,7 +79,7 @@ describe("AppliedWaiters", () => {
 
   test("a commit that wakes many waiters tells them a slice per macrotask, in order", async () => {
     const deferred: (() => void)[] = [];
-    const w = new AppliedWaiters(1_000, (work) => deferred.push(work));
+    const w = new AppliedWaiters(1_000, { ...realTimers, defer: (work) => deferred.push(work) });
     const told: number[] = [];
     const waits = Array.from({ length: 2 * RELEASE_SLICE + 1 }, (_, i) => w.wait(5, 0, 5_000).then((ok) => ok && told.push(i)));
     w.notify(5);

@@ -24,17 +24,17 @@ export function emptyTotals(): CampaignTotals {
  * Run seeds first..first+count-1. Without `onFailure` the first SimFailure is thrown; with it,
  * failures are handed over and the campaign goes on (to survey several distinct bugs at once).
  */
-export function runCampaign(
+export async function runCampaign(
   first: number,
   count: number,
   overrides: (seed: number) => Partial<SimConfig> = () => ({}),
   totals = emptyTotals(),
   onFailure?: (f: SimFailure) => void,
-): CampaignTotals {
+): Promise<CampaignTotals> {
   for (let seed = first; seed < first + count; seed++) {
     let r: SimReport;
     try {
-      r = runSimulation(configForSeed(seed, overrides(seed)));
+      r = await runSimulation(configForSeed(seed, overrides(seed)));
     } catch (e) {
       if (onFailure === undefined || !(e instanceof SimFailure)) throw e;
       onFailure(e);

@@ -4,15 +4,17 @@
 // --churn uses the bug-injection tests' profile and --bug NAME injects one of their bugs, to
 // replay a seed they report (e.g. `--seed 46 --churn --bug figure8`); --stress runs the stress
 // profile (more faults, more clients, one protocol bound pushed to its extreme per seed); --wipes
-// the churn profile with frequent wiped disks (the directory-id bug hunt).
+// the churn profile with frequent wiped disks (the directory-id bug hunt); --corrupt frequent
+// corrupt reads at start-up (the checksum bug hunt). Runs use the real node runtime; --core runs
+// the real core under the simulator's own Ready loop instead (the planted core bugs do so).
 import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS, isInjectedBug } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, corruptProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
 
 const MAX_SEEDS = 10_000_000;
-const USAGE = "usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--churn|--stress|--wipes] [--bug figure8|forget-vote|send-before-persist|ignore-directory-id]";
+const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--core] [--churn|--stress|--wipes|--corrupt] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
 
 type Profile = (seed: number) => Partial<SimConfig>;
 
@@ -35,25 +37,29 @@ function profileFlags(args: string[]): Profile {
   const churn = args.includes("--churn");
   const stress = args.includes("--stress");
   const wipes = args.includes("--wipes");
-  if ([churn, stress, wipes].filter(Boolean).length > 1) throw new UsageError("--churn, --stress and --wipes exclude each other");
+  const corrupt = args.includes("--corrupt");
+  const core = args.includes("--core");
+  if ([churn, stress, wipes, corrupt].filter(Boolean).length > 1) throw new UsageError("--churn, --stress, --wipes and --corrupt exclude each other");
   const i = args.indexOf("--bug");
   const name = i < 0 ? undefined : args[i + 1];
   if (name !== undefined && !isInjectedBug(name)) throw new UsageError(`--bug needs one of ${Object.keys(INJECTED_BUGS).join(", ")}, got ${name}`);
   if (i >= 0 && name === undefined) throw new UsageError("--bug needs a name");
   const bug: Partial<SimConfig> = name === undefined ? {} : INJECTED_BUGS[name];
   return (seed) => {
-    const base = churn ? churnProfile(seed) : stress ? stressProfile(seed) : wipes ? wipesProfile(seed) : {};
-    return { ...base, ...bug, replayFlags: [base.replayFlags ?? "", bug.replayFlags ?? ""].join(" ").trim() };
+    const base = churn ? churnProfile(seed) : stress ? stressProfile(seed) : wipes ? wipesProfile(seed) : corrupt ? corruptProfile(seed) : {};
+    const mode: Partial<SimConfig> = core ? { runtime: false } : {};
+    const flags = [core ? "--core" : "", base.replayFlags ?? "", bug.replayFlags ?? ""].filter((f) => f !== "").join(" ");
+    return { ...base, ...mode, ...bug, replayFlags: flags };
   };
 }
 
-function replay(seed: number, profile: Profile): void {
-  const report = runSimulation(configForSeed(seed, { ...profile(seed), traceSink: (line) => console.log(line) }));
+async function replay(seed: number, profile: Profile): Promise<void> {
+  const report = await runSimulation(configForSeed(seed, { ...profile(seed), traceSink: (line) => console.log(line) }));
   console.log(`seed ${seed} (${report.nodes} nodes): OK ${describeTotals(addReport(emptyTotals(), report))}`);
 }
 
 /** With keepGoing, every failing seed is listed (one line each) and the campaign runs to the end. */
-function campaign(count: number, from: number, keepGoing: boolean, profile: Profile): boolean {
+async function campaign(count: number, from: number, keepGoing: boolean, profile: Profile): Promise<boolean> {
   const totals = emptyTotals();
   const failures: SimFailure[] = [];
   const onFailure = keepGoing
@@ -64,7 +70,7 @@ function campaign(count: number, from: number, keepGoing: boolean, profile: Prof
     : undefined;
   const chunk = 1000;
   for (let s = from; s < from + count; s += chunk) {
-    runCampaign(s, Math.min(chunk, from + count - s), profile, totals, onFailure);
+    await runCampaign(s, Math.min(chunk, from + count - s), profile, totals, onFailure);
     if (count > chunk) console.error(`… ${totals.schedules + failures.length}/${count}`);
   }
   const verdict = failures.length === 0 ? "OK" : `FAILED ${failures.length} seeds (${failures.map((f) => f.seed).join(" ")})`;
@@ -72,18 +78,18 @@ function campaign(count: number, from: number, keepGoing: boolean, profile: Prof
   return failures.length === 0;
 }
 
-function main(args: string[]): number {
+async function main(args: string[]): Promise<number> {
   try {
     const seed = intFlag(args, "--seed", Number.MAX_SAFE_INTEGER);
     const seeds = intFlag(args, "--seeds", MAX_SEEDS);
     const profile = profileFlags(args);
     if (seed !== undefined) {
-      replay(seed, profile);
+      await replay(seed, profile);
       return 0;
     }
     if (seeds === undefined) throw new UsageError(USAGE);
     const from = intFlag(args, "--from", Number.MAX_SAFE_INTEGER) ?? 1;
-    return campaign(seeds, from, args.includes("--keep-going"), profile) ? 0 : 1;
+    return (await campaign(seeds, from, args.includes("--keep-going"), profile)) ? 0 : 1;
   } catch (e) {
     if (e instanceof SimFailure || e instanceof UsageError) {
       console.error(e.message);
@@ -93,4 +99,4 @@ function main(args: string[]): number {
   }
 }
 
-process.exit(main(process.argv.slice(2)));
+process.exit(await main(process.argv.slice(2)));

@@ -8,6 +8,8 @@ import type { EventQueue } from "./event-queue.ts";
 import type { KvInput, KvOperation } from "./history.ts";
 import { encodeCommand } from "./kv-store.ts";
 import type { Prng } from "./prng.ts";
+import { RuntimeNode } from "./runtime-node.ts";
+import type { SimMember } from "./sim-member.ts";
 import type { SimNode } from "./sim-node.ts";
 
 /** Virtual ms a client waits before retrying when no leader is known. */
@@ -58,7 +60,7 @@ export class Clients {
   constructor(
     private readonly queue: EventQueue,
     private readonly rng: Prng,
-    private readonly nodes: readonly SimNode[],
+    private readonly nodes: readonly SimMember[],
     private readonly options: ClientOptions,
     /** Injected runtime bug: serve reads without waiting for the read index to be applied. */
     private readonly readBeforeApplied: boolean,
@@ -82,7 +84,7 @@ export class Clients {
     for (const op of [...this.open]) this.end(op, "unknown", null);
   }
 
-  applied(node: SimNode, e: Entry): void {
+  applied(node: SimMember, e: Entry): void {
     const waits = this.puts.get(node.id);
     const w = waits?.get(e.index);
     if (w !== undefined) {
@@ -97,7 +99,7 @@ export class Clients {
     this.serveReads(node);
   }
 
-  snapshotInstalled(node: SimNode, index: number): void {
+  snapshotInstalled(node: SimMember, index: number): void {
     const waits = this.puts.get(node.id);
     for (const [at, w] of waits ?? []) {
       if (at <= index) {
@@ -126,7 +128,7 @@ export class Clients {
     this.serveReads(node);
   }
 
-  crashed(node: SimNode): void {
+  crashed(node: SimMember): void {
     for (const w of this.puts.get(node.id)?.values() ?? []) this.end(w.op, "unknown", null);
     for (const op of this.readIndexWaits.get(node.id)?.values() ?? []) this.end(op, "unknown", null);
     for (const r of this.applyWaits.get(node.id) ?? []) this.end(r.op, "unknown", null);
@@ -162,11 +164,12 @@ export class Clients {
       this.retry(op, NO_LEADER_BACKOFF);
       return;
     }
-    if (op.input.kind === "put") this.propose(op, node);
+    if (node instanceof RuntimeNode) this.throughRuntime(op, node);
+    else if (op.input.kind === "put") this.propose(op, node);
     else this.askReadIndex(op, node);
   }
 
-  private target(op: PendingOp): SimNode | undefined {
+  private target(op: PendingOp): SimMember | undefined {
     const up = this.nodes.filter((n) => n.isUp());
     if (up.length === 0) return undefined;
     const guess = up.find((n) => n.id === this.leaderGuess[op.client]);
@@ -193,6 +196,31 @@ export class Clients {
     });
   }
 
+  /** The runtime's own answers: a propose that resolves once applied here, a read barrier. */
+  private throughRuntime(op: PendingOp, node: RuntimeNode): void {
+    const input = op.input;
+    if (input.kind === "get") {
+      node.get(input.key, (r) => {
+        if (r.kind === "ok") this.end(op, "ok", r.value);
+        else if (r.kind === "retry") this.retry(op, NO_LEADER_BACKOFF);
+        else this.end(op, "unknown", null);
+      });
+      return;
+    }
+    node.put(encodeCommand({ key: input.key, value: input.value }), (r) => {
+      if (r.kind === "ok") {
+        this.leaderGuess[op.client] = node.id;
+        this.acked.push({ key: input.key, value: input.value, index: r.index });
+        this.end(op, "ok", null);
+      } else if (r.kind === "refused") {
+        this.leaderGuess[op.client] = r.leader !== 0 ? r.leader : this.rng.pick(this.nodes).id;
+        this.retry(op, r.leader !== 0 ? 1 : NO_LEADER_BACKOFF);
+      } else {
+        this.end(op, r.kind, null);
+      }
+    });
+  }
+
   private askReadIndex(op: PendingOp, node: SimNode): void {
     const ctx = this.nextCtx++;
     let waits = this.readIndexWaits.get(node.id);
@@ -211,7 +239,7 @@ export class Clients {
     this.queue.after(delay, `c${op.client} retry`, () => this.attempt(op));
   }
 
-  private serveReads(node: SimNode): void {
+  private serveReads(node: SimMember): void {
     const waits = this.applyWaits.get(node.id);
     if (waits === undefined || waits.length === 0) return;
     const ready = waits.filter((w) => w.index <= node.applied);

@@ -1,13 +1,15 @@
 // The seed's faults: crashes and restarts, symmetric and asymmetric partitions, lossy spells
 // (drops, duplicates), app snapshots with log compaction, membership changes within a pool of ids,
-// leader transfers and wiped disks. Crashes and voter changes keep a majority of voters able to work.
+// leader transfers, wiped disks; on runtime nodes also process pauses, clock steps and torn writes. Crashes and voter changes keep a majority of voters able to work.
 import { boundDirectory } from "../../src/raft/directory-ids.ts";
-import type { ConfChange, Membership, NodeId, Ready } from "../../src/raft/types.ts";
+import type { ConfChange, Entry, HardState, Membership, NodeId } from "../../src/raft/types.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { possibleChanges } from "./membership-changes.ts";
 import type { NetworkOptions, SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
-import type { SimNode } from "./sim-node.ts";
+import type { WritePlan } from "../../src/storage/write-plan.ts";
+import { RuntimeNode } from "./runtime-node.ts";
+import type { SimMember } from "./sim-member.ts";
 
 /** Half the crash points are quick bounces: back before most messages sent meanwhile arrive. */
 const CRASH_POINT_BOUNCE = 10;
@@ -24,16 +26,27 @@ export type FaultKind =
   | "membership"
   | "transfer"
   | "wipe"
-  | "crash-point";
+  | "pause"
+  | "clock-jump"
+  | "crash-point"
+  | "torn"
+  | "corrupt";
+
+/** The faults drawn by weight; crash points and torn writes strike at writes, by rate. */
+export type WeightedFault = Exclude<FaultKind, "crash-point" | "torn" | "corrupt">;
 
 export interface FaultOptions {
   /** Mean virtual ms between two faults. */
   meanInterval: number;
   /** Longest a crash, partition or lossy spell lasts (virtual ms). */
   maxOutage: number;
-  weights: Record<Exclude<FaultKind, "crash-point">, number>;
+  weights: Record<WeightedFault, number>;
   /** Probability that a node crashes right after persisting a hard-state change (vote, term, commit). */
   crashPointRate: number;
+  /** Runtime mode: probability that a write appending entries is torn by a crash in its middle. */
+  tearRate: number;
+  /** Runtime mode: probability that a start-up reads one log entry back corrupt. */
+  corruptRate: number;
   minVoters: number;
   maxVoters: number;
 }
@@ -42,9 +55,9 @@ export interface World {
   queue: EventQueue;
   rng: Prng;
   network: SimNetwork;
-  nodes: readonly SimNode[];
+  nodes: readonly SimMember[];
   trace(line: string): void;
-  leader(): SimNode | undefined;
+  leader(): SimMember | undefined;
 }
 
 export class FaultInjector {
@@ -58,18 +71,22 @@ export class FaultInjector {
     membership: 0,
     transfer: 0,
     wipe: 0,
+    pause: 0,
+    "clock-jump": 0,
     "crash-point": 0,
+    torn: 0,
+    corrupt: 0,
   };
   private stopped = false;
   /** The wiped node the operator is replacing (remove, then add again); one at a time. */
-  private replacing: { node: SimNode; wasVoter: boolean } | null = null;
-  private readonly kinds: (keyof FaultOptions["weights"])[];
+  private replacing: { node: SimMember; wasVoter: boolean } | null = null;
+  private readonly kinds: (WeightedFault)[];
 
   constructor(
     private readonly w: World,
     private readonly options: FaultOptions,
   ) {
-    this.kinds = (Object.keys(options.weights) as (keyof FaultOptions["weights"])[]).filter((k) => options.weights[k] > 0);
+    this.kinds = (Object.keys(options.weights) as (WeightedFault)[]).filter((k) => options.weights[k] > 0);
   }
 
   start(): void {
@@ -84,7 +101,10 @@ export class FaultInjector {
   healAll(calmNetwork: NetworkOptions): void {
     this.w.network.heal();
     this.w.network.reconfigure(calmNetwork);
-    for (const n of this.w.nodes) if (!n.isUp()) n.start();
+    for (const n of this.w.nodes) {
+      if (!n.isUp()) n.start();
+      else if (n instanceof RuntimeNode) n.resume();
+    }
     this.w.trace("heal all");
   }
 
@@ -103,8 +123,8 @@ export class FaultInjector {
    * messages go out (crash now) or just after — the moments where a lost write would matter and
    * where an entry is left on one node only (the raw material of figure 8).
    */
-  crashPoint(node: SimNode, rd: Ready): void {
-    const interesting = rd.hardState !== null || (rd.entries.length > 0 && node.raft().status().role === "leader");
+  crashPoint(node: SimMember, rd: { hardState: HardState | null; entries: readonly Entry[] }): void {
+    const interesting = rd.hardState !== null || (rd.entries.length > 0 && node.status().role === "leader");
     if (this.stopped || !interesting || !this.w.rng.chance(this.options.crashPointRate)) return;
     if (!this.mayCrash(node)) return;
     this.counts["crash-point"]++;
@@ -120,7 +140,43 @@ export class FaultInjector {
     });
   }
 
-  private pickKind(): keyof FaultOptions["weights"] {
+  /**
+   * A torn write: the process dies in the middle of writing `plan` (entries appended); the device
+   * keeps a prefix of it. Returns how many of its entries to keep, or null for no tear.
+   */
+  tearPoint(node: RuntimeNode, plan: WritePlan): number | null {
+    if (this.stopped || plan.append.length === 0 || plan.snapshot !== null || !this.w.rng.chance(this.options.tearRate)) return null;
+    if (!this.mayCrash(node)) return null;
+    this.counts.torn++;
+    const keep = this.w.rng.int(0, plan.append.length - 1);
+    const life = node.lives + 1; // the life that ends with this write
+    this.w.trace(`torn write n${node.id}: ${keep} of ${plan.append.length} entries reach the disk`);
+    this.w.queue.after(this.w.rng.int(1, Math.max(CRASH_POINT_BOUNCE, this.options.maxOutage >> 2)), `restart n${node.id}`, () => {
+      if (!node.isUp() && node.lives === life) node.start();
+    });
+    return keep;
+  }
+
+  /** At a node's start-up: the index of a log entry its device reads back corrupt, or null. */
+  corruptRead(node: RuntimeNode): number | null {
+    const first = node.disk.snapshotIndex() + 1;
+    const last = node.disk.lastIndex();
+    if (this.stopped || last < first || !this.w.rng.chance(this.options.corruptRate)) return null;
+    this.counts.corrupt++;
+    const at = this.w.rng.int(first, last);
+    this.w.trace(`corrupt read n${node.id}: entry ${at}`);
+    return at;
+  }
+
+  /** A node that refused to start is restarted by its operator a little later (the next read is clean). */
+  restartLater(node: SimMember): void {
+    const life = node.lives;
+    this.w.queue.after(this.w.rng.int(1, CRASH_POINT_BOUNCE * 5), `restart n${node.id}`, () => {
+      if (!node.isUp() && node.lives === life) node.start();
+    });
+  }
+
+  private pickKind(): WeightedFault {
     const total = this.kinds.reduce((s, k) => s + this.options.weights[k], 0);
     let x = this.w.rng.next() * total;
     for (const k of this.kinds) {
@@ -130,12 +186,12 @@ export class FaultInjector {
     return this.kinds[this.kinds.length - 1]!;
   }
 
-  private inject(kind: keyof FaultOptions["weights"]): void {
+  private inject(kind: WeightedFault): void {
     const done = this.run(kind);
     if (done) this.counts[kind]++;
   }
 
-  private run(kind: keyof FaultOptions["weights"]): boolean {
+  private run(kind: WeightedFault): boolean {
     switch (kind) {
       case "crash":
         return this.crash();
@@ -155,6 +211,10 @@ export class FaultInjector {
         return this.transfer();
       case "wipe":
         return this.wipe();
+      case "pause":
+        return this.pause();
+      case "clock-jump":
+        return this.clockJump();
     }
   }
 
@@ -167,7 +227,7 @@ export class FaultInjector {
     let best: { last: number; m: Membership } | undefined;
     for (const n of this.w.nodes) {
       if (!n.isUp()) continue;
-      const s = n.raft().status();
+      const s = n.status();
       if (best === undefined || s.lastIndex > best.last) best = { last: s.lastIndex, m: s.membership };
     }
     return best?.m ?? { voters: [], learners: [], addresses: {} };
@@ -177,7 +237,7 @@ export class FaultInjector {
     return voters.filter((id) => !this.node(id).isUp()).length;
   }
 
-  private node(id: NodeId): SimNode {
+  private node(id: NodeId): SimMember {
     const n = this.w.nodes.find((x) => x.id === id);
     if (n === undefined) throw new Error(`no simulated node with id ${id}`);
     return n;
@@ -193,13 +253,13 @@ export class FaultInjector {
   }
 
   /** Crashing `n` leaves a majority of the voters up. */
-  private mayCrash(n: SimNode): boolean {
+  private mayCrash(n: SimMember): boolean {
     const voters = this.knownMembership().voters;
     const tolerated = Math.floor((voters.length - 1) / 2);
     return !voters.includes(n.id) || this.downVoters(voters) + 1 <= tolerated;
   }
 
-  private crashFor(n: SimNode, downtime: number): void {
+  private crashFor(n: SimMember, downtime: number): void {
     n.crash();
     const life = n.lives;
     this.w.queue.after(downtime, `restart n${n.id}`, () => {
@@ -271,13 +331,11 @@ export class FaultInjector {
     if (leader === undefined) return false;
     const pool = this.w.nodes.map((n) => n.id);
     const working = (id: NodeId) => this.node(id).isUp() && id !== this.replacing?.node.id;
-    const choices = possibleChanges(leader.raft().status().membership, pool, working, this.options);
+    const choices = possibleChanges(leader.status().membership, pool, working, this.options);
     if (choices.length === 0) return false;
     const cc = this.w.rng.pick(choices);
-    leader.act((core) => {
-      const r = core.proposeConfChange(cc);
-      this.w.trace(`n${leader.id} conf change ${JSON.stringify(cc)} → ${r.ok ? `index ${r.index}` : r.reason}`);
-    });
+    if (cc.type !== "removeNode") this.startJoiner(cc.id, leader.status().membership);
+    leader.changeMembership(cc);
     return true;
   }
 
@@ -295,7 +353,7 @@ export class FaultInjector {
     if (eligible.length === 0) return false;
     const victim = this.w.rng.pick(eligible);
     this.replacing = { node: victim, wasVoter: m.voters.includes(victim.id) };
-    victim.wipe();
+    victim.wipe(asPeers(m));
     const life = victim.lives;
     this.w.queue.after(this.outage(), `restart wiped n${victim.id}`, () => {
       if (!victim.isUp() && victim.lives === life) victim.start();
@@ -316,7 +374,7 @@ export class FaultInjector {
     const leader = this.w.leader();
     if (r === null) return;
     if (leader !== undefined && r.node.isUp()) {
-      const m = leader.raft().status().membership;
+      const m = leader.status().membership;
       const bound = boundDirectory(m, r.node.id);
       const member = m.voters.includes(r.node.id) || m.learners.includes(r.node.id);
       if (member && bound === r.node.directoryId && r.node.durablyBinds(r.node.id, r.node.directoryId)) {
@@ -328,24 +386,66 @@ export class FaultInjector {
       const stale = member && bound !== "" && bound !== r.node.directoryId;
       const cc: ConfChange | null = !member ? { type: add, id: r.node.id, address: `sim-${r.node.id}` } : stale ? { type: "removeNode", id: r.node.id } : null;
       if (cc !== null) {
-        leader.act((core) => {
-          const res = core.proposeConfChange(cc);
-          this.w.trace(`operator: n${leader.id} ${JSON.stringify(cc)} → ${res.ok ? `index ${res.index}` : res.reason}`);
-        });
+        this.w.trace(`operator: replace n${r.node.id} with ${JSON.stringify(cc)}`);
+        if (cc.type !== "removeNode") this.startJoiner(cc.id, m);
+        leader.changeMembership(cc);
       }
     }
     this.w.queue.after(REPLACE_RETRY, `replace n${r.node.id}`, () => this.replaceStep());
   }
 
 
+  /**
+   * A process pause (GC, SIGSTOP, a stalled VM): the node keeps its state but runs nothing — its
+   * timers and inbound messages queue up — and then resumes with a stale view of the cluster.
+   */
+  private pause(): boolean {
+    const up = this.w.nodes.filter((n): n is RuntimeNode => n instanceof RuntimeNode && n.isUp() && !n.isPaused());
+    if (up.length === 0) return false;
+    const victim = this.w.rng.pick(up);
+    victim.pause();
+    const life = victim.lives;
+    this.w.queue.after(this.outage(), `resume n${victim.id}`, () => {
+      if (victim.lives === life) victim.resume();
+    });
+    return true;
+  }
+
+  /** The node's wall clock steps (NTP), forward or back; its tick source keeps its own drift. */
+  private clockJump(): boolean {
+    const nodes = this.w.nodes.filter((n): n is RuntimeNode => n instanceof RuntimeNode);
+    if (nodes.length === 0) return false;
+    this.w.rng.pick(nodes).jumpClock(this.w.rng.int(-5000, 5000));
+    return true;
+  }
+
+  /**
+   * A node about to be added (or added back) is (re)started the way the README tells the operator:
+   * with the cluster's current members as its --peers, so it can answer their leader even while its
+   * log still ends before the entries that added that leader.
+   */
+  private startJoiner(id: NodeId, current: Membership): void {
+    this.node(id).joinWith(asPeers(current));
+  }
+
+  /** The cluster's current peers as its operator names them in --peers (no directory-id bindings). */
+  operatorPeers(): Membership {
+    return asPeers(this.knownMembership());
+  }
+
   private transfer(): boolean {
     const leader = this.w.leader();
     if (leader === undefined) return false;
-    const voters = leader.raft().status().membership.voters.filter((id) => id !== leader.id);
+    const voters = leader.status().membership.voters.filter((id) => id !== leader.id);
     if (voters.length === 0) return false;
     const to = this.w.rng.pick(voters);
-    leader.act((core) => core.transferLeader(to));
+    leader.transferLeader(to);
     this.w.trace(`n${leader.id} transfer leadership to n${to}`);
     return true;
   }
+}
+
+/** What --peers can say of a membership: its members and their addresses, never a disk's directory id. */
+function asPeers(m: Membership): Membership {
+  return { voters: [...m.voters], learners: [...m.learners], addresses: { ...m.addresses } };
 }

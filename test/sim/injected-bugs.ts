@@ -1,27 +1,37 @@
 // The deliberately broken variants the bug-injection tests (and `cli.ts --bug NAME`) run, each as
-// config overrides on top of a seed's configuration.
+// config overrides on top of a seed's configuration. Broken cores and the simulator's own Ready
+// loop run in core mode (runtime: false); broken runtimes and the faulty disk run the real runtime.
 import { figure8Core, ignoreDirectoryIdCore, neverCommitCore } from "./broken-cores.ts";
+import { ackBeforeCommitRuntime, applyBeforePersistRuntime } from "./broken-runtimes.ts";
 import type { SimConfig } from "./sim-config.ts";
 
 export const INJECTED_BUGS = {
   /** The leader commits a previous-term entry by counting replicas (Raft figure 8). */
-  figure8: { factory: figure8Core, replayFlags: "--bug figure8" },
+  figure8: { runtime: false, factory: figure8Core, replayFlags: "--bug figure8" },
   /** The disk drops the vote from the hard state. */
   "forget-vote": { diskBugs: { forgetVote: true }, replayFlags: "--bug forget-vote" },
   /** The runtime sends a Ready's messages (acks, votes) before persisting it. */
   "send-before-persist": {
+    runtime: false,
     runtimeBugs: { sendBeforePersist: true, readBeforeApplied: false },
     replayFlags: "--bug send-before-persist",
   },
   /** The runtime answers a read at once instead of once it has applied the read index. */
   "read-before-applied": {
+    runtime: false,
     runtimeBugs: { sendBeforePersist: false, readBeforeApplied: true },
     replayFlags: "--bug read-before-applied",
   },
   /** A core that counts a wiped node's votes and acks as the member it replaced (directory ids ignored). */
-  "ignore-directory-id": { factory: ignoreDirectoryIdCore, replayFlags: "--bug ignore-directory-id" },
+  "ignore-directory-id": { runtime: false, factory: ignoreDirectoryIdCore, replayFlags: "--bug ignore-directory-id" },
   /** A core whose leader never advances its commit: nothing is ever committed. */
-  "never-commit": { factory: neverCommitCore, replayFlags: "--bug never-commit" },
+  "never-commit": { runtime: false, factory: neverCommitCore, replayFlags: "--bug never-commit" },
+  /** A storage that loads log entries without checking their checksums: a corrupt read goes unnoticed. */
+  "skip-checksum": { diskBugs: { forgetVote: false, skipChecksum: true }, replayFlags: "--bug skip-checksum" },
+  /** The real runtime with its persist not awaited: it sends and applies before the write is durable. */
+  "apply-before-persist": { runtimeFactory: applyBeforePersistRuntime, replayFlags: "--bug apply-before-persist" },
+  /** The real runtime answering a proposal once appended on the leader, before it commits. */
+  "ack-before-commit": { runtimeFactory: ackBeforeCommitRuntime, replayFlags: "--bug ack-before-commit" },
 } satisfies Record<string, Partial<SimConfig>>;
 
 export type InjectedBug = keyof typeof INJECTED_BUGS;

@@ -105,6 +105,16 @@ export class SimNetwork {
     }
   }
 
+  /**
+   * Carry something other than a Raft message (a peer request or its reply) over the link: cut,
+   * lost and delayed like a message, never duplicated (the transport's request ids would drop a copy).
+   */
+  carry(from: NodeId, to: NodeId, label: string, run: () => void): boolean {
+    if (this.isCut(from, to) || this.rng.chance(this.options.dropRate)) return false;
+    this.queue.after(this.delay(), label, run);
+    return true;
+  }
+
   private delay(): number {
     const { minDelay, maxDelay, slowRate } = this.options;
     const base = this.rng.int(minDelay, maxDelay);

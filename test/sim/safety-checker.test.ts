@@ -1,8 +1,8 @@
-import { describe, expect, test } from "bun:test";
+import { describe, test } from "bun:test";
 import type { Entry, RaftStatus } from "../../src/raft/types.ts";
 import { SafetyChecker } from "./safety-checker.ts";
 import { SimDisk } from "./sim-disk.ts";
-import { SimViolation, type CheckName } from "./violation.ts";
+import { expectViolation } from "./expect-violation.ts";
 
 const enc = new TextEncoder();
 const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, type: "normal", data: enc.encode(text) });
@@ -19,16 +19,7 @@ function disk(id: number, entries: Entry[], commit = 0, term = entries.at(-1)?.t
   return d;
 }
 
-function violation(check: CheckName, run: () => void): void {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SimViolation);
-    expect((e as SimViolation).check).toBe(check);
-    return;
-  }
-  throw new Error(`expected a ${check} violation`);
-}
+const violation = expectViolation;
 
 const status = (commit: number, applied: number): RaftStatus => ({
   id: 1,

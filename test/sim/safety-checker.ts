@@ -9,8 +9,10 @@
 // - state machine safety: no two nodes commit or apply different entries at one index;
 // - commit never decreases on a node (after a restart: never below the persisted commit);
 // - applied ≤ committed, and a persisted commit points into the persisted log.
-import type { Entry, NodeId, RaftStatus } from "../../src/raft/types.ts";
+import type { Entry, Membership, NodeId } from "../../src/raft/types.ts";
+import type { MemberStatus } from "./member-status.ts";
 import type { SimDisk } from "./sim-disk.ts";
+import { checkOneChangeAtATime } from "./user-invariants.ts";
 import { SimViolation } from "./violation.ts";
 
 const decoder = new TextDecoder();
@@ -44,7 +46,11 @@ export class SafetyChecker {
   private readonly wipedLeaderTerms = new Set<number>();
 
   /** `diskOf` gives a node's disk, where an earlier leader's log is looked up. */
-  constructor(private readonly diskOf: (node: NodeId) => SimDisk) {}
+  /** With `bootstrap` (the initial membership), each persisted config entry must change one member. */
+  constructor(
+    private readonly diskOf: (node: NodeId) => SimDisk,
+    private readonly bootstrap: Membership | null = null,
+  ) {}
 
   elections(): number {
     return this.leaderOfTerm.size;
@@ -83,6 +89,7 @@ export class SafetyChecker {
   /** After `disk` of `node` persisted `entries` (already on disk) and possibly a new commit. */
   persisted(node: NodeId, disk: SimDisk, entries: readonly Entry[], previousCommit: number): void {
     for (const e of entries) this.logEntry(node, e, disk.term(e.index - 1));
+    if (this.bootstrap !== null) checkOneChangeAtATime(node, disk, entries, this.bootstrap);
     const commit = disk.hardState().commit;
     if (commit < previousCommit) {
       throw new SimViolation("commit-monotonic", `node ${node} persisted commit ${commit} below its earlier persisted ${previousCommit}`);
@@ -113,7 +120,7 @@ export class SafetyChecker {
   }
 
   /** After any step that touched `node`. */
-  status(node: NodeId, s: RaftStatus, kvApplied: number): void {
+  status(node: NodeId, s: Pick<MemberStatus, "commit" | "applied">, kvApplied: number): void {
     const floor = this.commitFloor.get(node) ?? 0;
     if (s.commit < floor) throw new SimViolation("commit-monotonic", `node ${node} commit went from ${floor} down to ${s.commit}`);
     this.commitFloor.set(node, s.commit);

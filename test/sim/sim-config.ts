@@ -1,11 +1,14 @@
 // Everything one run is parameterized by, and the defaults derived from a seed (node count,
 // pre-vote / check-quorum, fault mix), so a seed alone names a run.
+import type { RaftRuntime } from "../../src/node/raft-runtime.ts";
+import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
 import type { ClientOptions } from "./clients.ts";
 import type { CoreFactory } from "./core.ts";
 import type { FaultOptions } from "./faults.ts";
 import type { NetworkOptions } from "./network.ts";
 import type { DiskBugs } from "./sim-disk.ts";
 import type { RuntimeBugs } from "./sim-node.ts";
+import { swarmFaults } from "./swarm.ts";
 
 export interface SimConfig {
   seed: number;
@@ -40,8 +43,20 @@ export interface SimConfig {
   faults: FaultOptions;
   diskBugs: DiskBugs;
   runtimeBugs: RuntimeBugs;
-  /** null: the real core from src/raft. */
+  /**
+   * true (the default): every node runs the real node runtime (src/node/raft-runtime.ts) over the
+   * real write planner; false: core mode, the real core under the simulator's own Ready loop
+   * (where the planted core bugs and the Ready-loop bugs run).
+   */
+  runtime: boolean;
+  /** Core mode: null for the real core from src/raft. */
   factory: CoreFactory | null;
+  /** Runtime mode: null for the real RaftRuntime, else a deliberately broken one (runtime-bugs.ts). */
+  runtimeFactory: ((options: RuntimeOptions) => RaftRuntime) | null;
+  /** Runtime mode: the runtime snapshots its state machine every this many applied entries. */
+  snapshotEntries: number;
+  /** Runtime mode: each node's clock runs up to this many percent fast or slow. */
+  clockDriftPercent: number;
   /** Flags that `cli.ts --seed N` needs besides the seed to replay this run ("" for the default). */
   replayFlags: string;
   /** Every trace line goes here when set (verbose replay). */
@@ -75,17 +90,24 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     network: { minDelay: 1, maxDelay: 8, slowRate: 0.03, dropRate: 0, dupRate: 0 },
     calmNetwork: { minDelay: 1, maxDelay: 8, slowRate: 0, dropRate: 0, dupRate: 0 },
     clients: { count: 3, keys: 3, opTimeout: 600, maxAttempts: 8, thinkTime: [2, 40], readRate: 0.4 },
-    faults: {
+    // Swarm testing: the seed draws its own mix and intensities around these.
+    faults: swarmFaults(seed, {
       meanInterval: 80,
       maxOutage: 400,
-      weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1, wipe: 1 },
+      weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1, wipe: 1, pause: 2, "clock-jump": 1 },
       crashPointRate: 0.002,
+      tearRate: 0.002,
+      corruptRate: 0.02,
       minVoters: 3,
       maxVoters: nodes + 1,
-    },
+    }),
     diskBugs: { forgetVote: false },
     runtimeBugs: { sendBeforePersist: false, readBeforeApplied: false },
+    runtime: true,
     factory: null,
+    runtimeFactory: null,
+    snapshotEntries: 40,
+    clockDriftPercent: 5,
     replayFlags: "",
     traceSink: null,
     ...overrides,
@@ -114,7 +136,7 @@ export function churnProfile(seed: number): Partial<SimConfig> {
       meanInterval: 100,
       maxOutage: 300,
       crashPointRate: 0.4,
-      weights: { crash: 6, partition: 2, asymmetric: 1, "isolate-leader": 4, lossy: 1, compact: 0, membership: 0, transfer: 1, wipe: 0 },
+      weights: { crash: 6, partition: 2, asymmetric: 1, "isolate-leader": 4, lossy: 1, compact: 0, membership: 0, transfer: 1, wipe: 0, pause: 2, "clock-jump": 0 },
     },
   };
 }
@@ -142,6 +164,17 @@ export function stressProfile(seed: number): Partial<SimConfig> {
       crashPointRate: 0.03,
       weights: { ...base.faults.weights, compact: 6, membership: 4, transfer: 3 },
     },
+  };
+}
+
+/**
+ * Overrides for hunting checksum bugs: crashes first of all, and a corrupt read at most start-ups.
+ */
+export function corruptProfile(seed: number): Partial<SimConfig> {
+  const base = configForSeed(seed);
+  return {
+    replayFlags: "--corrupt",
+    faults: { ...base.faults, corruptRate: 0.5, weights: { ...base.faults.weights, crash: 8 } },
   };
 }
 

@@ -4,12 +4,13 @@
 // taking virtual time, so a crash can land between taking a Ready and making it durable. With
 // earlySend, a leader's replication goes out before the persist, as the node runtime does.
 import { decodeMembership } from "../../src/raft/types.ts";
-import { boundDirectory } from "../../src/raft/directory-ids.ts";
-import type { Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
+import type { ConfChange, Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
 import { splitEarlyMessages } from "../../src/raft/early-messages.ts";
 import type { CoreFactory, RaftCore } from "./core.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { KvStore } from "./kv-store.ts";
+import { NodeWithDisk } from "./node-disk.ts";
+import type { MemberStatus } from "./member-status.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
 import type { SafetyChecker } from "./safety-checker.ts";
@@ -55,7 +56,7 @@ export interface NodeEnv {
 
 export type CoreSettings = Omit<RaftConfig, "id" | "random" | "logger">;
 
-export class SimNode {
+export class SimNode extends NodeWithDisk {
   private core: RaftCore | null = null;
   /** Readys taken from the core and not yet advanced. */
   private outstanding = 0;
@@ -74,19 +75,16 @@ export class SimNode {
    * for an earlier crash must not restart a later one early.
    */
   lives = 0;
-  /** The directory id of the node's current disk (KIP-853); a wipe formats the disk with a new one. */
-  directoryId: string;
-  private wipes = 0;
 
   constructor(
-    readonly id: NodeId,
-    public disk: SimDisk,
+    id: NodeId,
+    disk: SimDisk,
     private readonly rng: Prng,
     private readonly settings: CoreSettings,
     private readonly env: NodeEnv,
   ) {
+    super(id, disk, settings.initialMembership, env.checker, (line) => env.hooks.trace(line));
     this.membership = settings.initialMembership;
-    this.directoryId = `d${id}`;
   }
 
   isUp(): boolean {
@@ -101,14 +99,14 @@ export class SimNode {
   start(): void {
     if (this.core !== null) throw new Error(`node ${this.id} is already up`);
     const restore = this.disk.restoreState();
-    const config: RaftConfig = { ...this.settings, id: this.id, random: () => this.rng.next(), directoryId: this.directoryId };
+    const config: RaftConfig = { ...this.settings, initialMembership: this.bootstrap, id: this.id, random: () => this.rng.next(), directoryId: this.directoryId };
     this.core = this.env.factory(config, restore);
     this.kv = new KvStore();
     const snap = restore.snapshot;
     if (snap !== null) this.kv.restore(snap.data);
     this.applied = snap?.meta.index ?? 0;
     this.appliedTerm = snap?.meta.term ?? 0;
-    this.membership = snap?.meta.membership ?? this.settings.initialMembership;
+    this.membership = snap?.meta.membership ?? this.bootstrap;
     this.env.checker.started(this.id, restore.hardState.commit);
     this.env.hooks.trace(`n${this.id} start term=${restore.hardState.term} vote=${restore.hardState.vote} commit=${restore.hardState.commit} last=${this.disk.lastIndex()}`);
     this.afterStep();
@@ -126,30 +124,7 @@ export class SimNode {
     this.env.hooks.crashed(this);
   }
 
-  /**
-   * The disk is lost and formatted anew: down (if it was up), an empty disk with a new directory
-   * id. It restarts from nothing, as a new process on the new disk would.
-   */
-  wipe(): void {
-    if (this.isUp()) this.crash();
-    this.disk = this.disk.blank();
-    this.directoryId = `d${this.id}.${++this.wipes}`;
-    this.env.checker.wiped(this.id);
-    this.env.hooks.trace(`n${this.id} disk wiped, formatted with directory id ${this.directoryId}`);
-  }
 
-  /** Whether this node's disk (log, else snapshot, else bootstrap) binds `id` to `directoryId`. */
-  durablyBinds(id: NodeId, directoryId: string): boolean {
-    return boundDirectory(this.durableMembership(), id) === directoryId;
-  }
-
-  private durableMembership(): Membership {
-    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex(); i--) {
-      const e = this.disk.entry(i)!;
-      if (e.type === "config") return decodeMembership(e.data);
-    }
-    return this.disk.snapshot()?.meta.membership ?? this.settings.initialMembership;
-  }
 
   /** Without pipelining, a node persisting a Ready takes no input. */
   private busy(): boolean {
@@ -169,6 +144,29 @@ export class SimNode {
     }
     input(this.core);
     this.afterStep();
+  }
+
+  status(): MemberStatus {
+    return this.raft().status();
+  }
+
+  tick(): void {
+    this.act((core) => core.tick());
+  }
+
+  deliver(m: Message): void {
+    this.act((core) => core.step(m));
+  }
+
+  changeMembership(cc: ConfChange): void {
+    this.act((core) => {
+      const r = core.proposeConfChange(cc);
+      this.env.hooks.trace(`n${this.id} conf change ${JSON.stringify(cc)} → ${r.ok ? `index ${r.index}` : r.reason}`);
+    });
+  }
+
+  transferLeader(to: NodeId): void {
+    this.act((core) => core.transferLeader(to));
   }
 
   /** The app snapshots its state machine at the applied index and lets the core drop the log before it. */

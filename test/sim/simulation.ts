@@ -1,8 +1,10 @@
-// One simulated run: N nodes on the real core, clients, the seed's faults, the safety checks after
+// One simulated run: N nodes running the real node runtime (or, in core mode, the real core under
+// the simulator's own Ready loop), clients, the seed's faults, the safety checks after
 // every step; then every fault healed, liveness (a leader and a fresh committed write within a
 // bounded virtual time), catch-up of every member, acknowledged writes kept, identical replicas and
 // a linearizable client history. Any failure becomes a SimFailure naming the seed and the check.
-import type { Entry, NodeId, Ready } from "../../src/raft/types.ts";
+import { RaftRuntime } from "../../src/node/raft-runtime.ts";
+import type { Entry, Membership, NodeId, Ready } from "../../src/raft/types.ts";
 import { Clients } from "./clients.ts";
 import type { CoreFactory } from "./core.ts";
 import { EventQueue } from "./event-queue.ts";
@@ -16,8 +18,13 @@ import { realCore } from "./real-core.ts";
 import { SafetyChecker } from "./safety-checker.ts";
 import type { SimConfig } from "./sim-config.ts";
 import { SimDisk } from "./sim-disk.ts";
+import { RuntimeNode } from "./runtime-node.ts";
+import type { SimMember } from "./sim-member.ts";
 import { SimNode } from "./sim-node.ts";
 import { Trace } from "./trace.ts";
+import { UserInvariants } from "./user-invariants.ts";
+import type { PersistBatch } from "../../src/storage/log-storage.ts";
+import type { WritePlan } from "../../src/storage/write-plan.ts";
 import { SimFailure, SimViolation } from "./violation.ts";
 
 export interface SimReport {
@@ -36,34 +43,48 @@ export interface SimReport {
 const PROBE_RETRY = 20;
 const TRACE_TAIL = 40;
 
-export function runSimulation(config: SimConfig): SimReport {
+export async function runSimulation(config: SimConfig): Promise<SimReport> {
+  // Whatever an earlier run left in the microtask queue runs out first, so no run shares its
+  // MICROTASK_TURNS with another's leftovers: a seed replays alike alone or in a campaign.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const sim = new Simulation(config);
   try {
-    return sim.run();
+    return await sim.run();
   } catch (e) {
     throw sim.failure(e);
   }
 }
 
+/**
+ * Promise continuations (the runtime's async paths and the clients' callbacks) run between two
+ * events, in the one order the microtask queue gives them; this many turns covers their chains.
+ */
+const MICROTASK_TURNS = 8;
+
 class Simulation {
   private readonly queue = new EventQueue(100_000);
   private readonly rng: Prng;
   private readonly trace: Trace;
-  private readonly checker = new SafetyChecker((id) => this.byId(id)!.disk);
+  private readonly checker: SafetyChecker;
+  private readonly users = new UserInvariants();
   private readonly network: SimNetwork;
-  private readonly nodes: SimNode[] = [];
+  private readonly nodes: SimMember[] = [];
+  /** A check that failed inside a runtime call stack, raised after the event. */
+  private violation: SimViolation | null = null;
   private readonly clients: Clients;
   private readonly faults: FaultInjector;
   private steps = 0;
   /** Liveness probes proposed after healing; one per leader term, the first applied one counts. */
-  private probes: { node: SimNode; index: number; term: number }[] = [];
+  private probes: { node: SimMember; index: number; term: number }[] = [];
   private probeIndex = 0;
 
   constructor(private readonly cfg: SimConfig) {
     this.rng = new Prng(cfg.seed);
+    this.checker = new SafetyChecker((id) => this.byId(id)!.disk, bootstrapMembership(cfg.nodes));
     this.trace = new Trace(TRACE_TAIL, () => this.queue.now(), cfg.traceSink);
-    this.network = new SimNetwork(this.queue, this.rng.fork(), cfg.network, (m) => this.byId(m.to)?.act((core) => core.step(m)), cfg.traceSink !== null);
-    this.buildNodes(cfg.factory ?? realCore);
+    this.network = new SimNetwork(this.queue, this.rng.fork(), cfg.network, (m) => this.byId(m.to)?.deliver(m), cfg.traceSink !== null);
+    if (cfg.runtime) this.buildRuntimeNodes();
+    else this.buildNodes(cfg.factory ?? realCore);
     const trace = (line: string) => this.trace.add(line);
     this.clients = new Clients(this.queue, this.rng.fork(), this.nodes, cfg.clients, cfg.runtimeBugs.readBeforeApplied, trace);
     this.faults = new FaultInjector(
@@ -79,17 +100,17 @@ class Simulation {
     );
   }
 
-  run(): SimReport {
+  async run(): Promise<SimReport> {
     for (const n of this.nodes) n.start();
     this.startTicks();
     this.clients.start();
     this.faults.start();
-    this.runUntil(this.cfg.duration, () => false);
+    await this.runUntil(this.cfg.duration, () => false);
     this.faults.stop();
     this.clients.stop();
     this.faults.healAll(this.cfg.calmNetwork);
-    this.requireLiveness();
-    this.requireCatchUp();
+    await this.requireLiveness();
+    await this.requireCatchUp();
     this.clients.finish();
     this.checkReplicas();
     this.checkHistory();
@@ -105,8 +126,6 @@ class Simulation {
   }
 
   private buildNodes(factory: CoreFactory): void {
-    const voters = Array.from({ length: this.cfg.nodes }, (_, i) => i + 1);
-    const addresses = Object.fromEntries(voters.map((id) => [String(id), `sim-${id}`]));
     const settings = {
       electionTick: this.cfg.electionTick,
       heartbeatTick: this.cfg.heartbeatTick,
@@ -116,7 +135,7 @@ class Simulation {
       snapshotChunkBytes: this.cfg.snapshotChunkBytes,
       preVote: this.cfg.preVote,
       checkQuorum: this.cfg.checkQuorum,
-      initialMembership: { voters, learners: [], addresses },
+      initialMembership: bootstrapMembership(this.cfg.nodes),
     };
     const env = {
       queue: this.queue,
@@ -142,7 +161,51 @@ class Simulation {
     }
   }
 
-  private byId(id: NodeId): SimNode | undefined {
+  private buildRuntimeNodes(): void {
+    const settings = {
+      tickInterval: this.cfg.tickInterval,
+      electionTicks: this.cfg.electionTick,
+      heartbeatTicks: this.cfg.heartbeatTick,
+      maxMsgBytes: this.cfg.maxMsgBytes,
+      maxInflight: this.cfg.maxInflight,
+      maxInflightBytes: this.cfg.maxInflightBytes,
+      snapshotChunkBytes: this.cfg.snapshotChunkBytes,
+      snapshotEntries: this.cfg.snapshotEntries,
+      initialMembership: bootstrapMembership(this.cfg.nodes),
+    };
+    const trace = (line: string) => this.trace.add(line);
+    const env = {
+      queue: this.queue,
+      network: this.network,
+      checker: this.checker,
+      directory: { transportOf: (id: NodeId) => this.runtimeNode(id)?.peerTransport() ?? null },
+      build: this.cfg.runtimeFactory ?? ((o: ConstructorParameters<typeof RaftRuntime>[0]) => new RaftRuntime(o)),
+      operatorPeers: () => this.faults.operatorPeers(),
+      violation: (v: SimViolation) => {
+        this.violation ??= v;
+      },
+      hooks: {
+        applied: (n: RuntimeNode, e: Entry) => this.onApplied(n, e),
+        crashed: (n: RuntimeNode) => this.clients.crashed(n),
+        tearPoint: (n: RuntimeNode, plan: WritePlan) => this.faults.tearPoint(n, plan),
+        corruptRead: (n: RuntimeNode) => this.faults.corruptRead(n),
+        refused: (n: RuntimeNode) => this.faults.restartLater(n),
+        persisted: (n: RuntimeNode, batch: PersistBatch) => this.faults.crashPoint(n, batch),
+        trace,
+      },
+    };
+    for (let id = 1; id <= this.cfg.nodes + this.cfg.spareIds; id++) {
+      const rate = 1 + this.rng.int(-this.cfg.clockDriftPercent, this.cfg.clockDriftPercent) / 100;
+      this.nodes.push(new RuntimeNode(id, new SimDisk(id, this.cfg.diskBugs), this.rng.fork(), settings, rate, env));
+    }
+  }
+
+  private runtimeNode(id: NodeId): RuntimeNode | undefined {
+    const n = this.byId(id);
+    return n instanceof RuntimeNode ? n : undefined;
+  }
+
+  private byId(id: NodeId): SimMember | undefined {
     return this.nodes[id - 1];
   }
 
@@ -152,7 +215,7 @@ class Simulation {
     for (const n of this.nodes) {
       const period = this.rng.int(Math.max(1, Math.round(ti * 0.8)), Math.round(ti * 1.2));
       const tick = () => {
-        n.act((core) => core.tick());
+        n.tick();
         this.queue.after(period, `tick n${n.id}`, tick);
       };
       this.queue.after(this.rng.int(0, period - 1), `tick n${n.id}`, tick);
@@ -160,13 +223,15 @@ class Simulation {
   }
 
   /** Run events up to virtual time `until`, or until `done()` holds; false when time ran out first. */
-  private runUntil(until: number, done: () => boolean): boolean {
+  private async runUntil(until: number, done: () => boolean): Promise<boolean> {
     while (!done()) {
       const ev = this.queue.runNext(until);
       if (ev === null) {
         this.queue.advanceTo(until);
         return false;
       }
+      if (this.cfg.runtime) await this.afterRuntimeEvent();
+      this.checkUsersView();
       if (this.cfg.traceSink !== null || !ev.label.startsWith("tick")) this.trace.add(ev.label);
       if (++this.steps > this.cfg.maxEvents) {
         throw new SimViolation("runtime", `run exceeded ${this.cfg.maxEvents} events (virtual time ${this.queue.now()})`);
@@ -175,62 +240,89 @@ class Simulation {
     return true;
   }
 
-  leader(): SimNode | undefined {
-    let best: { node: SimNode; term: number } | undefined;
+  /** Let the promise continuations run, then check what every running node shows its users. */
+  private async afterRuntimeEvent(): Promise<void> {
+    for (let i = 0; i < MICROTASK_TURNS; i++) await null;
+    if (this.violation !== null) throw this.violation;
     for (const n of this.nodes) {
       if (!n.isUp()) continue;
-      const s = n.raft().status();
+      const s = n.status();
+      this.checker.status(n.id, s, n.applied);
+      if (s.role === "leader") this.checker.leader(n.id, s.term, n.disk);
+    }
+  }
+
+  /** What each running node shows its users, after every event (user-invariants.ts). */
+  private checkUsersView(): void {
+    for (const n of this.nodes) if (n.isUp()) this.users.status(n.id, n.lives, n.directoryId, n.status(), n.disk);
+  }
+
+  leader(): SimMember | undefined {
+    let best: { node: SimMember; term: number } | undefined;
+    for (const n of this.nodes) {
+      if (!n.isUp()) continue;
+      const s = n.status();
       if (s.role === "leader" && (best === undefined || s.term > best.term)) best = { node: n, term: s.term };
     }
     return best?.node;
   }
 
-  private onApplied(n: SimNode, e: Entry): void {
+  private onApplied(n: SimMember, e: Entry): void {
     this.clients.applied(n, e);
     if (this.probes.some((p) => p.node === n && p.index === e.index && p.term === e.term)) this.probeIndex = e.index;
   }
 
   /** After healing: a leader must be elected and a fresh write commit within settleTimeout. */
-  private requireLiveness(): void {
+  private async requireLiveness(): Promise<void> {
     const deadline = this.queue.now() + this.cfg.settleTimeout;
     const attempt = () => {
       if (this.probeIndex > 0) return;
       const leader = this.leader();
-      const term = leader?.raft().status().term;
+      const term = leader?.status().term;
       // A probe proposed to an earlier leader may never commit; each new leader term gets its own.
-      if (leader !== undefined && !this.probes.some((p) => p.node === leader && p.term === term)) {
-        leader.act((core) => {
-          const r = core.propose(encodeCommand({ key: "probe", value: `p${this.probes.length}` }));
-          if (r.ok) this.probes.push({ node: leader, index: r.index, term: r.term });
-        });
-      }
+      if (leader !== undefined && term !== undefined && !this.probes.some((p) => p.node === leader && p.term === term)) this.probe(leader, term);
       this.queue.after(PROBE_RETRY, "liveness probe", attempt);
     };
     attempt();
-    if (!this.runUntil(deadline, () => this.probeIndex > 0)) {
+    if (!(await this.runUntil(deadline, () => this.probeIndex > 0))) {
       throw new SimViolation("liveness", `no write committed within ${this.cfg.settleTimeout} virtual ms after healing (leader: ${this.leader()?.id ?? "none"})`);
     }
     this.trace.add(`liveness: probe committed at index ${this.probeIndex}`);
   }
 
+  private probe(leader: SimMember, term: number): void {
+    const data = encodeCommand({ key: "probe", value: `p${this.probes.length}` });
+    if (leader instanceof RuntimeNode) {
+      this.probes.push({ node: leader, index: 0, term });
+      leader.put(data, (r) => {
+        if (r.kind === "ok") this.probeIndex = r.index;
+      });
+      return;
+    }
+    leader.act((core) => {
+      const r = core.propose(data);
+      if (r.ok) this.probes.push({ node: leader, index: r.index, term: r.term });
+    });
+  }
+
   /** Every member of the final membership reaches the leader's log end and applies it. */
-  private requireCatchUp(): void {
+  private async requireCatchUp(): Promise<void> {
     const deadline = this.queue.now() + this.cfg.settleTimeout;
     const caughtUp = () => {
       const leader = this.leader();
       if (leader === undefined) return false;
-      const s = leader.raft().status();
+      const s = leader.status();
       if (s.commit !== s.lastIndex) return false;
       return this.members(leader).every((n) => n.isUp() && n.applied === s.commit);
     };
-    if (!this.runUntil(deadline, caughtUp)) {
+    if (!(await this.runUntil(deadline, caughtUp))) {
       const state = this.nodes.map((n) => `n${n.id}:${n.isUp() ? n.applied : "down"}`).join(" ");
       throw new SimViolation("liveness", `members did not catch up within ${this.cfg.settleTimeout} virtual ms (applied: ${state})`);
     }
   }
 
-  private members(leader: SimNode): SimNode[] {
-    const m = leader.raft().status().membership;
+  private members(leader: SimMember): SimMember[] {
+    const m = leader.status().membership;
     return [...m.voters, ...m.learners].map((id) => this.byId(id)!);
   }
 
@@ -274,4 +366,10 @@ class Simulation {
       network: { ...this.network.stats },
     };
   }
+}
+
+/** Voters 1..n at bootstrap, each at its simulated address. */
+function bootstrapMembership(nodes: number): Membership {
+  const voters = Array.from({ length: nodes }, (_, i) => i + 1);
+  return { voters, learners: [], addresses: Object.fromEntries(voters.map((id) => [String(id), `sim-${id}`])) };
 }

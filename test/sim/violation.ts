@@ -15,7 +15,12 @@ export type CheckName =
   | "acknowledged-write-lost"
   | "replica-divergence"
   | "linearizability"
-  | "core-error";
+  | "core-error"
+  | "storage"
+  | "applied-not-durable"
+  | "applied-monotonic"
+  | "leader-commit-own-term"
+  | "membership-one-at-a-time";
 
 export class SimViolation extends Error {
   readonly code = "sim_violation";

@@ -1,0 +1,65 @@
+// Deliberately broken node runtimes for the bug-injection tests: each keeps the real RaftRuntime
+// and breaks one rule of the order it must keep, the way a careless change to it would.
+import type { RaftRuntime as RaftRuntimeType } from "../../src/node/raft-runtime.ts";
+import { RaftRuntime } from "../../src/node/raft-runtime.ts";
+import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
+import type { Timers } from "../../src/node/timers.ts";
+import type { Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
+import type { LogStorage, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
+import { SimCrash } from "./sim-storage.ts";
+
+/**
+ * Acknowledges a proposal as soon as the leader has appended it, before it commits: a write the
+ * next leader does not hold was still answered "ok".
+ */
+class AckBeforeCommitRuntime extends RaftRuntime {
+  override propose(data: Uint8Array): Promise<{ index: number; result: unknown }> {
+    const before = this.isLeader() ? this.status().lastOffset : -1;
+    const applied = super.propose(data);
+    applied.catch(() => {}); // its outcome no longer reaches the caller
+    const after = this.isLeader() ? this.status().lastOffset : -1;
+    if (before < 0 || after <= before) return applied;
+    return Promise.resolve({ index: after, result: undefined });
+  }
+}
+
+export const ackBeforeCommitRuntime = (o: RuntimeOptions): RaftRuntimeType => new AckBeforeCommitRuntime(o);
+
+/**
+ * The runtime goes on (sends, applies, advances) before its persist is done — as if the write
+ * were started and not awaited: each batch reaches the disk one task later, so a crash in
+ * between loses entries the node already acknowledged and applied.
+ */
+export const applyBeforePersistRuntime = (o: RuntimeOptions): RaftRuntimeType =>
+  new RaftRuntime({ ...o, storage: new LateWrites(o.storage, o.timers!) });
+
+class LateWrites implements LogStorage {
+  constructor(
+    private readonly inner: LogStorage,
+    private readonly timers: Timers,
+  ) {}
+
+  persist(batch: PersistBatch): void {
+    const copy = { hardState: batch.hardState, entries: [...batch.entries], snapshot: batch.snapshot };
+    this.timers.defer(() => {
+      try {
+        this.inner.persist(copy);
+      } catch (e) {
+        if (!(e instanceof SimCrash)) throw e; // the process died in this late write: nothing runs on
+      }
+    });
+  }
+
+  identity = () => this.inner.identity();
+  format: LogStorage["format"] = (id) => this.inner.format(id);
+  load = () => this.inner.load();
+  saveSnapshot = (s: Snapshot) => this.inner.saveSnapshot(s);
+  beginSnapshot = (m: SnapshotMeta) => this.inner.beginSnapshot(m);
+  appendSnapshotChunk = (d: Uint8Array) => this.inner.appendSnapshotChunk(d);
+  publishSnapshot = () => this.inner.publishSnapshot();
+  abortSnapshot = () => this.inner.abortSnapshot();
+  sweepSnapshots = (b: SweepBound) => this.inner.sweepSnapshots(b);
+  listSnapshots = (): StoredSnapshotInfo[] => this.inner.listSnapshots();
+  latestSnapshot = () => this.inner.latestSnapshot();
+  close = () => this.inner.close();
+}

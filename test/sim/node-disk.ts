@@ -1,0 +1,66 @@
+// What both kinds of simulated node share about their disk: its directory id (KIP-853), the
+// membership a blank disk starts from, wiping and formatting it anew, starting a blank node as a
+// joiner, and whether the disk binds a member to a directory id.
+import { boundDirectory } from "../../src/raft/directory-ids.ts";
+import { decodeMembership, type Membership, type NodeId } from "../../src/raft/types.ts";
+import type { SafetyChecker } from "./safety-checker.ts";
+import type { SimDisk } from "./sim-disk.ts";
+
+export abstract class NodeWithDisk {
+  /** The directory id of the node's current disk; a wipe formats the disk with a new one. */
+  directoryId: string;
+  private wipes = 0;
+  /** The membership a blank disk starts from: the bootstrap voters, or the peers the operator names after a wipe. */
+  protected bootstrap: Membership;
+
+  constructor(
+    readonly id: NodeId,
+    public disk: SimDisk,
+    bootstrap: Membership,
+    private readonly diskChecker: SafetyChecker,
+    private readonly diskTrace: (line: string) => void,
+  ) {
+    this.bootstrap = bootstrap;
+    this.directoryId = `d${id}`;
+  }
+
+  abstract isUp(): boolean;
+  abstract start(): void;
+  abstract crash(): void;
+
+  /**
+   * The disk is lost and formatted anew: down (if it was up), an empty disk with a new directory
+   * id. It restarts from nothing, as a new process on the new disk would, with the cluster's
+   * current members as its peers (what the operator passes it).
+   */
+  wipe(peers: Membership): void {
+    this.bootstrap = peers;
+    if (this.isUp()) this.crash();
+    this.disk = this.disk.blank();
+    this.directoryId = `d${this.id}.${++this.wipes}`;
+    this.diskChecker.wiped(this.id);
+    this.diskTrace(`n${this.id} disk wiped, formatted with directory id ${this.directoryId}`);
+  }
+
+  /** The operator starts this blank node as a joiner of the cluster `peers` describes (restarting it if up). */
+  joinWith(peers: Membership): void {
+    if (JSON.stringify(peers) === JSON.stringify(this.bootstrap)) return;
+    this.bootstrap = peers;
+    if (!this.isUp()) return;
+    this.crash();
+    this.start();
+  }
+
+  /** Whether this node's disk (log, else snapshot, else bootstrap) binds `id` to `directoryId`. */
+  durablyBinds(id: NodeId, directoryId: string): boolean {
+    return boundDirectory(this.durableMembership(), id) === directoryId;
+  }
+
+  private durableMembership(): Membership {
+    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex(); i--) {
+      const e = this.disk.entry(i)!;
+      if (e.type === "config") return decodeMembership(e.data);
+    }
+    return this.disk.snapshot()?.meta.membership ?? this.bootstrap;
+  }
+}
