@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { waitUntil } from "../node/support/wait-until.ts";
+import { makeCerts } from "../support/make-certs.ts";
 import { http } from "./support/http.ts";
 import { ProcessCluster } from "./support/process-cluster.ts";
 
@@ -16,13 +17,8 @@ const tokensFile = join(dir, "tokens");
 const TOKENS = { admin: "admin-token-000000000001", broker: "broker-token-00000000001", reader: "reader-token-00000000001" };
 const writeTokens = (lines: string[]) => writeFileSync(tokensFile, `${lines.join("\n")}\n`);
 
-function makeCerts(): void {
-  const script = resolve(import.meta.dir, "../../scripts/make-certs.sh");
-  const made = Bun.spawnSync(["bash", script, certs, "3"], { stdout: "pipe", stderr: "pipe" });
-  if (made.exitCode !== 0) throw new Error(`make-certs.sh failed: ${made.stderr.toString()}`);
-}
 
-makeCerts();
+makeCerts(certs);
 writeTokens([`${TOKENS.admin} admin alice`, `${TOKENS.broker} broker b1`, `${TOKENS.reader} reader dashboard`]);
 const pem = (name: string) => readFileSync(join(certs, name), "utf8");
 const tlsClient = { ca: pem("ca.crt"), cert: pem("client.crt"), key: pem("client.key") };
@@ -112,7 +108,7 @@ describe("HTTPS with client certificates and role tokens", () => {
     };
     const before = served();
     expect(before).toContain("BEGIN CERTIFICATE");
-    makeCerts(); // same CA, new node certificates
+    makeCerts(certs); // same CA, new node certificates
     expect(pem(`node-${id}.crt`).trim()).not.toBe(before.trim());
     process.kill(cluster.pid(id), "SIGHUP");
     await waitUntil("the re-issued certificate served", () => served().trim() === pem(`node-${id}.crt`).trim(), 10_000, 100);
