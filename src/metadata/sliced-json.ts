@@ -5,10 +5,10 @@
 // each slice's text into one chunk of bytes. The text is exactly JSON.stringify's for the same
 // values, written piece by piece in the same order.
 import type { ImageCapture } from "./image.ts";
-import { Sequence, SortedRecords, type Task } from "./sliced-tasks.ts";
-import type { PartitionRecord, TopicRecord } from "./records.ts";
+import { type Task, TopicPartitions } from "./sliced-tasks.ts";
+import type { TopicRecord } from "./records.ts";
 
-export { Sequence, SortedRecords, type Task } from "./sliced-tasks.ts";
+export { Sequence, SortedRecords, type Task, TopicPartitions } from "./sliced-tasks.ts";
 
 
 
@@ -128,53 +128,6 @@ export class WriteText implements Task {
     this.out.write(this.text);
     this.done = true;
     return 0;
-  }
-}
-
-/** A topic's captured partitions, sorted by partition id (budgeted). */
-export function sortedPartitions(capture: ImageCapture, topic: TopicRecord): SortedRecords<PartitionRecord> {
-  const byId = capture.partitions.get(topic.fields.topicUUID)?.byId ?? new Map<number, PartitionRecord>();
-  return new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId);
-}
-
-/**
- * Every partition, topic by topic in the topics' order, each topic's sorted by partition id, handed
- * to `then` (write them, or append them to a list).
- */
-export class TopicPartitions implements Task {
-  private topic = 0;
-  private current: Sequence | null = null;
-
-  constructor(
-    private readonly capture: ImageCapture,
-    private readonly topics: () => readonly TopicRecord[],
-    private readonly then: (sorted: () => readonly PartitionRecord[]) => Task,
-  ) {}
-
-  get done(): boolean {
-    return this.current === null && this.topic >= this.topics().length;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    while (work < budget && !this.done) {
-      if (this.current === null) {
-        // A topic counts as an item itself, so a run of topics without partitions is bounded too.
-        this.current = this.topicTask(this.topics()[this.topic]);
-        work++;
-      }
-      if (work < budget) work += this.current.step(budget - work);
-      if (this.current.done) {
-        this.current = null;
-        this.topic++;
-      }
-    }
-    return work;
-  }
-
-  private topicTask(topic: TopicRecord): Sequence {
-    const sorted = sortedPartitions(this.capture, topic);
-    return new Sequence([() => sorted, () => this.then(() => sorted.result())]);
   }
 }
 

@@ -1,8 +1,10 @@
 // The tasks that every sliced encoder is built of (the binary snapshot, snapshot-encoder.ts; the
 // streamed JSON image, sliced-json.ts): each does at most a budget of items of work per step, so
 // a large image is encoded between the node's other work, never in one go.
+import type { ImageCapture } from "./image.ts";
 import { IncrementalSort } from "./incremental-sort.ts";
 import { invariant } from "./invariant.ts";
+import type { PartitionRecord, TopicRecord } from "./records.ts";
 
 /** Merge-sort moves that count as one item when the items are records written as JSON: a move costs a small fraction of encoding a record (measured ~1/30). */
 export const JSON_SORT_MOVES_PER_ITEM = 8;
@@ -79,5 +81,61 @@ export class Sequence implements Task {
       }
     }
     return work;
+  }
+}
+
+/** A topic's captured partitions, sorted by partition id (budgeted). */
+function sortedPartitions(byId: ReadonlyMap<number, PartitionRecord>, movesPerItem: number): SortedRecords<PartitionRecord> {
+  return new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId, movesPerItem);
+}
+
+export interface TopicPartitionsOptions {
+  /** Called as each topic's turn comes, before its partitions are sorted (a binary encoder writes the topic there). */
+  start?: (topic: TopicRecord, partitions: number) => void;
+  /** Merge-sort moves that count as one item of work. */
+  movesPerItem?: number;
+}
+
+/**
+ * Every partition, topic by topic in the topics' order, each topic's sorted by partition id, handed
+ * to `then` (write them, or append them to a list).
+ */
+export class TopicPartitions implements Task {
+  private topic = 0;
+  private current: Sequence | null = null;
+
+  constructor(
+    private readonly capture: ImageCapture,
+    private readonly topics: () => readonly TopicRecord[],
+    private readonly then: (sorted: () => readonly PartitionRecord[]) => Task,
+    private readonly options: TopicPartitionsOptions = {},
+  ) {}
+
+  get done(): boolean {
+    return this.current === null && this.topic >= this.topics().length;
+  }
+
+  step(budget: number): number {
+    let work = 0;
+    while (work < budget && !this.done) {
+      if (this.current === null) {
+        // A topic counts as an item itself, so a run of topics without partitions is bounded too.
+        this.current = this.topicTask(this.topics()[this.topic]);
+        work++;
+      }
+      if (work < budget) work += this.current.step(budget - work);
+      if (this.current.done) {
+        this.current = null;
+        this.topic++;
+      }
+    }
+    return work;
+  }
+
+  private topicTask(topic: TopicRecord): Sequence {
+    const byId = this.capture.partitions.get(topic.fields.topicUUID)?.byId ?? new Map<number, PartitionRecord>();
+    this.options.start?.(topic, byId.size);
+    const sorted = sortedPartitions(byId, this.options.movesPerItem ?? JSON_SORT_MOVES_PER_ITEM);
+    return new Sequence([() => sorted, () => this.then(() => sorted.result())]);
   }
 }

@@ -12,7 +12,7 @@ import { captureSource } from "./record-refs.ts";
 import type { RememberedRequest } from "./request-table.ts";
 import { writeBroker, writeHead, writePartition, writeProducer, writeRequest, writeTopic } from "./snapshot-format.ts";
 import { SnapshotWriter } from "./snapshot-writer.ts";
-import { Sequence, SortedRecords, type Task } from "./sliced-tasks.ts";
+import { Sequence, SortedRecords, type Task, TopicPartitions } from "./sliced-tasks.ts";
 
 /**
  * Merge-sort moves that count as one item. With the JSON format a move cost ~1/30 of encoding a
@@ -64,48 +64,16 @@ class WriteFixed implements Task {
   }
 }
 
-/** Every topic in name order, each followed by its partitions sorted by id. */
-class WriteTopics implements Task {
-  private topic = -1;
-  private current: Sequence | null = null;
-
-  constructor(
-    private readonly out: SnapshotWriter,
-    private readonly capture: ImageCapture,
-    private readonly topics: () => readonly TopicRecord[],
-  ) {}
-
-  get done(): boolean {
-    return this.current === null && this.topic >= this.topics().length;
-  }
-
-  step(budget: number): number {
-    let work = 0;
-    if (this.topic < 0) {
-      this.out.uint(this.topics().length);
-      this.topic = 0;
-    }
-    while (work < budget && !this.done) {
-      if (this.current === null) {
-        // A topic counts as an item itself, so a run of topics without partitions is bounded too.
-        this.current = this.topicTask(this.topics()[this.topic]);
-        work++;
-      }
-      if (work < budget) work += this.current.step(budget - work);
-      if (this.current.done) {
-        this.current = null;
-        this.topic++;
-      }
-    }
-    return Math.max(1, work);
-  }
-
-  private topicTask(topic: TopicRecord): Sequence {
-    const byId = this.capture.partitions.get(topic.fields.topicUUID)?.byId ?? new Map<number, PartitionRecord>();
-    writeTopic(this.out, topic, byId.size);
-    const sorted = new SortedRecords(byId.values(), (a, b) => a.fields.partitionId - b.fields.partitionId, SORT_MOVES_PER_ITEM);
-    return new Sequence([() => sorted, () => new WritePartitions(this.out, () => sorted.result())]);
-  }
+/** Every topic in name order (after their count), each followed by its partitions sorted by id. */
+function writeTopics(out: SnapshotWriter, capture: ImageCapture, topics: () => readonly TopicRecord[]): Task {
+  return new Sequence([
+    () => new WriteFixed(() => out.uint(topics().length)),
+    () =>
+      new TopicPartitions(capture, topics, (sorted) => new WritePartitions(out, sorted), {
+        start: (topic, partitions) => writeTopic(out, topic, partitions),
+        movesPerItem: SORT_MOVES_PER_ITEM,
+      }),
+  ]);
 }
 
 /** One topic's sorted partitions (their count is in the topic's own fields). */
@@ -192,7 +160,7 @@ export class SnapshotEncoder implements SnapshotEncoding {
       () => producers,
       () => new WriteFixed(() => writeHead(out, appliedIndex, capture.nextProducerId)),
       () => new WriteRecords(out, () => brokers.result(), writeBroker),
-      () => new WriteTopics(out, capture, () => topics.result()),
+      () => writeTopics(out, capture, () => topics.result()),
       () => new WriteRecords(out, () => producers.result(), writeProducer),
       () => new WriteRecords(out, () => requestList, (w, r) => writeRequest(w, r, source)),
       () => this.assemble,
