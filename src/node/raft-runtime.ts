@@ -5,7 +5,7 @@
 // (thesis §10.2.1), so its fsync and the followers' overlap.
 // It implements ConsensusHandle for the metadata service, the API and the console.
 import { Raft, splitEarlyMessages } from "../raft/index.ts";
-import type { ConfChange, Membership, Message, NodeId, Ready, SnapshotMeta } from "../raft/types.ts";
+import type { ConfChange, Membership, Message, NodeId, RaftBrief, Ready, SnapshotMeta } from "../raft/types.ts";
 import type { Transport, TransportStats } from "../transport/transport-types.ts";
 import { AppliedWaiters } from "./applied-waiters.ts";
 import { Applier } from "./applier.ts";
@@ -217,6 +217,11 @@ export class RaftRuntime implements ConsensusHandle {
   status(): ClusterStatus {
     const raft = this.requireRaft();
     return toClusterStatus(raft.status(), this.clusterId, this.promotionLimits);
+  }
+
+  /** The core's offsets, role and (frozen) membership without the per-peer view: cheap to ask often. */
+  brief(): RaftBrief {
+    return this.requireRaft().brief();
   }
 
   async snapshotNow(): Promise<SnapshotMeta> {
@@ -471,7 +476,7 @@ export class RaftRuntime implements ConsensusHandle {
   private refreshPeers(): void {
     const transport = this.transport;
     if (!transport || !this.raft) return;
-    const m = this.raft.status().membership;
+    const m = this.raft.brief().membership;
     // Keyed by who the members are, not by their addresses: a config entry that only binds a
     // directory id carries the leader's view of the addresses, and a node keeps dialing its peers
     // the way it already does (its own --peers) until the members themselves change.

@@ -19,6 +19,19 @@ export function members(m: Membership): NodeId[] {
   return [...m.voters, ...m.learners];
 }
 
+/**
+ * A deep-frozen copy: the core hands its current membership out by reference (status() runs after
+ * every event in the simulator and on every Ready in the runtime), so nobody may change it.
+ */
+export function frozenMembership(m: Membership): Membership {
+  const copy = cloneMembership(m);
+  Object.freeze(copy.voters);
+  Object.freeze(copy.learners);
+  Object.freeze(copy.addresses);
+  if (copy.directoryIds !== undefined) Object.freeze(copy.directoryIds);
+  return Object.freeze(copy);
+}
+
 export function cloneMembership(m: Membership): Membership {
   const copy: Membership = { voters: [...m.voters], learners: [...m.learners], addresses: { ...m.addresses } };
   if (m.directoryIds !== undefined) copy.directoryIds = { ...m.directoryIds };

@@ -5,7 +5,7 @@ import { checkConfig, checkRestore } from "./config-check.ts";
 import { boundDirectory, matchesBinding, nextBinding, withBinding } from "./directory-ids.ts";
 import { invariant, RaftConfigError, RaftUsageError } from "./errors.ts";
 import { ENTRY_OVERHEAD_BYTES, RaftLog } from "./log.ts";
-import { applyConfChange, cloneMembership, isMember, isVoter, members } from "./membership.ts";
+import { applyConfChange, cloneMembership, frozenMembership, isMember, isVoter, members } from "./membership.ts";
 import { isWellFormed } from "./message-check.ts";
 import { Replicator, type Outgoing } from "./replicator.ts";
 import { quorumIndex, voteOutcome } from "./quorum.ts";
@@ -26,6 +26,7 @@ import {
   type PeerStatus,
   type ProposeResult,
   type RaftConfig,
+  type RaftBrief,
   type RaftStatus,
   type Ready,
   type RestoreState,
@@ -122,7 +123,7 @@ export class Raft {
       logEvent: (event, fields) => this.logEvent(event, fields),
     });
     const { membership, index } = this.restoredMembership();
-    this.membership = membership;
+    this.membership = frozenMembership(membership);
     this.configIndex = index;
     this.becomeFollower(this.term, 0);
   }
@@ -273,19 +274,20 @@ export class Raft {
   }
 
   status(): RaftStatus {
+    return { ...this.brief(), vote: this.vote, firstIndex: this.log.firstIndex(), directoryId: this.directoryId, peers: this.role === "leader" ? this.peerStatuses() : [] };
+  }
+
+  /** What status() says without the per-peer view: cheap enough to ask after every event. */
+  brief(): RaftBrief {
     return {
       id: this.id,
       role: this.role,
       leader: this.lead,
       term: this.term,
-      vote: this.vote,
       commit: this.log.committed,
       applied: this.applied,
-      firstIndex: this.log.firstIndex(),
       lastIndex: this.log.lastIndex(),
-      membership: cloneMembership(this.membership),
-      directoryId: this.directoryId,
-      peers: this.role === "leader" ? this.peerStatuses() : [],
+      membership: this.membership,
     };
   }
 
@@ -768,7 +770,7 @@ export class Raft {
   }
 
   private setMembership({ membership, index }: ConfigAt): void {
-    this.membership = cloneMembership(membership);
+    this.membership = frozenMembership(membership);
     this.configIndex = index;
     this.previousConfig = null;
     this.logEvent("raft.membership", { index, voters: membership.voters, learners: membership.learners });

@@ -192,6 +192,9 @@ export interface PeerStatus {
   contacted: boolean;
 }
 
+/** The part of RaftStatus that costs nothing to build; its membership is frozen (shared, never copied). */
+export type RaftBrief = Pick<RaftStatus, "id" | "role" | "leader" | "term" | "commit" | "applied" | "lastIndex" | "membership">;
+
 export interface RaftStatus {
   id: NodeId;
   role: Role;

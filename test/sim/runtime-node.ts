@@ -4,7 +4,7 @@
 // simulated device (SimStorage over SimDisk). So the persist → send → apply → advance order the
 // simulator checks is the one production runs. A crash drops the process (its timers, transport
 // and storage handle die with it); only the SimDisk survives.
-import { NotLeaderError, type ClusterStatus } from "../../src/node/contracts.ts";
+import { NotLeaderError } from "../../src/node/contracts.ts";
 import { ProposalLostError, ProposalRejectedError } from "../../src/node/errors.ts";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
@@ -205,8 +205,8 @@ export class RuntimeNode extends NodeWithDisk {
   }
 
   status(): MemberStatus {
-    const s: ClusterStatus = this.require().status();
-    return { role: s.role, leader: s.leader, term: s.term, commit: s.commitOffset, applied: s.appliedOffset, lastIndex: s.lastOffset, membership: s.membership };
+    const s = this.require().brief();
+    return { role: s.role, leader: s.leader, term: s.term, commit: s.commit, applied: s.applied, lastIndex: s.lastIndex, membership: s.membership };
   }
 
   /** One tick of the node's interval timer; a frozen process takes it when it resumes. */

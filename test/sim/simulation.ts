@@ -230,8 +230,8 @@ class Simulation {
         this.queue.advanceTo(until);
         return false;
       }
-      if (this.cfg.runtime) await this.afterRuntimeEvent();
-      this.checkUsersView();
+      if (this.cfg.runtime) await this.settleRuntime();
+      this.checkViews();
       if (this.cfg.traceSink !== null || !ev.label.startsWith("tick")) this.trace.add(ev.label);
       if (++this.steps > this.cfg.maxEvents) {
         throw new SimViolation("runtime", `run exceeded ${this.cfg.maxEvents} events (virtual time ${this.queue.now()})`);
@@ -240,21 +240,27 @@ class Simulation {
     return true;
   }
 
-  /** Let the promise continuations run, then check what every running node shows its users. */
-  private async afterRuntimeEvent(): Promise<void> {
+  /** Let the promise continuations of the event run (the runtime answers through promises). */
+  private async settleRuntime(): Promise<void> {
     for (let i = 0; i < MICROTASK_TURNS; i++) await null;
     if (this.violation !== null) throw this.violation;
+  }
+
+  /**
+   * What every running node shows its users, after every event: one status per node serves
+   * SafetyChecker (runtime mode: election safety, commit against what is persisted) and
+   * UserInvariants (user-invariants.ts).
+   */
+  private checkViews(): void {
     for (const n of this.nodes) {
       if (!n.isUp()) continue;
       const s = n.status();
-      this.checker.status(n.id, s, n.applied);
-      if (s.role === "leader") this.checker.leader(n.id, s.term, n.disk);
+      if (this.cfg.runtime) {
+        this.checker.status(n.id, s, n.applied);
+        if (s.role === "leader") this.checker.leader(n.id, s.term, n.disk);
+      }
+      this.users.status(n.id, n.lives, n.directoryId, s, n.disk);
     }
-  }
-
-  /** What each running node shows its users, after every event (user-invariants.ts). */
-  private checkUsersView(): void {
-    for (const n of this.nodes) if (n.isUp()) this.users.status(n.id, n.lives, n.directoryId, n.status(), n.disk);
   }
 
   leader(): SimMember | undefined {
