@@ -256,6 +256,7 @@ export class PeerTransport implements Transport {
   /** A handshake from `id`, outside the peer list, that listens at `address`: dial it back there. */
   private learn(id: NodeId, address: string): void {
     invariant(address !== "", () => `node ${id} was let in without an advertised address`);
+    if (this.phase !== "started") return;
     const { relink, dropped } = this.learned.learn(id, address, this.ctx.now());
     if (dropped !== null) this.dropLearned(dropped, `the oldest of ${this.ctx.limits.maxLearnedPeers} learned peers, dropped for node ${id}`);
     if (!relink) return;

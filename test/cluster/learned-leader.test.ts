@@ -50,7 +50,9 @@ describe("a lagging member reaches a leader it has never heard of", () => {
     expect(s3?.leader).toBe(4);
     expect([...(s3?.membership.voters ?? [])].sort()).toEqual([2, 3, 4]);
     // 3 let 4 in as a learned peer; once its log named 4 a member, 4 became a normal peer.
-    expect(c.log(3)).toMatch(/"peer_learned".*"peer":4/);
+    expect(c.log(3)).toMatch(new RegExp(`"peer_learned".*"peer":4,"address":"${c.peerAddress(4)}"`));
+    // Each advertises its own membership entry: 3 its --peers entry, 4 (no entry) its --listen-peer.
+    expect(c.log(3)).toContain(`"advertised":"${c.peerAddress(3)}"`);
     expect(c.log(3)).not.toContain("is not in the peer list of node 3");
     const metrics = await (await fetch(c.url(3, "/metrics"))).text();
     expect(metrics).toMatch(/^yakt_transport_learned_peers 0$/m);
