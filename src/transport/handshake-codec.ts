@@ -1,9 +1,9 @@
 // Bodies of the handshake frames, version 3. The dialer introduces itself with a Hello (version,
 // features, cluster id, node id, its advertised peer address, a fresh nonce); the listener answers
 // with its own Hello (the ack; with the shared-secret feature it carries the listener's MAC over
-// both nonces) or a refusal reason, then closes. With the shared secret the dialer then sends a Proof (its own MAC) before
-// anything else. Every handshake frame fits in MAX_HANDSHAKE_FRAME_BYTES, the cap on any frame a
-// connection may send before its handshake is done.
+// both nonces) or a refusal reason, then closes. With the shared secret the dialer then sends a
+// Proof (its own MAC) before anything else. Every handshake frame fits in
+// MAX_HANDSHAKE_FRAME_BYTES, the cap on any frame a connection may send before its handshake is done.
 import { ByteReader } from "./byte-reader.ts";
 import { ByteWriter } from "./byte-writer.ts";
 import { DecodeError, EncodeError } from "./errors.ts";
