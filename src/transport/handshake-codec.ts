@@ -1,16 +1,21 @@
-// Bodies of the handshake frames, version 2. The dialer introduces itself with a Hello (version,
-// features, cluster id, node id, a fresh nonce); the listener answers with its own Hello (the
-// ack; with the shared-secret feature it carries the listener's MAC over both nonces) or a refusal
-// reason, then closes. With the shared secret the dialer then sends a Proof (its own MAC) before
-// anything else. Every handshake frame fits in MAX_HANDSHAKE_FRAME_BYTES, the cap on any frame a
-// connection may send before its handshake is done.
+// Bodies of the handshake frames, version 3. The dialer introduces itself with a Hello (version,
+// features, cluster id, node id, its advertised peer address, a fresh nonce); the listener answers
+// with its own Hello (the ack; with the shared-secret feature it carries the listener's MAC over
+// both nonces) or a refusal reason, then closes. With the shared secret the dialer then sends a
+// Proof (its own MAC) before anything else. Every handshake frame fits in
+// MAX_HANDSHAKE_FRAME_BYTES, the cap on any frame a connection may send before its handshake is done.
 import { ByteReader } from "./byte-reader.ts";
 import { ByteWriter } from "./byte-writer.ts";
 import { DecodeError, EncodeError } from "./errors.ts";
+import { parsePeerAddress } from "../raft/peer-address.ts";
 import type { NodeId } from "../raft/types.ts";
 
-/** 1: no features, no nonce. 2: a features word, nonces, and the optional shared-secret proof. */
-export const HANDSHAKE_VERSION = 2;
+/**
+ * 1: no features, no nonce. 2: a features word, nonces, and the optional shared-secret proof.
+ * 3: the sender's advertised peer address, so a listener can route back to a node it has never
+ * heard of (a leader added after the listener's log ends: KIP-853's endpoint in the message).
+ */
+export const HANDSHAKE_VERSION = 3;
 /** Feature bits of a Hello; a bit this node does not know is refused, not ignored. */
 export const Feature = {
   /** Both sides prove knowledge of the cluster's peer secret (HMAC over both nonces). */
@@ -21,9 +26,11 @@ export const NONCE_BYTES = 32;
 /** HMAC-SHA-256. */
 export const MAC_BYTES = 32;
 export const MAX_CLUSTER_ID_BYTES = 255;
+/** The longest "host:port" the one peer-address parser accepts: a 253-character host name, ":", 5 digits. */
+export const MAX_ADDRESS_BYTES = 259;
 /** Refusal reasons are cut to this many characters: they are for logs, not for data. */
 const MAX_REASON_CHARS = 240;
-const MAX_HELLO_BYTES = 1 + 4 + 2 + MAX_CLUSTER_ID_BYTES + 4 + NONCE_BYTES + 1 + MAC_BYTES;
+const MAX_HELLO_BYTES = 1 + 4 + 2 + MAX_CLUSTER_ID_BYTES + 4 + 2 + MAX_ADDRESS_BYTES + NONCE_BYTES + 1 + MAC_BYTES;
 const MAX_REFUSAL_BYTES = 2 + 4 * MAX_REASON_CHARS;
 /** The largest frame (kind byte + body) of the handshake: what a connection may send before it is done. */
 export const MAX_HANDSHAKE_FRAME_BYTES = 1 + Math.max(MAX_HELLO_BYTES, MAX_REFUSAL_BYTES, MAC_BYTES);
@@ -33,6 +40,8 @@ export interface Hello {
   features: number;
   clusterId: string;
   nodeId: NodeId;
+  /** "host:port" where the other nodes dial the sender (its own membership entry), canonical; "" for none. */
+  address: string;
   nonce: Uint8Array;
   /** Empty in the dialer's Hello; the listener's MAC in an ack with the shared-secret feature. */
   mac: Uint8Array;
@@ -44,6 +53,9 @@ export function encodeHello(hello: Hello): Uint8Array {
   w.u32(hello.features, "handshake.features");
   w.string(hello.clusterId, "handshake.clusterId");
   w.u32(hello.nodeId, "handshake.nodeId");
+  const address = checkAddress(hello.address);
+  if (address !== null) throw new EncodeError(address);
+  w.string(hello.address, "handshake.address");
   w.raw(fixed(hello.nonce, NONCE_BYTES, "handshake.nonce"));
   w.u8(hello.mac.length, "handshake.mac.length");
   w.raw(hello.mac.length === 0 ? hello.mac : fixed(hello.mac, MAC_BYTES, "handshake.mac"));
@@ -55,22 +67,38 @@ export function decodeHello(body: Uint8Array): Hello {
   const r = new ByteReader(body);
   const version = r.u8("handshake.version");
   if (version !== HANDSHAKE_VERSION) {
-    return { version, features: 0, clusterId: "", nodeId: 0, nonce: new Uint8Array(0), mac: new Uint8Array(0) };
+    return { version, features: 0, clusterId: "", nodeId: 0, address: "", nonce: new Uint8Array(0), mac: new Uint8Array(0) };
   }
   const features = r.u32("handshake.features");
   const clusterId = r.string("handshake.clusterId");
   const nodeId = r.u32("handshake.nodeId");
+  const address = r.string("handshake.address");
+  const wrong = checkAddress(address);
+  if (wrong !== null) throw new DecodeError(wrong);
   const nonce = r.fixed(NONCE_BYTES, "handshake.nonce");
   const macLength = r.u8("handshake.mac.length");
   if (macLength !== 0 && macLength !== MAC_BYTES) throw new DecodeError(`handshake.mac is ${macLength} bytes, expected 0 or ${MAC_BYTES}`);
   const mac = r.fixed(macLength, "handshake.mac");
   r.end("the handshake");
-  return { version, features, clusterId, nodeId, nonce, mac };
+  return { version, features, clusterId, nodeId, address, nonce, mac };
+}
+
+/** Why an advertised address is not "" or a canonical peer address of bounded length, or null. */
+function checkAddress(address: string): string | null {
+  if (typeof address !== "string") return `handshake.address must be text, got ${typeof address}`;
+  if (address === "") return null;
+  if (new TextEncoder().encode(address).length > MAX_ADDRESS_BYTES) return `handshake.address is longer than ${MAX_ADDRESS_BYTES} bytes`;
+  const parsed = parsePeerAddress(address);
+  if (!parsed.ok) return `handshake.address: ${parsed.message}`;
+  if (parsed.value.address !== address) return `handshake.address ${JSON.stringify(address)} is not in its canonical form ${JSON.stringify(parsed.value.address)}`;
+  return null;
 }
 
 /** Why a Hello's version or features cannot be spoken here, or null. */
 export function unsupported(hello: Hello): string | null {
-  if (hello.version !== HANDSHAKE_VERSION) return `handshake version ${hello.version} is not the supported ${HANDSHAKE_VERSION}`;
+  if (hello.version !== HANDSHAKE_VERSION) {
+    return `handshake version ${hello.version} is not the supported ${HANDSHAKE_VERSION} (a node of another version cannot join: run one version on every node)`;
+  }
   const unknown = hello.features & ~KNOWN_FEATURES;
   if (unknown !== 0) return `handshake features 0x${unknown.toString(16)} are unknown to this node`;
   return null;

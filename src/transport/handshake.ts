@@ -1,5 +1,6 @@
 // Every decision of the peer handshake, for both roles, in one place; the connections only carry
-// its frames. With peer TLS both sides first finish the TLS handshake and judge the other's
+// its frames. Each Hello carries its sender's advertised address: a listener lets in an id outside
+// its peer list when it gives one (the transport then learns that peer, see learned-peers.ts). With peer TLS both sides first finish the TLS handshake and judge the other's
 // certificate (CA and node id). Dialer: hello → (ack: check it, prove) → connected. Listener:
 // hello → refuse, or ack (and, with a peer secret, wait for the dialer's proof) → accepted. Frames
 // are encoded here with the handshake cap, since they are what a connection may send before it is
@@ -13,7 +14,7 @@ import { handshakeMac, macMatches, newNonce } from "./peer-auth.ts";
 import type { HandshakeTranscript } from "./peer-auth.ts";
 import type { TlsOutcome } from "./peer-tls.ts";
 
-type HandshakeContext = Pick<LinkContext, "nodeId" | "clusterId" | "secret">;
+type HandshakeContext = Pick<LinkContext, "nodeId" | "clusterId" | "secret" | "advertised">;
 
 const NO_MAC = new Uint8Array(0);
 
@@ -41,7 +42,7 @@ export function checkListenerTls(expected: NodeId, outcome: TlsOutcome): string 
 /** The dialer's opening frame, and the nonce the listener's proof must cover. */
 export function dialerHello(ctx: HandshakeContext): { frame: Uint8Array; nonce: Uint8Array } {
   const nonce = newNonce();
-  const hello = { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, nonce, mac: NO_MAC };
+  const hello = { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, address: ctx.advertised(), nonce, mac: NO_MAC };
   return { frame: helloFrame(FrameKind.Handshake, hello), nonce };
 }
 
@@ -80,7 +81,7 @@ export function answerHello(ctx: HandshakeContext, hello: Hello, isPeer: (id: No
   const secret = ctx.secret;
   const transcript = secret === null ? null : { clusterId: ctx.clusterId, dialerId: hello.nodeId, listenerId: ctx.nodeId, dialerNonce: hello.nonce, listenerNonce: nonce };
   const mac = secret === null || transcript === null ? NO_MAC : handshakeMac(secret, "listener", transcript);
-  const ack = helloFrame(FrameKind.HandshakeAck, { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, nonce, mac });
+  const ack = helloFrame(FrameKind.HandshakeAck, { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, address: ctx.advertised(), nonce, mac });
   return { kind: "ack", ack, peerId: hello.nodeId, transcript };
 }
 
@@ -103,7 +104,11 @@ function refusalReason(ctx: HandshakeContext, hello: Hello, isPeer: (id: NodeId)
     return `cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's ${JSON.stringify(ctx.clusterId)}`;
   }
   if (hello.nodeId === ctx.nodeId) return `node id ${hello.nodeId} is this node's own id`;
-  if (!isPeer(hello.nodeId)) return `node id ${hello.nodeId} is not in the peer list of node ${ctx.nodeId}`;
+  // An unknown id that says where it listens is let in as a learned peer (a leader this node's log
+  // has not reached yet); without an address there would be no way to answer it.
+  if (!isPeer(hello.nodeId) && hello.address === "") {
+    return `node id ${hello.nodeId} is not in the peer list of node ${ctx.nodeId} and advertises no address to reach it at`;
+  }
   const offersSecret = (hello.features & Feature.SharedSecret) !== 0;
   if (ctx.secret !== null && !offersSecret) {
     return `node ${ctx.nodeId} requires the cluster's peer secret and node ${hello.nodeId} offers none (--peer-secret-file)`;

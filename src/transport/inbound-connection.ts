@@ -1,6 +1,7 @@
 // One connection a peer dialed to us. With peer TLS it must first finish the TLS handshake with a
 // certificate our CA signed, naming the node id it will claim. It must open with a handshake naming
-// our cluster and a known peer id (and, with a peer secret, prove it holds the secret); after that it carries the
+// our cluster and a known peer id, or another id with the address it listens at (a learned peer),
+// and, with a peer secret, prove it holds the secret; after that it carries the
 // peer's Raft message batches and requests, and we write replies back on it. Until the handshake
 // is done it may send only handshake-sized frames, and it holds a slot the transport may give to
 // a newer connection (see inbound-slots.ts). Any protocol violation closes this connection only,
@@ -47,6 +48,8 @@ export type InboundPhase = "waiting" | "proving" | "handshaken";
 export class InboundConnection {
   /** 0 until the handshake is accepted. */
   peerId: NodeId = 0;
+  /** The address the dialer advertised in its Hello ("" for none); set with peerId. */
+  advertised = "";
   phase: InboundPhase = "waiting";
   /** Bytes received so far; a connection that sent none is the first to be evicted. */
   bytesReceived = 0;
@@ -165,6 +168,7 @@ export class InboundConnection {
     const answer = answerHello(this.host.ctx, hello, (id) => this.host.isPeer(id), this.certId);
     if (answer.kind === "refuse") return this.refuse(answer.reason, hello.nodeId);
     this.write(answer.ack);
+    this.advertised = hello.address;
     if (answer.transcript === null) return this.complete(answer.peerId);
     this.transcript = answer.transcript;
     this.phase = "proving";

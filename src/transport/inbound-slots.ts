@@ -1,4 +1,6 @@
-// Who may hold the listener's inbound slots. Handshaken peers keep theirs; connections still in
+// Who may hold the listener's inbound slots. Handshaken peers keep theirs (learned peers too: the
+// transport keeps at most maxLearnedPeers of them, one connection each, and closes a dropped
+// one's connection, so they cannot crowd members out); connections still in
 // their handshake share a bounded pool, in all and per remote address. A new connection is not
 // refused while a waiting one can make room: the oldest waiting connection of its address (or,
 // if the pool is full, of any address) is evicted, idle ones (no byte sent) first, then those

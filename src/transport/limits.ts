@@ -24,6 +24,13 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = {
   maxPendingHandshakes: 64,
   maxPendingPerAddress: 8,
   stallTimeoutMs: 10_000,
+  // Learned peers are leaders (or their successors) a lagging member has not read about yet: one or
+  // two at a time in practice; 8 leaves room for a few leadership changes while it catches up.
+  maxLearnedPeers: 8,
+  // A live dialer redials within backoffMaxMs + connectTimeoutMs (5 s at the defaults) of losing its
+  // connection; 30 s is six of those, and 150 election timeouts at the default ticks, so only a peer
+  // that stopped dialing us (it no longer counts us as a member) is forgotten.
+  learnedPeerIdleMs: 30_000,
 };
 
 /** The frame cap must fit every handshake frame (and stays at least 1 KiB). */

@@ -19,6 +19,8 @@ export interface LinkContext {
   readonly secret: Uint8Array | null;
   /** Peer mTLS, or null for plain TCP; its material is what new connections use. */
   readonly tls: PeerTlsState | null;
+  /** Where the other nodes dial this one ("host:port", its own membership entry), "" for nowhere. */
+  readonly advertised: () => string;
 }
 
 export function newCounters(): PeerCounters {

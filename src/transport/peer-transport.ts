@@ -1,14 +1,19 @@
 // The TCP peer transport. Connection model: every node dials every peer. The dialed ("outbound")
 // connection carries this node's Raft messages and requests to the peer and brings the peer's
 // replies back; the peer's messages to this node come over the connection the peer dialed
-// ("inbound"). So messages flow one way per connection, requests and replies both ways.
+// ("inbound"). So messages flow one way per connection, requests and replies both ways. A dialer
+// outside the peer list that advertises its address is let in and dialed back as a learned peer
+// (learned-peers.ts), so a member that has not yet read the config entry adding its leader can answer it.
 import type { TCPSocketListener } from "bun";
 import type { Message, NodeId } from "../raft/types.ts";
+import { advertisedAddress, parseAddress } from "./address.ts";
 import type { HostPort } from "./address.ts";
 import { TransportError } from "./errors.ts";
 import { InboundConnection } from "./inbound-connection.ts";
 import type { InboundHost, InboundSocket } from "./inbound-connection.ts";
 import { InboundSlots } from "./inbound-slots.ts";
+import { invariant } from "./invariant.ts";
+import { LearnedPeers, WindowLog } from "./learned-peers.ts";
 import { resolveLimits } from "./limits.ts";
 import { newCounters, OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
@@ -29,6 +34,8 @@ type Listener = TCPSocketListener<InboundConnection | undefined>;
 /** stop() waits at most this long for the sockets it closed to report closed. */
 const STOP_WAIT_MS = 1_000;
 const STOP_POLL_MS = 5;
+/** Learned-peer log lines per learnedPeerIdleMs window. */
+const LEARNED_LOG_LINES = 16;
 
 export class PeerTransport implements Transport {
   private readonly ctx: LinkContext;
@@ -38,6 +45,12 @@ export class PeerTransport implements Transport {
   private listener: Listener | null = null;
   private port = 0;
   private peers: Map<NodeId, PeerAddress>;
+  /** Ids outside `peers` let in by their advertised address; disjoint from `peers`. */
+  private readonly learned: LearnedPeers;
+  private readonly learnedLog: WindowLog;
+  private learnedSweep: ReturnType<typeof setInterval> | null = null;
+  /** This node's own entry of the latest peer map: what its handshakes advertise. */
+  private advertised: string;
   private readonly outbound = new Map<NodeId, OutboundPeer>();
   /** Every accepted connection not yet closed, handshaken or not (bounded by maxInboundConnections). */
   private readonly slots: InboundSlots<InboundConnection>;
@@ -66,9 +79,13 @@ export class PeerTransport implements Transport {
       random: opts.random ?? Math.random,
       secret: opts.secret ?? null,
       tls: opts.tls ? { material: opts.tls } : null,
+      advertised: () => this.advertised,
     };
     this.slots = new InboundSlots(this.ctx.limits);
     this.peers = parsePeers(opts.peers, opts.nodeId);
+    this.advertised = advertisedAddress(opts.peers, opts.nodeId);
+    this.learned = new LearnedPeers(this.ctx.limits.maxLearnedPeers, this.ctx.limits.learnedPeerIdleMs);
+    this.learnedLog = new WindowLog(this.ctx.log, LEARNED_LOG_LINES, this.ctx.limits.learnedPeerIdleMs);
     this.overloadLog = new OnceLog(this.ctx.log);
     this.unknownPeerLog = new OnceLog(this.ctx.log);
     this.evictionLog = new OnceLog(this.ctx.log);
@@ -83,7 +100,10 @@ export class PeerTransport implements Transport {
     this.port = this.listener.port;
     this.phase = "started";
     for (const [id, peer] of this.peers) this.addOutbound(id, peer.address, peer.target);
-    this.ctx.log("transport_started", { host: this.opts.listenHost, port: this.port, peers: [...this.peers.keys()] });
+    const sweepMs = Math.max(1, Math.floor(this.ctx.limits.learnedPeerIdleMs / 4));
+    this.learnedSweep = setInterval(() => this.forgetIdleLearned(), sweepMs);
+    this.learnedSweep.unref?.();
+    this.ctx.log("transport_started", { host: this.opts.listenHost, port: this.port, peers: [...this.peers.keys()], advertised: this.advertised });
     return { port: this.port };
   }
 
@@ -123,6 +143,8 @@ export class PeerTransport implements Transport {
 
   setPeers(peers: Map<NodeId, string>): void {
     const next = parsePeers(peers, this.ctx.nodeId);
+    this.advertised = advertisedAddress(peers, this.ctx.nodeId);
+    for (const [id, { address }] of next) this.promoteLearned(id, address);
     for (const [id, old] of this.peers) {
       const now = next.get(id);
       if (now !== undefined && now.address === old.address) continue;
@@ -181,12 +203,15 @@ export class PeerTransport implements Transport {
       evictedConnections: this.evictedConnections,
       badFrames: this.badFrames,
       unroutableDrops: this.unroutableDrops,
+      learnedPeers: this.learned.size,
     };
   }
 
   async stop(): Promise<void> {
     if (this.phase === "stopped") return;
     this.phase = "stopped";
+    if (this.learnedSweep !== null) clearInterval(this.learnedSweep);
+    this.learnedSweep = null;
     for (const peer of this.outbound.values()) peer.stop(`transport of node ${this.ctx.nodeId} stopped`);
     this.outbound.clear();
     for (const conn of this.slots.all()) conn.close();
@@ -224,7 +249,45 @@ export class PeerTransport implements Transport {
     const older = this.inboundByPeer.get(conn.peerId);
     if (older !== undefined && older !== conn) older.close();
     this.inboundByPeer.set(conn.peerId, conn);
+    if (!this.peers.has(conn.peerId)) this.learn(conn.peerId, conn.advertised);
     this.outbound.get(conn.peerId)?.peerIsUp();
+  }
+
+  /** A handshake from `id`, outside the peer list, that listens at `address`: dial it back there. */
+  private learn(id: NodeId, address: string): void {
+    invariant(address !== "", () => `node ${id} was let in without an advertised address`);
+    if (this.phase !== "started") return;
+    const { relink, dropped } = this.learned.learn(id, address, this.ctx.now());
+    if (dropped !== null) this.dropLearned(dropped, `the oldest of ${this.ctx.limits.maxLearnedPeers} learned peers, dropped for node ${id}`);
+    if (!relink) return;
+    this.outbound.get(id)?.stop(`learned node ${id} moved to ${address}`);
+    this.addOutbound(id, address, parseAddress(address));
+    this.learnedLog.emit(this.ctx.now(), "peer_learned", { peer: id, address, learned: this.learned.size, why: "not in this node's peer list; reached at the address its handshake gives" });
+  }
+
+  /** `id` joined the peer list: the membership's address wins, and its link is rebuilt if it differs. */
+  private promoteLearned(id: NodeId, address: string): void {
+    const learned = this.learned.forget(id);
+    if (learned === undefined || learned.address === address) return;
+    this.outbound.get(id)?.stop(`node ${id} is a member at ${address}, not at its advertised ${learned.address}`);
+    this.outbound.delete(id);
+  }
+
+  /** Forget a learned peer: close its links both ways and drop its counters. */
+  private dropLearned(id: NodeId, why: string): void {
+    const peer = this.learned.forget(id);
+    this.outbound.get(id)?.stop(`learned node ${id}: ${why}`);
+    this.outbound.delete(id);
+    this.inboundByPeer.get(id)?.close();
+    this.counters.delete(id);
+    this.learnedLog.emit(this.ctx.now(), "peer_forgotten", { peer: id, address: peer?.address ?? "", why });
+  }
+
+  private forgetIdleLearned(): void {
+    const idleMs = this.ctx.limits.learnedPeerIdleMs;
+    for (const id of this.learned.idle(this.ctx.now(), (peer) => this.inboundByPeer.has(peer))) {
+      this.dropLearned(id, `no connection from it for ${idleMs} ms`);
+    }
   }
 
   private listen(port: number, tls: PeerTlsMaterial | null): Listener {

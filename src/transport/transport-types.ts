@@ -29,6 +29,10 @@ export interface TransportLimits {
   maxPendingPerAddress: number;
   /** A connection whose queue stays full without write progress this long is dropped and redialed. */
   stallTimeoutMs: number;
+  /** Bound on learned peers (ids outside the peer list let in by their advertised address); the oldest goes when full. */
+  maxLearnedPeers: number;
+  /** A learned peer without a handshaken connection to us for this long is forgotten (its link closed). */
+  learnedPeerIdleMs: number;
 }
 
 export interface TransportOptions {
@@ -37,7 +41,10 @@ export interface TransportOptions {
   /** Port 0 = ephemeral (tests); start() returns the bound port. */
   listenHost: string;
   listenPort: number;
-  /** id → "host:port" (IPv6 as "[::1]:port"); may include this node's own id, which is ignored. */
+  /**
+   * id → "host:port" (IPv6 as "[::1]:port"). This node's own entry, if any, is not dialed: it is the
+   * address this node advertises in its handshakes (none when absent or an unspecified host).
+   */
   peers: Map<NodeId, string>;
   /** A decoded batch from one peer, all messages addressed to this node. */
   onMessages: (msgs: Message[]) => void;
@@ -92,7 +99,7 @@ export interface TransportStats {
   /** Bound port once started, 0 before. */
   port: number;
   peers: PeerStats[];
-  /** Inbound connections refused at handshake (wrong cluster, unknown or own id, wrong or missing secret). */
+  /** Inbound connections refused at handshake (wrong cluster, own id, unknown id without an address, wrong or missing secret). */
   refusedConnections: number;
   /** Inbound connections closed before their handshake was done: evicted for a newer one, or timed out. */
   evictedConnections: number;
@@ -100,6 +107,8 @@ export interface TransportStats {
   badFrames: number;
   /** Messages dropped because their destination is not a peer, or the transport is not running. */
   unroutableDrops: number;
+  /** Ids outside the peer list currently learned from their handshakes (and dialed at the address they gave). */
+  learnedPeers: number;
 }
 
 /** What the node runtime needs of a transport; a simulator can implement it in memory. */

@@ -1,9 +1,15 @@
 // The runtime's Transport over the simulated network, one per life of a node: messages go to the
 // peers the runtime named (others are dropped, as PeerTransport drops them), with the network's
-// delays, losses and cuts; peer requests (forwarding) travel the same links with a deadline.
+// delays, losses and cuts; peer requests (forwarding) travel the same links with a deadline. It
+// admits what PeerTransport's handshake admits: messages from its peers, and from an id outside
+// them only when that node advertises an address (its own entry in the peers its runtime gave it),
+// which it then learns as a route back, in a bounded set that forgets idle entries
+// (src/transport/learned-peers.ts, the same bookkeeping and bounds as the real transport).
 import type { Message, NodeId } from "../../src/raft/types.ts";
 import type { TransportHandlers } from "../../src/node/runtime-options.ts";
 import { TransportError } from "../../src/transport/errors.ts";
+import { LearnedPeers } from "../../src/transport/learned-peers.ts";
+import { DEFAULT_LIMITS } from "../../src/transport/limits.ts";
 import type { PeerStats, Transport, TransportStats } from "../../src/transport/transport-types.ts";
 import type { SimNetwork } from "./network.ts";
 import type { VirtualTimers } from "./virtual-timers.ts";
@@ -13,10 +19,28 @@ export interface PeerDirectory {
   transportOf(id: NodeId): SimTransport | null;
 }
 
+/**
+ * What each node of one simulated network advertises, as its Hello would carry it: set by the node's
+ * transport from the peers its runtime gives it, read by the receiver of its messages. Keyed by the
+ * network so simulations in one process never see each other's nodes.
+ */
+const advertisedOn = new WeakMap<SimNetwork, Map<NodeId, string>>();
+
+function advertisedBy(network: SimNetwork): Map<NodeId, string> {
+  let map = advertisedOn.get(network);
+  if (map === undefined) {
+    map = new Map();
+    advertisedOn.set(network, map);
+  }
+  return map;
+}
+
 export class SimTransport implements Transport {
   private peers = new Map<NodeId, string>();
+  private readonly learned = new LearnedPeers(DEFAULT_LIMITS.maxLearnedPeers, DEFAULT_LIMITS.learnedPeerIdleMs);
   private running = false;
   private unroutable = 0;
+  private refused = 0;
   private sent = 0;
 
   constructor(
@@ -34,7 +58,7 @@ export class SimTransport implements Transport {
 
   send(msgs: Message[]): void {
     for (const m of msgs) {
-      if (!this.running || !this.timers.alive || !this.peers.has(m.to)) {
+      if (!this.running || !this.timers.alive || !this.routes(m.to)) {
         this.unroutable++;
         continue;
       }
@@ -48,13 +72,33 @@ export class SimTransport implements Transport {
 
   /** A message arrived for this node: it runs as this process (queued while paused, lost when dead). */
   receive(m: Message): void {
-    if (!this.running) return;
+    if (!this.running || !this.admits(m.from)) return;
     this.timers.run(() => this.handlers.onMessages([m]));
+  }
+
+  /** As the real handshake: a peer, or an id that advertises where it listens (then learned). */
+  private admits(from: NodeId): boolean {
+    if (this.peers.has(from)) return true;
+    const address = advertisedBy(this.network).get(from) ?? "";
+    if (address === "") {
+      this.refused++;
+      return false;
+    }
+    // The oldest learned id, if dropped for room, has no connection here to close.
+    this.learned.learn(from, address, this.timers.now());
+    return true;
+  }
+
+  /** A peer, or a learned id heard from within the idle bound (an idle one is forgotten here). */
+  private routes(to: NodeId): boolean {
+    if (this.peers.has(to)) return true;
+    for (const id of this.learned.idle(this.timers.now(), () => false)) this.learned.forget(id);
+    return this.learned.get(to) !== undefined;
   }
 
   request(to: NodeId, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (!this.running) return Promise.reject(new TransportError("closed", `transport of node ${this.nodeId} is stopped`));
-    if (!this.peers.has(to)) return Promise.reject(new TransportError("unreachable", `node ${to} is not a peer of node ${this.nodeId}`));
+    if (!this.routes(to)) return Promise.reject(new TransportError("unreachable", `node ${to} is not a peer of node ${this.nodeId}`));
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (f: () => void) => {
@@ -86,6 +130,9 @@ export class SimTransport implements Transport {
 
   setPeers(peers: Map<NodeId, string>): void {
     this.peers = new Map([...peers].filter(([id]) => id !== this.nodeId));
+    for (const id of this.peers.keys()) this.learned.forget(id); // the membership's address wins
+    // The simulated members' addresses are symbolic ("sim-4"), so none is an unspecified host.
+    advertisedBy(this.network).set(this.nodeId, peers.get(this.nodeId) ?? "");
   }
 
   stats(): TransportStats {
@@ -103,7 +150,7 @@ export class SimTransport implements Transport {
       droppedBytes: 0,
       reconnects: 0,
     }));
-    return { nodeId: this.nodeId, port: 0, peers, refusedConnections: 0, evictedConnections: 0, badFrames: 0, unroutableDrops: this.unroutable };
+    return { nodeId: this.nodeId, port: 0, peers, refusedConnections: this.refused, evictedConnections: 0, badFrames: 0, unroutableDrops: this.unroutable, learnedPeers: this.learned.size };
   }
 
   async stop(): Promise<void> {

@@ -9,8 +9,8 @@ import { tlsOutcome } from "../../src/transport/peer-tls.ts";
 
 const enc = new TextEncoder();
 const SECRET = enc.encode("sixteen-bytes-or-more!!");
-const dialer = { nodeId: 1, clusterId: "c", secret: SECRET };
-const listener = { nodeId: 2, clusterId: "c", secret: SECRET };
+const dialer = { nodeId: 1, clusterId: "c", secret: SECRET, advertised: () => "127.0.0.1:9001" };
+const listener = { nodeId: 2, clusterId: "c", secret: SECRET, advertised: () => "127.0.0.1:9002" };
 
 /** The body of a handshake frame (after the u32 length and the kind byte). */
 function body(frame: Uint8Array): Uint8Array {
@@ -49,7 +49,7 @@ describe("the handshake with a peer secret", () => {
   });
 
   test("without a secret on either side the handshake is as before: no proof", () => {
-    const plain = { nodeId: 1, clusterId: "c", secret: null };
+    const plain = { nodeId: 1, clusterId: "c", secret: null, advertised: () => "" };
     const { frame, nonce } = dialerHello(plain);
     const answer = answerHello({ ...plain, nodeId: 2 }, decodeHello(body(frame)), () => true, null);
     if (answer.kind !== "ack") throw new Error("expected an ack");
@@ -59,7 +59,7 @@ describe("the handshake with a peer secret", () => {
 });
 
 describe("the handshake under peer TLS: the claimed id is the certificate's", () => {
-  const plain = { nodeId: 1, clusterId: "c", secret: null };
+  const plain = { nodeId: 1, clusterId: "c", secret: null, advertised: () => "" };
 
   test("the listener acks a Hello whose id its certificate names, and refuses another id", () => {
     const { frame } = dialerHello({ ...plain, nodeId: 3 });
@@ -67,6 +67,16 @@ describe("the handshake under peer TLS: the claimed id is the certificate's", ()
     expect(answerHello(plain, hello, () => true, 3).kind).toBe("ack");
     const refused = answerHello(plain, hello, () => true, 2);
     expect(refused).toEqual({ kind: "refuse", reason: expect.stringContaining("node 3 presents the certificate of node 2") });
+  });
+
+  test("a dialer outside the peer list is acked as a learned peer only with its address and its own certificate", () => {
+    const { frame } = dialerHello({ ...plain, nodeId: 9, advertised: () => "10.0.0.9:9093" });
+    const hello = decodeHello(body(frame));
+    expect(hello.address).toBe("10.0.0.9:9093");
+    expect(answerHello(plain, hello, () => false, 9)).toMatchObject({ kind: "ack", peerId: 9 });
+    expect(answerHello(plain, hello, () => false, 4)).toEqual({ kind: "refuse", reason: expect.stringContaining("node 9 presents the certificate of node 4") });
+    const silent = decodeHello(body(dialerHello({ ...plain, nodeId: 9 }).frame));
+    expect(answerHello(plain, silent, () => false, 9)).toEqual({ kind: "refuse", reason: expect.stringContaining("advertises no address") });
   });
 
   test("the dialer refuses a listener that is untrusted or names another node", () => {

@@ -37,13 +37,13 @@ export async function rawConnect(port: number): Promise<RawClient> {
   return { socket, received, closed: () => closed };
 }
 
-/** A Hello as a dialer sends it (no MAC); `features` 1 offers the shared secret. */
-export function hello(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0): Hello {
-  return { version, features, clusterId, nodeId, nonce: new Uint8Array(32).fill(nodeId & 0xff), mac: new Uint8Array(0) };
+/** A Hello as a dialer sends it (no MAC); `features` 1 offers the shared secret; `address` is where it says it listens. */
+export function hello(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0, address = ""): Hello {
+  return { version, features, clusterId, nodeId, address, nonce: new Uint8Array(32).fill(nodeId & 0xff), mac: new Uint8Array(0) };
 }
 
-export function handshakeFrame(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0): Uint8Array {
-  return encodeFrame(FrameKind.Handshake, [encodeHello(hello(nodeId, clusterId, version, features))], MAX_FRAME);
+export function handshakeFrame(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0, address = ""): Uint8Array {
+  return encodeFrame(FrameKind.Handshake, [encodeHello(hello(nodeId, clusterId, version, features, address))], MAX_FRAME);
 }
 
 export type FakeBehaviour =
