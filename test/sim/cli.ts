@@ -5,17 +5,17 @@
 // replay a seed they report (e.g. `--seed 46 --churn --bug figure8`); --stress runs the stress
 // profile (more faults, more clients, one protocol bound pushed to its extreme per seed); --wipes
 // the churn profile with frequent wiped disks (the directory-id bug hunt); --corrupt frequent
-// corrupt reads at start-up (the checksum bug hunt); --pauses frequent long pauses and forwarded
+// corrupt reads at start-up (the checksum bug hunt; --corrupt-snapshots: of snapshots only); --pauses frequent long pauses and forwarded
 // reads (the stale-read hunt). Runs use the real node runtime; --core runs
 // the real core under the simulator's own Ready loop instead (the planted core bugs do so).
 import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS, isInjectedBug } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, corruptProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
 
 const MAX_SEEDS = 10_000_000;
-const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--core] [--churn|--stress|--wipes|--corrupt|--pauses] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
+const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--core] [--churn|--stress|--wipes|--corrupt|--corrupt-snapshots|--pauses] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
 
 type Profile = (seed: number) => Partial<SimConfig>;
 
@@ -25,6 +25,7 @@ const PROFILES: Record<string, Profile> = {
   "--stress": stressProfile,
   "--wipes": wipesProfile,
   "--corrupt": corruptProfile,
+  "--corrupt-snapshots": corruptSnapshotsProfile,
   "--pauses": pausesProfile,
 };
 

@@ -180,6 +180,12 @@ export function corruptProfile(seed: number): Partial<SimConfig> {
   };
 }
 
+/** The corrupt profile with every corrupt read striking the snapshot (its row or a chunk), never a log entry. */
+export function corruptSnapshotsProfile(seed: number): Partial<SimConfig> {
+  const corrupt = corruptProfile(seed);
+  return { ...corrupt, replayFlags: "--corrupt-snapshots", faults: { ...corrupt.faults!, corruptRate: 0, corruptSnapshotRate: 0.5 } };
+}
+
 /**
  * Overrides for hunting stale reads: process pauses the only outage (no partitions or crashes), long
  * and frequent, half of them of the leader; most gets forwarded. A stale read then comes from an
