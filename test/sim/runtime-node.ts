@@ -150,11 +150,10 @@ export class RuntimeNode extends NodeWithDisk {
       timers,
       onFatal: (e) => this.onFatal(e),
     });
-    const rt = this.runtime;
-    rt.onForward((payload) => this.serveForwardedGet(rt, payload));
     this.env.checker.started(this.id, restore.hardState.commit);
     this.env.hooks.trace(`n${this.id} start term=${restore.hardState.term} vote=${restore.hardState.vote} commit=${restore.hardState.commit} last=${this.disk.lastIndex()}`);
     const runtime = this.runtime;
+    runtime.onForward((payload) => this.serveForwardedGet(runtime, payload));
     runtime.start().catch((e: unknown) => {
       if (this.runtime !== runtime) return;
       if (e instanceof StorageError && e.code === "corrupt") {
