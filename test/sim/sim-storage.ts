@@ -96,7 +96,7 @@ export class SimStorage implements LogStorage {
   /** Stored as its chunks, each with its checksum, as SqliteStorage stores a snapshot written in pieces. */
   publishSnapshot(): SnapshotMeta {
     const p = this.requirePending("publish a snapshot");
-    const snapshot = { meta: p.meta, data: concat(p.chunks, p.bytes) };
+    const snapshot = { meta: p.meta, data: joined(p.chunks) };
     this.write(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null, p.chunks);
     this.pending = null;
     return p.meta;
@@ -157,8 +157,7 @@ export class SimStorage implements LogStorage {
     verifyChecksum(this.opts, WHERE, { kind: "snapshot", index }, s.row.sum, () => snapshotChecksum(s.meta, s.membershipJson, s.row.data));
     s.chunks.forEach((c, seq) => verifyChecksum(this.opts, WHERE, { kind: "snapshot chunk", index, seq }, c.sum, () => chunkChecksum(index, seq, c.data)));
     if (s.chunks.length === 0) return { meta: s.meta, data: s.row.data };
-    const data = s.chunks.map((c) => c.data);
-    return { meta: s.meta, data: concat(data, data.reduce((n, c) => n + c.byteLength, 0)) };
+    return { meta: s.meta, data: joined(s.chunks.map((c) => c.data)) };
   }
 
   private requirePending(what: string): { meta: SnapshotMeta; chunks: Uint8Array[]; bytes: number } {
@@ -172,12 +171,4 @@ export class SimStorage implements LogStorage {
   }
 }
 
-function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
-  const data = new Uint8Array(bytes);
-  let offset = 0;
-  for (const c of chunks) {
-    data.set(c, offset);
-    offset += c.byteLength;
-  }
-  return data;
-}
+const joined = (chunks: readonly Uint8Array[]): Uint8Array => new Uint8Array(Bun.concatArrayBuffers([...chunks]));
