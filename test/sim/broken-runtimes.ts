@@ -4,6 +4,7 @@ import type { RaftRuntime as RaftRuntimeType } from "../../src/node/raft-runtime
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
 import type { Timers } from "../../src/node/timers.ts";
+import type { ForwardHandler } from "../../src/node/forwarding.ts";
 import type { Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
 import type { LogStorage, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
 import { SimCrash } from "./sim-storage.ts";
@@ -24,6 +25,34 @@ class AckBeforeCommitRuntime extends RaftRuntime {
 }
 
 export const ackBeforeCommitRuntime = (o: RuntimeOptions): RaftRuntimeType => new AckBeforeCommitRuntime(o);
+
+/**
+ * Serves forwarded requests without the read barrier: the node that takes a forwarded read answers
+ * from its local state at once, trusting that it still leads because the Forwarder only hands it
+ * requests while it believes so. A leader frozen by a pause (or cut off with a follower) while
+ * others elect a new leader and commit writes then answers with what it held: a stale read.
+ */
+class UnfencedForwardedReadsRuntime extends RaftRuntime {
+  /** True while a forwarded request's handler runs its synchronous part (where it asks for the barrier). */
+  private servingForward = false;
+
+  override onForward(handler: ForwardHandler): void {
+    super.onForward((payload, from) => {
+      this.servingForward = true;
+      try {
+        return handler(payload, from);
+      } finally {
+        this.servingForward = false;
+      }
+    });
+  }
+
+  override readBarrier(): Promise<void> {
+    return this.servingForward ? Promise.resolve() : super.readBarrier();
+  }
+}
+
+export const unfencedForwardedReadsRuntime = (o: RuntimeOptions): RaftRuntimeType => new UnfencedForwardedReadsRuntime(o);
 
 /**
  * The runtime goes on (sends, applies, advances) before its persist is done — as if the write

@@ -5,18 +5,29 @@
 // replay a seed they report (e.g. `--seed 46 --churn --bug figure8`); --stress runs the stress
 // profile (more faults, more clients, one protocol bound pushed to its extreme per seed); --wipes
 // the churn profile with frequent wiped disks (the directory-id bug hunt); --corrupt frequent
-// corrupt reads at start-up (the checksum bug hunt). Runs use the real node runtime; --core runs
+// corrupt reads at start-up (the checksum bug hunt; --corrupt-snapshots: of snapshots only); --pauses frequent long pauses and forwarded
+// reads (the stale-read hunt). Runs use the real node runtime; --core runs
 // the real core under the simulator's own Ready loop instead (the planted core bugs do so).
 import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS, isInjectedBug } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, corruptProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
 
 const MAX_SEEDS = 10_000_000;
-const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--core] [--churn|--stress|--wipes|--corrupt] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
+const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--core] [--churn|--stress|--wipes|--corrupt|--corrupt-snapshots|--pauses] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
 
 type Profile = (seed: number) => Partial<SimConfig>;
+
+/** The profiles a flag selects; at most one per run. */
+const PROFILES: Record<string, Profile> = {
+  "--churn": churnProfile,
+  "--stress": stressProfile,
+  "--wipes": wipesProfile,
+  "--corrupt": corruptProfile,
+  "--corrupt-snapshots": corruptSnapshotsProfile,
+  "--pauses": pausesProfile,
+};
 
 class UsageError extends Error {
   readonly code = "usage";
@@ -34,19 +45,17 @@ function intFlag(args: string[], name: string, max: number): number | undefined 
 }
 
 function profileFlags(args: string[]): Profile {
-  const churn = args.includes("--churn");
-  const stress = args.includes("--stress");
-  const wipes = args.includes("--wipes");
-  const corrupt = args.includes("--corrupt");
+  const chosen = Object.keys(PROFILES).filter((flag) => args.includes(flag));
   const core = args.includes("--core");
-  if ([churn, stress, wipes, corrupt].filter(Boolean).length > 1) throw new UsageError("--churn, --stress, --wipes and --corrupt exclude each other");
+  if (chosen.length > 1) throw new UsageError(`${Object.keys(PROFILES).join(", ")} exclude each other`);
+  const profile = chosen.length === 0 ? () => ({}) : PROFILES[chosen[0]!]!;
   const i = args.indexOf("--bug");
   const name = i < 0 ? undefined : args[i + 1];
   if (name !== undefined && !isInjectedBug(name)) throw new UsageError(`--bug needs one of ${Object.keys(INJECTED_BUGS).join(", ")}, got ${name}`);
   if (i >= 0 && name === undefined) throw new UsageError("--bug needs a name");
   const bug: Partial<SimConfig> = name === undefined ? {} : INJECTED_BUGS[name];
   return (seed) => {
-    const base = churn ? churnProfile(seed) : stress ? stressProfile(seed) : wipes ? wipesProfile(seed) : corrupt ? corruptProfile(seed) : {};
+    const base: Partial<SimConfig> = profile(seed);
     const mode: Partial<SimConfig> = core ? { runtime: false } : {};
     const flags = [core ? "--core" : "", base.replayFlags ?? "", bug.replayFlags ?? ""].filter((f) => f !== "").join(" ");
     return { ...base, ...mode, ...bug, replayFlags: flags };

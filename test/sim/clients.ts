@@ -1,14 +1,15 @@
 // The simulated clients. Each runs one operation at a time: a put is proposed to the node it
 // believes leads (moving on after not_leader) and is known once that node applies the entry —
 // same index and term: done; another term there: it never happened. A get asks a node for a read
-// index and reads the KV store once that node has applied it. Whatever outlives its deadline (or
+// index and reads the KV store once that node has applied it; on the real runtime some gets are
+// forwarded instead: the node picked forwards them to its leader, which reads behind its barrier. Whatever outlives its deadline (or
 // its node) ends as "unknown outcome" for a put and is dropped for a get (a read changes nothing).
 import type { Entry, NodeId, ReadState } from "../../src/raft/types.ts";
 import type { EventQueue } from "./event-queue.ts";
 import type { KvInput, KvOperation } from "./history.ts";
 import { encodeCommand } from "./kv-store.ts";
 import type { Prng } from "./prng.ts";
-import { RuntimeNode } from "./runtime-node.ts";
+import { RuntimeNode, type GetReply } from "./runtime-node.ts";
 import type { SimMember } from "./sim-member.ts";
 import type { SimNode } from "./sim-node.ts";
 
@@ -23,6 +24,8 @@ export interface ClientOptions {
   maxAttempts: number;
   thinkTime: [number, number];
   readRate: number;
+  /** Runtime mode: share of gets sent forwarded (to whichever node the client picked, which forwards them to its leader). */
+  forwardRate: number;
 }
 
 interface PendingOp {
@@ -200,11 +203,17 @@ export class Clients {
   private throughRuntime(op: PendingOp, node: RuntimeNode): void {
     const input = op.input;
     if (input.kind === "get") {
-      node.get(input.key, (r) => {
+      const answer = (r: GetReply) => {
         if (r.kind === "ok") this.end(op, "ok", r.value);
         else if (r.kind === "retry") this.retry(op, NO_LEADER_BACKOFF);
         else this.end(op, "unknown", null);
-      });
+      };
+      if (this.rng.chance(this.options.forwardRate)) {
+        this.trace(`c${op.client} get ${input.key} forwarded through n${node.id}`);
+        node.forwardedGet(input.key, answer);
+      } else {
+        node.get(input.key, answer);
+      }
       return;
     }
     node.put(encodeCommand({ key: input.key, value: input.value }), (r) => {

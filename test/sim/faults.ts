@@ -1,6 +1,7 @@
 // The seed's faults: crashes and restarts, symmetric and asymmetric partitions, lossy spells
 // (drops, duplicates), app snapshots with log compaction, membership changes within a pool of ids,
-// leader transfers, wiped disks; on runtime nodes also process pauses, clock steps and torn writes. Crashes and voter changes keep a majority of voters able to work.
+// leader transfers, wiped disks; on runtime nodes also process pauses, clock steps, torn writes and
+// corrupt reads of log entries and snapshot pieces. Crashes and voter changes keep a majority of voters able to work.
 import { boundDirectory } from "../../src/raft/directory-ids.ts";
 import type { ConfChange, Entry, HardState, Membership, NodeId } from "../../src/raft/types.ts";
 import type { EventQueue } from "./event-queue.ts";
@@ -9,6 +10,7 @@ import type { NetworkOptions, SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
 import type { WritePlan } from "../../src/storage/write-plan.ts";
 import { RuntimeNode } from "./runtime-node.ts";
+import type { CorruptRead } from "./sim-disk.ts";
 import type { SimMember } from "./sim-member.ts";
 
 /** Half the crash points are quick bounces: back before most messages sent meanwhile arrive. */
@@ -30,10 +32,11 @@ export type FaultKind =
   | "clock-jump"
   | "crash-point"
   | "torn"
-  | "corrupt";
+  | "corrupt"
+  | "corrupt-snap";
 
-/** The faults drawn by weight; crash points and torn writes strike at writes, by rate. */
-export type WeightedFault = Exclude<FaultKind, "crash-point" | "torn" | "corrupt">;
+/** The faults drawn by weight; crash points and torn writes strike at writes, corrupt reads at start-ups, by rate. */
+export type WeightedFault = Exclude<FaultKind, "crash-point" | "torn" | "corrupt" | "corrupt-snap">;
 
 export interface FaultOptions {
   /** Mean virtual ms between two faults. */
@@ -47,6 +50,8 @@ export interface FaultOptions {
   tearRate: number;
   /** Runtime mode: probability that a start-up reads one log entry back corrupt. */
   corruptRate: number;
+  /** Runtime mode: probability that a start-up reads a piece of the snapshot (its row or a chunk) back corrupt. */
+  corruptSnapshotRate: number;
   minVoters: number;
   maxVoters: number;
 }
@@ -76,6 +81,7 @@ export class FaultInjector {
     "crash-point": 0,
     torn: 0,
     corrupt: 0,
+    "corrupt-snap": 0,
   };
   private stopped = false;
   /** The wiped node the operator is replacing (remove, then add again); one at a time. */
@@ -157,15 +163,26 @@ export class FaultInjector {
     return keep;
   }
 
-  /** At a node's start-up: the index of a log entry its device reads back corrupt, or null. */
-  corruptRead(node: RuntimeNode): number | null {
+  /**
+   * At a node's start-up: the piece its device reads back corrupt, or null — a piece of the
+   * snapshot it restores from (and, as leader, would send to followers), else a log entry.
+   */
+  corruptRead(node: RuntimeNode): CorruptRead | null {
+    if (this.stopped) return null;
+    const pieces = node.disk.snapshotPieces();
+    if (pieces > 0 && this.w.rng.chance(this.options.corruptSnapshotRate)) {
+      this.counts["corrupt-snap"]++;
+      const piece = this.w.rng.int(0, pieces - 1);
+      this.w.trace(`corrupt read n${node.id}: snapshot at ${node.disk.snapshotIndex()}, ${piece === 0 ? "its row" : `chunk ${piece - 1}`}`);
+      return { kind: "snapshot", piece };
+    }
     const first = node.disk.snapshotIndex() + 1;
     const last = node.disk.lastIndex();
-    if (this.stopped || last < first || !this.w.rng.chance(this.options.corruptRate)) return null;
+    if (last < first || !this.w.rng.chance(this.options.corruptRate)) return null;
     this.counts.corrupt++;
     const at = this.w.rng.int(first, last);
     this.w.trace(`corrupt read n${node.id}: entry ${at}`);
-    return at;
+    return { kind: "entry", index: at };
   }
 
   /** A node that refused to start is restarted by its operator a little later (the next read is clean). */
@@ -397,12 +414,15 @@ export class FaultInjector {
 
   /**
    * A process pause (GC, SIGSTOP, a stalled VM): the node keeps its state but runs nothing — its
-   * timers and inbound messages queue up — and then resumes with a stale view of the cluster.
+   * timers and inbound messages queue up — and then resumes with a stale view of the cluster. Half
+   * the time it is the leader: the old leader resuming is the classic stale-read case for
+   * ReadIndex and for reads forwarded to it.
    */
   private pause(): boolean {
     const up = this.w.nodes.filter((n): n is RuntimeNode => n instanceof RuntimeNode && n.isUp() && !n.isPaused());
     if (up.length === 0) return false;
-    const victim = this.w.rng.pick(up);
+    const leader = up.find((n) => n === this.w.leader());
+    const victim = leader !== undefined && this.w.rng.chance(0.5) ? leader : this.w.rng.pick(up);
     victim.pause();
     const life = victim.lives;
     this.w.queue.after(this.outage(), `resume n${victim.id}`, () => {

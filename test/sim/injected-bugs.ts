@@ -2,7 +2,7 @@
 // config overrides on top of a seed's configuration. Broken cores and the simulator's own Ready
 // loop run in core mode (runtime: false); broken runtimes and the faulty disk run the real runtime.
 import { figure8Core, ignoreDirectoryIdCore, neverCommitCore } from "./broken-cores.ts";
-import { ackBeforeCommitRuntime, applyBeforePersistRuntime } from "./broken-runtimes.ts";
+import { ackBeforeCommitRuntime, applyBeforePersistRuntime, unfencedForwardedReadsRuntime } from "./broken-runtimes.ts";
 import type { SimConfig } from "./sim-config.ts";
 
 export const INJECTED_BUGS = {
@@ -26,8 +26,10 @@ export const INJECTED_BUGS = {
   "ignore-directory-id": { runtime: false, factory: ignoreDirectoryIdCore, replayFlags: "--bug ignore-directory-id" },
   /** A core whose leader never advances its commit: nothing is ever committed. */
   "never-commit": { runtime: false, factory: neverCommitCore, replayFlags: "--bug never-commit" },
-  /** A storage that loads log entries without checking their checksums: a corrupt read goes unnoticed. */
+  /** A storage that reads entries and snapshots without checking their checksums (the real skipChecksums seam): a corrupt read goes unnoticed. */
   "skip-checksum": { diskBugs: { forgetVote: false, skipChecksum: true }, replayFlags: "--bug skip-checksum" },
+  /** The real runtime serving forwarded reads from local state, without the read barrier. */
+  "unfenced-forwarded-read": { runtimeFactory: unfencedForwardedReadsRuntime, replayFlags: "--bug unfenced-forwarded-read" },
   /** The real runtime with its persist not awaited: it sends and applies before the write is durable. */
   "apply-before-persist": { runtimeFactory: applyBeforePersistRuntime, replayFlags: "--bug apply-before-persist" },
   /** The real runtime answering a proposal once appended on the leader, before it commits. */

@@ -4,7 +4,7 @@
 // simulated device (SimStorage over SimDisk). So the persist → send → apply → advance order the
 // simulator checks is the one production runs. A crash drops the process (its timers, transport
 // and storage handle die with it); only the SimDisk survives.
-import { NotLeaderError } from "../../src/node/contracts.ts";
+import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
 import { ProposalLostError, ProposalRejectedError } from "../../src/node/errors.ts";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
@@ -19,7 +19,7 @@ import type { MemberStatus } from "./member-status.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
 import type { SafetyChecker } from "./safety-checker.ts";
-import type { SimDisk } from "./sim-disk.ts";
+import type { CorruptRead, SimDisk } from "./sim-disk.ts";
 import { SimCrash, SimStorage } from "./sim-storage.ts";
 import { StorageError } from "../../src/storage/storage-error.ts";
 import { SimTransport, type PeerDirectory } from "./sim-transport.ts";
@@ -36,7 +36,7 @@ export type RuntimeSettings = Pick<
 > & { tickInterval: number };
 
 export interface RuntimeNodeHooks {
-  corruptRead(node: RuntimeNode): number | null;
+  corruptRead(node: RuntimeNode): CorruptRead | null;
   /** The node refused to start (its storage found corruption): it is down until restarted. */
   refused(node: RuntimeNode): void;
   applied(node: RuntimeNode, e: Entry): void;
@@ -62,6 +62,9 @@ export interface RuntimeNodeEnv {
   /** Builds the runtime: the real one, or a deliberately broken subclass (runtime-bugs.ts). */
   build: (options: RuntimeOptions) => RaftRuntime;
 }
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** What a membership change proposes as a node's peer address (the runtime wants host:port). */
 export const simAddress = (id: NodeId): string => `10.0.0.${id}:9093`;
@@ -121,7 +124,7 @@ export class RuntimeNode extends NodeWithDisk {
         crashNow: () => this.crash(),
       },
       () => timers.now(),
-      !this.disk.bugs.skipChecksum,
+      this.disk.bugs.skipChecksum === true,
     );
     const restore = this.disk.restoreState();
     this.kv = new KvStore();
@@ -150,6 +153,7 @@ export class RuntimeNode extends NodeWithDisk {
     this.env.checker.started(this.id, restore.hardState.commit);
     this.env.hooks.trace(`n${this.id} start term=${restore.hardState.term} vote=${restore.hardState.vote} commit=${restore.hardState.commit} last=${this.disk.lastIndex()}`);
     const runtime = this.runtime;
+    runtime.onForward((payload) => this.serveForwardedGet(runtime, payload));
     runtime.start().catch((e: unknown) => {
       if (this.runtime !== runtime) return;
       if (e instanceof StorageError && e.code === "corrupt") {
@@ -268,9 +272,32 @@ export class RuntimeNode extends NodeWithDisk {
     this.asClient(reply, (rt, answer) =>
       rt.readBarrier().then(
         () => answer({ kind: "ok", value: this.kv.get(key) }),
-        (e: unknown) => answer(e instanceof NotLeaderError || errorName(e) === "NoLeaderError" ? { kind: "retry" } : { kind: "unknown" }),
+        (e: unknown) => answer(isNoLeader(e) ? { kind: "retry" } : { kind: "unknown" }),
       ),
     );
+  }
+
+  /**
+   * A client's linearizable get sent to this node and forwarded to the leader the way the runtime
+   * forwards (its Forwarder over peer requests, re-routed when the leader changes), where the
+   * leader reads behind its read barrier (serveForwardedGet). The answer is the leader's.
+   */
+  forwardedGet(key: string, reply: (r: GetReply) => void): void {
+    this.asClient(reply, (rt, answer) =>
+      rt.forwardToLeader(encoder.encode(key)).then(
+        (bytes) => answer({ kind: "ok", value: JSON.parse(decoder.decode(bytes)) as string | null }),
+        (e: unknown) => answer(isNoLeader(e) ? { kind: "retry" } : { kind: "unknown" }),
+      ),
+    );
+  }
+
+  /** The leader's side of a forwarded get: the read barrier first (called at once: the broken runtime hooks it), then the local state. */
+  private serveForwardedGet(rt: RaftRuntime, payload: Uint8Array): Promise<Uint8Array> {
+    const key = decoder.decode(payload);
+    return rt.readBarrier().then(() => {
+      if (this.runtime !== rt) throw new Error(`node ${this.id} restarted while serving a forwarded read`);
+      return encoder.encode(JSON.stringify(this.kv.get(key)));
+    });
   }
 
   private asClient<R>(reply: (r: R) => void, call: (rt: RaftRuntime, answer: (r: R) => void) => Promise<void>): void {
@@ -352,6 +379,11 @@ function putFailure(e: unknown): PutReply {
   if (e instanceof ProposalRejectedError) return { kind: "refused", leader: 0 };
   if (e instanceof ProposalLostError) return { kind: "failed" }; // another entry holds its index
   return { kind: "unknown" };
+}
+
+/** The read was not served for want of a leader: nothing happened, the client may try again. */
+function isNoLeader(e: unknown): boolean {
+  return e instanceof NotLeaderError || e instanceof NoLeaderError;
 }
 
 function errorName(e: unknown): string {

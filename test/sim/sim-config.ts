@@ -89,7 +89,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     checkQuorum: !oldSchool,
     network: { minDelay: 1, maxDelay: 8, slowRate: 0.03, dropRate: 0, dupRate: 0 },
     calmNetwork: { minDelay: 1, maxDelay: 8, slowRate: 0, dropRate: 0, dupRate: 0 },
-    clients: { count: 3, keys: 3, opTimeout: 600, maxAttempts: 8, thinkTime: [2, 40], readRate: 0.4 },
+    clients: { count: 3, keys: 3, opTimeout: 600, maxAttempts: 8, thinkTime: [2, 40], readRate: 0.4, forwardRate: 0.3 },
     // Swarm testing: the seed draws its own mix and intensities around these.
     faults: swarmFaults(seed, {
       meanInterval: 80,
@@ -98,6 +98,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
       crashPointRate: 0.002,
       tearRate: 0.002,
       corruptRate: 0.02,
+      corruptSnapshotRate: 0.02,
       minVoters: 3,
       maxVoters: nodes + 1,
     }),
@@ -168,13 +169,35 @@ export function stressProfile(seed: number): Partial<SimConfig> {
 }
 
 /**
- * Overrides for hunting checksum bugs: crashes first of all, and a corrupt read at most start-ups.
+ * Overrides for hunting checksum bugs: crashes and snapshots first of all, and a corrupt read (of
+ * the snapshot or a log entry) at most start-ups.
  */
 export function corruptProfile(seed: number): Partial<SimConfig> {
   const base = configForSeed(seed);
   return {
     replayFlags: "--corrupt",
-    faults: { ...base.faults, corruptRate: 0.5, weights: { ...base.faults.weights, crash: 8 } },
+    faults: { ...base.faults, corruptRate: 0.5, corruptSnapshotRate: 0.3, weights: { ...base.faults.weights, crash: 8, compact: 4 } },
+  };
+}
+
+/** The corrupt profile with every corrupt read striking the snapshot (its row or a chunk), never a log entry. */
+export function corruptSnapshotsProfile(seed: number): Partial<SimConfig> {
+  const corrupt = corruptProfile(seed);
+  return { ...corrupt, replayFlags: "--corrupt-snapshots", faults: { ...corrupt.faults!, corruptRate: 0, corruptSnapshotRate: 0.5 } };
+}
+
+/**
+ * Overrides for hunting stale reads: process pauses the only outage (no partitions or crashes), long
+ * and frequent, half of them of the leader; most gets forwarded. A stale read then comes from an
+ * old leader resuming (or a node that still takes it for the leader), the case the read barrier is for.
+ */
+export function pausesProfile(seed: number): Partial<SimConfig> {
+  const base = configForSeed(seed);
+  const none = { crash: 0, partition: 0, asymmetric: 0, "isolate-leader": 0, lossy: 0, compact: 1, membership: 0, transfer: 1, wipe: 0, pause: 8, "clock-jump": 1 };
+  return {
+    replayFlags: "--pauses",
+    clients: { ...base.clients, count: 6, keys: 2, readRate: 0.6, forwardRate: 0.7 },
+    faults: { ...base.faults, meanInterval: 60, maxOutage: 600, crashPointRate: 0, tearRate: 0, corruptRate: 0, corruptSnapshotRate: 0, weights: none },
   };
 }
 

@@ -1,10 +1,22 @@
 // The simulated device under the real write planner: a torn write keeps a prefix of its entries,
-// a corrupt read is caught by the checksums, an un-synced commit is lost by a crash.
+// a corrupt read (of an entry, a snapshot row or a snapshot chunk) is caught by the real storage's
+// checksum check unless its skipChecksums seam is on, an un-synced commit is lost by a crash.
 import { describe, expect, test } from "bun:test";
 import type { Entry } from "../../src/raft/types.ts";
+import { ChecksumError } from "../../src/storage/checksum.ts";
 import { resolveOptions } from "../../src/storage/storage-options.ts";
 import { planPersist } from "../../src/storage/write-plan.ts";
-import { SimDisk } from "./sim-disk.ts";
+import { SimDisk, type CorruptRead } from "./sim-disk.ts";
+import { SimStorage } from "./sim-storage.ts";
+
+function catching(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a throw");
+}
 
 describe("simulated device", () => {
   const enc = new TextEncoder();
@@ -20,14 +32,57 @@ describe("simulated device", () => {
     expect(d.hardState().commit).toBe(0);
   });
 
-  test("a corrupt read is told apart by the checksum each entry was written with", () => {
+  /** SimStorage over `d`, reading back `fault` at load; no tears, never crashing. */
+  function storage(d: SimDisk, fault: CorruptRead | null, skipChecksums = false): SimStorage {
+    const hooks = { corruptRead: () => fault, tearPoint: () => null, persisted: () => {}, alive: () => true, crashNow: () => {} };
+    return new SimStorage(d, { clusterId: "sim", nodeId: 1, directoryId: "" }, hooks, () => 0, skipChecksums);
+  }
+  const membership = { voters: [1], learners: [], addresses: { 1: "a:1" } };
+  const meta = { index: 2, term: 1, membership };
+
+  test("a corrupt entry read fails the real checksum check, naming the entry; the disk itself stays intact", () => {
     const d = new SimDisk(1, { forgetVote: false });
     d.write(planPersist(d.view(), { hardState: { term: 1, vote: 1, commit: 2 }, entries: [e(1), e(2), e(3)], snapshot: null }, limits), true);
-    expect(d.read(null).badAt).toBeNull();
-    const bad = d.read(2);
-    expect(bad.badAt).toBe(2);
-    expect(bad.state.entries[1]!.data).not.toEqual(e(2).data);
-    expect(d.read(null).state.entries[1]!.data).toEqual(e(2).data); // the disk itself is intact
+    expect(storage(d, null).load().entries.map((x) => x.data)).toEqual([e(1).data, e(2).data, e(3).data]);
+    const err = catching(() => storage(d, { kind: "entry", index: 2 }).load());
+    expect(err).toBeInstanceOf(ChecksumError);
+    expect((err as ChecksumError).place).toEqual({ kind: "entry", index: 2 });
+    expect((err as ChecksumError).code).toBe("corrupt");
+    expect(storage(d, null).load().entries[1]!.data).toEqual(e(2).data);
+  });
+
+  test("a snapshot written whole: a corrupt read of its row fails the check; a clean read restores it", () => {
+    const d = new SimDisk(1, { forgetVote: false });
+    const data = enc.encode("whole snapshot bytes");
+    d.write(planPersist(d.view(), { hardState: { term: 1, vote: 1, commit: 2 }, entries: [], snapshot: { meta, data } }, limits), true);
+    expect(d.snapshotPieces()).toBe(1);
+    expect(storage(d, null).load().snapshot).toEqual({ meta, data });
+    const err = catching(() => storage(d, { kind: "snapshot", piece: 0 }).load()) as ChecksumError;
+    expect(err.place).toEqual({ kind: "snapshot", index: 2 });
+  });
+
+  test("a snapshot written in chunks: each chunk is checked; a corrupt one is named by its place", () => {
+    const d = new SimDisk(1, { forgetVote: false });
+    d.write(planPersist(d.view(), { hardState: { term: 1, vote: 1, commit: 2 }, entries: [e(1), e(2)], snapshot: null }, limits), true);
+    const s = storage(d, null);
+    s.beginSnapshot(meta);
+    for (const piece of ["ab", "cd", "ef"]) s.appendSnapshotChunk(enc.encode(piece));
+    s.publishSnapshot();
+    expect(d.snapshotPieces()).toBe(4);
+    expect(storage(d, null).load().snapshot?.data).toEqual(enc.encode("abcdef"));
+    expect(storage(d, null).latestSnapshot()?.data).toEqual(enc.encode("abcdef"));
+    const err = catching(() => storage(d, { kind: "snapshot", piece: 2 }).load()) as ChecksumError;
+    expect(err.place).toEqual({ kind: "snapshot chunk", index: 2, seq: 1 });
+    expect(err.message).toContain("chunk 1 of the snapshot at index 2");
+  });
+
+  test("with the real skipChecksums seam on (the planted bug), the damaged bytes are loaded", () => {
+    const d = new SimDisk(1, { forgetVote: false, skipChecksum: true });
+    const data = enc.encode("whole snapshot bytes");
+    d.write(planPersist(d.view(), { hardState: { term: 1, vote: 1, commit: 2 }, entries: [], snapshot: { meta, data } }, limits), true);
+    d.write(planPersist(d.view(), { hardState: { term: 1, vote: 1, commit: 3 }, entries: [e(3)], snapshot: null }, limits), true);
+    expect(storage(d, { kind: "snapshot", piece: 0 }, true).load().snapshot?.data).not.toEqual(data);
+    expect(storage(d, { kind: "entry", index: 3 }, true).load().entries[0]!.data).not.toEqual(e(3).data);
   });
 
   test("a commit written without a sync is lost by a crash; a synced one stays", () => {

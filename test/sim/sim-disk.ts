@@ -1,20 +1,52 @@
 // A node's simulated disk: exactly what survives a crash — hard state, the log (with truncation on
 // conflict) and the latest snapshot. One persist() is one atomic transaction. As in SqliteStorage
 // (write-plan.ts mustSync), a write that only moves the commit index is not synced: a crash loses
-// it unless a later synced write carried it to disk. A fault flag makes the disk misbehave on
-// purpose so the bug-injection tests can show the simulator catches it.
-import type { Entry, HardState, RestoreState, Snapshot } from "../../src/raft/types.ts";
+// it unless a later synced write carried it to disk. Like SqliteStorage, every entry, snapshot row
+// and snapshot chunk is kept with the checksum the real storage computes for it
+// (src/storage/checksum.ts); a read may return damaged bytes, which the reader (sim-storage.ts)
+// checks against those checksums. A fault flag makes the disk misbehave on purpose so the
+// bug-injection tests can show the simulator catches it.
+import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
+import { chunkChecksum, entryChecksum, snapshotChecksum } from "../../src/storage/checksum.ts";
 import type { LogView, WritePlan } from "../../src/storage/write-plan.ts";
 import { SimViolation } from "./violation.ts";
 
 export interface DiskBugs {
   /** Persist the hard state with vote 0: a restarted node may vote twice in one term. */
   forgetVote: boolean;
-  /** Runtime mode: the storage loads entries without checking their checksums. */
+  /** Runtime mode: the storage reads without checking checksums (the real StorageOptions.skipChecksums seam). */
   skipChecksum?: boolean;
 }
 
-const checksum = (e: Entry): number => Bun.hash.crc32(e.data) ^ e.term ^ (e.index * 31);
+/** A piece of stored bytes with the checksum written with it. */
+export interface Checked {
+  data: Uint8Array;
+  sum: number;
+}
+
+/**
+ * The snapshot as the device holds it, as SqliteStorage does: one row (meta, and the bytes when the
+ * snapshot was written whole) whose checksum covers the meta and those bytes, and the chunks of one
+ * written in pieces, each with its own checksum.
+ */
+export interface StoredSnapshot {
+  meta: SnapshotMeta;
+  membershipJson: string;
+  row: Checked;
+  chunks: Checked[];
+}
+
+/** What one read of the whole disk returns: possibly damaged bytes, with the checksums they were written with. */
+export interface RawRead {
+  hardState: HardState;
+  entries: { entry: Entry; sum: number }[];
+  snapshot: StoredSnapshot | null;
+}
+
+/** A read fault: one entry, or one piece of the snapshot (0 = its row, k = chunk k − 1), comes back with a byte flipped. */
+export type CorruptRead = { kind: "entry"; index: number } | { kind: "snapshot"; piece: number };
+
+const EMPTY = new Uint8Array(0);
 
 export interface PersistBatch {
   snapshot: Snapshot | null;
@@ -27,6 +59,8 @@ export class SimDisk {
   /** The commit index as of the last synced write: what a crash leaves. */
   private syncedCommit = 0;
   private snap: Snapshot | null = null;
+  /** The snapshot as stored: row and chunks with their checksums. */
+  private stored: StoredSnapshot | null = null;
   /** Contiguous, starting right after the snapshot's index. */
   private log: Entry[] = [];
   /** Each stored entry's checksum, taken when it was written. */
@@ -92,12 +126,12 @@ export class SimDisk {
    * A plan of the real write planner (src/storage/write-plan.ts), written in its order; `synced`
    * false (mustSync said so) leaves the write in the device's cache, lost by a crash.
    */
-  write(plan: WritePlan, synced: boolean): void {
+  write(plan: WritePlan, synced: boolean, chunks: readonly Uint8Array[] | null = null): void {
     const base = this.snapshotIndex();
     if (plan.deleteFrom !== null) this.log.length = Math.max(0, Math.min(this.log.length, plan.deleteFrom - base - 1));
     if (plan.deleteThrough > base) this.log.splice(0, plan.deleteThrough - base);
     for (const e of plan.append) this.store(e);
-    if (plan.snapshot !== null) this.snap = plan.snapshot;
+    if (plan.snapshot !== null) this.keepSnapshot(plan.snapshot, chunks);
     const hs = plan.hardState;
     if (hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
     if (synced) this.syncedCommit = this.hard.commit;
@@ -141,7 +175,7 @@ export class SimDisk {
       throw new SimViolation("runtime", `node ${this.nodeId}: compaction to ${at} beyond the persisted log end ${this.lastIndex()}`);
     }
     this.log = this.log.slice(at - this.snapshotIndex());
-    this.snap = snapshot;
+    this.keepSnapshot(snapshot, null);
     this.syncedCommit = this.hard.commit; // a synced write: everything before it is on disk too
   }
 
@@ -155,26 +189,50 @@ export class SimDisk {
   }
 
   /**
-   * What a read of the whole disk returns, with the entry at `corruptAt` (if any) read back with
-   * one byte flipped — a bad sector or a misdirected read — and whether each entry still matches
-   * the checksum written with it.
+   * What a read of the whole disk returns, each piece with the checksum it was written with; the
+   * piece `fault` names (if any) comes back with one byte flipped — a bad sector or a misdirected
+   * read. The disk itself stays intact: the next read is clean.
    */
-  read(corruptAt: number | null): { state: RestoreState; badAt: number | null } {
-    const state = this.restoreState();
-    const i = corruptAt === null ? -1 : corruptAt - this.snapshotIndex() - 1;
-    const hit = state.entries[i];
-    if (hit !== undefined) {
-      const data = hit.data.length > 0 ? hit.data.slice() : new Uint8Array([0]);
-      data[data.length >> 1]! ^= 0x20;
-      state.entries[i] = { ...hit, data };
+  read(fault: CorruptRead | null): RawRead {
+    const entries = this.log.map((e) => ({ entry: { ...e }, sum: this.sums.get(e)! }));
+    const snapshot = this.storedSnapshot();
+    if (fault?.kind === "entry") {
+      const hit = entries[fault.index - this.snapshotIndex() - 1];
+      if (hit !== undefined) hit.entry = { ...hit.entry, data: flipped(hit.entry.data) };
+    } else if (fault?.kind === "snapshot" && snapshot !== null) {
+      const piece = fault.piece === 0 ? snapshot.row : snapshot.chunks[fault.piece - 1];
+      if (piece !== undefined) piece.data = flipped(piece.data);
     }
-    const bad = state.entries.findIndex((e, k) => this.sums.get(this.log[k]!) !== checksum(e));
-    return { state, badAt: bad < 0 ? null : state.entries[bad]!.index };
+    return { hardState: { ...this.hard }, entries, snapshot };
+  }
+
+  /** A copy of the stored snapshot's row and chunks (the bytes are shared: a fault replaces them, never writes them). */
+  storedSnapshot(): StoredSnapshot | null {
+    const s = this.stored;
+    return s === null ? null : { ...s, row: { ...s.row }, chunks: s.chunks.map((c) => ({ ...c })) };
+  }
+
+  /** Pieces of the stored snapshot a read fault can strike: its row and each chunk. */
+  snapshotPieces(): number {
+    return this.stored === null ? 0 : 1 + this.stored.chunks.length;
+  }
+
+  private keepSnapshot(s: Snapshot, chunks: readonly Uint8Array[] | null): void {
+    const membershipJson = JSON.stringify(s.meta.membership);
+    const whole = chunks === null;
+    const rowData = whole ? s.data : EMPTY;
+    this.snap = s;
+    this.stored = {
+      meta: s.meta,
+      membershipJson,
+      row: { data: rowData, sum: snapshotChecksum(s.meta, membershipJson, rowData) },
+      chunks: (chunks ?? []).map((data, seq) => ({ data, sum: chunkChecksum(s.meta.index, seq, data) })),
+    };
   }
 
   private store(e: Entry): void {
     const stored = { ...e };
-    this.sums.set(stored, checksum(stored));
+    this.sums.set(stored, entryChecksum(stored.index, stored.term, stored.type, stored.data));
     this.log.push(stored);
   }
 
@@ -185,7 +243,7 @@ export class SimDisk {
     }
     // Keep the suffix only when the log agrees with the snapshot at its index (Raft §7).
     const keep = this.term(at) === s.meta.term ? this.log.slice(at - this.snapshotIndex()) : [];
-    this.snap = s;
+    this.keepSnapshot(s, null);
     this.log = keep;
   }
 
@@ -203,4 +261,11 @@ export class SimDisk {
     this.log.length = first - this.snapshotIndex() - 1;
     for (const e of entries) this.store(e);
   }
+}
+
+/** A copy of `data` with one byte flipped (an empty piece reads back as one stray byte). */
+function flipped(data: Uint8Array): Uint8Array {
+  const out = data.length > 0 ? data.slice() : new Uint8Array([0]);
+  out[out.length >> 1]! ^= 0x20;
+  return out;
 }

@@ -2,16 +2,22 @@
 // write-plan.ts, shared with SqliteStorage and MemoryStorage) over a SimDisk, the device that keeps
 // what a crash leaves. Each life of a node gets its own handle; a crash kills it, so the dropped
 // process can write nothing more. The device's faults strike here: a crash point right after a
-// durable write, a torn write (a crash in the middle of one), and a corrupt read at start-up,
-// caught by the checksum each entry was written with (a storage that skips the check is a planted
-// bug: it loads the bad bytes).
+// durable write, a torn write (a crash in the middle of one), and a corrupt read at start-up of a
+// log entry or of a piece of the snapshot (its row or a chunk). Reads are checked the way the real
+// storages check theirs: the real checksums (src/storage/checksum.ts) through the real
+// verifyChecksum under the real StorageOptions, so the planted "skip a checksum" bug is the real
+// skipChecksums seam switched on, and the bad bytes are loaded.
 import type { HardState, RestoreState, Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
+import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "../../src/storage/checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
 import { checkChunk, checkSweepBound } from "../../src/storage/input-checks.ts";
 import { StorageError } from "../../src/storage/storage-error.ts";
 import { resolveOptions, type ResolvedOptions } from "../../src/storage/storage-options.ts";
 import { isEmptyPlan, mustSync, planPersist, planPublishSnapshot, planSaveSnapshot, type WritePlan } from "../../src/storage/write-plan.ts";
-import type { SimDisk } from "./sim-disk.ts";
+import type { CorruptRead, RawRead, SimDisk, StoredSnapshot } from "./sim-disk.ts";
+
+/** Where a checksum failure names the device (as SqliteStorage names its file). */
+const WHERE = "simulated disk";
 
 /** Thrown inside a write when the simulated process died there: the runtime must do nothing more. */
 export class SimCrash extends Error {
@@ -22,8 +28,8 @@ export class SimCrash extends Error {
 }
 
 export interface DeviceHooks {
-  /** At load: the index of an entry the device reads back corrupt, or null. */
-  corruptRead(): number | null;
+  /** At load: the piece (an entry or part of the snapshot) the device reads back corrupt, or null. */
+  corruptRead(): CorruptRead | null;
   /** Before `plan` is written: entries to keep of it if a crash tears it now, or null (no tear). */
   tearPoint(plan: WritePlan): number | null;
   /** `batch` is durable (the disk changed from `previousCommit`); a crash point may strike now. */
@@ -43,9 +49,10 @@ export class SimStorage implements LogStorage {
     private readonly identityOf: NodeIdentity,
     private readonly hooks: DeviceHooks,
     now: () => number,
-    private readonly verifyChecksums: boolean,
+    /** The real test seam (StorageOptions.skipChecksums): the planted "skip a checksum" bug. */
+    skipChecksums: boolean,
   ) {
-    this.opts = resolveOptions({ now, retainSnapshots: 1 });
+    this.opts = resolveOptions({ now, retainSnapshots: 1, skipChecksums });
   }
 
   identity(): NodeIdentity | null {
@@ -61,11 +68,7 @@ export class SimStorage implements LogStorage {
   load(): RestoreState {
     this.assertAlive();
     this.pending = null;
-    const { state, badAt } = this.disk.read(this.hooks.corruptRead());
-    if (badAt !== null && this.verifyChecksums) {
-      throw new StorageError("corrupt", `entry ${badAt} does not match the checksum it was written with; refusing to start from a corrupt log`);
-    }
-    return state;
+    return this.checked(this.disk.read(this.hooks.corruptRead()));
   }
 
   persist(batch: PersistBatch): void {
@@ -90,15 +93,11 @@ export class SimStorage implements LogStorage {
     p.bytes += data.byteLength;
   }
 
+  /** Stored as its chunks, each with its checksum, as SqliteStorage stores a snapshot written in pieces. */
   publishSnapshot(): SnapshotMeta {
     const p = this.requirePending("publish a snapshot");
-    const data = new Uint8Array(p.bytes);
-    let offset = 0;
-    for (const c of p.chunks) {
-      data.set(c, offset);
-      offset += c.byteLength;
-    }
-    this.saveSnapshot({ meta: p.meta, data });
+    const snapshot = { meta: p.meta, data: joined(p.chunks) };
+    this.write(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null, p.chunks);
     this.pending = null;
     return p.meta;
   }
@@ -118,14 +117,16 @@ export class SimStorage implements LogStorage {
   }
 
   latestSnapshot(): Snapshot | null {
-    return this.disk.snapshot();
+    this.assertAlive();
+    const s = this.disk.storedSnapshot();
+    return s === null ? null : this.checkedSnapshot(s);
   }
 
   /** The runtime stopped; the device stays (it is the node's disk). */
   close(): void {}
 
   /** One plan, validated before anything is written, then written whole, torn, or not at all. */
-  private write(plan: WritePlan, batch: PersistBatch | null): void {
+  private write(plan: WritePlan, batch: PersistBatch | null, chunks: readonly Uint8Array[] | null = null): void {
     this.assertAlive();
     if (isEmptyPlan(plan)) return;
     const before: HardState = this.disk.hardState();
@@ -135,9 +136,28 @@ export class SimStorage implements LogStorage {
       this.hooks.crashNow();
       throw new SimCrash(this.identityOf.nodeId);
     }
-    this.disk.write(plan, mustSync(before, plan));
+    this.disk.write(plan, mustSync(before, plan), chunks);
     if (batch !== null) this.hooks.persisted(batch, before.commit);
     if (!this.hooks.alive()) throw new SimCrash(this.identityOf.nodeId); // a crash point struck after the write
+  }
+
+  /** The read checked as the real storages check theirs: a failed checksum is a ChecksumError ("corrupt"). */
+  private checked(read: RawRead): RestoreState {
+    const entries = read.entries.map(({ entry: e, sum }) => {
+      verifyChecksum(this.opts, WHERE, { kind: "entry", index: e.index }, sum, () => entryChecksum(e.index, e.term, e.type, e.data));
+      return e;
+    });
+    const snapshot = read.snapshot === null ? null : this.checkedSnapshot(read.snapshot);
+    return { hardState: read.hardState, snapshot, entries, applied: snapshot?.meta.index ?? 0 };
+  }
+
+  /** The row, then each chunk (SqliteStorage's order); the bytes are the row's or the chunks' joined. */
+  private checkedSnapshot(s: StoredSnapshot): Snapshot {
+    const index = s.meta.index;
+    verifyChecksum(this.opts, WHERE, { kind: "snapshot", index }, s.row.sum, () => snapshotChecksum(s.meta, s.membershipJson, s.row.data));
+    s.chunks.forEach((c, seq) => verifyChecksum(this.opts, WHERE, { kind: "snapshot chunk", index, seq }, c.sum, () => chunkChecksum(index, seq, c.data)));
+    if (s.chunks.length === 0) return { meta: s.meta, data: s.row.data };
+    return { meta: s.meta, data: joined(s.chunks.map((c) => c.data)) };
   }
 
   private requirePending(what: string): { meta: SnapshotMeta; chunks: Uint8Array[]; bytes: number } {
@@ -150,3 +170,5 @@ export class SimStorage implements LogStorage {
     if (!this.hooks.alive()) throw new SimCrash(this.identityOf.nodeId);
   }
 }
+
+const joined = (chunks: readonly Uint8Array[]): Uint8Array => new Uint8Array(Bun.concatArrayBuffers([...chunks]));

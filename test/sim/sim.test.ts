@@ -1,11 +1,12 @@
 // The simulator's suite: campaigns of seeds (3- and 5-node runs) on the real node runtime and, in
 // core mode, on the real core under the simulator's own Ready loop, that must all pass every
 // check; replay determinism; and the bug-injection tests showing the checks catch broken Raft,
-// broken runtimes and a storage that skips its checksums.
+// broken runtimes (one serving forwarded reads without the read barrier) and a storage that skips
+// its checksums (of log entries and of snapshots).
 import { describe, expect, test } from "bun:test";
 import { runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, corruptProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure, type CheckName } from "./violation.ts";
 
@@ -30,7 +31,7 @@ describe("simulated cluster on the real runtime: every check holds", () => {
       // The runs must actually exercise the protocol, not idle, and every kind of fault.
       expect(t.elections).toBeGreaterThanOrEqual(BATCH);
       expect(t.commits).toBeGreaterThan(10 * BATCH);
-      for (const kind of ["crash", "membership", "compact", "wipe", "pause", "clock-jump", "crash-point", "torn", "corrupt"]) {
+      for (const kind of ["crash", "membership", "compact", "wipe", "pause", "clock-jump", "crash-point", "torn", "corrupt", "corrupt-snap"]) {
         expect(t.faults[kind] ?? 0).toBeGreaterThan(0);
       }
     }, TEST_TIMEOUT);
@@ -42,9 +43,16 @@ describe("simulated cluster on the real runtime: every check holds", () => {
     expect(t.faults["membership"]).toBeGreaterThan(STRESS_SEEDS / 2);
   }, TEST_TIMEOUT);
 
-  test("the corrupt-read profile passes: a node that reads a corrupt entry refuses to start", async () => {
+  test("the corrupt-read profile passes: a node that reads a corrupt entry or snapshot piece refuses to start", async () => {
     const t = await runCampaign(1, 30, corruptProfile);
     expect(t.faults["corrupt"]).toBeGreaterThan(30);
+    expect(t.faults["corrupt-snap"]).toBeGreaterThan(10);
+  }, TEST_TIMEOUT);
+
+  test("the pauses profile passes: forwarded reads stay linearizable while old leaders freeze and resume", async () => {
+    const t = await runCampaign(1, 30, pausesProfile);
+    expect(t.faults["pause"]).toBeGreaterThan(30 * 5);
+    expect(t.faults["crash"] ?? 0).toBe(0);
   }, TEST_TIMEOUT);
 
   test("past findings replay green", async () => {
@@ -119,7 +127,7 @@ describe("replay", () => {
     expect(many.exitCode).toBe(0);
     const last = many.stdout.toString().trim().split("\n").pop()!;
     expect(last).toMatch(/^OK 3 schedules, \d+ steps/);
-    for (const kind of ["torn", "corrupt", "pause", "wipe", "crash", "clock-jump"]) expect(last).toMatch(new RegExp(` ${kind}=\\d+`));
+    for (const kind of ["torn", "corrupt", "corrupt-snap", "pause", "wipe", "crash", "clock-jump"]) expect(last).toMatch(new RegExp(` ${kind}=\\d+`));
     const bad = cli("--seeds", "-4");
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.toString()).toContain("got -4");
@@ -216,5 +224,18 @@ describe("bug injection: the simulator catches broken Raft, runtimes and storage
     expect(f).not.toBeNull();
     expect(f!.check).not.toBe("liveness");
     expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --corrupt --bug skip-checksum`);
+  }, TEST_TIMEOUT);
+
+  test("a storage that loads snapshots without checking their checksums (row or chunk)", async () => {
+    const f = await hunt(INJECTED_BUGS["skip-checksum"], corruptSnapshotsProfile);
+    expect(f).not.toBeNull();
+    expect(f!.check).not.toBe("liveness");
+    expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --corrupt-snapshots --bug skip-checksum`);
+  }, TEST_TIMEOUT);
+
+  test("the real runtime serving forwarded reads without the read barrier: stale reads after a pause", async () => {
+    const f = await hunt(INJECTED_BUGS["unfenced-forwarded-read"], pausesProfile);
+    expect(f?.check).toBe("linearizability");
+    expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --pauses --bug unfenced-forwarded-read`);
   }, TEST_TIMEOUT);
 });

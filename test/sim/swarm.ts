@@ -10,6 +10,7 @@ const KEEP = 0.7;
 const CRASH_POINT_RATES = [0, 0.002, 0.01, 0.03];
 const TEAR_RATES = [0, 0.002, 0.01];
 const CORRUPT_RATES = [0, 0.02, 0.1];
+const CORRUPT_SNAPSHOT_RATES = [0, 0.02, 0.1];
 
 export function swarmFaults(seed: number, base: FaultOptions): FaultOptions {
   const rng = new Prng((seed ^ 0x5eed5) >>> 0);
@@ -23,5 +24,6 @@ export function swarmFaults(seed: number, base: FaultOptions): FaultOptions {
     crashPointRate: rng.pick(CRASH_POINT_RATES),
     tearRate: rng.pick(TEAR_RATES),
     corruptRate: rng.pick(CORRUPT_RATES),
+    corruptSnapshotRate: rng.pick(CORRUPT_SNAPSHOT_RATES),
   };
 }

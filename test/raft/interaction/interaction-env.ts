@@ -57,6 +57,8 @@ export class InteractionEnv {
       checkQuorum: d.args.get("checkquorum") !== "false",
       electionTick: Number(d.args.get("election-tick") ?? 10),
       heartbeatTick: Number(d.args.get("heartbeat-tick") ?? 1),
+      // A small bound sends one entry per App, so a transcript can place entries one at a time.
+      ...(d.args.has("max-msg-bytes") ? { maxMsgBytes: Number(d.args.get("max-msg-bytes")) } : {}),
     });
     out.push(`voters=(${voters.join(",")}) learners=(${learners.join(",")})`);
   }
