@@ -391,10 +391,16 @@ export class FaultInjector {
     const leader = this.w.leader();
     if (r === null) return;
     if (leader !== undefined && r.node.isUp()) {
-      const m = leader.status().membership;
+      const s = leader.status();
+      const m = s.membership;
       const bound = boundDirectory(m, r.node.id);
       const member = m.voters.includes(r.node.id) || m.learners.includes(r.node.id);
-      if (member && bound === r.node.directoryId && r.node.durablyBinds(r.node.id, r.node.directoryId)) {
+      // Done only when it is back as what it was (a voter comes back through a learner and a
+      // promotion) and the leader has committed the config that says so: a learner whose
+      // promotion is still pending leaves the committed voter set one short, and wiping another
+      // voter then would cost the quorum for good (seed 1187).
+      const back = member && (!r.wasVoter || m.voters.includes(r.node.id) || m.voters.length >= this.options.maxVoters);
+      if (back && s.commit >= s.lastIndex && bound === r.node.directoryId && r.node.durablyBinds(r.node.id, r.node.directoryId)) {
         this.w.trace(`n${r.node.id} replaced`);
         this.replacing = null;
         return;
