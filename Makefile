@@ -38,7 +38,7 @@ typecheck: $(STAMP)
 
 # `make sim SEED=123` replays one schedule; `make sim SEEDS=100000` runs a long campaign.
 sim: $(STAMP)
-	$(BUN) run test/sim/cli.ts $(if $(SEED),--seed $(SEED),--seeds $(SEEDS))
+	$(BUN) run test/sim/cli.ts $(if $(SEED),--seed $(SEED),--seeds $(SEEDS) $(if $(JOBS),--jobs $(JOBS)))
 
 # The side-by-side comparison runs a 3-member etcd from Debian's etcd-server package.
 bench-deps:

@@ -1,6 +1,7 @@
 // `bun run test/sim/cli.ts --seed N` replays one seed verbosely (trace and outcome);
 // `bun run test/sim/cli.ts --seeds N [--from S]` runs a campaign and prints what it covered.
-// Exits non-zero on a failure, naming the seed; --keep-going lists every failing seed instead.
+// Exits non-zero on a failure, naming the seed; --keep-going lists every failing seed instead;
+// --jobs J splits the seeds over J child processes (parallel-campaign.ts; they keep going).
 // --churn uses the bug-injection tests' profile and --bug NAME injects one of their bugs, to
 // replay a seed they report (e.g. `--seed 46 --churn --bug figure8`); --stress runs the stress
 // profile (more faults, more clients, one protocol bound pushed to its extreme per seed); --wipes
@@ -11,11 +12,12 @@
 import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS, isInjectedBug } from "./injected-bugs.ts";
 import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
+import { MAX_JOBS, resultLine, runParallel, type SeedFailure } from "./parallel-campaign.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
 
 const MAX_SEEDS = 10_000_000;
-const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--core] [--churn|--stress|--wipes|--corrupt|--corrupt-snapshots|--pauses] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
+const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--jobs J] [--core] [--churn|--stress|--wipes|--corrupt|--corrupt-snapshots|--pauses] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
 
 type Profile = (seed: number) => Partial<SimConfig>;
 
@@ -68,22 +70,37 @@ async function replay(seed: number, profile: Profile): Promise<void> {
 }
 
 /** With keepGoing, every failing seed is listed (one line each) and the campaign runs to the end. */
-async function campaign(count: number, from: number, keepGoing: boolean, profile: Profile): Promise<boolean> {
+async function campaign(count: number, from: number, keepGoing: boolean, profile: Profile, resultOnly: boolean): Promise<boolean> {
   const totals = emptyTotals();
-  const failures: SimFailure[] = [];
+  const failures: SeedFailure[] = [];
   const onFailure = keepGoing
     ? (f: SimFailure) => {
-        failures.push(f);
+        failures.push({ seed: f.seed, check: f.check, detail: f.detail });
         console.error(`seed ${f.seed} failed ${f.check}: ${f.detail}`);
       }
     : undefined;
   const chunk = 1000;
   for (let s = from; s < from + count; s += chunk) {
     await runCampaign(s, Math.min(chunk, from + count - s), profile, totals, onFailure);
-    if (count > chunk) console.error(`… ${totals.schedules + failures.length}/${count}`);
+    if (count > chunk) console.error(`… seeds ${from}..${s + Math.min(chunk, from + count - s) - 1}: ${totals.schedules + failures.length}/${count}`);
   }
+  if (resultOnly) console.log(resultLine({ totals, failures }));
+  else printVerdict(totals, failures);
+  return failures.length === 0;
+}
+
+function printVerdict(totals: ReturnType<typeof emptyTotals>, failures: SeedFailure[]): void {
   const verdict = failures.length === 0 ? "OK" : `FAILED ${failures.length} seeds (${failures.map((f) => f.seed).join(" ")})`;
   console.log(`${verdict} ${describeTotals(totals)}`);
+}
+
+/** --jobs N: the seeds over N child processes (each --keep-going); every failing seed is listed. */
+async function parallel(count: number, from: number, jobs: number, args: string[]): Promise<boolean> {
+  const own = new Set(["--seeds", "--from", "--jobs"]);
+  const childArgs = args.filter((a, i) => !own.has(a) && !own.has(args[i - 1] ?? "") && a !== "--keep-going");
+  const { totals, failures } = await runParallel(import.meta.path, from, count, jobs, childArgs);
+  for (const f of failures) console.error(`seed ${f.seed} failed ${f.check}: ${f.detail}`);
+  printVerdict(totals, failures);
   return failures.length === 0;
 }
 
@@ -98,7 +115,10 @@ async function main(args: string[]): Promise<number> {
     }
     if (seeds === undefined) throw new UsageError(USAGE);
     const from = intFlag(args, "--from", Number.MAX_SAFE_INTEGER) ?? 1;
-    return (await campaign(seeds, from, args.includes("--keep-going"), profile)) ? 0 : 1;
+    const jobs = intFlag(args, "--jobs", MAX_JOBS) ?? 1;
+    if (jobs === 0) throw new UsageError(`--jobs needs an integer in [1, ${MAX_JOBS}], got 0`);
+    if (jobs > 1) return (await parallel(seeds, from, jobs, args)) ? 0 : 1;
+    return (await campaign(seeds, from, args.includes("--keep-going"), profile, args.includes("--result-line"))) ? 0 : 1;
   } catch (e) {
     if (e instanceof SimFailure || e instanceof UsageError) {
       console.error(e.message);
