@@ -72,6 +72,8 @@ export class Raft {
   private configIndex = 0;
   /** The membership before the config entry at `index` (see promotable()). */
   private previousConfig: ConfigAt | null = null;
+  /** Bumped on every change of the membership in force (see membershipVersion()). */
+  private membershipChanges = 0;
   private votes = new Map<NodeId, boolean>();
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -270,6 +272,15 @@ export class Raft {
       this.applied = last.index;
     }
     if (this.role === "leader" && this.maybeCommit()) this.afterLeaderCommit();
+  }
+
+  /**
+   * Changes each time the membership in force changes, whatever moved it: a config entry appended,
+   * a snapshot installed, or a truncated config entry that reverts to the one before it (the last
+   * leaves no config entry in the Ready, so a driver cannot see it from the Ready alone).
+   */
+  membershipVersion(): number {
+    return this.membershipChanges;
   }
 
   status(): RaftStatus {
@@ -771,6 +782,7 @@ export class Raft {
     this.membership = cloneMembership(membership);
     this.configIndex = index;
     this.previousConfig = null;
+    this.membershipChanges++;
     this.logEvent("raft.membership", { index, voters: membership.voters, learners: membership.learners });
     if (this.role !== "leader") return;
     this.syncProgress();
