@@ -471,7 +471,8 @@ export class Raft {
     const grant = canVote && this.log.isUpToDate(m.index, m.logTerm);
     const type = pre ? "PreVoteResp" : "VoteResp";
     if (!grant) return this.send({ type, to: m.from, reject: true });
-    this.send({ type, to: m.from, term: m.term });
+    // The grant echoes the log position it was given for (see recordVote).
+    this.send({ type, to: m.from, term: m.term, index: m.index, logTerm: m.logTerm });
     if (!pre) {
       this.electionElapsed = 0;
       this.vote = m.from;
@@ -500,6 +501,14 @@ export class Raft {
 
   private recordVote(m: Message): void {
     if (!isVoter(this.membership, m.from)) return;
+    // A grant for another log position was given to an earlier life of this node id, in the same
+    // term, before its disk was wiped (sim seed 11152: a voter paused through the wipe granted the
+    // old life's request afterwards, and the empty new life counted it and led). A campaign's log
+    // cannot change: anything that would change it ends the campaign first.
+    if (!m.reject && (m.index !== this.log.lastIndex() || m.logTerm !== this.log.lastTerm())) {
+      this.logEvent("raft.stale-grant", { from: m.from, index: m.index, logTerm: m.logTerm });
+      return;
+    }
     this.votes.set(m.from, !m.reject);
     this.tally();
   }
@@ -699,7 +708,8 @@ export class Raft {
    * is taken whatever its directory id: a follower whose log lags behind a replacement must still
    * hear from the replaced node once it leads, and grant it a vote, or it could never learn the
    * newer membership (sim findings). A wiped node asking for votes wins nothing: only a node whose
-   * log is no longer than its empty one would grant. Protected: the simulator's bug injection
+   * log is no longer than its empty one would grant, and a grant its earlier life was given does
+   * not count (recordVote). Protected: the simulator's bug injection
    * overrides it.
    */
   protected fromNamedMember(m: Message): boolean {
