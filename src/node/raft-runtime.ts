@@ -73,7 +73,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.roles = new RoleTracker(this.opts.maxWaiters, () => this.log, this.opts.timers);
     this.log = new Logger(this.nodeId, this.opts.logSink, () => ({ term: this.roles.term, role: this.roles.role }), this.opts.now);
     this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs, this.opts.timers);
-    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers);
+    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers, this.opts.firstReadContext);
     this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters, this.opts.timers);
     this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
     this.forwarder = new Forwarder({
