@@ -33,15 +33,13 @@ export class Applier {
     this.proposals.lostUpTo(snap.meta.index, (i) => new NoLeaderError(`entry ${i} was replaced by a snapshot from the leader; outcome unknown, retry`));
   }
 
-  /** Apply entries in order; returns true when one of them changed the membership. */
-  apply(entries: Entry[]): boolean {
-    let configChanged = false;
+  /** Apply entries in order. */
+  apply(entries: Entry[]): void {
     for (const e of entries) {
       if (e.index <= this.applied) continue; // already in the state (e.g. covered by a snapshot)
       invariant(e.index === this.applied + 1, () => `committed entry ${e.index} skips past applied ${this.applied}`);
       if (e.type === "config") {
         this.membership = decodeMembership(e.data);
-        configChanged = true;
         this.proposals.applied(e.index, e.term, undefined);
       } else if (e.data.length === 0) {
         this.proposals.applied(e.index, e.term, undefined); // a leader's no-op
@@ -51,7 +49,6 @@ export class Applier {
       this.applied = e.index;
       this.appliedTerm = e.term;
     }
-    return configChanged;
   }
 
   private applyNormal(e: Entry): void {

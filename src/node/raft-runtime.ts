@@ -63,6 +63,8 @@ export class RaftRuntime implements ConsensusHandle {
   /** The term of the hard state on disk (what splitEarlyMessages may rely on). */
   private durableTerm = 0;
   private peersKey = "";
+  /** The core's membershipVersion() the transport's peers were last set from. */
+  private peersVersion = -1;
 
   constructor(options: RuntimeOptions) {
     this.opts = resolveRuntimeOptions(options);
@@ -71,7 +73,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.roles = new RoleTracker(this.opts.maxWaiters, () => this.log, this.opts.timers);
     this.log = new Logger(this.nodeId, this.opts.logSink, () => ({ term: this.roles.term, role: this.roles.role }), this.opts.now);
     this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs, this.opts.timers);
-    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers);
+    this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers, this.opts.firstReadContext);
     this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters, this.opts.timers);
     this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
     this.forwarder = new Forwarder({
@@ -417,15 +419,13 @@ export class RaftRuntime implements ConsensusHandle {
     this.persist(rd);
     this.send(late);
     const appliedBefore = this.applier.applied;
-    let membershipMoved = rd.entries.some((e) => e.type === "config");
     if (rd.snapshot) {
       this.applier.installSnapshot(rd.snapshot);
       this.snapshotter?.installed(rd.snapshot.meta.index);
       this.counters.snapshotsInstalled++;
       this.log.info("snapshot_installed", { index: rd.snapshot.meta.index, bytes: rd.snapshot.data.length });
-      membershipMoved = true;
     }
-    if (this.applier.apply(rd.committed)) membershipMoved = true;
+    this.applier.apply(rd.committed);
     this.counters.appliedEntries += this.applier.applied - appliedBefore;
     for (const rs of rd.readStates) {
       if (!rs.ok) this.counters.readsFailed++;
@@ -433,7 +433,10 @@ export class RaftRuntime implements ConsensusHandle {
     }
     if (rd.softState && this.roles.update(rd.softState)) this.onStepDown();
     raft.advance(rd);
-    if (membershipMoved) this.refreshPeers();
+    // Asked of the core, not read off the Ready: a truncated config entry reverts the membership
+    // with no config entry in sight (sim seed 2744: a follower kept the removed member unroutable
+    // for good after the removal was overwritten, so that member never caught up).
+    if (raft.membershipVersion() !== this.peersVersion) this.refreshPeers();
     if (this.applier.applied > appliedBefore) this.announceApplied();
   }
 
@@ -476,6 +479,7 @@ export class RaftRuntime implements ConsensusHandle {
   private refreshPeers(): void {
     const transport = this.transport;
     if (!transport || !this.raft) return;
+    this.peersVersion = this.raft.membershipVersion();
     const m = this.raft.brief().membership;
     // Keyed by who the members are, not by their addresses: a config entry that only binds a
     // directory id carries the leader's view of the addresses, and a node keeps dialing its peers

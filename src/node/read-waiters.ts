@@ -23,19 +23,39 @@ interface ReadyBatch {
   callers: Caller[];
 }
 
+/** Contexts travel as u53; a life starts at most here and has 2^52 rounds before reaching the limit. */
+export const MAX_FIRST_CONTEXT = 2 ** 52;
+
+/**
+ * Where a process life starts counting its read rounds: drawn at random, so that a ReadIndexResp
+ * answering the previous life's round (sent before a crash, delivered after the restart) names a
+ * context this life has not used (sim seed 12311: a restarted follower took such an answer for its
+ * own round and served a read from before a write that had completed).
+ */
+export function drawFirstReadContext(random: () => number): number {
+  return 1 + Math.floor(random() * (MAX_FIRST_CONTEXT - 1));
+}
+
 export class ReadWaiters {
   private open: Caller[] = [];
   private readonly inflight = new Map<number, Caller[]>();
   private waitingApply: ReadyBatch[] = [];
-  private nextCtx = 1;
+  private nextCtx: number;
   private pending = 0;
 
+  /**
+   * `firstContext` should differ per process life (drawFirstReadContext): an answer to the previous
+   * life's round can still arrive, and it must not be taken for a round of this one.
+   */
   constructor(
     private readonly maxPending: number,
     private readonly timeoutMs: number,
     private readonly timers: Timers = realTimers,
+    firstContext = 1,
   ) {
     invariant(maxPending > 0 && timeoutMs > 0, () => `bad read bounds: max ${maxPending}, timeout ${timeoutMs} ms`);
+    invariant(Number.isSafeInteger(firstContext) && firstContext >= 1 && firstContext <= MAX_FIRST_CONTEXT, () => `bad first read context ${firstContext}`);
+    this.nextCtx = firstContext;
   }
 
   get size(): number {
@@ -64,12 +84,13 @@ export class ReadWaiters {
     this.open = [];
     if (live.length === 0) return null;
     const ctx = this.nextCtx++;
+    invariant(Number.isSafeInteger(ctx), () => `read context ${ctx} ran past the u53 range`);
     for (const c of live) c.attempts++;
     this.inflight.set(ctx, live);
     return ctx;
   }
 
-  /** The core answered a round. Unknown contexts (e.g. from before a restart) are ignored. */
+  /** The core answered a round. Unknown contexts (e.g. from before a restart: drawFirstReadContext) are ignored. */
   settle(rs: ReadState, applied: number): void {
     const callers = this.inflight.get(rs.ctx);
     if (!callers) return;

@@ -13,6 +13,7 @@ import {
 } from "./flow-bounds.ts";
 import type { LogSink } from "./logger.ts";
 import type { Ticker } from "./ticker.ts";
+import { drawFirstReadContext } from "./read-waiters.ts";
 import { realTimers, type Timers } from "./timers.ts";
 
 /** The callbacks the runtime hands to the transport it asks to be built. */
@@ -35,6 +36,11 @@ export interface RuntimeOptions {
   ticker: Ticker;
   /** Seeded in tests; the core draws its election timeouts from it. */
   random: () => number;
+  /**
+   * Where this process life starts numbering its read rounds; it must differ from the previous
+   * life's (an answer to a round of that life can still arrive). Default: drawn from `random`.
+   */
+  firstReadContext?: number;
   electionTicks?: number;
   heartbeatTicks?: number;
   snapshotEntries?: number;
@@ -107,6 +113,7 @@ export function resolveRuntimeOptions(o: RuntimeOptions): ResolvedRuntimeOptions
     snapshotChunkBytes: o.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES,
     logSink: o.logSink ?? (() => {}),
     timers: o.timers ?? realTimers,
+    firstReadContext: o.firstReadContext ?? drawFirstReadContext(o.random),
     now: o.now ?? (o.timers ? () => o.timers!.now() : Date.now),
   };
   checkOptions(r);

@@ -73,6 +73,8 @@ export class Raft {
   private configIndex = 0;
   /** The membership before the config entry at `index` (see promotable()). */
   private previousConfig: ConfigAt | null = null;
+  /** Bumped on every change of the membership in force (see membershipVersion()). */
+  private membershipChanges = 0;
   private votes = new Map<NodeId, boolean>();
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -273,6 +275,15 @@ export class Raft {
     if (this.role === "leader" && this.maybeCommit()) this.afterLeaderCommit();
   }
 
+  /**
+   * Changes each time the membership in force changes, whatever moved it: a config entry appended,
+   * a snapshot installed, or a truncated config entry that reverts to the one before it (the last
+   * leaves no config entry in the Ready, so a driver cannot see it from the Ready alone).
+   */
+  membershipVersion(): number {
+    return this.membershipChanges;
+  }
+
   status(): RaftStatus {
     return { ...this.brief(), vote: this.vote, firstIndex: this.log.firstIndex(), directoryId: this.directoryId, peers: this.role === "leader" ? this.peerStatuses() : [] };
   }
@@ -462,7 +473,8 @@ export class Raft {
     const grant = canVote && this.log.isUpToDate(m.index, m.logTerm);
     const type = pre ? "PreVoteResp" : "VoteResp";
     if (!grant) return this.send({ type, to: m.from, reject: true });
-    this.send({ type, to: m.from, term: m.term });
+    // The grant echoes the log position it was given for (see recordVote).
+    this.send({ type, to: m.from, term: m.term, index: m.index, logTerm: m.logTerm });
     if (!pre) {
       this.electionElapsed = 0;
       this.vote = m.from;
@@ -491,6 +503,14 @@ export class Raft {
 
   private recordVote(m: Message): void {
     if (!isVoter(this.membership, m.from)) return;
+    // A grant for another log position was given to an earlier life of this node id, in the same
+    // term, before its disk was wiped (sim seed 11152: a voter paused through the wipe granted the
+    // old life's request afterwards, and the empty new life counted it and led). A campaign's log
+    // cannot change: anything that would change it ends the campaign first.
+    if (!m.reject && (m.index !== this.log.lastIndex() || m.logTerm !== this.log.lastTerm())) {
+      this.logEvent("raft.stale-grant", { from: m.from, index: m.index, logTerm: m.logTerm });
+      return;
+    }
     this.votes.set(m.from, !m.reject);
     this.tally();
   }
@@ -690,7 +710,8 @@ export class Raft {
    * is taken whatever its directory id: a follower whose log lags behind a replacement must still
    * hear from the replaced node once it leads, and grant it a vote, or it could never learn the
    * newer membership (sim findings). A wiped node asking for votes wins nothing: only a node whose
-   * log is no longer than its empty one would grant. Protected: the simulator's bug injection
+   * log is no longer than its empty one would grant, and a grant its earlier life was given does
+   * not count (recordVote). Protected: the simulator's bug injection
    * overrides it.
    */
   protected fromNamedMember(m: Message): boolean {
@@ -773,6 +794,7 @@ export class Raft {
     this.membership = frozenMembership(membership);
     this.configIndex = index;
     this.previousConfig = null;
+    this.membershipChanges++;
     this.logEvent("raft.membership", { index, voters: membership.voters, learners: membership.learners });
     if (this.role !== "leader") return;
     this.syncProgress();

@@ -98,7 +98,9 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
  * - PreVote/Vote: index/logTerm = candidate's last log index/term; force = leadership transfer
  *   (voters grant even though they heard from a leader recently). PreVote's term is the term the
  *   candidate would campaign in (current + 1), not yet adopted.
- * - PreVoteResp/VoteResp: reject = not granted.
+ * - PreVoteResp/VoteResp: reject = not granted; a grant echoes the request's index/logTerm, and
+ *   a candidate counts only a grant for its own log position (one for an earlier life of its
+ *   node id, before a wiped disk, is not its own).
  * - App: index/logTerm = entry preceding `entries`; commit = leader's commit.
  * - AppResp: reject=false → index = highest index now known to match; reject=true → index = the
  *   rejected App's index, rejectHint = follower's suggestion where to retry (fast back-off),

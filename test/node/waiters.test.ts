@@ -6,7 +6,8 @@ import { ConsensusTimeoutError, NoLeaderError } from "../../src/node/contracts.t
 import { OverloadedError, ProposalLostError } from "../../src/node/errors.ts";
 import { LeaderWatch } from "../../src/node/leader-watch.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
-import { ReadWaiters } from "../../src/node/read-waiters.ts";
+import { drawFirstReadContext, MAX_FIRST_CONTEXT, ReadWaiters } from "../../src/node/read-waiters.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 
 describe("ProposalWaiters", () => {
   test("resolves with the apply result when the index is applied in the proposal's term", async () => {
@@ -119,6 +120,35 @@ describe("ReadWaiters", () => {
     await Promise.all([a, b]);
     expect(done).toBe(2);
     expect(r.size).toBe(0);
+  });
+
+  test("a restarted life ignores the answer to the previous life's round (sim seed 12311)", async () => {
+    const random = seededRandom(12311);
+    const before = new ReadWaiters(8, 5_000, realTimers, drawFirstReadContext(random));
+    const lost = before.enqueue().catch((e: unknown) => e);
+    const old = before.takeOpenBatch() as number;
+    before.rejectAll(new Error("process crashed"));
+    expect(await lost).toBeInstanceOf(Error);
+    // The process restarts; the leader's answer to `old` (a read index from before a write that
+    // completed since) arrives while the new life's first round is open.
+    const after = new ReadWaiters(8, 5_000, realTimers, drawFirstReadContext(random));
+    let served = false;
+    const read = after.enqueue().then(() => (served = true));
+    const ctx = after.takeOpenBatch() as number;
+    expect(ctx).not.toBe(old);
+    after.settle({ ctx: old, index: 61, ok: true }, 61);
+    await Promise.resolve();
+    expect(served).toBe(false);
+    after.settle({ ctx, index: 62, ok: true }, 62);
+    await read;
+    expect(served).toBe(true);
+  });
+
+  test("first contexts are drawn within the u53 range, and a bad one is refused", () => {
+    expect(drawFirstReadContext(() => 0)).toBe(1);
+    expect(drawFirstReadContext(() => 0.999999999999)).toBeLessThanOrEqual(MAX_FIRST_CONTEXT);
+    expect(() => new ReadWaiters(8, 5_000, realTimers, 0)).toThrow(/first read context/);
+    expect(() => new ReadWaiters(8, 5_000, realTimers, MAX_FIRST_CONTEXT + 1)).toThrow(/first read context/);
   });
 
   test("a failed round is retried once, then rejected with NoLeaderError", async () => {

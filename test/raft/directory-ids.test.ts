@@ -132,6 +132,36 @@ describe("directory ids", () => {
     expect(c.node(3).applied).toContain("from the replaced leader");
   });
 
+  test("a grant given to a wiped node's earlier life in the same term does not count (sim seed 11152)", () => {
+    const c = boundCluster();
+    c.propose(1, "held by all three");
+    // Node 1 hands leadership to node 2, whose election request reaches node 1 only much later
+    // (node 1 is paused through what follows).
+    c.raft(1).transferLeader(2);
+    c.processReady(1);
+    const timeoutNow = c.wire.find((m) => m.type === "TimeoutNow" && m.to === 2)!;
+    c.wire = [];
+    c.raft(2).step(timeoutNow);
+    c.processReady(2);
+    const request = c.wire.find((m) => m.type === "Vote" && m.to === 1)!;
+    expect(request).toMatchObject({ term: 2, force: true });
+    expect(request.index).toBeGreaterThan(0);
+    // Node 2's disk is lost; formatted anew, it gets the stale TimeoutNow and campaigns in term 2 too.
+    c.wipe(2, "d2-new");
+    c.raft(2).step(timeoutNow);
+    c.processReady(2);
+    expect(c.raft(2).status()).toMatchObject({ role: "candidate", term: 2, lastIndex: 0 });
+    c.wire = [];
+    // Node 1 resumes and grants the old life's request: the grant names the log it was given for.
+    c.raft(1).step(request);
+    c.processReady(1);
+    const grant = c.wire.find((m) => m.type === "VoteResp" && m.to === 2)!;
+    expect(grant).toMatchObject({ term: 2, reject: false, index: request.index, logTerm: request.logTerm });
+    c.raft(2).step(grant);
+    expect(c.raft(2).status().role).toBe("candidate");
+    expect(c.leaders()).toEqual([]);
+  });
+
   test("a voter whose log still binds the old disk grants a replaced node its vote (sim finding, seed 1037)", () => {
     const c = new Cluster([1, 2, 3, 4, 5], { directoryIds: true });
     c.elect(1);

@@ -122,6 +122,7 @@ describe("membership changes", () => {
     expect(r.ok).toBe(true);
     c.stabilize();
     expect(c.raft(2).status().membership.learners).toEqual([6]);
+    const versionWithLearner = c.raft(2).membershipVersion();
     c.filter = () => true;
     c.isolate(1);
     c.isolate(2);
@@ -137,6 +138,8 @@ describe("membership changes", () => {
       expect(c.raft(id).status().membership.learners).toEqual([]);
       expect(c.node(id).applied).toEqual(["new term"]);
     }
+    // The revert left no config entry in any Ready: a driver learns of it from the version only.
+    expect(c.raft(2).membershipVersion()).toBeGreaterThan(versionWithLearner);
   });
 });
 

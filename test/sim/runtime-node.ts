@@ -147,6 +147,8 @@ export class RuntimeNode extends NodeWithDisk {
       transport: (handlers) => (this.transport = new SimTransport(this.id, handlers, this.env.network, timers, this.env.directory)),
       ticker: this.ticker,
       random: () => this.rng.next(),
+      // Distinct per life, without a draw from the node's stream (seeds keep their schedules).
+      firstReadContext: 1 + this.lives * 2 ** 32,
       timers,
       onFatal: (e) => this.onFatal(e),
     });
