@@ -1,0 +1,87 @@
+// A quick, repeatable write row for working on the write path: the steady rows' write (a broker
+// host update over 1,000 brokers, to the leader) at one client count for a few seconds against a
+// 3-node YAKt cluster and then a 3-member etcd in the same run, with each member's CPU time per
+// acknowledged write from /proc. Not part of `make bench` (whose 60-s rows are the published ones).
+//
+//   bun run scripts/bench-write.ts [--clients 64] [--seconds 15] [--systems yakt,etcd]
+// YAKT_BINARY picks the build (e.g. an older commit's dist/yakt), YAKT_FLAGS adds node flags.
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { processCpuMs } from "./bench/cpu.ts";
+import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
+import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
+import { KEYS } from "./bench/steady.ts";
+import { YaktTarget } from "./bench/yakt-target.ts";
+
+const WARMUP_MS = 2_000;
+
+const { values } = parseArgs({
+  options: { clients: { type: "string", default: "64" }, seconds: { type: "string", default: "15" }, systems: { type: "string", default: "yakt,etcd" } },
+});
+const clients = Number(values.clients);
+const durationMs = Number(values.seconds) * 1000;
+if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0)) throw new Error(`--clients must be a positive integer and --seconds positive, got ${values.clients} and ${values.seconds}`);
+
+/** The runtime's counters that say where a write's work goes (per member, over the row). */
+const COUNTERS = ["ready_cycles", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
+
+async function counters(urls: string[]): Promise<Map<string, number>[]> {
+  return Promise.all(
+    urls.map(async (url) => {
+      const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+      return new Map(COUNTERS.map((c) => [c, Number(new RegExp(`^yakt_raft_${c}(?:_total)? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)]));
+    }),
+  );
+}
+
+/** One row: warm up, then `clients` writers for durationMs; CPU per member over the row only. */
+async function measure(name: string, pids: number[], write: (seq: number) => Promise<boolean>, metricUrls: string[] = []): Promise<void> {
+  await runLoad({ clients, durationMs: WARMUP_MS, maxRequests: 1e7, request: write });
+  const before = await counters(metricUrls);
+  const cpu0 = pids.map(processCpuMs);
+  const load0 = loadavg()[0];
+  const row: LoadResult = await runLoad({ clients, durationMs, maxRequests: 1e8, request: write });
+  const cpuMs = pids.map((pid, i) => processCpuMs(pid) - cpu0[i]);
+  const perWrite = (ms: number) => ((ms * 1000) / Math.max(1, row.ok)).toFixed(0);
+  const total = cpuMs.reduce((a, b) => a + b, 0);
+  console.log(
+    `${name.padEnd(5)} ${clients} clients: ${(row.ok / row.seconds).toFixed(0)} writes/s, ${row.failed} failed, ` +
+      `p50 ${percentile(row.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(row.latenciesMs, 99).toFixed(2)} ms, ` +
+      `cluster CPU ${perWrite(total)} µs/write (members ${cpuMs.map(perWrite).join(" / ")}), load ${load0.toFixed(2)}→${loadavg()[0].toFixed(2)}`,
+  );
+  const after = await counters(metricUrls);
+  after.forEach((m, i) => console.log(`  member ${i + 1}: ${COUNTERS.map((c) => `${c} ${(m.get(c)! - before[i].get(c)!).toFixed(0)}`).join(", ")}`));
+}
+
+async function yakt(): Promise<void> {
+  const target = new YaktTarget();
+  try {
+    await target.start();
+    await target.registerBrokers(KEYS);
+    // The leader first: its column is the first of the members' CPU.
+    const ids = [target.leader, ...target.cluster.live().filter((id) => id !== target.leader)];
+    const urls = ids.map((id) => target.cluster.url(id, "/metrics"));
+    await measure("yakt", ids.map((id) => target.cluster.pid(id)), (s) => target.updateBroker(s, KEYS), urls);
+    for (const [reason, n] of target.failures) console.log(`  yakt failure ×${n}: ${reason}`);
+  } finally {
+    await target.stop();
+  }
+}
+
+async function etcd(): Promise<void> {
+  const binary = etcdBinary();
+  if (!binary) return console.log("etcd: not installed (make bench-deps)");
+  const target = new EtcdTarget(binary);
+  try {
+    await target.start();
+    await measure("etcd", target.pids(), (s) => target.overwrite(s, KEYS));
+  } finally {
+    await target.stop();
+  }
+}
+
+for (const system of values.systems.split(",")) {
+  if (system === "yakt") await yakt();
+  else if (system === "etcd") await etcd();
+  else throw new Error(`--systems takes yakt and etcd, got ${system}`);
+}
