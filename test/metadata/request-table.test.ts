@@ -3,6 +3,7 @@
 // (one-shot and sliced encoders byte-identical, restore equal to replay).
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { encodeSnapshot } from "../../src/metadata/image-codec.ts";
 import { requestFingerprint } from "../../src/metadata/request-ids.ts";
@@ -21,6 +22,15 @@ function keyed(name: string, id: string, ms = 0, hash = hashOf(name), partitions
 }
 
 const small = (over: Partial<RequestTableBounds> = {}): RequestTableBounds => ({ maxRequests: 3, maxRecords: 100, maxAgeMs: 60_000, ...over });
+
+describe("request fingerprints", () => {
+  test("are the first 128 bits of SHA-256 in hex, pinned: a retry may reach a leader of another build", () => {
+    expect(requestFingerprint("")).toBe("e3b0c44298fc1c149afbf4c8996fb924");
+    expect(requestFingerprint('{"kind":"deleteTopic","timestamp":"1970-01-01T00:00:00.000Z","name":"ü"}')).toBe(
+      createHash("sha256").update('{"kind":"deleteTopic","timestamp":"1970-01-01T00:00:00.000Z","name":"ü"}').digest("hex").slice(0, 32),
+    );
+  });
+});
 
 describe("request table", () => {
   test("remembers results in apply order and evicts the oldest past the id bound", () => {
