@@ -3,7 +3,9 @@
 // 3-node YAKt cluster and then a 3-member etcd in the same run, with each member's CPU time per
 // acknowledged write from /proc. Not part of `make bench` (whose 60-s rows are the published ones).
 //
-//   bun run scripts/bench-write.ts [--clients 64] [--seconds 15] [--systems yakt,etcd]
+//   bun run scripts/bench-write.ts [--clients 64] [--seconds 15] [--warmup 2] [--systems yakt,etcd]
+// A long --warmup (30 s and more) runs the row on a full table of remembered request ids, as the
+// 60-s rows of `make bench` do.
 // YAKT_BINARY picks the build (e.g. an older commit's dist/yakt), YAKT_FLAGS adds node flags.
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -13,14 +15,20 @@ import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
 import { KEYS } from "./bench/steady.ts";
 import { YaktTarget } from "./bench/yakt-target.ts";
 
-const WARMUP_MS = 2_000;
-
 const { values } = parseArgs({
-  options: { clients: { type: "string", default: "64" }, seconds: { type: "string", default: "15" }, systems: { type: "string", default: "yakt,etcd" } },
+  options: {
+    clients: { type: "string", default: "64" },
+    seconds: { type: "string", default: "15" },
+    warmup: { type: "string", default: "2" },
+    systems: { type: "string", default: "yakt,etcd" },
+  },
 });
 const clients = Number(values.clients);
 const durationMs = Number(values.seconds) * 1000;
-if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0)) throw new Error(`--clients must be a positive integer and --seconds positive, got ${values.clients} and ${values.seconds}`);
+const warmupMs = Number(values.warmup) * 1000;
+if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs >= 0)) {
+  throw new Error(`--clients must be a positive integer, --seconds positive and --warmup at least 0, got ${values.clients}, ${values.seconds} and ${values.warmup}`);
+}
 
 /** The runtime's counters that say where a write's work goes (per member, over the row). */
 const COUNTERS = ["ready_cycles", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
@@ -36,7 +44,7 @@ async function counters(urls: string[]): Promise<Map<string, number>[]> {
 
 /** One row: warm up, then `clients` writers for durationMs; CPU per member over the row only. */
 async function measure(name: string, pids: number[], write: (seq: number) => Promise<boolean>, metricUrls: string[] = []): Promise<void> {
-  await runLoad({ clients, durationMs: WARMUP_MS, maxRequests: 1e7, request: write });
+  await runLoad({ clients, durationMs: warmupMs, maxRequests: 1e7, request: write });
   const before = await counters(metricUrls);
   const cpu0 = pids.map(processCpuMs);
   const load0 = loadavg()[0];
