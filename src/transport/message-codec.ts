@@ -84,9 +84,10 @@ export function batchHeader(count: number): Uint8Array {
 
 /** Encode a whole batch into one buffer. */
 export function encodeMessages(msgs: Message[], maxBytes: number): Uint8Array {
-  const w = new ByteWriter(maxBytes);
+  const bodies = msgs.map((m) => encodeMessage(m, maxBytes));
+  const w = new ByteWriter(maxBytes, bodies.reduce((n, b) => n + b.length, BATCH_HEADER_BYTES));
   w.raw(batchHeader(msgs.length));
-  for (const m of msgs) w.raw(encodeMessage(m, maxBytes));
+  for (const body of bodies) w.raw(body);
   return w.finish().slice();
 }
 
