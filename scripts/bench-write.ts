@@ -42,9 +42,19 @@ async function counters(urls: string[]): Promise<Map<string, number>[]> {
   );
 }
 
-/** One row: warm up, then `clients` writers for durationMs; CPU per member over the row only. */
-async function measure(name: string, pids: number[], write: (seq: number) => Promise<boolean>, metricUrls: string[] = []): Promise<void> {
+/** The processes measured, and where each one's counters are read (none for etcd). */
+interface Members {
+  pids: number[];
+  metricUrls: string[];
+}
+
+/**
+ * One row: warm up, then `clients` writers for durationMs; CPU per member over the row only.
+ * `members` is asked after the warm-up, so a leader elected meanwhile is the one listed first.
+ */
+async function measure(name: string, members: () => Promise<Members>, write: (seq: number) => Promise<boolean>): Promise<void> {
   await runLoad({ clients, durationMs: warmupMs, maxRequests: 1e7, request: write });
+  const { pids, metricUrls } = await members();
   const before = await counters(metricUrls);
   const cpu0 = pids.map(processCpuMs);
   const load0 = loadavg()[0];
@@ -55,10 +65,10 @@ async function measure(name: string, pids: number[], write: (seq: number) => Pro
   console.log(
     `${name.padEnd(5)} ${clients} clients: ${(row.ok / row.seconds).toFixed(0)} writes/s, ${row.failed} failed, ` +
       `p50 ${percentile(row.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(row.latenciesMs, 99).toFixed(2)} ms, ` +
-      `cluster CPU ${perWrite(total)} µs/write (members ${cpuMs.map(perWrite).join(" / ")}), load ${load0.toFixed(2)}→${loadavg()[0].toFixed(2)}`,
+      `cluster CPU ${perWrite(total)} µs/write (members ${cpuMs.map(perWrite).join(" / ")}${metricUrls.length > 0 ? ", leader first" : ""}), load ${load0.toFixed(2)}→${loadavg()[0].toFixed(2)}`,
   );
   const after = await counters(metricUrls);
-  after.forEach((m, i) => console.log(`  member ${i + 1}: ${COUNTERS.map((c) => `${c} ${(m.get(c)! - before[i].get(c)!).toFixed(0)}`).join(", ")}`));
+  after.forEach((m, i) => console.log(`  ${i === 0 ? "leader  " : "follower"}: ${COUNTERS.map((c) => `${c} ${(m.get(c)! - before[i].get(c)!).toFixed(0)}`).join(", ")}`));
 }
 
 async function yakt(): Promise<void> {
@@ -66,10 +76,13 @@ async function yakt(): Promise<void> {
   try {
     await target.start();
     await target.registerBrokers(KEYS);
-    // The leader first: its column is the first of the members' CPU.
-    const ids = [target.leader, ...target.cluster.live().filter((id) => id !== target.leader)];
-    const urls = ids.map((id) => target.cluster.url(id, "/metrics"));
-    await measure("yakt", ids.map((id) => target.cluster.pid(id)), (s) => target.updateBroker(s, KEYS), urls);
+    const members = async (): Promise<Members> => {
+      // The leader first: its column is the first of the members' CPU.
+      const leader = await target.cluster.waitForLeader();
+      const ids = [leader, ...target.cluster.live().filter((id) => id !== leader)];
+      return { pids: ids.map((id) => target.cluster.pid(id)), metricUrls: ids.map((id) => target.cluster.url(id, "/metrics")) };
+    };
+    await measure("yakt", members, (s) => target.updateBroker(s, KEYS));
     for (const [reason, n] of target.failures) console.log(`  yakt failure ×${n}: ${reason}`);
   } finally {
     await target.stop();
@@ -82,7 +95,7 @@ async function etcd(): Promise<void> {
   const target = new EtcdTarget(binary);
   try {
     await target.start();
-    await measure("etcd", target.pids(), (s) => target.overwrite(s, KEYS));
+    await measure("etcd", async () => ({ pids: target.pids(), metricUrls: [] }), (s) => target.overwrite(s, KEYS));
   } finally {
     await target.stop();
   }
