@@ -37,7 +37,8 @@ async function counters(urls: string[]): Promise<Map<string, number>[]> {
   return Promise.all(
     urls.map(async (url) => {
       const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
-      return new Map(COUNTERS.map((c) => [c, Number(new RegExp(`^yakt_raft_${c}(?:_total)? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)]));
+      const value = (name: string) => Number(new RegExp(`^yakt_raft_${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+      return new Map([...COUNTERS.map((c): [string, number] => [c, Number.isNaN(value(`${c}_total`)) ? value(c) : value(`${c}_total`)]), ["persist_micros_max", value("persist_micros_max")]]);
     }),
   );
 }
@@ -68,7 +69,14 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
       `cluster CPU ${perWrite(total)} µs/write (members ${cpuMs.map(perWrite).join(" / ")}${metricUrls.length > 0 ? ", leader first" : ""}), load ${load0.toFixed(2)}→${loadavg()[0].toFixed(2)}`,
   );
   const after = await counters(metricUrls);
-  after.forEach((m, i) => console.log(`  ${i === 0 ? "leader  " : "follower"}: ${COUNTERS.map((c) => `${c} ${(m.get(c)! - before[i].get(c)!).toFixed(0)}`).join(", ")}`));
+  // The longest persist is a maximum since the node started, not over the row: a disk stall there
+  // held the node's event loop that long (no heartbeats, no answers).
+  after.forEach((m, i) =>
+    console.log(
+      `  ${i === 0 ? "leader  " : "follower"}: ${COUNTERS.map((c) => `${c} ${(m.get(c)! - before[i].get(c)!).toFixed(0)}`).join(", ")}, ` +
+        `longest persist since start ${((m.get("persist_micros_max") ?? Number.NaN) / 1000).toFixed(0)} ms`,
+    ),
+  );
 }
 
 async function yakt(): Promise<void> {
