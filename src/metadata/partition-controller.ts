@@ -6,7 +6,7 @@
 // The entry's apply decides each partition's new state again from the image of its own index, so
 // a batch made stale by later changes is harmless. Runs on the leader only.
 import { NoLeaderError } from "../node/contracts.ts";
-import { forEachBrokerChange } from "./broker-changes.ts";
+import { type BrokerRecord, forEachBrokerChange } from "./broker-changes.ts";
 import type { ReconcilePartitionsCommand } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { invariant } from "./invariant.ts";
@@ -89,7 +89,7 @@ export class PartitionController {
       (record) => {
         const id = record.fields.brokerId;
         if (record.name === "RegisterBrokerRecord" || !ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.shuttingDown.delete(id);
-        this.enqueue(id);
+        if (!keepsEligibility(record)) this.enqueue(id);
       },
     );
   }
@@ -196,6 +196,16 @@ export class PartitionController {
     const { offset, changed } = await this.deps.propose(batch);
     return { changed, batches: 1, offset };
   }
+}
+
+/**
+ * A change record that leaves its broker INIT or ALIVE (a host or port update, the first
+ * heartbeat) cannot change who may lead or stay in an ISR: those statuses are only ever reached
+ * from INIT, already active, while a broker coming back from FENCED is UNFENCED. Skipping them
+ * spares the leader a pass per broker update under a steady stream of them.
+ */
+function keepsEligibility(record: BrokerRecord): boolean {
+  return record.name === "RegistrationChangeBrokerRecord" && (record.fields.brokerStatus === "INIT" || record.fields.brokerStatus === "ALIVE");
 }
 
 function add(a: ReconcileOutcome, b: ReconcileOutcome): ReconcileOutcome {

@@ -34,10 +34,12 @@ const KNOWN_FLAGS = FLAG_REJECT | FLAG_FORCE | FLAG_SNAPSHOT | FLAG_DONE;
 const MIN_MESSAGE_BYTES = 1 + 4 + 4 + 6 * 8 + 1 + 4;
 const MIN_ENTRY_BYTES = 8 + 8 + 1 + 4;
 const MIN_ADDRESS_BYTES = 2 + 2;
+/** A snapshot chunk's fixed part and a three-voter membership with short addresses (a guess). */
+const SNAPSHOT_CHUNK_BYTES = 4 * 8 + 4 + 3 * 4 + 4 + 4 + 3 * (MIN_ADDRESS_BYTES + 4 + 24);
 
 /** Encode one message (without the batch header); throws EncodeError past `maxBytes` or on a bad field. */
 export function encodeMessage(m: Message, maxBytes: number): Uint8Array {
-  const w = new ByteWriter(maxBytes);
+  const w = new ByteWriter(maxBytes, expectedMessageBytes(m));
   const type = messageTypeCode(m.type);
   if (type === undefined) throw new EncodeError(`unknown message type ${String(m.type)}`);
   w.u8(type, "type");
@@ -55,7 +57,21 @@ export function encodeMessage(m: Message, maxBytes: number): Uint8Array {
   for (const entry of m.entries) writeEntry(w, entry);
   if (m.snapshot !== null) writeChunk(w, m.snapshot);
   w.string(m.directoryId, "directoryId");
-  return w.finish().slice();
+  const bytes = w.finish();
+  // Sized right, the writer's buffer is the message; else a copy, so the spare room is not kept.
+  return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/**
+ * The encoded size of a message whose fields are what they claim (a directory id of ASCII, as
+ * ids are): the writer starts at it, so an append of many entries is written once instead of
+ * being copied at every doubling. A wrong guess costs a copy, never correctness.
+ */
+export function expectedMessageBytes(m: Message): number {
+  let n = MIN_MESSAGE_BYTES + 2 + (typeof m.directoryId === "string" ? m.directoryId.length : 0);
+  if (Array.isArray(m.entries)) for (const e of m.entries) n += MIN_ENTRY_BYTES + (e?.data?.length ?? 0);
+  if (m.snapshot !== null && typeof m.snapshot === "object") n += SNAPSHOT_CHUNK_BYTES + (m.snapshot.data?.length ?? 0);
+  return n;
 }
 
 /** The 5-byte header that precedes `count` encoded messages in a batch. */
@@ -68,9 +84,10 @@ export function batchHeader(count: number): Uint8Array {
 
 /** Encode a whole batch into one buffer. */
 export function encodeMessages(msgs: Message[], maxBytes: number): Uint8Array {
-  const w = new ByteWriter(maxBytes);
+  const bodies = msgs.map((m) => encodeMessage(m, maxBytes));
+  const w = new ByteWriter(maxBytes, bodies.reduce((n, b) => n + b.length, BATCH_HEADER_BYTES));
   w.raw(batchHeader(msgs.length));
-  for (const m of msgs) w.raw(encodeMessage(m, maxBytes));
+  for (const body of bodies) w.raw(body);
   return w.finish().slice();
 }
 

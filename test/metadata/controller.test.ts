@@ -3,10 +3,12 @@
 // partitions when an ISR member comes back; preferred leader election of every partition.
 import { describe, expect, test } from "bun:test";
 import { MAX_PARTITIONS_PER_CHANGE } from "../../src/metadata/limits.ts";
-import type { PartitionRecord } from "../../src/metadata/records.ts";
+import { PartitionController } from "../../src/metadata/partition-controller.ts";
+import type { PartitionRecord, RegistrationChangeBrokerRecord } from "../../src/metadata/records.ts";
 import { broker, pair, rejection, single } from "./service-fixture.ts";
 
 type S = ReturnType<typeof single>;
+type Status = RegistrationChangeBrokerRecord["fields"]["brokerStatus"];
 
 /** Three brokers on three racks, ALIVE, and topic "t" with 6 partitions of 3 replicas. */
 async function cluster(s: Pick<S, "service">, partitions = 6, rf = 3) {
@@ -146,6 +148,40 @@ describe("controller: failover", () => {
     expect(follower.sm.image().leaderCount(1)).toBe(0);
     expectFailedOver(before, partitionsOf(follower), 1);
     expect(partitionsOf(leader)).toEqual(partitionsOf(follower));
+  });
+});
+
+describe("controller: which broker changes start a pass", () => {
+  test("an update that leaves a broker INIT or ALIVE starts none; FENCED, UNFENCED and CLOSED do", async () => {
+    const s = single();
+    await cluster(s);
+    let imageReads = 0;
+    const controller = new PartitionController({
+      image: () => {
+        imageReads++;
+        return s.sm.image();
+      },
+      propose: async () => ({ offset: 0, changed: 0 }),
+      yieldToLoop: () => Promise.resolve(),
+    });
+    controller.start();
+    await controller.settled();
+    const change = (brokerStatus: Status): RegistrationChangeBrokerRecord => ({
+      type: "metadata",
+      name: "RegistrationChangeBrokerRecord",
+      offset: 1_000,
+      timestamp: "2026-11-24T00:00:00.000Z",
+      fields: { brokerId: 2, brokerHost: "moved.example", brokerPort: "9092", securityProtocol: "PLAINTEXT", brokerStatus, epoch: 9 },
+    });
+    const passes = async (status: Status) => {
+      imageReads = 0;
+      controller.onImageChange({ kind: "records", records: [change(status)] });
+      await controller.settled();
+      return imageReads > 0;
+    };
+    expect(await passes("ALIVE")).toBe(false);
+    expect(await passes("INIT")).toBe(false);
+    for (const status of ["FENCED", "UNFENCED", "CLOSED"] as const) expect(await passes(status)).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@
 // (one-shot and sliced encoders byte-identical, restore equal to replay).
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { encodeSnapshot } from "../../src/metadata/image-codec.ts";
 import { requestFingerprint } from "../../src/metadata/request-ids.ts";
@@ -21,6 +22,15 @@ function keyed(name: string, id: string, ms = 0, hash = hashOf(name), partitions
 }
 
 const small = (over: Partial<RequestTableBounds> = {}): RequestTableBounds => ({ maxRequests: 3, maxRecords: 100, maxAgeMs: 60_000, ...over });
+
+describe("request fingerprints", () => {
+  test("are the first 128 bits of SHA-256 in hex, pinned: a retry may reach a leader of another build", () => {
+    expect(requestFingerprint("")).toBe("e3b0c44298fc1c149afbf4c8996fb924");
+    expect(requestFingerprint('{"kind":"deleteTopic","timestamp":"1970-01-01T00:00:00.000Z","name":"ü"}')).toBe(
+      createHash("sha256").update('{"kind":"deleteTopic","timestamp":"1970-01-01T00:00:00.000Z","name":"ü"}').digest("hex").slice(0, 32),
+    );
+  });
+});
 
 describe("request table", () => {
   test("remembers results in apply order and evicts the oldest past the id bound", () => {
@@ -45,6 +55,33 @@ describe("request table", () => {
     expect(f.sm.rememberedRequests()).toEqual({ ids: 2, records: 5 });
     expect(f.sm.recall(keyed("one", "k:one"))).toBeNull();
     expect(f.sm.recall(keyed("two", "k:two"))).not.toBeNull();
+  });
+
+  test("keeps apply order through thousands of evictions by count, records and age", () => {
+    const table = new RequestTable(small({ maxRequests: 10, maxRecords: 12, maxAgeMs: 500 }));
+    const random = seededRandom(0x7ab1e);
+    const kept: { id: string; at: number; weight: number }[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const ms = T + i * 10;
+      const weight = Math.floor(random() * 3);
+      const records = Array.from({ length: weight }, (_, r) => ({ type: "metadata" as const, name: "TopicRecord" as const, offset: i + 1, timestamp: at(i * 10), fields: { topicUUID: `u${i}-${r}`, name: `t${i}-${r}` } }));
+      table.expire(ms);
+      table.remember({ id: `n:${i}`, hash: hashOf(`${i}`), offset: i + 1, at: ms, result: weight > 0 ? { ok: true, records } : { ok: false, error: { code: "conflict", message: `${i}` } } });
+      // The model: drop the too old, then the oldest while over a bound.
+      kept.push({ id: `n:${i}`, at: ms, weight });
+      while (kept.length > 0 && kept[0].at <= ms - 500) kept.shift();
+      while (kept.length > 10 || kept.reduce((n, k) => n + k.weight, 0) > 12) kept.shift();
+    }
+    const ids = kept.map((k) => k.id);
+    expect([...table.inOrder()].map((e) => e.id)).toEqual(ids);
+    expect([...table.capture().keys()]).toEqual(ids);
+    expect(table.size).toBe(ids.length);
+    expect(table.heldRecords).toBe(kept.reduce((n, k) => n + k.weight, 0));
+    expect(table.recall("n:0", hashOf("0"))).toBeNull();
+    expect(table.recall(ids[0], hashOf(ids[0].slice(2)))?.kind).toBe("replay");
+    table.expire(T + 5_000 * 10 + 1_000);
+    expect(table.size).toBe(0);
+    expect([...table.inOrder()]).toEqual([]);
   });
 
   test("ages out by the timestamps of applied entries, never by a local clock", () => {

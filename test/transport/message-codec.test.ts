@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { MESSAGE_TYPES } from "../../src/raft/types.ts";
 import type { Entry, Membership, Message, SnapshotChunk } from "../../src/raft/types.ts";
 import { DecodeError, EncodeError } from "../../src/transport/errors.ts";
-import { CODEC_VERSION, decodeMessages, encodeMessage, encodeMessages } from "../../src/transport/message-codec.ts";
+import { CODEC_VERSION, decodeMessages, encodeMessage, encodeMessages, expectedMessageBytes } from "../../src/transport/message-codec.ts";
 import { msg } from "./helpers.ts";
 
 const MAX = 1 << 20;
@@ -112,6 +112,18 @@ describe("message codec", () => {
     const [back] = decodeMessages(encodeMessages([m], MAX));
     expect(back).toEqual(m);
     expect(Object.keys(back!.snapshot!.meta.membership.addresses)).toContain("__proto__");
+  });
+
+  test("the writer starts at a message's exact size, so an append is written once, not copied per doubling", () => {
+    const entries: Entry[] = Array.from({ length: 40 }, (_, i) => ({ index: 100 + i, term: 3, type: "normal", data: new Uint8Array(300 + i).fill(i) }));
+    const app = msg("App", 1, 2, 3, { index: 99, logTerm: 3, commit: 97, entries, directoryId: "0b2b6bf2-600d-4388-9fc3-62309f8648c0" });
+    for (const m of [app, msg("Heartbeat", 1, 2, 3), msg("AppResp", 2, 1, 3, { index: 139 })]) {
+      const bytes = encodeMessage(m, MAX);
+      expect(expectedMessageBytes(m)).toBe(bytes.byteLength);
+      expect(bytes.byteLength).toBe(bytes.buffer.byteLength);
+      const [back] = decodeMessages(encodeMessages([m], MAX));
+      expect(back).toEqual(m);
+    }
   });
 
   test("every strict prefix of an encoded batch is rejected", () => {

@@ -1,0 +1,116 @@
+// A quick, repeatable write row for working on the write path: the steady rows' write (a broker
+// host update over 1,000 brokers, to the leader) at one client count for a few seconds against a
+// 3-node YAKt cluster and then a 3-member etcd in the same run, with each member's CPU time per
+// acknowledged write from /proc. Not part of `make bench` (whose 60-s rows are the published ones).
+//
+//   bun run scripts/bench-write.ts [--clients 64] [--seconds 15] [--warmup 2] [--systems yakt,etcd]
+// A long --warmup (30 s and more) runs the row on a full table of remembered request ids, as the
+// 60-s rows of `make bench` do.
+// YAKT_BINARY picks the build (e.g. an older commit's dist/yakt), YAKT_FLAGS adds node flags.
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { processCpuMs } from "./bench/cpu.ts";
+import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
+import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
+import { KEYS } from "./bench/steady.ts";
+import { YaktTarget } from "./bench/yakt-target.ts";
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: "string", default: "64" },
+    seconds: { type: "string", default: "15" },
+    warmup: { type: "string", default: "2" },
+    systems: { type: "string", default: "yakt,etcd" },
+  },
+});
+const clients = Number(values.clients);
+const durationMs = Number(values.seconds) * 1000;
+const warmupMs = Number(values.warmup) * 1000;
+if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs >= 0)) {
+  throw new Error(`--clients must be a positive integer, --seconds positive and --warmup at least 0, got ${values.clients}, ${values.seconds} and ${values.warmup}`);
+}
+
+/** The runtime's counters that say where a write's work goes (per member, over the row). */
+const COUNTERS = ["ready_cycles", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
+
+async function counters(urls: string[]): Promise<Map<string, number>[]> {
+  return Promise.all(
+    urls.map(async (url) => {
+      const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+      const value = (name: string) => Number(new RegExp(`^yakt_raft_${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+      return new Map([...COUNTERS.map((c): [string, number] => [c, Number.isNaN(value(`${c}_total`)) ? value(c) : value(`${c}_total`)]), ["persist_micros_max", value("persist_micros_max")]]);
+    }),
+  );
+}
+
+/** The processes measured, and where each one's counters are read (none for etcd). */
+interface Members {
+  pids: number[];
+  metricUrls: string[];
+}
+
+/**
+ * One row: warm up, then `clients` writers for durationMs; CPU per member over the row only.
+ * `members` is asked after the warm-up, so a leader elected meanwhile is the one listed first.
+ */
+async function measure(name: string, members: () => Promise<Members>, write: (seq: number) => Promise<boolean>): Promise<void> {
+  await runLoad({ clients, durationMs: warmupMs, maxRequests: 1e7, request: write });
+  const { pids, metricUrls } = await members();
+  const before = await counters(metricUrls);
+  const cpu0 = pids.map(processCpuMs);
+  const load0 = loadavg()[0];
+  const row: LoadResult = await runLoad({ clients, durationMs, maxRequests: 1e8, request: write });
+  const cpuMs = pids.map((pid, i) => processCpuMs(pid) - cpu0[i]);
+  const perWrite = (ms: number) => ((ms * 1000) / Math.max(1, row.ok)).toFixed(0);
+  const total = cpuMs.reduce((a, b) => a + b, 0);
+  console.log(
+    `${name.padEnd(5)} ${clients} clients: ${(row.ok / row.seconds).toFixed(0)} writes/s, ${row.failed} failed, ` +
+      `p50 ${percentile(row.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(row.latenciesMs, 99).toFixed(2)} ms, ` +
+      `cluster CPU ${perWrite(total)} µs/write (members ${cpuMs.map(perWrite).join(" / ")}${metricUrls.length > 0 ? ", leader first" : ""}), load ${load0.toFixed(2)}→${loadavg()[0].toFixed(2)}`,
+  );
+  const after = await counters(metricUrls);
+  // The longest persist is a maximum since the node started, not over the row: a disk stall there
+  // held the node's event loop that long (no heartbeats, no answers).
+  after.forEach((m, i) =>
+    console.log(
+      `  ${i === 0 ? "leader  " : "follower"}: ${COUNTERS.map((c) => `${c} ${(m.get(c)! - before[i].get(c)!).toFixed(0)}`).join(", ")}, ` +
+        `longest persist since start ${((m.get("persist_micros_max") ?? Number.NaN) / 1000).toFixed(0)} ms`,
+    ),
+  );
+}
+
+async function yakt(): Promise<void> {
+  const target = new YaktTarget();
+  try {
+    await target.start();
+    await target.registerBrokers(KEYS);
+    const members = async (): Promise<Members> => {
+      // The leader first: its column is the first of the members' CPU.
+      const leader = await target.cluster.waitForLeader();
+      const ids = [leader, ...target.cluster.live().filter((id) => id !== leader)];
+      return { pids: ids.map((id) => target.cluster.pid(id)), metricUrls: ids.map((id) => target.cluster.url(id, "/metrics")) };
+    };
+    await measure("yakt", members, (s) => target.updateBroker(s, KEYS));
+    for (const [reason, n] of target.failures) console.log(`  yakt failure ×${n}: ${reason}`);
+  } finally {
+    await target.stop();
+  }
+}
+
+async function etcd(): Promise<void> {
+  const binary = etcdBinary();
+  if (!binary) return console.log("etcd: not installed (make bench-deps)");
+  const target = new EtcdTarget(binary);
+  try {
+    await target.start();
+    await measure("etcd", async () => ({ pids: target.pids(), metricUrls: [] }), (s) => target.overwrite(s, KEYS));
+  } finally {
+    await target.stop();
+  }
+}
+
+for (const system of values.systems.split(",")) {
+  if (system === "yakt") await yakt();
+  else if (system === "etcd") await etcd();
+  else throw new Error(`--systems takes yakt and etcd, got ${system}`);
+}
