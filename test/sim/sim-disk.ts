@@ -142,13 +142,18 @@ export class SimDisk {
 
   /**
    * A crash in the middle of writing `plan`: the truncation and the first `keep` appended entries
-   * reached the device, the rest (and the hard state after them) did not. Recovery drops the torn
-   * entry at the tail, as a log with a checksum per entry does; nothing of it was acknowledged.
+   * reached the device, the rest and the commit offset did not. Recovery drops the torn entry at
+   * the tail, as a log with a checksum per entry does; nothing of it was acknowledged. Entries
+   * never outlive the term and vote they came with: SqliteStorage writes the whole plan in one
+   * transaction, and a log without transactions must write term and vote first (an entry of a
+   * term above the stored one is a state no storage may leave: seed 302).
    */
   tear(plan: WritePlan, keep: number): void {
     if (plan.snapshot !== null || plan.deleteThrough > 0) return; // a snapshot write is one row: all or nothing
     const base = this.snapshotIndex();
     if (plan.deleteFrom !== null) this.log.length = Math.max(0, Math.min(this.log.length, plan.deleteFrom - base - 1));
+    const hs = plan.hardState;
+    if (keep > 0 && hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: this.hard.commit };
     for (const e of plan.append.slice(0, keep)) this.store(e);
     if (this.hard.commit > this.lastIndex()) {
       throw new SimViolation("storage", `node ${this.nodeId}: a torn write left commit ${this.hard.commit} beyond the log end ${this.lastIndex()}`);

@@ -10,8 +10,8 @@ import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, p
 import { runSimulation } from "./simulation.ts";
 import { SimFailure, type CheckName } from "./violation.ts";
 
-/** Runtime-mode seeds (the default mode; about 0.2 CPU s each). */
-const SEEDS = 150;
+/** Runtime-mode seeds (the default mode; about 0.05 CPU s each). */
+const SEEDS = 500;
 const BATCH = 50;
 /** Core-mode seeds (about 0.1 CPU s each). */
 const CORE_SEEDS = 250;
