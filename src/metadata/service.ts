@@ -24,6 +24,7 @@ import {
   MAX_LOG_PAGE,
 } from "./limits.ts";
 import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
+import { SharedAnswers } from "./shared-answers.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
 import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
 import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch, watchAnswer } from "./metadata-fetch.ts";
@@ -107,7 +108,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
     this.newId = opts.newId ?? (() => crypto.randomUUID());
     this.newRequestId = opts.newRequestId ?? (() => crypto.randomUUID());
-    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs };
+    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers() };
     this.logEvent = opts.log ?? (() => {});
     const sessionTimeoutMs = positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     this.heartbeats = new HeartbeatCoalescer(this.clock, sessionTimeoutMs, MAX_BROKERS);
