@@ -26,7 +26,10 @@ export interface MixedResult {
   failedPolls: number;
   startupFailedPolls: number;
   pollFailures: Map<string, number>;
+  /** Changes of the known leader (to none and back counts twice), the most any node saw. */
   leaderChanges: number;
+  /** Terms the cluster went through during the row: elections that were held, not only feared. */
+  termChanges: number;
   /** Node counters over the row, summed over the nodes. */
   counters: Record<string, number>;
   /** CPU time over the row: the three nodes together, and this process (writers and brokers). */
@@ -59,12 +62,13 @@ const COUNTERS = [
 ];
 
 async function nodeCounters(yakt: YaktTarget): Promise<Record<string, number>> {
-  const out: Record<string, number> = { leaderChanges: 0 };
+  const out: Record<string, number> = { leaderChanges: 0, term: 0 };
   for (const id of yakt.cluster.live()) {
     const res = await fetch(yakt.cluster.url(id, "/metrics")).catch(() => null);
     const text = res ? await res.text() : "";
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
     out.leaderChanges = Math.max(out.leaderChanges, value("yakt_raft_leader_changes_total"));
+    out.term = Math.max(out.term, (await yakt.cluster.status(id))?.term ?? 0);
     for (const name of COUNTERS) out[name] = (out[name] ?? 0) + value(name);
   }
   return out;
@@ -140,6 +144,7 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
     startupFailedPolls: 0,
     pollFailures: fleet.pollFailures,
     leaderChanges: 0,
+    termChanges: 0,
     counters: {},
     nodeCpuMs: 0,
     generatorCpuMs: 0,
@@ -165,6 +170,7 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   result.generatorCpuMs = (self.user + self.system) / 1000;
   result.counters = counterDelta(counters0, await nodeCounters(yakt));
   result.leaderChanges = result.counters.leaderChanges;
+  result.termChanges = result.counters.term;
   result.polls = fleet.polls - polls0;
   await fleet.stop();
   result.failedPolls = fleet.failedPolls - result.startupFailedPolls;
@@ -186,7 +192,7 @@ if (import.meta.main) {
     const p = (q: number) => percentile(r.propagationMs, q).toFixed(1);
     console.log(
       `${opts.brokers} brokers, ${opts.writers} writers, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
-        `leader changes ${r.leaderChanges}, polls ${r.polls} (${r.failedPolls} failed; ${r.startupFailedPolls} before the row), propagation p50 ${p(50)} p99 ${p(99)} max ${p(100)} ms over ${r.propagationMs.length}`,
+        `leader changes ${r.leaderChanges} (terms +${r.termChanges}), polls ${r.polls} (${r.failedPolls} failed; ${r.startupFailedPolls} before the row), propagation p50 ${p(50)} p99 ${p(99)} max ${p(100)} ms over ${r.propagationMs.length}`,
     );
     console.log(JSON.stringify(r.byKind), JSON.stringify(Object.fromEntries(r.failures)), JSON.stringify(Object.fromEntries(r.pollFailures)));
     console.log(JSON.stringify(r.counters), `node CPU ${(r.nodeCpuMs / 1000).toFixed(1)} s, generator CPU ${(r.generatorCpuMs / 1000).toFixed(1)} s`);
