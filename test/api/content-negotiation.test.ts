@@ -1,14 +1,14 @@
 // Content negotiation of metadata answers: the choice for each header value, the same when the
 // value is remembered, for many distinct values (the table is bounded) and for long ones.
 import { describe, expect, test } from "bun:test";
-import { REMEMBERED_LENGTH, REMEMBERED_VALUES, answerFormatOf, bodyEncodingOf } from "../../src/api/content-negotiation.ts";
+import { type BodyEncoding, REMEMBERED_LENGTH, REMEMBERED_VALUES, answerFormatOf, bodyEncodingOf } from "../../src/api/content-negotiation.ts";
 
 const encodingOf = (value: string | null) => bodyEncodingOf(new Headers(value === null ? {} : { "accept-encoding": value }));
 const formatOf = (value: string | null) => answerFormatOf(new Headers(value === null ? {} : { accept: value }));
 
 describe("content negotiation", () => {
   test("each value decides the same the first time and every time after", () => {
-    const cases: [string | null, string][] = [
+    const cases: [string | null, BodyEncoding][] = [
       [null, "identity"],
       ["gzip, deflate, br, zstd", "zstd"],
       ["zstd;q=0.5, gzip", "gzip"],
