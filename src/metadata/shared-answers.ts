@@ -4,8 +4,9 @@
 // want the snapshot at the same offset. Each is built once here and handed to every asker as the
 // same object, so the HTTP layer can encode it once too (keyed by the object). The image at an
 // offset never changes, so an answer keyed by (audience, plan, offset) is right for as long as it
-// is kept. Bounded: a few recent diffs, and the newest snapshot per audience (each pins a frozen
-// view of the image, so no more than one is kept).
+// is kept. Bounded: a few recent diffs holding at most SHARED_DIFF_RECORDS records together (a
+// larger diff is built for each asker, as before), and the newest snapshot per audience (each pins
+// a frozen view of the image, so no more than one is kept).
 import type { Audience } from "./frozen-image.ts";
 import { invariant } from "./invariant.ts";
 import type { MetadataAnswer } from "./service-types.ts";
@@ -13,14 +14,21 @@ import type { SincePlan } from "./since.ts";
 
 /** Diff answers kept: the fleet's current `since` values (most share one, a few lag a commit). */
 export const SHARED_DIFFS = 64;
+/** Records the kept diffs hold together: what an encoded copy of each costs is bounded by it too. */
+export const SHARED_DIFF_RECORDS = 20_000;
 export class SharedAnswers {
-  private readonly diffs = new Map<string, MetadataAnswer>();
+  private readonly diffs = new Map<string, MetadataAnswer & { mode: "diff" }>();
+  private diffRecords = 0;
   private readonly snapshots = new Map<Audience, MetadataAnswer>();
   hits = 0;
   builds = 0;
 
-  constructor(private readonly maxDiffs = SHARED_DIFFS) {
+  constructor(
+    private readonly maxDiffs = SHARED_DIFFS,
+    private readonly maxDiffRecords = SHARED_DIFF_RECORDS,
+  ) {
     invariant(Number.isSafeInteger(maxDiffs) && maxDiffs > 0, () => `bad bound on shared diffs ${maxDiffs}`);
+    invariant(Number.isSafeInteger(maxDiffRecords) && maxDiffRecords > 0, () => `bad bound on shared diff records ${maxDiffRecords}`);
   }
 
   /** The answer for this audience, plan and offset: the kept one, or `build()`'s, kept from now on. */
@@ -33,10 +41,17 @@ export class SharedAnswers {
       return kept;
     }
     const built = this.built(build, "diff", offset);
+    if (built.mode !== "diff" || built.records.length > this.maxDiffRecords) return built;
     this.diffs.set(key, built);
+    this.diffRecords += built.records.length;
     // Map order is insertion order: the first key is the oldest.
-    if (this.diffs.size > this.maxDiffs) this.diffs.delete(this.diffs.keys().next().value as string);
+    for (const [oldest, answer] of this.diffs) {
+      if (this.diffs.size <= this.maxDiffs && this.diffRecords <= this.maxDiffRecords) break;
+      this.diffs.delete(oldest);
+      this.diffRecords -= answer.records.length;
+    }
     invariant(this.diffs.size <= this.maxDiffs, () => `${this.diffs.size} shared diffs kept, bound ${this.maxDiffs}`);
+    invariant(this.diffRecords <= this.maxDiffRecords, () => `shared diffs hold ${this.diffRecords} records, bound ${this.maxDiffRecords}`);
     return built;
   }
 

@@ -3,10 +3,11 @@
 import { describe, expect, test } from "bun:test";
 import { FrozenImage } from "../../src/metadata/frozen-image.ts";
 import { MetadataImage } from "../../src/metadata/image.ts";
+import type { MetadataRecord } from "../../src/metadata/records.ts";
 import type { MetadataAnswer } from "../../src/metadata/service-types.ts";
 import { SharedAnswers } from "../../src/metadata/shared-answers.ts";
 
-const diff = (offset: number): MetadataAnswer => ({ mode: "diff", offset, records: [] });
+const diff = (offset: number, records = 0): MetadataAnswer => ({ mode: "diff", offset, records: Array.from({ length: records }, () => ({}) as MetadataRecord) });
 const snapshot = (offset: number): MetadataAnswer => ({ mode: "snapshot", offset, image: new FrozenImage(offset, "broker", new MetadataImage().capture()) });
 
 describe("SharedAnswers", () => {
@@ -34,6 +35,21 @@ describe("SharedAnswers", () => {
     expect(shared.answer("broker", { mode: "diff", after: 3 }, 9, () => diff(9))).toBe(kept[2]);
   });
 
+  test("the kept diffs hold at most their bound of records together; a diff past it alone is not kept", () => {
+    const shared = new SharedAnswers(10, 100);
+    const big = shared.answer("broker", { mode: "diff", after: 1 }, 9, () => diff(9, 101));
+    expect(shared.size).toBe(0);
+    expect(shared.answer("broker", { mode: "diff", after: 1 }, 9, () => diff(9, 101))).not.toBe(big);
+    const first = shared.answer("broker", { mode: "diff", after: 2 }, 9, () => diff(9, 60));
+    const second = shared.answer("broker", { mode: "diff", after: 3 }, 9, () => diff(9, 40));
+    expect(shared.size).toBe(2);
+    // One more record than the bound: the oldest goes.
+    shared.answer("broker", { mode: "diff", after: 4 }, 9, () => diff(9, 1));
+    expect(shared.size).toBe(2);
+    expect(shared.answer("broker", { mode: "diff", after: 3 }, 9, () => diff(9, 40))).toBe(second);
+    expect(shared.answer("broker", { mode: "diff", after: 2 }, 9, () => diff(9, 60))).not.toBe(first);
+  });
+
   test("keeps the newest snapshot per audience only", () => {
     const shared = new SharedAnswers();
     const plan = { mode: "snapshot", reason: "no since given" } as const;
@@ -50,5 +66,6 @@ describe("SharedAnswers", () => {
     expect(() => shared.answer("broker", { mode: "diff", after: 1 }, 9, () => snapshot(9))).toThrow("a diff was planned, snapshot was built");
     expect(() => shared.answer("broker", { mode: "diff", after: 1 }, 9, () => diff(8))).toThrow("answer built at offset 8 was asked for at 9");
     expect(() => new SharedAnswers(0)).toThrow("bad bound on shared diffs 0");
+    expect(() => new SharedAnswers(1, 0)).toThrow("bad bound on shared diff records 0");
   });
 });
