@@ -1,6 +1,6 @@
 // A BrokerMgmt / ClientMgmt fetch after its heartbeat: read barrier (unless stale), then diff or
-// snapshot, and with nothing new a long poll that wakes on each apply until something is new for
-// this audience or the wait (on the injected clock) runs out. Every fetch that wants the same answer
+// snapshot, and with nothing new a long poll (long-polls.ts) that wakes on each change of the state
+// machine until something is new for this audience or the wait (on the injected clock) runs out. Every fetch that wants the same answer
 // (same audience, since and offset: a fleet woken by one commit) gets the one object
 // shared-answers.ts built for the first.
 import type { ConsensusHandle } from "../node/contracts.ts";
@@ -11,6 +11,7 @@ import { MAX_WAIT_MS } from "./limits.ts";
 import { type Audience, buildAnswer } from "./metadata-answer.ts";
 import type { MetadataAnswer, MetadataFetch, WatchFrom } from "./service-types.ts";
 import { type Since, type SincePlan, oldestHeld, parseSince, planSince } from "./since.ts";
+import type { LongPolls } from "./long-polls.ts";
 import type { SharedAnswers } from "./shared-answers.ts";
 import type { MetadataStateMachine } from "./state-machine.ts";
 
@@ -20,6 +21,7 @@ export interface FetchDeps {
   clock: Clock;
   diffWindowMs: number;
   answers: SharedAnswers;
+  polls: LongPolls;
 }
 
 export interface ParsedFetch {
@@ -53,7 +55,7 @@ export async function fetchMetadata(deps: FetchDeps, audience: Audience, { since
     if (answer.mode === "snapshot" || answer.records.length > 0) return answer;
     const remaining = deadline - deps.clock.now();
     if (remaining <= 0) return answer;
-    await deps.handle.waitApplied(answer.offset + 1, remaining);
+    await deps.polls.wait(answer.offset, remaining);
   }
 }
 

@@ -26,6 +26,7 @@ import {
 import { HeartbeatBatch, type HeartbeatOutcome } from "./heartbeat-batch.ts";
 import { invariant } from "./invariant.ts";
 import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
+import { LongPolls } from "./long-polls.ts";
 import { SharedAnswers } from "./shared-answers.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
 import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
@@ -72,7 +73,7 @@ export interface MetadataServiceOptions {
   newRequestId?: () => string;
   /** Structured log line for background failures (fencing that could not be proposed). */
   log?: (event: string, fields: Record<string, unknown>) => void;
-  /** Runs its argument once the event loop has turned (default setImmediate): when a follower sends its batch of heartbeats. */
+  /** Runs its argument once the event loop has turned (default setImmediate): when a follower sends its batch of heartbeats, and between slices of woken long polls. */
   defer?: (fn: () => void) => void;
 }
 
@@ -113,11 +114,13 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
     this.newId = opts.newId ?? (() => crypto.randomUUID());
     this.newRequestId = opts.newRequestId ?? (() => crypto.randomUUID());
-    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers() };
+    const defer = opts.defer ?? ((fn: () => void) => setImmediate(fn));
+    const polls = new LongPolls(this.clock, defer);
+    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers(), polls };
     this.logEvent = opts.log ?? (() => {});
     const sessionTimeoutMs = positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     this.heartbeats = new HeartbeatCoalescer(this.clock, sessionTimeoutMs, MAX_BROKERS);
-    this.heartbeatBatch = new HeartbeatBatch((ids) => this.forwardHeartbeats(ids), opts.defer ?? ((fn) => setImmediate(fn)));
+    this.heartbeatBatch = new HeartbeatBatch((ids) => this.forwardHeartbeats(ids), defer);
     this.liveness = new BrokerLiveness({
       clock: this.clock,
       sessionTimeoutMs,
@@ -131,6 +134,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
       propose: (batch) => this.proposeReconcile(batch),
       onError: (error, brokerId) => this.logEvent("failover_failed", { brokerId, error: String(error) }),
     });
+    this.unsubscribes.push(this.sm.onChange(() => polls.notify(appliedOffset(this.fetchDeps))));
     this.unsubscribes.push(this.sm.onChange((change) => this.liveness.onImageChange(change)));
     this.unsubscribes.push(this.sm.onChange((change) => this.controller.onImageChange(change)));
     this.unsubscribes.push(this.handle.onRoleChange((role) => (role === "leader" ? this.startLeading() : this.stopLeading())));
@@ -141,6 +145,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   stop(): void {
     for (const off of this.unsubscribes.splice(0)) off();
     this.stopLeading();
+    this.fetchDeps.polls.cancelAll();
   }
 
   trackedBrokers(): number[] {
