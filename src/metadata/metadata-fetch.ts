@@ -1,8 +1,8 @@
 // A BrokerMgmt / ClientMgmt fetch after its heartbeat: read barrier (unless stale), then diff or
-// snapshot, and with nothing new a long poll (long-polls.ts) that wakes on each change of the state
-// machine until something is new for this audience or the wait (on the injected clock) runs out. Every fetch that wants the same answer
-// (same audience, since and offset: a fleet woken by one commit) gets the one object
-// shared-answers.ts built for the first.
+// snapshot, and with nothing new a long poll (long-polls.ts) that wakes on each change of the
+// state machine until something is new for this audience or the wait (on the injected clock) runs
+// out. Every fetch that wants the same answer (same audience, since and offset: a fleet woken by
+// one commit) gets the one object shared-answers.ts built for the first.
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { Clock } from "./clock.ts";
 import { preview } from "./preview.ts";
