@@ -10,15 +10,13 @@ import { type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
 import type { MetadataAnswer } from "../metadata/service-types.ts";
 import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
 import type { ApiLimits } from "./limits.ts";
-import { answerRecords, hasSharedBody, sharedBody } from "./shared-bodies.ts";
+import { answerRecords, compressor, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
 import type { StreamGate } from "./stream-gate.ts";
 
 export interface AnswerResponseDeps {
   limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords" | "streamTurnMs" | "streamChunkBytes" | "sharedAnswerMaxRecords">;
   streams: StreamGate;
 }
-
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer, request: Request, prefix: AnswerPrefix = {}): Response | Promise<Response> {
   const format = answerFormatOf(request.headers);
@@ -43,10 +41,7 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
 }
 
 function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {
-  if (encoding === "identity") return body;
-  // Bun's CompressionStream takes "zstd" natively; the DOM typings only know gzip and deflate.
-  const compressor = new CompressionStream(encoding as ConstructorParameters<typeof CompressionStream>[0]);
-  return body.pipeThrough(compressor as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  return encoding === "identity" ? body : body.pipeThrough(compressor(encoding));
 }
 
 /**

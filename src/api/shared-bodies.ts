@@ -18,7 +18,8 @@ export const SYNC_COMPRESS_BYTES = 16 * 1024;
 
 const bodies = new WeakMap<MetadataAnswer, Map<string, Promise<Blob>>>();
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Resolves once the event loop has turned (other requests, the Raft ticker and peer traffic ran). */
+export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** True when a body for this answer, format, encoding and prefix is built or being built. */
 export function hasSharedBody(answer: MetadataAnswer, format: AnswerFormat, encoding: BodyEncoding, prefix: AnswerPrefix): boolean {
@@ -89,7 +90,12 @@ async function compressed(plain: Blob, encoding: Exclude<BodyEncoding, "identity
     const bytes = new Uint8Array(await plain.arrayBuffer());
     return new Blob([encoding === "zstd" ? Bun.zstdCompressSync(bytes) : Bun.gzipSync(bytes)]);
   }
+  return new Response(plain.stream().pipeThrough(compressor(encoding))).blob();
+}
+
+/** A compressing stream for the encoding. */
+export function compressor(encoding: Exclude<BodyEncoding, "identity">): ReadableWritablePair<Uint8Array, Uint8Array> {
   // Bun's CompressionStream takes "zstd" natively; the DOM typings only know gzip and deflate.
-  const compressor = new CompressionStream(encoding as ConstructorParameters<typeof CompressionStream>[0]);
-  return new Response(plain.stream().pipeThrough(compressor as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)).blob();
+  const stream = new CompressionStream(encoding as ConstructorParameters<typeof CompressionStream>[0]);
+  return stream as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
 }
