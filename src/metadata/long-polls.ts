@@ -7,6 +7,7 @@
 //   answer when released, and the Raft ticker and peer traffic run between slices.
 import type { Clock, TimerId } from "./clock.ts";
 import { invariant } from "./invariant.ts";
+import { NoLeaderError } from "../node/contracts.ts";
 import { OverloadedError } from "../node/errors.ts";
 
 /** Polls released per loop turn. */
@@ -30,6 +31,7 @@ export class LongPolls {
   private releaseScheduled = false;
   private timer: TimerId | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
+  private closed = false;
 
   constructor(
     private readonly clock: Clock,
@@ -48,6 +50,8 @@ export class LongPolls {
   /** Resolves once notify() reports a record after `after`, or after `waitMs` (whichever first). */
   wait(after: number, waitMs: number): Promise<void> {
     if (waitMs <= 0) return Promise.resolve();
+    // A fetch that found nothing new would otherwise wait again at once, without end.
+    if (this.closed) return Promise.reject(new NoLeaderError("this node is stopping; ask another node"));
     if (this.size >= this.maxPolls) return Promise.reject(new OverloadedError(`too many long polls waiting (${this.size}, bound ${this.maxPolls}); retry`));
     return new Promise<void>((resolve) => {
       const poll: Poll = { after, deadline: this.clock.now() + waitMs, slot: this.heap.length, resolve };
@@ -77,8 +81,9 @@ export class LongPolls {
     if (!this.releaseScheduled) this.releaseSlice();
   }
 
-  /** Ends every wait at once (the service stops). */
+  /** Ends every wait at once, and refuses new ones (the service stops). */
   cancelAll(): void {
+    this.closed = true;
     for (const poll of this.releasing.splice(0)) poll.resolve();
     for (const poll of this.heap.splice(0)) poll.resolve();
     if (this.timer !== null) this.clock.clearTimeout(this.timer);

@@ -3,6 +3,7 @@
 // and a seeded random schedule checked against a plain model of what each poll must do.
 import { describe, expect, test } from "bun:test";
 import { LongPolls, RELEASE_SLICE } from "../../src/metadata/long-polls.ts";
+import { NoLeaderError } from "../../src/node/contracts.ts";
 import { OverloadedError } from "../../src/node/errors.ts";
 import { ManualClock, MANUAL_CLOCK_START } from "../support/manual-clock.ts";
 import { seededRandom } from "../support/seeded-random.ts";
@@ -77,7 +78,7 @@ describe("LongPolls", () => {
     expect(h.polls.size).toBe(0);
   });
 
-  test("past its bound a poll is refused as overloaded; cancelAll answers every poll", async () => {
+  test("past its bound a poll is refused as overloaded; cancelAll answers every poll and refuses new ones", async () => {
     const h = harness(3);
     for (let id = 0; id < 3; id++) h.start(id, 1, 10_000);
     await expect(h.polls.wait(1, 10_000)).rejects.toBeInstanceOf(OverloadedError);
@@ -85,6 +86,7 @@ describe("LongPolls", () => {
     await microtasks();
     expect(h.woken.sort()).toEqual([0, 1, 2]);
     expect(h.clock.pending()).toBe(0);
+    await expect(h.polls.wait(1, 10_000)).rejects.toBeInstanceOf(NoLeaderError);
     expect(() => new LongPolls(h.clock, () => {}, 0)).toThrow("bad bound on long polls 0");
   });
 
