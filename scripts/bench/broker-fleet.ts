@@ -4,6 +4,7 @@
 // records are matched against the acknowledgement times the writers noted, giving the
 // commit-to-broker propagation latency: from the write's acknowledgement by the leader to a
 // broker's answer holding its record (never below 0: a follower may answer before the writer hears).
+// A refused poll is retried after the answer's Retry-After (a 503 says how long), else 100 ms.
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 
 export interface FleetOptions {
@@ -95,7 +96,7 @@ export class BrokerFleet {
         const reason = res instanceof Error ? res.name : `${res.status} ${(await res.text()).slice(0, 80)}`;
         this.failedPolls++;
         this.pollFailures.set(reason, (this.pollFailures.get(reason) ?? 0) + 1);
-        await Bun.sleep(100);
+        await Bun.sleep(retryDelayMs(res));
         continue;
       }
       const answer = (await res.json()) as FetchAnswer;
@@ -110,6 +111,12 @@ export class BrokerFleet {
       if (acked !== undefined) this.propagationMs.push(Math.max(0, now - acked));
     }
   }
+}
+
+/** What a polite client waits before it asks again: the server's Retry-After (seconds), else 100 ms. */
+function retryDelayMs(res: Response | Error): number {
+  const seconds = res instanceof Error ? Number.NaN : Number(res.headers.get("retry-after") ?? Number.NaN);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 10) * 1_000 : 100;
 }
 
 export function post(body: unknown): RequestInit {

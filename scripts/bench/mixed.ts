@@ -2,7 +2,7 @@
 // create topics, allocate producer ids and read topics back linearizably, round-robin over the
 // nodes. Counts leader changes and failed operations and gives the commit-to-broker propagation.
 //   bun run scripts/bench/mixed.ts           (BROKERS=1000 WRITERS=8 DURATION_MS=30000 by default)
-import { clusterCpuMs } from "./cpu.ts";
+import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import { AckLog, BrokerFleet, DEFAULT_FLEET, post } from "./broker-fleet.ts";
@@ -22,14 +22,29 @@ export interface MixedResult {
   failures: Map<string, number>;
   propagationMs: number[];
   polls: number;
+  /** Polls that failed during the row (after the fleet's start-up), and before it (its first polls). */
   failedPolls: number;
+  startupFailedPolls: number;
   pollFailures: Map<string, number>;
+  /** Changes of the known leader (to none and back counts twice), the most any node saw. */
   leaderChanges: number;
+  /** Terms the cluster went through during the row: elections that were held, not only feared. */
+  termChanges: number;
   /** Node counters over the row, summed over the nodes. */
   counters: Record<string, number>;
   /** CPU time over the row: the three nodes together, and this process (writers and brokers). */
   nodeCpuMs: number;
   generatorCpuMs: number;
+  /** Per node over the row: its CPU, and the Raft ticks its loop ran (100/s when the loop is never late). */
+  nodes: NodeRow[];
+  /** The nodes' election lines (campaigns, check-quorum losses, role changes) during the row. */
+  elections: string[];
+}
+
+export interface NodeRow {
+  id: number;
+  cpuMs: number;
+  ticksPerSecond: number;
 }
 
 const KINDS = ["topic", "producer", "read"] as const;
@@ -47,15 +62,35 @@ const COUNTERS = [
 ];
 
 async function nodeCounters(yakt: YaktTarget): Promise<Record<string, number>> {
-  const out: Record<string, number> = { leaderChanges: 0 };
+  const out: Record<string, number> = { leaderChanges: 0, term: 0 };
   for (const id of yakt.cluster.live()) {
     const res = await fetch(yakt.cluster.url(id, "/metrics")).catch(() => null);
     const text = res ? await res.text() : "";
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
     out.leaderChanges = Math.max(out.leaderChanges, value("yakt_raft_leader_changes_total"));
+    out.term = Math.max(out.term, (await yakt.cluster.status(id))?.term ?? 0);
     for (const name of COUNTERS) out[name] = (out[name] ?? 0) + value(name);
   }
   return out;
+}
+
+async function nodeTicks(yakt: YaktTarget): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const id of yakt.cluster.live()) {
+    const text = await fetch(yakt.cluster.url(id, "/metrics")).then((r) => r.text(), () => "");
+    out.set(id, Number(/^yakt_raft_ticks_total (\S+)$/m.exec(text)?.[1] ?? 0));
+  }
+  return out;
+}
+
+/** Log lines that tell why leadership moved, from each node's log (stdout). */
+function electionLines(yakt: YaktTarget, from: Map<number, number>): string[] {
+  const lines: string[] = [];
+  for (const id of yakt.cluster.live()) {
+    const log = yakt.cluster.log(id).slice(from.get(id) ?? 0);
+    for (const line of log.split("\n")) if (/raft\.(campaign|check-quorum-lost|role)/.test(line)) lines.push(line);
+  }
+  return lines;
 }
 
 function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
@@ -106,26 +141,39 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
     propagationMs: fleet.propagationMs,
     polls: 0,
     failedPolls: 0,
+    startupFailedPolls: 0,
     pollFailures: fleet.pollFailures,
     leaderChanges: 0,
+    termChanges: 0,
     counters: {},
     nodeCpuMs: 0,
     generatorCpuMs: 0,
+    nodes: [],
+    elections: [],
   };
-  const pids = yakt.cluster.live().map((id) => yakt.cluster.pid(id));
+  const ids = yakt.cluster.live();
+  const pids = ids.map((id) => yakt.cluster.pid(id));
+  const logAt = new Map(ids.map((id) => [id, yakt.cluster.log(id).length]));
+  const ticks0 = await nodeTicks(yakt);
+  const perNode0 = pids.map(processCpuMs);
   const cpu0 = clusterCpuMs(pids);
   const self0 = process.cpuUsage();
   const counters0 = await nodeCounters(yakt);
   const polls0 = fleet.polls;
+  result.startupFailedPolls = fleet.failedPolls;
   result.load = await runLoad({ clients: opts.writers, durationMs: opts.durationMs, maxRequests: 10_000_000, request: (seq) => operation(yakt, acks, result, seq) });
   result.nodeCpuMs = clusterCpuMs(pids) - cpu0;
+  const ticks = await nodeTicks(yakt);
+  result.nodes = ids.map((id, i) => ({ id, cpuMs: processCpuMs(pids[i]) - perNode0[i], ticksPerSecond: ((ticks.get(id) ?? 0) - (ticks0.get(id) ?? 0)) / result.load.seconds }));
+  result.elections = electionLines(yakt, logAt);
   const self = process.cpuUsage(self0);
   result.generatorCpuMs = (self.user + self.system) / 1000;
   result.counters = counterDelta(counters0, await nodeCounters(yakt));
   result.leaderChanges = result.counters.leaderChanges;
+  result.termChanges = result.counters.term;
   result.polls = fleet.polls - polls0;
   await fleet.stop();
-  result.failedPolls = fleet.failedPolls;
+  result.failedPolls = fleet.failedPolls - result.startupFailedPolls;
   return result;
 }
 
@@ -144,10 +192,13 @@ if (import.meta.main) {
     const p = (q: number) => percentile(r.propagationMs, q).toFixed(1);
     console.log(
       `${opts.brokers} brokers, ${opts.writers} writers, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
-        `leader changes ${r.leaderChanges}, polls ${r.polls} (${r.failedPolls} failed), propagation p50 ${p(50)} p99 ${p(99)} ms over ${r.propagationMs.length}`,
+        `leader changes ${r.leaderChanges} (terms +${r.termChanges}), polls ${r.polls} (${r.failedPolls} failed; ${r.startupFailedPolls} before the row), propagation p50 ${p(50)} p99 ${p(99)} max ${p(100)} ms over ${r.propagationMs.length}`,
     );
     console.log(JSON.stringify(r.byKind), JSON.stringify(Object.fromEntries(r.failures)), JSON.stringify(Object.fromEntries(r.pollFailures)));
     console.log(JSON.stringify(r.counters), `node CPU ${(r.nodeCpuMs / 1000).toFixed(1)} s, generator CPU ${(r.generatorCpuMs / 1000).toFixed(1)} s`);
+    const perPoll = r.polls > 0 ? ((r.nodeCpuMs * 1000) / r.polls).toFixed(0) : "-";
+    console.log(`node CPU per poll ${perPoll} µs; per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
+    for (const line of r.elections.slice(0, 20)) console.log(line);
     if (process.env.PROFILE) {
       // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).
       for (const id of yakt.cluster.live()) process.kill(yakt.cluster.pid(id), "SIGTERM");

@@ -1,22 +1,24 @@
-// A metadata answer as an HTTP response, never built whole: a ReadableStream whose pull writes one
+// A metadata answer as an HTTP response. An answer of at most sharedAnswerMaxRecords records is
+// encoded once and its bytes shared by every request that gets the same answer (shared-bodies.ts:
+// a fleet of long polls woken by one commit); a snapshot's build takes a slot of the node's stream
+// gate while it runs. A larger answer is never built whole: a ReadableStream whose pull writes one
 // bounded slice (answer-stream.ts) after letting the event loop turn, so a reader that does not
-// read stops the writing (back-pressure) and other requests run between slices. Snapshot answers
-// take a slot of the node's stream gate and are cut after imageStreamMaxMs, so the frozen views
-// readers pin are bounded in number and in time. A diff of at most one slice is answered at once.
+// read stops the writing (back-pressure) and other requests run between slices. Such snapshot
+// answers take a slot of the stream gate for as long as they are written and are cut after
+// imageStreamMaxMs, so the frozen views readers pin are bounded in number and in time.
 import { type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
 import type { MetadataAnswer } from "../metadata/service-types.ts";
 import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
 import type { ApiLimits } from "./limits.ts";
+import { answerRecords, compressor, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
 import type { StreamGate } from "./stream-gate.ts";
 
 export interface AnswerResponseDeps {
-  limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords" | "streamTurnMs" | "streamChunkBytes">;
+  limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords" | "streamTurnMs" | "streamChunkBytes" | "sharedAnswerMaxRecords">;
   streams: StreamGate;
 }
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer, request: Request, prefix: AnswerPrefix = {}): Response {
+export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer, request: Request, prefix: AnswerPrefix = {}): Response | Promise<Response> {
   const format = answerFormatOf(request.headers);
   const encoding = bodyEncodingOf(request.headers);
   const headers: Record<string, string> = {
@@ -26,21 +28,20 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
     vary: "accept, accept-encoding",
   };
   if (encoding !== "identity") headers["content-encoding"] = encoding;
-  const encoder = new AnswerStream(answer, format, prefix);
-  const slice = deps.limits.streamSliceRecords;
-  if (answer.mode === "diff" && answer.records.length <= slice && encoding === "identity") {
-    // One unbounded slice writes a whole diff.
-    return new Response(encoder.next(Number.MAX_SAFE_INTEGER) ?? "", { headers });
+  const shareable = deps.limits.sharedAnswerMaxRecords;
+  if (answerRecords(answer, shareable) <= shareable) {
+    // Only the request that starts a snapshot's build takes a slot, for as long as the build runs.
+    const leave = answer.mode === "snapshot" && !hasSharedBody(answer, format, encoding, prefix) ? deps.streams.enter() : () => {};
+    const body = sharedBody(answer, format, encoding, prefix, deps.limits);
+    body.then(leave, leave);
+    return body.then((blob) => new Response(blob, { headers }));
   }
   const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
-  return new Response(compressed(sliced(encoder, deps.limits, leave), encoding), { headers });
+  return new Response(compressed(sliced(new AnswerStream(answer, format, prefix), deps.limits, leave), encoding), { headers });
 }
 
 function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {
-  if (encoding === "identity") return body;
-  // Bun's CompressionStream takes "zstd" natively; the DOM typings only know gzip and deflate.
-  const compressor = new CompressionStream(encoding as ConstructorParameters<typeof CompressionStream>[0]);
-  return body.pipeThrough(compressor as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  return encoding === "identity" ? body : body.pipeThrough(compressor(encoding));
 }
 
 /**

@@ -12,6 +12,11 @@ export interface ApiLimits {
   maxImageStreams: number;
   /** Longest a streamed snapshot answer may take: a reader that slow is cut, freeing the view it pins. */
   imageStreamMaxMs: number;
+  /**
+   * Answers of at most this many records are encoded once and their bytes shared by every request
+   * that gets the same answer (a fleet of long polls woken by one commit); larger ones are streamed.
+   */
+  sharedAnswerMaxRecords: number;
   /** Records written per slice of a streamed answer: the work between two looks at the clock. */
   streamSliceRecords: number;
   /** Milliseconds of slices a streamed answer runs before it lets the event loop turn. */
@@ -34,6 +39,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   logMaxLimit: MAX_LOG_PAGE,
   maxImageStreams: 8,
   imageStreamMaxMs: 300_000,
+  // ~3 MB of JSON at most, kept while its answer is (src/metadata/shared-answers.ts keeps a few).
+  sharedAnswerMaxRecords: 10_000,
   // 250 partition records are ~70 KB of JSON, about a millisecond to write (scripts/bench/image-stream.ts).
   streamSliceRecords: 250,
   streamTurnMs: 8,

@@ -1,10 +1,12 @@
 // The JSON protocol between a follower's service and the leader's: a follower forwards writes and
-// broker heartbeats (only the leader stamps times and ids and runs liveness); the leader answers
-// with the result or an error code that the follower turns back into the same error class.
+// broker heartbeats (only the leader stamps times and ids and runs liveness), plain heartbeats in
+// batches (heartbeat-batch.ts); the leader answers with the result or an error code that the
+// follower turns back into the same error class, in a batch one per broker.
 import { type Static, Type } from "@sinclair/typebox";
 import { ConsensusTimeoutError, NoLeaderError, NotLeaderError } from "../node/contracts.ts";
 import { parseJson, schemaProblem } from "./commands.ts";
 import { MetadataError, isMetadataErrorCode } from "./errors.ts";
+import { MAX_HEARTBEAT_BATCH } from "./heartbeat-batch.ts";
 import { MAX_FORWARD_BYTES } from "./limits.ts";
 import { MetadataRecord } from "./records.ts";
 import { WRITE_KINDS, type WriteRequest } from "./write-requests.ts";
@@ -12,12 +14,16 @@ import { WRITE_KINDS, type WriteRequest } from "./write-requests.ts";
 const ForwardRequestSchema = Type.Union([
   Type.Object({ op: Type.Literal("write"), write: Type.Object({ kind: Type.Union(WRITE_KINDS.map((k) => Type.Literal(k))) }) }),
   Type.Object({ op: Type.Literal("heartbeat"), brokerId: Type.Integer({ minimum: 0 }), wantShutdown: Type.Optional(Type.Boolean()) }),
+  Type.Object({ op: Type.Literal("heartbeats"), brokerIds: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: MAX_HEARTBEAT_BATCH }) }),
   Type.Object({ op: Type.Literal("electLeaders") }),
 ]);
 export type ForwardRequest =
   | { op: "write"; write: WriteRequest }
   | { op: "heartbeat"; brokerId: number; wantShutdown?: boolean }
+  | { op: "heartbeats"; brokerIds: number[] }
   | { op: "electLeaders" };
+
+const ReplyError = Type.Object({ code: Type.String(), message: Type.String(), leader: Type.Optional(Type.Integer()) });
 
 const ForwardReplySchema = Type.Union([
   Type.Object({
@@ -27,8 +33,14 @@ const ForwardReplySchema = Type.Union([
     /** A controller pass (preferred election of all): partitions changed and entries it took. */
     changed: Type.Optional(Type.Integer({ minimum: 0 })),
     batches: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** A batch of heartbeats: each broker's offset (its status change, 0 for none) or error. */
+    heartbeats: Type.Optional(
+      Type.Array(Type.Object({ brokerId: Type.Integer({ minimum: 0 }), offset: Type.Optional(Type.Integer({ minimum: 0 })), error: Type.Optional(ReplyError) }), {
+        maxItems: MAX_HEARTBEAT_BATCH,
+      }),
+    ),
   }),
-  Type.Object({ ok: Type.Literal(false), error: Type.Object({ code: Type.String(), message: Type.String(), leader: Type.Optional(Type.Integer()) }) }),
+  Type.Object({ ok: Type.Literal(false), error: ReplyError }),
 ]);
 export type ForwardReply = Static<typeof ForwardReplySchema>;
 

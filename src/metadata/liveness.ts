@@ -3,6 +3,10 @@
 // from an INIT broker proposes ALIVE, from a FENCED one UNFENCED. Every status change is a
 // RegistrationChangeBrokerRecord in the log. Timers start afresh whenever this node becomes leader,
 // so a failover never fences brokers for silence the new leader did not witness.
+// The session timers are one deadline per broker and a single clock timer for the earliest: a
+// fleet heartbeats a thousand times a second, and re-arming is then a map update, not a timer
+// cancelled and another set. Every deadline is now + the same session timeout, so the map's
+// insertion order (a re-armed broker moves to the end) is deadline order and its head is next.
 import { type BrokerRecord, forEachBrokerChange } from "./broker-changes.ts";
 import type { Clock, TimerId } from "./clock.ts";
 import type { ImageChange } from "./state-machine.ts";
@@ -22,7 +26,10 @@ export interface LivenessDeps {
 }
 
 export class BrokerLiveness {
-  private readonly timers = new Map<number, TimerId>();
+  /** Broker → when its session runs out; in deadline order (insertion order, see the header). */
+  private readonly deadlines = new Map<number, number>();
+  /** The one clock timer: due at or before the head's deadline, or null when none is set. */
+  private timer: TimerId | null = null;
   private readonly inflight = new Map<string, Promise<number>>();
   private active = false;
 
@@ -36,7 +43,7 @@ export class BrokerLiveness {
 
   /** Brokers whose session timer is running (for tests and metrics). */
   tracked(): number[] {
-    return [...this.timers.keys()].sort((a, b) => a - b);
+    return [...this.deadlines.keys()].sort((a, b) => a - b);
   }
 
   /** Became leader: every active broker gets a full session from now. */
@@ -48,8 +55,9 @@ export class BrokerLiveness {
 
   stop(): void {
     this.active = false;
-    for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
-    this.timers.clear();
+    if (this.timer !== null) this.deps.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.deadlines.clear();
   }
 
   /**
@@ -74,25 +82,41 @@ export class BrokerLiveness {
     const id = record.fields.brokerId;
     if (record.name === "RegisterBrokerRecord") this.arm(id);
     else if (!ACTIVE_STATUSES.includes(record.fields.brokerStatus)) this.disarm(id);
-    else if (!this.timers.has(id)) this.arm(id);
+    else if (!this.deadlines.has(id)) this.arm(id);
   }
 
   private arm(brokerId: number): void {
-    this.disarm(brokerId);
-    this.timers.set(
-      brokerId,
-      this.deps.clock.setTimeout(() => this.expire(brokerId), this.deps.sessionTimeoutMs),
-    );
+    this.deadlines.delete(brokerId);
+    this.deadlines.set(brokerId, this.deps.clock.now() + this.deps.sessionTimeoutMs);
+    this.schedule();
   }
 
   private disarm(brokerId: number): void {
-    const timer = this.timers.get(brokerId);
-    if (timer !== undefined) this.deps.clock.clearTimeout(timer);
-    this.timers.delete(brokerId);
+    // The timer stays: when it fires and finds nothing due, it is set for the new head.
+    this.deadlines.delete(brokerId);
+  }
+
+  /** Sets the timer for the head's deadline, unless one is set (it is due no later: deadlines only grow). */
+  private schedule(): void {
+    if (this.timer !== null) return;
+    const head = this.deadlines.values().next();
+    if (head.done) return;
+    this.timer = this.deps.clock.setTimeout(() => this.sweep(), Math.max(0, head.value - this.deps.clock.now()));
+  }
+
+  /** Expires every broker whose deadline has passed, oldest first, then waits for the next. */
+  private sweep(): void {
+    this.timer = null;
+    const now = this.deps.clock.now();
+    for (const [brokerId, deadline] of this.deadlines) {
+      if (deadline > now) break;
+      this.deadlines.delete(brokerId);
+      this.expire(brokerId);
+    }
+    this.schedule();
   }
 
   private expire(brokerId: number): void {
-    this.timers.delete(brokerId);
     const status = this.deps.statusOf(brokerId);
     if (!this.active || status === undefined || !ACTIVE_STATUSES.includes(status)) return;
     this.proposeOnce(brokerId, "fence").catch((error) => this.deps.onError?.(error, brokerId));

@@ -1,6 +1,8 @@
 // A BrokerMgmt / ClientMgmt fetch after its heartbeat: read barrier (unless stale), then diff or
-// snapshot, and with nothing new a long poll that wakes on each apply until something is new for
-// this audience or the wait (on the injected clock) runs out.
+// snapshot, and with nothing new a long poll (long-polls.ts) that wakes on each change of the
+// state machine until something is new for this audience or the wait (on the injected clock) runs
+// out. Every fetch that wants the same answer (same audience, since and offset: a fleet woken by
+// one commit) gets the one object shared-answers.ts built for the first.
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { Clock } from "./clock.ts";
 import { preview } from "./preview.ts";
@@ -9,6 +11,8 @@ import { MAX_WAIT_MS } from "./limits.ts";
 import { type Audience, buildAnswer } from "./metadata-answer.ts";
 import type { MetadataAnswer, MetadataFetch, WatchFrom } from "./service-types.ts";
 import { type Since, type SincePlan, oldestHeld, parseSince, planSince } from "./since.ts";
+import type { LongPolls } from "./long-polls.ts";
+import type { SharedAnswers } from "./shared-answers.ts";
 import type { MetadataStateMachine } from "./state-machine.ts";
 
 export interface FetchDeps {
@@ -16,6 +20,8 @@ export interface FetchDeps {
   sm: MetadataStateMachine;
   clock: Clock;
   diffWindowMs: number;
+  answers: SharedAnswers;
+  polls: LongPolls;
 }
 
 export interface ParsedFetch {
@@ -49,7 +55,7 @@ export async function fetchMetadata(deps: FetchDeps, audience: Audience, { since
     if (answer.mode === "snapshot" || answer.records.length > 0) return answer;
     const remaining = deadline - deps.clock.now();
     if (remaining <= 0) return answer;
-    await deps.handle.waitApplied(answer.offset + 1, remaining);
+    await deps.polls.wait(answer.offset, remaining);
   }
 }
 
@@ -62,7 +68,7 @@ function answerNow(deps: FetchDeps, audience: Audience, since: Since): MetadataA
     firstIndex: deps.handle.firstIndex(),
     history: deps.sm.history,
   });
-  return buildAnswer(deps.sm, plan, offset, audience);
+  return deps.answers.answer(audience, plan, offset, () => buildAnswer(deps.sm, plan, offset, audience));
 }
 
 /** A watcher's next answer (service-types.ts WatchFrom), from what this node has applied. */
@@ -71,5 +77,5 @@ export function watchAnswer(deps: FetchDeps, from: WatchFrom): MetadataAnswer {
   const offset = appliedOffset(deps);
   const oldest = oldestHeld(deps.handle.firstIndex(), deps.sm.history);
   const plan: SincePlan = from.following < oldest ? { mode: "snapshot", reason: `offset ${from.following} was compacted away` } : { mode: "diff", after: from.following };
-  return buildAnswer(deps.sm, plan, offset, "broker");
+  return deps.answers.answer("broker", plan, offset, () => buildAnswer(deps.sm, plan, offset, "broker"));
 }

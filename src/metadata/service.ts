@@ -23,7 +23,11 @@ import {
   MAX_BROKERS,
   MAX_LOG_PAGE,
 } from "./limits.ts";
+import { HeartbeatBatch, type HeartbeatOutcome } from "./heartbeat-batch.ts";
+import { invariant } from "./invariant.ts";
 import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
+import { LongPolls } from "./long-polls.ts";
+import { SharedAnswers } from "./shared-answers.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
 import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
 import { type FetchDeps, appliedOffset, fetchMetadata, parseFetch, watchAnswer } from "./metadata-fetch.ts";
@@ -69,6 +73,8 @@ export interface MetadataServiceOptions {
   newRequestId?: () => string;
   /** Structured log line for background failures (fencing that could not be proposed). */
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Runs its argument once the event loop has turned (default setImmediate): when a follower sends its batch of heartbeats, and between slices of woken long polls. */
+  defer?: (fn: () => void) => void;
 }
 
 export interface MetadataServiceHandle extends MetadataService {
@@ -95,6 +101,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly logEvent: (event: string, fields: Record<string, unknown>) => void;
   private readonly liveness: BrokerLiveness;
   private readonly heartbeats: HeartbeatCoalescer;
+  private readonly heartbeatBatch: HeartbeatBatch;
   private readonly controller: PartitionController;
   private readonly fetchDeps: FetchDeps;
   private readonly unsubscribes: Unsubscribe[] = [];
@@ -107,10 +114,13 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
     this.newId = opts.newId ?? (() => crypto.randomUUID());
     this.newRequestId = opts.newRequestId ?? (() => crypto.randomUUID());
-    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs };
+    const defer = opts.defer ?? ((fn: () => void) => setImmediate(fn));
+    const polls = new LongPolls(this.clock, defer);
+    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers(), polls };
     this.logEvent = opts.log ?? (() => {});
     const sessionTimeoutMs = positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     this.heartbeats = new HeartbeatCoalescer(this.clock, sessionTimeoutMs, MAX_BROKERS);
+    this.heartbeatBatch = new HeartbeatBatch((ids) => this.forwardHeartbeats(ids), defer);
     this.liveness = new BrokerLiveness({
       clock: this.clock,
       sessionTimeoutMs,
@@ -124,6 +134,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
       propose: (batch) => this.proposeReconcile(batch),
       onError: (error, brokerId) => this.logEvent("failover_failed", { brokerId, error: String(error) }),
     });
+    this.unsubscribes.push(this.sm.onChange(() => polls.notify(appliedOffset(this.fetchDeps))));
     this.unsubscribes.push(this.sm.onChange((change) => this.liveness.onImageChange(change)));
     this.unsubscribes.push(this.sm.onChange((change) => this.controller.onImageChange(change)));
     this.unsubscribes.push(this.handle.onRoleChange((role) => (role === "leader" ? this.startLeading() : this.stopLeading())));
@@ -134,6 +145,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   stop(): void {
     for (const off of this.unsubscribes.splice(0)) off();
     this.stopLeading();
+    this.fetchDeps.polls.cancelAll();
   }
 
   trackedBrokers(): number[] {
@@ -279,9 +291,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     const parsed = parseFetch(fetch);
     const wantShutdown = opts.wantShutdown === true;
     if (!this.heartbeatCoalesced(brokerId, wantShutdown)) {
-      const offset = this.handle.isLeader()
-        ? await this.heartbeatAsLeader(brokerId, wantShutdown)
-        : (await this.forward({ op: "heartbeat", brokerId, ...(wantShutdown ? { wantShutdown } : {}) })).offset;
+      const offset = this.handle.isLeader() ? await this.heartbeatAsLeader(brokerId, wantShutdown) : await this.forwardHeartbeat(brokerId, wantShutdown);
       if (wantShutdown) this.heartbeats.forget(brokerId);
       else this.heartbeats.passed(brokerId);
       await this.handle.waitApplied(offset, this.forwardApplyWaitMs);
@@ -299,6 +309,36 @@ class DefaultMetadataService implements MetadataServiceHandle {
     if (this.handle.isLeader() && !this.liveness.running) return false;
     const status = this.sm.image().broker(brokerId)?.fields.brokerStatus;
     return status === "ALIVE" || status === "UNFENCED";
+  }
+
+  /**
+   * A serving broker's plain heartbeat goes with the others of this loop turn (heartbeat-batch.ts);
+   * one that may change its status (INIT, FENCED, a controlled shutdown) goes alone, so it never
+   * waits for another broker's status change, nor holds up theirs.
+   */
+  private async forwardHeartbeat(brokerId: number, wantShutdown: boolean): Promise<number> {
+    const status = this.sm.image().broker(brokerId)?.fields.brokerStatus;
+    if (!wantShutdown && (status === "ALIVE" || status === "UNFENCED")) return this.heartbeatBatch.heartbeat(brokerId);
+    return (await this.forward({ op: "heartbeat", brokerId, ...(wantShutdown ? { wantShutdown } : {}) })).offset;
+  }
+
+  /**
+   * One forward for a batch of plain heartbeats; each broker's outcome comes back on its own. A
+   * leader of an older version, which knows only single heartbeats, refuses the batch as a bad
+   * request: then each goes alone, so a rolling upgrade keeps every broker alive.
+   */
+  private async forwardHeartbeats(brokerIds: number[]): Promise<Map<number, HeartbeatOutcome>> {
+    let reply: ForwardReply & { ok: true };
+    try {
+      reply = await this.forward({ op: "heartbeats", brokerIds });
+    } catch (error) {
+      if (!(error instanceof MetadataError && error.code === "bad_request")) throw error;
+      const alone = (brokerId: number) => this.forward({ op: "heartbeat", brokerId }).then((r): HeartbeatOutcome => r.offset, (e: Error): HeartbeatOutcome => e);
+      return new Map(await Promise.all(brokerIds.map(async (id) => [id, await alone(id)] as const)));
+    }
+    const outcomes = new Map<number, HeartbeatOutcome>();
+    for (const h of reply.heartbeats ?? []) outcomes.set(h.brokerId, h.error ? replyError(h.error) : (h.offset ?? 0));
+    return outcomes;
   }
 
   async clientMetadata(fetch: MetadataFetch): Promise<MetadataAnswer> {
@@ -435,6 +475,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
       if (request.op === "heartbeat") {
         return encodeForward({ ok: true, offset: await this.heartbeatAsLeader(request.brokerId, request.wantShutdown === true), records: [] });
       }
+      if (request.op === "heartbeats") return encodeForward(await this.heartbeatsAsLeader(request.brokerIds));
       if (request.op === "electLeaders") {
         const { offset, changed, batches } = await this.controller.electPreferredLeaders();
         return encodeForward({ ok: true, offset, records: [], changed, batches });
@@ -446,10 +487,29 @@ class DefaultMetadataService implements MetadataServiceHandle {
     }
   }
 
+  /** A follower's batch of plain heartbeats: each broker's, as if it had come alone. */
+  private async heartbeatsAsLeader(brokerIds: number[]): Promise<ForwardReply> {
+    const heartbeats = await Promise.all(brokerIds.map((brokerId) => this.heartbeatOutcome(brokerId)));
+    const offset = heartbeats.reduce((max, h) => Math.max(max, h.offset ?? 0), 0);
+    return { ok: true, offset, records: [], heartbeats };
+  }
+
+  private async heartbeatOutcome(brokerId: number): Promise<BatchedHeartbeat> {
+    try {
+      return { brokerId, offset: await this.heartbeatAsLeader(brokerId, false) };
+    } catch (error) {
+      const reply = errorReply(error);
+      invariant(!reply.ok, () => `broker ${brokerId}'s failed heartbeat made an ok reply`);
+      return { brokerId, error: reply.error };
+    }
+  }
+
   private notLeaderError(): Error {
     return replyError({ code: this.handle.leaderId() ? "not_leader" : "no_leader", message: `node ${this.handle.nodeId} is not the leader`, leader: this.handle.leaderId() });
   }
 }
+
+type BatchedHeartbeat = NonNullable<(ForwardReply & { ok: true })["heartbeats"]>[number];
 
 function applyError(error: ApplyError): Error {
   return error.code === "internal" ? new Error(error.message) : new MetadataError(error.code, error.message);

@@ -39,7 +39,7 @@ function post(h: Harness, path: string, body: unknown, headers: Record<string, s
 
 describe("streamed full image", () => {
   test("ClientMgmt and BrokerMgmt answer byte-for-byte the document built whole, in more than one chunk", async () => {
-    const h = makeHarness({ limits: { streamChunkBytes: 1, streamSliceRecords: 7 } });
+    const h = makeHarness({ limits: { streamChunkBytes: 1, streamSliceRecords: 7, sharedAnswerMaxRecords: 1 } });
     await filled(h, 12, 5);
     const client = await get(h, "/v1/client-mgmt/metadata");
     expect(client.status).toBe(200);
@@ -104,7 +104,7 @@ describe("streamed full image", () => {
   });
 
   test("writes commit while a large image is read, and the stream shows the image as of its offset", async () => {
-    const h = makeHarness({ limits: { streamChunkBytes: 1, streamSliceRecords: 10 } });
+    const h = makeHarness({ limits: { streamChunkBytes: 1, streamSliceRecords: 10, sharedAnswerMaxRecords: 1 } });
     await filled(h, 20, 10);
     const expected = wholeDocument(h, "client");
     const response = await get(h, "/v1/client-mgmt/metadata");
@@ -131,7 +131,7 @@ describe("streamed full image", () => {
 
 describe("bounds on streams", () => {
   test("past maxImageStreams a snapshot is a 503 too_many_streams with Retry-After; a cancelled stream frees its slot; diffs are not counted", async () => {
-    const h = makeHarness({ limits: { maxImageStreams: 1, streamChunkBytes: 1, streamSliceRecords: 2 } });
+    const h = makeHarness({ limits: { maxImageStreams: 1, streamChunkBytes: 1, streamSliceRecords: 2, sharedAnswerMaxRecords: 1 } });
     await filled(h, 3, 3);
     const first = await get(h, "/v1/client-mgmt/metadata", { "accept-encoding": "gzip" });
     const reader = (first.body as ReadableStream<Uint8Array>).getReader();
@@ -151,7 +151,7 @@ describe("bounds on streams", () => {
   });
 
   test("a stream not read within imageStreamMaxMs is cut, and its slot is free again", async () => {
-    const h = makeHarness({ limits: { maxImageStreams: 1, imageStreamMaxMs: 20, streamChunkBytes: 1, streamSliceRecords: 1 } });
+    const h = makeHarness({ limits: { maxImageStreams: 1, imageStreamMaxMs: 20, streamChunkBytes: 1, streamSliceRecords: 1, sharedAnswerMaxRecords: 1 } });
     await filled(h, 3, 3);
     const stalled = await get(h, "/v1/client-mgmt/metadata");
     const reader = (stalled.body as ReadableStream<Uint8Array>).getReader();

@@ -31,6 +31,29 @@ describe("liveness", () => {
     expect(s.service.trackedBrokers()).toEqual([]);
   });
 
+  test("many brokers heartbeating at different times are each fenced at their own deadline, on one clock timer", async () => {
+    const s = single({ sessionTimeoutMs: 9_000 });
+    for (let id = 1; id <= 6; id++) {
+      await s.service.registerBroker(broker(id));
+      await heartbeat(s, id);
+    }
+    // Broker id > 2 heartbeats every second up to (id − 2) s (further apart than the coalescing
+    // window, so each is passed on); 1 and 2 go silent from the start.
+    for (let t = 1_000; t <= 4_000; t += 1_000) {
+      await s.clock.advanceAndSettle(1_000);
+      for (let id = 3; id <= 6; id++) if (t <= (id - 2) * 1_000) await heartbeat(s, id);
+    }
+    // Liveness holds one clock timer however many brokers it tracks.
+    expect(s.clock.pending()).toBe(1);
+    const fencedAt = new Map<number, number>();
+    for (let t = 4_000; t < 14_000; t += 100) {
+      await s.clock.advanceAndSettle(100);
+      for (let id = 1; id <= 6; id++) if (!fencedAt.has(id) && statusOf(s, id) === "FENCED") fencedAt.set(id, t + 100);
+    }
+    expect(Object.fromEntries(fencedAt)).toEqual({ 1: 9_000, 2: 9_000, 3: 10_000, 4: 11_000, 5: 12_000, 6: 13_000 });
+    expect(s.service.trackedBrokers()).toEqual([]);
+  });
+
   test("heartbeats keep a broker alive; after fencing a heartbeat unfences it", async () => {
     const s = single();
     await s.service.registerBroker(broker(1));
