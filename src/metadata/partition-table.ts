@@ -77,8 +77,17 @@ export class PartitionTable implements ReadonlyMap<number, PartitionRecord> {
     return this.entries();
   }
 
+  /** A plain loop over the array, no generator (a generator step costs several times a call). */
   forEach(fn: (value: PartitionRecord, key: number, map: ReadonlyMap<number, PartitionRecord>) => void): void {
-    for (const record of this.values()) fn(record, record.fields.partitionId, this);
+    if (this.far !== null) {
+      for (const [id, record] of this.merged()) fn(record, id, this);
+      return;
+    }
+    const dense = this.dense;
+    for (let id = 0; id < dense.length; id++) {
+      const record = dense[id];
+      if (record !== undefined) fn(record, id, this);
+    }
   }
 
   /** Both parts in ascending id order (the far ids are few: sorting them per walk is cheap). */
