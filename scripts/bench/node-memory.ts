@@ -9,7 +9,7 @@ import { loadavg } from "node:os";
 import { http } from "../../test/cluster/support/http.ts";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
-import { RACKS, rssMiB } from "./scale-steps.ts";
+import { gaugeMiB, RACKS, rssMiB } from "./scale-steps.ts";
 
 const BROKERS = 30;
 const PER_TOPIC = 100;
@@ -31,18 +31,11 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-async function gauge(cluster: ProcessCluster, name: string): Promise<number> {
-  const r = await http("GET", cluster.url(1, "/metrics"), undefined, STEP_TIMEOUT_MS);
-  const value = new RegExp(`^${name} (\\d+)$`, "m").exec(String(r.body))?.[1];
-  if (value === undefined) throw new Error(`/metrics has no ${name}`);
-  return Number(value) / 1024 / 1024;
-}
-
 /** Waits `settleMs`, then prints RSS, heap and the node's CPU since the last sample. */
 async function sample(cluster: ProcessCluster, step: string, settleMs: number, last: { pid: number; cpu: number }): Promise<void> {
   await Bun.sleep(settleMs);
   const pid = cluster.pid(1);
-  const heap = await gauge(cluster, "yakt_heap_bytes");
+  const heap = await gaugeMiB(cluster, 1, "yakt_heap_bytes");
   const cpu = cpuSeconds(pid);
   // A restarted node is a new process: its CPU counts from zero.
   const spent = pid === last.pid ? cpu - last.cpu : cpu;
