@@ -9,6 +9,7 @@ import { loadavg } from "node:os";
 import { http } from "../../test/cluster/support/http.ts";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
+import { positiveIntFlag as flag } from "./flags.ts";
 import { gaugeMiB, RACKS, rssMiB } from "./scale-steps.ts";
 
 const BROKERS = 30;
@@ -16,13 +17,6 @@ const PER_TOPIC = 100;
 const WRITERS = 16;
 const STEP_TIMEOUT_MS = 300_000;
 const TICKS_PER_SECOND = 100;
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-}
 
 /** User + system CPU seconds of a process so far (fields 14 and 15 of /proc/<pid>/stat). */
 function cpuSeconds(pid: number): number {
