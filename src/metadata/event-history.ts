@@ -3,6 +3,7 @@
 // `floor` remembers the newest dropped offset: every record with offset > floor is held.
 // Records and their parsed timestamps sit in two parallel arrays, not in a {record, ms} object
 // each: at 500,000 held records such objects cost ~20 MiB of heap.
+import { invariant } from "./invariant.ts";
 import type { MetadataRecord } from "./records.ts";
 
 export class EventHistory {
@@ -45,6 +46,7 @@ export class EventHistory {
       this.items.push(record);
       this.times.push(Date.parse(record.timestamp));
     }
+    invariant(this.items.length === this.times.length, () => `history holds ${this.items.length} records but ${this.times.length} times`);
     this.trim();
   }
 
