@@ -11,19 +11,13 @@ import { type Command, encodeCommand } from "../src/metadata/commands.ts";
 import { DEFAULT_HISTORY_RECORDS, MAX_COMMAND_BYTES, MAX_PARTITIONS, MAX_PARTITIONS_PER_REQUEST } from "../src/metadata/limits.ts";
 import { PartitionController, type ReconcileBatch } from "../src/metadata/partition-controller.ts";
 import { MetadataStateMachine } from "../src/metadata/state-machine.ts";
+import { positiveIntFlag as flag } from "./bench/flags.ts";
 
 const T0 = "2026-11-24T00:00:00.000Z";
 const BROKERS = 30;
 const RACKS = 3;
 const RF = 3;
 const FENCED = 7;
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i < 0 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-}
 
 /** Longest gap between ticks of a 1 ms interval: the longest time the event loop was held. */
 class LoopProbe {

@@ -9,7 +9,7 @@ import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { ProcessCluster } from "../test/cluster/support/process-cluster.ts";
 import { writeSection } from "./bench/results-file.ts";
-import { type BigRead, type FillResult, Heartbeats, RACKS, failover, fill, fullMetadata, killAndCatchUp, p, rssMiB, snapshotNow, topicGets } from "./bench/scale-steps.ts";
+import { type BigRead, type FillResult, Heartbeats, RACKS, failover, fill, fullMetadata, gaugeMiB, killAndCatchUp, p, rssMiB, snapshotNow, topicGets } from "./bench/scale-steps.ts";
 import { lineChart } from "./bench/svg.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -37,6 +37,8 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<Step<T>> {
 interface Measures {
   fill: FillResult;
   rss: number[];
+  /** JavaScript heap per node after the fill (the yakt_heap_bytes gauge), MiB. */
+  heap: number[];
   full: Step<BigRead>;
   snapshot: Step<{ ms: number; longestProbeMs: number; status: number }>;
   followerRestartMs: Step<number>;
@@ -59,6 +61,7 @@ async function measure(cluster: ProcessCluster): Promise<Measures> {
     const commit = (await cluster.status(leader))?.commitOffset ?? 0;
     await cluster.waitApplied(commit, 600_000);
     const rss = cluster.live().map((id) => rssMiB(cluster.pid(id)));
+    const heap = await Promise.all(cluster.live().map((id) => gaugeMiB(cluster, id, "yakt_heap_bytes")));
     const full = await step("full GET", () => fullMetadata(cluster, leader));
     const snapshot = await step("snapshot", () => snapshotNow(cluster, leader));
     const follower = cluster.live().find((id) => id !== leader) ?? leader;
@@ -67,7 +70,7 @@ async function measure(cluster: ProcessCluster): Promise<Measures> {
     const rssAfterRestart = cluster.live().map((id) => rssMiB(cluster.pid(id)));
     const gets = await step("topic GETs", async () => topicGets(cluster, await cluster.waitForLeader(LEADER_WAIT_MS), { topics: TOPICS, requests: GETS, clients: 4 }));
     const failoverMs = await step("failover", () => failover(cluster, LEADER_WAIT_MS));
-    return { fill: fillResult, rss, full, snapshot, followerRestartMs, leaderRestartMs, rssAfterRestart, gets, failoverMs };
+    return { fill: fillResult, rss, heap, full, snapshot, followerRestartMs, leaderRestartMs, rssAfterRestart, gets, failoverMs };
   } finally {
     await beats.stop();
   }
@@ -81,7 +84,7 @@ function table(m: Measures): string {
   const partitions = m.fill.created * PARTITIONS;
   const rows: [string, string, string][] = [
     ["fill rate", `${(partitions / m.fill.seconds).toFixed(0)} partitions/s (${m.fill.failed} failed create attempts, retried)`, "no failed create; ≥ 50,000/s"],
-    ["RSS per node", `${mib(m.rss)}; ${mib(m.rssAfterRestart)} after the restarts`, "≤ 512 MiB at 1M partitions"],
+    ["RSS per node", `${mib(m.rss)} (JavaScript heap ${mib(m.heap)}); ${mib(m.rssAfterRestart)} after the restarts`, "≤ 512 MiB at 1M partitions"],
     [
       "full `GET /v1/client-mgmt/metadata`",
       shown(m.full, (f) => `${(f.bytes / 2 ** 20).toFixed(0)} MiB: first byte ${ms(f.firstByteMs)}, whole ${ms(f.totalMs)}; slowest /healthz meanwhile ${ms(f.longestProbeMs)}`),

@@ -18,6 +18,14 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** A byte gauge of a node's /metrics (e.g. yakt_heap_bytes), MiB. */
+export async function gaugeMiB(cluster: ProcessCluster, node: number, name: string): Promise<number> {
+  const res = await fetch(cluster.url(node, "/metrics"), { signal: AbortSignal.timeout(60_000) });
+  const value = new RegExp(`^${name} (\\d+)$`, "m").exec(await res.text())?.[1];
+  if (value === undefined) throw new Error(`node ${node}'s /metrics has no ${name}`);
+  return Number(value) / 1024 / 1024;
+}
+
 /**
  * Brokers 1..n registered, then kept alive: every 2 s each heartbeats with `since` at the
  * cluster's applied offset, so it learns of no records (a real broker would; here the fill is

@@ -3,6 +3,7 @@
 // trace. Queries return records as the API shows them (brokers as their RegisterBrokerRecord).
 import { freezeRecord } from "./apply-result.ts";
 import { IsrIndex, type PartitionRef } from "./isr-index.ts";
+import { PartitionTable } from "./partition-table.ts";
 import { ACTIVE_STATUSES, type MetadataRecord, NO_LEADER, type PartitionRecord, type ProducerIdsRecord, type RemoveTopicRecord, type TopicRecord, unhandled } from "./records.ts";
 import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
 import { ShardedMap } from "./sharded-map.ts";
@@ -11,7 +12,7 @@ import { collisionKey } from "./topic-name.ts";
 /** One topic's partitions, tagged with the capture epoch it was created in (copy-on-write). */
 interface PartitionSlot {
   readonly epoch: number;
-  readonly byId: Map<number, PartitionRecord>;
+  readonly byId: PartitionTable;
 }
 
 /**
@@ -88,8 +89,9 @@ export class MetadataImage {
     return this.partitions.get(topicUUID)?.byId.get(partitionId);
   }
 
+  /** The topic's partitions in id order (the order a PartitionTable walks them). */
   partitionsOf(topicUUID: string): PartitionRecord[] {
-    return [...(this.partitions.get(topicUUID)?.byId.values() ?? [])].sort((a, b) => a.fields.partitionId - b.fields.partitionId);
+    return [...(this.partitions.get(topicUUID)?.byId.values() ?? [])];
   }
 
   partitionCount(): number {
@@ -111,7 +113,7 @@ export class MetadataImage {
     return this.leaderCounts.get(brokerId) ?? 0;
   }
 
-  /** Every partition of every topic, topic by topic (unsorted: for scans that sort nothing). */
+  /** Every partition of every topic, topic by topic (topics unsorted, each topic's in id order). */
   *partitionRefs(): Generator<PartitionRef> {
     for (const [topicUUID, slot] of this.partitions) for (const partitionId of slot.byId.keys()) yield { topicUUID, partitionId };
   }
@@ -261,7 +263,7 @@ export class MetadataImage {
     this.topics.delete(topicUUID);
     this.topicIdByName.delete(name);
     this.nameByCollisionKey.delete(collisionKey(name));
-    const byId = this.partitions.get(topicUUID)?.byId ?? new Map<number, PartitionRecord>();
+    const byId = this.partitions.get(topicUUID)?.byId ?? new PartitionTable();
     this.partitionTotal -= byId.size;
     for (const p of byId.values()) this.countLeader(p.fields.leader, -1);
     // The slot is dropped, never changed: a capture that still holds it keeps its partitions.
@@ -278,10 +280,10 @@ export class MetadataImage {
   }
 
   /** The topic's partition map, copied first when a capture may still hold it. */
-  private writablePartitions(topicUUID: string): Map<number, PartitionRecord> {
+  private writablePartitions(topicUUID: string): PartitionTable {
     const slot = this.partitions.get(topicUUID);
     if (slot !== undefined && slot.epoch === this.captureEpoch) return slot.byId;
-    const byId = new Map(slot?.byId);
+    const byId = new PartitionTable(slot?.byId);
     this.partitions.set(topicUUID, { epoch: this.captureEpoch, byId });
     return byId;
   }

@@ -1,10 +1,15 @@
 // Which partitions each broker is an ISR member of: the controller's way to find, without a scan of
 // every partition, what a broker's fencing, unregistration, controlled shutdown or return affects
 // (the leader is always in the ISR or "-1", so the partitions a broker leads are among these).
-// Kept by the image on every commit; broker id -> topic UUID -> partition ids. The ids are plain
-// arrays in insertion order, not Sets: at 1M partitions there are ~300,000 of them (30 brokers ×
-// 10,000 topics) and a Set costs several times an array of small integers; a removal scans one
-// topic's ids of one broker, which a partition's own update already pays for.
+// Kept by the image on every commit. Per topic, one array of numbers, one per ISR membership:
+// slot × 2^31 + partitionId, where a broker's slot is a small number given the first time the
+// index meets it. It used to be broker -> topic -> partition ids, a Map of 10,000 topics for each
+// of 30 brokers and an array per pair of them: ~60 MiB at 1M partitions, where one number per
+// membership takes a third of that. A broker's partitions are the numbers in its slot's range, so
+// finding them reads every membership (3M numbers at 1M partitions, two compares each); the
+// partitions' own ISR lists are not read for it, because JSC reads frozen arrays on a slow path.
+import { invariant } from "./invariant.ts";
+import { MAX_PARTITION_ID } from "./limits.ts";
 
 /** One partition, by topic UUID and partition id: what controller commands name. */
 export interface PartitionRef {
@@ -12,81 +17,88 @@ export interface PartitionRef {
   partitionId: number;
 }
 
+/** Each slot's range of packed numbers: above every partition id. */
+const SLOT_SPAN = MAX_PARTITION_ID + 1;
+/** Slots that keep slot × SLOT_SPAN + id an exact integer (broker ids are not reused, and far fewer). */
+const MAX_SLOTS = Math.floor(Number.MAX_SAFE_INTEGER / SLOT_SPAN);
+
 export class IsrIndex {
-  private readonly byBroker = new Map<number, Map<string, number[]>>();
+  /** topic UUID -> packed memberships, in the order they came. */
+  private readonly byTopic = new Map<string, number[]>();
+  private readonly slotOf = new Map<number, number>();
+  /** slot -> broker id. */
+  private readonly brokerOf: number[] = [];
+  /** slot -> memberships held, for brokers(). */
+  private readonly held: number[] = [];
 
   /** Records that `isr` replaced `before` (either may be empty) for one partition. */
   update(topicUUID: string, partitionId: number, before: readonly number[], isr: readonly number[]): void {
-    for (const id of before) if (!isr.includes(id)) this.remove(id, topicUUID, partitionId);
+    for (const id of before) if (!isr.includes(id)) this.remove(topicUUID, id, partitionId);
     // Only new members are added: the index mirrors `before` already, so a push never duplicates.
-    for (const id of isr) if (!before.includes(id)) this.add(id, topicUUID, partitionId);
+    for (const id of isr) if (!before.includes(id)) this.add(this.membershipsOf(topicUUID), id, partitionId);
   }
 
-  /** Records new partitions of one topic (none of them indexed yet), a broker's ids added at once. */
+  /** Records new partitions of one topic (none of them indexed yet). */
   addPartitions(topicUUID: string, partitions: readonly { fields: { partitionId: number; ISR: readonly number[] } }[]): void {
-    const byBroker = new Map<number, number[]>();
-    for (const { fields } of partitions) {
-      for (const brokerId of fields.ISR) {
-        const ids = byBroker.get(brokerId);
-        if (ids === undefined) byBroker.set(brokerId, [fields.partitionId]);
-        else ids.push(fields.partitionId);
-      }
-    }
-    for (const [brokerId, ids] of byBroker) {
-      let topics = this.byBroker.get(brokerId);
-      if (topics === undefined) {
-        topics = new Map();
-        this.byBroker.set(brokerId, topics);
-      }
-      const held = topics.get(topicUUID);
-      if (held === undefined) topics.set(topicUUID, ids);
-      else for (const id of ids) held.push(id);
-    }
+    if (partitions.length === 0) return;
+    const memberships = this.membershipsOf(topicUUID);
+    for (const { fields } of partitions) for (const id of fields.ISR) this.add(memberships, id, fields.partitionId);
   }
 
   /** Forgets every partition of a deleted topic. */
   dropTopic(topicUUID: string): void {
-    for (const [brokerId, topics] of this.byBroker) {
-      topics.delete(topicUUID);
-      if (topics.size === 0) this.byBroker.delete(brokerId);
-    }
+    for (const packed of this.byTopic.get(topicUUID) ?? []) this.held[Math.floor(packed / SLOT_SPAN)]--;
+    this.byTopic.delete(topicUUID);
   }
 
-  /** Partitions whose ISR holds `brokerId`, in topic-insertion then id order of this index. */
+  /** Partitions whose ISR holds `brokerId`: topics in the order the index met them, then membership order. */
   partitionsOf(brokerId: number): PartitionRef[] {
     const out: PartitionRef[] = [];
-    for (const [topicUUID, ids] of this.byBroker.get(brokerId) ?? []) {
-      for (const partitionId of ids) out.push({ topicUUID, partitionId });
+    const slot = this.slotOf.get(brokerId);
+    if (slot === undefined || this.held[slot] === 0) return out;
+    const low = slot * SLOT_SPAN;
+    const high = low + SLOT_SPAN;
+    for (const [topicUUID, memberships] of this.byTopic) {
+      for (const packed of memberships) if (packed >= low && packed < high) out.push({ topicUUID, partitionId: packed - low });
     }
     return out;
   }
 
-  /** Brokers that are in at least one ISR. */
+  /** Brokers that are in at least one ISR, ascending. */
   brokers(): number[] {
-    return [...this.byBroker.keys()].sort((a, b) => a - b);
+    return this.brokerOf.filter((_, slot) => this.held[slot] > 0).sort((a, b) => a - b);
   }
 
-  private add(brokerId: number, topicUUID: string, partitionId: number): void {
-    let topics = this.byBroker.get(brokerId);
-    if (topics === undefined) {
-      topics = new Map();
-      this.byBroker.set(brokerId, topics);
+  private membershipsOf(topicUUID: string): number[] {
+    let memberships = this.byTopic.get(topicUUID);
+    if (memberships === undefined) {
+      memberships = [];
+      this.byTopic.set(topicUUID, memberships);
     }
-    let ids = topics.get(topicUUID);
-    if (ids === undefined) {
-      ids = [];
-      topics.set(topicUUID, ids);
-    }
-    ids.push(partitionId);
+    return memberships;
   }
 
-  private remove(brokerId: number, topicUUID: string, partitionId: number): void {
-    const topics = this.byBroker.get(brokerId);
-    const ids = topics?.get(topicUUID);
-    if (topics === undefined || ids === undefined) return;
-    const at = ids.indexOf(partitionId);
-    if (at >= 0) ids.splice(at, 1);
-    if (ids.length === 0) topics.delete(topicUUID);
-    if (topics.size === 0) this.byBroker.delete(brokerId);
+  private add(memberships: number[], brokerId: number, partitionId: number): void {
+    let slot = this.slotOf.get(brokerId);
+    if (slot === undefined) {
+      slot = this.brokerOf.length;
+      invariant(slot < MAX_SLOTS, () => `ISR index: more than ${MAX_SLOTS} brokers`);
+      this.slotOf.set(brokerId, slot);
+      this.brokerOf.push(brokerId);
+      this.held.push(0);
+    }
+    memberships.push(slot * SLOT_SPAN + partitionId);
+    this.held[slot]++;
+  }
+
+  private remove(topicUUID: string, brokerId: number, partitionId: number): void {
+    const slot = this.slotOf.get(brokerId);
+    const memberships = this.byTopic.get(topicUUID);
+    if (slot === undefined || memberships === undefined) return;
+    const at = memberships.indexOf(slot * SLOT_SPAN + partitionId);
+    if (at < 0) return;
+    memberships.splice(at, 1);
+    this.held[slot]--;
+    if (memberships.length === 0) this.byTopic.delete(topicUUID);
   }
 }

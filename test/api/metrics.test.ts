@@ -2,6 +2,7 @@
 // timed by an injected clock.
 import { describe, expect, test } from "bun:test";
 import { createApp } from "../../src/api/app.ts";
+import { processMemoryMetrics } from "../../src/api/process-memory.ts";
 import { labelValue, metricName, renderMetrics, sampleValue } from "../../src/api/prometheus.ts";
 import { MAX_SERIES, RequestMetrics } from "../../src/api/request-metrics.ts";
 import { LocalConsensus } from "../support/local-consensus.ts";
@@ -35,6 +36,29 @@ describe("GET /metrics", () => {
     expect(text).toContain('yakt_http_request_duration_seconds_count{method="GET",route="/v1/cluster"} 2');
     expect(text).toContain('yakt_http_request_duration_seconds_sum{method="GET",route="/v1/cluster"} 0.014');
     expect(text).not.toContain("/nowhere");
+  });
+
+  test("exposes the process's resident set and heap as gauges of plausible bytes", async () => {
+    const handle = new LocalConsensus({ stateMachine: nullMachine });
+    const app = createApp({ service: failingService(() => new Error("unused")), handle });
+    const text = (await send(app, "GET", "/metrics")).text;
+    const gauge = (name: string) => {
+      expect(text).toContain(`# TYPE ${name} gauge\n`);
+      return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+    };
+    const rss = gauge("yakt_process_resident_bytes");
+    const heap = gauge("yakt_heap_bytes");
+    // A Bun process with Elysia loaded holds megabytes, its heap a part of them.
+    expect(rss).toBeGreaterThan(1024 * 1024);
+    expect(heap).toBeGreaterThan(0);
+    expect(heap).toBeLessThan(rss);
+  });
+});
+
+describe("processMemoryMetrics", () => {
+  test("names the resident set and the heap in use", () => {
+    const usage = { rss: 300, heapUsed: 100, heapTotal: 200, external: 0, arrayBuffers: 0 };
+    expect(processMemoryMetrics(usage)).toEqual({ yakt_process_resident_bytes: 300, yakt_heap_bytes: 100 });
   });
 });
 

@@ -1,13 +1,14 @@
-// Prometheus scrape endpoint.
+// Prometheus scrape endpoint: the runtime's, watchers', streams' and process memory gauges plus request metrics.
 import { Elysia } from "elysia";
 import type { ApiDeps } from "../deps.ts";
+import { processMemoryMetrics } from "../process-memory.ts";
 import { renderMetrics } from "../prometheus.ts";
 
 export function metricsRoutes({ handle, requests, watchers, streams, pages }: ApiDeps) {
   return new Elysia().get(
     "/metrics",
     () =>
-      new Response(renderMetrics({ ...handle.metrics(), ...watchers.metrics(), ...streams.metrics(), yakt_image_page_views: pages.size }, requests), {
+      new Response(renderMetrics({ ...handle.metrics(), ...watchers.metrics(), ...streams.metrics(), yakt_image_page_views: pages.size, ...processMemoryMetrics() }, requests), {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       }),
     { detail: { tags: ["ops"], summary: "Prometheus text exposition: node metrics, request counts and latency" } },

@@ -1,0 +1,71 @@
+// IsrIndex against a model of every partition's ISR: after any sequence of new partitions, ISR
+// changes and topic deletions, each broker's partitions and the brokers in any ISR are what the
+// model recounts (broker and partition ids up to the largest allowed, so the packing is exercised).
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { IsrIndex } from "../../src/metadata/isr-index.ts";
+import { MAX_BROKER_ID, MAX_PARTITION_ID } from "../../src/metadata/limits.ts";
+
+const SEED = 0x15;
+const BROKERS = [0, 1, 2, 3, MAX_BROKER_ID];
+const PARTITION_IDS = [0, 1, 2, 5, MAX_PARTITION_ID - 1, MAX_PARTITION_ID];
+
+type Op = { kind: "set"; topic: number; partitionId: number; isr: number[] } | { kind: "drop"; topic: number };
+
+const isr = fc.uniqueArray(fc.constantFrom(...BROKERS), { maxLength: 4 });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant("set" as const), topic: fc.nat(3), partitionId: fc.constantFrom(...PARTITION_IDS), isr }), weight: 8 },
+  { arbitrary: fc.record({ kind: fc.constant("drop" as const), topic: fc.nat(3) }), weight: 1 },
+);
+
+const key = (topicUUID: string, partitionId: number) => `${topicUUID}/${partitionId}`;
+
+describe("ISR index", () => {
+  test("finds each broker's partitions and the brokers in any ISR as a recount of the model does", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), fc.boolean(), (ops, batched) => {
+        const index = new IsrIndex();
+        const model = new Map<string, Map<number, readonly number[]>>();
+        for (const o of ops) {
+          const topicUUID = `t${o.topic}`;
+          if (o.kind === "drop") {
+            index.dropTopic(topicUUID);
+            model.delete(topicUUID);
+            continue;
+          }
+          const partitions = model.get(topicUUID) ?? new Map<number, readonly number[]>();
+          model.set(topicUUID, partitions);
+          const before = partitions.get(o.partitionId);
+          // A new partition goes in as a batch of one (what a snapshot load does) or as an update.
+          if (before === undefined && batched) index.addPartitions(topicUUID, [{ fields: { partitionId: o.partitionId, ISR: o.isr } }]);
+          else index.update(topicUUID, o.partitionId, before ?? [], o.isr);
+          partitions.set(o.partitionId, o.isr);
+        }
+        for (const broker of BROKERS) {
+          const expected: string[] = [];
+          for (const [topicUUID, partitions] of model) for (const [id, members] of partitions) if (members.includes(broker)) expected.push(key(topicUUID, id));
+          const found = index.partitionsOf(broker).map((r) => key(r.topicUUID, r.partitionId));
+          expect(found.sort()).toEqual(expected.sort());
+        }
+        const inAny = BROKERS.filter((b) => [...model.values()].some((ps) => [...ps.values()].some((m) => m.includes(b))));
+        expect(index.brokers()).toEqual(inAny);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  test("a broker's partitions come topic by topic, in the order their memberships came", () => {
+    const index = new IsrIndex();
+    index.addPartitions("t", [{ fields: { partitionId: 0, ISR: [1, 2] } }, { fields: { partitionId: 1, ISR: [2, 3] } }]);
+    index.update("u", 5, [], [2]);
+    index.update("t", 3, [], [2]);
+    index.update("t", 0, [1, 2], [1]);
+    expect(index.partitionsOf(2)).toEqual([
+      { topicUUID: "t", partitionId: 1 },
+      { topicUUID: "t", partitionId: 3 },
+      { topicUUID: "u", partitionId: 5 },
+    ]);
+    expect(index.partitionsOf(9)).toEqual([]);
+    expect(index.brokers()).toEqual([1, 2, 3]);
+  });
+});
