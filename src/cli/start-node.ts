@@ -8,6 +8,7 @@ import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
 import { type LogSink, stdoutSink } from "../node/logger.ts";
+import { LoopLagProbe } from "../node/loop-lag.ts";
 import { RaftRuntime } from "../node/raft-runtime.ts";
 import { IntervalTicker } from "../node/ticker.ts";
 import type { Membership } from "../raft/types.ts";
@@ -63,6 +64,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     promotionTimeoutMs: config.promotionTimeoutMs,
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
+    loopLag: new LoopLagProbe(),
     transport: (handlers) =>
       (peerTransport = new PeerTransport({
         clusterId: identity.clusterId,

@@ -110,6 +110,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.state = "running";
     this.refreshPeers();
     this.opts.ticker.start(() => this.onTick());
+    this.opts.loopLag?.start();
     const m = raft.status().membership;
     if (m.voters.length === 1 && m.voters[0] === this.nodeId) raft.campaign();
     this.log.info("node_started", { peerPort: port, applied: this.applier.applied, voters: m.voters });
@@ -277,6 +278,7 @@ export class RaftRuntime implements ConsensusHandle {
       yakt_raft_pending_proposals: this.proposals.size,
       yakt_raft_pending_reads: this.reads.size,
       ...transportMetrics(this.transport?.stats() ?? null),
+      ...this.opts.loopLag?.metrics(),
     };
   }
 
@@ -517,6 +519,7 @@ export class RaftRuntime implements ConsensusHandle {
   private halt(error: Error): void {
     this.state = "stopped";
     this.opts.ticker.stop();
+    this.opts.loopLag?.stop();
     this.snapshotter?.stop();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
