@@ -5,10 +5,10 @@
 // (thesis §10.2.1), so its fsync and the followers' overlap.
 // It implements ConsensusHandle for the metadata service, the API and the console.
 import { Raft, splitEarlyMessages } from "../raft/index.ts";
-import type { ConfChange, Membership, Message, NodeId, Ready, SnapshotMeta } from "../raft/types.ts";
+import type { ConfChange, Membership, Message, NodeId, Ready, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { Transport, TransportStats } from "../transport/transport-types.ts";
 import { AppliedWaiters } from "./applied-waiters.ts";
-import { Applier } from "./applier.ts";
+import { Applier, type InstallStep } from "./applier.ts";
 import { toClusterStatus } from "./cluster-status.ts";
 import {
   type ClusterStatus,
@@ -31,6 +31,7 @@ import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
+import { SnapshotInstall } from "./snapshot-install.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
 
@@ -52,6 +53,7 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly roles: RoleTracker;
   private readonly forwarder: Forwarder;
   private readonly applier: Applier;
+  private readonly installs: SnapshotInstall;
   private readonly members: MembershipChanges;
   private readonly promotionLimits: PromotionLimits;
   private readonly appliedListeners = new Set<AppliedListener>();
@@ -74,6 +76,16 @@ export class RaftRuntime implements ConsensusHandle {
     this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers);
     this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters, this.opts.timers);
     this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
+    this.installs = new SnapshotInstall({
+      applier: this.applier,
+      defer: (work) => this.opts.timers.defer(work),
+      guarded: (step) => this.state === "running" && this.guarded(step),
+      onSlice: (step, appliedBefore) => this.afterInstallSlice(step, appliedBefore),
+      onReplaced: (report) => {
+        this.counters.snapshotsInstalled++;
+        this.log.info("snapshot_installed", { ...report });
+      },
+    });
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
       isLeader: () => this.isLeader(),
@@ -277,6 +289,7 @@ export class RaftRuntime implements ConsensusHandle {
       yakt_raft_last_index: s?.lastIndex ?? 0,
       yakt_raft_pending_proposals: this.proposals.size,
       yakt_raft_pending_reads: this.reads.size,
+      yakt_raft_snapshot_installing: this.applier.installingIndex === null ? 0 : 1,
       ...transportMetrics(this.transport?.stats() ?? null),
       ...this.opts.loopLag?.metrics(),
     };
@@ -416,10 +429,7 @@ export class RaftRuntime implements ConsensusHandle {
     const appliedBefore = this.applier.applied;
     let membershipMoved = rd.entries.some((e) => e.type === "config");
     if (rd.snapshot) {
-      this.applier.installSnapshot(rd.snapshot);
-      this.snapshotter?.installed(rd.snapshot.meta.index);
-      this.counters.snapshotsInstalled++;
-      this.log.info("snapshot_installed", { index: rd.snapshot.meta.index, bytes: rd.snapshot.data.length });
+      this.installSnapshot(rd.snapshot);
       membershipMoved = true;
     }
     if (this.applier.apply(rd.committed)) membershipMoved = true;
@@ -431,6 +441,28 @@ export class RaftRuntime implements ConsensusHandle {
     if (rd.softState && this.roles.update(rd.softState)) this.onStepDown();
     raft.advance(rd);
     if (membershipMoved) this.refreshPeers();
+    if (this.applier.applied > appliedBefore) this.announceApplied();
+  }
+
+  /**
+   * A leader's snapshot, already durable: installed in slices when the state machine can, so the
+   * loop keeps turning; until it has replaced the state, the applied index stays where it was
+   * (reads wait, stale reads see the old state whole) and later entries are held back.
+   */
+  private installSnapshot(snap: Snapshot): void {
+    this.snapshotter?.installed(snap.meta.index);
+    if (this.applier.beginInstall(snap)) {
+      this.installs.begin(snap.meta.index, snap.data.length);
+      this.log.info("snapshot_install_started", { index: snap.meta.index, bytes: snap.data.length });
+      return;
+    }
+    this.counters.snapshotsInstalled++;
+    this.log.info("snapshot_installed", { index: snap.meta.index, bytes: snap.data.length });
+  }
+
+  private afterInstallSlice(step: InstallStep, appliedBefore: number): void {
+    if (!step.replaced) this.counters.appliedEntries += this.applier.applied - appliedBefore;
+    if (step.configChanged) this.refreshPeers();
     if (this.applier.applied > appliedBefore) this.announceApplied();
   }
 
@@ -520,6 +552,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.state = "stopped";
     this.opts.ticker.stop();
     this.opts.loopLag?.stop();
+    this.installs.stop();
     this.snapshotter?.stop();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
