@@ -9,7 +9,7 @@ import { type ImageLoader, MetadataImage, compareText } from "./image.ts";
 import { invariant } from "./invariant.ts";
 import type { PartitionRecord } from "./records.ts";
 import { imageSource } from "./record-refs.ts";
-import { type StoredRequest, decodeRequests } from "./request-codec.ts";
+import { RequestsDecoding, type StoredRequest } from "./request-codec.ts";
 import type { RequestTableBounds } from "./request-table.ts";
 import { type DecodedSnapshot, readBroker, readHead, readPartition, readProducer, readRequest, readTopicHead } from "./snapshot-format.ts";
 import { SnapshotFormatError, SnapshotReader } from "./snapshot-reader.ts";
@@ -19,7 +19,7 @@ export interface SnapshotDecoding {
   step(budget: number): DecodeResult<DecodedSnapshot> | null;
 }
 
-type Phase = "head" | "brokers" | "topics" | "producers" | "requests" | "finish";
+type Phase = "head" | "brokers" | "topics" | "producers" | "requests" | "finish" | "resolve";
 
 /** The topic whose partitions are being read, and the run of them not yet loaded. */
 interface OpenTopic {
@@ -43,6 +43,9 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
   private readonly topicIds = new Set<string>();
   private topic: OpenTopic | null = null;
   private readonly stored: StoredRequest[] = [];
+  /** The loaded image, once every record is read; the requests' references are resolved against it. */
+  private image: MetadataImage | null = null;
+  private requests: RequestsDecoding | null = null;
 
   constructor(
     data: Uint8Array,
@@ -87,10 +90,12 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
           this.load.producer(producer);
         }, () => this.startList("requests", r.count("requests")));
       case "requests":
-        return this.eachLeft(budget, () => this.stored.push(readRequest(r, this.stored.length)), () => this.startList("finish", 0));
+        return this.readRequests(budget);
       case "finish":
         this.finish();
         return 1;
+      case "resolve":
+        return this.resolve(budget);
     }
   }
 
@@ -147,6 +152,19 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
     return work;
   }
 
+  /** Remembered requests, each counted with its records (a topic creation remembers all its partitions). */
+  private readRequests(budget: number): number {
+    let work = 0;
+    while (work < budget && this.left > 0) {
+      const request = readRequest(this.r, this.stored.length);
+      this.stored.push(request);
+      this.left--;
+      work += 1 + (request.result.ok ? request.result.records.length : 0);
+    }
+    if (this.left === 0) this.startList("finish", 0);
+    return Math.max(work, 1);
+  }
+
   private openTopic(): void {
     const { topic, partitions } = readTopicHead(this.r);
     const { name, topicUUID } = topic.fields;
@@ -170,9 +188,22 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
   private finish(): void {
     if (!this.r.done) this.r.fail("bytes follow the last request");
     const image = this.load.finish(this.head.nextProducerId);
-    const requests = decodeRequests(this.stored, this.head.appliedIndex, this.bounds, imageSource(image));
-    this.outcome = requests.ok
-      ? { ok: true, value: { appliedIndex: this.head.appliedIndex, image, requests: requests.value } }
-      : { ok: false, message: `snapshot is inconsistent: ${requests.message}` };
+    this.image = image;
+    this.requests = new RequestsDecoding(this.stored, this.head.appliedIndex, this.bounds, imageSource(image));
+    this.phase = "resolve";
+  }
+
+  /** A budget of the remembered requests' records resolved; the outcome once all are. */
+  private resolve(budget: number): number {
+    const requests = this.requests;
+    const image = this.image;
+    invariant(requests !== null && image !== null, () => "requests resolved before the image was loaded");
+    const decoded = requests.step(budget);
+    if (decoded !== null) {
+      this.outcome = decoded.ok
+        ? { ok: true, value: { appliedIndex: this.head.appliedIndex, image, requests: decoded.value } }
+        : { ok: false, message: `snapshot is inconsistent: ${decoded.message}` };
+    }
+    return budget;
   }
 }
