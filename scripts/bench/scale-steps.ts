@@ -1,8 +1,10 @@
 // The steps of `make bench-scale` against a 3-node dist/yakt cluster: broker heartbeats kept up
 // during the run, the fill through the REST API, and each measure of issue 10's table (full
-// metadata GET, snapshot, kill -9 and catch-up, topic GETs, failover). A probe beside the big
-// requests times a cheap GET on the same node every few ms: its slowest answer shows how long
-// that node's event loop was held.
+// metadata GET, snapshot, kill -9 and catch-up, a follower's install of the leader's snapshot,
+// topic GETs, failover). Two views of how long a node's event loop was held meanwhile: the node's
+// own probe (yakt_event_loop_lag_max_ms in /metrics, the longest lateness of its 5 ms timer since
+// the last read), and a probe beside the big requests timing a cheap GET on the same node every few
+// ms (its slowest answer includes the bench's own scheduling on the shared machine).
 import { readFileSync } from "node:fs";
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
@@ -138,10 +140,27 @@ export interface BigRead {
   totalMs: number;
   bytes: number;
   longestProbeMs: number;
+  /** The longest event-loop pause the node itself measured meanwhile. */
+  nodePauseMs: number;
+}
+
+/** The node's own longest event-loop pause since the last read (reading starts a new window). */
+export async function nodePauseMs(cluster: ProcessCluster, node: number): Promise<number> {
+  return metric(cluster, node, "yakt_event_loop_lag_max_ms");
+}
+
+/** One sample of the node's /metrics. */
+export async function metric(cluster: ProcessCluster, node: number, name: string): Promise<number> {
+  const res = await fetch(cluster.url(node, "/metrics"), { signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  const value = new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1];
+  if (res.status !== 200 || value === undefined) throw new Error(`node ${node}: no ${name} in /metrics (${res.status})`);
+  return Number(value);
 }
 
 /** The full image (no `since`) from one node, timed to its first body byte and its end. */
 export async function fullMetadata(cluster: ProcessCluster, node: number): Promise<BigRead> {
+  await nodePauseMs(cluster, node);
   const probe = new LoopProbe(cluster.url(node, "/healthz"));
   const t0 = performance.now();
   const res = await fetch(cluster.url(node, "/v1/client-mgmt/metadata"), { signal: AbortSignal.timeout(600_000) });
@@ -156,32 +175,64 @@ export async function fullMetadata(cluster: ProcessCluster, node: number): Promi
   }
   const totalMs = performance.now() - t0;
   if (res.status !== 200) throw new Error(`full metadata GET answered ${res.status}`);
-  return { firstByteMs, totalMs, bytes, longestProbeMs: await probe.stop() };
+  return { firstByteMs, totalMs, bytes, longestProbeMs: await probe.stop(), nodePauseMs: await nodePauseMs(cluster, node) };
 }
 
-/** POST /v1/snapshots on one node: time to its answer and the longest probe meanwhile. */
-export async function snapshotNow(cluster: ProcessCluster, node: number): Promise<{ ms: number; longestProbeMs: number; status: number }> {
+export interface Timed {
+  ms: number;
+  longestProbeMs: number;
+  nodePauseMs: number;
+}
+
+/** POST /v1/snapshots on one node: time to its answer, the longest probe and the node's own longest pause meanwhile. */
+export async function snapshotNow(cluster: ProcessCluster, node: number): Promise<Timed & { status: number }> {
+  await nodePauseMs(cluster, node);
   const probe = new LoopProbe(cluster.url(node, "/healthz"));
   const t0 = performance.now();
   const s = await status(fetch(cluster.url(node, "/v1/snapshots"), { method: "POST", signal: AbortSignal.timeout(600_000) }));
   const ms = performance.now() - t0;
-  return { ms, longestProbeMs: await probe.stop(), status: s };
+  if (s !== 201) throw new Error(`POST /v1/snapshots on node ${node} answered ${s}`);
+  return { ms, longestProbeMs: await probe.stop(), nodePauseMs: await nodePauseMs(cluster, node), status: s };
 }
 
-/** SIGKILL `victim`, start it again at once; ms until it has applied what was committed at its kill. */
-export async function killAndCatchUp(cluster: ProcessCluster, victim: number): Promise<number> {
+/**
+ * SIGKILL `victim`, start it again at once; ms until it has applied what was committed at its kill,
+ * and the longest pause its loop took from its start (after it loaded its own snapshot: nothing is
+ * served before) until then.
+ */
+export async function killAndCatchUp(cluster: ProcessCluster, victim: number): Promise<{ ms: number; nodePauseMs: number }> {
   const before = await cluster.status(victim);
   const commit = before?.commitOffset ?? 0;
   const t0 = performance.now();
   await cluster.kill(victim);
   cluster.start(victim);
-  await waitUntil(
-    `node ${victim} to apply ${commit} after restart`,
-    async () => ((await cluster.status(victim))?.appliedOffset ?? 0) >= commit,
-    600_000,
-    20,
-  );
-  return performance.now() - t0;
+  await caughtUp(cluster, victim, commit);
+  return { ms: performance.now() - t0, nodePauseMs: await nodePauseMs(cluster, victim) };
+}
+
+async function caughtUp(cluster: ProcessCluster, node: number, commit: number): Promise<void> {
+  await waitUntil(`node ${node} to apply ${commit} after restart`, async () => ((await cluster.status(node))?.appliedOffset ?? 0) >= commit, 600_000, 20);
+}
+
+/**
+ * A follower that must install the leader's snapshot: SIGKILL it, write once and snapshot the
+ * leader (so its log starts past the follower's), start the follower. Ms until it has applied
+ * what the leader had committed, and the longest pause its loop took meanwhile (the install, in
+ * slices, included: the node counts the install, checked here).
+ */
+export async function followerInstall(cluster: ProcessCluster, leader: number, follower: number): Promise<{ ms: number; nodePauseMs: number }> {
+  await cluster.kill(follower);
+  const put = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerPort: "9093" }), signal: AbortSignal.timeout(30_000) };
+  const wrote = await status(fetch(cluster.url(leader, "/v1/brokers/1"), put));
+  if (wrote !== 200) throw new Error(`the write before the leader's snapshot answered ${wrote}`);
+  await snapshotNow(cluster, leader);
+  const commit = (await cluster.status(leader))?.commitOffset ?? 0;
+  const t0 = performance.now();
+  cluster.start(follower);
+  await caughtUp(cluster, follower, commit);
+  const ms = performance.now() - t0;
+  if ((await metric(cluster, follower, "yakt_raft_snapshots_installed_total")) < 1) throw new Error(`node ${follower} caught up without installing the leader's snapshot`);
+  return { ms, nodePauseMs: await nodePauseMs(cluster, follower) };
 }
 
 /** `requests` linearizable GETs of random topics over `clients` callers to the leader; latencies ms. */
