@@ -221,18 +221,31 @@ async function caughtUp(cluster: ProcessCluster, node: number, commit: number): 
  * slices, included: the node counts the install, checked here).
  */
 export async function followerInstall(cluster: ProcessCluster, leader: number, follower: number): Promise<{ ms: number; nodePauseMs: number }> {
+  const last = (await logOf(cluster, follower)).lastOffset;
   await cluster.kill(follower);
   const put = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerPort: "9093" }), signal: AbortSignal.timeout(30_000) };
   const wrote = await status(fetch(cluster.url(leader, "/v1/brokers/1"), put));
   if (wrote !== 200) throw new Error(`the write before the leader's snapshot answered ${wrote}`);
   await snapshotNow(cluster, leader);
-  const commit = (await cluster.status(leader))?.commitOffset ?? 0;
+  const after = await logOf(cluster, leader);
+  if (after.leader !== leader || after.firstOffset <= last + 1) {
+    throw new Error(`node ${leader} (leader now ${after.leader}) holds its log from ${after.firstOffset}: the follower, at ${last}, would not need its snapshot`);
+  }
+  const commit = after.commitOffset;
   const t0 = performance.now();
   cluster.start(follower);
   await caughtUp(cluster, follower, commit);
   const ms = performance.now() - t0;
-  if ((await metric(cluster, follower, "yakt_raft_snapshots_installed_total")) < 1) throw new Error(`node ${follower} caught up without installing the leader's snapshot`);
+  const installs = await metric(cluster, follower, "yakt_raft_snapshots_installed_total");
+  if (installs < 1) throw new Error(`node ${follower} (log to ${last}) caught up to ${commit} without installing the snapshot of node ${leader} (log from ${after.firstOffset})`);
   return { ms, nodePauseMs: await nodePauseMs(cluster, follower) };
+}
+
+/** A node's view of its log (GET /v1/cluster). */
+async function logOf(cluster: ProcessCluster, node: number): Promise<{ leader: number; firstOffset: number; lastOffset: number; commitOffset: number }> {
+  const res = await fetch(cluster.url(node, "/v1/cluster"), { signal: AbortSignal.timeout(30_000) });
+  if (res.status !== 200) throw new Error(`GET /v1/cluster on node ${node} answered ${res.status}`);
+  return (await res.json()) as { leader: number; firstOffset: number; lastOffset: number; commitOffset: number };
 }
 
 /** `requests` linearizable GETs of random topics over `clients` callers to the leader; latencies ms. */
