@@ -9,7 +9,7 @@
 import { loadavg } from "node:os";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
-import { DEFAULT_INSTALL_SLICE_ITEMS } from "../../src/node/snapshot-install.ts";
+import { DEFAULT_INSTALL_SLICE_ITEMS } from "../../src/node/apply-slices.ts";
 
 const T0 = "2026-11-24T00:00:00.000Z";
 const BROKERS = 30;

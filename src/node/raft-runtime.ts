@@ -8,7 +8,8 @@ import { Raft, splitEarlyMessages } from "../raft/index.ts";
 import type { ConfChange, Membership, Message, NodeId, Ready, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { Transport, TransportStats } from "../transport/transport-types.ts";
 import { AppliedWaiters } from "./applied-waiters.ts";
-import { Applier, type InstallStep } from "./applier.ts";
+import { ApplySlices } from "./apply-slices.ts";
+import { type ApplyStep, Applier } from "./applier.ts";
 import { toClusterStatus } from "./cluster-status.ts";
 import {
   type ClusterStatus,
@@ -31,7 +32,6 @@ import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
-import { SnapshotInstall } from "./snapshot-install.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
 
@@ -53,7 +53,7 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly roles: RoleTracker;
   private readonly forwarder: Forwarder;
   private readonly applier: Applier;
-  private readonly installs: SnapshotInstall;
+  private readonly slices: ApplySlices;
   private readonly members: MembershipChanges;
   private readonly promotionLimits: PromotionLimits;
   private readonly appliedListeners = new Set<AppliedListener>();
@@ -75,12 +75,12 @@ export class RaftRuntime implements ConsensusHandle {
     this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs, this.opts.timers);
     this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers);
     this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters, this.opts.timers);
-    this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
-    this.installs = new SnapshotInstall({
+    this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership, this.opts.now);
+    this.slices = new ApplySlices({
       applier: this.applier,
       defer: (work) => this.opts.timers.defer(work),
       guarded: (step) => this.state === "running" && this.guarded(step),
-      onSlice: (step, appliedBefore) => this.afterInstallSlice(step, appliedBefore),
+      onSlice: (step, appliedBefore) => this.afterSlice(step, appliedBefore),
       onReplaced: (report) => {
         this.counters.snapshotsInstalled++;
         this.log.info("snapshot_installed", { ...report });
@@ -442,6 +442,7 @@ export class RaftRuntime implements ConsensusHandle {
     raft.advance(rd);
     if (membershipMoved) this.refreshPeers();
     if (this.applier.applied > appliedBefore) this.announceApplied();
+    this.slices.resume();
   }
 
   /**
@@ -452,7 +453,7 @@ export class RaftRuntime implements ConsensusHandle {
   private installSnapshot(snap: Snapshot): void {
     this.snapshotter?.installed(snap.meta.index);
     if (this.applier.beginInstall(snap)) {
-      this.installs.begin(snap.meta.index, snap.data.length);
+      this.slices.beginInstall(snap.meta.index, snap.data.length);
       this.log.info("snapshot_install_started", { index: snap.meta.index, bytes: snap.data.length });
       return;
     }
@@ -460,7 +461,8 @@ export class RaftRuntime implements ConsensusHandle {
     this.log.info("snapshot_installed", { index: snap.meta.index, bytes: snap.data.length });
   }
 
-  private afterInstallSlice(step: InstallStep, appliedBefore: number): void {
+  /** After a slice of the Applier's pending work (apply-slices.ts): tell who waits on what got applied. */
+  private afterSlice(step: ApplyStep, appliedBefore: number): void {
     if (!step.replaced) this.counters.appliedEntries += this.applier.applied - appliedBefore;
     if (step.configChanged) this.refreshPeers();
     if (this.applier.applied > appliedBefore) this.announceApplied();
@@ -552,7 +554,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.state = "stopped";
     this.opts.ticker.stop();
     this.opts.loopLag?.stop();
-    this.installs.stop();
+    this.slices.stop();
     this.snapshotter?.stop();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);

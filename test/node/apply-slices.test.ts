@@ -1,14 +1,15 @@
-// A leader's snapshot installed in slices (Applier.beginInstall/stepInstall, SnapshotInstall, the
-// runtime's install path): the old state stays whole and the applied index stays put until the
-// snapshot replaces the state; entries committed meanwhile are held and applied after it, in
-// order; a newer snapshot replaces one in progress; a state machine without beginRestore is
-// restored in one go. Then a real 3-node cluster whose lagging follower catches up that way.
+// The Applier's work in slices (Applier, ApplySlices, the runtime's apply and install paths):
+// committed entries are applied for at most a slice's budget of time, the rest in later slices, in
+// order; a leader's snapshot is installed in slices, the old state whole and the applied index put
+// until the snapshot replaces the state, entries committed meanwhile applied after it; a newer
+// snapshot replaces one in progress; a state machine without beginRestore is restored in one go.
+// Then a real 3-node cluster whose lagging follower catches up that way.
 import { afterEach, describe, expect, test } from "bun:test";
-import { Applier } from "../../src/node/applier.ts";
+import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
+import { ApplySlices } from "../../src/node/apply-slices.ts";
 import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
 import { Logger } from "../../src/node/logger.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
-import { SnapshotInstall } from "../../src/node/snapshot-install.ts";
 import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
 import { KvStateMachine, SlicedKvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
 import { RuntimeCluster } from "./support/runtime-cluster.ts";
@@ -17,8 +18,14 @@ import { waitUntil } from "./support/wait-until.ts";
 const MEMBERS: Membership = { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } };
 const encoder = new TextEncoder();
 
-function applierOf(sm: KvStateMachine): Applier {
-  return new Applier(sm, new ProposalWaiters(100, 10_000), new Logger(1, () => {}, () => ({ term: 1, role: "follower" })), MEMBERS);
+/** An Applier whose clock moves a whole slice budget each time it is read: one entry per slice. */
+function applierOf(sm: KvStateMachine, clock: () => number = Date.now): Applier {
+  return new Applier(sm, new ProposalWaiters(100, 10_000), new Logger(1, () => {}, () => ({ term: 1, role: "follower" })), MEMBERS, clock);
+}
+
+function racingClock(): () => number {
+  let now = 0;
+  return () => (now += APPLY_SLICE_MS);
 }
 
 function snapshotOf(index: number, entries: [string, string][]): Snapshot {
@@ -32,35 +39,60 @@ function entry(index: number, key: string, value: string): Entry {
 /** Steps the install to its end; how many steps it took. */
 function finish(applier: Applier, maxItems = 100): number {
   for (let steps = 1; steps <= 10_000; steps++) {
-    applier.stepInstall(maxItems);
-    if (applier.installingIndex === null) return steps;
+    applier.step(maxItems);
+    if (!applier.pending) return steps;
   }
   throw new Error("install not done after 10,000 steps");
 }
 
+describe("entries applied in slices (Applier)", () => {
+  test("a run over the slice's budget is applied in order over later slices; applied moves entry by entry", () => {
+    const sm = new KvStateMachine();
+    const applier = applierOf(sm, racingClock());
+    expect(applier.apply([entry(1, "a", "1"), entry(2, "b", "2"), entry(3, "a", "3")])).toBe(false);
+    expect(applier.applied).toBe(1);
+    expect(applier.pending).toBe(true);
+    // Entries committed meanwhile queue behind; those already waiting or applied are not taken twice.
+    applier.apply([entry(2, "b", "2"), entry(3, "a", "3"), entry(4, "c", "4")]);
+    expect(applier.applied).toBe(2);
+    expect(finish(applier)).toBe(2);
+    expect(applier.applied).toBe(4);
+    expect([...sm.data]).toEqual([["a", "3"], ["b", "2"], ["c", "4"]]);
+  });
+
+  test("within the budget a whole run applies at once (the simulator's clock stands still)", () => {
+    const sm = new KvStateMachine();
+    const applier = applierOf(sm, () => 0);
+    applier.apply(Array.from({ length: 500 }, (_, i) => entry(i + 1, `k${i % 7}`, `v${i}`)));
+    expect(applier.applied).toBe(500);
+    expect(applier.pending).toBe(false);
+  });
+});
+
 describe("an install in slices (Applier)", () => {
   test("the old state and applied index stay until the snapshot replaces them; entries meanwhile are held, then applied in order", () => {
     const sm = new SlicedKvStateMachine(2);
-    const applier = applierOf(sm);
+    const applier = applierOf(sm, racingClock());
     applier.apply([entry(1, "old", "1")]);
     expect(applier.beginInstall(snapshotOf(10, [["a", "1"], ["b", "2"], ["c", "3"], ["d", "4"], ["e", "5"]]))).toBe(true);
     expect(applier.installingIndex).toBe(10);
     // Committed while installing: 9 is covered by the snapshot, 11 and 12 are held.
     expect(applier.apply([entry(9, "x", "covered"), entry(11, "a", "after")])).toBe(false);
     applier.apply([entry(11, "a", "after"), entry(12, "f", "6")]);
-    const first = applier.stepInstall(100);
+    const first = applier.step(100);
     expect(first).toEqual({ replaced: false, configChanged: false });
     expect(applier.applied).toBe(1);
     expect([...sm.data]).toEqual([["old", "1"]]);
-    applier.stepInstall(100);
-    expect(applier.stepInstall(100).replaced).toBe(true); // 5 keys, 2 a step
+    applier.step(100);
+    expect(applier.step(100).replaced).toBe(true); // 5 keys, 2 a step
     expect(applier.applied).toBe(10);
     expect(sm.data.get("a")).toBe("1");
-    expect(applier.installingIndex).toBe(10); // the held entries are still to apply
-    applier.stepInstall(1);
-    expect(applier.applied).toBe(11);
-    applier.stepInstall(1);
     expect(applier.installingIndex).toBeNull();
+    expect(applier.pending).toBe(true); // the held entries are still to apply, one a slice here
+    applier.step(100);
+    expect(applier.applied).toBe(11);
+    applier.step(100);
+    expect(applier.pending).toBe(false);
     expect(applier.applied).toBe(12);
     expect(sm.data.get("a")).toBe("after");
     expect(sm.data.get("f")).toBe("6");
@@ -76,7 +108,7 @@ describe("an install in slices (Applier)", () => {
     const applier = applierOf(sm);
     applier.beginInstall(snapshotOf(10, [["a", "1"], ["b", "2"]]));
     applier.apply([entry(11, "c", "3"), entry(12, "d", "4"), entry(13, "e", "5")]);
-    applier.stepInstall(100);
+    applier.step(100);
     applier.beginInstall(snapshotOf(12, [["z", "9"]]));
     finish(applier);
     expect(applier.applied).toBe(13);
@@ -90,6 +122,7 @@ describe("an install in slices (Applier)", () => {
     expect(() => applier.beginInstall(snapshotOf(1, []))).toThrow("would not move past applied 2");
     applier.beginInstall(snapshotOf(5, [["a", "1"]]));
     expect(() => applier.apply([entry(7, "a", "7")])).toThrow("skips past 5");
+    expect(() => applier.apply([entry(6, "a", "6"), entry(8, "a", "8")])).toThrow("skips past 6");
     expect(() => applier.beginInstall(snapshotOf(5, []))).toThrow("would not move past");
   });
 
@@ -103,14 +136,14 @@ describe("an install in slices (Applier)", () => {
   });
 });
 
-describe("the install's slices (SnapshotInstall)", () => {
+describe("the slices (ApplySlices)", () => {
   test("one slice per deferred step until done, reported once replaced", () => {
     const sm = new SlicedKvStateMachine(1);
     const applier = applierOf(sm);
     const queue: (() => void)[] = [];
     const reports: number[] = [];
     let slices = 0;
-    const install = new SnapshotInstall({
+    const install = new ApplySlices({
       applier,
       defer: (work) => queue.push(work),
       guarded: (step) => {
@@ -122,22 +155,22 @@ describe("the install's slices (SnapshotInstall)", () => {
       sliceItems: 50,
     });
     applier.beginInstall(snapshotOf(3, [["a", "1"], ["b", "2"], ["c", "3"]]));
-    install.begin(3, 10);
-    install.begin(3, 10); // scheduled once
+    install.beginInstall(3, 10);
+    install.resume(); // scheduled once
     expect(queue.length).toBe(1);
     while (queue.length > 0) queue.shift()?.();
     expect(slices).toBe(3);
     expect(reports).toEqual([3]);
     expect(applier.applied).toBe(3);
-    expect(() => new SnapshotInstall({ applier, defer: () => {}, guarded: () => true, onSlice: () => {}, onReplaced: () => {}, sliceItems: 0 })).toThrow("positive integer");
+    expect(() => new ApplySlices({ applier, defer: () => {}, guarded: () => true, onSlice: () => {}, onReplaced: () => {}, sliceItems: 0 })).toThrow("positive integer");
   });
 
   test("stop drops the rest: nothing more is stepped", () => {
     const applier = applierOf(new SlicedKvStateMachine(1));
     const queue: (() => void)[] = [];
-    const install = new SnapshotInstall({ applier, defer: (w) => queue.push(w), guarded: (s) => (s(), true), onSlice: () => {}, onReplaced: () => {} });
+    const install = new ApplySlices({ applier, defer: (w) => queue.push(w), guarded: (s) => (s(), true), onSlice: () => {}, onReplaced: () => {} });
     applier.beginInstall(snapshotOf(3, [["a", "1"], ["b", "2"], ["c", "3"]]));
-    install.begin(3, 10);
+    install.beginInstall(3, 10);
     queue.shift()?.();
     install.stop();
     while (queue.length > 0) queue.shift()?.();
