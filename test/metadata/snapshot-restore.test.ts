@@ -4,31 +4,17 @@
 // leaves the old state; JSON snapshots of old data dirs restore in one step.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
+import type { Command } from "../../src/metadata/commands.ts";
 import { encodeSnapshot } from "../../src/metadata/image-codec.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import type { SnapshotRestore } from "../../src/node/contracts.ts";
-import { changeBroker, createPartition, createTopic, registerBroker, registerProducer } from "./fixtures.ts";
+import { createTopic, registerBroker } from "./fixtures.ts";
+import { fed, imageCommand } from "./snapshot-commands.ts";
 
 const SEED = 0x7e5;
 /** Bound on the steps of one restore, so a budget bug fails instead of spinning. */
 const MAX_STEPS = 1_000_000;
 
-const brokerId = fc.integer({ min: 0, max: 6 });
-const topicName = fc.stringMatching(/^[a-z._]{1,6}$/);
-const command: fc.Arbitrary<Command> = fc.oneof(
-  brokerId.map((id) => registerBroker(id) as Command),
-  fc.tuple(brokerId, fc.constantFrom("update" as const, "fence" as const, "unregister" as const)).map(([id, change]) => changeBroker(id, change) as Command),
-  fc.tuple(topicName, fc.integer({ min: 0, max: 5 })).map(([name, partitions]) => createTopic(name, partitions, 1)),
-  fc.tuple(topicName, fc.integer({ min: 0, max: 30 }), brokerId).map(([name, id, b]) => createPartition(name, id, [b]) as Command),
-  fc.tuple(brokerId, fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined })).map(([b, p]) => registerProducer(b, p)),
-);
-
-function fed(commands: readonly Command[], from = 0): MetadataStateMachine {
-  const sm = new MetadataStateMachine();
-  commands.forEach((c, i) => sm.apply(from + i + 1, encodeCommand(c)));
-  return sm;
-}
 
 /** Steps the restore to its end; how many steps it took. */
 function finish(restore: SnapshotRestore, budget: number): number {
@@ -39,7 +25,7 @@ function finish(restore: SnapshotRestore, budget: number): number {
 describe("sliced snapshot restore", () => {
   test("ends in the state a one-go restore makes, at any budget, the old state shown whole until then", () => {
     fc.assert(
-      fc.property(fc.array(command, { maxLength: 150 }), fc.array(command, { maxLength: 20 }), fc.integer({ min: 1, max: 40 }), (image, other, budget) => {
+      fc.property(fc.array(imageCommand, { maxLength: 150 }), fc.array(imageCommand, { maxLength: 20 }), fc.integer({ min: 1, max: 40 }), (image, other, budget) => {
         const source = fed(image);
         const bytes = source.snapshot();
         const index = source.appliedIndex() + 5;
