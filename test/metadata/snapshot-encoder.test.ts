@@ -10,7 +10,7 @@ import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import type { SnapshotEncoding } from "../../src/node/contracts.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 import { createPartition, createTopic, registerBroker, registerProducer, snapshotText } from "./fixtures.ts";
-import { fed, imageCommand } from "./snapshot-commands.ts";
+import { fed, imageCommand } from "./random-images.ts";
 
 const SEED = 0x5a9;
 /** Bound on the steps of one encoding, so a budget bug fails instead of spinning. */

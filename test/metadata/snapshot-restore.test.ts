@@ -9,7 +9,7 @@ import { encodeSnapshot } from "../../src/metadata/image-codec.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import type { SnapshotRestore } from "../../src/node/contracts.ts";
 import { createTopic, registerBroker } from "./fixtures.ts";
-import { fed, imageCommand } from "./snapshot-commands.ts";
+import { fed, imageCommand } from "./random-images.ts";
 
 const SEED = 0x7e5;
 /** Bound on the steps of one restore, so a budget bug fails instead of spinning. */
