@@ -193,6 +193,9 @@ export async function snapshotNow(cluster: ProcessCluster, node: number): Promis
   const s = await status(fetch(cluster.url(node, "/v1/snapshots"), { method: "POST", signal: AbortSignal.timeout(600_000) }));
   const ms = performance.now() - t0;
   if (s !== 201) throw new Error(`POST /v1/snapshots on node ${node} answered ${s}`);
+  // How long its slices held the loop, as the node logs it.
+  const taken = cluster.log(node).split("\n").findLast((line) => line.includes('"snapshot_taken"'));
+  if (taken !== undefined) console.log(`node ${node}: ${taken}`);
   return { ms, longestProbeMs: await probe.stop(), nodePauseMs: await nodePauseMs(cluster, node), status: s };
 }
 
@@ -224,9 +227,13 @@ async function caughtUp(cluster: ProcessCluster, node: number, commit: number): 
 export async function followerInstall(cluster: ProcessCluster, leader: number, follower: number): Promise<{ ms: number; nodePauseMs: number }> {
   const last = (await logOf(cluster, follower)).lastOffset;
   await cluster.kill(follower);
-  const put = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerPort: "9093" }), signal: AbortSignal.timeout(30_000) };
-  const wrote = await status(fetch(cluster.url(leader, "/v1/brokers/1"), put));
-  if (wrote !== 200) throw new Error(`the write before the leader's snapshot answered ${wrote}`);
+  // Two writes that change something (a port not used before), so entries past the follower's log
+  // exist even if it received a few more between the status read and the kill.
+  for (const port of [20_001, 20_002]) {
+    const put = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerPort: String(port) }), signal: AbortSignal.timeout(30_000) };
+    const wrote = await status(fetch(cluster.url(leader, "/v1/brokers/1"), put));
+    if (wrote !== 200) throw new Error(`the write before the leader's snapshot answered ${wrote}`);
+  }
   await snapshotNow(cluster, leader);
   const after = await logOf(cluster, leader);
   if (after.leader !== leader || after.firstOffset <= last + 1) {
@@ -238,6 +245,8 @@ export async function followerInstall(cluster: ProcessCluster, leader: number, f
   await caughtUp(cluster, follower, commit);
   const ms = performance.now() - t0;
   const installs = await metric(cluster, follower, "yakt_raft_snapshots_installed_total");
+  const installed = cluster.log(follower).split("\n").findLast((line) => line.includes('"snapshot_installed"'));
+  if (installed !== undefined) console.log(`node ${follower}: ${installed}`);
   if (installs < 1) throw new Error(`node ${follower} (log to ${last}) caught up to ${commit} without installing the snapshot of node ${leader} (log from ${after.firstOffset})`);
   return { ms, nodePauseMs: await nodePauseMs(cluster, follower) };
 }
