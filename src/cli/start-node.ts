@@ -48,6 +48,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   let peerTransport: PeerTransport | null = null;
   const { storage, identity, formatted } = openDataDir(config);
   const stateMachine = new MetadataStateMachine();
+  const loopLag = new LoopLagProbe();
   const runtime = new RaftRuntime({
     clusterId: identity.clusterId,
     nodeId: config.nodeId,
@@ -64,7 +65,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     promotionTimeoutMs: config.promotionTimeoutMs,
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
-    loopLag: new LoopLagProbe(),
+    loopLag,
     transport: (handlers) =>
       (peerTransport = new PeerTransport({
         clusterId: identity.clusterId,
@@ -116,6 +117,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     peer: formatHostPort({ host: config.listenPeer.host, port: peerPort.peerPort }),
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
+  // Pauses count from here: the start-up before it (the snapshot load, building the app) serves nobody.
+  loopLag.start();
   log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, https: security.tls !== null, peerTls: security.peerTls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
   const reload = () => {
     reloadSecurity(config, security, app, log);

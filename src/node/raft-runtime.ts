@@ -122,7 +122,6 @@ export class RaftRuntime implements ConsensusHandle {
     this.state = "running";
     this.refreshPeers();
     this.opts.ticker.start(() => this.onTick());
-    this.opts.loopLag?.start();
     const m = raft.status().membership;
     if (m.voters.length === 1 && m.voters[0] === this.nodeId) raft.campaign();
     this.log.info("node_started", { peerPort: port, applied: this.applier.applied, voters: m.voters });

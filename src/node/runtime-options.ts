@@ -67,7 +67,10 @@ export interface RuntimeOptions {
   timers?: Timers;
   /** The node hit an error it cannot continue from (e.g. the disk refused a write). */
   onFatal?: (error: Error) => void;
-  /** The process's event-loop pause probe, run while the runtime runs and shown in its metrics (a real node's; none in the simulator). */
+  /**
+   * The process's event-loop pause probe, shown in the runtime's metrics and stopped with it (a real
+   * node's, started once the node serves; none in the simulator).
+   */
   loopLag?: LoopLag;
 }
 

@@ -123,14 +123,13 @@ describe("event-loop pause probe", () => {
 });
 
 describe("the runtime and its probe", () => {
-  test("runs the probe while it runs and shows its gauges in its metrics", async () => {
+  test("shows the probe's gauges in its metrics and stops it when it stops", async () => {
     const hand = new HandTimer();
     const lag = probe(hand);
     const runtime = soloRuntime(new MemoryStorage(), { loopLag: lag });
-    expect(lag.running).toBe(false);
     await runtime.start();
+    lag.start(); // as the node's start-up does once it serves
     try {
-      expect(lag.running).toBe(true);
       hand.fire(25);
       const m = runtime.metrics();
       expect(m.yakt_event_loop_lag_max_ms).toBe(25);
