@@ -227,15 +227,16 @@ async function caughtUp(cluster: ProcessCluster, node: number, commit: number): 
 export async function followerInstall(cluster: ProcessCluster, leader: number, follower: number): Promise<{ ms: number; nodePauseMs: number }> {
   const last = (await logOf(cluster, follower)).lastOffset;
   await cluster.kill(follower);
-  // Two writes that change something (a port not used before), so entries past the follower's log
-  // exist even if it received a few more between the status read and the kill.
-  for (const port of [20_001, 20_002]) {
+  // Writes that change something (ports not used before), enough that the compaction below passes
+  // whatever the follower received between the status read and the kill.
+  for (let port = 20_001; port <= 20_020; port++) {
     const put = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerPort: String(port) }), signal: AbortSignal.timeout(30_000) };
     const wrote = await status(fetch(cluster.url(leader, "/v1/brokers/1"), put));
     if (wrote !== 200) throw new Error(`the write before the leader's snapshot answered ${wrote}`);
   }
   // Every live node snapshots (and so compacts): whoever leads when the follower is back (leadership
   // moves on the loaded machine) holds its log only from past the follower's.
+  await cluster.waitApplied((await logOf(cluster, leader)).commitOffset, 600_000);
   for (const id of cluster.live()) await snapshotNow(cluster, id);
   const after = await logOf(cluster, leader);
   for (const id of cluster.live()) {
