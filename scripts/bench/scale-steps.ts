@@ -251,6 +251,7 @@ export async function followerInstall(cluster: ProcessCluster, leader: number, f
   const installs = await metric(cluster, follower, "yakt_raft_snapshots_installed_total");
   const installed = cluster.log(follower).split("\n").findLast((line) => line.includes('"snapshot_installed"'));
   if (installed !== undefined) console.log(`node ${follower}: ${installed}`);
+  if (installs < 1) for (const line of cluster.log(follower).split("\n").filter((l) => /snapshot|raft\.|node_started/.test(l)).slice(-12)) console.log(`node ${follower}: ${line.slice(0, 300)}`);
   if (installs < 1) throw new Error(`node ${follower} (log to ${last}) caught up to ${commit} without installing the snapshot of node ${leader} (log from ${after.firstOffset})`);
   return { ms, nodePauseMs: await nodePauseMs(cluster, follower) };
 }

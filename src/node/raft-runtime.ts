@@ -228,7 +228,9 @@ export class RaftRuntime implements ConsensusHandle {
 
   status(): ClusterStatus {
     const raft = this.requireRaft();
-    return toClusterStatus(raft.status(), this.clusterId, this.promotionLimits);
+    // The state machine's applied index, not the core's: the core counts entries handed out, which
+    // run ahead of the state while an install or a long run of entries is applied in slices.
+    return toClusterStatus({ ...raft.status(), applied: this.applier.applied }, this.clusterId, this.promotionLimits);
   }
 
   async snapshotNow(): Promise<SnapshotMeta> {
