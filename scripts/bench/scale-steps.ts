@@ -72,7 +72,8 @@ export class Heartbeats {
 async function status(p: Promise<Response>): Promise<number> {
   const res = await p.catch(() => null);
   if (!res) return 0;
-  await res.arrayBuffer();
+  // A body cut by its timeout (a node killed or held meanwhile) still has the status it began with.
+  await res.arrayBuffer().catch(() => undefined);
   return res.status;
 }
 
