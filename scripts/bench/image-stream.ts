@@ -5,7 +5,8 @@
 //            JSON.stringify): the loop is held for all of it, so first byte = whole = longest pause;
 //   after  — GET /v1/client-mgmt/metadata streamed (plain, gzip, zstd, NDJSON) and the paged form.
 // Measured: time to first byte, whole time, the longest event-loop pause seen by a 1 ms
-// setInterval probe while the answer is produced and read, and the bytes on the wire. Speed is
+// setInterval probe while the answer is produced and read, the process's CPU time over the row, and
+// the bytes on the wire. Speed is
 // never asserted; run it to compare builds:  bun scripts/bench/image-stream.ts [TOPICS=…] [PARTITIONS=…]
 import { cpus, loadavg } from "node:os";
 import { createApp } from "../../src/api/app.ts";
@@ -27,6 +28,14 @@ interface Row {
   wholeMs: number;
   longestPauseMs: number;
   bytes: number;
+  /** CPU time of this process (server and client both) over the row: steadier than wall time on a shared machine. */
+  cpuMs: number;
+}
+
+/** CPU ms (user + system) of this process since `since`. */
+function cpuSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
 }
 
 /** The longest gap between ticks of a 1 ms interval, minus the interval: how long the loop was held. */
@@ -63,17 +72,20 @@ function fill(sm: MetadataStateMachine): void {
 async function before(sm: MetadataStateMachine): Promise<Row> {
   const probe = loopProbe();
   await Bun.sleep(5);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const body = sm.image().body();
   const text = JSON.stringify({ mode: "snapshot", offset: sm.appliedIndex(), snapshot: { ...body, producers: [] } });
   const bytes = new TextEncoder().encode(text).length;
   const wholeMs = performance.now() - started;
+  const cpuMs = cpuSince(cpu);
   await Bun.sleep(5);
-  return { row: "before: built whole (body() + JSON.stringify)", firstByteMs: wholeMs, wholeMs, longestPauseMs: probe.stop(), bytes };
+  return { row: "before: built whole (body() + JSON.stringify)", firstByteMs: wholeMs, wholeMs, longestPauseMs: probe.stop(), bytes, cpuMs };
 }
 
 async function streamed(base: string, row: string, path: string, headers: Record<string, string>): Promise<Row> {
   const probe = loopProbe();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const response = await fetch(`${base}${path}`, { headers, decompress: false } as RequestInit);
   if (response.status !== 200) throw new Error(`${row}: ${response.status} ${await response.text()}`);
@@ -83,11 +95,12 @@ async function streamed(base: string, row: string, path: string, headers: Record
     if (firstByteMs < 0) firstByteMs = performance.now() - started;
     bytes += chunk.length;
   }
-  return { row, firstByteMs, wholeMs: performance.now() - started, longestPauseMs: probe.stop(), bytes };
+  return { row, firstByteMs, wholeMs: performance.now() - started, longestPauseMs: probe.stop(), bytes, cpuMs: cpuSince(cpu) };
 }
 
 async function paged(base: string, limit: number): Promise<Row> {
   const probe = loopProbe();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let firstByteMs = -1;
   let bytes = 0;
@@ -101,7 +114,7 @@ async function paged(base: string, limit: number): Promise<Row> {
     bytes += text.length;
     next = (JSON.parse(text) as { next: string | null }).next;
   }
-  return { row: `after: paged, limit=${limit}`, firstByteMs, wholeMs: performance.now() - started, longestPauseMs: probe.stop(), bytes };
+  return { row: `after: paged, limit=${limit}`, firstByteMs, wholeMs: performance.now() - started, longestPauseMs: probe.stop(), bytes, cpuMs: cpuSince(cpu) };
 }
 
 function print(rows: Row[]): void {
@@ -109,9 +122,9 @@ function print(rows: Row[]): void {
   // The machine is shared: a loop pause includes time the process was not scheduled at all.
   const load = loadavg().map((n) => n.toFixed(1)).join(" ");
   console.log(`\n${TOPICS} topics × ${PARTITIONS} partitions (${(TOPICS * PARTITIONS).toLocaleString("en")} partitions), ${BROKERS} brokers, Bun ${Bun.version}, ${cpus().length} CPUs, load average ${load}\n`);
-  console.log("| row | first byte ms | whole ms | longest loop pause ms | MiB |");
-  console.log("|---|---:|---:|---:|---:|");
-  for (const r of rows) console.log(`| ${r.row} | ${ms(r.firstByteMs)} | ${ms(r.wholeMs)} | ${ms(r.longestPauseMs)} | ${(r.bytes / MIB).toFixed(1)} |`);
+  console.log("| row | first byte ms | whole ms | CPU ms (server + client) | longest loop pause ms | MiB |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(`| ${r.row} | ${ms(r.firstByteMs)} | ${ms(r.wholeMs)} | ${r.cpuMs.toFixed(0)} | ${ms(r.longestPauseMs)} | ${(r.bytes / MIB).toFixed(1)} |`);
 }
 
 async function main(): Promise<void> {

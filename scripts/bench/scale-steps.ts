@@ -1,8 +1,10 @@
 // The steps of `make bench-scale` against a 3-node dist/yakt cluster: broker heartbeats kept up
 // during the run, the fill through the REST API, and each measure of issue 10's table (full
-// metadata GET, snapshot, kill -9 and catch-up, topic GETs, failover). A probe beside the big
-// requests times a cheap GET on the same node every few ms: its slowest answer shows how long
-// that node's event loop was held.
+// metadata GET, snapshot, kill -9 and catch-up, a follower's install of the leader's snapshot,
+// topic GETs, failover). Two views of how long a node's event loop was held meanwhile: the node's
+// own probe (yakt_event_loop_lag_max_ms in /metrics, the longest lateness of its 5 ms timer since
+// the last read), and a probe beside the big requests timing a cheap GET on the same node every few
+// ms (its slowest answer includes the bench's own scheduling on the shared machine).
 import { readFileSync } from "node:fs";
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
@@ -66,7 +68,8 @@ export class Heartbeats {
     await Promise.all(
       Array.from({ length: this.brokers }, async (_, i) => {
         const node = live[i % live.length];
-        const s = await this.cluster.status(node);
+        // A status that times out on the loaded machine (or a node being restarted) is no reason to stop beating.
+        const s = await this.cluster.status(node).catch(() => null);
         const body = { brokerId: i + 1, wait_ms: 0, ...(s ? { since: s.appliedOffset } : {}) };
         await status(fetch(this.cluster.url(node, "/v1/broker-mgmt/metadata"), post(body)));
       }),
@@ -77,7 +80,8 @@ export class Heartbeats {
 async function status(p: Promise<Response>): Promise<number> {
   const res = await p.catch(() => null);
   if (!res) return 0;
-  await res.arrayBuffer();
+  // A body cut by its timeout (a node killed or held meanwhile) still has the status it began with.
+  await res.arrayBuffer().catch(() => undefined);
   return res.status;
 }
 
@@ -146,10 +150,27 @@ export interface BigRead {
   totalMs: number;
   bytes: number;
   longestProbeMs: number;
+  /** The longest event-loop pause the node itself measured meanwhile. */
+  nodePauseMs: number;
+}
+
+/** The node's own longest event-loop pause since the last read (reading starts a new window). */
+export async function nodePauseMs(cluster: ProcessCluster, node: number): Promise<number> {
+  return metric(cluster, node, "yakt_event_loop_lag_max_ms");
+}
+
+/** One sample of the node's /metrics. */
+export async function metric(cluster: ProcessCluster, node: number, name: string): Promise<number> {
+  const res = await fetch(cluster.url(node, "/metrics"), { signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  const value = new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1];
+  if (res.status !== 200 || value === undefined) throw new Error(`node ${node}: no ${name} in /metrics (${res.status})`);
+  return Number(value);
 }
 
 /** The full image (no `since`) from one node, timed to its first body byte and its end. */
 export async function fullMetadata(cluster: ProcessCluster, node: number): Promise<BigRead> {
+  await nodePauseMs(cluster, node);
   const probe = new LoopProbe(cluster.url(node, "/healthz"));
   const t0 = performance.now();
   const res = await fetch(cluster.url(node, "/v1/client-mgmt/metadata"), { signal: AbortSignal.timeout(600_000) });
@@ -164,32 +185,91 @@ export async function fullMetadata(cluster: ProcessCluster, node: number): Promi
   }
   const totalMs = performance.now() - t0;
   if (res.status !== 200) throw new Error(`full metadata GET answered ${res.status}`);
-  return { firstByteMs, totalMs, bytes, longestProbeMs: await probe.stop() };
+  return { firstByteMs, totalMs, bytes, longestProbeMs: await probe.stop(), nodePauseMs: await nodePauseMs(cluster, node) };
 }
 
-/** POST /v1/snapshots on one node: time to its answer and the longest probe meanwhile. */
-export async function snapshotNow(cluster: ProcessCluster, node: number): Promise<{ ms: number; longestProbeMs: number; status: number }> {
+export interface Timed {
+  ms: number;
+  longestProbeMs: number;
+  nodePauseMs: number;
+}
+
+/** POST /v1/snapshots on one node: time to its answer, the longest probe and the node's own longest pause meanwhile. */
+export async function snapshotNow(cluster: ProcessCluster, node: number): Promise<Timed & { status: number }> {
+  await nodePauseMs(cluster, node);
   const probe = new LoopProbe(cluster.url(node, "/healthz"));
   const t0 = performance.now();
   const s = await status(fetch(cluster.url(node, "/v1/snapshots"), { method: "POST", signal: AbortSignal.timeout(600_000) }));
   const ms = performance.now() - t0;
-  return { ms, longestProbeMs: await probe.stop(), status: s };
+  if (s !== 201) throw new Error(`POST /v1/snapshots on node ${node} answered ${s}`);
+  // How long its slices held the loop, as the node logs it.
+  const taken = cluster.log(node).split("\n").findLast((line) => line.includes('"snapshot_taken"'));
+  if (taken !== undefined) console.log(`node ${node}: ${taken}`);
+  return { ms, longestProbeMs: await probe.stop(), nodePauseMs: await nodePauseMs(cluster, node), status: s };
 }
 
-/** SIGKILL `victim`, start it again at once; ms until it has applied what was committed at its kill. */
-export async function killAndCatchUp(cluster: ProcessCluster, victim: number): Promise<number> {
+/**
+ * SIGKILL `victim`, start it again at once; ms until it has applied what was committed at its kill,
+ * and the longest pause its loop took from its start (after it loaded its own snapshot: nothing is
+ * served before) until then.
+ */
+export async function killAndCatchUp(cluster: ProcessCluster, victim: number): Promise<{ ms: number; nodePauseMs: number }> {
   const before = await cluster.status(victim);
   const commit = before?.commitOffset ?? 0;
   const t0 = performance.now();
   await cluster.kill(victim);
   cluster.start(victim);
-  await waitUntil(
-    `node ${victim} to apply ${commit} after restart`,
-    async () => ((await cluster.status(victim))?.appliedOffset ?? 0) >= commit,
-    600_000,
-    20,
-  );
-  return performance.now() - t0;
+  await caughtUp(cluster, victim, commit);
+  return { ms: performance.now() - t0, nodePauseMs: await nodePauseMs(cluster, victim) };
+}
+
+async function caughtUp(cluster: ProcessCluster, node: number, commit: number): Promise<void> {
+  await waitUntil(`node ${node} to apply ${commit} after restart`, async () => ((await cluster.status(node))?.appliedOffset ?? 0) >= commit, 600_000, 20);
+}
+
+/**
+ * A follower that must install the leader's snapshot: SIGKILL it, write and snapshot the others
+ * (so their logs start past the follower's), start the follower. Ms until it has applied
+ * what the leader had committed, and the longest pause its loop took meanwhile (the install, in
+ * slices, included: the node counts the install, checked here).
+ */
+export async function followerInstall(cluster: ProcessCluster, leader: number, follower: number): Promise<{ ms: number; nodePauseMs: number }> {
+  const last = (await logOf(cluster, follower)).lastOffset;
+  await cluster.kill(follower);
+  // Writes that change something (ports not used before), enough that the compaction below passes
+  // whatever the follower received between the status read and the kill.
+  for (let port = 20_001; port <= 20_020; port++) {
+    const put = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerPort: String(port) }), signal: AbortSignal.timeout(30_000) };
+    const wrote = await status(fetch(cluster.url(leader, "/v1/brokers/1"), put));
+    if (wrote !== 200) throw new Error(`the write before the leader's snapshot answered ${wrote}`);
+  }
+  // Every live node snapshots (and so compacts): whoever leads when the follower is back (leadership
+  // moves on the loaded machine) holds its log only from past the follower's.
+  await cluster.waitApplied((await logOf(cluster, leader)).commitOffset, 600_000);
+  for (const id of cluster.live()) await snapshotNow(cluster, id);
+  const after = await logOf(cluster, leader);
+  for (const id of cluster.live()) {
+    const first = (await logOf(cluster, id)).firstOffset;
+    if (first <= last + 1) throw new Error(`node ${id} holds its log from ${first}: the follower, at ${last}, would not need a snapshot from it`);
+  }
+  const commit = after.commitOffset;
+  const t0 = performance.now();
+  cluster.start(follower);
+  await caughtUp(cluster, follower, commit);
+  const ms = performance.now() - t0;
+  const installs = await metric(cluster, follower, "yakt_raft_snapshots_installed_total");
+  const installed = cluster.log(follower).split("\n").findLast((line) => line.includes('"snapshot_installed"'));
+  if (installed !== undefined) console.log(`node ${follower}: ${installed}`);
+  if (installs < 1) for (const line of cluster.log(follower).split("\n").filter((l) => /snapshot|raft\.|node_started/.test(l)).slice(-12)) console.log(`node ${follower}: ${line.slice(0, 300)}`);
+  if (installs < 1) throw new Error(`node ${follower} (log to ${last}) caught up to ${commit} without installing the snapshot of node ${leader} (log from ${after.firstOffset})`);
+  return { ms, nodePauseMs: await nodePauseMs(cluster, follower) };
+}
+
+/** A node's view of its log (GET /v1/cluster). */
+async function logOf(cluster: ProcessCluster, node: number): Promise<{ leader: number; firstOffset: number; lastOffset: number; commitOffset: number }> {
+  const res = await fetch(cluster.url(node, "/v1/cluster"), { signal: AbortSignal.timeout(30_000) });
+  if (res.status !== 200) throw new Error(`GET /v1/cluster on node ${node} answered ${res.status}`);
+  return (await res.json()) as { leader: number; firstOffset: number; lastOffset: number; commitOffset: number };
 }
 
 /** `requests` linearizable GETs of random topics over `clients` callers to the leader; latencies ms. */

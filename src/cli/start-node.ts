@@ -8,6 +8,7 @@ import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
 import { type LogSink, stdoutSink } from "../node/logger.ts";
+import { LoopLagProbe } from "../node/loop-lag.ts";
 import { RaftRuntime } from "../node/raft-runtime.ts";
 import { IntervalTicker } from "../node/ticker.ts";
 import type { Membership } from "../raft/types.ts";
@@ -47,6 +48,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   let peerTransport: PeerTransport | null = null;
   const { storage, identity, formatted } = openDataDir(config);
   const stateMachine = new MetadataStateMachine();
+  const loopLag = new LoopLagProbe();
   const runtime = new RaftRuntime({
     clusterId: identity.clusterId,
     nodeId: config.nodeId,
@@ -63,6 +65,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     promotionTimeoutMs: config.promotionTimeoutMs,
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
+    loopLag,
     transport: (handlers) =>
       (peerTransport = new PeerTransport({
         clusterId: identity.clusterId,
@@ -114,6 +117,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     peer: formatHostPort({ host: config.listenPeer.host, port: peerPort.peerPort }),
     admin: formatHostPort({ host: config.listenAdmin.host, port: consoleServer.port }),
   };
+  // Pauses count from here: the start-up before it (the snapshot load, building the app) serves nobody.
+  loopLag.start();
   log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, https: security.tls !== null, peerTls: security.peerTls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
   const reload = () => {
     reloadSecurity(config, security, app, log);

@@ -6,7 +6,8 @@
 // one go: a readable rendering of a state for tests, tools and the compatibility checks.
 import { type Static, Type } from "@sinclair/typebox";
 import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
-import { BINARY_SNAPSHOT_VERSION, type DecodedSnapshot, decodeBinarySnapshot, isBinarySnapshot } from "./snapshot-format.ts";
+import { BinarySnapshotDecoding, type SnapshotDecoding } from "./snapshot-decoding.ts";
+import { BINARY_SNAPSHOT_VERSION, type DecodedSnapshot, isBinarySnapshot } from "./snapshot-format.ts";
 import { MetadataImage } from "./image.ts";
 import { preview } from "./preview.ts";
 import { type PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, StoredPartitionRecord, TopicRecord } from "./records.ts";
@@ -55,11 +56,23 @@ export function encodeSnapshot(image: MetadataImage, appliedIndex: number, reque
 
 /** Never throws: garbage, another version or an inconsistent image is reported. */
 export function decodeSnapshot(data: Uint8Array, requestBounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS): DecodeResult<DecodedSnapshot> {
-  if (isBinarySnapshot(data)) return decodeBinarySnapshot(data, requestBounds);
+  const outcome = beginDecode(data, requestBounds).step(Number.MAX_SAFE_INTEGER);
+  if (outcome === null) throw new Error("an unbounded decoding step left work undone");
+  return outcome;
+}
+
+/**
+ * A snapshot decoded in bounded steps (snapshot-decoding.ts). The JSON versions, which only old
+ * data dirs hold, decode in one step.
+ */
+export function beginDecode(data: Uint8Array, requestBounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS): SnapshotDecoding {
+  if (isBinarySnapshot(data)) return new BinarySnapshotDecoding(data, requestBounds);
   if (data.length > 0 && data[0] !== OPEN_BRACE) {
-    return { ok: false, message: `snapshot version byte ${data[0]} is not supported (expected ${BINARY_SNAPSHOT_VERSION}, or a JSON snapshot of version 1 or 2)` };
+    const refused: DecodeResult<DecodedSnapshot> = { ok: false, message: `snapshot version byte ${data[0]} is not supported (expected ${BINARY_SNAPSHOT_VERSION}, or a JSON snapshot of version 1 or 2)` };
+    return { step: () => refused };
   }
-  return decodeJsonSnapshot(data, requestBounds);
+  let outcome: DecodeResult<DecodedSnapshot> | null = null;
+  return { step: () => (outcome ??= decodeJsonSnapshot(data, requestBounds)) };
 }
 
 /** A version 1 or 2 snapshot: one JSON document. */

@@ -28,6 +28,17 @@ export interface ImageCapture {
   readonly nextProducerId: number;
 }
 
+/** Loads a snapshot's records into a new image (MetadataImage.loader()). */
+export interface ImageLoader {
+  broker(record: BrokerView): void;
+  topic(record: TopicRecord): void;
+  /** Partitions of topics loaded already, in runs of one topic's (any run may be split). */
+  partitions(records: readonly PartitionRecord[]): void;
+  producer(record: ProducerIdsRecord): void;
+  /** The loaded image, with the producer id counter of the snapshot. */
+  finish(producerCounter: number): MetadataImage;
+}
+
 export class MetadataImage {
   private readonly brokers = new Map<number, BrokerView>();
   // Maps that can grow to hundreds of thousands are sharded, so a capture never copies them whole.
@@ -169,14 +180,38 @@ export class MetadataImage {
 
   /** Rebuilds an image from a snapshot body (already schema-checked by the codec). */
   static fromBody(body: MetadataSnapshotBody, producerCounter: number): MetadataImage {
+    const load = MetadataImage.loader();
+    for (const b of body.brokers) load.broker(b);
+    for (const t of body.topics) load.topic(t);
+    load.partitions(body.partitions);
+    for (const p of body.producers) load.producer(p);
+    return load.finish(producerCounter);
+  }
+
+  /**
+   * Fills a new image from a snapshot's records (already checked by the decoder), piece by piece:
+   * fromBody in one go, the sliced binary decoder a run at a time. The image is only handed out by
+   * finish(), so nobody sees it half loaded.
+   */
+  static loader(): ImageLoader {
     const image = new MetadataImage();
-    for (const b of body.brokers) image.brokers.set(b.fields.brokerId, freezeRecord(b));
-    for (const t of body.topics) image.commitOne(freezeRecord(t));
-    image.loadPartitions(body.partitions);
-    for (const p of body.producers) image.commitOne(freezeRecord(p));
-    image.producerCounter = producerCounter;
-    image.advanceProducerCounter();
-    return image;
+    let finished = false;
+    const open = () => {
+      if (finished) throw new Error("an image loader was used after finish()");
+      return image;
+    };
+    return {
+      broker: (b) => void open().brokers.set(b.fields.brokerId, freezeRecord(b)),
+      topic: (t) => open().commitOne(freezeRecord(t)),
+      partitions: (records) => open().loadPartitions(records),
+      producer: (p) => open().commitOne(freezeRecord(p)),
+      finish: (producerCounter) => {
+        open().producerCounter = producerCounter;
+        image.advanceProducerCounter();
+        finished = true;
+        return image;
+      },
+    };
   }
 
   /**

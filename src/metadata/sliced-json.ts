@@ -10,8 +10,6 @@ import type { TopicRecord } from "./records.ts";
 
 export { Sequence, SortedRecords, type Task, TopicPartitions } from "./sliced-tasks.ts";
 
-
-
 /** Text pieces waiting to be encoded; each slice's text becomes one chunk of bytes. */
 export class ChunkWriter {
   readonly chunks: Uint8Array[] = [];
@@ -37,24 +35,42 @@ export class ChunkWriter {
 
 /**
  * How records of one list are framed: a JSON array separates them with commas; NDJSON ends each
- * with a newline. `empty` spans several runs when they share one list.
+ * with a newline. `empty` spans several runs when they share one list. `render` writes a run of
+ * records at once: one JSON.stringify of the run costs about half of one call per record and the
+ * string concatenations between them (measured at 1M partition records), with the same text.
  */
 export interface RecordList {
   empty: boolean;
-  readonly separator: string;
-  readonly terminator: string;
+  render(run: readonly unknown[]): string;
 }
 
-export const jsonArray = (): RecordList => ({ empty: true, separator: ",", terminator: "" });
-export const ndjsonLines = (): RecordList => ({ empty: true, separator: "", terminator: "\n" });
+export const jsonArray = (): RecordList => ({
+  empty: true,
+  render(run) {
+    // JSON.stringify([a, b]) is "[" + JSON.stringify(a) + "," + JSON.stringify(b) + "]" for records
+    // (plain objects: no toJSON, never undefined), so the brackets off are the items comma-joined.
+    const items = JSON.stringify(run).slice(1, -1);
+    const text = this.empty ? items : `,${items}`;
+    this.empty = false;
+    return text;
+  },
+});
 
-/** Each record of a list visited in order, one per item of budget. */
+export const ndjsonLines = (): RecordList => ({
+  empty: true,
+  render(run) {
+    this.empty = false;
+    return `${run.map((record) => JSON.stringify(record)).join("\n")}\n`;
+  },
+});
+
+/** Each record of a list visited in order, a run of at most one per item of budget at a time. */
 export class EachRecord<T> implements Task {
   private next = 0;
 
   constructor(
     private readonly records: () => readonly T[],
-    private readonly visit: (record: T) => void,
+    private readonly visit: (records: readonly T[], start: number, end: number) => void,
   ) {}
 
   get done(): boolean {
@@ -64,27 +80,26 @@ export class EachRecord<T> implements Task {
   step(budget: number): number {
     const records = this.records();
     const end = Math.min(records.length, this.next + budget);
-    for (let i = this.next; i < end; i++) this.visit(records[i]);
+    if (end > this.next) this.visit(records, this.next, end);
     const work = end - this.next;
     this.next = end;
     return work;
   }
 }
 
-/** Records written as items of `list`. */
+/** Records written as items of `list`, a run per step. */
 export class WriteRecords<T> extends EachRecord<T> {
   constructor(out: ChunkWriter, list: RecordList, records: () => readonly T[]) {
-    super(records, (record) => {
-      out.write((list.empty ? "" : list.separator) + JSON.stringify(record) + list.terminator);
-      list.empty = false;
-    });
+    super(records, (all, start, end) => out.write(list.render(start === 0 && end === all.length ? all : all.slice(start, end))));
   }
 }
 
 /** Records appended to an array (the paged form's flat lists). */
 export class AppendRecords<T> extends EachRecord<T> {
   constructor(target: T[], records: () => readonly T[]) {
-    super(records, (record) => target.push(record));
+    super(records, (all, start, end) => {
+      for (let i = start; i < end; i++) target.push(all[i]);
+    });
   }
 }
 

@@ -1,5 +1,6 @@
-// The binary snapshot, version 3: what each record and remembered request looks like in it, and
-// its one-pass decoder. Layout (integers are varints, snapshot-writer.ts):
+// The binary snapshot, version 3: what each record and remembered request looks like in it, written
+// and read (the one-pass decoder built of the readers is snapshot-decoding.ts). Layout (integers
+// are varints, snapshot-writer.ts):
 //   version byte 3, "yakt", appliedIndex, nextProducerId,
 //   brokers:   count, then each: offset, timestamp*, internalUUID, brokerId, host*, port*,
 //              protocol*, status*, rack*, epoch                       (ascending broker id)
@@ -11,13 +12,13 @@
 // (* a tabled string, + a tabled replica list). The order is strict, so a duplicate is an error and
 // equal images give equal bytes. Requests stay JSON: at most 50,000 small entries whose records
 // are mostly references into the image, and one rendering shared with the JSON format.
-import { type DecodeResult, schemaProblem } from "./commands.ts";
-import { MetadataImage, compareText } from "./image.ts";
+import { schemaProblem } from "./commands.ts";
+import type { MetadataImage } from "./image.ts";
 import { BROKER_STATUSES, type BrokerStatus, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type TopicRecord } from "./records.ts";
-import { type RecordSource, imageSource } from "./record-refs.ts";
-import { RememberedRequestSchema, type StoredRequest, decodeRequests, encodeRememberedRequest } from "./request-codec.ts";
-import type { RememberedRequest, RequestTable, RequestTableBounds } from "./request-table.ts";
-import { SnapshotFormatError, SnapshotReader } from "./snapshot-reader.ts";
+import type { RecordSource } from "./record-refs.ts";
+import { RememberedRequestSchema, type StoredRequest, encodeRememberedRequest } from "./request-codec.ts";
+import type { RememberedRequest, RequestTable } from "./request-table.ts";
+import type { SnapshotReader } from "./snapshot-reader.ts";
 import type { SnapshotWriter } from "./snapshot-writer.ts";
 
 export const BINARY_SNAPSHOT_VERSION = 3;
@@ -85,55 +86,7 @@ export function writeRequest(w: SnapshotWriter, request: RememberedRequest, sour
   w.text(encodeRememberedRequest(request, source));
 }
 
-/** Never throws: truncation, damage, disorder or an inconsistent image is reported. */
-export function decodeBinarySnapshot(data: Uint8Array, bounds: RequestTableBounds): DecodeResult<DecodedSnapshot> {
-  try {
-    return decodeOrThrow(data, bounds);
-  } catch (error) {
-    if (error instanceof SnapshotFormatError) return { ok: false, message: `snapshot is malformed: ${error.message}` };
-    throw error;
-  }
-}
-
-function decodeOrThrow(data: Uint8Array, bounds: RequestTableBounds): DecodeResult<DecodedSnapshot> {
-  const r = new SnapshotReader(data, 0);
-  if (r.u8() !== BINARY_SNAPSHOT_VERSION || MAGIC.some((byte) => r.u8() !== byte)) r.fail(`not a version ${BINARY_SNAPSHOT_VERSION} snapshot`);
-  const appliedIndex = r.uint();
-  const nextProducerId = r.uint();
-  const brokers = readInOrder(r, "broker", readBroker, (b) => b.fields.brokerId, (a, b) => a - b);
-  const topics: TopicRecord[] = [];
-  const partitions: PartitionRecord[] = [];
-  const topicIds = new Set<string>();
-  let lastName: string | null = null;
-  for (let n = r.count("topics"); n > 0; n--) {
-    const topic = readTopic(r, partitions);
-    if (lastName !== null && compareText(lastName, topic.fields.name) >= 0) r.fail(`topic ${JSON.stringify(topic.fields.name)} is out of order or repeated`);
-    if (topicIds.has(topic.fields.topicUUID)) r.fail(`topic UUID ${topic.fields.topicUUID} appears twice`);
-    lastName = topic.fields.name;
-    topicIds.add(topic.fields.topicUUID);
-    topics.push(topic);
-  }
-  const producers = readInOrder(r, "producer id", readProducer, (p) => p.fields.producerId, (a, b) => a - b);
-  const stored = readRequests(r);
-  if (!r.done) r.fail("bytes follow the last request");
-  const image = MetadataImage.fromBody({ brokers, topics, partitions, producers }, nextProducerId);
-  const requests = decodeRequests(stored, appliedIndex, bounds, imageSource(image));
-  if (!requests.ok) return { ok: false, message: `snapshot is inconsistent: ${requests.message}` };
-  return { ok: true, value: { appliedIndex, image, requests: requests.value } };
-}
-
-/** `count` items, each strictly after the one before by `key` (so none repeats). */
-function readInOrder<T, K>(r: SnapshotReader, what: string, read: (r: SnapshotReader) => T, key: (item: T) => K, compare: (a: K, b: K) => number): T[] {
-  const items: T[] = [];
-  for (let n = r.count(`${what}s`); n > 0; n--) {
-    const item = read(r);
-    if (items.length > 0 && compare(key(items[items.length - 1]), key(item)) >= 0) r.fail(`${what} ${String(key(item))} is out of order or repeated`);
-    items.push(item);
-  }
-  return items;
-}
-
-function readBroker(r: SnapshotReader): RegisterBrokerRecord {
+export function readBroker(r: SnapshotReader): RegisterBrokerRecord {
   const { offset, timestamp } = readEnvelope(r);
   const internalUUID = r.text();
   const brokerId = r.int();
@@ -148,22 +101,16 @@ function readBroker(r: SnapshotReader): RegisterBrokerRecord {
   return { type: "metadata", name: "RegisterBrokerRecord", offset, timestamp, fields: { internalUUID, brokerId, brokerHost, brokerPort, securityProtocol, brokerStatus, rackId, epoch } };
 }
 
-/** A topic, its partitions appended to `into` in ascending id order. */
-function readTopic(r: SnapshotReader, into: PartitionRecord[]): TopicRecord {
+/** A topic's own fields and how many partitions follow it. */
+export function readTopicHead(r: SnapshotReader): { topic: TopicRecord; partitions: number } {
   const { offset, timestamp } = readEnvelope(r);
   const topicUUID = r.text();
   const name = r.text();
-  let lastId = -1;
-  for (let n = r.count("partitions"); n > 0; n--) {
-    const partition = readPartition(r, topicUUID);
-    if (partition.fields.partitionId <= lastId) r.fail(`partition ${partition.fields.partitionId} of topic ${JSON.stringify(name)} is out of order or repeated`);
-    lastId = partition.fields.partitionId;
-    into.push(partition);
-  }
-  return { type: "metadata", name: "TopicRecord", offset, timestamp, fields: { topicUUID, name } };
+  const partitions = r.count("partitions");
+  return { topic: { type: "metadata", name: "TopicRecord", offset, timestamp, fields: { topicUUID, name } }, partitions };
 }
 
-function readPartition(r: SnapshotReader, topicUUID: string): PartitionRecord {
+export function readPartition(r: SnapshotReader, topicUUID: string): PartitionRecord {
   const { offset, timestamp } = readEnvelope(r);
   const partitionId = r.int();
   // Lists come frozen from the reader's pool; the record types hold them as number[].
@@ -183,7 +130,7 @@ function readPartition(r: SnapshotReader, topicUUID: string): PartitionRecord {
   };
 }
 
-function readProducer(r: SnapshotReader): ProducerIdsRecord {
+export function readProducer(r: SnapshotReader): ProducerIdsRecord {
   const { offset, timestamp } = readEnvelope(r);
   const brokerId = r.int();
   const brokerEpoch = r.int();
@@ -191,22 +138,26 @@ function readProducer(r: SnapshotReader): ProducerIdsRecord {
   return { type: "metadata", name: "ProducerIdsRecord", offset, timestamp, fields: { brokerId, brokerEpoch, producerId } };
 }
 
-function readRequests(r: SnapshotReader): StoredRequest[] {
-  const stored: StoredRequest[] = [];
-  for (let n = r.count("requests"); n > 0; n--) {
-    const text = r.text();
-    if (text.length > MAX_REQUEST_CHARS) r.fail(`remembered request ${stored.length} is ${text.length} characters, over ${MAX_REQUEST_CHARS}`);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      r.fail(`remembered request ${stored.length} is not JSON: ${(error as Error).message}`);
-    }
-    const problem = schemaProblem(RememberedRequestSchema, value);
-    if (problem !== null) r.fail(`remembered request ${stored.length}: ${problem}`);
-    stored.push(value as StoredRequest);
+/** One remembered request's JSON, parsed and schema-checked (the `index`-th, for messages). */
+export function readRequest(r: SnapshotReader, index: number): StoredRequest {
+  const text = r.text();
+  if (text.length > MAX_REQUEST_CHARS) r.fail(`remembered request ${index} is ${text.length} characters, over ${MAX_REQUEST_CHARS}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    r.fail(`remembered request ${index} is not JSON: ${(error as Error).message}`);
   }
-  return stored;
+  const problem = schemaProblem(RememberedRequestSchema, value);
+  if (problem !== null) r.fail(`remembered request ${index}: ${problem}`);
+  return value as StoredRequest;
+}
+
+/** The head: version byte, magic, applied index and producer id counter. */
+export function readHead(r: SnapshotReader): { appliedIndex: number; nextProducerId: number } {
+  if (r.u8() !== BINARY_SNAPSHOT_VERSION || MAGIC.some((byte) => r.u8() !== byte)) r.fail(`not a version ${BINARY_SNAPSHOT_VERSION} snapshot`);
+  const appliedIndex = r.uint();
+  return { appliedIndex, nextProducerId: r.uint() };
 }
 
 /** What every record starts with: the offset of its entry and the leader's timestamp. */

@@ -3,12 +3,13 @@
 // changes nothing. Applied records also go to a bounded history for diffs and the event log. A
 // command's request id is remembered with its result (request-table.ts): the same id again is
 // answered with that result and applies nothing (exactly-once writes).
-import type { SnapshotEncoding, StateMachine } from "../node/contracts.ts";
+import type { SnapshotEncoding, SnapshotRestore, StateMachine } from "../node/contracts.ts";
 import { type ApplyResult, rejected } from "./apply-result.ts";
-import { type Command, decodeCommand } from "./commands.ts";
+import { type Command, type DecodeResult, decodeCommand } from "./commands.ts";
 import { EventHistory } from "./event-history.ts";
 import { MetadataImage } from "./image.ts";
-import { decodeSnapshot } from "./image-codec.ts";
+import { type DecodedSnapshot, beginDecode, decodeSnapshot } from "./image-codec.ts";
+import { invariant } from "./invariant.ts";
 import { DEFAULT_HISTORY_RECORDS } from "./limits.ts";
 import { badRequest } from "./errors.ts";
 import { planCommand } from "./planner.ts";
@@ -132,7 +133,26 @@ export class MetadataStateMachine implements StateMachine {
 
   /** Replaces the state; a snapshot that does not decode is refused (and nothing changes). */
   restore(index: number, data: Uint8Array): void {
-    const decoded = decodeSnapshot(data, this.requestBounds);
+    this.install(index, decodeSnapshot(data, this.requestBounds));
+  }
+
+  /** restore() in bounded steps: the snapshot is decoded into a new image, which replaces the state at the last step. */
+  beginRestore(index: number, data: Uint8Array): SnapshotRestore {
+    const decoding = beginDecode(data, this.requestBounds);
+    let installed = false;
+    return {
+      step: (maxItems) => {
+        invariant(!installed, () => `the restore of the snapshot at ${index} was stepped after it replaced the state`);
+        const decoded = decoding.step(maxItems);
+        if (decoded === null) return false;
+        installed = true;
+        this.install(index, decoded);
+        return true;
+      },
+    };
+  }
+
+  private install(index: number, decoded: DecodeResult<DecodedSnapshot>): void {
     if (!decoded.ok) throw badRequest(`cannot restore the snapshot at index ${index}: ${decoded.message}`);
     if (decoded.value.appliedIndex > index) {
       throw badRequest(`snapshot covers index ${decoded.value.appliedIndex}, past the index ${index} it was restored at`);

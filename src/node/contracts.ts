@@ -23,6 +23,21 @@ export interface StateMachine {
   beginSnapshot?(): SnapshotEncoding;
   /** Replace the whole state by a snapshot taken at `index`. */
   restore(index: number, data: Uint8Array): void;
+  /**
+   * Optional: replace the state by a snapshot without holding the loop. The call is cheap; the
+   * returned restore decodes in bounded slices, and only its last step replaces the state (the
+   * state stays the old one, whole, until then). A state machine without it is restored in one go.
+   */
+  beginRestore?(index: number, data: Uint8Array): SnapshotRestore;
+}
+
+/** A snapshot being restored in slices; nothing changes until the step that returns true. */
+export interface SnapshotRestore {
+  /**
+   * Do at most `maxItems` (≥ 1) units of work (about one record decoded); true once the state has
+   * been replaced. Throws, changing nothing, when the snapshot does not decode, as restore() does.
+   */
+  step(maxItems: number): boolean;
 }
 
 /** A snapshot being encoded in slices, of the state captured when it began (later applies do not show). */

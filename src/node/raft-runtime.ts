@@ -5,10 +5,11 @@
 // (thesis §10.2.1), so its fsync and the followers' overlap.
 // It implements ConsensusHandle for the metadata service, the API and the console.
 import { Raft, splitEarlyMessages } from "../raft/index.ts";
-import type { ConfChange, Membership, Message, NodeId, RaftBrief, Ready, SnapshotMeta } from "../raft/types.ts";
+import type { ConfChange, Membership, Message, NodeId, RaftBrief, Ready, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { Transport, TransportStats } from "../transport/transport-types.ts";
 import { AppliedWaiters } from "./applied-waiters.ts";
-import { Applier } from "./applier.ts";
+import { ApplySlices } from "./apply-slices.ts";
+import { type ApplyStep, Applier } from "./applier.ts";
 import { toClusterStatus } from "./cluster-status.ts";
 import {
   type ClusterStatus,
@@ -52,6 +53,7 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly roles: RoleTracker;
   private readonly forwarder: Forwarder;
   private readonly applier: Applier;
+  private readonly slices: ApplySlices;
   private readonly members: MembershipChanges;
   private readonly promotionLimits: PromotionLimits;
   private readonly appliedListeners = new Set<AppliedListener>();
@@ -75,7 +77,17 @@ export class RaftRuntime implements ConsensusHandle {
     this.proposals = new ProposalWaiters(this.opts.maxPendingProposals, this.opts.proposalTimeoutMs, this.opts.timers);
     this.reads = new ReadWaiters(this.opts.maxPendingReads, this.opts.readTimeoutMs, this.opts.timers, this.opts.firstReadContext);
     this.appliedWaiters = new AppliedWaiters(this.opts.maxWaiters, this.opts.timers);
-    this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership);
+    this.applier = new Applier(this.opts.stateMachine, this.proposals, this.log, this.opts.initialMembership, this.opts.now);
+    this.slices = new ApplySlices({
+      applier: this.applier,
+      defer: (work) => this.opts.timers.defer(work),
+      guarded: (step) => this.state === "running" && this.guarded(step),
+      onSlice: (step, appliedBefore) => this.afterSlice(step, appliedBefore),
+      onReplaced: (report) => {
+        this.counters.snapshotsInstalled++;
+        this.log.info("snapshot_installed", { ...report });
+      },
+    });
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
       isLeader: () => this.isLeader(),
@@ -218,7 +230,9 @@ export class RaftRuntime implements ConsensusHandle {
 
   status(): ClusterStatus {
     const raft = this.requireRaft();
-    return toClusterStatus(raft.status(), this.clusterId, this.promotionLimits);
+    // The state machine's applied index, not the core's: the core counts entries handed out, which
+    // run ahead of the state while an install or a long run of entries is applied in slices.
+    return toClusterStatus({ ...raft.status(), applied: this.applier.applied }, this.clusterId, this.promotionLimits);
   }
 
   /** The core's offsets, role and (frozen) membership without the per-peer view: cheap to ask often. */
@@ -283,7 +297,9 @@ export class RaftRuntime implements ConsensusHandle {
       yakt_raft_last_index: s?.lastIndex ?? 0,
       yakt_raft_pending_proposals: this.proposals.size,
       yakt_raft_pending_reads: this.reads.size,
+      yakt_raft_snapshot_installing: this.applier.installingIndex === null ? 0 : 1,
       ...transportMetrics(this.transport?.stats() ?? null),
+      ...this.opts.loopLag?.metrics(),
     };
   }
 
@@ -420,10 +436,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.send(late);
     const appliedBefore = this.applier.applied;
     if (rd.snapshot) {
-      this.applier.installSnapshot(rd.snapshot);
-      this.snapshotter?.installed(rd.snapshot.meta.index);
-      this.counters.snapshotsInstalled++;
-      this.log.info("snapshot_installed", { index: rd.snapshot.meta.index, bytes: rd.snapshot.data.length });
+      this.installSnapshot(rd.snapshot);
     }
     this.applier.apply(rd.committed);
     this.counters.appliedEntries += this.applier.applied - appliedBefore;
@@ -437,6 +450,30 @@ export class RaftRuntime implements ConsensusHandle {
     // with no config entry in sight (sim seed 2744: a follower kept the removed member unroutable
     // for good after the removal was overwritten, so that member never caught up).
     if (raft.membershipVersion() !== this.peersVersion) this.refreshPeers();
+    if (this.applier.applied > appliedBefore) this.announceApplied();
+    this.slices.resume();
+  }
+
+  /**
+   * A leader's snapshot, already durable: installed in slices when the state machine can, so the
+   * loop keeps turning; until it has replaced the state, the applied index stays where it was
+   * (reads wait, stale reads see the old state whole) and later entries are held back.
+   */
+  private installSnapshot(snap: Snapshot): void {
+    this.snapshotter?.installed(snap.meta.index);
+    if (this.applier.beginInstall(snap)) {
+      this.slices.beginInstall(snap.meta.index, snap.data.length);
+      this.log.info("snapshot_install_started", { index: snap.meta.index, bytes: snap.data.length });
+      return;
+    }
+    this.counters.snapshotsInstalled++;
+    this.log.info("snapshot_installed", { index: snap.meta.index, bytes: snap.data.length });
+  }
+
+  /** After a slice of the Applier's pending work (apply-slices.ts): tell who waits on what got applied. */
+  private afterSlice(step: ApplyStep, appliedBefore: number): void {
+    if (!step.replaced) this.counters.appliedEntries += this.applier.applied - appliedBefore;
+    if (step.configChanged) this.refreshPeers();
     if (this.applier.applied > appliedBefore) this.announceApplied();
   }
 
@@ -526,6 +563,8 @@ export class RaftRuntime implements ConsensusHandle {
   private halt(error: Error): void {
     this.state = "stopped";
     this.opts.ticker.stop();
+    this.opts.loopLag?.stop();
+    this.slices.stop();
     this.snapshotter?.stop();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);

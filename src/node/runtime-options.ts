@@ -73,9 +73,21 @@ export interface RuntimeOptions {
   timers?: Timers;
   /** The node hit an error it cannot continue from (e.g. the disk refused a write). */
   onFatal?: (error: Error) => void;
+  /**
+   * The process's event-loop pause probe, shown in the runtime's metrics and stopped with it (a real
+   * node's, started once the node serves; none in the simulator).
+   */
+  loopLag?: LoopLag;
 }
 
-export type ResolvedRuntimeOptions = Required<Omit<RuntimeOptions, "onFatal">> & Pick<RuntimeOptions, "onFatal">;
+/** What the runtime needs of an event-loop pause probe (loop-lag.ts). */
+export interface LoopLag {
+  start(): void;
+  stop(): void;
+  metrics(): Record<string, number>;
+}
+
+export type ResolvedRuntimeOptions = Required<Omit<RuntimeOptions, "onFatal" | "loopLag">> & Pick<RuntimeOptions, "onFatal" | "loopLag">;
 
 /**
  * About KRaft's 20 MB of records between snapshots at the metadata model's ~400-byte entries

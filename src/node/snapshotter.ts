@@ -85,9 +85,9 @@ export class Snapshotter {
     return this.job !== null;
   }
 
-  /** Start a periodic snapshot if one is due and none is in progress. */
+  /** Start a periodic snapshot if one is due and none is in progress (nor a leader's being installed). */
   maybeSnapshot(raft: SnapshotRaft): void {
-    if (this.job !== null || this.stopped) return;
+    if (this.job !== null || this.stopped || this.d.applier.installingIndex !== null) return;
     if (!this.policy.due(this.d.applier.applied, this.d.now())) return;
     try {
       this.start(raft, "periodic");
@@ -99,6 +99,12 @@ export class Snapshotter {
   /** Join the snapshot in progress, or start one of the applied state; resolves with what got stored. */
   snapshotNow(raft: SnapshotRaft): Promise<SnapshotMeta> {
     if (this.stopped) return Promise.reject(new NodeStoppedError("snapshot"));
+    // A leader's snapshot being installed is stored already, and is newer than the state applied.
+    const installing = this.d.applier.installingIndex;
+    const latest = this.d.storage.listSnapshots()[0];
+    if (installing !== null && latest !== undefined && latest.index >= installing) {
+      return Promise.resolve({ index: latest.index, term: latest.term, membership: latest.membership });
+    }
     try {
       return (this.job ?? this.start(raft, "on_demand")).join();
     } catch (e) {

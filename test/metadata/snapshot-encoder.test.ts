@@ -9,28 +9,13 @@ import { IncrementalSort } from "../../src/metadata/incremental-sort.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import type { SnapshotEncoding } from "../../src/node/contracts.ts";
 import { seededRandom } from "../support/seeded-random.ts";
-import { changeBroker, createPartition, createTopic, registerBroker, registerProducer, snapshotText } from "./fixtures.ts";
+import { createPartition, createTopic, registerBroker, registerProducer, snapshotText } from "./fixtures.ts";
+import { fed, imageCommand } from "./random-images.ts";
 
 const SEED = 0x5a9;
 /** Bound on the steps of one encoding, so a budget bug fails instead of spinning. */
 const MAX_STEPS = 1_000_000;
 
-const brokerId = fc.integer({ min: 0, max: 6 });
-const topicName = fc.stringMatching(/^[a-z._]{1,6}$/);
-
-const command: fc.Arbitrary<Command> = fc.oneof(
-  brokerId.map((id) => registerBroker(id) as Command),
-  fc.tuple(brokerId, fc.constantFrom("update" as const, "fence" as const, "unregister" as const)).map(([id, change]) => changeBroker(id, change) as Command),
-  fc.tuple(topicName, fc.integer({ min: 0, max: 5 })).map(([name, partitions]) => createTopic(name, partitions, 1)),
-  fc.tuple(topicName, fc.integer({ min: 0, max: 30 }), brokerId).map(([name, id, b]) => createPartition(name, id, [b]) as Command),
-  fc.tuple(brokerId, fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined })).map(([b, p]) => registerProducer(b, p)),
-);
-
-function fed(commands: readonly Command[]): MetadataStateMachine {
-  const sm = new MetadataStateMachine();
-  commands.forEach((c, i) => sm.apply(i + 1, encodeCommand(c)));
-  return sm;
-}
 
 function finish(encoding: SnapshotEncoding, budget: number): Uint8Array {
   for (let steps = 0; steps < MAX_STEPS; steps++) {
@@ -48,7 +33,7 @@ const whole = (sm: MetadataStateMachine) => finish(sm.beginSnapshot(), Number.MA
 describe("sliced snapshot encoding", () => {
   test("equals the one-shot bytes for random images at any budget", () => {
     fc.assert(
-      fc.property(fc.array(command, { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (commands, budget) => {
+      fc.property(fc.array(imageCommand, { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (commands, budget) => {
         const sm = fed(commands);
         const expected = whole(sm);
         expect(finish(sm.beginSnapshot(), budget)).toEqual(expected);
@@ -92,7 +77,7 @@ describe("sliced snapshot encoding", () => {
 
   test("the bytes are those of the state at begin, whatever is applied while encoding", () => {
     fc.assert(
-      fc.property(fc.array(command, { maxLength: 60 }), fc.array(command, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (before, during, budget) => {
+      fc.property(fc.array(imageCommand, { maxLength: 60 }), fc.array(imageCommand, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (before, during, budget) => {
         const sm = fed(before);
         const expected = whole(sm);
         const encoding = sm.beginSnapshot();

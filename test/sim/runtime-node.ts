@@ -79,6 +79,8 @@ export class RuntimeNode extends NodeWithDisk {
   kv = new KvStore();
   /** The last entry the KV state machine applied (no-ops and config entries never reach it). */
   private kvApplied = 0;
+  /** A sliced restore of a leader's snapshot is under way (slicedRestore). */
+  private restoring = false;
   lives = 0;
   /** The node's clock: rate and steps survive a restart (they are the machine's). */
   private clockJump = 0;
@@ -128,6 +130,7 @@ export class RuntimeNode extends NodeWithDisk {
     );
     const restore = this.disk.restoreState();
     this.kv = new KvStore();
+    this.restoring = false;
     this.kvApplied = restore.snapshot?.meta.index ?? 0;
     this.timers = timers;
     this.ticker = new ManualTicker(this.settings.tickInterval);
@@ -143,6 +146,7 @@ export class RuntimeNode extends NodeWithDisk {
         apply: (index, data) => this.apply(index, data),
         snapshot: () => this.kv.snapshot(),
         restore: (index, data) => this.restore(index, data),
+        beginRestore: (index, data) => this.slicedRestore(index, data),
       },
       transport: (handlers) => (this.transport = new SimTransport(this.id, handlers, this.env.network, timers, this.env.directory)),
       ticker: this.ticker,
@@ -354,6 +358,7 @@ export class RuntimeNode extends NodeWithDisk {
       throw new SimViolation("applied-not-durable", `node ${this.id} applied entry ${index} that its disk does not hold as written (disk ${this.disk.snapshotIndex()}..${this.disk.lastIndex()})`);
     }
     if (index <= this.kvApplied) throw new SimViolation("applied-monotonic", `node ${this.id} applied entry ${index} after ${this.kvApplied}`);
+    if (this.restoring) throw new SimViolation("applied-monotonic", `node ${this.id} applied entry ${index} while a snapshot was being restored`);
     this.kv.apply(index, data);
     this.kvApplied = index;
     this.env.checker.applied(this.id, e);
@@ -364,6 +369,26 @@ export class RuntimeNode extends NodeWithDisk {
     this.kv.restore(data);
     this.kvApplied = index;
     this.env.hooks.trace(`n${this.id} restored snapshot at ${index}`);
+  }
+
+  /**
+   * A leader's snapshot restored over a few of the runtime's slices (how many follows from its
+   * size, so a seed replays alike): the runtime must apply nothing, and restore nothing else in
+   * one go, until the last slice has replaced the state.
+   */
+  private slicedRestore(index: number, data: Uint8Array): { step: () => boolean } {
+    let left = 1 + (data.length % 4);
+    const life = this.lives;
+    this.restoring = true;
+    return {
+      step: () => {
+        if (this.lives !== life) throw new SimViolation("runtime", `node ${this.id} stepped a restore of a process that died`);
+        if (--left > 0) return false;
+        this.restoring = false;
+        this.restore(index, data);
+        return true;
+      },
+    };
   }
 
   /** The runtime gave up: a crash inside a write is the simulated process dying; anything else is a bug. */

@@ -53,6 +53,8 @@ export interface ClusterOptions {
   seed?: number;
   tickMs?: number;
   overrides?: Partial<RuntimeOptions>;
+  /** Each node's state machine; a KvStateMachine by default. */
+  stateMachine?: (id: NodeId) => KvStateMachine;
 }
 
 export class RuntimeCluster {
@@ -94,7 +96,7 @@ export class RuntimeCluster {
     if (port === undefined) throw new Error(`no port for node ${id}`);
     const storage = this.openStorage(id);
     storage.format({ clusterId: CLUSTER_ID, nodeId: id });
-    const sm = new KvStateMachine();
+    const sm = this.opts.stateMachine?.(id) ?? new KvStateMachine();
     const tickMs = this.opts.tickMs ?? 10;
     const freezer = new Freezer();
     this.freezers.set(id, freezer);

@@ -28,7 +28,8 @@ export class SnapshotHarness {
 
   constructor(opts: { everyEntries?: number; sliceItems?: number } = {}) {
     const log = new Logger(1, (line) => this.lines.push(line), () => ({ term: TERM, role: "follower" }), () => 0);
-    this.applier = new Applier(this.sm, new ProposalWaiters(16, 1_000), log, MEMBERSHIP);
+    // A clock that stands still: every fed run applies at once (nothing here runs the apply slices).
+    this.applier = new Applier(this.sm, new ProposalWaiters(16, 1_000), log, MEMBERSHIP, () => 0);
     this.storage.format({ clusterId: "c", nodeId: 1 });
     this.raft = {
       compact: (s: Snapshot) => {

@@ -14,6 +14,7 @@ export interface SoloOptions {
   /** Called each time the runtime makes its transport (it does so only once it may listen). */
   onTransport?: () => void;
   seed?: number;
+  loopLag?: RuntimeOptions["loopLag"];
 }
 
 export function soloRuntime(storage: LogStorage, opts: SoloOptions = {}): RaftRuntime {
@@ -26,6 +27,7 @@ export function soloRuntime(storage: LogStorage, opts: SoloOptions = {}): RaftRu
     ticker: new IntervalTicker(10),
     random: seededRandom(opts.seed ?? 7),
     onFatal: opts.onFatal,
+    loopLag: opts.loopLag,
     ...(opts.logSink ? { logSink: opts.logSink } : {}),
     transport: (handlers) => {
       opts.onTransport?.();

@@ -1,0 +1,209 @@
+// The binary snapshot (snapshot-format.ts) decoded in bounded steps, so a follower installing its
+// leader's snapshot of a large image never holds the event loop for the whole decode: each step
+// reads at most a budget of records into a new image (MetadataImage.loader()), checking every
+// bound and order as it goes. The image is handed out only by the step that finishes, so nothing
+// sees it half built; a damaged snapshot ends in a refusal naming the byte, and nothing is kept.
+// decodeSnapshot (image-codec.ts) is one unbounded step of it.
+import type { DecodeResult } from "./commands.ts";
+import { type ImageLoader, MetadataImage, compareText } from "./image.ts";
+import { invariant } from "./invariant.ts";
+import type { PartitionRecord } from "./records.ts";
+import { imageSource } from "./record-refs.ts";
+import { RequestsDecoding, type StoredRequest } from "./request-codec.ts";
+import type { RequestTableBounds } from "./request-table.ts";
+import { type DecodedSnapshot, readBroker, readHead, readPartition, readProducer, readRequest, readTopicHead } from "./snapshot-format.ts";
+import { SnapshotFormatError, SnapshotReader } from "./snapshot-reader.ts";
+
+/** A snapshot being decoded: null while work remains, then the outcome (the same on every later call). */
+export interface SnapshotDecoding {
+  step(budget: number): DecodeResult<DecodedSnapshot> | null;
+}
+
+type Phase = "head" | "brokers" | "topics" | "producers" | "requests" | "finish" | "resolve";
+
+/** The topic whose partitions are being read, and the run of them not yet loaded. */
+interface OpenTopic {
+  uuid: string;
+  name: string;
+  left: number;
+  lastId: number;
+  run: PartitionRecord[];
+}
+
+export class BinarySnapshotDecoding implements SnapshotDecoding {
+  private readonly r: SnapshotReader;
+  private readonly load: ImageLoader = MetadataImage.loader();
+  private phase: Phase = "head";
+  private outcome: DecodeResult<DecodedSnapshot> | null = null;
+  private head = { appliedIndex: 0, nextProducerId: 0 };
+  /** Records left in the current list (brokers, topics, producers or requests). */
+  private left = 0;
+  private lastKey: number | null = null;
+  private lastName: string | null = null;
+  private readonly topicIds = new Set<string>();
+  private topic: OpenTopic | null = null;
+  private readonly stored: StoredRequest[] = [];
+  /** The loaded image, once every record is read; the requests' references are resolved against it. */
+  private image: MetadataImage | null = null;
+  private requests: RequestsDecoding | null = null;
+
+  constructor(
+    data: Uint8Array,
+    private readonly bounds: RequestTableBounds,
+  ) {
+    this.r = new SnapshotReader(data, 0);
+  }
+
+  step(budget: number): DecodeResult<DecodedSnapshot> | null {
+    invariant(Number.isSafeInteger(budget) && budget >= 1, () => `a decoding step needs a positive integer budget, got ${budget}`);
+    if (this.outcome !== null) return this.outcome;
+    try {
+      for (let work = 0; work < budget && this.outcome === null; ) work += this.advance(budget - work);
+      this.flushRun();
+    } catch (error) {
+      if (!(error instanceof SnapshotFormatError)) throw error;
+      this.outcome = { ok: false, message: `snapshot is malformed: ${error.message}` };
+    }
+    return this.outcome;
+  }
+
+  /** Some of the current phase's work (at most `budget` records, ≥ 1 of work); returns how much. */
+  private advance(budget: number): number {
+    const r = this.r;
+    switch (this.phase) {
+      case "head":
+        this.head = readHead(r);
+        this.startList("brokers", r.count("brokers"));
+        return 1;
+      case "brokers":
+        return this.eachLeft(budget, () => {
+          const broker = readBroker(r);
+          this.inOrder("broker", broker.fields.brokerId);
+          this.load.broker(broker);
+        }, () => this.startList("topics", r.count("topics")));
+      case "topics":
+        return this.topics(budget);
+      case "producers":
+        return this.eachLeft(budget, () => {
+          const producer = readProducer(r);
+          this.inOrder("producer id", producer.fields.producerId);
+          this.load.producer(producer);
+        }, () => this.startList("requests", r.count("requests")));
+      case "requests":
+        return this.readRequests(budget);
+      case "finish":
+        this.finish();
+        return 1;
+      case "resolve":
+        return this.resolve(budget);
+    }
+  }
+
+  private startList(phase: Phase, count: number): void {
+    this.phase = phase;
+    this.left = count;
+    this.lastKey = null;
+  }
+
+  /** Up to `budget` records of the current list, then `next` once it is read whole. */
+  private eachLeft(budget: number, read: () => void, next: () => void): number {
+    const n = Math.min(budget, this.left);
+    for (let i = 0; i < n; i++) read();
+    this.left -= n;
+    if (this.left === 0) next();
+    return Math.max(n, 1);
+  }
+
+  /** Each key strictly after the one before, so none repeats. */
+  private inOrder(what: string, key: number): void {
+    if (this.lastKey !== null && this.lastKey >= key) this.r.fail(`${what} ${key} is out of order or repeated`);
+    this.lastKey = key;
+  }
+
+  /** Topic heads and their partitions; a topic counts as an item, so empty topics are bounded too. */
+  private topics(budget: number): number {
+    const r = this.r;
+    let work = 0;
+    while (work < budget) {
+      const open = this.topic;
+      if (open === null) {
+        if (this.left === 0) {
+          this.startList("producers", r.count("producer ids"));
+          return Math.max(work, 1);
+        }
+        this.openTopic();
+        work++;
+        continue;
+      }
+      const n = Math.min(budget - work, open.left);
+      for (let i = 0; i < n; i++) {
+        const partition = readPartition(r, open.uuid);
+        if (partition.fields.partitionId <= open.lastId) r.fail(`partition ${partition.fields.partitionId} of topic ${JSON.stringify(open.name)} is out of order or repeated`);
+        open.lastId = partition.fields.partitionId;
+        open.run.push(partition);
+      }
+      open.left -= n;
+      work += n;
+      if (open.left === 0) {
+        this.flushRun();
+        this.topic = null;
+      }
+    }
+    return work;
+  }
+
+  /** Remembered requests, each counted with its records (a topic creation remembers all its partitions). */
+  private readRequests(budget: number): number {
+    let work = 0;
+    while (work < budget && this.left > 0) {
+      const request = readRequest(this.r, this.stored.length);
+      this.stored.push(request);
+      this.left--;
+      work += 1 + (request.result.ok ? request.result.records.length : 0);
+    }
+    if (this.left === 0) this.startList("finish", 0);
+    return Math.max(work, 1);
+  }
+
+  private openTopic(): void {
+    const { topic, partitions } = readTopicHead(this.r);
+    const { name, topicUUID } = topic.fields;
+    if (this.lastName !== null && compareText(this.lastName, name) >= 0) this.r.fail(`topic ${JSON.stringify(name)} is out of order or repeated`);
+    if (this.topicIds.has(topicUUID)) this.r.fail(`topic UUID ${topicUUID} appears twice`);
+    this.lastName = name;
+    this.topicIds.add(topicUUID);
+    this.left--;
+    this.load.topic(topic);
+    this.topic = { uuid: topicUUID, name, left: partitions, lastId: -1, run: [] };
+  }
+
+  /** The open topic's partitions read so far go into the image (a topic may span steps). */
+  private flushRun(): void {
+    const open = this.topic;
+    if (open === null || open.run.length === 0) return;
+    this.load.partitions(open.run);
+    open.run = [];
+  }
+
+  private finish(): void {
+    if (!this.r.done) this.r.fail("bytes follow the last request");
+    const image = this.load.finish(this.head.nextProducerId);
+    this.image = image;
+    this.requests = new RequestsDecoding(this.stored, this.head.appliedIndex, this.bounds, imageSource(image));
+    this.phase = "resolve";
+  }
+
+  /** A budget of the remembered requests' records resolved; the outcome once all are. */
+  private resolve(budget: number): number {
+    const requests = this.requests;
+    const image = this.image;
+    invariant(requests !== null && image !== null, () => "requests resolved before the image was loaded");
+    const decoded = requests.step(budget);
+    if (decoded !== null) {
+      this.outcome = decoded.ok
+        ? { ok: true, value: { appliedIndex: this.head.appliedIndex, image, requests: decoded.value } }
+        : { ok: false, message: `snapshot is inconsistent: ${decoded.message}` };
+    }
+    return budget;
+  }
+}

@@ -1,0 +1,111 @@
+// The sliced snapshot restore (MetadataStateMachine.beginRestore, snapshot-decoding.ts): at any
+// budget it ends in the state restore() makes in one go; until its last step the state machine
+// shows the old state, whole; a damaged snapshot is refused at the step that meets the damage and
+// leaves the old state; JSON snapshots of old data dirs restore in one step.
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import type { Command } from "../../src/metadata/commands.ts";
+import { encodeSnapshot } from "../../src/metadata/image-codec.ts";
+import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
+import type { SnapshotRestore } from "../../src/node/contracts.ts";
+import { createTopic, registerBroker } from "./fixtures.ts";
+import { fed, imageCommand } from "./random-images.ts";
+
+const SEED = 0x7e5;
+/** Bound on the steps of one restore, so a budget bug fails instead of spinning. */
+const MAX_STEPS = 1_000_000;
+
+
+/** Steps the restore to its end; how many steps it took. */
+function finish(restore: SnapshotRestore, budget: number): number {
+  for (let steps = 1; steps <= MAX_STEPS; steps++) if (restore.step(budget)) return steps;
+  throw new Error(`restore not done after ${MAX_STEPS} steps of ${budget}`);
+}
+
+describe("sliced snapshot restore", () => {
+  test("ends in the state a one-go restore makes, at any budget, the old state shown whole until then", () => {
+    fc.assert(
+      fc.property(fc.array(imageCommand, { maxLength: 150 }), fc.array(imageCommand, { maxLength: 20 }), fc.integer({ min: 1, max: 40 }), (image, other, budget) => {
+        const source = fed(image);
+        const bytes = source.snapshot();
+        const index = source.appliedIndex() + 5;
+        const whole = new MetadataStateMachine();
+        whole.restore(index, bytes);
+        const target = fed(other);
+        const before = target.snapshot();
+        const restore = target.beginRestore(index, bytes);
+        let steps = 0;
+        while (!restore.step(budget)) {
+          expect(++steps).toBeLessThan(MAX_STEPS);
+          expect(target.appliedIndex()).toBe(other.length);
+          expect(target.snapshot()).toEqual(before);
+        }
+        expect(target.appliedIndex()).toBe(index);
+        expect(target.snapshot()).toEqual(whole.snapshot());
+        expect(target.image().partitionCount()).toBe(source.image().partitionCount());
+        expect(target.rememberedRequests()).toEqual(source.rememberedRequests());
+      }),
+      { seed: SEED, numRuns: 120 },
+    );
+  });
+
+  test("a large image takes many bounded steps; the restored state tells the change to its listeners once", () => {
+    const commands: Command[] = [registerBroker(1), registerBroker(2), registerBroker(3)];
+    for (let t = 0; t < 40; t++) commands.push(createTopic(`t${String(t).padStart(2, "0")}`, 25, 3));
+    const source = fed(commands);
+    const target = new MetadataStateMachine();
+    const changes: string[] = [];
+    target.onChange((c) => changes.push(c.kind));
+    const steps = finish(target.beginRestore(source.appliedIndex(), source.snapshot()), 64);
+    // 3 brokers + 40 topics + 1,000 partitions, 64 a step: at least 16 steps.
+    expect(steps).toBeGreaterThanOrEqual(16);
+    expect(changes).toEqual(["restored"]);
+    expect(target.image().partitionCount()).toBe(1_000);
+    expect(target.snapshot()).toEqual(source.snapshot());
+  });
+
+  test("a damaged snapshot is refused at the step that meets the damage, the old state kept", () => {
+    const source = fed([registerBroker(1), createTopic("a", 30, 1), createTopic("b", 30, 1)]);
+    const bytes = source.snapshot();
+    const target = fed([registerBroker(4)]);
+    const before = target.snapshot();
+    for (const damaged of [bytes.subarray(0, Math.floor(bytes.length / 2)), Uint8Array.of(...bytes, 0)]) {
+      const restore = target.beginRestore(9, damaged);
+      let refused: unknown = null;
+      for (let steps = 0; steps < MAX_STEPS && refused === null; steps++) {
+        try {
+          if (restore.step(4)) throw new Error("a damaged snapshot was restored");
+        } catch (e) {
+          refused = e;
+        }
+      }
+      expect(String(refused)).toContain("cannot restore the snapshot at index 9: snapshot is malformed");
+      expect(target.snapshot()).toEqual(before);
+      expect(target.appliedIndex()).toBe(1);
+    }
+  });
+
+  test("a snapshot past the index it is restored at is refused at the last step, nothing changed", () => {
+    const source = fed([registerBroker(1), createTopic("a", 3, 1)]);
+    const target = new MetadataStateMachine();
+    expect(() => finish(target.beginRestore(1, source.snapshot()), 2)).toThrow(`snapshot covers index ${source.appliedIndex()}, past the index 1`);
+    expect(target.appliedIndex()).toBe(0);
+  });
+
+  test("a JSON snapshot of an old data dir restores in one step", () => {
+    const source = fed([registerBroker(1), createTopic("a", 3, 1)]);
+    const json = encodeSnapshot(source.image(), source.appliedIndex(), source.rememberedInOrder());
+    const target = new MetadataStateMachine();
+    expect(finish(target.beginRestore(source.appliedIndex(), json), 1)).toBe(1);
+    expect(target.snapshot()).toEqual(source.snapshot());
+  });
+
+  test("a finished restore is not stepped again; a budget must be a positive integer", () => {
+    const source = fed([registerBroker(1)]);
+    const target = new MetadataStateMachine();
+    const restore = target.beginRestore(1, source.snapshot());
+    expect(() => restore.step(0)).toThrow("positive integer budget");
+    finish(restore, 100);
+    expect(() => restore.step(1)).toThrow("stepped after it replaced the state");
+  });
+});

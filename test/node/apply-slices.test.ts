@@ -1,0 +1,236 @@
+// The Applier's work in slices (Applier, ApplySlices, the runtime's apply and install paths):
+// committed entries are applied for at most a slice's budget of time, the rest in later slices, in
+// order; a leader's snapshot is installed in slices, the old state whole and the applied index put
+// until the snapshot replaces the state, entries committed meanwhile applied after it; a newer
+// snapshot replaces one in progress; a state machine without beginRestore is restored in one go.
+// Then a real 3-node cluster whose lagging follower catches up that way.
+import { afterEach, describe, expect, test } from "bun:test";
+import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
+import { ApplySlices } from "../../src/node/apply-slices.ts";
+import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
+import { Logger } from "../../src/node/logger.ts";
+import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
+import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
+import { KvStateMachine, SlicedKvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
+import { RuntimeCluster } from "./support/runtime-cluster.ts";
+import { waitUntil } from "./support/wait-until.ts";
+
+const MEMBERS: Membership = { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } };
+const encoder = new TextEncoder();
+
+/** An Applier whose clock moves a whole slice budget each time it is read: one entry per slice. */
+function applierOf(sm: KvStateMachine, clock: () => number = Date.now): Applier {
+  return new Applier(sm, new ProposalWaiters(100, 10_000), new Logger(1, () => {}, () => ({ term: 1, role: "follower" })), MEMBERS, clock);
+}
+
+function racingClock(): () => number {
+  let now = 0;
+  return () => (now += APPLY_SLICE_MS);
+}
+
+function snapshotOf(index: number, entries: [string, string][]): Snapshot {
+  return { meta: { index, term: 1, membership: MEMBERS }, data: encoder.encode(JSON.stringify({ applied: index, entries })) };
+}
+
+function entry(index: number, key: string, value: string): Entry {
+  return { index, term: 1, type: "normal", data: kvCommand(key, value) } as Entry;
+}
+
+/** Steps the install to its end; how many steps it took. */
+function finish(applier: Applier, maxItems = 100): number {
+  for (let steps = 1; steps <= 10_000; steps++) {
+    applier.step(maxItems);
+    if (!applier.pending) return steps;
+  }
+  throw new Error("install not done after 10,000 steps");
+}
+
+describe("entries applied in slices (Applier)", () => {
+  test("a run over the slice's budget is applied in order over later slices; applied moves entry by entry", () => {
+    const sm = new KvStateMachine();
+    const applier = applierOf(sm, racingClock());
+    expect(applier.apply([entry(1, "a", "1"), entry(2, "b", "2"), entry(3, "a", "3")])).toBe(false);
+    expect(applier.applied).toBe(1);
+    expect(applier.pending).toBe(true);
+    // Entries committed meanwhile queue behind; those already waiting or applied are not taken twice.
+    applier.apply([entry(2, "b", "2"), entry(3, "a", "3"), entry(4, "c", "4")]);
+    expect(applier.applied).toBe(2);
+    expect(finish(applier)).toBe(2);
+    expect(applier.applied).toBe(4);
+    expect([...sm.data]).toEqual([["a", "3"], ["b", "2"], ["c", "4"]]);
+  });
+
+  test("within the budget a whole run applies at once (the simulator's clock stands still)", () => {
+    const sm = new KvStateMachine();
+    const applier = applierOf(sm, () => 0);
+    applier.apply(Array.from({ length: 500 }, (_, i) => entry(i + 1, `k${i % 7}`, `v${i}`)));
+    expect(applier.applied).toBe(500);
+    expect(applier.pending).toBe(false);
+  });
+});
+
+describe("an install in slices (Applier)", () => {
+  test("the old state and applied index stay until the snapshot replaces them; entries meanwhile are held, then applied in order", () => {
+    const sm = new SlicedKvStateMachine(2);
+    const applier = applierOf(sm, racingClock());
+    applier.apply([entry(1, "old", "1")]);
+    expect(applier.beginInstall(snapshotOf(10, [["a", "1"], ["b", "2"], ["c", "3"], ["d", "4"], ["e", "5"]]))).toBe(true);
+    expect(applier.installingIndex).toBe(10);
+    // Committed while installing: 9 is covered by the snapshot, 11 and 12 are held.
+    expect(applier.apply([entry(9, "x", "covered"), entry(11, "a", "after")])).toBe(false);
+    applier.apply([entry(11, "a", "after"), entry(12, "f", "6")]);
+    const first = applier.step(100);
+    expect(first).toEqual({ replaced: false, configChanged: false });
+    expect(applier.applied).toBe(1);
+    expect([...sm.data]).toEqual([["old", "1"]]);
+    applier.step(100);
+    expect(applier.step(100).replaced).toBe(true); // 5 keys, 2 a step
+    expect(applier.applied).toBe(10);
+    expect(sm.data.get("a")).toBe("1");
+    expect(applier.installingIndex).toBeNull();
+    expect(applier.pending).toBe(true); // the held entries are still to apply, one a slice here
+    applier.step(100);
+    expect(applier.applied).toBe(11);
+    applier.step(100);
+    expect(applier.pending).toBe(false);
+    expect(applier.applied).toBe(12);
+    expect(sm.data.get("a")).toBe("after");
+    expect(sm.data.get("f")).toBe("6");
+    expect(sm.data.has("x")).toBe(false);
+    expect(sm.violations).toEqual([]);
+    // Afterwards entries apply at once again.
+    applier.apply([entry(13, "g", "7")]);
+    expect(applier.applied).toBe(13);
+  });
+
+  test("a newer snapshot replaces the one in progress; held entries it covers are dropped", () => {
+    const sm = new SlicedKvStateMachine(1);
+    const applier = applierOf(sm);
+    applier.beginInstall(snapshotOf(10, [["a", "1"], ["b", "2"]]));
+    applier.apply([entry(11, "c", "3"), entry(12, "d", "4"), entry(13, "e", "5")]);
+    applier.step(100);
+    applier.beginInstall(snapshotOf(12, [["z", "9"]]));
+    finish(applier);
+    expect(applier.applied).toBe(13);
+    expect([...sm.data].sort()).toEqual([["e", "5"], ["z", "9"]]);
+    expect(sm.violations).toEqual([]);
+  });
+
+  test("an entry that skips past the held ones, or a snapshot not past applied, is a broken invariant", () => {
+    const applier = applierOf(new SlicedKvStateMachine());
+    applier.apply([entry(1, "a", "1"), entry(2, "a", "2")]);
+    expect(() => applier.beginInstall(snapshotOf(1, []))).toThrow("would not move past applied 2");
+    applier.beginInstall(snapshotOf(5, [["a", "1"]]));
+    expect(() => applier.apply([entry(7, "a", "7")])).toThrow("skips past 5");
+    expect(() => applier.apply([entry(6, "a", "6"), entry(8, "a", "8")])).toThrow("skips past 6");
+    expect(() => applier.beginInstall(snapshotOf(5, []))).toThrow("would not move past");
+  });
+
+  test("a state machine without beginRestore is restored at once", () => {
+    const sm = new KvStateMachine();
+    const applier = applierOf(sm);
+    expect(applier.beginInstall(snapshotOf(4, [["k", "v"]]))).toBe(false);
+    expect(applier.installingIndex).toBeNull();
+    expect(applier.applied).toBe(4);
+    expect(sm.data.get("k")).toBe("v");
+  });
+});
+
+describe("the slices (ApplySlices)", () => {
+  test("one slice per deferred step until done, reported once replaced", () => {
+    const sm = new SlicedKvStateMachine(1);
+    const applier = applierOf(sm);
+    const queue: (() => void)[] = [];
+    const reports: number[] = [];
+    let slices = 0;
+    const install = new ApplySlices({
+      applier,
+      defer: (work) => queue.push(work),
+      guarded: (step) => {
+        step();
+        return true;
+      },
+      onSlice: () => slices++,
+      onReplaced: (r) => reports.push(r.slices),
+      sliceItems: 50,
+    });
+    applier.beginInstall(snapshotOf(3, [["a", "1"], ["b", "2"], ["c", "3"]]));
+    install.beginInstall(3, 10);
+    install.resume(); // scheduled once
+    expect(queue.length).toBe(1);
+    while (queue.length > 0) queue.shift()?.();
+    expect(slices).toBe(3);
+    expect(reports).toEqual([3]);
+    expect(applier.applied).toBe(3);
+    expect(() => new ApplySlices({ applier, defer: () => {}, guarded: () => true, onSlice: () => {}, onReplaced: () => {}, sliceItems: 0 })).toThrow("positive integer");
+  });
+
+  test("stop drops the rest: nothing more is stepped", () => {
+    const applier = applierOf(new SlicedKvStateMachine(1));
+    const queue: (() => void)[] = [];
+    const install = new ApplySlices({ applier, defer: (w) => queue.push(w), guarded: (s) => (s(), true), onSlice: () => {}, onReplaced: () => {} });
+    applier.beginInstall(snapshotOf(3, [["a", "1"], ["b", "2"], ["c", "3"]]));
+    install.beginInstall(3, 10);
+    queue.shift()?.();
+    install.stop();
+    while (queue.length > 0) queue.shift()?.();
+    expect(applier.applied).toBe(0);
+    expect(applier.installingIndex).toBe(3);
+  });
+});
+
+let cluster: RuntimeCluster | null = null;
+
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = null;
+});
+
+/** Writes through the current leader, retrying (bounded) while leadership moves, as a client would. */
+async function write(c: RuntimeCluster, key: string, value: string): Promise<number> {
+  return waitUntil(`write ${key}=${value} acknowledged`, async () => {
+    const leader = await c.waitForLeader();
+    try {
+      return (await leader.runtime.propose(kvCommand(key, value))).index;
+    } catch (e) {
+      if (e instanceof NoLeaderError || e instanceof NotLeaderError) return null;
+      throw e;
+    }
+  });
+}
+
+describe("a lagging follower installing the leader's snapshot in slices", () => {
+  test("catches up while writes go on; nothing is applied before the snapshot has replaced its state", async () => {
+    const machines = new Map<number, SlicedKvStateMachine>();
+    const sm = (id: number) => {
+      const m = new SlicedKvStateMachine(2);
+      machines.set(id, m);
+      return m;
+    };
+    cluster = await RuntimeCluster.start({ size: 3, sqlite: true, seed: 21, stateMachine: sm });
+    const leader = await cluster.waitForLeader();
+    const lagging = cluster.follower();
+    await cluster.stopNode(lagging.id);
+    for (let i = 0; i < 60; i++) await write(cluster, `k${i}`, `v${i}`);
+    await leader.runtime.snapshotNow();
+    expect(leader.runtime.firstIndex()).toBeGreaterThan(1);
+    const back = await cluster.restartNode(lagging.id, cluster.membershipOf([1, 2, 3]));
+    const follower = machines.get(lagging.id);
+    if (!follower) throw new Error("no state machine for the restarted node");
+    // Writes go on while the follower installs (60 keys, 2 a slice: ~30 slices).
+    let last = 0;
+    for (let i = 0; i < 20; i++) last = await write(cluster, `k${i}`, `again${i}`);
+    await waitUntil("the follower applied every write", () => back.runtime.appliedIndex() >= last, 20_000);
+    expect(follower.restores).toBeGreaterThan(0);
+    expect(follower.restoreSteps).toBeGreaterThan(10);
+    expect(follower.violations).toEqual([]);
+    expect(back.runtime.metrics().yakt_raft_snapshots_installed_total).toBeGreaterThan(0);
+    expect(back.runtime.metrics().yakt_raft_snapshot_installing).toBe(0);
+    // The status shows the state machine's applied offset (the core's runs ahead during an install).
+    expect(back.runtime.status().appliedOffset).toBe(back.runtime.appliedIndex());
+    const leaderNow = await cluster.waitForLeader();
+    await cluster.waitApplied(last);
+    expect([...follower.data].sort()).toEqual([...leaderNow.sm.data].sort());
+    expect(cluster.logs.some((l) => l.includes('"snapshot_install_started"'))).toBe(true);
+  });
+});
