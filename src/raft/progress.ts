@@ -36,6 +36,18 @@ export class Progress {
   contacted = false;
   /** Invariant: non-null exactly in snapshot state. */
   transfer: SnapshotTransfer | null = null;
+  /**
+   * The directory id (the disk) match and next describe: that of the first answer heard, "" until
+   * then or when the follower sends none. Another id means another disk (Replicator.touch).
+   */
+  directoryId = "";
+  /**
+   * The leader's last index when it began tracking this progress. Only an answer accepting an index
+   * at or past it was sent by a process that heard from this leader since: a late answer from the
+   * disk of an earlier membership (one wiped before the member was removed and added again) never
+   * does, so only such answers name the directory id to bind (Raft.observeDirectory).
+   */
+  since = 0;
   /** Invariant: empty unless in replicate state. */
   readonly inflights: Inflights;
 

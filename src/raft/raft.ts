@@ -735,10 +735,14 @@ export class Raft {
     return sameMembers(committed.voters, this.membership.voters) && sameMembers(committed.learners, this.membership.learners);
   }
 
-  /** Leader: remember the directory id of a member that is not bound yet. */
+  /**
+   * Leader: remember the directory id of a member that is not bound yet, from an answer it sent
+   * since this leader began tracking it: a late answer from the disk a re-added member had before
+   * its wipe must not bind the old disk (sim seed 4270's trace; Progress.since).
+   */
   private observeDirectory(m: Message): void {
     if (m.directoryId === "" || boundDirectory(this.membership, m.from) !== "") return;
-    if (isMember(this.membership, m.from)) this.observedDirectories.set(m.from, m.directoryId);
+    if (isMember(this.membership, m.from) && this.replication.answersSinceTracked(m)) this.observedDirectories.set(m.from, m.directoryId);
     this.maybeBindDirectory();
   }
 

@@ -47,9 +47,7 @@ export class Replicator {
     if (prune) for (const id of this.prs.keys()) if (!want.has(id)) this.prs.delete(id);
     for (const id of want) {
       if (this.prs.has(id)) continue;
-      const pr = new Progress(this.ctx.log.lastIndex() + 1, this.ctx.cfg.maxInflight, this.ctx.cfg.maxInflightBytes);
-      pr.recentActive = true; // a new member gets a full election timeout before check-quorum counts it
-      this.prs.set(id, pr);
+      this.prs.set(id, this.newProgress());
     }
   }
 
@@ -108,7 +106,7 @@ export class Replicator {
   }
 
   onAppResp(m: Message): AppRespOutcome {
-    const pr = this.touch(m.from);
+    const pr = this.touch(m);
     const none = { progressed: false, wasPaused: false };
     if (pr === undefined || m.index > this.ctx.log.lastIndex()) return none;
     if (m.reject) {
@@ -124,14 +122,20 @@ export class Replicator {
     return { progressed: true, wasPaused };
   }
 
+  /** Whether `m` accepts an index at or past where the leader began tracking its sender (Progress.since). */
+  answersSinceTracked(m: Message): boolean {
+    const pr = this.prs.get(m.from);
+    return pr !== undefined && m.type === "AppResp" && !m.reject && m.index >= pr.since;
+  }
+
   onHeartbeatResp(m: Message): void {
-    const pr = this.touch(m.from);
+    const pr = this.touch(m);
     if (pr === undefined) return;
     if (pr.resumeOnHeartbeat() && pr.match < this.ctx.log.lastIndex()) this.sendAppend(m.from, true);
   }
 
   onSnapResp(m: Message): void {
-    const pr = this.touch(m.from);
+    const pr = this.touch(m);
     const t = pr?.transfer;
     if (pr === undefined || pr.state !== "snapshot" || t === null || t === undefined) return;
     if (m.reject) t.offset = 0;
@@ -164,13 +168,43 @@ export class Replicator {
     }));
   }
 
-  private touch(from: NodeId): Progress | undefined {
-    const pr = this.prs.get(from);
+  private touch(m: Message): Progress | undefined {
+    const pr = this.ownProgress(m);
     if (pr !== undefined) {
       pr.recentActive = true;
       pr.ticksSinceContact = 0;
       pr.contacted = true;
     }
+    return pr;
+  }
+
+  /**
+   * The follower's progress, begun anew when the answer comes from another disk than the one it
+   * describes. A member wiped, removed and added again keeps its node id and is not bound to its
+   * new directory id at first, so an answer its old disk sent before the wipe (held by the
+   * network, or by a stalled leader) still reaches the new progress: crediting the new disk with
+   * the old one's match would ignore every rejection it sends at or below that match as stale,
+   * and it would never be caught up (sim seeds 4270, 10677, 63463). Each answer from the other
+   * disk starts the progress anew, so a late answer costs one probe, never a follower.
+   */
+  private ownProgress(m: Message): Progress | undefined {
+    const pr = this.prs.get(m.from);
+    if (pr === undefined || m.directoryId === "" || pr.directoryId === m.directoryId) return pr;
+    if (pr.directoryId === "") {
+      pr.directoryId = m.directoryId;
+      return pr;
+    }
+    this.ctx.logEvent("raft.progress-reset", { id: m.from, directoryId: m.directoryId, was: pr.directoryId, match: pr.match });
+    const fresh = this.newProgress();
+    fresh.directoryId = m.directoryId;
+    this.prs.set(m.from, fresh);
+    return fresh;
+  }
+
+  private newProgress(): Progress {
+    const pr = new Progress(this.ctx.log.lastIndex() + 1, this.ctx.cfg.maxInflight, this.ctx.cfg.maxInflightBytes);
+    pr.since = this.ctx.log.lastIndex();
+    pr.recentActive = true; // a new member gets a full election timeout before check-quorum counts it
     return pr;
   }
 

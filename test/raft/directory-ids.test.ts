@@ -110,6 +110,27 @@ describe("directory ids", () => {
     expect(c.raft(1).status().commit).toBeGreaterThanOrEqual(at);
   });
 
+  test("an answer the old disk sent before the wipe, arriving after the re-add, does not stop the replacement catching up (sim seeds 4270, 10677, 63463)", () => {
+    const c = boundCluster();
+    c.propose(1, "before");
+    const ack = c.sent.findLast((m) => m.type === "AppResp" && m.from === 3 && !m.reject)!;
+    expect(ack).toMatchObject({ directoryId: "d3", index: c.raft(1).status().lastIndex });
+    c.wipe(3, "d3-new");
+    change(c, 1, { type: "removeNode", id: 3 });
+    const r = c.raft(1).proposeConfChange({ type: "addVoter", id: 3, address: "127.0.0.1:9003" });
+    expect(r.ok).toBe(true);
+    c.raft(1).step(ack); // held by the network until node 3 is a member again, not bound yet
+    expect(c.raft(1).status().peers.find((p) => p.id === 3)?.match).toBe(ack.index);
+    c.stabilize();
+    c.tick(10);
+    // The new disk's first answer began the progress anew: node 3 got the log (it had none).
+    expect(c.raft(1).status().membership.directoryIds?.["3"]).toBe("d3-new");
+    expect(c.node(3).applied).toEqual(["before"]);
+    const at = c.propose(1, "after");
+    expect(c.raft(3).status().commit).toBeGreaterThanOrEqual(at);
+    expect(c.node(3).applied).toEqual(["before", "after"]);
+  });
+
   test("a follower whose log still binds the old disk follows the replaced node once it leads (sim finding)", () => {
     const c = new Cluster([1, 2, 3, 4, 5], { directoryIds: true });
     c.elect(1);
