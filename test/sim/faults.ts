@@ -358,8 +358,8 @@ export class FaultInjector {
 
   /**
    * A member's disk is lost; the operator formats it (a new directory id) and restarts it, then
-   * replaces it: remove, then add again. Only once every member's disk binds its directory id —
-   * before that, the cluster cannot tell the new disk from the old (see src/raft/directory-ids.ts),
+   * replaces it: remove, then add again. Only once every member's disk binds its directory id in
+   * a committed entry (an uncommitted binding can be overwritten: seeds 17237, 66352) — before that, the cluster cannot tell the new disk from the old (see src/raft/directory-ids.ts),
    * and the README tells operators the same.
    */
   private wipe(): boolean {

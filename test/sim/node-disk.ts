@@ -1,6 +1,6 @@
 // What both kinds of simulated node share about their disk: its directory id (KIP-853), the
 // membership a blank disk starts from, wiping and formatting it anew, starting a blank node as a
-// joiner, and whether the disk binds a member to a directory id.
+// joiner, and whether the disk binds a member to a directory id in its committed prefix.
 import { boundDirectory } from "../../src/raft/directory-ids.ts";
 import { decodeMembership, type Membership, type NodeId } from "../../src/raft/types.ts";
 import type { SafetyChecker } from "./safety-checker.ts";
@@ -51,13 +51,19 @@ export abstract class NodeWithDisk {
     this.start();
   }
 
-  /** Whether this node's disk (log, else snapshot, else bootstrap) binds `id` to `directoryId`. */
+  /**
+   * Whether this node's disk binds `id` to `directoryId` for good: in its committed prefix (the
+   * log up to its persisted commit, else its snapshot, else the bootstrap). A binding only in the
+   * uncommitted tail can still be truncated by a leader that lacks it, and then this voter counts
+   * the wiped node's votes again (seeds 17237, 66352: a term-4 binding of n2 on n1 was overwritten
+   * by term-5 entries). Entries up to a commit are never truncated, so this stays true.
+   */
   durablyBinds(id: NodeId, directoryId: string): boolean {
-    return boundDirectory(this.durableMembership(), id) === directoryId;
+    return boundDirectory(this.committedMembership(), id) === directoryId;
   }
 
-  private durableMembership(): Membership {
-    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex(); i--) {
+  private committedMembership(): Membership {
+    for (let i = Math.min(this.disk.hardState().commit, this.disk.lastIndex()); i > this.disk.snapshotIndex(); i--) {
       const e = this.disk.entry(i)!;
       if (e.type === "config") return decodeMembership(e.data);
     }
