@@ -35,19 +35,17 @@ export function splitSeeds(from: number, count: number, jobs: number): { from: n
   return ranges;
 }
 
+/** Every number of CampaignTotals but the fault counts. */
+const COUNTS = ["schedules", "steps", "virtualTime", "elections", "commits", "operations", "unknownOutcomes", "messages"] as const satisfies readonly Exclude<keyof CampaignTotals, "faults">[];
+/** Fails to compile when CampaignTotals gains a number COUNTS does not name. */
+export const COUNTS_ARE_EXHAUSTIVE: [Exclude<Exclude<keyof CampaignTotals, "faults">, (typeof COUNTS)[number]>] extends [never] ? true : never = true;
+
 export function mergeResults(results: CampaignResult[]): CampaignResult {
   const totals = emptyTotals();
   const failures: SeedFailure[] = [];
   for (const r of results) {
     const t = r.totals;
-    totals.schedules += t.schedules;
-    totals.steps += t.steps;
-    totals.virtualTime += t.virtualTime;
-    totals.elections += t.elections;
-    totals.commits += t.commits;
-    totals.operations += t.operations;
-    totals.unknownOutcomes += t.unknownOutcomes;
-    totals.messages += t.messages;
+    for (const k of COUNTS) totals[k] += t[k];
     for (const [k, v] of Object.entries(t.faults)) totals.faults[k] = (totals.faults[k] ?? 0) + v;
     failures.push(...r.failures);
   }
