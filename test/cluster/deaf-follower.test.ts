@@ -99,7 +99,9 @@ test("a leader keeps serving through the heal of a deaf follower's link, and the
   );
   expect(failures).toEqual([]);
   // Nothing the leader holds grows with the follower's backlog: the heal costs at most a window.
-  expect(healRss - beforeHeal.rss).toBeLessThan(100);
+  // The bug this guards grew the leader by 300–450 MiB; RSS also moves with when the collector
+  // last ran (up to ~110 MiB of garbage seen here), so the bound sits between the two.
+  expect(healRss - beforeHeal.rss).toBeLessThan(200);
   await waitUntil("the deaf follower catches up", async () => ((await cluster.status(deaf))?.appliedOffset ?? 0) >= commit, 30_000, 50);
   for (const id of cluster.ids) {
     const s = await cluster.status(id);
