@@ -105,7 +105,7 @@ export class SimDisk {
       batch.snapshot === null && batch.entries.length === 0 && hs !== null && hs.term === this.hard.term && hs.vote === this.hard.vote;
     if (batch.snapshot !== null) this.installSnapshot(batch.snapshot);
     if (batch.entries.length > 0) this.appendEntries(batch.entries);
-    if (hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
+    if (hs !== null) this.keepHardState(hs, hs.commit);
     if (!commitOnly) this.syncedCommit = this.hard.commit;
   }
 
@@ -133,7 +133,7 @@ export class SimDisk {
     for (const e of plan.append) this.store(e);
     if (plan.snapshot !== null) this.keepSnapshot(plan.snapshot, chunks);
     const hs = plan.hardState;
-    if (hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: hs.commit };
+    if (hs !== null) this.keepHardState(hs, hs.commit);
     if (synced) this.syncedCommit = this.hard.commit;
     if (this.lastIndex() !== plan.after.lastIndex || this.snapshotIndex() !== plan.after.snapshotIndex) {
       throw new SimViolation("storage", `node ${this.nodeId}: disk at ${this.snapshotIndex()}..${this.lastIndex()} after a plan for ${plan.after.snapshotIndex}..${plan.after.lastIndex}`);
@@ -153,11 +153,16 @@ export class SimDisk {
     const base = this.snapshotIndex();
     if (plan.deleteFrom !== null) this.log.length = Math.max(0, Math.min(this.log.length, plan.deleteFrom - base - 1));
     const hs = plan.hardState;
-    if (keep > 0 && hs !== null) this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit: this.hard.commit };
+    if (keep > 0 && hs !== null) this.keepHardState(hs, this.hard.commit);
     for (const e of plan.append.slice(0, keep)) this.store(e);
     if (this.hard.commit > this.lastIndex()) {
       throw new SimViolation("storage", `node ${this.nodeId}: a torn write left commit ${this.hard.commit} beyond the log end ${this.lastIndex()}`);
     }
+  }
+
+  /** The hard state as the device keeps it (the forget-vote bug drops the vote on every write path). */
+  private keepHardState(hs: HardState, commit: number): void {
+    this.hard = { term: hs.term, vote: this.bugs.forgetVote ? 0 : hs.vote, commit };
   }
 
   /** A new, empty disk with the same fault flags: what `yakt format` leaves after a disk is lost. */
