@@ -1,8 +1,10 @@
 // The node runtime: drives the pure Raft core with ticks, peer messages, proposals and reads, and
-// carries out each Ready in the order the core requires — persist (one transaction), send, install
-// snapshot / apply, serve reads, advance — one Ready per macrotask so concurrent callers share a
-// disk flush. A leader's replication for a term already durable is sent before its own persist
-// (thesis §10.2.1), so its fsync and the followers' overlap.
+// carries out each Ready in the order the core requires — persist, send, install snapshot / apply,
+// serve reads, advance. The persist is split (write-pipeline.ts): the batch is written at once and
+// the rest of the Ready waits for a flush that runs off the event loop, so the loop keeps serving
+// while the disk syncs, and Readys written meanwhile share the next flush. A leader's replication
+// for a term already durable is sent before its own write (thesis §10.2.1), so its fsync and the
+// followers' overlap.
 // It implements ConsensusHandle for the metadata service, the API and the console.
 import { Raft, splitEarlyMessages } from "../raft/index.ts";
 import type { ConfChange, Membership, Message, NodeId, RaftBrief, Ready, Snapshot, SnapshotMeta } from "../raft/types.ts";
@@ -34,6 +36,7 @@ import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
+import { WritePipeline } from "./write-pipeline.ts";
 
 /** Bound on one waitApplied (long polls ask for at most 30 s). */
 const MAX_APPLIED_WAIT_MS = 60_000;
@@ -56,6 +59,7 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly slices: ApplySlices;
   private readonly members: MembershipChanges;
   private readonly promotionLimits: PromotionLimits;
+  private readonly writes: WritePipeline;
   private readonly appliedListeners = new Set<AppliedListener>();
   private raft: Raft | null = null;
   private transport: Transport | null = null;
@@ -64,6 +68,8 @@ export class RaftRuntime implements ConsensusHandle {
   private drainScheduled = false;
   /** The term of the hard state on disk (what splitEarlyMessages may rely on). */
   private durableTerm = 0;
+  /** Each written Ready's messages that must wait for its flush. */
+  private readonly lateMessages = new Map<Ready, Message[]>();
   private peersKey = "";
   /** The core's membershipVersion() the transport's peers were last set from. */
   private peersVersion = -1;
@@ -99,6 +105,16 @@ export class RaftRuntime implements ConsensusHandle {
       timeoutMs: this.opts.forwardTimeoutMs,
       leaderWaitMs: this.opts.leaderWaitMs,
       metrics: this.counters,
+    });
+    this.writes = new WritePipeline({
+      storage: this.opts.storage,
+      complete: (rd, waitedMs) => {
+        const raft = this.raft;
+        if (raft && this.guarded(() => this.completeReady(raft, rd, waitedMs))) this.scheduleDrain();
+      },
+      failed: (e) => this.fail(e),
+      running: () => this.state === "running",
+      now: () => performance.now(),
     });
     this.promotionLimits = { maxLag: MAX_PROMOTION_LAG_ENTRIES, recentTicks: this.opts.electionTicks, tickMs: this.opts.ticker.intervalMs };
     this.members = new MembershipChanges({
@@ -419,12 +435,15 @@ export class RaftRuntime implements ConsensusHandle {
         this.counters.readIndexRounds++;
         raft.readIndex(ctx);
       }
-      if (raft.hasReady()) this.handleReady(raft, raft.ready());
+      // The core is asked for a Ready only while the pipeline has room: a stalled disk holds new
+      // work in the core (one batch later), never in an unbounded queue here.
+      if (this.writes.hasRoom && raft.hasReady()) this.writeReady(raft.ready());
     });
-    if (handled && (raft.hasReady() || this.reads.hasOpen)) this.scheduleDrain();
+    if (handled && ((this.writes.hasRoom && raft.hasReady()) || this.reads.hasOpen)) this.scheduleDrain();
   }
 
-  private handleReady(raft: Raft, rd: Ready): void {
+  /** The first half of a Ready: early messages out, its batch written; the rest waits for the flush. */
+  private writeReady(rd: Ready): void {
     this.counters.readyCycles++;
     // A leader's replication goes out first, so the followers' disk writes overlap its own.
     const { early, late } = splitEarlyMessages(rd, this.durableTerm);
@@ -432,7 +451,17 @@ export class RaftRuntime implements ConsensusHandle {
       this.send(early);
       this.requireTransport().flush();
     }
-    this.persist(rd);
+    if (rd.hardState) this.roles.term = rd.hardState.term;
+    this.lateMessages.set(rd, late);
+    this.writes.submit(rd);
+  }
+
+  /** The second half, once the Ready's batch is durable: nothing in it was acted on before. */
+  private completeReady(raft: Raft, rd: Ready, waitedMs: number): void {
+    if (rd.hardState) this.durableTerm = rd.hardState.term;
+    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) this.counters.recordPersist(rd.entries.length, Math.round(waitedMs * 1000));
+    const late = this.lateMessages.get(rd) ?? [];
+    this.lateMessages.delete(rd);
     this.send(late);
     const appliedBefore = this.applier.applied;
     if (rd.snapshot) {
@@ -482,15 +511,6 @@ export class RaftRuntime implements ConsensusHandle {
     const msgs = coalesceMessages(messages, this.opts.maxMsgBytes);
     this.counters.messagesSent += msgs.length;
     this.requireTransport().send(msgs);
-  }
-
-  private persist(rd: Ready): void {
-    if (rd.hardState) this.roles.term = rd.hardState.term;
-    if (!rd.hardState && rd.entries.length === 0 && !rd.snapshot) return;
-    const started = performance.now();
-    this.opts.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
-    if (rd.hardState) this.durableTerm = rd.hardState.term;
-    this.counters.recordPersist(rd.entries.length, Math.round((performance.now() - started) * 1000));
   }
 
   private announceApplied(): void {

@@ -80,6 +80,23 @@ export interface LogStorage {
    */
   persist(batch: PersistBatch): void;
   /**
+   * persist() without the wait for the disk: the batch is written now, with the same checks and
+   * atomically, after every earlier write, and is durable once a flush() started after it has
+   * called back. Returns true when the batch must be flushed before anything that depends on it
+   * is sent, acknowledged or applied; false when it wrote nothing or only moved the commit index
+   * (write-plan.ts mustSync). A crash may lose writes not yet flushed, always a suffix of them.
+   */
+  write(batch: PersistBatch): boolean;
+  /**
+   * Makes every write made before the call durable, then calls `done(null)`: later and off the
+   * event loop for a real device (SqliteStorage fsyncs its WAL on a worker thread), at once for
+   * MemoryStorage. `done(error)` means the device failed and nothing written since the last good
+   * flush may be relied on: the node must stop. One flush at a time; call again after `done`.
+   * The snapshot calls below (saveSnapshot, the chunked snapshot, sweeps) are made durable by the
+   * next flush or persist, like any other write: nothing is acknowledged on their strength alone.
+   */
+  flush(done: (error: Error | null) => void): void;
+  /**
    * The node's own snapshot at an index ≤ commit: store it and delete the entries it covers,
    * atomically; keep only the newest `retainSnapshots`.
    */

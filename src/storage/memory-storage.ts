@@ -8,7 +8,7 @@ import { entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
 import { checkChunk, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
-import { planPersist, planPublishSnapshot, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
+import { isEmptyPlan, mustSync, planPersist, planPublishSnapshot, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
 
 interface HeldSnapshot {
   info: StoredSnapshotInfo;
@@ -81,8 +81,21 @@ export class MemoryStorage implements LogStorage {
   }
 
   persist(batch: PersistBatch): void {
+    this.write(batch);
+  }
+
+  write(batch: PersistBatch): boolean {
     this.assertOpen();
-    this.apply(planPersist(this.view(), batch, this.opts));
+    const plan = planPersist(this.view(), batch, this.opts);
+    const needsFlush = !isEmptyPlan(plan) && mustSync(this.hard, plan);
+    this.apply(plan);
+    return needsFlush;
+  }
+
+  /** Memory is as durable as this store gets: every write already is, so `done` runs at once. */
+  flush(done: (error: Error | null) => void): void {
+    this.assertOpen();
+    done(null);
   }
 
   saveSnapshot(snapshot: Snapshot): void {

@@ -1,11 +1,13 @@
-// What must hold before a node trusts its database: the file is intact (quick_check) and every
-// commit is durable (WAL + synchronous=FULL, read back, because a pragma that silently did not
-// take would void the Raft persistence rule).
+// What must hold before a node trusts its database: the file is intact (quick_check) and its
+// commits are made durable the way wal-sync.ts relies on (WAL + synchronous=NORMAL, read back,
+// because a pragma that silently did not take would void the Raft persistence rule: under
+// synchronous=OFF SQLite would not sync around checkpoints, and a journal that is not a WAL would
+// not keep a crash to a suffix of the commits).
 import { Database } from "bun:sqlite";
 import { StorageError } from "./storage-error.ts";
 
-/** SQLite reports synchronous as a number: 2 = FULL. */
-const SYNCHRONOUS_FULL = 2;
+/** SQLite reports synchronous as a number: 1 = NORMAL. */
+const SYNCHRONOUS_NORMAL = 1;
 /** Pages in the WAL before SQLite folds it back into the database (SQLite's default, made explicit). */
 const WAL_AUTOCHECKPOINT_PAGES = 1_000;
 /** Bytes the WAL file is cut back to after a checkpoint, so one big snapshot does not leave it huge. */
@@ -52,20 +54,20 @@ function pragmaValue(db: Database, name: string): unknown {
 
 export function setDurabilityPragmas(db: Database, path: string): void {
   db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = FULL");
+  db.exec("PRAGMA synchronous = NORMAL");
   db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   checkDurability(db, path);
 }
 
-/** WAL and synchronous=FULL, read back from the connection: throws pragma_not_in_force otherwise. */
+/** WAL and synchronous=NORMAL, read back from the connection: throws pragma_not_in_force otherwise. */
 export function checkDurability(db: Database, path: string): void {
   const journal = String(pragmaValue(db, "journal_mode")).toLowerCase();
   if (journal !== "wal") {
     throw new StorageError("pragma_not_in_force", `database ${path}: journal_mode is ${journal}, WAL required`);
   }
   const sync = Number(pragmaValue(db, "synchronous"));
-  if (sync !== SYNCHRONOUS_FULL) {
-    throw new StorageError("pragma_not_in_force", `database ${path}: synchronous is ${sync}, FULL (2) required`);
+  if (sync !== SYNCHRONOUS_NORMAL) {
+    throw new StorageError("pragma_not_in_force", `database ${path}: synchronous is ${sync}, NORMAL (1) required (the WAL is fsynced by the storage itself)`);
   }
 }

@@ -1,6 +1,8 @@
-// LogStorage in one bun:sqlite database per node: one connection, WAL with synchronous=FULL, and
-// one transaction (one fsync) per persist()/saveSnapshot(). Where the log stands is cached in
-// memory so invariant checks cost no queries on the common append path.
+// LogStorage in one bun:sqlite database per node: one connection in WAL mode, one transaction per
+// write. Commits run under synchronous=NORMAL and the WAL is fsynced by wal-sync.ts: at once for
+// persist(), on the I/O thread pool for write() + flush(), so the event loop never waits on the
+// disk for a Raft write. Where the log stands is cached in memory so invariant checks cost no
+// queries on the common append path.
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +16,7 @@ import { ensureSchema } from "./sqlite-schema.ts";
 import { type EntryRow, prepareStatements, type SnapshotRow, type Statements } from "./sqlite-statements.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
+import { WalSync } from "./wal-sync.ts";
 import {
   isEmptyPlan,
   type LogBounds,
@@ -39,6 +42,7 @@ interface PendingSnapshot {
 export class SqliteStorage implements LogStorage {
   private closed = false;
   private pending: PendingSnapshot | null = null;
+  private readonly wal: WalSync;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
   private readonly publishPlan: { immediate: (plan: WritePlan, pending: PendingSnapshot) => void };
 
@@ -49,7 +53,8 @@ export class SqliteStorage implements LogStorage {
     private readonly opts: ResolvedOptions,
     private bounds: LogBounds,
   ) {
-    this.applyPlan = db.transaction((plan: WritePlan) => this.write(plan));
+    this.wal = new WalSync(`${path}-wal`);
+    this.applyPlan = db.transaction((plan: WritePlan) => this.writePlan(plan));
     this.publishPlan = db.transaction((plan: WritePlan, pending: PendingSnapshot) => this.publish(plan, pending));
   }
 
@@ -91,6 +96,7 @@ export class SqliteStorage implements LogStorage {
     const current = this.identity();
     if (current === null) {
       this.st.setIdentity.run(id.clusterId, id.nodeId, id.directoryId);
+      this.wal.syncNow(); // the directory id is what a vote is bound to: durable before any vote
       return;
     }
     if (current.clusterId !== id.clusterId || current.nodeId !== id.nodeId) {
@@ -111,8 +117,17 @@ export class SqliteStorage implements LogStorage {
   }
 
   persist(batch: PersistBatch): void {
+    if (this.write(batch)) this.wal.syncNow();
+  }
+
+  write(batch: PersistBatch): boolean {
     this.assertOpen();
-    this.commit(planPersist(this.view(), batch, this.opts));
+    return this.commit(planPersist(this.view(), batch, this.opts));
+  }
+
+  flush(done: (error: Error | null) => void): void {
+    this.assertOpen();
+    this.wal.sync(done);
   }
 
   saveSnapshot(snapshot: Snapshot): void {
@@ -190,7 +205,7 @@ export class SqliteStorage implements LogStorage {
     return { meta, data };
   }
 
-  /** Reads WAL and synchronous=FULL back from the connection, as at open; throws if not in force. */
+  /** Reads WAL and synchronous=NORMAL back from the connection, as at open; throws if not in force. */
   checkDurability(): void {
     this.assertOpen();
     checkDurability(this.db, this.path);
@@ -201,8 +216,10 @@ export class SqliteStorage implements LogStorage {
     if (this.closed) return;
     this.closed = true;
     try {
+      // The checkpoint syncs the WAL before folding it in and the database after (synchronous=NORMAL).
       this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } finally {
+      this.wal.close();
       // SQLite only really closes (and removes the WAL) once no prepared statement is left.
       for (const stmt of Object.values(this.st)) stmt.finalize();
       this.db.close();
@@ -234,28 +251,19 @@ export class SqliteStorage implements LogStorage {
     return { index: r.idx, term: r.term, type: r.type, data: new Uint8Array(r.data) };
   }
 
-  /** The cache moves only once the transaction has committed; a failed write leaves it as it was. */
-  private commit(plan: WritePlan): void {
-    if (isEmptyPlan(plan)) return;
-    if (mustSync(this.bounds.hardState, plan)) this.applyPlan.immediate(plan);
-    else this.withoutSync(() => this.applyPlan.immediate(plan));
-    this.bounds = plan.after;
-  }
-
   /**
-   * One transaction under synchronous=NORMAL (no fsync at commit in WAL mode), then FULL again.
-   * (exec, not a statement prepared at open: a prepared PRAGMA statement was seen not to take effect.)
+   * The cache moves only once the transaction has committed; a failed write leaves it as it was.
+   * True when the commit must be flushed before it is relied on (write-plan.ts mustSync).
    */
-  private withoutSync(write: () => void): void {
-    this.db.exec("PRAGMA synchronous = NORMAL");
-    try {
-      write();
-    } finally {
-      this.db.exec("PRAGMA synchronous = FULL");
-    }
+  private commit(plan: WritePlan): boolean {
+    if (isEmptyPlan(plan)) return false;
+    const needsFlush = mustSync(this.bounds.hardState, plan);
+    this.applyPlan.immediate(plan);
+    this.bounds = plan.after;
+    return needsFlush;
   }
 
-  private write(plan: WritePlan): void {
+  private writePlan(plan: WritePlan): void {
     const st = this.st;
     if (plan.snapshot !== null) {
       const { meta, data } = plan.snapshot;

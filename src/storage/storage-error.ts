@@ -30,7 +30,8 @@ export type StorageErrorCode =
   // the database itself
   | "open_failed" // the file could not be opened at all
   | "locked" // another process has the database open
-  | "pragma_not_in_force" // WAL / synchronous=FULL could not be set
+  | "pragma_not_in_force" // WAL / synchronous=NORMAL could not be set
+  | "io" // the device failed a read, write or fsync outside SQLite
   | "schema_version" // a schema this code does not know
   | "corrupt" // quick_check failed or the stored log breaks its invariants
   | "closed" // used after close()

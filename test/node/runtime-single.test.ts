@@ -12,9 +12,14 @@ import { waitUntil } from "./support/wait-until.ts";
 /** A MemoryStorage whose persist() fails once told to, as a full disk would. */
 class FailingStorage extends MemoryStorage {
   failing = false;
-  override persist(batch: PersistBatch): void {
+  failingFlush = false;
+  override write(batch: PersistBatch): boolean {
     if (this.failing) throw new Error("disk full (injected)");
-    super.persist(batch);
+    return super.write(batch);
+  }
+  override flush(done: (error: Error | null) => void): void {
+    if (this.failingFlush) setTimeout(() => done(new Error("fsync failed (injected)")), 1);
+    else super.flush(done);
   }
 }
 
@@ -62,5 +67,19 @@ describe("a single runtime", () => {
     await expect(rt.propose(kvCommand("k", "2"))).rejects.toBeInstanceOf(NoLeaderError);
     expect(fatal.map((e) => e.message)).toEqual(["disk full (injected)"]);
     await expect(rt.propose(kvCommand("k", "3"))).rejects.toBeInstanceOf(NoLeaderError);
+  });
+
+  test("a failed flush stops the node: the write it covered is never applied nor acknowledged", async () => {
+    const storage = new FailingStorage();
+    const fatal: Error[] = [];
+    const rt = (runtime = single(storage, (e) => fatal.push(e)));
+    await rt.start();
+    await waitUntil("self-election", () => rt.isLeader());
+    await rt.propose(kvCommand("k", "1"));
+    const applied = rt.appliedIndex();
+    storage.failingFlush = true;
+    await expect(rt.propose(kvCommand("k", "2"))).rejects.toBeInstanceOf(NoLeaderError);
+    expect(fatal.map((e) => e.message)).toEqual(["fsync failed (injected)"]);
+    expect(rt.appliedIndex()).toBe(applied);
   });
 });

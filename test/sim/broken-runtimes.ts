@@ -55,9 +55,9 @@ class UnfencedForwardedReadsRuntime extends RaftRuntime {
 export const unfencedForwardedReadsRuntime = (o: RuntimeOptions): RaftRuntimeType => new UnfencedForwardedReadsRuntime(o);
 
 /**
- * The runtime goes on (sends, applies, advances) before its persist is done — as if the write
- * were started and not awaited: each batch reaches the disk one task later, so a crash in
- * between loses entries the node already acknowledged and applied.
+ * The runtime goes on (sends, applies, advances) before its persist is done — as if the flush
+ * answered before the write reached the disk: each batch reaches the disk one task later, so a
+ * crash in between loses entries the node already acknowledged and applied.
  */
 export const applyBeforePersistRuntime = (o: RuntimeOptions): RaftRuntimeType =>
   new RaftRuntime({ ...o, storage: new LateWrites(o.storage, o.timers!) });
@@ -69,6 +69,10 @@ class LateWrites implements LogStorage {
   ) {}
 
   persist(batch: PersistBatch): void {
+    this.write(batch);
+  }
+
+  write(batch: PersistBatch): boolean {
     const copy = { hardState: batch.hardState, entries: [...batch.entries], snapshot: batch.snapshot };
     this.timers.defer(() => {
       try {
@@ -77,6 +81,12 @@ class LateWrites implements LogStorage {
         if (!(e instanceof SimCrash)) throw e; // the process died in this late write: nothing runs on
       }
     });
+    return true;
+  }
+
+  /** The bug: the flush says "durable" while the write has not even been made. */
+  flush(done: (error: Error | null) => void): void {
+    done(null);
   }
 
   identity = () => this.inner.identity();

@@ -72,11 +72,24 @@ export class SimStorage implements LogStorage {
   }
 
   persist(batch: PersistBatch): void {
-    this.write(planPersist(this.disk.view(), batch, this.opts), batch);
+    this.write(batch);
+  }
+
+  write(batch: PersistBatch): boolean {
+    const before = this.disk.hardState();
+    const plan = planPersist(this.disk.view(), batch, this.opts);
+    this.writePlan(plan, batch);
+    return !isEmptyPlan(plan) && mustSync(before, plan);
+  }
+
+  /** Every write reached the device as it was made: nothing is left to wait for. */
+  flush(done: (error: Error | null) => void): void {
+    this.assertAlive();
+    done(null);
   }
 
   saveSnapshot(snapshot: Snapshot): void {
-    this.write(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null);
+    this.writePlan(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null);
   }
 
   beginSnapshot(meta: SnapshotMeta): void {
@@ -97,7 +110,7 @@ export class SimStorage implements LogStorage {
   publishSnapshot(): SnapshotMeta {
     const p = this.requirePending("publish a snapshot");
     const snapshot = { meta: p.meta, data: joined(p.chunks) };
-    this.write(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null, p.chunks);
+    this.writePlan(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null, p.chunks);
     this.pending = null;
     return p.meta;
   }
@@ -126,7 +139,7 @@ export class SimStorage implements LogStorage {
   close(): void {}
 
   /** One plan, validated before anything is written, then written whole, torn, or not at all. */
-  private write(plan: WritePlan, batch: PersistBatch | null, chunks: readonly Uint8Array[] | null = null): void {
+  private writePlan(plan: WritePlan, batch: PersistBatch | null, chunks: readonly Uint8Array[] | null = null): void {
     this.assertAlive();
     if (isEmptyPlan(plan)) return;
     const before: HardState = this.disk.hardState();

@@ -1,5 +1,5 @@
-// mustSync: only a write that moves nothing but the commit index may skip the fsync; and a store
-// that wrote one that way is back on synchronous=FULL for the next write.
+// mustSync: only a write that moves nothing but the commit index may skip the fsync. SqliteStorage's
+// write() says which batches need a flush, and flush() answers off the caller's stack.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
@@ -32,17 +32,39 @@ describe("mustSync", () => {
     expect(mustSync(noVote.hardState, planPersist(noVote, { hardState: { term: 2, vote: 3, commit: 1 }, entries: [], snapshot: null }, resolveOptions()))).toBe(true);
   });
 
-  test("SqliteStorage writes a commit-only batch, keeps it across a reopen, and is back on FULL after it", () => {
+  test("SqliteStorage.write says which batches need a flush; a commit-only batch is kept across a reopen", () => {
     const d = tempDir();
     const path = join(d.dir, "yakt.db");
     try {
       let s = SqliteStorage.open(path);
-      s.persist({ hardState: { term: 2, vote: 1, commit: 1 }, entries: run(1, 3, 2), snapshot: null });
-      s.persist({ hardState: { term: 2, vote: 1, commit: 3 }, entries: [], snapshot: null });
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 1 }, entries: run(1, 3, 2), snapshot: null })).toBe(true);
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 3 }, entries: [], snapshot: null })).toBe(false);
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 3 }, entries: [], snapshot: null })).toBe(false); // nothing to write
       expect(() => s.checkDurability()).not.toThrow();
       s.close();
       s = SqliteStorage.open(path);
       expect(s.load().hardState).toEqual({ term: 2, vote: 1, commit: 3 });
+      s.close();
+    } finally {
+      d.cleanup();
+    }
+  });
+
+  test("SqliteStorage.flush calls back later, off the caller's stack, once the writes before it are synced", async () => {
+    const d = tempDir();
+    try {
+      const s = SqliteStorage.open(join(d.dir, "yakt.db"));
+      s.write({ hardState: { term: 1, vote: 1, commit: 0 }, entries: run(1, 2, 1), snapshot: null });
+      let answered: Error | null | "not yet" = "not yet";
+      const flushed = new Promise<void>((resolve) =>
+        s.flush((error) => {
+          answered = error;
+          resolve();
+        }),
+      );
+      expect(answered).toBe("not yet");
+      await flushed;
+      expect(answered).toBeNull();
       s.close();
     } finally {
       d.cleanup();

@@ -1,0 +1,99 @@
+// Readys between their write and their completion. A Ready's batch is written at once (no fsync on
+// the event loop) and the Ready waits here until a flush has made it durable; then it completes —
+// its late messages go out, its committed entries are applied, the core is advanced — strictly in
+// the order the Readys were written. One flush is in flight at a time and covers every write made
+// before it started, so Readys written while the disk is busy share the next flush (group commit)
+// and the loop keeps serving meanwhile. A Ready that wrote nothing that needs the disk (only a
+// commit index, or nothing at all) still completes in order, behind the ones before it.
+import type { Ready } from "../raft/types.ts";
+import type { LogStorage, PersistBatch } from "../storage/log-storage.ts";
+
+/** Readys written and not yet completed, at most; the core allows 16 outstanding. */
+export const MAX_READYS_IN_FLIGHT = 8;
+
+interface Written {
+  rd: Ready;
+  /** The write number that must be durable before this Ready completes; 0 = none. */
+  needs: number;
+  startedMs: number;
+}
+
+export interface WritePipelineDeps {
+  storage: Pick<LogStorage, "write" | "flush">;
+  /** Runs a durable Ready's second half; a throw is the node failing (the runtime's guard). */
+  complete: (rd: Ready, waitedMs: number) => void;
+  /** The device failed a flush: nothing since the last good one may be relied on. */
+  failed: (error: Error) => void;
+  /** Whether the node still runs: a flush answering after a stop completes nothing. */
+  running: () => boolean;
+  now: () => number;
+}
+
+export class WritePipeline {
+  private readonly queue: Written[] = [];
+  /** Writes made that needed a flush, counted from 1. */
+  private written = 0;
+  /** Writes known durable. */
+  private durable = 0;
+  private flushing = false;
+  /** Completing re-enters through a synchronous flush (MemoryStorage); one pass at a time. */
+  private completing = false;
+
+  constructor(private readonly deps: WritePipelineDeps) {}
+
+  /** Room for another Ready: the core is asked for one only then, so the queue is bounded. */
+  get hasRoom(): boolean {
+    return this.queue.length < MAX_READYS_IN_FLIGHT;
+  }
+
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** Writes the Ready's batch (if any) now and queues the Ready until that write is durable. */
+  submit(rd: Ready): void {
+    if (!this.hasRoom) throw new Error(`write pipeline full: ${this.queue.length} Readys in flight`);
+    const batch = batchOf(rd);
+    const needs = batch !== null && this.deps.storage.write(batch) ? ++this.written : 0;
+    // A Ready that needs no flush still waits for the writes before it: completion stays in order.
+    this.queue.push({ rd, needs: needs === 0 ? this.written : needs, startedMs: this.deps.now() });
+    this.kick();
+  }
+
+  /** Completes what is durable, then starts a flush for what is not (if none is in flight). */
+  private kick(): void {
+    this.completeDurable();
+    if (this.flushing || this.written === this.durable || !this.deps.running()) return;
+    this.flushing = true;
+    const upTo = this.written;
+    this.deps.storage.flush((error) => {
+      this.flushing = false;
+      if (!this.deps.running()) return;
+      if (error !== null) {
+        this.deps.failed(error);
+        return;
+      }
+      this.durable = Math.max(this.durable, upTo);
+      this.kick();
+    });
+  }
+
+  private completeDurable(): void {
+    if (this.completing) return;
+    this.completing = true;
+    try {
+      while (this.queue.length > 0 && this.queue[0]!.needs <= this.durable && this.deps.running()) {
+        const w = this.queue.shift()!;
+        this.deps.complete(w.rd, this.deps.now() - w.startedMs);
+      }
+    } finally {
+      this.completing = false;
+    }
+  }
+}
+
+/** What of a Ready goes to disk, or null when nothing does. */
+function batchOf(rd: Ready): PersistBatch | null {
+  if (!rd.hardState && rd.entries.length === 0 && !rd.snapshot) return null;
+  return { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot };
+}
