@@ -68,6 +68,8 @@ export class RaftRuntime implements ConsensusHandle {
   private drainScheduled = false;
   /** The term of the hard state on disk (what splitEarlyMessages may rely on). */
   private durableTerm = 0;
+  /** A tick came since the last Ready was taken (mayTakeReady). */
+  private tickedSinceReady = false;
   /** Each written Ready's messages that must wait for its flush. */
   private readonly lateMessages = new Map<Ready, Message[]>();
   private peersKey = "";
@@ -389,6 +391,7 @@ export class RaftRuntime implements ConsensusHandle {
     const raft = this.raft;
     if (this.state !== "running" || !raft) return;
     this.counters.ticks++;
+    this.tickedSinceReady = true;
     this.guarded(() => {
       raft.tick();
       this.snapshotter?.maybeSnapshot(raft);
@@ -435,16 +438,24 @@ export class RaftRuntime implements ConsensusHandle {
         this.counters.readIndexRounds++;
         raft.readIndex(ctx);
       }
-      // The core is asked for a Ready only while the pipeline has room: a stalled disk holds new
-      // work in the core (one batch later), never in an unbounded queue here.
-      if (this.writes.hasRoom && raft.hasReady()) this.writeReady(raft.ready());
+      if (this.mayTakeReady() && raft.hasReady()) this.writeReady(raft.ready());
     });
-    if (handled && ((this.writes.hasRoom && raft.hasReady()) || this.reads.hasOpen)) this.scheduleDrain();
+    if (handled && ((this.mayTakeReady() && raft.hasReady()) || this.reads.hasOpen)) this.scheduleDrain();
+  }
+
+  /**
+   * The core is asked for a Ready only while the pipeline has room, so a stalled disk holds new
+   * work in the core, never in an unbounded queue here; and, while a write already waits for the
+   * next flush, only once per tick (write-pipeline.ts backlogged): the core batches meanwhile.
+   */
+  private mayTakeReady(): boolean {
+    return this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady);
   }
 
   /** The first half of a Ready: early messages out, its batch written; the rest waits for the flush. */
   private writeReady(rd: Ready): void {
     this.counters.readyCycles++;
+    this.tickedSinceReady = false;
     // A leader's replication goes out first, so the followers' disk writes overlap its own.
     const { early, late } = splitEarlyMessages(rd, this.durableTerm);
     if (early.length > 0) {

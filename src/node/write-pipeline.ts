@@ -9,7 +9,7 @@ import type { Ready } from "../raft/types.ts";
 import type { LogStorage, PersistBatch } from "../storage/log-storage.ts";
 
 /** Readys written and not yet completed, at most; the core allows 16 outstanding. */
-export const MAX_READYS_IN_FLIGHT = 8;
+export const MAX_READYS_IN_FLIGHT = 14;
 
 interface Written {
   rd: Ready;
@@ -36,6 +36,8 @@ export class WritePipeline {
   /** Writes known durable. */
   private durable = 0;
   private flushing = false;
+  /** The last write the flush in flight covers. */
+  private flushingUpTo = 0;
   /** Completing re-enters through a synchronous flush (MemoryStorage); one pass at a time. */
   private completing = false;
 
@@ -48,6 +50,16 @@ export class WritePipeline {
 
   get inFlight(): number {
     return this.queue.length;
+  }
+
+  /**
+   * A write already waits for the flush after the one in flight. Another Ready taken now would
+   * only make a second small transaction for that same flush, so the runtime lets the core batch
+   * meanwhile (one bigger Ready when the flush ends), except on a tick: a disk that stalls must
+   * not hold a leader's heartbeats.
+   */
+  get backlogged(): boolean {
+    return this.flushing && this.written > this.flushingUpTo;
   }
 
   /** Writes the Ready's batch (if any) now and queues the Ready until that write is durable. */
@@ -66,6 +78,7 @@ export class WritePipeline {
     if (this.flushing || this.written === this.durable || !this.deps.running()) return;
     this.flushing = true;
     const upTo = this.written;
+    this.flushingUpTo = upTo;
     this.deps.storage.flush((error) => {
       this.flushing = false;
       if (!this.deps.running()) return;
