@@ -38,7 +38,15 @@ async function counters(urls: string[]): Promise<Map<string, number>[]> {
     urls.map(async (url) => {
       const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
       const value = (name: string) => Number(new RegExp(`^yakt_raft_${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-      return new Map([...COUNTERS.map((c): [string, number] => [c, Number.isNaN(value(`${c}_total`)) ? value(c) : value(`${c}_total`)]), ["persist_micros_max", value("persist_micros_max")]]);
+      const loop = (name: string) => Number(new RegExp(`^yakt_event_loop_${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+      return new Map([
+        ...COUNTERS.map((c): [string, number] => [c, Number.isNaN(value(`${c}_total`)) ? value(c) : value(`${c}_total`)]),
+        ["persist_micros_max", value("persist_micros_max")],
+        // The loop-lag window restarts at each read of /metrics: read after the row, it is the row's.
+        ["loop_lag_max_ms", loop("lag_max_ms")],
+        ["pauses_over_20ms", loop("pauses_over_20ms_total")],
+        ["pauses_over_100ms", loop("pauses_over_100ms_total")],
+      ]);
     }),
   );
 }
@@ -69,12 +77,14 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
       `cluster CPU ${perWrite(total)} µs/write (members ${cpuMs.map(perWrite).join(" / ")}${metricUrls.length > 0 ? ", leader first" : ""}), load ${load0.toFixed(2)}→${loadavg()[0].toFixed(2)}`,
   );
   const after = await counters(metricUrls);
-  // The longest persist is a maximum since the node started, not over the row: a disk stall there
-  // held the node's event loop that long (no heartbeats, no answers).
+  // The longest persist is a maximum since the node started, not over the row: from a Ready's write
+  // to its flush (before the write pipeline, a stall that long held the node's event loop). The
+  // event loop's own pauses are the row's.
   after.forEach((m, i) =>
     console.log(
       `  ${i === 0 ? "leader  " : "follower"}: ${COUNTERS.map((c) => `${c} ${(m.get(c)! - before[i].get(c)!).toFixed(0)}`).join(", ")}, ` +
-        `longest persist since start ${((m.get("persist_micros_max") ?? Number.NaN) / 1000).toFixed(0)} ms`,
+        `longest persist since start ${((m.get("persist_micros_max") ?? Number.NaN) / 1000).toFixed(0)} ms; ` +
+        `event loop: longest pause ${(m.get("loop_lag_max_ms") ?? Number.NaN).toFixed(0)} ms, pauses > 20 ms ${m.get("pauses_over_20ms")! - before[i].get("pauses_over_20ms")!}, > 100 ms ${m.get("pauses_over_100ms")! - before[i].get("pauses_over_100ms")!}`,
     ),
   );
 }

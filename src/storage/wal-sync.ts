@@ -5,8 +5,9 @@
 // the file, whichever descriptor wrote it) therefore makes every commit before it durable, and a
 // crash before it loses a suffix of the unflushed commits, never a piece in the middle. SQLite
 // still syncs for itself where its own safety needs it (around checkpoints, and the WAL header
-// when the file is reused).
-import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
+// when the file is reused). fdatasync, as SQLite itself uses: the WAL's data and its size, without
+// the modification time, which would cost a journal commit per flush (3× slower on a busy disk).
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { StorageError } from "./storage-error.ts";
 
@@ -19,7 +20,7 @@ export class WalSync {
   syncNow(): void {
     const fd = this.open();
     try {
-      fsyncSync(fd);
+      fdatasyncSync(fd);
     } catch (err) {
       throw new StorageError("io", `cannot fsync ${this.walPath}: ${(err as Error).message}`);
     }
@@ -34,7 +35,7 @@ export class WalSync {
       done(err as Error);
       return;
     }
-    fsync(fd, (err) => done(err ? new StorageError("io", `cannot fsync ${this.walPath}: ${err.message}`) : null));
+    fdatasync(fd, (err) => done(err ? new StorageError("io", `cannot fsync ${this.walPath}: ${err.message}`) : null));
   }
 
   close(): void {
