@@ -24,6 +24,7 @@ export class RuntimeMetrics {
   snapshotsInstalled = 0;
   ticks = 0;
 
+  /** A Ready's batch is durable `micros` after its write (the wait for its flush, queueing included). */
   recordPersist(entries: number, micros: number): void {
     this.persistBatches++;
     this.persistedEntries += entries;
