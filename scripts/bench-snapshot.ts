@@ -1,5 +1,5 @@
 // Snapshot of a 50k-topic image (200-character names, one partition each unless --per-topic says
-// more), built through the real state machine and stored in SqliteStorage (WAL, synchronous=FULL):
+// more), built through the real state machine and stored in SqliteStorage (WAL, synchronous=NORMAL):
 // the old path (the JSON version 2 document encoded in one go, then one saveSnapshot transaction)
 // against the node's Snapshotter (capture, sliced binary encoding, the bytes stored in 256 KiB
 // transactions, publish). Reports the total time and the longest single synchronous stretch each
@@ -144,7 +144,7 @@ function printTable(topics: number, perTopic: number, bytes: number, rows: Row[]
   const cells = rows.map((r) => [r.path, r.totalMs.toFixed(0), r.longestMs.toFixed(1), String(r.slices)]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
-  console.log(`snapshot: ${topics} topics of ${NAME_CHARS}-character names, ${perTopic} partition(s) each, JSON ${(bytes / 1e6).toFixed(1)} MB; SqliteStorage WAL + synchronous=FULL`);
+  console.log(`snapshot: ${topics} topics of ${NAME_CHARS}-character names, ${perTopic} partition(s) each, JSON ${(bytes / 1e6).toFixed(1)} MB; SqliteStorage WAL + synchronous=NORMAL`);
   console.log(line(header));
   for (const c of cells) console.log(line(c));
   console.log(`new path: ${detail}; longest gap between two macrotasks a setImmediate probe saw: ${probeMs.toFixed(1)} ms`);

@@ -1,6 +1,7 @@
 // Micro-benchmark of SqliteStorage.persist: entries/s and fsyncs/s for batches of 1, 16 and 256
-// entries of 200 bytes. Each persist() is one transaction, i.e. one WAL fsync under
-// synchronous=FULL, so fsyncs/s = persists/s. Every size runs for a bounded count and time.
+// entries of 200 bytes. Each persist() is one transaction and one fdatasync of the WAL
+// (wal-sync.ts: persist() waits for it; the runtime's write() + flush() does the same off the
+// loop), so fsyncs/s = persists/s. Every size runs for a bounded count and time.
 // Usage: bun scripts/bench-storage.ts [--dir <directory on the disk to measure>]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,7 +61,7 @@ function printTable(rows: Row[]): void {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((v, i) => v.padStart(widths[i])).join("  ");
-  console.log(`storage: SqliteStorage.persist, ${ENTRY_BYTES}-byte entries, WAL + synchronous=FULL`);
+  console.log(`storage: SqliteStorage.persist, ${ENTRY_BYTES}-byte entries, WAL + fdatasync per persist`);
   console.log(line(header));
   for (const c of cells) console.log(line(c));
 }

@@ -23,8 +23,8 @@ import { SnapshotPolicy } from "./snapshot-policy.ts";
 export const DEFAULT_SLICE_ITEMS = 1024;
 
 /**
- * Bytes per storage transaction while saving: 256 KiB commits in about 1–2 ms with synchronous=FULL
- * here (1 MiB took 2–14 ms), so a 30 MB snapshot is saved in ~120 short steps.
+ * Bytes per storage transaction while saving: 256 KiB commits in about 1–2 ms with an fsync each
+ * here (1 MiB took 2–14 ms; since synchronous=NORMAL they are not fsynced: the next flush covers them), so a 30 MB snapshot is saved in ~120 short steps.
  */
 const SAVE_CHUNK_BYTES = 256 * 1024;
 /**
