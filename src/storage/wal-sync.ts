@@ -6,7 +6,7 @@
 // crash before it loses a suffix of the unflushed commits, never a piece in the middle. SQLite
 // still syncs for itself where its own safety needs it (around checkpoints, and the WAL header
 // when the file is reused).
-import { closeSync, fsync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fstatSync, fsync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { StorageError } from "./storage-error.ts";
 
@@ -35,6 +35,16 @@ export class WalSync {
       return;
     }
     fsync(fd, (err) => done(err ? new StorageError("io", `cannot fsync ${this.walPath}: ${err.message}`) : null));
+  }
+
+  /** The WAL file's size in bytes now (one fstat). */
+  size(): number {
+    try {
+      return fstatSync(this.open()).size;
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      throw new StorageError("io", `cannot stat ${this.walPath}: ${(err as Error).message}`);
+    }
   }
 
   close(): void {

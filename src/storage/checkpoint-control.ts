@@ -1,0 +1,46 @@
+// What the store and its checkpoint worker share: one Int32Array over a SharedArrayBuffer, read
+// and written with Atomics only. The worker blocks in Atomics.wait between rounds (it has no other
+// work), so the store can stop it and wait for its connection to close without an event loop turn,
+// which keeps SqliteStorage.close() synchronous.
+
+/** Slots of the control array. */
+export const SLOT = {
+  /** One of STATE below. */
+  state: 0,
+  /** Checkpoint rounds run. */
+  rounds: 1,
+  /** Frames in the WAL at the last round (PRAGMA wal_checkpoint's "log"). */
+  logFrames: 2,
+  /** Frames of it copied into the database at the last round ("checkpointed"). */
+  checkpointedFrames: 3,
+  /** Rounds that found another checkpoint in the way (SQLite answered busy). */
+  busyRounds: 4,
+  /** The longest round so far, in microseconds. */
+  longestMicros: 5,
+} as const;
+export const CONTROL_SLOTS = 6;
+
+export const STATE = {
+  /** Created; the worker has not opened its connection yet. */
+  starting: 0,
+  running: 1,
+  /** The store asked the worker to stop: it finishes its round, closes its connection, says stopped. */
+  stopping: 2,
+  stopped: 3,
+  /** The worker hit an error and closed its connection; the store checkpoints for itself. */
+  failed: 4,
+} as const;
+
+/** What the store sends the worker once, at start. */
+export interface CheckpointWorkerConfig {
+  type: "start";
+  dbPath: string;
+  intervalMs: number;
+  control: SharedArrayBuffer;
+}
+
+/** What the worker sends back: only its failure (everything else is in the control array). */
+export interface CheckpointWorkerFailure {
+  type: "failed";
+  message: string;
+}

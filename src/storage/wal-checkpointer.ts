@@ -1,0 +1,148 @@
+// Where the store's WAL checkpoints run. Normally on the checkpoint worker (checkpoint-worker.ts),
+// a thread with its own connection, so the writer never folds the WAL back inside a commit on the
+// event loop (the writer runs wal_autocheckpoint=0). Two things keep the WAL bounded whatever the
+// worker does: a worker that fails hands checkpoints back to the writer (SQLite's automatic
+// checkpoint, logged "checkpoint_worker_failed"), and a WAL past the hard bound (a passive
+// checkpoint cannot finish while the writer keeps appending, and SQLite only restarts the WAL
+// after a complete one) gets one blocking TRUNCATE checkpoint on the writer, logged
+// "wal_checkpoint_forced".
+import type { Database } from "bun:sqlite";
+import { CONTROL_SLOTS, type CheckpointWorkerConfig, type CheckpointWorkerFailure, SLOT, STATE } from "./checkpoint-control.ts";
+import { WAL_AUTOCHECKPOINT_PAGES } from "./sqlite-open-checks.ts";
+import type { StorageLog } from "./storage-log.ts";
+
+export interface CheckpointerOptions {
+  /** How often the worker runs a passive checkpoint. */
+  intervalMs: number;
+  /** WAL bytes past which the writer checkpoints itself, blocking (the disk-use bound). */
+  walHardLimitBytes: number;
+  /** How long close() waits for the worker to finish its round and close its connection. */
+  stopTimeoutMs: number;
+  /** The worker's entrypoint; a test seam (StorageOptions.checkpointWorkerUrl). */
+  workerUrl: string;
+  log: StorageLog;
+}
+
+export interface CheckpointStats {
+  /** Where checkpoints run now: the worker, or the writer after the worker failed (or was stopped). */
+  mode: "worker" | "writer";
+  rounds: number;
+  busyRounds: number;
+  /** Frames in the WAL and frames of it in the database, at the worker's last round. */
+  logFrames: number;
+  checkpointedFrames: number;
+  longestRoundMs: number;
+  /** Blocking checkpoints the writer ran because the WAL passed the hard bound. */
+  forced: number;
+}
+
+export const DEFAULT_WORKER_URL = new URL("./checkpoint-worker.ts", import.meta.url).href;
+
+export class WalCheckpointer {
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  private worker: Worker | null = null;
+  private mode: "worker" | "writer" = "worker";
+  /** stop() ran: a late message from the worker is no failure any more. */
+  private stopped = false;
+  private forced = 0;
+  /** After a forced checkpoint that could not complete, the next try waits for this much WAL. */
+  private nextForceAtBytes: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly dbPath: string,
+    private readonly opts: CheckpointerOptions,
+  ) {
+    if (!(opts.intervalMs > 0) || !(opts.walHardLimitBytes > 0)) throw new RangeError(`checkpoint interval and WAL hard limit must be positive, got ${opts.intervalMs} and ${opts.walHardLimitBytes}`);
+    this.nextForceAtBytes = opts.walHardLimitBytes;
+  }
+
+  start(): void {
+    if (this.worker !== null) throw new Error(`checkpoint worker for ${this.dbPath} already started`);
+    let worker: Worker;
+    try {
+      worker = new Worker(this.opts.workerUrl);
+    } catch (err) {
+      this.fallBack(`cannot start the checkpoint worker: ${(err as Error).message}`);
+      return;
+    }
+    this.worker = worker;
+    worker.addEventListener("message", (event: MessageEvent<CheckpointWorkerFailure>) => this.fallBack(event.data.message));
+    worker.addEventListener("error", (event: ErrorEvent) => this.fallBack(event.message || "the checkpoint worker threw"));
+    worker.unref(); // a store left open must not keep the process alive
+    worker.postMessage({ type: "start", dbPath: this.dbPath, intervalMs: this.opts.intervalMs, control: this.control.buffer as SharedArrayBuffer } satisfies CheckpointWorkerConfig);
+  }
+
+  /** After each commit: the worker's health and the WAL's hard bound, both checked without I/O but the size. */
+  afterCommit(walBytes: number): void {
+    if (this.mode === "worker" && Atomics.load(this.control, SLOT.state) === STATE.failed) this.fallBack("the checkpoint worker stopped");
+    if (walBytes >= this.nextForceAtBytes) this.force(walBytes);
+  }
+
+  stats(): CheckpointStats {
+    const at = (slot: number) => Atomics.load(this.control, slot);
+    return {
+      mode: this.mode,
+      rounds: at(SLOT.rounds),
+      busyRounds: at(SLOT.busyRounds),
+      logFrames: at(SLOT.logFrames),
+      checkpointedFrames: at(SLOT.checkpointedFrames),
+      longestRoundMs: at(SLOT.longestMicros) / 1000,
+      forced: this.forced,
+    };
+  }
+
+  /**
+   * Stops the worker and waits (bounded) until it has closed its connection, so the store's final
+   * checkpoint and close find no other connection. Synchronous: close() is.
+   */
+  stop(): void {
+    this.stopped = true;
+    const worker = this.worker;
+    if (worker === null) return;
+    this.worker = null;
+    for (const from of [STATE.starting, STATE.running]) Atomics.compareExchange(this.control, SLOT.state, from, STATE.stopping);
+    Atomics.notify(this.control, SLOT.state);
+    const deadline = performance.now() + this.opts.stopTimeoutMs;
+    let state = Atomics.load(this.control, SLOT.state);
+    while (state === STATE.stopping && performance.now() < deadline) {
+      Atomics.wait(this.control, SLOT.state, STATE.stopping, Math.max(1, deadline - performance.now()));
+      state = Atomics.load(this.control, SLOT.state);
+    }
+    if (state === STATE.stopping) this.opts.log("warn", "checkpoint_worker_stop_timeout", { db: this.dbPath, waitedMs: this.opts.stopTimeoutMs });
+    worker.terminate();
+  }
+
+  /** The worker is gone: SQLite's automatic checkpoint on the writer takes over (on the loop, bounded). */
+  private fallBack(reason: string): void {
+    if (this.mode === "writer" || this.stopped) return;
+    this.mode = "writer";
+    this.opts.log("error", "checkpoint_worker_failed", { db: this.dbPath, reason, now: "the writer checkpoints every " + WAL_AUTOCHECKPOINT_PAGES + " pages" });
+    try {
+      this.db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    } catch (err) {
+      // The writer's connection is closed (the store too): nothing left to checkpoint.
+      this.opts.log("warn", "checkpoint_fallback_not_set", { db: this.dbPath, error: (err as Error).message });
+    }
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /** The WAL passed the hard bound: fold it in and truncate it now, holding the writer. */
+  private force(walBytes: number): void {
+    const started = performance.now();
+    const row = this.db.query<{ busy: number; log: number; checkpointed: number }, []>("PRAGMA wal_checkpoint(TRUNCATE)").get();
+    const complete = row !== null && row.busy === 0;
+    this.forced++;
+    this.nextForceAtBytes = complete ? this.opts.walHardLimitBytes : walBytes + this.opts.walHardLimitBytes / 4;
+    this.opts.log("warn", "wal_checkpoint_forced", {
+      db: this.dbPath,
+      walBytes,
+      limitBytes: this.opts.walHardLimitBytes,
+      complete,
+      logFrames: row?.log,
+      checkpointedFrames: row?.checkpointed,
+      heldMs: Math.round(performance.now() - started),
+    });
+  }
+}
