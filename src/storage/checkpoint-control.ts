@@ -17,18 +17,22 @@ export const SLOT = {
   busyRounds: 4,
   /** The longest round so far, in microseconds. */
   longestMicros: 5,
+  /** 1 while a round runs (it holds SQLite's checkpoint lock), else 0. */
+  inRound: 6,
 } as const;
-export const CONTROL_SLOTS = 6;
+export const CONTROL_SLOTS = 7;
 
 export const STATE = {
-  /** Created; the worker has not opened its connection yet. */
+  /** Created; the worker thread has not begun. The store may stop it without waiting. */
   starting: 0,
-  running: 1,
+  /** The worker is opening its connection (on its own thread): the store waits for it to stop. */
+  opening: 1,
+  running: 2,
   /** The store asked the worker to stop: it finishes its round, closes its connection, says stopped. */
-  stopping: 2,
-  stopped: 3,
+  stopping: 3,
+  stopped: 4,
   /** The worker hit an error and closed its connection; the store checkpoints for itself. */
-  failed: 4,
+  failed: 5,
 } as const;
 
 /** What the store sends the worker once, at start. */

@@ -27,10 +27,12 @@ self.onmessage = (event: MessageEvent<CheckpointWorkerConfig>) => {
 
 function run(cfg: CheckpointWorkerConfig): void {
   const ctl = new Int32Array(cfg.control);
+  // Stopped before the thread even began: the store did not wait, so open nothing.
+  if (Atomics.compareExchange(ctl, SLOT.state, STATE.starting, STATE.opening) !== STATE.starting) return;
   let db: Database | null = null;
   try {
     db = openConnection(cfg.dbPath);
-    if (Atomics.compareExchange(ctl, SLOT.state, STATE.starting, STATE.running) === STATE.starting) {
+    if (Atomics.compareExchange(ctl, SLOT.state, STATE.opening, STATE.running) === STATE.opening) {
       Atomics.notify(ctl, SLOT.state);
       rounds(db, ctl, cfg.intervalMs);
     }
@@ -68,7 +70,12 @@ function rounds(db: Database, ctl: Int32Array, intervalMs: number): void {
     while (Atomics.load(ctl, SLOT.state) === STATE.running) {
       Atomics.wait(ctl, SLOT.state, STATE.running, intervalMs);
       if (Atomics.load(ctl, SLOT.state) !== STATE.running) return;
-      round(checkpoint, ctl);
+      Atomics.store(ctl, SLOT.inRound, 1);
+      try {
+        round(checkpoint, ctl);
+      } finally {
+        Atomics.store(ctl, SLOT.inRound, 0);
+      }
     }
   } finally {
     checkpoint.finalize();

@@ -73,10 +73,15 @@ export class WalCheckpointer {
     worker.postMessage({ type: "start", dbPath: this.dbPath, intervalMs: this.opts.intervalMs, control: this.control.buffer as SharedArrayBuffer } satisfies CheckpointWorkerConfig);
   }
 
-  /** After each commit: the worker's health and the WAL's hard bound, both checked without I/O but the size. */
+  /** After each commit: the worker's health and the WAL's hard bound (the caller measured the WAL). */
   afterCommit(walBytes: number): void {
     if (this.mode === "worker" && Atomics.load(this.control, SLOT.state) === STATE.failed) this.fallBack("the checkpoint worker stopped");
-    if (walBytes >= this.nextForceAtBytes) this.force(walBytes);
+    if (walBytes < this.nextForceAtBytes) return;
+    // A worker round under way holds SQLite's checkpoint lock, and the forced checkpoint would wait
+    // for it on the loop: try again at a later commit, unless the WAL is well past the bound by now.
+    const workerBusy = this.mode === "worker" && Atomics.load(this.control, SLOT.inRound) === 1;
+    if (workerBusy && walBytes < this.nextForceAtBytes + this.opts.walHardLimitBytes / 4) return;
+    this.force(walBytes);
   }
 
   stats(): CheckpointStats {
@@ -101,7 +106,12 @@ export class WalCheckpointer {
     const worker = this.worker;
     if (worker === null) return;
     this.worker = null;
-    for (const from of [STATE.starting, STATE.running]) Atomics.compareExchange(this.control, SLOT.state, from, STATE.stopping);
+    // A thread that has not begun opens nothing once it sees this (its start may need our loop: no wait).
+    if (Atomics.compareExchange(this.control, SLOT.state, STATE.starting, STATE.stopped) === STATE.starting) {
+      worker.terminate();
+      return;
+    }
+    for (const from of [STATE.opening, STATE.running]) Atomics.compareExchange(this.control, SLOT.state, from, STATE.stopping);
     Atomics.notify(this.control, SLOT.state);
     const deadline = performance.now() + this.opts.stopTimeoutMs;
     let state = Atomics.load(this.control, SLOT.state);

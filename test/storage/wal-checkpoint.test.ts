@@ -158,4 +158,14 @@ describe("WAL checkpoints", () => {
     expect(existsSync(`${path}-shm`)).toBe(false);
     expect(() => store.load()).toThrow("is closed");
   });
+
+  test("a store opened and closed at once (its worker may not have begun) closes cleanly, nothing logged", () => {
+    for (let i = 0; i < 5; i++) {
+      const { path, store, logged } = fresh({ busyTimeoutMs: 20 });
+      store.persist({ hardState: { term: 1, vote: 1, commit: 0 }, entries: bulky(1, 2, 10), snapshot: null });
+      store.close();
+      expect(logged).toEqual([]);
+      expect(existsSync(`${path}-wal`)).toBe(false);
+    }
+  });
 });
