@@ -19,7 +19,7 @@ import { type EntryRow, prepareStatements, type SnapshotRow, type Statements } f
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 import type { StoreLock } from "./store-lock.ts";
-import { type CheckpointStats, DEFAULT_WORKER_URL, WalCheckpointer } from "./wal-checkpointer.ts";
+import { type CheckpointStats, WalCheckpointer } from "./wal-checkpointer.ts";
 import { WalSync } from "./wal-sync.ts";
 import {
   isEmptyPlan,
@@ -64,7 +64,7 @@ export class SqliteStorage implements LogStorage {
       intervalMs: opts.checkpointIntervalMs,
       walHardLimitBytes: opts.walHardLimitBytes,
       stopTimeoutMs: opts.busyTimeoutMs,
-      workerUrl: opts.checkpointWorkerUrl ?? DEFAULT_WORKER_URL,
+      workerUrl: opts.checkpointWorkerUrl,
       log: opts.log,
     });
     this.checkpoints.start();

@@ -18,8 +18,8 @@ export interface CheckpointerOptions {
   walHardLimitBytes: number;
   /** How long close() waits for the worker to finish its round and close its connection. */
   stopTimeoutMs: number;
-  /** The worker's entrypoint; a test seam (StorageOptions.checkpointWorkerUrl). */
-  workerUrl: string;
+  /** Another worker entrypoint (test seam StorageOptions.checkpointWorkerUrl); null = the built-in one. */
+  workerUrl: string | null;
   log: StorageLog;
 }
 
@@ -35,8 +35,6 @@ export interface CheckpointStats {
   /** Blocking checkpoints the writer ran because the WAL passed the hard bound. */
   forced: number;
 }
-
-export const DEFAULT_WORKER_URL = new URL("./checkpoint-worker.ts", import.meta.url).href;
 
 export class WalCheckpointer {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
@@ -61,7 +59,9 @@ export class WalCheckpointer {
     if (this.worker !== null) throw new Error(`checkpoint worker for ${this.dbPath} already started`);
     let worker: Worker;
     try {
-      worker = new Worker(this.opts.workerUrl);
+      // Spelled out in the call: `bun build --compile` recognises this form and points it at the
+      // entrypoint built into the binary (the build line names checkpoint-worker.ts).
+      worker = this.opts.workerUrl === null ? new Worker(new URL("./checkpoint-worker.ts", import.meta.url).href) : new Worker(this.opts.workerUrl);
     } catch (err) {
       this.fallBack(`cannot start the checkpoint worker: ${(err as Error).message}`);
       return;
