@@ -59,8 +59,9 @@ export class WalCheckpointer {
     if (this.worker !== null) throw new Error(`checkpoint worker for ${this.dbPath} already started`);
     let worker: Worker;
     try {
-      // Spelled out in the call: `bun build --compile` recognises this form and points it at the
-      // entrypoint built into the binary (the build line names checkpoint-worker.ts).
+      // From source this is the file beside this one; in the binary the build names the worker as
+      // an entrypoint with flat entry naming ([name].[ext]), so it sits beside the main module,
+      // where the same URL points (the compiled-checkpoint-worker test guards it).
       worker = this.opts.workerUrl === null ? new Worker(new URL("./checkpoint-worker.ts", import.meta.url).href) : new Worker(this.opts.workerUrl);
     } catch (err) {
       this.fallBack(`cannot start the checkpoint worker: ${(err as Error).message}`);
@@ -69,6 +70,7 @@ export class WalCheckpointer {
     this.worker = worker;
     worker.addEventListener("message", (event: MessageEvent<CheckpointWorkerFailure>) => this.fallBack(event.data.message));
     worker.addEventListener("error", (event: ErrorEvent) => this.fallBack(event.message || "the checkpoint worker threw"));
+    worker.addEventListener("close", () => this.fallBack("the checkpoint worker exited"));
     worker.unref(); // a store left open must not keep the process alive
     worker.postMessage({ type: "start", dbPath: this.dbPath, intervalMs: this.opts.intervalMs, control: this.control.buffer as SharedArrayBuffer } satisfies CheckpointWorkerConfig);
   }
