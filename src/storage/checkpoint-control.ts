@@ -35,6 +35,13 @@ export const STATE = {
   failed: 5,
 } as const;
 
+/** A row of PRAGMA wal_checkpoint: busy = 1 when it could not finish, WAL frames and frames copied. */
+export interface CheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
 /** What the store sends the worker once, at start. */
 export interface CheckpointWorkerConfig {
   type: "start";

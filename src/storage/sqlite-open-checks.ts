@@ -5,6 +5,7 @@
 // not keep a crash to a suffix of the commits).
 import { Database } from "bun:sqlite";
 import { StorageError } from "./storage-error.ts";
+import { DEFAULT_OPTIONS } from "./storage-options.ts";
 import { StoreLock } from "./store-lock.ts";
 
 /** SQLite reports synchronous as a number: 1 = NORMAL. */
@@ -14,8 +15,6 @@ const SYNCHRONOUS_NORMAL = 1;
  * default): only while the checkpoint worker is down (wal-checkpointer.ts); 0 while it runs.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 1_000;
-/** Bytes the WAL file is cut back to after a checkpoint, so one big snapshot does not leave it huge. */
-export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export interface OpenedDatabase {
   db: Database;
@@ -64,12 +63,17 @@ function pragmaValue(db: Database, name: string): unknown {
   return row === null ? undefined : Object.values(row)[0];
 }
 
-export function setDurabilityPragmas(db: Database, path: string): void {
+/**
+ * `walLimitBytes` is where SQLite cuts the WAL file back to when it starts the WAL over: the hard
+ * bound, not less, because cutting a large file is slow (~100 ms for 192 MiB here, on the loop,
+ * in the commit that starts the WAL over); a file at the bound is reused from its start.
+ */
+export function setDurabilityPragmas(db: Database, path: string, walLimitBytes = DEFAULT_OPTIONS.walHardLimitBytes): void {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
   // Checkpoints run on the worker thread (wal-checkpointer.ts), never inside a commit on the loop.
   db.exec("PRAGMA wal_autocheckpoint = 0");
-  db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  db.exec(`PRAGMA journal_size_limit = ${walLimitBytes}`);
   checkDurability(db, path);
 }
 

@@ -78,7 +78,7 @@ export class SqliteStorage implements LogStorage {
     const { db, lock } = openDatabase(path, resolved.busyTimeoutMs);
     try {
       checkIntegrity(db, path);
-      setDurabilityPragmas(db, path);
+      setDurabilityPragmas(db, path, resolved.walHardLimitBytes);
       ensureSchema(db, path);
       const st = prepareStatements(db);
       dropUnpublished(db, st);

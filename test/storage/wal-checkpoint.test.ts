@@ -133,7 +133,7 @@ describe("WAL checkpoints", () => {
     expect(forced.length).toBeGreaterThan(0);
     expect(forced[0]!.fields).toMatchObject({ complete: true, limitBytes: 512 * 1024 });
     expect(store.checkpointStats()).toMatchObject({ mode: "worker", rounds: 0, forced: forced.length });
-    // Every forced checkpoint truncated the WAL: it never grew much past the bound.
+    // After every forced checkpoint the WAL started over from the start of the file: it never grew much past the bound.
     expect(statSync(`${path}-wal`).size).toBeLessThan(512 * 1024 + 64 * 1024);
     expect(store.load().entries.length).toBe(800);
   });
