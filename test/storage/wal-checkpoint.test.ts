@@ -8,9 +8,8 @@ import { join } from "node:path";
 import type { Entry } from "../../src/raft/types.ts";
 import type { StorageOptions } from "../../src/storage/log-storage.ts";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
-import { StorageError } from "../../src/storage/storage-error.ts";
 import { waitUntil } from "../node/support/wait-until.ts";
-import { tempDir } from "./helpers.ts";
+import { openFails, tempDir } from "./helpers.ts";
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -63,15 +62,7 @@ describe("the store lock", () => {
       const reader = child.stdout.getReader();
       const first = await Promise.race([reader.read(), Bun.sleep(20_000).then(() => null)]);
       expect(new TextDecoder().decode(first?.value)).toContain("ready");
-      let caught: unknown;
-      try {
-        SqliteStorage.open(path, { busyTimeoutMs: 20 }).close();
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(StorageError);
-      expect((caught as StorageError).code).toBe("locked");
-      expect((caught as StorageError).message).toContain("in use by another process");
+      expect(openFails(path, "locked").message).toContain("in use by another process");
     } finally {
       child.kill("SIGKILL");
       await child.exited;
