@@ -71,7 +71,11 @@ export class WalCheckpointer {
     this.worker = worker;
     worker.addEventListener("message", (event: MessageEvent<CheckpointWorkerFailure>) => this.fallBack(event.data.message));
     worker.addEventListener("error", (event: ErrorEvent) => this.fallBack(event.message || "the checkpoint worker threw"));
-    worker.addEventListener("close", () => this.fallBack("the checkpoint worker exited"));
+    // A worker that failed says why in its message (which may come after its close); the next
+    // commit sees its state anyway. Only an exit without a failure is reported here.
+    worker.addEventListener("close", () => {
+      if (Atomics.load(this.control, SLOT.state) !== STATE.failed) this.fallBack("the checkpoint worker exited");
+    });
     worker.unref(); // a store left open must not keep the process alive
     worker.postMessage({ type: "start", dbPath: this.dbPath, intervalMs: this.opts.intervalMs, control: this.control.buffer as SharedArrayBuffer } satisfies CheckpointWorkerConfig);
   }

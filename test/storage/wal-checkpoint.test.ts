@@ -2,12 +2,14 @@
 // second opener and dies with its holder; the worker folds the WAL in while writes go on; a WAL
 // past the hard bound is checkpointed by the writer; a failed worker hands checkpoints back to the
 // writer; close() stops the worker and leaves one self-contained file; the data survives reopen.
+import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Entry } from "../../src/raft/types.ts";
 import type { StorageOptions } from "../../src/storage/log-storage.ts";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
+import { WalCheckpointer } from "../../src/storage/wal-checkpointer.ts";
 import { waitUntil } from "../node/support/wait-until.ts";
 import { openFails, tempDir } from "./helpers.ts";
 
@@ -158,5 +160,28 @@ describe("WAL checkpoints", () => {
       expect(logged).toEqual([]);
       expect(existsSync(`${path}-wal`)).toBe(false);
     }
+  });
+
+  test("the real worker reports a connection it cannot open; the checkpointer hands over to the writer", async () => {
+    const d = tempDir();
+    cleanups.push(d.cleanup);
+    const writer = new Database(":memory:");
+    cleanups.unshift(() => writer.close());
+    const logged: Logged[] = [];
+    const missing = join(d.dir, "no-such.db");
+    const checkpointer = new WalCheckpointer(writer, missing, {
+      intervalMs: 10,
+      walHardLimitBytes: 1024 * 1024,
+      stopTimeoutMs: 1_000,
+      workerUrl: null,
+      log: (level, event, fields) => logged.push({ level, event, fields }),
+    });
+    cleanups.unshift(() => checkpointer.stop());
+    checkpointer.start();
+    await waitUntil("the checkpointer to fall back to the writer", () => checkpointer.stats().mode === "writer", 20_000);
+    expect(logged.map((l) => [l.level, l.event])).toEqual([["error", "checkpoint_worker_failed"]]);
+    expect(String(logged[0]!.fields.reason)).toContain("unable to open");
+    expect(existsSync(missing)).toBe(false); // the worker never creates the database
+    expect(writer.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()?.wal_autocheckpoint).toBe(1_000);
   });
 });
