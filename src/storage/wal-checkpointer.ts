@@ -8,6 +8,7 @@
 import type { Database } from "bun:sqlite";
 import { CONTROL_SLOTS, type CheckpointRow, type CheckpointWorkerConfig, type CheckpointWorkerFailure, SLOT, STATE } from "./checkpoint-control.ts";
 import { WAL_AUTOCHECKPOINT_PAGES } from "./sqlite-open-checks.ts";
+import { StorageError } from "./storage-error.ts";
 import type { StorageLog } from "./storage-log.ts";
 
 export interface CheckpointerOptions {
@@ -23,7 +24,7 @@ export interface CheckpointerOptions {
 }
 
 export interface CheckpointStats {
-  /** Where checkpoints run now: the worker, or the writer after the worker failed (or was stopped). */
+  /** Where checkpoints run now: the worker, or the writer after the worker failed. */
   mode: "worker" | "writer";
   rounds: number;
   busyRounds: number;
@@ -82,6 +83,7 @@ export class WalCheckpointer {
 
   /** After each commit: the worker's health and the WAL's hard bound (the caller measured the WAL). */
   afterCommit(walBytes: number): void {
+    if (!Number.isSafeInteger(walBytes) || walBytes < 0) throw new StorageError("internal", `${this.dbPath}: WAL size ${walBytes} is not a byte count`);
     if (this.mode === "worker" && Atomics.load(this.control, SLOT.state) === STATE.failed) this.fallBack("the checkpoint worker stopped");
     if (walBytes < this.lastWalBytes) this.nextForceAtBytes = this.opts.walHardLimitBytes;
     this.lastWalBytes = walBytes;
