@@ -16,7 +16,7 @@ $(STAMP): package.json package-lock.json
 install: $(STAMP)
 
 dist/yakt: $(STAMP) $(SOURCES)
-	$(BUN) build --compile src/main.ts --outfile dist/yakt
+	$(BUN) build --compile src/main.ts src/storage/checkpoint-worker.ts --entry-naming '[name].[ext]' --outfile dist/yakt
 
 build: dist/yakt
 

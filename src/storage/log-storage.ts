@@ -3,6 +3,7 @@
 // load(); every write is one atomic step so a crash leaves either all of it or none of it.
 // Implementations: MemoryStorage (memory-storage.ts, tests and simulator) and SqliteStorage
 // (sqlite-storage.ts, `SqliteStorage.open(path, opts)`), with the same semantics.
+import type { StorageLog } from "./storage-log.ts";
 import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 
 export interface NodeIdentity {
@@ -52,6 +53,14 @@ export interface StorageOptions {
   maxSnapshotBytes?: number;
   /** SQLite only: how long to wait for a lock another process holds before failing. Default 5 000 ms. */
   busyTimeoutMs?: number;
+  /** SQLite only: how often the checkpoint worker folds the WAL into the database. Default 500 ms. */
+  checkpointIntervalMs?: number;
+  /** SQLite only: WAL bytes past which the writer checkpoints itself, blocking (logged). Default 256 MiB. */
+  walHardLimitBytes?: number;
+  /** SQLite only: where rare storage events are logged (storage-log.ts). Default a JSON line on stderr. */
+  log?: StorageLog;
+  /** TEST SEAM, never set in production: the checkpoint worker's entrypoint (to make it fail). */
+  checkpointWorkerUrl?: string;
   /**
    * TEST SEAM, never set in production (no flag reaches it): reads do not check checksums. The
    * simulator's planted "skip a checksum" bug uses it to show its checkers catch what the checks

@@ -5,25 +5,36 @@
 // not keep a crash to a suffix of the commits).
 import { Database } from "bun:sqlite";
 import { StorageError } from "./storage-error.ts";
+import { DEFAULT_OPTIONS } from "./storage-options.ts";
+import { StoreLock } from "./store-lock.ts";
 
 /** SQLite reports synchronous as a number: 1 = NORMAL. */
 const SYNCHRONOUS_NORMAL = 1;
-/** Pages in the WAL before SQLite folds it back into the database (SQLite's default, made explicit). */
-const WAL_AUTOCHECKPOINT_PAGES = 1_000;
-/** Bytes the WAL file is cut back to after a checkpoint, so one big snapshot does not leave it huge. */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /**
- * Opens the one connection. EXCLUSIVE locking holds the file lock from the first read until
- * close, so a second node pointed at the same data directory fails instead of writing a second
- * Raft history into it; the OS drops the lock when the process dies, even by SIGKILL.
+ * Pages in the WAL before SQLite folds it back into the database inside a commit (SQLite's
+ * default): only while the checkpoint worker is down (wal-checkpointer.ts); 0 while it runs.
  */
-export function openDatabase(path: string, busyTimeoutMs: number): Database {
+export const WAL_AUTOCHECKPOINT_PAGES = 1_000;
+
+export interface OpenedDatabase {
+  db: Database;
+  /** Held until the database is closed (store-lock.ts): a second process is refused "locked". */
+  lock: StoreLock;
+}
+
+/**
+ * Opens the one writing connection, after taking the store's lock (store-lock.ts), so a second node
+ * pointed at the same data directory fails instead of writing a second Raft history into it. The
+ * connection itself uses normal locking: the checkpoint worker opens a second one to the file.
+ */
+export function openDatabase(path: string, busyTimeoutMs: number): OpenedDatabase {
+  const lock = StoreLock.acquire(path, busyTimeoutMs);
   try {
     const db = new Database(path, { create: true, readwrite: true, strict: true });
     db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-    db.exec("PRAGMA locking_mode = EXCLUSIVE");
-    return db;
+    return { db, lock };
   } catch (err) {
+    lock.release();
     throw new StorageError("open_failed", `cannot open database ${path}: ${(err as Error).message}`);
   }
 }
@@ -52,11 +63,17 @@ function pragmaValue(db: Database, name: string): unknown {
   return row === null ? undefined : Object.values(row)[0];
 }
 
-export function setDurabilityPragmas(db: Database, path: string): void {
+/**
+ * `walLimitBytes` is where SQLite cuts the WAL file back to when it starts the WAL over: the hard
+ * bound, not less, because cutting a large file is slow (~100 ms for 192 MiB here, on the loop,
+ * in the commit that starts the WAL over); a file at the bound is reused from its start.
+ */
+export function setDurabilityPragmas(db: Database, path: string, walLimitBytes = DEFAULT_OPTIONS.walHardLimitBytes): void {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
-  db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  // Checkpoints run on the worker thread (wal-checkpointer.ts), never inside a commit on the loop.
+  db.exec("PRAGMA wal_autocheckpoint = 0");
+  db.exec(`PRAGMA journal_size_limit = ${walLimitBytes}`);
   checkDurability(db, path);
 }
 

@@ -1,7 +1,7 @@
 // A read-only look at a stopped node's database, for offline tools (`yakt dump-log`). It takes the
-// same exclusive SQLite lock a running node holds from its first read until it exits, without
-// waiting, so a database a live node holds is refused (StorageError "locked") and a node cannot
-// start while the tool reads. query_only makes any write an error; nothing is migrated or swept.
+// same store lock a running node holds until it exits (store-lock.ts), without waiting, so a
+// database a live node holds is refused (StorageError "locked") and a node cannot start while the
+// tool reads. query_only makes any write an error; nothing is migrated or swept.
 // Every entry, snapshot and chunk read is checked against its checksum, as a node's reads are.
 import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
@@ -9,6 +9,7 @@ import type { Entry, HardState, Snapshot } from "../raft/types.ts";
 import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
 import type { NodeIdentity } from "./log-storage.ts";
 import { checkIntegrity, openDatabase } from "./sqlite-open-checks.ts";
+import type { StoreLock } from "./store-lock.ts";
 import { SCHEMA_VERSION } from "./sqlite-schema.ts";
 import { StorageError } from "./storage-error.ts";
 
@@ -26,12 +27,13 @@ export class SqliteReader {
   private constructor(
     private readonly db: Database,
     private readonly path: string,
+    private readonly lock: StoreLock,
   ) {}
 
   /** Refuses a missing file (never creates one), a locked, damaged or foreign database. */
   static open(path: string): SqliteReader {
     if (!existsSync(path)) throw new StorageError("open_failed", `no database at ${path}`);
-    const db = openDatabase(path, 0);
+    const { db, lock } = openDatabase(path, 0);
     try {
       db.exec("PRAGMA query_only = 1");
       checkIntegrity(db, path);
@@ -39,9 +41,10 @@ export class SqliteReader {
       if (version.length !== 1 || version[0].version !== SCHEMA_VERSION) {
         throw new StorageError("schema_version", `${path} has schema version ${version.map((r) => r.version).join(",") || "none"}; this build reads ${SCHEMA_VERSION}`);
       }
-      return new SqliteReader(db, path);
+      return new SqliteReader(db, path, lock);
     } catch (err) {
       db.close();
+      lock.release();
       if (err instanceof StorageError) throw err;
       throw new StorageError("corrupt", `${path} is not a readable YAKt database: ${(err as Error).message}`);
     }
@@ -72,6 +75,7 @@ export class SqliteReader {
 
   close(): void {
     this.db.close();
+    this.lock.release();
   }
 
   private latestSnapshot(): Snapshot | null {

@@ -1,8 +1,10 @@
-// LogStorage in one bun:sqlite database per node: one connection in WAL mode, one transaction per
-// write. Commits run under synchronous=NORMAL and the WAL is fsynced by wal-sync.ts: at once for
-// persist(), on the I/O thread pool for write() + flush(), so the event loop never waits on the
-// disk for a Raft write. Where the log stands is cached in memory so invariant checks cost no
-// queries on the common append path.
+// LogStorage in one bun:sqlite database per node: one writing connection in WAL mode, one
+// transaction per write. Commits run under synchronous=NORMAL and the WAL is fsynced by
+// wal-sync.ts: at once for persist(), on the I/O thread pool for write() + flush(), so the event
+// loop never waits on the disk for a Raft write; the WAL is folded back into the database by the
+// checkpoint worker's own connection (wal-checkpointer.ts), not inside a commit. The store's lock
+// file keeps other processes out (store-lock.ts). Where the log stands is cached in memory so
+// invariant checks cost no queries on the common append path.
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +18,8 @@ import { ensureSchema } from "./sqlite-schema.ts";
 import { type EntryRow, prepareStatements, type SnapshotRow, type Statements } from "./sqlite-statements.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
+import type { StoreLock } from "./store-lock.ts";
+import { type CheckpointStats, WalCheckpointer } from "./wal-checkpointer.ts";
 import { WalSync } from "./wal-sync.ts";
 import {
   isEmptyPlan,
@@ -43,6 +47,7 @@ export class SqliteStorage implements LogStorage {
   private closed = false;
   private pending: PendingSnapshot | null = null;
   private readonly wal: WalSync;
+  private readonly checkpoints: WalCheckpointer;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
   private readonly publishPlan: { immediate: (plan: WritePlan, pending: PendingSnapshot) => void };
 
@@ -52,8 +57,17 @@ export class SqliteStorage implements LogStorage {
     private readonly path: string,
     private readonly opts: ResolvedOptions,
     private bounds: LogBounds,
+    private readonly lock: StoreLock,
   ) {
     this.wal = new WalSync(`${path}-wal`);
+    this.checkpoints = new WalCheckpointer(db, path, {
+      intervalMs: opts.checkpointIntervalMs,
+      walHardLimitBytes: opts.walHardLimitBytes,
+      stopTimeoutMs: opts.busyTimeoutMs,
+      workerUrl: opts.checkpointWorkerUrl,
+      log: opts.log,
+    });
+    this.checkpoints.start();
     this.applyPlan = db.transaction((plan: WritePlan) => this.writePlan(plan));
     this.publishPlan = db.transaction((plan: WritePlan, pending: PendingSnapshot) => this.publish(plan, pending));
   }
@@ -61,16 +75,17 @@ export class SqliteStorage implements LogStorage {
   /** Opens (creating if needed) the database at `path`; refuses a damaged or foreign one. */
   static open(path: string, opts?: StorageOptions): SqliteStorage {
     const resolved = resolveOptions(opts);
-    const db = openDatabase(path, resolved.busyTimeoutMs);
+    const { db, lock } = openDatabase(path, resolved.busyTimeoutMs);
     try {
       checkIntegrity(db, path);
-      setDurabilityPragmas(db, path);
+      setDurabilityPragmas(db, path, resolved.walHardLimitBytes);
       ensureSchema(db, path);
       const st = prepareStatements(db);
       dropUnpublished(db, st);
-      return new SqliteStorage(db, st, path, resolved, readCheckedBounds(st, path));
+      return new SqliteStorage(db, st, path, resolved, readCheckedBounds(st, path), lock);
     } catch (err) {
       db.close();
+      lock.release();
       throw err;
     }
   }
@@ -97,6 +112,7 @@ export class SqliteStorage implements LogStorage {
     if (current === null) {
       this.st.setIdentity.run(id.clusterId, id.nodeId, id.directoryId);
       this.wal.syncNow(); // the directory id is what a vote is bound to: durable before any vote
+      this.afterWrite();
       return;
     }
     if (current.clusterId !== id.clusterId || current.nodeId !== id.nodeId) {
@@ -147,6 +163,7 @@ export class SqliteStorage implements LogStorage {
       return Number(row.lastInsertRowid);
     }).immediate();
     this.pending = { id, meta, chunks: 0, bytes: 0 };
+    this.afterWrite();
   }
 
   appendSnapshotChunk(data: Uint8Array): void {
@@ -156,6 +173,7 @@ export class SqliteStorage implements LogStorage {
     this.st.insertChunk.run(pending.id, pending.chunks, data, chunkChecksum(pending.meta.index, pending.chunks, data));
     pending.chunks++;
     pending.bytes += data.byteLength;
+    this.afterWrite();
   }
 
   publishSnapshot(): SnapshotMeta {
@@ -165,6 +183,7 @@ export class SqliteStorage implements LogStorage {
     this.publishPlan.immediate(plan, pending);
     this.bounds = plan.after;
     this.pending = null;
+    this.afterWrite();
     return pending.meta;
   }
 
@@ -183,6 +202,7 @@ export class SqliteStorage implements LogStorage {
       if (bound.entries > 0) this.st.sweepEntries.run(covered, bound.entries);
       if (bound.chunks > 0) this.st.sweepChunks.run(bound.chunks);
     }).immediate();
+    this.afterWrite();
     return (this.st.coveredEntries.get(covered)?.n ?? 0) + (this.st.orphanChunks.get()?.n ?? 0);
   }
 
@@ -211,11 +231,20 @@ export class SqliteStorage implements LogStorage {
     checkDurability(this.db, this.path);
   }
 
-  /** Folds the WAL into the main file so a closed store is one self-contained file. */
+  /** Where checkpoints run and how they went (wal-checkpointer.ts). */
+  checkpointStats(): CheckpointStats {
+    return this.checkpoints.stats();
+  }
+
+  /**
+   * Stops the checkpoint worker, folds the WAL into the main file so a closed store is one
+   * self-contained file, and lets the lock go last, once nothing of ours has the file open.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     try {
+      this.checkpoints.stop();
       // The checkpoint syncs the WAL before folding it in and the database after (synchronous=NORMAL).
       this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } finally {
@@ -223,6 +252,7 @@ export class SqliteStorage implements LogStorage {
       // SQLite only really closes (and removes the WAL) once no prepared statement is left.
       for (const stmt of Object.values(this.st)) stmt.finalize();
       this.db.close();
+      this.lock.release();
     }
   }
 
@@ -260,7 +290,13 @@ export class SqliteStorage implements LogStorage {
     const needsFlush = mustSync(this.bounds.hardState, plan);
     this.applyPlan.immediate(plan);
     this.bounds = plan.after;
+    this.afterWrite();
     return needsFlush;
+  }
+
+  /** After every commit: the checkpoint worker's health and the WAL's hard bound (one fstat). */
+  private afterWrite(): void {
+    this.checkpoints.afterCommit(this.wal.size());
   }
 
   private writePlan(plan: WritePlan): void {

@@ -1,5 +1,6 @@
 // Defaults and bounds for both storages, resolved once so every check reads the same numbers.
 import type { StorageOptions } from "./log-storage.ts";
+import { type StorageLog, stderrStorageLog } from "./storage-log.ts";
 
 export interface StorageLimits {
   maxEntryBytes: number;
@@ -10,6 +11,11 @@ export interface StorageLimits {
 export interface ResolvedOptions extends StorageLimits {
   retainSnapshots: number;
   busyTimeoutMs: number;
+  checkpointIntervalMs: number;
+  walHardLimitBytes: number;
+  log: StorageLog;
+  /** Test seam (StorageOptions.checkpointWorkerUrl); null = the built-in worker. */
+  checkpointWorkerUrl: string | null;
   now: () => number;
   /** Test seam (StorageOptions.skipChecksums): reads do not check checksums. */
   skipChecksums: boolean;
@@ -18,9 +24,13 @@ export interface ResolvedOptions extends StorageLimits {
 const MIB = 1024 * 1024;
 /** SQLite's default SQLITE_MAX_LENGTH: no blob may be longer. */
 export const SQLITE_MAX_BLOB_BYTES = 1_000_000_000;
-export const DEFAULT_OPTIONS: Omit<ResolvedOptions, "now" | "skipChecksums"> = {
+export const DEFAULT_OPTIONS: Omit<ResolvedOptions, "now" | "skipChecksums" | "log" | "checkpointWorkerUrl"> = {
   retainSnapshots: 3,
   busyTimeoutMs: 5_000,
+  // A round copies what ~0.5 s of writes put in the WAL; its two fsyncs are the worker's, not the loop's.
+  checkpointIntervalMs: 500,
+  // Far above what the worker leaves behind; reached only when it cannot keep up or finish.
+  walHardLimitBytes: 256 * MIB,
   maxEntryBytes: 16 * MIB,
   maxBatchEntries: 65_536,
   // SQLite's default blob limit is 1e9 bytes; stay well under it.
@@ -44,6 +54,10 @@ export function resolveOptions(opts: StorageOptions = {}): ResolvedOptions {
   return {
     retainSnapshots: positive("retainSnapshots", merged.retainSnapshots),
     busyTimeoutMs: positive("busyTimeoutMs", merged.busyTimeoutMs),
+    checkpointIntervalMs: positive("checkpointIntervalMs", merged.checkpointIntervalMs),
+    walHardLimitBytes: positive("walHardLimitBytes", merged.walHardLimitBytes),
+    log: opts.log ?? stderrStorageLog,
+    checkpointWorkerUrl: opts.checkpointWorkerUrl ?? null,
     maxEntryBytes: positive("maxEntryBytes", merged.maxEntryBytes),
     maxBatchEntries: positive("maxBatchEntries", merged.maxBatchEntries),
     maxSnapshotBytes: positive("maxSnapshotBytes", merged.maxSnapshotBytes),

@@ -7,7 +7,7 @@
 // still syncs for itself where its own safety needs it (around checkpoints, and the WAL header
 // when the file is reused). fdatasync, as SQLite itself uses: the WAL's data and its size, without
 // the modification time, which would cost a journal commit per flush (3× slower on a busy disk).
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { StorageError } from "./storage-error.ts";
 
@@ -36,6 +36,16 @@ export class WalSync {
       return;
     }
     fdatasync(fd, (err) => done(err ? new StorageError("io", `cannot fsync ${this.walPath}: ${err.message}`) : null));
+  }
+
+  /** The WAL file's size in bytes now (one fstat). */
+  size(): number {
+    try {
+      return fstatSync(this.open()).size;
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      throw new StorageError("io", `cannot stat ${this.walPath}: ${(err as Error).message}`);
+    }
   }
 
   close(): void {

@@ -1,10 +1,13 @@
 // Builders shared by the storage tests: entries whose data is derived from (index, term) so a
 // reader can tell a stale or misplaced entry from the right one.
 import { Database } from "bun:sqlite";
+import { expect } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
+import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
+import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.ts";
 
 export const MEMBERS: Membership = { voters: [1, 2, 3], learners: [], addresses: { "1": "127.0.0.1:9001" } };
 
@@ -41,6 +44,19 @@ export function raw(path: string, sql: string): void {
   } finally {
     db.close();
   }
+}
+
+/** Opening the store at `path` (waiting 20 ms at most for a lock) fails with `code`; returns the error. */
+export function openFails(path: string, code: StorageErrorCode): StorageError {
+  let caught: unknown;
+  try {
+    SqliteStorage.open(path, { busyTimeoutMs: 20 }).close();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(StorageError);
+  expect((caught as StorageError).code).toBe(code);
+  return caught as StorageError;
 }
 
 /** A clock that moves only when told to, for snapshot creation times. */

@@ -8,8 +8,8 @@ import { snapshotChecksum } from "../../src/storage/checksum.ts";
 import { setDurabilityPragmas } from "../../src/storage/sqlite-open-checks.ts";
 import { SCHEMA_VERSION } from "../../src/storage/sqlite-schema.ts";
 import { DB_FILE_NAME, SqliteStorage } from "../../src/storage/sqlite-storage.ts";
-import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.ts";
-import { raw, run, tempDir } from "./helpers.ts";
+import { StorageError } from "../../src/storage/storage-error.ts";
+import { openFails, raw, run, tempDir } from "./helpers.ts";
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -36,18 +36,6 @@ function storeWith(n: number): string {
 const DROP_CHECKSUMS = "ALTER TABLE entries DROP COLUMN checksum; ALTER TABLE snapshots DROP COLUMN checksum";
 
 const SQLITE_STORAGE = join(import.meta.dir, "../../src/storage/sqlite-storage.ts");
-
-function openFails(path: string, code: StorageErrorCode): StorageError {
-  let caught: unknown;
-  try {
-    SqliteStorage.open(path, { busyTimeoutMs: 20 }).close();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(StorageError);
-  expect((caught as StorageError).code).toBe(code);
-  return caught as StorageError;
-}
 
 describe("SqliteStorage open checks", () => {
   test("WAL and synchronous=NORMAL are in force after open (the storage fsyncs the WAL itself)", () => {

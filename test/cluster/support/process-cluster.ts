@@ -66,7 +66,7 @@ export class ProcessCluster {
     this.nodeFlags = opts.nodeFlags ?? (() => []);
     this.scheme = opts.https ? "https" : "http";
     this.client = opts.client ?? {};
-    if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: build it with bun build --compile src/main.ts --outfile dist/yakt`);
+    if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: build it with make build`);
     const ports = freePorts(size * 3);
     for (let id = 1; id <= size; id++) {
       const [httpPort, peerPort, adminPort] = ports.slice((id - 1) * 3, id * 3);
