@@ -1,7 +1,7 @@
 // One simulated node running the real node runtime (src/node/raft-runtime.ts): its ticks come
 // from a ManualTicker the simulator drives, its timers are virtual (VirtualTimers), its peers are
 // the simulated network (SimTransport) and it writes through the real write planner onto a
-// simulated device (SimStorage over SimDisk). So the persist → send → apply → advance order the
+// simulated device (SimStorage over SimDisk). So the write → flush → send → apply → advance order the
 // simulator checks is the one production runs. A crash drops the process (its timers, transport
 // and storage handle die with it); only the SimDisk survives.
 import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
