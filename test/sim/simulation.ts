@@ -41,6 +41,8 @@ export interface SimReport {
 }
 
 const PROBE_RETRY = 20;
+/** Room for each node id's device stream per seed (ids stay far below it). */
+const DISK_STREAMS = 1024;
 const TRACE_TAIL = 40;
 
 export async function runSimulation(config: SimConfig): Promise<SimReport> {
@@ -157,7 +159,7 @@ class Simulation {
       },
     };
     for (let id = 1; id <= this.cfg.nodes + this.cfg.spareIds; id++) {
-      this.nodes.push(new SimNode(id, new SimDisk(id, this.cfg.diskBugs, this.rng.fork()), this.rng.fork(), settings, env));
+      this.nodes.push(new SimNode(id, this.disk(id), this.rng.fork(), settings, env));
     }
   }
 
@@ -197,8 +199,17 @@ class Simulation {
     };
     for (let id = 1; id <= this.cfg.nodes + this.cfg.spareIds; id++) {
       const rate = 1 + this.rng.int(-this.cfg.clockDriftPercent, this.cfg.clockDriftPercent) / 100;
-      this.nodes.push(new RuntimeNode(id, new SimDisk(id, this.cfg.diskBugs, this.rng.fork()), this.rng.fork(), settings, rate, env));
+      this.nodes.push(new RuntimeNode(id, this.disk(id), this.rng.fork(), settings, rate, env));
     }
+  }
+
+  /**
+   * Node `id`'s device, with its own stream (flush latencies, what a crash keeps) derived from the
+   * seed and the id without a draw from the run's stream, so adding the device's draws left every
+   * other schedule of a seed as it was.
+   */
+  private disk(id: NodeId): SimDisk {
+    return new SimDisk(id, this.cfg.diskBugs, new Prng(this.cfg.seed * DISK_STREAMS + id));
   }
 
   private runtimeNode(id: NodeId): RuntimeNode | undefined {
