@@ -124,6 +124,15 @@ describe("unflushed writes", () => {
     expect(d.restoreState()).toMatchObject({ hardState: hs(1, 1), entries: [e(1, 1), e(2, 1), e(3, 1)] });
   });
 
+  test("a snapshot write keeps the entries it compacted at hand, as written (a pipelined runtime still applies them)", () => {
+    const d = flushedDisk();
+    expect(d.compactedEntry(2)).toBeUndefined();
+    write(d, { snapshot: snap(5, 1), entries: [], hardState: hs(1, 5) });
+    expect(d.restoreState().entries).toEqual([]);
+    expect([1, 2, 3].map((i) => d.compactedEntry(i)?.data)).toEqual([e(1, 1).data, e(2, 1).data, e(3, 1).data]);
+    expect(d.compactedEntry(4)).toBeUndefined();
+  });
+
   test("entries written back as they were change nothing durable; new ones raise nothing below them", () => {
     const d = flushedDisk();
     write(d, { snapshot: null, entries: [e(2, 1), e(3, 1)], hardState: null });

@@ -71,6 +71,8 @@ export class SimDisk {
   private snap: Snapshot | null = null;
   /** The snapshot as stored: row and chunks with their checksums. */
   private stored: StoredSnapshot | null = null;
+  /** The entries the latest compacting write removed from the log's head (compactedEntry). */
+  private lastCompacted: Entry[] = [];
   /** Contiguous, starting right after the snapshot's index. */
   private log: Entry[] = [];
   /** Each stored entry's checksum, taken when it was written. */
@@ -79,7 +81,7 @@ export class SimDisk {
   constructor(
     readonly nodeId: number,
     readonly bugs: DiskBugs,
-    /** The device's own draws: flush latencies and what a crash keeps (the simulation forks one per node). */
+    /** The device's own draws: flush latencies and what a crash keeps (the simulation derives one per node from the seed). */
     private readonly rng: Prng = new Prng(nodeId),
   ) {}
 
@@ -151,7 +153,10 @@ export class SimDisk {
   write(plan: WritePlan, chunks: readonly Uint8Array[] | null = null): void {
     const u = this.cache.begin(this.hard, this.snap, this.stored);
     this.cut(u, plan);
-    if (plan.deleteThrough > this.snapshotIndex()) u.compacted = this.log.splice(0, plan.deleteThrough - this.snapshotIndex());
+    if (plan.deleteThrough > this.snapshotIndex()) {
+      u.compacted = this.log.splice(0, plan.deleteThrough - this.snapshotIndex());
+      if (u.compacted.length > 0) this.lastCompacted = u.compacted;
+    }
     for (const e of plan.append) this.store(e);
     u.appended = plan.append.length;
     u.floor = changedFrom(plan.deleteFrom, u.truncated, plan.append);
@@ -178,6 +183,15 @@ export class SimDisk {
   flushLatency(): number {
     if (this.rng.int(1, STALL_ODDS) === 1) return this.rng.int(STALL_MS[0], STALL_MS[1]);
     return FLUSH_MS[0] + this.rng.next() * (FLUSH_MS[1] - FLUSH_MS[0]);
+  }
+
+  /**
+   * Entry `index` as the latest compacting write removed it from the log, if it did: a pipelined
+   * runtime applies an entry whose Ready was written before that snapshot after the snapshot write.
+   */
+  compactedEntry(index: number): Entry | undefined {
+    const first = this.lastCompacted[0];
+    return first === undefined || index < first.index ? undefined : this.lastCompacted[index - first.index];
   }
 
   /** The lowest log index an unflushed write changed: an entry below it is durable as it reads. */
