@@ -120,6 +120,7 @@ export class SimStorage implements LogStorage {
       if (this.durableThrough(upTo)) done(null);
     }, this.disk.flushLatency());
   }
+
   saveSnapshot(snapshot: Snapshot): void {
     this.writePlan(planSaveSnapshot(this.disk.view(), snapshot, this.opts));
   }
