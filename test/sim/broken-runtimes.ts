@@ -62,31 +62,20 @@ export const unfencedForwardedReadsRuntime = (o: RuntimeOptions): RaftRuntimeTyp
 export const applyBeforePersistRuntime = (o: RuntimeOptions): RaftRuntimeType =>
   new RaftRuntime({ ...o, storage: new LateWrites(o.storage, o.timers!) });
 
-class LateWrites implements LogStorage {
-  constructor(
-    private readonly inner: LogStorage,
-    private readonly timers: Timers,
-  ) {}
+/** A LogStorage that passes every call to `inner`: the broken storages below override what they break. */
+class PassThroughStorage implements LogStorage {
+  constructor(protected readonly inner: LogStorage) {}
 
   persist(batch: PersistBatch): void {
-    this.write(batch);
+    this.inner.persist(batch);
   }
 
   write(batch: PersistBatch): boolean {
-    const copy = { hardState: batch.hardState, entries: [...batch.entries], snapshot: batch.snapshot };
-    this.timers.defer(() => {
-      try {
-        this.inner.persist(copy);
-      } catch (e) {
-        if (!(e instanceof SimCrash)) throw e; // the process died in this late write: nothing runs on
-      }
-    });
-    return true;
+    return this.inner.write(batch);
   }
 
-  /** The bug: the flush says "durable" while the write has not even been made. */
   flush(done: (error: Error | null) => void): void {
-    done(null);
+    this.inner.flush(done);
   }
 
   identity = () => this.inner.identity();
@@ -101,4 +90,68 @@ class LateWrites implements LogStorage {
   listSnapshots = (): StoredSnapshotInfo[] => this.inner.listSnapshots();
   latestSnapshot = () => this.inner.latestSnapshot();
   close = () => this.inner.close();
+}
+
+class LateWrites extends PassThroughStorage {
+  constructor(
+    inner: LogStorage,
+    private readonly timers: Timers,
+  ) {
+    super(inner);
+  }
+
+  override persist(batch: PersistBatch): void {
+    this.write(batch);
+  }
+
+  override write(batch: PersistBatch): boolean {
+    const copy = { hardState: batch.hardState, entries: [...batch.entries], snapshot: batch.snapshot };
+    this.timers.defer(() => {
+      try {
+        this.inner.persist(copy);
+      } catch (e) {
+        if (!(e instanceof SimCrash)) throw e; // the process died in this late write: nothing runs on
+      }
+    });
+    return true;
+  }
+
+  /** The bug: the flush says "durable" while the write has not even been made. */
+  override flush(done: (error: Error | null) => void): void {
+    done(null);
+  }
+}
+
+/**
+ * The runtime's storage acknowledges a flush before the device has made anything durable: its
+ * writes really are made (into the device's cache) and a real flush is started, but `done` is
+ * called at once. Every write looks durable the moment it is made — invisible while a crash kept
+ * everything, caught once a crash (a power loss) takes back writes the node already acted on.
+ */
+export const ackBeforeFlushRuntime = (o: RuntimeOptions): RaftRuntimeType => new RaftRuntime({ ...o, storage: new EarlyFlushAcks(o.storage) });
+
+class EarlyFlushAcks extends PassThroughStorage {
+  /** The device's flush in flight, and whether another was asked for meanwhile (one at a time). */
+  private flushing = false;
+  private again = false;
+
+  /** The bug: "durable" at once; the device's own flush runs behind it and its answer is ignored. */
+  override flush(done: (error: Error | null) => void): void {
+    this.startDeviceFlush();
+    done(null);
+  }
+
+  private startDeviceFlush(): void {
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
+    this.flushing = true;
+    this.inner.flush(() => {
+      this.flushing = false;
+      if (!this.again) return;
+      this.again = false;
+      this.startDeviceFlush();
+    });
+  }
 }

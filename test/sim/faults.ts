@@ -33,10 +33,14 @@ export type FaultKind =
   | "crash-point"
   | "torn"
   | "corrupt"
-  | "corrupt-snap";
+  | "corrupt-snap"
+  | "unflushed-lost";
 
-/** The faults drawn by weight; crash points and torn writes strike at writes, corrupt reads at start-ups, by rate. */
-export type WeightedFault = Exclude<FaultKind, "crash-point" | "torn" | "corrupt" | "corrupt-snap">;
+/**
+ * The faults drawn by weight; crash points and torn writes strike at writes, corrupt reads at
+ * start-ups, by rate; unflushed-lost counts the crashes whose device lost unflushed writes.
+ */
+export type WeightedFault = Exclude<FaultKind, "crash-point" | "torn" | "corrupt" | "corrupt-snap" | "unflushed-lost">;
 
 export interface FaultOptions {
   /** Mean virtual ms between two faults. */
@@ -82,6 +86,7 @@ export class FaultInjector {
     torn: 0,
     corrupt: 0,
     "corrupt-snap": 0,
+    "unflushed-lost": 0,
   };
   private stopped = false;
   /** The wiped node the operator is replacing (remove, then add again); one at a time. */
@@ -183,6 +188,13 @@ export class FaultInjector {
     const at = this.w.rng.int(first, last);
     this.w.trace(`corrupt read n${node.id}: entry ${at}`);
     return { kind: "entry", index: at };
+  }
+
+  /** A crash of `node` lost `lost` unflushed writes from its device's cache (none: nothing to count). */
+  crashed(node: SimMember, lost: number): void {
+    if (lost === 0) return;
+    if (node.isUp()) throw new Error(`n${node.id} reported a crash while up`);
+    this.counts["unflushed-lost"]++;
   }
 
   /** A node that refused to start is restarted by its operator a little later (the next read is clean). */

@@ -2,7 +2,7 @@
 // config overrides on top of a seed's configuration. Broken cores and the simulator's own Ready
 // loop run in core mode (runtime: false); broken runtimes and the faulty disk run the real runtime.
 import { figure8Core, ignoreDirectoryIdCore, neverCommitCore } from "./broken-cores.ts";
-import { ackBeforeCommitRuntime, applyBeforePersistRuntime, unfencedForwardedReadsRuntime } from "./broken-runtimes.ts";
+import { ackBeforeCommitRuntime, ackBeforeFlushRuntime, applyBeforePersistRuntime, unfencedForwardedReadsRuntime } from "./broken-runtimes.ts";
 import type { SimConfig } from "./sim-config.ts";
 
 export const INJECTED_BUGS = {
@@ -32,6 +32,8 @@ export const INJECTED_BUGS = {
   "unfenced-forwarded-read": { runtimeFactory: unfencedForwardedReadsRuntime, replayFlags: "--bug unfenced-forwarded-read" },
   /** The real runtime with its persist not awaited: it sends and applies before the write is durable. */
   "apply-before-persist": { runtimeFactory: applyBeforePersistRuntime, replayFlags: "--bug apply-before-persist" },
+  /** The real runtime over a storage whose flush answers at once, before the device made the writes durable. */
+  "ack-before-flush": { runtimeFactory: ackBeforeFlushRuntime, replayFlags: "--bug ack-before-flush" },
   /** The real runtime answering a proposal once appended on the leader, before it commits. */
   "ack-before-commit": { runtimeFactory: ackBeforeCommitRuntime, replayFlags: "--bug ack-before-commit" },
 } satisfies Record<string, Partial<SimConfig>>;

@@ -25,12 +25,14 @@ function node(): DiskOnly {
   return new DiskOnly(1, disk, peers, new SafetyChecker(() => disk), () => {});
 }
 
-test("a binding only in the uncommitted tail does not count; once committed it does", () => {
+test("a binding only in the uncommitted tail does not count; once committed and flushed it does", () => {
   const n = node();
   n.disk.persist({ snapshot: null, entries: [config(1, 1, bound({ 1: "d1", 3: "d3" })), config(2, 4, bound({ 1: "d1", 2: "d2", 3: "d3" }))], hardState: { term: 4, vote: 1, commit: 1 } });
   expect(n.durablyBinds(1, "d1")).toBe(true);
   expect(n.durablyBinds(2, "d2")).toBe(false);
   n.disk.persist({ snapshot: null, entries: [], hardState: { term: 4, vote: 1, commit: 2 } });
+  expect(n.durablyBinds(2, "d2")).toBe(false); // the commit alone is not flushed: a crash may take it back
+  n.disk.flushedThrough(n.disk.writesMade());
   expect(n.durablyBinds(2, "d2")).toBe(true);
 });
 

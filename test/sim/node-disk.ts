@@ -53,7 +53,7 @@ export abstract class NodeWithDisk {
 
   /**
    * Whether this node's disk binds `id` to `directoryId` for good: in its committed prefix (the
-   * log up to its persisted commit, else its snapshot, else the bootstrap). A binding only in the
+   * log up to its durable commit, else its snapshot, else the bootstrap). A binding only in the
    * uncommitted tail can still be truncated by a leader that lacks it, and then this voter counts
    * the wiped node's votes again (seeds 17237, 66352: a term-4 binding of n2 on n1 was overwritten
    * by term-5 entries). Entries up to a commit are never truncated, so this stays true.
@@ -63,7 +63,9 @@ export abstract class NodeWithDisk {
   }
 
   private committedMembership(): Membership {
-    for (let i = Math.min(this.disk.hardState().commit, this.disk.lastIndex()); i > this.disk.snapshotIndex(); i--) {
+    // Only what a crash cannot take back: the durable commit, below every unflushed change.
+    const durable = Math.min(this.disk.durableHardState().commit, this.disk.lastIndex(), this.disk.unflushedFloor() - 1);
+    for (let i = durable; i > this.disk.snapshotIndex(); i--) {
       const e = this.disk.entry(i)!;
       if (e.type === "config") return decodeMembership(e.data);
     }

@@ -1,7 +1,7 @@
 // One simulated node running the real node runtime (src/node/raft-runtime.ts): its ticks come
 // from a ManualTicker the simulator drives, its timers are virtual (VirtualTimers), its peers are
 // the simulated network (SimTransport) and it writes through the real write planner onto a
-// simulated device (SimStorage over SimDisk). So the persist → send → apply → advance order the
+// simulated device (SimStorage over SimDisk). So the write → flush → send → apply → advance order the
 // simulator checks is the one production runs. A crash drops the process (its timers, transport
 // and storage handle die with it); only the SimDisk survives.
 import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
@@ -18,7 +18,7 @@ import { NodeWithDisk } from "./node-disk.ts";
 import type { MemberStatus } from "./member-status.ts";
 import type { SimNetwork } from "./network.ts";
 import type { Prng } from "./prng.ts";
-import type { SafetyChecker } from "./safety-checker.ts";
+import type { SafetyChecker, WrittenBatch } from "./safety-checker.ts";
 import type { CorruptRead, SimDisk } from "./sim-disk.ts";
 import { SimCrash, SimStorage } from "./sim-storage.ts";
 import { StorageError } from "../../src/storage/storage-error.ts";
@@ -40,7 +40,8 @@ export interface RuntimeNodeHooks {
   /** The node refused to start (its storage found corruption): it is down until restarted. */
   refused(node: RuntimeNode): void;
   applied(node: RuntimeNode, e: Entry): void;
-  crashed(node: RuntimeNode): void;
+  /** The node's process died; its device lost `lostWrites` unflushed writes. */
+  crashed(node: RuntimeNode, lostWrites: number): void;
   tearPoint(node: RuntimeNode, plan: WritePlan): number | null;
   persisted(node: RuntimeNode, batch: PersistBatch): void;
   trace(line: string): void;
@@ -59,6 +60,8 @@ export interface RuntimeNodeEnv {
   violation: (v: SimViolation) => void;
   /** The cluster's members as its operator would name them in --peers when (re)starting a node. */
   operatorPeers: () => Membership;
+  /** Whether an applied entry must be durable, not merely written (off only to show the end-to-end checks alone catch a flush bug). */
+  appliedDurableCheck: boolean;
   /** Builds the runtime: the real one, or a deliberately broken subclass (runtime-bugs.ts). */
   build: (options: RuntimeOptions) => RaftRuntime;
 }
@@ -121,11 +124,12 @@ export class RuntimeNode extends NodeWithDisk {
       {
         corruptRead: () => this.env.hooks.corruptRead(this),
         tearPoint: (plan) => this.env.hooks.tearPoint(this, plan),
-        persisted: (batch, previousCommit) => this.persisted(batch, previousCommit),
+        written: (batch, previousCommit) => this.env.checker.written(this.id, this.disk, batch.entries, previousCommit),
+        persisted: (batch, written) => this.persisted(batch, written),
         alive,
         crashNow: () => this.crash(),
       },
-      () => timers.now(),
+      timers,
       this.disk.bugs.skipChecksum === true,
     );
     const restore = this.disk.restoreState();
@@ -173,7 +177,7 @@ export class RuntimeNode extends NodeWithDisk {
     });
   }
 
-  /** The process dies: nothing of it runs again; the device loses what was not synced. */
+  /** The process dies: nothing of it runs again; the device loses a suffix of what was not flushed. */
   crash(): void {
     const runtime = this.runtime;
     if (runtime === null) return;
@@ -183,14 +187,14 @@ export class RuntimeNode extends NodeWithDisk {
     this.transport = null;
     this.ticker = null;
     this.lives++;
-    this.disk.crash();
+    const lost = this.disk.crash();
     // Nothing of the dead process may run on: its waits end now (their callers see a stale life).
     void runtime.stop();
-    this.env.hooks.trace(`n${this.id} crash`);
+    this.env.hooks.trace(lost > 0 ? `n${this.id} crash, ${lost} unflushed writes lost` : `n${this.id} crash`);
     const waiting = [...this.waiting];
     this.waiting.clear();
     for (const answer of waiting) answer();
-    this.env.hooks.crashed(this);
+    this.env.hooks.crashed(this, lost);
   }
 
 
@@ -337,12 +341,12 @@ export class RuntimeNode extends NodeWithDisk {
     return this.runtime;
   }
 
-  private persisted(batch: PersistBatch, previousCommit: number): void {
-    this.env.checker.persisted(this.id, this.disk, batch.entries, previousCommit);
+  private persisted(batch: PersistBatch, written: WrittenBatch): void {
+    this.env.checker.durable(this.id, written);
     this.env.hooks.persisted(this, batch);
   }
 
-  /** The state machine's apply: the entry must already be on the disk, as written (persist before apply). */
+  /** The state machine's apply: the entry must already be on the disk durably, as written (flush before apply). */
   private apply(index: number, data: Uint8Array): void {
     try {
       this.applyChecked(index, data);
@@ -353,9 +357,15 @@ export class RuntimeNode extends NodeWithDisk {
   }
 
   private applyChecked(index: number, data: Uint8Array): void {
-    const e = this.disk.entry(index);
-    if (index <= this.disk.snapshotIndex() || e === undefined || e.data !== data && !sameBytes(e.data, data)) {
+    // A snapshot written after the entry's Ready (written while that Ready waited for its flush:
+    // the pipeline) may have compacted the entry since; the disk then held it as that compaction removed it.
+    const compacted = index <= this.disk.snapshotIndex();
+    const e = compacted ? this.disk.compactedEntry(index) : this.disk.entry(index);
+    if (e === undefined || e.data !== data && !sameBytes(e.data, data)) {
       throw new SimViolation("applied-not-durable", `node ${this.id} applied entry ${index} that its disk does not hold as written (disk ${this.disk.snapshotIndex()}..${this.disk.lastIndex()})`);
+    }
+    if (this.env.appliedDurableCheck && !compacted && index >= this.disk.unflushedFloor()) {
+      throw new SimViolation("applied-not-durable", `node ${this.id} applied entry ${index} before a flush made it durable (unflushed from ${this.disk.unflushedFloor()})`);
     }
     if (index <= this.kvApplied) throw new SimViolation("applied-monotonic", `node ${this.id} applied entry ${index} after ${this.kvApplied}`);
     if (this.restoring) throw new SimViolation("applied-monotonic", `node ${this.id} applied entry ${index} while a snapshot was being restored`);

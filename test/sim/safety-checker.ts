@@ -31,6 +31,16 @@ interface CommittedFacts {
   seenInTerm: number;
 }
 
+/** What the checker records of one write once it is durable, taken right after the write. */
+export interface WrittenBatch {
+  /** Each entry written, with the term of the entry before it on the disk then. */
+  entries: { entry: Entry; prevTerm: number | undefined }[];
+  /** Entries the write's commit index newly covered. */
+  committed: Entry[];
+  /** The disk's term then: the entries were committed in a term no later than this. */
+  term: number;
+}
+
 export function entryKey(e: Entry): string {
   return `${e.type}:${decoder.decode(e.data)}`;
 }
@@ -88,17 +98,32 @@ export class SafetyChecker {
 
   /** After `disk` of `node` persisted `entries` (already on disk) and possibly a new commit. */
   persisted(node: NodeId, disk: SimDisk, entries: readonly Entry[], previousCommit: number): void {
-    for (const e of entries) this.logEntry(node, e, disk.term(e.index - 1));
+    this.durable(node, this.written(node, disk, entries, previousCommit));
+  }
+
+  /**
+   * Right after `node` wrote `entries` (and possibly a commit) to `disk`: the checks that hold of
+   * the write itself, and what the checker records of it once it is durable — taken now, since
+   * later writes may already have changed the disk by then.
+   */
+  written(node: NodeId, disk: SimDisk, entries: readonly Entry[], previousCommit: number): WrittenBatch {
     if (this.bootstrap !== null) checkOneChangeAtATime(node, disk, entries, this.bootstrap);
-    const commit = disk.hardState().commit;
+    const { commit, term } = disk.hardState();
     if (commit < previousCommit) {
       throw new SimViolation("commit-monotonic", `node ${node} persisted commit ${commit} below its earlier persisted ${previousCommit}`);
     }
     if (commit > disk.lastIndex()) {
       throw new SimViolation("durable-commit", `node ${node} persisted commit ${commit} beyond its persisted log end ${disk.lastIndex()}`);
     }
-    const term = disk.hardState().term;
-    for (let i = Math.max(previousCommit, disk.snapshotIndex()) + 1; i <= commit; i++) this.commit(node, disk.entry(i)!, term);
+    const committed: Entry[] = [];
+    for (let i = Math.max(previousCommit, disk.snapshotIndex()) + 1; i <= commit; i++) committed.push(disk.entry(i)!);
+    return { entries: entries.map((e) => ({ entry: e, prevTerm: disk.term(e.index - 1) })), committed, term };
+  }
+
+  /** What `node` wrote (as `written` recorded it) is durable on its disk. */
+  durable(node: NodeId, w: WrittenBatch): void {
+    for (const { entry, prevTerm } of w.entries) this.logEntry(node, entry, prevTerm);
+    for (const e of w.committed) this.commit(node, e, w.term);
   }
 
   /** `node` applied `e` to its state machine. */

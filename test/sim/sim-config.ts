@@ -55,6 +55,11 @@ export interface SimConfig {
   runtimeFactory: ((options: RuntimeOptions) => RaftRuntime) | null;
   /** Runtime mode: the runtime snapshots its state machine every this many applied entries. */
   snapshotEntries: number;
+  /**
+   * Runtime mode: an entry applied must already be durable (flushed), not merely written — the
+   * direct check of flush before apply. Off only to show the end-to-end checks catch a flush bug alone.
+   */
+  appliedDurableCheck: boolean;
   /** Runtime mode: each node's clock runs up to this many percent fast or slow. */
   clockDriftPercent: number;
   /** Flags that `cli.ts --seed N` needs besides the seed to replay this run ("" for the default). */
@@ -108,6 +113,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     factory: null,
     runtimeFactory: null,
     snapshotEntries: 40,
+    appliedDurableCheck: true,
     clockDriftPercent: 5,
     replayFlags: "",
     traceSink: null,

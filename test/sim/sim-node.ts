@@ -28,7 +28,8 @@ export interface NodeHooks {
   applied(node: SimNode, e: Entry): void;
   snapshotInstalled(node: SimNode, index: number): void;
   readState(node: SimNode, rs: ReadState): void;
-  crashed(node: SimNode): void;
+  /** The node crashed; its device lost `lostWrites` unflushed writes. */
+  crashed(node: SimNode, lostWrites: number): void;
   /** A Ready is durable, its messages not sent yet: a crash point may strike (crash() inside). */
   persisted(node: SimNode, rd: Ready): void;
   trace(line: string): void;
@@ -115,13 +116,13 @@ export class SimNode extends NodeWithDisk {
   /** Lose everything volatile, including a Ready whose persist has not happened yet. */
   crash(): void {
     this.core = null;
-    this.disk.crash();
+    const lost = this.disk.crash();
     this.lives++;
     this.outstanding = 0;
     this.lateMessages.clear();
     this.deferred = [];
-    this.env.hooks.trace(`n${this.id} crash`);
-    this.env.hooks.crashed(this);
+    this.env.hooks.trace(lost > 0 ? `n${this.id} crash, ${lost} unflushed writes lost` : `n${this.id} crash`);
+    this.env.hooks.crashed(this, lost);
   }
 
 

@@ -1,19 +1,24 @@
 // The LogStorage a simulated runtime writes through: the real write planner (src/storage/
 // write-plan.ts, shared with SqliteStorage and MemoryStorage) over a SimDisk, the device that keeps
 // what a crash leaves. Each life of a node gets its own handle; a crash kills it, so the dropped
-// process can write nothing more. The device's faults strike here: a crash point right after a
-// durable write, a torn write (a crash in the middle of one), and a corrupt read at start-up of a
+// process can write nothing more. write() puts a batch in the device's cache; flush() answers
+// later, on the node's virtual timers after the device's seeded latency, and only then are the
+// writes it covers durable — never if the process died meanwhile (as SqliteStorage fsyncs its WAL
+// off the event loop). The device's faults strike here: a crash point right after a flush made a
+// batch durable, a torn write (a crash in the middle of one), and a corrupt read at start-up of a
 // log entry or of a piece of the snapshot (its row or a chunk). Reads are checked the way the real
 // storages check theirs: the real checksums (src/storage/checksum.ts) through the real
 // verifyChecksum under the real StorageOptions, so the planted "skip a checksum" bug is the real
 // skipChecksums seam switched on, and the bad bytes are loaded.
-import type { HardState, RestoreState, Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
+import type { Timers } from "../../src/node/timers.ts";
+import type { RestoreState, Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
 import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "../../src/storage/checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
 import { checkChunk, checkSweepBound } from "../../src/storage/input-checks.ts";
 import { StorageError } from "../../src/storage/storage-error.ts";
 import { resolveOptions, type ResolvedOptions } from "../../src/storage/storage-options.ts";
 import { isEmptyPlan, mustSync, planPersist, planPublishSnapshot, planSaveSnapshot, type WritePlan } from "../../src/storage/write-plan.ts";
+import type { WrittenBatch } from "./safety-checker.ts";
 import type { CorruptRead, RawRead, SimDisk, StoredSnapshot } from "./sim-disk.ts";
 
 /** Where a checksum failure names the device (as SqliteStorage names its file). */
@@ -32,27 +37,41 @@ export interface DeviceHooks {
   corruptRead(): CorruptRead | null;
   /** Before `plan` is written: entries to keep of it if a crash tears it now, or null (no tear). */
   tearPoint(plan: WritePlan): number | null;
-  /** `batch` is durable (the disk changed from `previousCommit`); a crash point may strike now. */
-  persisted(batch: PersistBatch, previousCommit: number): void;
+  /** `batch` (written as `written` recorded it) is durable now; a crash point may strike. */
+  persisted(batch: PersistBatch, written: WrittenBatch): void;
+  /** What the checker needs of `batch`, taken right after it was written (the disk's commit was `previousCommit` before). */
+  written(batch: PersistBatch, previousCommit: number): WrittenBatch;
   /** Whether the process that owns this handle is still alive. */
   alive(): boolean;
   /** The node crashed inside a write (a torn write): take it down. */
   crashNow(): void;
 }
 
+/** A Ready's batch in the cache, waiting for the flush that makes it durable. */
+interface Awaiting {
+  /** Its write's number on the device (SimDisk.writesMade() right after it). */
+  seq: number;
+  batch: PersistBatch;
+  written: WrittenBatch;
+}
+
 export class SimStorage implements LogStorage {
   private readonly opts: ResolvedOptions;
   private pending: { meta: SnapshotMeta; chunks: Uint8Array[]; bytes: number } | null = null;
+  /** Batches written and not yet reported durable, oldest first. */
+  private readonly awaiting: Awaiting[] = [];
+  private flushing = false;
 
   constructor(
     private readonly disk: SimDisk,
     private readonly identityOf: NodeIdentity,
     private readonly hooks: DeviceHooks,
-    now: () => number,
+    /** The process's timers: a flush answers through them, so a dead process never hears back. */
+    private readonly timers: Pick<Timers, "now" | "setTimeout">,
     /** The real test seam (StorageOptions.skipChecksums): the planted "skip a checksum" bug. */
     skipChecksums: boolean,
   ) {
-    this.opts = resolveOptions({ now, retainSnapshots: 1, skipChecksums });
+    this.opts = resolveOptions({ now: () => timers.now(), retainSnapshots: 1, skipChecksums });
   }
 
   identity(): NodeIdentity | null {
@@ -71,25 +90,39 @@ export class SimStorage implements LogStorage {
     return this.checked(this.disk.read(this.hooks.corruptRead()));
   }
 
+  /** write() and, at once, a flush of everything written so far (the synchronous path). */
   persist(batch: PersistBatch): void {
     this.write(batch);
+    this.durableThrough(this.disk.writesMade());
   }
 
   write(batch: PersistBatch): boolean {
     const before = this.disk.hardState();
     const plan = planPersist(this.disk.view(), batch, this.opts);
-    this.writePlan(plan, batch);
-    return !isEmptyPlan(plan) && mustSync(before, plan);
+    if (!this.writePlan(plan)) return false;
+    const written = this.hooks.written(batch, before.commit);
+    this.awaiting.push({ seq: this.disk.writesMade(), batch, written });
+    return mustSync(before, plan);
   }
 
-  /** Every write reached the device as it was made: nothing is left to wait for. */
+  /**
+   * Makes every write made before the call durable after the device's latency, then answers —
+   * through the process's timers, so not while it is paused and never once it died. One at a time.
+   */
   flush(done: (error: Error | null) => void): void {
     this.assertAlive();
-    done(null);
+    if (this.flushing) throw new Error(`node ${this.identityOf.nodeId}: flush() called while a flush is in flight`);
+    this.flushing = true;
+    const upTo = this.disk.writesMade();
+    this.timers.setTimeout(() => {
+      this.flushing = false;
+      if (!this.hooks.alive()) return;
+      if (this.durableThrough(upTo)) done(null);
+    }, this.disk.flushLatency());
   }
 
   saveSnapshot(snapshot: Snapshot): void {
-    this.writePlan(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null);
+    this.writePlan(planSaveSnapshot(this.disk.view(), snapshot, this.opts));
   }
 
   beginSnapshot(meta: SnapshotMeta): void {
@@ -110,7 +143,7 @@ export class SimStorage implements LogStorage {
   publishSnapshot(): SnapshotMeta {
     const p = this.requirePending("publish a snapshot");
     const snapshot = { meta: p.meta, data: joined(p.chunks) };
-    this.writePlan(planSaveSnapshot(this.disk.view(), snapshot, this.opts), null, p.chunks);
+    this.writePlan(planSaveSnapshot(this.disk.view(), snapshot, this.opts), p.chunks);
     this.pending = null;
     return p.meta;
   }
@@ -138,20 +171,35 @@ export class SimStorage implements LogStorage {
   /** The runtime stopped; the device stays (it is the node's disk). */
   close(): void {}
 
-  /** One plan, validated before anything is written, then written whole, torn, or not at all. */
-  private writePlan(plan: WritePlan, batch: PersistBatch | null, chunks: readonly Uint8Array[] | null = null): void {
+  /**
+   * One plan, validated before anything is written, then written into the device's cache whole,
+   * torn (the process dies: SimCrash), or not at all (an empty plan: false).
+   */
+  private writePlan(plan: WritePlan, chunks: readonly Uint8Array[] | null = null): boolean {
     this.assertAlive();
-    if (isEmptyPlan(plan)) return;
-    const before: HardState = this.disk.hardState();
+    if (isEmptyPlan(plan)) return false;
     const keep = this.hooks.tearPoint(plan);
     if (keep !== null) {
       this.disk.tear(plan, keep);
       this.hooks.crashNow();
       throw new SimCrash(this.identityOf.nodeId);
     }
-    this.disk.write(plan, mustSync(before, plan), chunks);
-    if (batch !== null) this.hooks.persisted(batch, before.commit);
-    if (!this.hooks.alive()) throw new SimCrash(this.identityOf.nodeId); // a crash point struck after the write
+    this.disk.write(plan, chunks);
+    return true;
+  }
+
+  /**
+   * The writes up to `seq` are durable: each batch among them is reported, in order, and a crash
+   * point may strike after any of them. False when the process died there.
+   */
+  private durableThrough(seq: number): boolean {
+    this.disk.flushedThrough(seq);
+    while (this.awaiting.length > 0 && this.awaiting[0]!.seq <= seq) {
+      const w = this.awaiting.shift()!;
+      this.hooks.persisted(w.batch, w.written);
+      if (!this.hooks.alive()) return false;
+    }
+    return true;
   }
 
   /** The read checked as the real storages check theirs: a failed checksum is a ChecksumError ("corrupt"). */

@@ -1,8 +1,9 @@
 // The simulator's suite: campaigns of seeds (3- and 5-node runs) on the real node runtime and, in
 // core mode, on the real core under the simulator's own Ready loop, that must all pass every
 // check; replay determinism; and the bug-injection tests showing the checks catch broken Raft,
-// broken runtimes (one serving forwarded reads without the read barrier) and a storage that skips
-// its checksums (of log entries and of snapshots).
+// broken runtimes (one serving forwarded reads without the read barrier, one whose storage
+// acknowledges a flush before the device made the writes durable) and a storage that skips its
+// checksums (of log entries and of snapshots).
 import { describe, expect, test } from "bun:test";
 import { runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS } from "./injected-bugs.ts";
@@ -31,7 +32,7 @@ describe("simulated cluster on the real runtime: every check holds", () => {
       // The runs must actually exercise the protocol, not idle, and every kind of fault.
       expect(t.elections).toBeGreaterThanOrEqual(BATCH);
       expect(t.commits).toBeGreaterThan(10 * BATCH);
-      for (const kind of ["crash", "membership", "compact", "wipe", "pause", "clock-jump", "crash-point", "torn", "corrupt", "corrupt-snap"]) {
+      for (const kind of ["crash", "membership", "compact", "wipe", "pause", "clock-jump", "crash-point", "torn", "corrupt", "corrupt-snap", "unflushed-lost"]) {
         expect(t.faults[kind] ?? 0).toBeGreaterThan(0);
       }
     }, TEST_TIMEOUT);
@@ -64,8 +65,10 @@ describe("simulated cluster on the real runtime: every check holds", () => {
     // credited with (and bound to) its wiped disk's late answer, never caught up (4270, 10677,
     // 63463); a simulator finding, not a runtime one: a voter wiped while another voter's binding
     // of it was still uncommitted and then overwritten, so that voter counted the blank node's vote
-    // (17237, 66352; node-disk.ts).
-    for (const seed of [26, 77, 1189, 2744, 4270, 10677, 11152, 12311, 17237, 63463, 66352]) await runSimulation(configForSeed(seed));
+    // (17237, 66352; node-disk.ts); a simulator finding of the flushed model: a follower's Readys
+    // waiting out a stalled flush applied entries after a leader's snapshot, written meanwhile, had
+    // compacted them from its disk (2718; SimDisk.compactedEntry).
+    for (const seed of [26, 77, 1189, 2718, 2744, 4270, 10677, 11152, 12311, 17237, 63463, 66352]) await runSimulation(configForSeed(seed));
   }, TEST_TIMEOUT);
 });
 
@@ -134,7 +137,7 @@ describe("replay", () => {
     expect(many.exitCode).toBe(0);
     const last = many.stdout.toString().trim().split("\n").pop()!;
     expect(last).toMatch(/^OK 3 schedules, \d+ steps/);
-    for (const kind of ["torn", "corrupt", "corrupt-snap", "pause", "wipe", "crash", "clock-jump"]) expect(last).toMatch(new RegExp(` ${kind}=\\d+`));
+    for (const kind of ["torn", "corrupt", "corrupt-snap", "pause", "wipe", "crash", "clock-jump", "unflushed-lost"]) expect(last).toMatch(new RegExp(` ${kind}=\\d+`));
     const bad = cli("--seeds", "-4");
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.toString()).toContain("got -4");
@@ -218,6 +221,20 @@ describe("bug injection: the simulator catches broken Raft, runtimes and storage
     expect(f).not.toBeNull();
     expect(["applied-not-durable", ...SAFETY]).toContain(f!.check);
     expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --bug apply-before-persist`);
+  }, TEST_TIMEOUT);
+
+  test("the real runtime over a storage that acknowledges a flush before the device made the writes durable", async () => {
+    const f = await hunt(INJECTED_BUGS["ack-before-flush"]);
+    expect(f).not.toBeNull();
+    expect(["applied-not-durable", ...SAFETY]).toContain(f!.check);
+    expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --churn --bug ack-before-flush`);
+  }, TEST_TIMEOUT);
+
+  test("acknowledging a flush early is caught end to end too: a crash loses writes the cluster relied on", async () => {
+    // Without the direct check (an applied entry must be durable), only what users and Raft see is left.
+    const f = await hunt({ ...INJECTED_BUGS["ack-before-flush"], appliedDurableCheck: false });
+    expect(f).not.toBeNull();
+    expect(SAFETY).toContain(f!.check);
   }, TEST_TIMEOUT);
 
   test("the real runtime acknowledging a proposal before it commits", async () => {

@@ -41,6 +41,8 @@ export interface SimReport {
 }
 
 const PROBE_RETRY = 20;
+/** Room for each node id's device stream per seed (ids stay far below it). */
+const DISK_STREAMS = 1024;
 const TRACE_TAIL = 40;
 
 export async function runSimulation(config: SimConfig): Promise<SimReport> {
@@ -151,13 +153,13 @@ class Simulation {
         applied: (n: SimNode, e: Entry) => this.onApplied(n, e),
         snapshotInstalled: (n: SimNode, index: number) => this.clients.snapshotInstalled(n, index),
         readState: (n: SimNode, rs: { ctx: number; index: number; ok: boolean }) => this.clients.readState(n, rs),
-        crashed: (n: SimNode) => this.clients.crashed(n),
+        crashed: (n: SimNode, lost: number) => this.crashed(n, lost),
         persisted: (n: SimNode, rd: Ready) => this.faults.crashPoint(n, rd),
         trace: (line: string) => this.trace.add(line),
       },
     };
     for (let id = 1; id <= this.cfg.nodes + this.cfg.spareIds; id++) {
-      this.nodes.push(new SimNode(id, new SimDisk(id, this.cfg.diskBugs), this.rng.fork(), settings, env));
+      this.nodes.push(new SimNode(id, this.disk(id), this.rng.fork(), settings, env));
     }
   }
 
@@ -181,12 +183,13 @@ class Simulation {
       directory: { transportOf: (id: NodeId) => this.runtimeNode(id)?.peerTransport() ?? null },
       build: this.cfg.runtimeFactory ?? ((o: ConstructorParameters<typeof RaftRuntime>[0]) => new RaftRuntime(o)),
       operatorPeers: () => this.faults.operatorPeers(),
+      appliedDurableCheck: this.cfg.appliedDurableCheck,
       violation: (v: SimViolation) => {
         this.violation ??= v;
       },
       hooks: {
         applied: (n: RuntimeNode, e: Entry) => this.onApplied(n, e),
-        crashed: (n: RuntimeNode) => this.clients.crashed(n),
+        crashed: (n: RuntimeNode, lost: number) => this.crashed(n, lost),
         tearPoint: (n: RuntimeNode, plan: WritePlan) => this.faults.tearPoint(n, plan),
         corruptRead: (n: RuntimeNode) => this.faults.corruptRead(n),
         refused: (n: RuntimeNode) => this.faults.restartLater(n),
@@ -196,8 +199,17 @@ class Simulation {
     };
     for (let id = 1; id <= this.cfg.nodes + this.cfg.spareIds; id++) {
       const rate = 1 + this.rng.int(-this.cfg.clockDriftPercent, this.cfg.clockDriftPercent) / 100;
-      this.nodes.push(new RuntimeNode(id, new SimDisk(id, this.cfg.diskBugs), this.rng.fork(), settings, rate, env));
+      this.nodes.push(new RuntimeNode(id, this.disk(id), this.rng.fork(), settings, rate, env));
     }
+  }
+
+  /**
+   * Node `id`'s device, with its own stream (flush latencies, what a crash keeps) derived from the
+   * seed and the id without a draw from the run's stream, so adding the device's draws left every
+   * other schedule of a seed as it was.
+   */
+  private disk(id: NodeId): SimDisk {
+    return new SimDisk(id, this.cfg.diskBugs, new Prng(this.cfg.seed * DISK_STREAMS + id));
   }
 
   private runtimeNode(id: NodeId): RuntimeNode | undefined {
@@ -271,6 +283,11 @@ class Simulation {
       if (s.role === "leader" && (best === undefined || s.term > best.term)) best = { node: n, term: s.term };
     }
     return best?.node;
+  }
+
+  private crashed(n: SimMember, lostWrites: number): void {
+    this.faults.crashed(n, lostWrites);
+    this.clients.crashed(n);
   }
 
   private onApplied(n: SimMember, e: Entry): void {

@@ -1,8 +1,8 @@
 // Per-event invariants of what users see of each node (its status: the offsets and the role the
 // API and the console show), checked after every event of a run:
 // - the commit and applied offsets never go backwards on a node within one life of its process
-//   (a restart begins again from the snapshot and the synced commit: a commit written without a
-//   sync may be lost, and SafetyChecker holds the restarted commit to the persisted one);
+//   (a restart begins again from the snapshot and the durable commit: a commit not yet flushed
+//   may be lost, and SafetyChecker holds the restarted commit to the persisted one);
 // - a leader's commit offset only moves, while it leads, to an entry of its own term: a new
 //   leader never exposes a commit offset before its own first entry of the term commits
 //   (KAFKA-12619: the high watermark of a new leader);
