@@ -77,6 +77,7 @@ export class SqliteStorage implements LogStorage {
     const resolved = resolveOptions(opts);
     const { db, lock } = openDatabase(path, resolved.busyTimeoutMs);
     try {
+      syncInheritedWal(path);
       checkIntegrity(db, path);
       setDurabilityPragmas(db, path, resolved.walHardLimitBytes);
       ensureSchema(db, path);
@@ -359,6 +360,16 @@ function dropUnpublished(db: Database, st: Statements): void {
     db.exec("DELETE FROM snapshot_chunks WHERE snapshot_id NOT IN (SELECT id FROM snapshots)");
     db.exec("DELETE FROM entries WHERE idx <= (SELECT COALESCE(MAX(idx), 0) FROM snapshots WHERE pending = 0)");
   }).immediate();
+}
+
+/** Before the first read: what a crashed process left in the WAL is made durable (wal-sync.ts). */
+function syncInheritedWal(path: string): void {
+  const wal = new WalSync(`${path}-wal`);
+  try {
+    wal.syncInherited();
+  } finally {
+    wal.close();
+  }
 }
 
 function joinChunks(parts: readonly Uint8Array[]): Uint8Array {

@@ -7,7 +7,7 @@
 // still syncs for itself where its own safety needs it (around checkpoints, and the WAL header
 // when the file is reused). fdatasync, as SQLite itself uses: the WAL's data and its size, without
 // the modification time, which would cost a journal commit per flush (3× slower on a busy disk).
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { StorageError } from "./storage-error.ts";
 
@@ -24,6 +24,16 @@ export class WalSync {
     } catch (err) {
       throw new StorageError("io", `cannot fsync ${this.walPath}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * At open: what a crashed process left in the WAL may sit only in the page cache, and the new
+   * process reads it as its state (a vote, entries it then acknowledges without writing them
+   * again); a power loss after that would take it back. So it is made durable before anything is
+   * read from it. No WAL file (a clean close removes it): nothing to do.
+   */
+  syncInherited(): void {
+    if (existsSync(this.walPath)) this.syncNow();
   }
 
   /** Flushes the WAL on the runtime's I/O thread pool; `done` runs on the loop afterwards. */
