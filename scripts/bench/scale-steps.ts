@@ -113,6 +113,8 @@ export interface FillResult {
   seconds: number;
   created: number;
   failed: number;
+  /** Failed attempts by the status they got (0: no answer, e.g. the 30-s timeout). */
+  failures: Record<number, number>;
   /** [partitions so far, RSS MiB of each node]. */
   memory: [number, number[]][];
 }
@@ -122,6 +124,7 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
   let next = 0;
   let created = 0;
   let failed = 0;
+  const failures: Record<number, number> = {};
   const pids = cluster.live().map((id) => cluster.pid(id));
   const memory: [number, number[]][] = [[0, pids.map(rssMiB)]];
   const every = Math.max(1, Math.floor(o.topics / o.samples));
@@ -135,6 +138,7 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
         const s = await status(fetch(cluster.url(leader(), "/v1/topics"), { ...post(body), signal: AbortSignal.timeout(30_000) }));
         if (s === 201 || s === 409) break;
         failed++;
+        failures[s] = (failures[s] ?? 0) + 1;
         await Bun.sleep(50);
       }
       created++;
@@ -142,7 +146,7 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
     }
   };
   await Promise.all(Array.from({ length: o.clients }, writer));
-  return { seconds: (performance.now() - t0) / 1000, created, failed, memory };
+  return { seconds: (performance.now() - t0) / 1000, created, failed, failures, memory };
 }
 
 export interface BigRead {

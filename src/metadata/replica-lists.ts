@@ -11,7 +11,8 @@ const MAX_POOLED_LISTS = 200_000;
 /** Longer lists are rare and cost more to key than they save: they are frozen as they are. */
 const MAX_POOLED_LENGTH = 16;
 
-const EMPTY: readonly number[] = Object.freeze([]);
+/** The shared empty list (what internReplicas([]) returns). */
+export const EMPTY: readonly number[] = Object.freeze([]);
 let pool = new Map<string, readonly number[]>();
 /** Every frozen list this module returned (weakly: a list no record holds any more goes). */
 const handedOut = new WeakSet<readonly number[]>([EMPTY]);
