@@ -25,7 +25,8 @@ export function accepted(records: MetadataRecord[]): ApplyResult {
 /**
  * Freezes a record in place. Only a partition holds arrays: its four lists are swapped for shared
  * interned ones (frozen already), which also spares a freeze per list (JSC makes a frozen array
- * sparse, and freezing is not cheap: a 1M-partition restore spent most of its time here).
+ * sparse, and freezing is not cheap: a 1M-partition restore spent most of its time here). Fields
+ * frozen already hold interned lists: only this function and newPartition freeze them.
  */
 export function freezeRecord<R extends MetadataRecord>(record: R): R {
   if (record.name === "PartitionRecord" && !Object.isFrozen(record.fields)) {

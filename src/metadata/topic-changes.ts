@@ -38,7 +38,8 @@ export function planCreatePartitions(image: MetadataImage, cmd: CreatePartitions
 
 /**
  * A placed partition: the whole replica list in the ISR, the first replica leading, epochs 0. The
- * list is interned here, once, and the ISR shares it (freezeRecord then finds both pooled).
+ * list is interned here, once, and the ISR shares it; the fields come frozen, which tells
+ * freezeRecord their lists are interned already (a create of 100 partitions saves 400 look-ups).
  */
 export function newPartition(offset: number, timestamp: string, topicUUID: string, partitionId: number, replicas: number[]): PartitionRecord {
   const list = internReplicas(replicas) as number[];
@@ -47,7 +48,7 @@ export function newPartition(offset: number, timestamp: string, topicUUID: strin
     name: "PartitionRecord",
     offset,
     timestamp,
-    fields: {
+    fields: Object.freeze({
       partitionId,
       topicUUID,
       replicas: list,
@@ -57,7 +58,7 @@ export function newPartition(offset: number, timestamp: string, topicUUID: strin
       leader: String(replicas[0]),
       partitionEpoch: 0,
       leaderEpoch: 0,
-    },
+    }),
   };
 }
 
