@@ -1,7 +1,7 @@
 // The fill of `make bench-scale` alone, to iterate on its rate: a 3-node dist/yakt cluster, 30
 // brokers on 6 racks kept alive, TOPICS topics × 100 partitions (RF 3) created through `POST
 // /v1/topics` by WRITERS clients (to the leader, or round-robin over the nodes with SPREAD=1),
-// then topic GETs. Printed: partitions/s, failed attempts, CPU µs per create of the leader and of
+// then topic GETs, linearizable and stale. Printed: partitions/s, failed attempts, CPU µs per create of the leader and of
 // each follower (/proc utime+stime), the topic GET p50/p99 and the CPU µs per GET of the serving
 // node, the load average. Not a test; speed is never asserted.
 //   TOPICS=2000 WRITERS=8 bun scripts/bench/fill-rate.ts
@@ -38,10 +38,13 @@ async function main(): Promise<void> {
     const cpu1 = ids.map((id) => processCpuMs(cluster.pid(id)));
     const perCreate = ids.map((id, i) => `${id === leader ? "leader" : "follower"} ${id}: ${(((cpu1[i] - cpu0[i]) * 1000) / r.created).toFixed(0)} µs`);
     console.log(`fill: ${((r.created * PARTITIONS) / r.seconds).toFixed(0)} partitions/s (${r.created} creates in ${r.seconds.toFixed(1)} s, ${r.failed} failed attempts ${JSON.stringify(r.failures)}); CPU per create ${perCreate.join(", ")}; load ${load()}`);
-    const before = processCpuMs(cluster.pid(leader));
-    const gets = await topicGets(cluster, leader, { topics: TOPICS, requests: GETS, clients: 4 });
-    const getCpu = ((processCpuMs(cluster.pid(leader)) - before) * 1000) / gets.length;
-    console.log(`topic GETs: p50 ${p(gets, 50).toFixed(2)} ms, p99 ${p(gets, 99).toFixed(2)} ms over ${gets.length} (4 clients), leader CPU ${getCpu.toFixed(0)} µs per GET; load ${load()}`);
+    for (const stale of [false, true]) {
+      const before = processCpuMs(cluster.pid(leader));
+      const gets = await topicGets(cluster, leader, { topics: TOPICS, requests: GETS, clients: 4, stale });
+      const getCpu = ((processCpuMs(cluster.pid(leader)) - before) * 1000) / gets.length;
+      const kind = stale ? "stale" : "linearizable";
+      console.log(`${kind} topic GETs: p50 ${p(gets, 50).toFixed(2)} ms, p99 ${p(gets, 99).toFixed(2)} ms over ${gets.length} (4 clients), leader CPU ${getCpu.toFixed(0)} µs per GET; load ${load()}`);
+    }
     await beats.stop();
     if (process.env.PROFILE) {
       // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).

@@ -276,8 +276,8 @@ async function logOf(cluster: ProcessCluster, node: number): Promise<{ leader: n
   return (await res.json()) as { leader: number; firstOffset: number; lastOffset: number; commitOffset: number };
 }
 
-/** `requests` linearizable GETs of random topics over `clients` callers to the leader; latencies ms. */
-export async function topicGets(cluster: ProcessCluster, leader: number, o: { topics: number; requests: number; clients: number }): Promise<number[]> {
+/** `requests` linearizable (or `stale`) GETs of random topics over `clients` callers to the leader; latencies ms. */
+export async function topicGets(cluster: ProcessCluster, leader: number, o: { topics: number; requests: number; clients: number; stale?: boolean }): Promise<number[]> {
   const latencies: number[] = [];
   let n = 0;
   let seed = 12_345;
@@ -289,7 +289,8 @@ export async function topicGets(cluster: ProcessCluster, leader: number, o: { to
   const caller = async () => {
     while (n++ < o.requests) {
       const t0 = performance.now();
-      const s = await status(fetch(cluster.url(leader, `/v1/topics/scale-${nextTopic()}`), { signal: AbortSignal.timeout(30_000) }));
+      const path = `/v1/topics/scale-${nextTopic()}${o.stale ? "?consistency=stale" : ""}`;
+      const s = await status(fetch(cluster.url(leader, path), { signal: AbortSignal.timeout(30_000) }));
       if (s === 200) latencies.push(performance.now() - t0);
     }
   };

@@ -41,7 +41,7 @@ function partitionJson(record: PartitionRecord): string {
 /** The record types hold integers; anything else (never, for a checked record) takes JSON.stringify. */
 const isInt = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n);
 
-/** A JSON string, remembering the last one it wrote (a topic's partitions share a UUID, a stamp, often a leader). */
+/** A JSON string, remembering the last one it wrote (a topic's partitions share a UUID and a stamp). */
 class StringMemo {
   private value = "";
   private written = '""';
@@ -55,9 +55,27 @@ class StringMemo {
   }
 }
 
+/** JSON strings of values that repeat without being neighbours (leaders: a few dozen broker ids). */
+class StringCache {
+  private readonly written = new Map<string, string>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  json(value: string): string {
+    let text = this.written.get(value);
+    if (text === undefined) {
+      // Leaders are broker ids (or "-1"): a bound only matters for values nobody expects.
+      if (this.written.size >= this.maxEntries) this.written.clear();
+      text = JSON.stringify(value);
+      this.written.set(value, text);
+    }
+    return text;
+  }
+}
+
 const stamps = new StringMemo();
 const topics = new StringMemo();
-const leaders = new StringMemo();
+const leaders = new StringCache(4_096);
 
 function listJson(list: readonly number[]): string {
   if (list === EMPTY || list.length === 0) return "[]";
