@@ -1,11 +1,12 @@
 // What one `POST /v1/topics` of 100 partitions (RF 3, 30 brokers on 6 racks) costs the metadata
 // layer, in-process, at several image sizes: the leader's stamping and early check (buildCommand,
 // check), the encoding of its command, the apply every replica does (decode, plan, placement,
-// commit, history, remembered request) and the JSON of the 201 answer. CPU µs per create (median of
+// commit, history, remembered request) and the JSON of the 201 answer as the route writes it. CPU µs per create (median of
 // batches), so the numbers hold on a loaded machine. Speed is never asserted; run it to compare:
 //   bun scripts/bench/create-apply.ts [--at 0,100000,1000000] [--creates 300]
 import { loadavg } from "node:os";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
+import { recordJson, recordsJson } from "../../src/metadata/record-json.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { buildCommand } from "../../src/metadata/write-requests.ts";
 
@@ -57,6 +58,9 @@ function cpuUs(since: NodeJS.CpuUsage): number {
   return used.user + used.system;
 }
 
+/** Bytes of answers written (kept, so the writing is not optimized away). */
+let answered = 0;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** CPU µs per create of each part, medians over batches of BATCH creates. */
@@ -82,7 +86,8 @@ function measure(fill: Fill, creates: number): Record<string, number> {
     for (const r of results) {
       if (!r.ok) throw new Error(`create rejected: ${r.error.message}`);
       const [topic, ...partitions] = r.records;
-      JSON.stringify({ topic, partitions });
+      // What the route writes (record-answer.ts): the same bytes as JSON.stringify({ topic, partitions }).
+      answered += `{"topic":${recordJson(topic)},"partitions":${recordsJson(partitions)}}`.length;
     }
     parts["answer JSON (leader)"].push(cpuUs(cpu) / BATCH);
   }
@@ -98,5 +103,5 @@ for (const size of sizes) {
   Bun.gc(true);
   const m = measure(fill, creates);
   const row = Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ");
-  console.log(`at ${fill.sm.image().partitionCount().toLocaleString("en")} partitions: ${row}`);
+  console.log(`at ${fill.sm.image().partitionCount().toLocaleString("en")} partitions: ${row} (${(answered / 2 ** 20).toFixed(0)} MiB of answers so far)`);
 }
