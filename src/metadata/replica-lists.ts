@@ -13,13 +13,28 @@ const MAX_POOLED_LENGTH = 16;
 
 /** The shared empty list (what internReplicas([]) returns). */
 export const EMPTY: readonly number[] = Object.freeze([]);
-let pool = new Map<string, readonly number[]>();
+/** Frozen lists by key; it starts over past MAX_POOLED_LISTS (nothing depends on identity). */
+class ListPool<K> {
+  private lists = new Map<K, readonly number[]>();
+
+  /** The list held under `key`, or a frozen copy of `ids` from now on. */
+  intern(key: K, ids: readonly number[]): readonly number[] {
+    const held = this.lists.get(key);
+    if (held !== undefined) return held;
+    if (this.lists.size >= MAX_POOLED_LISTS) this.lists = new Map();
+    const list = handOut(Object.freeze([...ids]));
+    this.lists.set(key, list);
+    return list;
+  }
+}
+
+const pool = new ListPool<string>();
 /**
  * Lists of at most SMALL_LENGTH ids below 2^SMALL_BITS, by a small integer packing them (what
  * nearly every partition holds: RF 3 over broker ids in the hundreds). An int32 key spares the
  * join and the string hashing of the general pool: ~20 ns a look-up against ~170.
  */
-let small = new Map<number, readonly number[]>();
+const small = new ListPool<number>();
 const SMALL_LENGTH = 3;
 const SMALL_BITS = 9;
 const SMALL_ID = 2 ** SMALL_BITS;
@@ -34,21 +49,7 @@ export function internReplicas(ids: readonly number[]): readonly number[] {
   if (handedOut.has(ids)) return ids;
   if (ids.length > MAX_POOLED_LENGTH) return handOut(Object.freeze(ids));
   const packed = smallKey(ids);
-  if (packed >= 0) {
-    const held = small.get(packed);
-    if (held !== undefined) return held;
-    if (small.size >= MAX_POOLED_LISTS) small = new Map();
-    const list = handOut(Object.freeze([...ids]));
-    small.set(packed, list);
-    return list;
-  }
-  const key = ids.join(",");
-  const held = pool.get(key);
-  if (held !== undefined) return held;
-  if (pool.size >= MAX_POOLED_LISTS) pool = new Map();
-  const list = handOut(Object.freeze([...ids]));
-  pool.set(key, list);
-  return list;
+  return packed >= 0 ? small.intern(packed, ids) : pool.intern(ids.join(","), ids);
 }
 
 /**
