@@ -101,9 +101,11 @@ export class MetadataImage {
     return this.partitions.get(topicUUID)?.byId.get(partitionId);
   }
 
-  /** The topic's partitions in id order (the order a PartitionTable walks them). */
+  /** The topic's partitions in id order (the order a PartitionTable walks them; forEach, not its generator). */
   partitionsOf(topicUUID: string): PartitionRecord[] {
-    return [...(this.partitions.get(topicUUID)?.byId.values() ?? [])];
+    const out: PartitionRecord[] = [];
+    this.partitions.get(topicUUID)?.byId.forEach((record) => out.push(record));
+    return out;
   }
 
   partitionCount(): number {
