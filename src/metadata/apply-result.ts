@@ -28,7 +28,8 @@ export function accepted(records: MetadataRecord[]): ApplyResult {
  * sparse, and freezing is not cheap: a 1M-partition restore spent most of its time here). Its
  * fields are rebuilt in the spec's key order, whatever order they came in, so every partition
  * record the image holds has that order (record-json.ts writes them by it). Fields frozen already
- * hold interned lists in that order: only this function and newPartition freeze them.
+ * hold interned lists in that order: only this function, newPartition and the binary snapshot
+ * reader (readPartition) freeze them.
  */
 export function freezeRecord<R extends MetadataRecord>(record: R): R {
   if (record.name === "PartitionRecord" && !Object.isFrozen(record.fields)) {
