@@ -113,6 +113,8 @@ export interface FillResult {
   seconds: number;
   created: number;
   failed: number;
+  /** Failed attempts by the status they got (0: no answer, e.g. the 30-s timeout). */
+  failures: Record<number, number>;
   /** [partitions so far, RSS MiB of each node]. */
   memory: [number, number[]][];
 }
@@ -122,6 +124,7 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
   let next = 0;
   let created = 0;
   let failed = 0;
+  const failures: Record<number, number> = {};
   const pids = cluster.live().map((id) => cluster.pid(id));
   const memory: [number, number[]][] = [[0, pids.map(rssMiB)]];
   const every = Math.max(1, Math.floor(o.topics / o.samples));
@@ -135,6 +138,7 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
         const s = await status(fetch(cluster.url(leader(), "/v1/topics"), { ...post(body), signal: AbortSignal.timeout(30_000) }));
         if (s === 201 || s === 409) break;
         failed++;
+        failures[s] = (failures[s] ?? 0) + 1;
         await Bun.sleep(50);
       }
       created++;
@@ -142,7 +146,7 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
     }
   };
   await Promise.all(Array.from({ length: o.clients }, writer));
-  return { seconds: (performance.now() - t0) / 1000, created, failed, memory };
+  return { seconds: (performance.now() - t0) / 1000, created, failed, failures, memory };
 }
 
 export interface BigRead {
@@ -272,8 +276,8 @@ async function logOf(cluster: ProcessCluster, node: number): Promise<{ leader: n
   return (await res.json()) as { leader: number; firstOffset: number; lastOffset: number; commitOffset: number };
 }
 
-/** `requests` linearizable GETs of random topics over `clients` callers to the leader; latencies ms. */
-export async function topicGets(cluster: ProcessCluster, leader: number, o: { topics: number; requests: number; clients: number }): Promise<number[]> {
+/** `requests` linearizable (or `stale`) GETs of random topics over `clients` callers to the leader; latencies ms. */
+export async function topicGets(cluster: ProcessCluster, leader: number, o: { topics: number; requests: number; clients: number; stale?: boolean }): Promise<number[]> {
   const latencies: number[] = [];
   let n = 0;
   let seed = 12_345;
@@ -285,7 +289,8 @@ export async function topicGets(cluster: ProcessCluster, leader: number, o: { to
   const caller = async () => {
     while (n++ < o.requests) {
       const t0 = performance.now();
-      const s = await status(fetch(cluster.url(leader, `/v1/topics/scale-${nextTopic()}`), { signal: AbortSignal.timeout(30_000) }));
+      const path = `/v1/topics/scale-${nextTopic()}${o.stale ? "?consistency=stale" : ""}`;
+      const s = await status(fetch(cluster.url(leader, path), { signal: AbortSignal.timeout(30_000) }));
       if (s === 200) latencies.push(performance.now() - t0);
     }
   };

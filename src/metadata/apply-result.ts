@@ -1,7 +1,7 @@
 // What applying one command yields: its records, or why it was rejected (and nothing changed).
 // JSON-serializable, because a forwarded proposal's result crosses the wire.
 import type { MetadataErrorCode } from "./errors.ts";
-import type { MetadataRecord } from "./records.ts";
+import type { MetadataRecord, PartitionRecord } from "./records.ts";
 import { internReplicas } from "./replica-lists.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -25,15 +25,26 @@ export function accepted(records: MetadataRecord[]): ApplyResult {
 /**
  * Freezes a record in place. Only a partition holds arrays: its four lists are swapped for shared
  * interned ones (frozen already), which also spares a freeze per list (JSC makes a frozen array
- * sparse, and freezing is not cheap: a 1M-partition restore spent most of its time here).
+ * sparse, and freezing is not cheap: a 1M-partition restore spent most of its time here). Its
+ * fields are rebuilt in the spec's key order, whatever order they came in, so every partition
+ * record the image holds has that order (record-json.ts writes them by it). Fields frozen already
+ * hold interned lists in that order: only this function, newPartition and the binary snapshot
+ * reader (readPartition) freeze them.
  */
 export function freezeRecord<R extends MetadataRecord>(record: R): R {
   if (record.name === "PartitionRecord" && !Object.isFrozen(record.fields)) {
-    const f = record.fields as Mutable<typeof record.fields>;
-    f.replicas = internReplicas(f.replicas) as number[];
-    f.ISR = internReplicas(f.ISR) as number[];
-    f.removingReplicas = internReplicas(f.removingReplicas) as number[];
-    f.addingReplicas = internReplicas(f.addingReplicas) as number[];
+    const f = record.fields;
+    (record as Mutable<PartitionRecord>).fields = {
+      partitionId: f.partitionId,
+      topicUUID: f.topicUUID,
+      replicas: internReplicas(f.replicas) as number[],
+      ISR: internReplicas(f.ISR) as number[],
+      removingReplicas: internReplicas(f.removingReplicas) as number[],
+      addingReplicas: internReplicas(f.addingReplicas) as number[],
+      leader: f.leader,
+      partitionEpoch: f.partitionEpoch,
+      leaderEpoch: f.leaderEpoch,
+    };
   }
   Object.freeze(record.fields);
   return Object.freeze(record);

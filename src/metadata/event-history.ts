@@ -42,9 +42,16 @@ export class EventHistory {
     if (records.some((r) => r.offset !== offset) || (last && last.offset >= offset) || offset <= this.dropped) {
       throw new Error(`history append out of order: offset ${offset} after ${last?.offset ?? this.dropped}`);
     }
+    // The records of one entry carry the leader's one stamp: parsed once, not once per record.
+    let stamp = "";
+    let ms = Number.NaN;
     for (const record of records) {
+      if (record.timestamp !== stamp) {
+        stamp = record.timestamp;
+        ms = Date.parse(stamp);
+      }
       this.items.push(record);
-      this.times.push(Date.parse(record.timestamp));
+      this.times.push(ms);
     }
     invariant(this.items.length === this.times.length, () => `history holds ${this.items.length} records but ${this.times.length} times`);
     this.trim();

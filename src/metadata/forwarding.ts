@@ -8,6 +8,7 @@ import { parseJson, schemaProblem } from "./commands.ts";
 import { MetadataError, isMetadataErrorCode } from "./errors.ts";
 import { MAX_HEARTBEAT_BATCH } from "./heartbeat-batch.ts";
 import { MAX_FORWARD_BYTES } from "./limits.ts";
+import { recordsJson } from "./record-json.ts";
 import { MetadataRecord } from "./records.ts";
 import { WRITE_KINDS, type WriteRequest } from "./write-requests.ts";
 
@@ -46,8 +47,14 @@ export type ForwardReply = Static<typeof ForwardReplySchema>;
 
 const encoder = new TextEncoder();
 
+/**
+ * A request or reply as UTF-8 JSON. A reply's records (a create's 100 partitions) are written by
+ * record-json.ts, after the other keys: JSON.stringify of frozen records is ~4× slower.
+ */
 export function encodeForward(message: ForwardRequest | ForwardReply): Uint8Array {
-  return encoder.encode(JSON.stringify(message));
+  if (!("records" in message) || message.records.length === 0) return encoder.encode(JSON.stringify(message));
+  const { records, ...rest } = message;
+  return encoder.encode(`${JSON.stringify(rest).slice(0, -1)},"records":${recordsJson(records)}}`);
 }
 
 /** Leader side: a malformed request is answered as bad_request. */

@@ -42,7 +42,11 @@ export class IsrIndex {
   addPartitions(topicUUID: string, partitions: readonly { fields: { partitionId: number; ISR: readonly number[] } }[]): void {
     if (partitions.length === 0) return;
     const memberships = this.membershipsOf(topicUUID);
-    for (const { fields } of partitions) for (const id of fields.ISR) this.add(memberships, id, fields.partitionId);
+    // Indexed reads: a for-of over a frozen (interned) list costs several times as much in JSC.
+    for (let p = 0; p < partitions.length; p++) {
+      const { ISR, partitionId } = partitions[p].fields;
+      for (let i = 0; i < ISR.length; i++) this.add(memberships, ISR[i], partitionId);
+    }
   }
 
   /** Forgets every partition of a deleted topic. */

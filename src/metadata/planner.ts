@@ -1,5 +1,7 @@
 // Turns a decoded command into the records it adds, or a rejection, without touching the image.
-// The same function serves the leader's early check and the authoritative check at apply.
+// The same function serves the leader's early check and the authoritative check at apply; the
+// early check ("check") makes the same decisions but leaves out the records only the apply needs
+// (a create's placed partitions), so the leader does not place every topic twice.
 import type { ApplyResult } from "./apply-result.ts";
 import { planChangeBroker, planRegisterBroker } from "./broker-rules.ts";
 import type { Command } from "./commands.ts";
@@ -10,14 +12,17 @@ import { unhandled } from "./records.ts";
 import { planCreatePartitions, planDeleteTopic } from "./topic-changes.ts";
 import { planCreatePartition, planCreateTopic } from "./topic-rules.ts";
 
-export function planCommand(image: MetadataImage, command: Command, offset: number): ApplyResult {
+/** "check": decide only; an accepted result may leave out records (the apply builds them all). */
+export type PlanMode = "apply" | "check";
+
+export function planCommand(image: MetadataImage, command: Command, offset: number, mode: PlanMode = "apply"): ApplyResult {
   switch (command.kind) {
     case "registerBroker":
       return planRegisterBroker(image, command, offset);
     case "changeBroker":
       return planChangeBroker(image, command, offset);
     case "createTopic":
-      return planCreateTopic(image, command, offset);
+      return planCreateTopic(image, command, offset, mode);
     case "createPartition":
       return planCreatePartition(image, command, offset);
     case "registerProducer":
@@ -33,7 +38,7 @@ export function planCommand(image: MetadataImage, command: Command, offset: numb
     case "reconcilePartitions":
       return planReconcilePartitions(image, command, offset);
     case "createPartitions":
-      return planCreatePartitions(image, command, offset);
+      return planCreatePartitions(image, command, offset, mode);
     case "deleteTopic":
       return planDeleteTopic(image, command, offset);
     default:

@@ -121,12 +121,14 @@ export function readPartition(r: SnapshotReader, topicUUID: string): PartitionRe
   const leader = r.sharedText();
   const partitionEpoch = r.int();
   const leaderEpoch = r.int();
+  // Fields frozen here, in the spec's order and with interned lists, are what freezeRecord would
+  // make of them: it leaves them as they are (no copy per partition on a restore).
   return {
     type: "metadata",
     name: "PartitionRecord",
     offset,
     timestamp,
-    fields: { partitionId, topicUUID, replicas, ISR, removingReplicas, addingReplicas, leader, partitionEpoch, leaderEpoch },
+    fields: Object.freeze({ partitionId, topicUUID, replicas, ISR, removingReplicas, addingReplicas, leader, partitionEpoch, leaderEpoch }),
   };
 }
 

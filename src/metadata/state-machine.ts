@@ -83,9 +83,12 @@ export class MetadataStateMachine implements StateMachine {
     return { offset, result: rejected("idempotency_key_reused", message) };
   }
 
-  /** Would `command` be accepted if it were the next entry? (Changes nothing.) */
+  /**
+   * Would `command` be accepted if it were the next entry? (Changes nothing.) Only the verdict: an
+   * accepted check may leave out records the apply builds (a create's placed partitions).
+   */
   check(command: Command): ApplyResult {
-    return planCommand(this.current, command, this.applied + 1);
+    return planCommand(this.current, command, this.applied + 1, "check");
   }
 
   onChange(listener: (change: ImageChange) => void): () => void {

@@ -5,10 +5,12 @@ import { type ApplyResult, accepted, rejected } from "./apply-result.ts";
 import type { CreatePartitionsCommand, DeleteTopicCommand } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { MAX_PARTITION_ID, MAX_PARTITIONS } from "./limits.ts";
-import { PlacementError, placePartitions } from "./placement.ts";
+import { PlacementError, checkPlacement, placePartitions } from "./placement.ts";
+import type { PlanMode } from "./planner.ts";
 import type { PartitionRecord } from "./records.ts";
+import { EMPTY, internReplicas } from "./replica-lists.ts";
 
-export function planCreatePartitions(image: MetadataImage, cmd: CreatePartitionsCommand, offset: number): ApplyResult {
+export function planCreatePartitions(image: MetadataImage, cmd: CreatePartitionsCommand, offset: number, mode: PlanMode = "apply"): ApplyResult {
   const topic = image.topicByName(cmd.topicName);
   if (!topic) return rejected("not_found", `topic ${JSON.stringify(cmd.topicName)} does not exist`);
   const name = JSON.stringify(cmd.topicName);
@@ -22,6 +24,10 @@ export function planCreatePartitions(image: MetadataImage, cmd: CreatePartitions
   const replicationFactor = cmd.replicationFactor ?? existing[0]?.fields.replicas.length ?? 1;
   try {
     const brokers = image.activeBrokers().map((b) => ({ brokerId: b.fields.brokerId, rackId: b.fields.rackId }));
+    if (mode === "check") {
+      checkPlacement(brokers.length, replicationFactor);
+      return accepted([]); // the verdict only (planner.ts: PlanMode)
+    }
     const placed = placePartitions(brokers, cmd.count, replicationFactor, topic.fields.topicUUID, firstId);
     return accepted(placed.map((p) => newPartition(offset, cmd.timestamp, topic.fields.topicUUID, p.partitionId, p.replicas)));
   } catch (error) {
@@ -30,24 +36,29 @@ export function planCreatePartitions(image: MetadataImage, cmd: CreatePartitions
   }
 }
 
-/** A placed partition: the whole replica list in the ISR, the first replica leading, epochs 0. */
+/**
+ * A placed partition: the whole replica list in the ISR, the first replica leading, epochs 0. The
+ * list is interned here, once, and the ISR shares it; the fields come frozen, which tells
+ * freezeRecord their lists are interned already (a create of 100 partitions saves 400 look-ups).
+ */
 export function newPartition(offset: number, timestamp: string, topicUUID: string, partitionId: number, replicas: number[]): PartitionRecord {
+  const list = internReplicas(replicas) as number[];
   return {
     type: "metadata",
     name: "PartitionRecord",
     offset,
     timestamp,
-    fields: {
+    fields: Object.freeze({
       partitionId,
       topicUUID,
-      replicas,
-      ISR: [...replicas],
-      removingReplicas: [],
-      addingReplicas: [],
+      replicas: list,
+      ISR: list,
+      removingReplicas: EMPTY as number[],
+      addingReplicas: EMPTY as number[],
       leader: String(replicas[0]),
       partitionEpoch: 0,
       leaderEpoch: 0,
-    },
+    }),
   };
 }
 

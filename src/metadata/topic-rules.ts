@@ -4,12 +4,13 @@ import { type ApplyResult, accepted, rejected } from "./apply-result.ts";
 import type { CreatePartitionCommand, CreateTopicCommand } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { MAX_PARTITIONS, MAX_TOPICS } from "./limits.ts";
-import { PlacementError, placePartitions } from "./placement.ts";
+import { PlacementError, checkPlacement, placePartitions } from "./placement.ts";
+import type { PlanMode } from "./planner.ts";
 import type { MetadataRecord } from "./records.ts";
 import { newPartition } from "./topic-changes.ts";
 import { topicNameProblem } from "./topic-name.ts";
 
-export function planCreateTopic(image: MetadataImage, cmd: CreateTopicCommand, offset: number): ApplyResult {
+export function planCreateTopic(image: MetadataImage, cmd: CreateTopicCommand, offset: number, mode: PlanMode = "apply"): ApplyResult {
   const nameProblem = topicNameProblem(cmd.name);
   if (nameProblem) return rejected("invalid", nameProblem);
   if (image.topicByName(cmd.name)) return rejected("conflict", `topic ${JSON.stringify(cmd.name)} already exists`);
@@ -29,6 +30,10 @@ export function planCreateTopic(image: MetadataImage, cmd: CreateTopicCommand, o
   if (cmd.partitions === 0) return accepted([topic]);
   try {
     const brokers = image.activeBrokers().map((b) => ({ brokerId: b.fields.brokerId, rackId: b.fields.rackId }));
+    if (mode === "check") {
+      checkPlacement(brokers.length, cmd.replicationFactor);
+      return accepted([topic]);
+    }
     const placed = placePartitions(brokers, cmd.partitions, cmd.replicationFactor, cmd.topicUUID);
     const partitions = placed.map((p) => newPartition(offset, cmd.timestamp, cmd.topicUUID, p.partitionId, p.replicas));
     return accepted([topic, ...partitions]);

@@ -99,4 +99,18 @@ describe("leadership moving under a write", () => {
     expect(record.fields.brokerId).toBe(8);
     expect(follower.sm.image().broker(8)).toBeDefined();
   });
+
+  test("a reply carrying a create's frozen records decodes to the same records and fields", async () => {
+    const { handle, sm } = single();
+    for (const id of [1, 2, 3]) decodeForwardReply(await handle.forwardToLeader(encodeForward({ op: "write", write: { kind: "registerBroker", request: { ...broker(id), rackId: `r${id}` } } })));
+    const create = { op: "write", write: { kind: "createTopic", request: { name: "t", partitions: 7, replicationFactor: 2 } } } as const;
+    const reply = decodeForwardReply(await handle.forwardToLeader(encodeForward(create)));
+    if (!reply.ok) throw new Error(reply.error.message);
+    const held = sm.image().topicByName("t");
+    expect(reply.records).toEqual(JSON.parse(JSON.stringify([held, ...sm.image().partitionsOf(held?.fields.topicUUID ?? "")])));
+    for (const message of [{ ok: true as const, offset: 4, records: reply.records, changed: 2 }, { ok: true as const, offset: 0, records: [] }]) {
+      expect(JSON.parse(new TextDecoder().decode(encodeForward(message)))).toEqual(message);
+    }
+  });
 });
+

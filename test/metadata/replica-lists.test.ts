@@ -40,4 +40,30 @@ describe("interned replica lists", () => {
     expect(Object.isFrozen(a)).toBe(true);
     expect(internReplicas([...long])).not.toBe(a);
   });
+
+  test("short lists of small ids (the packed pool) and every other list are told apart exactly", () => {
+    const lists = [[0], [1], [0, 1], [1, 0], [0, 0, 1], [0, 1, 0], [511], [512], [511, 511, 511], [1, 2, 3], [1, 2, 3, 4], [-1], [1.5], [2 ** 31], [0, 512], [512, 0]];
+    const interned = lists.map((l) => internReplicas(l));
+    for (let i = 0; i < lists.length; i++) {
+      expect([...interned[i]]).toEqual(lists[i]);
+      expect(Object.isFrozen(interned[i])).toBe(true);
+      expect(internReplicas([...lists[i]])).toBe(interned[i]);
+      for (let j = 0; j < i; j++) expect(interned[j]).not.toBe(interned[i]);
+    }
+  });
+
+  test("every list of up to 3 ids from a few values is one interned list per distinct content", () => {
+    const values = [0, 1, 2, 255, 256, 510, 511, 512, 70_000];
+    const seen = new Map<string, readonly number[]>();
+    const each = (prefix: number[]) => {
+      const list = internReplicas([...prefix]);
+      const key = prefix.join(",");
+      expect([...list]).toEqual(prefix);
+      if (seen.has(key)) expect(list).toBe(seen.get(key) as readonly number[]);
+      seen.set(key, list);
+      if (prefix.length < 3) for (const v of values) each([...prefix, v]);
+    };
+    for (const v of values) each([v]);
+    expect(new Set(seen.values()).size).toBe(seen.size);
+  });
 });

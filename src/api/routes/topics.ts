@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
 import { writeOptionsOf } from "../idempotency.ts";
+import { partitionsAnswer, topicAnswer } from "../record-answer.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
 import { CreatePartitionsBody } from "../schemas/partition-changes.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
@@ -12,7 +13,7 @@ const tags = ["topics"];
 
 export function topicRoutes({ service }: ApiDeps) {
   return new Elysia()
-    .post("/v1/topics", async ({ body, request, status }) => status(201, await service.createTopic(body, writeOptionsOf(request))), {
+    .post("/v1/topics", async ({ body, request }) => topicAnswer(await service.createTopic(body, writeOptionsOf(request)), 201), {
       body: CreateTopicBody,
       query: EmptyQuery,
       detail: { tags, summary: "Create a topic, optionally with placed partitions (TopicRecord + PartitionRecords)" },
@@ -21,7 +22,7 @@ export function topicRoutes({ service }: ApiDeps) {
       query: ConsistencyQuery,
       detail: { tags, summary: "Every topic" },
     })
-    .get("/v1/topics/:name", ({ params, query }) => service.getTopic(params.name, consistencyOf(query)), {
+    .get("/v1/topics/:name", async ({ params, query }) => topicAnswer(await service.getTopic(params.name, consistencyOf(query)), 200), {
       params: TopicNameParams,
       query: ConsistencyQuery,
       detail: { tags, summary: "One topic with its partitions" },
@@ -35,7 +36,7 @@ export function topicRoutes({ service }: ApiDeps) {
       "/v1/topics/:name/partitions",
       async ({ params, body, request, status }) =>
         "count" in body
-          ? status(201, { partitions: await service.createPartitions(params.name, body, writeOptionsOf(request)) })
+          ? partitionsAnswer(await service.createPartitions(params.name, body, writeOptionsOf(request)))
           : status(201, await service.createPartition(params.name, body, writeOptionsOf(request))),
       {
         params: TopicNameParams,
