@@ -88,16 +88,10 @@ export class Reads {
     for (const req of this.rounds.takeWaiting()) this.start(req, view);
   }
 
-  /**
-   * A heartbeat answer echoing `roundId`: serves the rounds a majority has now confirmed, and
-   * broadcasts the round held behind them (read-only.ts).
-   */
+  /** A heartbeat answer echoing `roundId`: serves the rounds a majority has now confirmed. */
   ack(roundId: number, from: NodeId, voters: readonly NodeId[]): void {
     const released = this.rounds.ack(roundId, from, (acks) => hasQuorum(voters, (id) => acks.has(id)));
-    if (released.length === 0) return;
     for (const req of released) this.answer(req, true);
-    const next = this.rounds.releaseHeld();
-    if (next !== 0) this.ctx.heartbeat(next);
   }
 
   latestRoundId(): number {

@@ -25,54 +25,6 @@ describe("read index", () => {
     expect(c.node(1).reads.every((r) => r.ok)).toBe(true);
   });
 
-  test("reads arriving while a round is out wait in one held round, broadcast once that round is confirmed", () => {
-    const c = new Cluster([1, 2, 3]);
-    c.elect(1);
-    const before = c.sent.length;
-    const roundsSent = () => c.sent.slice(before).filter((m) => m.type === "Heartbeat" && m.context !== 0);
-    c.raft(1).readIndex(1);
-    c.processReady(1);
-    expect(roundsSent().length).toBe(2);
-    // The round is out: the leader's next reads and a follower's forwarded one gather behind it.
-    c.raft(1).readIndex(2);
-    c.raft(1).readIndex(3);
-    c.processReady(1);
-    expect(roundsSent().length).toBe(2);
-    c.raft(2).readIndex(4);
-    c.stabilize();
-    expect(new Set(roundsSent().map((m) => m.context)).size).toBe(2);
-    expect(c.node(1).reads.map((r) => [r.ctx, r.ok])).toEqual([
-      [1, true],
-      [2, true],
-      [3, true],
-    ]);
-    expect(c.node(2).reads.map((r) => [r.ctx, r.ok])).toEqual([[4, true]]);
-  });
-
-  test("a held round's id is on no heartbeat before its own broadcast; the periodic heartbeat retries the round out", () => {
-    const c = new Cluster([1, 2, 3]);
-    c.elect(1);
-    const before = c.sent.length;
-    c.filter = (m) => m.type !== "Heartbeat";
-    c.raft(1).readIndex(1);
-    c.stabilize();
-    const out = c.sent.slice(before).find((m) => m.type === "Heartbeat" && m.context !== 0)!.context;
-    c.raft(1).readIndex(2);
-    c.stabilize();
-    c.tick(4);
-    // Lost heartbeats, retried by the periodic ones: every one of them names the round out.
-    expect(new Set(c.sent.slice(before).filter((m) => m.type === "Heartbeat" && m.context !== 0).map((m) => m.context))).toEqual(new Set([out]));
-    expect(c.node(1).reads).toEqual([]);
-    c.filter = () => true;
-    c.tick(2);
-    expect(c.node(1).reads.map((r) => [r.ctx, r.ok])).toEqual([
-      [1, true],
-      [2, true],
-    ]);
-    const contexts = new Set(c.sent.slice(before).filter((m) => m.type === "Heartbeat" && m.context !== 0).map((m) => m.context));
-    expect(contexts.size).toBe(2);
-  });
-
   test("follower: forwarded to the leader, answered with the leader's read index", () => {
     const c = new Cluster([1, 2, 3]);
     c.elect(1);
