@@ -14,10 +14,10 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./bench/cpu.ts";
-import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
 import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
 import { KEYS } from "./bench/steady.ts";
-import { BENCH_BROKER_BASE, YaktTarget } from "./bench/yakt-target.ts";
+import { type Members, onEtcd, onYakt, runSystems, runtimeCounters, yaktMembers } from "./bench/row-members.ts";
+import { BENCH_BROKER_BASE, type YaktTarget } from "./bench/yakt-target.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,20 +38,7 @@ if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs
 /** The runtime's counters that say how reads were confirmed (per member, over the row). */
 const COUNTERS = ["read_barriers", "read_index_rounds", "reads_failed", "ready_cycles", "messages_sent", "messages_received"];
 
-async function counters(urls: string[]): Promise<Map<string, number>[]> {
-  return Promise.all(
-    urls.map(async (url) => {
-      const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
-      return new Map(COUNTERS.map((c): [string, number] => [c, Number(new RegExp(`^yakt_raft_${c}_total (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN)]));
-    }),
-  );
-}
-
-/** The processes measured, leader first, and where each one's counters are read (none for etcd). */
-interface Members {
-  pids: number[];
-  metricUrls: string[];
-}
+const counters = (urls: string[]) => runtimeCounters(urls, COUNTERS);
 
 /** Reads/s ratio to etcd's, once both rows ran. */
 const readsPerSecond = new Map<string, number>();
@@ -92,47 +79,23 @@ async function staleRead(target: YaktTarget, seq: number): Promise<boolean> {
   return res.status === 200;
 }
 
-async function yakt(): Promise<void> {
-  const target = new YaktTarget();
-  try {
-    await target.start();
-    await target.registerBrokers(KEYS);
-    const members = async (): Promise<Members> => {
-      const leader = await target.cluster.waitForLeader();
-      const ids = [leader, ...target.cluster.live().filter((id) => id !== leader)];
-      return { pids: ids.map((id) => target.cluster.pid(id)), metricUrls: ids.map((id) => target.cluster.url(id, "/metrics")) };
-    };
-    const read = values.stale ? (s: number) => staleRead(target, s) : (s: number) => target.read(s, KEYS);
-    await measure(values.stale ? "yakt stale" : "yakt", members, read);
-    for (const [reason, n] of target.failures) console.log(`  yakt failure ×${n}: ${reason}`);
-    if (process.env.PROFILE) {
-      // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).
-      for (const id of target.cluster.live()) process.kill(target.cluster.pid(id), "SIGTERM");
-      await Bun.sleep(3000);
-    }
-  } finally {
-    await target.stop();
-  }
-}
-
-async function etcd(): Promise<void> {
-  const binary = etcdBinary();
-  if (!binary) return console.log("etcd: not installed (make bench-deps)");
-  const target = new EtcdTarget(binary);
-  try {
-    await target.start();
-    // The same 1,000 keys the reads ask for exist, as the broker ids do on YAKt.
-    for (let k = 0; k < KEYS; k++) if (!(await target.overwrite(k, KEYS))) throw new Error(`etcd refused the put of key ${k}`);
-    await measure("etcd", async () => ({ pids: target.pids(), metricUrls: [] }), (s) => target.read(s, KEYS));
-  } finally {
-    await target.stop();
-  }
-}
-
-for (const system of values.systems.split(",")) {
-  if (system === "yakt") await yakt();
-  else if (system === "etcd") await etcd();
-  else throw new Error(`--systems takes yakt and etcd, got ${system}`);
-}
+await runSystems(values.systems, {
+  yakt: () =>
+    onYakt(async (target) => {
+      const read = values.stale ? (s: number) => staleRead(target, s) : (s: number) => target.read(s, KEYS);
+      await measure(values.stale ? "yakt stale" : "yakt", () => yaktMembers(target), read);
+      if (process.env.PROFILE) {
+        // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).
+        for (const id of target.cluster.live()) process.kill(target.cluster.pid(id), "SIGTERM");
+        await Bun.sleep(3000);
+      }
+    }),
+  etcd: () =>
+    onEtcd(async (target, members) => {
+      // The same 1,000 keys the reads ask for exist, as the broker ids do on YAKt.
+      for (let k = 0; k < KEYS; k++) if (!(await target.overwrite(k, KEYS))) throw new Error(`etcd refused the put of key ${k}`);
+      await measure("etcd", members, (s) => target.read(s, KEYS));
+    }),
+});
 const [y, e] = [readsPerSecond.get(values.stale ? "yakt stale" : "yakt"), readsPerSecond.get("etcd")];
 if (y !== undefined && e !== undefined) console.log(`yakt/etcd reads/s: ${(y / e).toFixed(2)}×`);
