@@ -9,6 +9,8 @@ import type { MetadataRecord } from "../metadata/records.ts";
 /** The type Elysia gives the JSON answers it encodes itself (answer-response.ts says the same). */
 export const JSON_TYPE = "application/json;charset=utf-8";
 
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": JSON_TYPE });
+
 const bodies = new WeakMap<MetadataRecord, Blob>();
 
 /** The record's JSON bytes: encoded by the first asker, shared while the record is current. */
@@ -17,9 +19,7 @@ export function recordBody(record: MetadataRecord): Blob {
   if (body === undefined) {
     // A record that could still change would make a kept body lie about it later.
     if (!Object.isFrozen(record) || !Object.isFrozen(record.fields)) throw new TypeError(`record ${record.name} at offset ${record.offset} is not frozen; its body cannot be kept`);
-    // The Blob carries the type, so a Response over it needs no headers object of its own
-    // (building one from an init object cost more than the rest of the answer, per --cpu-prof).
-    body = new Blob([JSON.stringify(record)], { type: JSON_TYPE });
+    body = new Blob([JSON.stringify(record)]);
     bodies.set(record, body);
   }
   return body;
@@ -31,7 +31,9 @@ export function recordBody(record: MetadataRecord): Blob {
  */
 export function recordResponse({ responseValue }: { responseValue: unknown }): Response | undefined {
   if (!isRecord(responseValue)) return undefined;
-  return new Response(recordBody(responseValue));
+  // The type goes in the headers: a Blob's own type does not survive Elysia's answer path (the
+  // answer went out with no Content-Type). The init object is copied, never shared.
+  return new Response(recordBody(responseValue), { headers: JSON_HEADERS });
 }
 
 function isRecord(value: unknown): value is MetadataRecord {
