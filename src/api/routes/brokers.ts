@@ -30,7 +30,9 @@ export function brokerRoutes({ service }: ApiDeps) {
       params: BrokerIdParams,
       query: ConsistencyQuery,
       // The answer is a frozen record: its JSON is encoded once and reused until it changes.
-      mapResponse: recordResponse,
+      // Written inline so Elysia sees the hook reads only responseValue: given the function by
+      // name it assumed the hook needs the whole context and parsed cookies on every read.
+      mapResponse: ({ responseValue }) => recordResponse({ responseValue }),
       detail: { tags, summary: "One broker's current state" },
     })
     .put("/v1/brokers/:brokerId", ({ params, body, request }) => service.updateBroker(brokerIdOf(params), body, writeOptionsOf(request)), {
