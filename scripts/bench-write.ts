@@ -10,10 +10,9 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./bench/cpu.ts";
-import { EtcdTarget, etcdBinary } from "./bench/etcd-target.ts";
 import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
 import { KEYS } from "./bench/steady.ts";
-import { YaktTarget } from "./bench/yakt-target.ts";
+import { type Members, onEtcd, onYakt, runSystems, runtimeCounters, yaktMembers } from "./bench/row-members.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,26 +34,8 @@ const COUNTERS = ["ready_cycles", "persist_batches", "persisted_entries", "persi
 /** The event-loop probe's gauges and pause counters (loop-lag.ts); the max gauge resets on read, so the row's read is the row's max. */
 const LOOP = ["lag_max_ms", "lag_peak_ms", "pauses_over_20ms_total", "pauses_over_100ms_total", "pauses_over_1000ms_total"];
 
-async function counters(urls: string[]): Promise<Map<string, number>[]> {
-  return Promise.all(
-    urls.map(async (url) => {
-      const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
-      const value = (name: string) => Number(new RegExp(`^yakt_raft_${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-      const loop = (name: string) => Number(new RegExp(`^yakt_event_loop_${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-      return new Map([
-        ...COUNTERS.map((c): [string, number] => [c, Number.isNaN(value(`${c}_total`)) ? value(c) : value(`${c}_total`)]),
-        ["persist_micros_max", value("persist_micros_max")],
-        ...LOOP.map((c): [string, number] => [c, loop(c)]),
-      ]);
-    }),
-  );
-}
-
-/** The processes measured, and where each one's counters are read (none for etcd). */
-interface Members {
-  pids: number[];
-  metricUrls: string[];
-}
+/** The counters a row reads: the ones above, the longest persist (a gauge) and the loop's. */
+const counters = (urls: string[]) => runtimeCounters(urls, [...COUNTERS, "persist_micros_max"], LOOP);
 
 /**
  * One row: warm up, then `clients` writers for durationMs; CPU per member over the row only.
@@ -89,38 +70,7 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
   );
 }
 
-async function yakt(): Promise<void> {
-  const target = new YaktTarget();
-  try {
-    await target.start();
-    await target.registerBrokers(KEYS);
-    const members = async (): Promise<Members> => {
-      // The leader first: its column is the first of the members' CPU.
-      const leader = await target.cluster.waitForLeader();
-      const ids = [leader, ...target.cluster.live().filter((id) => id !== leader)];
-      return { pids: ids.map((id) => target.cluster.pid(id)), metricUrls: ids.map((id) => target.cluster.url(id, "/metrics")) };
-    };
-    await measure("yakt", members, (s) => target.updateBroker(s, KEYS));
-    for (const [reason, n] of target.failures) console.log(`  yakt failure ×${n}: ${reason}`);
-  } finally {
-    await target.stop();
-  }
-}
-
-async function etcd(): Promise<void> {
-  const binary = etcdBinary();
-  if (!binary) return console.log("etcd: not installed (make bench-deps)");
-  const target = new EtcdTarget(binary);
-  try {
-    await target.start();
-    await measure("etcd", async () => ({ pids: target.pids(), metricUrls: [] }), (s) => target.overwrite(s, KEYS));
-  } finally {
-    await target.stop();
-  }
-}
-
-for (const system of values.systems.split(",")) {
-  if (system === "yakt") await yakt();
-  else if (system === "etcd") await etcd();
-  else throw new Error(`--systems takes yakt and etcd, got ${system}`);
-}
+await runSystems(values.systems, {
+  yakt: () => onYakt((target) => measure("yakt", () => yaktMembers(target), (s) => target.updateBroker(s, KEYS))),
+  etcd: () => onEtcd((target, members) => measure("etcd", members, (s) => target.overwrite(s, KEYS))),
+});

@@ -10,6 +10,7 @@ import { type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
 import type { MetadataAnswer } from "../metadata/service-types.ts";
 import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
 import type { ApiLimits } from "./limits.ts";
+import { JSON_TYPE } from "./record-bodies.ts";
 import { answerRecords, compressor, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
 import type { StreamGate } from "./stream-gate.ts";
 
@@ -22,8 +23,7 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
   const format = answerFormatOf(request.headers);
   const encoding = bodyEncodingOf(request.headers);
   const headers: Record<string, string> = {
-    // The same type Elysia gives the JSON answers it writes itself.
-    "content-type": format === "ndjson" ? `${NDJSON_TYPE};charset=utf-8` : "application/json;charset=utf-8",
+    "content-type": format === "ndjson" ? `${NDJSON_TYPE};charset=utf-8` : JSON_TYPE,
     "x-metadata-offset": String(answer.offset),
     vary: "accept, accept-encoding",
   };

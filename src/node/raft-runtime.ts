@@ -440,7 +440,7 @@ export class RaftRuntime implements ConsensusHandle {
       }
       if (this.mayTakeReady() && raft.hasReady()) this.writeReady(raft.ready());
     });
-    if (handled && ((this.mayTakeReady() && raft.hasReady()) || this.reads.hasOpen)) this.scheduleDrain();
+    if (handled && ((this.mayTakeReady() && raft.hasReady()) || this.reads.roundDue)) this.scheduleDrain();
   }
 
   /**

@@ -1,7 +1,13 @@
-// Linearizable read barriers. Callers arriving between two drains of the runtime share one
-// readIndex round (one context number); when the core answers with a ReadState, the batch waits
-// until the state machine has applied the read index. A failed round (no leader, leadership lost)
-// is retried once, then the callers get NoLeaderError. Every caller has its own deadline.
+// Linearizable read barriers. Callers share readIndex rounds (one context number each): while a
+// round is out, new callers gather in the open batch, which becomes the next round once the one
+// out is answered, so a busy node sends one round per round trip whatever its read rate (every
+// round is a heartbeat broadcast by the leader and, on a follower, a ReadIndex message there and
+// back). A round unanswered for ROUND_PATIENCE_MS (a lost message: the core fails it only after
+// its expiry ticks) no longer holds the next one back. When the core answers with a ReadState, the
+// batch waits until the state machine has applied the read index. A failed round (no leader,
+// leadership lost) is retried once, then the callers get NoLeaderError. Every caller has its own
+// deadline. Linearizability does not depend on the batching: a caller only ever joins a round
+// that is taken after it arrived.
 import type { ReadState } from "../raft/types.ts";
 import { ConsensusTimeoutError, NoLeaderError } from "./contracts.ts";
 import { OverloadedError, invariant } from "./errors.ts";
@@ -23,6 +29,12 @@ interface ReadyBatch {
   callers: Caller[];
 }
 
+/**
+ * How long a round may be out before the open batch is sent as a round of its own anyway: two
+ * heartbeat intervals at the default 10-ms tick, well above a healthy round trip on loopback.
+ */
+export const ROUND_PATIENCE_MS = 40;
+
 /** Contexts travel as u53; a life starts at most here and has 2^52 rounds before reaching the limit. */
 export const MAX_FIRST_CONTEXT = 2 ** 52;
 
@@ -42,6 +54,8 @@ export class ReadWaiters {
   private waitingApply: ReadyBatch[] = [];
   private nextCtx: number;
   private pending = 0;
+  /** When the newest round in flight was taken (timers.now()). */
+  private newestRoundAt = 0;
 
   /**
    * `firstContext` should differ per process life (drawFirstReadContext): an answer to the previous
@@ -66,6 +80,11 @@ export class ReadWaiters {
     return this.open.length > 0;
   }
 
+  /** Callers wait and takeOpenBatch would make them a round now (no round out, or a stale one). */
+  get roundDue(): boolean {
+    return this.open.length > 0 && !this.roundOutAndFresh();
+  }
+
   enqueue(): Promise<void> {
     if (this.pending >= this.maxPending) {
       return Promise.reject(new OverloadedError(`too many reads waiting (${this.pending}, bound ${this.maxPending}); retry`));
@@ -77,9 +96,13 @@ export class ReadWaiters {
     });
   }
 
-  /** Close the open batch and give it a context for raft.readIndex; null when nobody waits. */
+  /**
+   * Close the open batch and give it a context for raft.readIndex; null when nobody waits, or
+   * while a round taken less than ROUND_PATIENCE_MS ago is still out (the batch keeps gathering).
+   */
   takeOpenBatch(): number | null {
     this.forgetAbandonedRounds();
+    if (this.roundOutAndFresh()) return null;
     const live = this.open.filter((c) => !c.done);
     this.open = [];
     if (live.length === 0) return null;
@@ -87,7 +110,12 @@ export class ReadWaiters {
     invariant(Number.isSafeInteger(ctx), () => `read context ${ctx} ran past the u53 range`);
     for (const c of live) c.attempts++;
     this.inflight.set(ctx, live);
+    this.newestRoundAt = this.timers.now();
     return ctx;
+  }
+
+  private roundOutAndFresh(): boolean {
+    return this.inflight.size > 0 && this.timers.now() - this.newestRoundAt < ROUND_PATIENCE_MS;
   }
 
   /** The core answered a round. Unknown contexts (e.g. from before a restart: drawFirstReadContext) are ignored. */

@@ -1,12 +1,12 @@
 // Unit tests of the runtime's bounded waits: proposals, applied index, read batches, leader watch.
 import { describe, expect, test } from "bun:test";
-import { realTimers } from "../../src/node/timers.ts";
+import { realTimers, type TimerHandle, type Timers } from "../../src/node/timers.ts";
 import { AppliedWaiters, RELEASE_SLICE } from "../../src/node/applied-waiters.ts";
 import { ConsensusTimeoutError, NoLeaderError } from "../../src/node/contracts.ts";
 import { OverloadedError, ProposalLostError } from "../../src/node/errors.ts";
 import { LeaderWatch } from "../../src/node/leader-watch.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
-import { drawFirstReadContext, MAX_FIRST_CONTEXT, ReadWaiters } from "../../src/node/read-waiters.ts";
+import { drawFirstReadContext, MAX_FIRST_CONTEXT, ROUND_PATIENCE_MS, ReadWaiters } from "../../src/node/read-waiters.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 
 describe("ProposalWaiters", () => {
@@ -181,6 +181,102 @@ describe("ReadWaiters", () => {
     r.settle({ ctx: 999, index: 1, ok: true }, 1);
     await expect(p).rejects.toBeInstanceOf(ConsensusTimeoutError);
     expect(r.takeOpenBatch()).toBeNull();
+  });
+});
+
+/** A clock moved by hand; timeouts are kept but never fire (the read deadlines are not under test here). */
+function handClock(): Timers & { ms: number } {
+  const clock = {
+    ms: 1_000,
+    now: () => clock.ms,
+    setTimeout: (): TimerHandle => ({}),
+    clearTimeout: () => {},
+    defer: () => {
+      throw new Error("ReadWaiters never defers");
+    },
+  };
+  return clock;
+}
+
+describe("ReadWaiters batching while a round is out", () => {
+  test("callers arriving while a round is out wait and become the next round once it is answered", async () => {
+    const clock = handClock();
+    const r = new ReadWaiters(64, 5_000, clock);
+    let served = 0;
+    const first = r.enqueue().then(() => served++);
+    const ctx1 = r.takeOpenBatch() as number;
+    const later = Array.from({ length: 5 }, () => r.enqueue().then(() => served++));
+    expect(r.hasOpen).toBe(true);
+    expect(r.roundDue).toBe(false);
+    expect(r.takeOpenBatch()).toBeNull();
+    expect(r.roundsInFlight).toBe(1);
+    // The first round is answered: the five callers go out together as one round.
+    r.settle({ ctx: ctx1, index: 3, ok: true }, 3);
+    await first;
+    expect(r.roundDue).toBe(true);
+    const ctx2 = r.takeOpenBatch() as number;
+    expect(ctx2).toBe(ctx1 + 1);
+    expect(r.hasOpen).toBe(false);
+    r.settle({ ctx: ctx2, index: 4, ok: true }, 4);
+    await Promise.all(later);
+    expect(served).toBe(6);
+    expect(r.size).toBe(0);
+  });
+
+  test("a caller never joins a round taken before it arrived (the linearizability rule)", async () => {
+    const clock = handClock();
+    const r = new ReadWaiters(64, 5_000, clock);
+    let early = false;
+    let late = false;
+    const a = r.enqueue().then(() => (early = true));
+    const ctx1 = r.takeOpenBatch() as number;
+    const b = r.enqueue().then(() => (late = true));
+    r.settle({ ctx: ctx1, index: 7, ok: true }, 7);
+    await a;
+    await Promise.resolve();
+    expect(early).toBe(true);
+    expect(late).toBe(false);
+    const ctx2 = r.takeOpenBatch() as number;
+    r.settle({ ctx: ctx2, index: 9, ok: true }, 8);
+    await Promise.resolve();
+    expect(late).toBe(false);
+    r.notify(9);
+    await b;
+    expect(late).toBe(true);
+  });
+
+  test("a round out for ROUND_PATIENCE_MS (a lost message) no longer holds the next one back", () => {
+    const clock = handClock();
+    const r = new ReadWaiters(64, 5_000, clock);
+    void r.enqueue().catch(() => {});
+    const lost = r.takeOpenBatch() as number;
+    void r.enqueue().catch(() => {});
+    clock.ms += ROUND_PATIENCE_MS - 1;
+    expect(r.roundDue).toBe(false);
+    expect(r.takeOpenBatch()).toBeNull();
+    clock.ms += 1;
+    expect(r.roundDue).toBe(true);
+    const next = r.takeOpenBatch() as number;
+    expect(next).not.toBe(lost);
+    expect(r.roundsInFlight).toBe(2);
+    // The newest round out is what the patience counts from.
+    void r.enqueue().catch(() => {});
+    expect(r.takeOpenBatch()).toBeNull();
+    r.rejectAll(new Error("test over"));
+  });
+
+  test("a failed round's callers go out again at once, with callers that arrived meanwhile", async () => {
+    const clock = handClock();
+    const r = new ReadWaiters(64, 5_000, clock);
+    const a = r.enqueue();
+    const ctx1 = r.takeOpenBatch() as number;
+    const b = r.enqueue();
+    r.settle({ ctx: ctx1, index: 0, ok: false }, 0);
+    expect(r.roundDue).toBe(true);
+    const ctx2 = r.takeOpenBatch() as number;
+    r.settle({ ctx: ctx2, index: 5, ok: true }, 5);
+    await Promise.all([a, b]);
+    expect(r.size).toBe(0);
   });
 });
 

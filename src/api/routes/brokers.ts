@@ -5,6 +5,7 @@ import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
 import { writeOptionsOf } from "../idempotency.ts";
 import { toInt } from "../params.ts";
+import { recordResponse } from "../record-bodies.ts";
 import { RegisterBrokerBody, UpdateBrokerBody } from "../schemas/brokers.ts";
 import { BrokerIdParams, ConsistencyQuery, EmptyQuery, ListBrokersQuery } from "../schemas/queries.ts";
 
@@ -28,6 +29,10 @@ export function brokerRoutes({ service }: ApiDeps) {
     .get("/v1/brokers/:brokerId", ({ params, query }) => service.getBroker(brokerIdOf(params), consistencyOf(query)), {
       params: BrokerIdParams,
       query: ConsistencyQuery,
+      // The answer is a frozen record: its JSON is encoded once and reused until it changes.
+      // Written inline so Elysia sees the hook reads only responseValue: given the function by
+      // name it assumed the hook needs the whole context and parsed cookies on every read.
+      mapResponse: ({ responseValue }) => recordResponse({ responseValue }),
       detail: { tags, summary: "One broker's current state" },
     })
     .put("/v1/brokers/:brokerId", ({ params, body, request }) => service.updateBroker(brokerIdOf(params), body, writeOptionsOf(request)), {
