@@ -38,11 +38,15 @@ async function waitBound(c: ProcessCluster, id: number, directoryId: string): Pr
   });
 }
 
-/** A console command, repeated while the leader refuses it only for a change still in flight. */
+/**
+ * A console command, repeated while the leader refuses it for a passing reason, as an operator
+ * would: a change still in flight, or a voter it has not heard from yet (just after an election
+ * the new leader may not yet have heard from the restarted node: "refused: … (quorum_at_risk)").
+ */
 async function operator(c: ProcessCluster, leader: number, line: string, done: RegExp): Promise<string> {
   return waitUntil(`${line} accepted`, async () => {
     const answer = await consoleCommand(c.adminPort(leader), line, done);
-    return answer.includes("config_pending") ? null : answer;
+    return answer.includes("config_pending") || answer.includes("quorum_at_risk") ? null : answer;
   });
 }
 
