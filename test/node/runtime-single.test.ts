@@ -56,13 +56,19 @@ describe("a single runtime", () => {
     expect(seen).toContain(second.index);
   });
 
-  test("a storage failure stops the node: pending and later calls fail, onFatal is told", async () => {
+  /** A running single node that has applied one write, and the errors its onFatal was told. */
+  async function writtenOnce(): Promise<{ rt: RaftRuntime; storage: FailingStorage; fatal: Error[] }> {
     const storage = new FailingStorage();
     const fatal: Error[] = [];
     const rt = (runtime = single(storage, (e) => fatal.push(e)));
     await rt.start();
     await waitUntil("self-election", () => rt.isLeader());
     await rt.propose(kvCommand("k", "1"));
+    return { rt, storage, fatal };
+  }
+
+  test("a storage failure stops the node: pending and later calls fail, onFatal is told", async () => {
+    const { rt, storage, fatal } = await writtenOnce();
     storage.failing = true;
     await expect(rt.propose(kvCommand("k", "2"))).rejects.toBeInstanceOf(NoLeaderError);
     expect(fatal.map((e) => e.message)).toEqual(["disk full (injected)"]);
@@ -70,12 +76,7 @@ describe("a single runtime", () => {
   });
 
   test("a failed flush stops the node: the write it covered is never applied nor acknowledged", async () => {
-    const storage = new FailingStorage();
-    const fatal: Error[] = [];
-    const rt = (runtime = single(storage, (e) => fatal.push(e)));
-    await rt.start();
-    await waitUntil("self-election", () => rt.isLeader());
-    await rt.propose(kvCommand("k", "1"));
+    const { rt, storage, fatal } = await writtenOnce();
     const applied = rt.appliedIndex();
     storage.failingFlush = true;
     await expect(rt.propose(kvCommand("k", "2"))).rejects.toBeInstanceOf(NoLeaderError);
