@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeIdentity } from "../storage/log-storage.ts";
+import type { StorageLog } from "../storage/storage-log.ts";
 import { SqliteStorage, StorageError } from "../storage/index.ts";
 import { StartupError } from "./cli-errors.ts";
 import type { FormatConfig } from "./format-command.ts";
@@ -20,11 +21,12 @@ export interface OpenedDataDir {
   formatted: boolean;
 }
 
-export function openStore(dataDir: string, hint = ""): SqliteStorage {
+/** `log` receives the store's own events (a failed checkpoint worker, a forced checkpoint); default stderr. */
+export function openStore(dataDir: string, hint = "", log?: StorageLog): SqliteStorage {
   try {
     // Owner only: the log holds every record, and the node's files are nobody else's business.
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const storage = SqliteStorage.open(join(dataDir, DB_FILE));
+    const storage = SqliteStorage.open(join(dataDir, DB_FILE), { log });
     for (const file of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]) if (existsSync(join(dataDir, file))) chmodSync(join(dataDir, file), 0o600);
     return storage;
   } catch (e) {
@@ -38,10 +40,10 @@ function mayFormatOnStart(config: NodeConfig): boolean {
   return !config.peersGiven;
 }
 
-export function openDataDir(config: NodeConfig): OpenedDataDir {
+export function openDataDir(config: NodeConfig, log?: StorageLog): OpenedDataDir {
   const advice = mayFormatOnStart(config) ? "" : formatAdvice(config);
   if (!mayFormatOnStart(config)) requireDatabaseFile(config, advice);
-  const storage = openStore(config.dataDir, advice);
+  const storage = openStore(config.dataDir, advice, log);
   try {
     return { storage, ...checkIdentity(storage, config, advice) };
   } catch (e) {

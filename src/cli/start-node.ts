@@ -16,6 +16,7 @@ import { StorageError } from "../storage/storage-error.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { StartupError } from "./cli-errors.ts";
 import { openDataDir } from "./data-dir.ts";
+import { type StorageLog, stderrStorageLog } from "../storage/storage-log.ts";
 import { exposureWarnings } from "./exposure.ts";
 import { readPeerTls, readSecurity, readTls, readTokenEntries, type SecurityState } from "./security-files.ts";
 import { formatHostPort } from "./host-port.ts";
@@ -46,7 +47,9 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const security = readSecurity(config);
   if (security.peerTls !== null) checkOwnPeerCert(config.nodeId, security.peerTls, keepWarning);
   let peerTransport: PeerTransport | null = null;
-  const { storage, identity, formatted } = openDataDir(config);
+  // The store opens before the node's logger exists; its rare events go to stderr until then.
+  let storageLog: StorageLog = stderrStorageLog;
+  const { storage, identity, formatted } = openDataDir(config, (level, event, fields) => storageLog(level, event, fields));
   const stateMachine = new MetadataStateMachine();
   const loopLag = new LoopLagProbe();
   const runtime = new RaftRuntime({
@@ -80,6 +83,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
         limits: { handshakeTimeoutMs: peerHandshakeTimeoutMs(config) },
       })),
   });
+  storageLog = (level, event, fields) => runtime.log[level](event, fields);
   for (const [event, fields] of secretWarnings) runtime.log.warn(event, fields);
   const log = (event: string, fields: Record<string, unknown>) => runtime.log.info(event, fields);
   if (formatted) log("data_dir_formatted", { dataDir: config.dataDir, clusterId: identity.clusterId, directoryId: identity.directoryId });

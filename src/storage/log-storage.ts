@@ -132,6 +132,11 @@ export interface LogStorage {
    * left to sweep. Nothing of it is visible: load() never returns entries a snapshot covers.
    */
   sweepSnapshots(bound: SweepBound): number;
+  /**
+   * Gauges and counters of the store itself for the node's /metrics (Prometheus names, `_total`
+   * for counters), or nothing: SqliteStorage reports where its checkpoints run and how they went.
+   */
+  metrics?(): Record<string, number>;
   /** Newest first. */
   listSnapshots(): StoredSnapshotInfo[];
   latestSnapshot(): Snapshot | null;

@@ -237,6 +237,19 @@ export class SqliteStorage implements LogStorage {
     return this.checkpoints.stats();
   }
 
+  metrics(): Record<string, number> {
+    const c = this.checkpoints.stats();
+    return {
+      yakt_storage_checkpoint_worker: c.mode === "worker" ? 1 : 0,
+      yakt_storage_checkpoint_rounds_total: c.rounds,
+      yakt_storage_checkpoint_busy_rounds_total: c.busyRounds,
+      yakt_storage_checkpoint_longest_round_ms: c.longestRoundMs,
+      yakt_storage_checkpoints_forced_total: c.forced,
+      yakt_storage_wal_frames: c.logFrames,
+      yakt_storage_wal_checkpointed_frames: c.checkpointedFrames,
+    };
+  }
+
   /**
    * Stops the checkpoint worker, folds the WAL into the main file so a closed store is one
    * self-contained file, and lets the lock go last, once nothing of ours has the file open.

@@ -126,6 +126,7 @@ describe("WAL checkpoints", () => {
     expect(forced.length).toBeGreaterThan(0);
     expect(forced[0]!.fields).toMatchObject({ complete: true, limitBytes: 512 * 1024 });
     expect(store.checkpointStats()).toMatchObject({ mode: "worker", rounds: 0, forced: forced.length });
+    expect(store.metrics()).toMatchObject({ yakt_storage_checkpoint_worker: 1, yakt_storage_checkpoints_forced_total: forced.length });
     // After every forced checkpoint the WAL started over from the start of the file: it never grew much past the bound.
     expect(statSync(`${path}-wal`).size).toBeLessThan(512 * 1024 + 64 * 1024);
     expect(store.load().entries.length).toBe(800);
@@ -135,6 +136,7 @@ describe("WAL checkpoints", () => {
     const { path, store, logged } = fresh({ checkpointWorkerUrl: FAILING_WORKER });
     await waitUntil("the store to notice its worker died", () => store.checkpointStats().mode === "writer", 20_000);
     expect(logged.find((l) => l.event === "checkpoint_worker_failed")?.fields.reason).toContain("failing on purpose");
+    expect(store.metrics().yakt_storage_checkpoint_worker).toBe(0); // what an operator's alert watches
     // ~24 MiB of entries: SQLite's automatic checkpoint on the writer keeps restarting the WAL.
     append(store, 0, 600, 10, 4_000);
     expect(statSync(`${path}-wal`).size).toBeLessThan(16 * 1024 * 1024);
