@@ -36,7 +36,7 @@ import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
-import { WritePipeline } from "./write-pipeline.ts";
+import { type DurableReady, WritePipeline } from "./write-pipeline.ts";
 
 /** Bound on one waitApplied (long polls ask for at most 30 s). */
 const MAX_APPLIED_WAIT_MS = 60_000;
@@ -70,8 +70,6 @@ export class RaftRuntime implements ConsensusHandle {
   private durableTerm = 0;
   /** A tick came since the last Ready was taken (mayTakeReady). */
   private tickedSinceReady = false;
-  /** Each written Ready's messages that must wait for its flush. */
-  private readonly lateMessages = new Map<Ready, Message[]>();
   private peersKey = "";
   /** The core's membershipVersion() the transport's peers were last set from. */
   private peersVersion = -1;
@@ -110,9 +108,9 @@ export class RaftRuntime implements ConsensusHandle {
     });
     this.writes = new WritePipeline({
       storage: this.opts.storage,
-      complete: (rd, waitedMs) => {
+      complete: (done) => {
         const raft = this.raft;
-        if (raft && this.guarded(() => this.completeReady(raft, rd, waitedMs))) this.scheduleDrain();
+        if (raft && this.guarded(() => this.completeReady(raft, done))) this.scheduleDrain();
       },
       failed: (e) => this.fail(e),
       running: () => this.state === "running",
@@ -464,16 +462,13 @@ export class RaftRuntime implements ConsensusHandle {
       this.requireTransport().flush();
     }
     if (rd.hardState) this.roles.term = rd.hardState.term;
-    this.lateMessages.set(rd, late);
-    this.writes.submit(rd);
+    this.writes.submit(rd, late);
   }
 
   /** The second half, once the Ready's batch is durable: nothing in it was acted on before. */
-  private completeReady(raft: Raft, rd: Ready, waitedMs: number): void {
+  private completeReady(raft: Raft, { rd, late, wrote, waitedMs }: DurableReady): void {
     if (rd.hardState) this.durableTerm = rd.hardState.term;
-    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) this.counters.recordPersist(rd.entries.length, Math.round(waitedMs * 1000));
-    const late = this.lateMessages.get(rd) ?? [];
-    this.lateMessages.delete(rd);
+    if (wrote) this.counters.recordPersist(rd.entries.length, Math.round(waitedMs * 1000));
     this.send(late);
     const appliedBefore = this.applier.applied;
     if (rd.snapshot) {

@@ -5,15 +5,28 @@
 // before it started, so Readys written while the disk is busy share the next flush (group commit)
 // and the loop keeps serving meanwhile. A Ready that wrote nothing that needs the disk (only a
 // commit index, or nothing at all) still completes in order, behind the ones before it.
-import type { Ready } from "../raft/types.ts";
+import type { Message, Ready } from "../raft/types.ts";
 import type { LogStorage, PersistBatch } from "../storage/log-storage.ts";
 
 /** Readys written and not yet completed, at most; the core allows 16 outstanding. */
 export const MAX_READYS_IN_FLIGHT = 14;
 
+/** A Ready whose batch is durable, with what its first half kept for its second. */
+export interface DurableReady {
+  rd: Ready;
+  /** Its messages that had to wait until its batch was durable. */
+  late: Message[];
+  /** It wrote a batch (a Ready with nothing for the disk completes without one). */
+  wrote: boolean;
+  /** From its write until a flush covered it, queueing behind earlier Readys included. */
+  waitedMs: number;
+}
+
 interface Written {
   rd: Ready;
-  /** The write number that must be durable before this Ready completes; 0 = none. */
+  late: Message[];
+  wrote: boolean;
+  /** The write number that must be durable before this Ready completes (the latest one, for a Ready that wrote nothing). */
   needs: number;
   startedMs: number;
 }
@@ -21,7 +34,7 @@ interface Written {
 export interface WritePipelineDeps {
   storage: Pick<LogStorage, "write" | "flush">;
   /** Runs a durable Ready's second half; a throw is the node failing (the runtime's guard). */
-  complete: (rd: Ready, waitedMs: number) => void;
+  complete: (done: DurableReady) => void;
   /** The device failed a flush: nothing since the last good one may be relied on. */
   failed: (error: Error) => void;
   /** Whether the node still runs: a flush answering after a stop completes nothing. */
@@ -62,13 +75,17 @@ export class WritePipeline {
     return this.flushing && this.written > this.flushingUpTo;
   }
 
-  /** Writes the Ready's batch (if any) now and queues the Ready until that write is durable. */
-  submit(rd: Ready): void {
+  /**
+   * Writes the Ready's batch (if any) now and queues the Ready, with its `late` messages, until
+   * that write is durable.
+   */
+  submit(rd: Ready, late: Message[]): void {
     if (!this.hasRoom) throw new Error(`write pipeline full: ${this.queue.length} Readys in flight`);
     const batch = batchOf(rd);
-    const needs = batch !== null && this.deps.storage.write(batch) ? ++this.written : 0;
+    const needsFlush = batch !== null && this.deps.storage.write(batch);
     // A Ready that needs no flush still waits for the writes before it: completion stays in order.
-    this.queue.push({ rd, needs: needs === 0 ? this.written : needs, startedMs: this.deps.now() });
+    const needs = needsFlush ? ++this.written : this.written;
+    this.queue.push({ rd, late, wrote: batch !== null, needs, startedMs: this.deps.now() });
     this.kick();
   }
 
@@ -97,7 +114,7 @@ export class WritePipeline {
     try {
       while (this.queue.length > 0 && this.queue[0]!.needs <= this.durable && this.deps.running()) {
         const w = this.queue.shift()!;
-        this.deps.complete(w.rd, this.deps.now() - w.startedMs);
+        this.deps.complete({ rd: w.rd, late: w.late, wrote: w.wrote, waitedMs: this.deps.now() - w.startedMs });
       }
     } finally {
       this.completing = false;

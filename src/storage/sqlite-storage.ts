@@ -46,7 +46,6 @@ interface PendingSnapshot {
 export class SqliteStorage implements LogStorage {
   private closed = false;
   private pending: PendingSnapshot | null = null;
-  private readonly wal: WalSync;
   private readonly checkpoints: WalCheckpointer;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
   private readonly publishPlan: { immediate: (plan: WritePlan, pending: PendingSnapshot) => void };
@@ -58,8 +57,8 @@ export class SqliteStorage implements LogStorage {
     private readonly opts: ResolvedOptions,
     private bounds: LogBounds,
     private readonly lock: StoreLock,
+    private readonly wal: WalSync,
   ) {
-    this.wal = new WalSync(`${path}-wal`);
     this.checkpoints = new WalCheckpointer(db, path, {
       intervalMs: opts.checkpointIntervalMs,
       walHardLimitBytes: opts.walHardLimitBytes,
@@ -76,15 +75,17 @@ export class SqliteStorage implements LogStorage {
   static open(path: string, opts?: StorageOptions): SqliteStorage {
     const resolved = resolveOptions(opts);
     const { db, lock } = openDatabase(path, resolved.busyTimeoutMs);
+    const wal = new WalSync(`${path}-wal`);
     try {
-      syncInheritedWal(path);
+      wal.syncInherited();
       checkIntegrity(db, path);
       setDurabilityPragmas(db, path, resolved.walHardLimitBytes);
       ensureSchema(db, path);
       const st = prepareStatements(db);
       dropUnpublished(db, st);
-      return new SqliteStorage(db, st, path, resolved, readCheckedBounds(st, path), lock);
+      return new SqliteStorage(db, st, path, resolved, readCheckedBounds(st, path), lock, wal);
     } catch (err) {
+      wal.close();
       db.close();
       lock.release();
       throw err;
@@ -373,16 +374,6 @@ function dropUnpublished(db: Database, st: Statements): void {
     db.exec("DELETE FROM snapshot_chunks WHERE snapshot_id NOT IN (SELECT id FROM snapshots)");
     db.exec("DELETE FROM entries WHERE idx <= (SELECT COALESCE(MAX(idx), 0) FROM snapshots WHERE pending = 0)");
   }).immediate();
-}
-
-/** Before the first read: what a crashed process left in the WAL is made durable (wal-sync.ts). */
-function syncInheritedWal(path: string): void {
-  const wal = new WalSync(`${path}-wal`);
-  try {
-    wal.syncInherited();
-  } finally {
-    wal.close();
-  }
 }
 
 function joinChunks(parts: readonly Uint8Array[]): Uint8Array {

@@ -45,7 +45,7 @@ function pipeline() {
   let running = true;
   const p = new WritePipeline({
     storage: device,
-    complete: (rd) => completed.push(rd),
+    complete: ({ rd }) => completed.push(rd),
     failed: (e) => {
       failures.push(e);
       running = false;
@@ -60,13 +60,13 @@ describe("WritePipeline", () => {
   test("a Ready completes only after a flush covering its write; in order; later writes share the next flush", () => {
     const { p, device, completed } = pipeline();
     const a = ready([entry(1)]);
-    p.submit(a);
+    p.submit(a, []);
     expect(device.flushes).toHaveLength(1);
     expect(completed).toEqual([]);
     const b = ready([entry(2)]);
     const c = ready([entry(3)]);
-    p.submit(b);
-    p.submit(c);
+    p.submit(b, []);
+    p.submit(c, []);
     expect(p.backlogged).toBe(true);
     expect(device.flushes).toHaveLength(1); // one flush at a time
     device.answer();
@@ -81,26 +81,26 @@ describe("WritePipeline", () => {
     const { p, device, completed } = pipeline();
     const a = ready([entry(1)]);
     const messagesOnly = ready([]);
-    p.submit(a);
-    p.submit(messagesOnly);
+    p.submit(a, []);
+    p.submit(messagesOnly, []);
     expect(completed).toEqual([]);
     device.answer();
     expect(completed).toEqual([a, messagesOnly]);
     const alone = ready([]);
-    p.submit(alone);
+    p.submit(alone, []);
     expect(completed).toEqual([a, messagesOnly, alone]); // nothing before it: at once
     expect(device.flushes).toHaveLength(0);
   });
 
   test("a failed flush completes nothing and reports the error; a stopped node completes nothing", () => {
     const failing = pipeline();
-    failing.p.submit(ready([entry(1)]));
+    failing.p.submit(ready([entry(1)]), []);
     failing.device.answer(new Error("EIO"));
     expect(failing.completed).toEqual([]);
     expect(failing.failures.map((e) => e.message)).toEqual(["EIO"]);
 
     const stopped = pipeline();
-    stopped.p.submit(ready([entry(1)]));
+    stopped.p.submit(ready([entry(1)]), []);
     stopped.stop();
     stopped.device.answer();
     expect(stopped.completed).toEqual([]);
@@ -108,8 +108,8 @@ describe("WritePipeline", () => {
 
   test("the pipeline is bounded: a Ready past the bound is refused, not queued", () => {
     const { p } = pipeline();
-    for (let i = 1; i <= MAX_READYS_IN_FLIGHT; i++) p.submit(ready([entry(i)]));
+    for (let i = 1; i <= MAX_READYS_IN_FLIGHT; i++) p.submit(ready([entry(i)]), []);
     expect(p.hasRoom).toBe(false);
-    expect(() => p.submit(ready([entry(99)]))).toThrow("write pipeline full");
+    expect(() => p.submit(ready([entry(99)]), [])).toThrow("write pipeline full");
   });
 });
