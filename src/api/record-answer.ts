@@ -5,9 +5,8 @@
 import { recordJson, recordsJson } from "../metadata/record-json.ts";
 import type { PartitionRecord } from "../metadata/records.ts";
 import type { TopicView } from "../metadata/service-types.ts";
+import { JSON_HEADERS } from "./record-bodies.ts";
 
-/** The content type Elysia gives the JSON answers it writes itself. */
-const JSON_HEADERS = { "content-type": "application/json;charset=utf-8" };
 
 function answer<T>(text: string, status: number): T {
   return new Response(text, { status, headers: JSON_HEADERS }) as unknown as T;

@@ -4,12 +4,14 @@
 // broker makes a new record, whose first read encodes it again, and the old body goes with the old
 // record. Every linearizable read of an unchanged broker, the hot read of the benchmark, then
 // skips the JSON encoding and writes the same bytes (a Response over a Blob shares them).
+import { recordJson } from "../metadata/record-json.ts";
 import type { MetadataRecord } from "../metadata/records.ts";
 
 /** The type Elysia gives the JSON answers it encodes itself (answer-response.ts says the same). */
 export const JSON_TYPE = "application/json;charset=utf-8";
 
-const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": JSON_TYPE });
+/** Headers of a JSON answer written by us; frozen, so Response copies them and no answer can change them. */
+export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": JSON_TYPE });
 
 const bodies = new WeakMap<MetadataRecord, Blob>();
 
@@ -19,7 +21,7 @@ export function recordBody(record: MetadataRecord): Blob {
   if (body === undefined) {
     // A record that could still change would make a kept body lie about it later.
     if (!Object.isFrozen(record) || !Object.isFrozen(record.fields)) throw new TypeError(`record ${record.name} at offset ${record.offset} is not frozen; its body cannot be kept`);
-    body = new Blob([JSON.stringify(record)]);
+    body = new Blob([recordJson(record)]);
     bodies.set(record, body);
   }
   return body;
