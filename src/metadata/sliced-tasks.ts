@@ -72,12 +72,17 @@ export class Sequence implements Task {
     let work = 0;
     while (work < budget && !this.done) {
       this.current ??= this.makers[this.index]();
-      const used = this.current.step(budget - work);
+      const given = budget - work;
+      const used = this.current.step(given);
       invariant(used > 0 || this.current.done, () => `sliced task ${this.index} made no progress`);
       work += used;
       if (this.current.done) {
         this.current = null;
         this.index++;
+      } else if (used < given) {
+        // The task stopped short: its next piece (a heavy record, a big chunk) does not fit in
+        // what is left. Asked again now, it would take that piece as a step's first and go over.
+        break;
       }
     }
     return work;
@@ -123,7 +128,12 @@ export class TopicPartitions implements Task {
         this.current = this.topicTask(this.topics()[this.topic]);
         work++;
       }
-      if (work < budget) work += this.current.step(budget - work);
+      if (work < budget) {
+        const given = budget - work;
+        const used = this.current.step(given);
+        work += used;
+        if (!this.current.done && used < given) break; // stopped short, as in Sequence
+      }
       if (this.current.done) {
         this.current = null;
         this.topic++;

@@ -75,6 +75,30 @@ describe("sliced snapshot encoding", () => {
     expect(steps).toBeGreaterThanOrEqual(12);
   });
 
+  test("a remembered request counts with its records: a creation of 50 partitions fills a step of 64 alone", () => {
+    const creations = 12;
+    const brokers = [1, 2, 3].map((b) => registerBroker(b));
+    const topics = (remembered: boolean) =>
+      Array.from({ length: creations }, (_, i): Command => ({
+        ...createTopic(`t${i}`, 50, 1),
+        ...(remembered ? { requestId: `k:create-${i}`, requestHash: i.toString(16).padStart(32, "0") } : {}),
+      }));
+    const steps = (sm: MetadataStateMachine) => {
+      const encoding = sm.beginSnapshot();
+      let n = 1;
+      while (encoding.step(64) === null) n++;
+      return n;
+    };
+    const plain = fed([...brokers, ...topics(false)]);
+    const remembered = fed([...brokers, ...topics(true)]);
+    expect([...remembered.rememberedInOrder()]).toHaveLength(creations);
+    // Each request weighs 1 + 51 records: no two fit in 64 items, so each takes its own step
+    // (counted as one item each, all 12 went in one step and that step grew with the partitions).
+    expect(steps(remembered) - steps(plain)).toBeGreaterThanOrEqual(creations - 1);
+    expect(finish(remembered.beginSnapshot(), 64)).toEqual(whole(remembered));
+    expect(finish(remembered.beginSnapshot(), 1)).toEqual(whole(remembered));
+  });
+
   test("the bytes are those of the state at begin, whatever is applied while encoding", () => {
     fc.assert(
       fc.property(fc.array(imageCommand, { maxLength: 60 }), fc.array(imageCommand, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (before, during, budget) => {
