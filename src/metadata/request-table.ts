@@ -93,9 +93,13 @@ export class RequestTable {
     return this.order.slice(this.head).values();
   }
 
-  /** A copy that later applies do not change (entries are frozen, so sharing them is safe). */
-  capture(): ReadonlyMap<string, RememberedRequest> {
-    return new Map(this.order.slice(this.head).map((e) => [e.id, e]));
+  /**
+   * The entries in apply order, as a copy that later applies do not change (entries are frozen, so
+   * sharing them is safe). A list, not a Map by id: the snapshot only walks it, and building a Map
+   * of a full table (50,000 entries) held the loop 9–60 ms when a snapshot began.
+   */
+  capture(): readonly RememberedRequest[] {
+    return this.order.slice(this.head);
   }
 
   /** Rebuilds a table from a snapshot's entries, oldest first; duplicates are refused. */

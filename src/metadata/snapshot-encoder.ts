@@ -165,13 +165,12 @@ export class SnapshotEncoder implements SnapshotEncoding {
   private readonly assemble: Assemble;
   private result: Uint8Array | null = null;
 
-  constructor(capture: ImageCapture, appliedIndex: number, requests: ReadonlyMap<string, RememberedRequest> = new Map()) {
+  constructor(capture: ImageCapture, appliedIndex: number, requests: readonly RememberedRequest[] = []) {
     const out = this.out;
     const source = captureSource(capture);
     const brokers = new SortedRecords(capture.brokers.values(), (a, b) => a.fields.brokerId - b.fields.brokerId, SORT_MOVES_PER_ITEM);
     const topics = new SortedRecords(capture.topics.values(), (a, b) => compareText(a.fields.name, b.fields.name), SORT_MOVES_PER_ITEM);
     const producers = new SortedRecords(capture.producers.values(), (a, b) => a.fields.producerId - b.fields.producerId, SORT_MOVES_PER_ITEM);
-    const requestList = [...requests.values()];
     this.assemble = new Assemble(out.chunks, () => out.flush());
     this.work = new Sequence([
       () => brokers,
@@ -181,7 +180,7 @@ export class SnapshotEncoder implements SnapshotEncoding {
       () => new WriteRecords(out, () => brokers.result(), writeBroker),
       () => writeTopics(out, capture, () => topics.result()),
       () => new WriteRecords(out, () => producers.result(), writeProducer),
-      () => new WriteRecords(out, () => requestList, (w, r) => writeRequest(w, r, source), requestWeight),
+      () => new WriteRecords(out, () => requests, (w, r) => writeRequest(w, r, source), requestWeight),
       () => this.assemble,
     ]);
   }

@@ -44,6 +44,18 @@ describe("request table", () => {
     expect(table.recall("n:d", hashOf("other"))?.kind).toBe("reused");
   });
 
+  test("a capture is the entries in apply order, unchanged by what is remembered or evicted after it", () => {
+    const table = new RequestTable(small());
+    const remember = (id: string, offset: number) => table.remember({ id, hash: hashOf(id), offset, at: T, result: { ok: false, error: { code: "conflict", message: id } } });
+    remember("n:a", 1);
+    remember("n:b", 2);
+    const capture = table.capture();
+    remember("n:c", 3);
+    remember("n:d", 4); // evicts n:a (3 ids at most)
+    expect(capture.map((e) => e.id)).toEqual(["n:a", "n:b"]);
+    expect(table.capture().map((e) => e.id)).toEqual(["n:b", "n:c", "n:d"]);
+  });
+
   test("the records held by remembered results are bounded too", () => {
     const f = new Feeder(new MetadataStateMachine({ requestBounds: small({ maxRequests: 100, maxRecords: 5 }) }));
     for (const b of [1, 2, 3]) f.ok(registerBroker(b, { rackId: `r${b}` }));
@@ -74,7 +86,7 @@ describe("request table", () => {
     }
     const ids = kept.map((k) => k.id);
     expect([...table.inOrder()].map((e) => e.id)).toEqual(ids);
-    expect([...table.capture().keys()]).toEqual(ids);
+    expect(table.capture().map((e) => e.id)).toEqual(ids);
     expect(table.size).toBe(ids.length);
     expect(table.heldRecords).toBe(kept.reduce((n, k) => n + k.weight, 0));
     expect(table.recall("n:0", hashOf("0"))).toBeNull();
