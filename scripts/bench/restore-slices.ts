@@ -7,45 +7,20 @@
 // Speed is never asserted; run it to compare builds:
 //   bun scripts/bench/restore-slices.ts [--partitions 1000000] [--items 2048]
 import { loadavg } from "node:os";
-import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { DEFAULT_INSTALL_SLICE_ITEMS } from "../../src/node/apply-slices.ts";
-
-const T0 = "2026-11-24T00:00:00.000Z";
-const BROKERS = 30;
-const PER_TOPIC = 100;
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-}
-
-function fill(sm: MetadataStateMachine, partitions: number): void {
-  let index = 0;
-  const apply = (c: Command) => {
-    const result = sm.apply(++index, encodeCommand(c));
-    if (!result.ok) throw new Error(`fill failed at entry ${index}: ${result.error.message}`);
-  };
-  for (let b = 1; b <= BROKERS; b++) {
-    apply({ kind: "registerBroker", timestamp: T0, internalUUID: `00000000-0000-4000-8000-${String(b).padStart(12, "0")}`, brokerId: b, brokerHost: `host${b}`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `rack${b % 6}` });
-  }
-  for (let t = 0; t * PER_TOPIC < partitions; t++) {
-    const topicUUID = `10000000-0000-4000-8000-${String(t).padStart(12, "0")}`;
-    apply({ kind: "createTopic", timestamp: T0, requestId: `k:fill-${t}`, requestHash: t.toString(16).padStart(32, "0"), topicUUID, name: `topic-${t}`, partitions: Math.min(PER_TOPIC, partitions - t * PER_TOPIC), replicationFactor: 3 });
-  }
-}
+import { positiveIntFlag } from "./flags.ts";
+import { fillImage } from "./scale-image.ts";
 
 function cpuMs(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 }
 
-const partitions = flag("--partitions", 1_000_000);
-const items = flag("--items", DEFAULT_INSTALL_SLICE_ITEMS);
+const partitions = positiveIntFlag("--partitions", 1_000_000);
+const items = positiveIntFlag("--items", DEFAULT_INSTALL_SLICE_ITEMS);
 const source = new MetadataStateMachine();
-fill(source, partitions);
+fillImage(source, partitions);
 const index = source.appliedIndex();
 const bytes = source.snapshot();
 console.log(`${source.image().partitionCount().toLocaleString("en")} partitions, snapshot ${(bytes.length / 2 ** 20).toFixed(1)} MiB, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);

@@ -11,7 +11,6 @@ import { heapStats } from "bun:jsc";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { Applier } from "../../src/node/applier.ts";
 import { Logger } from "../../src/node/logger.ts";
@@ -20,44 +19,22 @@ import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
 import { Snapshotter } from "../../src/node/snapshotter.ts";
 import type { Entry, Membership } from "../../src/raft/types.ts";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
+import { positiveIntFlag } from "./flags.ts";
+import { fillImage } from "./scale-image.ts";
 
-const T0 = "2026-11-24T00:00:00.000Z";
-const BROKERS = 30;
-const PER_TOPIC = 100;
 const MEMBERSHIP: Membership = { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } };
 const PROBE_MS = 5;
 const PERSIST_BATCH = 5_000;
 
 /**
- * CPU time the loop's thread has run, in ms: the scheduler's own count (ns), precise where
- * process.threadCpuUsage() moves in 4 ms ticks here, and untouched by time the thread waited to run.
+ * CPU time the loop's thread has run, in ms (the scheduler's count; time the thread waited to run
+ * is not in it). On the dev VM it moves in 4 ms ticks, so one slice reads 0, 4 or 8 ms: the
+ * longest reading over thousands of slices is within a tick of the longest slice's CPU.
  */
 function threadCpuMs(): number {
   return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6;
 }
 const SNAPSHOT_TIMEOUT_MS = 300_000;
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-}
-
-function fill(sm: MetadataStateMachine, partitions: number): void {
-  let index = 0;
-  const apply = (c: Command) => {
-    const result = sm.apply(++index, encodeCommand(c));
-    if (!result.ok) throw new Error(`fill failed at entry ${index}: ${result.error.message}`);
-  };
-  for (let b = 1; b <= BROKERS; b++) {
-    apply({ kind: "registerBroker", timestamp: T0, internalUUID: `00000000-0000-4000-8000-${String(b).padStart(12, "0")}`, brokerId: b, brokerHost: `host${b}`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `rack${b % 6}` });
-  }
-  for (let t = 0; t * PER_TOPIC < partitions; t++) {
-    const topicUUID = `10000000-0000-4000-8000-${String(t).padStart(12, "0")}`;
-    apply({ kind: "createTopic", timestamp: T0, requestId: `k:fill-${t}`, requestHash: t.toString(16).padStart(32, "0"), topicUUID, name: `topic-${t}`, partitions: Math.min(PER_TOPIC, partitions - t * PER_TOPIC), replicationFactor: 3 });
-  }
-}
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
@@ -172,10 +149,10 @@ async function round(dir: string, n: number, sm: MetadataStateMachine, applied: 
   console.log(`  snapshot_taken: ${JSON.stringify(taken)}`);
 }
 
-const partitions = flag("--partitions", 1_000_000);
-const rounds = flag("--rounds", 3);
+const partitions = positiveIntFlag("--partitions", 1_000_000);
+const rounds = positiveIntFlag("--rounds", 3);
 const sm = new MetadataStateMachine();
-fill(sm, partitions);
+fillImage(sm, partitions);
 const dir = mkdtempSync(join(tmpdir(), "yakt-snapshot-slices-"));
 console.log(`${sm.image().partitionCount().toLocaleString("en")} partitions, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 try {
