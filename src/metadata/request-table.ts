@@ -122,6 +122,7 @@ export class RequestTable {
   }
 }
 
-function weightOf(entry: RememberedRequest): number {
+/** The records a remembered result holds (what the table's record bound counts). */
+export function weightOf(entry: RememberedRequest): number {
   return entry.result.ok ? entry.result.records.length : 0;
 }

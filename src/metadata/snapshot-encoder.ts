@@ -1,15 +1,15 @@
 // The binary snapshot (snapshot-format.ts) of a captured image (image.ts capture()), encoded in
 // bounded slices: collecting the records out of the captured maps, sorting them
 // (incremental-sort.ts), writing them and copying the bytes into one buffer all happen a budget of
-// items at a time, so the bytes do not depend on the budget. The remembered request ids go last,
-// in the captured table's order.
+// items at a time (a remembered request weighs 1 + the records of its result), so the bytes do not
+// depend on the budget. The remembered request ids go last, in the captured table's order.
 import type { SnapshotEncoding } from "../node/contracts.ts";
 import type { ImageCapture } from "./image.ts";
 import { compareText } from "./image.ts";
 import { invariant } from "./invariant.ts";
 import type { PartitionRecord, TopicRecord } from "./records.ts";
 import { captureSource } from "./record-refs.ts";
-import type { RememberedRequest } from "./request-table.ts";
+import { type RememberedRequest, weightOf } from "./request-table.ts";
 import { writeBroker, writeHead, writePartition, writeProducer, writeRequest, writeTopic } from "./snapshot-format.ts";
 import { SnapshotWriter } from "./snapshot-writer.ts";
 import { Sequence, SortedRecords, type Task, TopicPartitions } from "./sliced-tasks.ts";
@@ -67,7 +67,7 @@ class WriteRecords<T> implements Task {
  * their records (as RequestsDecoding counts them when reading) a slice stays near 1024 records.
  */
 function requestWeight(request: RememberedRequest): number {
-  return 1 + (request.result.ok ? request.result.records.length : 0);
+  return 1 + weightOf(request);
 }
 
 /** Fixed fields (the head): no item of work. */
