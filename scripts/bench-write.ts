@@ -32,7 +32,7 @@ if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs
 }
 
 /** The runtime's counters that say where a write's work goes (per member, over the row). */
-const COUNTERS = ["ready_cycles", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
+const COUNTERS = ["ready_cycles", "flushes", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
 /** The event-loop probe's gauges and pause counters (loop-lag.ts); the max gauge resets on read, so the row's read is the row's max. */
 const LOOP = ["lag_max_ms", "lag_peak_ms", "pauses_over_20ms_total", "pauses_over_100ms_total", "pauses_over_1000ms_total"];
 
