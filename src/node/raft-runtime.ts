@@ -447,14 +447,9 @@ export class RaftRuntime implements ConsensusHandle {
    * The core is asked for a Ready only while the pipeline has room, so a stalled disk holds new
    * work in the core, never in an unbounded queue here; and, while a write already waits for the
    * next flush, only once per tick (write-pipeline.ts backlogged): the core batches meanwhile.
-   * A leader takes one Ready during a flush so its replication goes out at once (writeReady); any
-   * other node sends nothing before its persist, so it waits for the flush to end and writes what
-   * came meanwhile as one Ready (one transaction instead of two or three under load).
    */
   private mayTakeReady(): boolean {
-    if (!this.writes.hasRoom) return false;
-    if (this.tickedSinceReady) return true;
-    return this.roles.isLeader ? !this.writes.backlogged : !this.writes.flushInFlight;
+    return this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady);
   }
 
   /** The first half of a Ready: early messages out, its batch written; the rest waits for the flush. */

@@ -78,15 +78,6 @@ export class WritePipeline {
   }
 
   /**
-   * A flush is in flight. A Ready taken now completes only after the next flush whatever it holds
-   * (completion is in order), so a node with nothing to send before its persist (every node but a
-   * leader) gains nothing by taking one now: it lets the core batch until the flush ends.
-   */
-  get flushInFlight(): boolean {
-    return this.flushing;
-  }
-
-  /**
    * Writes the Ready's batch (if any) now and queues the Ready, with its `late` messages, until
    * that write is durable.
    */

@@ -55,8 +55,6 @@ export interface ClusterOptions {
   overrides?: Partial<RuntimeOptions>;
   /** Each node's state machine; a KvStateMachine by default. */
   stateMachine?: (id: NodeId) => KvStateMachine;
-  /** Each node's storage (e.g. one whose flushes the test holds); `sqlite` picks the default. */
-  storage?: (id: NodeId) => LogStorage;
 }
 
 export class RuntimeCluster {
@@ -220,7 +218,6 @@ export class RuntimeCluster {
   }
 
   private openStorage(id: NodeId): LogStorage {
-    if (this.opts.storage) return this.opts.storage(id);
     return this.opts.sqlite ? SqliteStorage.open(this.dbPath(id)) : new MemoryStorage();
   }
 }
