@@ -7,6 +7,8 @@
 // A long --warmup (30 s and more) runs the row on a full table of remembered request ids, as the
 // 60-s rows of `make bench` do.
 // YAKT_BINARY picks the build (e.g. an older commit's dist/yakt), YAKT_FLAGS adds node flags.
+// PROFILE=1 stops the YAKt nodes gracefully after the row so they write their CPU profiles:
+//   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" bun run scripts/bench-write.ts --systems yakt
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./bench/cpu.ts";
@@ -30,7 +32,7 @@ if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs
 }
 
 /** The runtime's counters that say where a write's work goes (per member, over the row). */
-const COUNTERS = ["ready_cycles", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
+const COUNTERS = ["ready_cycles", "flushes", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
 /** The event-loop probe's gauges and pause counters (loop-lag.ts); the max gauge resets on read, so the row's read is the row's max. */
 const LOOP = ["lag_max_ms", "lag_peak_ms", "pauses_over_20ms_total", "pauses_over_100ms_total", "pauses_over_1000ms_total"];
 
@@ -68,6 +70,13 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
         LOOP.slice(2).map((c) => (m.get(c)! - before[i].get(c)!).toFixed(0)).join("/"),
     ),
   );
+  if (process.env.PROFILE && metricUrls.length > 0) {
+    // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...); the
+    // leader's pid is printed so its profile can be told from the followers'.
+    console.log(`  profiled pids (leader first): ${pids.join(" ")}`);
+    for (const pid of pids) process.kill(pid, "SIGTERM");
+    await Bun.sleep(3000);
+  }
 }
 
 await runSystems(values.systems, {

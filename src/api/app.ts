@@ -80,9 +80,11 @@ export function createApp(options: CreateAppOptions) {
     if (!app) throw new Error("the app's routes were asked for before the app was built");
     return app;
   };
+  const guard = authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) });
+  const log = options.log ?? stderrLog(options.handle);
   const built = new Elysia({ normalize: false })
-    .use(httpHooks({ limits, requests: deps.requests, now, log: options.log ?? stderrLog(options.handle), app: finished }))
-    .use(authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) }))
+    .use(httpHooks({ limits, requests: deps.requests, now, log, app: finished, answered: guard.audit }))
+    .use(guard.plugin)
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))
     .use(partitionChangeRoutes(deps))

@@ -42,19 +42,36 @@ function authenticate(tokens: TokenStore, header: string | null): Caller {
   return caller;
 }
 
-export function authGuard({ tokens, audit, now = Date.now }: AuthGuardOptions) {
+/** Where a request was answered from, for the audit line (Elysia's server, absent under app.handle). */
+export type AnswerServer = { requestIP(request: Request): { address: string } | null } | null | undefined;
+
+export interface AuthGuard {
+  /** The plugin: checks the token of every request (nothing at all without --auth-tokens). */
+  plugin: Elysia<"", any>;
+  /**
+   * Called once per answered request with its final status (http-hooks.ts, where every answer is
+   * counted): writes the audit line of an admin change. Not an onAfterResponse hook: Elysia runs
+   * those in a setImmediate closure per request, a few µs of every write's CPU.
+   */
+  audit(request: Request, status: number, server: AnswerServer): void;
+}
+
+export function authGuard({ tokens, audit, now = Date.now }: AuthGuardOptions): AuthGuard {
   const callers = new WeakMap<Request, Caller>();
-  return new Elysia({ name: "yakt-auth-guard" })
-    .onRequest(({ request }) => {
-      if (tokens === null) return;
+  const plugin = new Elysia({ name: "yakt-auth-guard" });
+  if (tokens !== null) {
+    plugin.onRequest(({ request }) => {
       const path = pathOf(request.url);
       const needed = requiredRole(request.method, path);
       if (needed === null) return;
       const caller = authenticate(tokens, request.headers.get("authorization"));
       if (!allows(caller.role, needed)) throw new ForbiddenError(needed, caller.role, `${request.method} ${path}`);
       callers.set(request, caller);
-    })
-    .onAfterResponse({ as: "global" }, ({ request, set, server }) => {
+    });
+  }
+  return {
+    plugin,
+    audit(request, status, server) {
       // Reads are never audited: the hot path pays one comparison, not a URL and the patterns.
       if (request.method === "GET" || request.method === "HEAD") return;
       const what = `${request.method} ${pathOf(request.url)}`;
@@ -62,6 +79,7 @@ export function authGuard({ tokens, audit, now = Date.now }: AuthGuardOptions) {
       const caller = callers.get(request);
       const from = server?.requestIP(request)?.address ?? "unknown";
       const who = caller ? caller.name : "anonymous";
-      audit("audit", { who, role: caller?.role ?? "admin", from, what, status: Number(set.status ?? 200), at: new Date(now()).toISOString() });
-    });
+      audit("audit", { who, role: caller?.role ?? "admin", from, what, status, at: new Date(now()).toISOString() });
+    },
+  };
 }

@@ -1,9 +1,10 @@
 // The app-wide lifecycle: body size bound, query sanity, the JSON body parser, a schema check of
 // bodies ahead of Elysia's (body-check.ts), error mapping (after draining the body of a request
-// refused unread, drain-body.ts; a path served under other methods answers 405) and request
-// metrics.
+// refused unread, drain-body.ts; a path served under other methods answers 405), request
+// metrics, and the one place every answer's final status is known (the audit line hooks in here).
 // Installed first so it covers every route module used after it.
 import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
+import type { AnswerServer } from "./auth-guard.ts";
 import { allowedMethods, MethodNotAllowedError } from "./allowed-methods.ts";
 import { bodyChecker } from "./body-check.ts";
 import { drainUnreadBody } from "./drain-body.ts";
@@ -23,6 +24,8 @@ export interface HttpHooksOptions {
   log: ApiLogger;
   /** The finished app, whose routes' body schemas are checked before Elysia's validation. */
   app: () => AnyElysia;
+  /** Told of every answer once, with its final status (the audit line of auth-guard.ts). */
+  answered?: (request: Request, status: number, server: AnswerServer) => void;
 }
 
 const MAX_PATH_IN_MESSAGE = 200;
@@ -40,7 +43,7 @@ function shortPath(url: string): string {
   return path.length > MAX_PATH_IN_MESSAGE ? `${path.slice(0, MAX_PATH_IN_MESSAGE)}…` : path;
 }
 
-export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions) {
+export function httpHooks({ limits, requests, now, log, app, answered }: HttpHooksOptions) {
   const checkBody = bodyChecker(app);
   const methodsOf = allowedMethods(app);
   /** A path that exists under other methods is a 405 with Allow, not a 404. */
@@ -51,11 +54,18 @@ export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions)
   const started = new WeakMap<Request, number>();
   // Error answers pass through onError and, for some kinds, mapResponse too: count each once.
   const recorded = new WeakSet<Request>();
-  const record = (request: Request, route: string | undefined, status: number) => {
+  const record = (request: Request, route: string | undefined, status: number, server: AnswerServer) => {
     if (recorded.has(request)) return;
     recorded.add(request);
     const start = started.get(request) ?? now();
     requests.record(request.method, route || UNMATCHED_ROUTE, status, (now() - start) / 1000);
+    if (answered === undefined) return;
+    try {
+      answered(request, status, server);
+    } catch (error) {
+      // An audit sink that fails must not turn an answered request into a 500.
+      log("answer_listener_failed", { method: request.method, path: shortPath(request.url), error: error instanceof Error ? error.message : String(error) });
+    }
   };
   return new Elysia({ name: "yakt-http-hooks" })
     .onRequest(({ request }) => {
@@ -67,18 +77,18 @@ export function httpHooks({ limits, requests, now, log, app }: HttpHooksOptions)
     })
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
     .onTransform({ as: "global" }, ({ request, route, body }) => checkBody(request.method, route, body))
-    .onError({ as: "global" }, async ({ code, error: raw, request, route }) => {
+    .onError({ as: "global" }, async ({ code, error: raw, request, route, server }) => {
       await drainUnreadBody(request, limits.maxBodyBytes);
       const error = code === "NOT_FOUND" ? notFoundOrNotAllowed(request, raw) : raw;
       const mapped = mapError(code, error, request.method, shortPath(request.url));
-      record(request, route, mapped.status);
+      record(request, route, mapped.status, server);
       if (mapped.internal) {
         const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         log("http_internal_error", { method: request.method, path: shortPath(request.url), error: detail });
       }
       return errorResponse(mapped);
     })
-    .mapResponse({ as: "global" }, ({ request, route, responseValue, set }) => {
-      record(request, route, statusOf(responseValue, set.status));
+    .mapResponse({ as: "global" }, ({ request, route, responseValue, set, server }) => {
+      record(request, route, statusOf(responseValue, set.status), server);
     });
 }

@@ -7,6 +7,8 @@ export class RuntimeMetrics {
   persistedEntries = 0;
   persistMicrosTotal = 0;
   persistMicrosMax = 0;
+  /** Flushes (fsyncs) started: each covers every batch written before it, so a few Readys share one. */
+  flushes = 0;
   messagesSent = 0;
   messagesReceived = 0;
   appliedEntries = 0;
@@ -39,6 +41,7 @@ export class RuntimeMetrics {
       yakt_raft_persisted_entries_total: this.persistedEntries,
       yakt_raft_persist_micros_total: this.persistMicrosTotal,
       yakt_raft_persist_micros_max: this.persistMicrosMax,
+      yakt_raft_flushes_total: this.flushes,
       yakt_raft_messages_sent_total: this.messagesSent,
       yakt_raft_messages_received_total: this.messagesReceived,
       yakt_raft_applied_entries_total: this.appliedEntries,

@@ -115,6 +115,7 @@ export class RaftRuntime implements ConsensusHandle {
       failed: (e) => this.fail(e),
       running: () => this.state === "running",
       now: () => performance.now(),
+      flushStarted: () => this.counters.flushes++,
     });
     this.promotionLimits = { maxLag: MAX_PROMOTION_LAG_ENTRIES, recentTicks: this.opts.electionTicks, tickMs: this.opts.ticker.intervalMs };
     this.members = new MembershipChanges({

@@ -40,6 +40,8 @@ export interface WritePipelineDeps {
   /** Whether the node still runs: a flush answering after a stop completes nothing. */
   running: () => boolean;
   now: () => number;
+  /** A flush starts (counted: how many Readys share an fsync). */
+  flushStarted?: () => void;
 }
 
 export class WritePipeline {
@@ -96,6 +98,7 @@ export class WritePipeline {
     this.flushing = true;
     const upTo = this.written;
     this.flushingUpTo = upTo;
+    this.deps.flushStarted?.();
     this.deps.storage.flush((error) => {
       this.flushing = false;
       if (!this.deps.running()) return;

@@ -64,13 +64,37 @@ describe("tokens with roles", () => {
     const a = app(audit);
     expect((await send(a, "POST", "/v1/snapshots", undefined, bearer("admin"))).status).toBe(201);
     await send(a, "POST", "/v1/topics", { name: "not-audited" }, bearer("admin"));
-    // The audit line is written after the answer is sent (onAfterResponse).
+    // The audit line is written as the answer is made (http-hooks.ts), with its final status.
     await waitUntil("the audit line", () => audit.length > 0, 2_000);
     expect(audit.length).toBe(1);
     const [event, fields] = audit[0];
     expect(event).toBe("audit");
     expect(fields).toMatchObject({ who: "alice", role: "admin", what: "POST /v1/snapshots", status: 201 });
     expect(JSON.stringify(audit)).not.toContain("admin-token-0123456789");
+  });
+
+  test("a refused admin change is audited with the status it was answered, a broker update not at all", async () => {
+    const audit: [string, Record<string, unknown>][] = [];
+    const a = app(audit);
+    expect((await send(a, "POST", "/v1/brokers", broker, bearer("admin"))).status).toBe(201);
+    expect((await send(a, "PUT", "/v1/brokers/1", { brokerHost: "h2" }, bearer("admin"))).status).toBe(200);
+    expect((await send(a, "DELETE", "/v1/brokers/777", undefined, bearer("admin"))).status).toBe(404);
+    expect(audit.map(([, f]) => [f.what, f.status, f.who])).toEqual([["DELETE /v1/brokers/777", 404, "alice"]]);
+  });
+
+  test("an audit sink that throws leaves the answer as it was", async () => {
+    const { service, handle } = single();
+    const logged: string[] = [];
+    const a = createApp({
+      service,
+      handle,
+      audit: () => {
+        throw new Error("audit sink down");
+      },
+      log: (event) => logged.push(event),
+    });
+    expect((await send(a, "POST", "/v1/snapshots")).status).toBe(201);
+    expect(logged).toEqual(["answer_listener_failed"]);
   });
 
   test("without --auth-tokens every route is open as before", async () => {

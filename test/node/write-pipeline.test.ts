@@ -43,6 +43,7 @@ function pipeline() {
   const completed: Ready[] = [];
   const failures: Error[] = [];
   let running = true;
+  const counted = { flushes: 0 };
   const p = new WritePipeline({
     storage: device,
     complete: ({ rd }) => completed.push(rd),
@@ -52,13 +53,14 @@ function pipeline() {
     },
     running: () => running,
     now: () => 0,
+    flushStarted: () => counted.flushes++,
   });
-  return { p, device, completed, failures, stop: () => (running = false) };
+  return { p, device, completed, failures, counted, stop: () => (running = false) };
 }
 
 describe("WritePipeline", () => {
   test("a Ready completes only after a flush covering its write; in order; later writes share the next flush", () => {
-    const { p, device, completed } = pipeline();
+    const { p, device, completed, counted } = pipeline();
     const a = ready([entry(1)]);
     p.submit(a, []);
     expect(device.flushes).toHaveLength(1);
@@ -75,6 +77,7 @@ describe("WritePipeline", () => {
     device.answer();
     expect(completed).toEqual([a, b, c]);
     expect(p.inFlight).toBe(0);
+    expect(counted.flushes).toBe(2); // three Readys, two fsyncs (what yakt_raft_flushes_total counts)
   });
 
   test("a Ready that needs no flush still waits behind the ones before it", () => {
