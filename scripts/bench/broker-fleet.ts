@@ -4,11 +4,14 @@
 // records are matched against the acknowledgement times the writers noted, giving the
 // commit-to-broker propagation latency: from the write's acknowledgement by the leader to a
 // broker's answer holding its record (an answer that overtakes the writer's counts as 0: AckLog).
-// The polls go over one kept-alive connection per broker (keepalive-client.ts): the generator
-// shares the machine with the cluster, so each poll it makes costs as little as it can.
-// A refused poll is retried after the answer's Retry-After (a 503 says how long), else 100 ms.
+// The polls run in worker threads (fleet-worker.ts, broker-polls.ts), one kept-alive connection
+// per broker (keepalive-client.ts): the generator shares the machine with the cluster, so each
+// poll costs it as little as it can, and a burst of answers is read on every core instead of
+// queueing behind one thread (a queue the cluster would be charged for). Times are wall-clock
+// milliseconds (broker-polls.ts wallNow), the same in every thread: writers note theirs with it.
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
-import { KeepAliveConnection, type RawResponse } from "./keepalive-client.ts";
+import type { PollReport, PollTarget } from "./broker-polls.ts";
+import type { FromWorker, ToWorker } from "./fleet-worker.ts";
 
 export interface FleetOptions {
   brokers: number;
@@ -17,12 +20,19 @@ export interface FleetOptions {
   racks: number;
   /** First broker id (leaves room for other brokers in the same cluster). */
   firstId: number;
+  /** Worker threads the brokers' polls are spread over (FLEET_THREADS; the machine's cores by default). */
+  threads: number;
 }
 
-/** How long past its wait a poll may go unanswered before the sweep cuts it. */
-const POLL_GRACE_MS = 10_000;
+export const DEFAULT_FLEET: FleetOptions = {
+  brokers: 1_000,
+  heartbeatMs: 2_000,
+  racks: 6,
+  firstId: 1_000,
+  threads: Number(process.env.FLEET_THREADS ?? navigator.hardwareConcurrency),
+};
 
-export const DEFAULT_FLEET: FleetOptions = { brokers: 1_000, heartbeatMs: 2_000, racks: 6, firstId: 1_000 };
+export { wallNow } from "./broker-polls.ts";
 
 /**
  * Commit-to-broker propagation: the writers note each acknowledged offset with its time, the
@@ -67,17 +77,10 @@ export class AckLog {
   }
 }
 
-interface FetchAnswer {
-  mode: "diff" | "snapshot";
-  offset: number;
-  records?: { offset: number }[];
-}
-
 export class BrokerFleet {
-  private running = false;
-  private loops: Promise<void>[] = [];
-  private readonly connections = new Set<KeepAliveConnection>();
-  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private workers: Worker[] = [];
+  private stopped: Promise<void>[] = [];
+  private error: Error | null = null;
   polls = 0;
   failedPolls = 0;
   readonly pollFailures = new Map<string, number>();
@@ -86,7 +89,9 @@ export class BrokerFleet {
     private readonly cluster: ProcessCluster,
     private readonly acks: AckLog,
     private readonly o: FleetOptions = DEFAULT_FLEET,
-  ) {}
+  ) {
+    if (!Number.isSafeInteger(o.threads) || o.threads < 1) throw new Error(`the fleet needs at least one thread, got ${o.threads}`);
+  }
 
   /** Registers every broker through the leader, `concurrency` at a time. */
   async register(leader: () => number, concurrency = 32): Promise<void> {
@@ -107,69 +112,59 @@ export class BrokerFleet {
     await Promise.all(Array.from({ length: concurrency }, one));
   }
 
-  /** Starts every broker's poll loop; the first poll of each is a snapshot, later ones diffs. */
+  /** Starts every broker's poll loop, brokers dealt round-robin to the nodes and to the threads. */
   start(): void {
-    this.running = true;
-    this.sweeper = setInterval(() => this.sweep(), 1_000);
     const live = this.cluster.live();
-    for (let i = 0; i < this.o.brokers; i++) this.loops.push(this.loop(this.o.firstId + i, live[i % live.length]));
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    clearInterval(this.sweeper);
-    // A poll parked on its wait would hold stop() for up to an interval: cut them.
-    for (const conn of this.connections) conn.abort("the fleet stopped");
-    await Promise.all(this.loops);
-    this.loops = [];
-  }
-
-  private async loop(brokerId: number, node: number): Promise<void> {
-    const url = new URL(this.cluster.url(node, "/v1/broker-mgmt/metadata"));
-    if (url.protocol !== "http:") throw new Error(`the broker fleet speaks plain HTTP only, not ${url.protocol} (${url.href})`);
-    const conn = new KeepAliveConnection(url.hostname, Number(url.port));
-    this.connections.add(conn);
-    const head = (length: number) => `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`;
-    const bodyPrefix = `{"brokerId":${brokerId},"wait_ms":${this.o.heartbeatMs}`;
-    let since: number | undefined;
-    // Spread the first polls over one interval, as brokers that started at different times would.
-    await Bun.sleep((brokerId * 7919) % this.o.heartbeatMs);
-    while (this.running) {
-      const body = since === undefined ? `${bodyPrefix}}` : `${bodyPrefix},"since":${since}}`;
-      const res = await conn.request(head(Buffer.byteLength(body)), body).catch((e: Error) => e);
-      const now = performance.now();
-      if (!this.running) break; // stop() cut the poll: not a failure of the cluster
-      this.polls++;
-      if (res instanceof Error || res.status !== 200) {
-        const reason = res instanceof Error ? res.message : `${res.status} ${res.body.slice(0, 80)}`;
-        this.failedPolls++;
-        this.pollFailures.set(reason, (this.pollFailures.get(reason) ?? 0) + 1);
-        await Bun.sleep(retryDelayMs(res));
-        continue;
-      }
-      const answer = JSON.parse(res.body) as FetchAnswer;
-      if (answer.mode === "diff" && since !== undefined) this.noteArrivals(node, answer.records ?? [], now);
-      since = answer.offset;
+    const shares: PollTarget[][] = Array.from({ length: this.o.threads }, () => []);
+    for (let i = 0; i < this.o.brokers; i++) {
+      const node = live[i % live.length];
+      const url = new URL(this.cluster.url(node, "/"));
+      if (url.protocol !== "http:") throw new Error(`the broker fleet speaks plain HTTP only, not ${url.protocol} (${url.href})`);
+      shares[i % this.o.threads].push({ brokerId: this.o.firstId + i, node, host: url.host });
     }
-    conn.abort("the fleet stopped");
-    this.connections.delete(conn);
+    for (const targets of shares) this.startWorker(targets);
   }
 
-  /** A poll unanswered well past its wait is cut (one sweep for the fleet, not a timer per poll). */
-  private sweep(): void {
-    const limit = performance.now() - (this.o.heartbeatMs + POLL_GRACE_MS);
-    for (const conn of this.connections) if (conn.sentAt < limit) conn.abort(`no answer within ${this.o.heartbeatMs + POLL_GRACE_MS} ms`);
+  /** Stops every loop and waits for the threads' last reports. */
+  async stop(): Promise<void> {
+    for (const worker of this.workers) worker.postMessage({ type: "stop" } satisfies ToWorker);
+    await Promise.all(this.stopped);
+    for (const worker of this.workers) worker.terminate();
+    this.workers = [];
+    this.stopped = [];
+    if (this.error) throw this.error;
   }
 
-  private noteArrivals(node: number, records: { offset: number }[], now: number): void {
-    for (const r of records) this.acks.arrived(r.offset, node, now);
+  private startWorker(targets: PollTarget[]): void {
+    const worker = new Worker(new URL("./fleet-worker.ts", import.meta.url).href);
+    this.stopped.push(
+      new Promise<void>((resolve) => {
+        worker.onmessage = (event: MessageEvent<FromWorker>) => {
+          const message = event.data;
+          if (message.type === "error") {
+            this.error ??= new Error(`a fleet thread failed: ${message.message}`);
+            return resolve();
+          }
+          this.take(message.report);
+          if (message.type === "stopped") resolve();
+        };
+        worker.onerror = (event) => {
+          this.error ??= new Error(`a fleet thread failed: ${event.message}`);
+          resolve();
+        };
+      }),
+    );
+    worker.postMessage({ type: "start", heartbeatMs: this.o.heartbeatMs, targets } satisfies ToWorker);
+    this.workers.push(worker);
   }
-}
 
-/** What a polite client waits before it asks again: the server's Retry-After (seconds), else 100 ms. */
-function retryDelayMs(res: RawResponse | Error): number {
-  const seconds = res instanceof Error ? Number.NaN : Number(res.headers.get("retry-after") ?? Number.NaN);
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 10) * 1_000 : 100;
+  private take(report: PollReport): void {
+    this.polls += report.polls;
+    this.failedPolls += report.failed;
+    for (const [reason, count] of report.failures) this.pollFailures.set(reason, (this.pollFailures.get(reason) ?? 0) + count);
+    const a = report.arrivals;
+    for (let i = 0; i + 2 < a.length; i += 3) this.acks.arrived(a[i], a[i + 1], a[i + 2]);
+  }
 }
 
 export function post(body: unknown): RequestInit {

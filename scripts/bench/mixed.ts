@@ -5,7 +5,7 @@
 import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { AckLog, BrokerFleet, DEFAULT_FLEET, post } from "./broker-fleet.ts";
+import { AckLog, BrokerFleet, DEFAULT_FLEET, post, wallNow } from "./broker-fleet.ts";
 import { topicName } from "./payload.ts";
 import { YaktTarget } from "./yakt-target.ts";
 
@@ -119,7 +119,7 @@ async function operation(yakt: YaktTarget, acks: AckLog, result: MixedResult, se
   const text = await res.text();
   const ok = kind === "read" ? res.status === 200 || res.status === 404 : res.status === 201;
   if (!ok) return fail(result, count, `${kind} ${res.status} ${text.slice(0, 80)}`);
-  if (kind !== "read") acks.note((JSON.parse(text) as { offset: number }).offset, performance.now());
+  if (kind !== "read") acks.note((JSON.parse(text) as { offset: number }).offset, wallNow());
   count.ok++;
   return true;
 }
@@ -165,7 +165,7 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   const ticks0 = await nodeTicks(yakt);
   const perNode0 = pids.map(processCpuMs);
   const cpu0 = clusterCpuMs(pids);
-  const self0 = process.cpuUsage();
+  const self0 = processCpuMs(process.pid);
   const counters0 = await nodeCounters(yakt);
   const polls0 = fleet.polls;
   result.startupFailedPolls = fleet.failedPolls;
@@ -174,8 +174,8 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   const ticks = await nodeTicks(yakt);
   result.nodes = ids.map((id, i) => ({ id, cpuMs: processCpuMs(pids[i]) - perNode0[i], ticksPerSecond: ((ticks.get(id) ?? 0) - (ticks0.get(id) ?? 0)) / result.load.seconds }));
   result.elections = electionLines(yakt, logAt);
-  const self = process.cpuUsage(self0);
-  result.generatorCpuMs = (self.user + self.system) / 1000;
+  // Of every thread of this process: the writers and the fleet's threads.
+  result.generatorCpuMs = processCpuMs(process.pid) - self0;
   result.counters = counterDelta(counters0, await nodeCounters(yakt));
   result.leaderChanges = result.counters.leaderChanges;
   result.termChanges = result.counters.term;
