@@ -4,14 +4,18 @@
 // records are matched against the acknowledgement times the writers noted, giving the
 // commit-to-broker propagation latency: from the write's acknowledgement by the leader to a
 // broker's answer holding its record (an answer that overtakes the writer's counts as 0: AckLog).
-// The polls run in worker threads (fleet-worker.ts, broker-polls.ts), one kept-alive connection
-// per broker (keepalive-client.ts): the generator shares the machine with the cluster, so each
-// poll costs it as little as it can, and a burst of answers is read on every core instead of
-// queueing behind one thread (a queue the cluster would be charged for). Times are wall-clock
-// milliseconds (broker-polls.ts wallNow), the same in every thread: writers note theirs with it.
+// The polls (broker-polls.ts) go over one kept-alive connection per broker (keepalive-client.ts):
+// the generator shares the machine with the cluster, so each poll costs it as little as it can.
+// They run on the main thread, or with FLEET_THREADS=n spread over n worker threads
+// (fleet-worker.ts), so a burst of answers is read on several cores instead of queueing behind
+// one, at some more CPU per poll. Times are wall-clock milliseconds (broker-polls.ts wallNow), the
+// same in every thread: writers note theirs with it.
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
-import type { PollReport, PollTarget } from "./broker-polls.ts";
+import { BrokerPolls, type PollReport, type PollTarget } from "./broker-polls.ts";
 import type { FromWorker, ToWorker } from "./fleet-worker.ts";
+
+/** How often the loops report what they saw (a worker posts it; the main thread takes it). */
+export const REPORT_MS = 50;
 
 export interface FleetOptions {
   brokers: number;
@@ -20,7 +24,7 @@ export interface FleetOptions {
   racks: number;
   /** First broker id (leaves room for other brokers in the same cluster). */
   firstId: number;
-  /** Worker threads the brokers' polls are spread over (FLEET_THREADS; the machine's cores by default). */
+  /** Worker threads the brokers' polls are spread over (FLEET_THREADS); 0 runs them on the main thread. */
   threads: number;
 }
 
@@ -29,7 +33,7 @@ export const DEFAULT_FLEET: FleetOptions = {
   heartbeatMs: 2_000,
   racks: 6,
   firstId: 1_000,
-  threads: Number(process.env.FLEET_THREADS ?? navigator.hardwareConcurrency),
+  threads: Number(process.env.FLEET_THREADS ?? 0),
 };
 
 export { wallNow } from "./broker-polls.ts";
@@ -79,6 +83,8 @@ export class AckLog {
 
 export class BrokerFleet {
   private workers: Worker[] = [];
+  private local: BrokerPolls | null = null;
+  private localReports: ReturnType<typeof setInterval> | undefined;
   private stopped: Promise<void>[] = [];
   private error: Error | null = null;
   polls = 0;
@@ -90,7 +96,7 @@ export class BrokerFleet {
     private readonly acks: AckLog,
     private readonly o: FleetOptions = DEFAULT_FLEET,
   ) {
-    if (!Number.isSafeInteger(o.threads) || o.threads < 1) throw new Error(`the fleet needs at least one thread, got ${o.threads}`);
+    if (!Number.isSafeInteger(o.threads) || o.threads < 0) throw new Error(`the fleet's threads must be 0 (the main thread) or more, got ${o.threads}`);
   }
 
   /** Registers every broker through the leader, `concurrency` at a time. */
@@ -115,24 +121,39 @@ export class BrokerFleet {
   /** Starts every broker's poll loop, brokers dealt round-robin to the nodes and to the threads. */
   start(): void {
     const live = this.cluster.live();
-    const shares: PollTarget[][] = Array.from({ length: this.o.threads }, () => []);
+    const shares: PollTarget[][] = Array.from({ length: Math.max(1, this.o.threads) }, () => []);
     for (let i = 0; i < this.o.brokers; i++) {
       const node = live[i % live.length];
       const url = new URL(this.cluster.url(node, "/"));
       if (url.protocol !== "http:") throw new Error(`the broker fleet speaks plain HTTP only, not ${url.protocol} (${url.href})`);
-      shares[i % this.o.threads].push({ brokerId: this.o.firstId + i, node, host: url.host });
+      shares[i % shares.length].push({ brokerId: this.o.firstId + i, node, host: url.host });
     }
-    for (const targets of shares) this.startWorker(targets);
+    if (this.o.threads === 0) this.startLocal(shares[0]);
+    else for (const targets of shares) this.startWorker(targets);
   }
 
   /** Stops every loop and waits for the threads' last reports. */
   async stop(): Promise<void> {
+    if (this.local !== null) {
+      clearInterval(this.localReports);
+      await this.local.stop();
+      this.take(this.local.take());
+      this.local = null;
+    }
     for (const worker of this.workers) worker.postMessage({ type: "stop" } satisfies ToWorker);
     await Promise.all(this.stopped);
     for (const worker of this.workers) worker.terminate();
     this.workers = [];
     this.stopped = [];
     if (this.error) throw this.error;
+  }
+
+  /** The loops on this thread, their reports taken as often as a worker's would come. */
+  private startLocal(targets: PollTarget[]): void {
+    const local = new BrokerPolls(this.o.heartbeatMs);
+    local.start(targets);
+    this.localReports = setInterval(() => this.take(local.take()), REPORT_MS);
+    this.local = local;
   }
 
   private startWorker(targets: PollTarget[]): void {

@@ -1,14 +1,14 @@
-// A worker thread of the broker fleet (broker-fleet.ts): runs the poll loops of its share of the
-// brokers (broker-polls.ts) and reports what they saw to the main thread every REPORT_MS, so the
-// fleet's answers are read by as many threads as the machine has cores rather than queueing
-// behind one, as a real fleet's brokers each read their own.
+// A worker thread of the broker fleet (broker-fleet.ts, FLEET_THREADS=n): runs the poll loops of
+// its share of the brokers (broker-polls.ts) and reports what they saw to the main thread every
+// REPORT_MS, so the fleet's answers are read by several threads rather than queueing behind one,
+// as a real fleet's brokers each read their own (at about twice the CPU per poll of the main
+// thread's loops on this machine, so the fleet runs on the main thread by default).
 //   in:  { type: "start", heartbeatMs, targets } then { type: "stop" }
 //   out: { type: "report", report } …, then { type: "stopped", report } (or { type: "error", message })
+import { REPORT_MS } from "./broker-fleet.ts";
 import { BrokerPolls, type PollReport, type PollTarget } from "./broker-polls.ts";
 
 declare const self: Worker;
-
-export const REPORT_MS = 50;
 
 export type ToWorker = { type: "start"; heartbeatMs: number; targets: PollTarget[] } | { type: "stop" };
 export type FromWorker = { type: "report" | "stopped"; report: PollReport } | { type: "error"; message: string };
