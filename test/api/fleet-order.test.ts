@@ -13,12 +13,17 @@ const WRITES = 12;
 /** Under the session timeout (9 s): the parked polls that run out at the end fence nobody. */
 const WAIT_MS = 5_000;
 
-function poll(h: Harness, brokerId: number, since: number): Promise<{ offset: number; records: { offset: number }[] }> {
+interface Diff {
+  offset: number;
+  records: { offset: number }[];
+}
+
+function poll(h: Harness, brokerId: number, since: number): Promise<Diff> {
   const body = JSON.stringify({ brokerId, since, wait_ms: WAIT_MS });
   const init = { method: "POST", headers: { "content-type": "application/json" }, body };
   return h.app.handle(new Request("http://localhost/v1/broker-mgmt/metadata", init)).then((r) => {
     expect(r.status).toBe(200);
-    return r.json();
+    return r.json() as Promise<Diff>;
   });
 }
 
