@@ -72,8 +72,9 @@ export class KeepAliveConnection {
       hostname: this.hostname,
       port: this.port,
       socket: {
-        data: (_socket, chunk) => this.onData(chunk),
-        drain: (socket) => this.onDrain(socket),
+        // An aborted socket's late bytes and close belong to a request already failed, not the next.
+        data: (socket, chunk) => socket === this.socket && this.onData(chunk),
+        drain: (socket) => socket === this.socket && this.onDrain(socket),
         close: (socket) => this.onClose(socket, "the connection closed"),
         error: (socket, error) => this.onClose(socket, `the connection failed: ${error.message}`),
       },
@@ -105,7 +106,8 @@ export class KeepAliveConnection {
   }
 
   private onClose(socket: Socket<undefined>, why: string): void {
-    if (this.socket === socket) this.socket = null;
+    if (this.socket !== socket) return;
+    this.socket = null;
     this.fail(new Error(why));
   }
 
