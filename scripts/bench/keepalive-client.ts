@@ -73,8 +73,12 @@ export class KeepAliveConnection {
       port: this.port,
       socket: {
         // An aborted socket's late bytes and close belong to a request already failed, not the next.
-        data: (socket, chunk) => socket === this.socket && this.onData(chunk),
-        drain: (socket) => socket === this.socket && this.onDrain(socket),
+        data: (socket, chunk) => {
+          if (socket === this.socket) this.onData(chunk);
+        },
+        drain: (socket) => {
+          if (socket === this.socket) this.onDrain(socket);
+        },
         close: (socket) => this.onClose(socket, "the connection closed"),
         error: (socket, error) => this.onClose(socket, `the connection failed: ${error.message}`),
       },
