@@ -3,9 +3,19 @@
 // every interval and a busy one re-polls on each answer), spread over the nodes. Each answer's
 // records are matched against the acknowledgement times the writers noted, giving the
 // commit-to-broker propagation latency: from the write's acknowledgement by the leader to a
-// broker's answer holding its record (never below 0: a follower may answer before the writer hears).
-// A refused poll is retried after the answer's Retry-After (a 503 says how long), else 100 ms.
+// broker's answer holding its record (an answer that overtakes the writer's counts as 0: AckLog).
+// The polls (broker-polls.ts) go over one kept-alive connection per broker (keepalive-client.ts):
+// the generator shares the machine with the cluster, so each poll costs it as little as it can.
+// They run on the main thread, or with FLEET_THREADS=n spread over n worker threads
+// (fleet-worker.ts), so a burst of answers is read on several cores instead of queueing behind
+// one, at some more CPU per poll. Times are wall-clock milliseconds (broker-polls.ts wallNow), the
+// same in every thread: writers note theirs with it.
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
+import { BrokerPolls, type PollReport, type PollTarget } from "./broker-polls.ts";
+import type { FromWorker, ToWorker } from "./fleet-worker.ts";
+
+/** How often the loops report what they saw (a worker posts it; the main thread takes it). */
+export const REPORT_MS = 50;
 
 export interface FleetOptions {
   brokers: number;
@@ -14,31 +24,69 @@ export interface FleetOptions {
   racks: number;
   /** First broker id (leaves room for other brokers in the same cluster). */
   firstId: number;
+  /** Worker threads the brokers' polls are spread over (FLEET_THREADS); 0 runs them on the main thread. */
+  threads: number;
 }
 
-export const DEFAULT_FLEET: FleetOptions = { brokers: 1_000, heartbeatMs: 2_000, racks: 6, firstId: 1_000 };
+export const DEFAULT_FLEET: FleetOptions = {
+  brokers: 1_000,
+  heartbeatMs: 2_000,
+  racks: 6,
+  firstId: 1_000,
+  threads: Number(process.env.FLEET_THREADS ?? 0),
+};
 
-/** Offsets the writers saw acknowledged, with the time; bounded by the writers' rate × duration. */
+export { wallNow } from "./broker-polls.ts";
+
+/**
+ * Commit-to-broker propagation: the writers note each acknowledged offset with its time, the
+ * brokers each record they are answered. A broker may hold a record before its writer has noted
+ * the acknowledgement (a follower's answer, or the leader's, can overtake the writer's): such an
+ * arrival counts as 0 ms once the acknowledgement is noted, instead of being lost (losing them
+ * would leave only the slower arrivals and overstate the latency). Arrivals of records no writer
+ * acknowledged (a failed write that committed all the same) are never counted.
+ */
 export class AckLog {
   private readonly at = new Map<number, number>();
+  /** Arrivals before the acknowledgement: offset → node → count. */
+  private readonly early = new Map<number, Map<number, number>>();
+  /** Every sample, and each node's (by the node the broker polls). */
+  readonly propagationMs: number[] = [];
+  readonly byNode = new Map<number, number[]>();
+  /** Arrivals counted at 0 ms because they came before the acknowledgement was noted. */
+  earlyCount = 0;
+
   note(offset: number, time: number): void {
     this.at.set(offset, time);
+    const early = this.early.get(offset);
+    if (early === undefined) return;
+    this.early.delete(offset);
+    for (const [node, count] of early) for (let i = 0; i < count; i++) this.sample(node, 0, true);
   }
-  take(offset: number): number | undefined {
-    return this.at.get(offset);
-  }
-}
 
-interface FetchAnswer {
-  mode: "diff" | "snapshot";
-  offset: number;
-  records?: { offset: number }[];
+  arrived(offset: number, node: number, time: number): void {
+    const acked = this.at.get(offset);
+    if (acked !== undefined) return this.sample(node, Math.max(0, time - acked));
+    const early = this.early.get(offset) ?? new Map<number, number>();
+    early.set(node, (early.get(node) ?? 0) + 1);
+    this.early.set(offset, early);
+  }
+
+  private sample(node: number, ms: number, early = false): void {
+    if (early) this.earlyCount++;
+    this.propagationMs.push(ms);
+    const own = this.byNode.get(node) ?? [];
+    own.push(ms);
+    this.byNode.set(node, own);
+  }
 }
 
 export class BrokerFleet {
-  private running = false;
-  private loops: Promise<void>[] = [];
-  readonly propagationMs: number[] = [];
+  private workers: Worker[] = [];
+  private local: BrokerPolls | null = null;
+  private localReports: ReturnType<typeof setInterval> | undefined;
+  private stopped: Promise<void>[] = [];
+  private error: Error | null = null;
   polls = 0;
   failedPolls = 0;
   readonly pollFailures = new Map<string, number>();
@@ -47,7 +95,9 @@ export class BrokerFleet {
     private readonly cluster: ProcessCluster,
     private readonly acks: AckLog,
     private readonly o: FleetOptions = DEFAULT_FLEET,
-  ) {}
+  ) {
+    if (!Number.isSafeInteger(o.threads) || o.threads < 0) throw new Error(`the fleet's threads must be 0 (the main thread) or more, got ${o.threads}`);
+  }
 
   /** Registers every broker through the leader, `concurrency` at a time. */
   async register(leader: () => number, concurrency = 32): Promise<void> {
@@ -68,55 +118,74 @@ export class BrokerFleet {
     await Promise.all(Array.from({ length: concurrency }, one));
   }
 
-  /** Starts every broker's poll loop; the first poll of each is a snapshot, later ones diffs. */
+  /** Starts every broker's poll loop, brokers dealt round-robin to the nodes and to the threads. */
   start(): void {
-    this.running = true;
     const live = this.cluster.live();
-    for (let i = 0; i < this.o.brokers; i++) this.loops.push(this.loop(this.o.firstId + i, live[i % live.length]));
+    const shares: PollTarget[][] = Array.from({ length: Math.max(1, this.o.threads) }, () => []);
+    for (let i = 0; i < this.o.brokers; i++) {
+      const node = live[i % live.length];
+      const url = new URL(this.cluster.url(node, "/"));
+      if (url.protocol !== "http:") throw new Error(`the broker fleet speaks plain HTTP only, not ${url.protocol} (${url.href})`);
+      shares[i % shares.length].push({ brokerId: this.o.firstId + i, node, host: url.host });
+    }
+    if (this.o.threads === 0) this.startLocal(shares[0]);
+    else for (const targets of shares) this.startWorker(targets);
   }
 
+  /** Stops every loop and waits for the threads' last reports. */
   async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-    this.loops = [];
-  }
-
-  private async loop(brokerId: number, node: number): Promise<void> {
-    let since: number | undefined;
-    // Spread the first polls over one interval, as brokers that started at different times would.
-    await Bun.sleep((brokerId * 7919) % this.o.heartbeatMs);
-    while (this.running) {
-      const body = { brokerId, wait_ms: this.o.heartbeatMs, ...(since === undefined ? {} : { since }) };
-      const res = await fetch(this.cluster.url(node, "/v1/broker-mgmt/metadata"), { ...post(body), signal: AbortSignal.timeout(this.o.heartbeatMs + 10_000) }).catch(
-        (e: Error) => e,
-      );
-      const now = performance.now();
-      this.polls++;
-      if (res instanceof Error || res.status !== 200) {
-        const reason = res instanceof Error ? res.name : `${res.status} ${(await res.text()).slice(0, 80)}`;
-        this.failedPolls++;
-        this.pollFailures.set(reason, (this.pollFailures.get(reason) ?? 0) + 1);
-        await Bun.sleep(retryDelayMs(res));
-        continue;
-      }
-      const answer = (await res.json()) as FetchAnswer;
-      if (answer.mode === "diff" && since !== undefined) this.noteArrivals(answer.records ?? [], now);
-      since = answer.offset;
+    if (this.local !== null) {
+      clearInterval(this.localReports);
+      await this.local.stop();
+      this.take(this.local.take());
+      this.local = null;
     }
+    for (const worker of this.workers) worker.postMessage({ type: "stop" } satisfies ToWorker);
+    await Promise.all(this.stopped);
+    for (const worker of this.workers) worker.terminate();
+    this.workers = [];
+    this.stopped = [];
+    if (this.error) throw this.error;
   }
 
-  private noteArrivals(records: { offset: number }[], now: number): void {
-    for (const r of records) {
-      const acked = this.acks.take(r.offset);
-      if (acked !== undefined) this.propagationMs.push(Math.max(0, now - acked));
-    }
+  /** The loops on this thread, their reports taken as often as a worker's would come. */
+  private startLocal(targets: PollTarget[]): void {
+    const local = new BrokerPolls(this.o.heartbeatMs);
+    local.start(targets);
+    this.localReports = setInterval(() => this.take(local.take()), REPORT_MS);
+    this.local = local;
   }
-}
 
-/** What a polite client waits before it asks again: the server's Retry-After (seconds), else 100 ms. */
-function retryDelayMs(res: Response | Error): number {
-  const seconds = res instanceof Error ? Number.NaN : Number(res.headers.get("retry-after") ?? Number.NaN);
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 10) * 1_000 : 100;
+  private startWorker(targets: PollTarget[]): void {
+    const worker = new Worker(new URL("./fleet-worker.ts", import.meta.url).href);
+    this.stopped.push(
+      new Promise<void>((resolve) => {
+        worker.onmessage = (event: MessageEvent<FromWorker>) => {
+          const message = event.data;
+          if (message.type === "error") {
+            this.error ??= new Error(`a fleet thread failed: ${message.message}`);
+            return resolve();
+          }
+          this.take(message.report);
+          if (message.type === "stopped") resolve();
+        };
+        worker.onerror = (event) => {
+          this.error ??= new Error(`a fleet thread failed: ${event.message}`);
+          resolve();
+        };
+      }),
+    );
+    worker.postMessage({ type: "start", heartbeatMs: this.o.heartbeatMs, targets } satisfies ToWorker);
+    this.workers.push(worker);
+  }
+
+  private take(report: PollReport): void {
+    this.polls += report.polls;
+    this.failedPolls += report.failed;
+    for (const [reason, count] of report.failures) this.pollFailures.set(reason, (this.pollFailures.get(reason) ?? 0) + count);
+    const a = report.arrivals;
+    for (let i = 0; i + 2 < a.length; i += 3) this.acks.arrived(a[i], a[i + 1], a[i + 2]);
+  }
 }
 
 export function post(body: unknown): RequestInit {

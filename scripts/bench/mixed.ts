@@ -5,7 +5,7 @@
 import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { AckLog, BrokerFleet, DEFAULT_FLEET, post } from "./broker-fleet.ts";
+import { AckLog, BrokerFleet, DEFAULT_FLEET, post, wallNow } from "./broker-fleet.ts";
 import { topicName } from "./payload.ts";
 import { YaktTarget } from "./yakt-target.ts";
 
@@ -21,6 +21,11 @@ export interface MixedResult {
   byKind: Record<string, { ok: number; failed: number }>;
   failures: Map<string, number>;
   propagationMs: number[];
+  /** Propagation by the node the broker polls, with the leader's id (brokers of the leader vs of followers). */
+  propagationByNode: Map<number, number[]>;
+  leader: number;
+  /** Arrivals that overtook their writer's acknowledgement (counted as 0 ms). */
+  earlyArrivals: number;
   polls: number;
   /** Polls that failed during the row (after the fleet's start-up), and before it (its first polls). */
   failedPolls: number;
@@ -114,7 +119,7 @@ async function operation(yakt: YaktTarget, acks: AckLog, result: MixedResult, se
   const text = await res.text();
   const ok = kind === "read" ? res.status === 200 || res.status === 404 : res.status === 201;
   if (!ok) return fail(result, count, `${kind} ${res.status} ${text.slice(0, 80)}`);
-  if (kind !== "read") acks.note((JSON.parse(text) as { offset: number }).offset, performance.now());
+  if (kind !== "read") acks.note((JSON.parse(text) as { offset: number }).offset, wallNow());
   count.ok++;
   return true;
 }
@@ -138,7 +143,10 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
     load: { clients: 0, ok: 0, failed: 0, seconds: 0, latenciesMs: [] },
     byKind: Object.fromEntries(KINDS.map((k) => [k, { ok: 0, failed: 0 }])),
     failures: new Map(),
-    propagationMs: fleet.propagationMs,
+    propagationMs: acks.propagationMs,
+    propagationByNode: acks.byNode,
+    leader: yakt.leader,
+    earlyArrivals: 0,
     polls: 0,
     failedPolls: 0,
     startupFailedPolls: 0,
@@ -157,7 +165,7 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   const ticks0 = await nodeTicks(yakt);
   const perNode0 = pids.map(processCpuMs);
   const cpu0 = clusterCpuMs(pids);
-  const self0 = process.cpuUsage();
+  const self0 = processCpuMs(process.pid);
   const counters0 = await nodeCounters(yakt);
   const polls0 = fleet.polls;
   result.startupFailedPolls = fleet.failedPolls;
@@ -166,12 +174,13 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   const ticks = await nodeTicks(yakt);
   result.nodes = ids.map((id, i) => ({ id, cpuMs: processCpuMs(pids[i]) - perNode0[i], ticksPerSecond: ((ticks.get(id) ?? 0) - (ticks0.get(id) ?? 0)) / result.load.seconds }));
   result.elections = electionLines(yakt, logAt);
-  const self = process.cpuUsage(self0);
-  result.generatorCpuMs = (self.user + self.system) / 1000;
+  // Of every thread of this process: the writers and the fleet's threads.
+  result.generatorCpuMs = processCpuMs(process.pid) - self0;
   result.counters = counterDelta(counters0, await nodeCounters(yakt));
   result.leaderChanges = result.counters.leaderChanges;
   result.termChanges = result.counters.term;
   result.polls = fleet.polls - polls0;
+  result.earlyArrivals = acks.earlyCount;
   await fleet.stop();
   result.failedPolls = fleet.failedPolls - result.startupFailedPolls;
   return result;
@@ -193,6 +202,11 @@ if (import.meta.main) {
     console.log(
       `${opts.brokers} brokers, ${opts.writers} writers, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
         `leader changes ${r.leaderChanges} (terms +${r.termChanges}), polls ${r.polls} (${r.failedPolls} failed; ${r.startupFailedPolls} before the row), propagation p50 ${p(50)} p99 ${p(99)} max ${p(100)} ms over ${r.propagationMs.length}`,
+    );
+    const byNode = [...r.propagationByNode].sort(([a], [b]) => a - b);
+    const q = (v: number[], at: number) => percentile(v, at).toFixed(1);
+    console.log(
+      `propagation by the brokers' node (leader ${r.leader}): ${byNode.map(([id, v]) => `node ${id} p50 ${q(v, 50)} p99 ${q(v, 99)} max ${q(v, 100)}`).join("; ")}; ${r.earlyArrivals} arrivals overtook their acknowledgement (0 ms)`,
     );
     console.log(JSON.stringify(r.byKind), JSON.stringify(Object.fromEntries(r.failures)), JSON.stringify(Object.fromEntries(r.pollFailures)));
     console.log(JSON.stringify(r.counters), `node CPU ${(r.nodeCpuMs / 1000).toFixed(1)} s, generator CPU ${(r.generatorCpuMs / 1000).toFixed(1)} s`);

@@ -86,6 +86,16 @@ describe("LongPolls", () => {
     expect(h.polls.size).toBe(0);
   });
 
+  test("a node's share of a 1,000-broker fleet (334 of 3 nodes) wakes in one pass, with no turn deferred", async () => {
+    const h = harness();
+    for (let id = 0; id < 334; id++) h.start(id, 1, 10_000);
+    h.polls.notify(2);
+    await microtasks();
+    expect(h.woken).toHaveLength(334);
+    expect(await h.turnAll()).toBe(0);
+    expect(h.polls.size).toBe(0);
+  });
+
   test("past its bound a poll is refused as overloaded; cancelAll answers every poll and refuses new ones", async () => {
     const h = harness(3);
     for (let id = 0; id < 3; id++) h.start(id, 1, 10_000);

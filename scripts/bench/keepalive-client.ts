@@ -1,0 +1,191 @@
+// A minimal HTTP/1.1 client on one kept-alive TCP connection, one request at a time, for the broker
+// fleet (broker-fleet.ts). A thousand simulated brokers share this process's one thread with the
+// writers, and Bun's fetch costs each poll a Request, Headers, an AbortSignal timer and a promise
+// chain (about half of the generator's CPU under --cpu-prof): here a poll is a string written to
+// a socket and the answer is cut out of the bytes that come back. It speaks just what the fleet
+// needs: a status, Content-Length or chunked bodies, and the Retry-After header. A request
+// pending when the connection closes, or when abort() is called (a timeout), fails with an Error.
+import type { Socket } from "bun";
+
+export interface RawResponse {
+  status: number;
+  /** Header names lower-cased. */
+  headers: Map<string, string>;
+  /** Decoded as UTF-8 while the bytes are still the socket's. */
+  body: string;
+}
+
+interface Pending {
+  resolve: (res: RawResponse) => void;
+  reject: (error: Error) => void;
+}
+
+/** An answer's head is refused past this size (the fleet's are a few hundred bytes). */
+const MAX_HEAD_BYTES = 16 * 1024;
+const HEAD_END = Buffer.from("\r\n\r\n");
+const CRLF = Buffer.from("\r\n");
+
+export class KeepAliveConnection {
+  private socket: Socket<undefined> | null = null;
+  private connecting: Promise<Socket<undefined>> | null = null;
+  private pending: Pending | null = null;
+  private received: Buffer = Buffer.alloc(0);
+  /** Request bytes the socket did not take yet (written on drain). */
+  private unsent: Buffer | null = null;
+  /** When the pending request was written (performance.now()), for the caller's timeout sweep. */
+  sentAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly hostname: string,
+    private readonly port: number,
+  ) {}
+
+  /** Sends `head` + `body` (head ends with the blank line) and resolves with the whole answer. */
+  request(head: string, body: string): Promise<RawResponse> {
+    if (this.pending !== null) return Promise.reject(new Error("a request is already pending on this connection"));
+    let pending: Pending | undefined;
+    const answered = new Promise<RawResponse>((resolve, reject) => {
+      pending = { resolve, reject };
+    });
+    const mine = pending as Pending;
+    this.pending = mine;
+    this.sentAt = performance.now();
+    const bytes = Buffer.from(head + body);
+    if (this.socket !== null) this.write(mine, this.socket, bytes);
+    else
+      this.connect().then(
+        (socket) => this.write(mine, socket, bytes),
+        (error: Error) => this.pending === mine && this.fail(new Error(`could not connect: ${error.message}`)),
+      );
+    return answered;
+  }
+
+  /** Fails the pending request (if any) and closes the connection; the next request dials again. */
+  abort(reason: string): void {
+    this.fail(new Error(reason));
+    this.socket?.end();
+    this.socket = null;
+  }
+
+  private connect(): Promise<Socket<undefined>> {
+    this.connecting ??= Bun.connect({
+      hostname: this.hostname,
+      port: this.port,
+      socket: {
+        // An aborted socket's late bytes and close belong to a request already failed, not the next.
+        data: (socket, chunk) => {
+          if (socket === this.socket) this.onData(chunk);
+        },
+        drain: (socket) => {
+          if (socket === this.socket) this.onDrain(socket);
+        },
+        close: (socket) => this.onClose(socket, "the connection closed"),
+        error: (socket, error) => this.onClose(socket, `the connection failed: ${error.message}`),
+      },
+    }).then(
+      (socket) => {
+        this.connecting = null;
+        this.socket = socket;
+        socket.setNoDelay(true);
+        return socket;
+      },
+      (error: Error) => {
+        this.connecting = null;
+        throw error;
+      },
+    );
+    return this.connecting;
+  }
+
+  private write(request: Pending, socket: Socket<undefined>, bytes: Buffer): void {
+    if (this.pending !== request) return; // aborted while it dialed
+    const written = socket.write(bytes);
+    if (written < bytes.length) this.unsent = bytes.subarray(Math.max(0, written));
+  }
+
+  private onDrain(socket: Socket<undefined>): void {
+    if (this.unsent === null) return;
+    const written = socket.write(this.unsent);
+    this.unsent = written < this.unsent.length ? this.unsent.subarray(Math.max(0, written)) : null;
+  }
+
+  private onClose(socket: Socket<undefined>, why: string): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.fail(new Error(why));
+  }
+
+  private fail(error: Error): void {
+    const pending = this.pending;
+    this.pending = null;
+    this.received = Buffer.alloc(0);
+    this.unsent = null;
+    this.sentAt = Number.POSITIVE_INFINITY;
+    pending?.reject(error);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.received = Buffer.concat([this.received, chunk]);
+    let parsed: { response: RawResponse; used: number } | null;
+    try {
+      parsed = parseResponse(this.received);
+    } catch (error) {
+      return this.abort(`a malformed answer: ${(error as Error).message}`);
+    }
+    if (parsed === null) return;
+    if (this.pending === null) return this.abort("an answer came with no request pending");
+    if (parsed.used !== this.received.length) return this.abort("bytes came after the answer with no request pending");
+    const { resolve } = this.pending;
+    this.pending = null;
+    this.received = Buffer.alloc(0);
+    this.sentAt = Number.POSITIVE_INFINITY;
+    if (parsed.response.headers.get("connection") === "close") this.abort("the server closed the connection");
+    resolve(parsed.response);
+  }
+}
+
+/** One whole response at the start of `bytes` and how many bytes it took, or null while it is incomplete. */
+export function parseResponse(bytes: Buffer): { response: RawResponse; used: number } | null {
+  const headEnd = bytes.indexOf(HEAD_END);
+  if (headEnd < 0) {
+    if (bytes.length > MAX_HEAD_BYTES) throw new Error(`no end of the head within ${MAX_HEAD_BYTES} bytes`);
+    return null;
+  }
+  const lines = bytes.toString("latin1", 0, headEnd).split("\r\n");
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0])?.[1];
+  if (status === undefined) throw new Error(`a status line of ${JSON.stringify(lines[0].slice(0, 40))}`);
+  const headers = new Map<string, string>();
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new Error(`a header line of ${JSON.stringify(line.slice(0, 40))}`);
+    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const start = headEnd + HEAD_END.length;
+  const body = headers.get("transfer-encoding")?.toLowerCase() === "chunked" ? chunked(bytes, start) : sized(bytes, start, headers.get("content-length"));
+  if (body === null) return null;
+  return { response: { status: Number(status), headers, body: body.body.toString("utf8") }, used: body.end };
+}
+
+function sized(bytes: Buffer, start: number, length: string | undefined): { body: Buffer; end: number } | null {
+  if (length === undefined || !/^\d{1,12}$/.test(length)) throw new Error(`a body of no usable length (content-length ${JSON.stringify(length)})`);
+  const end = start + Number(length);
+  return bytes.length < end ? null : { body: bytes.subarray(start, end), end };
+}
+
+/** A chunked body: hex size, CRLF, data, CRLF … up to the zero-sized chunk (no trailers expected). */
+function chunked(bytes: Buffer, start: number): { body: Buffer; end: number } | null {
+  const parts: Buffer[] = [];
+  let at = start;
+  for (;;) {
+    const lineEnd = bytes.indexOf(CRLF, at);
+    if (lineEnd < 0) return null;
+    const sizeText = bytes.toString("latin1", at, lineEnd).split(";")[0].trim();
+    if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw new Error(`a chunk size of ${JSON.stringify(sizeText.slice(0, 20))}`);
+    const size = Number.parseInt(sizeText, 16);
+    const dataEnd = lineEnd + CRLF.length + size;
+    if (bytes.length < dataEnd + CRLF.length) return null;
+    if (size === 0) return { body: Buffer.concat(parts), end: dataEnd + CRLF.length };
+    parts.push(bytes.subarray(lineEnd + CRLF.length, dataEnd));
+    at = dataEnd + CRLF.length;
+  }
+}

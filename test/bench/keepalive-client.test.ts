@@ -1,0 +1,146 @@
+// The broker fleet's HTTP client (scripts/bench/keepalive-client.ts) and its propagation log
+// (scripts/bench/broker-fleet.ts AckLog): answers cut out of the bytes whichever way they arrive,
+// one connection kept across requests, failures reported, and arrivals that overtake their
+// writer's acknowledgement counted at 0 ms rather than lost.
+import { afterAll, describe, expect, test } from "bun:test";
+import { AckLog } from "../../scripts/bench/broker-fleet.ts";
+import { KeepAliveConnection, parseResponse } from "../../scripts/bench/keepalive-client.ts";
+
+const bytes = (text: string) => Buffer.from(text, "utf8");
+
+describe("parseResponse", () => {
+  const whole = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"offset\":7}\n";
+
+  test("a sized answer, with its headers lower-cased", () => {
+    const parsed = parseResponse(bytes(whole));
+    expect(parsed?.used).toBe(whole.length);
+    expect(parsed?.response.status).toBe(200);
+    expect(parsed?.response.headers.get("content-type")).toBe("application/json");
+    expect(parsed?.response.body).toBe('{"offset":7}\n');
+  });
+
+  test("incomplete at every cut point but the end", () => {
+    for (let cut = 0; cut < whole.length; cut++) expect(parseResponse(bytes(whole.slice(0, cut)))).toBeNull();
+  });
+
+  test("a chunked answer, UTF-8 across chunks", () => {
+    const body = Buffer.from('{"name":"é"}');
+    const text = Buffer.concat([
+      bytes("HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\nRetry-After: 1\r\n\r\n"),
+      bytes("a\r\n"),
+      body.subarray(0, 10),
+      bytes("\r\n3;ext=1\r\n"),
+      body.subarray(10),
+      bytes("\r\n0\r\n\r\n"),
+    ]);
+    const parsed = parseResponse(text);
+    expect(parsed?.used).toBe(text.length);
+    expect(parsed?.response.status).toBe(503);
+    expect(parsed?.response.headers.get("retry-after")).toBe("1");
+    expect(parsed?.response.body).toBe('{"name":"é"}');
+    expect(parseResponse(text.subarray(0, text.length - 2))).toBeNull();
+  });
+
+  test("malformed heads and lengths are refused with what was wrong", () => {
+    expect(() => parseResponse(bytes("SMTP ready\r\n\r\n"))).toThrow("status line");
+    expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\nno colon\r\n\r\n"))).toThrow("header line");
+    expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"))).toThrow("no usable length");
+    expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))).toThrow("chunk size");
+    expect(() => parseResponse(Buffer.alloc(17 * 1024, "a"))).toThrow("no end of the head");
+  });
+});
+
+describe("KeepAliveConnection", () => {
+  let connections = 0;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const body = await request.text();
+      if (body === "hang") return new Promise<Response>(() => {});
+      return new Response(`echo:${body}`, { headers: body === "close" ? { connection: "close" } : {} });
+    },
+  });
+  const listener = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open() {
+        connections++;
+      },
+      data(socket) {
+        socket.end(); // answers nothing
+      },
+    },
+  });
+  afterAll(() => {
+    server.stop(true);
+    listener.stop(true);
+  });
+  const head = (length: number) => `POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${length}\r\n\r\n`;
+
+  test("answers requests one after another on one connection", async () => {
+    const conn = new KeepAliveConnection("127.0.0.1", server.port as number);
+    for (const body of ["a", "bb", "é".repeat(40_000)]) {
+      const res = await conn.request(head(Buffer.byteLength(body)), body);
+      expect(res.status).toBe(200);
+      expect(res.body).toBe(`echo:${body}`);
+    }
+    expect(server.pendingRequests).toBe(0);
+    conn.abort("done");
+  });
+
+  test("a second request while one is pending is refused", async () => {
+    const conn = new KeepAliveConnection("127.0.0.1", server.port as number);
+    const first = conn.request(head(4), "hang");
+    await expect(conn.request(head(1), "x")).rejects.toThrow("already pending");
+    conn.abort("cut by the test");
+    await expect(first).rejects.toThrow("cut by the test");
+    // The connection dials again for the next request.
+    expect((await conn.request(head(1), "y")).body).toBe("echo:y");
+    conn.abort("done");
+  });
+
+  test("a connection closed by the server fails the pending request, and the next one dials again", async () => {
+    const conn = new KeepAliveConnection("127.0.0.1", listener.port);
+    await expect(conn.request(head(1), "x")).rejects.toThrow("the connection closed");
+    await expect(conn.request(head(1), "x")).rejects.toThrow("the connection closed");
+    expect(connections).toBe(2);
+  });
+
+  test("an answer with Connection: close is delivered, and the next request dials again", async () => {
+    const conn = new KeepAliveConnection("127.0.0.1", server.port as number);
+    expect((await conn.request(head(5), "close")).body).toBe("echo:close");
+    expect((await conn.request(head(1), "z")).body).toBe("echo:z");
+    conn.abort("done");
+  });
+});
+
+describe("AckLog", () => {
+  test("arrivals after the acknowledgement count their delay, by node", () => {
+    const acks = new AckLog();
+    acks.note(5, 100);
+    acks.arrived(5, 1, 103);
+    acks.arrived(5, 2, 110);
+    expect(acks.propagationMs).toEqual([3, 10]);
+    expect(acks.byNode.get(1)).toEqual([3]);
+    expect(acks.byNode.get(2)).toEqual([10]);
+    expect(acks.earlyCount).toBe(0);
+  });
+
+  test("arrivals before the acknowledgement count as 0 ms once it is noted, never before", () => {
+    const acks = new AckLog();
+    acks.arrived(9, 1, 50);
+    acks.arrived(9, 1, 51);
+    acks.arrived(9, 3, 52);
+    acks.arrived(11, 3, 52); // no writer ever acknowledges offset 11: never counted
+    expect(acks.propagationMs).toEqual([]);
+    acks.note(9, 60);
+    expect(acks.propagationMs).toEqual([0, 0, 0]);
+    expect(acks.byNode.get(1)).toEqual([0, 0]);
+    expect(acks.byNode.get(3)).toEqual([0]);
+    expect(acks.earlyCount).toBe(3);
+    acks.arrived(9, 2, 65);
+    expect(acks.byNode.get(2)).toEqual([5]);
+  });
+});
