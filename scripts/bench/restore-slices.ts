@@ -4,9 +4,14 @@
 // (restore(), what start-up does) and in slices (beginRestore(), what a follower installing its
 // leader's snapshot does), with the slice budget the runtime uses. Reported: CPU and wall time of
 // each, the number of slices and the longest slice (the longest the event loop would be held).
+// Then the live heap (after full collections) of a follower's install at its peak, where its own
+// image and the decoded one are both alive: the new image sharing the unchanged records of the old
+// (what beginRestore does), and without sharing (what it did before issue 10), for comparison.
 // Speed is never asserted; run it to compare builds:
 //   bun scripts/bench/restore-slices.ts [--partitions 1000000] [--items 2048]
+import { heapStats } from "bun:jsc";
 import { loadavg } from "node:os";
+import { beginDecode } from "../../src/metadata/image-codec.ts";
 import { type Command, encodeCommand } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { DEFAULT_INSTALL_SLICE_ITEMS } from "../../src/node/apply-slices.ts";
@@ -72,4 +77,24 @@ for (let round = 0; round < 2; round++) {
   const q = (p: number) => slices[Math.min(slices.length - 1, Math.floor(p * slices.length))].toFixed(1);
   console.log(`in slices: ${wall.toFixed(0)} ms wall, ${cpuMs(cpu).toFixed(0)} ms CPU, ${slices.length} slices of ${items} items: median ${q(0.5)} ms, p99 ${q(0.99)} ms, longest ${slices[slices.length - 1].toFixed(1)} ms`);
   if (target.image().partitionCount() !== source.image().partitionCount()) throw new Error("the sliced restore lost partitions");
+}
+
+/** Live heap after full collections, MiB. */
+function liveMiB(): number {
+  Bun.gc(true);
+  Bun.gc(true);
+  return heapStats().heapSize / 2 ** 20;
+}
+
+// A follower holds the image of its own snapshot; the leader's is a little newer (one broker changed).
+const follower = new MetadataStateMachine();
+follower.restore(index, bytes);
+source.apply(index + 1, encodeCommand({ kind: "changeBroker", timestamp: T0, brokerId: 1, change: "update", brokerPort: "9093" }));
+const newer = source.snapshot();
+const own = liveMiB();
+for (const share of [true, false]) {
+  const decoding = beginDecode(newer, undefined, share ? follower.image() : null);
+  const decoded = decoding.step(Number.MAX_SAFE_INTEGER);
+  if (decoded === null || !decoded.ok) throw new Error("the newer snapshot did not decode");
+  console.log(`install peak ${share ? "sharing unchanged records" : "without sharing"}: ${(liveMiB() - own).toFixed(0)} MiB live on top of the follower's own ${own.toFixed(0)} MiB (both images alive)`);
 }
