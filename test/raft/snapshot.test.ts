@@ -12,6 +12,24 @@ function lagging(chunk = 16) {
   return { c, snap };
 }
 
+/**
+ * A transfer to node 3 stalls after two chunks while the leader writes and compacts again; then the
+ * link heals. With `pruned`, the snapshot being sent is gone from the leader's disk by then.
+ */
+function overtaken(pruned: boolean) {
+  const { c } = lagging();
+  let chunks = 0;
+  c.filter = (m) => !(m.type === "Snap" && ++chunks > 2);
+  c.heal();
+  c.tick(1);
+  for (let i = 0; i < 10; i++) c.propose(1, `more-${i}`);
+  const newer = c.compact(1);
+  if (pruned) c.node(1).disk.older = [];
+  c.filter = () => true;
+  c.tick(30);
+  return { c, newer };
+}
+
 describe("snapshot install", () => {
   test("a follower behind the first log index gets the snapshot in chunks", () => {
     const { c, snap } = lagging();
@@ -128,16 +146,7 @@ describe("snapshot bytes stay in storage (issue 10)", () => {
   });
 
   test("a transfer whose snapshot was pruned from the disk begins anew from the latest", () => {
-    const { c } = lagging();
-    let chunks = 0;
-    c.filter = (m) => !(m.type === "Snap" && ++chunks > 2);
-    c.heal();
-    c.tick(1);
-    for (let i = 0; i < 10; i++) c.propose(1, `more-${i}`);
-    const newer = c.compact(1);
-    c.node(1).disk.older = []; // the snapshot being sent is gone from the disk
-    c.filter = () => true;
-    c.tick(30);
+    const { c, newer } = overtaken(true);
     expect(c.node(3).installedSnapshots).toBe(1);
     expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
     expect(c.node(3).applied).toEqual(c.node(1).applied);
@@ -155,15 +164,7 @@ describe("snapshot bytes stay in storage (issue 10)", () => {
 
 describe("snapshot transfer edge cases (simulator finding 1, seed 581)", () => {
   test("a transfer overtaken by a newer compaction is followed by the newer snapshot", () => {
-    const { c } = lagging();
-    let chunks = 0;
-    c.filter = (m) => !(m.type === "Snap" && ++chunks > 2);
-    c.heal();
-    c.tick(1);
-    for (let i = 0; i < 10; i++) c.propose(1, `more-${i}`);
-    const newer = c.compact(1);
-    c.filter = () => true;
-    c.tick(30);
+    const { c, newer } = overtaken(false);
     expect(c.node(3).installedSnapshots).toBe(2);
     expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
     expect(c.node(3).applied).toEqual(c.node(1).applied);
