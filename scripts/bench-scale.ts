@@ -117,7 +117,7 @@ function table(m: Measures): string {
   const partitions = m.fill.created * PARTITIONS;
   const rows: [string, string, string][] = [
     ["fill rate", `${(partitions / m.fill.seconds).toFixed(0)} partitions/s (${m.fill.failed} failed create attempts, retried)`, "no failed create; ≥ 50,000/s"],
-    ["RSS per node", `${mib(m.rss)} (JavaScript heap ${mib(m.heap)}); ${mib(m.rssAfterRestart)} after the restarts`, "≤ 512 MiB at 1M partitions"],
+    ["RSS per node", `${mib(m.rss)} (JavaScript heap ${mib(m.heap)}); ${mib(m.rssAfterRestart)} after the restarts`, MILLIONS >= 2 ? "≤ 1 GiB at 2M partitions" : "≤ 512 MiB at 1M partitions"],
     [
       "full `GET /v1/client-mgmt/metadata`",
       shown(m.full, (f) => `${(f.bytes / 2 ** 20).toFixed(0)} MiB: first byte ${ms(f.firstByteMs)}, whole ${ms(f.totalMs)}; longest pause ${ms(f.nodePauseMs)} (slowest /healthz ${ms(f.longestProbeMs)})`),
