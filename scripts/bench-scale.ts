@@ -6,12 +6,13 @@
 // the serving node measured itself (its /metrics probe).
 // Printed as a table and written to its section of bench/RESULTS.md. Not a test.
 //   SCALE_TOPICS=1000 bun run scripts/bench-scale.ts     (a smaller fill, e.g. to try it)
+//   SCALE_TOPICS=20000 bun run scripts/bench-scale.ts    (2M partitions: its own section, "at 2M")
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { ProcessCluster } from "../test/cluster/support/process-cluster.ts";
 import { writeSection } from "./bench/results-file.ts";
-import { type BigRead, type FillResult, Heartbeats, RACKS, type Timed, failover, fill, followerInstall, fullMetadata, gaugeMiB, killAndCatchUp, p, rssMiB, snapshotNow, topicGets } from "./bench/scale-steps.ts";
+import { type BigRead, type FillResult, Heartbeats, type NodeMemory, RACKS, type Timed, failover, fill, followerInstall, fullMetadata, gaugeMiB, killAndCatchUp, memoryOf, p, rssMiB, snapshotNow, topicGets } from "./bench/scale-steps.ts";
 import { lineChart } from "./bench/svg.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -20,6 +21,11 @@ const PARTITIONS = 100;
 const BROKERS = 30;
 const FILL_CLIENTS = 8;
 const GETS = 3_000;
+/** How long the nodes settle before each memory sample (a one-off peak's garbage gets collected). */
+const SETTLE_MS = 3_000;
+/** The 1M run owns the section `make bench-scale`; another size writes its own beside it. */
+const MILLIONS = (TOPICS * PARTITIONS) / 1e6;
+const SECTION = TOPICS === 10_000 ? "make bench-scale" : `make bench-scale at ${MILLIONS}M`;
 
 /** A measure, or why it could not be taken (the cluster may not survive every step at this size). */
 type Step<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -53,6 +59,8 @@ interface Measures {
   leaderRestart: Step<Restart>;
   install: Step<Restart>;
   rssAfterRestart: number[];
+  /** Each node's memory after each step, and which node the step was done to. */
+  memory: [string, NodeMemory[]][];
   gets: Step<number[]>;
   failoverMs: Step<number>;
 }
@@ -71,19 +79,30 @@ async function measure(cluster: ProcessCluster): Promise<Measures> {
     await cluster.waitApplied(commit, 600_000);
     const rss = cluster.live().map((id) => rssMiB(cluster.pid(id)));
     const heap = await Promise.all(cluster.live().map((id) => gaugeMiB(cluster, id, "yakt_heap_bytes")));
+    const memory: [string, NodeMemory[]][] = [];
+    const sample = async (what: string) => memory.push([what, await memoryOf(cluster, SETTLE_MS)]);
+    await sample(`after the fill (leader ${leader})`);
     const full = await step("full GET", () => fullMetadata(cluster, leader));
     const snapshot = await step("snapshot", () => snapshotNow(cluster, leader));
+    await sample(`after the full GET and POST /v1/snapshots on the leader (${leader})`);
     const follower = cluster.live().find((id) => id !== leader) ?? leader;
     const followerRestart = await step("follower restart", () => killAndCatchUp(cluster, follower));
-    const leaderRestart = await step("leader restart", async () => killAndCatchUp(cluster, await cluster.waitForLeader(LEADER_WAIT_MS)));
+    await sample(`after follower ${follower} kill -9, restart (own snapshot loaded), catch-up`);
+    let victim = 0;
+    const leaderRestart = await step("leader restart", async () => killAndCatchUp(cluster, (victim = await cluster.waitForLeader(LEADER_WAIT_MS))));
+    await sample(`after leader ${victim} kill -9, restart, catch-up`);
+    let sender = 0;
+    let receiver = 0;
     const install = await step("follower install", async () => {
-      const now = await cluster.waitForLeader(LEADER_WAIT_MS);
-      return followerInstall(cluster, now, cluster.live().find((id) => id !== now) ?? now);
+      sender = await cluster.waitForLeader(LEADER_WAIT_MS);
+      receiver = cluster.live().find((id) => id !== sender) ?? sender;
+      return followerInstall(cluster, sender, receiver);
     });
+    await sample(`after follower ${receiver} installed the snapshot of leader ${sender}`);
     const rssAfterRestart = cluster.live().map((id) => rssMiB(cluster.pid(id)));
     const gets = await step("topic GETs", async () => topicGets(cluster, await cluster.waitForLeader(LEADER_WAIT_MS), { topics: TOPICS, requests: GETS, clients: 4 }));
     const failoverMs = await step("failover", () => failover(cluster, LEADER_WAIT_MS));
-    return { fill: fillResult, rss, heap, full, snapshot, followerRestart, leaderRestart, install, rssAfterRestart, gets, failoverMs };
+    return { fill: fillResult, rss, heap, full, snapshot, followerRestart, leaderRestart, install, rssAfterRestart, memory, gets, failoverMs };
   } finally {
     await beats.stop();
   }
@@ -98,7 +117,7 @@ function table(m: Measures): string {
   const partitions = m.fill.created * PARTITIONS;
   const rows: [string, string, string][] = [
     ["fill rate", `${(partitions / m.fill.seconds).toFixed(0)} partitions/s (${m.fill.failed} failed create attempts, retried)`, "no failed create; ≥ 50,000/s"],
-    ["RSS per node", `${mib(m.rss)} (JavaScript heap ${mib(m.heap)}); ${mib(m.rssAfterRestart)} after the restarts`, "≤ 512 MiB at 1M partitions"],
+    ["RSS per node", `${mib(m.rss)} (JavaScript heap ${mib(m.heap)}); ${mib(m.rssAfterRestart)} after the restarts`, MILLIONS >= 2 ? "≤ 1 GiB at 2M partitions" : "≤ 512 MiB at 1M partitions"],
     [
       "full `GET /v1/client-mgmt/metadata`",
       shown(m.full, (f) => `${(f.bytes / 2 ** 20).toFixed(0)} MiB: first byte ${ms(f.firstByteMs)}, whole ${ms(f.totalMs)}; longest pause ${ms(f.nodePauseMs)} (slowest /healthz ${ms(f.longestProbeMs)})`),
@@ -114,8 +133,20 @@ function table(m: Measures): string {
   return ["| measure | this run | goal |", "|---|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+/** RSS and heap of each node after each step: which node and which step holds memory. */
+function memoryTable(m: Measures): string {
+  const nodes = [...new Set(m.memory.flatMap(([, row]) => row.map((n) => n.node)))].sort((a, b) => a - b);
+  const cell = (row: NodeMemory[], node: number) => {
+    const n = row.find((x) => x.node === node);
+    return n === undefined ? "down" : `${n.rss.toFixed(0)} MiB (heap ${n.heap.toFixed(0)})`;
+  };
+  const head = `| after (settled ${SETTLE_MS / 1000} s) | ${nodes.map((n) => `node ${n} RSS (heap)`).join(" | ")} |`;
+  const rows = m.memory.map(([what, row]) => `| ${what} | ${nodes.map((n) => cell(row, n)).join(" | ")} |`);
+  return [head, `|---|${nodes.map(() => "---|").join("")}`, ...rows].join("\n");
+}
+
 function memoryPlot(m: Measures): string {
-  const file = "scale-memory.svg";
+  const file = TOPICS === 10_000 ? "scale-memory.svg" : `scale-memory-${MILLIONS}M.svg`;
   const colors = ["#1f77b4", "#d62728", "#2ca02c"];
   const series = colors.map((color, node) => ({
     name: `node ${node + 1}`,
@@ -138,7 +169,7 @@ async function main(): Promise<void> {
     await cluster.stopAll();
   }
   const text = [
-    "## Scale: issue 10's table (`make bench-scale`)",
+    TOPICS === 10_000 ? "## Scale: issue 10's table (`make bench-scale`)" : `## Scale at ${MILLIONS}M partitions (\`SCALE_TOPICS=${TOPICS} make bench-scale\`)`,
     "",
     `${new Date().toISOString()} — ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), bun ${Bun.version}, load average ${load} at the start. ` +
       `3 nodes of dist/yakt on loopback with default flags, filled through \`POST /v1/topics\` by ${FILL_CLIENTS} clients with ` +
@@ -149,10 +180,14 @@ async function main(): Promise<void> {
     "",
     table(m),
     "",
+    "Memory per node after each step:",
+    "",
+    memoryTable(m),
+    "",
     memoryPlot(m),
   ].join("\n");
   console.log(text);
-  writeSection(resolve(ROOT, "bench/RESULTS.md"), "make bench-scale", text);
+  writeSection(resolve(ROOT, "bench/RESULTS.md"), SECTION, text);
 }
 
 await main();

@@ -207,8 +207,7 @@ export async function snapshotNow(cluster: ProcessCluster, node: number): Promis
   const ms = performance.now() - t0;
   if (s !== 201) throw new Error(`POST /v1/snapshots on node ${node} answered ${s}`);
   // How long its slices held the loop, as the node logs it.
-  const taken = cluster.log(node).split("\n").findLast((line) => line.includes('"snapshot_taken"'));
-  if (taken !== undefined) console.log(`node ${node}: ${taken}`);
+  printLast(cluster, node, "snapshot_taken");
   return { ms, longestProbeMs: await probe.stop(), nodePauseMs: await nodePauseMs(cluster, node), status: s };
 }
 
@@ -225,6 +224,12 @@ export async function killAndCatchUp(cluster: ProcessCluster, victim: number): P
   cluster.start(victim);
   await caughtUp(cluster, victim, commit);
   return { ms: performance.now() - t0, nodePauseMs: await nodePauseMs(cluster, victim) };
+}
+
+/** The node's last log line of `event`, if any (what its one-off steps cost, as it logs them). */
+function printLast(cluster: ProcessCluster, node: number, event: string): void {
+  const line = cluster.log(node).split("\n").findLast((l) => l.includes(`"${event}"`));
+  if (line !== undefined) console.log(`node ${node}: ${line}`);
 }
 
 async function caughtUp(cluster: ProcessCluster, node: number, commit: number): Promise<void> {
@@ -262,8 +267,7 @@ export async function followerInstall(cluster: ProcessCluster, leader: number, f
   await caughtUp(cluster, follower, commit);
   const ms = performance.now() - t0;
   const installs = await metric(cluster, follower, "yakt_raft_snapshots_installed_total");
-  const installed = cluster.log(follower).split("\n").findLast((line) => line.includes('"snapshot_installed"'));
-  if (installed !== undefined) console.log(`node ${follower}: ${installed}`);
+  printLast(cluster, follower, "snapshot_installed");
   if (installs < 1) for (const line of cluster.log(follower).split("\n").filter((l) => /snapshot|raft\.|node_started/.test(l)).slice(-12)) console.log(`node ${follower}: ${line.slice(0, 300)}`);
   if (installs < 1) throw new Error(`node ${follower} (log to ${last}) caught up to ${commit} without installing the snapshot of node ${leader} (log from ${after.firstOffset})`);
   return { ms, nodePauseMs: await nodePauseMs(cluster, follower) };
@@ -320,4 +324,26 @@ export async function failover(cluster: ProcessCluster, leaderWaitMs: number): P
   const ms = performance.now() - t0;
   cluster.start(victim);
   return ms;
+}
+
+/** One node's memory at a step: resident set and JavaScript heap (its /metrics gauges), MiB. */
+export interface NodeMemory {
+  node: number;
+  rss: number;
+  heap: number;
+}
+
+/**
+ * Every live node's memory, after `settleMs` (a one-off peak's garbage gets a few collections'
+ * time). The heap is what the node reports; a node that does not answer shows NaN.
+ */
+export async function memoryOf(cluster: ProcessCluster, settleMs: number): Promise<NodeMemory[]> {
+  await Bun.sleep(settleMs);
+  return Promise.all(
+    cluster.live().map(async (node) => ({
+      node,
+      rss: rssMiB(cluster.pid(node)),
+      heap: await gaugeMiB(cluster, node, "yakt_heap_bytes").catch(() => Number.NaN),
+    })),
+  );
 }

@@ -4,6 +4,12 @@
 // bound and order as it goes. The image is handed out only by the step that finishes, so nothing
 // sees it half built; a damaged snapshot ends in a refusal naming the byte, and nothing is kept.
 // decodeSnapshot (image-codec.ts) is one unbounded step of it.
+// A follower installing its leader's snapshot holds its own image until the new one replaces it
+// (stale reads see the old state whole), so both are in memory at once: at a million partitions
+// that peak was most of a follower's resident set after an install (issue 10). Records are frozen
+// and nothing depends on their identity, so a decoded partition equal to the one the current image
+// holds is taken from there (readPartition): the new image shares every unchanged record with the
+// old one, and no record is allocated for it.
 import type { DecodeResult } from "./commands.ts";
 import { type ImageLoader, MetadataImage, compareText } from "./image.ts";
 import { invariant } from "./invariant.ts";
@@ -11,7 +17,7 @@ import type { PartitionRecord } from "./records.ts";
 import { imageSource } from "./record-refs.ts";
 import { RequestsDecoding, type StoredRequest } from "./request-codec.ts";
 import type { RequestTableBounds } from "./request-table.ts";
-import { type DecodedSnapshot, readBroker, readHead, readPartition, readProducer, readRequest, readTopicHead } from "./snapshot-format.ts";
+import { type DecodedSnapshot, type HeldPartitions, readBroker, readHead, readPartition, readProducer, readRequest, readTopicHead } from "./snapshot-format.ts";
 import { SnapshotFormatError, SnapshotReader } from "./snapshot-reader.ts";
 
 /** A snapshot being decoded: null while work remains, then the outcome (the same on every later call). */
@@ -50,6 +56,7 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
   constructor(
     data: Uint8Array,
     private readonly bounds: RequestTableBounds,
+    private readonly held: HeldPartitions | null = null,
   ) {
     this.r = new SnapshotReader(data, 0);
   }
@@ -137,7 +144,7 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
       }
       const n = Math.min(budget - work, open.left);
       for (let i = 0; i < n; i++) {
-        const partition = readPartition(r, open.uuid);
+        const partition = readPartition(r, open.uuid, this.held);
         if (partition.fields.partitionId <= open.lastId) r.fail(`partition ${partition.fields.partitionId} of topic ${JSON.stringify(open.name)} is out of order or repeated`);
         open.lastId = partition.fields.partitionId;
         open.run.push(partition);
@@ -207,3 +214,4 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
     return budget;
   }
 }
+

@@ -110,7 +110,13 @@ export function readTopicHead(r: SnapshotReader): { topic: TopicRecord; partitio
   return { topic: { type: "metadata", name: "TopicRecord", offset, timestamp, fields: { topicUUID, name } }, partitions };
 }
 
-export function readPartition(r: SnapshotReader, topicUUID: string): PartitionRecord {
+/** Where a record equal to a decoded one may be held already (snapshot-decoding.ts: the image being replaced). */
+export interface HeldPartitions {
+  partition(topicUUID: string, partitionId: number): PartitionRecord | undefined;
+}
+
+/** A partition; the `held` record itself when it is equal to what was read (then nothing is allocated for it). */
+export function readPartition(r: SnapshotReader, topicUUID: string, held: HeldPartitions | null = null): PartitionRecord {
   const { offset, timestamp } = readEnvelope(r);
   const partitionId = r.int();
   // Lists come frozen from the reader's pool; the record types hold them as number[].
@@ -121,6 +127,21 @@ export function readPartition(r: SnapshotReader, topicUUID: string): PartitionRe
   const leader = r.sharedText();
   const partitionEpoch = r.int();
   const leaderEpoch = r.int();
+  const kept = held?.partition(topicUUID, partitionId);
+  if (
+    kept !== undefined &&
+    kept.offset === offset &&
+    kept.timestamp === timestamp &&
+    kept.fields.leader === leader &&
+    kept.fields.partitionEpoch === partitionEpoch &&
+    kept.fields.leaderEpoch === leaderEpoch &&
+    sameIds(kept.fields.replicas, replicas) &&
+    sameIds(kept.fields.ISR, ISR) &&
+    sameIds(kept.fields.removingReplicas, removingReplicas) &&
+    sameIds(kept.fields.addingReplicas, addingReplicas)
+  ) {
+    return kept;
+  }
   // Fields frozen here, in the spec's order and with interned lists, are what freezeRecord would
   // make of them: it leaves them as they are (no copy per partition on a restore).
   return {
@@ -130,6 +151,14 @@ export function readPartition(r: SnapshotReader, topicUUID: string): PartitionRe
     timestamp,
     fields: Object.freeze({ partitionId, topicUUID, replicas, ISR, removingReplicas, addingReplicas, leader, partitionEpoch, leaderEpoch }),
   };
+}
+
+/** Equal lists (by content: the list pool may have started over since the held record was made). */
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function readProducer(r: SnapshotReader): ProducerIdsRecord {

@@ -141,7 +141,8 @@ export class MetadataStateMachine implements StateMachine {
 
   /** restore() in bounded steps: the snapshot is decoded into a new image, which replaces the state at the last step. */
   beginRestore(index: number, data: Uint8Array): SnapshotRestore {
-    const decoding = beginDecode(data, this.requestBounds);
+    // The new image shares every record that did not change with the image it replaces.
+    const decoding = beginDecode(data, this.requestBounds, this.current);
     let installed = false;
     return {
       step: (maxItems) => {

@@ -34,6 +34,7 @@ import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
+import { withSnapshotBytes } from "./snapshot-sending.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
 import { type DurableReady, WritePipeline } from "./write-pipeline.ts";
@@ -516,9 +517,20 @@ export class RaftRuntime implements ConsensusHandle {
 
   private send(messages: Message[]): void {
     if (messages.length === 0) return;
-    const msgs = coalesceMessages(messages, this.opts.maxMsgBytes);
+    const filled = withSnapshotBytes(messages, this.opts.storage, this.opts.snapshotChunkBytes, (to, index) => this.snapshotGone(to, index));
+    const msgs = coalesceMessages(filled, this.opts.maxMsgBytes);
     this.counters.messagesSent += msgs.length;
     this.requireTransport().send(msgs);
+  }
+
+  /** A chunk's snapshot was pruned from storage: the core restarts that transfer, in its own macrotask (never inside a Ready). */
+  private snapshotGone(to: NodeId, index: number): void {
+    this.opts.timers.defer(() => {
+      const raft = this.raft;
+      if (this.state !== "running" || !raft) return;
+      this.guarded(() => raft.snapshotUnavailable(to, index));
+      this.scheduleDrain();
+    });
   }
 
   private announceApplied(): void {

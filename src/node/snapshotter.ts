@@ -168,7 +168,7 @@ export class Snapshotter {
       return false;
     }
     storage.publishSnapshot();
-    raft.compact({ meta: job.meta, data: job.data });
+    raft.compact({ meta: job.meta, size: job.data.length });
     return true;
   }
 

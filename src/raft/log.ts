@@ -1,7 +1,7 @@
 // The in-memory Raft log (like etcd's MemoryStorage + unstable): the latest snapshot, the entries
 // after it, the commit index, and how far the runtime has been handed and has persisted entries.
 import { invariant } from "./errors.ts";
-import type { Entry, Snapshot } from "./types.ts";
+import type { Entry, SnapshotRef } from "./types.ts";
 
 /** Per-entry framing overhead counted against maxMsgBytes besides the data bytes. */
 export const ENTRY_OVERHEAD_BYTES = 24;
@@ -11,8 +11,8 @@ export function entryBytes(e: Entry): number {
 }
 
 export class RaftLog {
-  /** The latest snapshot (with its bytes, to send to lagging followers); null before the first. */
-  snapshot: Snapshot | null;
+  /** The latest snapshot (its meta and size; the bytes stay in storage); null before the first. */
+  snapshot: SnapshotRef | null;
   private entries: Entry[];
   committed: number;
   /** Highest index known durable (entries ≤ it were persisted in the current log's shape). */
@@ -20,7 +20,7 @@ export class RaftLog {
   /** Highest index already handed to the runtime in a Ready. */
   handedOut: number;
 
-  constructor(snapshot: Snapshot | null, entries: Entry[], committed: number) {
+  constructor(snapshot: SnapshotRef | null, entries: Entry[], committed: number) {
     this.snapshot = snapshot;
     this.entries = [];
     this.committed = 0;
@@ -175,7 +175,7 @@ export class RaftLog {
   }
 
   /** A follower installs a leader's snapshot: the whole log is replaced by it. */
-  restore(snapshot: Snapshot): void {
+  restore(snapshot: SnapshotRef): void {
     invariant(snapshot.meta.index > this.committed, () => `restoring snapshot ${snapshot.meta.index} at or below commit ${this.committed}`);
     this.snapshot = snapshot;
     this.entries = [];
@@ -185,7 +185,7 @@ export class RaftLog {
   }
 
   /** The app snapshotted at `snapshot.meta.index`: keep it and drop the entries it covers. */
-  compact(snapshot: Snapshot): void {
+  compact(snapshot: SnapshotRef): void {
     const index = snapshot.meta.index;
     invariant(index > this.snapIndex() && index <= this.lastIndex(), () => `compaction index ${index} outside (${this.snapIndex()}, ${this.lastIndex()}]`);
     invariant(this.term(index) === snapshot.meta.term, () => `snapshot term ${snapshot.meta.term} differs from log term ${this.term(index)} at ${index}`);

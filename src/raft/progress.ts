@@ -5,11 +5,11 @@
 // only an answer (AppResp) or the first heartbeat answer of an interval resumes a paused flow.
 import { invariant } from "./errors.ts";
 import { Inflights } from "./inflights.ts";
-import type { ProgressState, Snapshot } from "./types.ts";
+import type { ProgressState, SnapshotRef } from "./types.ts";
 
 /** An InstallSnapshot transfer in progress: the snapshot being sent and the next byte offset. */
 export interface SnapshotTransfer {
-  snapshot: Snapshot;
+  snapshot: SnapshotRef;
   offset: number;
   /** Ticks since the follower last answered a chunk; drives re-sending a lost chunk. */
   idleTicks: number;
@@ -76,7 +76,7 @@ export class Progress {
     this.check();
   }
 
-  becomeSnapshot(snapshot: Snapshot): void {
+  becomeSnapshot(snapshot: SnapshotRef): void {
     this.state = "snapshot";
     this.probeSent = false;
     this.transfer = { snapshot, offset: 0, idleTicks: 0 };

@@ -15,6 +15,7 @@ import {
   decodeMembership,
   emptyMessage,
   encodeMembership,
+  snapshotRef,
   type ConfChange,
   type Entry,
   type EntryType,
@@ -32,6 +33,7 @@ import {
   type RestoreState,
   type Role,
   type Snapshot,
+  type SnapshotRef,
   type SoftState,
 } from "./types.ts";
 
@@ -105,7 +107,7 @@ export class Raft {
     this.id = config.id;
     this.directoryId = config.directoryId ?? "";
     try {
-      this.log = new RaftLog(restore.snapshot, restore.entries, restore.hardState.commit);
+      this.log = new RaftLog(restore.snapshot === null ? null : snapshotRef(restore.snapshot), restore.entries, restore.hardState.commit);
     } catch (e) {
       throw new RaftConfigError(`restored log is unusable: ${(e as Error).message}`);
     }
@@ -204,14 +206,25 @@ export class Raft {
     this.startCampaign(this.cfg.preVote ? "pre-vote" : "election");
   }
 
-  compact(snapshot: Snapshot): void {
+  /** The app snapshotted its state: the log keeps the snapshot's meta and size (never its bytes) and drops what it covers. */
+  compact(snapshot: SnapshotRef | Snapshot): void {
     const index = snapshot.meta.index;
     if (index <= this.log.snapIndex()) return;
     if (index > this.applied) throw new RaftUsageError(`cannot compact to ${index}: only ${this.applied} is applied`);
     if (this.log.term(index) !== snapshot.meta.term) {
       throw new RaftUsageError(`snapshot term ${snapshot.meta.term} at ${index} differs from the log's ${this.log.term(index)}`);
     }
-    this.log.compact(snapshot);
+    this.log.compact("size" in snapshot ? snapshot : snapshotRef(snapshot));
+  }
+
+  /**
+   * The runtime could not fill a chunk of the snapshot at `index` for `to`: the snapshot was pruned
+   * from storage while being sent. The transfer begins anew from the latest snapshot (a probe
+   * finds the follower below the first index again); a report about another transfer is stale.
+   */
+  snapshotUnavailable(to: NodeId, index: number): void {
+    if (this.role !== "leader") return;
+    this.replication.restartTransfer(to, index);
   }
 
   // ---- outputs ----
@@ -591,7 +604,7 @@ export class Raft {
       this.commitTo(index); // our log already holds it: just fast-forward the commit
       return;
     }
-    this.log.restore(s);
+    this.log.restore(snapshotRef(s));
     this.pendingSnapshot = s;
     this.setMembership({ membership: s.meta.membership, index });
     this.logEvent("raft.snapshot-installed", { index, snapTerm: term });

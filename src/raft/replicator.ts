@@ -139,9 +139,22 @@ export class Replicator {
     const t = pr?.transfer;
     if (pr === undefined || pr.state !== "snapshot" || t === null || t === undefined) return;
     if (m.reject) t.offset = 0;
-    else if (m.index <= t.snapshot.data.byteLength) t.offset = m.index;
+    else if (m.index <= t.snapshot.size) t.offset = m.index;
     else return;
     this.sendChunk(m.from, pr);
+  }
+
+  /**
+   * The transfer to `to` of the snapshot at `index` cannot go on: its bytes were pruned from
+   * storage. The follower is probed again from its match; the next heartbeat answer finds it below
+   * the first index and starts a transfer of the latest snapshot (not at once: were the latest
+   * unreadable too, the retries go at the heartbeat's pace, not in a loop).
+   */
+  restartTransfer(to: NodeId, index: number): void {
+    const pr = this.prs.get(to);
+    if (pr === undefined || pr.state !== "snapshot" || pr.transfer?.snapshot.meta.index !== index) return;
+    this.ctx.logEvent("raft.snapshot-unavailable", { to, index });
+    pr.becomeProbe();
   }
 
   /**

@@ -51,6 +51,21 @@ export interface Snapshot {
   data: Uint8Array;
 }
 
+/**
+ * The snapshot the log stands on, without its bytes: they stay in the runtime's storage, which
+ * fills each chunk the core sends (snapshot-chunks.ts). Holding them here kept a whole copy of the
+ * state in every node's memory for as long as the snapshot was the latest (issue 10).
+ */
+export interface SnapshotRef {
+  meta: SnapshotMeta;
+  /** Size of the snapshot's bytes. */
+  size: number;
+}
+
+export function snapshotRef(s: Snapshot): SnapshotRef {
+  return { meta: s.meta, size: s.data.byteLength };
+}
+
 /** One piece of an InstallSnapshot transfer. `offset` is the byte offset of `data` in the whole. */
 export interface SnapshotChunk {
   meta: SnapshotMeta;

@@ -137,6 +137,14 @@ export function checkChunk(data: Uint8Array, index: number, pendingBytes: number
   }
 }
 
+/** A range of a stored snapshot to read: whole numbers, inside the snapshot's `size` bytes. */
+export function checkSnapshotRange(index: number, size: number, offset: number, length: number): void {
+  const whole = [index, size, offset, length].every((n) => Number.isSafeInteger(n) && n >= 0);
+  if (!whole || offset + length > size) {
+    throw new StorageError("internal", `cannot read ${length} bytes at ${offset} of the ${size}-byte snapshot at ${index}`);
+  }
+}
+
 export function checkSweepBound(bound: SweepBound): void {
   for (const [name, n] of [["entries", bound?.entries], ["chunks", bound?.chunks]] as const) {
     if (!Number.isSafeInteger(n) || (n as number) < 0) {

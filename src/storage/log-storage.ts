@@ -139,6 +139,13 @@ export interface LogStorage {
   metrics?(): Record<string, number>;
   /** Newest first. */
   listSnapshots(): StoredSnapshotInfo[];
+  /**
+   * Bytes [offset, offset + length) of the published snapshot at `index` of `size` bytes, every
+   * piece read checked against its checksum; null when no such snapshot is stored (pruned since).
+   * A leader fills each InstallSnapshot chunk from here, so no node holds a snapshot's bytes in
+   * memory to send it. Reads only the stored pieces the range touches.
+   */
+  readSnapshotChunk(index: number, size: number, offset: number, length: number): Uint8Array | null;
   latestSnapshot(): Snapshot | null;
   close(): void;
 }

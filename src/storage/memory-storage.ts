@@ -5,7 +5,7 @@
 import type { Entry, HardState, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
 import { entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
-import { checkChunk, checkSweepBound, identityToStamp } from "./input-checks.ts";
+import { checkChunk, checkSnapshotRange, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { resolveOptions, type ResolvedOptions } from "./storage-options.ts";
 import { StorageError } from "./storage-error.ts";
 import { isEmptyPlan, mustSync, planPersist, planPublishSnapshot, planSaveSnapshot, type LogView, type WritePlan } from "./write-plan.ts";
@@ -147,6 +147,16 @@ export class MemoryStorage implements LogStorage {
   listSnapshots(): StoredSnapshotInfo[] {
     this.assertOpen();
     return this.snapshots.map((s) => ({ ...s.info }));
+  }
+
+  readSnapshotChunk(index: number, size: number, offset: number, length: number): Uint8Array | null {
+    this.assertOpen();
+    checkSnapshotRange(index, size, offset, length);
+    const held = this.snapshots.find((s) => s.info.index === index && s.info.size === size);
+    if (held === undefined) return null;
+    const { meta, data } = held.snapshot;
+    verifyChecksum(this.opts, WHERE, { kind: "snapshot", index }, held.checksum, () => snapshotChecksum(meta, JSON.stringify(meta.membership), data));
+    return data.slice(offset, offset + length);
   }
 
   latestSnapshot(): Snapshot | null {

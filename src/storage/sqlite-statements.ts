@@ -68,6 +68,18 @@ export function prepareStatements(db: Database) {
       "SELECT id, idx, term, membership, size, created_at_ms, checksum FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC",
     ),
     latestSnapshotData: db.prepare<{ data: Uint8Array }, [number]>("SELECT data FROM snapshots WHERE id = ?"),
+    // A published snapshot by what a leader's core names it: its index and size (newest such row).
+    snapshotAt: db.prepare<SnapshotRow, [number, number]>(
+      "SELECT id, idx, term, membership, size, created_at_ms, checksum FROM snapshots WHERE pending = 0 AND idx = ? AND size = ? ORDER BY id DESC LIMIT 1",
+    ),
+    // Sizes only: SQLite's length() of a blob reads no content (sqlite-snapshot-pieces.ts lays out the pieces).
+    snapshotDataLength: db.prepare<{ n: number }, [number]>("SELECT length(data) AS n FROM snapshots WHERE id = ?"),
+    chunkLengths: db.prepare<{ seq: number; n: number }, [number]>(
+      "SELECT seq, length(data) AS n FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq",
+    ),
+    chunkAt: db.prepare<{ data: Uint8Array; checksum: number }, [number, number]>(
+      "SELECT data, checksum FROM snapshot_chunks WHERE snapshot_id = ? AND seq = ?",
+    ),
     snapshotChunks: db.prepare<{ seq: number; data: Uint8Array; checksum: number }, [number]>(
       "SELECT seq, data, checksum FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq",
     ),

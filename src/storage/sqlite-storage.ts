@@ -11,7 +11,8 @@ import { join } from "node:path";
 import type { Entry, Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
-import { checkChunk, checkSweepBound, identityToStamp } from "./input-checks.ts";
+import { checkChunk, checkSnapshotRange, checkSweepBound, identityToStamp } from "./input-checks.ts";
+import { SnapshotPieces } from "./sqlite-snapshot-pieces.ts";
 import { checkDurability, checkIntegrity, openDatabase, setDurabilityPragmas } from "./sqlite-open-checks.ts";
 import { readCheckedBounds } from "./sqlite-log-check.ts";
 import { ensureSchema } from "./sqlite-schema.ts";
@@ -49,6 +50,7 @@ export class SqliteStorage implements LogStorage {
   private readonly checkpoints: WalCheckpointer;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
   private readonly publishPlan: { immediate: (plan: WritePlan, pending: PendingSnapshot) => void };
+  private readonly pieces: SnapshotPieces;
 
   private constructor(
     private readonly db: Database,
@@ -67,6 +69,7 @@ export class SqliteStorage implements LogStorage {
       log: opts.log,
     });
     this.checkpoints.start();
+    this.pieces = new SnapshotPieces(st, path, opts);
     this.applyPlan = db.transaction((plan: WritePlan) => this.writePlan(plan));
     this.publishPlan = db.transaction((plan: WritePlan, pending: PendingSnapshot) => this.publish(plan, pending));
   }
@@ -213,18 +216,19 @@ export class SqliteStorage implements LogStorage {
     return this.st.listSnapshots.all().map((r) => this.toInfo(r));
   }
 
+  /** Read into one buffer of the snapshot's size, chunk by chunk (no second copy of the whole). */
   latestSnapshot(): Snapshot | null {
     this.assertOpen();
     const row = this.st.listSnapshots.all()[0];
     if (row === undefined) return null;
-    const blob = this.st.latestSnapshotData.get(row.id);
-    if (blob === null) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} vanished while read`);
-    const { size, createdAtMs: _created, ...meta } = this.toInfo(row);
-    verifyChecksum(this.opts, this.path, { kind: "snapshot", index: row.idx }, row.checksum, () => snapshotChecksum({ index: row.idx, term: row.term }, row.membership, blob.data));
-    const chunks = this.checkedChunks(row);
-    const data = joinChunks([blob.data, ...chunks]);
-    if (data.byteLength !== size) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} holds ${data.byteLength} bytes, not ${size}`);
-    return { meta, data };
+    const { size: _size, createdAtMs: _created, ...meta } = this.toInfo(row);
+    return { meta, data: this.pieces.readWhole(row) };
+  }
+
+  readSnapshotChunk(index: number, size: number, offset: number, length: number): Uint8Array | null {
+    this.assertOpen();
+    checkSnapshotRange(index, size, offset, length);
+    return this.pieces.readRange(index, size, offset, length);
   }
 
   /** Reads WAL and synchronous=NORMAL back from the connection, as at open; throws if not in force. */
@@ -281,15 +285,6 @@ export class SqliteStorage implements LogStorage {
     };
   }
 
-  /** The chunks of a snapshot row, in order, each checked; a missing one is corruption too. */
-  private checkedChunks(row: SnapshotRow): Uint8Array[] {
-    return this.st.snapshotChunks.all(row.id).map((c, seq) => {
-      if (c.seq !== seq) throw new StorageError("corrupt", `${this.path}: the snapshot at index ${row.idx} lacks chunk ${seq}`);
-      verifyChecksum(this.opts, this.path, { kind: "snapshot chunk", index: row.idx, seq }, c.checksum, () => chunkChecksum(row.idx, seq, c.data));
-      return c.data;
-    });
-  }
-
   /** A stored row as an entry, once its checksum holds (ChecksumError naming the index otherwise). */
   private checkedEntry(r: EntryRow): Entry {
     verifyChecksum(this.opts, this.path, { kind: "entry", index: r.idx }, r.checksum, () => entryChecksum(r.idx, r.term, r.type, r.data));
@@ -317,10 +312,7 @@ export class SqliteStorage implements LogStorage {
   private writePlan(plan: WritePlan): void {
     const st = this.st;
     if (plan.snapshot !== null) {
-      const { meta, data } = plan.snapshot;
-      const membership = JSON.stringify(meta.membership);
-      const checksum = snapshotChecksum(meta, membership, data);
-      st.insertSnapshot.run(meta.index, meta.term, membership, data, data.byteLength, this.opts.now(), 0, checksum);
+      this.pieces.insert(plan.snapshot.meta, plan.snapshot.data, this.opts.now());
       st.pruneSnapshots.run(this.opts.retainSnapshots);
     }
     if (plan.deleteThrough > 0) st.deleteThrough.run(plan.deleteThrough);
@@ -374,15 +366,4 @@ function dropUnpublished(db: Database, st: Statements): void {
     db.exec("DELETE FROM snapshot_chunks WHERE snapshot_id NOT IN (SELECT id FROM snapshots)");
     db.exec("DELETE FROM entries WHERE idx <= (SELECT COALESCE(MAX(idx), 0) FROM snapshots WHERE pending = 0)");
   }).immediate();
-}
-
-function joinChunks(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return new Uint8Array(parts[0]);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
 }

@@ -2,6 +2,8 @@
 // machine (the list of applied payloads), and a message pump that persists each Ready before its
 // messages go on the wire. Randomness is seeded; nothing depends on wall time.
 import { Raft, type Entry, type HardState, type Membership, type Message, type NodeId, type RaftConfig, type Ready, type ReadState, type Snapshot } from "../../src/raft/index.ts";
+import { withSnapshotBytes } from "../../src/node/snapshot-sending.ts";
+import type { LogStorage } from "../../src/storage/log-storage.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 
 const enc = new TextEncoder();
@@ -19,6 +21,17 @@ export interface Disk {
   hardState: HardState;
   snapshot: Snapshot | null;
   entries: Entry[];
+  /** Earlier snapshots the disk still holds, newest first (a leader may still be sending one). */
+  older?: Snapshot[];
+}
+
+/** Snapshots a disk keeps besides the latest, as SqliteStorage keeps 3 in all by default. */
+const OLDER_SNAPSHOTS = 2;
+
+/** `snap` becomes the disk's latest snapshot; the one it replaces is kept among the older ones. */
+function keepSnapshot(disk: Disk, snap: Snapshot): void {
+  if (disk.snapshot !== null && disk.snapshot !== snap) disk.older = [disk.snapshot, ...(disk.older ?? [])].slice(0, OLDER_SNAPSHOTS);
+  disk.snapshot = snap;
 }
 
 export interface Node {
@@ -186,7 +199,8 @@ export class Cluster {
     if (!node.raft.hasReady()) return null;
     const rd = node.raft.ready();
     persist(node.disk, rd);
-    for (const m of rd.messages) {
+    const gone: [NodeId, number][] = [];
+    for (const m of withSnapshotBytes(rd.messages, diskReader(node.disk), this.options.snapshotChunkBytes, (to, index) => gone.push([to, index]))) {
       this.sent.push(m);
       this.wire.push(m);
     }
@@ -202,6 +216,7 @@ export class Cluster {
     }
     node.reads.push(...rd.readStates);
     node.raft.advance(rd);
+    for (const [to, index] of gone) node.raft.snapshotUnavailable(to, index);
     return rd;
   }
 
@@ -254,7 +269,7 @@ export class Cluster {
     const term = node.disk.entries.find((e) => e.index === index)?.term ?? node.disk.snapshot?.meta.term ?? 0;
     const snap: Snapshot = { meta: { index, term, membership: node.raft.status().membership }, data: bytes(JSON.stringify(node.applied)) };
     node.raft.compact(snap);
-    node.disk.snapshot = snap;
+    keepSnapshot(node.disk, snap);
     node.disk.entries = node.disk.entries.filter((e) => e.index > index);
     return snap;
   }
@@ -267,10 +282,23 @@ export class Cluster {
   }
 }
 
+/**
+ * The disk as the snapshot store a leader fills its chunks from (LogStorage.readSnapshotChunk): the
+ * snapshot named, if the disk still holds it, else null (pruned).
+ */
+export function diskReader(disk: Disk): Pick<LogStorage, "readSnapshotChunk"> {
+  return {
+    readSnapshotChunk: (index, size, offset, length) => {
+      const s = [disk.snapshot, ...(disk.older ?? [])].find((x) => x !== null && x.meta.index === index && x.data.byteLength === size);
+      return s === undefined || s === null ? null : s.data.slice(offset, offset + length);
+    },
+  };
+}
+
 /** The disk side of the Ready contract: snapshot, then entries (replacing a suffix), then hard state. */
 export function persist(disk: Disk, rd: { snapshot: Snapshot | null; entries: Entry[]; hardState: HardState | null }): void {
   if (rd.snapshot !== null) {
-    disk.snapshot = rd.snapshot;
+    keepSnapshot(disk, rd.snapshot);
     disk.entries = disk.entries.filter((e) => e.index > rd.snapshot!.meta.index);
     if (disk.entries.length > 0 && disk.entries[0].index !== rd.snapshot.meta.index + 1) disk.entries = [];
   }

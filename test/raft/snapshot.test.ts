@@ -12,6 +12,24 @@ function lagging(chunk = 16) {
   return { c, snap };
 }
 
+/**
+ * A transfer to node 3 stalls after two chunks while the leader writes and compacts again; then the
+ * link heals. With `pruned`, the snapshot being sent is gone from the leader's disk by then.
+ */
+function overtaken(pruned: boolean) {
+  const { c } = lagging();
+  let chunks = 0;
+  c.filter = (m) => !(m.type === "Snap" && ++chunks > 2);
+  c.heal();
+  c.tick(1);
+  for (let i = 0; i < 10; i++) c.propose(1, `more-${i}`);
+  const newer = c.compact(1);
+  if (pruned) c.node(1).disk.older = [];
+  c.filter = () => true;
+  c.tick(30);
+  return { c, newer };
+}
+
 describe("snapshot install", () => {
   test("a follower behind the first log index gets the snapshot in chunks", () => {
     const { c, snap } = lagging();
@@ -90,7 +108,9 @@ describe("snapshot install", () => {
     c.stop(2);
     c.propose(1, "a");
     const s = c.raft(1).status();
-    c.raft(1).compact({ meta: { index: s.applied, term: s.term, membership: s.membership }, data: new Uint8Array(0) });
+    const empty = { meta: { index: s.applied, term: s.term, membership: s.membership }, data: new Uint8Array(0) };
+    c.raft(1).compact(empty);
+    c.node(1).disk.snapshot = empty; // where the chunks are filled from
     c.heal();
     c.tick(2);
     const chunks = c.sent.filter((m) => m.type === "Snap");
@@ -101,17 +121,50 @@ describe("snapshot install", () => {
   });
 });
 
+describe("snapshot bytes stay in storage (issue 10)", () => {
+  test("the core holds the snapshot's meta and size only; each chunk leaves it empty and is filled from the disk", () => {
+    const { c, snap } = lagging();
+    const sent: number[] = [];
+    c.filter = (m) => {
+      if (m.type === "Snap") sent.push(m.snapshot!.data.byteLength);
+      return true;
+    };
+    const leader = c.raft(1);
+    const ready = leader.ready.bind(leader);
+    const fromCore: number[] = [];
+    leader.ready = () => {
+      const rd = ready();
+      for (const m of rd.messages) if (m.type === "Snap") fromCore.push(m.snapshot!.data.byteLength);
+      return rd;
+    };
+    c.heal();
+    c.tick(3);
+    expect(fromCore.length).toBe(Math.ceil(snap.data.byteLength / 16));
+    expect(fromCore.every((n) => n === 0)).toBe(true);
+    expect(sent.reduce((a, b) => a + b, 0)).toBe(snap.data.byteLength);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
+  });
+
+  test("a transfer whose snapshot was pruned from the disk begins anew from the latest", () => {
+    const { c, newer } = overtaken(true);
+    expect(c.node(3).installedSnapshots).toBe(1);
+    expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
+    expect(c.node(3).applied).toEqual(c.node(1).applied);
+    expect(c.raft(1).status().peers.find((p) => p.id === 3)?.state).toBe("replicate");
+  });
+
+  test("a report about a transfer not in progress changes nothing", () => {
+    const { c } = lagging();
+    const before = c.raft(1).status().peers;
+    c.raft(1).snapshotUnavailable(3, 999);
+    c.raft(2).snapshotUnavailable(3, 1); // not the leader
+    expect(c.raft(1).status().peers).toEqual(before);
+  });
+});
+
 describe("snapshot transfer edge cases (simulator finding 1, seed 581)", () => {
   test("a transfer overtaken by a newer compaction is followed by the newer snapshot", () => {
-    const { c } = lagging();
-    let chunks = 0;
-    c.filter = (m) => !(m.type === "Snap" && ++chunks > 2);
-    c.heal();
-    c.tick(1);
-    for (let i = 0; i < 10; i++) c.propose(1, `more-${i}`);
-    const newer = c.compact(1);
-    c.filter = () => true;
-    c.tick(30);
+    const { c, newer } = overtaken(false);
     expect(c.node(3).installedSnapshots).toBe(2);
     expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
     expect(c.node(3).applied).toEqual(c.node(1).applied);

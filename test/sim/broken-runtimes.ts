@@ -89,6 +89,7 @@ class PassThroughStorage implements LogStorage {
   sweepSnapshots = (b: SweepBound) => this.inner.sweepSnapshots(b);
   listSnapshots = (): StoredSnapshotInfo[] => this.inner.listSnapshots();
   latestSnapshot = () => this.inner.latestSnapshot();
+  readSnapshotChunk: LogStorage["readSnapshotChunk"] = (index, size, offset, length) => this.inner.readSnapshotChunk(index, size, offset, length);
   close = () => this.inner.close();
 }
 

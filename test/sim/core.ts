@@ -11,6 +11,7 @@ export interface RaftCore {
   transferLeader(to: NodeId): void;
   campaign(): void;
   compact(snapshot: Snapshot): void;
+  snapshotUnavailable(to: NodeId, index: number): void;
   hasReady(): boolean;
   ready(): Ready;
   advance(rd: Ready): void;

@@ -97,6 +97,12 @@ export class SimDisk {
     return this.snap?.meta.index ?? 0;
   }
 
+  /** A range of the disk's snapshot when it is the one named, else null (replaced): where the core sim fills chunks from. */
+  readSnapshotChunk(index: number, size: number, offset: number, length: number): Uint8Array | null {
+    const s = this.snap;
+    return s !== null && s.meta.index === index && s.data.byteLength === size ? s.data.slice(offset, offset + length) : null;
+  }
+
   lastIndex(): number {
     return this.snapshotIndex() + this.log.length;
   }

@@ -5,6 +5,7 @@
 // earlySend, a leader's replication goes out before the persist, as the node runtime does.
 import { decodeMembership } from "../../src/raft/types.ts";
 import type { ConfChange, Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
+import { withSnapshotBytes } from "../../src/node/snapshot-sending.ts";
 import { splitEarlyMessages } from "../../src/raft/early-messages.ts";
 import type { CoreFactory, RaftCore } from "./core.ts";
 import type { EventQueue } from "./event-queue.ts";
@@ -231,8 +232,10 @@ export class SimNode extends NodeWithDisk {
     while (!this.busy() && this.core !== null && this.deferred.length > 0) this.deferred.shift()!();
   }
 
-  private send(messages: readonly Message[]): void {
-    for (const m of messages) this.env.network.send(m);
+  /** Snapshot chunks get their bytes from the disk's snapshot first, as the runtime fills them from storage. */
+  private send(messages: Message[]): void {
+    const gone = (to: NodeId, index: number) => this.env.queue.after(0, `n${this.id} snapshot ${index} gone`, () => this.act((core) => core.snapshotUnavailable(to, index)));
+    for (const m of withSnapshotBytes(messages, this.disk, this.settings.snapshotChunkBytes, gone)) this.env.network.send(m);
   }
 
   private installSnapshot(rd: Ready): void {

@@ -14,7 +14,7 @@ import type { Timers } from "../../src/node/timers.ts";
 import type { RestoreState, Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
 import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "../../src/storage/checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
-import { checkChunk, checkSweepBound } from "../../src/storage/input-checks.ts";
+import { checkChunk, checkSnapshotRange, checkSweepBound } from "../../src/storage/input-checks.ts";
 import { StorageError } from "../../src/storage/storage-error.ts";
 import { resolveOptions, type ResolvedOptions } from "../../src/storage/storage-options.ts";
 import { isEmptyPlan, mustSync, planPersist, planPublishSnapshot, planSaveSnapshot, type WritePlan } from "../../src/storage/write-plan.ts";
@@ -166,6 +166,16 @@ export class SimStorage implements LogStorage {
     this.assertAlive();
     const s = this.disk.storedSnapshot();
     return s === null ? null : this.checkedSnapshot(s);
+  }
+
+  /** The device keeps one snapshot: a range of it when it is the one named, else null (pruned). */
+  readSnapshotChunk(index: number, size: number, offset: number, length: number): Uint8Array | null {
+    this.assertAlive();
+    checkSnapshotRange(index, size, offset, length);
+    const s = this.disk.storedSnapshot();
+    if (s === null || s.meta.index !== index) return null;
+    const { data } = this.checkedSnapshot(s);
+    return data.byteLength === size ? data.slice(offset, offset + length) : null;
   }
 
   /** The runtime stopped; the device stays (it is the node's disk). */

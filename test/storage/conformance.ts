@@ -249,6 +249,29 @@ export function conformance(name: string, h: StorageHarness): void {
       expect(s.listSnapshots().map((x) => x.index)).toEqual([10, 9]);
     });
 
+    test("readSnapshotChunk reads any range of a stored snapshot, however it was written; null once pruned", () => {
+      const s = h.open({ retainSnapshots: 2 });
+      s.persist(batch({ hardState: hs(1, 1, 10), entries: run(1, 10, 1) }));
+      // Bigger than SQLite's stored chunk (256 KiB), so a range spans pieces; every byte tells its place.
+      const big = Uint8Array.from({ length: 600_000 }, (_, i) => (i * 7 + (i >> 8)) & 0xff);
+      s.persist(batch({ snapshot: { meta: snapshot(4, 1).meta, data: big }, hardState: hs(1, 1, 10) }));
+      s.beginSnapshot(snapshot(6, 1).meta);
+      for (const part of ["ab", "cde", "", "fghij"]) s.appendSnapshotChunk(new TextEncoder().encode(part));
+      s.publishSnapshot();
+      for (const [offset, length] of [[0, 600_000], [262_000, 1_000], [524_287, 2], [599_999, 1], [10, 0]]) {
+        expect(s.readSnapshotChunk(4, big.length, offset, length)).toEqual(big.slice(offset, offset + length));
+      }
+      expect(new TextDecoder().decode(s.readSnapshotChunk(6, 10, 1, 8) ?? undefined)).toBe("bcdefghi");
+      expect(s.latestSnapshot()?.meta.index).toBe(6);
+      expect(s.readSnapshotChunk(5, 10, 0, 1)).toBeNull(); // no snapshot at 5
+      expect(s.readSnapshotChunk(6, 11, 0, 1)).toBeNull(); // not of that size
+      expectCode(() => s.readSnapshotChunk(6, 10, 5, 6), "internal"); // past its end
+      const reopened = h.reopen(s, { retainSnapshots: 2 });
+      expect(reopened.readSnapshotChunk(4, big.length, 300_000, 5)).toEqual(big.slice(300_000, 300_005));
+      reopened.saveSnapshot(snapshot(8, 1));
+      expect(reopened.readSnapshotChunk(4, big.length, 0, 1)).toBeNull(); // pruned: 8 and 6 are kept
+    });
+
     test("a restarted store loads exactly what was persisted", () => {
       const clock = manualClock();
       let s = h.open({ now: clock.now });

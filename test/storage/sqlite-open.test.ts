@@ -105,7 +105,8 @@ describe("SqliteStorage open checks", () => {
     // What version 1 looked like: no pending column, no chunk table.
     raw(
       path,
-      "DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; ALTER TABLE identity DROP COLUMN directory_id; " +
+      // Version 1 kept a snapshot's bytes in its row.
+      "UPDATE snapshots SET data = X'0708'; DROP TABLE snapshot_chunks; ALTER TABLE snapshots DROP COLUMN pending; ALTER TABLE identity DROP COLUMN directory_id; " +
         `${DROP_CHECKSUMS}; UPDATE schema_version SET version = 1`,
     );
     const s = SqliteStorage.open(path);

@@ -1,10 +1,13 @@
+import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
+import { STORED_CHUNK_BYTES } from "../../src/storage/sqlite-snapshot-pieces.ts";
 import type { LogStorage, StorageOptions } from "../../src/storage/log-storage.ts";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
 import { checksumConformance, type DamageTarget } from "./checksum-conformance.ts";
 import { conformance, type StorageHarness } from "./conformance.ts";
-import { tempDir } from "./helpers.ts";
+import { snapshot, tempDir } from "./helpers.ts";
+import { batch, hs } from "./violation-cases.ts";
 
 let dirs: Array<{ dir: string; cleanup: () => void }> = [];
 const opened = new Map<LogStorage, string>();
@@ -68,3 +71,28 @@ function flipLastByte(db: Database, table: string, where: string, key: number): 
 
 conformance("SqliteStorage", harness);
 checksumConformance("SqliteStorage", { ...harness, damage });
+
+afterEach(() => harness.cleanup());
+
+test("an installed snapshot is stored in chunks of at most 256 KiB, its row without bytes (no statement binds it whole)", () => {
+  const s = harness.open();
+  const path = opened.get(s) as string;
+  const data = Uint8Array.from({ length: 2 * STORED_CHUNK_BYTES + 10 }, (_, i) => i & 0xff);
+  s.persist(batch({ snapshot: { meta: snapshot(5, 1).meta, data }, hardState: hs(1, 0, 5) }));
+  s.close();
+  opened.delete(s);
+  const db = new Database(path, { readonly: true });
+  try {
+    expect(db.query<{ n: number; size: number }, []>("SELECT length(data) AS n, size FROM snapshots").all()).toEqual([{ n: 0, size: data.length }]);
+    expect(db.query<{ n: number }, []>("SELECT length(data) AS n FROM snapshot_chunks ORDER BY seq").all().map((r) => r.n)).toEqual([STORED_CHUNK_BYTES, STORED_CHUNK_BYTES, 10]);
+  } finally {
+    db.close();
+  }
+  const again = SqliteStorage.open(path);
+  try {
+    expect(again.latestSnapshot()?.data).toEqual(data);
+    expect(again.readSnapshotChunk(5, data.length, STORED_CHUNK_BYTES - 3, 6)).toEqual(data.slice(STORED_CHUNK_BYTES - 3, STORED_CHUNK_BYTES + 3));
+  } finally {
+    again.close();
+  }
+});
