@@ -243,7 +243,7 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   firstIndex(): number {
-    return this.raft ? this.raft.status().firstIndex : 1;
+    return this.raft ? this.raft.firstIndex() : 1;
   }
 
   status(): ClusterStatus {

@@ -297,6 +297,11 @@ export class Raft {
     return this.membershipChanges;
   }
 
+  /** The log's first index, asked on every broker fetch: status() would build the peer view too. */
+  firstIndex(): number {
+    return this.log.firstIndex();
+  }
+
   status(): RaftStatus {
     return { ...this.brief(), vote: this.vote, firstIndex: this.log.firstIndex(), directoryId: this.directoryId, peers: this.role === "leader" ? this.peerStatuses() : [] };
   }
