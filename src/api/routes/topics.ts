@@ -13,7 +13,7 @@ const tags = ["topics"];
 
 export function topicRoutes({ service }: ApiDeps) {
   return new Elysia()
-    .post("/v1/topics", async ({ body, request }) => topicAnswer(await service.createTopic(body, writeOptionsOf(request)), 201), {
+    .post("/v1/topics", async ({ body, request }) => topicAnswer(await service.createTopic(body, writeOptionsOf(request)), 201, request), {
       body: CreateTopicBody,
       query: EmptyQuery,
       detail: { tags, summary: "Create a topic, optionally with placed partitions (TopicRecord + PartitionRecords)" },
@@ -22,7 +22,7 @@ export function topicRoutes({ service }: ApiDeps) {
       query: ConsistencyQuery,
       detail: { tags, summary: "Every topic" },
     })
-    .get("/v1/topics/:name", async ({ params, query }) => topicAnswer(await service.getTopic(params.name, consistencyOf(query)), 200), {
+    .get("/v1/topics/:name", async ({ params, query, request }) => topicAnswer(await service.getTopic(params.name, consistencyOf(query)), 200, request), {
       params: TopicNameParams,
       query: ConsistencyQuery,
       detail: { tags, summary: "One topic with its partitions" },
@@ -36,7 +36,7 @@ export function topicRoutes({ service }: ApiDeps) {
       "/v1/topics/:name/partitions",
       async ({ params, body, request, status }) =>
         "count" in body
-          ? partitionsAnswer(await service.createPartitions(params.name, body, writeOptionsOf(request)))
+          ? partitionsAnswer(await service.createPartitions(params.name, body, writeOptionsOf(request)), request)
           : status(201, await service.createPartition(params.name, body, writeOptionsOf(request))),
       {
         params: TopicNameParams,
