@@ -56,7 +56,7 @@ test("errors of the topic routes stay JSON errors with their status", async () =
 // A large answer given after an await leaves Bun 1.4.4 uncorked, ~15 send()s (json-answer.ts), so
 // it is compressed when the caller allows: the bytes decode to the same JSON text, on every path.
 describe("large topic answers are compressed as Accept-Encoding allows", () => {
-  const decoders: Record<string, (bytes: Uint8Array) => Uint8Array> = {
+  const decoders: Record<string, (bytes: Uint8Array<ArrayBuffer>) => Uint8Array> = {
     zstd: (bytes) => Bun.zstdDecompressSync(bytes),
     gzip: (bytes) => Bun.gunzipSync(bytes),
   };
