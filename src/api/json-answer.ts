@@ -7,12 +7,17 @@
 // with strace; oven-sh/bun#41341). A topic of 100 partitions is ~30 KB of JSON: those 15 segments
 // cost the node and the caller more CPU than compressing the body (zstd level 1: ~800 bytes to
 // ~3 KB in ~12 µs), after which the whole answer fits the cork and leaves in one send().
-// Small bodies are written as they are: they already leave in one send().
+// Small bodies are written as they are: they already leave in one send(); and so are very large
+// ones, whose compression would hold the event loop for milliseconds while the ~14 extra sends are
+// lost in the body's own cost.
 import { bodyEncodingOf } from "./content-negotiation.ts";
 import { JSON_HEADERS, JSON_TYPE } from "./record-bodies.ts";
 
 /** Bodies from this many characters on are compressed when the caller accepts it (well under the 16-KiB cork). */
 export const COMPRESS_FROM_CHARS = 8 * 1024;
+
+/** Bodies longer than this are written as they are (compressing 1 MiB takes ~1 ms on the loop). */
+export const COMPRESS_UP_TO_CHARS = 1024 * 1024;
 
 /** zstd's fastest level: the JSON of records is repetitive enough that it still shrinks ~10–40×. */
 const ZSTD_LEVEL = 1;
@@ -26,7 +31,7 @@ const GZIP_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-
 /** `text` (JSON) as the answer to `request`, zstd- or gzip-encoded when it is large and the request's Accept-Encoding allows it. */
 export function jsonAnswer(text: string, status: number, request: Request): Response {
   // Only a large answer looks at the request's headers (building them costs a read a few per cent).
-  if (text.length < COMPRESS_FROM_CHARS) return new Response(text, { status, headers: JSON_HEADERS });
+  if (text.length < COMPRESS_FROM_CHARS || text.length > COMPRESS_UP_TO_CHARS) return new Response(text, { status, headers: JSON_HEADERS });
   switch (bodyEncodingOf(request.headers)) {
     case "zstd":
       return new Response(Bun.zstdCompressSync(text, { level: ZSTD_LEVEL }), { status, headers: ZSTD_HEADERS });
@@ -35,4 +40,9 @@ export function jsonAnswer(text: string, status: number, request: Request): Resp
     case "identity":
       return new Response(text, { status, headers: PLAIN_HEADERS });
   }
+}
+
+/** `value` as JSON.stringify writes it (what Elysia would send), through jsonAnswer; typed as the value, for the route's type. */
+export function jsonValueAnswer<T>(value: T, status: number, request: Request): T {
+  return jsonAnswer(JSON.stringify(value), status, request) as unknown as T;
 }
