@@ -8,10 +8,9 @@
 //   YAKT_BINARY=/tmp/yakt-old nice -n 5 bun run scripts/bench/topic-get.ts
 //   SCALE_TOPICS=1000 ROUNDS=2 bun run scripts/bench/topic-get.ts          (a quick try)
 //   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" SCALE_TOPICS=300 GETS=20000 bun run scripts/bench/topic-get.ts
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
-import { processCpuMs } from "./cpu.ts";
+import { processCpuMs, processSystemCpuMs } from "./cpu.ts";
 import { Heartbeats, fill, metric, p, topicGets } from "./scale-steps.ts";
 
 const TOPICS = Number(process.env.SCALE_TOPICS ?? 10_000);
@@ -22,12 +21,6 @@ const BROKERS = 30;
 const CLIENTS = 4;
 const APPLY_WAIT_MS = 600_000;
 
-/** Kernel (system) CPU milliseconds of a process so far: a read round is mostly socket syscalls. */
-function systemCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[12]) * 1000) / 100;
-}
-
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 const us = (cpuMs: number, gets: number) => `${((cpuMs * 1000) / Math.max(1, gets)).toFixed(0)}µs`;
 
@@ -35,7 +28,7 @@ const us = (cpuMs: number, gets: number) => `${((cpuMs * 1000) / Math.max(1, get
 async function row(cluster: ProcessCluster, leader: number, stale: boolean): Promise<string> {
   const nodes = cluster.live();
   const cpu0 = nodes.map((id) => processCpuMs(cluster.pid(id)));
-  const sys0 = systemCpuMs(cluster.pid(leader));
+  const sys0 = processSystemCpuMs(cluster.pid(leader));
   const rounds0 = await metric(cluster, leader, "yakt_raft_read_index_rounds_total");
   const persists0 = await Promise.all(nodes.map((id) => metric(cluster, id, "yakt_raft_persist_batches_total")));
   const self0 = process.cpuUsage();
@@ -46,7 +39,7 @@ async function row(cluster: ProcessCluster, leader: number, stale: boolean): Pro
   const rounds = (await metric(cluster, leader, "yakt_raft_read_index_rounds_total")) - rounds0;
   const persists = await Promise.all(nodes.map(async (id, i) => (await metric(cluster, id, "yakt_raft_persist_batches_total")) - persists0[i]));
   const cpu = nodes.map((id, i) => `n${id}${id === leader ? "*" : ""} ${us(processCpuMs(cluster.pid(id)) - cpu0[i], latencies.length)}`);
-  const leaderSys = us(systemCpuMs(cluster.pid(leader)) - sys0, latencies.length);
+  const leaderSys = us(processSystemCpuMs(cluster.pid(leader)) - sys0, latencies.length);
   const kind = stale ? "stale       " : "linearizable";
   return (
     `${kind} p50 ${p(latencies, 50).toFixed(2)} ms p99 ${p(latencies, 99).toFixed(2)} ms max ${p(latencies, 100).toFixed(1)} ms, ` +
