@@ -10,7 +10,7 @@
 // Small bodies are written as they are: they already leave in one send(); and so are very large
 // ones, whose compression would hold the event loop for milliseconds while the ~14 extra sends are
 // lost in the body's own cost.
-import { bodyEncodingOf } from "./content-negotiation.ts";
+import { type BodyEncoding, bodyEncodingOf } from "./content-negotiation.ts";
 import { JSON_HEADERS, JSON_TYPE } from "./record-bodies.ts";
 
 /** Bodies from this many characters on are compressed when the caller accepts it (well under the 16-KiB cork). */
@@ -28,18 +28,35 @@ const PLAIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content
 const ZSTD_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": JSON_TYPE, vary: VARY, "content-encoding": "zstd" });
 const GZIP_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": JSON_TYPE, vary: VARY, "content-encoding": "gzip" });
 
+/** A JSON body and the headers it goes with. */
+export interface EncodedJson {
+  body: string | Uint8Array;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Whether an answer of this text may be compressed: then it varies with Accept-Encoding. */
+export function mayCompress(text: string): boolean {
+  return text.length >= COMPRESS_FROM_CHARS && text.length <= COMPRESS_UP_TO_CHARS;
+}
+
+/** `text` (JSON) as a body of `encoding`: for a text that mayCompress. */
+export function encodeJson(text: string, encoding: BodyEncoding): EncodedJson {
+  switch (encoding) {
+    case "zstd":
+      return { body: Bun.zstdCompressSync(text, { level: ZSTD_LEVEL }), headers: ZSTD_HEADERS };
+    case "gzip":
+      return { body: Bun.gzipSync(text, { level: GZIP_LEVEL }), headers: GZIP_HEADERS };
+    case "identity":
+      return { body: text, headers: PLAIN_HEADERS };
+  }
+}
+
 /** `text` (JSON) as the answer to `request`, zstd- or gzip-encoded when it is large and the request's Accept-Encoding allows it. */
 export function jsonAnswer(text: string, status: number, request: Request): Response {
   // Only a large answer looks at the request's headers (building them costs a read a few per cent).
-  if (text.length < COMPRESS_FROM_CHARS || text.length > COMPRESS_UP_TO_CHARS) return new Response(text, { status, headers: JSON_HEADERS });
-  switch (bodyEncodingOf(request.headers)) {
-    case "zstd":
-      return new Response(Bun.zstdCompressSync(text, { level: ZSTD_LEVEL }), { status, headers: ZSTD_HEADERS });
-    case "gzip":
-      return new Response(Bun.gzipSync(text, { level: GZIP_LEVEL }), { status, headers: GZIP_HEADERS });
-    case "identity":
-      return new Response(text, { status, headers: PLAIN_HEADERS });
-  }
+  if (!mayCompress(text)) return new Response(text, { status, headers: JSON_HEADERS });
+  const { body, headers } = encodeJson(text, bodyEncodingOf(request.headers));
+  return new Response(body, { status, headers });
 }
 
 /** `value` as JSON.stringify writes it (what Elysia would send), through jsonAnswer; typed as the value, for the route's type. */

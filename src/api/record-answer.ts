@@ -12,9 +12,14 @@ function answer<T>(text: string, status: number, request: Request): T {
   return jsonAnswer(text, status, request) as unknown as T;
 }
 
-/** `{"topic":…,"partitions":[…]}`: a topic's create (201) or read (200). */
-export function topicAnswer(view: TopicView, status: 200 | 201, request: Request): TopicView {
-  return answer(`{"topic":${recordJson(view.topic)},"partitions":${recordsJson(view.partitions)}}`, status, request);
+/** `{"topic":…,"partitions":[…]}`: the JSON of a topic's create or read. */
+export function topicJson(view: TopicView): string {
+  return `{"topic":${recordJson(view.topic)},"partitions":${recordsJson(view.partitions)}}`;
+}
+
+/** A topic's create (201); its read is kept encoded (topic-bodies.ts). */
+export function topicAnswer(view: TopicView, status: 201, request: Request): TopicView {
+  return answer(topicJson(view), status, request);
 }
 
 /** `{"partitions":[…]}`: the partitions a `count` request added (201). */

@@ -1,6 +1,7 @@
 // Endpoints 6–8, the topic list, more partitions with `count` and topic deletion.
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import type { TopicView } from "../../metadata/service-types.ts";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
 import { writeOptionsOf } from "../idempotency.ts";
@@ -8,8 +9,12 @@ import { partitionsAnswer, topicAnswer } from "../record-answer.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
 import { CreatePartitionsBody } from "../schemas/partition-changes.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
+import { topicBodies } from "../topic-bodies.ts";
 
 const tags = ["topics"];
+
+/** A topic GET's answer, from the kept body while the topic is unchanged; typed as the view for the route. */
+const readAnswer = (view: TopicView, request: Request): TopicView => topicBodies.answer(view, request) as unknown as TopicView;
 
 export function topicRoutes({ service }: ApiDeps) {
   return new Elysia()
@@ -22,7 +27,7 @@ export function topicRoutes({ service }: ApiDeps) {
       query: ConsistencyQuery,
       detail: { tags, summary: "Every topic" },
     })
-    .get("/v1/topics/:name", async ({ params, query, request }) => topicAnswer(await service.getTopic(params.name, consistencyOf(query)), 200, request), {
+    .get("/v1/topics/:name", async ({ params, query, request }) => readAnswer(await service.getTopic(params.name, consistencyOf(query)), request), {
       params: TopicNameParams,
       query: ConsistencyQuery,
       detail: { tags, summary: "One topic with its partitions" },
