@@ -1,14 +1,16 @@
 // The bodies of topic GETs ({"topic":…,"partitions":[…]}), kept encoded (and compressed, per
 // Accept-Encoding: json-answer.ts) per topic, so that reading an unchanged topic again writes the
 // same bytes instead of building ~30 KB of JSON and compressing it (most of a GET's CPU on the
-// leader at 100 partitions). Records in the image are frozen and replaced, never changed, on every
-// commit that touches them (metadata/image.ts): a kept body is valid exactly while the topic record
-// and each of its partition records are the very objects it was built from, in the same order.
-// Every read compares them (~100 reference comparisons); any change — a new ISR, leader or
-// reassignment, more partitions, the topic deleted and made again, a snapshot installed — makes a
-// new object and so a new body. Bounded in bytes, least recently read first out; linearizability is
-// untouched: the read barrier runs before, and the body is always that of the image it reads.
-import type { PartitionRecord, TopicRecord } from "../metadata/records.ts";
+// leader at 100 partitions). A record's offset is the log index of the entry that wrote it, and an
+// entry is applied whole between two reads: a partition's record that changed — a new ISR, leader
+// or reassignment — has a new offset, a new partition lengthens the list, and a topic deleted and
+// made again has a new topicUUID. So a kept body stays valid exactly while the topic's record
+// offset and the (partitionId, offset) of each of its partitions, in order, are the ones it was
+// built from; every read compares them (~100 pairs) and builds the body again when any differs.
+// Only these numbers are kept, never the records (a kept record would pin a replaced one in
+// memory), so a snapshot installed (records decoded anew, same offsets, same content) keeps the
+// bodies valid. Bounded in bytes, least recently read out first. Linearizability is untouched: the
+// read barrier runs before, and the body is always that of the image the read sees.
 import type { TopicView } from "../metadata/service-types.ts";
 import { invariant } from "../node/errors.ts";
 import { bodyEncodingOf } from "./content-negotiation.ts";
@@ -19,9 +21,9 @@ import { topicJson } from "./record-answer.ts";
 /** Bytes of kept bodies at most: every topic of a 1M-partition cluster, zstd-compressed (~1.3 KB each). */
 export const TOPIC_BODIES_MAX_BYTES = 16 * 1024 * 1024;
 
-/** What an entry costs besides its bodies: the record list it checks, the map slots. */
+/** What an entry costs besides its bodies: the map slots and objects, and 16 bytes per partition checked. */
 const ENTRY_OVERHEAD_BYTES = 256;
-const BYTES_PER_RECORD_REF = 8;
+const BYTES_PER_PARTITION = 16;
 
 /** The key of a body that does not vary with Accept-Encoding (too small or too large to compress). */
 const ANY_ENCODING = "any";
@@ -32,8 +34,10 @@ interface KeptBody {
 }
 
 interface Entry {
-  /** The partition records the bodies were built from, in their order. */
-  partitions: readonly PartitionRecord[];
+  /** The offset of the topic's record the bodies were built from. */
+  topicOffset: number;
+  /** (partitionId, offset) of each partition record they were built from, in the answer's order. */
+  versions: Float64Array;
   /** By encoding, or one under ANY_ENCODING for all. */
   bodies: Map<string, KeptBody>;
   bytes: number;
@@ -47,8 +51,8 @@ export interface TopicBodyStats {
 }
 
 export class TopicBodies {
-  /** In order of last read: the first is evicted first. */
-  private readonly entries = new Map<TopicRecord, Entry>();
+  /** By topicUUID, in order of last read: the first is evicted first. */
+  private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private hits = 0;
   private misses = 0;
@@ -65,6 +69,16 @@ export class TopicBodies {
 
   stats(): TopicBodyStats {
     return { hits: this.hits, misses: this.misses, entries: this.entries.size, bytes: this.bytes };
+  }
+
+  /** Gauges for /metrics. */
+  metrics(): Record<string, number> {
+    return {
+      yakt_topic_bodies_hits_total: this.hits,
+      yakt_topic_bodies_misses_total: this.misses,
+      yakt_topic_bodies_kept: this.entries.size,
+      yakt_topic_bodies_bytes: this.bytes,
+    };
   }
 
   private body(view: TopicView, request: Request): KeptBody {
@@ -92,23 +106,24 @@ export class TopicBodies {
     return kept;
   }
 
-  /** The entry of the topic when it was built from the view's very records (moved to the back), else none. */
+  /** The topic's entry when it was built from the view's very record versions (moved to the back), else none. */
   private current(view: TopicView): Entry | undefined {
-    const entry = this.entries.get(view.topic);
+    const id = view.topic.fields.topicUUID;
+    const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
-    this.entries.delete(view.topic);
-    if (!sameRecords(entry.partitions, view.partitions)) {
+    this.entries.delete(id);
+    if (!sameVersions(entry, view)) {
       this.bytes -= entry.bytes;
       return undefined;
     }
-    this.entries.set(view.topic, entry);
+    this.entries.set(id, entry);
     return entry;
   }
 
   private add(view: TopicView): Entry {
-    const entry: Entry = { partitions: view.partitions, bodies: new Map(), bytes: 0 };
-    this.entries.set(view.topic, entry);
-    this.grow(entry, ENTRY_OVERHEAD_BYTES + BYTES_PER_RECORD_REF * view.partitions.length);
+    const entry: Entry = { topicOffset: view.topic.offset, versions: versionsOf(view), bodies: new Map(), bytes: 0 };
+    this.entries.set(view.topic.fields.topicUUID, entry);
+    this.grow(entry, ENTRY_OVERHEAD_BYTES + BYTES_PER_PARTITION * view.partitions.length);
     return entry;
   }
 
@@ -126,12 +141,22 @@ export class TopicBodies {
   }
 }
 
-/** The node's kept topic bodies (records are per node, so one table per process serves every app). */
-export const topicBodies = new TopicBodies(TOPIC_BODIES_MAX_BYTES);
+function versionsOf(view: TopicView): Float64Array {
+  const versions = new Float64Array(view.partitions.length * 2);
+  view.partitions.forEach((p, i) => {
+    versions[2 * i] = p.fields.partitionId;
+    versions[2 * i + 1] = p.offset;
+  });
+  return versions;
+}
 
-function sameRecords(a: readonly PartitionRecord[], b: readonly PartitionRecord[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameVersions(entry: Entry, view: TopicView): boolean {
+  const { partitions } = view;
+  const v = entry.versions;
+  if (entry.topicOffset !== view.topic.offset || v.length !== partitions.length * 2) return false;
+  for (let i = 0; i < partitions.length; i++) {
+    if (v[2 * i + 1] !== partitions[i].offset || v[2 * i] !== partitions[i].fields.partitionId) return false;
+  }
   return true;
 }
 

@@ -9,14 +9,14 @@ import { partitionsAnswer, topicAnswer } from "../record-answer.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
 import { CreatePartitionsBody } from "../schemas/partition-changes.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
-import { topicBodies } from "../topic-bodies.ts";
+import type { TopicBodies } from "../topic-bodies.ts";
 
 const tags = ["topics"];
 
 /** A topic GET's answer, from the kept body while the topic is unchanged; typed as the view for the route. */
-const readAnswer = (view: TopicView, request: Request): TopicView => topicBodies.answer(view, request) as unknown as TopicView;
+const readAnswer = (bodies: TopicBodies, view: TopicView, request: Request): TopicView => bodies.answer(view, request) as unknown as TopicView;
 
-export function topicRoutes({ service }: ApiDeps) {
+export function topicRoutes({ service, topicBodies }: ApiDeps) {
   return new Elysia()
     .post("/v1/topics", async ({ body, request }) => topicAnswer(await service.createTopic(body, writeOptionsOf(request)), 201, request), {
       body: CreateTopicBody,
@@ -27,7 +27,7 @@ export function topicRoutes({ service }: ApiDeps) {
       query: ConsistencyQuery,
       detail: { tags, summary: "Every topic" },
     })
-    .get("/v1/topics/:name", async ({ params, query, request }) => readAnswer(await service.getTopic(params.name, consistencyOf(query)), request), {
+    .get("/v1/topics/:name", async ({ params, query, request }) => readAnswer(topicBodies, await service.getTopic(params.name, consistencyOf(query)), request), {
       params: TopicNameParams,
       query: ConsistencyQuery,
       detail: { tags, summary: "One topic with its partitions" },
