@@ -10,6 +10,7 @@ import type { ApiDeps } from "./deps.ts";
 import { type ApiLogger, httpHooks } from "./http-hooks.ts";
 import { type ApiLimits, resolveLimits } from "./limits.ts";
 import { ImagePages } from "./image-pages.ts";
+import { TOPIC_BODIES_MAX_BYTES, TopicBodies } from "./topic-bodies.ts";
 import { RequestMetrics } from "./request-metrics.ts";
 import { StreamGate } from "./stream-gate.ts";
 import { backupRoutes } from "./routes/backup.ts";
@@ -74,6 +75,7 @@ export function createApp(options: CreateAppOptions) {
     watchers,
     streams: new StreamGate(limits.maxImageStreams),
     pages: new ImagePages(limits, now),
+    topicBodies: new TopicBodies(TOPIC_BODIES_MAX_BYTES),
   };
   let app: AnyElysia | null = null;
   const finished = () => {

@@ -5,6 +5,7 @@ import type { ImagePages } from "./image-pages.ts";
 import type { ApiLimits } from "./limits.ts";
 import type { RequestMetrics } from "./request-metrics.ts";
 import type { StreamGate } from "./stream-gate.ts";
+import type { TopicBodies } from "./topic-bodies.ts";
 import type { WatchHub } from "./watch/watch-hub.ts";
 
 export interface ApiDeps {
@@ -17,4 +18,6 @@ export interface ApiDeps {
   streams: StreamGate;
   /** Frozen views kept for the paged form of snapshot answers. */
   pages: ImagePages;
+  /** Topic GET bodies kept encoded while their topic is unchanged (one table per app: per image). */
+  topicBodies: TopicBodies;
 }

@@ -1,23 +1,28 @@
 // Answers made of records (a topic with its partitions, a list of new partitions) written as JSON
 // text by record-json.ts, byte for byte what Elysia's JSON.stringify of the same object gives, at a
-// third of its cost for partition records. The Response is typed as the object it carries, so the
-// route keeps its type for the Eden client (which parses the JSON body back into that object).
+// third of its cost for partition records; a large one compressed as the caller allows
+// (json-answer.ts). The Response is typed as the object it carries, so the route keeps its type
+// for the Eden client (which parses the JSON body back into that object).
 import { recordJson, recordsJson } from "../metadata/record-json.ts";
 import type { PartitionRecord } from "../metadata/records.ts";
 import type { TopicView } from "../metadata/service-types.ts";
-import { JSON_HEADERS } from "./record-bodies.ts";
+import { jsonAnswer } from "./json-answer.ts";
 
-
-function answer<T>(text: string, status: number): T {
-  return new Response(text, { status, headers: JSON_HEADERS }) as unknown as T;
+function answer<T>(text: string, status: number, request: Request): T {
+  return jsonAnswer(text, status, request) as unknown as T;
 }
 
-/** `{"topic":…,"partitions":[…]}`: a topic's create (201) or read (200). */
-export function topicAnswer(view: TopicView, status: 200 | 201): TopicView {
-  return answer(`{"topic":${recordJson(view.topic)},"partitions":${recordsJson(view.partitions)}}`, status);
+/** `{"topic":…,"partitions":[…]}`: the JSON of a topic's create or read. */
+export function topicJson(view: TopicView): string {
+  return `{"topic":${recordJson(view.topic)},"partitions":${recordsJson(view.partitions)}}`;
+}
+
+/** A topic's create (201); its read is kept encoded (topic-bodies.ts). */
+export function topicAnswer(view: TopicView, status: 201, request: Request): TopicView {
+  return answer(topicJson(view), status, request);
 }
 
 /** `{"partitions":[…]}`: the partitions a `count` request added (201). */
-export function partitionsAnswer(partitions: PartitionRecord[]): { partitions: PartitionRecord[] } {
-  return answer(`{"partitions":${recordsJson(partitions)}}`, 201);
+export function partitionsAnswer(partitions: PartitionRecord[], request: Request): { partitions: PartitionRecord[] } {
+  return answer(`{"partitions":${recordsJson(partitions)}}`, 201, request);
 }

@@ -71,6 +71,8 @@ export class RaftRuntime implements ConsensusHandle {
   private durableTerm = 0;
   /** A tick came since the last Ready was taken (mayTakeReady). */
   private tickedSinceReady = false;
+  /** Read-index traffic came or a read round started since the last Ready was taken (mayTakeReady). */
+  private readTraffic = false;
   private peersKey = "";
   /** The core's membershipVersion() the transport's peers were last set from. */
   private peersVersion = -1;
@@ -409,6 +411,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.guarded(() => {
       for (const m of msgs) raft.step(m);
     });
+    if (!this.readTraffic) this.readTraffic = msgs.some(isReadTraffic);
     this.scheduleDrain();
   }
 
@@ -437,6 +440,7 @@ export class RaftRuntime implements ConsensusHandle {
       const ctx = this.reads.takeOpenBatch();
       if (ctx !== null) {
         this.counters.readIndexRounds++;
+        this.readTraffic = true;
         raft.readIndex(ctx);
       }
       if (this.mayTakeReady() && raft.hasReady()) this.writeReady(raft.ready());
@@ -447,16 +451,19 @@ export class RaftRuntime implements ConsensusHandle {
   /**
    * The core is asked for a Ready only while the pipeline has room, so a stalled disk holds new
    * work in the core, never in an unbounded queue here; and, while a write already waits for the
-   * next flush, only once per tick (write-pipeline.ts backlogged): the core batches meanwhile.
+   * next flush, only once per tick (write-pipeline.ts backlogged): the core batches meanwhile —
+   * or at once when read-index traffic came: a read round's heartbeats and their answers go out
+   * before the persist (splitEarlyMessages), so they need not wait for a tick nor a flush.
    */
   private mayTakeReady(): boolean {
-    return this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady);
+    return this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady || this.readTraffic);
   }
 
   /** The first half of a Ready: early messages out, its batch written; the rest waits for the flush. */
   private writeReady(rd: Ready): void {
     this.counters.readyCycles++;
     this.tickedSinceReady = false;
+    this.readTraffic = false;
     // A leader's replication goes out first, so the followers' disk writes overlap its own.
     const { early, late } = splitEarlyMessages(rd, this.durableTerm);
     if (early.length > 0) {
@@ -464,6 +471,12 @@ export class RaftRuntime implements ConsensusHandle {
       this.requireTransport().flush();
     }
     if (rd.hardState) this.roles.term = rd.hardState.term;
+    // A read state needs no disk (its index is a commit index a majority holds, and the readers
+    // still wait until it is applied): settled now, not behind the flush of this Ready's entries.
+    for (const rs of rd.readStates) {
+      if (!rs.ok) this.counters.readsFailed++;
+      this.reads.settle(rs, this.applier.applied);
+    }
     this.writes.submit(rd, late);
   }
 
@@ -478,10 +491,6 @@ export class RaftRuntime implements ConsensusHandle {
     }
     this.applier.apply(rd.committed);
     this.counters.appliedEntries += this.applier.applied - appliedBefore;
-    for (const rs of rd.readStates) {
-      if (!rs.ok) this.counters.readsFailed++;
-      this.reads.settle(rs, this.applier.applied);
-    }
     if (rd.softState && this.roles.update(rd.softState)) this.onStepDown();
     raft.advance(rd);
     // Asked of the core, not read off the Ready: a truncated config entry reverts the membership
@@ -644,4 +653,10 @@ function peersOf(m: Membership, given: Membership): Map<NodeId, string> {
   for (const [id, address] of Object.entries(given.addresses)) peers.set(Number(id), address);
   for (const [id, address] of Object.entries(m.addresses)) peers.set(Number(id), address);
   return peers;
+}
+
+/** Read-index traffic: a read round's heartbeat or its answer (context ≠ 0), a ReadIndex or its answer. */
+function isReadTraffic(m: Message): boolean {
+  if (m.type === "ReadIndex" || m.type === "ReadIndexResp") return true;
+  return (m.type === "Heartbeat" || m.type === "HeartbeatResp") && m.context !== 0;
 }

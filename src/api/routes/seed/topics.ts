@@ -7,6 +7,7 @@ import { InvalidInputError } from "../../api-error.ts";
 import { defined } from "../../defined.ts";
 import type { ApiDeps } from "../../deps.ts";
 import { writeOptionsOf } from "../../idempotency.ts";
+import { jsonValueAnswer } from "../../json-answer.ts";
 import { SeedCreatePartitionBody, SeedCreateTopicBody } from "../../schemas/seed.ts";
 import { TopicNameParams } from "../../schemas/queries.ts";
 
@@ -35,15 +36,15 @@ export function seedTopicRoutes({ service }: ApiDeps) {
       async ({ body, request }) => {
         const topic = defined({ name: body.name, partitions: body.partitions, replicationFactor: body.replicationFactor });
         const view = await service.createTopic(topic, writeOptionsOf(request));
-        return { message: "Topic created successfully", record: view.topic, partitions: view.partitions };
+        return jsonValueAnswer({ message: "Topic created successfully", record: view.topic, partitions: view.partitions }, 200, request);
       },
       { body: SeedCreateTopicBody, detail: detail("Seed: create a topic") },
     )
     .get(
       "/get_topic_by_name/:name",
-      async ({ params }) => {
+      async ({ params, request }) => {
         const view = await service.getTopic(params.name);
-        return { ...view.topic.fields, timestamp: view.topic.timestamp, record: view.topic, partitions: view.partitions };
+        return jsonValueAnswer({ ...view.topic.fields, timestamp: view.topic.timestamp, record: view.topic, partitions: view.partitions }, 200, request);
       },
       { params: TopicNameParams, detail: detail("Seed: one topic with its partitions") },
     )

@@ -1,0 +1,110 @@
+// Where a topic GET's time goes at scale: one 3-node cluster of dist/yakt (or YAKT_BINARY) filled
+// once through the REST API like `make bench-scale` (SCALE_TOPICS topics × 100 partitions, RF 3,
+// 30 brokers kept alive by heartbeats), then the bench's topic-GET row (GETS GETs of random topics
+// to the leader, 4 clients) ROUNDS times, linearizable and stale: p50/p99, and CPU per GET of the
+// leader (its system part apart), of the two followers and of this generator (/proc utime+stime),
+// with the read-index rounds the leader took per GET and the disk writes (persist batches) of each
+// node meanwhile. Every row reads the bench's topics (its seeded sequence): the first linearizable
+// row starts with none of their bodies kept (src/api/topic-bodies.ts), the later rows read them again.
+// WRITERS=n runs n loops of broker updates on the leader during each row (reads under writes; the
+// nodes' CPU per GET then includes the writes'). Not a test; a tool for comparing two builds back to back:
+//   YAKT_BINARY=/tmp/yakt-old nice -n 5 bun run scripts/bench/topic-get.ts
+//   SCALE_TOPICS=1000 ROUNDS=2 bun run scripts/bench/topic-get.ts          (a quick try)
+//   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" SCALE_TOPICS=300 GETS=20000 bun run scripts/bench/topic-get.ts
+import { loadavg } from "node:os";
+import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
+import { processCpuMs, processSystemCpuMs } from "./cpu.ts";
+import { Heartbeats, fill, metric, p, topicGets } from "./scale-steps.ts";
+
+const TOPICS = Number(process.env.SCALE_TOPICS ?? 10_000);
+const GETS = Number(process.env.GETS ?? 3_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+/** Writers updating brokers on the leader while each row runs (reads under write load); 0 by default. */
+const WRITERS = Number(process.env.WRITERS ?? 0);
+const PARTITIONS = 100;
+const BROKERS = 30;
+const CLIENTS = 4;
+const APPLY_WAIT_MS = 600_000;
+
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+const us = (cpuMs: number, gets: number) => `${((cpuMs * 1000) / Math.max(1, gets)).toFixed(0)}µs`;
+
+/** `WRITERS` loops of broker updates on the leader until `stop` resolves; how many were acknowledged. */
+async function writeLoad(cluster: ProcessCluster, leader: number, stop: Promise<unknown>): Promise<number> {
+  let done = false;
+  let acknowledged = 0;
+  void stop.then(() => (done = true));
+  const writer = async (w: number) => {
+    for (let k = 0; !done; k++) {
+      const id = 1 + ((w + k * WRITERS) % BROKERS);
+      const init = { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ brokerHost: `b${id}-${k}.scale` }), signal: AbortSignal.timeout(30_000) };
+      const res = await fetch(cluster.url(leader, `/v1/brokers/${id}`), init).catch(() => null);
+      await res?.arrayBuffer();
+      if (res?.status === 200) acknowledged++;
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+  return acknowledged;
+}
+
+/** One row: the GETs, with the CPU every process spent on them and the leader's read rounds. */
+async function row(cluster: ProcessCluster, leader: number, stale: boolean): Promise<string> {
+  const nodes = cluster.live();
+  const cpu0 = nodes.map((id) => processCpuMs(cluster.pid(id)));
+  const sys0 = processSystemCpuMs(cluster.pid(leader));
+  const rounds0 = await metric(cluster, leader, "yakt_raft_read_index_rounds_total");
+  const persists0 = await Promise.all(nodes.map((id) => metric(cluster, id, "yakt_raft_persist_batches_total")));
+  const self0 = process.cpuUsage();
+  const t0 = performance.now();
+  const gets = topicGets(cluster, leader, { topics: TOPICS, requests: GETS, clients: CLIENTS, stale });
+  const writes = writeLoad(cluster, leader, gets);
+  const latencies = await gets;
+  const seconds = (performance.now() - t0) / 1000;
+  const written = await writes;
+  const self = process.cpuUsage(self0);
+  const rounds = (await metric(cluster, leader, "yakt_raft_read_index_rounds_total")) - rounds0;
+  const persists = await Promise.all(nodes.map(async (id, i) => (await metric(cluster, id, "yakt_raft_persist_batches_total")) - persists0[i]));
+  const cpu = nodes.map((id, i) => `n${id}${id === leader ? "*" : ""} ${us(processCpuMs(cluster.pid(id)) - cpu0[i], latencies.length)}`);
+  const leaderSys = us(processSystemCpuMs(cluster.pid(leader)) - sys0, latencies.length);
+  const kind = stale ? "stale       " : "linearizable";
+  return (
+    `${kind} p50 ${p(latencies, 50).toFixed(2)} ms p99 ${p(latencies, 99).toFixed(2)} ms max ${p(latencies, 100).toFixed(1)} ms, ` +
+    `${(latencies.length / seconds).toFixed(0)} GET/s, ${latencies.length} ok | CPU per GET ${cpu.join(" ")} (leader system ${leaderSys}) gen ${us((self.user + self.system) / 1000, latencies.length)} | ` +
+    `rounds/GET ${(rounds / Math.max(1, latencies.length)).toFixed(2)}, ${(written / seconds).toFixed(0)} writes/s, disk writes ${persists.join("/")} | load ${load()}`
+  );
+}
+
+async function main(): Promise<void> {
+  console.log(`binary ${BINARY}; ${TOPICS} topics × ${PARTITIONS} partitions; load ${load()}`);
+  const cluster = new ProcessCluster(3);
+  try {
+    cluster.startAll();
+    let leader = await cluster.waitForLeader();
+    const beats = new Heartbeats(cluster, BROKERS);
+    await beats.register(leader);
+    try {
+      const filled = await fill(cluster, () => leader, { topics: TOPICS, partitions: PARTITIONS, clients: 8, samples: 1 });
+      console.log(`fill: ${filled.created} topics in ${filled.seconds.toFixed(1)} s`);
+      leader = await cluster.waitForLeader();
+      await cluster.waitApplied((await cluster.status(leader))?.commitOffset ?? 0, APPLY_WAIT_MS);
+      // Warms the JIT on the first 100 topics only: the first row then reads topics no GET has read
+      // yet (no kept body: the bench's own row), and the later rows read the same topics again.
+      await topicGets(cluster, leader, { topics: Math.min(100, TOPICS), requests: GETS, clients: CLIENTS });
+      for (let r = 0; r < ROUNDS; r++) {
+        console.log(`${r === 0 ? "first pass" : "again     "} ${await row(cluster, leader, false)}`);
+        console.log(`again      ${await row(cluster, leader, true)}`);
+      }
+      if (process.env.PROFILE) {
+        // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).
+        for (const id of cluster.live()) process.kill(cluster.pid(id), "SIGTERM");
+        await Bun.sleep(3000);
+      }
+    } finally {
+      await beats.stop();
+    }
+  } finally {
+    await cluster.stopAll();
+  }
+}
+
+await main();
