@@ -24,6 +24,8 @@ export class RuntimeMetrics {
   forwardsRerouted = 0;
   snapshotsTaken = 0;
   snapshotsInstalled = 0;
+  /** Installs whose bytes were staged in the store ahead of their write (raft-runtime takeReady). */
+  installsStaged = 0;
   ticks = 0;
 
   /** A Ready's batch is durable `micros` after its write (the wait for its flush, queueing included). */
@@ -56,6 +58,7 @@ export class RuntimeMetrics {
       yakt_raft_forwards_rerouted_total: this.forwardsRerouted,
       yakt_raft_snapshots_taken_total: this.snapshotsTaken,
       yakt_raft_snapshots_installed_total: this.snapshotsInstalled,
+      yakt_raft_snapshot_installs_staged_total: this.installsStaged,
       yakt_raft_ticks_total: this.ticks,
     };
   }

@@ -71,6 +71,8 @@ export class RaftRuntime implements ConsensusHandle {
   private durableTerm = 0;
   /** A tick came since the last Ready was taken (mayTakeReady). */
   private tickedSinceReady = false;
+  /** A Ready whose snapshot is being staged into the store before its write (takeReady). */
+  private staging: Ready | null = null;
   /** Read-index traffic came or a read round started since the last Ready was taken (mayTakeReady). */
   private readTraffic = false;
   private peersKey = "";
@@ -443,7 +445,7 @@ export class RaftRuntime implements ConsensusHandle {
         this.readTraffic = true;
         raft.readIndex(ctx);
       }
-      if (this.mayTakeReady() && raft.hasReady()) this.writeReady(raft.ready());
+      if (this.mayTakeReady() && raft.hasReady()) this.takeReady(raft.ready());
     });
     if (handled && ((this.mayTakeReady() && raft.hasReady()) || this.reads.roundDue)) this.scheduleDrain();
   }
@@ -456,7 +458,37 @@ export class RaftRuntime implements ConsensusHandle {
    * before the persist (splitEarlyMessages), so they need not wait for a tick nor a flush.
    */
   private mayTakeReady(): boolean {
-    return this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady || this.readTraffic);
+    return this.staging === null && this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady || this.readTraffic);
+  }
+
+  /**
+   * A Ready that installs a large snapshot has its bytes staged in the store first, a slice per
+   * macrotask (LogStorage.stageInstall), and is written once they all are: its write then only
+   * publishes them. No other Ready is taken meanwhile, so the writes stay in the core's order.
+   */
+  private takeReady(rd: Ready): void {
+    const storage = this.opts.storage;
+    if (rd.snapshot === null || storage.stageInstall === undefined || rd.snapshot.data.byteLength <= this.opts.stageInstallBytes) {
+      this.writeReady(rd);
+      return;
+    }
+    this.staging = rd;
+    this.counters.installsStaged++;
+    storage.stageInstall(rd.snapshot);
+    this.stageNext();
+  }
+
+  private stageNext(): void {
+    this.opts.timers.defer(() => {
+      const rd = this.staging;
+      if (this.state !== "running" || rd === null) return;
+      const handled = this.guarded(() => {
+        if (!this.opts.storage.stageInstallStep!(this.opts.stageInstallBytes)) return this.stageNext();
+        this.staging = null;
+        this.writeReady(rd);
+      });
+      if (handled) this.scheduleDrain();
+    });
   }
 
   /** The first half of a Ready: early messages out, its batch written; the rest waits for the flush. */

@@ -106,6 +106,16 @@ export interface LogStorage {
    */
   flush(done: (error: Error | null) => void): void;
   /**
+   * Optional, for a store whose write() of a large snapshot would hold the caller (SqliteStorage):
+   * stages the snapshot a follower is about to install, ahead of the write() whose batch carries
+   * this very object. stageInstall starts it (dropping any earlier staged one) and checks it as
+   * write() would; each stageInstallStep writes about `maxBytes` more in its own short transaction
+   * and says whether all is written. Until that write() publishes it, in its own transaction and
+   * with every rule of an installed snapshot, it is invisible, and a restart drops it.
+   */
+  stageInstall?(snapshot: Snapshot): void;
+  stageInstallStep?(maxBytes: number): boolean;
+  /**
    * The node's own snapshot at an index ≤ commit: store it and delete the entries it covers,
    * atomically; keep only the newest `retainSnapshots`.
    */

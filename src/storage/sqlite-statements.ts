@@ -90,6 +90,9 @@ export function prepareStatements(db: Database) {
       "UPDATE snapshots SET pending = 0, size = ?, created_at_ms = ? WHERE id = ? AND pending = 1",
     ),
     dropPendingSnapshots: db.prepare<void, []>("DELETE FROM snapshots WHERE pending = 1"),
+    // A follower's install staged ahead of its write (sqlite-staged-install.ts): pending = 2.
+    dropStagedInstalls: db.prepare<void, []>("DELETE FROM snapshots WHERE pending = 2"),
+    publishStagedInstall: db.prepare<void, [number, number]>("UPDATE snapshots SET pending = 0, created_at_ms = ? WHERE id = ? AND pending = 2"),
     // Chunks whose snapshot row is gone (dropped while pending, or pruned): deleted in bounded runs.
     sweepChunks: db.prepare<void, [number]>(
       "DELETE FROM snapshot_chunks WHERE rowid IN (SELECT c.rowid FROM snapshot_chunks c LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE s.id IS NULL LIMIT ?)",

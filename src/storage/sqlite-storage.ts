@@ -11,8 +11,9 @@ import { join } from "node:path";
 import type { Entry, Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
-import { checkChunk, checkSnapshotRange, checkSweepBound, identityToStamp } from "./input-checks.ts";
+import { checkChunk, checkSnapshot, checkSnapshotRange, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { SnapshotPieces } from "./sqlite-snapshot-pieces.ts";
+import { StagedInstall } from "./sqlite-staged-install.ts";
 import { checkDurability, checkIntegrity, openDatabase, setDurabilityPragmas } from "./sqlite-open-checks.ts";
 import { readCheckedBounds } from "./sqlite-log-check.ts";
 import { ensureSchema } from "./sqlite-schema.ts";
@@ -51,6 +52,7 @@ export class SqliteStorage implements LogStorage {
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
   private readonly publishPlan: { immediate: (plan: WritePlan, pending: PendingSnapshot) => void };
   private readonly pieces: SnapshotPieces;
+  private readonly staged: StagedInstall;
 
   private constructor(
     private readonly db: Database,
@@ -70,6 +72,7 @@ export class SqliteStorage implements LogStorage {
     });
     this.checkpoints.start();
     this.pieces = new SnapshotPieces(st, path, opts);
+    this.staged = new StagedInstall(st, opts.now);
     this.applyPlan = db.transaction((plan: WritePlan) => this.writePlan(plan));
     this.publishPlan = db.transaction((plan: WritePlan, pending: PendingSnapshot) => this.publish(plan, pending));
   }
@@ -149,6 +152,20 @@ export class SqliteStorage implements LogStorage {
   flush(done: (error: Error | null) => void): void {
     this.assertOpen();
     this.wal.sync(done);
+  }
+
+  stageInstall(snapshot: Snapshot): void {
+    this.assertOpen();
+    checkSnapshot(snapshot, this.opts);
+    this.staged.begin(snapshot);
+    this.afterWrite();
+  }
+
+  stageInstallStep(maxBytes: number): boolean {
+    this.assertOpen();
+    const done = this.staged.step(maxBytes);
+    this.afterWrite();
+    return done;
   }
 
   saveSnapshot(snapshot: Snapshot): void {
@@ -299,6 +316,7 @@ export class SqliteStorage implements LogStorage {
     if (isEmptyPlan(plan)) return false;
     const needsFlush = mustSync(this.bounds.hardState, plan);
     this.applyPlan.immediate(plan);
+    if (plan.snapshot !== null) this.staged.settled(plan.snapshot);
     this.bounds = plan.after;
     this.afterWrite();
     return needsFlush;
@@ -312,7 +330,7 @@ export class SqliteStorage implements LogStorage {
   private writePlan(plan: WritePlan): void {
     const st = this.st;
     if (plan.snapshot !== null) {
-      this.pieces.insert(plan.snapshot.meta, plan.snapshot.data, this.opts.now());
+      if (!this.staged.publish(plan.snapshot)) this.pieces.insert(plan.snapshot.meta, plan.snapshot.data, this.opts.now());
       st.pruneSnapshots.run(this.opts.retainSnapshots);
     }
     if (plan.deleteThrough > 0) st.deleteThrough.run(plan.deleteThrough);
@@ -363,6 +381,7 @@ export class SqliteStorage implements LogStorage {
 function dropUnpublished(db: Database, st: Statements): void {
   db.transaction(() => {
     st.dropPendingSnapshots.run();
+    st.dropStagedInstalls.run();
     db.exec("DELETE FROM snapshot_chunks WHERE snapshot_id NOT IN (SELECT id FROM snapshots)");
     db.exec("DELETE FROM entries WHERE idx <= (SELECT COALESCE(MAX(idx), 0) FROM snapshots WHERE pending = 0)");
   }).immediate();
