@@ -21,6 +21,7 @@ const PARTITIONS = 100;
 const BROKERS = 30;
 const FILL_CLIENTS = 8;
 const GETS = 3_000;
+const FAILOVER_TRIALS = 5;
 /** How long the nodes settle before each memory sample (a one-off peak's garbage gets collected). */
 const SETTLE_MS = 3_000;
 /** The 1M run owns the section `make bench-scale`; another size writes its own beside it. */
@@ -64,7 +65,8 @@ interface Measures {
   /** Topic GETs on the cluster as the fill left it (every node warm), and again after the restarts and the install. */
   steadyGets: Step<number[]>;
   gets: Step<number[]>;
-  failoverMs: Step<number>;
+  /** Kill -9 of the leader → next acknowledged write, FAILOVER_TRIALS times (the victim restarted and caught up between). */
+  failoverMs: Step<number[]>;
 }
 
 const LEADER_WAIT_MS = 60_000;
@@ -104,7 +106,17 @@ async function measure(cluster: ProcessCluster): Promise<Measures> {
     await sample(`after follower ${receiver} installed the snapshot of leader ${sender}`);
     const rssAfterRestart = cluster.live().map((id) => rssMiB(cluster.pid(id)));
     const gets = await step("topic GETs (after the restarts)", async () => topicGets(cluster, await cluster.waitForLeader(LEADER_WAIT_MS), { topics: TOPICS, requests: GETS, clients: 4 }));
-    const failoverMs = await step("failover", () => failover(cluster, LEADER_WAIT_MS));
+    const failoverMs = await step("failover", async () => {
+      const trials: number[] = [];
+      for (let t = 0; t < FAILOVER_TRIALS; t++) {
+        trials.push(await failover(cluster, LEADER_WAIT_MS));
+        // The victim is started again at once; the next trial waits until it has caught up.
+        const leader = await cluster.waitForLeader(LEADER_WAIT_MS);
+        await cluster.waitApplied((await cluster.status(leader))?.commitOffset ?? 0, 600_000);
+      }
+      console.log(`failover trials: ${trials.map((t) => t.toFixed(0)).join(", ")} ms`);
+      return trials;
+    });
     return { fill: fillResult, rss, heap, full, snapshot, followerRestart, leaderRestart, install, rssAfterRestart, memory, steadyGets, gets, failoverMs };
   } finally {
     await beats.stop();
@@ -133,7 +145,7 @@ function table(m: Measures): string {
     ["follower behind the leader's log → installs its snapshot, caught up", shown(m.install, restart), "no pause > 20 ms"],
     ["topic GET p50 / p99, the cluster as the fill left it", shown(m.steadyGets, getRow), "≤ 1 / 5 ms"],
     ["topic GET p50 / p99, just after the restarts and the install", shown(m.gets, getRow), "≤ 1 / 5 ms"],
-    ["leader failover", shown(m.failoverMs, ms), "≤ 250 ms"],
+    ["leader failover", shown(m.failoverMs, (t) => `median ${ms(p(t, 50))}, max ${ms(p(t, 100))} of ${t.length} kill -9s (${t.map((x) => x.toFixed(0)).join(", ")} ms)`), "≤ 250 ms"],
   ];
   return ["| measure | this run | goal |", "|---|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
