@@ -496,22 +496,7 @@ export class Raft {
     if (!pre) {
       this.electionElapsed = 0;
       this.vote = m.from;
-    } else this.holdOffAfterPreVote();
-  }
-
-  /**
-   * Having granted a pre-vote, a node does not start a campaign of its own for the next few ticks:
-   * the node it granted now persists its new term and asks for real votes, and were this node's
-   * timer to fire meanwhile, the two would stand in the same term and split it (seen at 1M
-   * partitions, where that window is tens of ms: one failover in five took 290–960 ms). Only a
-   * short hold, never a full reset (etcd resets on real votes only): under an asymmetric partition
-   * a pre-candidate whose answers are lost asks again every election timeout, and a full reset
-   * would keep every other node from ever campaigning.
-   */
-  private holdOffAfterPreVote(): void {
-    if (this.role === "leader") return;
-    const latest = this.randomizedElectionTimeout - preVoteHoldTicks(this.cfg.electionTick);
-    if (this.electionElapsed > latest) this.electionElapsed = Math.max(0, latest);
+    }
   }
 
   private stepCandidate(m: Message): void {
@@ -902,9 +887,4 @@ function sameSoft(a: SoftState, b: SoftState): boolean {
 
 function sameHard(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
-}
-
-/** Ticks a node waits after granting a pre-vote before its own campaign: a quarter of an election timeout. */
-export function preVoteHoldTicks(electionTick: number): number {
-  return Math.max(1, Math.ceil(electionTick / 4));
 }
