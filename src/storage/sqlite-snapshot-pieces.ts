@@ -14,6 +14,14 @@ export const STORED_CHUNK_BYTES = 256 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A row's `pending` column: published (what every read sees), the node's own snapshot being
+ * written (beginSnapshot), or a follower's install staged ahead of its write (sqlite-staged-install.ts).
+ * Both unpublished kinds are dropped at open.
+ */
+export type RowState = "published" | "own" | "staged";
+const PENDING: Record<RowState, number> = { published: 0, own: 1, staged: 2 };
+
 /** Where a piece lies in the whole: seq −1 is the row's blob, then chunk 0, 1, … */
 interface Piece {
   seq: number;
@@ -38,13 +46,36 @@ export class SnapshotPieces {
 
   /** The snapshot's row (empty bytes) and its chunks; the caller's transaction holds them together. */
   insert(meta: SnapshotMeta, data: Uint8Array, createdAtMs: number): void {
+    const id = this.insertRow(meta, data.byteLength, createdAtMs, "published");
+    this.insertPieces(id, meta.index, data, 0, data.byteLength);
+  }
+
+  /** A snapshot's row, its bytes all in pieces to come; returns its id. */
+  insertRow(meta: SnapshotMeta, size: number, createdAtMs: number, state: RowState): number {
     const membership = JSON.stringify(meta.membership);
-    const row = this.st.insertSnapshot.run(meta.index, meta.term, membership, EMPTY, data.byteLength, createdAtMs, 0, snapshotChecksum(meta, membership, EMPTY));
-    const id = Number(row.lastInsertRowid);
-    for (let seq = 0, at = 0; at < data.byteLength; seq++, at += STORED_CHUNK_BYTES) {
-      const chunk = data.subarray(at, Math.min(data.byteLength, at + STORED_CHUNK_BYTES));
-      this.st.insertChunk.run(id, seq, chunk, chunkChecksum(meta.index, seq, chunk));
+    const checksum = snapshotChecksum(meta, membership, EMPTY);
+    const row = this.st.insertSnapshot.run(meta.index, meta.term, membership, EMPTY, size, createdAtMs, PENDING[state], checksum);
+    return Number(row.lastInsertRowid);
+  }
+
+  /** Piece `seq` of the snapshot at `index`, in row `id`, with its checksum. */
+  insertPiece(id: number, index: number, seq: number, data: Uint8Array): void {
+    this.st.insertChunk.run(id, seq, data, chunkChecksum(index, seq, data));
+  }
+
+  /**
+   * `data` from byte `from` (where an earlier call stopped) as pieces of STORED_CHUNK_BYTES: at
+   * least one, and no more once `maxBytes` are written. Returns where it stopped.
+   */
+  insertPieces(id: number, index: number, data: Uint8Array, from: number, maxBytes: number): number {
+    const stop = Math.min(data.byteLength, from + Math.max(maxBytes, 1));
+    let at = from;
+    while (at < stop) {
+      const piece = data.subarray(at, Math.min(data.byteLength, at + STORED_CHUNK_BYTES));
+      this.insertPiece(id, index, at / STORED_CHUNK_BYTES, piece);
+      at += piece.byteLength;
     }
+    return at;
   }
 
   /** The whole snapshot of `row`, read into one buffer of its size. */
@@ -54,8 +85,7 @@ export class SnapshotPieces {
     let seq = 0;
     for (const c of this.st.snapshotChunks.iterate(row.id)) {
       if (c.seq !== seq) throw this.corrupt(`the snapshot at index ${row.idx} lacks chunk ${seq}`);
-      verifyChecksum(this.policy, this.path, { kind: "snapshot chunk", index: row.idx, seq }, c.checksum, () => chunkChecksum(row.idx, seq, c.data));
-      at = this.copy(out, at, c.data);
+      at = this.copy(out, at, this.checked(row, seq, c));
       seq++;
     }
     if (at !== row.size) throw this.corrupt(`snapshot ${row.id} holds ${at} bytes, not ${row.size}`);
@@ -106,6 +136,11 @@ export class SnapshotPieces {
   private chunk(row: SnapshotRow, seq: number): Uint8Array {
     const c = this.st.chunkAt.get(row.id, seq);
     if (c === null) throw this.corrupt(`the snapshot at index ${row.idx} lacks chunk ${seq}`);
+    return this.checked(row, seq, c);
+  }
+
+  /** A stored piece's bytes, once its checksum holds. */
+  private checked(row: SnapshotRow, seq: number, c: { data: Uint8Array; checksum: number }): Uint8Array {
     verifyChecksum(this.policy, this.path, { kind: "snapshot chunk", index: row.idx, seq }, c.checksum, () => chunkChecksum(row.idx, seq, c.data));
     return c.data;
   }

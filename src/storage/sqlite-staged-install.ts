@@ -3,20 +3,17 @@
 // only publishes the row. Written whole inside that transaction, a 21.8 MB snapshot (1M partitions)
 // held the event loop 43–56 ms. The staged row is invisible (pending = 2: every read asks for
 // pending = 0) until that transaction publishes it; staging another snapshot drops it, and so does
-// a restart (dropUnpublished), its chunks then swept as orphans. Its pieces are laid out exactly as
-// SnapshotPieces.insert lays them out, so nothing that reads a snapshot can tell the two apart.
+// a restart (dropUnpublished), its chunks then swept as orphans. Its row and pieces are written by
+// SnapshotPieces' own insertRow and insertPieces, so nothing that reads a snapshot can tell the two apart.
 import type { Snapshot } from "../raft/types.ts";
-import { chunkChecksum, snapshotChecksum } from "./checksum.ts";
-import { STORED_CHUNK_BYTES } from "./sqlite-snapshot-pieces.ts";
+import type { SnapshotPieces } from "./sqlite-snapshot-pieces.ts";
 import type { Statements } from "./sqlite-statements.ts";
 import { StorageError } from "./storage-error.ts";
-
-const EMPTY = new Uint8Array(0);
 
 interface Staged {
   id: number;
   snapshot: Snapshot;
-  /** Bytes of the snapshot written so far; the next piece is seq = written / STORED_CHUNK_BYTES. */
+  /** Bytes of the snapshot written so far (SnapshotPieces.insertPieces goes on from there). */
   written: number;
 }
 
@@ -25,16 +22,15 @@ export class StagedInstall {
 
   constructor(
     private readonly st: Statements,
+    private readonly pieces: SnapshotPieces,
     private readonly now: () => number,
   ) {}
 
   /** Starts staging `snapshot` (its row, no bytes yet), dropping whatever was staged before. */
   begin(snapshot: Snapshot): void {
-    const { meta, data } = snapshot;
-    const membership = JSON.stringify(meta.membership);
     this.st.dropStagedInstalls.run();
-    const row = this.st.insertSnapshot.run(meta.index, meta.term, membership, EMPTY, data.byteLength, this.now(), 2, snapshotChecksum(meta, membership, EMPTY));
-    this.staged = { id: Number(row.lastInsertRowid), snapshot, written: 0 };
+    const id = this.pieces.insertRow(snapshot.meta, snapshot.data.byteLength, this.now(), "staged");
+    this.staged = { id, snapshot, written: 0 };
   }
 
   /** Writes the next pieces, at least one and about `maxBytes`; true once the whole snapshot is written. */
@@ -42,13 +38,7 @@ export class StagedInstall {
     const s = this.staged;
     if (s === null) throw new StorageError("no_pending_snapshot", "cannot stage an install's bytes: no install is being staged (stageInstall first)");
     const { data, meta } = s.snapshot;
-    const stop = Math.min(data.byteLength, s.written + Math.max(maxBytes, 1));
-    while (s.written < stop) {
-      const chunk = data.subarray(s.written, Math.min(data.byteLength, s.written + STORED_CHUNK_BYTES));
-      const seq = s.written / STORED_CHUNK_BYTES;
-      this.st.insertChunk.run(s.id, seq, chunk, chunkChecksum(meta.index, seq, chunk));
-      s.written += chunk.byteLength;
-    }
+    s.written = this.pieces.insertPieces(s.id, meta.index, data, s.written, maxBytes);
     return s.written === data.byteLength;
   }
 

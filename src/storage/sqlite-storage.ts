@@ -9,7 +9,7 @@ import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Entry, Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
-import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
+import { entryChecksum, verifyChecksum } from "./checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
 import { checkChunk, checkSnapshot, checkSnapshotRange, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { SnapshotPieces } from "./sqlite-snapshot-pieces.ts";
@@ -72,7 +72,7 @@ export class SqliteStorage implements LogStorage {
     });
     this.checkpoints.start();
     this.pieces = new SnapshotPieces(st, path, opts);
-    this.staged = new StagedInstall(st, opts.now);
+    this.staged = new StagedInstall(st, this.pieces, opts.now);
     this.applyPlan = db.transaction((plan: WritePlan) => this.writePlan(plan));
     this.publishPlan = db.transaction((plan: WritePlan, pending: PendingSnapshot) => this.publish(plan, pending));
   }
@@ -178,11 +178,7 @@ export class SqliteStorage implements LogStorage {
     planPublishSnapshot(this.view(), meta, 0, this.opts);
     const id = this.db.transaction(() => {
       this.st.dropPendingSnapshots.run();
-      const membership = JSON.stringify(meta.membership);
-      const empty = new Uint8Array(0);
-      const checksum = snapshotChecksum(meta, membership, empty);
-      const row = this.st.insertSnapshot.run(meta.index, meta.term, membership, empty, 0, this.opts.now(), 1, checksum);
-      return Number(row.lastInsertRowid);
+      return this.pieces.insertRow(meta, 0, this.opts.now(), "own");
     }).immediate();
     this.pending = { id, meta, chunks: 0, bytes: 0 };
     this.afterWrite();
@@ -192,7 +188,7 @@ export class SqliteStorage implements LogStorage {
     this.assertOpen();
     const pending = this.requirePending("append a snapshot chunk");
     checkChunk(data, pending.meta.index, pending.bytes, this.opts.maxSnapshotBytes);
-    this.st.insertChunk.run(pending.id, pending.chunks, data, chunkChecksum(pending.meta.index, pending.chunks, data));
+    this.pieces.insertPiece(pending.id, pending.meta.index, pending.chunks, data);
     pending.chunks++;
     pending.bytes += data.byteLength;
     this.afterWrite();
