@@ -59,7 +59,12 @@ export function jsonAnswer(text: string, status: number, request: Request): Resp
   return new Response(body, { status, headers });
 }
 
+/** jsonAnswer typed as the value its text encodes, for the route's type (the Eden client parses the body back into it). */
+export function typedJsonAnswer<T>(text: string, status: number, request: Request): T {
+  return jsonAnswer(text, status, request) as unknown as T;
+}
+
 /** `value` as JSON.stringify writes it (what Elysia would send), through jsonAnswer; typed as the value, for the route's type. */
 export function jsonValueAnswer<T>(value: T, status: number, request: Request): T {
-  return jsonAnswer(JSON.stringify(value), status, request) as unknown as T;
+  return typedJsonAnswer(JSON.stringify(value), status, request);
 }

@@ -6,11 +6,7 @@
 import { recordJson, recordsJson } from "../metadata/record-json.ts";
 import type { PartitionRecord } from "../metadata/records.ts";
 import type { TopicView } from "../metadata/service-types.ts";
-import { jsonAnswer } from "./json-answer.ts";
-
-function answer<T>(text: string, status: number, request: Request): T {
-  return jsonAnswer(text, status, request) as unknown as T;
-}
+import { typedJsonAnswer } from "./json-answer.ts";
 
 /** `{"topic":…,"partitions":[…]}`: the JSON of a topic's create or read. */
 export function topicJson(view: TopicView): string {
@@ -19,10 +15,10 @@ export function topicJson(view: TopicView): string {
 
 /** A topic's create (201); its read is kept encoded (topic-bodies.ts). */
 export function topicAnswer(view: TopicView, status: 201, request: Request): TopicView {
-  return answer(topicJson(view), status, request);
+  return typedJsonAnswer(topicJson(view), status, request);
 }
 
 /** `{"partitions":[…]}`: the partitions a `count` request added (201). */
 export function partitionsAnswer(partitions: PartitionRecord[], request: Request): { partitions: PartitionRecord[] } {
-  return answer(`{"partitions":${recordsJson(partitions)}}`, 201, request);
+  return typedJsonAnswer(`{"partitions":${recordsJson(partitions)}}`, 201, request);
 }

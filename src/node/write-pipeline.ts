@@ -22,10 +22,8 @@ export interface DurableReady {
   waitedMs: number;
 }
 
-interface Written {
-  rd: Ready;
-  late: Message[];
-  wrote: boolean;
+/** A Ready written, waiting for its flush: what it will complete with, less the wait it has not finished. */
+interface Written extends Omit<DurableReady, "waitedMs"> {
   /** The write number that must be durable before this Ready completes (the latest one, for a Ready that wrote nothing). */
   needs: number;
   startedMs: number;
