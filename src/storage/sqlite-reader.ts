@@ -6,11 +6,13 @@
 import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import type { Entry, HardState, Snapshot } from "../raft/types.ts";
-import { chunkChecksum, entryChecksum, snapshotChecksum, verifyChecksum } from "./checksum.ts";
+import { entryChecksum, verifyChecksum } from "./checksum.ts";
 import type { NodeIdentity } from "./log-storage.ts";
 import { checkIntegrity, openDatabase } from "./sqlite-open-checks.ts";
 import type { StoreLock } from "./store-lock.ts";
 import { SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { SnapshotPieces } from "./sqlite-snapshot-pieces.ts";
+import { prepareStatements, type Statements } from "./sqlite-statements.ts";
 import { StorageError } from "./storage-error.ts";
 
 export interface StoredState {
@@ -24,11 +26,18 @@ export interface StoredState {
 const CHECK = { skipChecksums: false };
 
 export class SqliteReader {
+  /** The node's own statements (only reads of them run here) and its reader of snapshot pieces. */
+  private readonly st: Statements;
+  private readonly pieces: SnapshotPieces;
+
   private constructor(
     private readonly db: Database,
     private readonly path: string,
     private readonly lock: StoreLock,
-  ) {}
+  ) {
+    this.st = prepareStatements(db);
+    this.pieces = new SnapshotPieces(this.st, path, CHECK);
+  }
 
   /** Refuses a missing file (never creates one), a locked, damaged or foreign database. */
   static open(path: string): SqliteReader {
@@ -74,33 +83,23 @@ export class SqliteReader {
   }
 
   close(): void {
+    // SQLite only really closes once no prepared statement is left (as SqliteStorage.close).
+    for (const stmt of Object.values(this.st)) stmt.finalize();
     this.db.close();
     this.lock.release();
   }
 
+  /** Read into one buffer of its size, every piece checked, as a node reads it (sqlite-snapshot-pieces.ts). */
   private latestSnapshot(): Snapshot | null {
-    const row = this.db
-      .query<{ id: number; idx: number; term: number; membership: string; data: Uint8Array; size: number; checksum: number }, []>(
-        "SELECT id, idx, term, membership, data, size, checksum FROM snapshots WHERE pending = 0 ORDER BY idx DESC, id DESC LIMIT 1",
-      )
-      .get();
-    if (row === null) return null;
-    const meta = { index: row.idx, term: row.term };
-    verifyChecksum(CHECK, this.path, { kind: "snapshot", index: row.idx }, row.checksum, () => snapshotChecksum(meta, row.membership, row.data));
-    const chunks = this.db
-      .query<{ seq: number; data: Uint8Array; checksum: number }, [number]>("SELECT seq, data, checksum FROM snapshot_chunks WHERE snapshot_id = ? ORDER BY seq")
-      .all(row.id);
-    for (const c of chunks) {
-      verifyChecksum(CHECK, this.path, { kind: "snapshot chunk", index: row.idx, seq: c.seq }, c.checksum, () => chunkChecksum(row.idx, c.seq, c.data));
-    }
-    const data = Buffer.concat([row.data, ...chunks.map((c) => c.data)]);
-    if (data.byteLength !== row.size) throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} holds ${data.byteLength} bytes, not ${row.size}`);
+    const row = this.st.listSnapshots.all()[0];
+    if (row === undefined) return null;
+    const data = this.pieces.readWhole(row);
     let membership: Snapshot["meta"]["membership"];
     try {
       membership = JSON.parse(row.membership);
     } catch {
       throw new StorageError("corrupt", `${this.path}: snapshot ${row.id} has an unreadable membership`);
     }
-    return { meta: { index: row.idx, term: row.term, membership }, data: new Uint8Array(data) };
+    return { meta: { index: row.idx, term: row.term, membership }, data };
   }
 }
