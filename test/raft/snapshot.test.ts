@@ -30,6 +30,14 @@ function overtaken(pruned: boolean) {
   return { c, newer };
 }
 
+/** Node 3, the lagging one, installed `installs` snapshots, stands on the newer one, applied what node 1 did, and replicates again. */
+function expectCaughtUpOnNewer({ c, newer }: ReturnType<typeof overtaken>, installs: number): void {
+  expect(c.node(3).installedSnapshots).toBe(installs);
+  expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
+  expect(c.node(3).applied).toEqual(c.node(1).applied);
+  expect(c.raft(1).status().peers.find((p) => p.id === 3)?.state).toBe("replicate");
+}
+
 describe("snapshot install", () => {
   test("a follower behind the first log index gets the snapshot in chunks", () => {
     const { c, snap } = lagging();
@@ -146,11 +154,7 @@ describe("snapshot bytes stay in storage (issue 10)", () => {
   });
 
   test("a transfer whose snapshot was pruned from the disk begins anew from the latest", () => {
-    const { c, newer } = overtaken(true);
-    expect(c.node(3).installedSnapshots).toBe(1);
-    expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
-    expect(c.node(3).applied).toEqual(c.node(1).applied);
-    expect(c.raft(1).status().peers.find((p) => p.id === 3)?.state).toBe("replicate");
+    expectCaughtUpOnNewer(overtaken(true), 1);
   });
 
   test("a report about a transfer not in progress changes nothing", () => {
@@ -164,10 +168,6 @@ describe("snapshot bytes stay in storage (issue 10)", () => {
 
 describe("snapshot transfer edge cases (simulator finding 1, seed 581)", () => {
   test("a transfer overtaken by a newer compaction is followed by the newer snapshot", () => {
-    const { c, newer } = overtaken(false);
-    expect(c.node(3).installedSnapshots).toBe(2);
-    expect(c.raft(3).status().firstIndex).toBe(newer.meta.index + 1);
-    expect(c.node(3).applied).toEqual(c.node(1).applied);
-    expect(c.raft(1).status().peers.find((p) => p.id === 3)?.state).toBe("replicate");
+    expectCaughtUpOnNewer(overtaken(false), 2);
   });
 });
