@@ -5,6 +5,7 @@
 // every record built here, so a rule that broke one fails loudly instead of being committed.
 import { invariant } from "./invariant.ts";
 import { NO_LEADER, type PartitionFields, type PartitionRecord } from "./records.ts";
+import { sameIds } from "./replica-lists.ts";
 
 /** Whether a broker may be leader or stay in an ISR: active and not shutting down. */
 export type Eligible = (brokerId: number) => boolean;
@@ -100,7 +101,7 @@ export function wouldChange(fields: PartitionFields, update: PartitionUpdate): b
   if (update.leader !== undefined && update.leader !== fields.leader) return true;
   for (const key of LIST_KEYS) {
     const list = update[key];
-    if (list !== undefined && !sameList(fields[key], list)) return true;
+    if (list !== undefined && !sameIds(fields[key], list)) return true;
   }
   return false;
 }
@@ -122,13 +123,9 @@ export function checkPartitionState(f: PartitionFields): void {
 function sameState(a: PartitionFields, b: PartitionFields): boolean {
   return (
     a.leader === b.leader &&
-    sameList(a.replicas, b.replicas) &&
-    sameList(a.ISR, b.ISR) &&
-    sameList(a.addingReplicas, b.addingReplicas) &&
-    sameList(a.removingReplicas, b.removingReplicas)
+    sameIds(a.replicas, b.replicas) &&
+    sameIds(a.ISR, b.ISR) &&
+    sameIds(a.addingReplicas, b.addingReplicas) &&
+    sameIds(a.removingReplicas, b.removingReplicas)
   );
-}
-
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
 }

@@ -71,3 +71,11 @@ function handOut(list: readonly number[]): readonly number[] {
   handedOut.add(list);
   return list;
 }
+
+/** Equal lists, by content: an interned list and an equal one from elsewhere (or from a pool since started over) are the same list. */
+export function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

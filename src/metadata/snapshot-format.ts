@@ -16,6 +16,7 @@ import { schemaProblem } from "./commands.ts";
 import type { MetadataImage } from "./image.ts";
 import { BROKER_STATUSES, type BrokerStatus, type PartitionRecord, type ProducerIdsRecord, type RegisterBrokerRecord, type TopicRecord } from "./records.ts";
 import type { RecordSource } from "./record-refs.ts";
+import { sameIds } from "./replica-lists.ts";
 import { RememberedRequestSchema, type StoredRequest, encodeRememberedRequest } from "./request-codec.ts";
 import type { RememberedRequest, RequestTable } from "./request-table.ts";
 import type { SnapshotReader } from "./snapshot-reader.ts";
@@ -151,14 +152,6 @@ export function readPartition(r: SnapshotReader, topicUUID: string, held: HeldPa
     timestamp,
     fields: Object.freeze({ partitionId, topicUUID, replicas, ISR, removingReplicas, addingReplicas, leader, partitionEpoch, leaderEpoch }),
   };
-}
-
-/** Equal lists (by content: the list pool may have started over since the held record was made). */
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export function readProducer(r: SnapshotReader): ProducerIdsRecord {
