@@ -333,9 +333,10 @@ export async function failover(cluster: ProcessCluster, leaderWaitMs: number): P
 
 /**
  * One node's memory at a step, MiB: the resident set, the part of it mapped from files (the
- * executable's pages: not the node's data), the JavaScript heap and what its objects own outside
- * it (buffers, string bytes; the /metrics gauges). Anonymous RSS minus those two is what the
- * allocators hold beyond them: free memory kept after a peak, SQLite's cache, the runtime's own.
+ * executable's pages: not the node's data), the JavaScript heap and the part of it its objects own
+ * outside the collector's blocks (buffers; the /metrics gauges: Bun's heap figure includes them).
+ * RSS minus file minus heap is what the allocators hold beyond that: free memory kept after a
+ * peak, JIT code, SQLite's cache, the runtime's own.
  */
 export interface NodeMemory {
   node: number;
