@@ -150,14 +150,21 @@ function table(m: Measures): string {
   return ["| measure | this run | goal |", "|---|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
-/** RSS and heap of each node after each step: which node and which step holds memory. */
+/**
+ * RSS of each node after each step and where it is: which node and which step holds memory, and
+ * whether in live objects and garbage (heap), buffers (external), the executable (file) or the
+ * allocators' free memory and caches (other).
+ */
 function memoryTable(m: Measures): string {
   const nodes = [...new Set(m.memory.flatMap(([, row]) => row.map((n) => n.node)))].sort((a, b) => a - b);
   const cell = (row: NodeMemory[], node: number) => {
     const n = row.find((x) => x.node === node);
-    return n === undefined ? "down" : `${n.rss.toFixed(0)} MiB (heap ${n.heap.toFixed(0)})`;
+    if (n === undefined) return "down";
+    // Bun's heap gauge counts the external bytes too (as the collector's extra memory).
+    const other = n.rss - n.file - n.heap;
+    return `${n.rss.toFixed(0)} MiB (heap ${n.heap.toFixed(0)} of which external ${n.external.toFixed(0)}, file ${n.file.toFixed(0)}, other ${other.toFixed(0)})`;
   };
-  const head = `| after (settled ${SETTLE_MS / 1000} s) | ${nodes.map((n) => `node ${n} RSS (heap)`).join(" | ")} |`;
+  const head = `| after (settled ${SETTLE_MS / 1000} s) | ${nodes.map((n) => `node ${n} RSS (heap of which external, file, other)`).join(" | ")} |`;
   const rows = m.memory.map(([what, row]) => `| ${what} | ${nodes.map((n) => cell(row, n)).join(" | ")} |`);
   return [head, `|---|${nodes.map(() => "---|").join("")}`, ...rows].join("\n");
 }

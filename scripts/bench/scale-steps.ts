@@ -14,10 +14,15 @@ import { percentile } from "./load.ts";
 export const RACKS = 6;
 const PROBE_EVERY_MS = 5;
 
+/** A resident-set field of a process's /proc status (VmRSS, RssAnon, RssFile), MiB. */
+function statusMiB(pid: number, field: string): number {
+  const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
 /** Resident set size of a process, MiB. */
 export function rssMiB(pid: number): number {
-  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN);
-  return kb / 1024;
+  return statusMiB(pid, "VmRSS");
 }
 
 /** A byte gauge of a node's /metrics (e.g. yakt_heap_bytes), MiB. */
@@ -326,11 +331,19 @@ export async function failover(cluster: ProcessCluster, leaderWaitMs: number): P
   return ms;
 }
 
-/** One node's memory at a step: resident set and JavaScript heap (its /metrics gauges), MiB. */
+/**
+ * One node's memory at a step, MiB: the resident set, the part of it mapped from files (the
+ * executable's pages: not the node's data), the JavaScript heap and the part of it its objects own
+ * outside the collector's blocks (buffers; the /metrics gauges: Bun's heap figure includes them).
+ * RSS minus file minus heap is what the allocators hold beyond that: free memory kept after a
+ * peak, JIT code, SQLite's cache, the runtime's own.
+ */
 export interface NodeMemory {
   node: number;
   rss: number;
+  file: number;
   heap: number;
+  external: number;
 }
 
 /**
@@ -343,7 +356,9 @@ export async function memoryOf(cluster: ProcessCluster, settleMs: number): Promi
     cluster.live().map(async (node) => ({
       node,
       rss: rssMiB(cluster.pid(node)),
+      file: statusMiB(cluster.pid(node), "RssFile"),
       heap: await gaugeMiB(cluster, node, "yakt_heap_bytes").catch(() => Number.NaN),
+      external: await gaugeMiB(cluster, node, "yakt_external_bytes").catch(() => Number.NaN),
     })),
   );
 }

@@ -48,6 +48,12 @@ export class Applier {
     private readonly log: Logger,
     initialMembership: Membership,
     private readonly now: () => number = Date.now,
+    /**
+     * Called once with each leader's snapshot (beginInstall) the state machine is done reading:
+     * it replaced the state, or a newer one overtook it. The runtime gives its bytes back then
+     * (LogStorage.releaseSnapshotBytes) rather than at the heap's next full collection.
+     */
+    private readonly doneWith: (snap: Snapshot) => void = () => {},
   ) {
     this.membership = initialMembership;
   }
@@ -82,9 +88,12 @@ export class Applier {
       `snapshot at ${snap.meta.index} would not move past applied ${this.applied} (installing ${under?.snap.meta.index ?? "none"})`);
     this.backlog = this.backlog.filter((e) => e.index > snap.meta.index);
     const restore = this.sm.beginRestore?.(snap.meta.index, snap.data);
+    // An install overtaken by this one is read no further.
+    if (under !== null) this.doneWith(under.snap);
     if (restore === undefined) {
       this.installing = null;
       this.installSnapshot(snap);
+      this.doneWith(snap);
       return false;
     }
     this.installing = { snap, restore };
@@ -98,6 +107,7 @@ export class Applier {
       if (!job.restore.step(maxItems)) return { replaced: false, configChanged: false };
       this.installing = null;
       this.replaced(job.snap);
+      this.doneWith(job.snap);
       return { replaced: true, configChanged: false };
     }
     return { replaced: false, configChanged: this.applyBacklog() };

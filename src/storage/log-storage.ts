@@ -116,6 +116,14 @@ export interface LogStorage {
   stageInstall?(snapshot: Snapshot): void;
   stageInstallStep?(maxBytes: number): boolean;
   /**
+   * Optional: the node is done with these snapshot bytes (loaded at start, or a leader's snapshot
+   * this store wrote and the state machine installed). A store that keeps no reference to them
+   * (SqliteStorage: it hands out and writes copies) frees them now, so a large snapshot's memory
+   * does not wait for the heap's next full collection; every view of them then reads as empty.
+   * A store that holds them itself (MemoryStorage's load) leaves them be.
+   */
+  releaseSnapshotBytes?(snapshot: Snapshot): void;
+  /**
    * The node's own snapshot at an index ≤ commit: store it and delete the entries it covers,
    * atomically; keep only the newest `retainSnapshots`.
    */

@@ -56,6 +56,11 @@ export class StagedInstall {
     return true;
   }
 
+  /** `snapshot` is the one being staged: its bytes are still to be written or published. */
+  holds(snapshot: Snapshot): boolean {
+    return this.staged?.snapshot === snapshot;
+  }
+
   /** After a transaction that stored `snapshot` committed: if it was the staged one, it is no longer staged. */
   settled(snapshot: Snapshot): void {
     if (this.staged?.snapshot === snapshot) this.staged = null;

@@ -12,6 +12,7 @@ import type { Entry, Membership, RestoreState, Snapshot, SnapshotMeta } from "..
 import { entryChecksum, verifyChecksum } from "./checksum.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
 import { checkChunk, checkSnapshot, checkSnapshotRange, checkSweepBound, identityToStamp } from "./input-checks.ts";
+import { freeOwnedBytes } from "./owned-bytes.ts";
 import { SnapshotPieces } from "./sqlite-snapshot-pieces.ts";
 import { StagedInstall } from "./sqlite-staged-install.ts";
 import { checkDurability, checkIntegrity, openDatabase, setDurabilityPragmas } from "./sqlite-open-checks.ts";
@@ -166,6 +167,13 @@ export class SqliteStorage implements LogStorage {
     const done = this.staged.step(maxBytes);
     this.afterWrite();
     return done;
+  }
+
+  /** Every snapshot this store hands out or has written is a copy of its own: the caller's bytes are free to go. */
+  releaseSnapshotBytes(snapshot: Snapshot): void {
+    // A snapshot still being staged is still read from here: it goes once published (settled).
+    if (this.staged.holds(snapshot)) return;
+    freeOwnedBytes(snapshot.data);
   }
 
   saveSnapshot(snapshot: Snapshot): void {

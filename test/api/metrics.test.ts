@@ -52,13 +52,16 @@ describe("GET /metrics", () => {
     expect(rss).toBeGreaterThan(1024 * 1024);
     expect(heap).toBeGreaterThan(0);
     expect(heap).toBeLessThan(rss);
+    const external = gauge("yakt_external_bytes");
+    expect(external).toBeGreaterThanOrEqual(0);
+    expect(external).toBeLessThan(rss);
   });
 });
 
 describe("processMemoryMetrics", () => {
-  test("names the resident set and the heap in use", () => {
-    const usage = { rss: 300, heapUsed: 100, heapTotal: 200, external: 0, arrayBuffers: 0 };
-    expect(processMemoryMetrics(usage)).toEqual({ yakt_process_resident_bytes: 300, yakt_heap_bytes: 100 });
+  test("names the resident set, the heap in use and the memory its objects own outside it", () => {
+    const usage = { rss: 300, heapUsed: 100, heapTotal: 200, external: 40, arrayBuffers: 0 };
+    expect(processMemoryMetrics(usage)).toEqual({ yakt_process_resident_bytes: 300, yakt_heap_bytes: 100, yakt_external_bytes: 40 });
   });
 });
 

@@ -2,7 +2,8 @@
 // committed entries are applied for at most a slice's budget of time, the rest in later slices, in
 // order; a leader's snapshot is installed in slices, the old state whole and the applied index put
 // until the snapshot replaces the state, entries committed meanwhile applied after it; a newer
-// snapshot replaces one in progress; a state machine without beginRestore is restored in one go.
+// snapshot replaces one in progress; a state machine without beginRestore is restored in one go;
+// the Applier says when it is done with a leader's snapshot (its bytes then given back).
 // Then a real 3-node cluster whose lagging follower catches up that way.
 import { afterEach, describe, expect, test } from "bun:test";
 import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
@@ -133,6 +134,45 @@ describe("an install in slices (Applier)", () => {
     expect(applier.installingIndex).toBeNull();
     expect(applier.applied).toBe(4);
     expect(sm.data.get("k")).toBe("v");
+  });
+});
+
+describe("a leader's snapshot the state machine is done with (Applier doneWith)", () => {
+  /** An Applier that records the index of each snapshot it is done with. */
+  function watched(sm: KvStateMachine): { applier: Applier; done: number[] } {
+    const done: number[] = [];
+    const log = new Logger(1, () => {}, () => ({ term: 1, role: "follower" }));
+    const applier = new Applier(sm, new ProposalWaiters(100, 10_000), log, MEMBERS, () => 0, (snap) => done.push(snap.meta.index));
+    return { applier, done };
+  }
+
+  test("a sliced install is done with its bytes once it replaced the state, not before, and once", () => {
+    const { applier, done } = watched(new SlicedKvStateMachine(1));
+    applier.beginInstall(snapshotOf(10, [["a", "1"], ["b", "2"]]));
+    applier.step(100);
+    expect(done).toEqual([]);
+    finish(applier);
+    expect(done).toEqual([10]);
+    applier.apply([entry(11, "c", "3")]);
+    expect(done).toEqual([10]);
+  });
+
+  test("an install overtaken by a newer one is done with at once, the newer one when it replaced the state", () => {
+    const { applier, done } = watched(new SlicedKvStateMachine(1));
+    applier.beginInstall(snapshotOf(10, [["a", "1"], ["b", "2"]]));
+    applier.step(100);
+    applier.beginInstall(snapshotOf(12, [["z", "9"], ["y", "8"]]));
+    expect(done).toEqual([10]);
+    finish(applier);
+    expect(done).toEqual([10, 12]);
+  });
+
+  test("a restore in one go is done with at once; the snapshot loaded at start is not the Applier's to give back", () => {
+    const { applier, done } = watched(new KvStateMachine());
+    applier.installSnapshot(snapshotOf(3, [["k", "v"]]));
+    expect(done).toEqual([]);
+    expect(applier.beginInstall(snapshotOf(4, [["k", "w"]]))).toBe(false);
+    expect(done).toEqual([4]);
   });
 });
 

@@ -93,6 +93,12 @@ describe("recovery from storage", () => {
     expect([...back.sm.data]).toEqual([...cluster.node(leader.id).sm.data]);
     // What it installed is what the leader stored, byte for byte (and stored by the follower in turn).
     expect(back.runtime.latestSnapshot()?.data).toEqual(leader.runtime.latestSnapshot()?.data);
+    // The bytes each node restored from (its own snapshot at the restart, the leader's at the
+    // install) were given back once restored: the store keeps its own copy, read above.
+    for (const node of [leader, back]) {
+      expect(node.sm.restoredFrom.length).toBe(1);
+      expect(node.sm.restoredFrom[0].byteLength).toBe(0);
+    }
   });
 
   test("a lagging node stages the snapshot it installs in its store, a slice per macrotask, before the Ready's write", async () => {

@@ -1,6 +1,7 @@
 // A follower's install staged ahead of its write (sqlite-staged-install.ts): the write that carries
 // the very snapshot staged publishes it with the layout of an unstaged install; anything short of
-// that leaves it invisible, and a restart drops it.
+// that leaves it invisible, and a restart drops it. Bytes the node is done with are freed only once
+// nothing here reads them (releaseSnapshotBytes).
 import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
@@ -113,4 +114,29 @@ test("a step with nothing staged, or a staged snapshot that breaks a rule, is re
   const bad = { meta: { ...snapshot(0, 1).meta }, data: new Uint8Array(10) };
   expect(() => store.stageInstall(bad)).toThrow(/positive integers/);
   expect(layout(path)).toEqual({ rows: [], chunks: [] });
+});
+
+test("releaseSnapshotBytes frees the caller's bytes only once nothing here reads them: the store keeps its own copy", () => {
+  const { store } = open();
+  const snap = big(9, 4);
+  const expected = snap.data.slice();
+  store.stageInstall(snap);
+  store.stageInstallStep(STORED_CHUNK_BYTES);
+  // Still being staged: its bytes are still read from, so they stay.
+  store.releaseSnapshotBytes(snap);
+  expect(snap.data).toEqual(expected);
+  while (!store.stageInstallStep(STORED_CHUNK_BYTES));
+  store.persist(batch({ snapshot: snap, hardState: hs(1, 0, 9) }));
+  // Published (an installed leader's snapshot): the caller's buffer goes, the stored snapshot stays whole.
+  store.releaseSnapshotBytes(snap);
+  expect((snap.data.buffer as ArrayBuffer).detached).toBe(true);
+  expect(snap.data.byteLength).toBe(0);
+  const loaded = store.load().snapshot;
+  expect(loaded?.data).toEqual(expected);
+  // What load handed out (a restart's snapshot) is a copy of its own: freeing it leaves the store as it was.
+  store.releaseSnapshotBytes(loaded as Snapshot);
+  expect(loaded?.data.byteLength).toBe(0);
+  expect(store.latestSnapshot()?.data).toEqual(expected);
+  // Twice is harmless.
+  store.releaseSnapshotBytes(loaded as Snapshot);
 });

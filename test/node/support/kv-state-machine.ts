@@ -13,6 +13,8 @@ export class KvStateMachine implements StateMachine {
   data = new Map<string, string>();
   applied = 0;
   restores = 0;
+  /** The bytes of every snapshot restored from (a node gives them back to its store once done). */
+  readonly restoredFrom: Uint8Array[] = [];
 
   apply(index: number, data: Uint8Array): unknown {
     // No-ops and config entries never reach the state machine, so indexes may skip, never repeat.
@@ -29,6 +31,7 @@ export class KvStateMachine implements StateMachine {
   }
 
   restore(index: number, data: Uint8Array): void {
+    this.restoredFrom.push(data);
     const s = JSON.parse(decoder.decode(data)) as { applied: number; entries: [string, string][] };
     if (s.applied !== index) throw new Error(`snapshot says applied ${s.applied}, meta says ${index}`);
     this.data = new Map(s.entries);
@@ -62,6 +65,7 @@ export class SlicedKvStateMachine extends KvStateMachine {
   }
 
   beginRestore(index: number, data: Uint8Array): SnapshotRestore {
+    this.restoredFrom.push(data);
     const s = JSON.parse(decoder.decode(data)) as { applied: number; entries: [string, string][] };
     if (s.applied !== index) throw new Error(`snapshot says applied ${s.applied}, meta says ${index}`);
     const next = new Map<string, string>();
