@@ -145,7 +145,7 @@ export class RaftRuntime implements ConsensusHandle {
     const { port } = await this.transport.start();
     this.state = "running";
     this.refreshPeers();
-    this.opts.ticker.start(() => this.onTick());
+    this.opts.ticker.start(() => this.onTick(), { allowed: () => this.mayCatchUpTick(), maxTicks: this.opts.electionTicks });
     const m = raft.status().membership;
     if (m.voters.length === 1 && m.voters[0] === this.nodeId) raft.campaign();
     this.log.info("node_started", { peerPort: port, applied: this.applier.applied, voters: m.voters });
@@ -403,6 +403,23 @@ export class RaftRuntime implements ConsensusHandle {
     });
     this.members.onTick(); // settles waiting promotions; reads status only, never steps the core
     this.scheduleDrain();
+  }
+
+  /**
+   * Whether a late tick callback may deliver the ticks it missed (ticker.ts IntervalTicker): it
+   * keeps a follower's lease to wall time, so once the leader is dead for an election timeout the
+   * follower grants the other survivor's pre-vote even if its own loop was busy. Catching up before
+   * the heartbeats waiting in its socket are read may start a pre-vote round of its own: harmless,
+   * a pre-vote raises no term, the leader and the followers that heard it ignore it (in lease) and
+   * its next heartbeat makes this node a follower again. Not a leader: after a pause its
+   * followers' acknowledgements still wait unread, and a whole election timeout of ticks at once
+   * would run check-quorum before it reads them and step it down with a quorum behind it. Missing
+   * ticks only delays its heartbeats (it could send none during the pause) and stretches its
+   * check-quorum period, which errs towards staying leader. At most one election timeout's worth:
+   * enough to end a lease, and the work of one callback stays bounded.
+   */
+  private mayCatchUpTick(): boolean {
+    return this.state === "running" && this.raft !== null && this.raft.brief().role !== "leader";
   }
 
   private onMessages(msgs: Message[]): void {

@@ -1,29 +1,87 @@
 // The runtime's only source of time for the Raft core: a ticker calls back once per logical tick.
-// Production uses a real interval; tests may drive ticks by hand.
+// Production uses a real interval that keeps the ticks to wall time (a callback that comes late
+// delivers the ticks it missed, within a bound and only while the runtime allows it); tests may
+// drive ticks by hand.
+
+/** How a late callback may deliver the ticks it missed (IntervalTicker). */
+export interface CatchUp {
+  /** Asked before each missed tick: may one more be delivered now? (not while leader: raft-runtime.ts) */
+  allowed(): boolean;
+  /** At most this many ticks per callback, the first included; missed ticks beyond are dropped. */
+  maxTicks: number;
+}
 
 export interface Ticker {
   readonly intervalMs: number;
-  start(onTick: () => void): void;
+  /** Without `catchUp`, exactly one tick per callback however late it comes. */
+  start(onTick: () => void, catchUp?: CatchUp): void;
   stop(): void;
 }
 
-export class IntervalTicker implements Ticker {
-  private timer: ReturnType<typeof setInterval> | null = null;
+/** The wall clock and the interval timer an IntervalTicker runs on; injected in tests. */
+export interface TickerClock {
+  now(): number;
+  every(ms: number, fn: () => void): unknown;
+  cancel(handle: unknown): void;
+}
 
-  constructor(readonly intervalMs: number) {
+export const realTickerClock: TickerClock = {
+  now: () => performance.now(),
+  every: (ms, fn) => setInterval(fn, ms),
+  cancel: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+};
+
+/**
+ * A plain setInterval runs late on a busy loop (garbage collection, a long apply): ten ticks of
+ * 10 ms can take 150 ms of wall time, so a follower counting the leader's lease in ticks still
+ * holds a dead leader's lease when the other survivor asks for pre-votes, and that survivor loses
+ * a whole randomized timeout. So each callback delivers the ticks of the wall time elapsed since
+ * the ticks already delivered covered — one at least (a callback is a tick, as it always was),
+ * at most `catchUp.maxTicks`; time beyond the bound, or refused by `catchUp.allowed`, is dropped
+ * rather than owed (a later callback does not deliver it).
+ */
+export class IntervalTicker implements Ticker {
+  private timer: unknown = null;
+  /** The wall time the ticks delivered so far account for; never ahead of the clock. */
+  private accounted = 0;
+
+  constructor(
+    readonly intervalMs: number,
+    private readonly clock: TickerClock = realTickerClock,
+  ) {
     if (!Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > 60_000) {
       throw new RangeError(`tick interval must be an integer in [1, 60000] ms, got ${intervalMs}`);
     }
   }
 
-  start(onTick: () => void): void {
+  start(onTick: () => void, catchUp?: CatchUp): void {
     if (this.timer !== null) throw new Error("ticker already started");
-    this.timer = setInterval(onTick, this.intervalMs);
+    if (catchUp !== undefined && (!Number.isInteger(catchUp.maxTicks) || catchUp.maxTicks < 1)) {
+      throw new RangeError(`catch-up bound must be an integer ≥ 1 tick, got ${catchUp.maxTicks}`);
+    }
+    this.accounted = this.clock.now();
+    this.timer = this.clock.every(this.intervalMs, () => this.fire(onTick, catchUp));
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) this.clock.cancel(this.timer);
     this.timer = null;
+  }
+
+  private fire(onTick: () => void, catchUp: CatchUp | undefined): void {
+    const now = this.clock.now();
+    if (now < this.accounted) throw new Error(`ticker clock went back from ${this.accounted} to ${now}`);
+    const owed = Math.max(1, Math.floor((now - this.accounted) / this.intervalMs));
+    const bound = Math.min(owed, catchUp?.maxTicks ?? 1);
+    let delivered = 0;
+    // The first tick unasked; each further one only while allowed (onTick may change the role).
+    while (this.timer !== null && delivered < bound && (delivered === 0 || catchUp!.allowed())) {
+      delivered++;
+      onTick();
+    }
+    // All owed delivered: keep the fraction of an interval left over, so ticks follow wall time
+    // exactly over many callbacks; otherwise forgive the rest.
+    this.accounted = delivered === owed ? Math.min(now, this.accounted + owed * this.intervalMs) : now;
   }
 }
 
