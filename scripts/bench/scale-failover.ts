@@ -2,18 +2,45 @@
 // API like `make bench-scale` (SCALE_TOPICS topics × 100 partitions, RF 3, 30 brokers heartbeating),
 // then TRIALS kill -9s of the leader, each timed to the next acknowledged write (the victim started
 // again and caught up before the next). Prints every trial, the median and the max, and how many
-// trials needed more than one election (a split vote or a lost pre-vote round: the term rose by
-// more than one). Not a test; for comparing two builds back to back:
+// trials needed more than one election (a split vote: the term rose by more than one) or more than
+// one pre-vote round (a lost round: a survivor still counted the dead leader's lease). Each trial
+// also shows the survivors' Raft tick rate from the kill to the acknowledged write (100/s at the
+// default 10 ms tick; fewer means ticks ran late on a busy loop) and each one's pre-vote rounds.
+// Not a test; for comparing two builds back to back:
 //   YAKT_BINARY=/tmp/yakt-old bun run scripts/bench/scale-failover.ts
 //   SCALE_TOPICS=1000 TRIALS=5 bun run scripts/bench/scale-failover.ts     (a quick try)
 import { loadavg } from "node:os";
 import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
-import { Heartbeats, failover, fill, p } from "./scale-steps.ts";
+import { Heartbeats, failover, fill, metric, p } from "./scale-steps.ts";
 
 const TOPICS = Number(process.env.SCALE_TOPICS ?? 10_000);
 const TRIALS = Number(process.env.TRIALS ?? 12);
 const LEADER_WAIT_MS = 60_000;
 const APPLY_WAIT_MS = 600_000;
+
+/** A survivor's tick count and how much of its log was written, just before the kill. */
+interface Mark {
+  node: number;
+  ticks: number;
+  logChars: number;
+}
+
+async function mark(cluster: ProcessCluster, node: number): Promise<Mark> {
+  return { node, ticks: await metric(cluster, node, "yakt_raft_ticks_total"), logChars: cluster.log(node).length };
+}
+
+/** "node 2: 87 ticks/s, 1 pre-vote" per survivor, and the pre-vote rounds summed over them. */
+async function survivorsSince(cluster: ProcessCluster, marks: Mark[], elapsedMs: number): Promise<{ text: string; preVotes: number }> {
+  let preVotes = 0;
+  const parts: string[] = [];
+  for (const m of marks) {
+    const ticks = await metric(cluster, m.node, "yakt_raft_ticks_total");
+    const rounds = cluster.log(m.node).slice(m.logChars).match(/"event":"raft\.campaign"[^\n]*"kind":"pre-vote"/g)?.length ?? 0;
+    preVotes += rounds;
+    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / elapsedMs).toFixed(0)} ticks/s, ${rounds} pre-vote`);
+  }
+  return { text: parts.join("; "), preVotes };
+}
 
 const cluster = new ProcessCluster(3);
 cluster.startAll();
@@ -25,17 +52,23 @@ try {
   await fill(cluster, () => leader, { topics: TOPICS, partitions: 100, clients: 8, samples: 5 });
   const trials: number[] = [];
   let extraElections = 0;
+  let lostPreVotes = 0;
   for (let t = 0; t < TRIALS; t++) {
     leader = await cluster.waitForLeader(LEADER_WAIT_MS);
     const termBefore = (await cluster.status(leader))?.term ?? 0;
+    const marks = await Promise.all(cluster.live().filter((n) => n !== leader).map((n) => mark(cluster, n)));
+    const t0 = performance.now();
     trials.push(await failover(cluster, LEADER_WAIT_MS));
+    const survivors = await survivorsSince(cluster, marks, performance.now() - t0);
     const now = await cluster.waitForLeader(LEADER_WAIT_MS);
     const term = (await cluster.status(now))?.term ?? 0;
     if (term > termBefore + 1) extraElections++;
-    console.log(`trial ${t + 1}: ${trials[t].toFixed(0)} ms, term ${termBefore} → ${term}`);
+    if (survivors.preVotes > 1) lostPreVotes++;
+    console.log(`trial ${t + 1}: ${trials[t].toFixed(0)} ms, term ${termBefore} → ${term}; ${survivors.text}`);
     await cluster.waitApplied((await cluster.status(now))?.commitOffset ?? 0, APPLY_WAIT_MS);
   }
-  console.log(`failover median ${p(trials, 50).toFixed(0)} ms, max ${p(trials, 100).toFixed(0)} ms over ${TRIALS}; ${extraElections} needed more than one election; load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const load = loadavg().map((l) => l.toFixed(1)).join(" ");
+  console.log(`failover median ${p(trials, 50).toFixed(0)} ms, max ${p(trials, 100).toFixed(0)} ms over ${TRIALS}; ${extraElections} needed more than one election, ${lostPreVotes} more than one pre-vote round; load ${load}`);
 } finally {
   await beats.stop();
   await cluster.stopAll();
