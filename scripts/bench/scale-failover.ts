@@ -5,12 +5,14 @@
 // trials needed more than one election (a split vote: the term rose by more than one) or more than
 // one pre-vote round (a lost round: a survivor still counted the dead leader's lease). Each trial
 // also shows the survivors' Raft tick rate from the kill to the acknowledged write (100/s at the
-// default 10 ms tick; fewer means ticks ran late on a busy loop) and each one's pre-vote rounds.
+// default 10 ms tick; fewer means ticks ran late on a busy loop), each one's pre-vote rounds and
+// its CPU time over that span (/proc utime+stime).
 // Not a test; for comparing two builds back to back:
 //   YAKT_BINARY=/tmp/yakt-old bun run scripts/bench/scale-failover.ts
 //   SCALE_TOPICS=1000 TRIALS=5 bun run scripts/bench/scale-failover.ts     (a quick try)
 import { loadavg } from "node:os";
 import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
+import { processCpuMs } from "./cpu.ts";
 import { Heartbeats, failover, fill, metric, p } from "./scale-steps.ts";
 
 const TOPICS = Number(process.env.SCALE_TOPICS ?? 10_000);
@@ -18,26 +20,31 @@ const TRIALS = Number(process.env.TRIALS ?? 12);
 const LEADER_WAIT_MS = 60_000;
 const APPLY_WAIT_MS = 600_000;
 
-/** A survivor's tick count and how much of its log was written, just before the kill. */
+/** A node's process, tick count, CPU time and how much of its log was written, just before the kill. */
 interface Mark {
   node: number;
+  pid: number;
   ticks: number;
+  cpuMs: number;
   logChars: number;
 }
 
 async function mark(cluster: ProcessCluster, node: number): Promise<Mark> {
-  return { node, ticks: await metric(cluster, node, "yakt_raft_ticks_total"), logChars: cluster.log(node).length };
+  const pid = cluster.pid(node);
+  const ticks = await metric(cluster, node, "yakt_raft_ticks_total");
+  return { node, pid, ticks, cpuMs: processCpuMs(pid), logChars: cluster.log(node).length };
 }
 
-/** "node 2: 87 ticks/s, 1 pre-vote" per survivor, and the pre-vote rounds summed over them. */
+/** "node 2: 87 ticks/s, 1 pre-vote, 40 ms CPU" per survivor, and the pre-vote rounds summed over them. */
 async function survivorsSince(cluster: ProcessCluster, marks: Mark[], elapsedMs: number): Promise<{ text: string; preVotes: number }> {
   let preVotes = 0;
   const parts: string[] = [];
   for (const m of marks) {
+    const cpuMs = processCpuMs(cluster.pid(m.node)) - m.cpuMs;
     const ticks = await metric(cluster, m.node, "yakt_raft_ticks_total");
     const rounds = cluster.log(m.node).slice(m.logChars).match(/"event":"raft\.campaign"[^\n]*"kind":"pre-vote"/g)?.length ?? 0;
     preVotes += rounds;
-    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / elapsedMs).toFixed(0)} ticks/s, ${rounds} pre-vote`);
+    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / elapsedMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU`);
   }
   return { text: parts.join("; "), preVotes };
 }
@@ -56,10 +63,13 @@ try {
   for (let t = 0; t < TRIALS; t++) {
     leader = await cluster.waitForLeader(LEADER_WAIT_MS);
     const termBefore = (await cluster.status(leader))?.term ?? 0;
-    const marks = await Promise.all(cluster.live().filter((n) => n !== leader).map((n) => mark(cluster, n)));
+    // Every node marked: failover() picks its victim itself, and the leader may change meanwhile.
+    const marks = await Promise.all(cluster.live().map((n) => mark(cluster, n)));
     const t0 = performance.now();
     trials.push(await failover(cluster, LEADER_WAIT_MS));
-    const survivors = await survivorsSince(cluster, marks, performance.now() - t0);
+    const elapsedMs = performance.now() - t0;
+    // The victim is running again by now, as a new process.
+    const survivors = await survivorsSince(cluster, marks.filter((m) => cluster.pid(m.node) === m.pid), elapsedMs);
     const now = await cluster.waitForLeader(LEADER_WAIT_MS);
     const term = (await cluster.status(now))?.term ?? 0;
     if (term > termBefore + 1) extraElections++;

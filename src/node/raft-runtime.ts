@@ -71,6 +71,8 @@ export class RaftRuntime implements ConsensusHandle {
   private durableTerm = 0;
   /** A tick came since the last Ready was taken (mayTakeReady). */
   private tickedSinceReady = false;
+  /** A message came from the leader since the last tick: missed ticks are not caught up (mayCatchUpTick). */
+  private leaderHeardSinceTick = false;
   /** A Ready whose snapshot is being staged into the store before its write (takeReady). */
   private staging: Ready | null = null;
   /** Read-index traffic came or a read round started since the last Ready was taken (mayTakeReady). */
@@ -397,6 +399,7 @@ export class RaftRuntime implements ConsensusHandle {
     if (this.state !== "running" || !raft) return;
     this.counters.ticks++;
     this.tickedSinceReady = true;
+    this.leaderHeardSinceTick = false;
     this.guarded(() => {
       raft.tick();
       this.snapshotter?.maybeSnapshot(raft);
@@ -406,26 +409,28 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   /**
-   * Whether a late tick callback may deliver the ticks it missed (ticker.ts IntervalTicker): it
-   * keeps a follower's lease to wall time, so once the leader is dead for an election timeout the
-   * follower grants the other survivor's pre-vote even if its own loop was busy. Catching up before
-   * the heartbeats waiting in its socket are read may start a pre-vote round of its own: harmless,
-   * a pre-vote raises no term, the leader and the followers that heard it ignore it (in lease) and
-   * its next heartbeat makes this node a follower again. Not a leader: after a pause its
-   * followers' acknowledgements still wait unread, and a whole election timeout of ticks at once
-   * would run check-quorum before it reads them and step it down with a quorum behind it. Missing
-   * ticks only delays its heartbeats (it could send none during the pause) and stretches its
-   * check-quorum period, which errs towards staying leader. At most one election timeout's worth:
-   * enough to end a lease, and the work of one callback stays bounded.
+   * Whether the ticks a late tick callback missed may be delivered (ticker.ts IntervalTicker, at
+   * the next callback): they keep a follower's lease to wall time, so once the leader is dead for
+   * an election timeout the follower grants the other survivor's pre-vote even if its own loop was
+   * busy. Not if the leader was heard since the last tick: its messages waited in the socket during
+   * the pause, so it is alive and the missed time was no silence of its. Should the catch-up still
+   * start a pre-vote round of this node's own, that is harmless: a pre-vote raises no term, and the
+   * leader and the followers that heard it ignore it (in lease). Not on a leader either: after a
+   * pause its followers' acknowledgements still wait unread, and a whole election timeout of ticks
+   * at once would run check-quorum before it reads them and step it down with a quorum behind it.
+   * Missing ticks only delays its heartbeats (it could send none during the pause) and stretches
+   * its check-quorum period, which errs towards staying leader. At most one election timeout's
+   * worth: enough to end a lease, and the work of one callback stays bounded.
    */
   private mayCatchUpTick(): boolean {
-    return this.state === "running" && this.raft !== null && this.raft.brief().role !== "leader";
+    return this.state === "running" && !this.leaderHeardSinceTick && this.raft !== null && this.raft.brief().role !== "leader";
   }
 
   private onMessages(msgs: Message[]): void {
     const raft = this.raft;
     if (this.state !== "running" || !raft) return;
     this.counters.messagesReceived += msgs.length;
+    if (!this.leaderHeardSinceTick && !this.roles.isLeader) this.leaderHeardSinceTick = msgs.some((m) => m.from === this.roles.leader);
     // The core ignores malformed peer input; a throw here is its invariant failing, not the peer's.
     this.guarded(() => {
       for (const m of msgs) raft.step(m);

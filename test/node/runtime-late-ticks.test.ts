@@ -1,8 +1,8 @@
 // A runtime whose tick callbacks come late (a busy loop) on an injected clock, driven message by
 // message: a follower's lease still ends by the wall clock, so it grants the other survivor's
-// pre-vote once a dead leader has been silent for an election timeout; and a leader is never
-// ticked through a whole check-quorum period at once, which would step it down before it reads
-// the acknowledgements waiting for it.
+// pre-vote once a dead leader has been silent for an election timeout — but not when the leader's
+// messages were waiting for it; and a leader is never ticked through a whole check-quorum period
+// at once, which would step it down before it reads the acknowledgements waiting for it.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TransportHandlers } from "../../src/node/runtime-options.ts";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
@@ -86,23 +86,37 @@ async function followLeaderOne(net: SentMessages): Promise<void> {
 const preVoteFromThree = (): Message => ({ ...emptyMessage("PreVote", 3, ME, 2), index: 1, logTerm: 1 });
 
 describe("late tick callbacks", () => {
-  test("a follower whose one callback came an election timeout late grants the pre-vote", async () => {
+  test("a follower whose callback came an election timeout late grants the pre-vote at the next", async () => {
     const { clock, net } = await startNode();
     await followLeaderOne(net);
     clock.fireAfter(15 * TICK_MS); // the leader died; the loop was busy and one callback came, late
+    clock.fireAfter(TICK_MS); // nothing from the leader meanwhile: the missed ticks are delivered
     net.handlers.onMessages([preVoteFromThree()]);
     const answer = await waitUntil("an answer to node 3's pre-vote", () => net.to("PreVoteResp", 3)[0]);
     expect(answer.reject).toBe(false);
     expect(answer.term).toBe(2);
   });
 
+  test("a follower that hears the leader after a late callback drops the missed ticks", async () => {
+    const { clock, net } = await startNode();
+    await followLeaderOne(net);
+    clock.fireAfter(15 * TICK_MS);
+    net.handlers.onMessages([append(1, 1, { index: 1, term: 1 }, [])]); // waited in the socket: the leader lives
+    await waitUntil("leader 1's append after the pause answered", () => net.to("AppResp", 1).length === 2);
+    clock.fireAfter(TICK_MS);
+    net.handlers.onMessages([preVoteFromThree(), append(1, 1, { index: 1, term: 1 }, [])]);
+    await waitUntil("leader 1's later appends answered", () => net.to("AppResp", 1).length === 3);
+    expect(net.to("PreVoteResp", 3)).toEqual([]); // answered in order: a grant would have come first
+  });
+
   test("a follower still inside the lease by the wall clock ignores the pre-vote", async () => {
     const { clock, net } = await startNode();
     await followLeaderOne(net);
     clock.fireAfter(5 * TICK_MS);
+    clock.fireAfter(TICK_MS);
     net.handlers.onMessages([preVoteFromThree(), append(1, 1, { index: 1, term: 1 }, [])]);
     await waitUntil("leader 1's later append answered", () => net.to("AppResp", 1).length === 2);
-    expect(net.to("PreVoteResp", 3)).toEqual([]); // answered in order: a grant would have come first
+    expect(net.to("PreVoteResp", 3)).toEqual([]);
   });
 
   test("a leader's late callback ticks it once, so the acknowledgements read after it keep it leader", async () => {
@@ -113,6 +127,7 @@ describe("late tick callbacks", () => {
     for (let i = 0; i < ELECTION_TICKS; i++) clock.fireAfter(TICK_MS); // one check-quorum passed: the followers count as silent again
     expect(rt.brief().role).toBe("leader");
     clock.fireAfter(30 * TICK_MS); // a long pause; the followers' answers wait unread
+    clock.fireAfter(TICK_MS); // and are still unread at the next callback (read late, as on a busy loop)
     expect(rt.brief().role).toBe("leader");
     acknowledge();
     for (let i = 0; i < ELECTION_TICKS; i++) clock.fireAfter(TICK_MS);

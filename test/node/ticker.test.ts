@@ -1,6 +1,6 @@
-// The interval ticker keeps ticks to wall time on an injected clock: a late callback delivers the
-// ticks it missed, no more than the bound, and none beyond the first while catch-up is refused
-// (a leader). (The manual ticker and the interval's range: small-parts.test.ts.)
+// The interval ticker keeps ticks to wall time on an injected clock: the ticks a late callback
+// missed come at the next callback, no more than the bound, and none while catch-up is refused
+// (a leader, or a follower that heard its leader meanwhile). (The manual ticker and the interval's range: small-parts.test.ts.)
 import { describe, expect, test } from "bun:test";
 import { type CatchUp, IntervalTicker } from "../../src/node/ticker.ts";
 import { FakeTickerClock } from "./support/fake-ticker-clock.ts";
@@ -23,17 +23,20 @@ describe("IntervalTicker", () => {
     expect(ticks()).toBe(5);
   });
 
-  test("a late callback delivers the ticks of the wall time it missed", () => {
+  test("the ticks a late callback missed come at the next callback, before its own", () => {
     const { clock, ticks } = started(always(10));
     clock.fireAfter(10);
-    clock.fireAfter(73); // 83 ms: 8 ticks are due, 1 was delivered
-    expect(ticks()).toBe(8);
+    clock.fireAfter(73); // 83 ms: 8 ticks due; this callback ticks once and carries 6
+    expect(ticks()).toBe(2);
+    clock.fireAfter(10); // 93 ms: the 6 carried, then its own
+    expect(ticks()).toBe(9);
   });
 
   test("callbacks late by a fraction keep the leftover, so ticks follow wall time over many", () => {
     const { clock, ticks } = started(always(10));
     for (let i = 0; i < 20; i++) clock.fireAfter(15);
-    expect(ticks()).toBe(30); // 300 ms of 10 ms ticks, though only 20 callbacks came
+    clock.fireAfter(10); // delivers what the last one carried
+    expect(ticks()).toBe(31); // 310 ms of 10 ms ticks, though only 21 callbacks came
   });
 
   test("an early callback still ticks once and is not owed back later", () => {
@@ -43,27 +46,31 @@ describe("IntervalTicker", () => {
     clock.fireAfter(12); // 30 ms in all: one tick each, none ahead of the clock to pay back
     expect(ticks()).toBe(3);
     clock.fireAfter(20);
-    expect(ticks()).toBe(5);
+    clock.fireAfter(10);
+    expect(ticks()).toBe(6);
   });
 
   test("a pause longer than the bound delivers the bound and drops the rest", () => {
     const { clock, ticks } = started(always(10));
     clock.fireAfter(1_000);
-    expect(ticks()).toBe(10);
-    clock.fireAfter(10); // the 90 dropped ticks are not owed
+    clock.fireAfter(10); // the 9 carried and its own; the other 90 ms are not owed
     expect(ticks()).toBe(11);
+    clock.fireAfter(10);
+    expect(ticks()).toBe(12);
   });
 
   test("refused catch-up (a leader) ticks once per callback and forgives the missed time", () => {
     let leader = true;
     const { clock, ticks } = started({ allowed: () => !leader, maxTicks: 10 });
     clock.fireAfter(150);
-    expect(ticks()).toBe(1);
-    leader = false; // stepped down: the leader's missed time is not delivered now
     clock.fireAfter(10);
     expect(ticks()).toBe(2);
+    leader = false; // stepped down: the leader's missed time is not delivered later
+    clock.fireAfter(10);
+    expect(ticks()).toBe(3);
     clock.fireAfter(50);
-    expect(ticks()).toBe(7);
+    clock.fireAfter(10);
+    expect(ticks()).toBe(9);
   });
 
   test("catch-up stops at the tick that made the runtime refuse it", () => {
@@ -72,13 +79,15 @@ describe("IntervalTicker", () => {
     let n = 0;
     ticker.start(() => n++, { allowed: () => n < 3, maxTicks: 10 }); // becomes leader on its 3rd tick
     clock.fireAfter(100);
-    expect(n).toBe(3);
+    clock.fireAfter(10);
+    expect(n).toBe(4); // the late one's, 2 of the 9 carried, the next one's own
   });
 
   test("without catch-up each callback is one tick", () => {
     const { clock, ticks } = started();
     clock.fireAfter(500);
-    expect(ticks()).toBe(1);
+    clock.fireAfter(10);
+    expect(ticks()).toBe(2);
   });
 
   test("stopping inside a tick ends the callback's catch-up, and no later callback ticks", () => {
@@ -86,11 +95,12 @@ describe("IntervalTicker", () => {
     const ticker = new IntervalTicker(10, clock);
     let n = 0;
     ticker.start(() => {
-      if (++n === 2) ticker.stop();
+      if (++n === 3) ticker.stop();
     }, always(10));
     clock.fireAfter(100);
     clock.fireAfter(10);
-    expect(n).toBe(2);
+    clock.fireAfter(10);
+    expect(n).toBe(3);
   });
 
   test("bad intervals, bounds and a second start are refused", () => {
