@@ -35,16 +35,23 @@ async function mark(cluster: ProcessCluster, node: number): Promise<Mark> {
   return { node, pid, ticks, cpuMs: processCpuMs(pid), logChars: cluster.log(node).length };
 }
 
-/** "node 2: 87 ticks/s, 1 pre-vote, 40 ms CPU" per survivor, and the pre-vote rounds summed over them. */
-async function survivorsSince(cluster: ProcessCluster, marks: Mark[], elapsedMs: number): Promise<{ text: string; preVotes: number }> {
+/**
+ * "node 2: 87 ticks/s, 1 pre-vote, 40 ms CPU, leads +160 ms" per survivor (the last part on the one
+ * elected: its log's time of becoming leader after `killedAt`, Date.now() at the kill), and the
+ * pre-vote rounds summed over them.
+ */
+async function survivorsSince(cluster: ProcessCluster, marks: Mark[], elapsedMs: number, killedAt: number): Promise<{ text: string; preVotes: number }> {
   let preVotes = 0;
   const parts: string[] = [];
   for (const m of marks) {
     const cpuMs = processCpuMs(cluster.pid(m.node)) - m.cpuMs;
     const ticks = await metric(cluster, m.node, "yakt_raft_ticks_total");
-    const rounds = cluster.log(m.node).slice(m.logChars).match(/"event":"raft\.campaign"[^\n]*"kind":"pre-vote"/g)?.length ?? 0;
+    const log = cluster.log(m.node).slice(m.logChars);
+    const rounds = log.match(/"event":"raft\.campaign"[^\n]*"kind":"pre-vote"/g)?.length ?? 0;
+    const led = /"ts":"([^"]+)"[^\n]*"event":"raft\.role"[^\n]*"role":"leader"/.exec(log)?.[1];
     preVotes += rounds;
-    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / elapsedMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU`);
+    const leads = led === undefined ? "" : `, leads +${Date.parse(led) - killedAt} ms`;
+    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / elapsedMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU${leads}`);
   }
   return { text: parts.join("; "), preVotes };
 }
@@ -66,10 +73,11 @@ try {
     // Every node marked: failover() picks its victim itself, and the leader may change meanwhile.
     const marks = await Promise.all(cluster.live().map((n) => mark(cluster, n)));
     const t0 = performance.now();
+    const killedAt = Date.now();
     trials.push(await failover(cluster, LEADER_WAIT_MS));
     const elapsedMs = performance.now() - t0;
     // The victim is running again by now, as a new process.
-    const survivors = await survivorsSince(cluster, marks.filter((m) => cluster.pid(m.node) === m.pid), elapsedMs);
+    const survivors = await survivorsSince(cluster, marks.filter((m) => cluster.pid(m.node) === m.pid), elapsedMs, killedAt);
     const now = await cluster.waitForLeader(LEADER_WAIT_MS);
     const term = (await cluster.status(now))?.term ?? 0;
     if (term > termBefore + 1) extraElections++;
