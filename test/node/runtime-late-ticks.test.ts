@@ -9,7 +9,7 @@ import { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import { IntervalTicker } from "../../src/node/ticker.ts";
 import { emptyMessage, type Entry, type Message, type MessageType, type NodeId } from "../../src/raft/types.ts";
 import { MemoryStorage } from "../../src/storage/index.ts";
-import type { Transport, TransportStats } from "../../src/transport/transport-types.ts";
+import type { PeerCounters, Transport, TransportStats } from "../../src/transport/transport-types.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 import { FakeTickerClock } from "./support/fake-ticker-clock.ts";
 import { kvCommand, KvStateMachine } from "./support/kv-state-machine.ts";
@@ -19,9 +19,12 @@ const ME = 2;
 const TICK_MS = 10;
 const ELECTION_TICKS = 10;
 
-/** Keeps every message node 2 sends; they go nowhere. */
+const counters: PeerCounters = { sentFrames: 0, receivedFrames: 0, sentMessages: 0, receivedMessages: 0, drops: 0, droppedBytes: 0, reconnects: 0 };
+
+/** Keeps every message node 2 sends; they go nowhere. Its links to 1 and 3 are up unless put `down`. */
 class SentMessages implements Transport {
   readonly sent: Message[] = [];
+  readonly down = new Set<NodeId>();
   constructor(readonly handlers: TransportHandlers) {}
   async start(): Promise<{ port: number }> {
     return { port: 0 };
@@ -35,7 +38,8 @@ class SentMessages implements Transport {
   }
   setPeers(): void {}
   stats(): TransportStats {
-    return { nodeId: ME, port: 0, peers: [], refusedConnections: 0, evictedConnections: 0, badFrames: 0, unroutableDrops: 0, learnedPeers: 0 };
+    const peers = [1, 3].map((id) => ({ ...counters, id, address: `10.0.0.${id}:9093`, connected: !this.down.has(id), queuedBytes: 0, pendingRequests: 0 }));
+    return { nodeId: ME, port: 0, peers, refusedConnections: 0, evictedConnections: 0, badFrames: 0, unroutableDrops: 0, learnedPeers: 0 };
   }
   async stop(): Promise<void> {}
   to(type: MessageType, to: NodeId): Message[] {
@@ -89,7 +93,8 @@ describe("late tick callbacks", () => {
   test("a follower whose callback came an election timeout late grants the pre-vote at the next", async () => {
     const { clock, net } = await startNode();
     await followLeaderOne(net);
-    clock.fireAfter(15 * TICK_MS); // the leader died; the loop was busy and one callback came, late
+    net.down.add(1); // the leader died: its connection closed
+    clock.fireAfter(15 * TICK_MS); // the loop was busy and one callback came, late
     clock.fireAfter(TICK_MS); // nothing from the leader meanwhile: the missed ticks are delivered
     net.handlers.onMessages([preVoteFromThree()]);
     const answer = await waitUntil("an answer to node 3's pre-vote", () => net.to("PreVoteResp", 3)[0]);
@@ -100,8 +105,9 @@ describe("late tick callbacks", () => {
   test("a follower that hears the leader after a late callback drops the missed ticks", async () => {
     const { clock, net } = await startNode();
     await followLeaderOne(net);
+    net.down.add(1); // a connection lost, but the leader lives
     clock.fireAfter(15 * TICK_MS);
-    net.handlers.onMessages([append(1, 1, { index: 1, term: 1 }, [])]); // waited in the socket: the leader lives
+    net.handlers.onMessages([append(1, 1, { index: 1, term: 1 }, [])]); // waited in the socket
     await waitUntil("leader 1's append after the pause answered", () => net.to("AppResp", 1).length === 2);
     clock.fireAfter(TICK_MS);
     net.handlers.onMessages([preVoteFromThree(), append(1, 1, { index: 1, term: 1 }, [])]);
@@ -109,9 +115,20 @@ describe("late tick callbacks", () => {
     expect(net.to("PreVoteResp", 3)).toEqual([]); // answered in order: a grant would have come first
   });
 
+  test("a follower still connected to a silent leader counts its lease in ticks, as its loop ran them", async () => {
+    const { clock, net } = await startNode();
+    await followLeaderOne(net);
+    clock.fireAfter(15 * TICK_MS); // a leader starved of CPU sends nothing either; its connection holds
+    clock.fireAfter(TICK_MS);
+    net.handlers.onMessages([preVoteFromThree(), append(1, 1, { index: 1, term: 1 }, [])]);
+    await waitUntil("leader 1's later append answered", () => net.to("AppResp", 1).length === 2);
+    expect(net.to("PreVoteResp", 3)).toEqual([]);
+  });
+
   test("a follower still inside the lease by the wall clock ignores the pre-vote", async () => {
     const { clock, net } = await startNode();
     await followLeaderOne(net);
+    net.down.add(1);
     clock.fireAfter(5 * TICK_MS);
     clock.fireAfter(TICK_MS);
     net.handlers.onMessages([preVoteFromThree(), append(1, 1, { index: 1, term: 1 }, [])]);
