@@ -5,12 +5,12 @@ import { describe, expect, test } from "bun:test";
 import { type CatchUp, IntervalTicker } from "../../src/node/ticker.ts";
 import { FakeTickerClock } from "./support/fake-ticker-clock.ts";
 
-/** A ticker of 10 ms on a fake clock, started with `catchUp`; counts the ticks delivered. */
-function started(catchUp?: CatchUp): { clock: FakeTickerClock; ticker: IntervalTicker; ticks: () => number } {
+/** A ticker of 10 ms on a fake clock, started with `catchUp`; counts the ticks, `each` sees each count. */
+function started(catchUp?: CatchUp, each: (n: number, ticker: IntervalTicker) => void = () => {}) {
   const clock = new FakeTickerClock();
   const ticker = new IntervalTicker(10, clock);
   let n = 0;
-  ticker.start(() => n++, catchUp);
+  ticker.start(() => each(++n, ticker), catchUp);
   return { clock, ticker, ticks: () => n };
 }
 
@@ -74,13 +74,11 @@ describe("IntervalTicker", () => {
   });
 
   test("catch-up stops at the tick that made the runtime refuse it", () => {
-    const clock = new FakeTickerClock();
-    const ticker = new IntervalTicker(10, clock);
-    let n = 0;
-    ticker.start(() => n++, { allowed: () => n < 3, maxTicks: 10 }); // becomes leader on its 3rd tick
+    let seen = 0;
+    const { clock, ticks } = started({ allowed: () => seen < 3, maxTicks: 10 }, (n) => (seen = n)); // leader on its 3rd tick
     clock.fireAfter(100);
     clock.fireAfter(10);
-    expect(n).toBe(4); // the late one's, 2 of the 9 carried, the next one's own
+    expect(ticks()).toBe(4); // the late one's, 2 of the 9 carried, the next one's own
   });
 
   test("without catch-up each callback is one tick", () => {
@@ -91,16 +89,11 @@ describe("IntervalTicker", () => {
   });
 
   test("stopping inside a tick ends the callback's catch-up, and no later callback ticks", () => {
-    const clock = new FakeTickerClock();
-    const ticker = new IntervalTicker(10, clock);
-    let n = 0;
-    ticker.start(() => {
-      if (++n === 3) ticker.stop();
-    }, always(10));
+    const { clock, ticks } = started(always(10), (n, ticker) => n === 3 && ticker.stop());
     clock.fireAfter(100);
     clock.fireAfter(10);
     clock.fireAfter(10);
-    expect(n).toBe(3);
+    expect(ticks()).toBe(3);
   });
 
   test("bad intervals, bounds and a second start are refused", () => {
