@@ -411,14 +411,15 @@ export class RaftRuntime implements ConsensusHandle {
   /**
    * Whether the ticks a late tick callback missed may be delivered (ticker.ts IntervalTicker, at
    * the next callback). Only once this node has lost its connection to the leader (or knows none):
-   * then the leader's process is most likely gone (a killed process's sockets close at once), and
-   * the caught-up ticks end this follower's lease by the wall clock, so it grants the other
-   * survivor's pre-vote even if its own loop was busy, and its own campaign is not late either.
-   * While the connection holds, ticks run with the loop as they always did: a leader starved of CPU
-   * sends nothing either, and followers catching up would depose it (tried: 13–21 leader changes
-   * in 20 s of scripts/bench/mixed.ts at load 15, against 2). Not if the leader was heard since
-   * the last tick either: its messages waited in the socket during the pause, so it lives. Should
-   * the catch-up start a pre-vote round of this node's own, that is harmless: a pre-vote raises no
+   * then the leader's process is most likely gone (the kernel closes a killed process's sockets,
+   * though at 1M partitions on a loaded machine 40–800 ms after the kill was seen), and the
+   * caught-up ticks end this follower's lease by the wall clock, so it grants the other survivor's
+   * pre-vote even if its own loop was busy, and its own campaign is not late either. While the
+   * connection holds, ticks run with the loop as they always did: a leader starved of CPU sends
+   * nothing either, and followers catching up would depose it (tried: 13–21 leader changes in 20 s
+   * of scripts/bench/mixed.ts at load 15, against 2). Not if the leader was heard since the last
+   * tick either: its messages waited in the socket during the pause, so it lives. Should the
+   * catch-up start a pre-vote round of this node's own, that is harmless: a pre-vote raises no
    * term, and a leader and the followers that heard it ignore it (in lease). Never on a leader:
    * after a pause its followers' acknowledgements still wait unread, and a whole election timeout
    * of ticks at once would run check-quorum before it reads them and step it down with a quorum
