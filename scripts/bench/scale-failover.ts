@@ -3,10 +3,11 @@
 // then TRIALS kill -9s of the leader, each timed to the next acknowledged write (the victim started
 // again and caught up before the next). Prints every trial, the median and the max, and how many
 // trials needed more than one election (a split vote: the term rose by more than one) or more than
-// one pre-vote round (a lost round: a survivor still counted the dead leader's lease). Each trial
-// also shows the survivors' Raft tick rate from the kill to the acknowledged write (100/s at the
-// default 10 ms tick; fewer means ticks ran late on a busy loop), each one's pre-vote rounds and
-// its CPU time over that span (/proc utime+stime).
+// one pre-vote round (a lost round: a survivor still counted the dead leader's lease, or both
+// asked at once). Each trial also shows, per survivor, its Raft tick rate from just before the
+// kill to just after the acknowledged write (100/s at the default 10 ms tick; fewer means ticks
+// ran late on a busy loop), its pre-vote rounds, its CPU time over the trial (/proc utime+stime)
+// and, on the one elected, when it took over.
 // Not a test; for comparing two builds back to back:
 //   YAKT_BINARY=/tmp/yakt-old bun run scripts/bench/scale-failover.ts
 //   SCALE_TOPICS=1000 TRIALS=5 bun run scripts/bench/scale-failover.ts     (a quick try)
@@ -25,6 +26,8 @@ interface Mark {
   node: number;
   pid: number;
   ticks: number;
+  /** performance.now() when `ticks` was read. */
+  at: number;
   cpuMs: number;
   logChars: number;
 }
@@ -32,7 +35,7 @@ interface Mark {
 async function mark(cluster: ProcessCluster, node: number): Promise<Mark> {
   const pid = cluster.pid(node);
   const ticks = await metric(cluster, node, "yakt_raft_ticks_total");
-  return { node, pid, ticks, cpuMs: processCpuMs(pid), logChars: cluster.log(node).length };
+  return { node, pid, ticks, at: performance.now(), cpuMs: processCpuMs(pid), logChars: cluster.log(node).length };
 }
 
 /**
@@ -40,18 +43,19 @@ async function mark(cluster: ProcessCluster, node: number): Promise<Mark> {
  * elected: its log's time of becoming leader after `killedAt`, Date.now() at the kill), and the
  * pre-vote rounds summed over them.
  */
-async function survivorsSince(cluster: ProcessCluster, marks: Mark[], elapsedMs: number, killedAt: number): Promise<{ text: string; preVotes: number }> {
+async function survivorsSince(cluster: ProcessCluster, marks: Mark[], killedAt: number): Promise<{ text: string; preVotes: number }> {
   let preVotes = 0;
   const parts: string[] = [];
   for (const m of marks) {
     const cpuMs = processCpuMs(cluster.pid(m.node)) - m.cpuMs;
     const ticks = await metric(cluster, m.node, "yakt_raft_ticks_total");
+    const spanMs = performance.now() - m.at;
     const log = cluster.log(m.node).slice(m.logChars);
     const rounds = log.match(/"event":"raft\.campaign"[^\n]*"kind":"pre-vote"/g)?.length ?? 0;
     const led = /"ts":"([^"]+)"[^\n]*"event":"raft\.role"[^\n]*"role":"leader"/.exec(log)?.[1];
     preVotes += rounds;
     const leads = led === undefined ? "" : `, leads +${Date.parse(led) - killedAt} ms`;
-    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / elapsedMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU${leads}`);
+    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / spanMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU${leads}`);
   }
   return { text: parts.join("; "), preVotes };
 }
@@ -72,12 +76,10 @@ try {
     const termBefore = (await cluster.status(leader))?.term ?? 0;
     // Every node marked: failover() picks its victim itself, and the leader may change meanwhile.
     const marks = await Promise.all(cluster.live().map((n) => mark(cluster, n)));
-    const t0 = performance.now();
     const killedAt = Date.now();
     trials.push(await failover(cluster, LEADER_WAIT_MS));
-    const elapsedMs = performance.now() - t0;
     // The victim is running again by now, as a new process.
-    const survivors = await survivorsSince(cluster, marks.filter((m) => cluster.pid(m.node) === m.pid), elapsedMs, killedAt);
+    const survivors = await survivorsSince(cluster, marks.filter((m) => cluster.pid(m.node) === m.pid), killedAt);
     const now = await cluster.waitForLeader(LEADER_WAIT_MS);
     const term = (await cluster.status(now))?.term ?? 0;
     if (term > termBefore + 1) extraElections++;
