@@ -2,18 +2,63 @@
 // API like `make bench-scale` (SCALE_TOPICS topics × 100 partitions, RF 3, 30 brokers heartbeating),
 // then TRIALS kill -9s of the leader, each timed to the next acknowledged write (the victim started
 // again and caught up before the next). Prints every trial, the median and the max, and how many
-// trials needed more than one election (a split vote or a lost pre-vote round: the term rose by
-// more than one). Not a test; for comparing two builds back to back:
+// trials needed more than one election (a split vote: the term rose by more than one) or more than
+// one pre-vote round (a lost round: a survivor still counted the dead leader's lease, or both
+// asked at once). Each trial also shows, per survivor, its Raft tick rate from just before the
+// kill to just after the acknowledged write (100/s at the default 10 ms tick; fewer means ticks
+// ran late on a busy loop), its pre-vote rounds, its CPU time over the trial (/proc utime+stime)
+// and, on the one elected, when it took over.
+// Not a test; for comparing two builds back to back:
 //   YAKT_BINARY=/tmp/yakt-old bun run scripts/bench/scale-failover.ts
 //   SCALE_TOPICS=1000 TRIALS=5 bun run scripts/bench/scale-failover.ts     (a quick try)
 import { loadavg } from "node:os";
 import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
-import { Heartbeats, failover, fill, p } from "./scale-steps.ts";
+import { processCpuMs } from "./cpu.ts";
+import { Heartbeats, failover, fill, metric, p } from "./scale-steps.ts";
 
 const TOPICS = Number(process.env.SCALE_TOPICS ?? 10_000);
 const TRIALS = Number(process.env.TRIALS ?? 12);
 const LEADER_WAIT_MS = 60_000;
 const APPLY_WAIT_MS = 600_000;
+
+/** A node's process, tick count, CPU time and how much of its log was written, just before the kill. */
+interface Mark {
+  node: number;
+  pid: number;
+  ticks: number;
+  /** performance.now() when `ticks` was read. */
+  at: number;
+  cpuMs: number;
+  logChars: number;
+}
+
+async function mark(cluster: ProcessCluster, node: number): Promise<Mark> {
+  const pid = cluster.pid(node);
+  const ticks = await metric(cluster, node, "yakt_raft_ticks_total");
+  return { node, pid, ticks, at: performance.now(), cpuMs: processCpuMs(pid), logChars: cluster.log(node).length };
+}
+
+/**
+ * "node 2: 87 ticks/s, 1 pre-vote, 40 ms CPU, leads +160 ms" per survivor (the last part on the one
+ * elected: its log's time of becoming leader after `killedAt`, Date.now() at the kill), and the
+ * pre-vote rounds summed over them.
+ */
+async function survivorsSince(cluster: ProcessCluster, marks: Mark[], killedAt: number): Promise<{ text: string; preVotes: number }> {
+  let preVotes = 0;
+  const parts: string[] = [];
+  for (const m of marks) {
+    const cpuMs = processCpuMs(cluster.pid(m.node)) - m.cpuMs;
+    const ticks = await metric(cluster, m.node, "yakt_raft_ticks_total");
+    const spanMs = performance.now() - m.at;
+    const log = cluster.log(m.node).slice(m.logChars);
+    const rounds = log.match(/"event":"raft\.campaign"[^\n]*"kind":"pre-vote"/g)?.length ?? 0;
+    const led = /"ts":"([^"]+)"[^\n]*"event":"raft\.role"[^\n]*"role":"leader"/.exec(log)?.[1];
+    preVotes += rounds;
+    const leads = led === undefined ? "" : `, leads +${Date.parse(led) - killedAt} ms`;
+    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / spanMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU${leads}`);
+  }
+  return { text: parts.join("; "), preVotes };
+}
 
 const cluster = new ProcessCluster(3);
 cluster.startAll();
@@ -25,17 +70,25 @@ try {
   await fill(cluster, () => leader, { topics: TOPICS, partitions: 100, clients: 8, samples: 5 });
   const trials: number[] = [];
   let extraElections = 0;
+  let lostPreVotes = 0;
   for (let t = 0; t < TRIALS; t++) {
     leader = await cluster.waitForLeader(LEADER_WAIT_MS);
     const termBefore = (await cluster.status(leader))?.term ?? 0;
+    // Every node marked: failover() picks its victim itself, and the leader may change meanwhile.
+    const marks = await Promise.all(cluster.live().map((n) => mark(cluster, n)));
+    const killedAt = Date.now();
     trials.push(await failover(cluster, LEADER_WAIT_MS));
+    // The victim is running again by now, as a new process.
+    const survivors = await survivorsSince(cluster, marks.filter((m) => cluster.pid(m.node) === m.pid), killedAt);
     const now = await cluster.waitForLeader(LEADER_WAIT_MS);
     const term = (await cluster.status(now))?.term ?? 0;
     if (term > termBefore + 1) extraElections++;
-    console.log(`trial ${t + 1}: ${trials[t].toFixed(0)} ms, term ${termBefore} → ${term}`);
+    if (survivors.preVotes > 1) lostPreVotes++;
+    console.log(`trial ${t + 1}: ${trials[t].toFixed(0)} ms, term ${termBefore} → ${term}; ${survivors.text}`);
     await cluster.waitApplied((await cluster.status(now))?.commitOffset ?? 0, APPLY_WAIT_MS);
   }
-  console.log(`failover median ${p(trials, 50).toFixed(0)} ms, max ${p(trials, 100).toFixed(0)} ms over ${TRIALS}; ${extraElections} needed more than one election; load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  const load = loadavg().map((l) => l.toFixed(1)).join(" ");
+  console.log(`failover median ${p(trials, 50).toFixed(0)} ms, max ${p(trials, 100).toFixed(0)} ms over ${TRIALS}; ${extraElections} needed more than one election, ${lostPreVotes} more than one pre-vote round; load ${load}`);
 } finally {
   await beats.stop();
   await cluster.stopAll();
