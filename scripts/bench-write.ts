@@ -7,11 +7,13 @@
 // A long --warmup (30 s and more) runs the row on a full table of remembered request ids, as the
 // 60-s rows of `make bench` do.
 // YAKT_BINARY picks the build (e.g. an older commit's dist/yakt), YAKT_FLAGS adds node flags.
+// Each member's CPU is also printed by thread (main, JIT, GC helpers, I/O pool), user+system apart.
 // PROFILE=1 stops the YAKt nodes gracefully after the row so they write their CPU profiles:
 //   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" bun run scripts/bench-write.ts --systems yakt
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./bench/cpu.ts";
+import { threadCpu, threadCpuLine } from "./bench/thread-cpu.ts";
 import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
 import { KEYS } from "./bench/steady.ts";
 import { type Members, onEtcd, onYakt, runSystems, runtimeCounters, yaktMembers } from "./bench/row-members.ts";
@@ -48,9 +50,11 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
   const { pids, metricUrls } = await members();
   const before = await counters(metricUrls);
   const cpu0 = pids.map(processCpuMs);
+  const threads0 = pids.map(threadCpu);
   const load0 = loadavg()[0];
   const row: LoadResult = await runLoad({ clients, durationMs, maxRequests: 1e8, request: write });
   const cpuMs = pids.map((pid, i) => processCpuMs(pid) - cpu0[i]);
+  const threads1 = pids.map(threadCpu);
   const perWrite = (ms: number) => ((ms * 1000) / Math.max(1, row.ok)).toFixed(0);
   const total = cpuMs.reduce((a, b) => a + b, 0);
   console.log(
@@ -70,6 +74,9 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
         LOOP.slice(2).map((c) => (m.get(c)! - before[i].get(c)!).toFixed(0)).join("/"),
     ),
   );
+  // Each member's threads by name, user+system µs per write: the main thread against JavaScriptCore's
+  // JIT and GC helpers and the I/O pool that runs the fsyncs.
+  pids.forEach((_pid, i) => console.log(`  threads ${i + 1} (µs/write user+system): ${threadCpuLine(threads0[i], threads1[i], row.ok)}`));
   if (process.env.PROFILE && metricUrls.length > 0) {
     // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...); the
     // leader's pid is printed so its profile can be told from the followers'.
