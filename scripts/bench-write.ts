@@ -16,6 +16,7 @@ import { processCpuMs } from "./bench/cpu.ts";
 import { threadCpu, threadCpuLine } from "./bench/thread-cpu.ts";
 import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
 import { KEYS } from "./bench/steady.ts";
+import type { YaktTarget } from "./bench/yakt-target.ts";
 import { type Members, onEtcd, onYakt, runSystems, runtimeCounters, yaktMembers } from "./bench/row-members.ts";
 
 const { values } = parseArgs({
@@ -32,6 +33,9 @@ const warmupMs = Number(values.warmup) * 1000;
 if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs >= 0)) {
   throw new Error(`--clients must be a positive integer, --seconds positive and --warmup at least 0, got ${values.clients}, ${values.seconds} and ${values.warmup}`);
 }
+
+/** How often the row asks the nodes who leads (followLeader). */
+const LEADER_POLL_MS = 250;
 
 /** The runtime's counters that say where a write's work goes (per member, over the row). */
 const COUNTERS = ["ready_cycles", "flushes", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken", "forwards_sent"];
@@ -86,20 +90,38 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
   }
 }
 
+/**
+ * Keeps the row's writes on the leader of the moment. A node that loses leadership forwards the
+ * writes it still gets, and they succeed, so the client alone would never look again: its HTTP work
+ * would then be counted as a follower's and the leader's as a forward's. Asked every LEADER_POLL_MS.
+ */
+function followLeader(target: YaktTarget): () => void {
+  let asking = false;
+  const timer = setInterval(() => {
+    if (asking) return;
+    asking = true;
+    target.cluster
+      .waitForLeader(LEADER_POLL_MS * 4)
+      .then((id) => {
+        target.leader = id;
+      })
+      .catch(() => {}) // no agreed leader just now: keep the last one, the next poll asks again
+      .finally(() => {
+        asking = false;
+      });
+  }, LEADER_POLL_MS);
+  return () => clearInterval(timer);
+}
+
 await runSystems(values.systems, {
   yakt: () =>
-    onYakt((target) =>
-      measure(
-        "yakt",
-        async () => {
-          // The row writes to the leader of now: one elected during the warm-up would otherwise get
-          // the row's writes forwarded by the node that led before (they succeed, so the client
-          // never looks again), and that node's HTTP work would count as a follower's.
-          target.leader = await target.cluster.waitForLeader();
-          return yaktMembers(target);
-        },
-        (s) => target.updateBroker(s, KEYS),
-      ),
-    ),
+    onYakt(async (target) => {
+      const stop = followLeader(target);
+      try {
+        await measure("yakt", () => yaktMembers(target), (s) => target.updateBroker(s, KEYS));
+      } finally {
+        stop();
+      }
+    }),
   etcd: () => onEtcd((target, members) => measure("etcd", members, (s) => target.overwrite(s, KEYS))),
 });
