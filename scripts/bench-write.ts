@@ -7,13 +7,16 @@
 // A long --warmup (30 s and more) runs the row on a full table of remembered request ids, as the
 // 60-s rows of `make bench` do.
 // YAKT_BINARY picks the build (e.g. an older commit's dist/yakt), YAKT_FLAGS adds node flags.
+// Each member's CPU is also printed by thread (main, JIT, GC helpers, I/O pool), user+system apart.
 // PROFILE=1 stops the YAKt nodes gracefully after the row so they write their CPU profiles:
 //   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" bun run scripts/bench-write.ts --systems yakt
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./bench/cpu.ts";
+import { threadCpu, threadCpuLine } from "./bench/thread-cpu.ts";
 import { type LoadResult, percentile, runLoad } from "./bench/load.ts";
 import { KEYS } from "./bench/steady.ts";
+import type { YaktTarget } from "./bench/yakt-target.ts";
 import { type Members, onEtcd, onYakt, runSystems, runtimeCounters, yaktMembers } from "./bench/row-members.ts";
 
 const { values } = parseArgs({
@@ -31,8 +34,11 @@ if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs
   throw new Error(`--clients must be a positive integer, --seconds positive and --warmup at least 0, got ${values.clients}, ${values.seconds} and ${values.warmup}`);
 }
 
+/** How often the row asks the nodes who leads (followLeader). */
+const LEADER_POLL_MS = 250;
+
 /** The runtime's counters that say where a write's work goes (per member, over the row). */
-const COUNTERS = ["ready_cycles", "flushes", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken"];
+const COUNTERS = ["ready_cycles", "flushes", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken", "forwards_sent"];
 /** The event-loop probe's gauges and pause counters (loop-lag.ts); the max gauge resets on read, so the row's read is the row's max. */
 const LOOP = ["lag_max_ms", "lag_peak_ms", "pauses_over_20ms_total", "pauses_over_100ms_total", "pauses_over_1000ms_total"];
 
@@ -48,9 +54,11 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
   const { pids, metricUrls } = await members();
   const before = await counters(metricUrls);
   const cpu0 = pids.map(processCpuMs);
+  const threads0 = pids.map(threadCpu);
   const load0 = loadavg()[0];
   const row: LoadResult = await runLoad({ clients, durationMs, maxRequests: 1e8, request: write });
   const cpuMs = pids.map((pid, i) => processCpuMs(pid) - cpu0[i]);
+  const threads1 = pids.map(threadCpu);
   const perWrite = (ms: number) => ((ms * 1000) / Math.max(1, row.ok)).toFixed(0);
   const total = cpuMs.reduce((a, b) => a + b, 0);
   console.log(
@@ -70,6 +78,9 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
         LOOP.slice(2).map((c) => (m.get(c)! - before[i].get(c)!).toFixed(0)).join("/"),
     ),
   );
+  // Each member's threads by name, user+system µs per write: the main thread against JavaScriptCore's
+  // JIT and GC helpers and the I/O pool that runs the fsyncs.
+  pids.forEach((_pid, i) => console.log(`  threads ${i + 1} (µs/write user+system): ${threadCpuLine(threads0[i], threads1[i], row.ok)}`));
   if (process.env.PROFILE && metricUrls.length > 0) {
     // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...); the
     // leader's pid is printed so its profile can be told from the followers'.
@@ -79,7 +90,38 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
   }
 }
 
+/**
+ * Keeps the row's writes on the leader of the moment. A node that loses leadership forwards the
+ * writes it still gets, and they succeed, so the client alone would never look again: its HTTP work
+ * would then be counted as a follower's and the leader's as a forward's. Asked every LEADER_POLL_MS.
+ */
+function followLeader(target: YaktTarget): () => void {
+  let asking = false;
+  const timer = setInterval(() => {
+    if (asking) return;
+    asking = true;
+    target.cluster
+      .waitForLeader(LEADER_POLL_MS * 4)
+      .then((id) => {
+        target.leader = id;
+      })
+      .catch(() => {}) // no agreed leader just now: keep the last one, the next poll asks again
+      .finally(() => {
+        asking = false;
+      });
+  }, LEADER_POLL_MS);
+  return () => clearInterval(timer);
+}
+
 await runSystems(values.systems, {
-  yakt: () => onYakt((target) => measure("yakt", () => yaktMembers(target), (s) => target.updateBroker(s, KEYS))),
+  yakt: () =>
+    onYakt(async (target) => {
+      const stop = followLeader(target);
+      try {
+        await measure("yakt", () => yaktMembers(target), (s) => target.updateBroker(s, KEYS));
+      } finally {
+        stop();
+      }
+    }),
   etcd: () => onEtcd((target, members) => measure("etcd", members, (s) => target.overwrite(s, KEYS))),
 });

@@ -27,6 +27,7 @@ const CLOSE_OBJECT = 0x7d;
  */
 export function excessNestingAt(bytes: Uint8Array, maxDepth: number = MAX_JSON_DEPTH): number {
   if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) throw new RangeError(`maxDepth must be a positive integer, got ${maxDepth}`);
+  if (openingsAtMost(bytes, maxDepth)) return -1;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {
@@ -43,6 +44,20 @@ export function excessNestingAt(bytes: Uint8Array, maxDepth: number = MAX_JSON_D
     }
   }
   return -1;
+}
+
+/**
+ * Whether the bytes hold at most `limit` opening brackets in all, strings included: then no level
+ * can pass `limit` and the byte-by-byte scan is not needed. Counted with the native indexOf
+ * (memchr), which is about ten times cheaper than the scan on a typical command of a few hundred
+ * bytes with one or two containers: every replica checks every entry it applies. Brackets inside
+ * strings only make the count larger, so a document it lets through cannot nest too deeply.
+ */
+function openingsAtMost(bytes: Uint8Array, limit: number): boolean {
+  let seen = 0;
+  for (let i = bytes.indexOf(OPEN_OBJECT); i >= 0; i = bytes.indexOf(OPEN_OBJECT, i + 1)) if (++seen > limit) return false;
+  for (let i = bytes.indexOf(OPEN_ARRAY); i >= 0; i = bytes.indexOf(OPEN_ARRAY, i + 1)) if (++seen > limit) return false;
+  return true;
 }
 
 /** One line saying the document nests too deeply, or null when it does not. */

@@ -97,10 +97,6 @@ export function prepareStatements(db: Database) {
     sweepChunks: db.prepare<void, [number]>(
       "DELETE FROM snapshot_chunks WHERE rowid IN (SELECT c.rowid FROM snapshot_chunks c LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE s.id IS NULL LIMIT ?)",
     ),
-    sweepEntries: db.prepare<void, [number, number]>(
-      "DELETE FROM entries WHERE idx IN (SELECT idx FROM entries WHERE idx <= ? ORDER BY idx LIMIT ?)",
-    ),
-    coveredEntries: db.prepare<{ n: number }, [number]>("SELECT COUNT(*) AS n FROM entries WHERE idx <= ?"),
     orphanChunks: db.prepare<{ n: number }, []>(
       "SELECT COUNT(*) AS n FROM snapshot_chunks c LEFT JOIN snapshots s ON s.id = c.snapshot_id WHERE s.id IS NULL",
     ),

@@ -7,6 +7,7 @@ import { decodeForwardReply, decodeForwardRequest } from "../../src/metadata/for
 import { decodeSnapshot } from "../../src/metadata/image-codec.ts";
 import { excessNestingAt, MAX_JSON_DEPTH, nestingProblem } from "../../src/metadata/json-nesting.ts";
 import { preview, PREVIEW_CHARS } from "../../src/metadata/preview.ts";
+import { seededRandom } from "../support/seeded-random.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const deep = (n: number, inner = "") => `${"[".repeat(n)}${inner}${"]".repeat(n)}`;
@@ -84,4 +85,38 @@ test("a snapshot (not scanned: written by a state machine) that is garbage 200,0
   const version = decodeSnapshot(bytes(`{"version":${deep(200_000)}}`));
   expect(version).toEqual({ ok: false, message: expect.stringContaining("is not supported") });
   if (!version.ok) expect(version.message.length).toBeLessThan(200);
+});
+
+/** The scan without its bracket-count shortcut: what excessNestingAt answered before it had one. */
+function scanOnly(text: Uint8Array, maxDepth: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const byte = text[i];
+    if (inString) {
+      if (byte === 0x5c) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x5b || byte === 0x7b) {
+      if (++depth > maxDepth) return i;
+    } else if (byte === 0x5d || byte === 0x7d) depth--;
+  }
+  return -1;
+}
+
+test("the bracket-count shortcut answers as the full scan does, at every bound and around it", () => {
+  const random = seededRandom(20261207);
+  const pieces = ["[", "]", "{", "}", '"', '\\"', "\\\\", "a", ",", ":", "ü", '"[[{{"'];
+  for (let n = 0; n < 3_000; n++) {
+    const length = Math.floor(random() * 80);
+    const text = Array.from({ length }, () => pieces[Math.floor(random() * pieces.length)]).join("");
+    const maxDepth = 1 + Math.floor(random() * 6);
+    expect(excessNestingAt(bytes(text), maxDepth)).toBe(scanOnly(bytes(text), maxDepth));
+  }
+  // Exactly at the count the shortcut allows, and one past it, with the brackets nested or not.
+  for (const depth of [MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1]) {
+    for (const text of [deep(depth), `[${"[],".repeat(depth - 1)}[]]`, `["${"[".repeat(depth)}"]`, deepObjects(depth)]) {
+      expect(excessNestingAt(bytes(text))).toBe(scanOnly(bytes(text), MAX_JSON_DEPTH));
+    }
+  }
 });

@@ -6,7 +6,7 @@ import type { LogStorage, StorageOptions } from "../../src/storage/log-storage.t
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
 import { checksumConformance, type DamageTarget } from "./checksum-conformance.ts";
 import { conformance, type StorageHarness } from "./conformance.ts";
-import { snapshot, tempDir } from "./helpers.ts";
+import { run, snapshot, tempDir } from "./helpers.ts";
 import { batch, hs } from "./violation-cases.ts";
 
 let dirs: Array<{ dir: string; cleanup: () => void }> = [];
@@ -95,4 +95,28 @@ test("an installed snapshot is stored in chunks of at most 256 KiB, its row with
   } finally {
     again.close();
   }
+});
+
+test("the sweep says how many covered entries are left after each bounded run, and stops at the snapshot", () => {
+  const s = harness.open();
+  s.persist(batch({ hardState: hs(1, 1, 20), entries: run(1, 20, 1) }));
+  s.beginSnapshot(snapshot(13, 1).meta);
+  s.appendSnapshotChunk(new TextEncoder().encode("state at 13"));
+  s.publishSnapshot();
+  // Entries 1..13 are covered (13 of them); 14..20 stay in the log whatever the sweep does.
+  const left: number[] = [];
+  for (let runs = 0; runs < 10; runs++) {
+    left.push(s.sweepSnapshots({ entries: 5, chunks: 1 }));
+    if (left.at(-1) === 0) break;
+  }
+  expect(left).toEqual([8, 3, 0]);
+  expect(s.load().entries.map((e) => e.index)).toEqual([14, 15, 16, 17, 18, 19, 20]);
+  expect(s.sweepSnapshots({ entries: 5, chunks: 1 })).toBe(0);
+  // A snapshot at the log's end covers every entry: the count stops at the last one stored.
+  s.beginSnapshot(snapshot(20, 1).meta);
+  s.appendSnapshotChunk(new TextEncoder().encode("state at 20"));
+  s.publishSnapshot();
+  expect(s.sweepSnapshots({ entries: 4, chunks: 0 })).toBe(3);
+  expect(s.sweepSnapshots({ entries: 4, chunks: 0 })).toBe(0);
+  expect(s.load().entries).toEqual([]);
 });
