@@ -34,9 +34,6 @@ if (!Number.isInteger(clients) || clients < 1 || !(durationMs > 0) || !(warmupMs
   throw new Error(`--clients must be a positive integer, --seconds positive and --warmup at least 0, got ${values.clients}, ${values.seconds} and ${values.warmup}`);
 }
 
-/** How often the row asks the nodes who leads (followLeader). */
-const LEADER_POLL_MS = 250;
-
 /** The runtime's counters that say where a write's work goes (per member, over the row). */
 const COUNTERS = ["ready_cycles", "flushes", "persist_batches", "persisted_entries", "persist_micros", "messages_sent", "messages_received", "leader_changes", "snapshots_taken", "forwards_sent"];
 /** The event-loop probe's gauges and pause counters (loop-lag.ts); the max gauge resets on read, so the row's read is the row's max. */
@@ -90,33 +87,10 @@ async function measure(name: string, members: () => Promise<Members>, write: (se
   }
 }
 
-/**
- * Keeps the row's writes on the leader of the moment. A node that loses leadership forwards the
- * writes it still gets, and they succeed, so the client alone would never look again: its HTTP work
- * would then be counted as a follower's and the leader's as a forward's. Asked every LEADER_POLL_MS.
- */
-function followLeader(target: YaktTarget): () => void {
-  let asking = false;
-  const timer = setInterval(() => {
-    if (asking) return;
-    asking = true;
-    target.cluster
-      .waitForLeader(LEADER_POLL_MS * 4)
-      .then((id) => {
-        target.leader = id;
-      })
-      .catch(() => {}) // no agreed leader just now: keep the last one, the next poll asks again
-      .finally(() => {
-        asking = false;
-      });
-  }, LEADER_POLL_MS);
-  return () => clearInterval(timer);
-}
-
 await runSystems(values.systems, {
   yakt: () =>
     onYakt(async (target) => {
-      const stop = followLeader(target);
+      const stop = target.watchLeader();
       try {
         await measure("yakt", () => yaktMembers(target), (s) => target.updateBroker(s, KEYS));
       } finally {

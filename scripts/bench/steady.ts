@@ -92,7 +92,12 @@ export async function steadyYakt(o: SteadyOptions): Promise<{ rows: SteadyRow[];
       read: (s) => yakt.read(s, KEYS),
       snapshots: () => yaktSnapshots(yakt),
     };
-    return { rows: await rows(target, "YAKt", o), failures: yakt.failures };
+    const stop = yakt.watchLeader();
+    try {
+      return { rows: await rows(target, "YAKt", o), failures: yakt.failures };
+    } finally {
+      stop();
+    }
   } finally {
     await yakt.stop();
   }

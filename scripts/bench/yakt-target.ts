@@ -96,6 +96,17 @@ export class YaktTarget {
 
   private following = false;
 
+  /**
+   * Keeps the writes on the leader of the moment for as long as the returned stop is not called. A
+   * node that lost leadership forwards the writes it still gets, and they succeed, so a client that
+   * looks again only on a failure would write through the old leader for the rest of the row: its
+   * HTTP work and the forward hop would then be measured instead of a client's path to the leader.
+   */
+  watchLeader(everyMs = 250): () => void {
+    const timer = setInterval(() => this.followLeader(), everyMs);
+    return () => clearInterval(timer);
+  }
+
   /** Leadership moved (a snapshot hand-off or an election): find the new leader, once at a time. */
   private followLeader(): void {
     if (this.following) return;
