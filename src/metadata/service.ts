@@ -27,6 +27,7 @@ import { HeartbeatBatch, type HeartbeatOutcome } from "./heartbeat-batch.ts";
 import { invariant } from "./invariant.ts";
 import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
 import { LongPolls } from "./long-polls.ts";
+import { SharedBarrier } from "./shared-barrier.ts";
 import { SharedAnswers } from "./shared-answers.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
 import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
@@ -116,7 +117,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.newRequestId = opts.newRequestId ?? (() => crypto.randomUUID());
     const defer = opts.defer ?? ((fn: () => void) => setImmediate(fn));
     const polls = new LongPolls(this.clock, defer);
-    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers(), polls };
+    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers(), polls, barrier: new SharedBarrier(() => this.handle.readBarrier(), defer) };
     this.logEvent = opts.log ?? (() => {});
     const sessionTimeoutMs = positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     this.heartbeats = new HeartbeatCoalescer(this.clock, sessionTimeoutMs, MAX_BROKERS);
