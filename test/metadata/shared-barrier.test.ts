@@ -1,10 +1,11 @@
 // SharedBarrier: the fetches of one loop turn share one read barrier, which is asked for only
 // after the turn, so it is always asked for after every fetch that joined it arrived; a fetch of a
 // later turn gets a barrier of its own; a failed barrier fails every joiner, and the next turn
-// asks again.
+// asks again; the fetches waiting on barriers are bounded.
 import { expect, test } from "bun:test";
 import { SharedBarrier } from "../../src/metadata/shared-barrier.ts";
 import { NoLeaderError } from "../../src/node/contracts.ts";
+import { OverloadedError } from "../../src/node/errors.ts";
 
 /** A barrier over a consensus double that logs each ask, and a loop that turns when the test says. */
 function harness() {
@@ -88,4 +89,27 @@ test("a barrier that throws instead of rejecting fails its joiners the same way"
   const waited = barrier.wait();
   turns.splice(0).forEach((fn) => fn());
   await expect(waited).rejects.toBeInstanceOf(NoLeaderError);
+});
+
+test("fetches waiting on barriers are bounded: one more is refused, and room comes back as they pass", async () => {
+  const turns: (() => void)[] = [];
+  const asks: (() => void)[] = [];
+  const barrier = new SharedBarrier(
+    () => new Promise<void>((resolve) => asks.push(resolve)),
+    (fn) => turns.push(fn),
+    3,
+  );
+  const first = [barrier.wait(), barrier.wait()];
+  turns.splice(0).forEach((fn) => fn());
+  // One waits on the open barrier, two on the one asked: three in all, the bound.
+  const third = barrier.wait();
+  expect(barrier.size).toBe(3);
+  await expect(barrier.wait()).rejects.toBeInstanceOf(OverloadedError);
+  asks[0]();
+  await Promise.all(first);
+  expect(barrier.size).toBe(1);
+  turns.splice(0).forEach((fn) => fn());
+  asks[1]();
+  await third;
+  expect(barrier.size).toBe(0);
 });
