@@ -50,11 +50,11 @@ export class KeepAliveConnection {
     const mine = pending as Pending;
     this.pending = mine;
     this.sentAt = performance.now();
-    const bytes = Buffer.from(head + body);
-    if (this.socket !== null) this.write(mine, this.socket, bytes);
+    const text = head + body;
+    if (this.socket !== null) this.write(mine, this.socket, text);
     else
       this.connect().then(
-        (socket) => this.write(mine, socket, bytes),
+        (socket) => this.write(mine, socket, text),
         (error: Error) => this.pending === mine && this.fail(new Error(`could not connect: ${error.message}`)),
       );
     return answered;
@@ -97,9 +97,12 @@ export class KeepAliveConnection {
     return this.connecting;
   }
 
-  private write(request: Pending, socket: Socket<undefined>, bytes: Buffer): void {
+  /** Writes the request as a string (no Buffer per poll); only a partial write keeps its bytes. */
+  private write(request: Pending, socket: Socket<undefined>, text: string): void {
     if (this.pending !== request) return; // aborted while it dialed
-    const written = socket.write(bytes);
+    const written = socket.write(text);
+    if (written === text.length && written === Buffer.byteLength(text)) return;
+    const bytes = Buffer.from(text);
     if (written < bytes.length) this.unsent = bytes.subarray(Math.max(0, written));
   }
 
@@ -125,16 +128,21 @@ export class KeepAliveConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.received = Buffer.concat([this.received, chunk]);
+    // An answer nearly always comes in one chunk: parse it where it lies, and keep a copy of the
+    // bytes only while an answer is incomplete.
+    const bytes = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
     let parsed: { response: RawResponse; used: number } | null;
     try {
-      parsed = parseResponse(this.received);
+      parsed = parseResponse(bytes);
     } catch (error) {
       return this.abort(`a malformed answer: ${(error as Error).message}`);
     }
-    if (parsed === null) return;
+    if (parsed === null) {
+      this.received = bytes === chunk ? Buffer.from(chunk) : bytes;
+      return;
+    }
     if (this.pending === null) return this.abort("an answer came with no request pending");
-    if (parsed.used !== this.received.length) return this.abort("bytes came after the answer with no request pending");
+    if (parsed.used !== bytes.length) return this.abort("bytes came after the answer with no request pending");
     const { resolve } = this.pending;
     this.pending = null;
     this.received = Buffer.alloc(0);
@@ -151,25 +159,42 @@ export function parseResponse(bytes: Buffer): { response: RawResponse; used: num
     if (bytes.length > MAX_HEAD_BYTES) throw new Error(`no end of the head within ${MAX_HEAD_BYTES} bytes`);
     return null;
   }
-  const lines = bytes.toString("latin1", 0, headEnd).split("\r\n");
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0])?.[1];
-  if (status === undefined) throw new Error(`a status line of ${JSON.stringify(lines[0].slice(0, 40))}`);
+  const head = bytes.toString("latin1", 0, headEnd);
+  const status = statusOf(head);
   const headers = new Map<string, string>();
-  for (const line of lines.slice(1)) {
+  // Header lines walked with indexOf: no array of lines, no regular expression per answer.
+  for (let at = head.indexOf("\r\n"); at >= 0; ) {
+    const next = head.indexOf("\r\n", at + 2);
+    const line = head.slice(at + 2, next < 0 ? undefined : next);
     const colon = line.indexOf(":");
     if (colon <= 0) throw new Error(`a header line of ${JSON.stringify(line.slice(0, 40))}`);
     headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    at = next;
   }
   const start = headEnd + HEAD_END.length;
-  const body = headers.get("transfer-encoding")?.toLowerCase() === "chunked" ? chunked(bytes, start) : sized(bytes, start, headers.get("content-length"));
-  if (body === null) return null;
-  return { response: { status: Number(status), headers, body: body.body.toString("utf8") }, used: body.end };
+  if (headers.get("transfer-encoding")?.toLowerCase() === "chunked") {
+    const body = chunked(bytes, start);
+    return body === null ? null : { response: { status, headers, body: body.body.toString("utf8") }, used: body.end };
+  }
+  const end = start + sizeOf(headers.get("content-length"));
+  if (bytes.length < end) return null;
+  return { response: { status, headers, body: bytes.toString("utf8", start, end) }, used: end };
 }
 
-function sized(bytes: Buffer, start: number, length: string | undefined): { body: Buffer; end: number } | null {
+/** The status code of a head's first line (`HTTP/1.x NNN`), read by character codes. */
+function statusOf(head: string): number {
+  const digit = (i: number) => head.charCodeAt(i) - 48;
+  const ok = head.startsWith("HTTP/1.") && (head[7] === "0" || head[7] === "1") && head[8] === " " && [9, 10, 11].every((i) => digit(i) >= 0 && digit(i) <= 9);
+  if (!ok || (head.length > 12 && head[12] !== " " && head[12] !== "\r")) {
+    const line = head.slice(0, Math.max(0, head.indexOf("\r\n")) || head.length);
+    throw new Error(`a status line of ${JSON.stringify(line.slice(0, 40))}`);
+  }
+  return digit(9) * 100 + digit(10) * 10 + digit(11);
+}
+
+function sizeOf(length: string | undefined): number {
   if (length === undefined || !/^\d{1,12}$/.test(length)) throw new Error(`a body of no usable length (content-length ${JSON.stringify(length)})`);
-  const end = start + Number(length);
-  return bytes.length < end ? null : { body: bytes.subarray(start, end), end };
+  return Number(length);
 }
 
 /** A chunked body: hex size, CRLF, data, CRLF … up to the zero-sized chunk (no trailers expected). */

@@ -15,6 +15,7 @@ import { RequestMetrics } from "./request-metrics.ts";
 import { StreamGate } from "./stream-gate.ts";
 import { backupRoutes } from "./routes/backup.ts";
 import { brokerMgmtRoutes } from "./routes/broker-mgmt.ts";
+import { BROKER_MGMT_PATH, brokerMgmtFastPath } from "./routes/broker-mgmt-fast.ts";
 import { brokerRoutes } from "./routes/brokers.ts";
 import { clientMgmtRoutes } from "./routes/client-mgmt.ts";
 import { clusterRoutes } from "./routes/cluster.ts";
@@ -84,7 +85,11 @@ export function createApp(options: CreateAppOptions) {
   };
   const guard = authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) });
   const log = options.log ?? stderrLog(options.handle);
-  const built = new Elysia({ normalize: false })
+  // BrokerMgmt's hot path goes to Bun's router ahead of Elysia's (a listening node only; not with
+  // --auth-tokens, whose check lives in Elysia's hooks).
+  const fast = brokerMgmtFastPath({ deps, now, log, app: finished, answered: guard.audit });
+  const routes: Record<string, { POST: typeof fast }> = options.tokens ? {} : { [BROKER_MGMT_PATH]: { POST: fast } };
+  const built = new Elysia({ normalize: false, serve: { routes } })
     .use(httpHooks({ limits, requests: deps.requests, now, log, app: finished, answered: guard.audit }))
     .use(guard.plugin)
     .use(brokerRoutes(deps))

@@ -33,7 +33,12 @@ export function bodyChecker(getApp: () => AnyElysia): (method: string, route: st
   return (method, route, body) => {
     table ??= compileBodies(getApp());
     const check = table.get(`${method} ${route}`);
-    if (!check || check.Check(body)) return;
-    throw new InvalidInputError(describeFailure("body", check.Errors(body).First(), body));
+    if (check) checkBody(check, body);
   };
+}
+
+/** Throws InvalidInputError, worded as Elysia's validation errors are, when the body fails `check`. */
+export function checkBody(check: TypeCheck<TSchema>, body: unknown): void {
+  if (check.Check(body)) return;
+  throw new InvalidInputError(describeFailure("body", check.Errors(body).First(), body));
 }

@@ -29,7 +29,8 @@ export interface HttpHooksOptions {
 }
 
 const MAX_PATH_IN_MESSAGE = 200;
-const UNMATCHED_ROUTE = "unmatched";
+/** The route a request refused before routing (its length, its query) is counted under. */
+export const UNMATCHED_ROUTE = "unmatched";
 
 function statusOf(response: unknown, fallback: unknown): number {
   if (response instanceof Response) return response.status;

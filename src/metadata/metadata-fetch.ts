@@ -1,8 +1,9 @@
 // A BrokerMgmt / ClientMgmt fetch after its heartbeat: read barrier (unless stale), then diff or
 // snapshot, and with nothing new a long poll (long-polls.ts) that wakes on each change of the
 // state machine until something is new for this audience or the wait (on the injected clock) runs
-// out. Every fetch that wants the same answer (same audience, since and offset: a fleet woken by
-// one commit) gets the one object shared-answers.ts built for the first.
+// out. The fetches of one loop turn share one read barrier (shared-barrier.ts), and every fetch
+// that wants the same answer (same audience, since and offset: a fleet woken by one commit) gets
+// the one object shared-answers.ts built for the first.
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { Clock } from "./clock.ts";
 import { preview } from "./preview.ts";
@@ -13,6 +14,7 @@ import type { MetadataAnswer, MetadataFetch, WatchFrom } from "./service-types.t
 import { type Since, type SincePlan, oldestHeld, parseSince, planSince } from "./since.ts";
 import type { LongPolls } from "./long-polls.ts";
 import type { SharedAnswers } from "./shared-answers.ts";
+import type { SharedBarrier } from "./shared-barrier.ts";
 import type { MetadataStateMachine } from "./state-machine.ts";
 
 export interface FetchDeps {
@@ -22,6 +24,8 @@ export interface FetchDeps {
   diffWindowMs: number;
   answers: SharedAnswers;
   polls: LongPolls;
+  /** The read barrier of linearizable fetches, shared by those of one loop turn. */
+  barrier: SharedBarrier;
 }
 
 export interface ParsedFetch {
@@ -48,8 +52,9 @@ export function appliedOffset(deps: Pick<FetchDeps, "handle" | "sm">): number {
 }
 
 export async function fetchMetadata(deps: FetchDeps, audience: Audience, { since, waitMs, stale }: ParsedFetch): Promise<MetadataAnswer> {
-  if (!stale) await deps.handle.readBarrier();
+  // wait_ms counts from the fetch's arrival: the barrier's time (a loop turn and a round) is part of it.
   const deadline = deps.clock.now() + waitMs;
+  if (!stale) await deps.barrier.wait();
   for (;;) {
     const answer = answerNow(deps, audience, since);
     if (answer.mode === "snapshot" || answer.records.length > 0) return answer;

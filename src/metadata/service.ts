@@ -27,6 +27,7 @@ import { HeartbeatBatch, type HeartbeatOutcome } from "./heartbeat-batch.ts";
 import { invariant } from "./invariant.ts";
 import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
 import { LongPolls } from "./long-polls.ts";
+import { SharedBarrier } from "./shared-barrier.ts";
 import { SharedAnswers } from "./shared-answers.ts";
 import { BrokerLiveness, type LivenessChange } from "./liveness.ts";
 import { PartitionController, type ReconcileBatch } from "./partition-controller.ts";
@@ -75,6 +76,8 @@ export interface MetadataServiceOptions {
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Runs its argument once the event loop has turned (default setImmediate): when a follower sends its batch of heartbeats, and between slices of woken long polls. */
   defer?: (fn: () => void) => void;
+  /** The same for the shared read barrier of a turn's fetches (default setImmediate), apart so a test can turn the others by hand. */
+  barrierDefer?: (fn: () => void) => void;
 }
 
 export interface MetadataServiceHandle extends MetadataService {
@@ -116,7 +119,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.newRequestId = opts.newRequestId ?? (() => crypto.randomUUID());
     const defer = opts.defer ?? ((fn: () => void) => setImmediate(fn));
     const polls = new LongPolls(this.clock, defer);
-    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers(), polls };
+    this.fetchDeps = { handle: this.handle, sm: this.sm, clock: this.clock, diffWindowMs: this.diffWindowMs, answers: new SharedAnswers(), polls, barrier: new SharedBarrier(() => this.handle.readBarrier(), opts.barrierDefer ?? ((fn: () => void) => setImmediate(fn))) };
     this.logEvent = opts.log ?? (() => {});
     const sessionTimeoutMs = positive("sessionTimeoutMs", opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     this.heartbeats = new HeartbeatCoalescer(this.clock, sessionTimeoutMs, MAX_BROKERS);

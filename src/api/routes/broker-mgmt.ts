@@ -1,30 +1,18 @@
 // Endpoint 10 (BrokerMgmt): a broker's metadata fetch, which is also its heartbeat. A snapshot
 // answer is streamed from a frozen view (JSON, or NDJSON; gzip/zstd) or paged with cursor/limit;
-// a request with a cursor reads a kept view and is no heartbeat.
+// a request with a cursor reads a kept view and is no heartbeat. A listening node serves the route's
+// common form in front of Elysia (broker-mgmt-fast.ts), with the same checks and answers.
 import { Elysia } from "elysia";
 import type { ApiDeps } from "../deps.ts";
 import { replyToFetch } from "../metadata-reply.ts";
 import { BrokerFetchBody } from "../schemas/metadata-fetch.ts";
 import { BrokerFetchQuery } from "../schemas/queries.ts";
-import { waitMsOf } from "../wait.ts";
+import { brokerFetchReply } from "./broker-mgmt-fast.ts";
 
 export function brokerMgmtRoutes(deps: ApiDeps) {
   return new Elysia().post(
     "/v1/broker-mgmt/metadata",
-    ({ body, query, request }) =>
-      replyToFetch({
-        deps,
-        request,
-        audience: "broker",
-        paging: query,
-        hasSince: body.since !== undefined,
-        fetch: () =>
-          deps.service.brokerMetadata(
-            body.brokerId,
-            { since: body.since, waitMs: waitMsOf(query.wait_ms, body.wait_ms), consistency: query.consistency },
-            { wantShutdown: body.wantShutdown === true },
-          ),
-      }),
+    ({ body, query, request }) => replyToFetch(brokerFetchReply(deps, request, body, query)),
     {
       body: BrokerFetchBody,
       query: BrokerFetchQuery,
