@@ -1,6 +1,6 @@
 // The start-up warm-up (src/api/warm-up.ts): its reads go through a throwaway app over the real
-// service and are bounded (by count and by a deadline on an injected clock), one per turn of the
-// event loop; nothing is written and the served app's counters and kept bodies stay untouched; a
+// service and are bounded (by count and by a deadline on an injected clock), in slices of a few ms
+// with a turn of the event loop between them; nothing is written and the served app's counters and kept bodies stay untouched; a
 // failing read or collection is reported, never thrown. And a node started for real runs it once,
 // before it listens for clients.
 import { afterEach, describe, expect, test } from "bun:test";
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/api/app.ts";
-import { WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
+import { WARM_UP_SLICE_MS, WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
 import { parseNodeArgs } from "../../src/cli/node-config.ts";
 import { type RunningNode, startNode } from "../../src/cli/start-node.ts";
 import { freePorts } from "../node/support/free-ports.ts";
@@ -18,28 +18,33 @@ import { send } from "./support/request.ts";
 const broker = (id: number) => ({ brokerId: id, brokerHost: `b${id}.example`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `r${id}` });
 
 /** The harness with brokers 1-3 and `topics` topics of 20 partitions (bodies large enough to be compressed). */
-async function withTopics(topics: number) {
+async function withTopics(topics: number, msPerRead = 0) {
   const h = makeHarness();
   for (const id of [1, 2, 3]) expect((await send(h.app, "POST", "/v1/brokers", broker(id))).status).toBe(201);
   for (let i = 0; i < topics; i++) expect((await send(h.app, "POST", "/v1/topics", { name: `w${i}`, partitions: 20, replicationFactor: 3 })).status).toBe(201);
   // The warm-up's own app, as start-node.ts makes it: same service, its own counters and kept bodies.
   const throwaway = createApp({ service: h.service, handle: h.handle, log: () => {} });
   const asked: Request[] = [];
+  // Each read takes `msPerRead` on this clock.
+  const clock = { ms: 0 };
   const handle = async (request: Request) => {
     asked.push(request);
+    clock.ms += msPerRead;
     return throwaway.handle(request);
   };
-  return { h, handle, asked, names: h.stateMachine.image().someTopicNames(WARM_UP_TOPICS) };
+  return { h, handle, asked, clock, now: () => clock.ms, names: h.stateMachine.image().someTopicNames(WARM_UP_TOPICS) };
 }
 
 describe("warmUp", () => {
-  test("reads up to its bound, cycling over the topics with each Accept-Encoding, one turn of the loop each; nothing written, the served app untouched", async () => {
-    const { h, handle, asked, names } = await withTopics(4);
+  test("reads up to its bound, cycling over the topics with each Accept-Encoding, a turn of the loop after each slice; nothing written, the served app untouched", async () => {
+    const { h, handle, asked, names, now } = await withTopics(4, 3);
     const before = await h.fingerprint();
     let turns = 0;
-    const result = await warmUp({ handle, topicNames: names, reads: 10, yieldTurn: async () => void turns++ });
-    expect(result).toEqual({ reads: 10, readMs: expect.any(Number) });
-    expect(turns).toBe(10);
+    const result = await warmUp({ handle, topicNames: names, reads: 10, now, yieldTurn: async () => void turns++ });
+    expect(result).toEqual({ reads: 10, readMs: 30 });
+    // 3 ms a read, slices of WARM_UP_SLICE_MS (4): a turn before reads 3, 5, 7 and 9.
+    expect(WARM_UP_SLICE_MS).toBe(4);
+    expect(turns).toBe(4);
     expect(asked.map((r) => new URL(r.url).pathname)).toEqual(Array.from({ length: 10 }, (_, i) => `/v1/topics/${names[i % 4]}`));
     expect(asked.every((r) => new URL(r.url).searchParams.get("consistency") === "stale")).toBe(true);
     expect(new Set(asked.map((r) => r.headers.get("accept-encoding")))).toEqual(new Set(["gzip, deflate, br, zstd", "gzip", "identity"]));
@@ -57,10 +62,9 @@ describe("warmUp", () => {
   });
 
   test("stops at its deadline (an injected clock), saying so", async () => {
-    const { handle, names } = await withTopics(2);
-    let clock = 0;
-    const result = await warmUp({ handle, topicNames: names, reads: 100, deadlineMs: 50, now: () => clock, yieldTurn: async () => void (clock += 20) });
-    expect(result).toEqual({ reads: 3, readMs: 60, stopped: "deadline of 50 ms passed after 3 reads" });
+    const { handle, names, now } = await withTopics(2, 10);
+    const result = await warmUp({ handle, topicNames: names, reads: 100, deadlineMs: 50, now, yieldTurn: async () => {} });
+    expect(result).toEqual({ reads: 6, readMs: 60, stopped: "deadline of 50 ms passed after 6 reads" });
   });
 
   test("a read that fails (a topic gone, an app that throws) stops the warm-up and is reported, never thrown", async () => {
