@@ -101,9 +101,11 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   });
   const undoCore = [async () => service.stop(), () => runtime.stop()];
   const watchers = new WatchHub(service, runtime);
-  // Before clients are served: the read path run until compiled (warm-up.ts).
-  const warmApp = createApp({ service, handle: runtime, log, watchers, tokens: null });
-  log("warm_up_done", { ...startGc.restore, ...(await warmUp({ handle: (r) => warmApp.handle(r), topicNames: stateMachine.image().someTopicNames(WARM_UP_TOPICS) })) });
+  // Before clients are served: the read path run until compiled (warm-up.ts), on a throwaway app
+  // made at its first read, so that even its failure is the warm-up's, reported, not the start's.
+  let warmApp: YaktApp | null = null;
+  const warmHandle = (request: Request) => (warmApp ??= createApp({ service, handle: runtime, log, watchers, tokens: null })).handle(request);
+  log("warm_up_done", { ...startGc.restore, ...(await warmUp({ handle: warmHandle, topicNames: stateMachine.image().someTopicNames(WARM_UP_TOPICS) })) });
   const warnings = exposureWarnings(config);
   for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
   const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers, tokens: security.tokens }), {

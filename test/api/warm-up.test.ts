@@ -2,16 +2,17 @@
 // service and are bounded (by count and by a deadline on an injected clock), in slices of a few ms
 // with a turn of the event loop between them; nothing is written and the served app's counters and kept bodies stay untouched; a
 // failing read or collection is reported, never thrown. And a node started for real runs it once,
-// before it listens for clients.
+// before it listens for clients, reading its topics when it has some.
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/api/app.ts";
-import { WARM_UP_SLICE_MS, WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
+import { WARM_UP_DEADLINE_MS, WARM_UP_SLICE_MS, WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
 import { parseNodeArgs } from "../../src/cli/node-config.ts";
 import { type RunningNode, startNode } from "../../src/cli/start-node.ts";
 import { freePorts } from "../node/support/free-ports.ts";
+import { waitUntil } from "../node/support/wait-until.ts";
 import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
 
@@ -115,17 +116,33 @@ describe("a started node", () => {
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
 
-  test("warms up once, after its restore's collection and before it listens", async () => {
+  test("warms up once, after its restore's collection and before it listens; restarted, it reads its topics", async () => {
     dir = mkdtempSync(join(tmpdir(), "yakt-warm-up-"));
     const [http, peer, admin] = freePorts(3);
     const command = parseNodeArgs(["--node-id", "1", "--data-dir", dir, "--listen-http", `127.0.0.1:${http}`, "--listen-peer", `127.0.0.1:${peer}`, "--listen-admin", `127.0.0.1:${admin}`]);
     if (command.kind !== "run") throw new Error(`expected a run command, got ${command.kind}`);
-    const events: Record<string, unknown>[] = [];
-    node = await startNode(command.config, { logSink: (line) => events.push(JSON.parse(line) as Record<string, unknown>) });
-    const names = events.map((e) => e.event);
-    expect(names.filter((n) => n === "warm_up_done")).toHaveLength(1);
-    expect(names.indexOf("warm_up_done")).toBeLessThan(names.indexOf("node_listening"));
+    const config = command.config;
+    const start = async () => {
+      const events: Record<string, unknown>[] = [];
+      node = await startNode(config, { logSink: (line) => events.push(JSON.parse(line) as Record<string, unknown>) });
+      const names = events.map((e) => e.event);
+      expect(names.filter((n) => n === "warm_up_done")).toHaveLength(1);
+      expect(names.indexOf("warm_up_done")).toBeLessThan(names.indexOf("node_listening"));
+      return events.find((e) => e.event === "warm_up_done") as Record<string, unknown>;
+    };
     // A fresh data dir holds no topic: nothing to read, the collection done.
-    expect(events.find((e) => e.event === "warm_up_done")).toMatchObject({ reads: 0, gcMs: expect.any(Number) });
+    expect(await start()).toMatchObject({ reads: 0, gcMs: expect.any(Number) });
+    const post = (path: string, body: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await waitUntil("the node leads", () => node?.runtime.isLeader());
+    expect((await post("/v1/brokers", broker(1))).status).toBe(201);
+    expect((await post("/v1/topics", { name: "kept", partitions: 20, replicationFactor: 1 })).status).toBe(201);
+    // From its snapshot the image is restored before the warm-up (a log is replayed only after it).
+    expect((await post("/v1/snapshots", {})).status).toBe(201);
+    await node?.stop();
+    const again = await start();
+    expect(again.reads).toBeGreaterThan(0);
+    // Whole, or cut by its deadline on a loaded machine; never a failed read.
+    expect([undefined, `deadline of ${WARM_UP_DEADLINE_MS} ms passed after ${again.reads} reads`]).toContain(again.stopped as string | undefined);
+    expect((await fetch(`http://127.0.0.1:${http}/v1/topics/kept`)).status).toBe(200);
   });
 });
