@@ -15,8 +15,11 @@ $(STAMP): package.json package-lock.json
 
 install: $(STAMP)
 
-dist/yakt: $(STAMP) $(SOURCES)
-	$(BUN) build --compile src/main.ts src/storage/checkpoint-worker.ts --entry-naming '[name].[ext]' --outfile dist/yakt
+# --bytecode: the executable carries its code compiled to bytecode (as CommonJS), so a start does
+# not parse and compile it first (an empty node answers /healthz in ~70–130 ms instead of
+# ~140–200, half the CPU); the same write CPU per write measured back to back (README).
+dist/yakt: $(STAMP) $(SOURCES) Makefile
+	$(BUN) build --compile --bytecode src/main.ts src/storage/checkpoint-worker.ts --entry-naming '[name].[ext]' --outfile dist/yakt
 
 build: dist/yakt
 

@@ -285,11 +285,14 @@ async function logOf(cluster: ProcessCluster, node: number): Promise<{ leader: n
   return (await res.json()) as { leader: number; firstOffset: number; lastOffset: number; commitOffset: number };
 }
 
-/** `requests` linearizable (or `stale`) GETs of random topics over `clients` callers to the leader; latencies ms. */
-export async function topicGets(cluster: ProcessCluster, leader: number, o: { topics: number; requests: number; clients: number; stale?: boolean }): Promise<number[]> {
+/**
+ * `requests` linearizable (or `stale`) GETs of random topics over `clients` callers to the leader
+ * (or any node named); latencies ms. `seed` picks another sequence of topics (default 12345).
+ */
+export async function topicGets(cluster: ProcessCluster, leader: number, o: { topics: number; requests: number; clients: number; stale?: boolean; seed?: number }): Promise<number[]> {
   const latencies: number[] = [];
   let n = 0;
-  let seed = 12_345;
+  let seed = o.seed ?? 12_345;
   // A seeded LCG: the same topics in every run.
   const nextTopic = () => {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;

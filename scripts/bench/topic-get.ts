@@ -10,9 +10,13 @@
 // nodes' CPU per GET then includes the writes'). Not a test; a tool for comparing two builds back to back:
 //   YAKT_BINARY=/tmp/yakt-old nice -n 5 bun run scripts/bench/topic-get.ts
 //   SCALE_TOPICS=1000 ROUNDS=2 bun run scripts/bench/topic-get.ts          (a quick try)
+//   AFTER_START=1 bun run scripts/bench/topic-get.ts   (instead of the rows: GETs at a follower
+//     restarted with kill -9, at 0, 1, 5 and 20 s after it caught up; after-start.ts; REPLAY=1
+//     restarts it without a snapshot, so it replays its whole log)
 //   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" SCALE_TOPICS=300 GETS=20000 bun run scripts/bench/topic-get.ts
 import { loadavg } from "node:os";
 import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
+import { afterStart } from "./after-start.ts";
 import { processCpuMs, processSystemCpuMs } from "./cpu.ts";
 import { Heartbeats, fill, metric, p, topicGets } from "./scale-steps.ts";
 
@@ -21,6 +25,9 @@ const GETS = Number(process.env.GETS ?? 3_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 /** Writers updating brokers on the leader while each row runs (reads under write load); 0 by default. */
 const WRITERS = Number(process.env.WRITERS ?? 0);
+/** Restarts of a follower timed by after-start.ts instead of the rows (0: the rows). */
+const AFTER_START = Number(process.env.AFTER_START ?? 0);
+const AFTER_START_DELAYS_S = [0, 1, 5, 20];
 const PARTITIONS = 100;
 const BROKERS = 30;
 const CLIENTS = 4;
@@ -90,7 +97,12 @@ async function main(): Promise<void> {
       // Warms the JIT on the first 100 topics only: the first row then reads topics no GET has read
       // yet (no kept body: the bench's own row), and the later rows read the same topics again.
       await topicGets(cluster, leader, { topics: Math.min(100, TOPICS), requests: GETS, clients: CLIENTS });
-      for (let r = 0; r < ROUNDS; r++) {
+      for (let r = 0; r < AFTER_START; r++) {
+        const lines = await afterStart(cluster, { topics: TOPICS, gets: GETS, clients: CLIENTS, delaysS: AFTER_START_DELAYS_S, stale: process.env.STALE === "1", replay: process.env.REPLAY === "1" });
+        for (const line of lines) console.log(line);
+        console.log(`load ${load()}`);
+      }
+      for (let r = 0; r < (AFTER_START > 0 ? 0 : ROUNDS); r++) {
         console.log(`${r === 0 ? "first pass" : "again     "} ${await row(cluster, leader, false)}`);
         console.log(`again      ${await row(cluster, leader, true)}`);
       }

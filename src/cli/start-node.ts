@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
 import { relistenApi, serveApi } from "../api/serve.ts";
+import { WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../api/warm-up.ts";
 import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
@@ -52,6 +53,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const { storage, identity, formatted } = openDataDir(config, (level, event, fields) => storageLog(level, event, fields));
   const stateMachine = new MetadataStateMachine();
   const loopLag = new LoopLagProbe();
+  const startGc: { restore?: ReturnType<typeof collectRestoreGarbage> } = {};
   const runtime = new RaftRuntime({
     clusterId: identity.clusterId,
     nodeId: config.nodeId,
@@ -69,7 +71,9 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
     loopLag,
+    // Called once the store is restored, before the transport starts: the restore's garbage goes now (warm-up.ts).
     transport: (handlers) =>
+      ((startGc.restore = collectRestoreGarbage()),
       (peerTransport = new PeerTransport({
         clusterId: identity.clusterId,
         nodeId: config.nodeId,
@@ -81,7 +85,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
         secret,
         tls: security.peerTls,
         limits: { handshakeTimeoutMs: peerHandshakeTimeoutMs(config) },
-      })),
+      }))),
   });
   storageLog = (level, event, fields) => runtime.log[level](event, fields);
   for (const [event, fields] of secretWarnings) runtime.log.warn(event, fields);
@@ -97,6 +101,11 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   });
   const undoCore = [async () => service.stop(), () => runtime.stop()];
   const watchers = new WatchHub(service, runtime);
+  // Before clients are served: the read path run until compiled (warm-up.ts), on a throwaway app
+  // made at its first read, so that even its failure is the warm-up's, reported, not the start's.
+  let warmApp: YaktApp | null = null;
+  const warmHandle = (request: Request) => (warmApp ??= createApp({ service, handle: runtime, log, watchers, tokens: null })).handle(request);
+  log("warm_up_done", { ...startGc.restore, ...(await warmUp({ handle: warmHandle, topicNames: stateMachine.image().someTopicNames(WARM_UP_TOPICS) })) });
   const warnings = exposureWarnings(config);
   for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
   const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers, tokens: security.tokens }), {

@@ -97,6 +97,16 @@ export class MetadataImage {
     return this.topics.size;
   }
 
+  /** Names of up to `limit` topics in no set order: unsorted, so cheap at any size (a start-up warm-up picks its reads from them). */
+  someTopicNames(limit: number): string[] {
+    const names: string[] = [];
+    for (const name of this.topicIdByName.keys()) {
+      if (names.length >= limit) break;
+      names.push(name);
+    }
+    return names;
+  }
+
   partition(topicUUID: string, partitionId: number): PartitionRecord | undefined {
     return this.partitions.get(topicUUID)?.byId.get(partitionId);
   }

@@ -1,0 +1,148 @@
+// The start-up warm-up (src/api/warm-up.ts): its reads go through a throwaway app over the real
+// service and are bounded (by count and by a deadline on an injected clock), in slices of a few ms
+// with a turn of the event loop between them; nothing is written and the served app's counters and kept bodies stay untouched; a
+// failing read or collection is reported, never thrown. And a node started for real runs it once,
+// before it listens for clients, reading its topics when it has some.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../src/api/app.ts";
+import { WARM_UP_DEADLINE_MS, WARM_UP_SLICE_MS, WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
+import { parseNodeArgs } from "../../src/cli/node-config.ts";
+import { type RunningNode, startNode } from "../../src/cli/start-node.ts";
+import { freePorts } from "../node/support/free-ports.ts";
+import { waitUntil } from "../node/support/wait-until.ts";
+import { makeHarness } from "./support/harness.ts";
+import { send } from "./support/request.ts";
+
+const broker = (id: number) => ({ brokerId: id, brokerHost: `b${id}.example`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `r${id}` });
+
+/** The harness with brokers 1-3 and `topics` topics of 20 partitions (bodies large enough to be compressed). */
+async function withTopics(topics: number, msPerRead = 0) {
+  const h = makeHarness();
+  for (const id of [1, 2, 3]) expect((await send(h.app, "POST", "/v1/brokers", broker(id))).status).toBe(201);
+  for (let i = 0; i < topics; i++) expect((await send(h.app, "POST", "/v1/topics", { name: `w${i}`, partitions: 20, replicationFactor: 3 })).status).toBe(201);
+  // The warm-up's own app, as start-node.ts makes it: same service, its own counters and kept bodies.
+  const throwaway = createApp({ service: h.service, handle: h.handle, log: () => {} });
+  const asked: Request[] = [];
+  // Each read takes `msPerRead` on this clock.
+  const clock = { ms: 0 };
+  const handle = async (request: Request) => {
+    asked.push(request);
+    clock.ms += msPerRead;
+    return throwaway.handle(request);
+  };
+  return { h, handle, asked, clock, now: () => clock.ms, names: h.stateMachine.image().someTopicNames(WARM_UP_TOPICS) };
+}
+
+describe("warmUp", () => {
+  test("reads up to its bound, cycling over the topics with each Accept-Encoding, a turn of the loop after each slice; nothing written, the served app untouched", async () => {
+    const { h, handle, asked, names, now } = await withTopics(4, 3);
+    const before = await h.fingerprint();
+    let turns = 0;
+    const result = await warmUp({ handle, topicNames: names, reads: 10, now, yieldTurn: async () => void turns++ });
+    expect(result).toEqual({ reads: 10, readMs: 30 });
+    // 3 ms a read, slices of WARM_UP_SLICE_MS (4): a turn before reads 3, 5, 7 and 9.
+    expect(WARM_UP_SLICE_MS).toBe(4);
+    expect(turns).toBe(4);
+    expect(asked.map((r) => new URL(r.url).pathname)).toEqual(Array.from({ length: 10 }, (_, i) => `/v1/topics/${names[i % 4]}`));
+    expect(asked.every((r) => new URL(r.url).searchParams.get("consistency") === "stale")).toBe(true);
+    expect(new Set(asked.map((r) => r.headers.get("accept-encoding")))).toEqual(new Set(["gzip, deflate, br, zstd", "gzip", "identity"]));
+    expect(await h.fingerprint()).toBe(before);
+    const metrics = (await send(h.app, "GET", "/metrics")).text;
+    expect(metrics).toMatch(/^yakt_topic_bodies_misses_total 0$/m);
+    expect(metrics).not.toContain('route="/v1/topics/:name"');
+  });
+
+  test("no topics: no read; a bound of 0: no read", async () => {
+    const { handle, asked, names } = await withTopics(2);
+    expect(await warmUp({ handle, topicNames: [], reads: 5 })).toEqual({ reads: 0, readMs: expect.any(Number) });
+    expect(await warmUp({ handle, topicNames: names, reads: 0 })).toEqual({ reads: 0, readMs: expect.any(Number) });
+    expect(asked).toHaveLength(0);
+  });
+
+  test("stops at its deadline (an injected clock), saying so", async () => {
+    const { handle, names, now } = await withTopics(2, 10);
+    const result = await warmUp({ handle, topicNames: names, reads: 100, deadlineMs: 50, now, yieldTurn: async () => {} });
+    expect(result).toEqual({ reads: 6, readMs: 60, stopped: "deadline of 50 ms passed after 6 reads" });
+  });
+
+  test("a read that fails (a topic gone, an app that throws) stops the warm-up and is reported, never thrown", async () => {
+    const { handle } = await withTopics(1);
+    const gone = await warmUp({ handle, topicNames: ["w0", "nope"], reads: 4, yieldTurn: async () => {} });
+    expect(gone).toEqual({ reads: 1, readMs: expect.any(Number), stopped: "read 2 failed: warm-up read of topic nope answered 404" });
+    const broken = await warmUp({ handle: async () => Promise.reject(new Error("boom")), topicNames: ["w0"], reads: 4 });
+    expect(broken).toEqual({ reads: 0, readMs: expect.any(Number), stopped: "read 1 failed: boom" });
+  });
+
+  test("a bad bound is a broken invariant of the caller", async () => {
+    const { handle, names } = await withTopics(1);
+    await expect(warmUp({ handle, topicNames: names, reads: -1 })).rejects.toThrow("warm-up reads must be a whole number ≥ 0, got -1");
+    await expect(warmUp({ handle, topicNames: names, deadlineMs: 0 })).rejects.toThrow("warm-up deadline must be positive, got 0 ms");
+  });
+});
+
+describe("collectRestoreGarbage", () => {
+  test("collects once and says how long it took; a collection that throws is reported", () => {
+    let calls = 0;
+    let clock = 100;
+    expect(collectRestoreGarbage(() => void (calls++, (clock += 7)), () => clock)).toEqual({ gcMs: 7 });
+    expect(calls).toBe(1);
+    expect(
+      collectRestoreGarbage(() => {
+        throw new Error("no heap");
+      }),
+    ).toEqual({ gcFailed: "no heap" });
+  });
+});
+
+describe("MetadataImage.someTopicNames", () => {
+  test("names real topics, at most the limit", async () => {
+    const { h } = await withTopics(5);
+    const names = h.stateMachine.image().someTopicNames(3);
+    expect(names).toHaveLength(3);
+    for (const name of names) expect(h.stateMachine.image().topicByName(name)).toBeDefined();
+    expect(new Set(h.stateMachine.image().someTopicNames(100))).toEqual(new Set(["w0", "w1", "w2", "w3", "w4"]));
+  });
+});
+
+describe("a started node", () => {
+  let node: RunningNode | null = null;
+  let dir = "";
+  afterEach(async () => {
+    await node?.stop();
+    node = null;
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("warms up once, after its restore's collection and before it listens; restarted, it reads its topics", async () => {
+    dir = mkdtempSync(join(tmpdir(), "yakt-warm-up-"));
+    const [http, peer, admin] = freePorts(3);
+    const command = parseNodeArgs(["--node-id", "1", "--data-dir", dir, "--listen-http", `127.0.0.1:${http}`, "--listen-peer", `127.0.0.1:${peer}`, "--listen-admin", `127.0.0.1:${admin}`]);
+    if (command.kind !== "run") throw new Error(`expected a run command, got ${command.kind}`);
+    const config = command.config;
+    const start = async () => {
+      const events: Record<string, unknown>[] = [];
+      node = await startNode(config, { logSink: (line) => events.push(JSON.parse(line) as Record<string, unknown>) });
+      const names = events.map((e) => e.event);
+      expect(names.filter((n) => n === "warm_up_done")).toHaveLength(1);
+      expect(names.indexOf("warm_up_done")).toBeLessThan(names.indexOf("node_listening"));
+      return events.find((e) => e.event === "warm_up_done") as Record<string, unknown>;
+    };
+    // A fresh data dir holds no topic: nothing to read, the collection done.
+    expect(await start()).toMatchObject({ reads: 0, gcMs: expect.any(Number) });
+    const post = (path: string, body: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await waitUntil("the node leads", () => node?.runtime.isLeader());
+    expect((await post("/v1/brokers", broker(1))).status).toBe(201);
+    expect((await post("/v1/topics", { name: "kept", partitions: 20, replicationFactor: 1 })).status).toBe(201);
+    // From its snapshot the image is restored before the warm-up (a log is replayed only after it).
+    expect((await post("/v1/snapshots", {})).status).toBe(201);
+    await node?.stop();
+    const again = await start();
+    expect(again.reads).toBeGreaterThan(0);
+    // Whole, or cut by its deadline on a loaded machine; never a failed read.
+    expect([undefined, `deadline of ${WARM_UP_DEADLINE_MS} ms passed after ${again.reads} reads`]).toContain(again.stopped as string | undefined);
+    expect((await fetch(`http://127.0.0.1:${http}/v1/topics/kept`)).status).toBe(200);
+  });
+});
