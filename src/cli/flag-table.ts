@@ -59,6 +59,12 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
     default: "50000",
     help: "snapshot after this many applied entries (+0..49% by node id, so replicas do not snapshot together)",
   },
+  {
+    name: "snapshot-records",
+    value: "<n>",
+    default: "250000",
+    help: "also snapshot once applied entries produced this many records, e.g. topic creations of many partitions (same adjustments)",
+  },
   { name: "snapshot-interval-s", value: "<s>", default: "300", help: "snapshot after this long with new entries (same adjustments)" },
   {
     name: "promotion-timeout-ms",

@@ -1,7 +1,7 @@
 // The node's flags, parsed and checked into one NodeConfig. Pure: no disk, no network.
 import { parseArgs } from "node:util";
 import type { NodeId } from "../raft/types.ts";
-import { DEFAULT_PROMOTION_TIMEOUT_MS, DEFAULT_SNAPSHOT_ENTRIES } from "../node/runtime-options.ts";
+import { DEFAULT_PROMOTION_TIMEOUT_MS, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SNAPSHOT_RECORDS } from "../node/runtime-options.ts";
 import { UsageError } from "./cli-errors.ts";
 import { NODE_FLAGS, parseArgsOptions } from "./flag-table.ts";
 import { type HostPort, formatHostPort, parseHostPort } from "./host-port.ts";
@@ -37,6 +37,7 @@ export interface NodeConfig {
   heartbeatTicks: number;
   snapshotEntries: number;
   snapshotIntervalS: number;
+  snapshotRecords: number;
   sessionTimeoutMs: number;
   metadataDiffWindowS: number;
   promotionTimeoutMs: number;
@@ -121,6 +122,7 @@ function toConfig(v: Values): NodeConfig {
     heartbeatTicks,
     snapshotEntries: parseIntFlag("snapshot-entries", str("snapshot-entries"), DEFAULT_SNAPSHOT_ENTRIES, 1, 100_000_000),
     snapshotIntervalS: parseIntFlag("snapshot-interval-s", str("snapshot-interval-s"), 300, 1, 31_536_000),
+    snapshotRecords: parseIntFlag("snapshot-records", str("snapshot-records"), DEFAULT_SNAPSHOT_RECORDS, 1, 1_000_000_000),
     sessionTimeoutMs: parseIntFlag("session-timeout-ms", str("session-timeout-ms"), 9_000, 100, 3_600_000),
     metadataDiffWindowS: parseIntFlag("metadata-diff-window", str("metadata-diff-window"), 600, 1, 31_536_000),
     // At most 30 s: an add-voter through REST must finish inside the HTTP idle timeout (45 s).

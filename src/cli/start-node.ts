@@ -67,6 +67,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     heartbeatTicks: config.heartbeatTicks,
     snapshotEntries: config.snapshotEntries,
     snapshotIntervalMs: config.snapshotIntervalS * 1000,
+    snapshotRecords: config.snapshotRecords,
     promotionTimeoutMs: config.promotionTimeoutMs,
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,

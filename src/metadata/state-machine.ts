@@ -37,6 +37,8 @@ export type ImageChange = { kind: "records"; records: readonly MetadataRecord[] 
 export class MetadataStateMachine implements StateMachine {
   private current = new MetadataImage();
   private applied = 0;
+  /** Records committed by the entries applied in this process (recordsApplied: the runtime's snapshot trigger). */
+  private recordCount = 0;
   private requests: RequestTable;
   private readonly requestBounds: RequestTableBounds;
   readonly history: EventHistory;
@@ -91,6 +93,10 @@ export class MetadataStateMachine implements StateMachine {
     return planCommand(this.current, command, this.applied + 1, "check");
   }
 
+  recordsApplied(): number {
+    return this.recordCount;
+  }
+
   onChange(listener: (change: ImageChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -112,6 +118,7 @@ export class MetadataStateMachine implements StateMachine {
       if (result.ok) {
         this.current.commit(result.records);
         this.history.append(result.records);
+        this.recordCount += result.records.length;
         this.notify({ kind: "records", records: result.records });
       }
       this.remember(command, index, result);

@@ -12,6 +12,12 @@ export interface StateMachine {
    * because a proposal forwarded from a follower gets it over the wire.
    */
   apply(index: number, data: Uint8Array): unknown;
+  /**
+   * Optional: how many state records the entries applied in this process produced so far (never
+   * falls). The runtime also snapshots after `snapshotRecords` of them, so a few entries that build
+   * a large state (a topic of many partitions) do not leave a long log to replay at a restart.
+   */
+  recordsApplied?(): number;
   /** Encode the whole state as of the last applied index. */
   snapshot(): Uint8Array;
   /**

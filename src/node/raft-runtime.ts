@@ -370,6 +370,7 @@ export class RaftRuntime implements ConsensusHandle {
         now: this.opts.now,
         everyEntries: this.opts.snapshotEntries,
         everyMs: this.opts.snapshotIntervalMs,
+        everyRecords: this.opts.snapshotRecords,
         defer: (work) => this.opts.timers.defer(work),
       },
       restore.applied,

@@ -46,6 +46,7 @@ export interface SnapshotterDeps {
   now: () => number;
   everyEntries: number;
   everyMs: number;
+  everyRecords?: number;
   /** Runs `work` in a later macrotask, never inside the runtime's ready()…advance(). */
   defer: (work: () => void) => void;
   sliceItems?: number;
@@ -55,6 +56,8 @@ export class Snapshotter {
   private readonly policy: SnapshotPolicy;
   private readonly sliceItems: number;
   private job: SnapshotJob | null = null;
+  /** The state machine's record count when the job in progress captured its state. */
+  private jobRecords = 0;
   private installs = 0;
   private stopped = false;
   private sweeping = false;
@@ -64,7 +67,7 @@ export class Snapshotter {
     startIndex: number,
   ) {
     this.policy = new SnapshotPolicy(
-      { everyEntries: d.everyEntries, everyMs: d.everyMs, nodeId: d.nodeId },
+      { everyEntries: d.everyEntries, everyMs: d.everyMs, everyRecords: d.everyRecords, nodeId: d.nodeId },
       startIndex,
       d.now(),
     );
@@ -77,7 +80,7 @@ export class Snapshotter {
   /** A snapshot from the leader replaced the state: one in progress is of an older state now. */
   installed(index: number): void {
     this.installs++;
-    this.policy.taken(index, this.d.now());
+    this.policy.taken(index, this.d.now(), this.recordsApplied());
   }
 
   /** Whether a snapshot is being encoded or stored right now. */
@@ -86,9 +89,13 @@ export class Snapshotter {
   }
 
   /** Start a periodic snapshot if one is due and none is in progress (nor a leader's being installed). */
+  private recordsApplied(): number {
+    return this.d.stateMachine.recordsApplied?.() ?? 0;
+  }
+
   maybeSnapshot(raft: SnapshotRaft): void {
     if (this.job !== null || this.stopped || this.d.applier.installingIndex !== null) return;
-    if (!this.policy.due(this.d.applier.applied, this.d.now())) return;
+    if (!this.policy.due(this.d.applier.applied, this.d.now(), this.recordsApplied())) return;
     try {
       this.start(raft, "periodic");
     } catch (e) {
@@ -128,6 +135,7 @@ export class Snapshotter {
     const meta: SnapshotMeta = { index: a.applied, term: a.appliedTerm, membership: a.membership };
     const job = new SnapshotJob(meta, reason, this.installs, beginEncoding(this.d.stateMachine));
     this.job = job;
+    this.jobRecords = this.recordsApplied();
     this.d.defer(() => this.advance(raft, job));
     return job;
   }
@@ -174,7 +182,7 @@ export class Snapshotter {
 
   private taken(job: SnapshotJob): void {
     this.job = null;
-    this.policy.taken(job.meta.index, this.d.now());
+    this.policy.taken(job.meta.index, this.d.now(), this.jobRecords);
     this.d.counters.snapshotsTaken++;
     this.d.log.info("snapshot_taken", {
       reason: job.reason,
@@ -237,7 +245,7 @@ export class Snapshotter {
     const error = e instanceof Error ? e : new Error(String(e));
     // Not retried every tick: the next attempt waits a full period; the log simply stays longer.
     this.d.log.error("snapshot_failed", { reason: job?.reason ?? "periodic", index: job?.meta.index, error });
-    this.policy.taken(this.d.applier.applied, this.d.now());
+    this.policy.taken(this.d.applier.applied, this.d.now(), this.recordsApplied());
     job?.reject(error instanceof SnapshotError ? error : new SnapshotError(`snapshot at ${job.meta.index} failed: ${error.message}`));
   }
 

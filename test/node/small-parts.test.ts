@@ -54,8 +54,19 @@ describe("SnapshotPolicy", () => {
     expect(p2.due(124, 0)).toBe(true);
   });
 
+  test("due after N records produced since the last snapshot, staggered like the rest", () => {
+    const p = new SnapshotPolicy({ everyEntries: 1_000, everyMs: 1_000_000, everyRecords: 100, nodeId: 1 }, 0, 0);
+    expect(p.due(1, 0, 136)).toBe(false); // node 1: +37 %
+    expect(p.due(1, 0, 137)).toBe(true);
+    p.taken(1, 0, 137);
+    expect(p.due(2, 0, 273)).toBe(false);
+    expect(p.due(2, 0, 274)).toBe(true);
+    expect(p.due(1, 0, 10_000)).toBe(false); // nothing applied since: never
+  });
+
   test("rejects nonsense bounds", () => {
     expect(() => new SnapshotPolicy({ everyEntries: 0, everyMs: 1 }, 0, 0)).toThrow("snapshot entries");
+    expect(() => new SnapshotPolicy({ everyEntries: 1, everyMs: 1, everyRecords: 0 }, 0, 0)).toThrow("snapshot records");
   });
 });
 

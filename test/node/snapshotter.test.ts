@@ -45,6 +45,27 @@ describe("snapshotter", () => {
     expect(h.events("snapshot_taken")[0]).toMatchObject({ reason: "periodic", index: 20 });
   });
 
+  test("a few entries that produce many records are snapshotted by their records, counted from the last snapshot's capture", () => {
+    const h = new SnapshotHarness({ everyRecords: 100 }); // node 1: 137 records
+    h.feed([registerBroker(1), createTopic("wide-a", 60, 1)]); // 1 + 61 records
+    h.snapshotter.maybeSnapshot(h.raft);
+    expect(h.snapshotter.inProgress).toBe(false);
+    h.feed([createTopic("wide-b", 80, 1)]); // 81 more: 143 since the start
+    expect(h.sm.recordsApplied()).toBe(143);
+    h.snapshotter.maybeSnapshot(h.raft);
+    expect(h.snapshotter.inProgress).toBe(true);
+    h.feed([createTopic("wide-c", 130, 1)]); // applied while encoding: 131 records after the capture
+    h.runAll();
+    expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([3]);
+    h.snapshotter.maybeSnapshot(h.raft);
+    expect(h.snapshotter.inProgress).toBe(false); // 131 since the captured state: not yet
+    h.feed([createTopic("wide-d", 5, 1)]); // 137
+    h.snapshotter.maybeSnapshot(h.raft);
+    expect(h.snapshotter.inProgress).toBe(true);
+    h.runAll();
+    expect(h.storage.listSnapshots()[0]?.index).toBe(5);
+  });
+
   test("entries applied while encoding do not show: the stored snapshot is the state at its index", async () => {
     const h = new SnapshotHarness();
     const all = commands(0, 60);

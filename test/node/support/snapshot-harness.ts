@@ -26,7 +26,7 @@ export class SnapshotHarness {
   private readonly deferred: (() => void)[] = [];
   readonly raft: SnapshotRaft;
 
-  constructor(opts: { everyEntries?: number; sliceItems?: number } = {}) {
+  constructor(opts: { everyEntries?: number; everyRecords?: number; sliceItems?: number } = {}) {
     const log = new Logger(1, (line) => this.lines.push(line), () => ({ term: TERM, role: "follower" }), () => 0);
     // A clock that stands still: every fed run applies at once (nothing here runs the apply slices).
     this.applier = new Applier(this.sm, new ProposalWaiters(16, 1_000), log, MEMBERSHIP, () => 0);
@@ -48,6 +48,7 @@ export class SnapshotHarness {
         now: () => 0,
         everyEntries: opts.everyEntries ?? 1_000_000,
         everyMs: 1_000_000_000,
+        everyRecords: opts.everyRecords,
         defer: (work) => this.deferred.push(work),
         sliceItems: opts.sliceItems ?? 1,
       },
