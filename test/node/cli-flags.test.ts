@@ -30,7 +30,7 @@ describe("node flags", () => {
     expect(c.listenAdmin).toEqual({ host: "127.0.0.1", port: 9990 });
     expect(c.dataDir).toBe("./yakt-data");
     expect([c.tickMs, c.electionTicks, c.heartbeatTicks]).toEqual([10, 10, 2]);
-    expect([c.snapshotEntries, c.snapshotIntervalS, c.sessionTimeoutMs, c.metadataDiffWindowS]).toEqual([50000, 300, 9000, 600]);
+    expect([c.snapshotEntries, c.snapshotRecords, c.snapshotIntervalS, c.sessionTimeoutMs, c.metadataDiffWindowS]).toEqual([50000, 250000, 300, 9000, 600]);
     expect(c.clusterId).toBeNull();
     expect(c.adminToken).toBeNull();
   });
@@ -55,6 +55,7 @@ describe("node flags", () => {
     [["--heartbeat-ticks", "10"], "less than --election-ticks"],
     [["--cluster-id", "has space"], "--cluster-id"],
     [["--snapshot-entries", "-5"], "snapshot-entries"],
+    [["--snapshot-records", "0"], "snapshot-records"],
     [["stray"], "stray"],
   ])("rejects %p with a UsageError naming the problem", (args, fragment) => {
     let error: unknown = null;

@@ -73,6 +73,18 @@ describe("recovery from storage", () => {
     expect([...back.sm.data]).toEqual([...cluster.node(leader.id).sm.data]);
   });
 
+  test("a node snapshots after --snapshot-records records however few entries produced them", async () => {
+    cluster = await RuntimeCluster.start({ size: 3, sqlite: true, seed: 13, overrides: { snapshotEntries: 100_000, snapshotRecords: 20 } });
+    const leader = await cluster.waitForLeader();
+    // Past every node's records threshold (20 + its stagger, ≤ 30), far below its entries threshold.
+    const last = await writeMany(cluster, "r", 40);
+    await cluster.waitApplied(last);
+    for (const n of cluster.nodes.values()) {
+      await waitUntil(`node ${n.id} snapshotted`, () => n.runtime.metrics().yakt_raft_snapshots_taken_total > 0 || null);
+    }
+    expect(leader.runtime.listSnapshots().length).toBeGreaterThan(0);
+  });
+
   test("after the leader restarts, a lagging node still gets its snapshot: the chunks are read from SQLite", async () => {
     // Chunks of 64 bytes: the transfer takes many, each filled from the store (the core holds no snapshot bytes).
     cluster = await RuntimeCluster.start({ size: 3, sqlite: true, seed: 14, overrides: { snapshotChunkBytes: 64 } });

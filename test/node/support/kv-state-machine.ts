@@ -13,6 +13,8 @@ export class KvStateMachine implements StateMachine {
   data = new Map<string, string>();
   applied = 0;
   restores = 0;
+  /** One record per write applied in this process (StateMachine.recordsApplied). */
+  private writes = 0;
   /** The bytes of every snapshot restored from (a node gives them back to its store once done). */
   readonly restoredFrom: Uint8Array[] = [];
 
@@ -23,7 +25,12 @@ export class KvStateMachine implements StateMachine {
     const { key, value } = JSON.parse(decoder.decode(data)) as { key: string; value: string };
     const prev = this.data.get(key) ?? null;
     this.data.set(key, value);
+    this.writes++;
     return { prev };
+  }
+
+  recordsApplied(): number {
+    return this.writes;
   }
 
   snapshot(): Uint8Array {
