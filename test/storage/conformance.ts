@@ -281,7 +281,7 @@ export function conformance(name: string, h: StorageHarness): void {
         const chunk = s.readSnapshotChunk(4, big.length, offset, length)!;
         expect(chunk.byteOffset).toBe(0);
         expect(chunk.buffer.byteLength).toBe(length);
-        chunk.buffer.transfer(0);
+        (chunk.buffer as ArrayBuffer).transfer(0);
       }
       // Every piece each read copied out of the store was freed, none of the store's own: read again.
       expect(s.readSnapshotChunk(4, big.length, 0, big.length)).toEqual(big);

@@ -159,7 +159,7 @@ describe("message codec", () => {
 
   test("a snapshot chunk whose bytes were freed is refused (EncodeError), never sent as an empty chunk", () => {
     const m = fullMessage();
-    m.snapshot!.data.buffer.transfer(0);
+    (m.snapshot!.data.buffer as ArrayBuffer).transfer(0);
     expect(() => encodeMessage(m, MAX)).toThrow(/already freed/);
   });
 
