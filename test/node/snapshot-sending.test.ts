@@ -2,9 +2,8 @@
 // is read, encoded and framed into buffers that are freed once done with (issue 10), and none of
 // that may change a byte the follower installs.
 import { afterEach, describe, expect, test } from "bun:test";
-import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
 import { FREE_AT_BYTES } from "../../src/transport/owned-bytes.ts";
-import { kvCommand } from "./support/kv-state-machine.ts";
+import { writeThroughLeader } from "./support/leader-write.ts";
 import { RuntimeCluster } from "./support/runtime-cluster.ts";
 import { waitUntil } from "./support/wait-until.ts";
 
@@ -15,18 +14,7 @@ afterEach(async () => {
   cluster = null;
 });
 
-/** One write of `value` under `key` through the current leader, retried (bounded) while leadership moves. */
-async function write(c: RuntimeCluster, key: string, value: string): Promise<number> {
-  return waitUntil(`write of ${key} acknowledged`, async () => {
-    const leader = await c.waitForLeader();
-    try {
-      return (await leader.runtime.propose(kvCommand(key, value))).index;
-    } catch (e) {
-      if (e instanceof NoLeaderError || e instanceof NotLeaderError) return null;
-      throw e;
-    }
-  });
-}
+const write = writeThroughLeader;
 
 describe("snapshot sending", () => {
   test("chunks large enough to be freed once sent arrive whole: the follower installs the leader's snapshot byte for byte", async () => {
