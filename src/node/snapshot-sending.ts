@@ -3,6 +3,8 @@
 // empty, naming its place in the snapshot; it is filled here from the stored snapshot right
 // before it goes on the wire. A chunk of a snapshot pruned from storage meanwhile is not sent, and
 // the core is told (Raft.snapshotUnavailable) so the transfer begins anew from the latest one.
+// The bytes read are the storage's fresh copy, given over to the transport with the message
+// (Transport.send), which frees them once encoded: nothing here or in the core keeps them.
 import { fillChunk } from "../raft/snapshot-chunks.ts";
 import type { Message, NodeId } from "../raft/types.ts";
 import type { LogStorage } from "../storage/log-storage.ts";

@@ -161,7 +161,9 @@ export interface LogStorage {
    * Bytes [offset, offset + length) of the published snapshot at `index` of `size` bytes, every
    * piece read checked against its checksum; null when no such snapshot is stored (pruned since).
    * A leader fills each InstallSnapshot chunk from here, so no node holds a snapshot's bytes in
-   * memory to send it. Reads only the stored pieces the range touches.
+   * memory to send it. Reads only the stored pieces the range touches. The bytes are a buffer of
+   * their own that the caller owns (a copy, never a view of what the store keeps): the leader's
+   * transport frees it once the chunk is encoded.
    */
   readSnapshotChunk(index: number, size: number, offset: number, length: number): Uint8Array | null;
   latestSnapshot(): Snapshot | null;

@@ -1,6 +1,8 @@
 // A growable big-endian byte writer for the wire codecs. Growth is bounded: going past `maxBytes`
-// throws, so a huge batch can never allocate without limit.
+// throws, so a huge batch can never allocate without limit. The writer owns its buffer until
+// finish(): a buffer it outgrew, or copied out of, is freed at once (owned-bytes.ts).
 import { EncodeError } from "./errors.ts";
+import { freeOwnedBytes } from "./owned-bytes.ts";
 
 const TWO_POW_32 = 0x1_0000_0000;
 const utf8 = new TextEncoder();
@@ -78,6 +80,18 @@ export class ByteWriter {
     return this.buf.subarray(0, this.pos);
   }
 
+  /**
+   * The bytes written, as a buffer of exactly their size: the writer's own when it was sized right,
+   * else a copy, the writer's buffer freed (its spare room is not kept alive by the copy's owner).
+   * Nothing is written after this.
+   */
+  finishExact(): Uint8Array {
+    if (this.pos === this.buf.byteLength) return this.buf;
+    const copy = this.buf.slice(0, this.pos);
+    freeOwnedBytes(this.buf);
+    return copy;
+  }
+
   private reserve(n: number): void {
     const needed = this.pos + n;
     if (needed <= this.buf.length) return;
@@ -86,6 +100,7 @@ export class ByteWriter {
     }
     const grown = new Uint8Array(Math.min(this.maxBytes, Math.max(needed, this.buf.length * 2)));
     grown.set(this.buf.subarray(0, this.pos));
+    freeOwnedBytes(this.buf);
     this.buf = grown;
     this.view = new DataView(grown.buffer);
   }

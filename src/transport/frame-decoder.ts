@@ -1,7 +1,9 @@
 // Reassembles frames from TCP chunks: a frame may be split across chunks and a chunk may hold many
 // frames. Bytes are copied in, because the socket may reuse its chunk buffer after the callback.
 // The buffer never holds more than one frame plus one chunk, since the length is checked first.
+// Frames are handed out as copies, so the buffer is the decoder's alone: one it outgrew is freed.
 import { DecodeError } from "./errors.ts";
+import { freeOwnedBytes } from "./owned-bytes.ts";
 import { invariant } from "./invariant.ts";
 import { FRAME_HEADER_BYTES, isFrameKind } from "./frame.ts";
 import type { Frame } from "./frame.ts";
@@ -70,7 +72,10 @@ export class FrameDecoder {
     const grown = Math.max(needed, Math.min(this.buf.length * 2, 4 + this.maxFrameBytes));
     const target = needed > this.buf.length ? new Uint8Array(grown) : this.buf;
     if (target === this.buf) this.buf.copyWithin(0, this.start, this.end);
-    else target.set(this.buf.subarray(this.start, this.end));
+    else {
+      target.set(this.buf.subarray(this.start, this.end));
+      freeOwnedBytes(this.buf);
+    }
     this.buf = target;
     this.start = 0;
     this.end = held;

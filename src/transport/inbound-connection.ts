@@ -18,6 +18,7 @@ import type { Hello } from "./handshake-codec.ts";
 import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { decodeMessages } from "./message-codec.ts";
+import { freeOwnedBytes } from "./owned-bytes.ts";
 import type { HandshakeTranscript } from "./peer-auth.ts";
 import { tlsOutcome } from "./peer-tls.ts";
 import { decodeIdAndPayload, encodeErrorReply, REQUEST_HEADER_BYTES, requestHeader } from "./request-codec.ts";
@@ -156,7 +157,12 @@ export class InboundConnection {
       return this.onProof(decodeProof(frame.body));
     }
     this.host.countersFor(this.peerId).receivedFrames += 1;
-    if (frame.kind === FrameKind.Messages) return this.onMessages(decodeMessages(frame.body));
+    if (frame.kind === FrameKind.Messages) {
+      // Decoded messages hold copies of their bytes: the frame (a snapshot chunk's ~1 MiB) is done with.
+      const msgs = decodeMessages(frame.body);
+      freeOwnedBytes(frame.body);
+      return this.onMessages(msgs);
+    }
     if (frame.kind === FrameKind.Request) {
       const { id, payload } = decodeIdAndPayload(frame.body);
       return this.serve(id, payload);

@@ -18,6 +18,7 @@ import type { Entry, Membership, Message, SnapshotChunk } from "../raft/types.ts
 import { ByteReader } from "./byte-reader.ts";
 import { ByteWriter } from "./byte-writer.ts";
 import { DecodeError, EncodeError } from "./errors.ts";
+import { isFreed } from "./owned-bytes.ts";
 import { ENTRY_TYPE_BY_CODE, entryTypeCode, MESSAGE_TYPE_BY_CODE, messageTypeCode } from "./wire-codes.ts";
 
 export const CODEC_VERSION = 2;
@@ -34,8 +35,10 @@ const KNOWN_FLAGS = FLAG_REJECT | FLAG_FORCE | FLAG_SNAPSHOT | FLAG_DONE;
 const MIN_MESSAGE_BYTES = 1 + 4 + 4 + 6 * 8 + 1 + 4;
 const MIN_ENTRY_BYTES = 8 + 8 + 1 + 4;
 const MIN_ADDRESS_BYTES = 2 + 2;
-/** A snapshot chunk's fixed part and a three-voter membership with short addresses (a guess). */
-const SNAPSHOT_CHUNK_BYTES = 4 * 8 + 4 + 3 * 4 + 4 + 4 + 3 * (MIN_ADDRESS_BYTES + 4 + 24);
+/** A snapshot chunk's fixed part: meta index and term, offset, total, the data's length. */
+const CHUNK_FIXED_BYTES = 4 * 8 + 4;
+/** A membership's four counts: voters, learners, addresses, directory ids. */
+const MEMBERSHIP_COUNTS_BYTES = 4 * 4;
 
 /** Encode one message (without the batch header); throws EncodeError past `maxBytes` or on a bad field. */
 export function encodeMessage(m: Message, maxBytes: number): Uint8Array {
@@ -57,21 +60,41 @@ export function encodeMessage(m: Message, maxBytes: number): Uint8Array {
   for (const entry of m.entries) writeEntry(w, entry);
   if (m.snapshot !== null) writeChunk(w, m.snapshot);
   w.string(m.directoryId, "directoryId");
-  const bytes = w.finish();
   // Sized right, the writer's buffer is the message; else a copy, so the spare room is not kept.
-  return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  return w.finishExact();
 }
 
 /**
- * The encoded size of a message whose fields are what they claim (a directory id of ASCII, as
- * ids are): the writer starts at it, so an append of many entries is written once instead of
- * being copied at every doubling. A wrong guess costs a copy, never correctness.
+ * The encoded size of a message whose fields are what they claim (ids and addresses of ASCII, as
+ * they are): the writer starts at it, so an append of many entries or a snapshot chunk is written
+ * once into a buffer of its size, instead of being copied at every doubling and once more to trim
+ * it (a 1 MiB chunk took 4 MiB that way). A wrong guess costs a copy, never correctness.
  */
 export function expectedMessageBytes(m: Message): number {
-  let n = MIN_MESSAGE_BYTES + 2 + (typeof m.directoryId === "string" ? m.directoryId.length : 0);
+  let n = MIN_MESSAGE_BYTES + stringBytes(m.directoryId);
   if (Array.isArray(m.entries)) for (const e of m.entries) n += MIN_ENTRY_BYTES + (e?.data?.length ?? 0);
-  if (m.snapshot !== null && typeof m.snapshot === "object") n += SNAPSHOT_CHUNK_BYTES + (m.snapshot.data?.length ?? 0);
+  if (m.snapshot !== null && typeof m.snapshot === "object") n += expectedChunkBytes(m.snapshot);
   return n;
+}
+
+function expectedChunkBytes(c: SnapshotChunk): number {
+  return CHUNK_FIXED_BYTES + expectedMembershipBytes(c.meta?.membership) + (c.data?.length ?? 0);
+}
+
+function expectedMembershipBytes(m: Membership | undefined): number {
+  if (typeof m !== "object" || m === null) return 0;
+  let n = MEMBERSHIP_COUNTS_BYTES;
+  for (const ids of [m.voters, m.learners]) n += Array.isArray(ids) ? 4 * ids.length : 0;
+  for (const map of [m.addresses, m.directoryIds]) {
+    if (typeof map !== "object" || map === null) continue;
+    for (const [key, value] of Object.entries(map)) n += stringBytes(key) + stringBytes(value);
+  }
+  return n;
+}
+
+/** A string's u16 length and its characters (one byte each when ASCII). */
+function stringBytes(value: unknown): number {
+  return 2 + (typeof value === "string" ? value.length : 0);
 }
 
 /** The 5-byte header that precedes `count` encoded messages in a batch. */
@@ -88,7 +111,7 @@ export function encodeMessages(msgs: Message[], maxBytes: number): Uint8Array {
   const w = new ByteWriter(maxBytes, bodies.reduce((n, b) => n + b.length, BATCH_HEADER_BYTES));
   w.raw(batchHeader(msgs.length));
   for (const body of bodies) w.raw(body);
-  return w.finish().slice();
+  return w.finishExact();
 }
 
 export function decodeMessages(body: Uint8Array): Message[] {
@@ -127,6 +150,8 @@ function writeEntry(w: ByteWriter, e: Entry): void {
 
 function writeChunk(w: ByteWriter, c: SnapshotChunk): void {
   if (typeof c.done !== "boolean") throw new EncodeError(`snapshot.done must be a boolean, got ${typeof c.done}`);
+  // Freed bytes read as empty: sending them would tell the follower a wrong chunk, not fail.
+  if (c.data instanceof Uint8Array && isFreed(c.data)) throw new EncodeError(`snapshot chunk at ${c.offset} of snapshot ${c.meta.index}: its bytes were already freed (sent twice?)`);
   if (c.offset + c.data.length > c.total) {
     throw new EncodeError(`snapshot chunk at ${c.offset} of ${c.data.length} bytes overruns total ${c.total}`);
   }

@@ -17,6 +17,7 @@ import { OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { MessageBatcher } from "./message-batcher.ts";
 import { encodeMessage } from "./message-codec.ts";
+import { freeOwnedBytes } from "./owned-bytes.ts";
 import { PendingRequests } from "./pending-requests.ts";
 import { tlsOutcome } from "./peer-tls.ts";
 import { dialPeer } from "./sockets.ts";
@@ -275,13 +276,17 @@ export class OutboundPeer {
     const { parts, count } = taken;
     if (this.state !== "connecting" && this.state !== "connected") {
       this.counters.drops += count;
+      for (const part of parts) freeOwnedBytes(part);
       return;
     }
     const frame = encodeFrame(FrameKind.Messages, parts, this.ctx.limits.maxFrameBytes);
+    // The encoded messages are the batch's alone and now copied into the frame.
+    for (const part of parts) freeOwnedBytes(part);
     if (!this.queueFrame(frame)) {
       // Whole frame or nothing: the peer never sees part of a batch.
       this.counters.drops += count;
       this.counters.droppedBytes += frame.length;
+      freeOwnedBytes(frame);
       return;
     }
     this.counters.sentFrames += 1;

@@ -18,6 +18,7 @@ import { resolveLimits } from "./limits.ts";
 import { newCounters, OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { OutboundPeer } from "./outbound-peer.ts";
+import { freeOwnedBytes } from "./owned-bytes.ts";
 import { REQUEST_HEADER_BYTES } from "./request-codec.ts";
 import { listenPeers } from "./sockets.ts";
 import type { PeerStats, Transport, TransportOptions, TransportStats } from "./transport-types.ts";
@@ -116,6 +117,9 @@ export class PeerTransport implements Transport {
         this.unroutableDrops += 1;
         this.unknownPeerLog.emit("message_to_unknown_peer", { to: msg.to, type: msg.type, phase: this.phase });
       }
+      // Encoded (or dropped) by now: a snapshot chunk's bytes, given over with the message, are freed.
+      const chunk = msg.snapshot?.data;
+      if (chunk instanceof Uint8Array) freeOwnedBytes(chunk);
     }
   }
 

@@ -114,7 +114,11 @@ export interface TransportStats {
 /** What the node runtime needs of a transport; a simulator can implement it in memory. */
 export interface Transport {
   start(): Promise<{ port: number }>;
-  /** Non-blocking; batches per destination; drops (and counts) when a queue is full or a peer is unreachable. */
+  /**
+   * Non-blocking; batches per destination; drops (and counts) when a queue is full or a peer is
+   * unreachable. A snapshot chunk's bytes are given over with its message: the caller never reads
+   * them again (PeerTransport frees them once encoded, so the leader keeps no copy of a sent chunk).
+   */
   send(msgs: Message[]): void;
   /** Writes what send() batched to the sockets now, instead of at the end of the current task. */
   flush(): void;

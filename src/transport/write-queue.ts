@@ -1,6 +1,9 @@
 // The bytes waiting to go out on one socket. Bounded in bytes; flushed as far as the socket takes
-// them (a write may be partial), the rest waits for the socket's `drain`.
+// them (a write may be partial), the rest waits for the socket's `drain`. The queue owns the frames
+// it is given: a frame the socket took whole is freed at once (Bun's socket copies what it takes,
+// and keeps none of the rest, so a partly written frame stays here until its remainder is taken).
 import { invariant } from "./invariant.ts";
+import { freeOwnedBytes } from "./owned-bytes.ts";
 
 /** The part of Bun's Socket the queue needs; an interface so tests can drive partial writes. */
 export interface Writable {
@@ -22,7 +25,7 @@ export class WriteQueue {
     return this.total;
   }
 
-  /** False (and nothing queued) when the frame would take the queue past its bound. */
+  /** False (and nothing queued) when the frame would take the queue past its bound; else the frame is the queue's. */
   enqueue(frame: Uint8Array): boolean {
     if (this.total + frame.length > this.maxBytes) return false;
     this.chunks.push(frame);
@@ -51,13 +54,16 @@ export class WriteQueue {
       }
       this.chunks.shift();
       this.headOffset = 0;
+      freeOwnedBytes(head);
     }
     const consistent = this.total >= 0 && (this.total === 0) === (this.chunks.length === 0);
     invariant(consistent, () => `queue holds ${this.total} bytes in ${this.chunks.length} chunks`);
     return written;
   }
 
+  /** Drops (and frees) every frame, a partly written one too: its socket is gone. */
   clear(): void {
+    for (const chunk of this.chunks) freeOwnedBytes(chunk);
     this.chunks = [];
     this.headOffset = 0;
     this.total = 0;

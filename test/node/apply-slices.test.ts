@@ -8,11 +8,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
 import { ApplySlices } from "../../src/node/apply-slices.ts";
-import { NoLeaderError, NotLeaderError } from "../../src/node/contracts.ts";
 import { Logger } from "../../src/node/logger.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
 import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
 import { KvStateMachine, SlicedKvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
+import { writeThroughLeader } from "./support/leader-write.ts";
 import { RuntimeCluster } from "./support/runtime-cluster.ts";
 import { waitUntil } from "./support/wait-until.ts";
 
@@ -226,18 +226,7 @@ afterEach(async () => {
   cluster = null;
 });
 
-/** Writes through the current leader, retrying (bounded) while leadership moves, as a client would. */
-async function write(c: RuntimeCluster, key: string, value: string): Promise<number> {
-  return waitUntil(`write ${key}=${value} acknowledged`, async () => {
-    const leader = await c.waitForLeader();
-    try {
-      return (await leader.runtime.propose(kvCommand(key, value))).index;
-    } catch (e) {
-      if (e instanceof NoLeaderError || e instanceof NotLeaderError) return null;
-      throw e;
-    }
-  });
-}
+const write = writeThroughLeader;
 
 describe("a lagging follower installing the leader's snapshot in slices", () => {
   test("catches up while writes go on; nothing is applied before the snapshot has replaced its state", async () => {

@@ -272,6 +272,22 @@ export function conformance(name: string, h: StorageHarness): void {
       expect(reopened.readSnapshotChunk(4, big.length, 0, 1)).toBeNull(); // pruned: 8 and 6 are kept
     });
 
+    test("readSnapshotChunk gives the caller bytes of its own: freeing them (as a leader's transport does once sent) leaves the store whole", () => {
+      const s = h.open();
+      s.persist(batch({ hardState: hs(1, 1, 10), entries: run(1, 10, 1) }));
+      const big = Uint8Array.from({ length: 700_000 }, (_, i) => (i * 13 + (i >> 9)) & 0xff);
+      s.persist(batch({ snapshot: { meta: snapshot(4, 1).meta, data: big }, hardState: hs(1, 1, 10) }));
+      for (const [offset, length] of [[0, 1 << 19], [1 << 19, 700_000 - (1 << 19)], [0, 700_000]]) {
+        const chunk = s.readSnapshotChunk(4, big.length, offset, length)!;
+        expect(chunk.byteOffset).toBe(0);
+        expect(chunk.buffer.byteLength).toBe(length);
+        (chunk.buffer as ArrayBuffer).transfer(0);
+      }
+      // Every piece each read copied out of the store was freed, none of the store's own: read again.
+      expect(s.readSnapshotChunk(4, big.length, 0, big.length)).toEqual(big);
+      expect(s.latestSnapshot()?.data).toEqual(big);
+    });
+
     test("a restarted store loads exactly what was persisted", () => {
       const clock = manualClock();
       let s = h.open({ now: clock.now });

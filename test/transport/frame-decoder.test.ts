@@ -5,6 +5,7 @@ import { DecodeError } from "../../src/transport/errors.ts";
 import { encodeFrame, FrameKind } from "../../src/transport/frame.ts";
 import type { Frame } from "../../src/transport/frame.ts";
 import { FrameDecoder } from "../../src/transport/frame-decoder.ts";
+import { FREE_AT_BYTES } from "../../src/transport/owned-bytes.ts";
 
 const MAX = 4096;
 const kinds = Object.values(FrameKind);
@@ -88,5 +89,18 @@ describe("frame decoder", () => {
     expect(decoder.push(frame.subarray(0, 104))).toEqual([]);
     expect(decoder.buffered).toBe(104);
     expect(decoder.push(frame.subarray(104))).toHaveLength(1);
+  });
+
+  test("a frame far larger than the buffer, fed in small chunks, decodes whole while the buffer grows (outgrown buffers are freed)", () => {
+    const big = Uint8Array.from({ length: 3 * FREE_AT_BYTES + 17 }, (_, i) => (i * 5 + (i >> 10)) & 0xff);
+    const wire = concat([encodeFrame(FrameKind.Messages, [big], 1 << 20), encodeFrame(FrameKind.Reply, [new Uint8Array([9])], 1 << 20)]);
+    const decoder = new FrameDecoder(1 << 20);
+    const got: Frame[] = [];
+    for (let at = 0; at < wire.length; at += 10_000) got.push(...decoder.push(wire.subarray(at, at + 10_000)));
+    expect(got).toEqual([
+      { kind: FrameKind.Messages, body: big },
+      { kind: FrameKind.Reply, body: new Uint8Array([9]) },
+    ]);
+    expect(decoder.buffered).toBe(0);
   });
 });

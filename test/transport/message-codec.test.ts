@@ -126,6 +126,43 @@ describe("message codec", () => {
     }
   });
 
+  test("a snapshot chunk message is sized exactly too, so its 1 MiB is written once (seeded, ASCII ids and addresses)", () => {
+    const data = new Uint8Array(1 << 20).map((_, i) => i * 7);
+    const chunkOf = (membership: Membership): SnapshotChunk => ({ meta: { index: 9, term: 2, membership }, offset: 0, total: 3 << 20, data, done: false });
+    const ascii = fc.string({ maxLength: 24 }).filter((t) => /^[\x00-\x7f]*$/.test(t));
+    const asciiMembership = fc.record({
+      voters: fc.array(nodeId, { maxLength: 5 }),
+      learners: fc.array(nodeId, { maxLength: 3 }),
+      addresses: fc.dictionary(ascii, ascii, { maxKeys: 4 }),
+      directoryIds: fc.dictionary(ascii, fc.uuid(), { maxKeys: 4 }),
+    });
+    fc.assert(
+      fc.property(asciiMembership, fc.oneof(fc.constant(""), fc.uuid()), (membership, directoryId) => {
+        const m = msg("Snap", 1, 2, 3, { snapshot: chunkOf(membership), directoryId });
+        const bytes = encodeMessage(m, 2 << 20);
+        expect(bytes.byteLength).toBe(expectedMessageBytes(m));
+        expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
+        expect(decodeMessages(encodeMessages([m], 2 << 20))[0]!.snapshot!.data).toEqual(data);
+      }),
+      { seed: 20261207, numRuns: 40 },
+    );
+  });
+
+  test("a wrong size guess (non-ASCII address) still encodes right, into a buffer of its own size", () => {
+    const m = fullMessage();
+    m.snapshot!.meta.membership.addresses["1"] = "hôte-é:1";
+    const bytes = encodeMessage(m, MAX);
+    expect(bytes.byteLength).toBeGreaterThan(expectedMessageBytes(m));
+    expect(bytes.buffer.byteLength).toBe(bytes.byteLength);
+    expect(decodeMessages(encodeMessages([m], MAX))[0]).toEqual(m);
+  });
+
+  test("a snapshot chunk whose bytes were freed is refused (EncodeError), never sent as an empty chunk", () => {
+    const m = fullMessage();
+    (m.snapshot!.data.buffer as ArrayBuffer).transfer(0);
+    expect(() => encodeMessage(m, MAX)).toThrow(/already freed/);
+  });
+
   test("every strict prefix of an encoded batch is rejected", () => {
     const body = encodeMessages([fullMessage(), msg("Heartbeat", 1, 2, 3)], MAX);
     for (let cut = 0; cut < body.length; cut++) expectDecodeError(body.subarray(0, cut));

@@ -1,6 +1,7 @@
 // Two and three real transports on 127.0.0.1 exchanging Raft messages and requests.
 import { afterEach, describe, expect, test } from "bun:test";
 import { TransportError } from "../../src/transport/errors.ts";
+import { isFreed } from "../../src/transport/owned-bytes.ts";
 import { Harness, msg, waitFor } from "./helpers.ts";
 
 const harness = new Harness();
@@ -44,6 +45,23 @@ describe("transport exchange", () => {
     await waitFor("both delivered", () => b!.received.length === 2);
     expect(b!.received.map((m) => m.index)).toEqual([1, 2]);
     expect(stats().sentFrames).toBe(before + 2);
+  });
+
+  test("snapshot chunks arrive whole, while the sender keeps no copy of them once sent", async () => {
+    const [a, b] = await harness.mesh([1, 2]);
+    const total = 4 << 20;
+    const expected = new Uint8Array(total).map((_, i) => (i * 31) >> 3);
+    const chunks = [0, 1, 2, 3].map((k) => expected.slice(k << 20, (k + 1) << 20));
+    const membership = { voters: [1, 2], learners: [], addresses: { "1": "127.0.0.1:1", "2": "127.0.0.1:2" } };
+    // Four 1 MiB chunks in one task: more than a loopback socket takes at once, so writes go partly.
+    a!.transport.send(chunks.map((data, k) => msg("Snap", 1, 2, 3, { snapshot: { meta: { index: 50, term: 3, membership }, offset: k << 20, total, data, done: k === 3 } })));
+    for (const data of chunks) expect(isFreed(data)).toBe(true);
+    await waitFor("4 chunks delivered", () => b!.received.length === 4, 20_000);
+    const got = new Uint8Array(total);
+    for (const m of b!.received) got.set(m.snapshot!.data, m.snapshot!.offset);
+    expect(got).toEqual(expected);
+    expect(b!.received.map((m) => m.snapshot!.done)).toEqual([false, false, false, true]);
+    await waitFor("the queue to node 2 drained", () => a!.transport.stats().peers.find((p) => p.id === 2)!.queuedBytes === 0);
   });
 
   test("three nodes: everyone reaches everyone", async () => {
