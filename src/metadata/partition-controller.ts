@@ -51,6 +51,12 @@ const SCAN_SLICE = 2_000;
 /** Reconcile entries proposed and not yet applied, per pass: enough to overlap commit round trips. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
+/** What start() queued: the ineligible brokers in some ISR, and how many partitions had no leader. */
+export interface TakeoverWork {
+  brokers: number[];
+  leaderless: number;
+}
+
 const NOTHING: ReconcileOutcome = { changed: 0, batches: 0, offset: 0 };
 
 export class PartitionController {
@@ -81,12 +87,15 @@ export class PartitionController {
    * partition-change.ts keeps any other as it is), so only the ineligible brokers in some ISR are
    * queued, and the leaderless partitions when there are any: no pass at all in the common case.
    */
-  start(): void {
+  start(): TakeoverWork {
     this.active = true;
     const image = this.deps.image();
     const { eligible } = this.passFor("failover");
-    for (const id of image.brokersInAnyIsr()) if (!eligible(id)) this.enqueue(id);
-    if (image.leaderlessCount() > 0) this.enqueueLeaderless();
+    const brokers = image.brokersInAnyIsr().filter((id) => !eligible(id));
+    for (const id of brokers) this.enqueue(id);
+    const leaderless = image.leaderlessCount();
+    if (leaderless > 0) this.enqueueLeaderless();
+    return { brokers, leaderless };
   }
 
   stop(): void {
