@@ -134,6 +134,11 @@ export class MetadataImage {
     return this.isr.partitionsOf(brokerId);
   }
 
+  /** isrPartitionsOf(), lazily and a topic's at a time (a run per topic, often empty: isr-index.ts partitionRuns). */
+  isrPartitionRuns(brokerId: number): Generator<PartitionRef[]> {
+    return this.isr.partitionRuns(brokerId);
+  }
+
   /** Brokers in at least one ISR, ascending. */
   brokersInAnyIsr(): number[] {
     return this.isr.brokers();
@@ -150,18 +155,25 @@ export class MetadataImage {
   }
 
   /**
-   * The partitions that have no leader, topic by topic (each topic's in id order). Lazy, and each
-   * topic's partitions are read when it is reached: commits between two steps are safe to make.
+   * The partitions that have no leader, a run per topic that has some (each in id order). Lazy,
+   * each topic read in one go when it is reached: commits between two runs are safe to make.
    */
-  *leaderlessPartitions(): Generator<PartitionRef> {
+  *leaderlessPartitionRuns(): Generator<PartitionRef[]> {
     for (const topicUUID of this.leaderlessByTopic.keys()) {
-      for (const p of this.partitionsOf(topicUUID)) if (p.fields.leader === NO_LEADER) yield { topicUUID, partitionId: p.fields.partitionId };
+      const run: PartitionRef[] = [];
+      for (const p of this.partitionsOf(topicUUID)) if (p.fields.leader === NO_LEADER) run.push({ topicUUID, partitionId: p.fields.partitionId });
+      yield run;
     }
   }
 
   /** Every partition of every topic, topic by topic (topics unsorted, each topic's in id order). */
   *partitionRefs(): Generator<PartitionRef> {
-    for (const [topicUUID, slot] of this.partitions) for (const partitionId of slot.byId.keys()) yield { topicUUID, partitionId };
+    for (const run of this.partitionRefRuns()) yield* run;
+  }
+
+  /** partitionRefs(), a run per topic, each read in one go when it is reached (commits between two runs are safe). */
+  *partitionRefRuns(): Generator<PartitionRef[]> {
+    for (const [topicUUID, slot] of this.partitions) yield [...slot.byId.keys()].map((partitionId) => ({ topicUUID, partitionId }));
   }
 
   producer(producerId: number): ProducerIdsRecord | undefined {

@@ -45,7 +45,7 @@ export interface ReconcileOutcome {
   offset: number;
 }
 
-/** Partitions checked between two yields to the event loop (a few microseconds each: a few ms a slice). */
+/** Partitions checked or topics read between two yields to the event loop (a few microseconds each: a few ms a slice). */
 const SCAN_SLICE = 2_000;
 
 /** Reconcile entries proposed and not yet applied, per pass: enough to overlap commit round trips. */
@@ -137,14 +137,14 @@ export class PartitionController {
     this.requireActive();
     this.shuttingDown.add(brokerId);
     const { eligible, batch } = this.passFor("failover");
-    return this.reconcileRefs(this.deps.image().isrPartitionsOf(brokerId), eligible, batch);
+    return this.reconcileRuns(this.deps.image().isrPartitionRuns(brokerId), eligible, batch);
   }
 
   /** Preferred leader election over every partition, in bounded batches. */
   async electPreferredLeaders(): Promise<ReconcileOutcome> {
     this.requireActive();
     const { eligible, batch } = this.passFor("preferred");
-    return this.reconcileRefs(this.deps.image().partitionRefs(), eligible, batch);
+    return this.reconcileRuns(this.deps.image().partitionRefRuns(), eligible, batch);
   }
 
   /** Who may lead in a pass starting now, and the batch fields that tell every replica the same. */
@@ -182,7 +182,7 @@ export class PartitionController {
       try {
         const { eligible, batch } = this.passFor("failover");
         const image = this.deps.image();
-        await this.reconcileRefs(brokerId === null ? image.leaderlessPartitions() : image.isrPartitionsOf(brokerId), eligible, batch);
+        await this.reconcileRuns(brokerId === null ? image.leaderlessPartitionRuns() : image.isrPartitionRuns(brokerId), eligible, batch);
       } catch (error) {
         // A leader that stepped down leaves the rest to its successor, which checks what is left undone.
         if (this.active) this.deps.onError?.(error, brokerId);
@@ -203,11 +203,13 @@ export class PartitionController {
   }
 
   /**
-   * Checks `refs` a slice at a time and proposes the ones that would change, in bounded batches,
-   * up to MAX_BATCHES_IN_FLIGHT at once so commit round trips overlap (batches never share a
-   * partition: each ref comes once).
+   * Checks the partitions of `runs` (a topic's at a time, read lazily: image.ts) a slice at a time
+   * and proposes the ones that would change, in bounded batches, up to MAX_BATCHES_IN_FLIGHT at
+   * once so commit round trips overlap (batches never share a partition: each ref comes once). A
+   * slice ends after SCAN_SLICE units of work, a partition checked or a run read being one each: an
+   * empty run still read a topic's memberships, so a pass that finds little still yields.
    */
-  private async reconcileRefs(refs: Iterable<PartitionRef>, eligible: Eligible, batch: Omit<ReconcileBatch, "partitions">): Promise<ReconcileOutcome> {
+  private async reconcileRuns(runs: Iterable<readonly PartitionRef[]>, eligible: Eligible, batch: Omit<ReconcileBatch, "partitions">): Promise<ReconcileOutcome> {
     let outcome = NOTHING;
     const inflight: Promise<ReconcileOutcome>[] = [];
     const send = async (partitions: PartitionRef[]) => {
@@ -217,19 +219,27 @@ export class PartitionController {
       if (inflight.length >= MAX_BATCHES_IN_FLIGHT) outcome = add(outcome, await (inflight.shift() as Promise<ReconcileOutcome>));
     };
     let due: PartitionRef[] = [];
-    let checked = 0;
-    for (const ref of refs) {
-      if (this.wouldChange(ref, eligible, batch.mode === "preferred")) due.push(ref);
-      if (due.length === MAX_PARTITIONS_PER_CHANGE) {
-        await send(due);
-        due = [];
+    let work = 0;
+    for (const run of runs) {
+      for (const ref of run) {
+        if (this.wouldChange(ref, eligible, batch.mode === "preferred")) due.push(ref);
+        if (due.length === MAX_PARTITIONS_PER_CHANGE) {
+          await send(due);
+          due = [];
+        }
+        if (++work % SCAN_SLICE === 0) await this.yieldToLoop();
+        this.requireStillLeading();
       }
-      if (++checked % SCAN_SLICE === 0) await this.yieldToLoop();
-      if (!this.active) throw new NoLeaderError("leadership was lost while moving partitions; the new leader finishes failovers, retry an election");
+      if (++work % SCAN_SLICE === 0) await this.yieldToLoop();
+      this.requireStillLeading();
     }
     if (due.length > 0) await send(due);
     for (const proposal of inflight.splice(0)) outcome = add(outcome, await proposal);
     return outcome;
+  }
+
+  private requireStillLeading(): void {
+    if (!this.active) throw new NoLeaderError("leadership was lost while moving partitions; the new leader finishes failovers, retry an election");
   }
 
   private wouldChange(ref: PartitionRef, eligible: Eligible, preferred: boolean): boolean {

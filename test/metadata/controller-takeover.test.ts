@@ -19,24 +19,35 @@ interface PartitionShape {
 
 const TOPIC = "uuid-topic-t";
 
-/** An image of brokers 1..statuses.length with those statuses, and topic "t" with these partitions. */
-function imageOf(statuses: BrokerStatus[], partitions: PartitionShape[]): MetadataImage {
-  const brokers = statuses.map((brokerStatus, i) => ({
+/** Brokers 1..statuses.length with those statuses. */
+function brokersOf(statuses: BrokerStatus[]) {
+  return statuses.map((brokerStatus, i) => ({
     type: "metadata" as const,
     name: "RegisterBrokerRecord" as const,
     offset: 1,
     timestamp: T0,
     fields: { internalUUID: `b${i + 1}`, brokerId: i + 1, brokerHost: "h", brokerPort: "9092", securityProtocol: "PLAINTEXT", brokerStatus, rackId: "r", epoch: 0 },
   }));
-  const topic = { type: "metadata" as const, name: "TopicRecord" as const, offset: 2, timestamp: T0, fields: { topicUUID: TOPIC, name: "t" } };
-  const records: PartitionRecord[] = partitions.map((p, partitionId) => ({
+}
+
+function topicRecord(topicUUID: string, name: string) {
+  return { type: "metadata" as const, name: "TopicRecord" as const, offset: 2, timestamp: T0, fields: { topicUUID, name } };
+}
+
+function partitionRecord(topicUUID: string, partitionId: number, p: PartitionShape): PartitionRecord {
+  return {
     type: "metadata",
     name: "PartitionRecord",
     offset: 3,
     timestamp: T0,
-    fields: { partitionId, topicUUID: TOPIC, ...p, removingReplicas: [], addingReplicas: [], partitionEpoch: 0, leaderEpoch: 0 },
-  }));
-  return MetadataImage.fromBody({ brokers, topics: [topic], partitions: records, producers: [] }, 0);
+    fields: { partitionId, topicUUID, ...p, removingReplicas: [], addingReplicas: [], partitionEpoch: 0, leaderEpoch: 0 },
+  };
+}
+
+/** An image of brokers 1..statuses.length with those statuses, and topic "t" with these partitions. */
+function imageOf(statuses: BrokerStatus[], partitions: PartitionShape[]): MetadataImage {
+  const records = partitions.map((p, partitionId) => partitionRecord(TOPIC, partitionId, p));
+  return MetadataImage.fromBody({ brokers: brokersOf(statuses), topics: [topicRecord(TOPIC, "t")], partitions: records, producers: [] }, 0);
 }
 
 /** Reconcile batches applied straight to `image`, at rising offsets. */
@@ -57,7 +68,7 @@ async function takeOver(image: MetadataImage): Promise<string[]> {
     get(target, key) {
       const value = Reflect.get(target, key, target);
       if (typeof value !== "function") return value;
-      if (key === "isrPartitionsOf" || key === "leaderlessPartitions") {
+      if (key === "isrPartitionRuns" || key === "leaderlessPartitionRuns") {
         return (...args: number[]) => {
           passes.push(`${key}(${args.join()})`);
           return value.apply(target, args);
@@ -104,7 +115,7 @@ describe("controller: taking over", () => {
       { replicas: [2, 1, 3], ISR: [2, 1, 3], leader: "2" },
       { replicas: [1, 3, 2], ISR: [1, 3], leader: "1" },
     ]);
-    expect(await takeOver(image)).toEqual(["isrPartitionsOf(2)"]);
+    expect(await takeOver(image)).toEqual(["isrPartitionRuns(2)"]);
     expect(fieldsOf(image).map((f) => [f.ISR, f.leader, f.leaderEpoch])).toEqual([
       [[1, 3], "1", 1],
       [[1, 3], "1", 0],
@@ -117,13 +128,13 @@ describe("controller: taking over", () => {
       { replicas: [2, 1], ISR: [2], leader: NO_LEADER },
     ]);
     expect(image.leaderlessCount()).toBe(2);
-    expect(await takeOver(image)).toEqual(["isrPartitionsOf(2)", "leaderlessPartitions()"]);
+    expect(await takeOver(image)).toEqual(["isrPartitionRuns(2)", "leaderlessPartitionRuns()"]);
     expect(fieldsOf(image).map((f) => [f.ISR, f.leader])).toEqual([
       [[3], "3"],
       [[2], NO_LEADER],
     ]);
     expect(image.leaderlessCount()).toBe(1);
-    expect([...image.leaderlessPartitions()]).toEqual([{ topicUUID: TOPIC, partitionId: 1 }]);
+    expect([...image.leaderlessPartitionRuns()].flat()).toEqual([{ topicUUID: TOPIC, partitionId: 1 }]);
   });
 
   test("a deleted topic's leaderless partitions leave the count", () => {
@@ -131,7 +142,39 @@ describe("controller: taking over", () => {
     expect(image.leaderlessCount()).toBe(1);
     image.commit([{ type: "metadata", name: "RemoveTopicRecord", offset: 9, timestamp: T0, fields: { topicUUID: TOPIC, name: "t" } }]);
     expect(image.leaderlessCount()).toBe(0);
-    expect([...image.leaderlessPartitions()]).toEqual([]);
+    expect([...image.leaderlessPartitionRuns()].flat()).toEqual([]);
+  });
+
+  test("a pass that finds few partitions among many topics still yields to the loop between slices of topics read", async () => {
+    const topics = 4_100;
+    const uuids = Array.from({ length: topics }, (_, i) => `uuid-${i}`);
+    // Broker 3 is in the last topic's ISR only.
+    const shape = (i: number): PartitionShape => (i === topics - 1 ? { replicas: [3, 1], ISR: [3, 1], leader: "3" } : { replicas: [1, 2], ISR: [1, 2], leader: "1" });
+    const image = MetadataImage.fromBody(
+      {
+        brokers: brokersOf(["ALIVE", "ALIVE", "ALIVE"]),
+        topics: uuids.map((topicUUID, i) => topicRecord(topicUUID, `t${i}`)),
+        partitions: uuids.map((topicUUID, i) => partitionRecord(topicUUID, 0, shape(i))),
+        producers: [],
+      },
+      0,
+    );
+    let yields = 0;
+    const controller = new PartitionController({
+      image: () => image,
+      propose: applier(image),
+      yieldToLoop: () => {
+        yields++;
+        return Promise.resolve();
+      },
+    });
+    controller.start();
+    await controller.settled();
+    yields = 0;
+    const outcome = await controller.controlledShutdown(3);
+    expect(outcome.changed).toBe(1);
+    expect(image.partition(uuids[topics - 1], 0)?.fields).toMatchObject({ leader: "1", ISR: [1] });
+    expect(yields).toBeGreaterThanOrEqual(2); // 4,100 topics read, in slices of at most 2,000
   });
 
   test("on seeded random images a takeover leaves the same partitions as a full pass over every one", async () => {
@@ -145,11 +188,11 @@ describe("controller: taking over", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(status, { minLength: 5, maxLength: 5 }), fc.array(partition, { maxLength: 40 }), async (statuses, partitions) => {
         const image = imageOf(statuses, partitions);
-        expect([...image.leaderlessPartitions()]).toEqual(leaderlessByScan(image));
+        expect([...image.leaderlessPartitionRuns()].flat()).toEqual(leaderlessByScan(image));
         await takeOver(image);
         expect(fieldsOf(image)).toEqual(fieldsOf(fullPass(imageOf(statuses, partitions))));
         // The leaderless index followed the takeover's commits.
-        expect([...image.leaderlessPartitions()]).toEqual(leaderlessByScan(image));
+        expect([...image.leaderlessPartitionRuns()].flat()).toEqual(leaderlessByScan(image));
         expect(image.leaderlessCount()).toBe(leaderlessByScan(image).length);
       }),
       { seed: 20261207, numRuns: 300 },
