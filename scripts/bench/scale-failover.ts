@@ -1,7 +1,7 @@
 // Leader failover at scale: one 3-node cluster of dist/yakt (or YAKT_BINARY) filled through the REST
 // API like `make bench-scale` (SCALE_TOPICS topics × 100 partitions, RF 3, 30 brokers heartbeating),
 // then TRIALS kill -9s of the leader, each timed to the next acknowledged write (the victim started
-// again and caught up before the next). Prints every trial, the median and the max, and how many
+// again, caught up and, unless FAILOVER_SETTLE=0, quiet before the next). Prints every trial, the median and the max, and how many
 // trials needed more than one election (a split vote: the term rose by more than one) or more than
 // one pre-vote round (a lost round: a survivor still counted the dead leader's lease, or both
 // asked at once). Each trial also shows, per survivor, its Raft tick rate from just before the
@@ -13,6 +13,7 @@
 // Not a test; for comparing two builds back to back:
 //   YAKT_BINARY=/tmp/yakt-old bun run scripts/bench/scale-failover.ts
 //   SCALE_TOPICS=1000 TRIALS=5 bun run scripts/bench/scale-failover.ts     (a quick try)
+//   FAILOVER_LOGS=1 TRIALS=3 bun run scripts/bench/scale-failover.ts        (with the survivors' log lines of each trial)
 import { loadavg } from "node:os";
 import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { processCpuMs } from "./cpu.ts";
@@ -22,6 +23,34 @@ const TOPICS = Number(process.env.SCALE_TOPICS ?? 10_000);
 const TRIALS = Number(process.env.TRIALS ?? 12);
 const LEADER_WAIT_MS = 60_000;
 const APPLY_WAIT_MS = 600_000;
+/**
+ * FAILOVER_SETTLE=0: the next trial starts as soon as the restarted victim has caught up. By default
+ * it also waits (bounded) for that process to go quiet: having replayed its log into a
+ * 1M-partition image it collects and compiles for a second or more, and a survivor doing that
+ * acknowledges the new leader's first entries late (seen: 90–500 ms) — the cost of a node just
+ * started, not of a failover.
+ */
+const SETTLE = process.env.FAILOVER_SETTLE !== "0";
+const SETTLE_WINDOW_MS = 500;
+/** Quiet: under this much CPU per window (10%). */
+const SETTLE_CPU_MS = 50;
+const SETTLE_MAX_MS = 30_000;
+
+/** Waits until process `pid` uses less than SETTLE_CPU_MS of CPU in a SETTLE_WINDOW_MS window (at most SETTLE_MAX_MS). */
+async function settle(pid: number): Promise<void> {
+  const t0 = performance.now();
+  let cpu = processCpuMs(pid);
+  while (performance.now() - t0 < SETTLE_MAX_MS) {
+    await Bun.sleep(SETTLE_WINDOW_MS);
+    const now = processCpuMs(pid);
+    if (now - cpu < SETTLE_CPU_MS) return;
+    cpu = now;
+  }
+  console.log(`  (the restarted process ${pid} was still busy after ${SETTLE_MAX_MS} ms)`);
+}
+
+/** FAILOVER_LOGS=1: every survivor's log lines of each trial too. */
+const SHOW_LOGS = process.env.FAILOVER_LOGS === "1";
 
 /** A node's process, tick count, CPU time and how much of its log was written, just before the kill. */
 interface Mark {
@@ -63,6 +92,7 @@ async function survivorsSince(cluster: ProcessCluster, marks: Mark[], f: Failove
       takeoverMs = f.ackedAt - Date.parse(led);
     }
     const leads = led === undefined ? "" : `, leads +${electedMs} ms, first write +${takeoverMs} ms`;
+    if (SHOW_LOGS) for (const line of log.split("\n").filter(Boolean)) console.log(`  node ${m.node}: ${line.slice(0, 400)}`);
     parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / spanMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU${leads}`);
   }
   return { text: parts.join("; "), preVotes, electedMs, takeoverMs };
@@ -98,6 +128,8 @@ try {
     if (survivors.preVotes > 1) lostPreVotes++;
     console.log(`trial ${t + 1}: ${trials[t].toFixed(0)} ms, term ${termBefore} → ${term}; ${survivors.text}`);
     await cluster.waitApplied((await cluster.status(now))?.commitOffset ?? 0, APPLY_WAIT_MS);
+    if (SHOW_LOGS) for (const line of cluster.log(times.victim).split("\n").filter(Boolean)) console.log(`  restarted node ${times.victim}: ${line.slice(0, 400)}`);
+    if (SETTLE) await settle(cluster.pid(times.victim));
   }
   const load = loadavg().map((l) => l.toFixed(1)).join(" ");
   console.log(`failover median ${p(trials, 50).toFixed(0)} ms, max ${p(trials, 100).toFixed(0)} ms over ${TRIALS}; ${extraElections} needed more than one election, ${lostPreVotes} more than one pre-vote round; load ${load}`);

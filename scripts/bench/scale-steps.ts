@@ -319,6 +319,8 @@ export async function failover(cluster: ProcessCluster, leaderWaitMs: number): P
 
 /** One failover: its ms, and the wall clock (Date.now()) at the kill and at the acknowledgement, to set beside the nodes' log times. */
 export interface FailoverTimes {
+  /** The leader killed (started again by the time this is returned). */
+  victim: number;
   ms: number;
   killedAt: number;
   ackedAt: number;
@@ -345,7 +347,7 @@ export async function failoverTimed(cluster: ProcessCluster, leaderWaitMs: numbe
   const ms = performance.now() - t0;
   const ackedAt = Date.now();
   cluster.start(victim);
-  return { ms, killedAt, ackedAt };
+  return { victim, ms, killedAt, ackedAt };
 }
 
 /**
