@@ -314,8 +314,23 @@ export const p = (values: number[], q: number) => percentile(values, q);
 
 /** SIGKILL the leader; ms until some live node acknowledges a write (a broker update, no new partitions). */
 export async function failover(cluster: ProcessCluster, leaderWaitMs: number): Promise<number> {
+  return (await failoverTimed(cluster, leaderWaitMs)).ms;
+}
+
+/** One failover: its ms, and the wall clock (Date.now()) at the kill and at the acknowledgement, to set beside the nodes' log times. */
+export interface FailoverTimes {
+  /** The leader killed (started again by the time this is returned). */
+  victim: number;
+  ms: number;
+  killedAt: number;
+  ackedAt: number;
+}
+
+/** failover(), with its wall-clock times. */
+export async function failoverTimed(cluster: ProcessCluster, leaderWaitMs: number): Promise<FailoverTimes> {
   const victim = await cluster.waitForLeader(leaderWaitMs);
   const t0 = performance.now();
+  const killedAt = Date.now();
   await cluster.kill(victim);
   let attempt = 0;
   await waitUntil(
@@ -330,8 +345,9 @@ export async function failover(cluster: ProcessCluster, leaderWaitMs: number): P
     1,
   );
   const ms = performance.now() - t0;
+  const ackedAt = Date.now();
   cluster.start(victim);
-  return ms;
+  return { victim, ms, killedAt, ackedAt };
 }
 
 /**

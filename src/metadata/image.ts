@@ -51,6 +51,13 @@ export class MetadataImage {
   private readonly isr = new IsrIndex();
   /** Partitions each broker leads (leaderless ones are not counted). */
   private readonly leaderCounts = new Map<number, number>();
+  /**
+   * Topic UUID -> how many of its partitions have no leader ("-1"); topics with none are absent.
+   * A new leader's controller finds the partitions it may have to elect a leader for here, not by
+   * reading every partition (partition-controller.ts start()).
+   */
+  private readonly leaderlessByTopic = new Map<string, number>();
+  private leaderlessTotal = 0;
   private partitionTotal = 0;
   /** Lowest producer id not yet used that auto-allocation may hand out (kept in snapshots). */
   private producerCounter = 0;
@@ -127,6 +134,11 @@ export class MetadataImage {
     return this.isr.partitionsOf(brokerId);
   }
 
+  /** isrPartitionsOf(), lazily and a topic's at a time (a run per topic, often empty: isr-index.ts partitionRuns). */
+  isrPartitionRuns(brokerId: number): Generator<PartitionRef[]> {
+    return this.isr.partitionRuns(brokerId);
+  }
+
   /** Brokers in at least one ISR, ascending. */
   brokersInAnyIsr(): number[] {
     return this.isr.brokers();
@@ -137,9 +149,31 @@ export class MetadataImage {
     return this.leaderCounts.get(brokerId) ?? 0;
   }
 
+  /** How many partitions have no leader ("-1"). */
+  leaderlessCount(): number {
+    return this.leaderlessTotal;
+  }
+
+  /**
+   * The partitions that have no leader, a run per topic that has some (each in id order). Lazy,
+   * each topic read in one go when it is reached: commits between two runs are safe to make.
+   */
+  *leaderlessPartitionRuns(): Generator<PartitionRef[]> {
+    for (const topicUUID of this.leaderlessByTopic.keys()) {
+      const run: PartitionRef[] = [];
+      for (const p of this.partitionsOf(topicUUID)) if (p.fields.leader === NO_LEADER) run.push({ topicUUID, partitionId: p.fields.partitionId });
+      yield run;
+    }
+  }
+
   /** Every partition of every topic, topic by topic (topics unsorted, each topic's in id order). */
   *partitionRefs(): Generator<PartitionRef> {
-    for (const [topicUUID, slot] of this.partitions) for (const partitionId of slot.byId.keys()) yield { topicUUID, partitionId };
+    for (const run of this.partitionRefRuns()) yield* run;
+  }
+
+  /** partitionRefs(), a run per topic, each read in one go when it is reached (commits between two runs are safe). */
+  *partitionRefRuns(): Generator<PartitionRef[]> {
+    for (const [topicUUID, slot] of this.partitions) yield [...slot.byId.keys()].map((partitionId) => ({ topicUUID, partitionId }));
   }
 
   producer(producerId: number): ProducerIdsRecord | undefined {
@@ -269,7 +303,7 @@ export class MetadataImage {
         continue;
       }
       byId.set(record.fields.partitionId, record);
-      this.countLeader(record.fields.leader, 1);
+      this.countLeader(topicUUID, record.fields.leader, 1);
       added.push(record);
     }
     index();
@@ -306,8 +340,8 @@ export class MetadataImage {
         const before = byId.get(record.fields.partitionId);
         if (!before) this.partitionTotal++;
         byId.set(record.fields.partitionId, record);
-        this.countLeader(before?.fields.leader, -1);
-        this.countLeader(record.fields.leader, 1);
+        this.countLeader(record.fields.topicUUID, before?.fields.leader, -1);
+        this.countLeader(record.fields.topicUUID, record.fields.leader, 1);
         this.isr.update(record.fields.topicUUID, record.fields.partitionId, before?.fields.ISR ?? [], record.fields.ISR);
         return;
       }
@@ -333,18 +367,32 @@ export class MetadataImage {
     this.nameByCollisionKey.delete(collisionKey(name));
     const byId = this.partitions.get(topicUUID)?.byId ?? new PartitionTable();
     this.partitionTotal -= byId.size;
-    for (const p of byId.values()) this.countLeader(p.fields.leader, -1);
+    for (const p of byId.values()) this.countLeader(topicUUID, p.fields.leader, -1);
     // The slot is dropped, never changed: a capture that still holds it keeps its partitions.
     this.partitions.delete(topicUUID);
     this.isr.dropTopic(topicUUID);
   }
 
-  private countLeader(leader: string | undefined, delta: 1 | -1): void {
-    if (leader === undefined || leader === NO_LEADER) return;
+  /** Counts a partition of `topicUUID` led by `leader` in (1) or out (-1); "-1" counts as leaderless. */
+  private countLeader(topicUUID: string, leader: string | undefined, delta: 1 | -1): void {
+    if (leader === undefined) return;
+    if (leader === NO_LEADER) {
+      this.countLeaderless(topicUUID, delta);
+      return;
+    }
     const id = Number(leader);
     const count = (this.leaderCounts.get(id) ?? 0) + delta;
     if (count === 0) this.leaderCounts.delete(id);
     else this.leaderCounts.set(id, count);
+  }
+
+  private countLeaderless(topicUUID: string, delta: 1 | -1): void {
+    const count = (this.leaderlessByTopic.get(topicUUID) ?? 0) + delta;
+    invariant(count >= 0, () => `topic ${topicUUID} would have ${count} leaderless partitions`);
+    if (count === 0) this.leaderlessByTopic.delete(topicUUID);
+    else this.leaderlessByTopic.set(topicUUID, count);
+    this.leaderlessTotal += delta;
+    invariant(this.leaderlessTotal >= 0, () => `the image would have ${this.leaderlessTotal} leaderless partitions`);
   }
 
   /** The topic's partition map, copied first when a capture may still hold it. */

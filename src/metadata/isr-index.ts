@@ -58,14 +58,30 @@ export class IsrIndex {
   /** Partitions whose ISR holds `brokerId`: topics in the order the index met them, then membership order. */
   partitionsOf(brokerId: number): PartitionRef[] {
     const out: PartitionRef[] = [];
+    for (const run of this.partitionRuns(brokerId)) for (const ref of run) out.push(ref);
+    return out;
+  }
+
+  /**
+   * partitionsOf(), a topic's at a time: one run per topic the index holds, empty when the broker is
+   * in none of its ISRs, so a caller that stops between runs stops after reading one topic's
+   * memberships, however few partitions it found (the whole scan reads every membership: 3M at 1M
+   * partitions). Each run is read when it is reached, in one go: the index may change between runs
+   * (a topic not reached yet is read as it is then; one dropped meanwhile is not reached).
+   */
+  *partitionRuns(brokerId: number): Generator<PartitionRef[]> {
     const slot = this.slotOf.get(brokerId);
-    if (slot === undefined || this.held[slot] === 0) return out;
+    if (slot === undefined || this.held[slot] === 0) return;
     const low = slot * SLOT_SPAN;
     const high = low + SLOT_SPAN;
     for (const [topicUUID, memberships] of this.byTopic) {
-      for (const packed of memberships) if (packed >= low && packed < high) out.push({ topicUUID, partitionId: packed - low });
+      const run: PartitionRef[] = [];
+      for (let i = 0; i < memberships.length; i++) {
+        const packed = memberships[i];
+        if (packed >= low && packed < high) run.push({ topicUUID, partitionId: packed - low });
+      }
+      yield run;
     }
-    return out;
   }
 
   /** Brokers that are in at least one ISR, ascending. */

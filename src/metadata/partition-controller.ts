@@ -1,10 +1,15 @@
 // The controller's leader-side loop, after KRaft's ReplicationControlManager: when a broker's status
-// changes (fenced, unregistered, unfenced, registered again), when it asks for a controlled shutdown,
-// or when this node becomes leader, it finds the partitions whose ISR holds the broker (the image's
-// ISR index, no full scan), keeps those that the rules would change, and proposes them as
-// reconcilePartitions entries of at most MAX_PARTITIONS_PER_CHANGE partitions, one after another.
-// The entry's apply decides each partition's new state again from the image of its own index, so
-// a batch made stale by later changes is harmless. Runs on the leader only.
+// changes (fenced, unregistered, unfenced, registered again) or when it asks for a controlled shutdown,
+// it finds the partitions whose ISR holds the broker (the image's ISR index, no full scan), keeps
+// those that the rules would change, and proposes them as reconcilePartitions entries of at most
+// MAX_PARTITIONS_PER_CHANGE partitions, one after another. The entry's apply decides each
+// partition's new state again from the image of its own index, so a batch made stale by later
+// changes is harmless. Runs on the leader only. When this node becomes leader it finishes what its
+// predecessor left undone, and only that: a failover pass can change a partition only if an ISR
+// member may not lead or stay (then that broker's partitions are checked) or if it has no leader
+// (the image's leaderless partitions are checked), so a takeover with every broker serving and
+// every partition led checks nothing (it used to check every broker's partitions: at 1M
+// partitions, 3M checks and 30 scans of the ISR index competing with the new leader's first writes).
 import { NoLeaderError } from "../node/contracts.ts";
 import { type BrokerRecord, forEachBrokerChange } from "./broker-changes.ts";
 import type { ReconcilePartitionsCommand } from "./commands.ts";
@@ -26,8 +31,8 @@ export interface PartitionControllerDeps {
   propose(batch: ReconcileBatch): Promise<{ offset: number; changed: number }>;
   /** Lets other work run between scan slices (a macrotask, not a timer). */
   yieldToLoop?(): Promise<void>;
-  /** A background failover that could not be proposed (lost leadership, timeout…). */
-  onError?(error: unknown, brokerId: number): void;
+  /** A background failover that could not be proposed (lost leadership, timeout…); brokerId null: the leaderless partitions' pass. */
+  onError?(error: unknown, brokerId: number | null): void;
 }
 
 /** What one pass over a set of partitions did. */
@@ -40,17 +45,25 @@ export interface ReconcileOutcome {
   offset: number;
 }
 
-/** Partitions checked between two yields to the event loop (a few microseconds each: a few ms a slice). */
+/** Partitions checked or topics read between two yields to the event loop (a few microseconds each: a few ms a slice). */
 const SCAN_SLICE = 2_000;
 
 /** Reconcile entries proposed and not yet applied, per pass: enough to overlap commit round trips. */
 const MAX_BATCHES_IN_FLIGHT = 4;
+
+/** What start() queued: the ineligible brokers in some ISR, and how many partitions had no leader. */
+export interface TakeoverWork {
+  brokers: number[];
+  leaderless: number;
+}
 
 const NOTHING: ReconcileOutcome = { changed: 0, batches: 0, offset: 0 };
 
 export class PartitionController {
   private active = false;
   private readonly pending = new Set<number>();
+  /** The leaderless partitions are to be checked (a takeover or a restored image found some). */
+  private leaderlessDue = false;
   /**
    * Brokers in controlled shutdown, known to this leader only: no pass elects them or keeps them in
    * an ISR. A broker leaves the set when it heartbeats without wantShutdown, registers again, or is
@@ -68,15 +81,27 @@ export class PartitionController {
     return this.active;
   }
 
-  /** Became leader: every broker in some ISR is checked (failovers the old leader left undone). */
-  start(): void {
+  /**
+   * Became leader, or a snapshot replaced the image: the failovers left undone are finished. Only
+   * partitions with an ineligible ISR member or without a leader can change (reconcile in
+   * partition-change.ts keeps any other as it is), so only the ineligible brokers in some ISR are
+   * queued, and the leaderless partitions when there are any: no pass at all in the common case.
+   */
+  start(): TakeoverWork {
     this.active = true;
-    for (const id of this.deps.image().brokersInAnyIsr()) this.enqueue(id);
+    const image = this.deps.image();
+    const { eligible } = this.passFor("failover");
+    const brokers = image.brokersInAnyIsr().filter((id) => !eligible(id));
+    for (const id of brokers) this.enqueue(id);
+    const leaderless = image.leaderlessCount();
+    if (leaderless > 0) this.enqueueLeaderless();
+    return { brokers, leaderless };
   }
 
   stop(): void {
     this.active = false;
     this.pending.clear();
+    this.leaderlessDue = false;
     this.shuttingDown.clear();
   }
 
@@ -112,14 +137,14 @@ export class PartitionController {
     this.requireActive();
     this.shuttingDown.add(brokerId);
     const { eligible, batch } = this.passFor("failover");
-    return this.reconcileRefs(this.deps.image().isrPartitionsOf(brokerId), eligible, batch);
+    return this.reconcileRuns(this.deps.image().isrPartitionRuns(brokerId), eligible, batch);
   }
 
   /** Preferred leader election over every partition, in bounded batches. */
   async electPreferredLeaders(): Promise<ReconcileOutcome> {
     this.requireActive();
     const { eligible, batch } = this.passFor("preferred");
-    return this.reconcileRefs(this.deps.image().partitionRefs(), eligible, batch);
+    return this.reconcileRuns(this.deps.image().partitionRefRuns(), eligible, batch);
   }
 
   /** Who may lead in a pass starting now, and the batch fields that tell every replica the same. */
@@ -134,6 +159,15 @@ export class PartitionController {
 
   private enqueue(brokerId: number): void {
     this.pending.add(brokerId);
+    this.startDraining();
+  }
+
+  private enqueueLeaderless(): void {
+    this.leaderlessDue = true;
+    this.startDraining();
+  }
+
+  private startDraining(): void {
     this.draining ??= this.drain().finally(() => {
       this.draining = null;
     });
@@ -142,25 +176,40 @@ export class PartitionController {
   private async drain(): Promise<void> {
     // Let the entry that queued this finish applying before its image is read.
     await this.yieldToLoop();
-    while (this.active && this.pending.size > 0) {
-      const [brokerId] = this.pending;
-      this.pending.delete(brokerId);
+    while (this.active) {
+      const brokerId = this.takeNext();
+      if (brokerId === undefined) return;
       try {
         const { eligible, batch } = this.passFor("failover");
-        await this.reconcileRefs(this.deps.image().isrPartitionsOf(brokerId), eligible, batch);
+        const image = this.deps.image();
+        await this.reconcileRuns(brokerId === null ? image.leaderlessPartitionRuns() : image.isrPartitionRuns(brokerId), eligible, batch);
       } catch (error) {
-        // A leader that stepped down leaves the rest to its successor, which checks every broker.
+        // A leader that stepped down leaves the rest to its successor, which checks what is left undone.
         if (this.active) this.deps.onError?.(error, brokerId);
       }
     }
   }
 
+  /** The next pass to run: a queued broker's partitions, null for the leaderless ones, undefined for none. */
+  private takeNext(): number | null | undefined {
+    const [brokerId] = this.pending;
+    if (brokerId !== undefined) {
+      this.pending.delete(brokerId);
+      return brokerId;
+    }
+    if (!this.leaderlessDue) return undefined;
+    this.leaderlessDue = false;
+    return null;
+  }
+
   /**
-   * Checks `refs` a slice at a time and proposes the ones that would change, in bounded batches,
-   * up to MAX_BATCHES_IN_FLIGHT at once so commit round trips overlap (batches never share a
-   * partition: each ref comes once).
+   * Checks the partitions of `runs` (a topic's at a time, read lazily: image.ts) a slice at a time
+   * and proposes the ones that would change, in bounded batches, up to MAX_BATCHES_IN_FLIGHT at
+   * once so commit round trips overlap (batches never share a partition: each ref comes once). A
+   * slice ends after SCAN_SLICE units of work, a partition checked or a run read being one each: an
+   * empty run still read a topic's memberships, so a pass that finds little still yields.
    */
-  private async reconcileRefs(refs: Iterable<PartitionRef>, eligible: Eligible, batch: Omit<ReconcileBatch, "partitions">): Promise<ReconcileOutcome> {
+  private async reconcileRuns(runs: Iterable<readonly PartitionRef[]>, eligible: Eligible, batch: Omit<ReconcileBatch, "partitions">): Promise<ReconcileOutcome> {
     let outcome = NOTHING;
     const inflight: Promise<ReconcileOutcome>[] = [];
     const send = async (partitions: PartitionRef[]) => {
@@ -170,19 +219,27 @@ export class PartitionController {
       if (inflight.length >= MAX_BATCHES_IN_FLIGHT) outcome = add(outcome, await (inflight.shift() as Promise<ReconcileOutcome>));
     };
     let due: PartitionRef[] = [];
-    let checked = 0;
-    for (const ref of refs) {
-      if (this.wouldChange(ref, eligible, batch.mode === "preferred")) due.push(ref);
-      if (due.length === MAX_PARTITIONS_PER_CHANGE) {
-        await send(due);
-        due = [];
+    let work = 0;
+    for (const run of runs) {
+      for (const ref of run) {
+        if (this.wouldChange(ref, eligible, batch.mode === "preferred")) due.push(ref);
+        if (due.length === MAX_PARTITIONS_PER_CHANGE) {
+          await send(due);
+          due = [];
+        }
+        if (++work % SCAN_SLICE === 0) await this.yieldToLoop();
+        this.requireStillLeading();
       }
-      if (++checked % SCAN_SLICE === 0) await this.yieldToLoop();
-      if (!this.active) throw new NoLeaderError("leadership was lost while moving partitions; the new leader finishes failovers, retry an election");
+      if (++work % SCAN_SLICE === 0) await this.yieldToLoop();
+      this.requireStillLeading();
     }
     if (due.length > 0) await send(due);
     for (const proposal of inflight.splice(0)) outcome = add(outcome, await proposal);
     return outcome;
+  }
+
+  private requireStillLeading(): void {
+    if (!this.active) throw new NoLeaderError("leadership was lost while moving partitions; the new leader finishes failovers, retry an election");
   }
 
   private wouldChange(ref: PartitionRef, eligible: Eligible, preferred: boolean): boolean {

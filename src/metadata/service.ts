@@ -162,7 +162,9 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private startLeading(): void {
     this.heartbeats.clear();
     this.liveness.start();
-    this.controller.start();
+    const work = this.controller.start();
+    // What the takeover left for the controller (nothing, when the predecessor finished its failovers).
+    this.logEvent("controller_started", { brokersToCheck: work.brokers, leaderlessPartitions: work.leaderless });
   }
 
   private stopLeading(): void {

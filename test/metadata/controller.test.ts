@@ -151,6 +151,23 @@ describe("controller: failover", () => {
   });
 });
 
+describe("controller: taking over through the service", () => {
+  test("a new leader logs what its predecessor left: the fenced last ISR member and its leaderless partition", async () => {
+    const events: [string, Record<string, unknown>][] = [];
+    const s = single({ sessionTimeoutMs: 3_000, log: (event, fields) => events.push([event, fields]) });
+    await cluster(s, 2, 1);
+    const only = Number(partitionsOf(s)[0].fields.leader);
+    await runWith(s, [1, 2, 3].filter((id) => id !== only), 4_000);
+    expect(s.sm.image().leaderlessCount()).toBe(1);
+    s.handle.stepDown();
+    s.handle.becomeLeader();
+    const started = events.filter(([event]) => event === "controller_started").map(([, fields]) => fields);
+    expect(started.at(-1)).toEqual({ brokersToCheck: [only], leaderlessPartitions: 1 });
+    await s.service.controllerSettled();
+    expect(s.sm.image().leaderlessCount()).toBe(1); // its only ISR member is still fenced: nothing to elect
+  });
+});
+
 describe("controller: which broker changes start a pass", () => {
   test("an update that leaves a broker INIT or ALIVE starts none; FENCED, UNFENCED and CLOSED do", async () => {
     const s = single();

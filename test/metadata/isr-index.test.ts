@@ -68,4 +68,25 @@ describe("ISR index", () => {
     expect(index.partitionsOf(9)).toEqual([]);
     expect(index.brokers()).toEqual([1, 2, 3]);
   });
+
+  test("a broker's partitions come lazily as one run per topic, empty where it is in no ISR", () => {
+    const index = new IsrIndex();
+    index.addPartitions("t", [{ fields: { partitionId: 0, ISR: [1, 2] } }, { fields: { partitionId: 1, ISR: [2, 3] } }]);
+    index.update("u", 5, [], [1]);
+    index.update("v", 7, [], [2]);
+    const runs = index.partitionRuns(2);
+    expect(runs.next().value).toEqual([
+      { topicUUID: "t", partitionId: 0 },
+      { topicUUID: "t", partitionId: 1 },
+    ]);
+    expect(runs.next().value).toEqual([]); // topic u was read, and holds none of broker 2's
+    // A change after a run was handed out shows in the runs not reached yet.
+    index.update("v", 8, [], [2]);
+    expect(runs.next().value).toEqual([
+      { topicUUID: "v", partitionId: 7 },
+      { topicUUID: "v", partitionId: 8 },
+    ]);
+    expect(runs.next().done).toBe(true);
+    expect([...index.partitionRuns(9)]).toEqual([]);
+  });
 });
