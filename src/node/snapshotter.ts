@@ -89,10 +89,6 @@ export class Snapshotter {
   }
 
   /** Start a periodic snapshot if one is due and none is in progress (nor a leader's being installed). */
-  private recordsApplied(): number {
-    return this.d.stateMachine.recordsApplied?.() ?? 0;
-  }
-
   maybeSnapshot(raft: SnapshotRaft): void {
     if (this.job !== null || this.stopped || this.d.applier.installingIndex !== null) return;
     if (!this.policy.due(this.d.applier.applied, this.d.now(), this.recordsApplied())) return;
@@ -101,6 +97,11 @@ export class Snapshotter {
     } catch (e) {
       this.failed(null, e);
     }
+  }
+
+  /** The state machine's running count of records applied (StateMachine.recordsApplied), for the policy. */
+  private recordsApplied(): number {
+    return this.d.stateMachine.recordsApplied?.() ?? 0;
   }
 
   /** Join the snapshot in progress, or start one of the applied state; resolves with what got stored. */
