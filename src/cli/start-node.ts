@@ -53,7 +53,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const { storage, identity, formatted } = openDataDir(config, (level, event, fields) => storageLog(level, event, fields));
   const stateMachine = new MetadataStateMachine();
   const loopLag = new LoopLagProbe();
-  const startGc: { restore?: ReturnType<typeof collectRestoreGarbage> } = {};
+  let restoreGc: ReturnType<typeof collectRestoreGarbage> | undefined;
   const runtime = new RaftRuntime({
     clusterId: identity.clusterId,
     nodeId: config.nodeId,
@@ -72,9 +72,11 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
     loopLag,
-    // Called once the store is restored, before the transport starts: the restore's garbage goes now (warm-up.ts).
+    // The restore's garbage goes before the peers are served (warm-up.ts).
+    onRestored: () => {
+      restoreGc = collectRestoreGarbage();
+    },
     transport: (handlers) =>
-      ((startGc.restore = collectRestoreGarbage()),
       (peerTransport = new PeerTransport({
         clusterId: identity.clusterId,
         nodeId: config.nodeId,
@@ -86,7 +88,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
         secret,
         tls: security.peerTls,
         limits: { handshakeTimeoutMs: peerHandshakeTimeoutMs(config) },
-      }))),
+      })),
   });
   storageLog = (level, event, fields) => runtime.log[level](event, fields);
   for (const [event, fields] of secretWarnings) runtime.log.warn(event, fields);
@@ -106,7 +108,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   // made at its first read, so that even its failure is the warm-up's, reported, not the start's.
   let warmApp: YaktApp | null = null;
   const warmHandle = (request: Request) => (warmApp ??= createApp({ service, handle: runtime, log, watchers, tokens: null })).handle(request);
-  log("warm_up_done", { ...startGc.restore, ...(await warmUp({ handle: warmHandle, topicNames: stateMachine.image().someTopicNames(WARM_UP_TOPICS) })) });
+  log("warm_up_done", { ...restoreGc, ...(await warmUp({ handle: warmHandle, topicNames: stateMachine.image().someTopicNames(WARM_UP_TOPICS) })) });
   const warnings = exposureWarnings(config);
   for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
   const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers, tokens: security.tokens }), {

@@ -140,6 +140,7 @@ export class RaftRuntime implements ConsensusHandle {
     if (this.state !== "new") throw new Error(`runtime of node ${this.nodeId} already ${this.state}`);
     const raft = this.restoreOrRefuse();
     this.raft = raft;
+    this.opts.onRestored?.();
     this.transport = this.opts.transport({
       onMessages: (msgs) => this.onMessages(msgs),
       onRequest: (from, payload) => this.forwarder.serve(from, payload),

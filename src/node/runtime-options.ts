@@ -86,6 +86,12 @@ export interface RuntimeOptions {
    * node's, started once the node serves; none in the simulator).
    */
   loopLag?: LoopLag;
+  /**
+   * Called once the store is restored into the core and the state machine, before the peer
+   * transport starts: nobody, peer or client, waits on the node yet (start-node.ts collects the
+   * restore's garbage there).
+   */
+  onRestored?: () => void;
 }
 
 /** What the runtime needs of an event-loop pause probe (loop-lag.ts). */
@@ -98,7 +104,7 @@ export interface LoopLag {
 /** 1 MiB per macrotask: four of the store's 256 KiB pieces, ~2 ms of SQLite writes. */
 const DEFAULT_STAGE_INSTALL_BYTES = 1024 * 1024;
 
-export type ResolvedRuntimeOptions = Required<Omit<RuntimeOptions, "onFatal" | "loopLag">> & Pick<RuntimeOptions, "onFatal" | "loopLag">;
+export type ResolvedRuntimeOptions = Required<Omit<RuntimeOptions, "onFatal" | "loopLag" | "onRestored">> & Pick<RuntimeOptions, "onFatal" | "loopLag" | "onRestored">;
 
 /**
  * About KRaft's 20 MB of records between snapshots at the metadata model's ~400-byte entries
