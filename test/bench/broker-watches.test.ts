@@ -1,8 +1,9 @@
 // The watching broker fleet of the mixed benchmark (FLEET_MODE=watch: scripts/bench/broker-watches.ts
 // over sse-client.ts) against a fake node that streams watch events: on the main thread and in a
-// worker thread, every broker's every acknowledged record reaches the AckLog once even when an
-// event comes split over chunks, heartbeats carry the stream's offset, a cut stream is counted and
-// resumed with Last-Event-ID, and stop() ends every stream.
+// worker thread, each broker's first heartbeat brings the image and its stream starts after it,
+// every broker's every acknowledged record reaches the AckLog once even when an event comes split
+// over chunks, later heartbeats carry the stream's offset, a cut stream is counted and resumed
+// with Last-Event-ID, and stop() ends every stream.
 import { afterAll, describe, expect, test } from "bun:test";
 import { AckLog, BrokerFleet, type FleetOptions, wallNow } from "../../scripts/bench/broker-fleet.ts";
 import type { ProcessCluster } from "../cluster/support/process-cluster.ts";
@@ -22,18 +23,19 @@ function fakeNode() {
       if (request.method === "POST") {
         const body = (await request.json()) as { since?: number };
         heartbeatSince.push(body.since ?? -1);
+        if (body.since === undefined) return Response.json({ mode: "snapshot", offset, snapshot: { brokers: [], topics: [], partitions: [], producers: [] } });
         return Response.json({ mode: "diff", offset, records: [] });
       }
       const last = request.headers.get("last-event-id");
-      if (last !== null) resumedFrom.push(Number(last));
+      if (last === null) return Response.json({ error: "bad_request", message: "the fleet resumes from its image" }, { status: 400 });
+      resumedFrom.push(Number(last));
       let mine: ReadableStreamDefaultController<Uint8Array> | null = null;
       const stream = new ReadableStream<Uint8Array>({
         start(c) {
           mine = c;
           streams.add(c);
           c.enqueue(encoder.encode("retry: 1000\n\n: hello\n\n"));
-          if (last === null) c.enqueue(encoder.encode(`event: snapshot\nid: ${offset}\ndata: {"mode":"snapshot","offset":${offset}}\n\n`));
-          else for (let at = Number(last) + 1; at <= offset; at++) c.enqueue(encoder.encode(record(at)));
+          for (let at = Number(last) + 1; at <= offset; at++) c.enqueue(encoder.encode(record(at)));
         },
         cancel() {
           if (mine) streams.delete(mine);
@@ -83,11 +85,15 @@ describe.each([0, 1])("a watching BrokerFleet with %i worker threads", (threads)
     const acks = new AckLog();
     const fleet = new BrokerFleet(cluster, acks, opts);
     const heartbeats0 = node.heartbeatSince.length;
+    const resumed0 = node.resumedFrom.length;
     fleet.start();
     await waitUntil("every broker watching", () => node.streams === opts.brokers, 20_000, 5);
-    // Each broker heartbeats from its stream's offset once its snapshot event arrived.
-    await waitUntil("every broker heartbeated", () => node.heartbeatSince.length >= heartbeats0 + opts.brokers, 20_000, 5);
-    expect(node.heartbeatSince.slice(heartbeats0).every((since) => since === node.offset)).toBe(true);
+    // Each broker's first heartbeat brought the image; its stream starts after the image's offset.
+    expect(node.heartbeatSince.slice(heartbeats0, heartbeats0 + opts.brokers)).toEqual(Array(opts.brokers).fill(-1));
+    expect(node.resumedFrom.slice(resumed0)).toEqual(Array(opts.brokers).fill(node.offset));
+    // Later heartbeats ask from the offset the stream reached.
+    await waitUntil("every broker heartbeated again", () => node.heartbeatSince.length >= heartbeats0 + 2 * opts.brokers, 20_000, 5);
+    expect(node.heartbeatSince.slice(heartbeats0 + opts.brokers).every((since) => since === node.offset)).toBe(true);
     for (const splitAt of [1, 20, 40]) {
       acks.note(node.offset + 1, wallNow());
       node.commit(splitAt);
