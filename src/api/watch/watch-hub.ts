@@ -121,6 +121,8 @@ export class WatchHub {
     // Before this feed's bytes are queued: what waits now is what clients left unread.
     this.bound();
     const answers = new Map<number, MetadataAnswer>();
+    // A watcher that fell behind compaction gets a snapshot here (rare; it takes no stream slot).
+    const pumping = this.pumping(() => {});
     for (const w of [...this.watchers]) {
       if (w.offset === null || w.isClosed) continue;
       let answer = answers.get(w.offset);
@@ -128,16 +130,19 @@ export class WatchHub {
         answer = this.service.watch({ following: w.offset });
         answers.set(w.offset, answer);
       }
-      // A watcher that fell behind compaction gets a snapshot here (rare; it takes no stream slot).
-      if (!w.deliver(answer, this.pumping(() => {}))) this.cut++;
+      if (!w.deliver(answer, pumping)) this.cut++;
     }
+    // And after: a client reading along has taken its bytes already (the stream hands a chunk to a
+    // waiting read at once), so what waits now is this feed's share of the stalled ones.
+    this.bound();
   }
 
   /**
    * Keeps the unsent bytes of all watchers within maxTotalBufferBytes: first the connections of
    * watchers already cut are dropped (their `cut` event waits behind bytes they do not read), the
    * largest first, then the live watchers furthest behind are cut. A cut watcher's bytes are freed
-   * once it reads them, at the next feed still over the bound, or after drainMs.
+   * once it reads them, at the next check still over the bound, or after drainMs. The count is
+   * conservative: watchers at one offset queue the same bytes (watcher.ts), held once in memory.
    */
   private bound(): void {
     let total = this.unsentBytes();

@@ -8,6 +8,7 @@
 // that leaves a slice unread for stallMs has its stream ended (the partial event is dropped).
 // Record events are encoded once per answer and the same bytes go to every watcher it reaches.
 import { AnswerStream } from "../../metadata/answer-stream.ts";
+import { invariant } from "../../metadata/invariant.ts";
 import type { MetadataRecord } from "../../metadata/records.ts";
 import type { MetadataAnswer } from "../../metadata/service-types.ts";
 import { sseEvent, sseRetry } from "./sse.ts";
@@ -92,6 +93,8 @@ export class Watcher {
    */
   deliver(answer: MetadataAnswer, pumping?: SnapshotPumping): boolean {
     if (this.closed) return false;
+    const from = this.offset;
+    invariant(from === null || answer.offset >= from, () => `a watcher at offset ${from} was handed an answer at ${answer.offset}`);
     if (this.unsent() > this.terms.maxBufferBytes) {
       this.cut(`more than ${this.terms.maxBufferBytes} bytes of events waited unsent: the watcher reads too slowly`);
       return false;
