@@ -110,7 +110,8 @@ export function mixedSection(results: MixedResult[]): string {
     `${first.opts.brokers} brokers registered and spread evenly over the three nodes, following the metadata in one of two ways, ` +
       "each on a fresh cluster, one after the other: **long poll**, each broker long-polling `POST /v1/broker-mgmt/metadata` " +
       "(`wait_ms` 2000, so an idle broker still heartbeats every 2 s, and polls again at once on each answer); **watch**, each broker " +
-      "holding one `GET /v1/watch` stream and heartbeating with a plain `POST /v1/broker-mgmt/metadata` (`since` its stream's offset) every 2 s. " +
+      "heartbeating with a plain `POST /v1/broker-mgmt/metadata` every 2 s (the first brings the image, later ones carry `since`) and " +
+      "following the metadata on one `GET /v1/watch` stream from the image's offset on. " +
       `Meanwhile ${first.opts.writers} clients create topics, allocate producer ids and read topics back (linearizable) in turn, ` +
       `spread over the nodes, for ${first.opts.durationMs / 1000} s. Propagation is from a write's acknowledgement to a broker's ` +
       "answer or event holding its record, over every (write, broker) pair seen. The CPU per delivered change is the cluster's CPU " +
