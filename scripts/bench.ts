@@ -1,7 +1,7 @@
 // `make bench`: committed writes/s and latency of a 3-node dist/yakt cluster on this machine with
 // 1, 16 and 64 concurrent HTTP clients, failover time over 10 trials, the same load against etcd
 // when it is installed, the 60-second steady-state rows against etcd (bench/steady.ts), the mixed
-// metadata workload with 1,000 long-polling brokers (bench/mixed.ts), plus the other layers'
+// metadata workload with 1,000 long-polling brokers and with 1,000 watching ones (bench/mixed.ts), plus the other layers'
 // micro-benchmarks when present. Writes its section of bench/RESULTS.md (and the plots beside it).
 // Not a test: numbers depend on the machine and its load.
 import { existsSync } from "node:fs";
@@ -25,6 +25,8 @@ const FAILOVER_TRIALS = Number(process.env.BENCH_FAILOVER_TRIALS ?? 10);
 const ROOT = resolve(import.meta.dir, "..");
 const STEADY = { writeMs: Number(process.env.BENCH_STEADY_MS ?? 60_000), readMs: Number(process.env.BENCH_READ_MS ?? 20_000) };
 const MIXED = { brokers: Number(process.env.BENCH_BROKERS ?? 1_000), writers: 8, durationMs: Number(process.env.BENCH_MIXED_MS ?? 30_000) };
+/** The mixed workload's fleet modes, each on a fresh cluster: long polls, then watch streams. */
+const MIXED_MODES = ["poll", "watch"] as const;
 
 /** One row: a short warm-up, then `clients` writers for DURATION_MS. */
 async function loadRow(name: string, clients: number, write: (run: string, seq: number) => Promise<boolean>): Promise<LoadResult> {
@@ -91,18 +93,20 @@ function runScript(name: string): string | null {
   return `### ${name}\n\n\`\`\`\n${r.stdout.toString().trim()}${r.success ? "" : `\n(exit ${r.exitCode}) ${r.stderr.toString().trim()}`}\n\`\`\``;
 }
 
-/** The 60-second rows on one cluster each, then the mixed workload on a fresh YAKt cluster. */
+/** The 60-second rows on one cluster each, then the mixed workload in each fleet mode on a fresh YAKt cluster. */
 async function benchSteady(): Promise<string[]> {
   const binary = etcdBinary();
   const yakt = await steadyYakt(STEADY);
   const etcd = binary ? await steadyEtcd(binary, STEADY) : null;
-  const target = new YaktTarget();
-  let mixed: Awaited<ReturnType<typeof runMixed>>;
-  try {
-    await target.start();
-    mixed = await runMixed(target, MIXED);
-  } finally {
-    await target.stop();
+  const mixed: Awaited<ReturnType<typeof runMixed>>[] = [];
+  for (const mode of MIXED_MODES) {
+    const target = new YaktTarget();
+    try {
+      await target.start();
+      mixed.push(await runMixed(target, { ...MIXED, mode }));
+    } finally {
+      await target.stop();
+    }
   }
   return [steadySection(resolve(ROOT, "bench"), yakt.rows, etcd, STEADY), "", failureLines(yakt.failures), "", mixedSection(mixed)];
 }

@@ -1,6 +1,8 @@
-// A fleet of simulated Kafka brokers against a YAKt cluster: each registers, then loops on
-// BrokerMgmt long polls (`wait_ms` = the heartbeat interval, so an idle broker still heartbeats
-// every interval and a busy one re-polls on each answer), spread over the nodes. Each answer's
+// A fleet of simulated Kafka brokers against a YAKt cluster: each registers, then follows the
+// metadata in one of two modes (FLEET_MODE), spread over the nodes: `poll` loops on BrokerMgmt long
+// polls (`wait_ms` = the heartbeat interval, so an idle broker still heartbeats every interval and
+// a busy one re-polls on each answer); `watch` holds one GET /v1/watch stream and heartbeats with a
+// plain BrokerMgmt POST every interval (broker-watches.ts). Each answer's (or event's)
 // records are matched against the acknowledgement times the writers noted, giving the
 // commit-to-broker propagation latency: from the write's acknowledgement by the leader to a
 // broker's answer holding its record (an answer that overtakes the writer's counts as 0: AckLog).
@@ -12,6 +14,7 @@
 // same in every thread: writers note theirs with it.
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { BrokerPolls, type PollReport, type PollTarget } from "./broker-polls.ts";
+import { BrokerWatches } from "./broker-watches.ts";
 import type { FromWorker, ToWorker } from "./fleet-worker.ts";
 
 /** How often the loops report what they saw (a worker posts it; the main thread takes it). */
@@ -26,6 +29,26 @@ export interface FleetOptions {
   firstId: number;
   /** Worker threads the brokers' polls are spread over (FLEET_THREADS); 0 runs them on the main thread. */
   threads: number;
+  /** How the brokers follow the metadata (FLEET_MODE): long polls, or a watch stream and heartbeats. */
+  mode: FleetMode;
+}
+
+export type FleetMode = "poll" | "watch";
+
+/** A share of the fleet's loops, on one thread: broker-polls.ts or broker-watches.ts. */
+export interface FleetLoops {
+  start(targets: PollTarget[]): void;
+  stop(): Promise<void>;
+  take(): PollReport;
+}
+
+export function fleetLoops(mode: FleetMode, heartbeatMs: number): FleetLoops {
+  return mode === "watch" ? new BrokerWatches(heartbeatMs) : new BrokerPolls(heartbeatMs);
+}
+
+export function fleetMode(text: string | undefined): FleetMode {
+  if (text === undefined || text === "poll" || text === "watch") return text ?? "poll";
+  throw new Error(`FLEET_MODE must be poll or watch, got ${JSON.stringify(text)}`);
 }
 
 export const DEFAULT_FLEET: FleetOptions = {
@@ -34,6 +57,7 @@ export const DEFAULT_FLEET: FleetOptions = {
   racks: 6,
   firstId: 1_000,
   threads: Number(process.env.FLEET_THREADS ?? 0),
+  mode: fleetMode(process.env.FLEET_MODE),
 };
 
 export { wallNow } from "./broker-polls.ts";
@@ -83,7 +107,7 @@ export class AckLog {
 
 export class BrokerFleet {
   private workers: Worker[] = [];
-  private local: BrokerPolls | null = null;
+  private local: FleetLoops | null = null;
   private localReports: ReturnType<typeof setInterval> | undefined;
   private stopped: Promise<void>[] = [];
   private error: Error | null = null;
@@ -150,7 +174,7 @@ export class BrokerFleet {
 
   /** The loops on this thread, their reports taken as often as a worker's would come. */
   private startLocal(targets: PollTarget[]): void {
-    const local = new BrokerPolls(this.o.heartbeatMs);
+    const local = fleetLoops(this.o.mode, this.o.heartbeatMs);
     local.start(targets);
     this.localReports = setInterval(() => this.take(local.take()), REPORT_MS);
     this.local = local;
@@ -175,7 +199,7 @@ export class BrokerFleet {
         };
       }),
     );
-    worker.postMessage({ type: "start", heartbeatMs: this.o.heartbeatMs, targets } satisfies ToWorker);
+    worker.postMessage({ type: "start", mode: this.o.mode, heartbeatMs: this.o.heartbeatMs, targets } satisfies ToWorker);
     this.workers.push(worker);
   }
 

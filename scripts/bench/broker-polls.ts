@@ -4,25 +4,16 @@
 // the record's offset, the node and the time it arrived. Times are wall-clock milliseconds with
 // sub-millisecond precision (performance.timeOrigin + performance.now()), comparable across the
 // threads of the process. A refused poll is retried after the answer's Retry-After, else 100 ms.
+import { FleetTally, type PollReport, sweepConnections } from "./fleet-tally.ts";
 import { KeepAliveConnection, type RawResponse } from "./keepalive-client.ts";
 
-/** How long past its wait a poll may go unanswered before the sweep cuts it. */
-export const POLL_GRACE_MS = 10_000;
+export { POLL_GRACE_MS, type PollReport } from "./fleet-tally.ts";
 
 export interface PollTarget {
   brokerId: number;
   node: number;
   /** host:port of the node's HTTP API (plain HTTP). */
   host: string;
-}
-
-/** What the loops saw since the last take(). */
-export interface PollReport {
-  polls: number;
-  failed: number;
-  failures: [string, number][];
-  /** Triples: record offset, node, arrival time. */
-  arrivals: Float64Array;
 }
 
 /** What a poll needs of an answer: its offset, and (a diff) its records' offsets in order. */
@@ -80,16 +71,13 @@ export class BrokerPolls {
   private loops: Promise<void>[] = [];
   private readonly connections = new Set<KeepAliveConnection>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
-  private polls = 0;
-  private failed = 0;
-  private failures = new Map<string, number>();
-  private arrivals: number[] = [];
+  private readonly tally = new FleetTally();
 
   constructor(private readonly heartbeatMs: number) {}
 
   start(targets: PollTarget[]): void {
     this.running = true;
-    this.sweeper = setInterval(() => this.sweep(), 1_000);
+    this.sweeper = setInterval(() => sweepConnections(this.connections, this.heartbeatMs), 1_000);
     for (const target of targets) this.loops.push(this.loop(target));
   }
 
@@ -104,12 +92,7 @@ export class BrokerPolls {
 
   /** What was seen since the last call, and forgets it. */
   take(): PollReport {
-    const report: PollReport = { polls: this.polls, failed: this.failed, failures: [...this.failures], arrivals: Float64Array.from(this.arrivals) };
-    this.polls = 0;
-    this.failed = 0;
-    this.failures = new Map();
-    this.arrivals = [];
-    return report;
+    return this.tally.take();
   }
 
   private async loop({ brokerId, node, host }: PollTarget): Promise<void> {
@@ -127,9 +110,9 @@ export class BrokerPolls {
       const res = await conn.request(head(body.length), body).catch((e: Error) => e);
       const now = wallNow();
       if (!this.running) break; // stop() cut the poll: not a failure of the cluster
-      this.polls++;
+      this.tally.polls++;
       if (res instanceof Error || res.status !== 200) {
-        this.fail(res instanceof Error ? res.message : `${res.status} ${res.body.slice(0, 80)}`);
+        this.tally.fail(res instanceof Error ? res.message : `${res.status} ${res.body.slice(0, 80)}`);
         await Bun.sleep(retryDelayMs(res));
         continue;
       }
@@ -138,27 +121,17 @@ export class BrokerPolls {
         answer = scanAnswer(res.body, since);
       } catch (error) {
         // A broken answer is the cluster's fault: counted, and asked again after a pause.
-        this.fail((error as Error).message);
+        this.tally.fail((error as Error).message);
         await Bun.sleep(retryDelayMs(error as Error));
         continue;
       }
-      if (answer.mode === "diff" && since !== undefined) for (const offset of answer.records) this.arrivals.push(offset, node, now);
+      if (answer.mode === "diff" && since !== undefined) for (const offset of answer.records) this.tally.arrived(offset, node, now);
       since = answer.offset;
     }
     conn.abort("the fleet stopped");
     this.connections.delete(conn);
   }
 
-  private fail(reason: string): void {
-    this.failed++;
-    this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
-  }
-
-  /** A poll unanswered well past its wait is cut (one sweep for the fleet, not a timer per poll). */
-  private sweep(): void {
-    const limit = performance.now() - (this.heartbeatMs + POLL_GRACE_MS);
-    for (const conn of this.connections) if (conn.sentAt < limit) conn.abort(`no answer within ${this.heartbeatMs + POLL_GRACE_MS} ms`);
-  }
 }
 
 /** What a polite client waits before it asks again: the server's Retry-After (seconds), else 100 ms. */

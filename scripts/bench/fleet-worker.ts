@@ -1,19 +1,19 @@
-// A worker thread of the broker fleet (broker-fleet.ts, FLEET_THREADS=n): runs the poll loops of
-// its share of the brokers (broker-polls.ts) and reports what they saw to the main thread every
+// A worker thread of the broker fleet (broker-fleet.ts, FLEET_THREADS=n): runs the poll or watch
+// loops of its share of the brokers (broker-polls.ts, broker-watches.ts) and reports what they saw to the main thread every
 // REPORT_MS, so the fleet's answers are read by several threads rather than queueing behind one,
 // as a real fleet's brokers each read their own (at about twice the CPU per poll of the main
 // thread's loops on this machine, so the fleet runs on the main thread by default).
-//   in:  { type: "start", heartbeatMs, targets } then { type: "stop" }
+//   in:  { type: "start", mode, heartbeatMs, targets } then { type: "stop" }
 //   out: { type: "report", report } …, then { type: "stopped", report } (or { type: "error", message })
-import { REPORT_MS } from "./broker-fleet.ts";
-import { BrokerPolls, type PollReport, type PollTarget } from "./broker-polls.ts";
+import { type FleetLoops, type FleetMode, REPORT_MS, fleetLoops } from "./broker-fleet.ts";
+import type { PollReport, PollTarget } from "./broker-polls.ts";
 
 declare const self: Worker;
 
-export type ToWorker = { type: "start"; heartbeatMs: number; targets: PollTarget[] } | { type: "stop" };
+export type ToWorker = { type: "start"; mode: FleetMode; heartbeatMs: number; targets: PollTarget[] } | { type: "stop" };
 export type FromWorker = { type: "report" | "stopped"; report: PollReport } | { type: "error"; message: string };
 
-let polls: BrokerPolls | null = null;
+let polls: FleetLoops | null = null;
 let reporter: ReturnType<typeof setInterval> | undefined;
 
 const send = (message: FromWorker) => {
@@ -27,9 +27,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   try {
     if (message.type === "start") {
       if (polls !== null) throw new Error("the fleet worker was started twice");
-      polls = new BrokerPolls(message.heartbeatMs);
+      polls = fleetLoops(message.mode, message.heartbeatMs);
       polls.start(message.targets);
-      reporter = setInterval(() => send({ type: "report", report: (polls as BrokerPolls).take() }), REPORT_MS);
+      reporter = setInterval(() => send({ type: "report", report: (polls as FleetLoops).take() }), REPORT_MS);
     } else {
       clearInterval(reporter);
       await polls?.stop();

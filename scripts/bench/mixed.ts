@@ -1,11 +1,12 @@
-// The mixed metadata workload: a fleet of long-polling brokers (broker-fleet.ts) while writers
-// create topics, allocate producer ids and read topics back linearizably, round-robin over the
-// nodes. Counts leader changes and failed operations and gives the commit-to-broker propagation.
-//   bun run scripts/bench/mixed.ts           (BROKERS=1000 WRITERS=8 DURATION_MS=30000 by default)
+// The mixed metadata workload: a fleet of brokers (broker-fleet.ts), long-polling or watching,
+// while writers create topics, allocate producer ids and read topics back linearizably,
+// round-robin over the nodes. Counts leader changes and failed operations and gives the
+// commit-to-broker propagation.
+//   bun run scripts/bench/mixed.ts    (BROKERS=1000 WRITERS=8 DURATION_MS=30000 FLEET_MODE=poll by default)
 import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { AckLog, BrokerFleet, DEFAULT_FLEET, post, wallNow } from "./broker-fleet.ts";
+import { AckLog, BrokerFleet, DEFAULT_FLEET, type FleetMode, post, wallNow } from "./broker-fleet.ts";
 import { topicName } from "./payload.ts";
 import { YaktTarget } from "./yakt-target.ts";
 
@@ -13,6 +14,8 @@ export interface MixedOptions {
   brokers: number;
   writers: number;
   durationMs: number;
+  /** How the brokers follow the metadata: long polls, or a watch stream beside plain heartbeats. */
+  mode: FleetMode;
 }
 
 export interface MixedResult {
@@ -26,8 +29,9 @@ export interface MixedResult {
   leader: number;
   /** Arrivals that overtook their writer's acknowledgement (counted as 0 ms). */
   earlyArrivals: number;
+  /** Long polls, or (watch mode) heartbeats. */
   polls: number;
-  /** Polls that failed during the row (after the fleet's start-up), and before it (its first polls). */
+  /** Polls (heartbeats, watch streams ended) that failed during the row (after the fleet's start-up), and before it (its first polls). */
   failedPolls: number;
   startupFailedPolls: number;
   pollFailures: Map<string, number>;
@@ -133,10 +137,10 @@ function fail(result: MixedResult, count: { failed: number }, reason: string): f
 /** Runs the workload on a fresh cluster of `yakt` (started and stopped by the caller). */
 export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<MixedResult> {
   const acks = new AckLog();
-  const fleet = new BrokerFleet(yakt.cluster, acks, { ...DEFAULT_FLEET, brokers: opts.brokers });
+  const fleet = new BrokerFleet(yakt.cluster, acks, { ...DEFAULT_FLEET, brokers: opts.brokers, mode: opts.mode });
   await fleet.register(() => yakt.leader);
   fleet.start();
-  // Every broker has made its first (snapshot) poll and heartbeated: the fleet is steady.
+  // Every broker has made its first (snapshot) poll or watch and heartbeated: the fleet is steady.
   await Bun.sleep(DEFAULT_FLEET.heartbeatMs + 1_000);
   const result: MixedResult = {
     opts,
@@ -193,6 +197,7 @@ if (import.meta.main) {
     brokers: Number(process.env.BROKERS ?? 1_000),
     writers: Number(process.env.WRITERS ?? 8),
     durationMs: Number(process.env.DURATION_MS ?? 30_000),
+    mode: DEFAULT_FLEET.mode,
   };
   const yakt = new YaktTarget();
   try {
@@ -200,7 +205,7 @@ if (import.meta.main) {
     const r = await runMixed(yakt, opts);
     const p = (q: number) => percentile(r.propagationMs, q).toFixed(1);
     console.log(
-      `${opts.brokers} brokers, ${opts.writers} writers, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
+      `${opts.brokers} ${opts.mode === "watch" ? "watching" : "long-polling"} brokers, ${opts.writers} writers, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
         `leader changes ${r.leaderChanges} (terms +${r.termChanges}), polls ${r.polls} (${r.failedPolls} failed; ${r.startupFailedPolls} before the row), propagation p50 ${p(50)} p99 ${p(99)} max ${p(100)} ms over ${r.propagationMs.length}`,
     );
     const byNode = [...r.propagationByNode].sort(([a], [b]) => a - b);
@@ -211,7 +216,8 @@ if (import.meta.main) {
     console.log(JSON.stringify(r.byKind), JSON.stringify(Object.fromEntries(r.failures)), JSON.stringify(Object.fromEntries(r.pollFailures)));
     console.log(JSON.stringify(r.counters), `node CPU ${(r.nodeCpuMs / 1000).toFixed(1)} s, generator CPU ${(r.generatorCpuMs / 1000).toFixed(1)} s`);
     const perPoll = r.polls > 0 ? ((r.nodeCpuMs * 1000) / r.polls).toFixed(0) : "-";
-    console.log(`node CPU per poll ${perPoll} µs; per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
+    const perDelivery = r.propagationMs.length > 0 ? ((r.nodeCpuMs * 1000) / r.propagationMs.length).toFixed(1) : "-";
+    console.log(`node CPU per ${opts.mode === "watch" ? "heartbeat" : "poll"} ${perPoll} µs, per change delivered to a broker ${perDelivery} µs; per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
     for (const line of r.elections.slice(0, 20)) console.log(line);
     if (process.env.PROFILE) {
       // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).

@@ -9,6 +9,7 @@ import { lineChart } from "./svg.ts";
 
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "n/a");
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "n/a");
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "n/a");
 const rate = (r: SteadyRow) => r.load.ok / r.load.seconds;
 const cpuPerOpUs = (r: SteadyRow) => (r.cpuMs * 1000) / Math.max(1, r.load.ok);
 
@@ -92,31 +93,42 @@ export function steadySection(dir: string, yakt: SteadyRow[], etcd: SteadyRow[] 
   return parts.join("\n");
 }
 
-export function mixedSection(r: MixedResult): string {
-  const p = (q: number) => f2(percentile(r.propagationMs, q));
-  const kinds = Object.entries(r.byKind)
-    .map(([k, v]) => `${k} ${v.ok}${v.failed ? ` (${v.failed} failed)` : ""}`)
-    .join(", ");
-  const failures = [...r.failures, ...r.pollFailures].map(([reason, n]) => `- ${n} × \`${reason.slice(0, 100)}\``);
+/** The mixed workload's table: one column per fleet mode (long polls, watch streams), run one after the other. */
+export function mixedSection(results: MixedResult[]): string {
+  const first = results[0];
+  if (first === undefined) throw new Error("the mixed section needs at least one run");
+  const cell = (f: (r: MixedResult) => string) => results.map(f).join(" | ");
+  const p = (r: MixedResult, q: number) => f2(percentile(r.propagationMs, q));
+  const kinds = (r: MixedResult) =>
+    Object.entries(r.byKind)
+      .map(([k, v]) => `${k} ${v.ok}${v.failed ? ` (${v.failed} failed)` : ""}`)
+      .join(", ");
+  const failures = results.flatMap((r) => [...r.failures, ...r.pollFailures].map(([reason, n]) => `- ${r.opts.mode}: ${n} × \`${reason.slice(0, 100)}\``));
   return [
     "## Mixed metadata workload",
     "",
-    `${r.opts.brokers} brokers registered, each long-polling \`POST /v1/broker-mgmt/metadata\` (\`wait_ms\` 2000, so an idle ` +
-      "broker still heartbeats every 2 s, and polls again at once on each answer), spread evenly over the three nodes; " +
-      `meanwhile ${r.opts.writers} clients create topics, allocate producer ids and read topics back (linearizable) in turn, ` +
-      `spread over the nodes, for ${r.opts.durationMs / 1000} s. Propagation is from a write's acknowledgement to a broker's ` +
-      "answer holding its record, over every (write, broker) pair seen.",
+    `${first.opts.brokers} brokers registered and spread evenly over the three nodes, following the metadata in one of two ways, ` +
+      "each on a fresh cluster, one after the other: **long poll**, each broker long-polling `POST /v1/broker-mgmt/metadata` " +
+      "(`wait_ms` 2000, so an idle broker still heartbeats every 2 s, and polls again at once on each answer); **watch**, each broker " +
+      "heartbeating with a plain `POST /v1/broker-mgmt/metadata` every 2 s (the first brings the image, later ones carry `since`) and " +
+      "following the metadata on one `GET /v1/watch` stream from the image's offset on. " +
+      `Meanwhile ${first.opts.writers} clients create topics, allocate producer ids and read topics back (linearizable) in turn, ` +
+      `spread over the nodes, for ${first.opts.durationMs / 1000} s. Propagation is from a write's acknowledgement to a broker's ` +
+      "answer or event holding its record, over every (write, broker) pair seen. The CPU per delivered change is the cluster's CPU " +
+      "over the row divided by those pairs: what the cluster spent, writes included, for each change each broker got.",
     "",
-    "| measure | value |",
-    "|---|---:|",
-    `| operations/s (${kinds}) | ${f0(r.load.ok / r.load.seconds)} |`,
-    `| failed operations | ${r.load.failed} |`,
-    `| leader changes during the row (elections: new terms) | ${r.leaderChanges} (${r.termChanges}) |`,
-    `| broker polls/s (failed; failed before the row, at the fleet's start) | ${f0(r.polls / r.load.seconds)} (${r.failedPolls}; ${r.startupFailedPolls}) |`,
-    `| commit-to-broker propagation p50 / p99 / max ms | ${p(50)} / ${p(99)} / ${p(100)} |`,
-    `| cluster CPU (3 nodes) / load generator CPU, s | ${f2(r.nodeCpuMs / 1000)} / ${f2(r.generatorCpuMs / 1000)} |`,
-    `| cluster CPU per broker poll, µs | ${f0((r.nodeCpuMs * 1000) / Math.max(1, r.polls))} |`,
-    `| Raft ticks/s per node (100 when its loop is never late) | ${r.nodes.map((n) => f0(n.ticksPerSecond)).join(" / ")} |`,
+    `| measure | ${cell((r) => (r.opts.mode === "watch" ? "watch" : "long poll"))} |`,
+    `|---|${cell(() => "---:")}|`,
+    `| operations/s | ${cell((r) => `${f0(r.load.ok / r.load.seconds)} (${kinds(r)})`)} |`,
+    `| failed operations | ${cell((r) => String(r.load.failed))} |`,
+    `| leader changes during the row (elections: new terms) | ${cell((r) => `${r.leaderChanges} (${r.termChanges})`)} |`,
+    `| broker polls or heartbeats/s (failed; failed before the row, at the fleet's start) | ${cell((r) => `${f0(r.polls / r.load.seconds)} (${r.failedPolls}; ${r.startupFailedPolls})`)} |`,
+    `| commit-to-broker propagation p50 / p99 / max ms | ${cell((r) => `${p(r, 50)} / ${p(r, 99)} / ${p(r, 100)}`)} |`,
+    `| changes delivered to brokers (write, broker pairs) | ${cell((r) => String(r.propagationMs.length))} |`,
+    `| cluster CPU (3 nodes) / load generator CPU, s | ${cell((r) => `${f2(r.nodeCpuMs / 1000)} / ${f2(r.generatorCpuMs / 1000)}`)} |`,
+    `| cluster CPU per delivered change, µs | ${cell((r) => f1((r.nodeCpuMs * 1000) / Math.max(1, r.propagationMs.length)))} |`,
+    `| cluster CPU per broker poll or heartbeat, µs | ${cell((r) => f0((r.nodeCpuMs * 1000) / Math.max(1, r.polls)))} |`,
+    `| Raft ticks/s per node (100 when its loop is never late) | ${cell((r) => r.nodes.map((n) => f0(n.ticksPerSecond)).join(" / "))} |`,
     "",
     failures.length > 0 ? ["Failures:", "", ...failures].join("\n") : "Nothing failed.",
   ].join("\n");

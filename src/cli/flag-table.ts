@@ -74,6 +74,12 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
   },
   { name: "session-timeout-ms", value: "<ms>", default: "9000", help: "a broker silent this long is fenced" },
   { name: "metadata-diff-window", value: "<s>", default: "600", help: "a `since` older than this gets a snapshot" },
+  {
+    name: "max-watchers",
+    value: "<n>",
+    default: "1024",
+    help: "GET /v1/watch streams this node serves at once (1..65536); one more is refused with 503 (1,000 watching brokers fit on two nodes)",
+  },
   { name: "help", value: "", default: "", help: "print this help and exit" },
   { name: "version", value: "", default: "", help: "print the version and exit" },
 ];

@@ -1,6 +1,7 @@
 // The node's flags, parsed and checked into one NodeConfig. Pure: no disk, no network.
 import { parseArgs } from "node:util";
 import type { NodeId } from "../raft/types.ts";
+import { DEFAULT_MAX_WATCHERS, MAX_MAX_WATCHERS } from "../api/watch/watch-hub.ts";
 import { DEFAULT_PROMOTION_TIMEOUT_MS, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SNAPSHOT_RECORDS } from "../node/runtime-options.ts";
 import { UsageError } from "./cli-errors.ts";
 import { NODE_FLAGS, parseArgsOptions } from "./flag-table.ts";
@@ -41,6 +42,8 @@ export interface NodeConfig {
   sessionTimeoutMs: number;
   metadataDiffWindowS: number;
   promotionTimeoutMs: number;
+  /** GET /v1/watch streams served at once (--max-watchers). */
+  maxWatchers: number;
 }
 
 export interface TlsFiles {
@@ -127,6 +130,7 @@ function toConfig(v: Values): NodeConfig {
     metadataDiffWindowS: parseIntFlag("metadata-diff-window", str("metadata-diff-window"), 600, 1, 31_536_000),
     // At most 30 s: an add-voter through REST must finish inside the HTTP idle timeout (45 s).
     promotionTimeoutMs: parseIntFlag("promotion-timeout-ms", str("promotion-timeout-ms"), DEFAULT_PROMOTION_TIMEOUT_MS, 100, 30_000),
+    maxWatchers: parseIntFlag("max-watchers", str("max-watchers"), DEFAULT_MAX_WATCHERS, 1, MAX_MAX_WATCHERS),
   };
 }
 

@@ -103,7 +103,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     log,
   });
   const undoCore = [async () => service.stop(), () => runtime.stop()];
-  const watchers = new WatchHub(service, runtime);
+  const watchers = new WatchHub(service, runtime, { maxWatchers: config.maxWatchers });
   // Before clients are served: the read path run until compiled (warm-up.ts), on a throwaway app
   // made at its first read, so that even its failure is the warm-up's, reported, not the start's.
   let warmApp: YaktApp | null = null;

@@ -66,7 +66,7 @@ const cluster = { live: () => [7], url: (_id: number, path: string) => `http://1
 
 describe.each([0, 1])("BrokerFleet with %i worker threads", (threads) => {
   test("every record of every broker reaches the AckLog once; refused polls are counted", async () => {
-    const opts: FleetOptions = { brokers: 5, heartbeatMs: 300, racks: 1, firstId: 1, threads };
+    const opts: FleetOptions = { brokers: 5, heartbeatMs: 300, racks: 1, firstId: 1, threads, mode: "poll" };
     const acks = new AckLog();
     const fleet = new BrokerFleet(cluster, acks, opts);
     const first = node.offset + 1;
@@ -92,5 +92,5 @@ describe.each([0, 1])("BrokerFleet with %i worker threads", (threads) => {
 });
 
 test("a fleet refuses a negative thread count", () => {
-  expect(() => new BrokerFleet(cluster, new AckLog(), { brokers: 1, heartbeatMs: 100, racks: 1, firstId: 1, threads: -1 })).toThrow("0 (the main thread) or more");
+  expect(() => new BrokerFleet(cluster, new AckLog(), { brokers: 1, heartbeatMs: 100, racks: 1, firstId: 1, threads: -1, mode: "poll" })).toThrow("0 (the main thread) or more");
 });

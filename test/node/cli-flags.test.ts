@@ -33,6 +33,12 @@ describe("node flags", () => {
     expect([c.snapshotEntries, c.snapshotRecords, c.snapshotIntervalS, c.sessionTimeoutMs, c.metadataDiffWindowS]).toEqual([50000, 250000, 300, 9000, 600]);
     expect(c.clusterId).toBeNull();
     expect(c.adminToken).toBeNull();
+    // 1,000 watching brokers fit on two of three nodes.
+    expect(c.maxWatchers).toBe(1024);
+  });
+
+  test("--max-watchers sets the watcher bound", () => {
+    expect(run(["--max-watchers", "500"]).maxWatchers).toBe(500);
   });
 
   test("peers give the peer listen address of this node", () => {
@@ -56,6 +62,9 @@ describe("node flags", () => {
     [["--cluster-id", "has space"], "--cluster-id"],
     [["--snapshot-entries", "-5"], "snapshot-entries"],
     [["--snapshot-records", "0"], "snapshot-records"],
+    [["--max-watchers", "0"], "--max-watchers: must be 1..65536"],
+    [["--max-watchers", "70000"], "--max-watchers: must be 1..65536"],
+    [["--max-watchers", "many"], "--max-watchers: expected an integer"],
     [["stray"], "stray"],
   ])("rejects %p with a UsageError naming the problem", (args, fragment) => {
     let error: unknown = null;

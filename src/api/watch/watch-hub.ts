@@ -1,15 +1,23 @@
-// Every watcher of GET /v1/watch on this node: a bounded set, fed after each applied batch, kept
-// alive by heartbeat comments, and closed (with a `shutdown` event) when the node stops. The
-// applied-index subscription and the heartbeat timer exist only while someone watches.
+// Every watcher of GET /v1/watch on this node: a bounded set, fed once per loop turn after records
+// were applied, kept alive by heartbeat comments, and closed (with a `shutdown` event) when the
+// node stops. The applied-index subscription and the heartbeat timer exist only while someone
+// watches. Besides each watcher's own bound, the unsent bytes of all of them together are bounded:
+// past it, the watchers furthest behind are cut (and, if they still hold the memory at the next
+// feed, dropped), so a crowd of stalled clients cannot exhaust the node while others are served.
 import type { MetadataAnswer, MetadataService } from "../../metadata/service-types.ts";
 import type { ConsensusHandle, Unsubscribe } from "../../node/contracts.ts";
-import { type SnapshotPumping, Watcher } from "./watcher.ts";
+import { sseComment } from "./sse.ts";
+import { type SnapshotPumping, Watcher, type WatcherTerms } from "./watcher.ts";
 
 export interface WatchLimits {
   /** Watchers one node serves at once; one more is refused with 503. */
   maxWatchers: number;
   /** Unsent bytes one watcher may have waiting (beyond its largest snapshot event) before it is cut. */
   maxBufferBytes: number;
+  /** Unsent bytes all watchers together may have waiting (cut or not); past it the furthest behind are cut. */
+  maxTotalBufferBytes: number;
+  /** How long a cut watcher's unsent bytes (its `cut` event last) wait to be read before its connection is dropped. */
+  drainMs: number;
   /** A comment this often keeps idle connections (and proxies) from timing out. */
   heartbeatMs: number;
   /** Records per slice of a snapshot event (written from a frozen view, never built whole). */
@@ -18,9 +26,16 @@ export interface WatchLimits {
   snapshotStallMs: number;
 }
 
+/** 1,000 watching brokers still fit when one of three nodes is down (--max-watchers). */
+export const DEFAULT_MAX_WATCHERS = 1_024;
+/** The flag's upper bound: each watcher holds a socket, and a node has some 65k of them at most. */
+export const MAX_MAX_WATCHERS = 65_536;
+
 export const DEFAULT_WATCH_LIMITS: WatchLimits = {
-  maxWatchers: 256,
+  maxWatchers: DEFAULT_MAX_WATCHERS,
   maxBufferBytes: 8 * 1024 * 1024,
+  maxTotalBufferBytes: 64 * 1024 * 1024,
+  drainMs: 10_000,
   heartbeatMs: 15_000,
   snapshotSliceRecords: 1_000,
   snapshotStallMs: 60_000,
@@ -33,7 +48,11 @@ export class WatchersFullError extends Error {
 
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
+  /** Closed watchers whose bytes still wait unsent (they count toward the total bound). */
+  private readonly draining = new Set<Watcher>();
   private readonly limits: WatchLimits;
+  private readonly terms: WatcherTerms;
+  private feedScheduled = false;
   private unsubscribe: Unsubscribe | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
@@ -43,20 +62,31 @@ export class WatchHub {
     private readonly service: MetadataService,
     private readonly handle: ConsensusHandle,
     limits: Partial<WatchLimits> = {},
+    /** Runs its argument once the event loop has turned: the applies of one turn make one feed. */
+    private readonly defer: (fn: () => void) => void = (fn) => setImmediate(fn),
   ) {
     this.limits = { ...DEFAULT_WATCH_LIMITS, ...limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`watch limit ${name} must be a positive integer, got ${value}`);
     }
+    if (this.limits.maxTotalBufferBytes < this.limits.maxBufferBytes) {
+      throw new RangeError(`watch limit maxTotalBufferBytes (${this.limits.maxTotalBufferBytes}) must be at least maxBufferBytes (${this.limits.maxBufferBytes})`);
+    }
+    this.terms = {
+      maxBufferBytes: this.limits.maxBufferBytes,
+      drainMs: this.limits.drainMs,
+      closed: (w) => this.forget(w),
+      released: (w) => this.draining.delete(w),
+    };
   }
 
   get size(): number {
     return this.watchers.size;
   }
 
-  /** For /metrics: watchers now, and how many were cut for reading too slowly. */
+  /** For /metrics: watchers now, how many were cut for reading too slowly, and the bytes waiting unsent. */
   metrics(): Record<string, number> {
-    return { yakt_watch_watchers: this.watchers.size, yakt_watch_cut_total: this.cut };
+    return { yakt_watch_watchers: this.watchers.size, yakt_watch_cut_total: this.cut, yakt_watch_unsent_bytes: this.unsentBytes() };
   }
 
   /**
@@ -71,7 +101,7 @@ export class WatchHub {
     const first = this.service.watch({ since });
     // A first snapshot takes a slot of the node's stream bound (a 503 before any stream exists).
     const leave = first.mode === "snapshot" ? enterStream() : () => {};
-    const watcher = new Watcher(null, this.limits.maxBufferBytes, (w) => this.forget(w));
+    const watcher = new Watcher(null, this.terms);
     this.watchers.add(watcher);
     this.ensureRunning();
     watcher.deliver(first, this.pumping(leave));
@@ -85,9 +115,14 @@ export class WatchHub {
     this.idle();
   }
 
-  /** After an apply: each watcher gets what is new to it; watchers at one offset share one answer. */
+  /** After the applies of a loop turn: each watcher gets what is new to it; watchers at one offset share one answer. */
   private feed(): void {
+    this.feedScheduled = false;
+    // Before this feed's bytes are queued: what waits now is what clients left unread.
+    this.bound();
     const answers = new Map<number, MetadataAnswer>();
+    // A watcher that fell behind compaction gets a snapshot here (rare; it takes no stream slot).
+    const pumping = this.pumping(() => {});
     for (const w of [...this.watchers]) {
       if (w.offset === null || w.isClosed) continue;
       let answer = answers.get(w.offset);
@@ -95,17 +130,55 @@ export class WatchHub {
         answer = this.service.watch({ following: w.offset });
         answers.set(w.offset, answer);
       }
-      // A watcher that fell behind compaction gets a snapshot here (rare; it takes no stream slot).
-      if (!w.deliver(answer, this.pumping(() => {}))) this.cut++;
+      if (!w.deliver(answer, pumping)) this.cut++;
+    }
+    // And after: a client reading along has taken its bytes already (the stream hands a chunk to a
+    // waiting read at once), so what waits now is this feed's share of the stalled ones.
+    this.bound();
+  }
+
+  /**
+   * Keeps the unsent bytes of all watchers within maxTotalBufferBytes: first the connections of
+   * watchers already cut are dropped (their `cut` event waits behind bytes they do not read), the
+   * largest first, then the live watchers furthest behind are cut. A cut watcher's bytes are freed
+   * once it reads them, at the next check still over the bound, or after drainMs. The count is
+   * conservative: watchers at one offset queue the same bytes (watcher.ts), held once in memory.
+   */
+  private bound(): void {
+    let total = this.unsentBytes();
+    if (total <= this.limits.maxTotalBufferBytes) return;
+    for (const w of bySizeDown(this.draining)) {
+      if (total <= this.limits.maxTotalBufferBytes) return;
+      total -= w.unsent();
+      w.drop();
+    }
+    for (const w of bySizeDown(this.watchers)) {
+      if (total <= this.limits.maxTotalBufferBytes || w.unsent() === 0) return;
+      total -= w.unsent();
+      w.cut(`the node's watchers together left more than ${this.limits.maxTotalBufferBytes} bytes unread, and this watcher was among those furthest behind`);
+      this.cut++;
     }
   }
 
+  private unsentBytes(): number {
+    let total = 0;
+    for (const w of this.watchers) total += w.unsent();
+    for (const w of this.draining) total += w.unsent();
+    return total;
+  }
+
   private ensureRunning(): void {
-    if (this.unsubscribe === null) this.unsubscribe = this.handle.onApplied(() => this.feed());
+    if (this.unsubscribe === null) {
+      this.unsubscribe = this.handle.onApplied(() => {
+        if (this.feedScheduled) return;
+        this.feedScheduled = true;
+        this.defer(() => this.feed());
+      });
+    }
     if (this.heartbeat === null) {
       this.heartbeat = setInterval(() => {
-        const at = new Date().toISOString();
-        for (const w of [...this.watchers]) w.comment(`heartbeat ${at}`);
+        const beat = encoder.encode(sseComment(`heartbeat ${new Date().toISOString()}`));
+        for (const w of [...this.watchers]) w.send(beat);
       }, this.limits.heartbeatMs);
     }
   }
@@ -114,8 +187,10 @@ export class WatchHub {
     return { sliceRecords: this.limits.snapshotSliceRecords, stallMs: this.limits.snapshotStallMs, done };
   }
 
+  /** A watcher closed: it leaves the set, and counts toward the total bound until it is released. */
   private forget(w: Watcher): void {
     this.watchers.delete(w);
+    this.draining.add(w);
     if (this.watchers.size === 0) this.idle();
   }
 
@@ -125,4 +200,10 @@ export class WatchHub {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     this.heartbeat = null;
   }
+}
+
+const encoder = new TextEncoder();
+
+function bySizeDown(watchers: Iterable<Watcher>): Watcher[] {
+  return [...watchers].sort((a, b) => b.unsent() - a.unsent());
 }

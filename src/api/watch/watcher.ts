@@ -1,13 +1,17 @@
 // One client of GET /v1/watch: its stream, the offset it has got to, and the bound on what may wait
 // unsent for it. A watcher whose unsent bytes pass the bound is cut with a `cut` event (it resumes
-// with Last-Event-ID, and gets a snapshot if it fell behind what the log still holds). A snapshot
+// with Last-Event-ID, and gets a snapshot if it fell behind what the log still holds). A cut or
+// ended watcher's bytes still wait for the client to read them: past drainMs (or when the hub
+// needs the memory: watch-hub.ts) the connection is dropped and they are freed. A snapshot
 // event is never built whole: it is written from its frozen view in slices (answer-stream.ts),
 // each once the client has read the last, and records committed meanwhile wait behind it; a client
 // that leaves a slice unread for stallMs has its stream ended (the partial event is dropped).
+// Record events are encoded once per answer and the same bytes go to every watcher it reaches.
 import { AnswerStream } from "../../metadata/answer-stream.ts";
+import { invariant } from "../../metadata/invariant.ts";
 import type { MetadataRecord } from "../../metadata/records.ts";
 import type { MetadataAnswer } from "../../metadata/service-types.ts";
-import { sseComment, sseEvent, sseRetry } from "./sse.ts";
+import { sseEvent, sseRetry } from "./sse.ts";
 
 /** How a snapshot event is written: records per slice, and how long a slice may wait to be read. */
 export interface SnapshotPumping {
@@ -15,6 +19,18 @@ export interface SnapshotPumping {
   stallMs: number;
   /** Called once the snapshot event is written or abandoned (frees its stream slot). */
   done: () => void;
+}
+
+/** What a watcher is told by, and tells, its hub. */
+export interface WatcherTerms {
+  /** Unsent bytes (beyond a snapshot slice) past which the watcher is cut. */
+  maxBufferBytes: number;
+  /** How long a closed watcher's unsent bytes may wait to be read before its connection is dropped. */
+  drainMs: number;
+  /** No more events will be written (cut, ended, or the client went away). */
+  closed: (w: Watcher) => void;
+  /** A closed watcher holds no unsent bytes any more (read, dropped, or the client went away). */
+  released: (w: Watcher) => void;
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -26,8 +42,10 @@ const RETRY_MS = 1_000;
 export class Watcher {
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private closed = false;
+  private released = false;
+  private drainTimer: ReturnType<typeof setTimeout> | null = null;
   /** Events that arrived while a snapshot event was being written; they follow it. */
-  private held: string[] = [];
+  private held: Uint8Array[] = [];
   private heldBytes = 0;
   private pumping = false;
   /** Wakes the snapshot pump once the client has read everything sent. */
@@ -37,8 +55,7 @@ export class Watcher {
   constructor(
     /** The offset this watcher has every record up to; null until its first answer. */
     public offset: number | null,
-    private readonly maxBufferBytes: number,
-    private readonly onClose: (w: Watcher) => void,
+    private readonly terms: WatcherTerms,
   ) {
     // highWaterMark 0 with a byte size: desiredSize is minus the bytes still waiting to be sent.
     this.stream = new ReadableStream<Uint8Array>(
@@ -49,7 +66,7 @@ export class Watcher {
         },
         // Called when the client waits for data and none is queued: all sent was read.
         pull: () => this.wake(),
-        cancel: () => this.finish(),
+        cancel: () => this.gone(),
       },
       { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
     );
@@ -59,14 +76,27 @@ export class Watcher {
     return this.closed;
   }
 
+  /** Bytes written that the client has not read yet (held events included). */
+  unsent(): number {
+    return this.queued() + this.heldBytes;
+  }
+
+  /** Bytes in the stream's queue, not yet taken by the client. */
+  private queued(): number {
+    const desired = this.released ? 0 : (this.controller?.desiredSize ?? 0);
+    return desired === null ? 0 : Math.max(0, -desired);
+  }
+
   /**
    * Sends what `answer` holds past this watcher's offset; false once the watcher was cut. A
    * snapshot answer needs `pumping`: its event is written in slices after this returns.
    */
   deliver(answer: MetadataAnswer, pumping?: SnapshotPumping): boolean {
     if (this.closed) return false;
-    if (this.unsent() + this.heldBytes > this.maxBufferBytes) {
-      this.cut(`more than ${this.maxBufferBytes} bytes of events waited unsent: the watcher reads too slowly`);
+    const from = this.offset;
+    invariant(from === null || answer.offset >= from, () => `a watcher at offset ${from} was handed an answer at ${answer.offset}`);
+    if (this.unsent() > this.terms.maxBufferBytes) {
+      this.cut(`more than ${this.terms.maxBufferBytes} bytes of events waited unsent: the watcher reads too slowly`);
       return false;
     }
     if (answer.mode === "snapshot") {
@@ -76,18 +106,19 @@ export class Watcher {
       }
       void this.pump(answer, pumping);
     } else {
-      const text = diffEvents(answer);
+      const bytes = diffEvents(answer);
       if (this.pumping) {
-        this.held.push(text);
-        this.heldBytes += text.length;
-      } else if (text !== "") this.write(text);
+        this.held.push(bytes);
+        this.heldBytes += bytes.byteLength;
+      } else if (bytes.byteLength > 0) this.enqueue(bytes);
     }
     this.offset = answer.offset;
     return true;
   }
 
-  comment(text: string): void {
-    if (!this.closed) this.write(sseComment(text));
+  /** Bytes shared by every watcher (a heartbeat comment); dropped by a closed watcher. */
+  send(bytes: Uint8Array): void {
+    if (!this.closed) this.enqueue(bytes);
   }
 
   /** Ends the stream with a last event saying why. */
@@ -97,8 +128,19 @@ export class Watcher {
     this.finish();
   }
 
-  private cut(message: string): void {
+  cut(message: string): void {
     this.end("cut", "slow_watcher", message);
+  }
+
+  /** Drops a closed watcher's connection with what it still holds unsent, freeing the bytes at once. */
+  drop(): void {
+    if (!this.closed || this.released) return;
+    try {
+      this.controller?.error(new Error("the watcher was cut and did not read what waited for it"));
+    } catch {
+      // the client went away meanwhile
+    }
+    this.release();
   }
 
   /** Writes the snapshot event slice by slice, each after the client read the last, then what was held. */
@@ -121,7 +163,7 @@ export class Watcher {
         }
       }
       this.write("\n\n");
-      for (const text of this.held) this.write(text);
+      for (const bytes of this.held) this.enqueue(bytes);
     } catch {
       this.finish(); // a bug in the encoder: the partial event is dropped, as above
     } finally {
@@ -135,7 +177,7 @@ export class Watcher {
   /** True once all sent was read (or the watcher closed), false after `ms` without that. */
   private async readWithin(ms: number): Promise<boolean> {
     await turn();
-    if (this.unsent() === 0 || this.closed) return true;
+    if (this.queued() === 0 || this.closed) return true;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.drained = null;
@@ -154,11 +196,6 @@ export class Watcher {
     drained?.();
   }
 
-  private unsent(): number {
-    const desired = this.controller?.desiredSize ?? 0;
-    return desired === null ? 0 : Math.max(0, -desired);
-  }
-
   private write(text: string): void {
     this.enqueue(encoder.encode(text));
   }
@@ -167,10 +204,17 @@ export class Watcher {
     try {
       this.controller?.enqueue(bytes);
     } catch {
-      this.finish(); // the client went away while we wrote
+      this.gone(); // the client went away while we wrote
     }
   }
 
+  /** The client went away: nothing more is sent, and nothing it left unread is held. */
+  private gone(): void {
+    this.finish();
+    this.release();
+  }
+
+  /** No more events; the bytes already written wait up to drainMs for the client to read them. */
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
@@ -180,20 +224,36 @@ export class Watcher {
     } catch {
       // already closed or errored by the client's disconnect
     }
-    this.onClose(this);
+    this.terms.closed(this);
+    if (this.unsent() === 0) return this.release();
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = null;
+      if (this.unsent() > 0) this.drop();
+      else this.release();
+    }, this.terms.drainMs);
+    // A draining client does not keep a stopping process alive.
+    (this.drainTimer as { unref?: () => void }).unref?.();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.drainTimer !== null) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+    this.terms.released(this);
   }
 }
 
 /** Watchers at the same offset get the same answer object (watch-hub.ts): encode it once. */
-const encoded = new WeakMap<MetadataAnswer, string>();
+const encoded = new WeakMap<MetadataAnswer, Uint8Array>();
 
-function diffEvents(answer: Extract<MetadataAnswer, { mode: "diff" }>): string {
-  let text = encoded.get(answer);
-  if (text === undefined) {
-    text = recordEvents(answer.records);
-    encoded.set(answer, text);
+function diffEvents(answer: Extract<MetadataAnswer, { mode: "diff" }>): Uint8Array {
+  let bytes = encoded.get(answer);
+  if (bytes === undefined) {
+    bytes = encoder.encode(recordEvents(answer.records));
+    encoded.set(answer, bytes);
   }
-  return text;
+  return bytes;
 }
 
 function recordEvents(records: readonly MetadataRecord[]): string {
