@@ -4,7 +4,9 @@
 // loop never waits on the disk for a Raft write; the WAL is folded back into the database by the
 // checkpoint worker's own connection (wal-checkpointer.ts), not inside a commit. The store's lock
 // file keeps other processes out (store-lock.ts). Where the log stands is cached in memory so
-// invariant checks cost no queries on the common append path.
+// invariant checks cost no queries on the common append path. A write that only moves the commit
+// index (a third of a loaded node's Readys) runs no transaction: the commit is kept in that cache
+// and goes to disk with the next transaction, or at close (see commit()).
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -49,6 +51,11 @@ interface PendingSnapshot {
 
 export class SqliteStorage implements LogStorage {
   private closed = false;
+  /**
+   * The hard state row on disk is behind bounds.hardState by commit-only writes kept in memory: the
+   * next transaction (or close) writes bounds.hardState. Never anything but the commit index.
+   */
+  private hardStateBehind = false;
   private pending: PendingSnapshot | null = null;
   private readonly checkpoints: WalCheckpointer;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
@@ -210,6 +217,7 @@ export class SqliteStorage implements LogStorage {
     const pending = this.requirePending("publish a snapshot");
     const plan = planPublishSnapshot(this.view(), pending.meta, pending.bytes, this.opts);
     this.publishPlan.immediate(plan, pending);
+    this.hardStateBehind = false;
     this.bounds = plan.after;
     this.pending = null;
     this.afterWrite();
@@ -313,6 +321,7 @@ export class SqliteStorage implements LogStorage {
     this.closed = true;
     try {
       this.checkpoints.stop();
+      this.writeHardStateBehind();
       // The checkpoint syncs the WAL before folding it in and the database after (synchronous=NORMAL).
       this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } finally {
@@ -344,15 +353,35 @@ export class SqliteStorage implements LogStorage {
   /**
    * The cache moves only once the transaction has committed; a failed write leaves it as it was.
    * True when the commit must be flushed before it is relied on (write-plan.ts mustSync).
+   *
+   * A plan that only moves the commit index needs no flush, and no transaction either: Raft keeps
+   * the commit index as volatile state (Figure 2), so the write would only save a restarted node
+   * from learning it again from the leader. Its own transaction cost a third of a node's SQLite
+   * commits under load (leaders and followers alike: a commit advance is a Ready of its own), so
+   * it is kept in the cache and written with the next transaction, which every entry, vote or
+   * snapshot makes, or at close. A process killed before then restarts with the commit of the last
+   * transaction, as it would after a machine crash before the flush (the simulator's crashes).
    */
   private commit(plan: WritePlan): boolean {
     if (isEmptyPlan(plan)) return false;
-    const needsFlush = mustSync(this.bounds.hardState, plan);
-    this.applyPlan.immediate(plan);
+    if (!mustSync(this.bounds.hardState, plan)) {
+      this.bounds = plan.after;
+      this.hardStateBehind = true;
+      return false;
+    }
+    this.applyPlan.immediate(this.hardStateBehind && plan.hardState === null ? { ...plan, hardState: plan.after.hardState } : plan);
+    this.hardStateBehind = false;
     if (plan.snapshot !== null) this.staged.settled(plan.snapshot);
     this.bounds = plan.after;
     this.afterWrite();
-    return needsFlush;
+    return true;
+  }
+
+  /** Inside a transaction: the commit kept in memory goes to disk with it. */
+  private writeHardStateBehind(): void {
+    if (!this.hardStateBehind) return;
+    const hs = this.bounds.hardState;
+    this.st.setHardState.run(hs.term, hs.vote, hs.commit);
   }
 
   /** After every commit: the checkpoint worker's health and the WAL's hard bound (one fstat). */
@@ -381,6 +410,8 @@ export class SqliteStorage implements LogStorage {
     if (plan.deleteFrom !== null || plan.append.length > 0 || plan.hardState !== null) {
       throw new StorageError("internal", `publishing the snapshot at ${pending.meta.index} planned more than a compaction`);
     }
+    // A snapshot past the commit on disk would leave a store whose commit is behind its snapshot.
+    this.writeHardStateBehind();
     if (this.st.publishSnapshot.run(pending.bytes, this.opts.now(), pending.id).changes !== 1) {
       throw new StorageError("internal", `${this.path}: pending snapshot ${pending.id} at ${pending.meta.index} is gone`);
     }

@@ -1,5 +1,7 @@
 // mustSync: only a write that moves nothing but the commit index may skip the fsync. SqliteStorage's
-// write() says which batches need a flush, and flush() answers off the caller's stack.
+// write() says which batches need a flush, keeps a commit-only batch in memory until its next
+// transaction, and flush() answers off the caller's stack.
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
@@ -45,6 +47,43 @@ describe("mustSync", () => {
       s = SqliteStorage.open(path);
       expect(s.load().hardState).toEqual({ term: 2, vote: 1, commit: 3 });
       s.close();
+    } finally {
+      d.cleanup();
+    }
+  });
+
+  test("SqliteStorage runs no transaction for a commit-only batch; its next transaction, a snapshot's publish or close writes the commit", () => {
+    const d = tempDir();
+    const path = join(d.dir, "yakt.db");
+    // What another connection reads from the file: the hard state as committed to it.
+    const onDisk = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.query<{ commit_index: number }, []>("SELECT commit_index FROM hard_state WHERE id = 1").get()?.commit_index;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const s = SqliteStorage.open(path);
+      s.write({ hardState: { term: 2, vote: 1, commit: 1 }, entries: run(1, 3, 2), snapshot: null });
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 2 }, entries: [], snapshot: null })).toBe(false);
+      expect(onDisk()).toBe(1);
+      // A batch of entries alone (no hard state of its own) carries the kept commit with it.
+      expect(s.write({ hardState: null, entries: run(4, 4, 2), snapshot: null })).toBe(true);
+      expect(onDisk()).toBe(2);
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 4 }, entries: [], snapshot: null })).toBe(false);
+      // The store's own checks see the kept commit: a snapshot up to it may be written, and its
+      // publish writes the commit too, so the file never holds a snapshot past its commit.
+      s.beginSnapshot({ index: 4, term: 2, membership: snapshot(4, 2).meta.membership });
+      s.appendSnapshotChunk(new TextEncoder().encode("state at 4"));
+      s.publishSnapshot();
+      expect(onDisk()).toBe(4);
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 4 }, entries: run(5, 6, 2), snapshot: null })).toBe(true);
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 6 }, entries: [], snapshot: null })).toBe(false);
+      expect(onDisk()).toBe(4);
+      s.close();
+      expect(onDisk()).toBe(6);
     } finally {
       d.cleanup();
     }
