@@ -51,11 +51,7 @@ export class ByteReader {
 
   /** u32 length, then that many bytes, copied (the source buffer may be reused by the socket). */
   bytes(field: string): Uint8Array {
-    const length = this.u32(`${field}.length`);
-    this.need(length, field);
-    const value = this.buf.slice(this.pos, this.pos + length);
-    this.pos += length;
-    return value;
+    return this.view(field).slice();
   }
 
   /**
