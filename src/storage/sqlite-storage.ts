@@ -5,8 +5,9 @@
 // checkpoint worker's own connection (wal-checkpointer.ts), not inside a commit. The store's lock
 // file keeps other processes out (store-lock.ts). Where the log stands is cached in memory so
 // invariant checks cost no queries on the common append path. A write that only moves the commit
-// index (a third of a loaded node's Readys) runs no transaction: the commit is kept in that cache
-// and goes to disk with the next transaction, or at close (see commit()).
+// index while a flush is in flight (most of a loaded node's third of such Readys) runs no
+// transaction: the commit is kept in that cache and goes to disk with the next transaction, or
+// when that flush ends (see commit()).
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -53,9 +54,12 @@ export class SqliteStorage implements LogStorage {
   private closed = false;
   /**
    * The hard state row on disk is behind bounds.hardState by commit-only writes kept in memory: the
-   * next transaction (or close) writes bounds.hardState. Never anything but the commit index.
+   * next transaction, the end of the flush in flight, or close writes bounds.hardState. Never
+   * anything but the commit index.
    */
   private hardStateBehind = false;
+  /** A flush() has not called back yet. */
+  private flushing = false;
   private pending: PendingSnapshot | null = null;
   private readonly checkpoints: WalCheckpointer;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
@@ -162,7 +166,28 @@ export class SqliteStorage implements LogStorage {
 
   flush(done: (error: Error | null) => void): void {
     this.assertOpen();
-    this.wal.sync(done);
+    this.flushing = true;
+    this.wal.sync((error) => {
+      this.flushing = false;
+      done(error ?? this.writeCommitKept());
+    });
+  }
+
+  /**
+   * At the end of a flush: the commit kept in memory during it, if no transaction took it along,
+   * goes to disk now, before the Readys waiting on the flush complete (see commit()). An error is
+   * the flush's: the node stops.
+   */
+  private writeCommitKept(): Error | null {
+    if (!this.hardStateBehind || this.closed) return null;
+    try {
+      this.db.transaction(() => this.writeHardStateBehind()).immediate();
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+    this.hardStateBehind = false;
+    this.afterWrite();
+    return null;
   }
 
   stageInstall(snapshot: Snapshot): void {
@@ -354,17 +379,20 @@ export class SqliteStorage implements LogStorage {
    * The cache moves only once the transaction has committed; a failed write leaves it as it was.
    * True when the commit must be flushed before it is relied on (write-plan.ts mustSync).
    *
-   * A plan that only moves the commit index needs no flush, and no transaction either: Raft keeps
-   * the commit index as volatile state (Figure 2), so the write would only save a restarted node
-   * from learning it again from the leader. Its own transaction cost a third of a node's SQLite
-   * commits under load (leaders and followers alike: a commit advance is a Ready of its own), so
-   * it is kept in the cache and written with the next transaction, which every entry, vote or
-   * snapshot makes, or at close. A process killed before then restarts with the commit of the last
-   * transaction, as it would after a machine crash before the flush (the simulator's crashes).
+   * A plan that only moves the commit index needs no flush. Made while a flush is in flight, it
+   * needs no transaction of its own either: under load a third of a node's Readys only move the
+   * commit (leaders and followers alike: a commit advance is a Ready of its own), and their own
+   * transactions were a third of its SQLite commits. It is kept in the cache and written with the
+   * next transaction (the entries written during the same flush, mostly) or, at the latest, when
+   * that flush ends (writeCommitKept). A Ready completes only after the flushes of the writes
+   * before it, so by the time its commit is applied the commit is in a transaction: a process
+   * killed then restarts with it, as before. Raft needs no more (the commit index is volatile
+   * state, Figure 2); the simulator's crashes lose unflushed commits and check that.
    */
   private commit(plan: WritePlan): boolean {
     if (isEmptyPlan(plan)) return false;
-    if (!mustSync(this.bounds.hardState, plan)) {
+    const needsFlush = mustSync(this.bounds.hardState, plan);
+    if (!needsFlush && this.flushing) {
       this.bounds = plan.after;
       this.hardStateBehind = true;
       return false;
@@ -374,7 +402,7 @@ export class SqliteStorage implements LogStorage {
     if (plan.snapshot !== null) this.staged.settled(plan.snapshot);
     this.bounds = plan.after;
     this.afterWrite();
-    return true;
+    return needsFlush;
   }
 
   /** Inside a transaction: the commit kept in memory goes to disk with it. */

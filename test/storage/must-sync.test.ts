@@ -52,7 +52,7 @@ describe("mustSync", () => {
     }
   });
 
-  test("SqliteStorage runs no transaction for a commit-only batch; its next transaction, a snapshot's publish or close writes the commit", () => {
+  test("SqliteStorage runs no transaction for a commit-only batch made during a flush; the next transaction, a snapshot's publish or the flush's end writes it", async () => {
     const d = tempDir();
     const path = join(d.dir, "yakt.db");
     // What another connection reads from the file: the hard state as committed to it.
@@ -64,26 +64,43 @@ describe("mustSync", () => {
         db.close();
       }
     };
+    const flushing = (s: SqliteStorage) => new Promise<Error | null>((resolve) => s.flush(resolve));
     try {
       const s = SqliteStorage.open(path);
       s.write({ hardState: { term: 2, vote: 1, commit: 1 }, entries: run(1, 3, 2), snapshot: null });
+      // No flush in flight: a commit-only batch is written at once, as any other.
       expect(s.write({ hardState: { term: 2, vote: 1, commit: 2 }, entries: [], snapshot: null })).toBe(false);
-      expect(onDisk()).toBe(1);
-      // A batch of entries alone (no hard state of its own) carries the kept commit with it.
-      expect(s.write({ hardState: null, entries: run(4, 4, 2), snapshot: null })).toBe(true);
       expect(onDisk()).toBe(2);
+      // During a flush it is kept; a batch of entries alone (no hard state of its own) takes it along.
+      let flush = flushing(s);
+      expect(s.write({ hardState: { term: 2, vote: 1, commit: 3 }, entries: [], snapshot: null })).toBe(false);
+      expect(onDisk()).toBe(2);
+      expect(s.write({ hardState: null, entries: run(4, 4, 2), snapshot: null })).toBe(true);
+      expect(onDisk()).toBe(3);
+      expect(await flush).toBeNull();
+      // Kept until the flush's end when nothing else is written: there, before the flush answers.
+      flush = flushing(s);
       expect(s.write({ hardState: { term: 2, vote: 1, commit: 4 }, entries: [], snapshot: null })).toBe(false);
-      // The store's own checks see the kept commit: a snapshot up to it may be written, and its
-      // publish writes the commit too, so the file never holds a snapshot past its commit.
-      s.beginSnapshot({ index: 4, term: 2, membership: snapshot(4, 2).meta.membership });
-      s.appendSnapshotChunk(new TextEncoder().encode("state at 4"));
+      expect(onDisk()).toBe(3);
+      expect(await flush).toBeNull();
+      expect(onDisk()).toBe(4);
+      // The store's own checks see a kept commit, and a snapshot's publish writes it too, so the
+      // file never holds a snapshot past its commit.
+      s.write({ hardState: null, entries: run(5, 6, 2), snapshot: null });
+      flush = flushing(s);
+      s.write({ hardState: { term: 2, vote: 1, commit: 6 }, entries: [], snapshot: null });
+      s.beginSnapshot({ index: 6, term: 2, membership: snapshot(6, 2).meta.membership });
+      s.appendSnapshotChunk(new TextEncoder().encode("state at 6"));
       s.publishSnapshot();
-      expect(onDisk()).toBe(4);
-      expect(s.write({ hardState: { term: 2, vote: 1, commit: 4 }, entries: run(5, 6, 2), snapshot: null })).toBe(true);
-      expect(s.write({ hardState: { term: 2, vote: 1, commit: 6 }, entries: [], snapshot: null })).toBe(false);
-      expect(onDisk()).toBe(4);
-      s.close();
       expect(onDisk()).toBe(6);
+      await flush;
+      // And close writes one a flush still in flight has not.
+      s.write({ hardState: null, entries: run(7, 8, 2), snapshot: null });
+      flush = flushing(s);
+      s.write({ hardState: { term: 2, vote: 1, commit: 8 }, entries: [], snapshot: null });
+      s.close();
+      expect(onDisk()).toBe(8);
+      await flush;
     } finally {
       d.cleanup();
     }
