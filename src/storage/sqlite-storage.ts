@@ -60,6 +60,9 @@ export class SqliteStorage implements LogStorage {
   private hardStateBehind = false;
   /** A flush() has not called back yet. */
   private flushing = false;
+  /** Commit-only writes kept in memory (no transaction of their own), and those a flush's end wrote. */
+  private commitsKept = 0;
+  private commitsWrittenAtFlush = 0;
   private pending: PendingSnapshot | null = null;
   private readonly checkpoints: WalCheckpointer;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
@@ -186,6 +189,7 @@ export class SqliteStorage implements LogStorage {
       return err instanceof Error ? err : new Error(String(err));
     }
     this.hardStateBehind = false;
+    this.commitsWrittenAtFlush++;
     this.afterWrite();
     return null;
   }
@@ -334,6 +338,8 @@ export class SqliteStorage implements LogStorage {
       yakt_storage_checkpoints_forced_total: c.forced,
       yakt_storage_wal_frames: c.logFrames,
       yakt_storage_wal_checkpointed_frames: c.checkpointedFrames,
+      yakt_storage_commits_kept_total: this.commitsKept,
+      yakt_storage_commits_written_at_flush_total: this.commitsWrittenAtFlush,
     };
   }
 
@@ -395,6 +401,7 @@ export class SqliteStorage implements LogStorage {
     if (!needsFlush && this.flushing) {
       this.bounds = plan.after;
       this.hardStateBehind = true;
+      this.commitsKept++;
       return false;
     }
     this.applyPlan.immediate(this.hardStateBehind && plan.hardState === null ? { ...plan, hardState: plan.after.hardState } : plan);

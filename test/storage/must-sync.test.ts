@@ -98,6 +98,7 @@ describe("mustSync", () => {
       s.write({ hardState: null, entries: run(7, 8, 2), snapshot: null });
       flush = flushing(s);
       s.write({ hardState: { term: 2, vote: 1, commit: 8 }, entries: [], snapshot: null });
+      expect(s.metrics()).toMatchObject({ yakt_storage_commits_kept_total: 4, yakt_storage_commits_written_at_flush_total: 1 });
       s.close();
       expect(onDisk()).toBe(8);
       await flush;
