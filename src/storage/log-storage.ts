@@ -85,8 +85,7 @@ export interface LogStorage {
    * last stored index replaces it and deletes everything after it), then the hard state.
    * Throws StorageError and writes nothing when the batch breaks an invariant. Durable when it
    * returns, except a batch that only moves the commit index (write-plan.ts mustSync): that one is
-   * not waited for, as etcd does, and made durable by the next write (SqliteStorage, during a
-   * flush, keeps it in memory until its next transaction or that flush's end).
+   * written without waiting for the disk, as etcd does, and made durable by the next write.
    */
   persist(batch: PersistBatch): void;
   /**

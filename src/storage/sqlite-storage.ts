@@ -4,10 +4,7 @@
 // loop never waits on the disk for a Raft write; the WAL is folded back into the database by the
 // checkpoint worker's own connection (wal-checkpointer.ts), not inside a commit. The store's lock
 // file keeps other processes out (store-lock.ts). Where the log stands is cached in memory so
-// invariant checks cost no queries on the common append path. A write that only moves the commit
-// index while a flush is in flight (most of a loaded node's third of such Readys) runs no
-// transaction: the commit is kept in that cache and goes to disk with the next transaction, or
-// when that flush ends (see commit()).
+// invariant checks cost no queries on the common append path.
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -52,17 +49,6 @@ interface PendingSnapshot {
 
 export class SqliteStorage implements LogStorage {
   private closed = false;
-  /**
-   * The hard state row on disk is behind bounds.hardState by commit-only writes kept in memory: the
-   * next transaction, the end of the flush in flight, or close writes bounds.hardState. Never
-   * anything but the commit index.
-   */
-  private hardStateBehind = false;
-  /** A flush() has not called back yet. */
-  private flushing = false;
-  /** Commit-only writes kept in memory (no transaction of their own), and those a flush's end wrote. */
-  private commitsKept = 0;
-  private commitsWrittenAtFlush = 0;
   private pending: PendingSnapshot | null = null;
   private readonly checkpoints: WalCheckpointer;
   private readonly applyPlan: { immediate: (plan: WritePlan) => void };
@@ -169,29 +155,7 @@ export class SqliteStorage implements LogStorage {
 
   flush(done: (error: Error | null) => void): void {
     this.assertOpen();
-    this.flushing = true;
-    this.wal.sync((error) => {
-      this.flushing = false;
-      done(error ?? this.writeCommitKept());
-    });
-  }
-
-  /**
-   * At the end of a flush: the commit kept in memory during it, if no transaction took it along,
-   * goes to disk now, before the Readys waiting on the flush complete (see commit()). An error is
-   * the flush's: the node stops.
-   */
-  private writeCommitKept(): Error | null {
-    if (!this.hardStateBehind || this.closed) return null;
-    try {
-      this.db.transaction(() => this.writeHardStateBehind()).immediate();
-    } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
-    }
-    this.hardStateBehind = false;
-    this.commitsWrittenAtFlush++;
-    this.afterWrite();
-    return null;
+    this.wal.sync(done);
   }
 
   stageInstall(snapshot: Snapshot): void {
@@ -246,7 +210,6 @@ export class SqliteStorage implements LogStorage {
     const pending = this.requirePending("publish a snapshot");
     const plan = planPublishSnapshot(this.view(), pending.meta, pending.bytes, this.opts);
     this.publishPlan.immediate(plan, pending);
-    this.hardStateBehind = false;
     this.bounds = plan.after;
     this.pending = null;
     this.afterWrite();
@@ -338,8 +301,6 @@ export class SqliteStorage implements LogStorage {
       yakt_storage_checkpoints_forced_total: c.forced,
       yakt_storage_wal_frames: c.logFrames,
       yakt_storage_wal_checkpointed_frames: c.checkpointedFrames,
-      yakt_storage_commits_kept_total: this.commitsKept,
-      yakt_storage_commits_written_at_flush_total: this.commitsWrittenAtFlush,
     };
   }
 
@@ -352,7 +313,6 @@ export class SqliteStorage implements LogStorage {
     this.closed = true;
     try {
       this.checkpoints.stop();
-      this.writeHardStateBehind();
       // The checkpoint syncs the WAL before folding it in and the database after (synchronous=NORMAL).
       this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } finally {
@@ -384,39 +344,15 @@ export class SqliteStorage implements LogStorage {
   /**
    * The cache moves only once the transaction has committed; a failed write leaves it as it was.
    * True when the commit must be flushed before it is relied on (write-plan.ts mustSync).
-   *
-   * A plan that only moves the commit index needs no flush. Made while a flush is in flight, it
-   * needs no transaction of its own either: under load a third of a node's Readys only move the
-   * commit (leaders and followers alike: a commit advance is a Ready of its own), and their own
-   * transactions were a third of its SQLite commits. It is kept in the cache and written with the
-   * next transaction (the entries written during the same flush, mostly) or, at the latest, when
-   * that flush ends (writeCommitKept). A Ready completes only after the flushes of the writes
-   * before it, so by the time its commit is applied the commit is in a transaction: a process
-   * killed then restarts with it, as before. Raft needs no more (the commit index is volatile
-   * state, Figure 2); the simulator's crashes lose unflushed commits and check that.
    */
   private commit(plan: WritePlan): boolean {
     if (isEmptyPlan(plan)) return false;
     const needsFlush = mustSync(this.bounds.hardState, plan);
-    if (!needsFlush && this.flushing) {
-      this.bounds = plan.after;
-      this.hardStateBehind = true;
-      this.commitsKept++;
-      return false;
-    }
-    this.applyPlan.immediate(this.hardStateBehind && plan.hardState === null ? { ...plan, hardState: plan.after.hardState } : plan);
-    this.hardStateBehind = false;
+    this.applyPlan.immediate(plan);
     if (plan.snapshot !== null) this.staged.settled(plan.snapshot);
     this.bounds = plan.after;
     this.afterWrite();
     return needsFlush;
-  }
-
-  /** Inside a transaction: the commit kept in memory goes to disk with it. */
-  private writeHardStateBehind(): void {
-    if (!this.hardStateBehind) return;
-    const hs = this.bounds.hardState;
-    this.st.setHardState.run(hs.term, hs.vote, hs.commit);
   }
 
   /** After every commit: the checkpoint worker's health and the WAL's hard bound (one fstat). */
@@ -445,8 +381,6 @@ export class SqliteStorage implements LogStorage {
     if (plan.deleteFrom !== null || plan.append.length > 0 || plan.hardState !== null) {
       throw new StorageError("internal", `publishing the snapshot at ${pending.meta.index} planned more than a compaction`);
     }
-    // A snapshot past the commit on disk would leave a store whose commit is behind its snapshot.
-    this.writeHardStateBehind();
     if (this.st.publishSnapshot.run(pending.bytes, this.opts.now(), pending.id).changes !== 1) {
       throw new StorageError("internal", `${this.path}: pending snapshot ${pending.id} at ${pending.meta.index} is gone`);
     }

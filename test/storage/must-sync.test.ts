@@ -1,7 +1,5 @@
 // mustSync: only a write that moves nothing but the commit index may skip the fsync. SqliteStorage's
-// write() says which batches need a flush, keeps a commit-only batch in memory until its next
-// transaction, and flush() answers off the caller's stack.
-import { Database } from "bun:sqlite";
+// write() says which batches need a flush, and flush() answers off the caller's stack.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { SqliteStorage } from "../../src/storage/sqlite-storage.ts";
@@ -47,61 +45,6 @@ describe("mustSync", () => {
       s = SqliteStorage.open(path);
       expect(s.load().hardState).toEqual({ term: 2, vote: 1, commit: 3 });
       s.close();
-    } finally {
-      d.cleanup();
-    }
-  });
-
-  test("SqliteStorage runs no transaction for a commit-only batch made during a flush; the next transaction, a snapshot's publish or the flush's end writes it", async () => {
-    const d = tempDir();
-    const path = join(d.dir, "yakt.db");
-    // What another connection reads from the file: the hard state as committed to it.
-    const onDisk = () => {
-      const db = new Database(path, { readonly: true });
-      try {
-        return db.query<{ commit_index: number }, []>("SELECT commit_index FROM hard_state WHERE id = 1").get()?.commit_index;
-      } finally {
-        db.close();
-      }
-    };
-    const flushing = (s: SqliteStorage) => new Promise<Error | null>((resolve) => s.flush(resolve));
-    try {
-      const s = SqliteStorage.open(path);
-      s.write({ hardState: { term: 2, vote: 1, commit: 1 }, entries: run(1, 3, 2), snapshot: null });
-      // No flush in flight: a commit-only batch is written at once, as any other.
-      expect(s.write({ hardState: { term: 2, vote: 1, commit: 2 }, entries: [], snapshot: null })).toBe(false);
-      expect(onDisk()).toBe(2);
-      // During a flush it is kept; a batch of entries alone (no hard state of its own) takes it along.
-      let flush = flushing(s);
-      expect(s.write({ hardState: { term: 2, vote: 1, commit: 3 }, entries: [], snapshot: null })).toBe(false);
-      expect(onDisk()).toBe(2);
-      expect(s.write({ hardState: null, entries: run(4, 4, 2), snapshot: null })).toBe(true);
-      expect(onDisk()).toBe(3);
-      expect(await flush).toBeNull();
-      // Kept until the flush's end when nothing else is written: there, before the flush answers.
-      flush = flushing(s);
-      expect(s.write({ hardState: { term: 2, vote: 1, commit: 4 }, entries: [], snapshot: null })).toBe(false);
-      expect(onDisk()).toBe(3);
-      expect(await flush).toBeNull();
-      expect(onDisk()).toBe(4);
-      // The store's own checks see a kept commit, and a snapshot's publish writes it too, so the
-      // file never holds a snapshot past its commit.
-      s.write({ hardState: null, entries: run(5, 6, 2), snapshot: null });
-      flush = flushing(s);
-      s.write({ hardState: { term: 2, vote: 1, commit: 6 }, entries: [], snapshot: null });
-      s.beginSnapshot({ index: 6, term: 2, membership: snapshot(6, 2).meta.membership });
-      s.appendSnapshotChunk(new TextEncoder().encode("state at 6"));
-      s.publishSnapshot();
-      expect(onDisk()).toBe(6);
-      await flush;
-      // And close writes one a flush still in flight has not.
-      s.write({ hardState: null, entries: run(7, 8, 2), snapshot: null });
-      flush = flushing(s);
-      s.write({ hardState: { term: 2, vote: 1, commit: 8 }, entries: [], snapshot: null });
-      expect(s.metrics()).toMatchObject({ yakt_storage_commits_kept_total: 4, yakt_storage_commits_written_at_flush_total: 1 });
-      s.close();
-      expect(onDisk()).toBe(8);
-      await flush;
     } finally {
       d.cleanup();
     }
