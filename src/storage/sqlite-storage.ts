@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Entry, Membership, RestoreState, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import { entryChecksum, verifyChecksum } from "./checksum.ts";
+import { EntryInserts } from "./sqlite-entry-inserts.ts";
 import type { FormatIdentity, LogStorage, NodeIdentity, PersistBatch, StorageOptions, StoredSnapshotInfo, SweepBound } from "./log-storage.ts";
 import { checkChunk, checkSnapshot, checkSnapshotRange, checkSweepBound, identityToStamp } from "./input-checks.ts";
 import { freeOwnedBytes } from "./owned-bytes.ts";
@@ -54,6 +55,7 @@ export class SqliteStorage implements LogStorage {
   private readonly publishPlan: { immediate: (plan: WritePlan, pending: PendingSnapshot) => void };
   private readonly pieces: SnapshotPieces;
   private readonly staged: StagedInstall;
+  private readonly inserts: EntryInserts;
 
   private constructor(
     private readonly db: Database,
@@ -74,6 +76,7 @@ export class SqliteStorage implements LogStorage {
     this.checkpoints.start();
     this.pieces = new SnapshotPieces(st, path, opts);
     this.staged = new StagedInstall(st, this.pieces, opts.now);
+    this.inserts = new EntryInserts(db);
     this.applyPlan = db.transaction((plan: WritePlan) => this.writePlan(plan));
     this.publishPlan = db.transaction((plan: WritePlan, pending: PendingSnapshot) => this.publish(plan, pending));
   }
@@ -316,6 +319,7 @@ export class SqliteStorage implements LogStorage {
       this.wal.close();
       // SQLite only really closes (and removes the WAL) once no prepared statement is left.
       for (const stmt of Object.values(this.st)) stmt.finalize();
+      this.inserts.finalize();
       this.db.close();
       this.lock.release();
     }
@@ -364,7 +368,7 @@ export class SqliteStorage implements LogStorage {
     }
     if (plan.deleteThrough > 0) st.deleteThrough.run(plan.deleteThrough);
     if (plan.deleteFrom !== null) st.deleteFrom.run(plan.deleteFrom);
-    for (const e of plan.append) st.insertEntry.run(e.index, e.term, e.type, e.data, entryChecksum(e.index, e.term, e.type, e.data));
+    this.inserts.insert(plan.append);
     const hs = plan.hardState;
     if (hs !== null) st.setHardState.run(hs.term, hs.vote, hs.commit);
   }

@@ -1,6 +1,8 @@
 // A growable big-endian byte writer for the wire codecs. Growth is bounded: going past `maxBytes`
 // throws, so a huge batch can never allocate without limit. The writer owns its buffer until
-// finish(): a buffer it outgrew, or copied out of, is freed at once (owned-bytes.ts).
+// finish(): a buffer it outgrew, or copied out of, is freed at once (owned-bytes.ts). Numbers are
+// written into the bytes themselves, not through a DataView, which would make JavaScriptCore
+// materialize an ArrayBuffer for every small message buffer (byte-reader.ts says the same).
 import { EncodeError } from "./errors.ts";
 import { freeOwnedBytes } from "./owned-bytes.ts";
 
@@ -9,7 +11,6 @@ const utf8 = new TextEncoder();
 
 export class ByteWriter {
   private buf: Uint8Array;
-  private view: DataView;
   private pos = 0;
 
   constructor(
@@ -17,7 +18,6 @@ export class ByteWriter {
     initialBytes = 256,
   ) {
     this.buf = new Uint8Array(Math.min(initialBytes, maxBytes));
-    this.view = new DataView(this.buf.buffer);
   }
 
   get length(): number {
@@ -27,21 +27,22 @@ export class ByteWriter {
   u8(value: number, field: string): void {
     checkUint(value, 0xff, field);
     this.reserve(1);
-    this.view.setUint8(this.pos, value);
+    this.buf[this.pos] = value;
     this.pos += 1;
   }
 
   u16(value: number, field: string): void {
     checkUint(value, 0xffff, field);
     this.reserve(2);
-    this.view.setUint16(this.pos, value);
+    this.buf[this.pos] = value >>> 8;
+    this.buf[this.pos + 1] = value & 0xff;
     this.pos += 2;
   }
 
   u32(value: number, field: string): void {
     checkUint(value, 0xffff_ffff, field);
     this.reserve(4);
-    this.view.setUint32(this.pos, value);
+    putUint32(this.buf, this.pos, value);
     this.pos += 4;
   }
 
@@ -49,8 +50,8 @@ export class ByteWriter {
   u53(value: number, field: string): void {
     checkUint(value, Number.MAX_SAFE_INTEGER, field);
     this.reserve(8);
-    this.view.setUint32(this.pos, Math.floor(value / TWO_POW_32));
-    this.view.setUint32(this.pos + 4, value % TWO_POW_32);
+    putUint32(this.buf, this.pos, Math.floor(value / TWO_POW_32));
+    putUint32(this.buf, this.pos + 4, value % TWO_POW_32);
     this.pos += 8;
   }
 
@@ -102,8 +103,15 @@ export class ByteWriter {
     grown.set(this.buf.subarray(0, this.pos));
     freeOwnedBytes(this.buf);
     this.buf = grown;
-    this.view = new DataView(grown.buffer);
   }
+}
+
+/** Writes `value` (a checked u32) big-endian at `pos`. */
+export function putUint32(b: Uint8Array, pos: number, value: number): void {
+  b[pos] = value >>> 24;
+  b[pos + 1] = (value >>> 16) & 0xff;
+  b[pos + 2] = (value >>> 8) & 0xff;
+  b[pos + 3] = value & 0xff;
 }
 
 function checkUint(value: number, max: number, field: string): void {

@@ -45,12 +45,13 @@ export class FrameDecoder {
 
   private next(): Frame | null {
     if (this.end - this.start < FRAME_HEADER_BYTES) return null;
-    const view = new DataView(this.buf.buffer, this.start, FRAME_HEADER_BYTES);
-    const length = view.getUint32(0);
+    const b = this.buf;
+    const at = this.start;
+    const length = ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
     if (length < 1 || length > this.maxFrameBytes) {
       throw new DecodeError(`frame length ${length} is outside [1, ${this.maxFrameBytes}]`);
     }
-    const kind = view.getUint8(4);
+    const kind = b[at + 4];
     if (!isFrameKind(kind)) throw new DecodeError(`unknown frame kind ${kind}`);
     if (this.end - this.start < 4 + length) return null;
     const body = this.buf.slice(this.start + FRAME_HEADER_BYTES, this.start + 4 + length);

@@ -1,5 +1,6 @@
 // Frames on a peer connection: u32 length (of what follows), u8 kind, body. The length covers the
 // kind byte, so an empty body is length 1; it never exceeds the configured maxFrameBytes.
+import { putUint32 } from "./byte-writer.ts";
 import { EncodeError } from "./errors.ts";
 
 // Codes are pinned: they are the wire format. A new kind gets the next free number; a retired
@@ -46,7 +47,7 @@ export function encodeFrame(kind: FrameKind, parts: readonly Uint8Array[], maxFr
     throw new EncodeError(`frame of ${length} bytes exceeds maxFrameBytes ${maxFrameBytes}`);
   }
   const frame = new Uint8Array(4 + length);
-  new DataView(frame.buffer).setUint32(0, length);
+  putUint32(frame, 0, length);
   frame[4] = kind;
   let pos = FRAME_HEADER_BYTES;
   for (const part of parts) {

@@ -158,9 +158,10 @@ export class InboundConnection {
     }
     this.host.countersFor(this.peerId).receivedFrames += 1;
     if (frame.kind === FrameKind.Messages) {
-      // Decoded messages hold copies of their bytes: the frame (a snapshot chunk's ~1 MiB) is done with.
+      // Entries are views into the frame's body (decodeMessages), which they keep. A snapshot chunk
+      // is a copy: a frame with no entries (a chunk's ~1 MiB) is done with.
       const msgs = decodeMessages(frame.body);
-      freeOwnedBytes(frame.body);
+      if (!msgs.some((m) => m.entries.length > 0)) freeOwnedBytes(frame.body);
       return this.onMessages(msgs);
     }
     if (frame.kind === FrameKind.Request) {

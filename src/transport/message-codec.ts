@@ -114,6 +114,10 @@ export function encodeMessages(msgs: Message[], maxBytes: number): Uint8Array {
   return w.finishExact();
 }
 
+/**
+ * The messages of a batch. Their entries' data are views into `body`, not copies: the caller gives
+ * `body` over to them (never reuses nor frees it while an entry is alive). Snapshot chunks are copies.
+ */
 export function decodeMessages(body: Uint8Array): Message[] {
   const r = new ByteReader(body);
   const version = r.u8("version");
@@ -215,7 +219,9 @@ function readEntry(r: ByteReader): Entry {
   const typeIndex = r.u8("entry.type");
   const type = ENTRY_TYPE_BY_CODE.get(typeIndex);
   if (type === undefined) throw new DecodeError(`unknown entry type ${typeIndex}`);
-  return { index, term, type, data: r.bytes("entry.data") };
+  // A view into the batch's body, which the receiver hands over (decodeMessages): the one copy of
+  // an entry between the socket and the store is the frame decoder's copy of the frame.
+  return { index, term, type, data: r.view("entry.data") };
 }
 
 function readChunk(r: ByteReader, done: boolean, version: number): SnapshotChunk {

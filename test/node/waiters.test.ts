@@ -304,3 +304,85 @@ describe("ProposalWaiters after a step-down", () => {
     expect(w.size).toBe(0);
   });
 });
+
+/** Timers on a clock moved by hand; counts the host timers set, to show the waiters share one. */
+class HandTimers implements Timers {
+  at = 1_000_000;
+  set = 0;
+  private pending = new Map<object, { due: number; fn: () => void }>();
+  now(): number {
+    return this.at;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle = {};
+    this.set++;
+    this.pending.set(handle, { due: this.at + ms, fn });
+    return handle;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.pending.delete(handle);
+  }
+  defer(fn: () => void): void {
+    queueMicrotask(fn);
+  }
+  get armed(): number {
+    return this.pending.size;
+  }
+  /** Moves the clock by `ms` (negative: a step back) and runs every timer due by then, earliest first. */
+  advance(ms: number, monotonicMs = ms): void {
+    this.at += ms;
+    const until = [...this.pending.values()].reduce((t, p) => Math.min(t, p.due), Number.POSITIVE_INFINITY);
+    if (until > this.at - ms + monotonicMs) return;
+    for (const [handle, p] of [...this.pending].sort((a, b) => a[1].due - b[1].due)) {
+      if (p.due > this.at - ms + monotonicMs) break;
+      this.pending.delete(handle);
+      p.fn();
+    }
+  }
+}
+
+describe("ProposalWaiters share one timer", () => {
+  test("a stream of proposals applied in time sets one host timer, not one each, and none is left once all are applied", () => {
+    const timers = new HandTimers();
+    const w = new ProposalWaiters(1_000, 10_000, timers);
+    const done: Promise<unknown>[] = [];
+    for (let i = 1; i <= 500; i++) {
+      done.push(w.wait(i, 1));
+      if (i > 10) w.applied(i - 10, 1, i - 10);
+      timers.advance(1);
+    }
+    expect(timers.set).toBe(1);
+    for (let i = 491; i <= 500; i++) w.applied(i, 1, i);
+    expect(timers.armed).toBe(0);
+    return Promise.all(done);
+  });
+
+  test("each waiter still fails at its own deadline, in turn, with the timeout error", async () => {
+    const timers = new HandTimers();
+    const w = new ProposalWaiters(10, 100, timers);
+    const first = w.wait(1, 1);
+    timers.advance(30);
+    const second = w.wait(2, 1);
+    let secondFailed = false;
+    second.catch(() => (secondFailed = true));
+    timers.advance(70); // the first's deadline
+    await expect(first).rejects.toBeInstanceOf(ConsensusTimeoutError);
+    expect(secondFailed).toBe(false);
+    expect(w.size).toBe(1);
+    timers.advance(29);
+    await Promise.resolve();
+    expect(secondFailed).toBe(false);
+    timers.advance(1); // the second's deadline
+    await expect(second).rejects.toThrow("proposal at index 2 not applied within 100 ms");
+    expect(timers.armed).toBe(0);
+  });
+
+  test("a wall clock stepped back does not stretch a wait past twice its bound", async () => {
+    const timers = new HandTimers();
+    const w = new ProposalWaiters(10, 100, timers);
+    const p = w.wait(1, 1);
+    // An hour back on the clock, while 100 ms pass for the host timer.
+    timers.advance(-3_600_000, 100);
+    await expect(p).rejects.toBeInstanceOf(ConsensusTimeoutError);
+  });
+});

@@ -247,3 +247,19 @@ describe("message codec", () => {
     expect(() => encodeMessage(big, 1_000)).toThrow(EncodeError);
   });
 });
+
+test("entries decode as views into the batch's body (no copy per entry); a snapshot chunk decodes as a copy", () => {
+  const entries: Entry[] = [1, 2, 3].map((index) => ({ index, term: 1, type: "normal", data: new Uint8Array(100).fill(index) }));
+  const membership = { voters: [1, 2], learners: [], addresses: {} };
+  const snapshot: SnapshotChunk = { meta: { index: 9, term: 1, membership }, offset: 0, total: 50, data: new Uint8Array(50).fill(7), done: true };
+  const body = encodeMessages([{ ...emptyApp(), entries }, { ...emptyApp(), type: "Snap", snapshot }], MAX);
+  const [app, snap] = decodeMessages(body);
+  for (const e of app!.entries) expect(e.data.buffer).toBe(body.buffer);
+  expect(app!.entries.map((e) => e.data)).toEqual(entries.map((e) => e.data));
+  expect(snap!.snapshot!.data.buffer).not.toBe(body.buffer);
+  expect(snap!.snapshot!.data).toEqual(snapshot.data);
+});
+
+function emptyApp(): Message {
+  return msg("App", 1, 2, 1);
+}

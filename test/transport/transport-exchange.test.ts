@@ -64,6 +64,21 @@ describe("transport exchange", () => {
     await waitFor("the queue to node 2 drained", () => a!.transport.stats().peers.find((p) => p.id === 2)!.queuedBytes === 0);
   });
 
+  test("a batch of entries over the size at which frames are freed arrives intact: their frame stays theirs", async () => {
+    const [a, b] = await harness.mesh([1, 2]);
+    // 40 entries of 4 KiB: a 160 KiB frame, past FREE_AT_BYTES, whose body the entries are views into.
+    const entries = Array.from({ length: 40 }, (_, i) => ({ index: i + 1, term: 2, type: "normal" as const, data: new Uint8Array(4096).fill(i + 1) }));
+    const expected = entries.map((e) => e.data.slice());
+    a!.transport.send([msg("App", 1, 2, 2, { index: 0, logTerm: 0, entries })]);
+    await waitFor("the batch delivered", () => b!.received.length === 1);
+    const got = b!.received[0]!.entries;
+    expect(got.map((e) => e.index)).toEqual(entries.map((e) => e.index));
+    for (const [i, e] of got.entries()) {
+      expect(isFreed(e.data)).toBe(false);
+      expect(e.data).toEqual(expected[i]!);
+    }
+  });
+
   test("three nodes: everyone reaches everyone", async () => {
     const nodes = await harness.mesh([1, 2, 3]);
     for (const from of nodes) {
