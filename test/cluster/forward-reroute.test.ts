@@ -43,9 +43,20 @@ describe("a follower forwarding to a SIGSTOPped leader", () => {
     const c = new ProcessCluster(3, SLOWER_ELECTIONS);
     cluster = c;
     c.startAll();
-    const leader = await c.waitForLeader();
-    const follower = c.ids.find((id) => id !== leader) as number;
-    expect((await createTopic(c, follower, "warm-up")).status).toBe(201);
+    // On a loaded machine leadership can move right after the first election (a 503 to the first
+    // write): the warm-up is retried under its key until it lands through a follower of a leader
+    // that is still the leader afterwards.
+    const { leader, follower } = await waitUntil(
+      "a warm-up write through a follower of a steady leader",
+      async () => {
+        const first = await c.waitForLeader();
+        const via = c.ids.find((id) => id !== first) as number;
+        if ((await createTopic(c, via, "warm-up", "warm-up")).status !== 201) return null;
+        return (await c.waitForLeader()) === first ? { leader: first, follower: via } : null;
+      },
+      30_000,
+      100,
+    );
 
     process.kill(c.pid(leader), "SIGSTOP");
     stopped = leader;
