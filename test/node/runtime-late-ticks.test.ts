@@ -137,24 +137,41 @@ describe("late tick callbacks", () => {
     expect(net.to("PreVoteResp", 3)).toEqual([]);
   });
 
-  test("two survivors paused together past their base timeouts campaign their random parts apart", async () => {
-    // Election timeouts of 12 and 17 ticks (10 + ⌊draw × 10⌋): node 2 as it would be on either survivor.
+  /** Node 2 on two survivors that drew election timeouts of 12 and 17 ticks (10 + ⌊draw × 10⌋), both following leader 1. */
+  async function twoSurvivors() {
     const survivors = await Promise.all([0.2, 0.7].map((draw) => startNode(() => draw)));
     for (const { net } of survivors) await followLeaderOne(net);
     const fire = (ms: number) => survivors.forEach(({ clock }) => clock.fireAfter(ms));
+    /** Fires callbacks `everyMs` apart until both campaigned: the callback (1-based) at which each did. */
+    const campaigns = (everyMs: number): number[] => {
+      const at = [0, 0];
+      for (let callback = 1; callback <= 2 * ELECTION_TICKS && at.includes(0); callback++) {
+        fire(everyMs);
+        survivors.forEach(({ rt }, i) => {
+          if (at[i] === 0 && rt.brief().role === "pre-candidate") at[i] = callback;
+        });
+      }
+      return at;
+    };
     for (let i = 0; i < 8; i++) fire(TICK_MS); // on time, 8 ticks since the leader was heard
     for (const { net } of survivors) net.down.add(1); // the leader died
-    fire(30 * TICK_MS); // both loops stalled together; each callback ticks once and carries 9
-    const campaignedAt: number[] = [0, 0];
-    for (let callback = 1; callback <= 2 * ELECTION_TICKS && campaignedAt.includes(0); callback++) {
-      fire(TICK_MS);
-      survivors.forEach(({ rt }, i) => {
-        if (campaignedAt[i] === 0 && rt.brief().role === "pre-candidate") campaignedAt[i] = callback;
-      });
-    }
-    // Caught up to 10 ticks at the first callback, then one a callback: 12 at the third, 17 at the
-    // eighth (caught up to 18 instead, both would have asked for pre-votes at the first).
-    expect(campaignedAt).toEqual([3, 8]);
+    fire(30 * TICK_MS); // both loops stalled together; each callback ticks once (9) and carries 9
+    return campaigns;
+  }
+
+  test("two survivors paused together campaign their randomized timeouts apart, not at the same callback", async () => {
+    const campaigns = await twoSurvivors();
+    // The first callback catches up to the base timeout and one past it (10, its own tick 11);
+    // then one tick a callback: 12 at the second, 17 at the seventh. Caught up to 19 instead, both
+    // would ask for pre-votes at the first.
+    expect(campaigns(TICK_MS)).toEqual([2, 7]);
+  });
+
+  test("past the base timeout a late loop still keeps wall time, one missed tick a callback", async () => {
+    const campaigns = await twoSurvivors();
+    // Callbacks 20 ms apart: each brings its own tick and the one it missed: 12 at the second
+    // callback, 17 at the fourth (of ticks 11, 13, 15, 17), still 40 ms apart.
+    expect(campaigns(2 * TICK_MS)).toEqual([2, 4]);
   });
 
   test("a leader's late callback ticks it once, so the acknowledgements read after it keep it leader", async () => {
