@@ -6,7 +6,9 @@
 // one pre-vote round (a lost round: a survivor still counted the dead leader's lease, or both
 // asked at once). Each trial also shows, per survivor, its Raft tick rate from just before the
 // kill to just after the acknowledged write (100/s at the default 10 ms tick; fewer means ticks
-// ran late on a busy loop), its pre-vote rounds, its CPU time over the trial (/proc utime+stime)
+// ran late on a busy loop), its pre-vote rounds, its CPU time over the trial (/proc utime+stime),
+// when it saw its connection to the victim close after the kill (late at 1M partitions: the kernel
+// closes a killed process's sockets only once it has freed its memory; scripts/bench/kill-close.ts)
 // and, on the one elected, when it took over after the kill and how long after that the first write
 // was acknowledged (the new leader's takeover cost, with the client's own retries); the last line
 // gives the median and max of both.
@@ -70,7 +72,7 @@ async function mark(cluster: ProcessCluster, node: number): Promise<Mark> {
 }
 
 /**
- * "node 2: 87 ticks/s, 1 pre-vote, 40 ms CPU, leads +160 ms, first write +45 ms" per survivor (the
+ * "node 2: 87 ticks/s, 1 pre-vote, 40 ms CPU, close +60 ms, leads +160 ms, first write +45 ms" per survivor (the
  * last parts on the one elected: its log's time of becoming leader after the kill, and the write's
  * acknowledgement after that), the pre-vote rounds summed over them, and the two times.
  */
@@ -86,6 +88,8 @@ async function survivorsSince(cluster: ProcessCluster, marks: Mark[], f: Failove
     const log = cluster.log(m.node).slice(m.logChars);
     const rounds = log.match(/"event":"raft\.campaign"[^\n]*"kind":"pre-vote"/g)?.length ?? 0;
     const led = /"ts":"([^"]+)"[^\n]*"event":"raft\.role"[^\n]*"role":"leader"/.exec(log)?.[1];
+    const closed = new RegExp(`"ts":"([^"]+)"[^\\n]*"event":"peer_disconnected"[^\\n]*"peer":${f.victim},`).exec(log)?.[1];
+    const close = closed === undefined ? "" : `, close +${Date.parse(closed) - f.killedAt} ms`;
     preVotes += rounds;
     if (led !== undefined) {
       electedMs = Date.parse(led) - f.killedAt;
@@ -93,7 +97,7 @@ async function survivorsSince(cluster: ProcessCluster, marks: Mark[], f: Failove
     }
     const leads = led === undefined ? "" : `, leads +${electedMs} ms, first write +${takeoverMs} ms`;
     if (SHOW_LOGS) for (const line of log.split("\n").filter(Boolean)) console.log(`  node ${m.node}: ${line.slice(0, 400)}`);
-    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / spanMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU${leads}`);
+    parts.push(`node ${m.node}: ${(((ticks - m.ticks) * 1000) / spanMs).toFixed(0)} ticks/s, ${rounds} pre-vote, ${cpuMs.toFixed(0)} ms CPU${close}${leads}`);
   }
   return { text: parts.join("; "), preVotes, electedMs, takeoverMs };
 }

@@ -148,7 +148,7 @@ export class RaftRuntime implements ConsensusHandle {
     const { port } = await this.transport.start();
     this.state = "running";
     this.refreshPeers();
-    this.opts.ticker.start(() => this.onTick(), { allowed: () => this.mayCatchUpTick(), maxTicks: this.opts.electionTicks });
+    this.opts.ticker.start(() => this.onTick(), { allowed: (delivered) => this.mayCatchUpTick(delivered), maxTicks: this.opts.electionTicks });
     const m = raft.status().membership;
     if (m.voters.length === 1 && m.voters[0] === this.nodeId) raft.campaign();
     this.log.info("node_started", { peerPort: port, applied: this.applier.applied, voters: m.voters });
@@ -431,13 +431,20 @@ export class RaftRuntime implements ConsensusHandle {
    * of ticks at once would run check-quorum before it reads them and step it down with a quorum
    * behind it; missing ticks only delays its heartbeats (it could send none during the pause) and
    * stretches its check-quorum period, erring towards staying leader. At most one election
-   * timeout's worth: enough to end a lease, and the work of one callback stays bounded.
+   * timeout's worth: enough to end a lease, and the work of one callback stays bounded. And at
+   * once only up to the base election timeout (the callback's own tick included); past it, one
+   * missed tick per callback besides its own, so the randomized part that spreads the survivors'
+   * campaigns keeps wall time on a loop up to twice late but is never skipped in one callback.
+   * Caught up through it, two survivors paused together (a loaded machine stalls both) passed
+   * their timeouts at the same callback, asked for pre-votes at once, granted each other's and
+   * split the election that followed.
    */
-  private mayCatchUpTick(): boolean {
+  private mayCatchUpTick(deliveredThisCallback: number): boolean {
     const raft = this.raft;
     if (this.state !== "running" || raft === null || this.leaderHeardSinceTick) return false;
     const { role, leader } = raft.brief();
     if (role === "leader") return false;
+    if (raft.electionElapsedTicks() + 1 >= this.opts.electionTicks && deliveredThisCallback > 0) return false;
     return leader === 0 || this.requireTransport().stats().peers.find((p) => p.id === leader)?.connected !== true;
   }
 

@@ -5,8 +5,11 @@
 
 /** How the ticks a late callback missed may be delivered (IntervalTicker). */
 export interface CatchUp {
-  /** Asked at the next callback before each missed tick: may one be delivered now? (raft-runtime.ts) */
-  allowed(): boolean;
+  /**
+   * Asked at the next callback before each missed tick, told how many this callback has delivered
+   * already: may one more be delivered now? (raft-runtime.ts)
+   */
+  allowed(deliveredThisCallback: number): boolean;
   /** At most this many ticks for one callback's span of time, its own included; the rest is dropped. */
   maxTicks: number;
 }
@@ -77,7 +80,7 @@ export class IntervalTicker implements Ticker {
   private fire(onTick: () => void, catchUp: CatchUp | undefined): void {
     const now = this.clock.now();
     if (now < this.accounted) throw new Error(`ticker clock went back from ${this.accounted} to ${now}`);
-    for (let n = this.carried; n > 0 && this.timer !== null && catchUp!.allowed(); n--) onTick();
+    for (let n = 0; n < this.carried && this.timer !== null && catchUp!.allowed(n); n++) onTick();
     this.carried = 0;
     if (this.timer === null) return;
     onTick();

@@ -302,6 +302,15 @@ export class Raft {
     return this.log.firstIndex();
   }
 
+  /**
+   * Ticks since this node last heard its leader, granted a vote or started a campaign (on a leader:
+   * since its last check-quorum). Read-only: a driver that delivers missed ticks late uses it to
+   * catch up at once only to the base election timeout, so the randomized part is not skipped.
+   */
+  electionElapsedTicks(): number {
+    return this.electionElapsed;
+  }
+
   status(): RaftStatus {
     return { ...this.brief(), vote: this.vote, firstIndex: this.log.firstIndex(), directoryId: this.directoryId, peers: this.role === "leader" ? this.peerStatuses() : [] };
   }

@@ -2,7 +2,9 @@
 // message: a follower's lease still ends by the wall clock, so it grants the other survivor's
 // pre-vote once a dead leader has been silent for an election timeout — but not when the leader's
 // messages were waiting for it; and a leader is never ticked through a whole check-quorum period
-// at once, which would step it down before it reads the acknowledgements waiting for it.
+// at once, which would step it down before it reads the acknowledgements waiting for it; and the
+// catch-up stops at the base election timeout, so two survivors paused together still campaign
+// their randomized timeouts apart.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TransportHandlers } from "../../src/node/runtime-options.ts";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
@@ -47,14 +49,13 @@ class SentMessages implements Transport {
   }
 }
 
-let runtime: RaftRuntime | null = null;
+const runtimes: RaftRuntime[] = [];
 afterEach(async () => {
-  await runtime?.stop();
-  runtime = null;
+  for (const rt of runtimes.splice(0)) await rt.stop();
 });
 
-/** Node 2 of voters 1, 2, 3, ticked by an IntervalTicker on a fake clock. */
-async function startNode(): Promise<{ rt: RaftRuntime; clock: FakeTickerClock; net: SentMessages }> {
+/** Node 2 of voters 1, 2, 3, ticked by an IntervalTicker on a fake clock; `random` draws its election timeouts. */
+async function startNode(random = seededRandom(7)): Promise<{ rt: RaftRuntime; clock: FakeTickerClock; net: SentMessages }> {
   const storage = new MemoryStorage();
   storage.format({ clusterId: "late", nodeId: ME });
   const clock = new FakeTickerClock();
@@ -68,10 +69,10 @@ async function startNode(): Promise<{ rt: RaftRuntime; clock: FakeTickerClock; n
     initialMembership: { voters: [1, 2, 3], learners: [], addresses },
     ticker: new IntervalTicker(TICK_MS, clock),
     electionTicks: ELECTION_TICKS,
-    random: seededRandom(7),
+    random,
     transport: (handlers) => (net = new SentMessages(handlers)),
   });
-  runtime = rt;
+  runtimes.push(rt);
   await rt.start();
   if (net === null) throw new Error("the runtime built no transport");
   return { rt, clock, net };
@@ -134,6 +135,43 @@ describe("late tick callbacks", () => {
     net.handlers.onMessages([preVoteFromThree(), append(1, 1, { index: 1, term: 1 }, [])]);
     await waitUntil("leader 1's later append answered", () => net.to("AppResp", 1).length === 2);
     expect(net.to("PreVoteResp", 3)).toEqual([]);
+  });
+
+  /** Node 2 on two survivors that drew election timeouts of 12 and 17 ticks (10 + ⌊draw × 10⌋), both following leader 1. */
+  async function twoSurvivors() {
+    const survivors = await Promise.all([0.2, 0.7].map((draw) => startNode(() => draw)));
+    for (const { net } of survivors) await followLeaderOne(net);
+    const fire = (ms: number) => survivors.forEach(({ clock }) => clock.fireAfter(ms));
+    /** Fires callbacks `everyMs` apart until both campaigned: the callback (1-based) at which each did. */
+    const campaigns = (everyMs: number): number[] => {
+      const at = [0, 0];
+      for (let callback = 1; callback <= 2 * ELECTION_TICKS && at.includes(0); callback++) {
+        fire(everyMs);
+        survivors.forEach(({ rt }, i) => {
+          if (at[i] === 0 && rt.brief().role === "pre-candidate") at[i] = callback;
+        });
+      }
+      return at;
+    };
+    for (let i = 0; i < 8; i++) fire(TICK_MS); // on time, 8 ticks since the leader was heard
+    for (const { net } of survivors) net.down.add(1); // the leader died
+    fire(30 * TICK_MS); // both loops stalled together; each callback ticks once (9) and carries 9
+    return campaigns;
+  }
+
+  test("two survivors paused together campaign their randomized timeouts apart, not at the same callback", async () => {
+    const campaigns = await twoSurvivors();
+    // The first callback catches up to the base timeout and one past it (10, its own tick 11);
+    // then one tick a callback: 12 at the second, 17 at the seventh. Caught up to 19 instead, both
+    // would ask for pre-votes at the first.
+    expect(campaigns(TICK_MS)).toEqual([2, 7]);
+  });
+
+  test("past the base timeout a late loop still keeps wall time, one missed tick a callback", async () => {
+    const campaigns = await twoSurvivors();
+    // Callbacks 20 ms apart: each brings its own tick and the one it missed: 12 at the second
+    // callback, 17 at the fourth (of ticks 11, 13, 15, 17), still 40 ms apart.
+    expect(campaigns(2 * TICK_MS)).toEqual([2, 4]);
   });
 
   test("a leader's late callback ticks it once, so the acknowledgements read after it keep it leader", async () => {

@@ -81,6 +81,17 @@ describe("IntervalTicker", () => {
     expect(ticks()).toBe(4); // the late one's, 2 of the 9 carried, the next one's own
   });
 
+  test("the runtime is told how many missed ticks this callback delivered already", () => {
+    const asked: number[] = [];
+    const { clock, ticks } = started({ allowed: (delivered) => (asked.push(delivered), delivered < 2), maxTicks: 10 });
+    clock.fireAfter(60); // ticks once, carries 5
+    clock.fireAfter(40); // 2 of them, then its own; carries 3 more
+    expect(asked).toEqual([0, 1, 2]);
+    clock.fireAfter(10); // the count starts again at each callback
+    expect(asked).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(ticks()).toBe(7);
+  });
+
   test("without catch-up each callback is one tick", () => {
     const { clock, ticks } = started();
     clock.fireAfter(500);

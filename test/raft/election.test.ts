@@ -159,4 +159,16 @@ describe("elections", () => {
     expect(events.find((e) => e.fields.role === "leader")?.fields).toMatchObject({ node: 1, term: 1, leader: 1 });
     expect(events.length).toBeLessThan(10); // nothing per entry
   });
+
+  test("electionElapsedTicks counts a follower's ticks since it heard the leader, and only reads", () => {
+    const c = new Cluster([1, 2, 3], { heartbeatTick: 3 });
+    c.elect(1);
+    expect(c.raft(2).electionElapsedTicks()).toBe(0);
+    c.tick(2, [2]); // only node 2's clock moves: no heartbeat meanwhile
+    expect(c.raft(2).electionElapsedTicks()).toBe(2);
+    expect(c.raft(2).electionElapsedTicks()).toBe(2); // reading it changed nothing
+    c.tick(3, [1]); // the leader's heartbeat resets it
+    expect(c.raft(2).electionElapsedTicks()).toBe(0);
+    expect(c.raft(2).status().role).toBe("follower");
+  });
 });
