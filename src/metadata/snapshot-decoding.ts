@@ -209,11 +209,20 @@ export class BinarySnapshotDecoding implements SnapshotDecoding {
 
   /** Every partition of the open topic is read: its held table adopted, or the rest of its run loaded. */
   private closeTopic(open: OpenTopic): void {
+    // Checked again as a whole (a topic may span steps): the held table is still what was read.
+    if (open.adoptable && !this.stillHeld(open)) open.adoptable = false;
     if (open.adoptable) {
       this.load.adopt(open.uuid);
       open.run = [];
     } else this.flushRun();
     this.topic = null;
+  }
+
+  /** The held image's table of the open topic holds the very records of its run, and no others. */
+  private stillHeld(open: OpenTopic): boolean {
+    const table = this.held?.partitionTable(open.uuid);
+    if (table === undefined || table.size !== open.run.length) return false;
+    return open.run.every((p) => table.get(p.fields.partitionId) === p);
   }
 
   /** The checks across the remembered requests (one pass over them, ~10,000 at 1M partitions), then the outcome. */

@@ -122,6 +122,22 @@ describe("sliced snapshot restore", () => {
     shrinkIn(now, old, "uuid-topic-d", 1_001);
   });
 
+  test("a topic whose held table changed after its records were compared is loaded from the snapshot, not adopted", () => {
+    const commands = [registerBroker(1), registerBroker(2), registerBroker(3), createTopic("a", 20, 3)];
+    const source = fed([...commands, createTopic("c", 5, 3)]);
+    const target = fed(commands);
+    const old = target.image();
+    const restore = target.beginRestore(source.appliedIndex(), source.snapshot());
+    // Budget 7: the head, 3 brokers, topic a's head and its partitions 0 and 1.
+    expect(restore.step(7)).toBe(false);
+    const p = old.partition("uuid-topic-a", 0)!;
+    old.commit([{ ...p, offset: 1_000, fields: { ...p.fields, ISR: [Number(p.fields.leader)] } }]);
+    finish(restore, 7);
+    expect(target.image().partition("uuid-topic-a", 0)).toBe(p);
+    expect(target.image().partitionTable("uuid-topic-a")).not.toBe(old.partitionTable("uuid-topic-a")!);
+    expect(target.snapshot()).toEqual(source.snapshot());
+  });
+
   test("a damaged snapshot is refused at the step that meets the damage, the old state kept", () => {
     const source = fed([registerBroker(1), createTopic("a", 30, 1), createTopic("b", 30, 1)]);
     const bytes = source.snapshot();
