@@ -7,7 +7,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { type DecodeResult, parseJson, schemaProblem } from "./commands.ts";
 import { BinarySnapshotDecoding, type SnapshotDecoding } from "./snapshot-decoding.ts";
-import { BINARY_SNAPSHOT_VERSION, type DecodedSnapshot, type HeldPartitions, isBinarySnapshot } from "./snapshot-format.ts";
+import { BINARY_SNAPSHOT_VERSION, type DecodedSnapshot, isBinarySnapshot } from "./snapshot-format.ts";
 import { MetadataImage } from "./image.ts";
 import { preview } from "./preview.ts";
 import { type PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, StoredPartitionRecord, TopicRecord } from "./records.ts";
@@ -63,9 +63,10 @@ export function decodeSnapshot(data: Uint8Array, requestBounds: RequestTableBoun
 
 /**
  * A snapshot decoded in bounded steps (snapshot-decoding.ts). The JSON versions, which only old
- * data dirs hold, decode in one step.
+ * data dirs hold, decode in one step. `held`, the image the decoded one is to replace, lends it
+ * every record and topic table that did not change; it must not change while the decoding runs.
  */
-export function beginDecode(data: Uint8Array, requestBounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS, held: HeldPartitions | null = null): SnapshotDecoding {
+export function beginDecode(data: Uint8Array, requestBounds: RequestTableBounds = DEFAULT_REQUEST_BOUNDS, held: MetadataImage | null = null): SnapshotDecoding {
   if (isBinarySnapshot(data)) return new BinarySnapshotDecoding(data, requestBounds, held);
   if (data.length > 0 && data[0] !== OPEN_BRACE) {
     const refused: DecodeResult<DecodedSnapshot> = { ok: false, message: `snapshot version byte ${data[0]} is not supported (expected ${BINARY_SNAPSHOT_VERSION}, or a JSON snapshot of version 1 or 2)` };

@@ -5,10 +5,14 @@ import { freezeRecord } from "./apply-result.ts";
 import { invariant } from "./invariant.ts";
 import { IsrIndex, type PartitionRef } from "./isr-index.ts";
 import { PartitionTable } from "./partition-table.ts";
+import { type RecordSource, imageSource } from "./record-refs.ts";
 import { ACTIVE_STATUSES, type MetadataRecord, NO_LEADER, type PartitionRecord, type ProducerIdsRecord, type RemoveTopicRecord, type TopicRecord, unhandled } from "./records.ts";
 import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
 import { ShardedMap } from "./sharded-map.ts";
 import { collisionKey } from "./topic-name.ts";
+
+/** The epoch of a slot adopted from another image: never the image's own, so copied before a change. */
+const SHARED_EPOCH = -1;
 
 /** One topic's partitions, tagged with the capture epoch it was created in (copy-on-write). */
 interface PartitionSlot {
@@ -35,7 +39,14 @@ export interface ImageLoader {
   topic(record: TopicRecord): void;
   /** Partitions of topics loaded already, in runs of one topic's (any run may be split). */
   partitions(records: readonly PartitionRecord[]): void;
+  /**
+   * All partitions of a topic loaded already, none loaded yet: the very table the lender (the
+   * image the loader was made with) holds, shared, which the decoder found equal record for record.
+   */
+  adopt(topicUUID: string): void;
   producer(record: ProducerIdsRecord): void;
+  /** The records loaded so far, by identity (a snapshot's remembered requests refer to them). */
+  readonly records: RecordSource;
   /** The loaded image, with the producer id counter of the snapshot. */
   finish(producerCounter: number): MetadataImage;
 }
@@ -116,6 +127,11 @@ export class MetadataImage {
 
   partition(topicUUID: string, partitionId: number): PartitionRecord | undefined {
     return this.partitions.get(topicUUID)?.byId.get(partitionId);
+  }
+
+  /** The topic's partitions by id, for reading only (a snapshot decoder compares against them). */
+  partitionTable(topicUUID: string): ReadonlyMap<number, PartitionRecord> | undefined {
+    return this.partitions.get(topicUUID)?.byId;
   }
 
   /** The topic's partitions in id order (the order a PartitionTable walks them; forEach, not its generator). */
@@ -251,8 +267,10 @@ export class MetadataImage {
    * fromBody in one go, the sliced binary decoder a run at a time. The image is only handed out by
    * finish(), so nobody sees it half loaded.
    */
-  static loader(): ImageLoader {
+  static loader(lender: MetadataImage | null = null): ImageLoader {
     const image = new MetadataImage();
+    // Brokers numbered as the lender numbers them in its ISR index, so its arrays can be adopted.
+    if (lender !== null) image.isr.numberLike(lender.isr);
     let finished = false;
     const open = () => {
       if (finished) throw new Error("an image loader was used after finish()");
@@ -262,6 +280,11 @@ export class MetadataImage {
       broker: (b) => void open().brokers.set(b.fields.brokerId, freezeRecord(b)),
       topic: (t) => open().commitOne(freezeRecord(t)),
       partitions: (records) => open().loadPartitions(records),
+      records: imageSource(image),
+      adopt: (topicUUID) => {
+        invariant(lender !== null, () => `topic ${topicUUID}'s partitions adopted by a loader with no image to adopt from`);
+        open().adoptPartitions(topicUUID, lender);
+      },
       producer: (p) => open().commitOne(freezeRecord(p)),
       finish: (producerCounter) => {
         open().producerCounter = producerCounter;
@@ -277,6 +300,25 @@ export class MetadataImage {
     for (const record of records) freezeRecord(record);
     let start = 0;
     while (start < records.length) start = this.addPartitionRun(records, start, partitionRunEnd(records, start));
+  }
+
+  /**
+   * A topic's partitions as `from` holds them, its table and ISR memberships shared rather than
+   * built again: a follower installing its leader's snapshot has both images alive until the new
+   * one replaces the old, and at 1M partitions the tables and index of the new one were ~40 MiB of
+   * that peak, and the old one's the garbage it left (issue 10). Neither image changes a shared
+   * table in place: the new one's slot is of no epoch of its own, and `from` moves to a new epoch
+   * as a capture makes it, so each copies the table before its next change.
+   */
+  private adoptPartitions(topicUUID: string, from: MetadataImage): void {
+    const slot = from.partitions.get(topicUUID);
+    invariant(slot !== undefined && this.topics.has(topicUUID) && !this.partitions.has(topicUUID), () =>
+      `topic ${topicUUID}'s partitions adopted: the lender holds ${slot === undefined ? "none" : "them"}, this image ${this.partitions.has(topicUUID) ? "holds some already" : "no such topic"}`);
+    from.captureEpoch++;
+    this.partitions.set(topicUUID, { epoch: SHARED_EPOCH, byId: slot.byId });
+    slot.byId.forEach((record) => this.countLeader(topicUUID, record.fields.leader, 1));
+    this.partitionTotal += slot.byId.size;
+    this.isr.adoptTopic(topicUUID, from.isr);
   }
 
   /**

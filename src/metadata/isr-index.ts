@@ -8,6 +8,9 @@
 // membership takes a third of that. A broker's partitions are the numbers in its slot's range, so
 // finding them reads every membership (3M numbers at 1M partitions, two compares each); the
 // partitions' own ISR lists are not read for it, because JSC reads frozen arrays on a slow path.
+// A follower installing its leader's snapshot builds a new image beside its own; a topic whose
+// partitions did not change takes the old index's array as it is (adoptTopic) rather than a new
+// one, so both indexes hold it, and neither changes it in place after that (copied first).
 import { invariant } from "./invariant.ts";
 import { MAX_PARTITION_ID } from "./limits.ts";
 
@@ -21,6 +24,9 @@ export interface PartitionRef {
 const SLOT_SPAN = MAX_PARTITION_ID + 1;
 /** Slots that keep slot × SLOT_SPAN + id an exact integer (broker ids are not reused, and far fewer). */
 const MAX_SLOTS = Math.floor(Number.MAX_SAFE_INTEGER / SLOT_SPAN);
+
+/** Membership arrays two indexes may hold (adoptTopic): whichever changes one copies it first. */
+const sharedMemberships = new WeakSet<number[]>();
 
 export class IsrIndex {
   /** topic UUID -> packed memberships, in the order they came. */
@@ -47,6 +53,34 @@ export class IsrIndex {
       const { ISR, partitionId } = partitions[p].fields;
       for (let i = 0; i < ISR.length; i++) this.add(memberships, ISR[i], partitionId);
     }
+  }
+
+  /**
+   * Numbers brokers as `other` does, so this index can adopt its arrays (a packed number names a
+   * broker by slot). Only on an empty index: slots are never renumbered.
+   */
+  numberLike(other: IsrIndex): void {
+    invariant(this.brokerOf.length === 0 && this.byTopic.size === 0, () => `ISR index: renumbering an index that holds ${this.brokerOf.length} brokers`);
+    other.brokerOf.forEach((brokerId, slot) => {
+      this.slotOf.set(brokerId, slot);
+      this.brokerOf.push(brokerId);
+      this.held.push(0);
+    });
+  }
+
+  /**
+   * Takes `from`'s memberships of a topic this index does not hold yet, the array itself, shared:
+   * from here on either index copies it before a change. The two must number brokers alike
+   * (numberLike) for every slot the array can name.
+   */
+  adoptTopic(topicUUID: string, from: IsrIndex): void {
+    invariant(!this.byTopic.has(topicUUID), () => `ISR index: topic ${topicUUID} adopted while held`);
+    const memberships = from.byTopic.get(topicUUID);
+    if (memberships === undefined) return;
+    invariant(from.brokerOf.every((brokerId, slot) => this.brokerOf[slot] === brokerId), () => `ISR index: topic ${topicUUID} adopted from an index that numbers brokers otherwise`);
+    sharedMemberships.add(memberships);
+    this.byTopic.set(topicUUID, memberships);
+    for (let i = 0; i < memberships.length; i++) this.held[Math.floor(memberships[i] / SLOT_SPAN)]++;
   }
 
   /** Forgets every partition of a deleted topic. */
@@ -89,10 +123,11 @@ export class IsrIndex {
     return this.brokerOf.filter((_, slot) => this.held[slot] > 0).sort((a, b) => a - b);
   }
 
+  /** The topic's array to change: a new one, or a copy of one another index may hold too. */
   private membershipsOf(topicUUID: string): number[] {
     let memberships = this.byTopic.get(topicUUID);
-    if (memberships === undefined) {
-      memberships = [];
+    if (memberships === undefined || sharedMemberships.has(memberships)) {
+      memberships = memberships === undefined ? [] : memberships.slice();
       this.byTopic.set(topicUUID, memberships);
     }
     return memberships;
@@ -113,10 +148,12 @@ export class IsrIndex {
 
   private remove(topicUUID: string, brokerId: number, partitionId: number): void {
     const slot = this.slotOf.get(brokerId);
-    const memberships = this.byTopic.get(topicUUID);
-    if (slot === undefined || memberships === undefined) return;
-    const at = memberships.indexOf(slot * SLOT_SPAN + partitionId);
+    const held = this.byTopic.get(topicUUID);
+    if (slot === undefined || held === undefined) return;
+    const at = held.indexOf(slot * SLOT_SPAN + partitionId);
     if (at < 0) return;
+    // A copy of a shared array keeps its order: the membership is at the same place.
+    const memberships = this.membershipsOf(topicUUID);
     memberships.splice(at, 1);
     this.held[slot]--;
     if (memberships.length === 0) this.byTopic.delete(topicUUID);

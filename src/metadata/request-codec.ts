@@ -38,42 +38,40 @@ export function encodeRememberedRequest(entry: RememberedRequest, image: RecordS
 
 /** The table a snapshot's schema-checked entries describe, references resolved against its image. */
 export function decodeRequests(stored: readonly StoredRequest[], appliedIndex: number, bounds: RequestTableBounds, image: RecordSource): DecodeResult<RequestTable> {
-  const outcome = new RequestsDecoding(stored, appliedIndex, bounds, image).step(Number.MAX_SAFE_INTEGER);
-  if (outcome === null) throw new Error("an unbounded step left remembered requests undecoded");
-  return outcome;
+  const decoding = new RequestsDecoding(bounds, image);
+  for (const entry of stored) {
+    const problem = decoding.add(entry);
+    if (problem !== null) return { ok: false, message: problem };
+  }
+  return decoding.finish(appliedIndex);
 }
 
 /**
- * decodeRequests in bounded steps: a budget of records resolved per step (a 1M-partition image
- * filled by 10,000 topic creations remembers 1M records, most of them references), then the
- * checks and the table at the last step. Null while work remains, then the outcome.
+ * decodeRequests an entry at a time, as a snapshot's bytes are read: each entry's references are
+ * resolved as it comes, so what was parsed for it (at 1M partitions, 10,000 topic creations
+ * remember 1M records, nearly all references) is garbage at once rather than held until the last
+ * entry is read; the checks across entries and the table come at the end.
  */
 export class RequestsDecoding {
   private readonly entries: RememberedRequest[] = [];
-  private next = 0;
-  private outcome: DecodeResult<RequestTable> | null = null;
 
   constructor(
-    private readonly stored: readonly StoredRequest[],
-    private readonly appliedIndex: number,
     private readonly bounds: RequestTableBounds,
     private readonly image: RecordSource,
   ) {}
 
-  step(budget: number): DecodeResult<RequestTable> | null {
-    if (this.outcome !== null) return this.outcome;
-    let work = 0;
-    while (work < budget && this.next < this.stored.length) {
-      const entry = this.stored[this.next++];
-      const resolved = this.resolve(entry);
-      if (typeof resolved === "string") return (this.outcome = { ok: false, message: `request id ${entry.id}: ${resolved}` });
-      this.entries.push(resolved);
-      work += 1 + (entry.result.ok ? entry.result.records.length : 0);
-    }
-    if (this.next < this.stored.length) return null;
-    const problem = requestsProblem(this.entries, this.appliedIndex, this.bounds);
-    this.outcome = problem === null ? { ok: true, value: RequestTable.fromEntries(this.entries, this.bounds) } : { ok: false, message: problem };
-    return this.outcome;
+  /** Takes the next entry, oldest first; what is wrong with one of its references, or null. */
+  add(entry: StoredRequest): string | null {
+    const resolved = this.resolve(entry);
+    if (typeof resolved === "string") return `request id ${entry.id}: ${resolved}`;
+    this.entries.push(resolved);
+    return null;
+  }
+
+  /** The table of every entry added, or what is wrong with them together (in a snapshot taken at `appliedIndex`). */
+  finish(appliedIndex: number): DecodeResult<RequestTable> {
+    const problem = requestsProblem(this.entries, appliedIndex, this.bounds);
+    return problem === null ? { ok: true, value: RequestTable.fromEntries(this.entries, this.bounds) } : { ok: false, message: problem };
   }
 
   /** The entry with its references resolved, or what is wrong with one of them. */

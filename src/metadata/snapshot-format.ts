@@ -111,13 +111,11 @@ export function readTopicHead(r: SnapshotReader): { topic: TopicRecord; partitio
   return { topic: { type: "metadata", name: "TopicRecord", offset, timestamp, fields: { topicUUID, name } }, partitions };
 }
 
-/** Where a record equal to a decoded one may be held already (snapshot-decoding.ts: the image being replaced). */
-export interface HeldPartitions {
-  partition(topicUUID: string, partitionId: number): PartitionRecord | undefined;
-}
-
-/** A partition; the `held` record itself when it is equal to what was read (then nothing is allocated for it). */
-export function readPartition(r: SnapshotReader, topicUUID: string, held: HeldPartitions | null = null): PartitionRecord {
+/**
+ * A partition; the record `held` (the topic's partitions in the image being replaced, by id) has
+ * under its id when that is equal to what was read (then nothing is allocated for it).
+ */
+export function readPartition(r: SnapshotReader, topicUUID: string, held?: ReadonlyMap<number, PartitionRecord>): PartitionRecord {
   const { offset, timestamp } = readEnvelope(r);
   const partitionId = r.int();
   // Lists come frozen from the reader's pool; the record types hold them as number[].
@@ -128,7 +126,7 @@ export function readPartition(r: SnapshotReader, topicUUID: string, held: HeldPa
   const leader = r.sharedText();
   const partitionEpoch = r.int();
   const leaderEpoch = r.int();
-  const kept = held?.partition(topicUUID, partitionId);
+  const kept = held?.get(partitionId);
   if (
     kept !== undefined &&
     kept.offset === offset &&

@@ -89,4 +89,43 @@ describe("ISR index", () => {
     expect(runs.next().done).toBe(true);
     expect([...index.partitionRuns(9)]).toEqual([]);
   });
+
+  test("an adopted topic's array is shared until either index changes it, which copies it first", () => {
+    const old = new IsrIndex();
+    old.addPartitions("t", [{ fields: { partitionId: 0, ISR: [7, 8] } }, { fields: { partitionId: 1, ISR: [8, 9] } }]);
+    old.update("u", 0, [], [9]);
+    const adopted = new IsrIndex();
+    adopted.numberLike(old);
+    adopted.adoptTopic("t", old);
+    adopted.adoptTopic("absent", old); // a topic the lender has no memberships of adds nothing
+    expect(adopted.partitionsOf(8)).toEqual(old.partitionsOf(8));
+    expect(adopted.brokers()).toEqual([7, 8, 9]);
+    // A change on either side leaves the other's memberships as they were.
+    adopted.update("t", 0, [7, 8], [7]);
+    expect(adopted.partitionsOf(8)).toEqual([{ topicUUID: "t", partitionId: 1 }]);
+    expect(old.partitionsOf(8)).toEqual([{ topicUUID: "t", partitionId: 0 }, { topicUUID: "t", partitionId: 1 }]);
+    const again = new IsrIndex();
+    again.numberLike(old);
+    again.adoptTopic("u", old);
+    old.update("u", 0, [9], []);
+    old.update("u", 1, [], [7]);
+    expect(again.partitionsOf(9)).toEqual([{ topicUUID: "u", partitionId: 0 }]);
+    expect(again.partitionsOf(7)).toEqual([]);
+    expect(old.partitionsOf(9)).toEqual([{ topicUUID: "t", partitionId: 1 }]);
+    expect(old.brokers()).toEqual([7, 8, 9]);
+    expect(again.brokers()).toEqual([9]);
+  });
+
+  test("adopting needs the lender's numbering of brokers and a topic not held yet", () => {
+    const old = new IsrIndex();
+    old.addPartitions("t", [{ fields: { partitionId: 0, ISR: [1, 2] } }]);
+    const other = new IsrIndex();
+    other.update("v", 0, [], [2]);
+    expect(() => other.adoptTopic("t", old)).toThrow("numbers brokers otherwise");
+    expect(() => other.numberLike(old)).toThrow("renumbering an index that holds 1 brokers");
+    const fresh = new IsrIndex();
+    fresh.numberLike(old);
+    fresh.adoptTopic("t", old);
+    expect(() => fresh.adoptTopic("t", old)).toThrow("adopted while held");
+  });
 });

@@ -88,6 +88,56 @@ describe("sliced snapshot restore", () => {
     expect(changed).toBe(20);
   });
 
+  test("an unchanged topic keeps the very table and ISR memberships of the image replaced; a change to either image after it leaves the other as it was", () => {
+    const before = [registerBroker(1), registerBroker(2), registerBroker(3), createTopic("a", 20, 3), createTopic("d", 10, 3), createTopic("b", 20, 3)];
+    const source = fed([...before.slice(0, 5), changeBroker(2, "update", { brokerPort: "9093" }), before[5], createTopic("c", 5, 3)]);
+    const target = fed(before);
+    const old = target.image();
+    finish(target.beginRestore(source.appliedIndex(), source.snapshot()), 7);
+    const now = target.image();
+    for (const t of ["uuid-topic-a", "uuid-topic-d"]) expect(now.partitionTable(t)).toBe(old.partitionTable(t)!);
+    expect(now.partitionTable("uuid-topic-b")).not.toBe(old.partitionTable("uuid-topic-b")!);
+    // The indexes an adopted topic's records feed are what a restore from nothing builds.
+    const whole = new MetadataStateMachine();
+    whole.restore(source.appliedIndex(), source.snapshot());
+    const refs = (image: typeof now, broker: number) => image.isrPartitionsOf(broker).map((r) => `${r.topicUUID}/${r.partitionId}`).sort();
+    for (const broker of [1, 2, 3]) {
+      expect(refs(now, broker)).toEqual(refs(whole.image(), broker));
+      expect(now.leaderCount(broker)).toBe(whole.image().leaderCount(broker));
+    }
+    expect(now.brokersInAnyIsr()).toEqual(whole.image().brokersInAnyIsr());
+    expect(now.partitionCount()).toBe(55);
+    // Shrinks a partition's ISR to its leader in one image; the other keeps the record and its index.
+    const shrinkIn = (changed: typeof now, other: typeof now, topic: string, offset: number) => {
+      const p = changed.partition(topic, 0)!;
+      const leader = Number(p.fields.leader);
+      changed.commit([{ ...p, offset, fields: { ...p.fields, ISR: [leader] } }]);
+      const dropped = p.fields.ISR.find((b) => b !== leader)!;
+      expect(other.partition(topic, 0)).toBe(p);
+      expect(refs(other, dropped)).toContain(`${topic}/0`);
+      expect(refs(changed, dropped)).not.toContain(`${topic}/0`);
+    };
+    // Each image is the first to change its shared topic, so neither may write into the table in place.
+    shrinkIn(old, now, "uuid-topic-a", 1_000);
+    shrinkIn(now, old, "uuid-topic-d", 1_001);
+  });
+
+  test("a topic whose held table changed after its records were compared is loaded from the snapshot, not adopted", () => {
+    const commands = [registerBroker(1), registerBroker(2), registerBroker(3), createTopic("a", 20, 3)];
+    const source = fed([...commands, createTopic("c", 5, 3)]);
+    const target = fed(commands);
+    const old = target.image();
+    const restore = target.beginRestore(source.appliedIndex(), source.snapshot());
+    // Budget 7: the head, 3 brokers, topic a's head and its partitions 0 and 1.
+    expect(restore.step(7)).toBe(false);
+    const p = old.partition("uuid-topic-a", 0)!;
+    old.commit([{ ...p, offset: 1_000, fields: { ...p.fields, ISR: [Number(p.fields.leader)] } }]);
+    finish(restore, 7);
+    expect(target.image().partition("uuid-topic-a", 0)).toBe(p);
+    expect(target.image().partitionTable("uuid-topic-a")).not.toBe(old.partitionTable("uuid-topic-a")!);
+    expect(target.snapshot()).toEqual(source.snapshot());
+  });
+
   test("a damaged snapshot is refused at the step that meets the damage, the old state kept", () => {
     const source = fed([registerBroker(1), createTopic("a", 30, 1), createTopic("b", 30, 1)]);
     const bytes = source.snapshot();
