@@ -64,6 +64,11 @@ export function typedJsonAnswer<T>(text: string, status: number, request: Reques
   return jsonAnswer(text, status, request) as unknown as T;
 }
 
+/** `value` as Elysia answers a value it encodes itself (JSON.stringify, never compressed): a fast route's small answer. */
+export function jsonResponse(value: unknown, status: number): Response {
+  return new Response(JSON.stringify(value), { status, headers: JSON_HEADERS });
+}
+
 /** `value` as JSON.stringify writes it (what Elysia would send), through jsonAnswer; typed as the value, for the route's type. */
 export function jsonValueAnswer<T>(value: T, status: number, request: Request): T {
   return typedJsonAnswer(JSON.stringify(value), status, request);
