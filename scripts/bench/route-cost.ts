@@ -26,6 +26,7 @@ const json = (method: string, path: string, body: string) => new Request(`http:/
 let topics = 0;
 const KINDS: Kind[] = [
   { name: "PUT /v1/brokers/:brokerId", template: "/v1/brokers/:brokerId", method: "PUT", request: (s) => json("PUT", `/v1/brokers/${1 + (s % 3)}`, `{"brokerHost":"h${s}.example"}`) },
+  { name: "GET /v1/brokers/:brokerId", template: "/v1/brokers/:brokerId", method: "GET", request: (s) => new Request(`http://localhost/v1/brokers/${1 + (s % 3)}`) },
   { name: "POST /v1/topics", template: "/v1/topics", method: "POST", request: () => json("POST", "/v1/topics", `{"name":"cost-${++topics}"}`) },
   { name: "POST /v1/producers", template: "/v1/producers", method: "POST", request: (s) => json("POST", "/v1/producers", `{"brokerId":${1 + (s % 3)}}`) },
   { name: "GET /v1/topics/:name (1 partition)", template: "/v1/topics/:name", method: "GET", request: () => new Request("http://localhost/v1/topics/t1") },

@@ -200,6 +200,19 @@ const LEADER_CASES: Case[] = [
   { name: "update: a form's Content-Type", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: HOST_UPDATE, headers: { "content-type": "application/x-www-form-urlencoded" }, status: 200 },
   { name: "update: a GET of the broker (handed on to Elysia)", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, via: "PUT", status: 200 },
   ...bodyRefusals("update", "PUT", "/v1/brokers/1", BROKER_PATH, HOST_UPDATE, 200),
+  // GET /v1/brokers/:brokerId — the steady rows' read (linearizable).
+  { name: "read broker: one", method: "GET", path: "/v1/brokers/2", route: BROKER_PATH, status: 200 },
+  { name: "read broker: one just updated through the fast route", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, status: 200 },
+  { name: "read broker: the same again (its kept body)", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, status: 200 },
+  { name: "read broker: a closed one", method: "GET", path: "/v1/brokers/9", route: BROKER_PATH, status: 200 },
+  { name: "read broker: an unknown one", method: "GET", path: "/v1/brokers/77", route: BROKER_PATH, status: 404 },
+  { name: "read broker: an id that is no number", method: "GET", path: "/v1/brokers/1x", route: BROKER_PATH, status: 422, error: "invalid" },
+  { name: "read broker: an id past the largest", method: "GET", path: "/v1/brokers/2147483648", route: BROKER_PATH, status: 422, error: "invalid" },
+  { name: "read broker: stale (handed on to Elysia)", method: "GET", path: "/v1/brokers/1?consistency=stale", route: BROKER_PATH, status: 200 },
+  { name: "read broker: a bad consistency (handed on to Elysia)", method: "GET", path: "/v1/brokers/1?consistency=eventual", route: BROKER_PATH, status: 422, error: "invalid" },
+  { name: "read broker: a percent-encoded id (handed on to Elysia)", method: "GET", path: "/v1/brokers/%32", route: BROKER_PATH, status: 200 },
+  { name: "read broker: a HEAD (handed on to Elysia)", method: "HEAD", path: "/v1/brokers/1", route: BROKER_PATH, via: "GET", status: 200 },
+  { name: "read broker: a body sent with it is not read", method: "POST", path: "/v1/brokers/1", route: BROKER_PATH, via: "GET", body: "{", status: 405, error: "method_not_allowed" },
   // POST /v1/topics — the mixed rows' write.
   { name: "create topic: a name", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"orders"}', status: 201 },
   { name: "create topic: placed partitions (a large, compressed answer)", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"placed","partitions":100,"replicationFactor":3}', headers: { "accept-encoding": "gzip, zstd" }, status: 201 },
@@ -261,6 +274,9 @@ const LEADER_CASES: Case[] = [
   { name: "poll: stale, in the query (handed on to Elysia)", method: "POST", path: `${BROKER_MGMT_PATH}?consistency=stale`, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"since":1}', status: 200 },
   { name: "poll: wait_ms in the query and the body (handed on)", method: "POST", path: `${BROKER_MGMT_PATH}?wait_ms=5`, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"wait_ms":5}', status: 422 },
   ...bodyRefusals("poll", "POST", BROKER_MGMT_PATH, BROKER_MGMT_PATH, '{"brokerId":1,"since":1}', 200),
+  // Last, as it closes a broker the cases above use.
+  { name: "update: a DELETE of the broker (handed on to Elysia)", method: "DELETE", path: "/v1/brokers/3", route: BROKER_PATH, via: "PUT", status: 200 },
+  { name: "update: a closed broker after that", method: "PUT", path: "/v1/brokers/3", route: BROKER_PATH, body: '{"brokerHost":"b3.example"}', status: 409 },
 ];
 
 /** One request to each fast route that reaches the service, expecting `status` and `error` from all. */
@@ -270,6 +286,7 @@ function serviceCases(status: number, error: string): Case[] {
     { name: "create topic", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"later"}', status, error },
     { name: "producer", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":1}', status, error },
     { name: "read topic", method: "GET", path: "/v1/topics/t1", route: TOPIC_PATH, status, error },
+    { name: "read broker", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, status, error },
     { name: "poll", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"since":1}', status, error },
   ];
 }
@@ -282,6 +299,7 @@ const FOLLOWER_CASES: Case[] = [
   { name: "the retry", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"fwd2"}', headers: { "idempotency-key": "f-1" }, status: 201 },
   { name: "producer, forwarded", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":2}', status: 201 },
   { name: "read topic through the leader", method: "GET", path: "/v1/topics/fwd", route: TOPIC_PATH, status: 200 },
+  { name: "read broker through the leader", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, status: 200 },
   { name: "a bad body, refused on the follower", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":"2"}', status: 422, error: "invalid" },
 ];
 
@@ -455,16 +473,17 @@ test("a listening node reaches every fast route through Bun's router, and Elysia
     expect((await call("POST", "/v1/topics", '{"name":"wired"}')).status).toBe(201);
     expect((await call("POST", "/v1/producers", '{"brokerId":1}')).status).toBe(201);
     expect((await call("GET", "/v1/topics/wired")).status).toBe(200);
+    expect((await call("GET", "/v1/brokers/1")).status).toBe(200);
     expect((await call("POST", BROKER_MGMT_PATH, '{"brokerId":1,"since":1}')).status).toBe(200);
     const refused = await call("PUT", "/v1/brokers/1", '{"brokerHost":5}');
     expect(refused).toEqual(await send(h.app, "PUT", "/v1/brokers/1", '{"brokerHost":5}').then((a) => ({ status: a.status, text: a.text })));
-    expect(calls).toEqual([`PUT ${BROKER_PATH}`, `POST ${TOPICS_PATH}`, `POST ${PRODUCERS_PATH}`, `GET ${TOPIC_PATH}`, `POST ${BROKER_MGMT_PATH}`, `PUT ${BROKER_PATH}`]);
+    expect(calls).toEqual([`PUT ${BROKER_PATH}`, `POST ${TOPICS_PATH}`, `POST ${PRODUCERS_PATH}`, `GET ${TOPIC_PATH}`, `GET ${BROKER_PATH}`, `POST ${BROKER_MGMT_PATH}`, `PUT ${BROKER_PATH}`]);
     // The same paths under the methods Elysia alone serves.
-    expect((await call("GET", "/v1/brokers/1")).status).toBe(200);
     expect((await call("GET", "/v1/topics")).status).toBe(200);
     expect((await call("GET", BROKER_MGMT_PATH)).status).toBe(405);
     expect((await call("DELETE", "/v1/topics/wired")).status).toBe(200);
-    expect(calls.length).toBe(6);
+    expect((await call("DELETE", "/v1/brokers/2")).status).toBe(200);
+    expect(calls.length).toBe(7);
   } finally {
     await served.stop(true);
   }

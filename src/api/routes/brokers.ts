@@ -1,5 +1,5 @@
-// Endpoints 1–5: broker registration, reads, updates and unregistration. The update, the steady
-// benchmark rows' write, is also a fast route (fast-route.ts) doing the same work.
+// Endpoints 1–5: broker registration, reads, updates and unregistration. The read and the update,
+// the steady benchmark rows' read and write, are also fast routes (fast-route.ts) doing the same work.
 import { Elysia } from "elysia";
 import { MAX_BROKER_ID } from "../../metadata/limits.ts";
 import type { MetadataService } from "../../metadata/service-types.ts";
@@ -9,7 +9,7 @@ import type { FastRoute } from "../fast-route.ts";
 import { writeOptionsOf } from "../idempotency.ts";
 import { jsonResponse } from "../json-answer.ts";
 import { toInt } from "../params.ts";
-import { recordResponse } from "../record-bodies.ts";
+import { recordAnswer, recordResponse } from "../record-bodies.ts";
 import { RegisterBrokerBody, UpdateBrokerBody } from "../schemas/brokers.ts";
 import { BrokerIdParams, ConsistencyQuery, EmptyQuery, ListBrokersQuery } from "../schemas/queries.ts";
 
@@ -30,6 +30,16 @@ export function updateBrokerFastRoute({ service }: ApiDeps): FastRoute<typeof Up
     body: UpdateBrokerBody,
     params: BrokerIdParams,
     serve: async (request, body, brokerId) => jsonResponse(await updateBroker(service, brokerId, body, request), 200),
+  };
+}
+
+/** GET /v1/brokers/:brokerId (linearizable: the fast route takes no query string) from Bun's router: the broker's kept body. */
+export function readBrokerFastRoute({ service }: ApiDeps): FastRoute {
+  return {
+    method: "GET",
+    path: BROKER_PATH,
+    params: BrokerIdParams,
+    serve: async (_request, _body, brokerId) => recordAnswer(await service.getBroker(brokerIdOf({ brokerId }), "linearizable")),
   };
 }
 
