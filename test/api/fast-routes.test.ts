@@ -90,23 +90,24 @@ async function leaderWorld(): Promise<World> {
   return leader;
 }
 
-/** Requests go to a follower, which forwards writes to its leader and reads through it. */
-async function followerWorld(): Promise<World> {
+/** A leader and its follower, seeded through the follower. */
+async function pair() {
   const clock = new ManualClock();
   const leader = node(clock, 1, true);
   const follower = node(clock, 2, false);
   follower.handle.follow(leader.handle);
   await seed(follower.app);
-  return follower;
+  return { leader, follower };
+}
+
+/** Requests go to a follower, which forwards writes to its leader and reads through it. */
+async function followerWorld(): Promise<World> {
+  return (await pair()).follower;
 }
 
 /** A seeded follower whose leader stepped down, with nobody elected since. */
 async function leaderlessWorld(): Promise<World> {
-  const clock = new ManualClock();
-  const leader = node(clock, 1, true);
-  const follower = node(clock, 2, false);
-  follower.handle.follow(leader.handle);
-  await seed(follower.app);
+  const { leader, follower } = await pair();
   leader.handle.stepDown(0);
   follower.handle.stepDown(0);
   return follower;
@@ -154,9 +155,21 @@ const chunkedHuge = () =>
     },
   });
 
+/** The cases of one route: named `label: …`, with its method and path unless a case gives its own. */
+function casesOf(label: string, method: string, path: string, route: string) {
+  return (name: string, rest: Omit<Case, "name" | "method" | "path" | "route"> & { method?: string; path?: string }): Case => ({ name: `${label}: ${name}`, method, path, route, ...rest });
+}
+
+const update = casesOf("update", "PUT", "/v1/brokers/1", BROKER_PATH);
+const readBroker = casesOf("read broker", "GET", "/v1/brokers/1", BROKER_PATH);
+const topic = casesOf("create topic", "POST", "/v1/topics", TOPICS_PATH);
+const producer = casesOf("producer", "POST", "/v1/producers", PRODUCERS_PATH);
+const readTopic = casesOf("read topic", "GET", "/v1/topics/t1", TOPIC_PATH);
+const poll = casesOf("poll", "POST", BROKER_MGMT_PATH, BROKER_MGMT_PATH);
+
 /** Refusals every body-reading fast route shares; `valid` is the route's own body, answered `ok` where the refusal is elsewhere. */
 function bodyRefusals(label: string, method: FastMethod, path: string, route: string, valid: string, ok: number): Case[] {
-  const c = (name: string, rest: Omit<Case, "name" | "method" | "route" | "path"> & { path?: string }): Case => ({ name: `${label}: ${name}`, method, route, ...rest, path: rest.path ?? path });
+  const c = casesOf(label, method, path, route);
   return [
     c("malformed JSON", { body: valid.slice(0, -1), status: 400, error: "malformed_json" }),
     c("a body that is not UTF-8", { body: NOT_UTF8, status: 400, error: "malformed_json" }),
@@ -178,105 +191,105 @@ function bodyRefusals(label: string, method: FastMethod, path: string, route: st
 
 const LEADER_CASES: Case[] = [
   // PUT /v1/brokers/:brokerId — the steady rows' write.
-  { name: "update: a host", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: HOST_UPDATE, status: 200 },
-  { name: "update: port and protocol", method: "PUT", path: "/v1/brokers/2", route: BROKER_PATH, body: '{"brokerPort":"9093","securityProtocol":"SSL"}', status: 200 },
-  { name: "update: with an Idempotency-Key", method: "PUT", path: "/v1/brokers/3", route: BROKER_PATH, body: HOST_UPDATE, headers: { "idempotency-key": "u-1" }, status: 200 },
-  { name: "update: the retry gets the first answer", method: "PUT", path: "/v1/brokers/3", route: BROKER_PATH, body: HOST_UPDATE, headers: { "idempotency-key": "u-1" }, status: 200 },
-  { name: "update: the key reused for another body", method: "PUT", path: "/v1/brokers/3", route: BROKER_PATH, body: '{"brokerHost":"other.example"}', headers: { "idempotency-key": "u-1" }, status: 422, error: "idempotency_key_reused" },
-  { name: "update: a malformed Idempotency-Key", method: "PUT", path: "/v1/brokers/3", route: BROKER_PATH, body: HOST_UPDATE, headers: { "idempotency-key": "no spaces" }, status: 400, error: "bad_request" },
-  { name: "update: an empty Idempotency-Key", method: "PUT", path: "/v1/brokers/3", route: BROKER_PATH, body: HOST_UPDATE, headers: { "idempotency-key": "" }, status: 400, error: "bad_request" },
-  { name: "update: an unknown broker", method: "PUT", path: "/v1/brokers/77", route: BROKER_PATH, body: HOST_UPDATE, status: 404 },
-  { name: "update: a closed broker", method: "PUT", path: "/v1/brokers/9", route: BROKER_PATH, body: HOST_UPDATE, status: 409 },
-  { name: "update: an id that is no number", method: "PUT", path: "/v1/brokers/abc", route: BROKER_PATH, body: HOST_UPDATE, status: 422, error: "invalid" },
-  { name: "update: an id past the largest", method: "PUT", path: "/v1/brokers/99999999999", route: BROKER_PATH, body: HOST_UPDATE, status: 422, error: "invalid" },
-  { name: "update: a bad id and a bad body (the body is named)", method: "PUT", path: "/v1/brokers/abc", route: BROKER_PATH, body: '{"brokerHost":5}', status: 422, error: "invalid" },
-  { name: "update: a percent-encoded id (handed on to Elysia)", method: "PUT", path: "/v1/brokers/%31", route: BROKER_PATH, body: HOST_UPDATE, status: 200 },
-  { name: "update: nothing to change", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: "{}", status: 422, error: "invalid" },
-  { name: "update: a host of the wrong type", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: '{"brokerHost":5}', status: 422, error: "invalid" },
-  { name: "update: a host with a space", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: '{"brokerHost":"a b"}', status: 422, error: "invalid" },
-  { name: "update: a host too long", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: JSON.stringify({ brokerHost: "h".repeat(256) }), status: 422, error: "invalid" },
-  { name: "update: a port that is a number", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: '{"brokerPort":9092}', status: 422, error: "invalid" },
-  { name: "update: no Content-Type", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: HOST_UPDATE, untyped: true, status: 200 },
-  { name: "update: a form's Content-Type", method: "PUT", path: "/v1/brokers/1", route: BROKER_PATH, body: HOST_UPDATE, headers: { "content-type": "application/x-www-form-urlencoded" }, status: 200 },
-  { name: "update: a GET of the broker (handed on to Elysia)", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, via: "PUT", status: 200 },
+  update("a host", { body: HOST_UPDATE, status: 200 }),
+  update("port and protocol", { path: "/v1/brokers/2", body: '{"brokerPort":"9093","securityProtocol":"SSL"}', status: 200 }),
+  update("with an Idempotency-Key", { path: "/v1/brokers/3", body: HOST_UPDATE, headers: { "idempotency-key": "u-1" }, status: 200 }),
+  update("the retry gets the first answer", { path: "/v1/brokers/3", body: HOST_UPDATE, headers: { "idempotency-key": "u-1" }, status: 200 }),
+  update("the key reused for another body", { path: "/v1/brokers/3", body: '{"brokerHost":"other.example"}', headers: { "idempotency-key": "u-1" }, status: 422, error: "idempotency_key_reused" }),
+  update("a malformed Idempotency-Key", { path: "/v1/brokers/3", body: HOST_UPDATE, headers: { "idempotency-key": "no spaces" }, status: 400, error: "bad_request" }),
+  update("an empty Idempotency-Key", { path: "/v1/brokers/3", body: HOST_UPDATE, headers: { "idempotency-key": "" }, status: 400, error: "bad_request" }),
+  update("an unknown broker", { path: "/v1/brokers/77", body: HOST_UPDATE, status: 404 }),
+  update("a closed broker", { path: "/v1/brokers/9", body: HOST_UPDATE, status: 409 }),
+  update("an id that is no number", { path: "/v1/brokers/abc", body: HOST_UPDATE, status: 422, error: "invalid" }),
+  update("an id past the largest", { path: "/v1/brokers/99999999999", body: HOST_UPDATE, status: 422, error: "invalid" }),
+  update("a bad id and a bad body (the body is named)", { path: "/v1/brokers/abc", body: '{"brokerHost":5}', status: 422, error: "invalid" }),
+  update("a percent-encoded id (handed on to Elysia)", { path: "/v1/brokers/%31", body: HOST_UPDATE, status: 200 }),
+  update("nothing to change", { body: "{}", status: 422, error: "invalid" }),
+  update("a host of the wrong type", { body: '{"brokerHost":5}', status: 422, error: "invalid" }),
+  update("a host with a space", { body: '{"brokerHost":"a b"}', status: 422, error: "invalid" }),
+  update("a host too long", { body: JSON.stringify({ brokerHost: "h".repeat(256) }), status: 422, error: "invalid" }),
+  update("a port that is a number", { body: '{"brokerPort":9092}', status: 422, error: "invalid" }),
+  update("no Content-Type", { body: HOST_UPDATE, untyped: true, status: 200 }),
+  update("a form's Content-Type", { body: HOST_UPDATE, headers: { "content-type": "application/x-www-form-urlencoded" }, status: 200 }),
+  update("a GET of the broker (handed on to Elysia)", { method: "GET", via: "PUT", status: 200 }),
   ...bodyRefusals("update", "PUT", "/v1/brokers/1", BROKER_PATH, HOST_UPDATE, 200),
   // GET /v1/brokers/:brokerId — the steady rows' read (linearizable).
-  { name: "read broker: one", method: "GET", path: "/v1/brokers/2", route: BROKER_PATH, status: 200 },
-  { name: "read broker: one just updated through the fast route", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, status: 200 },
-  { name: "read broker: the same again (its kept body)", method: "GET", path: "/v1/brokers/1", route: BROKER_PATH, status: 200 },
-  { name: "read broker: a closed one", method: "GET", path: "/v1/brokers/9", route: BROKER_PATH, status: 200 },
-  { name: "read broker: an unknown one", method: "GET", path: "/v1/brokers/77", route: BROKER_PATH, status: 404 },
-  { name: "read broker: an id that is no number", method: "GET", path: "/v1/brokers/1x", route: BROKER_PATH, status: 422, error: "invalid" },
-  { name: "read broker: an id past the largest", method: "GET", path: "/v1/brokers/2147483648", route: BROKER_PATH, status: 422, error: "invalid" },
-  { name: "read broker: stale (handed on to Elysia)", method: "GET", path: "/v1/brokers/1?consistency=stale", route: BROKER_PATH, status: 200 },
-  { name: "read broker: a bad consistency (handed on to Elysia)", method: "GET", path: "/v1/brokers/1?consistency=eventual", route: BROKER_PATH, status: 422, error: "invalid" },
-  { name: "read broker: a percent-encoded id (handed on to Elysia)", method: "GET", path: "/v1/brokers/%32", route: BROKER_PATH, status: 200 },
-  { name: "read broker: a HEAD (handed on to Elysia)", method: "HEAD", path: "/v1/brokers/1", route: BROKER_PATH, via: "GET", status: 200 },
-  { name: "read broker: a body sent with it is not read", method: "POST", path: "/v1/brokers/1", route: BROKER_PATH, via: "GET", body: "{", status: 405, error: "method_not_allowed" },
+  readBroker("one", { path: "/v1/brokers/2", status: 200 }),
+  readBroker("one just updated through the fast route", { status: 200 }),
+  readBroker("the same again (its kept body)", { status: 200 }),
+  readBroker("a closed one", { path: "/v1/brokers/9", status: 200 }),
+  readBroker("an unknown one", { path: "/v1/brokers/77", status: 404 }),
+  readBroker("an id that is no number", { path: "/v1/brokers/1x", status: 422, error: "invalid" }),
+  readBroker("an id past the largest", { path: "/v1/brokers/2147483648", status: 422, error: "invalid" }),
+  readBroker("stale (handed on to Elysia)", { path: "/v1/brokers/1?consistency=stale", status: 200 }),
+  readBroker("a bad consistency (handed on to Elysia)", { path: "/v1/brokers/1?consistency=eventual", status: 422, error: "invalid" }),
+  readBroker("a percent-encoded id (handed on to Elysia)", { path: "/v1/brokers/%32", status: 200 }),
+  readBroker("a HEAD (handed on to Elysia)", { method: "HEAD", via: "GET", status: 200 }),
+  readBroker("a body sent with it is not read", { method: "POST", via: "GET", body: "{", status: 405, error: "method_not_allowed" }),
   // POST /v1/topics — the mixed rows' write.
-  { name: "create topic: a name", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"orders"}', status: 201 },
-  { name: "create topic: placed partitions (a large, compressed answer)", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"placed","partitions":100,"replicationFactor":3}', headers: { "accept-encoding": "gzip, zstd" }, status: 201 },
-  { name: "create topic: the same name again", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"orders"}', status: 409 },
-  { name: "create topic: a name that collides by . and _", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"t_1"}', status: 201 },
-  { name: "create topic: its twin", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"t.1"}', status: 409 },
-  { name: "create topic: the name '.'", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"."}', status: 422 },
-  { name: "create topic: a name with a space", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"a b"}', status: 422, error: "invalid" },
-  { name: "create topic: no name", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"partitions":1}', status: 422, error: "invalid" },
-  { name: "create topic: partitions as a string", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"p","partitions":"3"}', status: 422, error: "invalid" },
-  { name: "create topic: more partitions than allowed", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"p","partitions":10001}', status: 422, error: "invalid" },
-  { name: "create topic: a replication factor past the brokers", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"p","partitions":2,"replicationFactor":5}', status: 422 },
-  { name: "create topic: with an Idempotency-Key", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"keyed"}', headers: { "idempotency-key": "t-1" }, status: 201 },
-  { name: "create topic: the retry gets the first answer", method: "POST", path: "/v1/topics", route: TOPICS_PATH, body: '{"name":"keyed"}', headers: { "idempotency-key": "t-1" }, status: 201 },
-  { name: "create topic: a GET of the list (handed on to Elysia)", method: "GET", path: "/v1/topics", route: TOPICS_PATH, via: "POST", status: 200 },
+  topic("a name", { body: '{"name":"orders"}', status: 201 }),
+  topic("placed partitions (a large, compressed answer)", { body: '{"name":"placed","partitions":100,"replicationFactor":3}', headers: { "accept-encoding": "gzip, zstd" }, status: 201 }),
+  topic("the same name again", { body: '{"name":"orders"}', status: 409 }),
+  topic("a name that collides by . and _", { body: '{"name":"t_1"}', status: 201 }),
+  topic("its twin", { body: '{"name":"t.1"}', status: 409 }),
+  topic("the name '.'", { body: '{"name":"."}', status: 422 }),
+  topic("a name with a space", { body: '{"name":"a b"}', status: 422, error: "invalid" }),
+  topic("no name", { body: '{"partitions":1}', status: 422, error: "invalid" }),
+  topic("partitions as a string", { body: '{"name":"p","partitions":"3"}', status: 422, error: "invalid" }),
+  topic("more partitions than allowed", { body: '{"name":"p","partitions":10001}', status: 422, error: "invalid" }),
+  topic("a replication factor past the brokers", { body: '{"name":"p","partitions":2,"replicationFactor":5}', status: 422 }),
+  topic("with an Idempotency-Key", { body: '{"name":"keyed"}', headers: { "idempotency-key": "t-1" }, status: 201 }),
+  topic("the retry gets the first answer", { body: '{"name":"keyed"}', headers: { "idempotency-key": "t-1" }, status: 201 }),
+  topic("a GET of the list (handed on to Elysia)", { method: "GET", via: "POST", status: 200 }),
   ...bodyRefusals("create topic", "POST", "/v1/topics", TOPICS_PATH, '{"name":"typed"}', 201),
   // POST /v1/producers — the mixed rows' other write.
-  { name: "producer: allocated", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":1}', status: 201 },
-  { name: "producer: an explicit id", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":2,"producerId":500}', status: 201 },
-  { name: "producer: the explicit id again", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":2,"producerId":500}', status: 409 },
-  { name: "producer: an unknown broker", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":77}', status: 404 },
-  { name: "producer: a closed broker", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":9}', status: 409 },
-  { name: "producer: brokerId as a string", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":"1"}', status: 422, error: "invalid" },
-  { name: "producer: a negative producerId", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":1,"producerId":-1}', status: 422, error: "invalid" },
-  { name: "producer: a fractional brokerId", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":1.5}', status: 422, error: "invalid" },
-  { name: "producer: with an Idempotency-Key", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":3}', headers: { "idempotency-key": "p-1" }, status: 201 },
-  { name: "producer: the retry gets the first answer", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":3}', headers: { "idempotency-key": "p-1" }, status: 201 },
-  { name: "producer: a PUT (handed on to Elysia: 405)", method: "PUT", path: "/v1/producers", route: PRODUCERS_PATH, via: "POST", body: '{"brokerId":1}', status: 405, error: "method_not_allowed" },
+  producer("allocated", { body: '{"brokerId":1}', status: 201 }),
+  producer("an explicit id", { body: '{"brokerId":2,"producerId":500}', status: 201 }),
+  producer("the explicit id again", { body: '{"brokerId":2,"producerId":500}', status: 409 }),
+  producer("an unknown broker", { body: '{"brokerId":77}', status: 404 }),
+  producer("a closed broker", { body: '{"brokerId":9}', status: 409 }),
+  producer("brokerId as a string", { body: '{"brokerId":"1"}', status: 422, error: "invalid" }),
+  producer("a negative producerId", { body: '{"brokerId":1,"producerId":-1}', status: 422, error: "invalid" }),
+  producer("a fractional brokerId", { body: '{"brokerId":1.5}', status: 422, error: "invalid" }),
+  producer("with an Idempotency-Key", { body: '{"brokerId":3}', headers: { "idempotency-key": "p-1" }, status: 201 }),
+  producer("the retry gets the first answer", { body: '{"brokerId":3}', headers: { "idempotency-key": "p-1" }, status: 201 }),
+  producer("a PUT (handed on to Elysia: 405)", { method: "PUT", via: "POST", body: '{"brokerId":1}', status: 405, error: "method_not_allowed" }),
   ...bodyRefusals("producer", "POST", "/v1/producers", PRODUCERS_PATH, '{"brokerId":1}', 201),
   // GET /v1/topics/:name — the mixed rows' read (linearizable).
-  { name: "read topic: a small one", method: "GET", path: "/v1/topics/t1", route: TOPIC_PATH, status: 200 },
-  { name: "read topic: a wide one, plain", method: "GET", path: "/v1/topics/wide", route: TOPIC_PATH, status: 200 },
-  { name: "read topic: a wide one, zstd", method: "GET", path: "/v1/topics/wide", route: TOPIC_PATH, headers: { "accept-encoding": "zstd" }, status: 200 },
-  { name: "read topic: a wide one, gzip preferred", method: "GET", path: "/v1/topics/wide", route: TOPIC_PATH, headers: { "accept-encoding": "gzip;q=1, zstd;q=0.5" }, status: 200 },
-  { name: "read topic: a wide one again (its kept body)", method: "GET", path: "/v1/topics/wide", route: TOPIC_PATH, headers: { "accept-encoding": "zstd" }, status: 200 },
-  { name: "read topic: one created through the fast route", method: "GET", path: "/v1/topics/orders", route: TOPIC_PATH, status: 200 },
-  { name: "read topic: an unknown one", method: "GET", path: "/v1/topics/nope", route: TOPIC_PATH, status: 404 },
-  { name: "read topic: a name with a character Kafka refuses", method: "GET", path: "/v1/topics/a$b", route: TOPIC_PATH, status: 422, error: "invalid" },
-  { name: "read topic: a name too long", method: "GET", path: `/v1/topics/${"n".repeat(250)}`, route: TOPIC_PATH, status: 422, error: "invalid" },
-  { name: "read topic: a percent-encoded name (handed on to Elysia)", method: "GET", path: "/v1/topics/t%31", route: TOPIC_PATH, status: 200 },
-  { name: "read topic: a broken percent-encoding (handed on to Elysia)", method: "GET", path: "/v1/topics/a%2", route: TOPIC_PATH, status: 422, error: "invalid" },
-  { name: "read topic: stale (handed on to Elysia)", method: "GET", path: "/v1/topics/t1?consistency=stale", route: TOPIC_PATH, status: 200 },
-  { name: "read topic: an unknown query parameter (handed on to Elysia)", method: "GET", path: "/v1/topics/t1?x=1", route: TOPIC_PATH, status: 422, error: "invalid" },
-  { name: "read topic: a HEAD (handed on to Elysia)", method: "HEAD", path: "/v1/topics/t1", route: TOPIC_PATH, via: "GET", status: 200 },
-  { name: "read topic: a DELETE (handed on to Elysia)", method: "DELETE", path: "/v1/topics/t_1", route: TOPIC_PATH, via: "GET", status: 200 },
-  { name: "read topic: the partitions path (handed on to Elysia: 405)", method: "GET", path: "/v1/topics/t1/partitions", route: TOPIC_PATH, status: 405, error: "method_not_allowed" },
+  readTopic("a small one", { status: 200 }),
+  readTopic("a wide one, plain", { path: "/v1/topics/wide", status: 200 }),
+  readTopic("a wide one, zstd", { path: "/v1/topics/wide", headers: { "accept-encoding": "zstd" }, status: 200 }),
+  readTopic("a wide one, gzip preferred", { path: "/v1/topics/wide", headers: { "accept-encoding": "gzip;q=1, zstd;q=0.5" }, status: 200 }),
+  readTopic("a wide one again (its kept body)", { path: "/v1/topics/wide", headers: { "accept-encoding": "zstd" }, status: 200 }),
+  readTopic("one created through the fast route", { path: "/v1/topics/orders", status: 200 }),
+  readTopic("an unknown one", { path: "/v1/topics/nope", status: 404 }),
+  readTopic("a name with a character Kafka refuses", { path: "/v1/topics/a$b", status: 422, error: "invalid" }),
+  readTopic("a name too long", { path: `/v1/topics/${"n".repeat(250)}`, status: 422, error: "invalid" }),
+  readTopic("a percent-encoded name (handed on to Elysia)", { path: "/v1/topics/t%31", status: 200 }),
+  readTopic("a broken percent-encoding (handed on to Elysia)", { path: "/v1/topics/a%2", status: 422, error: "invalid" }),
+  readTopic("stale (handed on to Elysia)", { path: "/v1/topics/t1?consistency=stale", status: 200 }),
+  readTopic("an unknown query parameter (handed on to Elysia)", { path: "/v1/topics/t1?x=1", status: 422, error: "invalid" }),
+  readTopic("a HEAD (handed on to Elysia)", { method: "HEAD", via: "GET", status: 200 }),
+  readTopic("a DELETE (handed on to Elysia)", { method: "DELETE", path: "/v1/topics/t_1", via: "GET", status: 200 }),
+  readTopic("the partitions path (handed on to Elysia: 405)", { path: "/v1/topics/t1/partitions", status: 405, error: "method_not_allowed" }),
   // POST /v1/broker-mgmt/metadata — a broker fleet's poll.
-  { name: "poll: a first poll (snapshot)", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":1}', status: 200 },
-  { name: "poll: since an offset (diff)", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":2,"since":2}', status: 200 },
-  { name: "poll: since a timestamp", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":3,"since":"2020-01-01T00:00:00Z"}', status: 200 },
-  { name: "poll: nothing new, wait_ms 0 in the body", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"since":999,"wait_ms":0}', status: 200 },
-  { name: "poll: gzip asked for", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"since":1}', headers: { "accept-encoding": "gzip" }, status: 200 },
-  { name: "poll: NDJSON asked for", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"since":1}', headers: { accept: "application/x-ndjson" }, status: 200 },
-  { name: "poll: an unknown broker", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":77,"since":1}', status: 404 },
-  { name: "poll: a closed broker", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":9,"since":1}', status: 409 },
-  { name: "poll: brokerId as a string", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":"1"}', status: 422, error: "invalid" },
-  { name: "poll: wait_ms past its bound", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"wait_ms":30001}', status: 422, error: "invalid" },
-  { name: "poll: a since that is no offset or time", method: "POST", path: BROKER_MGMT_PATH, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"since":"yesterday"}', status: 400, error: "bad_request" },
-  { name: "poll: stale, in the query (handed on to Elysia)", method: "POST", path: `${BROKER_MGMT_PATH}?consistency=stale`, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"since":1}', status: 200 },
-  { name: "poll: wait_ms in the query and the body (handed on)", method: "POST", path: `${BROKER_MGMT_PATH}?wait_ms=5`, route: BROKER_MGMT_PATH, body: '{"brokerId":1,"wait_ms":5}', status: 422 },
+  poll("a first poll (snapshot)", { body: '{"brokerId":1}', status: 200 }),
+  poll("since an offset (diff)", { body: '{"brokerId":2,"since":2}', status: 200 }),
+  poll("since a timestamp", { body: '{"brokerId":3,"since":"2020-01-01T00:00:00Z"}', status: 200 }),
+  poll("nothing new, wait_ms 0 in the body", { body: '{"brokerId":1,"since":999,"wait_ms":0}', status: 200 }),
+  poll("gzip asked for", { body: '{"brokerId":1,"since":1}', headers: { "accept-encoding": "gzip" }, status: 200 }),
+  poll("NDJSON asked for", { body: '{"brokerId":1,"since":1}', headers: { accept: "application/x-ndjson" }, status: 200 }),
+  poll("an unknown broker", { body: '{"brokerId":77,"since":1}', status: 404 }),
+  poll("a closed broker", { body: '{"brokerId":9,"since":1}', status: 409 }),
+  poll("brokerId as a string", { body: '{"brokerId":"1"}', status: 422, error: "invalid" }),
+  poll("wait_ms past its bound", { body: '{"brokerId":1,"wait_ms":30001}', status: 422, error: "invalid" }),
+  poll("a since that is no offset or time", { body: '{"brokerId":1,"since":"yesterday"}', status: 400, error: "bad_request" }),
+  poll("stale, in the query (handed on to Elysia)", { path: `${BROKER_MGMT_PATH}?consistency=stale`, body: '{"brokerId":1,"since":1}', status: 200 }),
+  poll("wait_ms in the query and the body (handed on)", { path: `${BROKER_MGMT_PATH}?wait_ms=5`, body: '{"brokerId":1,"wait_ms":5}', status: 422 }),
   ...bodyRefusals("poll", "POST", BROKER_MGMT_PATH, BROKER_MGMT_PATH, '{"brokerId":1,"since":1}', 200),
   // Last, as it closes a broker the cases above use.
-  { name: "update: a DELETE of the broker (handed on to Elysia)", method: "DELETE", path: "/v1/brokers/3", route: BROKER_PATH, via: "PUT", status: 200 },
-  { name: "update: a closed broker after that", method: "PUT", path: "/v1/brokers/3", route: BROKER_PATH, body: '{"brokerHost":"b3.example"}', status: 409 },
+  update("a DELETE of the broker (handed on to Elysia)", { method: "DELETE", path: "/v1/brokers/3", via: "PUT", status: 200 }),
+  update("a closed broker after that", { path: "/v1/brokers/3", body: '{"brokerHost":"b3.example"}', status: 409 }),
 ];
 
 /** One request to each fast route that reaches the service, expecting `status` and `error` from all. */
