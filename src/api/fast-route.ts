@@ -77,18 +77,43 @@ function checkParams(check: TypeCheck<TObject>, params: Record<string, string>):
   throw new InvalidInputError(describeFailure("params", check.Errors(params).First(), params));
 }
 
+/** A route's compiled checks: its body's and its path parameter's (null where it has none). */
+interface RouteChecks {
+  body: TypeCheck<TSchema> | null;
+  params: TypeCheck<TObject> | null;
+  /** The parameter's name in the template. */
+  name: string;
+  maxBytes: number;
+}
+
+/** The request's body, read and checked, then its parameter checked: in the order Elysia's lifecycle does. */
+async function checkedBody(request: Request, checks: RouteChecks, param: string): Promise<unknown> {
+  let body: unknown;
+  if (checks.body !== null) {
+    body = await readJsonBody(request, checks.maxBytes).catch((error: unknown) => {
+      throw new BodyReadFailure(error);
+    });
+    checkBody(checks.body, body);
+  }
+  if (checks.params !== null) checkParams(checks.params, { [checks.name]: param });
+  return body;
+}
+
 /** The handler Bun's router calls for `route`. */
 export function fastHandler<B extends TSchema>(context: FastRouteContext, route: FastRoute<B>): FastHandler {
   const { prefix, name } = splitTemplate(route.path);
   invariant((name === "") === (route.params === undefined), () => `fast route ${route.method} ${route.path}: a parameter and its schema go together`);
   invariant((route.method === "GET") === (route.body === undefined), () => `fast route ${route.method} ${route.path}: every route but a GET reads a body`);
-  const bodyCheck = route.body === undefined ? null : TypeCompiler.Compile(route.body);
-  const paramCheck = route.params === undefined ? null : TypeCompiler.Compile(route.params);
-  const maxBytes = context.limits.maxBodyBytes;
+  const checks: RouteChecks = {
+    body: route.body === undefined ? null : TypeCompiler.Compile(route.body),
+    params: route.params === undefined ? null : TypeCompiler.Compile(route.params),
+    name,
+    maxBytes: context.limits.maxBodyBytes,
+  };
   const refuse = async (request: Request, server: AnswerServer, started: number, raw: unknown, counted: string): Promise<Response> => {
     const parse = raw instanceof BodyReadFailure;
     const error = parse ? raw.error : raw;
-    const response = await errorAnswer(context, maxBytes, parse && !(error instanceof ApiError) ? "PARSE" : "UNKNOWN", error, request);
+    const response = await errorAnswer(context, checks.maxBytes, parse && !(error instanceof ApiError) ? "PARSE" : "UNKNOWN", error, request);
     countAnswer(context, request, counted, response.status, started, server);
     return response;
   };
@@ -96,24 +121,16 @@ export function fastHandler<B extends TSchema>(context: FastRouteContext, route:
     const param = request.method === route.method ? paramOf(request.url, prefix, name !== "") : null;
     if (param === null) return context.app().fetch(request);
     const started = context.now();
-    if (bodyCheck !== null) {
+    if (checks.body !== null) {
       try {
-        checkDeclaredLength(request, maxBytes);
+        checkDeclaredLength(request, checks.maxBytes);
       } catch (error) {
         // Elysia's hooks refuse it before routing: counted as no route's.
         return refuse(request, server, started, error, UNMATCHED_ROUTE);
       }
     }
     try {
-      let body: unknown;
-      if (bodyCheck !== null) {
-        body = await readJsonBody(request, maxBytes).catch((error: unknown) => {
-          throw new BodyReadFailure(error);
-        });
-        checkBody(bodyCheck, body);
-      }
-      if (paramCheck !== null) checkParams(paramCheck, { [name]: param });
-      const response = await route.serve(request, body as Static<B>, param);
+      const response = await route.serve(request, (await checkedBody(request, checks, param)) as Static<B>, param);
       countAnswer(context, request, route.path, response.status, started, server);
       return response;
     } catch (error) {
