@@ -7,7 +7,8 @@ import type { ConsensusHandle } from "../node/contracts.ts";
 import type { TokenStore } from "../auth/token-store.ts";
 import { authGuard } from "./auth-guard.ts";
 import type { ApiDeps } from "./deps.ts";
-import { type ApiLogger, httpHooks } from "./http-hooks.ts";
+import { fastRouteTable } from "./fast-route.ts";
+import { type ApiLogger, type HttpHooksOptions, httpHooks } from "./http-hooks.ts";
 import { type ApiLimits, resolveLimits } from "./limits.ts";
 import { ImagePages } from "./image-pages.ts";
 import { TOPIC_BODIES_MAX_BYTES, TopicBodies } from "./topic-bodies.ts";
@@ -15,10 +16,10 @@ import { RequestMetrics } from "./request-metrics.ts";
 import { StreamGate } from "./stream-gate.ts";
 import { backupRoutes } from "./routes/backup.ts";
 import { brokerMgmtRoutes } from "./routes/broker-mgmt.ts";
-import { BROKER_MGMT_PATH, brokerMgmtFastPath } from "./routes/broker-mgmt-fast.ts";
 import { brokerRoutes } from "./routes/brokers.ts";
 import { clientMgmtRoutes } from "./routes/client-mgmt.ts";
 import { clusterRoutes } from "./routes/cluster.ts";
+import { fastRoutes } from "./routes/fast-routes.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { logRoutes } from "./routes/log.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -85,12 +86,12 @@ export function createApp(options: CreateAppOptions) {
   };
   const guard = authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) });
   const log = options.log ?? stderrLog(options.handle);
-  // BrokerMgmt's hot path goes to Bun's router ahead of Elysia's (a listening node only; not with
+  const hooks: HttpHooksOptions = { limits, requests: deps.requests, now, log, app: finished, answered: guard.audit };
+  // The hot routes go to Bun's router ahead of Elysia's (a listening node only; not with
   // --auth-tokens, whose check lives in Elysia's hooks).
-  const fast = brokerMgmtFastPath({ deps, now, log, app: finished, answered: guard.audit });
-  const routes: Record<string, { POST: typeof fast }> = options.tokens ? {} : { [BROKER_MGMT_PATH]: { POST: fast } };
+  const routes = options.tokens ? {} : fastRouteTable(hooks, fastRoutes(deps));
   const built = new Elysia({ normalize: false, serve: { routes } })
-    .use(httpHooks({ limits, requests: deps.requests, now, log, app: finished, answered: guard.audit }))
+    .use(httpHooks(hooks))
     .use(guard.plugin)
     .use(brokerRoutes(deps))
     .use(topicRoutes(deps))

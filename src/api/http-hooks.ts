@@ -4,31 +4,22 @@
 // metrics, and the one place every answer's final status is known (the audit line hooks in here).
 // Installed first so it covers every route module used after it.
 import { type AnyElysia, Elysia, ElysiaCustomStatusResponse } from "elysia";
+import { type AnswerHooks, countAnswer, errorAnswer, shortPath } from "./answer-hooks.ts";
 import type { AnswerServer } from "./auth-guard.ts";
 import { allowedMethods, MethodNotAllowedError } from "./allowed-methods.ts";
 import { bodyChecker } from "./body-check.ts";
-import { drainUnreadBody } from "./drain-body.ts";
-import { errorResponse, mapError } from "./errors.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
 import { checkQuery } from "./query-check.ts";
-import type { RequestMetrics } from "./request-metrics.ts";
 
-export type ApiLogger = (event: string, fields: Record<string, unknown>) => void;
+export type { ApiLogger } from "./answer-hooks.ts";
 
-export interface HttpHooksOptions {
+export interface HttpHooksOptions extends AnswerHooks {
   limits: ApiLimits;
-  requests: RequestMetrics;
-  /** Milliseconds from an arbitrary origin, for request latency. */
-  now: () => number;
-  log: ApiLogger;
   /** The finished app, whose routes' body schemas are checked before Elysia's validation. */
   app: () => AnyElysia;
-  /** Told of every answer once, with its final status (the audit line of auth-guard.ts). */
-  answered?: (request: Request, status: number, server: AnswerServer) => void;
 }
 
-const MAX_PATH_IN_MESSAGE = 200;
 /** The route a request refused before routing (its length, its query) is counted under. */
 export const UNMATCHED_ROUTE = "unmatched";
 
@@ -39,12 +30,8 @@ function statusOf(response: unknown, fallback: unknown): number {
   return Number.isInteger(status) ? status : 200;
 }
 
-function shortPath(url: string): string {
-  const path = new URL(url).pathname;
-  return path.length > MAX_PATH_IN_MESSAGE ? `${path.slice(0, MAX_PATH_IN_MESSAGE)}…` : path;
-}
-
-export function httpHooks({ limits, requests, now, log, app, answered }: HttpHooksOptions) {
+export function httpHooks(options: HttpHooksOptions) {
+  const { limits, now, app } = options;
   const checkBody = bodyChecker(app);
   const methodsOf = allowedMethods(app);
   /** A path that exists under other methods is a 405 with Allow, not a 404. */
@@ -58,15 +45,7 @@ export function httpHooks({ limits, requests, now, log, app, answered }: HttpHoo
   const record = (request: Request, route: string | undefined, status: number, server: AnswerServer) => {
     if (recorded.has(request)) return;
     recorded.add(request);
-    const start = started.get(request) ?? now();
-    requests.record(request.method, route || UNMATCHED_ROUTE, status, (now() - start) / 1000);
-    if (answered === undefined) return;
-    try {
-      answered(request, status, server);
-    } catch (error) {
-      // An audit sink that fails must not turn an answered request into a 500.
-      log("answer_listener_failed", { method: request.method, path: shortPath(request.url), error: error instanceof Error ? error.message : String(error) });
-    }
+    countAnswer(options, request, route || UNMATCHED_ROUTE, status, started.get(request) ?? now(), server);
   };
   return new Elysia({ name: "yakt-http-hooks" })
     .onRequest(({ request }) => {
@@ -79,15 +58,10 @@ export function httpHooks({ limits, requests, now, log, app, answered }: HttpHoo
     .onParse({ as: "global" }, ({ request }) => readJsonBody(request, limits.maxBodyBytes))
     .onTransform({ as: "global" }, ({ request, route, body }) => checkBody(request.method, route, body))
     .onError({ as: "global" }, async ({ code, error: raw, request, route, server }) => {
-      await drainUnreadBody(request, limits.maxBodyBytes);
       const error = code === "NOT_FOUND" ? notFoundOrNotAllowed(request, raw) : raw;
-      const mapped = mapError(code, error, request.method, shortPath(request.url));
-      record(request, route, mapped.status, server);
-      if (mapped.internal) {
-        const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        log("http_internal_error", { method: request.method, path: shortPath(request.url), error: detail });
-      }
-      return errorResponse(mapped);
+      const response = await errorAnswer(options, limits.maxBodyBytes, code, error, request);
+      record(request, route, response.status, server);
+      return response;
     })
     .mapResponse({ as: "global" }, ({ request, route, responseValue, set, server }) => {
       record(request, route, statusOf(responseValue, set.status), server);

@@ -64,6 +64,15 @@ export function typedJsonAnswer<T>(text: string, status: number, request: Reques
   return jsonAnswer(text, status, request) as unknown as T;
 }
 
+/**
+ * `value` as Elysia answers a value it encodes itself (JSON.stringify's text, never compressed,
+ * Bun's JSON type): a fast route's small answer. Response.json encodes natively and sets the type
+ * without a headers object to convert, a third less of the answer's cost than new Response.
+ */
+export function jsonResponse(value: unknown, status: number): Response {
+  return Response.json(value, status);
+}
+
 /** `value` as JSON.stringify writes it (what Elysia would send), through jsonAnswer; typed as the value, for the route's type. */
 export function jsonValueAnswer<T>(value: T, status: number, request: Request): T {
   return typedJsonAnswer(JSON.stringify(value), status, request);

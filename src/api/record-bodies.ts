@@ -32,10 +32,14 @@ export function recordBody(record: MetadataRecord): Blob {
  * else (an error, a status answer) is left to Elysia.
  */
 export function recordResponse({ responseValue }: { responseValue: unknown }): Response | undefined {
-  if (!isRecord(responseValue)) return undefined;
+  return isRecord(responseValue) ? recordAnswer(responseValue) : undefined;
+}
+
+/** A record's 200 answer over its kept body. */
+export function recordAnswer(record: MetadataRecord): Response {
   // The type goes in the headers: a Blob's own type does not survive Elysia's answer path (the
   // answer went out with no Content-Type). The init object is copied, never shared.
-  return new Response(recordBody(responseValue), { headers: JSON_HEADERS });
+  return new Response(recordBody(record), { headers: JSON_HEADERS });
 }
 
 function isRecord(value: unknown): value is MetadataRecord {

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { TokenStore } from "../../src/auth/token-store.ts";
 import { parseTokenFile } from "../../src/auth/token-file.ts";
 import { createApp } from "../../src/api/app.ts";
+import { authGuard } from "../../src/api/auth-guard.ts";
 import { single } from "../metadata/service-fixture.ts";
 import { waitUntil } from "../node/support/wait-until.ts";
 import { send } from "./support/request.ts";
@@ -102,4 +103,40 @@ describe("tokens with roles", () => {
     const open = createApp({ service, handle, audit: () => {} });
     expect((await send(open, "POST", "/v1/topics", { name: "open" })).status).toBe(201);
   });
+});
+
+test("every kind of admin change is audited, by method and path, and no other request", () => {
+  const lines: string[] = [];
+  const guard = authGuard({ tokens: null, audit: (_event, fields) => lines.push(String(fields.what)), now: () => 0 });
+  const audited = [
+    "POST /v1/cluster/voters",
+    "DELETE /v1/cluster/voters/3",
+    "POST /v1/snapshots",
+    "DELETE /v1/topics/orders",
+    "DELETE /v1/brokers/7",
+    "PATCH /unregister_broker/7",
+    "PUT /v1/topics/orders/partitions/0/replicas",
+    "DELETE /v1/topics/orders/partitions/0/replicas",
+    "POST /v1/topics/orders/partitions/0/elect-leader",
+    "POST /v1/elect-leaders",
+  ];
+  const not = [
+    "PUT /v1/brokers/7",
+    "POST /v1/topics",
+    "POST /v1/producers",
+    "POST /v1/brokers",
+    "POST /v1/broker-mgmt/metadata",
+    "GET /v1/snapshots",
+    "GET /v1/topics/orders",
+    "POST /v1/snapshots/backup",
+    "PUT /v1/cluster/voters",
+    "PATCH /v1/topics/orders",
+    "DELETE /v1/topics/orders/partitions",
+    "CONSTRUCTOR /v1/cluster/voters",
+  ];
+  for (const what of [...audited, ...not]) {
+    const [method, path] = what.split(" ");
+    guard.audit(new Request(`http://localhost${path}?consistency=stale`, { method }), 200, null);
+  }
+  expect(lines).toEqual(audited);
 });

@@ -7,11 +7,11 @@ import type { ApiDeps } from "../deps.ts";
 import { replyToFetch } from "../metadata-reply.ts";
 import { BrokerFetchBody } from "../schemas/metadata-fetch.ts";
 import { BrokerFetchQuery } from "../schemas/queries.ts";
-import { brokerFetchReply } from "./broker-mgmt-fast.ts";
+import { BROKER_MGMT_PATH, brokerFetchReply } from "./broker-mgmt-fast.ts";
 
 export function brokerMgmtRoutes(deps: ApiDeps) {
   return new Elysia().post(
-    "/v1/broker-mgmt/metadata",
+    BROKER_MGMT_PATH,
     ({ body, query, request }) => replyToFetch(brokerFetchReply(deps, request, body, query)),
     {
       body: BrokerFetchBody,

@@ -1,16 +1,47 @@
-// Endpoints 1–5: broker registration, reads, updates and unregistration.
+// Endpoints 1–5: broker registration, reads, updates and unregistration. The read and the update,
+// the steady benchmark rows' read and write, are also fast routes (fast-route.ts) doing the same work.
 import { Elysia } from "elysia";
 import { MAX_BROKER_ID } from "../../metadata/limits.ts";
+import type { MetadataService } from "../../metadata/service-types.ts";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
+import type { FastRoute } from "../fast-route.ts";
 import { writeOptionsOf } from "../idempotency.ts";
+import { jsonResponse } from "../json-answer.ts";
 import { toInt } from "../params.ts";
-import { recordResponse } from "../record-bodies.ts";
+import { recordAnswer, recordResponse } from "../record-bodies.ts";
 import { RegisterBrokerBody, UpdateBrokerBody } from "../schemas/brokers.ts";
 import { BrokerIdParams, ConsistencyQuery, EmptyQuery, ListBrokersQuery } from "../schemas/queries.ts";
 
 const tags = ["brokers"];
 const brokerIdOf = (params: { brokerId: string }) => toInt("brokerId", params.brokerId, 0, MAX_BROKER_ID);
+
+export const BROKER_PATH = "/v1/brokers/:brokerId";
+
+/** PUT /v1/brokers/:brokerId's work, for the Elysia route and the fast one. */
+const updateBroker = (service: MetadataService, brokerId: string, body: UpdateBrokerBody, request: Request) =>
+  service.updateBroker(brokerIdOf({ brokerId }), body, writeOptionsOf(request));
+
+/** PUT /v1/brokers/:brokerId from Bun's router: the change record, as Elysia writes it. */
+export function updateBrokerFastRoute({ service }: ApiDeps): FastRoute<typeof UpdateBrokerBody> {
+  return {
+    method: "PUT",
+    path: BROKER_PATH,
+    body: UpdateBrokerBody,
+    params: BrokerIdParams,
+    serve: async (request, body, brokerId) => jsonResponse(await updateBroker(service, brokerId, body, request), 200),
+  };
+}
+
+/** GET /v1/brokers/:brokerId (linearizable: the fast route takes no query string) from Bun's router: the broker's kept body. */
+export function readBrokerFastRoute({ service }: ApiDeps): FastRoute {
+  return {
+    method: "GET",
+    path: BROKER_PATH,
+    params: BrokerIdParams,
+    serve: async (_request, _body, brokerId) => recordAnswer(await service.getBroker(brokerIdOf({ brokerId }), "linearizable")),
+  };
+}
 
 export function brokerRoutes({ service }: ApiDeps) {
   return new Elysia()
@@ -26,7 +57,7 @@ export function brokerRoutes({ service }: ApiDeps) {
       }),
       { query: ListBrokersQuery, detail: { tags, summary: "Active brokers (?status= filters, ?all=true lists every one)" } },
     )
-    .get("/v1/brokers/:brokerId", ({ params, query }) => service.getBroker(brokerIdOf(params), consistencyOf(query)), {
+    .get(BROKER_PATH, ({ params, query }) => service.getBroker(brokerIdOf(params), consistencyOf(query)), {
       params: BrokerIdParams,
       query: ConsistencyQuery,
       // The answer is a frozen record: its JSON is encoded once and reused until it changes.
@@ -35,14 +66,14 @@ export function brokerRoutes({ service }: ApiDeps) {
       mapResponse: ({ responseValue }) => recordResponse({ responseValue }),
       detail: { tags, summary: "One broker's current state" },
     })
-    .put("/v1/brokers/:brokerId", ({ params, body, request }) => service.updateBroker(brokerIdOf(params), body, writeOptionsOf(request)), {
+    .put(BROKER_PATH, ({ params, body, request }) => updateBroker(service, params.brokerId, body, request), {
       params: BrokerIdParams,
       body: UpdateBrokerBody,
       query: EmptyQuery,
       detail: { tags, summary: "Update a broker's host, port or protocol; epoch +1 (RegistrationChangeBrokerRecord)" },
     })
     .delete(
-      "/v1/brokers/:brokerId",
+      BROKER_PATH,
       async ({ params, request }) => {
         const record = await service.unregisterBroker(brokerIdOf(params), writeOptionsOf(request));
         return { brokerId: record.fields.brokerId, brokerStatus: record.fields.brokerStatus, epoch: record.fields.epoch, record };

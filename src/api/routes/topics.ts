@@ -1,38 +1,49 @@
-// Endpoints 6–8, the topic list, more partitions with `count` and topic deletion.
+// Endpoints 6–8, the topic list, more partitions with `count` and topic deletion. A topic's create
+// and its linearizable read, the mixed benchmark's hot routes, are also fast routes
+// (fast-route.ts) doing the same work.
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import type { TopicView } from "../../metadata/service-types.ts";
+import type { Consistency, MetadataService, TopicView } from "../../metadata/service-types.ts";
 import { consistencyOf } from "../consistency.ts";
 import type { ApiDeps } from "../deps.ts";
+import type { FastRoute } from "../fast-route.ts";
 import { writeOptionsOf } from "../idempotency.ts";
 import { partitionsAnswer, topicAnswer } from "../record-answer.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
 import { CreatePartitionsBody } from "../schemas/partition-changes.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
-import type { TopicBodies } from "../topic-bodies.ts";
 
 const tags = ["topics"];
 
-/** A topic GET's answer, from the kept body while the topic is unchanged; typed as the view for the route. */
-const readAnswer = (bodies: TopicBodies, view: TopicView, request: Request): TopicView => bodies.answer(view, request) as unknown as TopicView;
+export const TOPICS_PATH = "/v1/topics";
+export const TOPIC_PATH = "/v1/topics/:name";
 
-export function topicRoutes({ service, topicBodies }: ApiDeps) {
+/** POST /v1/topics's work (201 and the topic's JSON), for the Elysia route and the fast one. */
+const createTopic = async (service: MetadataService, body: CreateTopicBody, request: Request): Promise<TopicView> =>
+  topicAnswer(await service.createTopic(body, writeOptionsOf(request)), 201, request);
+
+/** GET /v1/topics/:name's answer, from the kept body while the topic is unchanged; typed as the view for the route. */
+const readTopic = async ({ service, topicBodies }: ApiDeps, name: string, consistency: Consistency, request: Request): Promise<TopicView> =>
+  topicBodies.answer(await service.getTopic(name, consistency), request) as unknown as TopicView;
+
+export function topicRoutes(deps: ApiDeps) {
+  const { service } = deps;
   return new Elysia()
-    .post("/v1/topics", async ({ body, request }) => topicAnswer(await service.createTopic(body, writeOptionsOf(request)), 201, request), {
+    .post(TOPICS_PATH, ({ body, request }) => createTopic(service, body, request), {
       body: CreateTopicBody,
       query: EmptyQuery,
       detail: { tags, summary: "Create a topic, optionally with placed partitions (TopicRecord + PartitionRecords)" },
     })
-    .get("/v1/topics", async ({ query }) => ({ topics: await service.listTopics(consistencyOf(query)) }), {
+    .get(TOPICS_PATH, async ({ query }) => ({ topics: await service.listTopics(consistencyOf(query)) }), {
       query: ConsistencyQuery,
       detail: { tags, summary: "Every topic" },
     })
-    .get("/v1/topics/:name", async ({ params, query, request }) => readAnswer(topicBodies, await service.getTopic(params.name, consistencyOf(query)), request), {
+    .get(TOPIC_PATH, ({ params, query, request }) => readTopic(deps, params.name, consistencyOf(query), request), {
       params: TopicNameParams,
       query: ConsistencyQuery,
       detail: { tags, summary: "One topic with its partitions" },
     })
-    .delete("/v1/topics/:name", ({ params }) => service.deleteTopic(params.name), {
+    .delete(TOPIC_PATH, ({ params }) => service.deleteTopic(params.name), {
       params: TopicNameParams,
       query: EmptyQuery,
       detail: { tags, summary: "Delete a topic and its partitions (RemoveTopicRecord); the name may be created again" },
@@ -50,4 +61,20 @@ export function topicRoutes({ service, topicBodies }: ApiDeps) {
         detail: { tags, summary: "Create one partition (`partitionId`: PartitionRecord) or `count` placed partitions ({partitions})" },
       },
     );
+}
+
+/** POST /v1/topics from Bun's router. */
+export function createTopicFastRoute({ service }: ApiDeps): FastRoute<typeof CreateTopicBody> {
+  return { method: "POST", path: TOPICS_PATH, body: CreateTopicBody, serve: async (request, body) => toResponse(await createTopic(service, body, request)) };
+}
+
+/** GET /v1/topics/:name (linearizable: the fast route takes no query string) from Bun's router. */
+export function readTopicFastRoute(deps: ApiDeps): FastRoute {
+  return { method: "GET", path: TOPIC_PATH, params: TopicNameParams, serve: async (request, _body, name) => toResponse(await readTopic(deps, name, "linearizable", request)) };
+}
+
+/** The Response that a route typed as its answer's value for Eden returns. */
+function toResponse(answer: unknown): Response {
+  if (!(answer instanceof Response)) throw new TypeError("a topic route's answer is not a Response");
+  return answer;
 }

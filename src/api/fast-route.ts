@@ -1,0 +1,151 @@
+// The machinery of the fast routes: the hot routes a listening node serves from Bun's router
+// (Bun.serve `routes`) ahead of Elysia. Elysia's handler, context, hook dispatch and second
+// validation cost a node 5–10 µs of the ~30 a request took it over a socket (README, "Cutting the
+// cost of a poll"). A fast route does the work of its Elysia route and of the app's hooks
+// (http-hooks.ts) in the same order and with the same functions: the declared length, the bounded
+// JSON body, the same compiled schema check of the body and then of the path parameter, with the
+// same messages, the route's own work, the error mapping after draining an unread body, the
+// request metrics under the route's template and the answer listener (audit). What it would not
+// answer exactly as Elysia does — another method, a query string, a path that is not the plain
+// template (a percent-encoded or extra segment) — goes to Elysia's handler unchanged. A node with
+// --auth-tokens installs none: the token check lives in Elysia's hooks (app.ts).
+import type { Static, TObject, TSchema } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { invariant } from "../node/errors.ts";
+import { countAnswer, errorAnswer } from "./answer-hooks.ts";
+import { ApiError, InvalidInputError } from "./api-error.ts";
+import type { AnswerServer } from "./auth-guard.ts";
+import { checkBody } from "./body-check.ts";
+import { type HttpHooksOptions, UNMATCHED_ROUTE } from "./http-hooks.ts";
+import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
+import { describeFailure } from "./validation-message.ts";
+
+export type FastMethod = "GET" | "POST" | "PUT";
+
+/** One route served ahead of Elysia: its template, its schemas and its work once they passed. */
+export interface FastRoute<B extends TSchema = TSchema> {
+  method: FastMethod;
+  /** Elysia's template of the route (Bun's router key and the metrics label); at most one parameter, as its last segment. */
+  path: string;
+  /** The body's schema, for a route that reads a JSON body (every route but a GET). */
+  body?: B;
+  /** The path parameter's schema, as the Elysia route declares it (`{ name: … }`): for a template with a parameter. */
+  params?: TObject;
+  /** The answer for a request whose body and parameter passed (the parameter as text, "" without one). */
+  serve(request: Request, body: Static<B>, param: string): Promise<Response>;
+}
+
+/** What every fast route is built with: what the app's hooks are; the finished app serves what a fast route hands on. */
+export type FastRouteContext = HttpHooksOptions;
+
+export type FastHandler = (request: Request, server?: AnswerServer) => Promise<Response>;
+
+/** The routes as Bun.serve's `routes` table: template → method → handler. */
+export type FastRouteTable = Record<string, Partial<Record<FastMethod, FastHandler>>>;
+
+/** Thrown while the body was read or parsed: Elysia reports such failures as PARSE. */
+class BodyReadFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** The template's fixed part and its parameter's name ("" for a template without one). */
+function splitTemplate(path: string): { prefix: string; name: string } {
+  const at = path.indexOf("/:");
+  if (at < 0) return { prefix: path, name: "" };
+  const name = path.slice(at + 2);
+  invariant(name.length > 0 && !name.includes("/") && !name.includes(":"), () => `a fast route's parameter must be its template's last segment, got ${path}`);
+  return { prefix: path.slice(0, at + 1), name };
+}
+
+/**
+ * The path parameter of `url` under the template (prefix + parameter), "" for a template without
+ * one, or null when the URL is not the plain template: a query string, a percent-encoding (Elysia
+ * decodes it), another or an extra segment.
+ */
+function paramOf(url: string, prefix: string, hasParam: boolean): string | null {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0 || url.includes("?", start)) return null;
+  if (!hasParam) return url.length - start === prefix.length && url.startsWith(prefix, start) ? "" : null;
+  if (!url.startsWith(prefix, start)) return null;
+  const param = url.slice(start + prefix.length);
+  return param.length === 0 || param.includes("/") || param.includes("%") ? null : param;
+}
+
+/** Throws InvalidInputError, worded as Elysia's validation of path parameters is, when `params` fails `check`. */
+function checkParams(check: TypeCheck<TObject>, params: Record<string, string>): void {
+  if (check.Check(params)) return;
+  throw new InvalidInputError(describeFailure("params", check.Errors(params).First(), params));
+}
+
+/** A route's compiled checks: its body's and its path parameter's (null where it has none). */
+interface RouteChecks {
+  body: TypeCheck<TSchema> | null;
+  params: TypeCheck<TObject> | null;
+  /** The parameter's name in the template. */
+  name: string;
+  maxBytes: number;
+}
+
+/** The request's body, read and checked, then its parameter checked: in the order Elysia's lifecycle does. */
+async function checkedBody(request: Request, checks: RouteChecks, param: string): Promise<unknown> {
+  let body: unknown;
+  if (checks.body !== null) {
+    body = await readJsonBody(request, checks.maxBytes).catch((error: unknown) => {
+      throw new BodyReadFailure(error);
+    });
+    checkBody(checks.body, body);
+  }
+  if (checks.params !== null) checkParams(checks.params, { [checks.name]: param });
+  return body;
+}
+
+/** The handler Bun's router calls for `route`. */
+export function fastHandler<B extends TSchema>(context: FastRouteContext, route: FastRoute<B>): FastHandler {
+  const { prefix, name } = splitTemplate(route.path);
+  invariant((name === "") === (route.params === undefined), () => `fast route ${route.method} ${route.path}: a parameter and its schema go together`);
+  invariant((route.method === "GET") === (route.body === undefined), () => `fast route ${route.method} ${route.path}: every route but a GET reads a body`);
+  const checks: RouteChecks = {
+    body: route.body === undefined ? null : TypeCompiler.Compile(route.body),
+    params: route.params === undefined ? null : TypeCompiler.Compile(route.params),
+    name,
+    maxBytes: context.limits.maxBodyBytes,
+  };
+  const refuse = async (request: Request, server: AnswerServer, started: number, raw: unknown, counted: string): Promise<Response> => {
+    const parse = raw instanceof BodyReadFailure;
+    const error = parse ? raw.error : raw;
+    const response = await errorAnswer(context, checks.maxBytes, parse && !(error instanceof ApiError) ? "PARSE" : "UNKNOWN", error, request);
+    countAnswer(context, request, counted, response.status, started, server);
+    return response;
+  };
+  return async (request, server) => {
+    const param = request.method === route.method ? paramOf(request.url, prefix, name !== "") : null;
+    if (param === null) return context.app().fetch(request);
+    const started = context.now();
+    if (checks.body !== null) {
+      try {
+        checkDeclaredLength(request, checks.maxBytes);
+      } catch (error) {
+        // Elysia's hooks refuse it before routing: counted as no route's.
+        return refuse(request, server, started, error, UNMATCHED_ROUTE);
+      }
+    }
+    try {
+      const response = await route.serve(request, (await checkedBody(request, checks, param)) as Static<B>, param);
+      countAnswer(context, request, route.path, response.status, started, server);
+      return response;
+    } catch (error) {
+      return refuse(request, server, started, error, route.path);
+    }
+  };
+}
+
+/** Bun.serve's `routes` for `routes`; two on the same template and method would hide one. */
+export function fastRouteTable(context: FastRouteContext, routes: readonly FastRoute[]): FastRouteTable {
+  const table: FastRouteTable = {};
+  for (const route of routes) {
+    const methods = (table[route.path] ??= {});
+    invariant(methods[route.method] === undefined, () => `two fast routes for ${route.method} ${route.path}`);
+    methods[route.method] = fastHandler(context, route);
+  }
+  return table;
+}
