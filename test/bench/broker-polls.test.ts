@@ -45,7 +45,8 @@ test("answers a broker must not accept are refused, saying why", () => {
   const random = seededRandom(7);
   const r = (offset: number) => record(offset, random);
   expect(() => scanAnswer(diff(12, [r(11), r(10)]), 9)).toThrow("out of order");
-  expect(() => scanAnswer(diff(12, [r(11), r(11)]), 9)).toThrow("out of order");
+  expect(() => scanAnswer(diff(12, [r(11), r(11), r(10)]), 9)).toThrow("out of order");
+  expect(() => scanAnswer(diff(12, [r(9), r(9)]), 9)).toThrow("out of order");
   expect(() => scanAnswer(diff(12, [r(9)]), 9)).toThrow("out of order");
   expect(() => scanAnswer(diff(12, [r(13)]), 9)).toThrow("out of order");
   expect(() => scanAnswer(diff(8, []), 9)).toThrow("behind since");
@@ -53,4 +54,10 @@ test("answers a broker must not accept are refused, saying why", () => {
   expect(() => scanAnswer('{"mode":"diff","offset":x,"records":[]}', 9)).toThrow("no offset");
   expect(() => scanAnswer('{"mode":"diff","offset":12,"snapshot":{}}', 9)).toThrow("without records");
   expect(scanAnswer(diff(12, []), 12)).toEqual({ mode: "diff", offset: 12, records: [] });
+});
+
+test("the records of one entry share its offset and arrive once", () => {
+  const random = seededRandom(11);
+  const r = (offset: number) => record(offset, random);
+  expect(scanAnswer(diff(12, [r(10), r(10), r(10), r(12)]), 9)).toEqual({ mode: "diff", offset: 12, records: [10, 12] });
 });
