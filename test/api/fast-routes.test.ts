@@ -3,12 +3,15 @@
 // each run on two worlds built alike, once through Elysia (app.handle) and once through the fast
 // route's handler. Every request states the status (and error code) it must get, and both must
 // give it with the same answer byte for byte (status, headers, body), leave the same state (a
-// refusal writes nothing), count it alike in /metrics and log alike. The worlds: a leader, a
-// follower that forwards to it, a follower with no leader, and services that fail (a fault of the
-// server, a timeout, overload). Requests a fast route does not serve itself (a query string, a
-// percent-encoded path, another method) must come back from Elysia unchanged. Then: the answer
-// listener is told of every answer once; --auth-tokens installs no fast route; a long poll wakes;
-// and a served node reaches each fast route through Bun's router over a socket.
+// refusal writes nothing), count it alike in /metrics, log and audit alike. The worlds: a leader,
+// a follower that forwards to it, a follower with no leader, and services that fail (a fault of
+// the server, a timeout, overload), each once open and once with --auth-tokens (every case with
+// the token its route needs, and the token check's refusals: support/fast-route-auth.ts).
+// Requests a fast route does not serve itself (a query string, a percent-encoded path, another
+// method) must come back from Elysia unchanged. Then: the answer listener is told of every answer
+// once and names the caller the token check found; --auth-tokens installs the same fast routes; a
+// long poll wakes; and a served node, open or with tokens, reaches each fast route through Bun's
+// router over a socket.
 import { describe, expect, test } from "bun:test";
 import { createApp, type YaktApp } from "../../src/api/app.ts";
 import { fastHandler, type FastHandler, type FastMethod } from "../../src/api/fast-route.ts";
