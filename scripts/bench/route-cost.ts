@@ -4,16 +4,24 @@
 // traffic), so the difference is the HTTP layer's. Not part of `make bench` or the tests (speed is
 // never asserted); run it to see what a route gains:
 //   bun run scripts/bench/route-cost.ts        (REQUESTS=3000 ROUNDS=6; medians of CPU µs per request)
+// AUTH=1: a node with --auth-tokens (three tokens), every request with the token of the smallest
+// role it needs — before the fast routes checked tokens, such a node served all through Elysia.
 import type { FastHandler } from "../../src/api/fast-route.ts";
+import { requiredRole } from "../../src/auth/roles.ts";
+import { bearer, tokenStore } from "../../test/api/support/fast-route-auth.ts";
 import { makeHarness } from "../../test/api/support/harness.ts";
 import { send } from "../../test/api/support/request.ts";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 3_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
+const AUTH = process.env.AUTH === "1";
 
-const h = makeHarness();
+const h = makeHarness(AUTH ? { tokens: tokenStore(), own: bearer("admin") } : {});
 await h.seed();
-if ((await send(h.app, "POST", "/v1/topics", { name: "wide", partitions: 100, replicationFactor: 3 })).status !== 201) throw new Error("topic wide was not created");
+const wide = await send(h.app, "POST", "/v1/topics", { name: "wide", partitions: 100, replicationFactor: 3 }, AUTH ? bearer("admin") : {});
+if (wide.status !== 201) throw new Error("topic wide was not created");
+// Every broker has polled once (INIT to ALIVE), so the measured polls write nothing.
+for (const id of [1, 2, 3]) await send(h.app, "POST", "/v1/broker-mgmt/metadata", { brokerId: id }, AUTH ? bearer("broker") : {});
 const routes = (h.app.config.serve as { routes: Record<string, Record<string, FastHandler>> }).routes;
 
 interface Kind {
@@ -22,15 +30,29 @@ interface Kind {
   method: string;
   request: (seq: number) => Request;
 }
-const json = (method: string, path: string, body: string) => new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json" }, body });
+/** The token of the smallest role the request needs, on a node with tokens. */
+const token = (method: string, path: string): Record<string, string> => {
+  const role = AUTH ? requiredRole(method, path) : null;
+  return role === null ? {} : bearer(role);
+};
+const json = (method: string, path: string, body: string) =>
+  new Request(`http://localhost${path}`, { method, headers: { "content-type": "application/json", ...token(method, path) }, body });
+const get = (path: string, headers: Record<string, string> = {}) => new Request(`http://localhost${path}`, { headers: { ...headers, ...token("GET", path) } });
 let topics = 0;
 const KINDS: Kind[] = [
   { name: "PUT /v1/brokers/:brokerId", template: "/v1/brokers/:brokerId", method: "PUT", request: (s) => json("PUT", `/v1/brokers/${1 + (s % 3)}`, `{"brokerHost":"h${s}.example"}`) },
-  { name: "GET /v1/brokers/:brokerId", template: "/v1/brokers/:brokerId", method: "GET", request: (s) => new Request(`http://localhost/v1/brokers/${1 + (s % 3)}`) },
+  { name: "GET /v1/brokers/:brokerId", template: "/v1/brokers/:brokerId", method: "GET", request: (s) => get(`/v1/brokers/${1 + (s % 3)}`) },
   { name: "POST /v1/topics", template: "/v1/topics", method: "POST", request: () => json("POST", "/v1/topics", `{"name":"cost-${++topics}"}`) },
   { name: "POST /v1/producers", template: "/v1/producers", method: "POST", request: (s) => json("POST", "/v1/producers", `{"brokerId":${1 + (s % 3)}}`) },
-  { name: "GET /v1/topics/:name (1 partition)", template: "/v1/topics/:name", method: "GET", request: () => new Request("http://localhost/v1/topics/t1") },
-  { name: "GET /v1/topics/:name (100 partitions, zstd)", template: "/v1/topics/:name", method: "GET", request: () => new Request("http://localhost/v1/topics/wide", { headers: { "accept-encoding": "zstd" } }) },
+  { name: "GET /v1/topics/:name (1 partition)", template: "/v1/topics/:name", method: "GET", request: () => get("/v1/topics/t1") },
+  { name: "GET /v1/topics/:name (100 partitions, zstd)", template: "/v1/topics/:name", method: "GET", request: () => get("/v1/topics/wide", { "accept-encoding": "zstd" }) },
+  {
+    name: "POST /v1/broker-mgmt/metadata (empty diff)",
+    template: "/v1/broker-mgmt/metadata",
+    method: "POST",
+    // Since the node's offset when it is sent (the writes of the rows above move it): an empty diff.
+    request: (s) => json("POST", "/v1/broker-mgmt/metadata", `{"brokerId":${1 + (s % 3)},"since":${h.handle.status().lastOffset}}`),
+  },
 ];
 
 const cpuMicros = () => {

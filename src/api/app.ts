@@ -87,9 +87,9 @@ export function createApp(options: CreateAppOptions) {
   const guard = authGuard({ tokens: options.tokens ?? null, audit: options.audit ?? stdoutAudit(options.handle) });
   const log = options.log ?? stderrLog(options.handle);
   const hooks: HttpHooksOptions = { limits, requests: deps.requests, now, log, app: finished, answered: guard.audit };
-  // The hot routes go to Bun's router ahead of Elysia's (a listening node only; not with
-  // --auth-tokens, whose check lives in Elysia's hooks).
-  const routes = options.tokens ? {} : fastRouteTable(hooks, fastRoutes(deps));
+  // The hot routes go to Bun's router ahead of Elysia's (a listening node only), with the token
+  // check of Elysia's auth hook on a node with --auth-tokens.
+  const routes = fastRouteTable({ ...hooks, authorize: guard.check }, fastRoutes(deps));
   const built = new Elysia({ normalize: false, serve: { routes } })
     .use(httpHooks(hooks))
     .use(guard.plugin)

@@ -1,6 +1,8 @@
 // Bearer tokens with roles on every route (`--auth-tokens`): no token or an unknown one is 401,
 // too small a role is 403, both as JSON errors and before any work is done; /healthz stays open.
 // Changes only an admin may make to the cluster's shape leave an audit line naming who made them.
+// One check serves both paths a request can take: Elysia's onRequest hook and the fast routes
+// ahead of it (fast-route.ts), so both refuse alike and the audit line finds the same caller.
 import { Elysia } from "elysia";
 import { allows, requiredRole } from "../auth/roles.ts";
 import type { Caller, TokenStore } from "../auth/token-store.ts";
@@ -47,9 +49,14 @@ function authenticate(tokens: TokenStore, header: string | null): Caller {
 /** Where a request was answered from, for the audit line (Elysia's server, absent under app.handle). */
 export type AnswerServer = { requestIP(request: Request): { address: string } | null } | null | undefined;
 
+/** Throws UnauthorizedError or ForbiddenError for a request its token does not allow; remembers the caller for the audit line. */
+export type RequestCheck = (request: Request) => void;
+
 export interface AuthGuard {
   /** The plugin: checks the token of every request (nothing at all without --auth-tokens). */
   plugin: Elysia<"", any>;
+  /** The plugin's check, for the routes served ahead of Elysia; null without --auth-tokens (every request allowed). */
+  check: RequestCheck | null;
   /**
    * Called once per answered request with its final status (http-hooks.ts, where every answer is
    * counted): writes the audit line of an admin change. Not an onAfterResponse hook: Elysia runs
@@ -58,21 +65,25 @@ export interface AuthGuard {
   audit(request: Request, status: number, server: AnswerServer): void;
 }
 
+function requestCheck(tokens: TokenStore, callers: WeakMap<Request, Caller>): RequestCheck {
+  return (request) => {
+    const path = pathOf(request.url);
+    const needed = requiredRole(request.method, path);
+    if (needed === null) return;
+    const caller = authenticate(tokens, request.headers.get("authorization"));
+    if (!allows(caller.role, needed)) throw new ForbiddenError(needed, caller.role, `${request.method} ${path}`);
+    callers.set(request, caller);
+  };
+}
+
 export function authGuard({ tokens, audit, now = Date.now }: AuthGuardOptions): AuthGuard {
   const callers = new WeakMap<Request, Caller>();
   const plugin = new Elysia({ name: "yakt-auth-guard" });
-  if (tokens !== null) {
-    plugin.onRequest(({ request }) => {
-      const path = pathOf(request.url);
-      const needed = requiredRole(request.method, path);
-      if (needed === null) return;
-      const caller = authenticate(tokens, request.headers.get("authorization"));
-      if (!allows(caller.role, needed)) throw new ForbiddenError(needed, caller.role, `${request.method} ${path}`);
-      callers.set(request, caller);
-    });
-  }
+  const check = tokens === null ? null : requestCheck(tokens, callers);
+  if (check !== null) plugin.onRequest(({ request }) => check(request));
   return {
     plugin,
+    check,
     audit(request, status, server) {
       // Reads are never audited: the hot path pays one look-up, not a URL and the patterns.
       const patterns = AUDITED.get(request.method);

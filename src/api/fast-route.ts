@@ -2,19 +2,19 @@
 // (Bun.serve `routes`) ahead of Elysia. Elysia's handler, context, hook dispatch and second
 // validation cost a node 5–10 µs of the ~30 a request took it over a socket (README, "Cutting the
 // cost of a poll"). A fast route does the work of its Elysia route and of the app's hooks
-// (http-hooks.ts) in the same order and with the same functions: the declared length, the bounded
-// JSON body, the same compiled schema check of the body and then of the path parameter, with the
-// same messages, the route's own work, the error mapping after draining an unread body, the
-// request metrics under the route's template and the answer listener (audit). What it would not
-// answer exactly as Elysia does — another method, a query string, a path that is not the plain
-// template (a percent-encoded or extra segment) — goes to Elysia's handler unchanged. A node with
-// --auth-tokens installs none: the token check lives in Elysia's hooks (app.ts).
+// (http-hooks.ts, auth-guard.ts) in the same order and with the same functions: the declared
+// length, the bearer token and its role (on a node with --auth-tokens), the bounded JSON body,
+// the same compiled schema check of the body and then of the path parameter, with the same
+// messages, the route's own work, the error mapping after draining an unread body, the request
+// metrics under the route's template and the answer listener (audit). What it would not answer
+// exactly as Elysia does — another method, a query string, a path that is not the plain
+// template (a percent-encoded or extra segment) — goes to Elysia's handler unchanged.
 import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { invariant } from "../node/errors.ts";
 import { countAnswer, errorAnswer } from "./answer-hooks.ts";
 import { ApiError, InvalidInputError } from "./api-error.ts";
-import type { AnswerServer } from "./auth-guard.ts";
+import type { AnswerServer, RequestCheck } from "./auth-guard.ts";
 import { checkBody } from "./body-check.ts";
 import { type HttpHooksOptions, UNMATCHED_ROUTE } from "./http-hooks.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
@@ -36,7 +36,10 @@ export interface FastRoute<B extends TSchema = TSchema> {
 }
 
 /** What every fast route is built with: what the app's hooks are; the finished app serves what a fast route hands on. */
-export type FastRouteContext = HttpHooksOptions;
+export interface FastRouteContext extends HttpHooksOptions {
+  /** The token check of Elysia's auth hook (auth-guard.ts); null on a node without --auth-tokens. Required, so no wiring forgets it. */
+  authorize: RequestCheck | null;
+}
 
 export type FastHandler = (request: Request, server?: AnswerServer) => Promise<Response>;
 
@@ -99,6 +102,16 @@ async function checkedBody(request: Request, checks: RouteChecks, param: string)
   return body;
 }
 
+/**
+ * What Elysia's onRequest hooks refuse before routing, in their order: the declared length
+ * (http-hooks.ts; a GET's body is never read) and then the token (auth-guard.ts). The query check
+ * between them has nothing to do: a URL with a query string is handed on.
+ */
+function checkBeforeRouting(request: Request, checks: RouteChecks, authorize: RequestCheck | null): void {
+  if (checks.body !== null) checkDeclaredLength(request, checks.maxBytes);
+  if (authorize !== null) authorize(request);
+}
+
 /** The handler Bun's router calls for `route`. */
 export function fastHandler<B extends TSchema>(context: FastRouteContext, route: FastRoute<B>): FastHandler {
   const { prefix, name } = splitTemplate(route.path);
@@ -121,13 +134,11 @@ export function fastHandler<B extends TSchema>(context: FastRouteContext, route:
     const param = request.method === route.method ? paramOf(request.url, prefix, name !== "") : null;
     if (param === null) return context.app().fetch(request);
     const started = context.now();
-    if (checks.body !== null) {
-      try {
-        checkDeclaredLength(request, checks.maxBytes);
-      } catch (error) {
-        // Elysia's hooks refuse it before routing: counted as no route's.
-        return refuse(request, server, started, error, UNMATCHED_ROUTE);
-      }
+    try {
+      checkBeforeRouting(request, checks, context.authorize);
+    } catch (error) {
+      // Elysia's hooks refuse it before routing: counted as no route's.
+      return refuse(request, server, started, error, UNMATCHED_ROUTE);
     }
     try {
       const response = await route.serve(request, (await checkedBody(request, checks, param)) as Static<B>, param);

@@ -3,12 +3,15 @@
 // each run on two worlds built alike, once through Elysia (app.handle) and once through the fast
 // route's handler. Every request states the status (and error code) it must get, and both must
 // give it with the same answer byte for byte (status, headers, body), leave the same state (a
-// refusal writes nothing), count it alike in /metrics and log alike. The worlds: a leader, a
-// follower that forwards to it, a follower with no leader, and services that fail (a fault of the
-// server, a timeout, overload). Requests a fast route does not serve itself (a query string, a
-// percent-encoded path, another method) must come back from Elysia unchanged. Then: the answer
-// listener is told of every answer once; --auth-tokens installs no fast route; a long poll wakes;
-// and a served node reaches each fast route through Bun's router over a socket.
+// refusal writes nothing), count it alike in /metrics, log and audit alike. The worlds: a leader,
+// a follower that forwards to it, a follower with no leader, and services that fail (a fault of
+// the server, a timeout, overload), each once open and once with --auth-tokens (every case with
+// the token its route needs, and the token check's refusals: support/fast-route-auth.ts).
+// Requests a fast route does not serve itself (a query string, a percent-encoded path, another
+// method) must come back from Elysia unchanged. Then: the answer listener is told of every answer
+// once and names the caller the token check found; --auth-tokens installs the same fast routes; a
+// long poll wakes; and a served node, open or with tokens, reaches each fast route through Bun's
+// router over a socket.
 import { describe, expect, test } from "bun:test";
 import { createApp, type YaktApp } from "../../src/api/app.ts";
 import { fastHandler, type FastHandler, type FastMethod } from "../../src/api/fast-route.ts";
@@ -19,10 +22,12 @@ import { BROKER_PATH } from "../../src/api/routes/brokers.ts";
 import { PRODUCERS_PATH } from "../../src/api/routes/producers.ts";
 import { TOPIC_PATH, TOPICS_PATH } from "../../src/api/routes/topics.ts";
 import { serveApi } from "../../src/api/serve.ts";
-import { parseTokenFile } from "../../src/auth/token-file.ts";
-import { TokenStore } from "../../src/auth/token-store.ts";
+import type { TokenStore } from "../../src/auth/token-store.ts";
+import { authGuard } from "../../src/api/auth-guard.ts";
 import { UpdateBrokerBody } from "../../src/api/schemas/brokers.ts";
 import { BrokerIdParams } from "../../src/api/schemas/queries.ts";
+import { VoterIdParams } from "../../src/api/schemas/voters.ts";
+import { Type } from "@sinclair/typebox";
 import type { MetadataService } from "../../src/metadata/service-types.ts";
 import { createMetadataService } from "../../src/metadata/service.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
@@ -31,6 +36,8 @@ import { OverloadedError } from "../../src/node/errors.ts";
 import { LocalConsensus } from "../support/local-consensus.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import { failingService } from "./support/failing-service.ts";
+import { AUTH_REFUSALS, bearer, LARGER_ROLES, tokenStore, withRightToken } from "./support/fast-route-auth.ts";
+import { type Case, casesOf, chunkedHuge, request } from "./support/fast-route-case.ts";
 import { send } from "./support/request.ts";
 
 type Table = Record<string, Partial<Record<FastMethod, FastHandler>>>;
@@ -44,14 +51,30 @@ function fastTable(app: YaktApp): Table {
 interface World {
   app: YaktApp;
   logs: string[];
+  /** The audit lines (auth-guard.ts), without their wall-clock time. */
+  audits: string[];
+  /** The headers of the world's own requests (seeding, /metrics): an admin token on a node with tokens. */
+  own: Record<string, string>;
   /** The Raft log's end and every record ("" for a world with no real service): equal means the same state. */
   fingerprint(): Promise<string>;
 }
 
 const BROKER = (id: number) => ({ brokerId: id, brokerHost: `b${id}.example`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `r${id}` });
 
+/** A node's --auth-tokens: none, or the suite's token file (support/fast-route-auth.ts). */
+type Tokens = TokenStore | null;
+
+/** The API of a node, its server-fault log and its audit lines kept for comparison. */
+function api(service: MetadataService, handle: LocalConsensus, clock: ManualClock, tokens: Tokens) {
+  const logs: string[] = [];
+  const audits: string[] = [];
+  const audit = (event: string, { at: _at, ...fields }: Record<string, unknown>) => audits.push(JSON.stringify({ event, ...fields }));
+  const app = createApp({ service, handle, now: () => clock.now(), log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })), audit, tokens });
+  return { app, logs, audits, own: tokens === null ? {} : bearer("admin") };
+}
+
 /** A node on the in-process consensus double, with deterministic ids and a log kept for comparison. */
-function node(clock: ManualClock, nodeId: number, startAsLeader: boolean) {
+function node(clock: ManualClock, nodeId: number, startAsLeader: boolean, tokens: Tokens = null) {
   const stateMachine = new MetadataStateMachine();
   const handle = new LocalConsensus({ stateMachine, clock, nodeId, startAsLeader });
   let ids = 0;
@@ -64,14 +87,12 @@ function node(clock: ManualClock, nodeId: number, startAsLeader: boolean) {
     newRequestId: () => `req-${nodeId}-${++requestIds}`,
     log: () => {},
   });
-  const logs: string[] = [];
-  const app = createApp({ service, handle, now: () => clock.now(), log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })), audit: () => {} });
   const fingerprint = async () => JSON.stringify({ last: handle.status().lastOffset, records: (await service.log(0, 1000)).records });
-  return { app, handle, service, logs, fingerprint };
+  return { ...api(service, handle, clock, tokens), handle, service, fingerprint };
 }
 
 /** Brokers 1–3 (racks r1–r3), broker 9 registered and unregistered (CLOSED), topic t1 and a 120-partition topic "wide". */
-async function seed(app: YaktApp): Promise<void> {
+async function seed({ app, own, audits }: Pick<World, "app" | "own" | "audits">): Promise<void> {
   const writes: [string, string, unknown, number][] = [
     ...[1, 2, 3, 9].map((id): [string, string, unknown, number] => ["POST", "/v1/brokers", BROKER(id), 201]),
     ["DELETE", "/v1/brokers/9", undefined, 200],
@@ -79,87 +100,55 @@ async function seed(app: YaktApp): Promise<void> {
     ["POST", "/v1/topics", { name: "wide", partitions: 120, replicationFactor: 3 }, 201],
   ];
   for (const [method, path, body, status] of writes) {
-    const answer = await send(app, method, path, body);
+    const answer = await send(app, method, path, body, own);
     if (answer.status !== status) throw new Error(`seeding ${method} ${path} failed: ${answer.status} ${answer.text}`);
   }
+  // Only the cases' own audit lines are compared.
+  audits.length = 0;
 }
 
-async function leaderWorld(): Promise<World> {
-  const leader = node(new ManualClock(), 1, true);
-  await seed(leader.app);
+async function leaderWorld(tokens: Tokens): Promise<World> {
+  const leader = node(new ManualClock(), 1, true, tokens);
+  await seed(leader);
   return leader;
 }
 
 /** A leader and its follower, seeded through the follower. */
-async function pair() {
+async function pair(tokens: Tokens = null) {
   const clock = new ManualClock();
-  const leader = node(clock, 1, true);
-  const follower = node(clock, 2, false);
+  const leader = node(clock, 1, true, tokens);
+  const follower = node(clock, 2, false, tokens);
   follower.handle.follow(leader.handle);
-  await seed(follower.app);
+  await seed(follower);
   return { leader, follower };
 }
 
 /** Requests go to a follower, which forwards writes to its leader and reads through it. */
-async function followerWorld(): Promise<World> {
-  return (await pair()).follower;
+async function followerWorld(tokens: Tokens): Promise<World> {
+  return (await pair(tokens)).follower;
 }
 
 /** A seeded follower whose leader stepped down, with nobody elected since. */
-async function leaderlessWorld(): Promise<World> {
-  const { leader, follower } = await pair();
+async function leaderlessWorld(tokens: Tokens): Promise<World> {
+  const { leader, follower } = await pair(tokens);
   leader.handle.stepDown(0);
   follower.handle.stepDown(0);
   return follower;
 }
 
 /** The API over a service whose every call fails with `error()`. */
-function failingWorld(error: () => unknown): () => Promise<World> {
-  return async () => {
+function failingWorld(error: () => unknown): (tokens: Tokens) => Promise<World> {
+  return async (tokens) => {
     const clock = new ManualClock();
     const { handle } = node(clock, 1, true);
-    const logs: string[] = [];
-    const service: MetadataService = failingService(error);
-    const app = createApp({ service, handle, now: () => clock.now(), log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })), audit: () => {} });
-    return { app, logs, fingerprint: async () => "" };
+    return { ...api(failingService(error), handle, clock, tokens), fingerprint: async () => "" };
   };
-}
-
-interface Case {
-  name: string;
-  method: string;
-  /** Path and query string. */
-  path: string;
-  /** The fast route whose handler gets the request: its template, and its method when that differs from the request's. */
-  route: string;
-  via?: FastMethod;
-  body?: string | Uint8Array | (() => ReadableStream<Uint8Array>);
-  headers?: Record<string, string>;
-  /** Send no Content-Type at all. */
-  untyped?: boolean;
-  status: number;
-  error?: string;
 }
 
 const HOST_UPDATE = '{"brokerHost":"new.example"}';
 const HUGE = `"${"a".repeat(1024 * 1024)}"`;
 const DEEP = `${"[".repeat(200)}${"]".repeat(200)}`;
 const NOT_UTF8 = new Uint8Array([0x7b, 0xff, 0x7d]);
-/** A body of more than 1 MiB sent chunked, with no Content-Length to refuse it early. */
-const chunkedHuge = () =>
-  new ReadableStream<Uint8Array>({
-    start(controller) {
-      const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
-      for (let i = 0; i < 17; i++) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
-
-/** The cases of one route: named `label: …`, with its method and path unless a case gives its own. */
-function casesOf(label: string, method: string, path: string, route: string) {
-  return (name: string, rest: Omit<Case, "name" | "method" | "path" | "route"> & { method?: string; path?: string }): Case => ({ name: `${label}: ${name}`, method, path, route, ...rest });
-}
-
 const update = casesOf("update", "PUT", "/v1/brokers/1", BROKER_PATH);
 const readBroker = casesOf("read broker", "GET", "/v1/brokers/1", BROKER_PATH);
 const topic = casesOf("create topic", "POST", "/v1/topics", TOPICS_PATH);
@@ -316,7 +305,13 @@ const FOLLOWER_CASES: Case[] = [
   { name: "a bad body, refused on the follower", method: "POST", path: "/v1/producers", route: PRODUCERS_PATH, body: '{"brokerId":"2"}', status: 422, error: "invalid" },
 ];
 
-const WORLDS: { name: string; make: () => Promise<World>; cases: Case[] }[] = [
+interface WorldKind {
+  name: string;
+  make: (tokens: Tokens) => Promise<World>;
+  cases: Case[];
+}
+
+const OPEN_WORLDS: WorldKind[] = [
   { name: "on a leader", make: leaderWorld, cases: LEADER_CASES },
   { name: "on a follower", make: followerWorld, cases: FOLLOWER_CASES },
   { name: "with no leader", make: leaderlessWorld, cases: serviceCases(503, "no_leader") },
@@ -325,27 +320,35 @@ const WORLDS: { name: string; make: () => Promise<World>; cases: Case[] }[] = [
   { name: "on an overloaded node", make: failingWorld(() => new OverloadedError("too many proposals waiting")), cases: serviceCases(503, "overloaded") },
 ];
 
-function request(c: Case): Request {
-  const headers: Record<string, string> = { ...(c.untyped ? {} : { "content-type": "application/json" }), ...c.headers };
-  const body = typeof c.body === "function" ? c.body() : c.body;
-  return new Request(`http://localhost${c.path}`, { method: c.method, headers, body });
-}
+/**
+ * The same worlds on nodes with --auth-tokens: every case again with the token of the smallest
+ * role it needs, and the refusals of the token check — on the leader every credential short of
+ * the route's role with good and bad bodies, elsewhere a request without a token, refused before
+ * the service is asked.
+ */
+const TOKEN_WORLDS: WorldKind[] = OPEN_WORLDS.map(({ name, make, cases }, i) => ({
+  name: `${name} with --auth-tokens`,
+  make,
+  cases: [...(i === 0 ? [...AUTH_REFUSALS, ...LARGER_ROLES] : serviceCases(401, "unauthorized")), ...cases.map(withRightToken)],
+}));
+
+const WORLDS = [...OPEN_WORLDS.map((kind) => ({ ...kind, tokens: false })), ...TOKEN_WORLDS.map((kind) => ({ ...kind, tokens: true }))];
 
 async function snapshotOf(response: Response) {
   return { status: response.status, headers: [...response.headers.entries()].sort(), body: new Uint8Array(await response.arrayBuffer()) };
 }
 
 /** The request counters of every fast route and of requests refused before routing. */
-async function counters(app: YaktApp): Promise<string[]> {
+async function counters({ app, own }: World): Promise<string[]> {
   const routes = [BROKER_MGMT_PATH, BROKER_PATH, TOPICS_PATH, TOPIC_PATH, PRODUCERS_PATH, "unmatched"];
-  const text = (await send(app, "GET", "/metrics")).text;
+  const text = (await send(app, "GET", "/metrics", undefined, own)).text;
   return text.split("\n").filter((l) => l.startsWith("yakt_http_request") && routes.some((r) => l.includes(`route="${r}"`)));
 }
 
 for (const world of WORLDS) {
   describe(`the fast routes answer as Elysia's ${world.name}`, async () => {
-    const viaElysia = await world.make();
-    const viaFast = await world.make();
+    const viaElysia = await world.make(world.tokens ? tokenStore() : null);
+    const viaFast = await world.make(world.tokens ? tokenStore() : null);
     const table = fastTable(viaFast.app);
 
     for (const c of world.cases) {
@@ -365,9 +368,16 @@ for (const world of WORLDS) {
     }
 
     test("each request is counted alike, under its route or as unmatched", async () => {
-      const fast = await counters(viaFast.app);
-      expect(fast).toEqual(await counters(viaElysia.app));
+      const fast = await counters(viaFast);
+      expect(fast).toEqual(await counters(viaElysia));
       expect(fast.length).toBeGreaterThan(0);
+    });
+
+    test("admin changes are audited alike, naming the same caller", () => {
+      expect(viaFast.audits).toEqual(viaElysia.audits);
+      // Of these cases only the DELETEs handed on to Elysia are admin changes.
+      expect(viaFast.audits.length).toBe(world.cases.filter((c) => c.method === "DELETE").length);
+      for (const line of viaFast.audits) expect(JSON.parse(line).who).toBe(world.tokens ? "alice" : "anonymous");
     });
 
     test("the server's faults are logged alike, and only those", () => {
@@ -379,7 +389,7 @@ for (const world of WORLDS) {
 
 describe("the answer listener (the audit line)", () => {
   const world = async (answered: (request: Request, status: number) => void) => {
-    const h = await leaderWorld();
+    const h = await leaderWorld(null);
     const logs: string[] = [];
     const context = {
       limits: resolveLimits({}),
@@ -388,6 +398,7 @@ describe("the answer listener (the audit line)", () => {
       log: (event: string) => logs.push(event),
       app: () => h.app,
       answered,
+      authorize: null,
     };
     const handler = fastHandler(context, {
       method: "PUT",
@@ -424,10 +435,23 @@ describe("the answer listener (the audit line)", () => {
     expect((await handler(put("/v1/brokers/1", HOST_UPDATE))).status).toBe(200);
     expect(logs).toEqual(["answer_listener_failed"]);
   });
+
+  test("names the caller the fast route's token check found, or nobody when it refused", async () => {
+    // No fast route is an admin change today: a POST under /v1/cluster/ stands in for one.
+    const lines: string[] = [];
+    const guard = authGuard({ tokens: tokenStore(), audit: (_event, f) => lines.push(`${f.who} ${f.role} ${f.what} ${f.status}`), now: () => 0 });
+    const context = { limits: resolveLimits({}), requests: new RequestMetrics(), now: () => 0, log: () => {}, app: () => createApp(bareNode()), answered: guard.audit, authorize: guard.check };
+    const handler = fastHandler(context, { method: "POST", path: "/v1/cluster/:id", body: Type.Object({}), params: VoterIdParams, serve: async () => new Response("{}") });
+    const post = (headers: Record<string, string>) => new Request("http://localhost/v1/cluster/7", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: "{}" });
+    const statuses = [];
+    for (const headers of [bearer("admin"), bearer("broker"), {}]) statuses.push((await handler(post(headers))).status);
+    expect(statuses).toEqual([200, 403, 401]);
+    expect(lines).toEqual(["alice admin POST /v1/cluster/7 200", "anonymous admin POST /v1/cluster/7 403", "anonymous admin POST /v1/cluster/7 401"]);
+  });
 });
 
 test("fast routes need a parameter's schema exactly when their template has a parameter", () => {
-  const context = { limits: resolveLimits({}), requests: new RequestMetrics(), now: () => 0, log: () => {}, app: () => createApp(bareNode()) };
+  const context = { limits: resolveLimits({}), requests: new RequestMetrics(), now: () => 0, log: () => {}, app: () => createApp(bareNode()), authorize: null };
   const serve = async () => new Response();
   expect(() => fastHandler(context, { method: "PUT", path: BROKER_PATH, body: UpdateBrokerBody, serve })).toThrow(/parameter and its schema/);
   expect(() => fastHandler(context, { method: "GET", path: TOPICS_PATH, params: BrokerIdParams, serve })).toThrow(/parameter and its schema/);
@@ -442,7 +466,7 @@ function bareNode() {
 
 test("a long poll through the fast route wakes on the next commit, as through Elysia", async () => {
   const h = node(new ManualClock(), 1, true);
-  await seed(h.app);
+  await seed(h);
   const poll = fastTable(h.app)[BROKER_MGMT_PATH]?.POST as FastHandler;
   const post = (body: unknown) => new Request(`http://localhost${BROKER_MGMT_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   // The broker's first heartbeat changes its status (INIT to ALIVE): a record of its own.
@@ -455,15 +479,22 @@ test("a long poll through the fast route wakes on the next commit, as through El
   expect(answer.records.map((r) => r.fields.name)).toEqual(["woken"]);
 });
 
-test("a node with --auth-tokens installs no fast route: the token is checked in Elysia's hooks", () => {
-  const tokens = new TokenStore(parseTokenFile("broker-token-0123456789 broker b1", "tokens"));
-  const app = createApp({ ...bareNode(), tokens });
-  expect(fastTable(app)).toEqual({});
+test("a node with --auth-tokens installs the same fast routes as one without", () => {
+  const routesOf = (app: YaktApp) => Object.entries(fastTable(app)).map(([path, methods]) => `${path} ${Object.keys(methods).sort()}`);
+  const open = routesOf(createApp(bareNode()));
+  expect(open.length).toBe(5);
+  expect(routesOf(createApp({ ...bareNode(), tokens: tokenStore() }))).toEqual(open);
 });
 
-test("a listening node reaches every fast route through Bun's router, and Elysia for the rest", async () => {
-  const h = node(new ManualClock(), 1, true);
-  await seed(h.app);
+describe.each([false, true])("a listening node (tokens: %p)", (tokens) => {
+  test("reaches every fast route through Bun's router, and Elysia for the rest", async () => {
+    await throughBunsRouter(tokens ? tokenStore() : null);
+  });
+});
+
+async function throughBunsRouter(tokens: Tokens): Promise<void> {
+  const h = node(new ManualClock(), 1, true, tokens);
+  await seed(h);
   // Count the calls of each fast handler: Bun.serve takes the table when the app listens.
   const calls: string[] = [];
   const table = fastTable(h.app);
@@ -478,9 +509,9 @@ test("a listening node reaches every fast route through Bun's router, and Elysia
   const served = serveApi(h.app, { hostname: "127.0.0.1", port: 0 });
   try {
     const url = (path: string) => `http://127.0.0.1:${served.server?.port}${path}`;
-    const call = async (method: string, path: string, body?: string) => {
-      const response = await fetch(url(path), { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body });
-      return { status: response.status, text: await response.text() };
+    const call = async (method: string, path: string, body?: string, headers = h.own) => {
+      const response = await fetch(url(path), { method, headers: body === undefined ? headers : { "content-type": "application/json", ...headers }, body });
+      return { status: response.status, text: await response.text(), challenge: response.headers.get("www-authenticate") };
     };
     expect((await call("PUT", "/v1/brokers/1", HOST_UPDATE)).status).toBe(200);
     expect((await call("POST", "/v1/topics", '{"name":"wired"}')).status).toBe(201);
@@ -488,16 +519,22 @@ test("a listening node reaches every fast route through Bun's router, and Elysia
     expect((await call("GET", "/v1/topics/wired")).status).toBe(200);
     expect((await call("GET", "/v1/brokers/1")).status).toBe(200);
     expect((await call("POST", BROKER_MGMT_PATH, '{"brokerId":1,"since":1}')).status).toBe(200);
-    const refused = await call("PUT", "/v1/brokers/1", '{"brokerHost":5}');
-    expect(refused).toEqual(await send(h.app, "PUT", "/v1/brokers/1", '{"brokerHost":5}').then((a) => ({ status: a.status, text: a.text })));
-    expect(calls).toEqual([`PUT ${BROKER_PATH}`, `POST ${TOPICS_PATH}`, `POST ${PRODUCERS_PATH}`, `GET ${TOPIC_PATH}`, `GET ${BROKER_PATH}`, `POST ${BROKER_MGMT_PATH}`, `PUT ${BROKER_PATH}`]);
+    const viaElysia = (headers: Record<string, string>) =>
+      send(h.app, "PUT", "/v1/brokers/1", '{"brokerHost":5}', headers).then((a) => ({ status: a.status, text: a.text, challenge: a.headers.get("www-authenticate") }));
+    expect(await call("PUT", "/v1/brokers/1", '{"brokerHost":5}')).toEqual(await viaElysia(h.own));
+    // Without a token: refused by the fast route on a node with tokens, as Elysia refuses it.
+    const stranger = await call("PUT", "/v1/brokers/1", '{"brokerHost":5}', {});
+    expect(stranger).toEqual(await viaElysia({}));
+    expect(stranger.status).toBe(tokens === null ? 422 : 401);
+    const put = `PUT ${BROKER_PATH}`;
+    expect(calls).toEqual([put, `POST ${TOPICS_PATH}`, `POST ${PRODUCERS_PATH}`, `GET ${TOPIC_PATH}`, `GET ${BROKER_PATH}`, `POST ${BROKER_MGMT_PATH}`, put, put]);
     // The same paths under the methods Elysia alone serves.
     expect((await call("GET", "/v1/topics")).status).toBe(200);
     expect((await call("GET", BROKER_MGMT_PATH)).status).toBe(405);
     expect((await call("DELETE", "/v1/topics/wired")).status).toBe(200);
     expect((await call("DELETE", "/v1/brokers/2")).status).toBe(200);
-    expect(calls.length).toBe(7);
+    expect(calls.length).toBe(8);
   } finally {
     await served.stop(true);
   }
-});
+}
