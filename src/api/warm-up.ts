@@ -96,6 +96,12 @@ export function collectRestoreGarbage(collect: () => void = () => Bun.gc(true), 
   return { gcMs: Math.round(now() - t0) };
 }
 
+/** The process's memory in MiB for the warm_up_done line: what the warm-up found and what it left. */
+export function memoryMiB(usage: NodeJS.MemoryUsage = process.memoryUsage()): { rssMiB: number; heapMiB: number; externalMiB: number } {
+  const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  return { rssMiB: mib(usage.rss), heapMiB: mib(usage.heapUsed), externalMiB: mib(usage.external) };
+}
+
 /** One stale topic GET, its body read whole. */
 async function readOnce(handle: WarmUpOptions["handle"], name: string, acceptEncoding: string): Promise<void> {
   const url = `http://warm-up.invalid/v1/topics/${encodeURIComponent(name)}?consistency=stale`;
