@@ -83,7 +83,8 @@ async function restart(cluster: Cluster, build: string): Promise<string> {
 
 async function main(): Promise<void> {
   console.log(`${TOPICS * 100} partitions, builds ${builds.join(", ")}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} at the start`);
-  const cluster = new ProcessCluster(1);
+  // Brokers stay registered across the restarts (their sessions would time out while the node is down).
+  const cluster = new ProcessCluster(1, ["--session-timeout-ms", "3600000"]);
   try {
     cluster.startAll();
     const leader = await cluster.waitForLeader(60_000);
