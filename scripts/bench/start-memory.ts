@@ -32,7 +32,7 @@ process.env.YAKT_BINARY = link;
 const { ProcessCluster } = await import("../../test/cluster/support/process-cluster.ts");
 const { waitUntil } = await import("../../test/node/support/wait-until.ts");
 const { processCpuMs } = await import("./cpu.ts");
-const { Heartbeats, fill, gaugeMiB, p, rssMiB, topicGets } = await import("./scale-steps.ts");
+const { Heartbeats, fill, gaugeMiB, nodePauseMs, p, rssMiB, topicGets } = await import("./scale-steps.ts");
 type Cluster = InstanceType<typeof ProcessCluster>;
 
 /** CPU ms a process has run so far, from the nanosecond counters of its threads' schedstat (/proc's stat counts 10-ms ticks: 40 µs a GET over 250 GETs). */
@@ -84,9 +84,12 @@ async function restart(cluster: Cluster, build: string): Promise<string> {
   // The GETs ask for zstd (Bun's fetch) and miss the kept bodies (topics not read before): the steady path's compression.
   const duringGets = sampleRss(pid);
   for (let b = 0; b < BATCHES; b++) {
+    // Read before the batch: the node's longest pause counts from here.
+    await nodePauseMs(cluster, 1);
     const c0 = preciseCpuMs(pid);
     const g = await topicGets(cluster, 1, { topics: TOPICS, requests: BATCH_GETS, clients: 2, stale: true, seed: 1000 * b + 7 });
-    batches.push(`${(((preciseCpuMs(pid) - c0) * 1000) / g.length).toFixed(0)}/${p(g, 50).toFixed(1)}/${p(g, 99).toFixed(1)}`);
+    const cpu = ((preciseCpuMs(pid) - c0) * 1000) / g.length;
+    batches.push(`${cpu.toFixed(0)}/${p(g, 50).toFixed(1)}/${p(g, 99).toFixed(1)}/${(await nodePauseMs(cluster, 1)).toFixed(0)}`);
   }
   duringGets.stop();
   await Bun.sleep(3_000);
@@ -94,7 +97,7 @@ async function restart(cluster: Cluster, build: string): Promise<string> {
   return [
     `${build}: answers after ${answersMs.toFixed(0)} ms (CPU ${cpuToAnswer.toFixed(0)} ms); highest RSS ${hwm.toFixed(0)} MiB (VmHWM; sampled ${high.mib.toFixed(0)} at ${high.atMs.toFixed(0)} ms)`,
     `  when it answers: ${atAnswer}; after the GETs and 3 s: ${await split(cluster)}`,
-    `  first ${BATCHES}×${BATCH_GETS} stale GETs, CPU µs/p50/p99 ms: ${batches.join(" ")}; highest RSS meanwhile ${duringGets.high.mib.toFixed(0)} MiB`,
+    `  first ${BATCHES}×${BATCH_GETS} stale GETs, CPU µs/p50/p99/longest pause ms: ${batches.join(" ")}; highest RSS meanwhile ${duringGets.high.mib.toFixed(0)} MiB`,
     `  ${warm.slice(warm.indexOf('"event"'), 600)}`,
   ].join("\n");
 }
