@@ -1,14 +1,16 @@
 // The start-up warm-up (src/api/warm-up.ts): its reads go through a throwaway app over the real
 // service and are bounded (by count and by a deadline on an injected clock), in slices of a few ms
-// with a turn of the event loop between them; nothing is written and the served app's counters and kept bodies stay untouched; a
-// failing read or collection is reported, never thrown. And a node started for real runs it once,
-// before it listens for clients, reading its topics when it has some.
+// with a turn of the event loop between them, their garbage collected every
+// WARM_UP_READS_PER_COLLECTION reads and after the last; nothing is written and the served app's
+// counters and kept bodies stay untouched; a failing read or collection is reported, never thrown.
+// And a node started for real runs it once, before it listens for clients, reading its topics when
+// it has some.
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/api/app.ts";
-import { WARM_UP_DEADLINE_MS, WARM_UP_SLICE_MS, WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
+import { WARM_UP_DEADLINE_MS, WARM_UP_READS_PER_COLLECTION, WARM_UP_SLICE_MS, WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
 import { parseNodeArgs } from "../../src/cli/node-config.ts";
 import { type RunningNode, startNode } from "../../src/cli/start-node.ts";
 import { freePorts } from "../node/support/free-ports.ts";
@@ -41,8 +43,11 @@ describe("warmUp", () => {
     const { h, handle, asked, names, now } = await withTopics(4, 3);
     const before = await h.fingerprint();
     let turns = 0;
-    const result = await warmUp({ handle, topicNames: names, reads: 10, now, yieldTurn: async () => void turns++ });
-    expect(result).toEqual({ reads: 10, readMs: 30 });
+    let collections = 0;
+    const result = await warmUp({ handle, topicNames: names, reads: 10, now, yieldTurn: async () => void turns++, collectYoung: () => void collections++ });
+    // Fewer reads than WARM_UP_READS_PER_COLLECTION: one collection, after the last.
+    expect(result).toEqual({ reads: 10, readMs: 30, collections: 1, collectMs: 0 });
+    expect(collections).toBe(1);
     // 3 ms a read, slices of WARM_UP_SLICE_MS (4): a turn before reads 3, 5, 7 and 9.
     expect(WARM_UP_SLICE_MS).toBe(4);
     expect(turns).toBe(4);
@@ -55,25 +60,58 @@ describe("warmUp", () => {
     expect(metrics).not.toContain('route="/v1/topics/:name"');
   });
 
-  test("no topics: no read; a bound of 0: no read", async () => {
+  test("no topics: no read; a bound of 0: no read; no read, no collection", async () => {
     const { handle, asked, names } = await withTopics(2);
-    expect(await warmUp({ handle, topicNames: [], reads: 5 })).toEqual({ reads: 0, readMs: expect.any(Number) });
-    expect(await warmUp({ handle, topicNames: names, reads: 0 })).toEqual({ reads: 0, readMs: expect.any(Number) });
+    const collectYoung = () => {
+      throw new Error("nothing to collect");
+    };
+    expect(await warmUp({ handle, topicNames: [], reads: 5, collectYoung })).toEqual({ reads: 0, readMs: expect.any(Number), collections: 0, collectMs: 0 });
+    expect(await warmUp({ handle, topicNames: names, reads: 0, collectYoung })).toEqual({ reads: 0, readMs: expect.any(Number), collections: 0, collectMs: 0 });
     expect(asked).toHaveLength(0);
+  });
+
+  test("collects the reads' young garbage every WARM_UP_READS_PER_COLLECTION reads and once after the last, timing the collections", async () => {
+    const { handle, names, clock, now } = await withTopics(3);
+    const collectedAfter: number[] = [];
+    const reads = 2 * WARM_UP_READS_PER_COLLECTION + 50;
+    // The reads answered so far when each collection runs; each collection takes 2 ms.
+    let count = 0;
+    const collectYoung = () => {
+      collectedAfter.push(count);
+      clock.ms += 2;
+    };
+    const counting = (request: Request) => (count++, handle(request));
+    const result = await warmUp({ handle: counting, topicNames: names, reads, now, yieldTurn: async () => {}, collectYoung });
+    expect(collectedAfter).toEqual([WARM_UP_READS_PER_COLLECTION, 2 * WARM_UP_READS_PER_COLLECTION, reads]);
+    expect(result).toEqual({ reads, readMs: 6, collections: 3, collectMs: 6 });
+    // Exactly a multiple of it: no second collection after the last read.
+    collectedAfter.length = 0;
+    count = 0;
+    expect(await warmUp({ handle: counting, topicNames: names, reads: WARM_UP_READS_PER_COLLECTION, now, yieldTurn: async () => {}, collectYoung })).toMatchObject({ collections: 1 });
+    expect(collectedAfter).toEqual([WARM_UP_READS_PER_COLLECTION]);
   });
 
   test("stops at its deadline (an injected clock), saying so", async () => {
     const { handle, names, now } = await withTopics(2, 10);
-    const result = await warmUp({ handle, topicNames: names, reads: 100, deadlineMs: 50, now, yieldTurn: async () => {} });
-    expect(result).toEqual({ reads: 6, readMs: 60, stopped: "deadline of 50 ms passed after 6 reads" });
+    let collections = 0;
+    const result = await warmUp({ handle, topicNames: names, reads: 100, deadlineMs: 50, now, yieldTurn: async () => {}, collectYoung: () => void collections++ });
+    // The reads done are collected after all.
+    expect(result).toEqual({ reads: 6, readMs: 60, collections: 1, collectMs: 0, stopped: "deadline of 50 ms passed after 6 reads" });
+    expect(collections).toBe(1);
   });
 
-  test("a read that fails (a topic gone, an app that throws) stops the warm-up and is reported, never thrown", async () => {
-    const { handle } = await withTopics(1);
+  test("a read or a collection that fails (a topic gone, an app that throws) stops the warm-up and is reported, never thrown", async () => {
+    const { handle, names } = await withTopics(1);
     const gone = await warmUp({ handle, topicNames: ["w0", "nope"], reads: 4, yieldTurn: async () => {} });
-    expect(gone).toEqual({ reads: 1, readMs: expect.any(Number), stopped: "read 2 failed: warm-up read of topic nope answered 404" });
+    expect(gone).toEqual({ reads: 1, readMs: expect.any(Number), collections: 0, collectMs: 0, stopped: "read 2 failed: warm-up read of topic nope answered 404" });
     const broken = await warmUp({ handle: async () => Promise.reject(new Error("boom")), topicNames: ["w0"], reads: 4 });
-    expect(broken).toEqual({ reads: 0, readMs: expect.any(Number), stopped: "read 1 failed: boom" });
+    expect(broken).toEqual({ reads: 0, readMs: expect.any(Number), collections: 0, collectMs: 0, stopped: "read 1 failed: boom" });
+    const collectYoung = () => {
+      throw new Error("no heap");
+    };
+    const reads = WARM_UP_READS_PER_COLLECTION + 1;
+    const uncollected = await warmUp({ handle, topicNames: names, reads, yieldTurn: async () => {}, collectYoung });
+    expect(uncollected).toEqual({ reads: WARM_UP_READS_PER_COLLECTION, readMs: expect.any(Number), collections: 0, collectMs: 0, stopped: `the collection after read ${WARM_UP_READS_PER_COLLECTION} failed: no heap` });
   });
 
   test("a bad bound is a broken invariant of the caller", async () => {
@@ -141,6 +179,9 @@ describe("a started node", () => {
     await node?.stop();
     const again = await start();
     expect(again.reads).toBeGreaterThan(0);
+    // Its garbage collected (at least after its last read), and what it found and left logged.
+    expect(again.collections).toBeGreaterThanOrEqual(1);
+    expect(again).toMatchObject({ memoryBefore: { rssMiB: expect.any(Number), heapMiB: expect.any(Number) }, memoryAfter: { rssMiB: expect.any(Number) } });
     // Whole, or cut by its deadline on a loaded machine; never a failed read.
     expect([undefined, `deadline of ${WARM_UP_DEADLINE_MS} ms passed after ${again.reads} reads`]).toContain(again.stopped as string | undefined);
     expect((await fetch(`http://127.0.0.1:${http}/v1/topics/kept`)).status).toBe(200);
