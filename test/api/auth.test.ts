@@ -140,3 +140,25 @@ test("every kind of admin change is audited, by method and path, and no other re
   }
   expect(lines).toEqual(audited);
 });
+
+describe("the token store", () => {
+  const file = ["abcdefghijklmnop admin alice", "qrstuvwxyz012345 broker fleet"].join("\n");
+
+  test("finds each listed token's holder and nobody for others; a token twice listed is refused", () => {
+    const store = new TokenStore(parseTokenFile(file, "f"));
+    expect(store.size).toBe(2);
+    expect(store.identify("abcdefghijklmnop")).toEqual({ role: "admin", name: "alice" });
+    expect(store.identify("qrstuvwxyz012345")).toEqual({ role: "broker", name: "fleet" });
+    for (const guess of ["", "abcdefghijklmno", "abcdefghijklmnopq", "ABCDEFGHIJKLMNOP", "qrstuvwxyz012345 "]) expect(store.identify(guess)).toBeNull();
+    const twice = [...parseTokenFile(file, "f"), { ...parseTokenFile(file, "f")[0], name: "shadow" }];
+    expect(() => new TokenStore(twice)).toThrow("token of shadow is listed twice");
+  });
+
+  test("replace swaps the whole set: an old token is refused at once", () => {
+    const store = new TokenStore(parseTokenFile(file, "f"));
+    store.replace(parseTokenFile("zyxwvutsrqponmlk admin bob", "f"));
+    expect(store.identify("abcdefghijklmnop")).toBeNull();
+    expect(store.identify("zyxwvutsrqponmlk")).toEqual({ role: "admin", name: "bob" });
+    expect(store.size).toBe(1);
+  });
+});
