@@ -34,7 +34,7 @@ import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
-import { withSnapshotBytes } from "./snapshot-sending.ts";
+import { ChunkBacklog, withSnapshotBytes } from "./snapshot-sending.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
 import { type DurableReady, WritePipeline } from "./write-pipeline.ts";
@@ -62,6 +62,9 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly promotionLimits: PromotionLimits;
   private readonly writes: WritePipeline;
   private readonly appliedListeners = new Set<AppliedListener>();
+  /** Snapshot chunks (and what follows them to the same follower) waiting to be read, one per turn. */
+  private readonly chunks = new ChunkBacklog();
+  private chunkScheduled = false;
   private raft: Raft | null = null;
   private transport: Transport | null = null;
   private snapshotter: Snapshotter | null = null;
@@ -602,12 +605,38 @@ export class RaftRuntime implements ConsensusHandle {
     if (this.applier.applied > appliedBefore) this.announceApplied();
   }
 
+  /**
+   * Sends what may go now; snapshot chunks wait for turns of their own (snapshot-sending.ts), so
+   * no follower's heartbeat waits behind another's chunk read.
+   */
   private send(messages: Message[]): void {
+    if (messages.length === 0) return;
+    this.sendFilled(this.chunks.admit(messages));
+    if (this.chunks.size > 0) this.scheduleChunk();
+  }
+
+  private sendFilled(messages: Message[]): void {
     if (messages.length === 0) return;
     const filled = withSnapshotBytes(messages, this.opts.storage, this.opts.snapshotChunkBytes, (to, index) => this.snapshotGone(to, index));
     const msgs = coalesceMessages(filled, this.opts.maxMsgBytes);
     this.counters.messagesSent += msgs.length;
     this.requireTransport().send(msgs);
+  }
+
+  /** One held chunk read and sent per macrotask, the followers in turn, until none is held. */
+  private scheduleChunk(): void {
+    if (this.chunkScheduled || this.state !== "running") return;
+    this.chunkScheduled = true;
+    this.opts.timers.defer(() => {
+      this.chunkScheduled = false;
+      const run = this.state === "running" ? this.chunks.take() : null;
+      if (run === null) return;
+      const sent = this.guarded(() => {
+        this.sendFilled(run);
+        this.requireTransport().flush();
+      });
+      if (sent && this.chunks.size > 0) this.scheduleChunk();
+    });
   }
 
   /** A chunk's snapshot was pruned from storage: the core restarts that transfer, in its own macrotask (never inside a Ready). */
@@ -693,6 +722,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.opts.loopLag?.stop();
     this.slices.stop();
     this.snapshotter?.stop();
+    this.chunks.clear();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
     this.members.rejectAll(error);
