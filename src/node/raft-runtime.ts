@@ -24,6 +24,7 @@ import {
   type Unsubscribe,
 } from "./contracts.ts";
 import { NodeStoppedError, ProposalRejectedError } from "./errors.ts";
+import { bulkAppBytes } from "./flow-bounds.ts";
 import { type ForwardHandler, Forwarder } from "./forwarding.ts";
 import { Logger } from "./logger.ts";
 import { MembershipChanges } from "./membership-changes.ts";
@@ -34,7 +35,8 @@ import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
-import { ChunkBacklog, withSnapshotBytes } from "./snapshot-sending.ts";
+import { SendBacklog } from "./send-backlog.ts";
+import { withSnapshotBytes } from "./snapshot-sending.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
 import { type DurableReady, WritePipeline } from "./write-pipeline.ts";
@@ -62,9 +64,9 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly promotionLimits: PromotionLimits;
   private readonly writes: WritePipeline;
   private readonly appliedListeners = new Set<AppliedListener>();
-  /** Snapshot chunks (and what follows them to the same follower) waiting to be read, one per turn. */
-  private readonly chunks = new ChunkBacklog();
-  private chunkScheduled = false;
+  /** Bulky messages (snapshot chunks, big Apps) and what follows them to the same follower, sent one per turn. */
+  private readonly backlog: SendBacklog;
+  private backlogScheduled = false;
   private raft: Raft | null = null;
   private transport: Transport | null = null;
   private snapshotter: Snapshotter | null = null;
@@ -127,6 +129,7 @@ export class RaftRuntime implements ConsensusHandle {
       now: () => performance.now(),
       flushStarted: () => this.counters.flushes++,
     });
+    this.backlog = new SendBacklog(bulkAppBytes(this.opts.maxMsgBytes));
     this.promotionLimits = { maxLag: MAX_PROMOTION_LAG_ENTRIES, recentTicks: this.opts.electionTicks, tickMs: this.opts.ticker.intervalMs };
     this.members = new MembershipChanges({
       raftStatus: () => this.requireRunning("change membership").status(),
@@ -606,13 +609,13 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   /**
-   * Sends what may go now; snapshot chunks wait for turns of their own (snapshot-sending.ts), so
-   * no follower's heartbeat waits behind another's chunk read.
+   * Sends what may go now; bulky messages wait for turns of their own (send-backlog.ts), so no
+   * follower's heartbeat waits behind another's chunk read or a window of Apps.
    */
   private send(messages: Message[]): void {
     if (messages.length === 0) return;
-    this.sendFilled(this.chunks.admit(messages));
-    if (this.chunks.size > 0) this.scheduleChunk();
+    this.sendFilled(this.backlog.admit(messages));
+    if (this.backlog.size > 0) this.scheduleBacklog();
   }
 
   private sendFilled(messages: Message[]): void {
@@ -623,19 +626,19 @@ export class RaftRuntime implements ConsensusHandle {
     this.requireTransport().send(msgs);
   }
 
-  /** One held chunk read and sent per macrotask, the followers in turn, until none is held. */
-  private scheduleChunk(): void {
-    if (this.chunkScheduled || this.state !== "running") return;
-    this.chunkScheduled = true;
+  /** One held bulky message sent per macrotask, the followers in turn, until none is held. */
+  private scheduleBacklog(): void {
+    if (this.backlogScheduled || this.state !== "running") return;
+    this.backlogScheduled = true;
     this.opts.timers.defer(() => {
-      this.chunkScheduled = false;
-      const run = this.state === "running" ? this.chunks.take() : null;
+      this.backlogScheduled = false;
+      const run = this.state === "running" ? this.backlog.take() : null;
       if (run === null) return;
       const sent = this.guarded(() => {
         this.sendFilled(run);
         this.requireTransport().flush();
       });
-      if (sent && this.chunks.size > 0) this.scheduleChunk();
+      if (sent && this.backlog.size > 0) this.scheduleBacklog();
     });
   }
 
@@ -722,7 +725,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.opts.loopLag?.stop();
     this.slices.stop();
     this.snapshotter?.stop();
-    this.chunks.clear();
+    this.backlog.clear();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
     this.members.rejectAll(error);
