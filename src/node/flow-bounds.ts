@@ -21,6 +21,15 @@ export const DEFAULT_MAX_INFLIGHT_BYTES = 8 * MIB;
 /** Bytes of one InstallSnapshot chunk (one chunk is in flight at a time). */
 export const DEFAULT_SNAPSHOT_CHUNK_BYTES = MIB;
 /**
+ * An App carrying more entry data than this is sent in a turn of the event loop of its own, after
+ * the Ready's light messages (send-backlog.ts): a quarter of a full App, so a catching-up
+ * follower's window (full Apps) leaves one App per turn, while the Apps of steady replication,
+ * a few proposals each, go at once.
+ */
+export function bulkAppBytes(maxMsgBytes: number): number {
+  return Math.max(1, Math.floor(maxMsgBytes / 4));
+}
+/**
  * Room in a Messages frame besides entry data: the batch and message headers, a snapshot chunk's
  * membership and the per-entry fields beyond ENTRY_OVERHEAD_BYTES. Generous on purpose.
  */
@@ -32,6 +41,7 @@ function relate(holds: boolean, what: string): void {
 
 relate(DEFAULT_MAX_MSG_BYTES > ENTRY_OVERHEAD_BYTES, "an App must fit at least one entry's overhead");
 relate(DEFAULT_MAX_INFLIGHT_BYTES >= DEFAULT_MAX_MSG_BYTES, "the inflight window must hold one full App");
+relate(bulkAppBytes(DEFAULT_MAX_MSG_BYTES) < DEFAULT_MAX_MSG_BYTES, "a full App must count as bulky, so a catch-up window leaves one App per turn");
 relate(
   DEFAULT_MAX_MSG_BYTES + FRAME_SLACK_BYTES <= DEFAULT_LIMITS.maxFrameBytes,
   "a full App must fit in one transport frame",

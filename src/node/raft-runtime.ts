@@ -24,6 +24,7 @@ import {
   type Unsubscribe,
 } from "./contracts.ts";
 import { NodeStoppedError, ProposalRejectedError } from "./errors.ts";
+import { bulkAppBytes } from "./flow-bounds.ts";
 import { type ForwardHandler, Forwarder } from "./forwarding.ts";
 import { Logger } from "./logger.ts";
 import { MembershipChanges } from "./membership-changes.ts";
@@ -34,6 +35,7 @@ import { ProposalWaiters } from "./proposal-waiters.ts";
 import { ReadWaiters } from "./read-waiters.ts";
 import { RoleTracker, type RoleListener } from "./role-tracker.ts";
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from "./runtime-options.ts";
+import { SendBacklog } from "./send-backlog.ts";
 import { withSnapshotBytes } from "./snapshot-sending.ts";
 import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
@@ -62,6 +64,9 @@ export class RaftRuntime implements ConsensusHandle {
   private readonly promotionLimits: PromotionLimits;
   private readonly writes: WritePipeline;
   private readonly appliedListeners = new Set<AppliedListener>();
+  /** Bulky messages (snapshot chunks, big Apps) and what follows them to the same follower, sent one per turn. */
+  private readonly backlog: SendBacklog;
+  private backlogScheduled = false;
   private raft: Raft | null = null;
   private transport: Transport | null = null;
   private snapshotter: Snapshotter | null = null;
@@ -124,6 +129,7 @@ export class RaftRuntime implements ConsensusHandle {
       now: () => performance.now(),
       flushStarted: () => this.counters.flushes++,
     });
+    this.backlog = new SendBacklog(bulkAppBytes(this.opts.maxMsgBytes));
     this.promotionLimits = { maxLag: MAX_PROMOTION_LAG_ENTRIES, recentTicks: this.opts.electionTicks, tickMs: this.opts.ticker.intervalMs };
     this.members = new MembershipChanges({
       raftStatus: () => this.requireRunning("change membership").status(),
@@ -602,12 +608,38 @@ export class RaftRuntime implements ConsensusHandle {
     if (this.applier.applied > appliedBefore) this.announceApplied();
   }
 
+  /**
+   * Sends what may go now; bulky messages wait for turns of their own (send-backlog.ts), so no
+   * follower's heartbeat waits behind another's chunk read or a window of Apps.
+   */
   private send(messages: Message[]): void {
+    if (messages.length === 0) return;
+    this.sendFilled(this.backlog.admit(messages));
+    if (this.backlog.size > 0) this.scheduleBacklog();
+  }
+
+  private sendFilled(messages: Message[]): void {
     if (messages.length === 0) return;
     const filled = withSnapshotBytes(messages, this.opts.storage, this.opts.snapshotChunkBytes, (to, index) => this.snapshotGone(to, index));
     const msgs = coalesceMessages(filled, this.opts.maxMsgBytes);
     this.counters.messagesSent += msgs.length;
     this.requireTransport().send(msgs);
+  }
+
+  /** One held bulky message sent per macrotask, the followers in turn, until none is held. */
+  private scheduleBacklog(): void {
+    if (this.backlogScheduled || this.state !== "running") return;
+    this.backlogScheduled = true;
+    this.opts.timers.defer(() => {
+      this.backlogScheduled = false;
+      const run = this.state === "running" ? this.backlog.take() : null;
+      if (run === null) return;
+      const sent = this.guarded(() => {
+        this.sendFilled(run);
+        this.requireTransport().flush();
+      });
+      if (sent && this.backlog.size > 0) this.scheduleBacklog();
+    });
   }
 
   /** A chunk's snapshot was pruned from storage: the core restarts that transfer, in its own macrotask (never inside a Ready). */
@@ -693,6 +725,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.opts.loopLag?.stop();
     this.slices.stop();
     this.snapshotter?.stop();
+    this.backlog.clear();
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
     this.members.rejectAll(error);

@@ -5,6 +5,8 @@
 // the core is told (Raft.snapshotUnavailable) so the transfer begins anew from the latest one.
 // The bytes read are the storage's fresh copy, given over to the transport with the message
 // (Transport.send), which frees them once encoded: nothing here or in the core keeps them.
+// Chunks are read one per turn of the event loop, after the Ready's other messages went out
+// (send-backlog.ts).
 import { fillChunk } from "../raft/snapshot-chunks.ts";
 import type { Message, NodeId } from "../raft/types.ts";
 import type { LogStorage } from "../storage/log-storage.ts";
