@@ -110,6 +110,6 @@ export class ByteReader {
 }
 
 /** The big-endian u32 at `pos` (the caller checked that four bytes are there). */
-function uint32At(b: Uint8Array, pos: number): number {
+export function uint32At(b: Uint8Array, pos: number): number {
   return ((b[pos] << 24) | (b[pos + 1] << 16) | (b[pos + 2] << 8) | b[pos + 3]) >>> 0;
 }

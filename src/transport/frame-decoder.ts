@@ -2,6 +2,7 @@
 // frames. Bytes are copied in, because the socket may reuse its chunk buffer after the callback.
 // The buffer never holds more than one frame plus one chunk, since the length is checked first.
 // Frames are handed out as copies, so the buffer is the decoder's alone: one it outgrew is freed.
+import { uint32At } from "./byte-reader.ts";
 import { DecodeError } from "./errors.ts";
 import { freeOwnedBytes } from "./owned-bytes.ts";
 import { invariant } from "./invariant.ts";
@@ -45,13 +46,11 @@ export class FrameDecoder {
 
   private next(): Frame | null {
     if (this.end - this.start < FRAME_HEADER_BYTES) return null;
-    const b = this.buf;
-    const at = this.start;
-    const length = ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+    const length = uint32At(this.buf, this.start);
     if (length < 1 || length > this.maxFrameBytes) {
       throw new DecodeError(`frame length ${length} is outside [1, ${this.maxFrameBytes}]`);
     }
-    const kind = b[at + 4];
+    const kind = this.buf[this.start + 4];
     if (!isFrameKind(kind)) throw new DecodeError(`unknown frame kind ${kind}`);
     if (this.end - this.start < 4 + length) return null;
     const body = this.buf.slice(this.start + FRAME_HEADER_BYTES, this.start + 4 + length);
