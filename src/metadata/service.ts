@@ -389,7 +389,8 @@ class DefaultMetadataService implements MetadataServiceHandle {
     const write = { ...request, requestId } as WriteRequest;
     if (this.handle.isLeader()) {
       try {
-        return (await this.writeAsLeader(write)).records;
+        // An id this node has just made up cannot be remembered yet: no recall on this first try.
+        return (await this.writeAsLeader(write, key === undefined)).records;
       } catch (error) {
         // Leadership moved before the entry was appended (NotLeaderError), or after, leaving its
         // outcome unknown (NoLeaderError and its kinds): either way the write goes to the leader
@@ -404,9 +405,15 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return reply.records;
   }
 
-  private async writeAsLeader(write: WriteRequest): Promise<{ offset: number; records: MetadataRecord[] }> {
+  /**
+   * `freshId`: the write's request id was made up by this node for this very call, so no entry can
+   * carry it yet and looking it up in the table of remembered ids (a Map of up to its bound of
+   * random keys: a cache miss or two on every write) is skipped. A forwarded write or a client's
+   * key may be a retry and is always looked up.
+   */
+  private async writeAsLeader(write: WriteRequest, freshId = false): Promise<{ offset: number; records: MetadataRecord[] }> {
     const command = buildCommand(write, { timestamp: new Date(this.clock.now()).toISOString(), newId: this.newId });
-    const recalled = this.sm.recall(command);
+    const recalled = freshId ? null : this.sm.recall(command);
     if (recalled !== null) {
       // Applied before (a retry): the first answer again, and nothing proposed.
       if (!recalled.result.ok) throw applyError(recalled.result.error);
