@@ -108,6 +108,9 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly controller: PartitionController;
   private readonly fetchDeps: FetchDeps;
   private readonly unsubscribes: Unsubscribe[] = [];
+  /** The millisecond stampNow last rendered, and its text. */
+  private stampMs = Number.NaN;
+  private stampText = "";
 
   constructor(opts: MetadataServiceOptions) {
     this.handle = opts.handle;
@@ -412,7 +415,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
    * key may be a retry and is always looked up.
    */
   private async writeAsLeader(write: WriteRequest, freshId = false): Promise<{ offset: number; records: MetadataRecord[] }> {
-    const command = buildCommand(write, { timestamp: new Date(this.clock.now()).toISOString(), newId: this.newId });
+    const command = buildCommand(write, { timestamp: this.stampNow(), newId: this.newId });
     const recalled = freshId ? null : this.sm.recall(command);
     if (recalled !== null) {
       // Applied before (a retry): the first answer again, and nothing proposed.
@@ -427,6 +430,20 @@ class DefaultMetadataService implements MetadataServiceHandle {
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
     return { offset: index, records: result.records };
+  }
+
+  /**
+   * The leader's timestamp for a command proposed now (ISO-8601). A leader proposes many writes in
+   * the same millisecond under load: the text of the last millisecond is kept and given again
+   * instead of a Date and its rendering per write.
+   */
+  private stampNow(): string {
+    const ms = this.clock.now();
+    if (ms !== this.stampMs) {
+      this.stampText = new Date(ms).toISOString();
+      this.stampMs = ms;
+    }
+    return this.stampText;
   }
 
   /** The heartbeat's status change, then (controlled shutdown) leadership moved off the broker. */
@@ -445,7 +462,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async proposeReconcile(batch: ReconcileBatch): Promise<{ offset: number; changed: number }> {
-    const command = { kind: "reconcilePartitions" as const, timestamp: new Date(this.clock.now()).toISOString(), ...batch };
+    const command = { kind: "reconcilePartitions" as const, timestamp: this.stampNow(), ...batch };
     const { index, result } = await this.handle.propose(encodeCommand(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
@@ -453,7 +470,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async proposeLivenessChange(brokerId: number, change: LivenessChange): Promise<number> {
-    const command = { kind: "changeBroker" as const, timestamp: new Date(this.clock.now()).toISOString(), brokerId, change };
+    const command = { kind: "changeBroker" as const, timestamp: this.stampNow(), brokerId, change };
     const { index } = await this.handle.propose(encodeCommand(command));
     return index;
   }
