@@ -124,8 +124,7 @@ export function fastHandler<B extends TSchema>(context: FastRouteContext, route:
     return response;
   };
   // One async frame per request: the body is read with one await, parsed and checked in line, and
-  // the route's own promise awaited; no promise, closure or wrapper per step (each was a few
-  // hundred ns of every write on the leader).
+  // the route's own promise awaited; no async layer, .catch closure or failure wrapper per step.
   return async (request, server) => {
     const param = request.method === route.method ? paramOf(request.url, prefix, name !== "") : null;
     if (param === null) return context.app().fetch(request);
