@@ -17,7 +17,7 @@ import { ApiError, InvalidInputError } from "./api-error.ts";
 import type { AnswerServer, RequestCheck } from "./auth-guard.ts";
 import { checkBody } from "./body-check.ts";
 import { type HttpHooksOptions, UNMATCHED_ROUTE } from "./http-hooks.ts";
-import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
+import { checkDeclaredLength, parseJsonBody, readBoundedBytes, UNDECLARED } from "./json-body.ts";
 import { describeFailure } from "./validation-message.ts";
 
 export type FastMethod = "GET" | "POST" | "PUT";
@@ -45,11 +45,6 @@ export type FastHandler = (request: Request, server?: AnswerServer) => Promise<R
 
 /** The routes as Bun.serve's `routes` table: template → method → handler. */
 export type FastRouteTable = Record<string, Partial<Record<FastMethod, FastHandler>>>;
-
-/** Thrown while the body was read or parsed: Elysia reports such failures as PARSE. */
-class BodyReadFailure {
-  constructor(readonly error: unknown) {}
-}
 
 /** The template's fixed part and its parameter's name ("" for a template without one). */
 function splitTemplate(path: string): { prefix: string; name: string } {
@@ -89,27 +84,27 @@ interface RouteChecks {
   maxBytes: number;
 }
 
-/** The request's body, read and checked, then its parameter checked: in the order Elysia's lifecycle does. */
-async function checkedBody(request: Request, checks: RouteChecks, param: string): Promise<unknown> {
-  let body: unknown;
-  if (checks.body !== null) {
-    body = await readJsonBody(request, checks.maxBytes).catch((error: unknown) => {
-      throw new BodyReadFailure(error);
-    });
-    checkBody(checks.body, body);
-  }
-  if (checks.params !== null) checkParams(checks.params, { [checks.name]: param });
-  return body;
-}
-
 /**
  * What Elysia's onRequest hooks refuse before routing, in their order: the declared length
  * (http-hooks.ts; a GET's body is never read) and then the token (auth-guard.ts). The query check
- * between them has nothing to do: a URL with a query string is handed on.
+ * between them has nothing to do: a URL with a query string is handed on. Returns the declared
+ * length (UNDECLARED for a GET or a body without one), so the body's reader need not look again.
  */
-function checkBeforeRouting(request: Request, checks: RouteChecks, authorize: RequestCheck | null): void {
-  if (checks.body !== null) checkDeclaredLength(request, checks.maxBytes);
+function checkBeforeRouting(request: Request, checks: RouteChecks, authorize: RequestCheck | null): number {
+  const declared = checks.body === null ? UNDECLARED : checkDeclaredLength(request, checks.maxBytes);
   if (authorize !== null) authorize(request);
+  return declared;
+}
+
+/** The body, once read and parsed, checked against its schema; then the parameter: in the order Elysia's lifecycle checks them. */
+function checkParsed(checks: RouteChecks, body: unknown, param: string): void {
+  if (checks.body !== null) checkBody(checks.body, body);
+  if (checks.params !== null) checkParams(checks.params, { [checks.name]: param });
+}
+
+/** Elysia's kind of a failure: PARSE for one while the body was read or parsed that is not one of ours, else UNKNOWN. */
+function failureKind(reading: boolean, error: unknown): "PARSE" | "UNKNOWN" {
+  return reading && !(error instanceof ApiError) ? "PARSE" : "UNKNOWN";
 }
 
 /** The handler Bun's router calls for `route`. */
@@ -123,29 +118,34 @@ export function fastHandler<B extends TSchema>(context: FastRouteContext, route:
     name,
     maxBytes: context.limits.maxBodyBytes,
   };
-  const refuse = async (request: Request, server: AnswerServer, started: number, raw: unknown, counted: string): Promise<Response> => {
-    const parse = raw instanceof BodyReadFailure;
-    const error = parse ? raw.error : raw;
-    const response = await errorAnswer(context, checks.maxBytes, parse && !(error instanceof ApiError) ? "PARSE" : "UNKNOWN", error, request);
+  const refuse = async (request: Request, server: AnswerServer, started: number, kind: "PARSE" | "UNKNOWN", error: unknown, counted: string): Promise<Response> => {
+    const response = await errorAnswer(context, checks.maxBytes, kind, error, request);
     countAnswer(context, request, counted, response.status, started, server);
     return response;
   };
+  // One async frame per request: the body is read with one await, parsed and checked in line, and
+  // the route's own promise awaited; no async layer, .catch closure or failure wrapper per step.
   return async (request, server) => {
     const param = request.method === route.method ? paramOf(request.url, prefix, name !== "") : null;
     if (param === null) return context.app().fetch(request);
     const started = context.now();
+    let declared: number;
     try {
-      checkBeforeRouting(request, checks, context.authorize);
+      declared = checkBeforeRouting(request, checks, context.authorize);
     } catch (error) {
       // Elysia's hooks refuse it before routing: counted as no route's.
-      return refuse(request, server, started, error, UNMATCHED_ROUTE);
+      return refuse(request, server, started, "UNKNOWN", error, UNMATCHED_ROUTE);
     }
+    let reading = checks.body !== null;
     try {
-      const response = await route.serve(request, (await checkedBody(request, checks, param)) as Static<B>, param);
+      const body = reading ? parseJsonBody(await readBoundedBytes(request, checks.maxBytes, declared)) : undefined;
+      reading = false;
+      checkParsed(checks, body, param);
+      const response = await route.serve(request, body as Static<B>, param);
       countAnswer(context, request, route.path, response.status, started, server);
       return response;
     } catch (error) {
-      return refuse(request, server, started, error, route.path);
+      return refuse(request, server, started, failureKind(reading, error), error, route.path);
     }
   };
 }

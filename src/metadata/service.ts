@@ -108,6 +108,9 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly controller: PartitionController;
   private readonly fetchDeps: FetchDeps;
   private readonly unsubscribes: Unsubscribe[] = [];
+  /** The millisecond stampNow last rendered, and its text. */
+  private stampMs = Number.NaN;
+  private stampText = "";
 
   constructor(opts: MetadataServiceOptions) {
     this.handle = opts.handle;
@@ -389,7 +392,8 @@ class DefaultMetadataService implements MetadataServiceHandle {
     const write = { ...request, requestId } as WriteRequest;
     if (this.handle.isLeader()) {
       try {
-        return (await this.writeAsLeader(write)).records;
+        // An id this node has just made up cannot be remembered yet: no recall on this first try.
+        return (await this.writeAsLeader(write, key === undefined)).records;
       } catch (error) {
         // Leadership moved before the entry was appended (NotLeaderError), or after, leaving its
         // outcome unknown (NoLeaderError and its kinds): either way the write goes to the leader
@@ -404,9 +408,15 @@ class DefaultMetadataService implements MetadataServiceHandle {
     return reply.records;
   }
 
-  private async writeAsLeader(write: WriteRequest): Promise<{ offset: number; records: MetadataRecord[] }> {
-    const command = buildCommand(write, { timestamp: new Date(this.clock.now()).toISOString(), newId: this.newId });
-    const recalled = this.sm.recall(command);
+  /**
+   * `freshId`: the write's request id was made up by this node for this very call, so no entry can
+   * carry it yet and looking it up in the table of remembered ids (a Map of up to its bound of
+   * random keys: a cache miss or two on every write) is skipped. A forwarded write or a client's
+   * key may be a retry and is always looked up.
+   */
+  private async writeAsLeader(write: WriteRequest, freshId = false): Promise<{ offset: number; records: MetadataRecord[] }> {
+    const command = buildCommand(write, { timestamp: this.stampNow(), newId: this.newId });
+    const recalled = freshId ? null : this.sm.recall(command);
     if (recalled !== null) {
       // Applied before (a retry): the first answer again, and nothing proposed.
       if (!recalled.result.ok) throw applyError(recalled.result.error);
@@ -420,6 +430,20 @@ class DefaultMetadataService implements MetadataServiceHandle {
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
     return { offset: index, records: result.records };
+  }
+
+  /**
+   * The leader's timestamp for a command proposed now (ISO-8601). A leader proposes many writes in
+   * the same millisecond under load: the text of the last millisecond is kept and given again
+   * instead of a Date and its rendering per write.
+   */
+  private stampNow(): string {
+    const ms = this.clock.now();
+    if (ms !== this.stampMs) {
+      this.stampText = new Date(ms).toISOString();
+      this.stampMs = ms;
+    }
+    return this.stampText;
   }
 
   /** The heartbeat's status change, then (controlled shutdown) leadership moved off the broker. */
@@ -438,7 +462,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async proposeReconcile(batch: ReconcileBatch): Promise<{ offset: number; changed: number }> {
-    const command = { kind: "reconcilePartitions" as const, timestamp: new Date(this.clock.now()).toISOString(), ...batch };
+    const command = { kind: "reconcilePartitions" as const, timestamp: this.stampNow(), ...batch };
     const { index, result } = await this.handle.propose(encodeCommand(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
@@ -446,7 +470,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async proposeLivenessChange(brokerId: number, change: LivenessChange): Promise<number> {
-    const command = { kind: "changeBroker" as const, timestamp: new Date(this.clock.now()).toISOString(), brokerId, change };
+    const command = { kind: "changeBroker" as const, timestamp: this.stampNow(), brokerId, change };
     const { index } = await this.handle.propose(encodeCommand(command));
     return index;
   }

@@ -142,5 +142,9 @@ function partitioning(r: Record<string, unknown>): { partitions: unknown; replic
 
 /** Drops undefined members so the command's JSON is the same on every path. */
 function defined(obj: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+  // A loop, not entries/filter/fromEntries: this runs twice on every write (the command and its
+  // fingerprint), and the three arrays per call were ~1 % of a leader's CPU under load.
+  const out: Record<string, unknown> = {};
+  for (const key in obj) if (obj[key] !== undefined) out[key] = obj[key];
+  return out;
 }

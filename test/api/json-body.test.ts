@@ -2,14 +2,15 @@
 import { expect, test } from "bun:test";
 import { BadContentLengthError, BodyTooLargeError, MalformedJsonError, NestingTooDeepError } from "../../src/api/api-error.ts";
 import { MAX_JSON_DEPTH } from "../../src/metadata/json-nesting.ts";
-import { checkDeclaredLength, readBoundedBytes, readJsonBody } from "../../src/api/json-body.ts";
+import { checkDeclaredLength, parseJsonBody, readBoundedBytes, readJsonBody, UNDECLARED } from "../../src/api/json-body.ts";
 
 const post = (body: RequestInit["body"], headers: Record<string, string> = {}) => new Request("http://localhost/x", { method: "POST", body, headers });
 
-test("a declared length is checked before anything is read", () => {
+test("a declared length is checked before anything is read, and handed on", () => {
   expect(() => checkDeclaredLength(post("{}", { "content-length": "11" }), 10)).toThrow(BodyTooLargeError);
-  expect(() => checkDeclaredLength(post("{}", { "content-length": "10" }), 10)).not.toThrow();
-  expect(() => checkDeclaredLength(post(null), 10)).not.toThrow();
+  expect(checkDeclaredLength(post("{}", { "content-length": "10" }), 10)).toBe(10);
+  expect(checkDeclaredLength(post("{}", { "content-length": "0" }), 10)).toBe(0);
+  expect(checkDeclaredLength(post(null), 10)).toBe(UNDECLARED);
 });
 
 test("a Content-Length that is not a byte count is a 400", () => {
@@ -36,6 +37,19 @@ test("a body with a declared length is read whole, and still refused past the li
   expect(await readBoundedBytes(post("abcd", { "content-length": "4" }), 4)).toEqual(new TextEncoder().encode("abcd"));
   // An in-process Request can declare less than it carries; the bytes read are what count.
   await expect(readBoundedBytes(post("abcdefgh", { "content-length": "2" }), 4)).rejects.toThrow(BodyTooLargeError);
+  // The length checkDeclaredLength handed on picks the same way; without one the body is streamed, bounded.
+  expect(await readBoundedBytes(post("abcd", { "content-length": "4" }), 4, 4)).toEqual(new TextEncoder().encode("abcd"));
+  await expect(readBoundedBytes(post("abcdefgh", { "content-length": "2" }), 4, 2)).rejects.toThrow(BodyTooLargeError);
+  await expect(readBoundedBytes(post("abcdefgh"), 4, UNDECLARED)).rejects.toThrow("more than 4");
+});
+
+test("parseJsonBody parses bytes read elsewhere as readJsonBody does", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  expect(parseJsonBody(bytes(" "))).toEqual({});
+  expect(parseJsonBody(bytes('{"brokerHost":"h"}'))).toEqual({ brokerHost: "h" });
+  expect(() => parseJsonBody(new Uint8Array([0xc3, 0x28]))).toThrow("it is not UTF-8");
+  expect(() => parseJsonBody(bytes("{"))).toThrow(MalformedJsonError);
+  expect(() => parseJsonBody(bytes("[".repeat(MAX_JSON_DEPTH + 1)))).toThrow(NestingTooDeepError);
 });
 
 test("JSON: empty is {}, bad UTF-8 and bad syntax are malformed", async () => {

@@ -21,6 +21,22 @@ describe("service writes on the leader", () => {
     expect(await service.listBrokers({})).toEqual([rec]);
   });
 
+  test("writes of one millisecond share its stamp; the next millisecond's writes get their own", async () => {
+    const { service, clock } = single();
+    const first = await service.registerBroker(broker(1));
+    const same = await service.updateBroker(1, { brokerHost: "h1b" });
+    clock.advance(1);
+    const next = await service.updateBroker(1, { brokerHost: "h1c" });
+    clock.advance(86_400_000 - 1);
+    const nextDay = await service.updateBroker(1, { brokerHost: "h1d" });
+    expect([first, same, next, nextDay].map((r) => r.timestamp)).toEqual([
+      "2026-11-24T00:00:00.000Z",
+      "2026-11-24T00:00:00.000Z",
+      "2026-11-24T00:00:00.001Z",
+      "2026-11-25T00:00:00.000Z",
+    ]);
+  });
+
   test("a rule broken up front is refused before anything is proposed", async () => {
     const { service, handle } = single();
     await service.registerBroker(broker(1));

@@ -8,7 +8,7 @@ import type { ApiDeps } from "../deps.ts";
 import type { FastRoute } from "../fast-route.ts";
 import { writeOptionsOf } from "../idempotency.ts";
 import { jsonResponse } from "../json-answer.ts";
-import { toInt } from "../params.ts";
+import { digitsToInt, toInt } from "../params.ts";
 import { recordAnswer, recordResponse } from "../record-bodies.ts";
 import { RegisterBrokerBody, UpdateBrokerBody } from "../schemas/brokers.ts";
 import { BrokerIdParams, ConsistencyQuery, EmptyQuery, ListBrokersQuery } from "../schemas/queries.ts";
@@ -18,9 +18,12 @@ const brokerIdOf = (params: { brokerId: string }) => toInt("brokerId", params.br
 
 export const BROKER_PATH = "/v1/brokers/:brokerId";
 
+/** The broker id of a parameter the fast route already matched against BrokerIdParams (digits): its range alone is left to check. */
+const checkedBrokerId = (digits: string) => digitsToInt("brokerId", digits, 0, MAX_BROKER_ID);
+
 /** PUT /v1/brokers/:brokerId's work, for the Elysia route and the fast one. */
-const updateBroker = (service: MetadataService, brokerId: string, body: UpdateBrokerBody, request: Request) =>
-  service.updateBroker(brokerIdOf({ brokerId }), body, writeOptionsOf(request));
+const updateBroker = (service: MetadataService, brokerId: number, body: UpdateBrokerBody, request: Request) =>
+  service.updateBroker(brokerId, body, writeOptionsOf(request));
 
 /** PUT /v1/brokers/:brokerId from Bun's router: the change record, as Elysia writes it. */
 export function updateBrokerFastRoute({ service }: ApiDeps): FastRoute<typeof UpdateBrokerBody> {
@@ -29,7 +32,7 @@ export function updateBrokerFastRoute({ service }: ApiDeps): FastRoute<typeof Up
     path: BROKER_PATH,
     body: UpdateBrokerBody,
     params: BrokerIdParams,
-    serve: async (request, body, brokerId) => jsonResponse(await updateBroker(service, brokerId, body, request), 200),
+    serve: async (request, body, brokerId) => jsonResponse(await updateBroker(service, checkedBrokerId(brokerId), body, request), 200),
   };
 }
 
@@ -39,7 +42,7 @@ export function readBrokerFastRoute({ service }: ApiDeps): FastRoute {
     method: "GET",
     path: BROKER_PATH,
     params: BrokerIdParams,
-    serve: async (_request, _body, brokerId) => recordAnswer(await service.getBroker(brokerIdOf({ brokerId }), "linearizable")),
+    serve: async (_request, _body, brokerId) => recordAnswer(await service.getBroker(checkedBrokerId(brokerId), "linearizable")),
   };
 }
 
@@ -66,7 +69,7 @@ export function brokerRoutes({ service }: ApiDeps) {
       mapResponse: ({ responseValue }) => recordResponse({ responseValue }),
       detail: { tags, summary: "One broker's current state" },
     })
-    .put(BROKER_PATH, ({ params, body, request }) => updateBroker(service, params.brokerId, body, request), {
+    .put(BROKER_PATH, ({ params, body, request }) => updateBroker(service, brokerIdOf(params), body, request), {
       params: BrokerIdParams,
       body: UpdateBrokerBody,
       query: EmptyQuery,
