@@ -6,7 +6,7 @@
 import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { AckLog, BrokerFleet, DEFAULT_FLEET, type FleetMode, post, wallNow } from "./broker-fleet.ts";
+import { AckLog, BrokerFleet, DEFAULT_FLEET, type FleetMode, ackedOffset, post, wallNow } from "./broker-fleet.ts";
 import { topicName } from "./payload.ts";
 import { type ThreadCpu, threadCpu, threadCpuLine } from "./thread-cpu.ts";
 import { YaktTarget } from "./yakt-target.ts";
@@ -126,9 +126,14 @@ async function operation(yakt: YaktTarget, acks: AckLog, result: MixedResult, se
   const count = result.byKind[kind];
   if (res instanceof Error) return fail(result, count, res.name);
   const text = await res.text();
+  const answeredAt = wallNow();
   const ok = kind === "read" ? res.status === 200 || res.status === 404 : res.status === 201;
   if (!ok) return fail(result, count, `${kind} ${res.status} ${text.slice(0, 80)}`);
-  if (kind !== "read") acks.note((JSON.parse(text) as { offset: number }).offset, wallNow());
+  if (kind !== "read") {
+    const offset = ackedOffset(JSON.parse(text));
+    if (offset === null) return fail(result, count, `${kind} 201 with no offset: ${text.slice(0, 80)}`);
+    acks.note(offset, answeredAt);
+  }
   count.ok++;
   return true;
 }
