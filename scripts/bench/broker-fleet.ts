@@ -105,6 +105,19 @@ export class AckLog {
   }
 }
 
+/**
+ * The offset a write's answer acknowledges: a record's own (a producer id), or its topic's (a
+ * topic create answers `{topic, partitions}`, whose records share the topic's entry); null when
+ * the answer names none. Until 2026-12-07 only the first was read, so topic creates were never
+ * counted in the propagation: half the writes of the mixed rows.
+ */
+export function ackedOffset(answer: unknown): number | null {
+  if (typeof answer !== "object" || answer === null) return null;
+  const { offset, topic } = answer as { offset?: unknown; topic?: { offset?: unknown } };
+  const value = offset ?? (typeof topic === "object" && topic !== null ? topic.offset : undefined);
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+
 export class BrokerFleet {
   private workers: Worker[] = [];
   private local: FleetLoops | null = null;

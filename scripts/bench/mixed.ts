@@ -6,8 +6,9 @@
 import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";
-import { AckLog, BrokerFleet, DEFAULT_FLEET, type FleetMode, post, wallNow } from "./broker-fleet.ts";
+import { AckLog, BrokerFleet, DEFAULT_FLEET, type FleetMode, ackedOffset, post, wallNow } from "./broker-fleet.ts";
 import { topicName } from "./payload.ts";
+import { type ThreadCpu, threadCpu, threadCpuLine } from "./thread-cpu.ts";
 import { YaktTarget } from "./yakt-target.ts";
 
 export interface MixedOptions {
@@ -46,6 +47,8 @@ export interface MixedResult {
   generatorCpuMs: number;
   /** Per node over the row: its CPU, and the Raft ticks its loop ran (100/s when the loop is never late). */
   nodes: NodeRow[];
+  /** This process's CPU by thread over the row (the writers and the fleet: thread-cpu.ts). */
+  generatorThreads: [ThreadCpu, ThreadCpu];
   /** The nodes' election lines (campaigns, check-quorum losses, role changes) during the row. */
   elections: string[];
 }
@@ -54,6 +57,8 @@ export interface NodeRow {
   id: number;
   cpuMs: number;
   ticksPerSecond: number;
+  /** Its CPU by thread (main, JIT, GC, I/O pool) at the row's start and end: where a poll's CPU goes, user and system apart. */
+  threads: [ThreadCpu, ThreadCpu];
 }
 
 const KINDS = ["topic", "producer", "read"] as const;
@@ -121,9 +126,14 @@ async function operation(yakt: YaktTarget, acks: AckLog, result: MixedResult, se
   const count = result.byKind[kind];
   if (res instanceof Error) return fail(result, count, res.name);
   const text = await res.text();
+  const answeredAt = wallNow();
   const ok = kind === "read" ? res.status === 200 || res.status === 404 : res.status === 201;
   if (!ok) return fail(result, count, `${kind} ${res.status} ${text.slice(0, 80)}`);
-  if (kind !== "read") acks.note((JSON.parse(text) as { offset: number }).offset, wallNow());
+  if (kind !== "read") {
+    const offset = ackedOffset(JSON.parse(text));
+    if (offset === null) return fail(result, count, `${kind} 201 with no offset: ${text.slice(0, 80)}`);
+    acks.note(offset, answeredAt);
+  }
   count.ok++;
   return true;
 }
@@ -161,6 +171,7 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
     nodeCpuMs: 0,
     generatorCpuMs: 0,
     nodes: [],
+    generatorThreads: [new Map(), new Map()],
     elections: [],
   };
   const ids = yakt.cluster.live();
@@ -168,6 +179,8 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   const logAt = new Map(ids.map((id) => [id, yakt.cluster.log(id).length]));
   const ticks0 = await nodeTicks(yakt);
   const perNode0 = pids.map(processCpuMs);
+  const threads0 = pids.map(threadCpu);
+  const selfThreads0 = threadCpu(process.pid);
   const cpu0 = clusterCpuMs(pids);
   const self0 = processCpuMs(process.pid);
   const counters0 = await nodeCounters(yakt);
@@ -176,10 +189,16 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   result.load = await runLoad({ clients: opts.writers, durationMs: opts.durationMs, maxRequests: 10_000_000, request: (seq) => operation(yakt, acks, result, seq) });
   result.nodeCpuMs = clusterCpuMs(pids) - cpu0;
   const ticks = await nodeTicks(yakt);
-  result.nodes = ids.map((id, i) => ({ id, cpuMs: processCpuMs(pids[i]) - perNode0[i], ticksPerSecond: ((ticks.get(id) ?? 0) - (ticks0.get(id) ?? 0)) / result.load.seconds }));
+  result.nodes = ids.map((id, i) => ({
+    id,
+    cpuMs: processCpuMs(pids[i]) - perNode0[i],
+    ticksPerSecond: ((ticks.get(id) ?? 0) - (ticks0.get(id) ?? 0)) / result.load.seconds,
+    threads: [threads0[i], threadCpu(pids[i])],
+  }));
   result.elections = electionLines(yakt, logAt);
   // Of every thread of this process: the writers and the fleet's threads.
   result.generatorCpuMs = processCpuMs(process.pid) - self0;
+  result.generatorThreads = [selfThreads0, threadCpu(process.pid)];
   result.counters = counterDelta(counters0, await nodeCounters(yakt));
   result.leaderChanges = result.counters.leaderChanges;
   result.termChanges = result.counters.term;
@@ -218,6 +237,9 @@ if (import.meta.main) {
     const perPoll = r.polls > 0 ? ((r.nodeCpuMs * 1000) / r.polls).toFixed(0) : "-";
     const perDelivery = r.propagationMs.length > 0 ? ((r.nodeCpuMs * 1000) / r.propagationMs.length).toFixed(1) : "-";
     console.log(`node CPU per ${opts.mode === "watch" ? "heartbeat" : "poll"} ${perPoll} µs, per change delivered to a broker ${perDelivery} µs; per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
+    const unit = opts.mode === "watch" ? "heartbeat" : "poll";
+    for (const n of r.nodes) console.log(`  node ${n.id} threads (µs per ${unit} of the fleet, user+system): ${threadCpuLine(n.threads[0], n.threads[1], r.polls)}`);
+    console.log(`  generator threads (µs per ${unit}, user+system): ${threadCpuLine(r.generatorThreads[0], r.generatorThreads[1], r.polls)}`);
     for (const line of r.elections.slice(0, 20)) console.log(line);
     if (process.env.PROFILE) {
       // A graceful stop lets the nodes write their profiles (BUN_OPTIONS=--cpu-prof-md ...).

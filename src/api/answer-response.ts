@@ -6,12 +6,12 @@
 // read stops the writing (back-pressure) and other requests run between slices. Such snapshot
 // answers take a slot of the stream gate for as long as they are written and are cut after
 // imageStreamMaxMs, so the frozen views readers pin are bounded in number and in time.
-import { type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
+import { type AnswerFormat, type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
 import type { MetadataAnswer } from "../metadata/service-types.ts";
 import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
 import type { ApiLimits } from "./limits.ts";
 import { JSON_TYPE } from "./record-bodies.ts";
-import { answerRecords, compressor, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
+import { answerRecords, builtBody, compressor, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
 import type { StreamGate } from "./stream-gate.ts";
 
 export interface AnswerResponseDeps {
@@ -19,25 +19,48 @@ export interface AnswerResponseDeps {
   streams: StreamGate;
 }
 
+/** The headers of each shared body (one format, encoding and offset each), made once for all its askers. */
+const sharedHeaders = new WeakMap<Blob, Headers>();
+
 export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer, request: Request, prefix: AnswerPrefix = {}): Response | Promise<Response> {
   const format = answerFormatOf(request.headers);
   const encoding = bodyEncodingOf(request.headers);
-  const headers: Record<string, string> = {
-    "content-type": format === "ndjson" ? `${NDJSON_TYPE};charset=utf-8` : JSON_TYPE,
-    "x-metadata-offset": String(answer.offset),
-    vary: "accept, accept-encoding",
-  };
-  if (encoding !== "identity") headers["content-encoding"] = encoding;
+  // The common case of a woken fleet: the body is built, so the answer is made at once.
+  const built = builtBody(answer, format, encoding, prefix);
+  if (built !== null) return sharedResponse(built, answer, format, encoding);
   const shareable = deps.limits.sharedAnswerMaxRecords;
   if (answerRecords(answer, shareable) <= shareable) {
     // Only the request that starts a snapshot's build takes a slot, for as long as the build runs.
     const leave = answer.mode === "snapshot" && !hasSharedBody(answer, format, encoding, prefix) ? deps.streams.enter() : () => {};
     const body = sharedBody(answer, format, encoding, prefix, deps.limits);
     body.then(leave, leave);
-    return body.then((blob) => new Response(blob, { headers }));
+    // A small diff is built at once (shared-bodies.ts): its first asker need not wait either.
+    const now = builtBody(answer, format, encoding, prefix);
+    if (now !== null) return sharedResponse(now, answer, format, encoding);
+    return body.then((blob) => sharedResponse(blob, answer, format, encoding));
   }
   const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
-  return new Response(compressed(sliced(new AnswerStream(answer, format, prefix), deps.limits, leave), encoding), { headers });
+  return new Response(compressed(sliced(new AnswerStream(answer, format, prefix), deps.limits, leave), encoding), { headers: answerHeaders(answer, format, encoding) });
+}
+
+/** A shared body's answer, with the headers made for it by its first asker (Response copies them). */
+function sharedResponse(blob: Blob, answer: MetadataAnswer, format: AnswerFormat, encoding: BodyEncoding): Response {
+  let headers = sharedHeaders.get(blob);
+  if (headers === undefined) {
+    headers = new Headers(answerHeaders(answer, format, encoding));
+    sharedHeaders.set(blob, headers);
+  }
+  return new Response(blob, { headers });
+}
+
+function answerHeaders(answer: MetadataAnswer, format: AnswerFormat, encoding: BodyEncoding): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": format === "ndjson" ? `${NDJSON_TYPE};charset=utf-8` : JSON_TYPE,
+    "x-metadata-offset": String(answer.offset),
+    vary: "accept, accept-encoding",
+  };
+  if (encoding !== "identity") headers["content-encoding"] = encoding;
+  return headers;
 }
 
 function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {

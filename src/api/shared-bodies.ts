@@ -16,7 +16,13 @@ export type BodyLimits = Pick<ApiLimits, "streamSliceRecords" | "streamTurnMs">;
 /** Bodies up to this size are compressed at once (about a millisecond); larger ones as a stream. */
 export const SYNC_COMPRESS_BYTES = 16 * 1024;
 
-const bodies = new WeakMap<MetadataAnswer, Map<string, Promise<Blob>>>();
+/** A body being built, and once built the Blob itself, so later askers take it without a promise. */
+interface KeptBody {
+  promise: Promise<Blob>;
+  built: Blob | null;
+}
+
+const bodies = new WeakMap<MetadataAnswer, Map<string, KeptBody>>();
 
 /** Resolves once the event loop has turned (other requests, the Raft ticker and peer traffic ran). */
 export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -26,9 +32,17 @@ export function hasSharedBody(answer: MetadataAnswer, format: AnswerFormat, enco
   return bodies.get(answer)?.has(keyOf(format, encoding, prefix)) === true;
 }
 
+/**
+ * The answer's body in this format and encoding when it is built already, else null: the polls a
+ * commit wakes after the first all find it so, and are answered in the same turn with no promise.
+ */
+export function builtBody(answer: MetadataAnswer, format: AnswerFormat, encoding: BodyEncoding, prefix: AnswerPrefix): Blob | null {
+  return bodies.get(answer)?.get(keyOf(format, encoding, prefix))?.built ?? null;
+}
+
 /** The answer's body in this format and encoding: built by the first asker, shared by the rest. */
 export function sharedBody(answer: MetadataAnswer, format: AnswerFormat, encoding: BodyEncoding, prefix: AnswerPrefix, limits: BodyLimits): Promise<Blob> {
-  if (encoding === "identity") return memo(answer, keyOf(format, encoding, prefix), () => encoded(answer, format, prefix, limits));
+  if (encoding === "identity") return memo(answer, keyOf(format, encoding, prefix), () => encodedNow(answer, format, prefix, limits) ?? encoded(answer, format, prefix, limits));
   const plain = sharedBody(answer, format, "identity", prefix, limits);
   return memo(answer, keyOf(format, encoding, prefix), async () => compressed(await plain, encoding));
 }
@@ -53,26 +67,46 @@ function keyOf(format: AnswerFormat, encoding: BodyEncoding, prefix: AnswerPrefi
   return keys.length === 0 ? `${format}|${encoding}` : `${format}|${encoding}|${JSON.stringify(prefix)}`;
 }
 
-function memo(answer: MetadataAnswer, key: string, build: () => Promise<Blob>): Promise<Blob> {
+/**
+ * The kept body for `key`, or `build()`'s. A body built at once (a small diff) is kept as built
+ * before this returns: the polls one commit woke run their continuations interleaved, so the rest
+ * of them reach the answer before a promise callback of the first could run.
+ */
+function memo(answer: MetadataAnswer, key: string, build: () => Blob | Promise<Blob>): Promise<Blob> {
   let byKey = bodies.get(answer);
   if (byKey === undefined) {
     byKey = new Map();
     bodies.set(answer, byKey);
   }
   const kept = byKey.get(key);
-  if (kept !== undefined) return kept;
-  const built = build();
-  byKey.set(key, built);
-  // A failed build is not kept: the next asker tries again.
-  built.catch(() => byKey.delete(key));
-  return built;
+  if (kept !== undefined) return kept.promise;
+  const made = build();
+  if (made instanceof Blob) {
+    byKey.set(key, { promise: Promise.resolve(made), built: made });
+    return Promise.resolve(made);
+  }
+  const entry: KeptBody = { promise: made, built: null };
+  byKey.set(key, entry);
+  entry.promise.then(
+    (blob) => {
+      entry.built = blob;
+    },
+    // A failed build is not kept: the next asker tries again.
+    () => byKey.delete(key),
+  );
+  return entry.promise;
 }
 
-/** The whole document: in one go when it fits one slice, else a slice budget per loop turn. */
+/** The whole document at once when it is a diff that fits one slice, else null. */
+function encodedNow(answer: MetadataAnswer, format: AnswerFormat, prefix: AnswerPrefix, limits: BodyLimits): Blob | null {
+  if (answer.mode !== "diff" || answer.records.length > limits.streamSliceRecords) return null;
+  return new Blob([new AnswerStream(answer, format, prefix).next(Number.MAX_SAFE_INTEGER) ?? ""]);
+}
+
+/** The whole document, a slice budget per loop turn. */
 async function encoded(answer: MetadataAnswer, format: AnswerFormat, prefix: AnswerPrefix, limits: BodyLimits): Promise<Blob> {
   const stream = new AnswerStream(answer, format, prefix);
   const { streamSliceRecords: slice, streamTurnMs: turnMs } = limits;
-  if (answer.mode === "diff" && answer.records.length <= slice) return new Blob([stream.next(Number.MAX_SAFE_INTEGER) ?? ""]);
   const parts: Uint8Array[] = [];
   for (;;) {
     await turn();

@@ -479,6 +479,39 @@ test("a long poll through the fast route wakes on the next commit, as through El
   expect(answer.records.map((r) => r.fields.name)).toEqual(["woken"]);
 });
 
+test("long polls woken by one commit get the Elysia route's answer through the fast route, byte for byte, the later ones from the body the first built", async () => {
+  const h = node(new ManualClock(), 1, true);
+  await seed(h);
+  const poll = fastTable(h.app)[BROKER_MGMT_PATH]?.POST as FastHandler;
+  const post = (body: unknown, encoding = "identity") =>
+    new Request(`http://localhost${BROKER_MGMT_PATH}`, { method: "POST", headers: { "content-type": "application/json", "accept-encoding": encoding }, body: JSON.stringify(body) });
+  for (const id of [1, 2, 3]) expect((await poll(post({ brokerId: id }))).status).toBe(200);
+  const since = h.handle.status().lastOffset;
+  // Brokers 1-3 through the fast route and through Elysia, plain and zstd: twelve polls parked on one commit.
+  const parked: Promise<Response>[] = [];
+  for (const encoding of ["identity", "zstd"]) {
+    for (const id of [1, 2, 3]) parked.push(poll(post({ brokerId: id, since, wait_ms: 5_000 }, encoding)), h.app.handle(post({ brokerId: id, since, wait_ms: 5_000 }, encoding)));
+  }
+  expect((await send(h.app, "POST", "/v1/topics", { name: "woken-together" })).status).toBe(201);
+  const answers = await Promise.all(parked);
+  const seen = new Map<string, string>();
+  for (const [i, answer] of answers.entries()) {
+    expect(answer.status).toBe(200);
+    const encoding = i < 6 ? "identity" : "zstd";
+    expect(answer.headers.get("content-encoding")).toBe(encoding === "zstd" ? "zstd" : null);
+    expect(answer.headers.get("x-metadata-offset")).toBe(String(since + 1));
+    const bytes = new Uint8Array(await answer.arrayBuffer());
+    const text = JSON.stringify({ headers: [...answer.headers], body: [...bytes] });
+    // Every answer of one encoding is the same, whichever path served it.
+    expect(seen.get(encoding) ?? text).toBe(text);
+    seen.set(encoding, text);
+    const plain = encoding === "zstd" ? Bun.zstdDecompressSync(bytes) : bytes;
+    const diff = JSON.parse(new TextDecoder().decode(plain)) as { mode: string; records: { fields: { name?: string } }[] };
+    expect(diff.mode).toBe("diff");
+    expect(diff.records.map((r) => r.fields.name)).toEqual(["woken-together"]);
+  }
+});
+
 test("a node with --auth-tokens installs the same fast routes as one without", () => {
   const routesOf = (app: YaktApp) => Object.entries(fastTable(app)).map(([path, methods]) => `${path} ${Object.keys(methods).sort()}`);
   const open = routesOf(createApp(bareNode()));

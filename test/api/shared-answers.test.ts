@@ -3,6 +3,9 @@
 // holds a stream slot only while it runs; answers past sharedAnswerMaxRecords stream as before.
 import { describe, expect, test } from "bun:test";
 import { gunzipSync } from "node:zlib";
+import { answerResponse } from "../../src/api/answer-response.ts";
+import { DEFAULT_LIMITS } from "../../src/api/limits.ts";
+import { StreamGate } from "../../src/api/stream-gate.ts";
 import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
 
@@ -84,5 +87,35 @@ describe("answers shared by a fleet", () => {
     const seed = await (await request(h, "GET", "/ClientMgmt")).text();
     expect(JSON.parse(seed)).toEqual({ message: "client metadata (snapshot)", ...JSON.parse(plain) });
     expect(await (await request(h, "GET", "/v1/client-mgmt/metadata")).text()).toBe(plain);
+  });
+
+  test("once a body is built, later askers get their answer at once: the same bytes and headers, per encoding and prefix", async () => {
+    const h = makeHarness();
+    await brokers(h, 2);
+    const since = h.stateMachine.appliedIndex();
+    expect((await send(h.app, "POST", "/v1/topics", { name: "at-once" })).status).toBe(201);
+    const answer = await h.service.metadata({ since });
+    const deps = { limits: DEFAULT_LIMITS, streams: new StreamGate(1) };
+    const asking = (encoding: string) => new Request("http://localhost/", { headers: { "accept-encoding": encoding } });
+    const bytesOf = async (r: Response) => new Uint8Array(await r.arrayBuffer());
+    for (const [encoding, prefix] of [["identity", {}], ["zstd", {}], ["identity", { message: "seed" }]] as const) {
+      const first = answerResponse(deps, answer, asking(encoding), prefix);
+      // A small diff is encoded at once, so even its first asker is answered in the same turn;
+      // a compressed body is built on a promise, and every asker after it is answered at once.
+      expect(first).toBeInstanceOf(encoding === "identity" ? Response : Promise);
+      const firstResponse = await first;
+      const later = answerResponse(deps, answer, asking(encoding), prefix);
+      expect(later).toBeInstanceOf(Response);
+      const laterResponse = later as Response;
+      expect([...laterResponse.headers]).toEqual([...firstResponse.headers]);
+      expect(laterResponse.headers.get("x-metadata-offset")).toBe(String(answer.offset));
+      expect(laterResponse.headers.get("content-encoding")).toBe(encoding === "identity" ? null : encoding);
+      expect(await bytesOf(laterResponse)).toEqual(await bytesOf(firstResponse));
+      // A header set on one answer stays on it: each answer has its own copy of the shared ones.
+      laterResponse.headers.set("x-extra", "1");
+      expect((answerResponse(deps, answer, asking(encoding), prefix) as Response).headers.get("x-extra")).toBeNull();
+    }
+    const seeded = JSON.parse(new TextDecoder().decode(await bytesOf(answerResponse(deps, answer, asking("identity"), { message: "seed" }) as Response)));
+    expect(seeded).toMatchObject({ message: "seed", mode: "diff", offset: answer.offset });
   });
 });

@@ -2,7 +2,7 @@
 // long-polls like BrokerMgmt: on the main thread and in a worker thread, every broker's every
 // record reaches the AckLog once, polls and refusals are counted, and stop() ends every loop.
 import { afterAll, describe, expect, test } from "bun:test";
-import { AckLog, BrokerFleet, type FleetOptions, wallNow } from "../../scripts/bench/broker-fleet.ts";
+import { AckLog, BrokerFleet, type FleetOptions, ackedOffset, wallNow } from "../../scripts/bench/broker-fleet.ts";
 import type { ProcessCluster } from "../cluster/support/process-cluster.ts";
 import { waitUntil } from "../node/support/wait-until.ts";
 
@@ -93,4 +93,17 @@ describe.each([0, 1])("BrokerFleet with %i worker threads", (threads) => {
 
 test("a fleet refuses a negative thread count", () => {
   expect(() => new BrokerFleet(cluster, new AckLog(), { brokers: 1, heartbeatMs: 100, racks: 1, firstId: 1, threads: -1, mode: "poll" })).toThrow("0 (the main thread) or more");
+});
+
+describe("ackedOffset", () => {
+  test("a record's offset, or a created topic's, is what the write acknowledges", () => {
+    expect(ackedOffset({ type: "metadata", name: "ProducerIdsRecord", offset: 41, fields: {} })).toBe(41);
+    expect(ackedOffset({ topic: { type: "metadata", name: "TopicRecord", offset: 42, fields: {} }, partitions: [] })).toBe(42);
+  });
+
+  test("an answer naming no usable offset acknowledges nothing", () => {
+    for (const answer of [null, 7, "x", {}, { topic: null }, { topic: {} }, { offset: "42" }, { offset: 0 }, { offset: 1.5 }, { topic: { offset: -1 } }]) {
+      expect(ackedOffset(answer)).toBeNull();
+    }
+  });
 });

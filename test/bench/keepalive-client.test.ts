@@ -4,7 +4,7 @@
 // writer's acknowledgement counted at 0 ms rather than lost.
 import { afterAll, describe, expect, test } from "bun:test";
 import { AckLog } from "../../scripts/bench/broker-fleet.ts";
-import { KeepAliveConnection, parseResponse } from "../../scripts/bench/keepalive-client.ts";
+import { KeepAliveConnection, declaredEnd, parseResponse } from "../../scripts/bench/keepalive-client.ts";
 
 const bytes = (text: string) => Buffer.from(text, "utf8");
 
@@ -41,9 +41,28 @@ describe("parseResponse", () => {
     expect(parseResponse(text.subarray(0, text.length - 2))).toBeNull();
   });
 
+  test("header names match whatever their case; a look-alike name or a value naming one does not", () => {
+    const head = "HTTP/1.1 200 OK\r\nX-Content-Length: 99\r\nX-Note: content-length: 5\r\nCONTENT-LENGTH:  4 \r\nConnection: Close\r\n\r\n";
+    const parsed = parseResponse(bytes(`${head}abcd`));
+    expect(parsed?.used).toBe(head.length + 4);
+    expect(parsed?.response.body).toBe("abcd");
+    expect(parsed?.response.closes).toBe(true);
+    expect(parsed?.response.headers.get("x-content-length")).toBe("99");
+    expect(parsed?.response.headers.get("x-note")).toBe("content-length: 5");
+    expect(parseResponse(bytes(whole))?.response.closes).toBe(false);
+  });
+
+  test("declaredEnd: the answer's whole size once its head is in, none for a chunked body", () => {
+    expect(declaredEnd(bytes(whole.slice(0, 20)))).toBeNull();
+    expect(declaredEnd(bytes(whole.slice(0, whole.indexOf("\r\n\r\n") + 4)))).toBe(whole.length);
+    expect(declaredEnd(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n"))).toBeNull();
+  });
+
   test("malformed heads and lengths are refused with what was wrong", () => {
     expect(() => parseResponse(bytes("SMTP ready\r\n\r\n"))).toThrow("status line");
     expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\nno colon\r\n\r\n"))).toThrow("header line");
+    expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nno colon\r\nX: 1\r\n\r\n"))).toThrow("header line");
+    expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\n: no name\r\n\r\n"))).toThrow("header line");
     expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"))).toThrow("no usable length");
     expect(() => parseResponse(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))).toThrow("chunk size");
     expect(() => parseResponse(Buffer.alloc(17 * 1024, "a"))).toThrow("no end of the head");
@@ -88,6 +107,32 @@ describe("KeepAliveConnection", () => {
     }
     expect(server.pendingRequests).toBe(0);
     conn.abort("done");
+  });
+
+  test("an answer that comes in many chunks is read whole, and the connection serves the next", async () => {
+    // Written by hand a few bytes at a time: the head, then the body in pieces.
+    const body = `{"text":"${"é".repeat(3000)}"}`;
+    const size = Buffer.byteLength(body);
+    const answer = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n${body}`);
+    const slow = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        async data(socket) {
+          for (let at = 0; at < answer.length; at += 1000) {
+            socket.write(answer.subarray(at, at + 1000));
+            await Bun.sleep(1);
+          }
+        },
+      },
+    });
+    try {
+      const conn = new KeepAliveConnection("127.0.0.1", slow.port);
+      for (let i = 0; i < 2; i++) expect((await conn.request(head(1), "x")).body).toBe(body);
+      conn.abort("done");
+    } finally {
+      slow.stop(true);
+    }
   });
 
   test("a second request while one is pending is refused", async () => {
