@@ -128,6 +128,7 @@ export class RaftRuntime implements ConsensusHandle {
       running: () => this.state === "running",
       now: () => performance.now(),
       flushStarted: () => this.counters.flushes++,
+      defer: (fn) => this.opts.timers.defer(fn),
     });
     this.backlog = new SendBacklog(bulkAppBytes(this.opts.maxMsgBytes));
     this.promotionLimits = { maxLag: MAX_PROMOTION_LAG_ENTRIES, recentTicks: this.opts.electionTicks, tickMs: this.opts.ticker.intervalMs };

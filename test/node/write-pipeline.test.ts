@@ -1,6 +1,7 @@
 // The write pipeline: Readys complete strictly in order and only once a flush that started after
-// their write has answered; writes made during a flush share the next one; a failed flush
-// completes nothing more; a stop drops what is in flight.
+// their write has answered; writes made during a flush share the next one, and so does the write
+// the runtime makes right after a completion; a failed flush completes nothing more; a stop drops
+// what is in flight.
 import { describe, expect, test } from "bun:test";
 import { MAX_READYS_IN_FLIGHT, WritePipeline } from "../../src/node/write-pipeline.ts";
 import type { Entry, Ready } from "../../src/raft/types.ts";
@@ -44,6 +45,11 @@ function pipeline() {
   const failures: Error[] = [];
   let running = true;
   const counted = { flushes: 0 };
+  /** Work the pipeline deferred to a later macrotask, run when the test says (runDeferred). */
+  const deferred: Array<() => void> = [];
+  const runDeferred = () => {
+    for (let fn = deferred.shift(); fn !== undefined; fn = deferred.shift()) fn();
+  };
   const p = new WritePipeline({
     storage: device,
     complete: ({ rd }) => completed.push(rd),
@@ -54,16 +60,17 @@ function pipeline() {
     running: () => running,
     now: () => 0,
     flushStarted: () => counted.flushes++,
+    defer: (fn) => deferred.push(fn),
   });
-  return { p, device, completed, failures, counted, stop: () => (running = false) };
+  return { p, device, completed, failures, counted, deferred, runDeferred, stop: () => (running = false) };
 }
 
 describe("WritePipeline", () => {
   test("a Ready completes only after a flush covering its write; in order; later writes share the next flush", () => {
-    const { p, device, completed, counted } = pipeline();
+    const { p, device, completed, counted, runDeferred } = pipeline();
     const a = ready([entry(1)]);
     p.submit(a, []);
-    expect(device.flushes).toHaveLength(1);
+    expect(device.flushes).toHaveLength(1); // nothing in flight: flushed at once
     expect(completed).toEqual([]);
     const b = ready([entry(2)]);
     const c = ready([entry(3)]);
@@ -73,11 +80,49 @@ describe("WritePipeline", () => {
     expect(device.flushes).toHaveLength(1); // one flush at a time
     device.answer();
     expect(completed).toEqual([a]);
-    expect(device.flushes).toHaveLength(1); // the next flush covers b and c together
+    expect(device.flushes).toHaveLength(0); // the next flush waits a macrotask
+    runDeferred();
+    expect(device.flushes).toHaveLength(1); // and covers b and c together
     device.answer();
     expect(completed).toEqual([a, b, c]);
     expect(p.inFlight).toBe(0);
     expect(counted.flushes).toBe(2); // three Readys, two fsyncs (what yakt_raft_flushes_total counts)
+  });
+
+  test("the Ready written in the turn a completion defers to shares the flush of the Readys before it", () => {
+    const { p, device, completed, counted, deferred, runDeferred } = pipeline();
+    const a = ready([entry(1)]);
+    const b = ready([entry(2)]);
+    p.submit(a, []);
+    p.submit(b, []);
+    device.answer();
+    expect(completed).toEqual([a]);
+    expect(device.flushes).toHaveLength(0);
+    expect(p.backlogged).toBe(false); // the runtime may take its next Ready now
+    const c = ready([entry(3)]);
+    p.submit(c, []); // what the runtime's drain does in the macrotask before the deferred start
+    expect(device.flushes).toHaveLength(1); // that write starts the flush, covering b and c
+    runDeferred(); // the deferred start finds that flush in flight: no second one
+    expect(device.flushes).toHaveLength(1);
+    device.answer();
+    expect(completed).toEqual([a, b, c]);
+    expect(counted.flushes).toBe(2);
+    // Nothing left to flush after a completion: nothing is deferred either.
+    p.submit(ready([entry(4)]), []);
+    device.answer();
+    expect(deferred).toHaveLength(0);
+    expect(p.inFlight).toBe(0);
+  });
+
+  test("a deferred flush start is dropped once the node stopped", () => {
+    const { p, device, completed, stop, runDeferred } = pipeline();
+    p.submit(ready([entry(1)]), []);
+    p.submit(ready([entry(2)]), []);
+    device.answer();
+    expect(completed).toHaveLength(1);
+    stop();
+    runDeferred();
+    expect(device.flushes).toHaveLength(0);
   });
 
   test("a Ready that needs no flush still waits behind the ones before it", () => {
