@@ -34,6 +34,51 @@ describe("read index", () => {
     expect(c.node(2).reads).toEqual([{ ctx: 7, index: at, ok: true }]);
   });
 
+  test("follower of three voters: the leader answers at once, no heartbeat round (the asker's acceptance is its ack)", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.elect(1);
+    const at = c.propose(1, "x");
+    c.stabilize();
+    const before = c.sent.length;
+    c.raft(2).readIndex(8);
+    c.stabilize();
+    expect(c.node(2).reads).toEqual([{ ctx: 8, index: at, ok: true }]);
+    const sent = c.sent.slice(before);
+    expect(sent.filter((m) => m.type === "Heartbeat" && m.context !== 0)).toEqual([]);
+    expect(sent.map((m) => m.type)).toEqual(["ReadIndex", "ReadIndexResp"]);
+  });
+
+  test("follower of five voters: leader and asker are no quorum, so a heartbeat round confirms the read", () => {
+    const c = new Cluster([1, 2, 3, 4, 5]);
+    c.elect(1);
+    const at = c.propose(1, "x");
+    c.stabilize();
+    const before = c.sent.length;
+    c.raft(2).readIndex(6);
+    c.stabilize();
+    expect(c.node(2).reads).toEqual([{ ctx: 6, index: at, ok: true }]);
+    expect(c.sent.slice(before).filter((m) => m.type === "Heartbeat" && m.context !== 0).length).toBe(4);
+  });
+
+  test("an answer of the leader's term reaching a follower that moved on to a later term fails the read", () => {
+    const c = new Cluster([1, 2, 3], { checkQuorum: false, preVote: false });
+    c.elect(1);
+    c.stabilize();
+    c.filter = (m) => m.type !== "ReadIndexResp";
+    c.raft(2).readIndex(19);
+    c.stabilize();
+    const answer = c.sent.find((m) => m.type === "ReadIndexResp" && m.context === 19);
+    expect(answer?.term).toBe(1);
+    expect(c.node(2).reads).toEqual([]);
+    c.filter = () => true;
+    c.elect(3);
+    expect(c.raft(2).status().term).toBe(2);
+    expect(c.node(2).reads).toEqual([{ ctx: 19, index: 0, ok: false }]);
+    c.raft(2).step(answer!);
+    c.stabilize();
+    expect(c.node(2).reads).toEqual([{ ctx: 19, index: 0, ok: false }]);
+  });
+
   test("no leader: the read comes out at once with ok:false", () => {
     const c = new Cluster([1, 2, 3]);
     c.raft(2).readIndex(9);
