@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Cluster } from "./harness.ts";
+import type { Message, NodeId, ReadState } from "../../src/raft/types.ts";
 
 describe("read index", () => {
   test("leader: a heartbeat round confirms leadership, the read gets the commit index", () => {
@@ -35,29 +36,15 @@ describe("read index", () => {
   });
 
   test("follower of three voters: the leader answers at once, no heartbeat round (the asker's acceptance is its ack)", () => {
-    const c = new Cluster([1, 2, 3]);
-    c.elect(1);
-    const at = c.propose(1, "x");
-    c.stabilize();
-    const before = c.sent.length;
-    c.raft(2).readIndex(8);
-    c.stabilize();
-    expect(c.node(2).reads).toEqual([{ ctx: 8, index: at, ok: true }]);
-    const sent = c.sent.slice(before);
-    expect(sent.filter((m) => m.type === "Heartbeat" && m.context !== 0)).toEqual([]);
+    const { reads, at, sent } = followerRead([1, 2, 3], 8);
+    expect(reads).toEqual([{ ctx: 8, index: at, ok: true }]);
     expect(sent.map((m) => m.type)).toEqual(["ReadIndex", "ReadIndexResp"]);
   });
 
   test("follower of five voters: leader and asker are no quorum, so a heartbeat round confirms the read", () => {
-    const c = new Cluster([1, 2, 3, 4, 5]);
-    c.elect(1);
-    const at = c.propose(1, "x");
-    c.stabilize();
-    const before = c.sent.length;
-    c.raft(2).readIndex(6);
-    c.stabilize();
-    expect(c.node(2).reads).toEqual([{ ctx: 6, index: at, ok: true }]);
-    expect(c.sent.slice(before).filter((m) => m.type === "Heartbeat" && m.context !== 0).length).toBe(4);
+    const { reads, at, sent } = followerRead([1, 2, 3, 4, 5], 6);
+    expect(reads).toEqual([{ ctx: 6, index: at, ok: true }]);
+    expect(sent.filter((m) => m.type === "Heartbeat" && m.context !== 0).length).toBe(4);
   });
 
   test("an answer of the leader's term reaching a follower that moved on to a later term fails the read", () => {
@@ -140,3 +127,15 @@ describe("read index", () => {
     expect(c.node(1).reads).toEqual([{ ctx: 17, index: 0, ok: false }]);
   });
 });
+
+/** Node 2's read `ctx` on a settled cluster led by node 1: its ReadStates, the index of a write before it, the messages it cost. */
+function followerRead(voters: NodeId[], ctx: number): { reads: ReadState[]; at: number; sent: Message[] } {
+  const c = new Cluster(voters);
+  c.elect(1);
+  const at = c.propose(1, "x");
+  c.stabilize();
+  const before = c.sent.length;
+  c.raft(2).readIndex(ctx);
+  c.stabilize();
+  return { reads: c.node(2).reads, at, sent: c.sent.slice(before) };
+}
