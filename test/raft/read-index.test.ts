@@ -47,6 +47,12 @@ describe("read index", () => {
     expect(sent.filter((m) => m.type === "Heartbeat" && m.context !== 0).length).toBe(4);
   });
 
+  test("a learner's read: a learner's word counts toward no quorum, so a heartbeat round confirms it", () => {
+    const { reads, at, sent } = followerRead([1, 2], 5, 3, [3]);
+    expect(reads).toEqual([{ ctx: 5, index: at, ok: true }]);
+    expect(sent.filter((m) => m.type === "Heartbeat" && m.context !== 0).length).toBeGreaterThan(0);
+  });
+
   test("an answer of the leader's term reaching a follower that moved on to a later term fails the read", () => {
     const c = new Cluster([1, 2, 3], { checkQuorum: false, preVote: false });
     c.elect(1);
@@ -128,14 +134,14 @@ describe("read index", () => {
   });
 });
 
-/** Node 2's read `ctx` on a settled cluster led by node 1: its ReadStates, the index of a write before it, the messages it cost. */
-function followerRead(voters: NodeId[], ctx: number): { reads: ReadState[]; at: number; sent: Message[] } {
-  const c = new Cluster(voters);
+/** Node `asker`'s read `ctx` on a settled cluster led by node 1: its ReadStates, the index of a write before it, the messages it cost. */
+function followerRead(voters: NodeId[], ctx: number, asker: NodeId = 2, learners: NodeId[] = []): { reads: ReadState[]; at: number; sent: Message[] } {
+  const c = new Cluster(voters, { learners });
   c.elect(1);
   const at = c.propose(1, "x");
   c.stabilize();
   const before = c.sent.length;
-  c.raft(2).readIndex(ctx);
+  c.raft(asker).readIndex(ctx);
   c.stabilize();
-  return { reads: c.node(2).reads, at, sent: c.sent.slice(before) };
+  return { reads: c.node(asker).reads, at, sent: c.sent.slice(before) };
 }
