@@ -21,7 +21,7 @@ export function recordBody(record: MetadataRecord): Blob {
   if (body === undefined) {
     // A record that could still change would make a kept body lie about it later.
     if (!Object.isFrozen(record) || !Object.isFrozen(record.fields)) throw new TypeError(`record ${record.name} at offset ${record.offset} is not frozen; its body cannot be kept`);
-    body = new Blob([recordJson(record)]);
+    body = new Blob([recordJson(record)], { type: JSON_TYPE });
     bodies.set(record, body);
   }
   return body;
@@ -32,14 +32,18 @@ export function recordBody(record: MetadataRecord): Blob {
  * else (an error, a status answer) is left to Elysia.
  */
 export function recordResponse({ responseValue }: { responseValue: unknown }): Response | undefined {
-  return isRecord(responseValue) ? recordAnswer(responseValue) : undefined;
+  // The type goes in the headers too: a Blob's own type does not survive Elysia's answer path (the
+  // answer went out with no Content-Type). The init object is copied, never shared.
+  return isRecord(responseValue) ? new Response(recordBody(responseValue), { headers: JSON_HEADERS }) : undefined;
 }
 
-/** A record's 200 answer over its kept body. */
+/**
+ * A record's 200 answer over its kept body, for a fast route (Bun's router writes it as it is):
+ * the Blob's type is its Content-Type, so no headers object is copied per read (a Response with an
+ * init object cost about three times one without, the hot read's largest answer cost).
+ */
 export function recordAnswer(record: MetadataRecord): Response {
-  // The type goes in the headers: a Blob's own type does not survive Elysia's answer path (the
-  // answer went out with no Content-Type). The init object is copied, never shared.
-  return new Response(recordBody(record), { headers: JSON_HEADERS });
+  return new Response(recordBody(record));
 }
 
 function isRecord(value: unknown): value is MetadataRecord {

@@ -6,8 +6,9 @@
 // its expiry ticks) no longer holds the next one back. When the core answers with a ReadState, the
 // batch waits until the state machine has applied the read index. A failed round (no leader,
 // leadership lost) is retried once, then the callers get NoLeaderError. Every caller has its own
-// deadline. Linearizability does not depend on the batching: a caller only ever joins a round
-// that is taken after it arrived.
+// deadline, kept by one sweep timer rather than a host timer each (a setTimeout and a clearTimeout
+// per read, about 0.2 µs); it is told in sweeps, so a wall clock that jumps moves no deadline. Linearizability does not depend on the batching: a caller only ever joins a
+// round that is taken after it arrived.
 import type { ReadState } from "../raft/types.ts";
 import { ConsensusTimeoutError, NoLeaderError } from "./contracts.ts";
 import { OverloadedError, invariant } from "./errors.ts";
@@ -16,10 +17,14 @@ import { realTimers, type TimerHandle, type Timers } from "./timers.ts";
 /** A caller may sit in this many rounds: the first try plus one retry. */
 const MAX_ATTEMPTS = 2;
 
+/** Sweeps per read timeout: a caller gives up between the timeout and a slice of it more. */
+export const DEADLINE_SLICES = 8;
+
 interface Caller {
   resolve: () => void;
   reject: (error: Error) => void;
-  timer: TimerHandle;
+  /** The sweep count when it arrived: its deadline, told in sweeps. */
+  sweep: number;
   attempts: number;
   done: boolean;
 }
@@ -56,6 +61,14 @@ export class ReadWaiters {
   private pending = 0;
   /** When the newest round in flight was taken (timers.now()). */
   private newestRoundAt = 0;
+  /** The callers of the last sweep still waiting, and those come since, in arrival order. */
+  private waiting: Caller[] = [];
+  private sweeps = 0;
+  private sweeper: TimerHandle | null = null;
+  /** Sweep period: a caller expires at the first sweep at least timeoutMs after it arrived. */
+  private readonly sliceMs: number;
+  /** Sweeps after its arrival's at which a caller expires (the first slice may be nearly over). */
+  private readonly expirySweeps: number;
 
   /**
    * `firstContext` should differ per process life (drawFirstReadContext): an answer to the previous
@@ -70,6 +83,8 @@ export class ReadWaiters {
     invariant(maxPending > 0 && timeoutMs > 0, () => `bad read bounds: max ${maxPending}, timeout ${timeoutMs} ms`);
     invariant(Number.isSafeInteger(firstContext) && firstContext >= 1 && firstContext <= MAX_FIRST_CONTEXT, () => `bad first read context ${firstContext}`);
     this.nextCtx = firstContext;
+    this.sliceMs = Math.max(1, Math.ceil(timeoutMs / DEADLINE_SLICES));
+    this.expirySweeps = Math.ceil(timeoutMs / this.sliceMs) + 1;
   }
 
   get size(): number {
@@ -90,9 +105,11 @@ export class ReadWaiters {
       return Promise.reject(new OverloadedError(`too many reads waiting (${this.pending}, bound ${this.maxPending}); retry`));
     }
     return new Promise<void>((resolve, reject) => {
-      const caller: Caller = { resolve, reject, attempts: 0, done: false, timer: this.timers.setTimeout(() => this.expire(caller), this.timeoutMs) };
+      const caller: Caller = { resolve, reject, attempts: 0, done: false, sweep: this.sweeps };
       this.pending++;
       this.open.push(caller);
+      this.waiting.push(caller);
+      if (this.sweeper === null) this.sweeper = this.timers.setTimeout(() => this.sweep(), this.sliceMs);
     });
   }
 
@@ -155,6 +172,9 @@ export class ReadWaiters {
     this.open = [];
     this.inflight.clear();
     this.waitingApply = [];
+    this.waiting = [];
+    if (this.sweeper !== null) this.timers.clearTimeout(this.sweeper);
+    this.sweeper = null;
   }
 
   /** Rounds whose callers all timed out: the core may never answer them, so do not keep them. */
@@ -169,6 +189,21 @@ export class ReadWaiters {
     return this.inflight.size;
   }
 
+  /** Expires the callers whose deadline passed and forgets the finished ones; again while any wait. */
+  private sweep(): void {
+    this.sweeper = null;
+    this.sweeps++;
+    const still: Caller[] = [];
+    for (const c of this.waiting) {
+      if (c.done) continue;
+      if (this.sweeps - c.sweep >= this.expirySweeps) this.expire(c);
+      else still.push(c);
+    }
+    this.waiting = still;
+    invariant(still.length === this.pending, () => `read waiters lost count: ${still.length} waiting, ${this.pending} pending`);
+    if (still.length > 0) this.sweeper = this.timers.setTimeout(() => this.sweep(), this.sliceMs);
+  }
+
   private expire(caller: Caller): void {
     this.finish(caller, new ConsensusTimeoutError(`read barrier not confirmed within ${this.timeoutMs} ms`));
   }
@@ -177,7 +212,6 @@ export class ReadWaiters {
     if (caller.done) return;
     caller.done = true;
     this.pending--;
-    this.timers.clearTimeout(caller.timer);
     if (error) caller.reject(error);
     else caller.resolve();
   }

@@ -2,7 +2,7 @@
 // unchanged, a fresh answer after every kind of write that changes it, and no kept body for a
 // record that could still change.
 import { describe, expect, test } from "bun:test";
-import { JSON_TYPE, recordBody, recordResponse } from "../../src/api/record-bodies.ts";
+import { JSON_TYPE, recordAnswer, recordBody, recordResponse } from "../../src/api/record-bodies.ts";
 import type { MetadataRecord } from "../../src/metadata/records.ts";
 import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
@@ -71,6 +71,21 @@ describe("a broker's answer, encoded once per record", () => {
     expect(() => recordBody(record)).toThrow(/not frozen/);
     Object.freeze(record.fields);
     expect(recordBody(record)).toBe(recordBody(record));
+  });
+
+  test("a fast route's answer carries its type in the kept Blob, through Bun's own server", async () => {
+    const h = makeHarness();
+    expect((await send(h.app, "POST", "/v1/brokers", brokerBody(4))).status).toBe(201);
+    const record = await h.service.getBroker(4, "stale");
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", routes: { "/b": () => recordAnswer(record) } });
+    try {
+      const answer = await fetch(`http://127.0.0.1:${server.port}/b`);
+      const text = await answer.text();
+      expect(answer.headers.get("content-type")).toBe(JSON_TYPE);
+      expect(text).toBe(JSON.stringify(record));
+    } finally {
+      server.stop(true);
+    }
   });
 
   test("answers that are not records are left to Elysia", () => {

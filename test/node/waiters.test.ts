@@ -174,6 +174,47 @@ describe("ReadWaiters", () => {
     expect(r.roundsInFlight).toBe(0);
   });
 
+  test("one sweep timer keeps every caller's deadline: none expires before its timeout, each within a slice after", async () => {
+    const clock = firedByHand();
+    const r = new ReadWaiters(8, 80, clock); // slices of 10 ms: a caller expires at its 9th sweep
+    const outcome = (p: Promise<void>) => p.then(() => "served", (e: unknown) => (e instanceof ConsensusTimeoutError ? "timed out" : `other ${e}`));
+    const early = outcome(r.enqueue());
+    const other = outcome(r.enqueue());
+    expect(clock.armed()).toBe(1); // one timer for both
+    clock.fire(3);
+    const late = outcome(r.enqueue());
+    expect(clock.armed()).toBe(1);
+    clock.fire(5); // 8 sweeps: 80 ms since the first two arrived, maybe not yet for a caller of the first slice's end
+    expect(r.size).toBe(3);
+    clock.fire(1);
+    expect(await early).toBe("timed out");
+    expect(await other).toBe("timed out");
+    expect(r.size).toBe(1);
+    clock.fire(2);
+    expect(r.size).toBe(1);
+    clock.fire(1); // the late caller's 9th sweep
+    expect(await late).toBe("timed out");
+    expect(r.size).toBe(0);
+    expect(clock.armed()).toBe(0); // nothing waits: no timer left running
+  });
+
+  test("a caller served before its deadline is forgotten by the next sweep, and the sweeps stop", async () => {
+    const clock = firedByHand();
+    const r = new ReadWaiters(8, 80, clock);
+    const p = r.enqueue();
+    const ctx = r.takeOpenBatch() as number;
+    r.settle({ ctx, index: 3, ok: true }, 3);
+    await p;
+    expect(clock.armed()).toBe(1);
+    clock.fire(1);
+    expect(clock.armed()).toBe(0);
+    const again = r.enqueue();
+    expect(clock.armed()).toBe(1);
+    r.rejectAll(new Error("stopped"));
+    await expect(again).rejects.toThrow("stopped");
+    expect(clock.armed()).toBe(0);
+  });
+
   test("times out, is bounded, ignores unknown contexts", async () => {
     const r = new ReadWaiters(1, 5);
     const p = r.enqueue();
@@ -386,3 +427,29 @@ describe("ProposalWaiters share one timer", () => {
     await expect(p).rejects.toBeInstanceOf(ConsensusTimeoutError);
   });
 });
+
+/** Timers whose timeouts run only when the test fires them, in the order they were set. */
+function firedByHand(): Timers & { armed(): number; fire(times: number): void } {
+  let due: (() => void)[] = [];
+  return {
+    now: () => 0,
+    setTimeout: (fn: () => void): TimerHandle => {
+      due.push(fn);
+      return fn;
+    },
+    clearTimeout: (handle: TimerHandle) => {
+      due = due.filter((fn) => fn !== handle);
+    },
+    defer: () => {
+      throw new Error("ReadWaiters never defers");
+    },
+    armed: () => due.length,
+    fire(times: number) {
+      for (let i = 0; i < times; i++) {
+        const now = due;
+        due = [];
+        for (const fn of now) fn();
+      }
+    },
+  };
+}
