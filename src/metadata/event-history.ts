@@ -4,6 +4,7 @@
 // Records and their parsed timestamps sit in two parallel arrays, not in a {record, ms} object
 // each: at 500,000 held records such objects cost ~20 MiB of heap.
 import { invariant } from "./invariant.ts";
+import { parseIsoStamp } from "./iso-stamp.ts";
 import type { MetadataRecord } from "./records.ts";
 
 export class EventHistory {
@@ -48,7 +49,7 @@ export class EventHistory {
     for (const record of records) {
       if (record.timestamp !== stamp) {
         stamp = record.timestamp;
-        ms = Date.parse(stamp);
+        ms = parseIsoStamp(stamp);
       }
       this.items.push(record);
       this.times.push(ms);

@@ -10,6 +10,7 @@ import { EventHistory } from "./event-history.ts";
 import { MetadataImage } from "./image.ts";
 import { type DecodedSnapshot, beginDecode, decodeSnapshot } from "./image-codec.ts";
 import { invariant } from "./invariant.ts";
+import { parseIsoStamp } from "./iso-stamp.ts";
 import { DEFAULT_HISTORY_RECORDS } from "./limits.ts";
 import { badRequest } from "./errors.ts";
 import { planCommand } from "./planner.ts";
@@ -111,8 +112,8 @@ export class MetadataStateMachine implements StateMachine {
       const decoded = decodeCommand(data);
       if (!decoded.ok) return rejected("bad_request", `entry ${index} holds no valid command: ${decoded.message}`);
       const command = decoded.value;
-      // Parsed once (Date.parse is about 0.3 µs, a twentieth of the whole apply): the table's clock.
-      const at = Date.parse(command.timestamp);
+      // Parsed once: the table's clock.
+      const at = parseIsoStamp(command.timestamp);
       this.requests.expire(at);
       const recalled = this.recall(command);
       if (recalled !== null) return recalled.result;
