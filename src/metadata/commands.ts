@@ -22,6 +22,7 @@ import {
   MAX_TOPIC_NAME_INPUT,
 } from "./limits.ts";
 import { MAX_JSON_DEPTH, nestingProblem } from "./json-nesting.ts";
+import { isJsonPlain } from "./json-plain.ts";
 import { preview } from "./preview.ts";
 import { REQUEST_FIELDS } from "./request-ids.ts";
 
@@ -234,6 +235,16 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeCommand(command: Command): Uint8Array {
   return encoder.encode(JSON.stringify(command));
+}
+
+/**
+ * encodeCommand(command), and whether decodeCommand gives those bytes back as `command` itself:
+ * it is valid, within the size bound, and unchanged by the JSON round trip (json-plain.ts). Then
+ * whoever encoded it may use `command` where it would decode the bytes.
+ */
+export function encodeRoundTrip(command: Command): { data: Uint8Array; roundTrips: boolean } {
+  const data = encodeCommand(command);
+  return { data, roundTrips: data.byteLength <= MAX_COMMAND_BYTES && isJsonPlain(command) && commandProblem(command) === null };
 }
 
 /** Parses and validates an entry's bytes; never throws. */

@@ -9,7 +9,6 @@ import { type ConsensusHandle, NoLeaderError, NotLeaderError, type Unsubscribe }
 import type { NodeId } from "../raft/types.ts";
 import { type ApplyError, isApplyResult } from "./apply-result.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { encodeCommand } from "./commands.ts";
 import { preview } from "./preview.ts";
 import { MetadataError, badRequest, conflict, notFound } from "./errors.ts";
 import { type ForwardReply, type ForwardRequest, decodeForwardReply, decodeForwardRequest, encodeForward, errorReply, replyError } from "./forwarding.ts";
@@ -416,7 +415,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
     // A client's key promises the same answer on a retry, a refusal included: that takes an entry
     // whose apply remembers the refusal. Without a key the early refusal saves the entry.
     if (!early.ok && !isClientRequestId(command.requestId)) throw applyError(early.error);
-    const { index, result } = await this.handle.propose(encodeCommand(command));
+    const { index, result } = await this.handle.propose(this.sm.encode(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
     return { offset: index, records: result.records };
@@ -439,7 +438,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   private async proposeReconcile(batch: ReconcileBatch): Promise<{ offset: number; changed: number }> {
     const command = { kind: "reconcilePartitions" as const, timestamp: new Date(this.clock.now()).toISOString(), ...batch };
-    const { index, result } = await this.handle.propose(encodeCommand(command));
+    const { index, result } = await this.handle.propose(this.sm.encode(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
     return { offset: index, changed: result.records.length };
@@ -447,7 +446,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   private async proposeLivenessChange(brokerId: number, change: LivenessChange): Promise<number> {
     const command = { kind: "changeBroker" as const, timestamp: new Date(this.clock.now()).toISOString(), brokerId, change };
-    const { index } = await this.handle.propose(encodeCommand(command));
+    const { index } = await this.handle.propose(this.sm.encode(command));
     return index;
   }
 
