@@ -40,8 +40,11 @@ export class EventHistory {
     if (records.length === 0) return;
     const offset = records[0].offset;
     const last = this.last();
-    if (records.some((r) => r.offset !== offset) || (last && last.offset >= offset) || offset <= this.dropped) {
+    if ((last && last.offset >= offset) || offset <= this.dropped) {
       throw new Error(`history append out of order: offset ${offset} after ${last?.offset ?? this.dropped}`);
+    }
+    for (const record of records) {
+      if (record.offset !== offset) throw new Error(`history append of offset ${offset} holds a record of offset ${record.offset}`);
     }
     // The records of one entry carry the leader's one stamp: parsed once, not once per record.
     let stamp = "";

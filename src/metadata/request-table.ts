@@ -77,11 +77,13 @@ export class RequestTable {
   }
 
   remember(entry: RememberedRequest): void {
-    invariant(!this.entries.has(entry.id), () => `request id ${entry.id} remembered twice (offset ${entry.offset})`);
     const weight = weightOf(entry);
     invariant(weight <= this.bounds.maxRecords, () => `a result of ${weight} records exceeds the bound of ${this.bounds.maxRecords}`);
     const frozen = Object.freeze(entry);
+    // One lookup in the table, not has() and then set(): a known id would leave its size as it was.
+    const size = this.entries.size;
     this.entries.set(entry.id, frozen);
+    invariant(this.entries.size === size + 1, () => `request id ${entry.id} remembered twice (offset ${entry.offset})`);
     this.order.push(frozen);
     this.records += weight;
     while (this.entries.size > this.bounds.maxRequests || this.records > this.bounds.maxRecords) this.forgetOldest();

@@ -44,7 +44,8 @@ export class MetadataStateMachine implements StateMachine {
   private requests: RequestTable;
   private readonly requestBounds: RequestTableBounds;
   readonly history: EventHistory;
-  private readonly listeners = new Set<(change: ImageChange) => void>();
+  /** Replaced, never changed in place: notify() walks the list it read while listeners come and go. */
+  private listeners: readonly ((change: ImageChange) => void)[] = [];
   /**
    * Commands this node encoded to propose (encode), by their bytes, until those are applied. Weak:
    * bytes whose entry never commits here (leadership lost, truncated, covered by a snapshot) take
@@ -117,8 +118,10 @@ export class MetadataStateMachine implements StateMachine {
   }
 
   onChange(listener: (change: ImageChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (!this.listeners.includes(listener)) this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   apply(index: number, data: Uint8Array): ApplyResult {
@@ -213,7 +216,7 @@ export class MetadataStateMachine implements StateMachine {
   }
 
   private notify(change: ImageChange): void {
-    for (const listener of [...this.listeners]) {
+    for (const listener of this.listeners) {
       try {
         listener(change);
       } catch {
