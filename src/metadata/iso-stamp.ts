@@ -1,8 +1,9 @@
 // The leader's timestamps (ISO-8601 UTC with milliseconds, as Date.prototype.toISOString writes
-// them) read back as milliseconds since the epoch. Every replica reads the stamp of every entry it
-// applies (the remembered requests' clock) and of every record its history holds; Date.parse took
-// ~0.25 µs of an apply's ~3.5 (it first tries every other date syntax it knows). The stamp's
-// layout is fixed, so its digits are read in place, and Date.UTC does the calendar.
+// them): made once per millisecond on the leader, and read back as milliseconds since the epoch.
+// Every replica reads the stamp of every entry it applies (the remembered requests' clock) and of
+// every record its history holds; Date.parse took ~0.25 µs of an apply's ~3.5 (it first tries
+// every other date syntax it knows). The stamp's layout is fixed, so its digits are read in place,
+// and Date.UTC does the calendar.
 
 /** Offsets of the fields in "YYYY-MM-DDTHH:mm:ss.sssZ". */
 const LAYOUT = "YYYY-MM-DDTHH:mm:ss.sssZ";
@@ -40,4 +41,21 @@ function digits(s: string, at: number, count: number): number {
     n = n * 10 + d;
   }
   return n;
+}
+
+/**
+ * The stamp of `now()`, formatted only when the millisecond changed: a busy leader stamps several
+ * writes in each, and a Date with its toISOString per write was ~0.2 µs.
+ */
+export function isoStamper(now: () => number): () => string {
+  let lastMs = Number.NaN;
+  let last = "";
+  return () => {
+    const ms = now();
+    if (ms !== lastMs) {
+      last = new Date(ms).toISOString();
+      lastMs = ms;
+    }
+    return last;
+  };
 }

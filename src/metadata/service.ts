@@ -24,6 +24,7 @@ import {
 } from "./limits.ts";
 import { HeartbeatBatch, type HeartbeatOutcome } from "./heartbeat-batch.ts";
 import { invariant } from "./invariant.ts";
+import { isoStamper } from "./iso-stamp.ts";
 import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
 import { LongPolls } from "./long-polls.ts";
 import { SharedBarrier } from "./shared-barrier.ts";
@@ -96,6 +97,8 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly handle: ConsensusHandle;
   private readonly sm: MetadataStateMachine;
   private readonly clock: Clock;
+  /** The clock's time as the leader stamps a command. */
+  private readonly stampNow: () => string;
   private readonly diffWindowMs: number;
   private readonly forwardApplyWaitMs: number;
   private readonly newId: () => string;
@@ -112,6 +115,8 @@ class DefaultMetadataService implements MetadataServiceHandle {
     this.handle = opts.handle;
     this.sm = opts.stateMachine;
     this.clock = opts.clock ?? systemClock();
+    const clock = this.clock;
+    this.stampNow = isoStamper(() => clock.now());
     this.diffWindowMs = positive("diffWindowMs", opts.diffWindowMs ?? DEFAULT_DIFF_WINDOW_MS);
     this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
     this.newId = opts.newId ?? (() => crypto.randomUUID());
@@ -404,7 +409,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async writeAsLeader(write: WriteRequest): Promise<{ offset: number; records: MetadataRecord[] }> {
-    const command = buildCommand(write, { timestamp: new Date(this.clock.now()).toISOString(), newId: this.newId });
+    const command = buildCommand(write, { timestamp: this.stampNow(), newId: this.newId });
     const recalled = this.sm.recall(command);
     if (recalled !== null) {
       // Applied before (a retry): the first answer again, and nothing proposed.
@@ -437,7 +442,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async proposeReconcile(batch: ReconcileBatch): Promise<{ offset: number; changed: number }> {
-    const command = { kind: "reconcilePartitions" as const, timestamp: new Date(this.clock.now()).toISOString(), ...batch };
+    const command = { kind: "reconcilePartitions" as const, timestamp: this.stampNow(), ...batch };
     const { index, result } = await this.handle.propose(this.sm.encode(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
@@ -445,7 +450,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
   }
 
   private async proposeLivenessChange(brokerId: number, change: LivenessChange): Promise<number> {
-    const command = { kind: "changeBroker" as const, timestamp: new Date(this.clock.now()).toISOString(), brokerId, change };
+    const command = { kind: "changeBroker" as const, timestamp: this.stampNow(), brokerId, change };
     const { index } = await this.handle.propose(this.sm.encode(command));
     return index;
   }

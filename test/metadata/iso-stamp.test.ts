@@ -1,10 +1,10 @@
 // parseIsoStamp must read every string exactly as Date.parse does (replicas running either
 // version agree on the remembered requests' clock): toISOString's own stamps over the whole range
 // it writes in that layout, the calendar's edges (days 29-31, leap days, hour 24), and strings
-// that only look like stamps.
+// that only look like stamps. isoStamper formats once per millisecond.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseIsoStamp } from "../../src/metadata/iso-stamp.ts";
+import { isoStamper, parseIsoStamp } from "../../src/metadata/iso-stamp.ts";
 
 /** The same number, NaN included. */
 function expectLikeDateParse(stamp: string): void {
@@ -63,5 +63,29 @@ describe("parseIsoStamp", () => {
       }),
       { seed: 7, numRuns: 5_000 },
     );
+  });
+});
+
+describe("isoStamper", () => {
+  test("stamps toISOString's text of the clock's time, formatted again only when the millisecond changes", () => {
+    let now = Date.UTC(2026, 11, 7, 10, 0, 0, 5);
+    let formatted = 0;
+    const realToIso = Date.prototype.toISOString;
+    Date.prototype.toISOString = function (this: Date) {
+      formatted++;
+      return realToIso.call(this);
+    };
+    try {
+      const stamp = isoStamper(() => now);
+      expect([stamp(), stamp()]).toEqual(["2026-12-07T10:00:00.005Z", "2026-12-07T10:00:00.005Z"]);
+      expect(formatted).toBe(1);
+      now += 1;
+      expect(stamp()).toBe("2026-12-07T10:00:00.006Z");
+      now -= 7; // a clock stepped back is stamped as it reads
+      expect(stamp()).toBe("2026-12-07T09:59:59.999Z");
+      expect(formatted).toBe(3);
+    } finally {
+      Date.prototype.toISOString = realToIso;
+    }
   });
 });
