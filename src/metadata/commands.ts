@@ -251,12 +251,13 @@ export function encodeCommand(command: Command): Uint8Array {
 
 /**
  * encodeCommand(command), and whether decodeCommand gives those bytes back as `command` itself:
- * it is valid, within the size bound, and unchanged by the JSON round trip (json-plain.ts). Then
- * whoever encoded it may use `command` where it would decode the bytes.
+ * it is valid, within the size bound, and unchanged by the JSON round trip (json-plain.ts), nested
+ * at most `maxDepth` levels (1: no list or object inside). Then whoever encoded it may use
+ * `command` where it would decode the bytes, as long as nothing changes it.
  */
-export function encodeRoundTrip(command: Command): { data: Uint8Array; roundTrips: boolean } {
+export function encodeRoundTrip(command: Command, maxDepth = MAX_JSON_DEPTH): { data: Uint8Array; roundTrips: boolean } {
   const data = encodeCommand(command);
-  return { data, roundTrips: data.byteLength <= MAX_COMMAND_BYTES && isJsonPlain(command) && commandProblem(command) === null };
+  return { data, roundTrips: data.byteLength <= MAX_COMMAND_BYTES && isJsonPlain(command, maxDepth) && commandProblem(command) === null };
 }
 
 /**

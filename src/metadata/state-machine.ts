@@ -106,10 +106,13 @@ export class MetadataStateMachine implements StateMachine {
    * The bytes to propose for `command`. When they commit, this machine applies `command` as it is
    * rather than decoding the bytes (parse, UTF-8, schema: ~1 µs of a leader's apply), if decoding
    * them gives `command` back unchanged, as it does on every other replica; else it decodes them.
+   * Only a flat command (no list or object inside: a broker's change or registration, the hot
+   * writes) is kept, and frozen, so nothing changes it between its proposal and its apply; a list
+   * may be shared with its maker (a reconcile's partitions), so those are decoded.
    */
   encode(command: Command): Uint8Array {
-    const { data, roundTrips } = encodeRoundTrip(command);
-    if (roundTrips) this.proposed.set(data, command);
+    const { data, roundTrips } = encodeRoundTrip(command, 1);
+    if (roundTrips) this.proposed.set(data, Object.freeze(command));
     return data;
   }
 

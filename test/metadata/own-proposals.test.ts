@@ -57,6 +57,20 @@ describe("a leader's own proposals", () => {
     expect(sm.apply(2, Uint8Array.from(encodeCommand(registerBroker(2))).fill(0x20))).toMatchObject({ ok: false, error: { code: "bad_request" } });
   });
 
+  test("a command with a list inside is decoded; a flat one is frozen when kept", () => {
+    const sm = new MetadataStateMachine();
+    sm.apply(1, encodeCommand(registerBroker(1)));
+    sm.apply(2, encodeCommand(createTopic("t")));
+    const listed = createPartition("t", 0, [1]);
+    const data = sm.encode(listed);
+    data.fill(0x20);
+    expect(sm.apply(3, data)).toMatchObject({ ok: false, error: { code: "bad_request" } });
+    expect(Object.isFrozen(listed)).toBe(false);
+    const flat = changeBroker(1, "update", { brokerHost: "h" });
+    sm.encode(flat);
+    expect(Object.isFrozen(flat)).toBe(true);
+  });
+
   test("a command that does not round-trip is decoded from its bytes, as its followers do", () => {
     const sm = new MetadataStateMachine();
     const data = sm.encode(registerBroker(0, { brokerId: -0 }));
@@ -70,6 +84,7 @@ describe("a leader's own proposals", () => {
     const roundTrips = (c: Command) => encodeRoundTrip(c).roundTrips;
     expect(roundTrips(registerBroker(1))).toBe(true);
     expect(roundTrips(createPartition("t", 0, [1, 2]))).toBe(true);
+    expect(encodeRoundTrip(createPartition("t", 0, [1, 2]), 1).roundTrips).toBe(false);
     expect(roundTrips(registerBroker(1, { brokerHost: "\ud800 lone surrogate" }))).toBe(true);
     expect(roundTrips(registerBroker(0, { brokerId: -0 }))).toBe(false);
     expect(roundTrips(changeBroker(1, "update", { brokerHost: undefined, brokerPort: "1" }))).toBe(false);
