@@ -5,12 +5,10 @@
 import { afterEach, expect, test } from "bun:test";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { encodeCommand } from "../../src/metadata/commands.ts";
-import { RaftRuntime } from "../../src/node/raft-runtime.ts";
-import { IntervalTicker } from "../../src/node/ticker.ts";
 import { MemoryStorage } from "../../src/storage/index.ts";
-import { PeerTransport } from "../../src/transport/peer-transport.ts";
-import { seededRandom } from "../support/seeded-random.ts";
+import type { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import { registerBroker } from "../metadata/fixtures.ts";
+import { soloRuntime } from "./support/solo-runtime.ts";
 import { waitUntil } from "./support/wait-until.ts";
 
 let runtime: RaftRuntime | null = null;
@@ -22,16 +20,7 @@ afterEach(async () => {
 
 test("a leader applies the command it encoded, not its bytes decoded again", async () => {
   const sm = new MetadataStateMachine();
-  const rt = (runtime = new RaftRuntime({
-    clusterId: "own-proposals",
-    nodeId: 1,
-    storage: new MemoryStorage(),
-    stateMachine: sm,
-    initialMembership: { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } },
-    ticker: new IntervalTicker(10),
-    random: seededRandom(11),
-    transport: (handlers) => new PeerTransport({ clusterId: "own-proposals", nodeId: 1, listenHost: "127.0.0.1", listenPort: 0, peers: new Map(), ...handlers }),
-  }));
+  const rt = (runtime = soloRuntime(new MemoryStorage(), { stateMachine: sm, seed: 11 }));
   await rt.start();
   await waitUntil("self-election", () => rt.isLeader());
 
