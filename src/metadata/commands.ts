@@ -231,19 +231,7 @@ const COMMAND_BY_KIND: Record<Command["kind"], TSchema> = {
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-const lenientDecoder = new TextDecoder("utf-8");
-
-/**
- * The text of UTF-8 bytes; throws a TypeError, as a fatal TextDecoder does, when they are not
- * UTF-8. The lenient decoder takes half the time of the fatal one on a command's few hundred
- * bytes; it puts U+FFFD for each invalid sequence, so only a text holding one is decoded again,
- * strictly, to tell a U+FFFD of the text from bytes that are not UTF-8. Same text, same errors.
- */
-function utf8Text(data: Uint8Array): string {
-  const text = lenientDecoder.decode(data);
-  return text.includes("\ufffd") ? strictDecoder.decode(data) : text;
-}
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeCommand(command: Command): Uint8Array {
   return encoder.encode(JSON.stringify(command));
@@ -327,7 +315,7 @@ export function parseJson(data: Uint8Array, maxBytes: number, maxDepth: number |
   const tooDeep = maxDepth === null ? null : nestingProblem(data, maxDepth);
   if (tooDeep) return { ok: false, message: `payload is refused: ${tooDeep}` };
   try {
-    return { ok: true, value: JSON.parse(utf8Text(data)) };
+    return { ok: true, value: JSON.parse(decoder.decode(data)) };
   } catch (error) {
     return { ok: false, message: `payload is not UTF-8 JSON: ${(error as Error).message}` };
   }
