@@ -22,6 +22,7 @@ import {
   MAX_TOPIC_NAME_INPUT,
 } from "./limits.ts";
 import { MAX_JSON_DEPTH, nestingProblem } from "./json-nesting.ts";
+import { isJsonPlain } from "./json-plain.ts";
 import { preview } from "./preview.ts";
 import { REQUEST_FIELDS } from "./request-ids.ts";
 
@@ -236,19 +237,47 @@ export function encodeCommand(command: Command): Uint8Array {
   return encoder.encode(JSON.stringify(command));
 }
 
-/** Parses and validates an entry's bytes; never throws. */
+/**
+ * encodeCommand(command), and whether decodeCommand gives those bytes back as `command` itself:
+ * it is valid, within the size bound, and unchanged by the JSON round trip (json-plain.ts), nested
+ * at most `maxDepth` levels (1: no list or object inside). Then whoever encoded it may use
+ * `command` where it would decode the bytes, as long as nothing changes it.
+ */
+export function encodeRoundTrip(command: Command, maxDepth = MAX_JSON_DEPTH): { data: Uint8Array; roundTrips: boolean } {
+  const data = encodeCommand(command);
+  return { data, roundTrips: data.byteLength <= MAX_COMMAND_BYTES && isJsonPlain(command, maxDepth) && commandProblem(command) === null };
+}
+
+/**
+ * Parses and validates an entry's bytes; never throws. The nesting scan (json-nesting.ts) guards
+ * what renders a document, and only a refusal renders one: a valid command nests 3 levels at most,
+ * JSON.parse copes with any depth, and the compiled check reads no deeper than its schema. So
+ * bytes are parsed and checked first, and only refused ones go through the whole order of checks
+ * (size, nesting, syntax, schema) that says what is wrong with them.
+ */
 export function decodeCommand(data: Uint8Array): DecodeResult<Command> {
-  const parsed = parseJson(data, MAX_COMMAND_BYTES);
-  if (!parsed.ok) return parsed;
-  const problem = commandProblem(parsed.value);
-  return problem === null ? { ok: true, value: parsed.value as Command } : { ok: false, message: problem };
+  const parsed = parseJson(data, MAX_COMMAND_BYTES, null);
+  if (parsed.ok && isCommand(parsed.value)) return { ok: true, value: parsed.value };
+  const refused = parseJson(data, MAX_COMMAND_BYTES);
+  if (!refused.ok) return refused;
+  return { ok: false, message: commandProblem(refused.value) ?? "command refused, then accepted: its check is not deterministic" };
+}
+
+function isCommand(value: unknown): value is Command {
+  const schema = schemaOfKind(value);
+  return schema !== undefined && checkerOf(schema).Check(value);
+}
+
+/** The schema of the command kind `value` names, if it names one. */
+function schemaOfKind(value: unknown): TSchema | undefined {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return typeof kind === "string" && Object.hasOwn(COMMAND_BY_KIND, kind) ? COMMAND_BY_KIND[kind as Command["kind"]] : undefined;
 }
 
 /** null when `value` is a valid command, else what is wrong with it (field path and value). */
 export function commandProblem(value: unknown): string | null {
-  const kind = (value as { kind?: unknown } | null)?.kind;
-  const schema = typeof kind === "string" && Object.hasOwn(COMMAND_BY_KIND, kind) ? COMMAND_BY_KIND[kind as Command["kind"]] : undefined;
-  if (!schema) return `unknown command kind ${preview(kind ?? null)}`;
+  const schema = schemaOfKind(value);
+  if (!schema) return `unknown command kind ${preview((value as { kind?: unknown } | null)?.kind ?? null)}`;
   return schemaProblem(schema, value);
 }
 

@@ -4,6 +4,7 @@
 // Records and their parsed timestamps sit in two parallel arrays, not in a {record, ms} object
 // each: at 500,000 held records such objects cost ~20 MiB of heap.
 import { invariant } from "./invariant.ts";
+import { parseIsoStamp } from "./iso-stamp.ts";
 import type { MetadataRecord } from "./records.ts";
 
 export class EventHistory {
@@ -39,8 +40,11 @@ export class EventHistory {
     if (records.length === 0) return;
     const offset = records[0].offset;
     const last = this.last();
-    if (records.some((r) => r.offset !== offset) || (last && last.offset >= offset) || offset <= this.dropped) {
+    if ((last && last.offset >= offset) || offset <= this.dropped) {
       throw new Error(`history append out of order: offset ${offset} after ${last?.offset ?? this.dropped}`);
+    }
+    for (const record of records) {
+      if (record.offset !== offset) throw new Error(`history append of offset ${offset} holds a record of offset ${record.offset}`);
     }
     // The records of one entry carry the leader's one stamp: parsed once, not once per record.
     let stamp = "";
@@ -48,7 +52,7 @@ export class EventHistory {
     for (const record of records) {
       if (record.timestamp !== stamp) {
         stamp = record.timestamp;
-        ms = Date.parse(stamp);
+        ms = parseIsoStamp(stamp);
       }
       this.items.push(record);
       this.times.push(ms);

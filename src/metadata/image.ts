@@ -6,7 +6,7 @@ import { invariant } from "./invariant.ts";
 import { IsrIndex, type PartitionRef } from "./isr-index.ts";
 import { PartitionTable } from "./partition-table.ts";
 import { type RecordSource, imageSource } from "./record-refs.ts";
-import { ACTIVE_STATUSES, type MetadataRecord, NO_LEADER, type PartitionRecord, type ProducerIdsRecord, type RemoveTopicRecord, type TopicRecord, unhandled } from "./records.ts";
+import { ACTIVE_STATUSES, type MetadataRecord, NO_LEADER, type PartitionRecord, type ProducerIdsRecord, type RegistrationChangeBrokerRecord, type RemoveTopicRecord, type TopicRecord, unhandled } from "./records.ts";
 import type { BrokerView, MetadataSnapshotBody } from "./service-types.ts";
 import { ShardedMap } from "./sharded-map.ts";
 import { collisionKey } from "./topic-name.ts";
@@ -360,16 +360,7 @@ export class MetadataImage {
       case "RegistrationChangeBrokerRecord": {
         const current = this.brokers.get(record.fields.brokerId);
         if (!current) throw new Error(`change of unknown broker ${record.fields.brokerId} reached commit`);
-        const { brokerHost, brokerPort, securityProtocol, brokerStatus, epoch } = record.fields;
-        this.brokers.set(
-          record.fields.brokerId,
-          freezeRecord({
-            ...current,
-            offset: record.offset,
-            timestamp: record.timestamp,
-            fields: { ...current.fields, brokerHost, brokerPort, securityProtocol, brokerStatus, epoch },
-          }),
-        );
+        this.brokers.set(record.fields.brokerId, changedBroker(current, record));
         return;
       }
       case "TopicRecord":
@@ -468,4 +459,29 @@ function partitionRunEnd(records: readonly MetadataRecord[], start: number): num
 /** Code-unit order, the same on every platform (localeCompare is not). */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The broker's view after a change: written out key by key in the record's order rather than
+ * spread from the current view (copying by spread was most of the cost of committing a change).
+ */
+function changedBroker(current: BrokerView, change: RegistrationChangeBrokerRecord): BrokerView {
+  const was = current.fields;
+  const now = change.fields;
+  return freezeRecord({
+    type: current.type,
+    name: current.name,
+    offset: change.offset,
+    timestamp: change.timestamp,
+    fields: {
+      internalUUID: was.internalUUID,
+      brokerId: was.brokerId,
+      brokerHost: now.brokerHost,
+      brokerPort: now.brokerPort,
+      securityProtocol: now.securityProtocol,
+      brokerStatus: now.brokerStatus,
+      rackId: was.rackId,
+      epoch: now.epoch,
+    },
+  });
 }

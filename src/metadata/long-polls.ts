@@ -68,6 +68,7 @@ export class LongPolls {
 
   /** The state machine applied records up to `applied`: every poll waiting before it wakes. */
   notify(applied: number): void {
+    if (this.heap.length === 0) return; // every applied entry comes here, most with nobody polling
     const kept: Poll[] = [];
     for (const poll of this.heap) {
       if (poll.after < applied) {

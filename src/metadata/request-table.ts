@@ -7,7 +7,7 @@
 // iteration from the start walks again (JavaScriptCore), which cost 100-250 µs per apply on every
 // replica once the table was full.
 import type { ApplyResult } from "./apply-result.ts";
-import { invariant } from "./invariant.ts";
+import { MetadataInvariantError, invariant } from "./invariant.ts";
 import { MAX_REMEMBERED_RECORDS, MAX_REMEMBERED_REQUESTS, REQUEST_MEMORY_MS } from "./limits.ts";
 
 export interface RememberedRequest {
@@ -77,15 +77,24 @@ export class RequestTable {
   }
 
   remember(entry: RememberedRequest): void {
-    invariant(!this.entries.has(entry.id), () => `request id ${entry.id} remembered twice (offset ${entry.offset})`);
     const weight = weightOf(entry);
     invariant(weight <= this.bounds.maxRecords, () => `a result of ${weight} records exceeds the bound of ${this.bounds.maxRecords}`);
     const frozen = Object.freeze(entry);
+    // One lookup in the table, not has() and then set(): a known id would leave its size as it was.
+    const size = this.entries.size;
     this.entries.set(entry.id, frozen);
+    if (this.entries.size !== size + 1) this.refuseKnown(entry);
     this.order.push(frozen);
     this.records += weight;
     while (this.entries.size > this.bounds.maxRequests || this.records > this.bounds.maxRecords) this.forgetOldest();
     invariant(this.order.length - this.head === this.entries.size, () => `age queue holds ${this.order.length - this.head} entries, the table ${this.entries.size}`);
+  }
+
+  /** A known id was remembered again (a bug: apply recalls an id first): its first entry is put back, and that is said. */
+  private refuseKnown(entry: RememberedRequest): never {
+    const first = this.order.slice(this.head).find((e) => e.id === entry.id);
+    if (first !== undefined) this.entries.set(entry.id, first);
+    throw new MetadataInvariantError(`request id ${entry.id} remembered twice (offset ${entry.offset})`);
   }
 
   /** The entries in apply order (oldest first), for a snapshot. */

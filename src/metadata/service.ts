@@ -9,7 +9,6 @@ import { type ConsensusHandle, NoLeaderError, NotLeaderError, type Unsubscribe }
 import type { NodeId } from "../raft/types.ts";
 import { type ApplyError, isApplyResult } from "./apply-result.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { encodeCommand } from "./commands.ts";
 import { preview } from "./preview.ts";
 import { MetadataError, badRequest, conflict, notFound } from "./errors.ts";
 import { type ForwardReply, type ForwardRequest, decodeForwardReply, decodeForwardRequest, encodeForward, errorReply, replyError } from "./forwarding.ts";
@@ -25,6 +24,7 @@ import {
 } from "./limits.ts";
 import { HeartbeatBatch, type HeartbeatOutcome } from "./heartbeat-batch.ts";
 import { invariant } from "./invariant.ts";
+import { isoStamper } from "./iso-stamp.ts";
 import { HeartbeatCoalescer } from "./heartbeat-coalescer.ts";
 import { LongPolls } from "./long-polls.ts";
 import { SharedBarrier } from "./shared-barrier.ts";
@@ -97,6 +97,8 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly handle: ConsensusHandle;
   private readonly sm: MetadataStateMachine;
   private readonly clock: Clock;
+  /** The clock's time as the leader stamps a command. */
+  private readonly stampNow: () => string;
   private readonly diffWindowMs: number;
   private readonly forwardApplyWaitMs: number;
   private readonly newId: () => string;
@@ -108,14 +110,13 @@ class DefaultMetadataService implements MetadataServiceHandle {
   private readonly controller: PartitionController;
   private readonly fetchDeps: FetchDeps;
   private readonly unsubscribes: Unsubscribe[] = [];
-  /** The millisecond stampNow last rendered, and its text. */
-  private stampMs = Number.NaN;
-  private stampText = "";
 
   constructor(opts: MetadataServiceOptions) {
     this.handle = opts.handle;
     this.sm = opts.stateMachine;
     this.clock = opts.clock ?? systemClock();
+    const clock = this.clock;
+    this.stampNow = isoStamper(() => clock.now());
     this.diffWindowMs = positive("diffWindowMs", opts.diffWindowMs ?? DEFAULT_DIFF_WINDOW_MS);
     this.forwardApplyWaitMs = positive("forwardApplyWaitMs", opts.forwardApplyWaitMs ?? DEFAULT_FORWARD_APPLY_WAIT_MS);
     this.newId = opts.newId ?? (() => crypto.randomUUID());
@@ -426,24 +427,10 @@ class DefaultMetadataService implements MetadataServiceHandle {
     // A client's key promises the same answer on a retry, a refusal included: that takes an entry
     // whose apply remembers the refusal. Without a key the early refusal saves the entry.
     if (!early.ok && !isClientRequestId(command.requestId)) throw applyError(early.error);
-    const { index, result } = await this.handle.propose(encodeCommand(command));
+    const { index, result } = await this.handle.propose(this.sm.encode(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
     return { offset: index, records: result.records };
-  }
-
-  /**
-   * The leader's timestamp for a command proposed now (ISO-8601). A leader proposes many writes in
-   * the same millisecond under load: the text of the last millisecond is kept and given again
-   * instead of a Date and its rendering per write.
-   */
-  private stampNow(): string {
-    const ms = this.clock.now();
-    if (ms !== this.stampMs) {
-      this.stampText = new Date(ms).toISOString();
-      this.stampMs = ms;
-    }
-    return this.stampText;
   }
 
   /** The heartbeat's status change, then (controlled shutdown) leadership moved off the broker. */
@@ -463,7 +450,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   private async proposeReconcile(batch: ReconcileBatch): Promise<{ offset: number; changed: number }> {
     const command = { kind: "reconcilePartitions" as const, timestamp: this.stampNow(), ...batch };
-    const { index, result } = await this.handle.propose(encodeCommand(command));
+    const { index, result } = await this.handle.propose(this.sm.encode(command));
     if (!isApplyResult(result)) throw new Error(`entry ${index} was applied by something other than the metadata state machine`);
     if (!result.ok) throw applyError(result.error);
     return { offset: index, changed: result.records.length };
@@ -471,7 +458,7 @@ class DefaultMetadataService implements MetadataServiceHandle {
 
   private async proposeLivenessChange(brokerId: number, change: LivenessChange): Promise<number> {
     const command = { kind: "changeBroker" as const, timestamp: this.stampNow(), brokerId, change };
-    const { index } = await this.handle.propose(encodeCommand(command));
+    const { index } = await this.handle.propose(this.sm.encode(command));
     return index;
   }
 

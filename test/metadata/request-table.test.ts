@@ -44,6 +44,19 @@ describe("request table", () => {
     expect(table.recall("n:d", hashOf("other"))?.kind).toBe("reused");
   });
 
+  test("an id remembered twice is an invariant failure that leaves the first entry and the order as they were", () => {
+    const table = new RequestTable(small());
+    const first = { id: "n:a", hash: hashOf("n:a"), offset: 1, at: T, result: { ok: false as const, error: { code: "conflict" as const, message: "first" } } };
+    table.remember(first);
+    table.remember({ ...first, id: "n:b", offset: 2 });
+    expect(() => table.remember({ ...first, offset: 3, hash: hashOf("again") })).toThrow("request id n:a remembered twice (offset 3)");
+    expect(table.recall("n:a", hashOf("n:a"))).toEqual({ kind: "replay", entry: first });
+    expect([...table.inOrder()].map((e) => e.offset)).toEqual([1, 2]);
+    table.remember({ ...first, id: "n:c", offset: 4 });
+    table.remember({ ...first, id: "n:d", offset: 5 }); // evicts n:a, the oldest, without tripping over the refused one
+    expect([...table.inOrder()].map((e) => e.id)).toEqual(["n:b", "n:c", "n:d"]);
+  });
+
   test("a capture is the entries in apply order, unchanged by what is remembered or evicted after it", () => {
     const table = new RequestTable(small());
     const remember = (id: string, offset: number) => table.remember({ id, hash: hashOf(id), offset, at: T, result: { ok: false, error: { code: "conflict", message: id } } });

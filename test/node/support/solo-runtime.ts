@@ -1,5 +1,6 @@
 // A one-voter RaftRuntime over a real PeerTransport on an ephemeral loopback port: the smallest
 // node the runtime tests start, with the options those tests vary.
+import type { StateMachine } from "../../../src/node/contracts.ts";
 import { RaftRuntime } from "../../../src/node/raft-runtime.ts";
 import type { RuntimeOptions } from "../../../src/node/runtime-options.ts";
 import { IntervalTicker } from "../../../src/node/ticker.ts";
@@ -15,6 +16,8 @@ export interface SoloOptions {
   onTransport?: () => void;
   seed?: number;
   loopLag?: RuntimeOptions["loopLag"];
+  /** The state machine it applies to (a KvStateMachine unless given). */
+  stateMachine?: StateMachine;
 }
 
 export function soloRuntime(storage: LogStorage, opts: SoloOptions = {}): RaftRuntime {
@@ -22,7 +25,7 @@ export function soloRuntime(storage: LogStorage, opts: SoloOptions = {}): RaftRu
     clusterId: "solo",
     nodeId: 1,
     storage,
-    stateMachine: new KvStateMachine(),
+    stateMachine: opts.stateMachine ?? new KvStateMachine(),
     initialMembership: { voters: [1], learners: [], addresses: { "1": "127.0.0.1:1" } },
     ticker: new IntervalTicker(10),
     random: seededRandom(opts.seed ?? 7),
