@@ -4,6 +4,11 @@
 // AppResps is said by the last (highest) one — the leader frees inflights up to the acknowledged
 // index. Only messages with nothing else to that peer between them are merged, so per-peer order
 // is kept. Merges never exceed the byte bound of one App.
+// Contiguous includes the leader's commit-only Apps (no entries; sent each time its commit moves):
+// one just before an App from the same point, or just after an App at that App's end, says nothing
+// the merged App does not (the follower takes the highest commit its log supports either way), and
+// a follower answers every App it gets. Under load half the leader's Apps were commit-only, most
+// of them in the same batch as the next entries (issue 10).
 import type { Entry, Message, NodeId } from "../raft/types.ts";
 
 /** Bytes counted for an entry beyond its data (index, term, type, framing). */
@@ -33,11 +38,13 @@ export function coalesceMessages(msgs: Message[], maxAppBytes: number): Message[
   return out;
 }
 
+/** `m` goes on where `prev` ends: its preceding entry is prev's last one (prev's own preceding one when prev is commit-only). */
 function canMergeApp(prev: Message, m: Message, mergedBytes: number, maxBytes: number): boolean {
   if (prev.type !== "App" || m.type !== "App" || prev.term !== m.term || prev.from !== m.from) return false;
-  if (m.entries.length === 0 || prev.entries.length === 0) return false;
   const last = prev.entries[prev.entries.length - 1];
-  return m.index === last.index && m.logTerm === last.term && mergedBytes <= maxBytes;
+  const endIndex = last === undefined ? prev.index : last.index;
+  const endTerm = last === undefined ? prev.logTerm : last.term;
+  return m.index === endIndex && m.logTerm === endTerm && mergedBytes <= maxBytes;
 }
 
 function supersedesAppResp(prev: Message, m: Message): boolean {

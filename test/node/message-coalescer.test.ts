@@ -35,6 +35,27 @@ describe("coalesceMessages", () => {
     expect(big).toHaveLength(2);
   });
 
+  test("a commit-only App merges with an App from the same point, before or after it", () => {
+    const before = coalesceMessages([app(2, 6, 2, [], 5), app(3, 6, 2, [], 5), app(2, 6, 2, [entry(7), entry(8)], 6)], 1 << 20);
+    expect(before.map((m) => [m.to, m.index, m.logTerm, m.entries.map((e) => e.index), m.commit])).toEqual([
+      [2, 6, 2, [7, 8], 6],
+      [3, 6, 2, [], 5],
+    ]);
+    const after = coalesceMessages([app(2, 4, 2, [entry(5), entry(6)], 4), app(2, 6, 2, [], 6)], 1 << 20);
+    expect(after.map((m) => [m.index, m.entries.map((e) => e.index), m.commit])).toEqual([[4, [5, 6], 6]]);
+    const twoCommits = coalesceMessages([app(2, 6, 2, [], 5), app(2, 6, 2, [], 6)], 1 << 20);
+    expect(twoCommits.map((m) => [m.index, m.entries.length, m.commit])).toEqual([[6, 0, 6]]);
+  });
+
+  test("a commit-only App is not merged where it does not go on from the App before it", () => {
+    const behind = coalesceMessages([app(2, 4, 2, [entry(5), entry(6)], 4), app(2, 5, 2, [], 6)], 1 << 20);
+    expect(behind).toHaveLength(2);
+    const otherTerm = coalesceMessages([app(2, 6, 1, [], 5), app(2, 6, 2, [entry(7)], 6)], 1 << 20);
+    expect(otherTerm).toHaveLength(2);
+    const heartbeatBetween = coalesceMessages([app(2, 6, 2, [], 5), emptyMessage("Heartbeat", 1, 2, 2), app(2, 6, 2, [entry(7)], 6)], 1 << 20);
+    expect(heartbeatBetween).toHaveLength(3);
+  });
+
   test("a run of successful AppResps to one peer keeps only the highest; rejections stay", () => {
     const out = coalesceMessages([resp(1, 5), resp(1, 6), resp(1, 7)], 1 << 20);
     expect(out.map((m) => m.index)).toEqual([7]);
