@@ -174,6 +174,8 @@ class Assemble implements Task {
 }
 
 export class SnapshotEncoder implements SnapshotEncoding {
+  /** The assembled bytes are a new buffer of this snapshot's, read here only to be returned. */
+  readonly handsOverBytes = true;
   private readonly out = new SnapshotWriter();
   private readonly work: Sequence;
   private readonly assemble: Assemble;

@@ -4,6 +4,8 @@
 // bounded slice per macrotask encodes it, stores it in chunks and publishes it, and the core's log
 // is compacted behind it. The loop serves Readys between slices. A snapshot overtaken meanwhile
 // (leader's snapshot installed, node stopped, newer one stored) is dropped without being stored.
+// Once a job ends, stored or not, its encoded bytes are given back at once when the encoding handed
+// them over (they lived through the job's slices, so only a full collection would free them).
 import type { Raft } from "../raft/index.ts";
 import type { NodeId, SnapshotMeta } from "../raft/types.ts";
 import type { LogStorage } from "../storage/log-storage.ts";
@@ -128,6 +130,7 @@ export class Snapshotter {
     if (job === null) return;
     this.d.log.info("snapshot_abandoned", { reason: job.reason, index: job.meta.index, why: "node stopped" });
     job.reject(new NodeStoppedError(`the snapshot at ${job.meta.index}`));
+    this.releaseBytes(job);
   }
 
   private start(raft: SnapshotRaft, reason: string): SnapshotJob {
@@ -196,6 +199,7 @@ export class Snapshotter {
       totalMs: Math.round(job.elapsedMs()),
     });
     job.resolve(job.meta);
+    this.releaseBytes(job);
     this.sweep();
   }
 
@@ -238,6 +242,7 @@ export class Snapshotter {
     const latest = this.d.storage.listSnapshots()[0];
     if (latest === undefined) job.reject(new SnapshotError(`the snapshot at ${job.meta.index} was dropped (${why}) and none is stored`));
     else job.resolve({ index: latest.index, term: latest.term, membership: latest.membership });
+    this.releaseBytes(job);
   }
 
   private failed(job: SnapshotJob | null, e: unknown): void {
@@ -248,6 +253,20 @@ export class Snapshotter {
     this.d.log.error("snapshot_failed", { reason: job?.reason ?? "periodic", index: job?.meta.index, error });
     this.policy.taken(this.d.applier.applied, this.d.now(), this.recordsApplied());
     job?.reject(error instanceof SnapshotError ? error : new SnapshotError(`snapshot at ${job.meta.index} failed: ${error.message}`));
+    if (job !== null) this.releaseBytes(job);
+  }
+
+  /**
+   * The job is over (stored, dropped or failed): nothing reads its bytes again, since the store
+   * copied what it wrote and the core keeps only the snapshot's size. Freed through the store
+   * (SqliteStorage frees them, a store that might hold them leaves them be), and only when the
+   * encoding handed them over: a state machine's snapshot() may return a buffer it keeps.
+   */
+  private releaseBytes(job: SnapshotJob): void {
+    const data = job.data;
+    job.data = null;
+    if (data === null || job.encoding.handsOverBytes !== true) return;
+    this.d.storage.releaseSnapshotBytes?.({ meta: job.meta, data });
   }
 
   /** Best effort: a pending snapshot left behind is dropped by the next begin or start anyway. */

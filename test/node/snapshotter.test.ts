@@ -6,6 +6,9 @@ import type { Command } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { encodeCommand } from "../../src/metadata/commands.ts";
 import { NodeStoppedError, SnapshotError } from "../../src/node/errors.ts";
+import type { Snapshot } from "../../src/raft/types.ts";
+import type { LogStorage } from "../../src/storage/log-storage.ts";
+import { freeOwnedBytes } from "../../src/storage/owned-bytes.ts";
 import { createPartition, createTopic, registerBroker, registerProducer } from "../metadata/fixtures.ts";
 import { MEMBERSHIP, SnapshotHarness } from "./support/snapshot-harness.ts";
 
@@ -167,5 +170,86 @@ describe("snapshotter", () => {
     expect(h.compacted).toEqual([]);
     expect(h.snapshotter.inProgress).toBe(false);
     expect(h.events("snapshot_failed")).toHaveLength(1);
+  });
+});
+
+/** Gives the harness's store a releaseSnapshotBytes that frees the bytes as SqliteStorage's does, and records each. */
+function releasing(h: SnapshotHarness): Snapshot[] {
+  const released: Snapshot[] = [];
+  (h.storage as LogStorage).releaseSnapshotBytes = (snapshot: Snapshot) => {
+    released.push(snapshot);
+    freeOwnedBytes(snapshot.data);
+  };
+  return released;
+}
+
+describe("snapshotter: the encoded bytes are given back when the job ends", () => {
+  test("stored: freed through the store after the publish; the stored copy and the log line are whole", async () => {
+    const h = new SnapshotHarness({ sliceItems: 64 });
+    const released = releasing(h);
+    h.feed(commands(0, 30));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    h.runAll();
+    expect((await done).index).toBe(30);
+    expect(released.map((s) => s.meta.index)).toEqual([30]);
+    expect(released[0].data.byteLength).toBe(0); // detached: the memory went back at once
+    const stored = h.storage.latestSnapshot();
+    expect(text(stored?.data)).toBe(text(h.sm.snapshot()));
+    expect(h.events("snapshot_taken")[0]?.bytes).toBe(stored?.data.byteLength);
+    expect(h.compacted.map((m) => m.index)).toEqual([30]);
+  });
+
+  test("dropped because a leader's snapshot was installed while storing: freed too, nothing of it stored", async () => {
+    const h = new SnapshotHarness({ sliceItems: 1_000_000 });
+    const released = releasing(h);
+    const all = commands(0, 30);
+    h.feed(all.slice(0, 10));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    h.runOne(); // encoded in one slice
+    h.install({ meta: { index: 30, term: 1, membership: MEMBERSHIP }, data: replayed(all).snapshot() });
+    h.runAll();
+    expect((await done).index).toBe(30);
+    expect(released.map((s) => s.meta.index)).toEqual([10]);
+    expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([30]);
+  });
+
+  test("failed in the store, or stopped while storing: freed once each", async () => {
+    const failing = new SnapshotHarness({ sliceItems: 1_000_000 });
+    const releasedOnFailure = releasing(failing);
+    failing.feed(commands(0, 8));
+    const outcome = failing.snapshotter.snapshotNow(failing.raft).catch((e: unknown) => e);
+    failing.storage.publishSnapshot = () => {
+      throw new Error("disk full (injected)");
+    };
+    failing.runAll();
+    expect(await outcome).toBeInstanceOf(SnapshotError);
+    expect(releasedOnFailure.map((s) => s.meta.index)).toEqual([8]);
+
+    const stopped = new SnapshotHarness({ sliceItems: 1_000_000 });
+    const releasedOnStop = releasing(stopped);
+    stopped.feed(commands(0, 8));
+    const stopOutcome = stopped.snapshotter.snapshotNow(stopped.raft).catch((e: unknown) => e);
+    stopped.runOne(); // encoded; storing begins
+    stopped.snapshotter.stop();
+    stopped.runAll();
+    expect(await stopOutcome).toBeInstanceOf(NodeStoppedError);
+    expect(releasedOnStop.map((s) => s.meta.index)).toEqual([8]);
+  });
+
+  test("bytes of a state machine without beginSnapshot (its snapshot() may keep them) are never freed", async () => {
+    const h = new SnapshotHarness();
+    const released = releasing(h);
+    // The snapshotter then encodes with snapshot(), here one that keeps the buffer it returns.
+    const encode = h.sm.beginSnapshot.bind(h.sm);
+    let kept: Uint8Array = new Uint8Array();
+    h.sm.snapshot = () => (kept = encode().step(Number.MAX_SAFE_INTEGER) ?? new Uint8Array());
+    (h.sm as { beginSnapshot?: unknown }).beginSnapshot = undefined;
+    h.feed(commands(0, 12));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    h.runAll();
+    expect((await done).index).toBe(12);
+    expect(released).toEqual([]);
+    expect(kept.byteLength).toBeGreaterThan(0);
+    expect(text(h.storage.latestSnapshot()?.data)).toBe(text(kept));
   });
 });
