@@ -54,13 +54,16 @@ export interface SnapshotEncoding {
    */
   step(maxItems: number): Uint8Array | null;
   /**
-   * Optional: true when the bytes step() returns are the caller's alone (the encoding made them for
-   * this snapshot and reads them no more), so the runtime frees them once they are stored or
-   * dropped (LogStorage.releaseSnapshotBytes) rather than leaving them to the heap's next full
-   * collection: 21.8 MB at 1M partitions, which an idle node may keep for minutes. Absent or
-   * false: the bytes may be the state machine's own (a cached snapshot()), and are left be.
+   * Optional: step() without its last copy. Once done it returns the snapshot as consecutive
+   * pieces (their concatenation is what step() would return), handed over: nothing else reads
+   * them, so the runtime stores them chunk by chunk and frees each piece's buffer once copied. The
+   * snapshot is then never in memory twice (pieces and one buffer of its size: 2 × 21.8 MB at 1M
+   * partitions), and its bytes do not wait for the heap's next full collection. Pieces may be
+   * views of a shared buffer; the views of one buffer come one after another. Call this or step()
+   * on an encoding, not both. Without it, step()'s buffer (which may be the state machine's own)
+   * is stored as it is and left to the collector.
    */
-  readonly handsOverBytes?: boolean;
+  stepPieces?(maxItems: number): readonly Uint8Array[] | null;
 }
 
 export interface VoterStatus {

@@ -116,8 +116,8 @@ export interface LogStorage {
   stageInstall?(snapshot: Snapshot): void;
   stageInstallStep?(maxBytes: number): boolean;
   /**
-   * Optional: the node is done with these snapshot bytes (loaded at start, a leader's snapshot
-   * this store wrote and the state machine installed, or the node's own once stored). A store that keeps no reference to them
+   * Optional: the node is done with these snapshot bytes (loaded at start, or a leader's snapshot
+   * this store wrote and the state machine installed). A store that keeps no reference to them
    * (SqliteStorage: it hands out and writes copies) frees them now, so a large snapshot's memory
    * does not wait for the heap's next full collection; every view of them then reads as empty.
    * A store that holds them itself (MemoryStorage's load) leaves them be.
@@ -138,6 +138,7 @@ export interface LogStorage {
    * begin and again at publish; a failed call writes nothing.
    */
   beginSnapshot(meta: SnapshotMeta): void;
+  /** Copies `data` before it returns: the caller reuses that buffer for its next chunk. */
   appendSnapshotChunk(data: Uint8Array): void;
   /** Publishes the pending snapshot; throws StorageError "no_pending_snapshot" when there is none. */
   publishSnapshot(): SnapshotMeta;

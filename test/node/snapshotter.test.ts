@@ -6,9 +6,6 @@ import type { Command } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { encodeCommand } from "../../src/metadata/commands.ts";
 import { NodeStoppedError, SnapshotError } from "../../src/node/errors.ts";
-import type { Snapshot } from "../../src/raft/types.ts";
-import type { LogStorage } from "../../src/storage/log-storage.ts";
-import { freeOwnedBytes } from "../../src/storage/owned-bytes.ts";
 import { createPartition, createTopic, registerBroker, registerProducer } from "../metadata/fixtures.ts";
 import { MEMBERSHIP, SnapshotHarness } from "./support/snapshot-harness.ts";
 
@@ -173,26 +170,36 @@ describe("snapshotter", () => {
   });
 });
 
-/** Gives the harness's store a releaseSnapshotBytes that frees the bytes as SqliteStorage's does, and records each. */
-function releasing(h: SnapshotHarness): Snapshot[] {
-  const released: Snapshot[] = [];
-  (h.storage as LogStorage).releaseSnapshotBytes = (snapshot: Snapshot) => {
-    released.push(snapshot);
-    freeOwnedBytes(snapshot.data);
+/** Records the pieces the harness's state machine hands over to the snapshotter (SnapshotEncoding.stepPieces). */
+function handedOver(h: SnapshotHarness): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  const begin = h.sm.beginSnapshot.bind(h.sm);
+  h.sm.beginSnapshot = () => {
+    const encoding = begin();
+    const stepPieces = encoding.stepPieces?.bind(encoding);
+    if (stepPieces === undefined) throw new Error("the metadata encoding hands over no pieces");
+    encoding.stepPieces = (items: number) => {
+      const out = stepPieces(items);
+      if (out !== null && pieces.length === 0) pieces.push(...out);
+      return out;
+    };
+    return encoding;
   };
-  return released;
+  return pieces;
 }
 
-describe("snapshotter: the encoded bytes are given back when the job ends", () => {
-  test("stored: freed through the store after the publish; the stored copy and the log line are whole", async () => {
+const freed = (pieces: readonly Uint8Array[]) => pieces.every((p) => (p.buffer as ArrayBuffer).detached);
+
+describe("snapshotter: the encoded pieces are stored as they are and freed", () => {
+  test("stored: every piece freed once copied; the stored snapshot, the compaction and the log line are whole", async () => {
     const h = new SnapshotHarness({ sliceItems: 64 });
-    const released = releasing(h);
+    const pieces = handedOver(h);
     h.feed(commands(0, 30));
     const done = h.snapshotter.snapshotNow(h.raft);
     h.runAll();
     expect((await done).index).toBe(30);
-    expect(released.map((s) => s.meta.index)).toEqual([30]);
-    expect(released[0].data.byteLength).toBe(0); // detached: the memory went back at once
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(freed(pieces)).toBe(true);
     const stored = h.storage.latestSnapshot();
     expect(text(stored?.data)).toBe(text(h.sm.snapshot()));
     expect(h.events("snapshot_taken")[0]?.bytes).toBe(stored?.data.byteLength);
@@ -201,21 +208,22 @@ describe("snapshotter: the encoded bytes are given back when the job ends", () =
 
   test("dropped because a leader's snapshot was installed while storing: freed too, nothing of it stored", async () => {
     const h = new SnapshotHarness({ sliceItems: 1_000_000 });
-    const released = releasing(h);
+    const pieces = handedOver(h);
     const all = commands(0, 30);
     h.feed(all.slice(0, 10));
     const done = h.snapshotter.snapshotNow(h.raft);
     h.runOne(); // encoded in one slice
+    expect(freed(pieces)).toBe(false);
     h.install({ meta: { index: 30, term: 1, membership: MEMBERSHIP }, data: replayed(all).snapshot() });
     h.runAll();
     expect((await done).index).toBe(30);
-    expect(released.map((s) => s.meta.index)).toEqual([10]);
+    expect(freed(pieces)).toBe(true);
     expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([30]);
   });
 
-  test("failed in the store, or stopped while storing: freed once each", async () => {
+  test("failed in the store, or stopped while storing: what was left is freed", async () => {
     const failing = new SnapshotHarness({ sliceItems: 1_000_000 });
-    const releasedOnFailure = releasing(failing);
+    const failedPieces = handedOver(failing);
     failing.feed(commands(0, 8));
     const outcome = failing.snapshotter.snapshotNow(failing.raft).catch((e: unknown) => e);
     failing.storage.publishSnapshot = () => {
@@ -223,23 +231,21 @@ describe("snapshotter: the encoded bytes are given back when the job ends", () =
     };
     failing.runAll();
     expect(await outcome).toBeInstanceOf(SnapshotError);
-    expect(releasedOnFailure.map((s) => s.meta.index)).toEqual([8]);
+    expect(freed(failedPieces)).toBe(true);
 
     const stopped = new SnapshotHarness({ sliceItems: 1_000_000 });
-    const releasedOnStop = releasing(stopped);
+    const stoppedPieces = handedOver(stopped);
     stopped.feed(commands(0, 8));
     const stopOutcome = stopped.snapshotter.snapshotNow(stopped.raft).catch((e: unknown) => e);
     stopped.runOne(); // encoded; storing begins
     stopped.snapshotter.stop();
     stopped.runAll();
     expect(await stopOutcome).toBeInstanceOf(NodeStoppedError);
-    expect(releasedOnStop.map((s) => s.meta.index)).toEqual([8]);
+    expect(freed(stoppedPieces)).toBe(true);
   });
 
-  test("bytes of a state machine without beginSnapshot (its snapshot() may keep them) are never freed", async () => {
+  test("a state machine without beginSnapshot: the buffer its snapshot() returns (and may keep) is stored, never freed", async () => {
     const h = new SnapshotHarness();
-    const released = releasing(h);
-    // The snapshotter then encodes with snapshot(), here one that keeps the buffer it returns.
     const encode = h.sm.beginSnapshot.bind(h.sm);
     let kept: Uint8Array = new Uint8Array();
     h.sm.snapshot = () => (kept = encode().step(Number.MAX_SAFE_INTEGER) ?? new Uint8Array());
@@ -248,7 +254,6 @@ describe("snapshotter: the encoded bytes are given back when the job ends", () =
     const done = h.snapshotter.snapshotNow(h.raft);
     h.runAll();
     expect((await done).index).toBe(12);
-    expect(released).toEqual([]);
     expect(kept.byteLength).toBeGreaterThan(0);
     expect(text(h.storage.latestSnapshot()?.data)).toBe(text(kept));
   });
