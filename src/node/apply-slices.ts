@@ -10,9 +10,11 @@
 // at 1M partitions), and JavaScriptCore lets young garbage grow to about the heap's size before it
 // collects on its own (~230 MiB at 1M partitions); on a loaded machine, where its concurrent
 // collector fell behind, a follower's RSS rose by ~250 MiB over its install (335 → 588 MiB). A
-// young collection visits only what was allocated since the last one: ~0.2 ms of the loop's CPU,
-// 1–2 ms of wall time (more while the machine is loaded); the install report says how many, how
-// long in all and the longest.
+// young collection visits only what was allocated since the last one: ~1 ms of the loop's CPU. Its
+// wall time is longer on a loaded machine, where the loop waits for the collector's helper threads
+// (8–9 ms median, up to 60–190 ms at load 15–26): a collection that took longer than
+// COLLECT_PAUSE_MS doubles the slices until the next one, so a loaded node waits for few of them.
+// The install report says how many, how long in all and the longest.
 import type { Applier, ApplyStep } from "./applier.ts";
 
 /**
@@ -29,6 +31,9 @@ export const DEFAULT_INSTALL_SLICE_ITEMS = 2048;
  * collections.
  */
 export const INSTALL_SLICES_PER_COLLECTION = 16;
+
+/** A young collection that held the loop longer than this spaces the next ones out (twice the slices). */
+export const COLLECT_PAUSE_MS = 20;
 
 export interface InstallReport {
   index: number;
@@ -57,6 +62,8 @@ export interface ApplySlicesDeps {
   sliceItems?: number;
   /** Collects the young generation (bun:jsc's edenGC in a node); none: no collection. */
   collectYoung?: () => void;
+  /** The clock slices and collections are timed with; default performance.now. */
+  now?: () => number;
 }
 
 /** The install in progress: what it is and what its slices and collections took. */
@@ -70,6 +77,9 @@ interface InstallProgress {
   collectMs: number;
   longestCollectMs: number;
   collectError?: string;
+  /** Slices between collections now, and the slice count at the last one. */
+  collectEvery: number;
+  collectedAt: number;
 }
 
 export class ApplySlices {
@@ -77,8 +87,10 @@ export class ApplySlices {
   private scheduled = false;
   private stopped = false;
   private current: InstallProgress | null = null;
+  private readonly now: () => number;
 
   constructor(private readonly d: ApplySlicesDeps) {
+    this.now = d.now ?? (() => performance.now());
     this.sliceItems = d.sliceItems ?? DEFAULT_INSTALL_SLICE_ITEMS;
     if (!Number.isSafeInteger(this.sliceItems) || this.sliceItems < 1) {
       throw new RangeError(`snapshot install slice must be a positive integer of items, got ${this.sliceItems}`);
@@ -87,7 +99,7 @@ export class ApplySlices {
 
   /** The Applier began a sliced install of this snapshot (a newer one replaces the one in progress). */
   beginInstall(index: number, bytes: number): void {
-    this.current = { index, bytes, startedAt: performance.now(), slices: 0, longestMs: 0, collections: 0, collectMs: 0, longestCollectMs: 0 };
+    this.current = { index, bytes, startedAt: this.now(), slices: 0, longestMs: 0, collections: 0, collectMs: 0, longestCollectMs: 0, collectEvery: INSTALL_SLICES_PER_COLLECTION, collectedAt: 0 };
     this.schedule();
   }
 
@@ -109,11 +121,11 @@ export class ApplySlices {
   private slice(): void {
     this.scheduled = false;
     if (this.stopped || !this.d.applier.pending) return;
-    const started = performance.now();
+    const started = this.now();
     const ok = this.d.guarded(() => {
       const appliedBefore = this.d.applier.applied;
       const step = this.d.applier.step(this.sliceItems);
-      this.noteSlice(performance.now() - started, step.replaced);
+      this.noteSlice(this.now() - started, step.replaced);
       this.d.onSlice(step, appliedBefore);
     });
     if (ok && this.d.applier.pending) this.schedule();
@@ -124,7 +136,7 @@ export class ApplySlices {
     if (c === null) return;
     c.slices++;
     if (ms > c.longestMs) c.longestMs = ms;
-    if (replaced || c.slices % INSTALL_SLICES_PER_COLLECTION === 0) this.collectYoung(c);
+    if (replaced || c.slices - c.collectedAt >= c.collectEvery) this.collectYoung(c);
     if (!replaced) return;
     this.current = null;
     const tenths = (n: number) => Math.round(n * 10) / 10;
@@ -133,7 +145,7 @@ export class ApplySlices {
       bytes: c.bytes,
       slices: c.slices,
       longestSliceMs: tenths(c.longestMs),
-      totalMs: Math.round(performance.now() - c.startedAt),
+      totalMs: Math.round(this.now() - c.startedAt),
       youngCollections: c.collections,
       collectMs: tenths(c.collectMs),
       longestCollectMs: tenths(c.longestCollectMs),
@@ -145,13 +157,15 @@ export class ApplySlices {
   private collectYoung(c: InstallProgress): void {
     const collect = this.d.collectYoung;
     if (collect === undefined) return;
-    const started = performance.now();
+    const started = this.now();
     try {
       collect();
     } catch (error) {
       c.collectError = error instanceof Error ? error.message : String(error);
     }
-    const ms = performance.now() - started;
+    const ms = this.now() - started;
+    c.collectedAt = c.slices;
+    if (ms > COLLECT_PAUSE_MS) c.collectEvery *= 2;
     c.collections++;
     c.collectMs += ms;
     if (ms > c.longestCollectMs) c.longestCollectMs = ms;

@@ -7,7 +7,7 @@
 // Then a real 3-node cluster whose lagging follower catches up that way.
 import { afterEach, describe, expect, test } from "bun:test";
 import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
-import { ApplySlices, INSTALL_SLICES_PER_COLLECTION, type InstallReport } from "../../src/node/apply-slices.ts";
+import { ApplySlices, COLLECT_PAUSE_MS, INSTALL_SLICES_PER_COLLECTION, type InstallReport } from "../../src/node/apply-slices.ts";
 import { Logger } from "../../src/node/logger.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
 import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
@@ -242,6 +242,37 @@ describe("the slices (ApplySlices)", () => {
     while (queue.length > 0) queue.shift()?.();
     expect(applier.applied).toBe(3 * n);
     expect(collected).toBe(0);
+  });
+
+  test("a collection that held the loop over COLLECT_PAUSE_MS spaces the next ones out: twice the slices each time", () => {
+    let now = 0;
+    const at: number[] = [];
+    let slicesRun = 0;
+    const applier = applierOf(new SlicedKvStateMachine(1));
+    const queue: (() => void)[] = [];
+    const slices = new ApplySlices({
+      applier,
+      defer: (w) => queue.push(w),
+      guarded: (s) => (s(), true),
+      onSlice: () => slicesRun++,
+      onReplaced: () => {},
+      sliceItems: 1,
+      now: () => now,
+      // Every collection is slow: the loaded machine's case.
+      collectYoung: () => {
+        at.push(slicesRun + 1);
+        now += COLLECT_PAUSE_MS + 1;
+      },
+    });
+    const keys = 200;
+    applier.beginInstall(snapshotOf(keys, Array.from({ length: keys }, (_, i): [string, string] => [`k${i}`, `v${i}`])));
+    slices.beginInstall(keys, 10);
+    while (queue.length > 0) queue.shift()?.();
+    const n = INSTALL_SLICES_PER_COLLECTION;
+    // After n slices, then 2n more, then 4n more…, and once the state is replaced.
+    const expected: number[] = [];
+    for (let gap = n, next = n; next < slicesRun; gap *= 2, next += gap) expected.push(next);
+    expect(at).toEqual([...expected, slicesRun]);
   });
 
   test("stop drops the rest: nothing more is stepped", () => {
