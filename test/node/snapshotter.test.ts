@@ -23,6 +23,17 @@ function commands(from: number, count: number): Command[] {
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 
+/** A snapshot of 8 entries whose publish fails (disk full, injected), run to its end: what its caller got. */
+function failedPublish(h: SnapshotHarness): Promise<unknown> {
+  h.feed(commands(0, 8));
+  const outcome = h.snapshotter.snapshotNow(h.raft).catch((e: unknown) => e);
+  h.storage.publishSnapshot = () => {
+    throw new Error("disk full (injected)");
+  };
+  h.runAll();
+  return outcome;
+}
+
 /** A state machine fed the same commands, for the expected bytes. */
 function replayed(cmds: readonly Command[]): MetadataStateMachine {
   const sm = new MetadataStateMachine();
@@ -156,12 +167,7 @@ describe("snapshotter", () => {
 
   test("a storage failure rejects the callers, logs it, and leaves the next snapshot free to run", async () => {
     const h = new SnapshotHarness();
-    h.feed(commands(0, 8));
-    const outcome = h.snapshotter.snapshotNow(h.raft).catch((e: unknown) => e);
-    h.storage.publishSnapshot = () => {
-      throw new Error("disk full (injected)");
-    };
-    h.runAll();
+    const outcome = failedPublish(h);
     expect(await outcome).toBeInstanceOf(SnapshotError);
     expect(String(await outcome)).toContain("disk full (injected)");
     expect(h.compacted).toEqual([]);
@@ -224,13 +230,7 @@ describe("snapshotter: the encoded pieces are stored as they are and freed", () 
   test("failed in the store, or stopped while storing: what was left is freed", async () => {
     const failing = new SnapshotHarness({ sliceItems: 1_000_000 });
     const failedPieces = handedOver(failing);
-    failing.feed(commands(0, 8));
-    const outcome = failing.snapshotter.snapshotNow(failing.raft).catch((e: unknown) => e);
-    failing.storage.publishSnapshot = () => {
-      throw new Error("disk full (injected)");
-    };
-    failing.runAll();
-    expect(await outcome).toBeInstanceOf(SnapshotError);
+    expect(await failedPublish(failing)).toBeInstanceOf(SnapshotError);
     expect(freed(failedPieces)).toBe(true);
 
     const stopped = new SnapshotHarness({ sliceItems: 1_000_000 });
