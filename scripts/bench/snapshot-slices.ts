@@ -4,7 +4,8 @@
 // publish, sweep) run the way the node runs it (one slice per setImmediate). Reported: every
 // slice's length by phase, the longest lateness of a 5 ms timer (what the node's loop-lag probe
 // sees), the longest gap between two macrotasks that no slice accounts for (a GC pause or other
-// work), the heap before and after, and CPU and wall time. Speed is never asserted; run it to
+// work), the heap before and after, the process's RSS before, at its highest (sampled with the 5 ms
+// timer) and after, and CPU and wall time. Speed is never asserted; run it to
 // compare builds:
 //   bun scripts/bench/snapshot-slices.ts [--partitions 1000000] [--rounds 3]
 import { heapStats } from "bun:jsc";
@@ -47,6 +48,7 @@ class Probe {
   private sliceMs = 0;
   lateMax = 0;
   gapMax = 0;
+  rssMax = 0;
   private running = true;
   private last = performance.now();
   private due = performance.now() + PROBE_MS;
@@ -55,6 +57,7 @@ class Probe {
     const late = () => {
       const now = performance.now();
       this.lateMax = Math.max(this.lateMax, now - this.due);
+      this.rssMax = Math.max(this.rssMax, process.memoryUsage().rss);
       this.due = now + PROBE_MS;
       if (this.running) setTimeout(late, PROBE_MS);
     };
@@ -107,6 +110,7 @@ async function round(dir: string, n: number, sm: MetadataStateMachine, applied: 
   applier.appliedTerm = 1;
   Bun.gc(true);
   const heapBefore = heapStats().heapSize;
+  const rssBefore = process.memoryUsage().rss;
   const probe = new Probe();
   for (const [method, phase] of [["beginSnapshot", "store"], ["publishSnapshot", "publish"], ["sweepSnapshots", "sweep"]] as const) {
     const original = storage[method].bind(storage) as (...args: unknown[]) => unknown;
@@ -134,6 +138,7 @@ async function round(dir: string, n: number, sm: MetadataStateMachine, applied: 
   await new Promise((r) => setTimeout(r, 200)); // the sweep and the probe's last samples
   probe.stop();
   const heapAfter = heapStats().heapSize;
+  const rssAfter = process.memoryUsage().rss;
   snapshotter.stop();
   storage.close();
   const taken = lines.map((l) => JSON.parse(l)).find((e) => e.event === "snapshot_taken");
@@ -142,7 +147,7 @@ async function round(dir: string, n: number, sm: MetadataStateMachine, applied: 
   const top = probe.slices.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 5);
   console.log(
     `round ${n}: ${wall.toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU; ${probe.slices.length} slices: median ${q(0.5)} ms, p99 ${q(0.99)} ms, longest ${top.map((t) => `#${t.i} ${t.ms.toFixed(1)}`).join(", ")}; ` +
-      `5 ms timer late by at most ${probe.lateMax.toFixed(1)} ms; longest gap outside slices ${probe.gapMax.toFixed(1)} ms; heap ${mib(heapBefore)} → ${mib(heapAfter)}`,
+      `5 ms timer late by at most ${probe.lateMax.toFixed(1)} ms; longest gap outside slices ${probe.gapMax.toFixed(1)} ms; heap ${mib(heapBefore)} → ${mib(heapAfter)}; RSS ${mib(rssBefore)}, at most ${mib(probe.rssMax)}, after ${mib(rssAfter)}`,
   );
   console.log(`  capture (snapshotNow's own call, before the first slice): ${capture.wall.toFixed(1)} ms wall, ${capture.cpu.toFixed(1)} ms thread CPU`);
   for (const [phase, l] of probe.longest) console.log(`  ${phase} (from the slice that starts it): ${l.count} slices, longest ${l.wall.toFixed(1)} ms wall, ${l.cpu.toFixed(1)} ms thread CPU`);

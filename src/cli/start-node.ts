@@ -1,5 +1,6 @@
 // Start-up wiring of one node: data dir → metadata state machine → Raft runtime (peer transport)
 // → metadata service → REST API → console. Returns a handle whose stop() undoes it in reverse.
+import { edenGC } from "bun:jsc";
 import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
@@ -72,6 +73,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
     loopLag,
+    // A sliced install's garbage is collected as it goes (apply-slices.ts).
+    collectYoung: () => void edenGC(),
     // The restore's garbage goes before the peers are served (warm-up.ts).
     onRestored: () => {
       restoreGc = collectRestoreGarbage();

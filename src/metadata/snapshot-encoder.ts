@@ -3,6 +3,7 @@
 // (incremental-sort.ts), writing them and copying the bytes into one buffer all happen a budget of
 // items at a time (a remembered request weighs 1 + the records of its result), so the bytes do not
 // depend on the budget. The remembered request ids go last, in the captured table's order.
+// stepPieces() skips the copy into one buffer: the node stores the writer's chunks as they are.
 import type { SnapshotEncoding } from "../node/contracts.ts";
 import type { ImageCapture } from "./image.ts";
 import { compareText } from "./image.ts";
@@ -175,8 +176,10 @@ class Assemble implements Task {
 
 export class SnapshotEncoder implements SnapshotEncoding {
   private readonly out = new SnapshotWriter();
-  private readonly work: Sequence;
+  /** Everything but the last copy: the writer's chunks then hold the whole snapshot. */
+  private readonly encode: Sequence;
   private readonly assemble: Assemble;
+  private readonly whole: Sequence;
   private result: Uint8Array | null = null;
 
   constructor(capture: ImageCapture, appliedIndex: number, requests: readonly RememberedRequest[] = []) {
@@ -186,7 +189,7 @@ export class SnapshotEncoder implements SnapshotEncoding {
     const topics = new SortedRecords(capture.topics.values(), (a, b) => compareText(a.fields.name, b.fields.name), SORT_MOVES_PER_ITEM);
     const producers = new SortedRecords(capture.producers.values(), (a, b) => a.fields.producerId - b.fields.producerId, SORT_MOVES_PER_ITEM);
     this.assemble = new Assemble(out.chunks, () => out.flush());
-    this.work = new Sequence([
+    this.encode = new Sequence([
       () => brokers,
       () => topics,
       () => producers,
@@ -195,16 +198,25 @@ export class SnapshotEncoder implements SnapshotEncoding {
       () => writeTopics(out, capture, () => topics.result()),
       () => new WriteRecords(out, () => producers.result(), writeProducer),
       () => new WriteRecords(out, () => requests, (w, r) => writeRequest(w, r, source), requestWeight),
-      () => this.assemble,
     ]);
+    this.whole = new Sequence([() => this.encode, () => this.assemble]);
   }
 
   step(maxItems: number): Uint8Array | null {
     invariant(Number.isSafeInteger(maxItems) && maxItems >= 1, () => `snapshot step needs a positive integer budget, got ${maxItems}`);
     if (this.result !== null) return this.result;
-    this.work.step(maxItems);
+    this.whole.step(maxItems);
     this.out.flush();
-    if (this.work.done) this.result = this.assemble.result();
+    if (this.whole.done) this.result = this.assemble.result();
     return this.result;
+  }
+
+  /** The writer's chunks once encoded, not copied into one buffer (SnapshotEncoding.stepPieces). */
+  stepPieces(maxItems: number): readonly Uint8Array[] | null {
+    invariant(Number.isSafeInteger(maxItems) && maxItems >= 1, () => `snapshot step needs a positive integer budget, got ${maxItems}`);
+    invariant(this.result === null, () => "snapshot pieces asked for after step() assembled them");
+    if (!this.encode.done) this.encode.step(maxItems);
+    this.out.flush();
+    return this.encode.done ? this.out.chunks : null;
   }
 }

@@ -105,6 +105,7 @@ export class RaftRuntime implements ConsensusHandle {
         this.counters.snapshotsInstalled++;
         this.log.info("snapshot_installed", { ...report });
       },
+      collectYoung: this.opts.collectYoung,
     });
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,

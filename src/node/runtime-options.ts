@@ -47,6 +47,11 @@ export interface RuntimeOptions {
   snapshotIntervalMs?: number;
   /** Also snapshot after the applied entries produced this many state records (StateMachine.recordsApplied). */
   snapshotRecords?: number;
+  /**
+   * Collects the young generation of the heap (bun:jsc's edenGC in a node), which a sliced install
+   * calls every few slices (apply-slices.ts); none (tests, the simulator): no collection.
+   */
+  collectYoung?: () => void;
   proposalTimeoutMs?: number;
   readTimeoutMs?: number;
   forwardTimeoutMs?: number;
@@ -104,7 +109,8 @@ export interface LoopLag {
 /** 1 MiB per macrotask: four of the store's 256 KiB pieces, ~2 ms of SQLite writes. */
 const DEFAULT_STAGE_INSTALL_BYTES = 1024 * 1024;
 
-export type ResolvedRuntimeOptions = Required<Omit<RuntimeOptions, "onFatal" | "loopLag" | "onRestored">> & Pick<RuntimeOptions, "onFatal" | "loopLag" | "onRestored">;
+export type ResolvedRuntimeOptions = Required<Omit<RuntimeOptions, "onFatal" | "loopLag" | "onRestored" | "collectYoung">> &
+  Pick<RuntimeOptions, "onFatal" | "loopLag" | "onRestored" | "collectYoung">;
 
 /**
  * About KRaft's 20 MB of records between snapshots at the metadata model's ~400-byte entries

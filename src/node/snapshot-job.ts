@@ -4,6 +4,7 @@
 import type { SnapshotMeta } from "../raft/types.ts";
 import type { SnapshotEncoding } from "./contracts.ts";
 import { OverloadedError } from "./errors.ts";
+import type { SnapshotBytes } from "./snapshot-bytes.ts";
 
 /** Bound on callers waiting for one snapshot (console and API on-demand requests). */
 const MAX_JOINED = 1024;
@@ -16,9 +17,8 @@ interface Waiter {
 export class SnapshotJob {
   private readonly waiters: Waiter[] = [];
   private readonly startedAt = performance.now();
-  /** The encoded snapshot, once the encoding is done; then `written` of its bytes are stored. */
-  data: Uint8Array | null = null;
-  written = 0;
+  /** The encoded snapshot, once the encoding is done, handed to the store chunk by chunk. */
+  bytes: SnapshotBytes | null = null;
   slices = 0;
   /** The longest slice of each phase, in ms: what the snapshot held the loop for at most. */
   readonly longestMs = { encode: 0, store: 0 };
@@ -42,7 +42,7 @@ export class SnapshotJob {
 
   /** Runs one slice of the job's work and records how long it held the loop. */
   timed<T>(slice: () => T): T {
-    const phase = this.data === null ? "encode" : "store";
+    const phase = this.bytes === null ? "encode" : "store";
     const started = performance.now();
     try {
       return slice();

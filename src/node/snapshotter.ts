@@ -4,12 +4,15 @@
 // bounded slice per macrotask encodes it, stores it in chunks and publishes it, and the core's log
 // is compacted behind it. The loop serves Readys between slices. A snapshot overtaken meanwhile
 // (leader's snapshot installed, node stopped, newer one stored) is dropped without being stored.
+// The encoded bytes go to the store chunk by chunk; handed over as pieces (stepPieces), each is
+// freed once copied and whatever is left when a job ends early (snapshot-bytes.ts).
 import type { Raft } from "../raft/index.ts";
 import type { NodeId, SnapshotMeta } from "../raft/types.ts";
 import type { LogStorage } from "../storage/log-storage.ts";
 import type { Applier } from "./applier.ts";
 import type { SnapshotEncoding, StateMachine } from "./contracts.ts";
 import { NodeStoppedError, SnapshotError } from "./errors.ts";
+import { SnapshotBytes } from "./snapshot-bytes.ts";
 import type { Logger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { SnapshotJob } from "./snapshot-job.ts";
@@ -128,6 +131,7 @@ export class Snapshotter {
     if (job === null) return;
     this.d.log.info("snapshot_abandoned", { reason: job.reason, index: job.meta.index, why: "node stopped" });
     job.reject(new NodeStoppedError(`the snapshot at ${job.meta.index}`));
+    job.bytes?.release();
   }
 
   private start(raft: SnapshotRaft, reason: string): SnapshotJob {
@@ -158,9 +162,9 @@ export class Snapshotter {
    */
   private slice(raft: SnapshotRaft, job: SnapshotJob): boolean {
     const storage = this.d.storage;
-    if (job.data === null) {
-      job.data = job.encoding.step(this.sliceItems);
-      if (job.data === null) return false;
+    if (job.bytes === null) {
+      job.bytes = encodeStep(job.encoding, this.sliceItems);
+      if (job.bytes === null) return false;
       job.encodeMs = job.elapsedMs();
       if (this.abandonIfStale(job)) return true;
       storage.beginSnapshot(job.meta);
@@ -170,14 +174,12 @@ export class Snapshotter {
       storage.abortSnapshot();
       return true;
     }
-    if (job.written < job.data.length) {
-      const end = Math.min(job.data.length, job.written + SAVE_CHUNK_BYTES);
-      storage.appendSnapshotChunk(job.data.subarray(job.written, end));
-      job.written = end;
+    if (!job.bytes.done) {
+      storage.appendSnapshotChunk(job.bytes.next());
       return false;
     }
     storage.publishSnapshot();
-    raft.compact({ meta: job.meta, size: job.data.length });
+    raft.compact({ meta: job.meta, size: job.bytes.size });
     return true;
   }
 
@@ -188,7 +190,7 @@ export class Snapshotter {
     this.d.log.info("snapshot_taken", {
       reason: job.reason,
       index: job.meta.index,
-      bytes: job.data?.length ?? 0,
+      bytes: job.bytes?.size ?? 0,
       slices: job.slices,
       longestEncodeSliceMs: Math.round(job.longestMs.encode * 10) / 10,
       longestStoreSliceMs: Math.round(job.longestMs.store * 10) / 10,
@@ -238,16 +240,18 @@ export class Snapshotter {
     const latest = this.d.storage.listSnapshots()[0];
     if (latest === undefined) job.reject(new SnapshotError(`the snapshot at ${job.meta.index} was dropped (${why}) and none is stored`));
     else job.resolve({ index: latest.index, term: latest.term, membership: latest.membership });
+    job.bytes?.release();
   }
 
   private failed(job: SnapshotJob | null, e: unknown): void {
     if (job !== null && this.job === job) this.job = null;
-    if (job?.data) this.abortQuietly();
+    if (job?.bytes) this.abortQuietly();
     const error = e instanceof Error ? e : new Error(String(e));
     // Not retried every tick: the next attempt waits a full period; the log simply stays longer.
     this.d.log.error("snapshot_failed", { reason: job?.reason ?? "periodic", index: job?.meta.index, error });
     this.policy.taken(this.d.applier.applied, this.d.now(), this.recordsApplied());
     job?.reject(error instanceof SnapshotError ? error : new SnapshotError(`snapshot at ${job.meta.index} failed: ${error.message}`));
+    job?.bytes?.release();
   }
 
   /** Best effort: a pending snapshot left behind is dropped by the next begin or start anyway. */
@@ -258,6 +262,16 @@ export class Snapshotter {
       // The storage is closed or failing; nothing of the pending snapshot is visible either way.
     }
   }
+}
+
+/** One encoding slice: the snapshot once encoded, in handed-over pieces when the encoding offers them. */
+function encodeStep(encoding: SnapshotEncoding, items: number): SnapshotBytes | null {
+  if (encoding.stepPieces) {
+    const pieces = encoding.stepPieces(items);
+    return pieces === null ? null : SnapshotBytes.handedOver(pieces, SAVE_CHUNK_BYTES);
+  }
+  const data = encoding.step(items);
+  return data === null ? null : SnapshotBytes.borrowed(data, SAVE_CHUNK_BYTES);
 }
 
 /** A state machine without beginSnapshot() is encoded in one go, right away (the state is now). */

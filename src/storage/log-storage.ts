@@ -138,6 +138,7 @@ export interface LogStorage {
    * begin and again at publish; a failed call writes nothing.
    */
   beginSnapshot(meta: SnapshotMeta): void;
+  /** Copies `data` before it returns: the caller reuses that buffer for its next chunk. */
   appendSnapshotChunk(data: Uint8Array): void;
   /** Publishes the pending snapshot; throws StorageError "no_pending_snapshot" when there is none. */
   publishSnapshot(): SnapshotMeta;

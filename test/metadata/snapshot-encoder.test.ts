@@ -59,6 +59,20 @@ describe("sliced snapshot encoding", () => {
     for (const budget of [1, 7, 64, 4096]) expect(finish(sm.beginSnapshot(), budget)).toEqual(expected);
   });
 
+  test("stepPieces hands over the writer's chunks: together the one-shot bytes, at any budget", () => {
+    fc.assert(
+      fc.property(fc.array(imageCommand, { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (commands, budget) => {
+        const sm = fed(commands);
+        const encoding = sm.beginSnapshot();
+        if (encoding.stepPieces === undefined) throw new Error("the metadata encoding hands over no pieces");
+        let pieces: readonly Uint8Array[] | null = null;
+        for (let steps = 0; pieces === null && steps < MAX_STEPS; steps++) pieces = encoding.stepPieces(budget);
+        expect(Buffer.concat(pieces ?? [])).toEqual(Buffer.from(whole(sm)));
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+
   test("equals the one-shot bytes for the empty image, in one step of any size", () => {
     const sm = new MetadataStateMachine();
     const expected = whole(sm);

@@ -7,7 +7,7 @@
 // Then a real 3-node cluster whose lagging follower catches up that way.
 import { afterEach, describe, expect, test } from "bun:test";
 import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
-import { ApplySlices } from "../../src/node/apply-slices.ts";
+import { ApplySlices, COLLECT_PAUSE_MS, INSTALL_SLICES_PER_COLLECTION, type InstallReport } from "../../src/node/apply-slices.ts";
 import { Logger } from "../../src/node/logger.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
 import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
@@ -203,6 +203,76 @@ describe("the slices (ApplySlices)", () => {
     expect(reports).toEqual([3]);
     expect(applier.applied).toBe(3);
     expect(() => new ApplySlices({ applier, defer: () => {}, guarded: () => true, onSlice: () => {}, onReplaced: () => {}, sliceItems: 0 })).toThrow("positive integer");
+  });
+
+  test("an install collects the young generation every few slices and once done; entries' slices never; a failing collector stops nothing", () => {
+    const run = (keys: number, collect: () => void) => {
+      const applier = applierOf(new SlicedKvStateMachine(1));
+      const queue: (() => void)[] = [];
+      const reports: InstallReport[] = [];
+      const slices = new ApplySlices({ applier, defer: (w) => queue.push(w), guarded: (s) => (s(), true), onSlice: () => {}, onReplaced: (r) => reports.push(r), collectYoung: collect, sliceItems: 1 });
+      applier.beginInstall(snapshotOf(keys, Array.from({ length: keys }, (_, i): [string, string] => [`k${i}`, `v${i}`])));
+      slices.beginInstall(keys, 10);
+      while (queue.length > 0) queue.shift()?.();
+      expect(applier.applied).toBe(keys);
+      return reports;
+    };
+    const n = INSTALL_SLICES_PER_COLLECTION;
+    for (const keys of [1, n - 1, n, 2 * n + 3]) {
+      let collected = 0;
+      const [report] = run(keys, () => collected++);
+      // One per full run of slices, and one at the end unless that was just collected.
+      const slicesTaken = report.slices;
+      expect(collected).toBe(Math.floor(slicesTaken / n) + (slicesTaken % n === 0 ? 0 : 1));
+      expect(report.youngCollections).toBe(collected);
+      expect(report.collectError).toBeUndefined();
+    }
+    const [failed] = run(n + 1, () => {
+      throw new Error("collector broke (injected)");
+    });
+    expect(failed.youngCollections).toBe(2);
+    expect(failed.collectError).toBe("collector broke (injected)");
+    // Entries applied in slices (a catch-up, no install) are not collected for.
+    let collected = 0;
+    const applier = applierOf(new KvStateMachine(), racingClock());
+    const queue: (() => void)[] = [];
+    const entries = new ApplySlices({ applier, defer: (w) => queue.push(w), guarded: (s) => (s(), true), onSlice: () => {}, onReplaced: () => {}, collectYoung: () => collected++ });
+    applier.apply(Array.from({ length: 3 * n }, (_, i) => entry(i + 1, "k", `v${i}`)));
+    entries.resume();
+    while (queue.length > 0) queue.shift()?.();
+    expect(applier.applied).toBe(3 * n);
+    expect(collected).toBe(0);
+  });
+
+  test("a collection that held the loop over COLLECT_PAUSE_MS spaces the next ones out: twice the slices each time", () => {
+    let now = 0;
+    const at: number[] = [];
+    let slicesRun = 0;
+    const applier = applierOf(new SlicedKvStateMachine(1));
+    const queue: (() => void)[] = [];
+    const slices = new ApplySlices({
+      applier,
+      defer: (w) => queue.push(w),
+      guarded: (s) => (s(), true),
+      onSlice: () => slicesRun++,
+      onReplaced: () => {},
+      sliceItems: 1,
+      now: () => now,
+      // Every collection is slow: the loaded machine's case.
+      collectYoung: () => {
+        at.push(slicesRun + 1);
+        now += COLLECT_PAUSE_MS + 1;
+      },
+    });
+    const keys = 200;
+    applier.beginInstall(snapshotOf(keys, Array.from({ length: keys }, (_, i): [string, string] => [`k${i}`, `v${i}`])));
+    slices.beginInstall(keys, 10);
+    while (queue.length > 0) queue.shift()?.();
+    const n = INSTALL_SLICES_PER_COLLECTION;
+    // After n slices, then 2n more, then 4n more…, and once the state is replaced.
+    const expected: number[] = [];
+    for (let gap = n, next = n; next < slicesRun; gap *= 2, next += gap) expected.push(next);
+    expect(at).toEqual([...expected, slicesRun]);
   });
 
   test("stop drops the rest: nothing more is stepped", () => {

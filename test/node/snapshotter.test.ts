@@ -23,6 +23,17 @@ function commands(from: number, count: number): Command[] {
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 
+/** A snapshot of 8 entries whose publish fails (disk full, injected), run to its end: what its caller got. */
+function failedPublish(h: SnapshotHarness): Promise<unknown> {
+  h.feed(commands(0, 8));
+  const outcome = h.snapshotter.snapshotNow(h.raft).catch((e: unknown) => e);
+  h.storage.publishSnapshot = () => {
+    throw new Error("disk full (injected)");
+  };
+  h.runAll();
+  return outcome;
+}
+
 /** A state machine fed the same commands, for the expected bytes. */
 function replayed(cmds: readonly Command[]): MetadataStateMachine {
   const sm = new MetadataStateMachine();
@@ -156,16 +167,94 @@ describe("snapshotter", () => {
 
   test("a storage failure rejects the callers, logs it, and leaves the next snapshot free to run", async () => {
     const h = new SnapshotHarness();
-    h.feed(commands(0, 8));
-    const outcome = h.snapshotter.snapshotNow(h.raft).catch((e: unknown) => e);
-    h.storage.publishSnapshot = () => {
-      throw new Error("disk full (injected)");
-    };
-    h.runAll();
+    const outcome = failedPublish(h);
     expect(await outcome).toBeInstanceOf(SnapshotError);
     expect(String(await outcome)).toContain("disk full (injected)");
     expect(h.compacted).toEqual([]);
     expect(h.snapshotter.inProgress).toBe(false);
     expect(h.events("snapshot_failed")).toHaveLength(1);
+  });
+});
+
+/** Records the pieces the harness's state machine hands over to the snapshotter (SnapshotEncoding.stepPieces). */
+function handedOver(h: SnapshotHarness): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  const begin = h.sm.beginSnapshot.bind(h.sm);
+  h.sm.beginSnapshot = () => {
+    const encoding = begin();
+    const stepPieces = encoding.stepPieces?.bind(encoding);
+    if (stepPieces === undefined) throw new Error("the metadata encoding hands over no pieces");
+    encoding.stepPieces = (items: number) => {
+      const out = stepPieces(items);
+      if (out !== null && pieces.length === 0) pieces.push(...out);
+      return out;
+    };
+    return encoding;
+  };
+  return pieces;
+}
+
+const freed = (pieces: readonly Uint8Array[]) => pieces.every((p) => (p.buffer as ArrayBuffer).detached);
+
+describe("snapshotter: the encoded pieces are stored as they are and freed", () => {
+  test("stored: every piece freed once copied; the stored snapshot, the compaction and the log line are whole", async () => {
+    const h = new SnapshotHarness({ sliceItems: 64 });
+    const pieces = handedOver(h);
+    h.feed(commands(0, 30));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    h.runAll();
+    expect((await done).index).toBe(30);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(freed(pieces)).toBe(true);
+    const stored = h.storage.latestSnapshot();
+    expect(text(stored?.data)).toBe(text(h.sm.snapshot()));
+    expect(h.events("snapshot_taken")[0]?.bytes).toBe(stored?.data.byteLength);
+    expect(h.compacted.map((m) => m.index)).toEqual([30]);
+  });
+
+  test("dropped because a leader's snapshot was installed while storing: freed too, nothing of it stored", async () => {
+    const h = new SnapshotHarness({ sliceItems: 1_000_000 });
+    const pieces = handedOver(h);
+    const all = commands(0, 30);
+    h.feed(all.slice(0, 10));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    h.runOne(); // encoded in one slice
+    expect(freed(pieces)).toBe(false);
+    h.install({ meta: { index: 30, term: 1, membership: MEMBERSHIP }, data: replayed(all).snapshot() });
+    h.runAll();
+    expect((await done).index).toBe(30);
+    expect(freed(pieces)).toBe(true);
+    expect(h.storage.listSnapshots().map((s) => s.index)).toEqual([30]);
+  });
+
+  test("failed in the store, or stopped while storing: what was left is freed", async () => {
+    const failing = new SnapshotHarness({ sliceItems: 1_000_000 });
+    const failedPieces = handedOver(failing);
+    expect(await failedPublish(failing)).toBeInstanceOf(SnapshotError);
+    expect(freed(failedPieces)).toBe(true);
+
+    const stopped = new SnapshotHarness({ sliceItems: 1_000_000 });
+    const stoppedPieces = handedOver(stopped);
+    stopped.feed(commands(0, 8));
+    const stopOutcome = stopped.snapshotter.snapshotNow(stopped.raft).catch((e: unknown) => e);
+    stopped.runOne(); // encoded; storing begins
+    stopped.snapshotter.stop();
+    stopped.runAll();
+    expect(await stopOutcome).toBeInstanceOf(NodeStoppedError);
+    expect(freed(stoppedPieces)).toBe(true);
+  });
+
+  test("a state machine without beginSnapshot: the buffer its snapshot() returns (and may keep) is stored, never freed", async () => {
+    const h = new SnapshotHarness();
+    const encode = h.sm.beginSnapshot.bind(h.sm);
+    let kept: Uint8Array = new Uint8Array();
+    h.sm.snapshot = () => (kept = encode().step(Number.MAX_SAFE_INTEGER) ?? new Uint8Array());
+    (h.sm as { beginSnapshot?: unknown }).beginSnapshot = undefined;
+    h.feed(commands(0, 12));
+    const done = h.snapshotter.snapshotNow(h.raft);
+    h.runAll();
+    expect((await done).index).toBe(12);
+    expect(kept.byteLength).toBeGreaterThan(0);
+    expect(text(h.storage.latestSnapshot()?.data)).toBe(text(kept));
   });
 });
