@@ -463,8 +463,8 @@ export class FaultInjector {
 
   /**
    * A leader deposed without knowing it, the case ReadIndex's heartbeat round exists for: the
-   * leader — with five voters or more, half the time with one follower that keeps taking it for
-   * leader — is cut off from the rest (both ways, or only the rest's links to it: then its own
+   * leader — half the time with one member that keeps taking it for leader: a learner, or with five
+   * voters or more a voter (the rest still elect) — is cut off from the rest (both ways, or only the rest's links to it: then its own
    * messages still arrive and are refused as old-term) and, on the runtime, frozen (a GC pause)
    * with the ticks missed meanwhile dropped, as a real leader's are (IntervalTicker never catches a
    * leader up), so its check-quorum cannot step it down before the rest elect a new leader and
@@ -475,10 +475,10 @@ export class FaultInjector {
   private deposeLeader(): boolean {
     const leader = this.w.leader();
     if (this.deposing || leader === undefined || (leader instanceof RuntimeNode && leader.isPaused())) return false;
-    const voters = leader.status().membership.voters;
-    const followers = voters.filter((id) => id !== leader.id && this.node(id).isUp());
+    const { voters, learners } = leader.status().membership;
+    const companions = [...(voters.length >= 5 ? voters : []), ...learners].filter((id) => id !== leader.id && this.node(id).isUp());
     const side = [leader.id];
-    if (voters.length >= 5 && followers.length > 0 && this.w.rng.chance(0.5)) side.push(this.w.rng.pick(followers));
+    if (companions.length > 0 && this.w.rng.chance(0.5)) side.push(this.w.rng.pick(companions));
     const rest = this.w.nodes.map((n) => n.id).filter((id) => !side.includes(id));
     const oneWay = this.w.rng.chance(0.5);
     if (oneWay) for (const from of rest) for (const to of side) this.w.network.cut(from, to);

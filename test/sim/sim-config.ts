@@ -226,17 +226,19 @@ export function wipesProfile(seed: number): Partial<SimConfig> {
  * Overrides for hunting reads served by a leader that no longer leads: the deposed-leader fault
  * first of all (cut off and frozen while the rest elect and commit, then resumed still cut off),
  * five voters every other seed (where a follower cut off with the old leader keeps forwarding its
- * reads to it, and where the leader and one asker are no quorum), more clients reading and most
- * reads forwarded, no crashes or membership changes.
+ * reads to it, and where the leader and one asker are no quorum), with three voters learners
+ * coming and going (one cut off with the old leader does the same; never a fourth voter), more
+ * clients reading and half the reads forwarded, no crashes.
  */
 export function deposedProfile(seed: number): Partial<SimConfig> {
   const base = configForSeed(seed);
   const nodes = seed % 2 === 0 ? 5 : 3;
-  const weights = { crash: 0, partition: 0, asymmetric: 0, "isolate-leader": 0, lossy: 0, compact: 1, membership: 0, transfer: 1, wipe: 0, pause: 1, "clock-jump": 0, "depose-leader": 8 };
+  const membership = nodes === 3 ? 2 : 0;
+  const weights = { crash: 0, partition: 0, asymmetric: 0, "isolate-leader": 0, lossy: 0, compact: 1, membership, transfer: 1, wipe: 0, pause: 1, "clock-jump": 0, "depose-leader": 8 };
   return {
     replayFlags: "--deposed",
     nodes,
     clients: { ...base.clients, count: 6, keys: 2, readRate: 0.6, forwardRate: 0.5 },
-    faults: { ...base.faults, meanInterval: 150, maxOutage: 400, crashPointRate: 0, tearRate: 0, corruptRate: 0, corruptSnapshotRate: 0, maxVoters: nodes + 1, weights },
+    faults: { ...base.faults, meanInterval: 150, maxOutage: 400, crashPointRate: 0, tearRate: 0, corruptRate: 0, corruptSnapshotRate: 0, minVoters: 3, maxVoters: nodes, weights },
   };
 }
