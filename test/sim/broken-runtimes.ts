@@ -5,6 +5,7 @@ import { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import type { RuntimeOptions } from "../../src/node/runtime-options.ts";
 import type { Timers } from "../../src/node/timers.ts";
 import type { ForwardHandler } from "../../src/node/forwarding.ts";
+import { Raft } from "../../src/raft/index.ts";
 import type { Snapshot, SnapshotMeta } from "../../src/raft/types.ts";
 import type { LogStorage, PersistBatch, StoredSnapshotInfo, SweepBound } from "../../src/storage/log-storage.ts";
 import { SimCrash } from "./sim-storage.ts";
@@ -53,6 +54,31 @@ class UnfencedForwardedReadsRuntime extends RaftRuntime {
 }
 
 export const unfencedForwardedReadsRuntime = (o: RuntimeOptions): RaftRuntimeType => new UnfencedForwardedReadsRuntime(o);
+
+/**
+ * The real runtime over a core that `breakCore` breaks (a planted core bug of broken-cores.ts run
+ * end to end). The runtime builds its core itself, with no seam for another, so the core is
+ * broken in place the moment it is restored (onRestored), before it steps any message or read.
+ */
+export function runtimeWithBrokenCore(breakCore: (raft: Raft) => void): (o: RuntimeOptions) => RaftRuntimeType {
+  return (o) => {
+    const runtime: RaftRuntime = new RaftRuntime({
+      ...o,
+      onRestored: () => {
+        breakCore(coreOf(runtime));
+        o.onRestored?.();
+      },
+    });
+    return runtime;
+  };
+}
+
+/** The runtime's core, reached past `private`; checked, so a rename fails loudly rather than planting nothing. */
+function coreOf(runtime: RaftRuntime): Raft {
+  const raft = (runtime as unknown as { raft: unknown }).raft;
+  if (!(raft instanceof Raft)) throw new Error("the runtime keeps no restored core in its `raft` field: the planted core bug would break nothing");
+  return raft;
+}
 
 /**
  * The runtime goes on (sends, applies, advances) before its persist is done — as if the flush

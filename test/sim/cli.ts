@@ -7,17 +7,19 @@
 // profile (more faults, more clients, one protocol bound pushed to its extreme per seed); --wipes
 // the churn profile with frequent wiped disks (the directory-id bug hunt); --corrupt frequent
 // corrupt reads at start-up (the checksum bug hunt; --corrupt-snapshots: of snapshots only); --pauses frequent long pauses and forwarded
-// reads (the stale-read hunt). Runs use the real node runtime; --core runs
+// reads (the stale-read hunt); --deposed leaders cut off and frozen while the rest move on, then
+// resumed still cut off with clients reading from them (the hunt for reads served without a
+// leadership check). Runs use the real node runtime; --core runs
 // the real core under the simulator's own Ready loop instead (the planted core bugs do so).
 import { addReport, describeTotals, emptyTotals, runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS, isInjectedBug } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, deposedProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { MAX_JOBS, resultLine, runParallel, type SeedFailure } from "./parallel-campaign.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure } from "./violation.ts";
 
 const MAX_SEEDS = 10_000_000;
-const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--jobs J] [--core] [--churn|--stress|--wipes|--corrupt|--corrupt-snapshots|--pauses] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
+const USAGE = `usage: cli.ts --seed N | --seeds N [--from S] [--keep-going] [--jobs J] [--core] [--churn|--stress|--wipes|--corrupt|--corrupt-snapshots|--pauses|--deposed] [--bug ${Object.keys(INJECTED_BUGS).join("|")}]`;
 
 type Profile = (seed: number) => Partial<SimConfig>;
 
@@ -29,6 +31,7 @@ const PROFILES: Record<string, Profile> = {
   "--corrupt": corruptProfile,
   "--corrupt-snapshots": corruptSnapshotsProfile,
   "--pauses": pausesProfile,
+  "--deposed": deposedProfile,
 };
 
 class UsageError extends Error {

@@ -1,6 +1,7 @@
 // The seed's faults: crashes and restarts, symmetric and asymmetric partitions, lossy spells
 // (drops, duplicates), app snapshots with log compaction, membership changes within a pool of ids,
-// leader transfers, wiped disks; on runtime nodes also process pauses, clock steps, torn writes and
+// leader transfers, wiped disks, a leader deposed without knowing it (cut off, frozen, resumed
+// while the rest have moved on); on runtime nodes also process pauses, clock steps, torn writes and
 // corrupt reads of log entries and snapshot pieces. Crashes and voter changes keep a majority of voters able to work.
 import { boundDirectory } from "../../src/raft/directory-ids.ts";
 import type { ConfChange, Entry, HardState, Membership, NodeId } from "../../src/raft/types.ts";
@@ -17,6 +18,11 @@ import type { SimMember } from "./sim-member.ts";
 const CRASH_POINT_BOUNCE = 10;
 /** Virtual ms between two steps of the operator replacing a wiped node. */
 const REPLACE_RETRY = 30;
+/**
+ * Shortest freeze of a deposed leader (virtual ms): with the default 10 ticks of 10 ms, long enough
+ * for the rest to time out (one to two election timeouts), elect in two rounds and commit a write.
+ */
+const DEPOSE_MIN_FREEZE = 250;
 
 export type FaultKind =
   | "crash"
@@ -30,6 +36,7 @@ export type FaultKind =
   | "wipe"
   | "pause"
   | "clock-jump"
+  | "depose-leader"
   | "crash-point"
   | "torn"
   | "corrupt"
@@ -82,6 +89,7 @@ export class FaultInjector {
     wipe: 0,
     pause: 0,
     "clock-jump": 0,
+    "depose-leader": 0,
     "crash-point": 0,
     torn: 0,
     corrupt: 0,
@@ -92,6 +100,8 @@ export class FaultInjector {
   /** The wiped node the operator is replacing (remove, then add again); one at a time. */
   private replacing: { node: SimMember; wasVoter: boolean } | null = null;
   private readonly kinds: (WeightedFault)[];
+  /** A deposed leader's cut is in force (one at a time: its heal would end another's early). */
+  private deposing = false;
 
   constructor(
     private readonly w: World,
@@ -244,6 +254,8 @@ export class FaultInjector {
         return this.pause();
       case "clock-jump":
         return this.clockJump();
+      case "depose-leader":
+        return this.deposeLeader();
     }
   }
 
@@ -445,6 +457,44 @@ export class FaultInjector {
     const life = victim.lives;
     this.w.queue.after(this.outage(), `resume n${victim.id}`, () => {
       if (victim.lives === life) victim.resume();
+    });
+    return true;
+  }
+
+  /**
+   * A leader deposed without knowing it, the case ReadIndex's heartbeat round exists for: the
+   * leader — half the time with one member that keeps taking it for leader: a learner, or with five
+   * voters or more a voter (the rest still elect) — is cut off from the rest (both ways, or only the rest's links to it: then its own
+   * messages still arrive and are refused as old-term) and, on the runtime, frozen (a GC pause)
+   * with the ticks missed meanwhile dropped, as a real leader's are (IntervalTicker never catches a
+   * leader up), so its check-quorum cannot step it down before the rest elect a new leader and
+   * commit writes the clients see acknowledged. It resumes still cut off and takes the reads
+   * clients sent it meanwhile and keep sending it (directly, forwarded, or through that follower's
+   * ReadIndex) until its check-quorum deposes it; the cut heals later.
+   */
+  private deposeLeader(): boolean {
+    const leader = this.w.leader();
+    if (this.deposing || leader === undefined || (leader instanceof RuntimeNode && leader.isPaused())) return false;
+    const { voters, learners } = leader.status().membership;
+    const companions = [...(voters.length >= 5 ? voters : []), ...learners].filter((id) => id !== leader.id && this.node(id).isUp());
+    const side = [leader.id];
+    if (companions.length > 0 && this.w.rng.chance(0.5)) side.push(this.w.rng.pick(companions));
+    const rest = this.w.nodes.map((n) => n.id).filter((id) => !side.includes(id));
+    const oneWay = this.w.rng.chance(0.5);
+    if (oneWay) for (const from of rest) for (const to of side) this.w.network.cut(from, to);
+    else this.w.network.partition(side, rest);
+    const frozen = this.w.rng.int(DEPOSE_MIN_FREEZE, DEPOSE_MIN_FREEZE + this.options.maxOutage);
+    this.w.trace(`depose leader n${leader.id}: [${side}] cut off${oneWay ? " one way" : ""}, frozen ${frozen} ms`);
+    this.deposing = true;
+    const life = leader.lives;
+    if (leader instanceof RuntimeNode) leader.pause({ dropMissedTicks: true });
+    this.w.queue.after(frozen, `resume deposed n${leader.id}`, () => {
+      if (leader instanceof RuntimeNode && leader.lives === life) leader.resume();
+      this.w.queue.after(this.outage(), "heal deposed leader's cut", () => {
+        this.deposing = false;
+        this.w.network.heal();
+        this.w.trace("partition healed");
+      });
     });
     return true;
   }

@@ -1,8 +1,23 @@
 // The deliberately broken variants the bug-injection tests (and `cli.ts --bug NAME`) run, each as
 // config overrides on top of a seed's configuration. Broken cores and the simulator's own Ready
 // loop run in core mode (runtime: false); broken runtimes and the faulty disk run the real runtime.
-import { figure8Core, ignoreDirectoryIdCore, neverCommitCore } from "./broken-cores.ts";
-import { ackBeforeCommitRuntime, ackBeforeFlushRuntime, applyBeforePersistRuntime, unfencedForwardedReadsRuntime } from "./broken-runtimes.ts";
+// The read bugs are core bugs run either way: in the real runtime by default, in core mode with --core.
+import {
+  answerReadsAtOnce,
+  askerQuorumAnySizeCore,
+  countAskerAsQuorum,
+  figure8Core,
+  ignoreDirectoryIdCore,
+  neverCommitCore,
+  readWithoutRoundCore,
+} from "./broken-cores.ts";
+import {
+  ackBeforeCommitRuntime,
+  ackBeforeFlushRuntime,
+  applyBeforePersistRuntime,
+  runtimeWithBrokenCore,
+  unfencedForwardedReadsRuntime,
+} from "./broken-runtimes.ts";
 import type { SimConfig } from "./sim-config.ts";
 
 export const INJECTED_BUGS = {
@@ -36,6 +51,18 @@ export const INJECTED_BUGS = {
   "ack-before-flush": { runtimeFactory: ackBeforeFlushRuntime, replayFlags: "--bug ack-before-flush" },
   /** The real runtime answering a proposal once appended on the leader, before it commits. */
   "ack-before-commit": { runtimeFactory: ackBeforeCommitRuntime, replayFlags: "--bug ack-before-commit" },
+  /** A leader answering every ReadIndex (its own and forwarded ones) at once with its commit index: no heartbeat round confirms it still leads. */
+  "read-without-round": {
+    factory: readWithoutRoundCore,
+    runtimeFactory: runtimeWithBrokenCore(answerReadsAtOnce),
+    replayFlags: "--bug read-without-round",
+  },
+  /** The asking follower counted as the round's ack whatever the number of voters: with five voters the leader and the asker are no quorum. */
+  "asker-quorum-any-size": {
+    factory: askerQuorumAnySizeCore,
+    runtimeFactory: runtimeWithBrokenCore(countAskerAsQuorum),
+    replayFlags: "--bug asker-quorum-any-size",
+  },
 } satisfies Record<string, Partial<SimConfig>>;
 
 export type InjectedBug = keyof typeof INJECTED_BUGS;

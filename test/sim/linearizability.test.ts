@@ -75,6 +75,25 @@ describe("linearizability checker: non-linearizable histories", () => {
     expect(check([put(1, "a", "x", 0, 1), put(2, "a", "y", 2, Infinity), get(3, "a", "y", 3, 4), get(3, "a", "x", 5, 6)])).toBe(false);
   });
 
+  // A deposed leader's history (faults.ts deposeLeader): v1 acknowledged through it, then cut off;
+  // a put it took meanwhile can never commit (unknown outcome); the new leader acknowledges v2;
+  // a read begun after that acknowledgement, answered by the old leader from its state, sees v1.
+  const deposed = (readCall: number) => [
+    put(0, "a", "v1", 0, 10),
+    put(3, "a", "v3", 90, Infinity),
+    put(1, "a", "v2", 100, 130),
+    get(2, "a", "v1", readCall, 160),
+    get(4, "a", "v2", 170, 180),
+  ];
+
+  test("a deposed leader's stale read, begun after the new leader acknowledged a write", () => {
+    expect(checkLinearizable(kvRegisterModel, deposed(140))).toEqual({ ok: false, partition: "a", operations: 5 });
+  });
+
+  test("the same read begun before that acknowledgement may still see the old value", () => {
+    expect(check(deposed(120))).toBe(true);
+  });
+
   test("violation on one key is found among clean keys", () => {
     const h = [put(1, "b", "1", 0, 1), get(2, "b", "1", 2, 3), put(1, "a", "x", 0, 1), get(2, "a", null, 2, 3)];
     expect(checkLinearizable(kvRegisterModel, h)).toEqual({ ok: false, partition: "a", operations: 2 });

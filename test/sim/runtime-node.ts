@@ -87,6 +87,9 @@ export class RuntimeNode extends NodeWithDisk {
   lives = 0;
   /** The node's clock: rate and steps survive a restart (they are the machine's). */
   private clockJump = 0;
+  /** Frozen with the ticks it misses dropped but one (pause({ dropMissedTicks })), and whether that one is held. */
+  private dropMissedTicks = false;
+  private tickHeld = false;
 
   constructor(
     id: NodeId,
@@ -135,6 +138,8 @@ export class RuntimeNode extends NodeWithDisk {
     const restore = this.disk.restoreState();
     this.kv = new KvStore();
     this.restoring = false;
+    this.dropMissedTicks = false;
+    this.tickHeld = false;
     this.kvApplied = restore.snapshot?.meta.index ?? 0;
     this.timers = timers;
     this.ticker = new ManualTicker(this.settings.tickInterval);
@@ -198,15 +203,23 @@ export class RuntimeNode extends NodeWithDisk {
   }
 
 
-  /** Freeze the process: timers, ticks and inbound messages wait until resume(). */
-  pause(): void {
-    this.timers?.pause();
-    this.env.hooks.trace(`n${this.id} paused`);
+  /**
+   * Freeze the process: timers, ticks and inbound messages wait until resume(). With
+   * `dropMissedTicks`, one tick waits and the others missed meanwhile are lost — a late interval
+   * timer fires once, and the runtime's IntervalTicker never catches a leader up — rather than all
+   * delivered at resume (which runs a leader's check-quorum at once).
+   */
+  pause(options: { dropMissedTicks: boolean } = { dropMissedTicks: false }): void {
+    if (this.timers === null) return;
+    this.timers.pause();
+    this.dropMissedTicks = options.dropMissedTicks;
+    this.env.hooks.trace(`n${this.id} paused${options.dropMissedTicks ? " (missed ticks dropped)" : ""}`);
   }
 
   resume(): void {
     if (this.timers === null || !this.timers.isPaused) return;
     this.env.hooks.trace(`n${this.id} resumed`);
+    this.dropMissedTicks = false;
     this.timers.resume();
   }
 
@@ -227,7 +240,14 @@ export class RuntimeNode extends NodeWithDisk {
   tick(): void {
     const { timers, ticker } = this;
     if (timers === null || ticker === null) return;
-    timers.run(() => ticker.tick());
+    if (timers.isPaused && this.dropMissedTicks) {
+      if (this.tickHeld) return;
+      this.tickHeld = true;
+    }
+    timers.run(() => {
+      this.tickHeld = false;
+      ticker.tick();
+    });
   }
 
   deliver(m: Message): void {

@@ -99,7 +99,7 @@ export function configForSeed(seed: number, overrides: Partial<SimConfig> = {}):
     faults: swarmFaults(seed, {
       meanInterval: 80,
       maxOutage: 400,
-      weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1, wipe: 1, pause: 2, "clock-jump": 1 },
+      weights: { crash: 3, partition: 2, asymmetric: 1, "isolate-leader": 1, lossy: 2, compact: 3, membership: 2, transfer: 1, wipe: 1, pause: 2, "clock-jump": 1, "depose-leader": 0 },
       crashPointRate: 0.002,
       tearRate: 0.002,
       corruptRate: 0.02,
@@ -143,7 +143,7 @@ export function churnProfile(seed: number): Partial<SimConfig> {
       meanInterval: 100,
       maxOutage: 300,
       crashPointRate: 0.4,
-      weights: { crash: 6, partition: 2, asymmetric: 1, "isolate-leader": 4, lossy: 1, compact: 0, membership: 0, transfer: 1, wipe: 0, pause: 2, "clock-jump": 0 },
+      weights: { crash: 6, partition: 2, asymmetric: 1, "isolate-leader": 4, lossy: 1, compact: 0, membership: 0, transfer: 1, wipe: 0, pause: 2, "clock-jump": 0, "depose-leader": 0 },
     },
   };
 }
@@ -199,7 +199,7 @@ export function corruptSnapshotsProfile(seed: number): Partial<SimConfig> {
  */
 export function pausesProfile(seed: number): Partial<SimConfig> {
   const base = configForSeed(seed);
-  const none = { crash: 0, partition: 0, asymmetric: 0, "isolate-leader": 0, lossy: 0, compact: 1, membership: 0, transfer: 1, wipe: 0, pause: 8, "clock-jump": 1 };
+  const none = { crash: 0, partition: 0, asymmetric: 0, "isolate-leader": 0, lossy: 0, compact: 1, membership: 0, transfer: 1, wipe: 0, pause: 8, "clock-jump": 1, "depose-leader": 0 };
   return {
     replayFlags: "--pauses",
     clients: { ...base.clients, count: 6, keys: 2, readRate: 0.6, forwardRate: 0.7 },
@@ -219,5 +219,26 @@ export function wipesProfile(seed: number): Partial<SimConfig> {
     replayFlags: "--wipes",
     maxMsgBytes: 400,
     faults: { ...churn.faults!, weights: { ...churn.faults!.weights, crash: 4, wipe: 6 } },
+  };
+}
+
+/**
+ * Overrides for hunting reads served by a leader that no longer leads: the deposed-leader fault
+ * first of all (cut off and frozen while the rest elect and commit, then resumed still cut off),
+ * five voters every other seed (where a follower cut off with the old leader keeps forwarding its
+ * reads to it, and where the leader and one asker are no quorum), with three voters learners
+ * coming and going (one cut off with the old leader does the same; never a fourth voter), more
+ * clients reading and half the reads forwarded, no crashes.
+ */
+export function deposedProfile(seed: number): Partial<SimConfig> {
+  const base = configForSeed(seed);
+  const nodes = seed % 2 === 0 ? 5 : 3;
+  const membership = nodes === 3 ? 2 : 0;
+  const weights = { crash: 0, partition: 0, asymmetric: 0, "isolate-leader": 0, lossy: 0, compact: 1, membership, transfer: 1, wipe: 0, pause: 1, "clock-jump": 0, "depose-leader": 8 };
+  return {
+    replayFlags: "--deposed",
+    nodes,
+    clients: { ...base.clients, count: 6, keys: 2, readRate: 0.6, forwardRate: 0.5 },
+    faults: { ...base.faults, meanInterval: 150, maxOutage: 400, crashPointRate: 0, tearRate: 0, corruptRate: 0, corruptSnapshotRate: 0, minVoters: 3, maxVoters: nodes, weights },
   };
 }

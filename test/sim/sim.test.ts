@@ -2,12 +2,13 @@
 // core mode, on the real core under the simulator's own Ready loop, that must all pass every
 // check; replay determinism; and the bug-injection tests showing the checks catch broken Raft,
 // broken runtimes (one serving forwarded reads without the read barrier, one whose storage
-// acknowledges a flush before the device made the writes durable) and a storage that skips its
-// checksums (of log entries and of snapshots).
+// acknowledges a flush before the device made the writes durable), a storage that skips its
+// checksums (of log entries and of snapshots), and leaders serving reads without confirming they
+// still lead (caught under the deposed-leader profile).
 import { describe, expect, test } from "bun:test";
 import { runCampaign } from "./campaign.ts";
 import { INJECTED_BUGS } from "./injected-bugs.ts";
-import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
+import { churnProfile, configForSeed, corruptProfile, corruptSnapshotsProfile, deposedProfile, pausesProfile, stressProfile, wipesProfile, type SimConfig } from "./sim-config.ts";
 import { runSimulation } from "./simulation.ts";
 import { SimFailure, type CheckName } from "./violation.ts";
 
@@ -55,6 +56,18 @@ describe("simulated cluster on the real runtime: every check holds", () => {
     expect(t.faults["pause"]).toBeGreaterThan(30 * 5);
     expect(t.faults["crash"] ?? 0).toBe(0);
   }, TEST_TIMEOUT);
+
+  test("the deposed-leader profile passes: reads stay linearizable while cut-off leaders resume behind a new one", async () => {
+    const t = await runCampaign(1, 30, deposedProfile);
+    expect(t.faults["depose-leader"]).toBeGreaterThan(30 * 3);
+    expect(t.faults["membership"]).toBeGreaterThan(0);
+    expect(t.faults["crash"] ?? 0).toBe(0);
+    expect(new Set(Array.from({ length: 30 }, (_, i) => configForSeed(i + 1, deposedProfile(i + 1)).nodes))).toEqual(new Set([3, 5]));
+  }, TEST_TIMEOUT);
+
+  test("the default mix leaves the deposed-leader fault out (its seeds' schedules stay as they were)", () => {
+    for (let seed = 1; seed <= 50; seed++) expect(configForSeed(seed).faults.weights["depose-leader"]).toBe(0);
+  });
 
   test("past findings replay green", async () => {
     // Found on the real runtime: a blank node started without its new leader among its peers (26,
@@ -255,6 +268,22 @@ describe("bug injection: the simulator catches broken Raft, runtimes and storage
     expect(f).not.toBeNull();
     expect(f!.check).not.toBe("liveness");
     expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --corrupt-snapshots --bug skip-checksum`);
+  }, TEST_TIMEOUT);
+
+  test("a leader answering every read at once, without a heartbeat round: a deposed leader's stale read", async () => {
+    const f = await hunt(INJECTED_BUGS["read-without-round"], deposedProfile);
+    expect(f?.check).toBe("linearizability");
+    expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --deposed --bug read-without-round`);
+  }, TEST_TIMEOUT);
+
+  test("the asker counted as the round's ack with five voters, or as a learner: its stale read through a deposed leader", async () => {
+    // With three voters a voter's shortcut is the real one (reads.ts): only five voters, or a
+    // learner cut off with the old leader (the profile's three-voter seeds never get a fourth
+    // voter), can show the planted one.
+    expect(configForSeed(1, deposedProfile(1)).faults.maxVoters).toBe(3);
+    const f = await hunt(INJECTED_BUGS["asker-quorum-any-size"], deposedProfile);
+    expect(f?.check).toBe("linearizability");
+    expect(f!.message).toContain(`replay: bun run test/sim/cli.ts --seed ${f!.seed} --deposed --bug asker-quorum-any-size`);
   }, TEST_TIMEOUT);
 
   test("the real runtime serving forwarded reads without the read barrier: stale reads after a pause", async () => {

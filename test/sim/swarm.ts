@@ -15,7 +15,8 @@ const CORRUPT_SNAPSHOT_RATES = [0, 0.02, 0.1];
 export function swarmFaults(seed: number, base: FaultOptions): FaultOptions {
   const rng = new Prng((seed ^ 0x5eed5) >>> 0);
   const weights = { ...base.weights };
-  for (const kind of Object.keys(weights) as WeightedFault[]) weights[kind] = rng.chance(KEEP) ? rng.int(1, 6) : 0;
+  // A kind the base leaves out stays out, and draws nothing: adding one left every seed's mix as it was.
+  for (const kind of Object.keys(weights) as WeightedFault[]) if (weights[kind] > 0) weights[kind] = rng.chance(KEEP) ? rng.int(1, 6) : 0;
   return {
     ...base,
     weights,
