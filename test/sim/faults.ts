@@ -389,8 +389,15 @@ export class FaultInjector {
   private wipe(): boolean {
     if (this.replacing !== null) return false;
     const m = this.knownMembership();
-    const holders = [...m.voters, ...m.learners].map((id) => this.node(id));
-    const eligible = holders.filter((n) => holders.every((h) => h.durablyBinds(n.id, n.directoryId)) && (!n.isUp() || this.mayCrash(n)));
+    const members = [...m.voters, ...m.learners].map((id) => this.node(id));
+    // Every node some disk names as a member must bind the victim, not only the members of the
+    // longest log's view: a node removed before it got any entry still counts itself a voter of
+    // the bootstrap membership, and with the blank victim it is a majority of it (seed 901948: n2
+    // removed while blank, n1 wiped, n2 elected by n1's vote in the term n3 led); a voter added in
+    // an entry the longest log lacks is counted by the disks that hold it (seed 900368).
+    const named = new Set(this.w.nodes.flatMap((h) => h.memberships()).flatMap((v) => [...v.voters, ...v.learners]));
+    const holders = this.w.nodes.filter((h) => named.has(h.id) || members.includes(h));
+    const eligible = members.filter((n) => holders.every((h) => h.durablyBinds(n.id, n.directoryId)) && (!n.isUp() || this.mayCrash(n)));
     if (eligible.length === 0) return false;
     const victim = this.w.rng.pick(eligible);
     this.replacing = { node: victim, wasVoter: m.voters.includes(victim.id) };

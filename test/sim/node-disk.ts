@@ -62,6 +62,20 @@ export abstract class NodeWithDisk {
     return boundDirectory(this.committedMembership(), id) === directoryId;
   }
 
+  /**
+   * The memberships this disk may act on after a restart: its committed one (or, blank, the
+   * bootstrap's) and the latest config entry it holds at all (configs take effect when appended).
+   * A node counts itself a voter, and campaigns, in whichever it acts on.
+   */
+  memberships(): Membership[] {
+    const committed = this.committedMembership();
+    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex() && i > 0; i--) {
+      const e = this.disk.entry(i);
+      if (e?.type === "config") return [committed, decodeMembership(e.data)];
+    }
+    return [committed];
+  }
+
   private committedMembership(): Membership {
     // Only what a crash cannot take back: the durable commit, below every unflushed change.
     const durable = Math.min(this.disk.durableHardState().commit, this.disk.lastIndex(), this.disk.unflushedFloor() - 1);
