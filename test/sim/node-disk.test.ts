@@ -53,3 +53,16 @@ test("a compacted binding counts through the snapshot's membership; a blank disk
   n.wipe(peers);
   expect(n.durablyBinds(2, "d2")).toBe(false);
 });
+
+// NodeWithDisk.memberships: what the wipe fault asks of every disk (seeds 901948 and 900368).
+test("a blank disk acts on its bootstrap voters; a disk with a config in its tail on that one too", () => {
+  const n = node();
+  expect(n.memberships().map((m) => m.voters)).toEqual([[1, 2, 3]]);
+  const withFour: Membership = { ...peers, voters: [1, 2, 3, 4], addresses: { ...peers.addresses, 4: "sim-4" } };
+  n.disk.persist({ snapshot: null, entries: [config(1, 1, peers), normal(2, 1), config(3, 1, withFour)], hardState: { term: 1, vote: 1, commit: 2 } });
+  n.disk.flushedThrough(n.disk.writesMade());
+  expect(n.memberships().map((m) => m.voters)).toEqual([
+    [1, 2, 3],
+    [1, 2, 3, 4],
+  ]);
+});
