@@ -82,8 +82,9 @@ function memo(answer: MetadataAnswer, key: string, build: () => Blob | Promise<B
   if (kept !== undefined) return kept.promise;
   const made = build();
   if (made instanceof Blob) {
-    byKey.set(key, { promise: Promise.resolve(made), built: made });
-    return Promise.resolve(made);
+    const entry: KeptBody = { promise: Promise.resolve(made), built: made };
+    byKey.set(key, entry);
+    return entry.promise;
   }
   const entry: KeptBody = { promise: made, built: null };
   byKey.set(key, entry);

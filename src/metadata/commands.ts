@@ -245,7 +245,7 @@ export function encodeCommand(command: Command): Uint8Array {
  */
 export function encodeRoundTrip(command: Command, maxDepth = MAX_JSON_DEPTH): { data: Uint8Array; roundTrips: boolean } {
   const data = encodeCommand(command);
-  return { data, roundTrips: data.byteLength <= MAX_COMMAND_BYTES && isJsonPlain(command, maxDepth) && commandProblem(command) === null };
+  return { data, roundTrips: data.byteLength <= MAX_COMMAND_BYTES && isJsonPlain(command, maxDepth) && isCommand(command) };
 }
 
 /**

@@ -7,8 +7,9 @@
 // batch waits until the state machine has applied the read index. A failed round (no leader,
 // leadership lost) is retried once, then the callers get NoLeaderError. Every caller has its own
 // deadline, kept by one sweep timer rather than a host timer each (a setTimeout and a clearTimeout
-// per read, about 0.2 µs); it is told in sweeps, so a wall clock that jumps moves no deadline. Linearizability does not depend on the batching: a caller only ever joins a
-// round that is taken after it arrived.
+// per read, about 0.2 µs); it is told in sweeps, so a wall clock that jumps moves no deadline.
+// Linearizability does not depend on the batching: a caller only ever joins a round that is taken
+// after it arrived.
 import type { ReadState } from "../raft/types.ts";
 import { ConsensusTimeoutError, NoLeaderError } from "./contracts.ts";
 import { OverloadedError, invariant } from "./errors.ts";
