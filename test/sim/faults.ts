@@ -397,9 +397,10 @@ export class FaultInjector {
     // an entry the longest log lacks is counted by the disks that hold it. And no disk may act on
     // other voters than the rest: with a change in flux a wipe can leave no majority that would
     // elect anyone (seed 900368: n1's log added n4, whose log was ahead of n1's, n3 was wiped).
-    const named = new Set(this.w.nodes.flatMap((h) => h.memberships()).flatMap((v) => [...v.voters, ...v.learners]));
+    const views = new Map(this.w.nodes.map((h) => [h, h.memberships()]));
+    const named = new Set([...views.values()].flat().flatMap((v) => [...v.voters, ...v.learners]));
     const holders = this.w.nodes.filter((h) => named.has(h.id) || members.includes(h));
-    const voterSets = new Set(holders.flatMap((h) => h.memberships()).map((v) => [...v.voters].sort((a, b) => a - b).join(",")));
+    const voterSets = new Set(holders.flatMap((h) => views.get(h) ?? []).map((v) => [...v.voters].sort((a, b) => a - b).join(",")));
     if (voterSets.size > 1) return false;
     const eligible = members.filter((n) => holders.every((h) => h.durablyBinds(n.id, n.directoryId)) && (!n.isUp() || this.mayCrash(n)));
     if (eligible.length === 0) return false;

@@ -69,7 +69,7 @@ export abstract class NodeWithDisk {
    */
   memberships(): Membership[] {
     const committed = this.committedMembership();
-    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex() && i > 0; i--) {
+    for (let i = this.disk.lastIndex(); i > this.disk.snapshotIndex(); i--) {
       const e = this.disk.entry(i);
       if (e?.type === "config") return [committed, decodeMembership(e.data)];
     }
