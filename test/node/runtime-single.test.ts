@@ -48,6 +48,9 @@ describe("a single runtime", () => {
     await expect(rt.snapshotNow()).rejects.toBeInstanceOf(NoLeaderError); // not started yet
     await rt.start();
     await waitUntil("self-election", () => rt.isLeader());
+    // The new term's empty entry may still be applying: once a barrier has passed it, nothing else
+    // is in flight, so the snapshot is taken at the applied index (without it this raced under load).
+    await rt.readBarrier();
     expect((await rt.snapshotNow()).index).toBe(rt.appliedIndex());
     const { index, result } = await rt.propose(kvCommand("a", "1"));
     expect(result).toEqual({ prev: null });
