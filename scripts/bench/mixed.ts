@@ -73,6 +73,9 @@ const COUNTERS = [
   "yakt_raft_ticks_total",
   "yakt_raft_persist_batches_total",
   "yakt_raft_persist_micros_total",
+  // Watch mode: feeds (loop turns that applied records) and the record-event writes they made.
+  "yakt_watch_feeds_total",
+  "yakt_watch_event_writes_total",
 ];
 
 async function nodeCounters(yakt: YaktTarget): Promise<Record<string, number>> {
@@ -235,8 +238,12 @@ if (import.meta.main) {
     console.log(JSON.stringify(r.byKind), JSON.stringify(Object.fromEntries(r.failures)), JSON.stringify(Object.fromEntries(r.pollFailures)));
     console.log(JSON.stringify(r.counters), `node CPU ${(r.nodeCpuMs / 1000).toFixed(1)} s, generator CPU ${(r.generatorCpuMs / 1000).toFixed(1)} s`);
     const perPoll = r.polls > 0 ? ((r.nodeCpuMs * 1000) / r.polls).toFixed(0) : "-";
-    const perDelivery = r.propagationMs.length > 0 ? ((r.nodeCpuMs * 1000) / r.propagationMs.length).toFixed(1) : "-";
-    console.log(`node CPU per ${opts.mode === "watch" ? "heartbeat" : "poll"} ${perPoll} µs, per change delivered to a broker ${perDelivery} µs; per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
+    const perDelivery = (ms: number) => (r.propagationMs.length > 0 ? ((ms * 1000) / r.propagationMs.length).toFixed(2) : "-");
+    console.log(`node CPU per ${opts.mode === "watch" ? "heartbeat" : "poll"} ${perPoll} µs, per change delivered to a broker ${perDelivery(r.nodeCpuMs)} µs (generator ${perDelivery(r.generatorCpuMs)} µs); per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
+    if (opts.mode === "watch") {
+      const writes = r.counters.yakt_watch_event_writes_total ?? 0;
+      console.log(`watch feeds ${r.counters.yakt_watch_feeds_total ?? 0}, record-event writes ${writes} (${writes > 0 ? (r.propagationMs.length / writes).toFixed(2) : "-"} changes delivered per write)`);
+    }
     const unit = opts.mode === "watch" ? "heartbeat" : "poll";
     for (const n of r.nodes) console.log(`  node ${n.id} threads (µs per ${unit} of the fleet, user+system): ${threadCpuLine(n.threads[0], n.threads[1], r.polls)}`);
     console.log(`  generator threads (µs per ${unit}, user+system): ${threadCpuLine(r.generatorThreads[0], r.generatorThreads[1], r.polls)}`);
