@@ -168,6 +168,18 @@ test("the snapshot event is written from a frozen view in slices; records commit
     text += decoder.decode(value);
     during.push(await s.createTopic(`during-${i}`));
   }
+  // The rest of the snapshot event comes in slices; its end and the records held behind it come
+  // as one chunk (one write), not one each.
+  let withRecords: string | null = null;
+  while (withRecords === null) {
+    const { done, value } = await raw.read();
+    if (done) break;
+    const chunk = decoder.decode(value);
+    text += chunk;
+    if (chunk.includes("event: record")) withRecords = chunk;
+  }
+  expect(withRecords).toStartWith("\n\n");
+  expect(withRecords?.match(/^event: record$/gm)).toHaveLength(during.length);
   const reader = new SseReader(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(text)), pull: async (c) => {
     const { done, value } = await raw.read();
     if (done) c.close();
