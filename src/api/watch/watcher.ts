@@ -175,7 +175,7 @@ export class Watcher {
       }
       // The event's end and every record held behind it go out as one write, as a feed's do.
       if (this.held.length > 0) this.terms.counts.eventWrites++;
-      this.enqueue(joined([encoder.encode("\n\n"), ...this.held], 2 + this.heldBytes));
+      this.enqueue(Buffer.concat([encoder.encode("\n\n"), ...this.held], 2 + this.heldBytes));
     } catch {
       this.finish(); // a bug in the encoder: the partial event is dropped, as above
     } finally {
@@ -254,18 +254,6 @@ export class Watcher {
     this.drainTimer = null;
     this.terms.released(this);
   }
-}
-
-/** The chunks as one, `bytes` long in all. */
-function joined(chunks: Uint8Array[], bytes: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(bytes);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
 
 /** Watchers at the same offset get the same answer object (watch-hub.ts): encode it once. */
