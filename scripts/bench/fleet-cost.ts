@@ -6,16 +6,21 @@
 // prints the fleet's CPU per poll (this process, cpuUsage) beside the server's (/proc), the polls
 // per second and the records per answer, so two versions of the fleet can be compared back to back
 // on a loaded machine by CPU rather than by wall time. Every answer is still scanned and checked
-// as in the mixed rows. Not part of `make bench` or the tests (speed is never asserted):
-//   bun run scripts/bench/fleet-cost.ts    (BROKERS=1000 COMMIT_MS=5 DURATION_S=10)
+// as in the mixed rows. With FLEET_MODE=watch the fleet watches instead (broker-watches.ts over
+// sse-client.ts): the bare server answers the heartbeats and writes each commit's record event to
+// every stream, one write per stream, and the CPU is given per record event a broker read. Not
+// part of `make bench` or the tests (speed is never asserted):
+//   bun run scripts/bench/fleet-cost.ts    (BROKERS=1000 COMMIT_MS=5 DURATION_S=10 FLEET_MODE=poll)
 import { freePorts } from "../../test/node/support/free-ports.ts";
-import { BrokerPolls, type PollTarget } from "./broker-polls.ts";
+import { type FleetMode, fleetLoops } from "./broker-fleet.ts";
+import type { PollTarget } from "./broker-polls.ts";
 import { processCpuMs } from "./cpu.ts";
 
 const BROKERS = Number(process.env.BROKERS ?? 1_000);
 const COMMIT_MS = Number(process.env.COMMIT_MS ?? 5);
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 const WAIT_MS = 2_000;
+const MODE = (process.env.FLEET_MODE ?? "poll") as FleetMode;
 
 /** The bare node: run as a child process (FLEET_COST_PORT set), so its CPU is not the fleet's. */
 function serve(port: number): void {
@@ -35,10 +40,29 @@ function serve(port: number): void {
     return text;
   };
   const headers = { "content-type": "application/json;charset=utf-8", "x-metadata-offset": "0", vary: "accept, accept-encoding" };
+  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const encoder = new TextEncoder();
+  const watch = (request: Request) => {
+    let mine: ReadableStreamDefaultController<Uint8Array> | null = null;
+    const from = Number(request.headers.get("last-event-id") ?? 0);
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        mine = c;
+        streams.add(c);
+        c.enqueue(encoder.encode(`retry: 1000\n\n${records.slice(from, offset).map((r, i) => `event: record\nid: ${from + i + 1}\ndata: ${r}\n\n`).join("")}`));
+      },
+      cancel() {
+        if (mine) streams.delete(mine);
+      },
+    });
+    return new Response(stream, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+  };
   Bun.serve({
     hostname: "127.0.0.1",
     port,
+    idleTimeout: 0,
     async fetch(request) {
+      if (request.method === "GET") return watch(request);
       const body = (await request.json()) as { since?: number; wait_ms: number };
       if (body.since === undefined) return new Response(`{"mode":"snapshot","offset":${offset},"snapshot":{"brokers":[],"topics":[],"partitions":[],"producers":[]}}`, { headers });
       if (body.since < offset) return new Response(diff(body.since), { headers });
@@ -58,6 +82,9 @@ function serve(port: number): void {
     offset++;
     records.push(record(offset));
     answers.clear();
+    // One write per stream per commit, as a node's watch feed makes (watch-hub.ts).
+    const event = encoder.encode(`event: record\nid: ${offset}\ndata: ${records[offset - 1]}\n\n`);
+    for (const c of streams) c.enqueue(event);
     const woken = parked;
     parked = [];
     for (const p of woken) p.answer(diff(p.since));
@@ -74,7 +101,7 @@ else {
     const first = await reader.read();
     if (!new TextDecoder().decode(first.value).includes("serving")) throw new Error("the bare node did not start");
     const targets: PollTarget[] = Array.from({ length: BROKERS }, (_, i) => ({ brokerId: 1_000 + i, node: 1, host: `127.0.0.1:${port}` }));
-    const polls = new BrokerPolls(WAIT_MS);
+    const polls = fleetLoops(MODE, WAIT_MS);
     polls.start(targets);
     // Every broker's first poll (spread over one interval) and a little more.
     await Bun.sleep(WAIT_MS + 1_000);
@@ -88,9 +115,13 @@ else {
     await polls.stop();
     const records = report.arrivals.length / 3;
     const perPoll = (micros: number) => (micros / Math.max(1, report.polls)).toFixed(1);
+    const perRecord = (micros: number) => (micros / Math.max(1, records)).toFixed(2);
     console.log(
-      `${BROKERS} brokers, a commit every ${COMMIT_MS} ms, ${DURATION_S} s: ${(report.polls / DURATION_S).toFixed(0)} polls/s (${report.failed} failed), ${(records / Math.max(1, report.polls)).toFixed(2)} records an answer; ` +
-        `fleet CPU ${perPoll(cpu.user + cpu.system)} µs a poll (user ${perPoll(cpu.user)}, system ${perPoll(cpu.system)}), bare node ${perPoll(serverMs * 1_000)} µs`,
+      MODE === "watch"
+        ? `${BROKERS} watching brokers, a commit every ${COMMIT_MS} ms, ${DURATION_S} s: ${(records / DURATION_S).toFixed(0)} record events read/s, ${report.polls} heartbeats (${report.failed} failed); ` +
+            `fleet CPU ${perRecord(cpu.user + cpu.system)} µs a record event (user ${perRecord(cpu.user)}, system ${perRecord(cpu.system)}), bare node ${perRecord(serverMs * 1_000)} µs`
+        : `${BROKERS} brokers, a commit every ${COMMIT_MS} ms, ${DURATION_S} s: ${(report.polls / DURATION_S).toFixed(0)} polls/s (${report.failed} failed), ${(records / Math.max(1, report.polls)).toFixed(2)} records an answer; ` +
+            `fleet CPU ${perPoll(cpu.user + cpu.system)} µs a poll (user ${perPoll(cpu.user)}, system ${perPoll(cpu.system)}), bare node ${perPoll(serverMs * 1_000)} µs, ${perRecord((cpu.user + cpu.system))} µs a record`,
     );
     if (report.failed > 0) console.log(JSON.stringify(report.failures));
   } finally {

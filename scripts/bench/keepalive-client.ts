@@ -3,19 +3,31 @@
 // writers, and Bun's fetch costs each poll a Request, Headers, an AbortSignal timer and a promise
 // chain (about half of the generator's CPU under --cpu-prof): here a poll is a string written to
 // a socket and the answer is cut out of the bytes that come back. It speaks just what the fleet
-// needs: a status, Content-Length or chunked bodies, and the Retry-After header. A request
-// pending when the connection closes, or when abort() is called (a timeout), fails with an Error.
+// needs: a status, Content-Length or chunked bodies, and the Retry-After header. A connection may
+// be given a body reader: a 200 answer's body is then handed to it where it lies in the socket's
+// bytes, never decoded to a string (the fleet scans its answers' offsets so: broker-polls.ts). A
+// request pending when the connection closes, or when abort() is called (a timeout), fails with
+// an Error.
 import type { Socket } from "bun";
 
 export interface RawResponse {
   status: number;
   /** Header names lower-cased. */
   headers: Map<string, string>;
-  /** Decoded as UTF-8 while the bytes are still the socket's. */
+  /** Decoded as UTF-8 while the bytes are still the socket's; empty when a body reader took the answer (`read`). */
   body: string;
+  /** What the connection's body reader made of a 200 answer's body; undefined with no reader or another status. */
+  read: unknown;
   /** The server named `Connection: close`: it closes the connection after this answer. */
   closes: boolean;
 }
+
+/**
+ * Reads a 200 answer's body, `bytes` from `start` to `end`, while they are the socket's (valid only
+ * during the call); its result is the answer's `read`. It should not throw: a throw is taken as a
+ * malformed answer and drops the connection.
+ */
+export type BodyReader = (bytes: Buffer, start: number, end: number) => unknown;
 
 interface Pending {
   resolve: (res: RawResponse) => void;
@@ -43,6 +55,7 @@ export class KeepAliveConnection {
   constructor(
     private readonly hostname: string,
     private readonly port: number,
+    private readonly readBody: BodyReader | null = null,
   ) {}
 
   /** Sends `head` + `body` (head ends with the blank line) and resolves with the whole answer. */
@@ -144,7 +157,7 @@ export class KeepAliveConnection {
     const bytes = this.received.length === 0 ? chunk : Buffer.concat(this.received, this.receivedBytes);
     let parsed: { response: RawResponse; used: number } | null;
     try {
-      parsed = parseResponse(bytes);
+      parsed = parseResponse(bytes, this.readBody);
     } catch (error) {
       return this.abort(`a malformed answer: ${(error as Error).message}`);
     }
@@ -203,6 +216,7 @@ class Answer implements RawResponse {
     private readonly head: AnswerHead,
     readonly body: string,
     readonly closes: boolean,
+    readonly read: unknown = undefined,
   ) {}
 
   get headers(): Map<string, string> {
@@ -248,7 +262,7 @@ export function declaredEnd(bytes: Buffer): number | null {
  * incomplete. The head is read with a few native searches over its lower-cased text (no map of
  * headers, no slice per line: the fleet parses tens of thousands of answers a second).
  */
-export function parseResponse(bytes: Buffer): { response: RawResponse; used: number } | null {
+export function parseResponse(bytes: Buffer, readBody: BodyReader | null = null): { response: RawResponse; used: number } | null {
   const headEnd = bytes.indexOf(HEAD_END);
   if (headEnd < 0) {
     if (bytes.length > MAX_HEAD_BYTES) throw new Error(`no end of the head within ${MAX_HEAD_BYTES} bytes`);
@@ -261,13 +275,17 @@ export function parseResponse(bytes: Buffer): { response: RawResponse; used: num
   const start = headEnd + HEAD_END.length;
   const lazy = new AnswerHead(head);
   const closes = headerIn(lower, "\r\nconnection:") === "close";
+  const reader = status === 200 ? readBody : null;
   if (headerIn(lower, "\r\ntransfer-encoding:") === "chunked") {
     const body = chunked(bytes, start);
-    return body === null ? null : { response: new Answer(status, lazy, body.body.toString("utf8"), closes), used: body.end };
+    if (body === null) return null;
+    const response = reader === null ? new Answer(status, lazy, body.body.toString("utf8"), closes) : new Answer(status, lazy, "", closes, reader(body.body, 0, body.body.length));
+    return { response, used: body.end };
   }
   const end = start + sizeOf(headerIn(lower, "\r\ncontent-length:"));
   if (bytes.length < end) return null;
-  return { response: new Answer(status, lazy, bytes.toString("utf8", start, end), closes), used: end };
+  const response = reader === null ? new Answer(status, lazy, bytes.toString("utf8", start, end), closes) : new Answer(status, lazy, "", closes, reader(bytes, start, end));
+  return { response, used: end };
 }
 
 /** The status code of a head's first line (`HTTP/1.x NNN`), read by character codes. */

@@ -1,7 +1,9 @@
 // The mixed metadata workload: a fleet of brokers (broker-fleet.ts), long-polling or watching,
 // while writers create topics, allocate producer ids and read topics back linearizably,
 // round-robin over the nodes. Counts leader changes and failed operations and gives the
-// commit-to-broker propagation.
+// commit-to-broker propagation. The writers run flat out (closed loop), so the cores are always
+// saturated and the propagation is mostly queueing; OPS_PER_SECOND=n paces them instead (the
+// operations start at n per second at most, spread evenly), giving the propagation at that rate.
 //   bun run scripts/bench/mixed.ts    (BROKERS=1000 WRITERS=8 DURATION_MS=30000 FLEET_MODE=poll by default)
 import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
@@ -17,6 +19,8 @@ export interface MixedOptions {
   durationMs: number;
   /** How the brokers follow the metadata: long polls, or a watch stream beside plain heartbeats. */
   mode: FleetMode;
+  /** Operations started per second at most (paced writers); undefined runs them flat out. */
+  opsPerSecond?: number;
 }
 
 export interface MixedResult {
@@ -73,6 +77,9 @@ const COUNTERS = [
   "yakt_raft_ticks_total",
   "yakt_raft_persist_batches_total",
   "yakt_raft_persist_micros_total",
+  // Watch mode: feeds (loop turns that applied records) and the record-event writes they made.
+  "yakt_watch_feeds_total",
+  "yakt_watch_event_writes_total",
 ];
 
 async function nodeCounters(yakt: YaktTarget): Promise<Record<string, number>> {
@@ -144,6 +151,18 @@ function fail(result: MixedResult, count: { failed: number }, reason: string): f
   return false;
 }
 
+/** Waits until operation `seq` may start at `perSecond` operations a second from the first call (no wait when unpaced). */
+function pacer(perSecond: number | undefined): (seq: number) => Promise<void> {
+  if (perSecond === undefined) return async () => {};
+  if (!(perSecond > 0)) throw new RangeError(`OPS_PER_SECOND must be a positive number, got ${perSecond}`);
+  let start: number | null = null;
+  return async (seq) => {
+    start ??= performance.now();
+    const due = start + (seq * 1_000) / perSecond - performance.now();
+    if (due > 0) await Bun.sleep(due);
+  };
+}
+
 /** Runs the workload on a fresh cluster of `yakt` (started and stopped by the caller). */
 export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<MixedResult> {
   const acks = new AckLog();
@@ -186,7 +205,11 @@ export async function runMixed(yakt: YaktTarget, opts: MixedOptions): Promise<Mi
   const counters0 = await nodeCounters(yakt);
   const polls0 = fleet.polls;
   result.startupFailedPolls = fleet.failedPolls;
-  result.load = await runLoad({ clients: opts.writers, durationMs: opts.durationMs, maxRequests: 10_000_000, request: (seq) => operation(yakt, acks, result, seq) });
+  const paced = pacer(opts.opsPerSecond);
+  result.load = await runLoad({ clients: opts.writers, durationMs: opts.durationMs, maxRequests: 10_000_000, request: async (seq) => {
+    await paced(seq);
+    return operation(yakt, acks, result, seq);
+  } });
   result.nodeCpuMs = clusterCpuMs(pids) - cpu0;
   const ticks = await nodeTicks(yakt);
   result.nodes = ids.map((id, i) => ({
@@ -217,6 +240,7 @@ if (import.meta.main) {
     writers: Number(process.env.WRITERS ?? 8),
     durationMs: Number(process.env.DURATION_MS ?? 30_000),
     mode: DEFAULT_FLEET.mode,
+    opsPerSecond: process.env.OPS_PER_SECOND === undefined ? undefined : Number(process.env.OPS_PER_SECOND),
   };
   const yakt = new YaktTarget();
   try {
@@ -224,7 +248,7 @@ if (import.meta.main) {
     const r = await runMixed(yakt, opts);
     const p = (q: number) => percentile(r.propagationMs, q).toFixed(1);
     console.log(
-      `${opts.brokers} ${opts.mode === "watch" ? "watching" : "long-polling"} brokers, ${opts.writers} writers, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
+      `${opts.brokers} ${opts.mode === "watch" ? "watching" : "long-polling"} brokers, ${opts.writers} writers${opts.opsPerSecond === undefined ? "" : ` paced to ${opts.opsPerSecond} ops/s`}, ${opts.durationMs} ms: ${r.load.ok} ops ok (${(r.load.ok / r.load.seconds).toFixed(0)}/s), ${r.load.failed} failed, ` +
         `leader changes ${r.leaderChanges} (terms +${r.termChanges}), polls ${r.polls} (${r.failedPolls} failed; ${r.startupFailedPolls} before the row), propagation p50 ${p(50)} p99 ${p(99)} max ${p(100)} ms over ${r.propagationMs.length}`,
     );
     const byNode = [...r.propagationByNode].sort(([a], [b]) => a - b);
@@ -235,8 +259,12 @@ if (import.meta.main) {
     console.log(JSON.stringify(r.byKind), JSON.stringify(Object.fromEntries(r.failures)), JSON.stringify(Object.fromEntries(r.pollFailures)));
     console.log(JSON.stringify(r.counters), `node CPU ${(r.nodeCpuMs / 1000).toFixed(1)} s, generator CPU ${(r.generatorCpuMs / 1000).toFixed(1)} s`);
     const perPoll = r.polls > 0 ? ((r.nodeCpuMs * 1000) / r.polls).toFixed(0) : "-";
-    const perDelivery = r.propagationMs.length > 0 ? ((r.nodeCpuMs * 1000) / r.propagationMs.length).toFixed(1) : "-";
-    console.log(`node CPU per ${opts.mode === "watch" ? "heartbeat" : "poll"} ${perPoll} µs, per change delivered to a broker ${perDelivery} µs; per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
+    const perDelivery = (ms: number) => (r.propagationMs.length > 0 ? ((ms * 1000) / r.propagationMs.length).toFixed(2) : "-");
+    console.log(`node CPU per ${opts.mode === "watch" ? "heartbeat" : "poll"} ${perPoll} µs, per change delivered to a broker ${perDelivery(r.nodeCpuMs)} µs (generator ${perDelivery(r.generatorCpuMs)} µs); per node: ${r.nodes.map((n) => `node ${n.id} CPU ${(n.cpuMs / 1000).toFixed(1)} s, ${n.ticksPerSecond.toFixed(0)} ticks/s`).join("; ")}`);
+    if (opts.mode === "watch") {
+      const writes = r.counters.yakt_watch_event_writes_total ?? 0;
+      console.log(`watch feeds ${r.counters.yakt_watch_feeds_total ?? 0}, record-event writes ${writes} (${writes > 0 ? (r.propagationMs.length / writes).toFixed(2) : "-"} changes delivered per write)`);
+    }
     const unit = opts.mode === "watch" ? "heartbeat" : "poll";
     for (const n of r.nodes) console.log(`  node ${n.id} threads (µs per ${unit} of the fleet, user+system): ${threadCpuLine(n.threads[0], n.threads[1], r.polls)}`);
     console.log(`  generator threads (µs per ${unit}, user+system): ${threadCpuLine(r.generatorThreads[0], r.generatorThreads[1], r.polls)}`);

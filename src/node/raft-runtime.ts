@@ -82,6 +82,8 @@ export class RaftRuntime implements ConsensusHandle {
   private staging: Ready | null = null;
   /** Read-index traffic came or a read round started since the last Ready was taken (mayTakeReady). */
   private readTraffic = false;
+  /** The commit index the last Ready taken carried (mayTakeReady: a commit that moved past it goes out at once). */
+  private commitTaken = 0;
   private peersKey = "";
   /** The core's membershipVersion() the transport's peers were last set from. */
   private peersVersion = -1;
@@ -368,6 +370,7 @@ export class RaftRuntime implements ConsensusHandle {
     if (restore.snapshot) this.applier.installSnapshot(restore.snapshot);
     this.roles.term = restore.hardState.term;
     this.durableTerm = restore.hardState.term;
+    this.commitTaken = restore.hardState.commit;
     this.snapshotter = new Snapshotter(
       {
         nodeId: this.nodeId,
@@ -507,10 +510,17 @@ export class RaftRuntime implements ConsensusHandle {
    * work in the core, never in an unbounded queue here; and, while a write already waits for the
    * next flush, only once per tick (write-pipeline.ts backlogged): the core batches meanwhile —
    * or at once when read-index traffic came: a read round's heartbeats and their answers go out
-   * before the persist (splitEarlyMessages), so they need not wait for a tick nor a flush.
+   * before the persist (splitEarlyMessages), so they need not wait for a tick nor a flush; or when
+   * the commit index moved: a leader's new commit goes to the followers (its commit-only Apps go
+   * out early too) and a follower's is handed to its applier, so the watchers and long polls of
+   * every node hear of a commit without waiting for a flush or a tick (issue 10's propagation).
    */
   private mayTakeReady(): boolean {
-    return this.staging === null && this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady || this.readTraffic);
+    return this.staging === null && this.writes.hasRoom && (!this.writes.backlogged || this.tickedSinceReady || this.readTraffic || this.commitMoved());
+  }
+
+  private commitMoved(): boolean {
+    return this.raft !== null && this.raft.brief().commit > this.commitTaken;
   }
 
   /**
@@ -548,6 +558,7 @@ export class RaftRuntime implements ConsensusHandle {
     this.counters.readyCycles++;
     this.tickedSinceReady = false;
     this.readTraffic = false;
+    if (rd.hardState) this.commitTaken = rd.hardState.commit;
     // A leader's replication goes out first, so the followers' disk writes overlap its own.
     const { early, late } = splitEarlyMessages(rd, this.durableTerm);
     if (early.length > 0) {

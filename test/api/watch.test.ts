@@ -1,6 +1,7 @@
 // GET /v1/watch through app.handle over the real metadata service: the snapshot-first rules,
 // record events with offsets as ids, Last-Event-ID resumption, bad input, the per-watcher buffer
-// bound, heartbeats, the watcher bound and shutdown.
+// bound, heartbeats, the watcher bound and shutdown; and the records of several commits applied
+// before a feed go to each watcher as one write (one chunk of its stream), whatever their number.
 import { expect, test } from "bun:test";
 import { createApp } from "../../src/api/app.ts";
 import { WatchHub, type WatchLimits } from "../../src/api/watch/watch-hub.ts";
@@ -9,9 +10,9 @@ import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
 import { SseReader } from "./support/sse-reader.ts";
 
-function setup(limits: Partial<WatchLimits> = {}) {
+function setup(limits: Partial<WatchLimits> = {}, defer?: (fn: () => void) => void) {
   const h = makeHarness();
-  const watchers = new WatchHub(h.service, h.handle, limits);
+  const watchers = new WatchHub(h.service, h.handle, limits, defer);
   const app = createApp({ service: h.service, handle: h.handle, watchers, now: () => h.clock.now(), log: () => {} });
   const watch = async (query = "", headers: Record<string, string> = {}) => {
     const res = await app.handle(new Request(`http://localhost/v1/watch${query}`, { headers }));
@@ -54,6 +55,32 @@ test("a recent since gets only the records after it; Last-Event-ID wins over sin
   const resumed = await s.watch("?since=0", { "last-event-id": String(t1 - 1) });
   expect(await resumed.next()).toMatchObject({ event: "record", id: String(t1), data: { name: "TopicRecord" } });
   resumed.cancel();
+});
+
+test("the records of several commits applied before a feed reach each watcher as one write; metrics count feeds and writes", async () => {
+  // Feeds run when the test says: the commits below are all applied before the next one.
+  const due: (() => void)[] = [];
+  const s = setup({}, (fn) => due.push(fn));
+  await s.seed();
+  const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec((await send(s.app, "GET", "/metrics")).text)?.[1]);
+  const since = s.stateMachine.appliedIndex();
+  const streams = [0, 1, 2].map(async () => (await s.app.handle(new Request(`http://localhost/v1/watch?since=${since}`))).body as ReadableStream<Uint8Array>);
+  const readers = (await Promise.all(streams)).map((body) => body.getReader());
+  const decoder = new TextDecoder();
+  for (const r of readers) expect(decoder.decode((await r.read()).value)).toBe("retry: 1000\n\n");
+  const feeds0 = await metric("yakt_watch_feeds_total");
+  const writes0 = await metric("yakt_watch_event_writes_total");
+  const offsets = [await s.createTopic("batch-a"), await s.createTopic("batch-b"), await s.createTopic("batch-c")];
+  expect(due.length).toBe(1); // one feed scheduled for all three applies
+  due.shift()?.();
+  for (const r of readers) {
+    const chunk = decoder.decode((await r.read()).value);
+    expect([...chunk.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual(offsets);
+    expect(chunk.match(/^event: record$/gm)).toHaveLength(3);
+  }
+  expect(await metric("yakt_watch_feeds_total")).toBe(feeds0 + 1);
+  expect(await metric("yakt_watch_event_writes_total")).toBe(writes0 + readers.length);
+  for (const r of readers) void r.cancel();
 });
 
 test("a since older than the diff window or before the held log gets a snapshot first", async () => {
@@ -141,6 +168,18 @@ test("the snapshot event is written from a frozen view in slices; records commit
     text += decoder.decode(value);
     during.push(await s.createTopic(`during-${i}`));
   }
+  // The rest of the snapshot event comes in slices; its end and the records held behind it come
+  // as one chunk (one write), not one each.
+  let withRecords: string | null = null;
+  while (withRecords === null) {
+    const { done, value } = await raw.read();
+    if (done) break;
+    const chunk = decoder.decode(value);
+    text += chunk;
+    if (chunk.includes("event: record")) withRecords = chunk;
+  }
+  expect(withRecords).toStartWith("\n\n");
+  expect(withRecords?.match(/^event: record$/gm)).toHaveLength(during.length);
   const reader = new SseReader(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(text)), pull: async (c) => {
     const { done, value } = await raw.read();
     if (done) c.close();

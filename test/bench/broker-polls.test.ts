@@ -2,8 +2,9 @@
 // the node writes them (answer-stream.ts), it finds the same offsets JSON.parse would, whatever
 // the records' strings hold; and it refuses answers a broker must not accept (records out of
 // order, at or before since, past the answer's offset; an answer behind since; no answer at all).
+// The fleet scans an answer where it lies in the socket's bytes: nothing outside it is read.
 import { expect, test } from "bun:test";
-import { scanAnswer } from "../../scripts/bench/broker-polls.ts";
+import { scanAnswer, scanAnswerBytes } from "../../scripts/bench/broker-polls.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 
 /** Strings a record may hold, including every character the scan looks for, escaped by JSON. */
@@ -60,4 +61,15 @@ test("the records of one entry share its offset and arrive once", () => {
   const random = seededRandom(11);
   const r = (offset: number) => record(offset, random);
   expect(scanAnswer(diff(12, [r(10), r(10), r(10), r(12)]), 9)).toEqual({ mode: "diff", offset: 12, records: [10, 12] });
+});
+
+test("an answer is scanned where it lies among other bytes, and nothing past its end is read", () => {
+  const random = seededRandom(13);
+  const answer = diff(12, [record(10, random), record(11, random)]);
+  const around = Buffer.from(`HTTP/1.1 200 OK\r\n\r\n${answer}${JSON.stringify(record(12, random))}`);
+  const start = around.indexOf('{"mode"');
+  const end = start + Buffer.byteLength(answer);
+  expect(scanAnswerBytes(around, start, end, 9)).toEqual({ mode: "diff", offset: 12, records: [10, 11] });
+  // Cut short, its last record's offset has no end: refused, not read from the bytes after it.
+  expect(() => scanAnswerBytes(around, start, start + answer.indexOf('"offset":11') + 10, 9)).toThrow("no offset");
 });

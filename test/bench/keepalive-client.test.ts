@@ -52,6 +52,26 @@ describe("parseResponse", () => {
     expect(parseResponse(bytes(whole))?.response.closes).toBe(false);
   });
 
+  test("a body reader gets a 200 answer's body where it lies, sized or chunked, and the body is not decoded; other statuses are decoded as before", () => {
+    const seen: string[] = [];
+    const reader = (b: Buffer, start: number, end: number) => {
+      seen.push(b.toString("utf8", start, end));
+      return end - start;
+    };
+    const sized = parseResponse(bytes(`${whole}HTTP/1.1`), reader);
+    expect(sized?.used).toBe(whole.length);
+    expect(sized?.response.read).toBe(13);
+    expect(sized?.response.body).toBe("");
+    const chunkedText = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+    expect(parseResponse(bytes(chunkedText), reader)?.response.read).toBe(5);
+    const refused = parseResponse(bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n\r\nno"), reader);
+    expect(refused?.response.read).toBeUndefined();
+    expect(refused?.response.body).toBe("no");
+    // An incomplete answer is not handed to the reader: once, when whole.
+    expect(parseResponse(bytes(whole.slice(0, -1)), reader)).toBeNull();
+    expect(seen).toEqual(['{"offset":7}\n', "abcde"]);
+  });
+
   test("declaredEnd: the answer's whole size once its head is in, none for a chunked body", () => {
     expect(declaredEnd(bytes(whole.slice(0, 20)))).toBeNull();
     expect(declaredEnd(bytes(whole.slice(0, whole.indexOf("\r\n\r\n") + 4)))).toBe(whole.length);

@@ -4,7 +4,9 @@
 // messages were waiting for it; and a leader is never ticked through a whole check-quorum period
 // at once, which would step it down before it reads the acknowledgements waiting for it; and the
 // catch-up stops at the base election timeout, so two survivors paused together still campaign
-// their randomized timeouts apart.
+// their randomized timeouts apart. And a leader whose commit moves while its writes wait for a
+// slow flush sends the new commit at once, not at its next tick (the followers' watchers and long
+// polls hear of it without that wait).
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TransportHandlers } from "../../src/node/runtime-options.ts";
 import { RaftRuntime } from "../../src/node/raft-runtime.ts";
@@ -54,9 +56,22 @@ afterEach(async () => {
   for (const rt of runtimes.splice(0)) await rt.stop();
 });
 
+/** A MemoryStorage whose flushes wait, while `holding`, until released (a slow disk). */
+class SlowFlushStorage extends MemoryStorage {
+  holding = false;
+  private readonly held: (() => void)[] = [];
+  override flush(done: (error: Error | null) => void): void {
+    if (this.holding) this.held.push(() => super.flush(done));
+    else super.flush(done);
+  }
+  release(): void {
+    this.holding = false;
+    for (const flush of this.held.splice(0)) flush();
+  }
+}
+
 /** Node 2 of voters 1, 2, 3, ticked by an IntervalTicker on a fake clock; `random` draws its election timeouts. */
-async function startNode(random = seededRandom(7)): Promise<{ rt: RaftRuntime; clock: FakeTickerClock; net: SentMessages }> {
-  const storage = new MemoryStorage();
+async function startNode(random = seededRandom(7), storage: MemoryStorage = new MemoryStorage()): Promise<{ rt: RaftRuntime; clock: FakeTickerClock; net: SentMessages }> {
   storage.format({ clusterId: "late", nodeId: ME });
   const clock = new FakeTickerClock();
   let net: SentMessages | null = null;
@@ -188,6 +203,33 @@ describe("late tick callbacks", () => {
     for (let i = 0; i < ELECTION_TICKS; i++) clock.fireAfter(TICK_MS);
     expect(rt.brief().role).toBe("leader");
     expect(rt.brief().term).toBe(1);
+  });
+
+  test("a leader whose writes wait for a slow flush sends a commit that moved at once, without a tick", async () => {
+    const storage = new SlowFlushStorage();
+    const { rt, clock, net } = await startNode(seededRandom(7), storage);
+    await becomeLeader(rt, clock, net);
+    const acknowledge = (index: number) => net.handlers.onMessages([1, 3].map((from) => ({ ...emptyMessage("AppResp", from, ME, 1), index })));
+    acknowledge(rt.brief().lastIndex); // the leader's no-op
+    await waitUntil("the no-op committed", () => rt.brief().commit === rt.brief().lastIndex);
+    storage.holding = true;
+    // Two proposals, each written by a Ready of its own: the first write's flush hangs, the second
+    // write waits for the flush after it (the pipeline is backlogged: a Ready now waits for a tick
+    // or the flush's end).
+    const sent = (index: number) => net.to("App", 1).some((m) => m.entries.some((e) => e.index === index));
+    const pending: Promise<unknown>[] = [];
+    for (const [key, value] of [["a", "1"], ["b", "2"]]) {
+      pending.push(rt.propose(kvCommand(key, value)).catch(() => null));
+      const index = rt.brief().lastIndex;
+      await waitUntil(`entry ${index} written and sent`, () => sent(index));
+    }
+    const last = rt.brief().lastIndex;
+    // Both followers hold them: committed by the followers alone (the leader's own write is not durable yet).
+    acknowledge(last);
+    await waitUntil("the new commit sent to both followers, no tick fired, no flush released", () => [1, 3].every((to) => net.to("App", to).some((m) => m.commit === last)));
+    expect(rt.brief().commit).toBe(last);
+    storage.release();
+    await Promise.all(pending);
   });
 });
 

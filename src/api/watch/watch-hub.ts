@@ -4,10 +4,13 @@
 // watches. Besides each watcher's own bound, the unsent bytes of all of them together are bounded:
 // past it, the watchers furthest behind are cut (and, if they still hold the memory at the next
 // feed, dropped), so a crowd of stalled clients cannot exhaust the node while others are served.
+// A feed is one write per watcher that has something new (every record applied since its offset,
+// encoded once for all watchers at that offset): a write to a socket costs the node several µs of
+// kernel time, far more than its bytes, so a batch of commits is never split into a write each.
 import type { MetadataAnswer, MetadataService } from "../../metadata/service-types.ts";
 import type { ConsensusHandle, Unsubscribe } from "../../node/contracts.ts";
 import { sseComment } from "./sse.ts";
-import { type SnapshotPumping, Watcher, type WatcherTerms } from "./watcher.ts";
+import { type SnapshotPumping, Watcher, type WatcherCounts, type WatcherTerms } from "./watcher.ts";
 
 export interface WatchLimits {
   /** Watchers one node serves at once; one more is refused with 503. */
@@ -57,6 +60,8 @@ export class WatchHub {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private cut = 0;
+  private feeds = 0;
+  private readonly counts: WatcherCounts = { eventWrites: 0 };
 
   constructor(
     private readonly service: MetadataService,
@@ -77,6 +82,7 @@ export class WatchHub {
       drainMs: this.limits.drainMs,
       closed: (w) => this.forget(w),
       released: (w) => this.draining.delete(w),
+      counts: this.counts,
     };
   }
 
@@ -84,9 +90,19 @@ export class WatchHub {
     return this.watchers.size;
   }
 
-  /** For /metrics: watchers now, how many were cut for reading too slowly, and the bytes waiting unsent. */
+  /**
+   * For /metrics: watchers now, how many were cut for reading too slowly, the bytes waiting unsent,
+   * the feeds (one per loop turn that applied records) and the writes of record events they made
+   * (at most one per watcher and feed, whatever the number of records).
+   */
   metrics(): Record<string, number> {
-    return { yakt_watch_watchers: this.watchers.size, yakt_watch_cut_total: this.cut, yakt_watch_unsent_bytes: this.unsentBytes() };
+    return {
+      yakt_watch_watchers: this.watchers.size,
+      yakt_watch_cut_total: this.cut,
+      yakt_watch_unsent_bytes: this.unsentBytes(),
+      yakt_watch_feeds_total: this.feeds,
+      yakt_watch_event_writes_total: this.counts.eventWrites,
+    };
   }
 
   /**
@@ -118,12 +134,14 @@ export class WatchHub {
   /** After the applies of a loop turn: each watcher gets what is new to it; watchers at one offset share one answer. */
   private feed(): void {
     this.feedScheduled = false;
+    this.feeds++;
     // Before this feed's bytes are queued: what waits now is what clients left unread.
     this.bound();
     const answers = new Map<number, MetadataAnswer>();
     // A watcher that fell behind compaction gets a snapshot here (rare; it takes no stream slot).
     const pumping = this.pumping(() => {});
-    for (const w of [...this.watchers]) {
+    // No copy of the set: a watcher cut here leaves it, and a Set's iteration skips what left it.
+    for (const w of this.watchers) {
       if (w.offset === null || w.isClosed) continue;
       let answer = answers.get(w.offset);
       if (answer === undefined) {
