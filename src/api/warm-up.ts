@@ -21,12 +21,20 @@
 //   the pages stay resident once touched; collected as it goes, the next reads reuse them. An eden
 //   collection visits only what was allocated since the last one (15 took 16–26 ms in all at 1M
 //   partitions), where a full one there takes 45–530 ms.
-// The reads are stale (no read round: nothing goes to the peers) and go to a throwaway app over the
-// same service (createApp's code, so it is that code that gets compiled, while the node's own
-// request counters and kept bodies stay untouched). A failure is reported, never thrown: a warm-up
-// is a speed-up, never a reason not to start.
+// The reads go to a throwaway app over the same service (createApp's code, so it is that code that
+// gets compiled, while the node's own request counters and kept bodies stay untouched), each to
+// the handler a listening node's router gives `GET /v1/topics/:name`: the fast route
+// (fast-route.ts), which serves the plain form itself and hands a query string on to Elysia. Half
+// the reads take each form, so both paths are compiled: before, every read asked
+// `?consistency=stale` of Elysia's handler and the fast route that serves clients' plain GETs ran
+// cold on the first of them. Every read is stale underneath (warmUpReader's service: no read round,
+// nothing goes to the peers, no leader needed). A failure is reported, never thrown: a warm-up is a
+// speed-up, never a reason not to start.
 import { edenGC } from "bun:jsc";
+import type { Consistency, MetadataService } from "../metadata/service-types.ts";
 import { invariant } from "../node/errors.ts";
+import { fastRoutesOf } from "./fast-route.ts";
+import { TOPIC_PATH } from "./routes/topics.ts";
 
 /** Reads at most: measured, the read path runs at its steady cost after ~1,000 GETs; a third of that is most of the gain at ~0.1–0.3 ms each. */
 export const WARM_UP_READS = 1500;
@@ -43,7 +51,7 @@ export const WARM_UP_SLICE_MS = 4;
 const ACCEPT_ENCODINGS = ["gzip, deflate, br, zstd", "gzip", "identity"] as const;
 
 export interface WarmUpOptions {
-  /** Answers a request as the node's app does (a throwaway createApp's handle). */
+  /** Answers a topic GET as a listening node does (warmUpReader's handle over a throwaway app). */
   handle: (request: Request) => Promise<Response>;
   /** Topics to read (real names of the image; any order); the warm-up cycles over them. */
   topicNames: readonly string[];
@@ -94,7 +102,7 @@ export async function warmUp(o: WarmUpOptions): Promise<WarmUpResult> {
         break;
       }
       step = `read ${done + 1}`;
-      await readOnce(o.handle, names[done % names.length], ACCEPT_ENCODINGS[done % ACCEPT_ENCODINGS.length]);
+      await readOnce(o.handle, names[done % names.length], ACCEPT_ENCODINGS[done % ACCEPT_ENCODINGS.length], READ_FORMS[done % READ_FORMS.length]);
       done++;
       step = `the collection after read ${done}`;
       if (done % WARM_UP_READS_PER_COLLECTION === 0) young.collect(done);
@@ -153,10 +161,52 @@ export function memoryMiB(usage: NodeJS.MemoryUsage = process.memoryUsage()): { 
   return { rssMiB: mib(usage.rss), heapMiB: mib(usage.heapUsed), externalMiB: mib(usage.external) };
 }
 
-/** One stale topic GET, its body read whole. */
-async function readOnce(handle: WarmUpOptions["handle"], name: string, acceptEncoding: string): Promise<void> {
-  const url = `http://warm-up.invalid/v1/topics/${encodeURIComponent(name)}?consistency=stale`;
+/** The two forms of a topic GET, in turn: the fast route's own (plain) and Elysia's (a query string, handed on). */
+const READ_FORMS = ["", "?consistency=stale"] as const;
+
+/** One topic GET in the form `form`, its body read whole. */
+async function readOnce(handle: WarmUpOptions["handle"], name: string, acceptEncoding: string, form: string): Promise<void> {
+  const url = `http://warm-up.invalid/v1/topics/${encodeURIComponent(name)}${form}`;
   const answer = await handle(new Request(url, { headers: { "accept-encoding": acceptEncoding } }));
   await answer.arrayBuffer();
   invariant(answer.status === 200, () => `warm-up read of topic ${name} answered ${answer.status}`);
+}
+
+/** An app as createApp makes it: Elysia's handler, and the fast routes in its serve options. */
+interface WarmUpApp {
+  handle(request: Request): Promise<Response>;
+  config: { serve?: unknown };
+}
+
+/** The warm-up's reader: its handle, and the topic reads its app asked of the service by form. */
+export interface WarmUpReader {
+  handle: (request: Request) => Promise<Response>;
+  /** Topic reads asked as linearizable (the plain form: the fast route's) and as stale (Elysia's `?consistency=stale`). */
+  asked: Record<Consistency, number>;
+}
+
+/**
+ * A reader over a throwaway app that `makeApp` builds at the first read (so that even its failure
+ * is the warm-up's): each request goes to the app's fast `GET /v1/topics/:name` handler, as Bun's
+ * router sends it when the node listens, and the app sees `service` with every topic read made
+ * stale (no read round), counted by the consistency its form asked for.
+ */
+export function warmUpReader(service: MetadataService, makeApp: (service: MetadataService) => WarmUpApp): WarmUpReader {
+  const asked: Record<Consistency, number> = { linearizable: 0, stale: 0 };
+  // The service's own object underneath (its methods, its state); only a topic read differs.
+  const stale = Object.create(service) as MetadataService;
+  stale.getTopic = (name, consistency = "linearizable") => {
+    asked[consistency]++;
+    return service.getTopic(name, "stale");
+  };
+  let read: ((request: Request) => Promise<Response>) | null = null;
+  const handle = (request: Request) => (read ??= topicReadHandler(makeApp(stale)))(request);
+  return { handle, asked };
+}
+
+/** The handler a listening node's router gives a topic GET: the app's fast route. */
+function topicReadHandler(app: WarmUpApp): (request: Request) => Promise<Response> {
+  const read = fastRoutesOf(app)[TOPIC_PATH]?.GET;
+  invariant(read !== undefined, () => `the app has no fast route for GET ${TOPIC_PATH}`);
+  return (request) => read(request);
 }
