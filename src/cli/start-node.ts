@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
 import { relistenApi, serveApi } from "../api/serve.ts";
-import { WARM_UP_TOPICS, type WarmUpReader, collectRestoreGarbage, memoryMiB, warmUp, warmUpReader } from "../api/warm-up.ts";
+import { LATE_WARM_UP_TOPICS, LateWarmUp, WARM_UP_TOPICS, collectRestoreGarbage, warmUpLogged } from "../api/warm-up.ts";
 import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
@@ -13,6 +13,7 @@ import { type LogSink, stdoutSink } from "../node/logger.ts";
 import { LoopLagProbe } from "../node/loop-lag.ts";
 import { RaftRuntime } from "../node/raft-runtime.ts";
 import { IntervalTicker } from "../node/ticker.ts";
+import { realTimers } from "../node/timers.ts";
 import type { Membership } from "../raft/types.ts";
 import { StorageError } from "../storage/storage-error.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
@@ -108,15 +109,22 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const undoCore = [async () => service.stop(), () => runtime.stop()];
   const watchers = new WatchHub(service, runtime, { maxWatchers: config.maxWatchers });
   // Before clients are served: the read path run until compiled (warm-up.ts), on a throwaway app
-  // made at its first read, so that even its failure is the warm-up's, reported, not the start's.
-  let warmReader: WarmUpReader | null = warmUpReader(service, (reads) => createApp({ service: reads, handle: runtime, log, watchers, tokens: null }));
-  const memoryBefore = memoryMiB();
-  const warmed = await warmUp({ handle: warmReader.handle, topicNames: stateMachine.image().someTopicNames(WARM_UP_TOPICS) });
-  const asked = warmReader.asked;
-  // Dropped: this scope lives as long as the node (its closures outlive the start), and with it the
-  // throwaway app and its kept bodies (~18 MiB at 1M partitions) would stay.
-  warmReader = null;
-  log("warm_up_done", { ...restoreGc, ...warmed, fastRouteReads: asked.linearizable, memoryBefore, memoryAfter: memoryMiB() });
+  // made at its first read, so that even its failure is the warm-up's, reported, not the start's;
+  // and once more later (LateWarmUp) on a node that started with too few topics for that.
+  const warmUpNow = (fields: Record<string, unknown>) =>
+    warmUpLogged({
+      makeApp: (plainTopicReads) => createApp({ service, handle: runtime, log, watchers, tokens: null, plainTopicReads }),
+      topicNames: () => stateMachine.image().someTopicNames(WARM_UP_TOPICS),
+      log: (done) => log("warm_up_done", done),
+      fields,
+    });
+  await warmUpNow({ ...restoreGc });
+  const lateWarmUp = stateMachine.image().topicCount() >= LATE_WARM_UP_TOPICS ? null : new LateWarmUp({
+    topicCount: () => stateMachine.image().topicCount(),
+    warm: () => warmUpNow({ late: true }),
+    onError: (error) => runtime.log.warn("warm_up_failed", { error: String(error) }),
+    timers: realTimers,
+  });
   const warnings = exposureWarnings(config);
   for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
   const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers, tokens: security.tokens }), {
@@ -143,12 +151,17 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   };
   // Pauses count from here: the start-up before it (the snapshot load, building the app) serves nobody.
   loopLag.start();
+  lateWarmUp?.start();
   log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, https: security.tls !== null, peerTls: security.peerTls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
   const reload = () => {
     reloadSecurity(config, security, app, log);
     if (peerTransport !== null) reloadPeerTls(config, peerTransport, log);
   };
-  return { runtime, addresses, reload, stop: () => stopAll(app, consoleServer, watchers, service, runtime) };
+  const stop = () => {
+    lateWarmUp?.stop();
+    return stopAll(app, consoleServer, watchers, service, runtime);
+  };
+  return { runtime, addresses, reload, stop };
 }
 
 /** Re-read what SIGHUP rotates. Each part is read whole before it replaces the old one. */
