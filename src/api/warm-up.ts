@@ -34,7 +34,6 @@
 // A failure is reported, never thrown: a warm-up is a speed-up, never a reason not to start.
 import { edenGC } from "bun:jsc";
 import { invariant } from "../node/errors.ts";
-import type { Timers } from "../node/timers.ts";
 import { fastRoutesOf } from "./fast-route.ts";
 import { TOPIC_PATH } from "./routes/topics.ts";
 
@@ -234,82 +233,3 @@ function topicReadHandler(app: WarmUpApp): (request: Request) => Promise<Respons
   return (request) => read(request);
 }
 
-/**
- * Topics a node must have held at its start for that warm-up to have compiled the read path (each
- * is read a few times: its miss builds and compresses a body per Accept-Encoding, then it hits). A
- * node that started with fewer — a cluster's first start, a node whose image was filled after it
- * started — warms up once later, when its image first holds this many (LateWarmUp).
- */
-export const LATE_WARM_UP_TOPICS = 100;
-/** How often a node that started with fewer than LATE_WARM_UP_TOPICS topics counts them again. */
-export const LATE_WARM_UP_CHECK_MS = 1_000;
-
-export interface LateWarmUpOptions {
-  /** Topics the image holds now. */
-  topicCount: () => number;
-  /** The warm-up itself (warmUpLogged): it reports its own failures; a rejection is a bug, handed to onError. */
-  warm: () => Promise<void>;
-  onError: (error: unknown) => void;
-  timers: Pick<Timers, "setTimeout" | "clearTimeout">;
-  minTopics?: number;
-  everyMs?: number;
-}
-
-/**
- * The warm-up a node that started with too few topics runs once, in the background, when its image
- * first holds LATE_WARM_UP_TOPICS: without it such a node — every node of a cluster filled after its
- * start — answered its first topic GETs with the whole read path cold (measured at 1M partitions:
- * the first row of 3,000 GETs at a leader that had never served one cost it ~220 µs of CPU per GET,
- * the next row ~140). Early in a fill the heap is small, so its garbage and its reads cost little;
- * the reads come in the same slices with loop turns between them as the start's.
- */
-export class LateWarmUp {
-  private timer: ReturnType<LateWarmUpOptions["timers"]["setTimeout"]> | null = null;
-  private state: "idle" | "waiting" | "warming" | "done" | "stopped" = "idle";
-  private readonly minTopics: number;
-  private readonly everyMs: number;
-
-  constructor(private readonly o: LateWarmUpOptions) {
-    this.minTopics = o.minTopics ?? LATE_WARM_UP_TOPICS;
-    this.everyMs = o.everyMs ?? LATE_WARM_UP_CHECK_MS;
-    invariant(Number.isSafeInteger(this.minTopics) && this.minTopics > 0, () => `a late warm-up needs a positive topic count, got ${this.minTopics}`);
-    invariant(this.everyMs > 0, () => `a late warm-up's check period must be positive, got ${this.everyMs} ms`);
-  }
-
-  /** Where it is: waiting for topics, warming, done, or stopped. */
-  get status(): "idle" | "waiting" | "warming" | "done" | "stopped" {
-    return this.state;
-  }
-
-  start(): void {
-    invariant(this.state === "idle", () => `a late warm-up started twice (it is ${this.state})`);
-    this.state = "waiting";
-    this.schedule();
-  }
-
-  /** No check after this; a warm-up under way finishes its slice and reports as any would. */
-  stop(): void {
-    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
-    this.timer = null;
-    if (this.state !== "done") this.state = "stopped";
-  }
-
-  private schedule(): void {
-    this.timer = this.o.timers.setTimeout(() => this.check(), this.everyMs);
-  }
-
-  private check(): void {
-    this.timer = null;
-    if (this.state !== "waiting") return;
-    if (this.o.topicCount() < this.minTopics) return this.schedule();
-    this.state = "warming";
-    const done = () => {
-      if (this.state === "warming") this.state = "done";
-    };
-    // A warm-up is a speed-up: even a bug in it must not take the node down (an unhandled rejection).
-    void this.o.warm().then(done, (error: unknown) => {
-      done();
-      this.o.onError(error);
-    });
-  }
-}

@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
 import { relistenApi, serveApi } from "../api/serve.ts";
-import { LATE_WARM_UP_TOPICS, LateWarmUp, WARM_UP_TOPICS, collectRestoreGarbage, warmUpLogged } from "../api/warm-up.ts";
+import { WARM_UP_TOPICS, collectRestoreGarbage, warmUpLogged } from "../api/warm-up.ts";
 import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
@@ -13,7 +13,6 @@ import { type LogSink, stdoutSink } from "../node/logger.ts";
 import { LoopLagProbe } from "../node/loop-lag.ts";
 import { RaftRuntime } from "../node/raft-runtime.ts";
 import { IntervalTicker } from "../node/ticker.ts";
-import { realTimers } from "../node/timers.ts";
 import type { Membership } from "../raft/types.ts";
 import { StorageError } from "../storage/storage-error.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
@@ -109,21 +108,12 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const undoCore = [async () => service.stop(), () => runtime.stop()];
   const watchers = new WatchHub(service, runtime, { maxWatchers: config.maxWatchers });
   // Before clients are served: the read path run until compiled (warm-up.ts), on a throwaway app
-  // made at its first read, so that even its failure is the warm-up's, reported, not the start's;
-  // and once more later (LateWarmUp) on a node that started with too few topics for that.
-  const warmUpNow = (fields: Record<string, unknown>) =>
-    warmUpLogged({
-      makeApp: (plainTopicReads) => createApp({ service, handle: runtime, log, watchers, tokens: null, plainTopicReads }),
-      topicNames: () => stateMachine.image().someTopicNames(WARM_UP_TOPICS),
-      log: (done) => log("warm_up_done", done),
-      fields,
-    });
-  await warmUpNow({ ...restoreGc });
-  const lateWarmUp = stateMachine.image().topicCount() >= LATE_WARM_UP_TOPICS ? null : new LateWarmUp({
-    topicCount: () => stateMachine.image().topicCount(),
-    warm: () => warmUpNow({ late: true }),
-    onError: (error) => runtime.log.warn("warm_up_failed", { error: String(error) }),
-    timers: realTimers,
+  // made at its first read, so that even its failure is the warm-up's, reported, not the start's.
+  await warmUpLogged({
+    makeApp: (plainTopicReads) => createApp({ service, handle: runtime, log, watchers, tokens: null, plainTopicReads }),
+    topicNames: () => stateMachine.image().someTopicNames(WARM_UP_TOPICS),
+    log: (done) => log("warm_up_done", done),
+    fields: { ...restoreGc },
   });
   const warnings = exposureWarnings(config);
   for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
@@ -151,17 +141,12 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   };
   // Pauses count from here: the start-up before it (the snapshot load, building the app) serves nobody.
   loopLag.start();
-  lateWarmUp?.start();
   log("node_listening", { clusterId: identity.clusterId, directoryId: identity.directoryId, dataDir: config.dataDir, https: security.tls !== null, peerTls: security.peerTls !== null, tokens: security.tokens?.size ?? 0, ...addresses });
   const reload = () => {
     reloadSecurity(config, security, app, log);
     if (peerTransport !== null) reloadPeerTls(config, peerTransport, log);
   };
-  const stop = () => {
-    lateWarmUp?.stop();
-    return stopAll(app, consoleServer, watchers, service, runtime);
-  };
-  return { runtime, addresses, reload, stop };
+  return { runtime, addresses, reload, stop: () => stopAll(app, consoleServer, watchers, service, runtime) };
 }
 
 /** Re-read what SIGHUP rotates. Each part is read whole before it replaces the old one. */

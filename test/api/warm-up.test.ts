@@ -13,9 +13,6 @@ import { createApp } from "../../src/api/app.ts";
 import { fastRoutesOf } from "../../src/api/fast-route.ts";
 import { TOPIC_PATH } from "../../src/api/routes/topics.ts";
 import {
-  LATE_WARM_UP_CHECK_MS,
-  LATE_WARM_UP_TOPICS,
-  LateWarmUp,
   WARM_UP_DEADLINE_MS,
   WARM_UP_READS_PER_COLLECTION,
   WARM_UP_SLICE_MS,
@@ -166,90 +163,6 @@ describe("warmUp", () => {
   });
 });
 
-/** Timers run by hand: each setTimeout waits in `due` until fire() runs it. */
-function handTimers() {
-  const due = new Map<number, { fn: () => void; ms: number }>();
-  let next = 0;
-  return {
-    due,
-    setTimeout: (fn: () => void, ms: number) => {
-      const id = ++next;
-      due.set(id, { fn, ms });
-      return { id };
-    },
-    clearTimeout: (handle: object) => void due.delete((handle as { id: number }).id),
-    /** Runs every timer due now (not the ones they set). */
-    fire: () => {
-      const now = [...due.entries()];
-      due.clear();
-      for (const [, t] of now) t.fn();
-    },
-  };
-}
-
-describe("LateWarmUp", () => {
-  test("counts the topics every LATE_WARM_UP_CHECK_MS until there are LATE_WARM_UP_TOPICS, then warms up once and checks no more", async () => {
-    const timers = handTimers();
-    let topics = 0;
-    let warmed = 0;
-    let finish = () => {};
-    const late = new LateWarmUp({ topicCount: () => topics, warm: () => new Promise<void>((resolve) => ((warmed++, (finish = resolve)))), onError: (e) => { throw e; }, timers });
-    expect(late.status).toBe("idle");
-    late.start();
-    expect([...timers.due.values()].map((t) => t.ms)).toEqual([LATE_WARM_UP_CHECK_MS]);
-    topics = LATE_WARM_UP_TOPICS - 1;
-    timers.fire();
-    expect(warmed).toBe(0);
-    expect(late.status).toBe("waiting");
-    expect(timers.due.size).toBe(1);
-    topics = LATE_WARM_UP_TOPICS;
-    timers.fire();
-    expect(warmed).toBe(1);
-    expect(late.status).toBe("warming");
-    // No check while it warms, nor after.
-    expect(timers.due.size).toBe(0);
-    finish();
-    await Bun.sleep(0);
-    expect(late.status).toBe("done");
-    late.stop();
-    expect(late.status).toBe("done");
-    expect(warmed).toBe(1);
-  });
-
-  test("stopped before there are enough topics: no warm-up, no timer left", () => {
-    const timers = handTimers();
-    let warmed = 0;
-    const late = new LateWarmUp({ topicCount: () => 0, warm: async () => void warmed++, onError: () => {}, timers, minTopics: 5, everyMs: 20 });
-    late.start();
-    timers.fire();
-    late.stop();
-    expect(timers.due.size).toBe(0);
-    expect(late.status).toBe("stopped");
-    expect(warmed).toBe(0);
-  });
-
-  test("a warm-up that rejects (a bug: warmUpLogged reports its own failures) goes to onError, and the node goes on", async () => {
-    const timers = handTimers();
-    const errors: unknown[] = [];
-    const late = new LateWarmUp({ topicCount: () => 10, warm: () => Promise.reject(new Error("boom")), onError: (e) => void errors.push(e), timers, minTopics: 1 });
-    late.start();
-    timers.fire();
-    await Bun.sleep(0);
-    expect(errors.map((e) => (e as Error).message)).toEqual(["boom"]);
-    expect(late.status).toBe("done");
-  });
-
-  test("bad options and a second start are broken invariants of the caller", () => {
-    const o = { topicCount: () => 0, warm: async () => {}, onError: () => {}, timers: handTimers() };
-    expect(() => new LateWarmUp({ ...o, minTopics: 0 })).toThrow("a late warm-up needs a positive topic count, got 0");
-    expect(() => new LateWarmUp({ ...o, everyMs: 0 })).toThrow("a late warm-up's check period must be positive, got 0 ms");
-    const late = new LateWarmUp(o);
-    late.start();
-    expect(() => late.start()).toThrow("a late warm-up started twice (it is waiting)");
-    late.stop();
-  });
-});
-
 describe("collectRestoreGarbage", () => {
   test("collects once and says how long it took; a collection that throws is reported", () => {
     let calls = 0;
@@ -316,30 +229,5 @@ describe("a started node", () => {
     // Whole, or cut by its deadline on a loaded machine; never a failed read.
     expect([undefined, `deadline of ${WARM_UP_DEADLINE_MS} ms passed after ${again.reads} reads`]).toContain(again.stopped as string | undefined);
     expect((await fetch(`http://127.0.0.1:${http}/v1/topics/kept`)).status).toBe(200);
-  });
-
-  test("started with too few topics, it warms up once more when it first holds LATE_WARM_UP_TOPICS, its fast route included", async () => {
-    dir = mkdtempSync(join(tmpdir(), "yakt-late-warm-up-"));
-    const [http, peer, admin] = freePorts(3);
-    const command = parseNodeArgs(["--node-id", "1", "--data-dir", dir, "--listen-http", `127.0.0.1:${http}`, "--listen-peer", `127.0.0.1:${peer}`, "--listen-admin", `127.0.0.1:${admin}`]);
-    if (command.kind !== "run") throw new Error(`expected a run command, got ${command.kind}`);
-    const events: Record<string, unknown>[] = [];
-    node = await startNode(command.config, { logSink: (line) => events.push(JSON.parse(line) as Record<string, unknown>) });
-    const warmUps = () => events.filter((e) => e.event === "warm_up_done");
-    expect(warmUps()).toEqual([expect.objectContaining({ reads: 0, fastRouteReads: 0 })]);
-    await waitUntil("the node leads", () => node?.runtime.isLeader());
-    const post = (path: string, body: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    expect((await post("/v1/brokers", broker(1))).status).toBe(201);
-    for (let i = 0; i < LATE_WARM_UP_TOPICS - 1; i++) expect((await post("/v1/topics", { name: `late${i}`, partitions: 1, replicationFactor: 1 })).status).toBe(201);
-    // One short of the count: a check (every LATE_WARM_UP_CHECK_MS) finds too few.
-    await Bun.sleep(LATE_WARM_UP_CHECK_MS + 200);
-    expect(warmUps()).toHaveLength(1);
-    expect((await post("/v1/topics", { name: "late-last", partitions: 20, replicationFactor: 1 })).status).toBe(201);
-    await waitUntil("the late warm-up", () => warmUps().length === 2, 30_000);
-    const late = warmUps()[1];
-    expect(late).toMatchObject({ late: true, fastRouteReads: Math.ceil((late.reads as number) / 2) });
-    expect(late.reads).toBeGreaterThan(0);
-    expect([undefined, `deadline of ${WARM_UP_DEADLINE_MS} ms passed after ${late.reads} reads`]).toContain(late.stopped as string | undefined);
-    expect(events.filter((e) => e.event === "warm_up_failed")).toHaveLength(0);
   });
 });
