@@ -180,7 +180,7 @@ export interface LoggedWarmUpOptions {
   topicNames: () => readonly string[];
   /** The `warm_up_done` line's fields. */
   log: (fields: Record<string, unknown>) => void;
-  /** More fields for the line (the restore's collection; `late` for a LateWarmUp's). */
+  /** More fields for the line (the restore's collection). */
   fields?: Record<string, unknown>;
 }
 
