@@ -51,15 +51,15 @@ export class ServerView {
     return new ServerView(cluster, node, await read(cluster, node), commit);
   }
 
-  /** "server ≤1 ms n, 1–5 ms n, 5–10 ms n, >10 ms n | pause … | bodies built/kept … | rounds/GET … | committed … | brokers …". */
+  /** "server ≤0.5 ms n, 0.5–1 ms n, 1–5 ms n, 5–10 ms n, >10 ms n | pause … | bodies built/kept … | rounds/GET … | committed … | brokers …". */
   async finish(gets: number): Promise<string> {
     const after = await read(this.cluster, this.node);
     const commit = (await this.cluster.status(this.node))?.commitOffset ?? 0;
     const upTo = (le: string) => (after.buckets.get(le) ?? 0) - (this.before.buckets.get(le) ?? 0);
-    const [ms1, ms5, ms10, all] = [upTo("0.001"), upTo("0.005"), upTo("0.01"), upTo("+Inf")];
+    const [half, ms1, ms5, ms10, all] = [upTo("0.0005"), upTo("0.001"), upTo("0.005"), upTo("0.01"), upTo("+Inf")];
     const grew = (name: (typeof GAUGES)[number]) => (after.gauges.get(name) ?? 0) - (this.before.gauges.get(name) ?? 0);
     return (
-      `server ≤1 ms ${ms1}, 1–5 ms ${ms5 - ms1}, 5–10 ms ${ms10 - ms5}, >10 ms ${all - ms10} | ` +
+      `server ≤0.5 ms ${half}, 0.5–1 ms ${ms1 - half}, 1–5 ms ${ms5 - ms1}, 5–10 ms ${ms10 - ms5}, >10 ms ${all - ms10} | ` +
       `longest pause ${after.gauges.get("yakt_event_loop_lag_max_ms")} ms | bodies built ${grew("yakt_topic_bodies_misses_total")}, kept ${grew("yakt_topic_bodies_hits_total")} | ` +
       `rounds/GET ${(grew("yakt_raft_read_index_rounds_total") / Math.max(1, gets)).toFixed(2)} | committed meanwhile ${commit - this.commitBefore} | brokers ${await brokerStatuses(this.cluster, this.node)}`
     );
