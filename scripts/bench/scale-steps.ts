@@ -36,9 +36,18 @@ export async function gaugeMiB(cluster: ProcessCluster, node: number, name: stri
 /**
  * Brokers 1..n registered, then kept alive: every 2 s each heartbeats with `since` at the
  * cluster's applied offset, so it learns of no records (a real broker would; here the fill is
- * measured, not the brokers' fetches of a million partition records).
+ * measured, not the brokers' fetches of a million partition records). An answer larger than a
+ * diff of nothing new is not read: a `since` read from a node just before it installed a snapshot
+ * (or restarted past it) names an offset it no longer holds, and the answer is the whole image —
+ * at 1M partitions ~10 brokers at once downloaded it from a follower that had just installed, the
+ * beats stalled behind them for over the 9-s session timeout and every broker was fenced during
+ * the topic GETs that follow the install (thousands of partition records rewritten, each node's
+ * CPU taken, the kept topic bodies made stale). A diff that holds the records written between the
+ * status read and the beat (during a fill) is cut too: the beat counts all the same. Both counted.
  */
 export class Heartbeats {
+  /** Heartbeat answers cut: the image (snapshot mode), and diffs longer than HEARTBEAT_ANSWER_MAX_BYTES. */
+  readonly cut = { images: 0, diffs: 0 };
   private running = true;
   private loop: Promise<void> = Promise.resolve();
 
@@ -76,10 +85,43 @@ export class Heartbeats {
         // A status that times out on the loaded machine (or a node being restarted) is no reason to stop beating.
         const s = await this.cluster.status(node).catch(() => null);
         const body = { brokerId: i + 1, wait_ms: 0, ...(s ? { since: s.appliedOffset } : {}) };
-        await status(fetch(this.cluster.url(node, "/v1/broker-mgmt/metadata"), post(body)));
+        const cut = await cutLargeAnswer(fetch(this.cluster.url(node, "/v1/broker-mgmt/metadata"), post(body)));
+        if (cut !== null) this.cut[cut]++;
       }),
     );
   }
+}
+
+/** A heartbeat's answer of nothing new is a few hundred bytes; one past this is the image. */
+const HEARTBEAT_ANSWER_MAX_BYTES = 64 * 1024;
+
+/** A snapshot answer says so in its first line (answer-stream.ts: the mode and offset first). */
+const SNAPSHOT_MARK = '"mode":"snapshot"';
+const HEAD_CHARS = 256;
+
+/**
+ * Reads an answer (fetch decompresses it) up to HEARTBEAT_ANSWER_MAX_BYTES; when it is longer
+ * the rest is cancelled and what it was is returned, else null.
+ */
+async function cutLargeAnswer(p: Promise<Response>): Promise<"images" | "diffs" | null> {
+  const res = await p.catch(() => null);
+  const reader = res?.body?.getReader();
+  if (!reader) return null;
+  let bytes = 0;
+  let head = "";
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      if (head.length < HEAD_CHARS) head += new TextDecoder().decode(chunk.value.subarray(0, HEAD_CHARS));
+      bytes += chunk.value.length;
+      if (bytes > HEARTBEAT_ANSWER_MAX_BYTES) {
+        await reader.cancel();
+        return head.includes(SNAPSHOT_MARK) ? "images" : "diffs";
+      }
+    }
+  } catch {
+    // A body cut by its timeout (a node killed or held meanwhile): the beat was sent all the same.
+  }
+  return null;
 }
 
 async function status(p: Promise<Response>): Promise<number> {

@@ -2,7 +2,7 @@
 // handle, behind one lifecycle (body bound, JSON parsing, error mapping, request metrics).
 // createApp does not listen; serve.ts does, for the node runtime.
 import { type AnyElysia, Elysia } from "elysia";
-import type { MetadataService } from "../metadata/service-types.ts";
+import type { Consistency, MetadataService } from "../metadata/service-types.ts";
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { TokenStore } from "../auth/token-store.ts";
 import { authGuard } from "./auth-guard.ts";
@@ -48,6 +48,12 @@ export interface CreateAppOptions {
   tokens?: TokenStore | null;
   /** Audit lines for admin changes (who, what, when); defaults to stdout, the node's log. */
   audit?: ApiLogger;
+  /**
+   * How the fast route reads `GET /v1/topics/:name` without a query string: linearizable, as API.md
+   * has it, unless this says stale — the start-up warm-up's throwaway app (warm-up.ts), whose
+   * reads run the served code with the same objects but take no read round.
+   */
+  plainTopicReads?: Consistency;
 }
 
 function stdoutAudit(handle: ConsensusHandle): ApiLogger {
@@ -78,6 +84,7 @@ export function createApp(options: CreateAppOptions) {
     streams: new StreamGate(limits.maxImageStreams),
     pages: new ImagePages(limits, now),
     topicBodies: new TopicBodies(TOPIC_BODIES_MAX_BYTES),
+    plainTopicReads: options.plainTopicReads ?? "linearizable",
   };
   let app: AnyElysia | null = null;
   const finished = () => {

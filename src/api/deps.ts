@@ -1,5 +1,5 @@
 // What every route module is built from.
-import type { MetadataService } from "../metadata/service-types.ts";
+import type { Consistency, MetadataService } from "../metadata/service-types.ts";
 import type { ConsensusHandle } from "../node/contracts.ts";
 import type { ImagePages } from "./image-pages.ts";
 import type { ApiLimits } from "./limits.ts";
@@ -20,4 +20,6 @@ export interface ApiDeps {
   pages: ImagePages;
   /** Topic GET bodies kept encoded while their topic is unchanged (one table per app: per image). */
   topicBodies: TopicBodies;
+  /** How the fast route reads a topic GET's plain form: linearizable (API.md), stale only on the start-up warm-up's app. */
+  plainTopicReads: Consistency;
 }

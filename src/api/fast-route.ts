@@ -150,6 +150,15 @@ export function fastHandler<B extends TSchema>(context: FastRouteContext, route:
   };
 }
 
+/**
+ * The fast routes an app was built with (Elysia keeps them in its serve options until it listens),
+ * so that a caller can run one without a listener: the start-up warm-up (warm-up.ts), tests.
+ */
+export function fastRoutesOf(app: { config: { serve?: unknown } }): FastRouteTable {
+  const serve = app.config.serve as { routes?: FastRouteTable } | undefined;
+  return serve?.routes ?? {};
+}
+
 /** Bun.serve's `routes` for `routes`; two on the same template and method would hide one. */
 export function fastRouteTable(context: FastRouteContext, routes: readonly FastRoute[]): FastRouteTable {
   const table: FastRouteTable = {};

@@ -21,12 +21,21 @@
 //   the pages stay resident once touched; collected as it goes, the next reads reuse them. An eden
 //   collection visits only what was allocated since the last one (15 took 16–26 ms in all at 1M
 //   partitions), where a full one there takes 45–530 ms.
-// The reads are stale (no read round: nothing goes to the peers) and go to a throwaway app over the
-// same service (createApp's code, so it is that code that gets compiled, while the node's own
-// request counters and kept bodies stay untouched). A failure is reported, never thrown: a warm-up
-// is a speed-up, never a reason not to start.
+// The reads go to a throwaway app over the same service (createApp's code, so it is that code that
+// gets compiled, while the node's own request counters and kept bodies stay untouched), each to
+// the handler a listening node's router gives `GET /v1/topics/:name`: the fast route
+// (fast-route.ts), which serves the plain form itself and hands a query string on to Elysia. Half
+// the reads take each form, so both paths are compiled: before, every read asked
+// `?consistency=stale` of Elysia's handler and the fast route that serves clients' plain GETs ran
+// cold on the first of them. Every read is stale underneath (the throwaway app is made with plain
+// topic reads stale: no read round, nothing goes to the peers, no leader needed). A first try gave
+// the app a service object of its own whose topic read was stale: the served app's first GETs then
+// cost more CPU than with no warm-up of the fast route (its compiled code had seen another object).
+// A failure is reported, never thrown: a warm-up is a speed-up, never a reason not to start.
 import { edenGC } from "bun:jsc";
 import { invariant } from "../node/errors.ts";
+import { fastRoutesOf } from "./fast-route.ts";
+import { TOPIC_PATH } from "./routes/topics.ts";
 
 /** Reads at most: measured, the read path runs at its steady cost after ~1,000 GETs; a third of that is most of the gain at ~0.1–0.3 ms each. */
 export const WARM_UP_READS = 1500;
@@ -43,7 +52,7 @@ export const WARM_UP_SLICE_MS = 4;
 const ACCEPT_ENCODINGS = ["gzip, deflate, br, zstd", "gzip", "identity"] as const;
 
 export interface WarmUpOptions {
-  /** Answers a request as the node's app does (a throwaway createApp's handle). */
+  /** Answers a topic GET as a listening node does (warmUpReader's handle over a throwaway app). */
   handle: (request: Request) => Promise<Response>;
   /** Topics to read (real names of the image; any order); the warm-up cycles over them. */
   topicNames: readonly string[];
@@ -94,7 +103,7 @@ export async function warmUp(o: WarmUpOptions): Promise<WarmUpResult> {
         break;
       }
       step = `read ${done + 1}`;
-      await readOnce(o.handle, names[done % names.length], ACCEPT_ENCODINGS[done % ACCEPT_ENCODINGS.length]);
+      await readOnce(o.handle, names[done % names.length], ACCEPT_ENCODINGS[done % ACCEPT_ENCODINGS.length], READ_FORMS[done % READ_FORMS.length]);
       done++;
       step = `the collection after read ${done}`;
       if (done % WARM_UP_READS_PER_COLLECTION === 0) young.collect(done);
@@ -153,10 +162,74 @@ export function memoryMiB(usage: NodeJS.MemoryUsage = process.memoryUsage()): { 
   return { rssMiB: mib(usage.rss), heapMiB: mib(usage.heapUsed), externalMiB: mib(usage.external) };
 }
 
-/** One stale topic GET, its body read whole. */
-async function readOnce(handle: WarmUpOptions["handle"], name: string, acceptEncoding: string): Promise<void> {
-  const url = `http://warm-up.invalid/v1/topics/${encodeURIComponent(name)}?consistency=stale`;
+/** The two forms of a topic GET, in turn: the fast route's own (plain) and Elysia's (a query string, handed on). */
+const READ_FORMS = ["", "?consistency=stale"] as const;
+
+/** One topic GET in the form `form`, its body read whole. */
+async function readOnce(handle: WarmUpOptions["handle"], name: string, acceptEncoding: string, form: string): Promise<void> {
+  const url = `http://warm-up.invalid/v1/topics/${encodeURIComponent(name)}${form}`;
   const answer = await handle(new Request(url, { headers: { "accept-encoding": acceptEncoding } }));
   await answer.arrayBuffer();
   invariant(answer.status === 200, () => `warm-up read of topic ${name} answered ${answer.status}`);
 }
+
+/** What warmUpLogged needs: the throwaway app, the topics to read, where its line goes. */
+export interface LoggedWarmUpOptions {
+  makeApp: (plainTopicReads: "stale") => WarmUpApp;
+  /** Topics to read, asked when it starts (real names of the image). */
+  topicNames: () => readonly string[];
+  /** The `warm_up_done` line's fields. */
+  log: (fields: Record<string, unknown>) => void;
+  /** More fields for the line (the restore's collection). */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * One warm-up of the node's read path over a throwaway app, logged in one line: what it did, the
+ * reads its fast route answered itself, and the process's memory before and after. The app and its
+ * kept bodies (~18 MiB at 1M partitions) are dropped when it returns.
+ */
+export async function warmUpLogged(o: LoggedWarmUpOptions): Promise<void> {
+  const reader = warmUpReader(o.makeApp);
+  const memoryBefore = memoryMiB();
+  const warmed = await warmUp({ handle: reader.handle, topicNames: o.topicNames() });
+  o.log({ ...o.fields, ...warmed, fastRouteReads: reader.fastRouteReads(), memoryBefore, memoryAfter: memoryMiB() });
+}
+
+/** An app as createApp makes it: the fast routes in its serve options (Elysia's handler behind them). */
+interface WarmUpApp {
+  config: { serve?: unknown };
+}
+
+/** The warm-up's reader: its handle, and how many reads in the fast route's plain form were answered. */
+export interface WarmUpReader {
+  handle: (request: Request) => Promise<Response>;
+  fastRouteReads(): number;
+}
+
+/**
+ * A reader over a throwaway app that `makeApp` builds at the first read (so that even its failure
+ * is the warm-up's) with plain topic reads stale (createApp's plainTopicReads: no read round, no
+ * peer, no leader needed; the same functions and objects as the served app's, so the code compiled
+ * is the code that serves): each request goes to the app's fast `GET /v1/topics/:name` handler, as
+ * Bun's router sends a topic GET when the node listens.
+ */
+export function warmUpReader(makeApp: (plainTopicReads: "stale") => WarmUpApp): WarmUpReader {
+  let read: ((request: Request) => Promise<Response>) | null = null;
+  let fast = 0;
+  const handle = async (request: Request) => {
+    read ??= topicReadHandler(makeApp("stale"));
+    const answer = await read(request);
+    if (answer.status === 200 && !request.url.includes("?")) fast++;
+    return answer;
+  };
+  return { handle, fastRouteReads: () => fast };
+}
+
+/** The handler a listening node's router gives a topic GET: the app's fast route. */
+function topicReadHandler(app: WarmUpApp): (request: Request) => Promise<Response> {
+  const read = fastRoutesOf(app)[TOPIC_PATH]?.GET;
+  invariant(read !== undefined, () => `the app has no fast route for GET ${TOPIC_PATH}`);
+  return (request) => read(request);
+}
+

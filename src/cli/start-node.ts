@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
 import { relistenApi, serveApi } from "../api/serve.ts";
-import { WARM_UP_TOPICS, collectRestoreGarbage, memoryMiB, warmUp } from "../api/warm-up.ts";
+import { WARM_UP_TOPICS, collectRestoreGarbage, warmUpLogged } from "../api/warm-up.ts";
 import { WatchHub } from "../api/watch/watch-hub.ts";
 import { createMetadataService, type MetadataServiceHandle } from "../metadata/service.ts";
 import { MetadataStateMachine } from "../metadata/state-machine.ts";
@@ -109,14 +109,12 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const watchers = new WatchHub(service, runtime, { maxWatchers: config.maxWatchers });
   // Before clients are served: the read path run until compiled (warm-up.ts), on a throwaway app
   // made at its first read, so that even its failure is the warm-up's, reported, not the start's.
-  let warmApp: YaktApp | null = null;
-  const warmHandle = (request: Request) => (warmApp ??= createApp({ service, handle: runtime, log, watchers, tokens: null })).handle(request);
-  const memoryBefore = memoryMiB();
-  const warmed = await warmUp({ handle: warmHandle, topicNames: stateMachine.image().someTopicNames(WARM_UP_TOPICS) });
-  // Dropped: this scope lives as long as the node (its closures outlive the start), and with it the
-  // throwaway app and its kept bodies (~18 MiB at 1M partitions) would stay.
-  warmApp = null;
-  log("warm_up_done", { ...restoreGc, ...warmed, memoryBefore, memoryAfter: memoryMiB() });
+  await warmUpLogged({
+    makeApp: (plainTopicReads) => createApp({ service, handle: runtime, log, watchers, tokens: null, plainTopicReads }),
+    topicNames: () => stateMachine.image().someTopicNames(WARM_UP_TOPICS),
+    log: (done) => log("warm_up_done", done),
+    fields: { ...restoreGc },
+  });
   const warnings = exposureWarnings(config);
   for (const warning of warnings) runtime.log.warn("insecure_listener", { warning });
   const app = await startOrUndo("HTTP API", config.listenHttp, async () => serveApi(createApp({ service, handle: runtime, log, watchers, tokens: security.tokens }), {

@@ -14,7 +14,7 @@
 // router over a socket.
 import { describe, expect, test } from "bun:test";
 import { createApp, type YaktApp } from "../../src/api/app.ts";
-import { fastHandler, type FastHandler, type FastMethod } from "../../src/api/fast-route.ts";
+import { fastHandler, fastRoutesOf, type FastHandler, type FastMethod } from "../../src/api/fast-route.ts";
 import { resolveLimits } from "../../src/api/limits.ts";
 import { RequestMetrics } from "../../src/api/request-metrics.ts";
 import { BROKER_MGMT_PATH } from "../../src/api/routes/broker-mgmt-fast.ts";
@@ -40,12 +40,6 @@ import { AUTH_REFUSALS, bearer, LARGER_ROLES, tokenStore, withRightToken } from 
 import { type Case, casesOf, chunkedHuge, request } from "./support/fast-route-case.ts";
 import { send } from "./support/request.ts";
 
-type Table = Record<string, Partial<Record<FastMethod, FastHandler>>>;
-
-/** The app's fast routes as it hands them to Bun's router (Bun.serve `routes`). */
-function fastTable(app: YaktApp): Table {
-  return ((app.config.serve as { routes?: Table } | undefined)?.routes ?? {}) as Table;
-}
 
 /** One place requests go and what can be read back from it. */
 interface World {
@@ -349,7 +343,7 @@ for (const world of WORLDS) {
   describe(`the fast routes answer as Elysia's ${world.name}`, async () => {
     const viaElysia = await world.make(world.tokens ? tokenStore() : null);
     const viaFast = await world.make(world.tokens ? tokenStore() : null);
-    const table = fastTable(viaFast.app);
+    const table = fastRoutesOf(viaFast.app);
 
     for (const c of world.cases) {
       test(c.name, async () => {
@@ -467,7 +461,7 @@ function bareNode() {
 test("a long poll through the fast route wakes on the next commit, as through Elysia", async () => {
   const h = node(new ManualClock(), 1, true);
   await seed(h);
-  const poll = fastTable(h.app)[BROKER_MGMT_PATH]?.POST as FastHandler;
+  const poll = fastRoutesOf(h.app)[BROKER_MGMT_PATH]?.POST as FastHandler;
   const post = (body: unknown) => new Request(`http://localhost${BROKER_MGMT_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   // The broker's first heartbeat changes its status (INIT to ALIVE): a record of its own.
   expect((await poll(post({ brokerId: 1 }))).status).toBe(200);
@@ -482,7 +476,7 @@ test("a long poll through the fast route wakes on the next commit, as through El
 test("long polls woken by one commit get the Elysia route's answer through the fast route, byte for byte, the later ones from the body the first built", async () => {
   const h = node(new ManualClock(), 1, true);
   await seed(h);
-  const poll = fastTable(h.app)[BROKER_MGMT_PATH]?.POST as FastHandler;
+  const poll = fastRoutesOf(h.app)[BROKER_MGMT_PATH]?.POST as FastHandler;
   const post = (body: unknown, encoding = "identity") =>
     new Request(`http://localhost${BROKER_MGMT_PATH}`, { method: "POST", headers: { "content-type": "application/json", "accept-encoding": encoding }, body: JSON.stringify(body) });
   for (const id of [1, 2, 3]) expect((await poll(post({ brokerId: id }))).status).toBe(200);
@@ -513,7 +507,7 @@ test("long polls woken by one commit get the Elysia route's answer through the f
 });
 
 test("a node with --auth-tokens installs the same fast routes as one without", () => {
-  const routesOf = (app: YaktApp) => Object.entries(fastTable(app)).map(([path, methods]) => `${path} ${Object.keys(methods).sort()}`);
+  const routesOf = (app: YaktApp) => Object.entries(fastRoutesOf(app)).map(([path, methods]) => `${path} ${Object.keys(methods).sort()}`);
   const open = routesOf(createApp(bareNode()));
   expect(open.length).toBe(5);
   expect(routesOf(createApp({ ...bareNode(), tokens: tokenStore() }))).toEqual(open);
@@ -530,7 +524,7 @@ async function throughBunsRouter(tokens: Tokens): Promise<void> {
   await seed(h);
   // Count the calls of each fast handler: Bun.serve takes the table when the app listens.
   const calls: string[] = [];
-  const table = fastTable(h.app);
+  const table = fastRoutesOf(h.app);
   for (const [path, methods] of Object.entries(table)) {
     for (const [method, handler] of Object.entries(methods)) {
       methods[method as FastMethod] = (request, server) => {

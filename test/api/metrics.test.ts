@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { createApp } from "../../src/api/app.ts";
 import { processMemoryMetrics } from "../../src/api/process-memory.ts";
 import { labelValue, metricName, renderMetrics, sampleValue } from "../../src/api/prometheus.ts";
-import { MAX_SERIES, RequestMetrics } from "../../src/api/request-metrics.ts";
+import { LATENCY_BUCKETS, MAX_SERIES, RequestMetrics } from "../../src/api/request-metrics.ts";
 import { LocalConsensus } from "../support/local-consensus.ts";
 import { failingService } from "./support/failing-service.ts";
 import { send } from "./support/request.ts";
@@ -75,6 +75,15 @@ describe("RequestMetrics", () => {
     expect(metrics.latencySeries().length).toBe(MAX_SERIES + 1);
     const overflow = metrics.requestCounts().find((c) => c.route === "overflow");
     expect(overflow?.count).toBe(51);
+  });
+
+  test("resolves below a millisecond: a 0.4-ms answer counts under 0.5 ms, a 3-ms one under 5 ms and not 2.5", () => {
+    const metrics = new RequestMetrics();
+    metrics.record("GET", "/v1/topics/:name", 200, 0.0004);
+    metrics.record("GET", "/v1/topics/:name", 200, 0.003);
+    const [series] = metrics.latencySeries();
+    const upTo = (le: number) => series.buckets[LATENCY_BUCKETS.indexOf(le as (typeof LATENCY_BUCKETS)[number])];
+    expect([upTo(0.00025), upTo(0.0005), upTo(0.001), upTo(0.0025), upTo(0.005)]).toEqual([0, 1, 1, 1, 2]);
   });
 
   test("a negative or non-finite duration counts as zero", () => {

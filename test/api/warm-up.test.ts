@@ -10,7 +10,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/api/app.ts";
-import { WARM_UP_DEADLINE_MS, WARM_UP_READS_PER_COLLECTION, WARM_UP_SLICE_MS, WARM_UP_TOPICS, collectRestoreGarbage, warmUp } from "../../src/api/warm-up.ts";
+import { fastRoutesOf } from "../../src/api/fast-route.ts";
+import { TOPIC_PATH } from "../../src/api/routes/topics.ts";
+import {
+  WARM_UP_DEADLINE_MS,
+  WARM_UP_READS_PER_COLLECTION,
+  WARM_UP_SLICE_MS,
+  WARM_UP_TOPICS,
+  collectRestoreGarbage,
+  warmUp,
+  warmUpReader,
+} from "../../src/api/warm-up.ts";
 import { parseNodeArgs } from "../../src/cli/node-config.ts";
 import { type RunningNode, startNode } from "../../src/cli/start-node.ts";
 import { freePorts } from "../node/support/free-ports.ts";
@@ -25,17 +35,24 @@ async function withTopics(topics: number, msPerRead = 0) {
   const h = makeHarness();
   for (const id of [1, 2, 3]) expect((await send(h.app, "POST", "/v1/brokers", broker(id))).status).toBe(201);
   for (let i = 0; i < topics; i++) expect((await send(h.app, "POST", "/v1/topics", { name: `w${i}`, partitions: 20, replicationFactor: 3 })).status).toBe(201);
-  // The warm-up's own app, as start-node.ts makes it: same service, its own counters and kept bodies.
-  const throwaway = createApp({ service: h.service, handle: h.handle, log: () => {} });
+  // The warm-up's own app, as start-node.ts makes it: same service, its own counters and kept
+  // bodies; what its fast route hands on to Elysia's handler is noted.
+  const handedOn: string[] = [];
+  const reader = warmUpReader((plainTopicReads) => {
+    const app = createApp({ service: h.service, handle: h.handle, log: () => {}, plainTopicReads });
+    const elysia = app.fetch;
+    Object.defineProperty(app, "fetch", { value: (request: Request) => (handedOn.push(request.url), elysia.call(app, request)), writable: true, configurable: true });
+    return app;
+  });
   const asked: Request[] = [];
   // Each read takes `msPerRead` on this clock.
   const clock = { ms: 0 };
   const handle = async (request: Request) => {
     asked.push(request);
     clock.ms += msPerRead;
-    return throwaway.handle(request);
+    return reader.handle(request);
   };
-  return { h, handle, asked, clock, now: () => clock.ms, names: h.stateMachine.image().someTopicNames(WARM_UP_TOPICS) };
+  return { h, handle, reader, handedOn, asked, clock, now: () => clock.ms, names: h.stateMachine.image().someTopicNames(WARM_UP_TOPICS) };
 }
 
 describe("warmUp", () => {
@@ -52,12 +69,37 @@ describe("warmUp", () => {
     expect(WARM_UP_SLICE_MS).toBe(4);
     expect(turns).toBe(4);
     expect(asked.map((r) => new URL(r.url).pathname)).toEqual(Array.from({ length: 10 }, (_, i) => `/v1/topics/${names[i % 4]}`));
-    expect(asked.every((r) => new URL(r.url).searchParams.get("consistency") === "stale")).toBe(true);
+    // Both forms of a topic GET in turn, the fast route's plain one first.
+    expect(asked.map((r) => new URL(r.url).search)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? "" : "?consistency=stale")));
     expect(new Set(asked.map((r) => r.headers.get("accept-encoding")))).toEqual(new Set(["gzip, deflate, br, zstd", "gzip", "identity"]));
     expect(await h.fingerprint()).toBe(before);
     const metrics = (await send(h.app, "GET", "/metrics")).text;
     expect(metrics).toMatch(/^yakt_topic_bodies_misses_total 0$/m);
     expect(metrics).not.toContain('route="/v1/topics/:name"');
+  });
+
+  test("each read goes to the app's fast GET /v1/topics/:name handler, as a listening node's router sends it: the plain form is served by the fast route, stale underneath (no read round), the stale form handed on to Elysia; the bodies are the served app's", async () => {
+    const { h, handle, reader, handedOn, asked, names } = await withTopics(2);
+    let rounds = 0;
+    const barrier = h.handle.readBarrier.bind(h.handle);
+    h.handle.readBarrier = () => (rounds++, barrier());
+    const result = await warmUp({ handle, topicNames: names, reads: 6, yieldTurn: async () => {}, collectYoung: () => {} });
+    expect(result).toMatchObject({ reads: 6 });
+    expect(result.stopped).toBeUndefined();
+    // The plain reads answered by the fast route itself, the others handed on to Elysia's route.
+    expect(reader.fastRouteReads()).toBe(3);
+    expect(handedOn).toEqual(asked.filter((r) => r.url.includes("?")).map((r) => r.url));
+    expect(handedOn).toHaveLength(3);
+    for (const form of ["", "?consistency=stale"]) {
+      const warm = await reader.handle(new Request(`http://warm-up.invalid/v1/topics/${names[0]}${form}`, { headers: { "accept-encoding": "identity" } }));
+      expect(warm.status).toBe(200);
+      expect(await warm.text()).toBe((await send(h.app, "GET", `/v1/topics/${names[0]}?consistency=stale`)).text);
+    }
+    // No read round for any of them; the served app's fast route reads the same plain form linearizably.
+    expect(rounds).toBe(0);
+    const served = await fastRoutesOf(h.app)[TOPIC_PATH]?.GET?.(new Request(`http://127.0.0.1/v1/topics/${names[0]}`));
+    expect(served?.status).toBe(200);
+    expect(rounds).toBe(1);
   });
 
   test("no topics: no read; a bound of 0: no read; no read, no collection", async () => {
@@ -169,7 +211,7 @@ describe("a started node", () => {
       return events.find((e) => e.event === "warm_up_done") as Record<string, unknown>;
     };
     // A fresh data dir holds no topic: nothing to read, the collection done.
-    expect(await start()).toMatchObject({ reads: 0, gcMs: expect.any(Number) });
+    expect(await start()).toMatchObject({ reads: 0, fastRouteReads: 0, gcMs: expect.any(Number) });
     const post = (path: string, body: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     await waitUntil("the node leads", () => node?.runtime.isLeader());
     expect((await post("/v1/brokers", broker(1))).status).toBe(201);
@@ -179,6 +221,8 @@ describe("a started node", () => {
     await node?.stop();
     const again = await start();
     expect(again.reads).toBeGreaterThan(0);
+    // Every other read in the fast route's plain form, served by its handler before the node listens.
+    expect(again.fastRouteReads).toBe(Math.ceil((again.reads as number) / 2));
     // Its garbage collected (at least after its last read), and what it found and left logged.
     expect(again.collections).toBeGreaterThanOrEqual(1);
     expect(again).toMatchObject({ memoryBefore: { rssMiB: expect.any(Number), heapMiB: expect.any(Number) }, memoryAfter: { rssMiB: expect.any(Number) } });
