@@ -106,6 +106,7 @@ export class RaftRuntime implements ConsensusHandle {
         this.log.info("snapshot_installed", { ...report });
       },
       collectYoung: this.opts.collectYoung,
+      recordsApplied: this.opts.stateMachine.recordsApplied?.bind(this.opts.stateMachine),
     });
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
@@ -381,6 +382,7 @@ export class RaftRuntime implements ConsensusHandle {
         everyMs: this.opts.snapshotIntervalMs,
         everyRecords: this.opts.snapshotRecords,
         defer: (work) => this.opts.timers.defer(work),
+        collectYoung: this.opts.collectYoung,
       },
       restore.applied,
     );

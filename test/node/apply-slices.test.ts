@@ -7,7 +7,8 @@
 // Then a real 3-node cluster whose lagging follower catches up that way.
 import { afterEach, describe, expect, test } from "bun:test";
 import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
-import { ApplySlices, COLLECT_PAUSE_MS, INSTALL_SLICES_PER_COLLECTION, type InstallReport } from "../../src/node/apply-slices.ts";
+import { ApplySlices, INSTALL_SLICES_PER_COLLECTION, type InstallReport } from "../../src/node/apply-slices.ts";
+import { COLLECT_PAUSE_MS } from "../../src/node/young-collections.ts";
 import { Logger } from "../../src/node/logger.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
 import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
