@@ -166,8 +166,8 @@ export class Snapshotter {
     try {
       const over = job.timed(() => this.slice(raft, job));
       // Outside the slice's own time: the log line tells the two apart.
+      job.young.note();
       if (over) job.young.finish();
-      else job.young.note();
       if (!over) this.d.defer(() => this.advance(raft, job));
       else if (this.job === job) this.taken(job); // published (an abandoned job is cleared already)
     } catch (e) {

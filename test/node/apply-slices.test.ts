@@ -7,7 +7,7 @@
 // Then a real 3-node cluster whose lagging follower catches up that way.
 import { afterEach, describe, expect, test } from "bun:test";
 import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
-import { ApplySlices, INSTALL_SLICES_PER_COLLECTION, type InstallReport } from "../../src/node/apply-slices.ts";
+import { ApplySlices, INSTALL_SLICES_PER_COLLECTION, type InstallReport, RECORDS_PER_COLLECTION } from "../../src/node/apply-slices.ts";
 import { COLLECT_PAUSE_MS } from "../../src/node/young-collections.ts";
 import { Logger } from "../../src/node/logger.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
@@ -233,7 +233,7 @@ describe("the slices (ApplySlices)", () => {
     });
     expect(failed.youngCollections).toBe(2);
     expect(failed.collectError).toBe("collector broke (injected)");
-    // Entries applied in slices (a catch-up, no install) are not collected for.
+    // Entries applied in slices (a catch-up, no install) are not collected for as an install is (nor at all without a record count).
     let collected = 0;
     const applier = applierOf(new KvStateMachine(), racingClock());
     const queue: (() => void)[] = [];
@@ -274,6 +274,78 @@ describe("the slices (ApplySlices)", () => {
     const expected: number[] = [];
     for (let gap = n, next = n; next < slicesRun; gap *= 2, next += gap) expected.push(next);
     expect(at).toEqual([...expected, slicesRun]);
+  });
+
+  test("applies are collected for by the records they produced: at once when a Ready's add up, never in a macrotask of its own", () => {
+    let records = 0;
+    let collected = 0;
+    const applier = applierOf(new KvStateMachine(), racingClock());
+    const queue: (() => void)[] = [];
+    const slices = new ApplySlices({ applier, defer: (w) => queue.push(w), guarded: (s) => (s(), true), onSlice: () => {}, onReplaced: () => {}, collectYoung: () => collected++, recordsApplied: () => records });
+    // A Ready's applies that stay under the bound: nothing yet.
+    records += RECORDS_PER_COLLECTION - 1;
+    slices.resume();
+    expect(collected).toBe(0);
+    // The next Ready's record reaches it: collected within resume() itself (before the answers are built), nothing deferred.
+    records += 1;
+    slices.resume();
+    expect(collected).toBe(1);
+    expect(queue.length).toBe(0);
+    // One burst of many bounds' worth is one collection, and the count starts again after it.
+    records += 3 * RECORDS_PER_COLLECTION;
+    slices.resume();
+    expect(collected).toBe(2);
+    records += RECORDS_PER_COLLECTION - 1;
+    slices.resume();
+    expect(collected).toBe(2);
+    expect(slices.appliesReport().youngCollections).toBe(2);
+    // A stopped node collects no more.
+    slices.stop();
+    records += RECORDS_PER_COLLECTION;
+    slices.resume();
+    expect(collected).toBe(2);
+  });
+
+  test("entries applied in later slices (over a slice's budget) are collected for after the slice that reaches the bound", () => {
+    let collected = 0;
+    let slicesRun = 0;
+    const at: number[] = [];
+    const applier = applierOf(new KvStateMachine(), racingClock());
+    const queue: (() => void)[] = [];
+    const half = RECORDS_PER_COLLECTION / 2;
+    const slices = new ApplySlices({
+      applier,
+      defer: (w) => queue.push(w),
+      guarded: (s) => (s(), true),
+      onSlice: () => slicesRun++,
+      onReplaced: () => {},
+      collectYoung: () => {
+        collected++;
+        at.push(applier.applied);
+      },
+      // Each entry produces half a bound's worth of records.
+      recordsApplied: () => applier.applied * half,
+    });
+    applier.apply([1, 2, 3, 4, 5].map((i) => entry(i, "k", `v${i}`)));
+    slices.resume();
+    expect(applier.applied).toBe(1);
+    while (queue.length > 0) queue.shift()?.();
+    expect(applier.applied).toBe(5);
+    expect(slicesRun).toBe(4);
+    expect(at).toEqual([2, 4]);
+  });
+
+  test("no collector, or no record count: applies are not collected for", () => {
+    let records = 0;
+    let collected = 0;
+    const deps = { applier: applierOf(new KvStateMachine()), defer: () => {}, guarded: () => true, onSlice: () => {}, onReplaced: () => {} };
+    const noCount = new ApplySlices({ ...deps, collectYoung: () => collected++ });
+    const noCollector = new ApplySlices({ ...deps, recordsApplied: () => records });
+    records += 10 * RECORDS_PER_COLLECTION;
+    noCount.resume();
+    noCollector.resume();
+    expect(collected).toBe(0);
+    expect(noCollector.appliesReport().youngCollections).toBe(0);
   });
 
   test("stop drops the rest: nothing more is stepped", () => {

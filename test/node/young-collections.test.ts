@@ -1,0 +1,97 @@
+// The pacer of the node's own young collections (young-collections.ts): one every `every` units of
+// work and one at a job's end, spaced out while they hold the loop and back again once they do
+// not, a failing collector reported and never thrown; without a collector nothing is counted.
+import { describe, expect, test } from "bun:test";
+import { COLLECT_PAUSE_MS, YoungCollections } from "../../src/node/young-collections.ts";
+
+/** A pacer over a counting collector whose every collection takes `ms()` on a hand-moved clock. */
+function pacer(every: number, ms: () => number = () => 0) {
+  let now = 0;
+  const at: number[] = [];
+  let done = 0;
+  const young = new YoungCollections(
+    () => {
+      at.push(done);
+      now += ms();
+    },
+    every,
+    () => now,
+  );
+  const work = (units: number) => {
+    for (let i = 0; i < units; i++) {
+      done++;
+      young.note();
+    }
+  };
+  return { young, at, work };
+}
+
+describe("young collections", () => {
+  test("one every `every` units of work, and at the end only when work was done since the last", () => {
+    const p = pacer(4);
+    p.work(10);
+    expect(p.at).toEqual([4, 8]);
+    p.young.finish();
+    expect(p.at).toEqual([4, 8, 10]);
+    p.young.finish();
+    expect(p.at).toEqual([4, 8, 10]);
+    expect(p.young.report()).toEqual({ youngCollections: 3, collectMs: 0, longestCollectMs: 0 });
+  });
+
+  test("work added in lumps says when a collection is due; collectNow runs it and starts the count again", () => {
+    let collected = 0;
+    const young = new YoungCollections(() => collected++, 100, () => 0);
+    expect(young.add(60)).toBe(false);
+    expect(young.add(60)).toBe(true);
+    expect(collected).toBe(0);
+    young.collectNow();
+    expect(collected).toBe(1);
+    expect(young.add(99)).toBe(false);
+    expect(() => young.add(-1)).toThrow(RangeError);
+    expect(() => young.add(0.5)).toThrow(RangeError);
+  });
+
+  test("a collection over COLLECT_PAUSE_MS doubles the work until the next; a quick one halves it, never below where it began", () => {
+    let slow = true;
+    const p = pacer(2, () => (slow ? COLLECT_PAUSE_MS + 1 : 1));
+    p.work(14);
+    // Slow: after 2, then 4 more, then 8 more.
+    expect(p.at).toEqual([2, 6, 14]);
+    expect(p.young.spacing).toBe(16);
+    slow = false;
+    p.work(16 + 8 + 4);
+    expect(p.at).toEqual([2, 6, 14, 30, 38, 42]);
+    expect(p.young.spacing).toBe(2);
+    p.work(4);
+    expect(p.at.slice(-2)).toEqual([44, 46]);
+    expect(p.young.spacing).toBe(2);
+    const r = p.young.report();
+    expect(r.youngCollections).toBe(8);
+    expect(r.longestCollectMs).toBe(COLLECT_PAUSE_MS + 1);
+    expect(r.collectMs).toBe(3 * (COLLECT_PAUSE_MS + 1) + 5);
+  });
+
+  test("a collector that throws is reported, the pacing goes on", () => {
+    let calls = 0;
+    const young = new YoungCollections(
+      () => {
+        calls++;
+        throw new Error("collector broke (injected)");
+      },
+      1,
+      () => 0,
+    );
+    young.note();
+    young.note();
+    expect(calls).toBe(2);
+    expect(young.report()).toEqual({ youngCollections: 2, collectMs: 0, longestCollectMs: 0, collectError: "collector broke (injected)" });
+  });
+
+  test("without a collector nothing runs and nothing is counted; the spacing must be a positive integer", () => {
+    const young = new YoungCollections(undefined, 1, () => 0);
+    young.note(5);
+    young.finish();
+    expect(young.report()).toEqual({ youngCollections: 0, collectMs: 0, longestCollectMs: 0 });
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new YoungCollections(undefined, bad, () => 0)).toThrow(RangeError);
+  });
+});
