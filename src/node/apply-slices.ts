@@ -117,6 +117,16 @@ export class ApplySlices {
     return this.applies.report();
   }
 
+  /** The applies' collections as /metrics counters. */
+  metrics(): Record<string, number> {
+    const r = this.applies.report();
+    return {
+      yakt_apply_young_collections_total: r.youngCollections,
+      yakt_apply_young_collect_ms_total: r.collectMs,
+      yakt_apply_young_collect_ms_max: r.longestCollectMs,
+    };
+  }
+
   /**
    * Once the records applied since the last collection add up, one runs now: the runtime calls
    * this after a Ready's entries are applied and their waiters told, before the answers are built

@@ -334,6 +334,7 @@ export class RaftRuntime implements ConsensusHandle {
       yakt_raft_snapshot_installing: this.applier.installingIndex === null ? 0 : 1,
       ...transportMetrics(this.transport?.stats() ?? null),
       ...this.opts.loopLag?.metrics(),
+      ...this.slices.metrics(),
       ...this.opts.storage.metrics?.(),
     };
   }

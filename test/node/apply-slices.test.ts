@@ -299,6 +299,7 @@ describe("the slices (ApplySlices)", () => {
     slices.resume();
     expect(collected).toBe(2);
     expect(slices.appliesReport().youngCollections).toBe(2);
+    expect(slices.metrics()).toMatchObject({ yakt_apply_young_collections_total: 2 });
     // A stopped node collects no more.
     slices.stop();
     records += RECORDS_PER_COLLECTION;
