@@ -3,7 +3,8 @@
 // node's RSS, heap and "other" sampled every 50 ms (fill-memory.ts) until every node has applied
 // the last create. Printed: each node's peak and what it was made of, a timeline (the highest
 // sample of every half second), the snapshots each node took (from its log), the fill rate, the
-// nodes' CPU per create, the longest event-loop pause each measured, and the load average.
+// nodes' CPU per create, the longest event-loop pause each measured, the young collections its
+// applies made, and the load average.
 // Memory and speed are measured, never asserted. YAKT_BINARY picks another build to compare.
 //   TOPICS=10000 bun scripts/bench/fill-peak.ts
 //   FLAGS="--snapshot-records 100000000" bun scripts/bench/fill-peak.ts   (flags for every node)
@@ -11,7 +12,7 @@ import { loadavg } from "node:os";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { processCpuMs } from "./cpu.ts";
 import { describeSample, type MemorySample, peaks } from "./fill-memory.ts";
-import { Heartbeats, fill, nodePauseMs } from "./scale-steps.ts";
+import { Heartbeats, fill, metric, nodePauseMs } from "./scale-steps.ts";
 
 const TOPICS = Number(process.env.TOPICS ?? 10_000);
 const PARTITIONS = 100;
@@ -63,6 +64,13 @@ async function main(): Promise<void> {
     console.log(`fill: ${((r.created * PARTITIONS) / r.seconds).toFixed(0)} partitions/s (${r.created} creates in ${r.seconds.toFixed(1)} s, ${r.failed} failed attempts ${JSON.stringify(r.failures)}); load ${load()}`);
     console.log(`CPU per create: ${ids.map((id, i) => `node ${id} ${(((cpu1[i] - cpu0[i]) * 1000) / r.created).toFixed(0)} µs`).join(", ")}`);
     console.log(`longest event-loop pause: ${ids.map((id, i) => `node ${id} ${pauses[i].toFixed(1)} ms`).join(", ")}`);
+    // A build before the applies' collections has no such counters: n/a.
+    const collections = await Promise.all(ids.map(async (id) => `node ${id} ${await metric(cluster, id, "yakt_apply_young_collections_total").catch(() => "n/a")} (longest ${await metric(cluster, id, "yakt_apply_young_collect_ms_max").catch(() => "n/a")} ms)`));
+    console.log(`young collections after applies: ${collections.join(", ")}`);
+    // A failed create is most often a leadership change: how many each node saw, and its term.
+    const changes = await Promise.all(ids.map(async (id) => `node ${id} ${await metric(cluster, id, "yakt_raft_leader_changes_total")} (term ${await metric(cluster, id, "yakt_raft_term")})`));
+    console.log(`leader changes: ${changes.join(", ")}`);
+    if (r.failed > 0) for (const id of ids) for (const line of cluster.log(id).split("\n").filter((l) => /"level":"(warn|error)"|elect|leader_changed|step/.test(l)).slice(-8)) console.log(`  node ${id}: ${line.slice(0, 300)}`);
     console.log(`${r.timed.length} samples; peaks (${ids.map((id) => (id === leader ? `leader ${id}` : `follower ${id}`)).join(", ")}):`);
     for (const s of peaks(r.timed)) console.log(`  ${describeSample(s)}`);
     for (const id of ids) for (const line of snapshots(cluster, id, t0)) console.log(`  ${line}`);
