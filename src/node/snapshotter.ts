@@ -42,12 +42,16 @@ const SAVE_CHUNK_BYTES = 256 * 1024;
 const SWEEP_BOUND = { entries: 2048, chunks: 8 };
 
 /**
- * Slices between two young collections. At 1M partitions (scripts/bench/snapshot-slices.ts, 2
- * rounds each, load 9–13) the RSS a snapshot added at its highest was +60–73 MiB without them and
- * +28–33 MiB with one every 16 slices, for ~0.3 ms of CPU each (~550 of them, +15–30% of the
- * snapshot's CPU); every 64 slices or more gave little.
+ * Slices between two young collections: ~35 at 1M partitions. In-process at 1M
+ * (scripts/bench/snapshot-slices.ts --rounds 2 [--no-collect], 13:52 UTC, load 6–11), the RSS the
+ * snapshot added at its highest +69–148 MiB without them (+34–148 left after it), +55–67 with them
+ * (+24–38 after), CPU alike. Every 32 slices (~290 collections) cut the peak to +39–45 in-process,
+ * but in a cluster filling 1M partitions, three snapshots per node, it cost each node ~150–250 µs
+ * of CPU per create and more pauses over 20 ms (the loop waits for the collector's helper threads
+ * on the loaded machine); during a fill the applies' collections (apply-slices.ts) clear the
+ * snapshot's garbage too.
  */
-export const SLICES_PER_COLLECTION = 32;
+export const SLICES_PER_COLLECTION = 256;
 
 /** What the snapshotter needs of the core. */
 export type SnapshotRaft = Pick<Raft, "compact">;
