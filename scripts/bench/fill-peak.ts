@@ -12,7 +12,7 @@ import { loadavg } from "node:os";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { processCpuMs } from "./cpu.ts";
 import { describeSample, type MemorySample, peaks } from "./fill-memory.ts";
-import { Heartbeats, fill, metric } from "./scale-steps.ts";
+import { fill, metric, startBrokered } from "./scale-steps.ts";
 
 const TOPICS = Number(process.env.TOPICS ?? 10_000);
 const PARTITIONS = 100;
@@ -48,10 +48,7 @@ function snapshots(cluster: ProcessCluster, node: number, t0: number): string[] 
 async function main(): Promise<void> {
   const cluster = new ProcessCluster(3, (process.env.FLAGS ?? "").split(" ").filter((f) => f !== ""));
   try {
-    cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const beats = new Heartbeats(cluster, BROKERS);
-    await beats.register(leader);
+    const { leader, beats } = await startBrokered(cluster, BROKERS);
     const ids = cluster.live();
     const cpu0 = ids.map((id) => processCpuMs(cluster.pid(id)));
     console.log(`load average at the start ${load()}; ${TOPICS} topics × ${PARTITIONS}, leader ${leader}`);

@@ -76,6 +76,15 @@ export class Heartbeats {
   }
 }
 
+/** Starts every node, waits for a leader, registers `brokers` brokers and keeps them alive: where the fill benches begin. */
+export async function startBrokered(cluster: ProcessCluster, brokers: number): Promise<{ leader: number; beats: Heartbeats }> {
+  cluster.startAll();
+  const leader = await cluster.waitForLeader();
+  const beats = new Heartbeats(cluster, brokers);
+  await beats.register(leader);
+  return { leader, beats };
+}
+
 async function status(p: Promise<Response>): Promise<number> {
   const res = await p.catch(() => null);
   if (!res) return 0;

@@ -38,6 +38,11 @@ function entry(index: number, key: string, value: string): Entry {
   return { index, term: 1, type: "normal", data: kvCommand(key, value) } as Entry;
 }
 
+/** What ApplySlices needs, its deferred slices queued for the test to run. */
+function queuedDeps(applier: Applier, queue: (() => void)[]) {
+  return { applier, defer: (w: () => void) => queue.push(w), guarded: (s: () => void) => (s(), true), onSlice: () => {}, onReplaced: () => {} };
+}
+
 /** Steps the install to its end; how many steps it took. */
 function finish(applier: Applier, maxItems = 100): number {
   for (let steps = 1; steps <= 10_000; steps++) {
@@ -281,7 +286,7 @@ describe("the slices (ApplySlices)", () => {
     let collected = 0;
     const applier = applierOf(new KvStateMachine(), racingClock());
     const queue: (() => void)[] = [];
-    const slices = new ApplySlices({ applier, defer: (w) => queue.push(w), guarded: (s) => (s(), true), onSlice: () => {}, onReplaced: () => {}, collectYoung: () => collected++, recordsApplied: () => records });
+    const slices = new ApplySlices({ ...queuedDeps(applier, queue), collectYoung: () => collected++, recordsApplied: () => records });
     // A Ready's applies that stay under the bound: nothing yet.
     records += RECORDS_PER_COLLECTION - 1;
     slices.resume();
@@ -315,11 +320,8 @@ describe("the slices (ApplySlices)", () => {
     const queue: (() => void)[] = [];
     const half = RECORDS_PER_COLLECTION / 2;
     const slices = new ApplySlices({
-      applier,
-      defer: (w) => queue.push(w),
-      guarded: (s) => (s(), true),
+      ...queuedDeps(applier, queue),
       onSlice: () => slicesRun++,
-      onReplaced: () => {},
       collectYoung: () => {
         collected++;
         at.push(applier.applied);
@@ -339,7 +341,7 @@ describe("the slices (ApplySlices)", () => {
   test("no collector, or no record count: applies are not collected for", () => {
     let records = 0;
     let collected = 0;
-    const deps = { applier: applierOf(new KvStateMachine()), defer: () => {}, guarded: () => true, onSlice: () => {}, onReplaced: () => {} };
+    const deps = queuedDeps(applierOf(new KvStateMachine()), []);
     const noCount = new ApplySlices({ ...deps, collectYoung: () => collected++ });
     const noCollector = new ApplySlices({ ...deps, recordsApplied: () => records });
     records += 10 * RECORDS_PER_COLLECTION;
