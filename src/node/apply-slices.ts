@@ -11,11 +11,11 @@
 // partitions); without them, on a loaded machine, a follower's RSS rose by ~250 MiB over its
 // install (335 → 588 MiB). The install report says how many, how long in all and the longest.
 // Entries applied (a Ready's, or a slice's) are collected for too, by the records they produced:
-// once RECORDS_PER_COLLECTION have been, a young collection runs in a macrotask of its own. A
-// topic creation of 100 partitions leaves garbage on every node (its command, its records' JSON,
-// on the leader its request and answer), which JavaScriptCore let grow to about the heap's size
-// before collecting it: RSS during a 1M-partition fill rose 100–150 MiB over what the nodes held
-// once it was collected.
+// once RECORDS_PER_COLLECTION have been, a young collection runs right after those entries are
+// applied and their waiters told. A topic creation of 100 partitions leaves garbage on every node
+// (its command, its records' JSON, on the leader its request and answer), which JavaScriptCore let
+// grow to about the heap's size before collecting it: RSS during a 1M-partition fill rose 140–230
+// MiB over the live heap.
 import type { Applier, ApplyStep } from "./applier.ts";
 import { type CollectionReport, YoungCollections } from "./young-collections.ts";
 
@@ -34,14 +34,15 @@ export const DEFAULT_INSTALL_SLICE_ITEMS = 2048;
  */
 export const INSTALL_SLICES_PER_COLLECTION = 16;
 
-/** An install's slices, and its young collections (none without a collector; a failed one said, the install goes on). */
 /**
- * Records applied between two young collections outside an install: at the fill's ~100,000
- * partitions/s ten collections a second, ~0.3–1 ms of CPU each at 1M partitions; at a steady
- * write load of one record per write, one every 10,000 writes.
+ * Records applied between two young collections outside an install: 300 topic creations of 100
+ * partitions (a 1M-partition fill makes ~33 per node; on the loaded machine the longest held the
+ * loop 24–177 ms, the loop waiting for the collector's helper threads), or 30,000 one-record
+ * writes at a steady load (one collection every few seconds at the cluster's peak rate).
  */
 export const RECORDS_PER_COLLECTION = 30_000;
 
+/** An install's slices, and its young collections (none without a collector; a failed one said, the install goes on). */
 export interface InstallReport extends CollectionReport {
   index: number;
   bytes: number;

@@ -1,16 +1,20 @@
-// Young-generation collections the node runs itself, paced by the work of a long sliced job (a
-// leader's snapshot installed, the node's own snapshot encoded): JavaScriptCore lets young garbage
-// grow to about the heap's size before it collects on its own, and on a loaded machine its
-// concurrent collector falls behind, so a job that leaves garbage every slice raised the RSS by
-// the tens of MiB its slices left (issue 10). A young collection visits only what was allocated
-// since the last one (~1 ms of the loop's CPU at 1M partitions); its wall time is longer on a
-// loaded machine, where the loop waits for the collector's helper threads, so one that held the
-// loop longer than COLLECT_PAUSE_MS doubles the work until the next one (a loaded node waits for
-// few of them), and one that did not halves it again, down to where it began. A collection is no step of the job: one that throws is remembered and reported,
-// never a reason to stop the job.
+// Young-generation collections the node runs itself, paced by its work: the slices of a long job
+// (a leader's snapshot installed, the node's own snapshot encoded) or the records its applies
+// produced. JavaScriptCore lets young garbage grow to about the heap's size before it collects on
+// its own, and on a loaded machine its concurrent collector falls behind, so work that leaves
+// garbage as it goes raised the RSS by the tens or hundreds of MiB it left (issue 10). A young
+// collection visits only what was allocated since the last one (~1 ms of the loop's CPU at 1M
+// partitions); its wall time is longer on a loaded machine, where the loop waits for the
+// collector's helper threads, so one that held the loop longer than COLLECT_PAUSE_MS doubles the
+// work until the next one (a loaded node waits for few of them), and one that did not halves it
+// again, down to where it began. A collection is no step of the work: one that throws is
+// remembered and reported, never a reason to stop.
+import { invariant } from "./errors.ts";
 
 /** A young collection that held the loop longer than this spaces the next ones out (twice the work). */
 export const COLLECT_PAUSE_MS = 20;
+/** Spacing out stops at this many times the work it began with (a node slow for good still collects, rarely). */
+export const MAX_SPACING_FACTOR = 1024;
 
 /** What a job's collections took: how many, their wall ms in all and the longest, and a failure if one failed. */
 export interface CollectionReport {
@@ -37,7 +41,7 @@ export class YoungCollections {
     every: number,
     private readonly now: () => number,
   ) {
-    if (!Number.isSafeInteger(every) || every < 1) throw new RangeError(`work between young collections must be a positive integer, got ${every}`);
+    if (!Number.isSafeInteger(every) || !Number.isSafeInteger(every * MAX_SPACING_FACTOR) || every < 1) throw new RangeError(`work between young collections must be a positive integer, got ${every}`);
     this.every = every;
     this.base = every;
   }
@@ -47,7 +51,7 @@ export class YoungCollections {
     if (this.add(units)) this.collectNow();
   }
 
-  /** `units` more work done, not collected for yet: true once a collection is due (collect() it later). */
+  /** `units` more work done, not collected for yet: true once a collection is due (collectNow() it then). */
   add(units: number): boolean {
     if (!Number.isSafeInteger(units) || units < 0) throw new RangeError(`work done must be a non-negative integer, got ${units}`);
     this.since += units;
@@ -82,7 +86,9 @@ export class YoungCollections {
       this.error = error instanceof Error ? error.message : String(error);
     }
     const ms = this.now() - started;
-    this.every = ms > COLLECT_PAUSE_MS ? this.every * 2 : Math.max(this.base, this.every / 2);
+    this.every = ms > COLLECT_PAUSE_MS ? Math.min(this.every * 2, this.base * MAX_SPACING_FACTOR) : Math.max(this.base, this.every / 2);
+    invariant(this.every >= this.base, () => `work between young collections ${this.every} fell under where it began (${this.base})`);
+    invariant(this.every <= this.base * MAX_SPACING_FACTOR, () => `work between young collections ${this.every} grew past ${MAX_SPACING_FACTOR} × ${this.base}`);
     this.count++;
     this.totalMs += ms;
     if (ms > this.longestMs) this.longestMs = ms;

@@ -2,7 +2,7 @@
 // work and one at a job's end, spaced out while they hold the loop and back again once they do
 // not, a failing collector reported and never thrown; without a collector nothing is counted.
 import { describe, expect, test } from "bun:test";
-import { COLLECT_PAUSE_MS, YoungCollections } from "../../src/node/young-collections.ts";
+import { COLLECT_PAUSE_MS, MAX_SPACING_FACTOR, YoungCollections } from "../../src/node/young-collections.ts";
 
 /** A pacer over a counting collector whose every collection takes `ms()` on a hand-moved clock. */
 function pacer(every: number, ms: () => number = () => 0) {
@@ -71,6 +71,17 @@ describe("young collections", () => {
     expect(r.collectMs).toBe(3 * (COLLECT_PAUSE_MS + 1) + 5);
   });
 
+  test("spacing out stops at MAX_SPACING_FACTOR times where it began: a node slow for good still collects", () => {
+    const p = pacer(1, () => COLLECT_PAUSE_MS + 1);
+    let collections = 0;
+    for (let i = 0; i < 40; i++) {
+      p.work(p.young.spacing);
+      collections++;
+      expect(p.young.report().youngCollections).toBe(collections);
+    }
+    expect(p.young.spacing).toBe(MAX_SPACING_FACTOR);
+  });
+
   test("a collector that throws is reported, the pacing goes on", () => {
     let calls = 0;
     const young = new YoungCollections(
@@ -92,6 +103,6 @@ describe("young collections", () => {
     young.note(5);
     young.finish();
     expect(young.report()).toEqual({ youngCollections: 0, collectMs: 0, longestCollectMs: 0 });
-    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new YoungCollections(undefined, bad, () => 0)).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER]) expect(() => new YoungCollections(undefined, bad, () => 0)).toThrow(RangeError);
   });
 });
