@@ -1,8 +1,15 @@
 // The pacer of the node's own young collections (young-collections.ts): one every `every` units of
 // work and one at a job's end, spaced out while they hold the loop and back again once they do
 // not, a failing collector reported and never thrown; without a collector nothing is counted.
-import { describe, expect, test } from "bun:test";
+// Then a runtime whose applies add up to the bound collects, and says so in its metrics.
+import { afterEach, describe, expect, test } from "bun:test";
+import { RECORDS_PER_COLLECTION } from "../../src/node/apply-slices.ts";
+import type { RaftRuntime } from "../../src/node/raft-runtime.ts";
 import { COLLECT_PAUSE_MS, MAX_SPACING_FACTOR, YoungCollections } from "../../src/node/young-collections.ts";
+import { MemoryStorage } from "../../src/storage/index.ts";
+import { KvStateMachine, kvCommand } from "./support/kv-state-machine.ts";
+import { soloRuntime } from "./support/solo-runtime.ts";
+import { waitUntil } from "./support/wait-until.ts";
 
 /** A pacer over a counting collector whose every collection takes `ms()` on a hand-moved clock. */
 function pacer(every: number, ms: () => number = () => 0) {
@@ -104,5 +111,38 @@ describe("young collections", () => {
     young.finish();
     expect(young.report()).toEqual({ youngCollections: 0, collectMs: 0, longestCollectMs: 0 });
     for (const bad of [0, -1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER]) expect(() => new YoungCollections(undefined, bad, () => 0)).toThrow(RangeError);
+  });
+});
+
+/** Every write counts as a third of the applies' bound in records: the third write reaches it. */
+class HeavyKv extends KvStateMachine {
+  override recordsApplied(): number {
+    return super.recordsApplied() * (RECORDS_PER_COLLECTION / 3);
+  }
+}
+
+let runtime: RaftRuntime | null = null;
+
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = null;
+});
+
+describe("a runtime's applies", () => {
+  test("are collected for once their records reach the bound, and the collections are in its metrics", async () => {
+    let collected = 0;
+    const rt = (runtime = soloRuntime(new MemoryStorage(), { stateMachine: new HeavyKv(), collectYoung: () => collected++ }));
+    await rt.start();
+    await waitUntil("self-election", () => rt.isLeader());
+    await rt.propose(kvCommand("a", "1"));
+    await rt.propose(kvCommand("a", "2"));
+    expect(collected).toBe(0);
+    // The third write's apply reaches the bound: collected before its proposer hears back.
+    await rt.propose(kvCommand("a", "3"));
+    expect(collected).toBe(1);
+    expect(rt.metrics().yakt_apply_young_collections_total).toBe(1);
+    for (let i = 0; i < 3; i++) await rt.propose(kvCommand("b", String(i)));
+    expect(collected).toBe(2);
+    expect(rt.metrics()).toMatchObject({ yakt_apply_young_collections_total: 2 });
   });
 });
