@@ -12,6 +12,7 @@ import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { ProcessCluster } from "../test/cluster/support/process-cluster.ts";
 import { writeSection } from "./bench/results-file.ts";
+import { describeSample, peaks, SAMPLE_EVERY_MS } from "./bench/fill-memory.ts";
 import { type BigRead, type FillResult, Heartbeats, type NodeMemory, RACKS, type Timed, failover, fill, followerInstall, fullMetadata, gaugeMiB, killAndCatchUp, memoryOf, p, rssMiB, snapshotNow, topicGets } from "./bench/scale-steps.ts";
 import { lineChart } from "./bench/svg.ts";
 
@@ -76,7 +77,7 @@ async function measure(cluster: ProcessCluster): Promise<Measures> {
   const beats = new Heartbeats(cluster, BROKERS);
   await beats.register(leader);
   try {
-    const fillResult = await fill(cluster, () => leader, { topics: TOPICS, partitions: PARTITIONS, clients: FILL_CLIENTS, samples: 20 });
+    const fillResult = await fill(cluster, () => leader, { topics: TOPICS, partitions: PARTITIONS, clients: FILL_CLIENTS, samples: 20, sampleEveryMs: SAMPLE_EVERY_MS });
     console.log(`fill: ${fillResult.created} topics in ${fillResult.seconds.toFixed(1)} s, ${fillResult.failed} failed attempts`);
     leader = await cluster.waitForLeader(LEADER_WAIT_MS);
     const commit = (await cluster.status(leader))?.commitOffset ?? 0;
@@ -130,11 +131,19 @@ const restart = (r: Restart) => `${ms(r.ms)}; longest pause after its start ${ms
 const getRow = (g: number[]) => `${ms(p(g, 50))} / ${ms(p(g, 99))} (${g.length} GETs, 4 clients)`;
 const shown = <T>(s: Step<T>, text: (v: T) => string) => (s.ok ? text(s.value) : `not measured: ${s.error}`);
 
+/** Each node's highest RSS sampled every SAMPLE_EVERY_MS through the fill, and what it was made of. */
+function fillPeaks(f: FillResult): string {
+  const highest = peaks(f.timed);
+  if (highest.length === 0) return "not sampled";
+  return `${mib(highest.map((s) => s.rss))} (${f.timed.length} samples every ${SAMPLE_EVERY_MS} ms; ${highest.map(describeSample).join("; ")})`;
+}
+
 function table(m: Measures): string {
   const partitions = m.fill.created * PARTITIONS;
   const rows: [string, string, string][] = [
     ["fill rate", `${(partitions / m.fill.seconds).toFixed(0)} partitions/s (${m.fill.failed} failed create attempts, retried)`, "no failed create; ≥ 50,000/s"],
     ["RSS per node", `${mib(m.rss)} (JavaScript heap ${mib(m.heap)}); ${mib(m.rssAfterRestart)} after the restarts`, MILLIONS >= 2 ? "≤ 1 GiB at 2M partitions" : "≤ 512 MiB at 1M partitions"],
+    ["RSS per node, highest during the fill", fillPeaks(m.fill), MILLIONS >= 2 ? "≤ 1 GiB" : "≤ 512 MiB at every moment"],
     [
       "full `GET /v1/client-mgmt/metadata`",
       shown(m.full, (f) => `${(f.bytes / 2 ** 20).toFixed(0)} MiB: first byte ${ms(f.firstByteMs)}, whole ${ms(f.totalMs)}; longest pause ${ms(f.nodePauseMs)} (slowest /healthz ${ms(f.longestProbeMs)})`),
@@ -176,7 +185,7 @@ function memoryPlot(m: Measures): string {
   const series = colors.map((color, node) => ({
     name: `node ${node + 1}`,
     color,
-    points: m.fill.memory.map(([parts, rss]) => [parts / 1e6, rss[node]] as [number, number]),
+    points: m.fill.timed.filter((s) => s.node === node + 1).map((s) => [s.partitions / 1e6, s.rss] as [number, number]),
   }));
   writeFileSync(resolve(ROOT, "bench", file), lineChart({ title: "RSS per node during the fill", xLabel: "million partitions", yLabel: "MiB", series }));
   return `![RSS per node as partitions grow](${file})`;

@@ -9,7 +9,7 @@
 import { loadavg } from "node:os";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { processCpuMs } from "./cpu.ts";
-import { Heartbeats, fill, p, topicGets } from "./scale-steps.ts";
+import { fill, p, startBrokered, topicGets } from "./scale-steps.ts";
 
 const TOPICS = Number(process.env.TOPICS ?? 2_000);
 const WRITERS = Number(process.env.WRITERS ?? 8);
@@ -23,10 +23,7 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 async function main(): Promise<void> {
   const cluster = new ProcessCluster(3);
   try {
-    cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const beats = new Heartbeats(cluster, BROKERS);
-    await beats.register(leader);
+    const { leader, beats } = await startBrokered(cluster, BROKERS);
     const ids = cluster.live();
     const cpu0 = ids.map((id) => processCpuMs(cluster.pid(id)));
     let turn = 0;

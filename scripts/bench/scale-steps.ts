@@ -5,20 +5,14 @@
 // own probe (yakt_event_loop_lag_max_ms in /metrics, the longest lateness of its 5 ms timer since
 // the last read), and a probe beside the big requests timing a cheap GET on the same node every few
 // ms (its slowest answer includes the bench's own scheduling on the shared machine).
-import { readFileSync } from "node:fs";
 import type { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { waitUntil } from "../../test/node/support/wait-until.ts";
 import { post } from "./broker-fleet.ts";
+import { type MemorySample, MemorySampler, statusMiB } from "./fill-memory.ts";
 import { percentile } from "./load.ts";
 
 export const RACKS = 6;
 const PROBE_EVERY_MS = 5;
-
-/** A resident-set field of a process's /proc status (VmRSS, RssAnon, RssFile), MiB. */
-function statusMiB(pid: number, field: string): number {
-  const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
 
 /** Resident set size of a process, MiB. */
 export function rssMiB(pid: number): number {
@@ -124,6 +118,15 @@ async function cutLargeAnswer(p: Promise<Response>): Promise<"images" | "diffs" 
   return null;
 }
 
+/** Starts every node, waits for a leader, registers `brokers` brokers and keeps them alive: where the fill benches begin. */
+export async function startBrokered(cluster: ProcessCluster, brokers: number): Promise<{ leader: number; beats: Heartbeats }> {
+  cluster.startAll();
+  const leader = await cluster.waitForLeader();
+  const beats = new Heartbeats(cluster, brokers);
+  await beats.register(leader);
+  return { leader, beats };
+}
+
 async function status(p: Promise<Response>): Promise<number> {
   const res = await p.catch(() => null);
   if (!res) return 0;
@@ -164,10 +167,15 @@ export interface FillResult {
   failures: Record<number, number>;
   /** [partitions so far, RSS MiB of each node]. */
   memory: [number, number[]][];
+  /** With `sampleEveryMs`: every node's memory on that timer through the fill (fill-memory.ts). */
+  timed: MemorySample[];
 }
 
-/** Creates `topics` topics of `partitions` partitions (RF 3) with `clients` writers to the leader. */
-export async function fill(cluster: ProcessCluster, leader: () => number, o: { topics: number; partitions: number; clients: number; samples: number }): Promise<FillResult> {
+/**
+ * Creates `topics` topics of `partitions` partitions (RF 3) with `clients` writers to the leader;
+ * RSS sampled `samples` times by creates' count, and with `sampleEveryMs` on a timer too.
+ */
+export async function fill(cluster: ProcessCluster, leader: () => number, o: { topics: number; partitions: number; clients: number; samples: number; sampleEveryMs?: number }): Promise<FillResult> {
   let next = 0;
   let created = 0;
   let failed = 0;
@@ -175,6 +183,7 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
   const pids = cluster.live().map((id) => cluster.pid(id));
   const memory: [number, number[]][] = [[0, pids.map(rssMiB)]];
   const every = Math.max(1, Math.floor(o.topics / o.samples));
+  const sampler = o.sampleEveryMs === undefined ? null : new MemorySampler(cluster, () => created * o.partitions, o.sampleEveryMs);
   const t0 = performance.now();
   const writer = async () => {
     while (next < o.topics) {
@@ -193,7 +202,10 @@ export async function fill(cluster: ProcessCluster, leader: () => number, o: { t
     }
   };
   await Promise.all(Array.from({ length: o.clients }, writer));
-  return { seconds: (performance.now() - t0) / 1000, created, failed, failures, memory };
+  const seconds = (performance.now() - t0) / 1000;
+  // The followers apply the last creates after the leader answered them: sampled until they have.
+  if (sampler !== null) await cluster.waitApplied((await cluster.status(leader()))?.commitOffset ?? 0, 600_000).catch(() => undefined);
+  return { seconds, created, failed, failures, memory, timed: (await sampler?.stop()) ?? [] };
 }
 
 export interface BigRead {

@@ -6,9 +6,10 @@
 // sees), the longest gap between two macrotasks that no slice accounts for (a GC pause or other
 // work), the heap before and after, the process's RSS before, at its highest (sampled with the 5 ms
 // timer) and after, and CPU and wall time. Speed is never asserted; run it to
-// compare builds:
-//   bun scripts/bench/snapshot-slices.ts [--partitions 1000000] [--rounds 3]
-import { heapStats } from "bun:jsc";
+// compare builds; --no-collect leaves the young garbage to JavaScriptCore (as before the snapshot
+// collected it itself every SLICES_PER_COLLECTION slices):
+//   bun scripts/bench/snapshot-slices.ts [--partitions 1000000] [--rounds 3] [--no-collect]
+import { edenGC, heapStats } from "bun:jsc";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,7 +121,7 @@ async function round(dir: string, n: number, sm: MetadataStateMachine, applied: 
     };
   }
   const snapshotter = new Snapshotter(
-    { nodeId: 1, storage, stateMachine: sm, applier, log, counters: new RuntimeMetrics(), now: Date.now, everyEntries: 1e9, everyMs: 1e9, defer: probe.defer },
+    { nodeId: 1, storage, stateMachine: sm, applier, log, counters: new RuntimeMetrics(), now: Date.now, everyEntries: 1e9, everyMs: 1e9, defer: probe.defer, collectYoung },
     0,
   );
   const cpu = process.cpuUsage();
@@ -155,6 +156,7 @@ async function round(dir: string, n: number, sm: MetadataStateMachine, applied: 
 }
 
 const partitions = positiveIntFlag("--partitions", 1_000_000);
+const collectYoung = process.argv.includes("--no-collect") ? undefined : () => void edenGC();
 const rounds = positiveIntFlag("--rounds", 3);
 const sm = new MetadataStateMachine();
 fillImage(sm, partitions);

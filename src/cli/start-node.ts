@@ -73,7 +73,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     logSink: opts.logSink ?? stdoutSink,
     onFatal: opts.onFatal,
     loopLag,
-    // A sliced install's garbage is collected as it goes (apply-slices.ts).
+    // The garbage of a sliced install and of a snapshot is collected as they go (young-collections.ts).
     collectYoung: () => void edenGC(),
     // The restore's garbage goes before the peers are served (warm-up.ts).
     onRestored: () => {

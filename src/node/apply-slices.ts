@@ -6,16 +6,18 @@
 // install does), and reports each slice and, once an install has replaced the state, the install
 // with how long its slices held the loop.
 // An install's slices also collect the young generation every INSTALL_SLICES_PER_COLLECTION slices
-// and once the state is replaced: decoding leaves ~150 KB of short-lived garbage a slice (measured
-// at 1M partitions), and JavaScriptCore lets young garbage grow to about the heap's size before it
-// collects on its own (~230 MiB at 1M partitions); on a loaded machine, where its concurrent
-// collector fell behind, a follower's RSS rose by ~250 MiB over its install (335 → 588 MiB). A
-// young collection visits only what was allocated since the last one: ~1 ms of the loop's CPU. Its
-// wall time is longer on a loaded machine, where the loop waits for the collector's helper threads
-// (8–9 ms median, up to 60–190 ms at load 15–26): a collection that took longer than
-// COLLECT_PAUSE_MS doubles the slices until the next one, so a loaded node waits for few of them.
-// The install report says how many, how long in all and the longest.
+// and once the state is replaced (young-collections.ts, which paces them and spaces them out on a
+// loaded machine): decoding leaves ~150 KB of short-lived garbage a slice (measured at 1M
+// partitions); without them, on a loaded machine, a follower's RSS rose by ~250 MiB over its
+// install (335 → 588 MiB). The install report says how many, how long in all and the longest.
+// Entries applied (a Ready's, or a slice's) are collected for too, by the records they produced:
+// once RECORDS_PER_COLLECTION have been, a young collection runs right after those entries are
+// applied and their waiters told. A topic creation of 100 partitions leaves garbage on every node
+// (its command, its records' JSON, on the leader its request and answer), which JavaScriptCore let
+// grow to about the heap's size before collecting it: RSS during a 1M-partition fill rose 140–230
+// MiB over the live heap.
 import type { Applier, ApplyStep } from "./applier.ts";
+import { type CollectionReport, YoungCollections } from "./young-collections.ts";
 
 /**
  * Records decoded per slice. Measured at 1M partitions on the 2-core dev machine (shared): a
@@ -32,21 +34,21 @@ export const DEFAULT_INSTALL_SLICE_ITEMS = 2048;
  */
 export const INSTALL_SLICES_PER_COLLECTION = 16;
 
-/** A young collection that held the loop longer than this spaces the next ones out (twice the slices). */
-export const COLLECT_PAUSE_MS = 20;
+/**
+ * Records applied between two young collections outside an install: 300 topic creations of 100
+ * partitions (a 1M-partition fill makes ~33 per node; on the loaded machine the longest held the
+ * loop 24–177 ms, the loop waiting for the collector's helper threads), or 30,000 one-record
+ * writes at a steady load (one collection every few seconds at the cluster's peak rate).
+ */
+export const RECORDS_PER_COLLECTION = 30_000;
 
-export interface InstallReport {
+/** An install's slices, and its young collections (none without a collector; a failed one said, the install goes on). */
+export interface InstallReport extends CollectionReport {
   index: number;
   bytes: number;
   slices: number;
   longestSliceMs: number;
   totalMs: number;
-  /** Young collections during the install (none without a collector), their wall ms in all and the longest. */
-  youngCollections: number;
-  collectMs: number;
-  longestCollectMs: number;
-  /** Why a collection failed, if one did (the install goes on either way). */
-  collectError?: string;
 }
 
 export interface ApplySlicesDeps {
@@ -62,6 +64,8 @@ export interface ApplySlicesDeps {
   sliceItems?: number;
   /** Collects the young generation (bun:jsc's edenGC in a node); none: no collection. */
   collectYoung?: () => void;
+  /** The state machine's running count of records applied (StateMachine.recordsApplied); none: applies are not collected for. */
+  recordsApplied?: () => number;
   /** The clock slices and collections are timed with; default performance.now. */
   now?: () => number;
 }
@@ -73,13 +77,7 @@ interface InstallProgress {
   startedAt: number;
   slices: number;
   longestMs: number;
-  collections: number;
-  collectMs: number;
-  longestCollectMs: number;
-  collectError?: string;
-  /** Slices between collections now, and the slice count at the last one. */
-  collectEvery: number;
-  collectedAt: number;
+  young: YoungCollections;
 }
 
 export class ApplySlices {
@@ -88,6 +86,9 @@ export class ApplySlices {
   private stopped = false;
   private current: InstallProgress | null = null;
   private readonly now: () => number;
+  /** Collections paced by the records applied, and the count they were last told of. */
+  private readonly applies: YoungCollections;
+  private recordsSeen: number;
 
   constructor(private readonly d: ApplySlicesDeps) {
     this.now = d.now ?? (() => performance.now());
@@ -95,17 +96,52 @@ export class ApplySlices {
     if (!Number.isSafeInteger(this.sliceItems) || this.sliceItems < 1) {
       throw new RangeError(`snapshot install slice must be a positive integer of items, got ${this.sliceItems}`);
     }
+    this.applies = new YoungCollections(d.collectYoung, RECORDS_PER_COLLECTION, this.now);
+    this.recordsSeen = d.recordsApplied?.() ?? 0;
   }
 
   /** The Applier began a sliced install of this snapshot (a newer one replaces the one in progress). */
   beginInstall(index: number, bytes: number): void {
-    this.current = { index, bytes, startedAt: this.now(), slices: 0, longestMs: 0, collections: 0, collectMs: 0, longestCollectMs: 0, collectEvery: INSTALL_SLICES_PER_COLLECTION, collectedAt: 0 };
+    const young = new YoungCollections(this.d.collectYoung, INSTALL_SLICES_PER_COLLECTION, this.now);
+    this.current = { index, bytes, startedAt: this.now(), slices: 0, longestMs: 0, young };
     this.schedule();
   }
 
-  /** The Applier has work left (entries over a slice's budget): run it in a later slice. */
+  /** Entries were applied (a Ready's): work left (entries over a slice's budget) runs in a later slice. */
   resume(): void {
+    this.noteApplied();
     if (this.d.applier.pending) this.schedule();
+  }
+
+  /** Young collections the applies made so far (apply-paced, not an install's). */
+  appliesReport(): CollectionReport {
+    return this.applies.report();
+  }
+
+  /** The applies' collections as /metrics counters. */
+  metrics(): Record<string, number> {
+    const r = this.applies.report();
+    return {
+      yakt_apply_young_collections_total: r.youngCollections,
+      yakt_apply_young_collect_ms_total: r.collectMs,
+      yakt_apply_young_collect_ms_max: r.longestCollectMs,
+    };
+  }
+
+  /**
+   * Once the records applied since the last collection add up, one runs now: the runtime calls
+   * this after a Ready's entries are applied and their waiters told, before the answers are built
+   * (in the microtasks after this macrotask). Run in a later macrotask instead, the collection met
+   * the leader's answers in flight (their records' JSON, their bodies) and moved them into the old
+   * generation, which only a full collection frees: the leader's heap rose by ~100 MiB over a
+   * 1M-partition fill.
+   */
+  private noteApplied(): void {
+    const records = this.d.recordsApplied?.();
+    if (records === undefined || this.d.collectYoung === undefined) return;
+    const due = this.applies.add(Math.max(0, records - this.recordsSeen));
+    this.recordsSeen = records;
+    if (due && !this.stopped) this.applies.collectNow();
   }
 
   stop(): void {
@@ -127,6 +163,7 @@ export class ApplySlices {
       const step = this.d.applier.step(this.sliceItems);
       this.noteSlice(this.now() - started, step.replaced);
       this.d.onSlice(step, appliedBefore);
+      this.noteApplied();
     });
     if (ok && this.d.applier.pending) this.schedule();
   }
@@ -136,38 +173,17 @@ export class ApplySlices {
     if (c === null) return;
     c.slices++;
     if (ms > c.longestMs) c.longestMs = ms;
-    if (replaced || c.slices - c.collectedAt >= c.collectEvery) this.collectYoung(c);
+    c.young.note();
     if (!replaced) return;
+    c.young.finish();
     this.current = null;
-    const tenths = (n: number) => Math.round(n * 10) / 10;
     this.d.onReplaced({
       index: c.index,
       bytes: c.bytes,
       slices: c.slices,
-      longestSliceMs: tenths(c.longestMs),
+      longestSliceMs: Math.round(c.longestMs * 10) / 10,
       totalMs: Math.round(this.now() - c.startedAt),
-      youngCollections: c.collections,
-      collectMs: tenths(c.collectMs),
-      longestCollectMs: tenths(c.longestCollectMs),
-      ...(c.collectError === undefined ? {} : { collectError: c.collectError }),
+      ...c.young.report(),
     });
-  }
-
-  /** A collection is no step of the install: one that fails is reported, never a reason to stop. */
-  private collectYoung(c: InstallProgress): void {
-    const collect = this.d.collectYoung;
-    if (collect === undefined) return;
-    const started = this.now();
-    try {
-      collect();
-    } catch (error) {
-      c.collectError = error instanceof Error ? error.message : String(error);
-    }
-    const ms = this.now() - started;
-    c.collectedAt = c.slices;
-    if (ms > COLLECT_PAUSE_MS) c.collectEvery *= 2;
-    c.collections++;
-    c.collectMs += ms;
-    if (ms > c.longestCollectMs) c.longestCollectMs = ms;
   }
 }

@@ -108,6 +108,7 @@ export class RaftRuntime implements ConsensusHandle {
         this.log.info("snapshot_installed", { ...report });
       },
       collectYoung: this.opts.collectYoung,
+      recordsApplied: this.opts.stateMachine.recordsApplied?.bind(this.opts.stateMachine),
     });
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,
@@ -335,6 +336,7 @@ export class RaftRuntime implements ConsensusHandle {
       yakt_raft_snapshot_installing: this.applier.installingIndex === null ? 0 : 1,
       ...transportMetrics(this.transport?.stats() ?? null),
       ...this.opts.loopLag?.metrics(),
+      ...this.slices.metrics(),
       ...this.opts.storage.metrics?.(),
     };
   }
@@ -384,6 +386,7 @@ export class RaftRuntime implements ConsensusHandle {
         everyMs: this.opts.snapshotIntervalMs,
         everyRecords: this.opts.snapshotRecords,
         defer: (work) => this.opts.timers.defer(work),
+        collectYoung: this.opts.collectYoung,
       },
       restore.applied,
     );

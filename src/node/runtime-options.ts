@@ -49,7 +49,8 @@ export interface RuntimeOptions {
   snapshotRecords?: number;
   /**
    * Collects the young generation of the heap (bun:jsc's edenGC in a node), which a sliced install
-   * calls every few slices (apply-slices.ts); none (tests, the simulator): no collection.
+   * and the node's own snapshot call every few slices (young-collections.ts); none (tests, the
+   * simulator): no collection.
    */
   collectYoung?: () => void;
   proposalTimeoutMs?: number;

@@ -1,10 +1,11 @@
 // One local snapshot in progress: the meta captured at its start, the state machine's encoding of
 // the state at that index, who waits for it (the on-demand callers that joined), and how long its
-// slices held the loop (for the log line that reports it).
+// slices held the loop and what its young collections took (for the log line that reports it).
 import type { SnapshotMeta } from "../raft/types.ts";
 import type { SnapshotEncoding } from "./contracts.ts";
 import { OverloadedError } from "./errors.ts";
 import type { SnapshotBytes } from "./snapshot-bytes.ts";
+import type { YoungCollections } from "./young-collections.ts";
 
 /** Bound on callers waiting for one snapshot (console and API on-demand requests). */
 const MAX_JOINED = 1024;
@@ -30,6 +31,8 @@ export class SnapshotJob {
     /** The snapshotter's count of installed leader snapshots when this one began. */
     readonly installsAtStart: number,
     readonly encoding: SnapshotEncoding,
+    /** Collects what the slices leave, every few of them (young-collections.ts). */
+    readonly young: YoungCollections,
   ) {}
 
   /** Resolves with the meta of the snapshot that ends up stored for this request. */

@@ -7,7 +7,8 @@
 // Then a real 3-node cluster whose lagging follower catches up that way.
 import { afterEach, describe, expect, test } from "bun:test";
 import { APPLY_SLICE_MS, Applier } from "../../src/node/applier.ts";
-import { ApplySlices, COLLECT_PAUSE_MS, INSTALL_SLICES_PER_COLLECTION, type InstallReport } from "../../src/node/apply-slices.ts";
+import { ApplySlices, INSTALL_SLICES_PER_COLLECTION, type InstallReport, RECORDS_PER_COLLECTION } from "../../src/node/apply-slices.ts";
+import { COLLECT_PAUSE_MS } from "../../src/node/young-collections.ts";
 import { Logger } from "../../src/node/logger.ts";
 import { ProposalWaiters } from "../../src/node/proposal-waiters.ts";
 import type { Entry, Membership, Snapshot } from "../../src/raft/types.ts";
@@ -35,6 +36,11 @@ function snapshotOf(index: number, entries: [string, string][]): Snapshot {
 
 function entry(index: number, key: string, value: string): Entry {
   return { index, term: 1, type: "normal", data: kvCommand(key, value) } as Entry;
+}
+
+/** What ApplySlices needs, its deferred slices queued for the test to run. */
+function queuedDeps(applier: Applier, queue: (() => void)[]) {
+  return { applier, defer: (w: () => void) => queue.push(w), guarded: (s: () => void) => (s(), true), onSlice: () => {}, onReplaced: () => {} };
 }
 
 /** Steps the install to its end; how many steps it took. */
@@ -232,7 +238,7 @@ describe("the slices (ApplySlices)", () => {
     });
     expect(failed.youngCollections).toBe(2);
     expect(failed.collectError).toBe("collector broke (injected)");
-    // Entries applied in slices (a catch-up, no install) are not collected for.
+    // Entries applied in slices (a catch-up, no install) are not collected for as an install is (nor at all without a record count).
     let collected = 0;
     const applier = applierOf(new KvStateMachine(), racingClock());
     const queue: (() => void)[] = [];
@@ -273,6 +279,76 @@ describe("the slices (ApplySlices)", () => {
     const expected: number[] = [];
     for (let gap = n, next = n; next < slicesRun; gap *= 2, next += gap) expected.push(next);
     expect(at).toEqual([...expected, slicesRun]);
+  });
+
+  test("applies are collected for by the records they produced: at once when a Ready's add up, never in a macrotask of its own", () => {
+    let records = 0;
+    let collected = 0;
+    const applier = applierOf(new KvStateMachine(), racingClock());
+    const queue: (() => void)[] = [];
+    const slices = new ApplySlices({ ...queuedDeps(applier, queue), collectYoung: () => collected++, recordsApplied: () => records });
+    // A Ready's applies that stay under the bound: nothing yet.
+    records += RECORDS_PER_COLLECTION - 1;
+    slices.resume();
+    expect(collected).toBe(0);
+    // The next Ready's record reaches it: collected within resume() itself (before the answers are built), nothing deferred.
+    records += 1;
+    slices.resume();
+    expect(collected).toBe(1);
+    expect(queue.length).toBe(0);
+    // One burst of many bounds' worth is one collection, and the count starts again after it.
+    records += 3 * RECORDS_PER_COLLECTION;
+    slices.resume();
+    expect(collected).toBe(2);
+    records += RECORDS_PER_COLLECTION - 1;
+    slices.resume();
+    expect(collected).toBe(2);
+    expect(slices.appliesReport().youngCollections).toBe(2);
+    expect(slices.metrics()).toMatchObject({ yakt_apply_young_collections_total: 2 });
+    // A stopped node collects no more.
+    slices.stop();
+    records += RECORDS_PER_COLLECTION;
+    slices.resume();
+    expect(collected).toBe(2);
+  });
+
+  test("entries applied in later slices (over a slice's budget) are collected for after the slice that reaches the bound", () => {
+    let collected = 0;
+    let slicesRun = 0;
+    const at: number[] = [];
+    const applier = applierOf(new KvStateMachine(), racingClock());
+    const queue: (() => void)[] = [];
+    const half = RECORDS_PER_COLLECTION / 2;
+    const slices = new ApplySlices({
+      ...queuedDeps(applier, queue),
+      onSlice: () => slicesRun++,
+      collectYoung: () => {
+        collected++;
+        at.push(applier.applied);
+      },
+      // Each entry produces half a bound's worth of records.
+      recordsApplied: () => applier.applied * half,
+    });
+    applier.apply([1, 2, 3, 4, 5].map((i) => entry(i, "k", `v${i}`)));
+    slices.resume();
+    expect(applier.applied).toBe(1);
+    while (queue.length > 0) queue.shift()?.();
+    expect(applier.applied).toBe(5);
+    expect(slicesRun).toBe(4);
+    expect(at).toEqual([2, 4]);
+  });
+
+  test("no collector, or no record count: applies are not collected for", () => {
+    let records = 0;
+    let collected = 0;
+    const deps = queuedDeps(applierOf(new KvStateMachine()), []);
+    const noCount = new ApplySlices({ ...deps, collectYoung: () => collected++ });
+    const noCollector = new ApplySlices({ ...deps, recordsApplied: () => records });
+    records += 10 * RECORDS_PER_COLLECTION;
+    noCount.resume();
+    noCollector.resume();
+    expect(collected).toBe(0);
+    expect(noCollector.appliesReport().youngCollections).toBe(0);
   });
 
   test("stop drops the rest: nothing more is stepped", () => {

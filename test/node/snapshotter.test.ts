@@ -6,6 +6,7 @@ import type { Command } from "../../src/metadata/commands.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { encodeCommand } from "../../src/metadata/commands.ts";
 import { NodeStoppedError, SnapshotError } from "../../src/node/errors.ts";
+import { SLICES_PER_COLLECTION } from "../../src/node/snapshotter.ts";
 import { createPartition, createTopic, registerBroker, registerProducer } from "../metadata/fixtures.ts";
 import { MEMBERSHIP, SnapshotHarness } from "./support/snapshot-harness.ts";
 
@@ -54,6 +55,39 @@ describe("snapshotter", () => {
     expect(h.compacted.map((m) => m.index)).toEqual([20]);
     expect(text(h.storage.latestSnapshot()?.data)).toBe(text(h.sm.snapshot()));
     expect(h.events("snapshot_taken")[0]).toMatchObject({ reason: "periodic", index: 20 });
+  });
+
+  test("the young generation is collected every SLICES_PER_COLLECTION slices and once the snapshot is over; the log line counts them", () => {
+    let collected = 0;
+    const h = new SnapshotHarness({ everyEntries: 1_000, collectYoung: () => collected++ });
+    // ~6 slices a command at a budget of one item: enough for a few collections.
+    const count = SLICES_PER_COLLECTION / 2;
+    h.feed(commands(0, count));
+    h.snapshotter.snapshotNow(h.raft);
+    const slices = h.runAll();
+    expect(slices).toBeGreaterThan(2 * SLICES_PER_COLLECTION);
+    const [taken] = h.events("snapshot_taken");
+    // The log's slices are the job's (the sweep after it runs in deferred steps of its own).
+    const jobSlices = taken.slices as number;
+    expect(collected).toBe(Math.floor(jobSlices / SLICES_PER_COLLECTION) + (jobSlices % SLICES_PER_COLLECTION === 0 ? 0 : 1));
+    expect(taken).toMatchObject({ youngCollections: collected, index: count });
+    expect(taken.collectError).toBeUndefined();
+    expect(text(h.storage.latestSnapshot()?.data)).toBe(text(h.sm.snapshot()));
+  });
+
+  test("a collector that throws stops no snapshot: stored whole, the failure in its log line", async () => {
+    const h = new SnapshotHarness({
+      everyEntries: 1_000,
+      collectYoung: () => {
+        throw new Error("collector broke (injected)");
+      },
+    });
+    h.feed(commands(0, 12));
+    const taking = h.snapshotter.snapshotNow(h.raft);
+    h.runAll();
+    expect((await taking).index).toBe(12);
+    expect(h.compacted.map((m) => m.index)).toEqual([12]);
+    expect(h.events("snapshot_taken")[0]).toMatchObject({ index: 12, collectError: "collector broke (injected)" });
   });
 
   test("a few entries that produce many records are snapshotted by their records, counted from the last snapshot's capture", () => {

@@ -26,7 +26,7 @@ export class SnapshotHarness {
   private readonly deferred: (() => void)[] = [];
   readonly raft: SnapshotRaft;
 
-  constructor(opts: { everyEntries?: number; everyRecords?: number; sliceItems?: number } = {}) {
+  constructor(opts: { everyEntries?: number; everyRecords?: number; sliceItems?: number; collectYoung?: () => void } = {}) {
     const log = new Logger(1, (line) => this.lines.push(line), () => ({ term: TERM, role: "follower" }), () => 0);
     // A clock that stands still: every fed run applies at once (nothing here runs the apply slices).
     this.applier = new Applier(this.sm, new ProposalWaiters(16, 1_000), log, MEMBERSHIP, () => 0);
@@ -51,6 +51,7 @@ export class SnapshotHarness {
         everyRecords: opts.everyRecords,
         defer: (work) => this.deferred.push(work),
         sliceItems: opts.sliceItems ?? 1,
+        collectYoung: opts.collectYoung,
       },
       0,
     );

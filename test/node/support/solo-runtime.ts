@@ -18,6 +18,8 @@ export interface SoloOptions {
   loopLag?: RuntimeOptions["loopLag"];
   /** The state machine it applies to (a KvStateMachine unless given). */
   stateMachine?: StateMachine;
+  /** The young-generation collector (none unless given, as in every test). */
+  collectYoung?: () => void;
 }
 
 export function soloRuntime(storage: LogStorage, opts: SoloOptions = {}): RaftRuntime {
@@ -31,6 +33,7 @@ export function soloRuntime(storage: LogStorage, opts: SoloOptions = {}): RaftRu
     random: seededRandom(opts.seed ?? 7),
     onFatal: opts.onFatal,
     loopLag: opts.loopLag,
+    collectYoung: opts.collectYoung,
     ...(opts.logSink ? { logSink: opts.logSink } : {}),
     transport: (handlers) => {
       opts.onTransport?.();
