@@ -33,6 +33,7 @@
 // cost more CPU than with no warm-up of the fast route (its compiled code had seen another object).
 // A failure is reported, never thrown: a warm-up is a speed-up, never a reason not to start.
 import { edenGC } from "bun:jsc";
+import { YoungCollections } from "../node/young-collections.ts";
 import { invariant } from "../node/errors.ts";
 import { fastRoutesOf } from "./fast-route.ts";
 import { TOPIC_PATH } from "./routes/topics.ts";
@@ -70,11 +71,13 @@ export interface WarmUpResult {
   reads: number;
   /** Wall time of the reads (their collections included). */
   readMs: number;
-  /** Eden collections run, and their wall time. */
+  /** Eden collections run, and their wall time; a collection that threw is no reason to stop (collectError). */
   collections: number;
   collectMs: number;
   /** Why it stopped before its reads were done (deadline) or failed; absent when it ran whole. */
   stopped?: string;
+  /** The message of the last collection that threw, if one did. */
+  collectError?: string;
 }
 
 /** Reads topics through the GET path; resolves with what it did, never rejects. */
@@ -86,7 +89,7 @@ export async function warmUp(o: WarmUpOptions): Promise<WarmUpResult> {
   const now = o.now ?? (() => performance.now());
   const yieldTurn = o.yieldTurn ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const names = o.topicNames.slice(0, WARM_UP_TOPICS);
-  const young = new YoungCollector(o.collectYoung ?? (() => void edenGC()), now);
+  const young = new YoungCollections(o.collectYoung ?? (() => void edenGC()), WARM_UP_READS_PER_COLLECTION, now);
   const t0 = now();
   let done = 0;
   let stopped: string | undefined;
@@ -105,40 +108,22 @@ export async function warmUp(o: WarmUpOptions): Promise<WarmUpResult> {
       step = `read ${done + 1}`;
       await readOnce(o.handle, names[done % names.length], ACCEPT_ENCODINGS[done % ACCEPT_ENCODINGS.length], READ_FORMS[done % READ_FORMS.length]);
       done++;
-      step = `the collection after read ${done}`;
-      if (done % WARM_UP_READS_PER_COLLECTION === 0) young.collect(done);
+      young.note();
     }
     // The last reads' garbage too (also after a deadline): the node is about to serve its clients.
-    step = `the collection after read ${done}`;
-    young.collect(done);
+    young.finish();
   } catch (e) {
     stopped = `${step} failed: ${(e as Error).message}`;
   }
-  const { collections, collectMs } = young;
-  return { reads: done, readMs: Math.round(now() - t0), collections, collectMs: Math.round(collectMs), ...(stopped === undefined ? {} : { stopped }) };
-}
-
-/** Eden collections of the reads' garbage, each after reads that have not been collected yet. */
-class YoungCollector {
-  collections = 0;
-  collectMs = 0;
-  private collectedAt = 0;
-
-  constructor(
-    private readonly collectYoung: () => void,
-    private readonly now: () => number,
-  ) {}
-
-  /** Collects once `reads` (so far) holds reads since the last collection; else nothing to collect. */
-  collect(reads: number): void {
-    invariant(reads >= this.collectedAt, () => `warm-up collection at read ${reads} after one at read ${this.collectedAt}`);
-    if (reads === this.collectedAt) return;
-    const t0 = this.now();
-    this.collectYoung();
-    this.collectMs += this.now() - t0;
-    this.collections++;
-    this.collectedAt = reads;
-  }
+  const { youngCollections: collections, collectMs, collectError } = young.report();
+  return {
+    reads: done,
+    readMs: Math.round(now() - t0),
+    collections,
+    collectMs: Math.round(collectMs),
+    ...(stopped === undefined ? {} : { stopped }),
+    ...(collectError === undefined ? {} : { collectError }),
+  };
 }
 
 /**

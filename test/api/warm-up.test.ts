@@ -142,7 +142,7 @@ describe("warmUp", () => {
     expect(collections).toBe(1);
   });
 
-  test("a read or a collection that fails (a topic gone, an app that throws) stops the warm-up and is reported, never thrown", async () => {
+  test("a read that fails (a topic gone, an app that throws) stops the warm-up; a collection that fails does not; both are reported, never thrown", async () => {
     const { handle, names } = await withTopics(1);
     const gone = await warmUp({ handle, topicNames: ["w0", "nope"], reads: 4, yieldTurn: async () => {} });
     expect(gone).toEqual({ reads: 1, readMs: expect.any(Number), collections: 0, collectMs: 0, stopped: "read 2 failed: warm-up read of topic nope answered 404" });
@@ -153,7 +153,8 @@ describe("warmUp", () => {
     };
     const reads = WARM_UP_READS_PER_COLLECTION + 1;
     const uncollected = await warmUp({ handle, topicNames: names, reads, yieldTurn: async () => {}, collectYoung });
-    expect(uncollected).toEqual({ reads: WARM_UP_READS_PER_COLLECTION, readMs: expect.any(Number), collections: 0, collectMs: 0, stopped: `the collection after read ${WARM_UP_READS_PER_COLLECTION} failed: no heap` });
+    // A collection is no step of the warm-up (young-collections.ts): the reads go on, and it is reported.
+    expect(uncollected).toEqual({ reads, readMs: expect.any(Number), collections: 2, collectMs: expect.any(Number), collectError: "no heap" });
   });
 
   test("a bad bound is a broken invariant of the caller", async () => {
