@@ -2,7 +2,7 @@
 // build of --builds in turn, on the same data dir, so builds compare back to back in the same
 // conditions) filled with --topics topics × 100 partitions, its snapshot taken; then for each round
 // and build: restart every node on that build, let them settle, and read `GET /v1/client-mgmt/metadata`
-// from the leader three ways:
+// from the leader three ways (and once, fast, on builds[0] as the fill left the cluster):
 //   fast    — read as fast as this process can (identity, then zstd);
 //   slow    — a reader taking --slow-kib KiB/s for --slow-s seconds, then gone;
 //   stalled — a reader that takes the headers and first bytes and then stops reading for --slow-s s.
@@ -36,7 +36,7 @@ pointAt(builds[0]);
 process.env.YAKT_BINARY = link;
 const { ProcessCluster } = await import("../../test/cluster/support/process-cluster.ts");
 const { processCpuMs } = await import("./cpu.ts");
-const { Heartbeats, fill, nodePauseMs } = await import("./scale-steps.ts");
+const { Heartbeats, fill, metric, nodePauseMs } = await import("./scale-steps.ts");
 type Cluster = InstanceType<typeof ProcessCluster>;
 
 const mibOf = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
@@ -54,12 +54,24 @@ async function measured(cluster: Cluster, node: number, what: string, read: () =
   // "5" resets the peak RSS (VmHWM) to the current RSS (Linux ≥ 4.0).
   writeFileSync(`/proc/${pid}/clear_refs`, "5");
   const before = mibOf(pid, "VmRSS");
+  const young = await youngCollections(cluster, node);
   const cpu0 = processCpuMs(pid);
   const r = await read();
   const cpu = processCpuMs(pid) - cpu0;
   const peak = mibOf(pid, "VmHWM");
   const pause = await nodePauseMs(cluster, node);
-  return `  ${what}: RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} MiB (+${(peak - before).toFixed(0)}); first byte ${r.firstByteMs.toFixed(0)} ms, whole ${r.wholeMs.toFixed(0)} ms, ${(r.bytes / 2 ** 20).toFixed(0)} MiB; node CPU ${cpu.toFixed(0)} ms; longest pause ${pause.toFixed(0)} ms`;
+  const after = await youngCollections(cluster, node);
+  const collected = after === null || young === null ? "" : `; ${after.count - young.count} young collections, ${after.ms - young.ms} ms`;
+  return `  ${what}: RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} MiB (+${(peak - before).toFixed(0)}); first byte ${r.firstByteMs.toFixed(0)} ms, whole ${r.wholeMs.toFixed(0)} ms, ${(r.bytes / 2 ** 20).toFixed(0)} MiB; node CPU ${cpu.toFixed(0)} ms; longest pause ${pause.toFixed(0)} ms${collected}`;
+}
+
+/** The streams' young collections so far and their ms (null on a build without them). */
+async function youngCollections(cluster: Cluster, node: number): Promise<{ count: number; ms: number } | null> {
+  try {
+    return { count: await metric(cluster, node, "yakt_image_stream_young_collections_total"), ms: await metric(cluster, node, "yakt_image_stream_young_collect_ms_total") };
+  } catch {
+    return null;
+  }
 }
 
 /** The whole answer read as fast as this process can. */
@@ -135,9 +147,12 @@ async function main(): Promise<void> {
     const beats = new Heartbeats(cluster, 30);
     await beats.register(leader);
     const filled = await fill(cluster, () => leader, { topics: TOPICS, partitions: 100, clients: 8, samples: 1 });
-    await beats.stop();
     console.log(`fill: ${filled.created} topics in ${filled.seconds.toFixed(1)} s`);
     await cluster.waitApplied((await cluster.status(leader))?.commitOffset ?? 0, 600_000);
+    // Once on the cluster as the fill left it (as make bench-scale reads it), brokers heartbeating.
+    await Bun.sleep(SETTLE_MS);
+    console.log(`as filled, ${builds[0]}, leader ${leader}:\n${await measured(cluster, leader, "fast, identity", () => fast(cluster, leader, {}))}`);
+    await beats.stop();
     for (const id of cluster.ids) {
       const snap = await fetch(cluster.url(id, "/v1/snapshots"), { method: "POST", signal: AbortSignal.timeout(600_000) });
       if (snap.status !== 201) throw new Error(`node ${id}'s snapshot answered ${snap.status}`);

@@ -102,7 +102,8 @@ function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], gar
             if (ended) return; // cut (or cancelled) while the loop turned
             // The last pull's chunks are taken (a pull comes once the queue is empty): its slices'
             // strings and bytes are garbage now, and few young objects are alive to be promoted.
-            garbage.collectIfDue();
+            // A collection gets a turn of the loop to itself, so its pause and the slices' never add up.
+            if (garbage.collectIfDue()) continue;
             const started = performance.now();
             let bytes = 0;
             while (bytes < chunkBytes && performance.now() - started < turnMs) {

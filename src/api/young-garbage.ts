@@ -33,6 +33,7 @@ export class YoungGarbage {
   private sinceLast = 0;
   private collections = 0;
   private collectMs = 0;
+  private longestMs = 0;
   private failures = 0;
   private written = 0;
 
@@ -54,10 +55,11 @@ export class YoungGarbage {
   /**
    * Collects the young generation once enough bytes were written since the last collection. Called
    * where a stream holds the fewest young objects (before it writes its next chunk): what is alive
-   * at a collection is promoted, and would wait for a full collection as garbage.
+   * at a collection is promoted, and would wait for a full collection as garbage. True when it
+   * collected.
    */
-  collectIfDue(): void {
-    if (this.sinceLast < this.spacing) return;
+  collectIfDue(): boolean {
+    if (this.sinceLast < this.spacing) return false;
     this.sinceLast = 0;
     const started = this.now();
     try {
@@ -69,9 +71,11 @@ export class YoungGarbage {
     const ms = this.now() - started;
     this.collections++;
     this.collectMs += ms;
+    this.longestMs = Math.max(this.longestMs, ms);
     const slow = ms > COLLECT_PAUSE_MS;
     this.spacing = slow ? Math.min(this.spacing * 2, this.everyBytes * MAX_SPACING_FACTOR) : Math.max(this.everyBytes, this.spacing / 2);
     invariant(this.spacing >= this.everyBytes && this.spacing <= this.everyBytes * MAX_SPACING_FACTOR, () => `young collection spacing ${this.spacing} out of its bounds`);
+    return true;
   }
 
   /** Bytes written between collections now (for tests): the base, or more after slow collections. */
@@ -85,6 +89,7 @@ export class YoungGarbage {
       yakt_image_stream_bytes_total: this.written,
       yakt_image_stream_young_collections_total: this.collections,
       yakt_image_stream_young_collect_ms_total: Math.round(this.collectMs),
+      yakt_image_stream_young_collect_longest_ms: Math.round(this.longestMs * 10) / 10,
       yakt_image_stream_young_collect_failures_total: this.failures,
     };
   }

@@ -121,7 +121,7 @@ describe("YoungGarbage", () => {
     garbage.wrote(250);
     garbage.collectIfDue();
     expect(count()).toBe(2); // bytes past the spacing do not make collections owed
-    expect(garbage.metrics()).toMatchObject({ yakt_image_stream_bytes_total: 350, yakt_image_stream_young_collections_total: 2, yakt_image_stream_young_collect_ms_total: 2 });
+    expect(garbage.metrics()).toMatchObject({ yakt_image_stream_bytes_total: 350, yakt_image_stream_young_collections_total: 2, yakt_image_stream_young_collect_ms_total: 2, yakt_image_stream_young_collect_longest_ms: 1 });
   });
 
   test("a collection slower than COLLECT_PAUSE_MS doubles the spacing (bounded), a quick one halves it back to the base", () => {
