@@ -2,8 +2,9 @@
 // build of --builds in turn, on the same data dir, so builds compare back to back in the same
 // conditions) filled with --topics topics × 100 partitions, its snapshot taken; then for each round
 // and build: restart every node on that build, let them settle, and read `GET /v1/client-mgmt/metadata`
-// from the leader three ways (and once, fast, on builds[0] as the fill left the cluster):
+// from the leader four ways (and once, fast, on builds[0] as the fill left the cluster):
 //   fast    — read as fast as this process can (identity, then zstd);
+//   paged   — in pages of 10,000 records (?limit=, then ?cursor=);
 //   slow    — a reader taking --slow-kib KiB/s for --slow-s seconds, then gone;
 //   stalled — a reader that takes the headers and first bytes and then stops reading for --slow-s s.
 // Each reports the node's RSS before and its peak meanwhile (the kernel's VmHWM, reset through
@@ -61,14 +62,15 @@ async function measured(cluster: Cluster, node: number, what: string, read: () =
   const peak = mibOf(pid, "VmHWM");
   const pause = await nodePauseMs(cluster, node);
   const after = await youngCollections(cluster, node);
-  const collected = after === null || young === null ? "" : `; ${after.count - young.count} young collections, ${after.ms - young.ms} ms`;
+  const collected = after === null || young === null ? "" : `; ${after.count - young.count} young collections, ${after.ms - young.ms} ms (the longest since the start ${after.longest} ms)`;
   return `  ${what}: RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} MiB (+${(peak - before).toFixed(0)}); first byte ${r.firstByteMs.toFixed(0)} ms, whole ${r.wholeMs.toFixed(0)} ms, ${(r.bytes / 2 ** 20).toFixed(0)} MiB; node CPU ${cpu.toFixed(0)} ms; longest pause ${pause.toFixed(0)} ms${collected}`;
 }
 
 /** The streams' young collections so far and their ms (null on a build without them). */
-async function youngCollections(cluster: Cluster, node: number): Promise<{ count: number; ms: number } | null> {
+async function youngCollections(cluster: Cluster, node: number): Promise<{ count: number; ms: number; longest: number } | null> {
   try {
-    return { count: await metric(cluster, node, "yakt_image_stream_young_collections_total"), ms: await metric(cluster, node, "yakt_image_stream_young_collect_ms_total") };
+    const [count, ms, longest] = await Promise.all(["collections_total", "collect_ms_total", "collect_longest_ms"].map((m) => metric(cluster, node, `yakt_image_stream_young_${m}`)));
+    return { count, ms, longest };
   } catch {
     return null;
   }
@@ -84,6 +86,23 @@ async function fast(cluster: Cluster, node: number, headers: Record<string, stri
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     if (bytes === 0) firstByteMs = performance.now() - t0;
     bytes += chunk.length;
+  }
+  return { firstByteMs, wholeMs: performance.now() - t0, bytes };
+}
+
+/** The answer in pages of `limit` records (`?limit=`, then `?cursor=`), each read whole. */
+async function paged(cluster: Cluster, node: number, limit: number): Promise<Read> {
+  const t0 = performance.now();
+  let firstByteMs = Number.NaN;
+  let bytes = 0;
+  for (let next: string | null = ""; next !== null; ) {
+    const query: string = next === "" ? `?limit=${limit}` : `?cursor=${next}&limit=${limit}`;
+    const res: Response = await fetch(cluster.url(node, `${PATH}${query}`), { signal: AbortSignal.timeout(60_000) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`page answered ${res.status}: ${text.slice(0, 200)}`);
+    if (bytes === 0) firstByteMs = performance.now() - t0;
+    bytes += text.length;
+    next = (JSON.parse(text) as { next: string | null }).next;
   }
   return { firstByteMs, wholeMs: performance.now() - t0, bytes };
 }
@@ -130,6 +149,8 @@ async function round(cluster: Cluster, build: string): Promise<string> {
   lines.push(await measured(cluster, n, "fast, identity", () => fast(cluster, n, {})));
   await Bun.sleep(SETTLE_MS);
   lines.push(await measured(cluster, n, "fast, zstd", () => fast(cluster, n, { "accept-encoding": "zstd" })));
+  await Bun.sleep(SETTLE_MS);
+  lines.push(await measured(cluster, n, "paged, limit=10000", () => paged(cluster, n, 10_000)));
   await Bun.sleep(SETTLE_MS);
   lines.push(await measured(cluster, n, `slow, ${SLOW_KIB} KiB/s for ${SLOW_S} s`, () => paced(cluster, n, SLOW_KIB, SLOW_S)));
   await Bun.sleep(SETTLE_MS);
