@@ -11,10 +11,10 @@
 // /proc/<pid>/clear_refs before each read, so no sample misses the peak), first byte and whole wall
 // ms, the node's CPU ms over the read, and its longest event-loop pause (yakt_event_loop_lag_max_ms).
 // Not a test:  make build && nice -n 5 bun scripts/bench/image-get-peak.ts --builds dist/yakt,/tmp/yakt-base [--topics 20000] [--nodes 3]
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { loadavg } from "node:os";
+import { buildLink, buildsFlag } from "./build-link.ts";
 import { positiveIntFlag } from "./flags.ts";
 
 const TOPICS = positiveIntFlag("--topics", 10_000);
@@ -24,17 +24,9 @@ const SLOW_S = positiveIntFlag("--slow-s", 5);
 const NODES = positiveIntFlag("--nodes", 1);
 const SETTLE_MS = 3_000;
 const PATH = "/v1/client-mgmt/metadata";
-const flagAt = process.argv.indexOf("--builds");
-const builds = (flagAt < 0 ? "dist/yakt" : process.argv[flagAt + 1]).split(",").map((b) => resolve(b));
-
-// The node runs the binary behind this link; each start points it at the build whose turn it is.
-const link = join(tmpdir(), `yakt-image-get-peak-${process.pid}`);
-const pointAt = (build: string) => {
-  rmSync(link, { force: true });
-  symlinkSync(build, link);
-};
-pointAt(builds[0]);
-process.env.YAKT_BINARY = link;
+const builds = buildsFlag();
+// The nodes run the binary behind a link, pointed at the build whose turn it is (build-link.ts).
+const link = buildLink("image-get-peak", builds[0]);
 const { ProcessCluster } = await import("../../test/cluster/support/process-cluster.ts");
 const { processCpuMs } = await import("./cpu.ts");
 const { Heartbeats, fill, metric, nodePauseMs } = await import("./scale-steps.ts");
@@ -140,7 +132,7 @@ function paced(cluster: Cluster, node: number, kibPerS: number, seconds: number)
 
 async function round(cluster: Cluster, build: string): Promise<string> {
   for (const id of cluster.live()) await cluster.kill(id);
-  pointAt(build);
+  link.pointAt(build);
   for (const id of cluster.ids) cluster.start(id);
   const n = await cluster.waitForLeader(120_000);
   await cluster.waitApplied((await cluster.status(n))?.commitOffset ?? 0, 120_000);
@@ -181,7 +173,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) for (const build of builds) console.log(`round ${r + 1}, ${await round(cluster, build)}`);
   } finally {
     await cluster.stopAll();
-    rmSync(link, { force: true });
+    link.remove();
     console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} at the end`);
   }
 }
