@@ -6,7 +6,8 @@
 //   fast    — read as fast as this process can (identity, then zstd);
 //   paged   — in pages of 10,000 records (?limit=, then ?cursor=);
 //   slow    — a reader taking --slow-kib KiB/s for --slow-s seconds, then gone;
-//   stalled — a reader that takes the headers and first bytes and then stops reading for --slow-s s.
+//   stalled — a reader that takes the headers and first bytes and then stops reading for --slow-s s
+//             (plain, then zstd).
 // Each reports the node's RSS before and its peak meanwhile (the kernel's VmHWM, reset through
 // /proc/<pid>/clear_refs before each read, so no sample misses the peak), first byte and whole wall
 // ms, the node's CPU ms over the read, and its longest event-loop pause (yakt_event_loop_lag_max_ms).
@@ -104,13 +105,13 @@ async function paged(cluster: Cluster, node: number, limit: number): Promise<Rea
  * first bytes, then nothing) for `seconds`, then closes. Paused, the socket is not read, so the
  * kernel's buffers fill and the node's writes meet back-pressure.
  */
-function paced(cluster: Cluster, node: number, kibPerS: number, seconds: number): Promise<Read> {
+function paced(cluster: Cluster, node: number, kibPerS: number, seconds: number, encoding = "identity"): Promise<Read> {
   const url = new URL(cluster.url(node, PATH));
   const t0 = performance.now();
   let firstByteMs = Number.NaN;
   let bytes = 0;
   return new Promise((done, fail) => {
-    const socket = connect(Number(url.port), url.hostname, () => socket.write(`GET ${PATH} HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`));
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(`GET ${PATH} HTTP/1.1\r\nhost: ${url.host}\r\naccept-encoding: ${encoding}\r\n\r\n`));
     const end = setTimeout(() => {
       socket.destroy();
       done({ firstByteMs, wholeMs: performance.now() - t0, bytes });
@@ -147,6 +148,8 @@ async function round(cluster: Cluster, build: string): Promise<string> {
   lines.push(await measured(cluster, n, `slow, ${SLOW_KIB} KiB/s for ${SLOW_S} s`, () => paced(cluster, n, SLOW_KIB, SLOW_S)));
   await Bun.sleep(SETTLE_MS);
   lines.push(await measured(cluster, n, `stalled for ${SLOW_S} s`, () => paced(cluster, n, 0, SLOW_S)));
+  await Bun.sleep(SETTLE_MS);
+  lines.push(await measured(cluster, n, `stalled for ${SLOW_S} s, zstd`, () => paced(cluster, n, 0, SLOW_S, "zstd")));
   return lines.join("\n");
 }
 
