@@ -8,15 +8,12 @@
 // imageStreamMaxMs, so the frozen views readers pin are bounded in number and in time. Each chunk
 // is told to the gate's collector of young garbage, which collects at the start of a pull, once
 // the last pull's chunks are taken (young-garbage.ts): a streamed image is its size in garbage.
-// Compressed, each pull's bytes go through a compressor flushed at the pull's end
-// (flushed-compressor.ts), so the compressed stream keeps pace with the plain one.
 import { type AnswerFormat, type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
 import type { MetadataAnswer } from "../metadata/service-types.ts";
 import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
 import type { ApiLimits } from "./limits.ts";
 import { JSON_TYPE } from "./record-bodies.ts";
-import { FlushedCompressor } from "./flushed-compressor.ts";
-import { answerRecords, builtBody, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
+import { answerRecords, builtBody, compressor, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
 import type { StreamGate } from "./stream-gate.ts";
 import type { YoungGarbage } from "./young-garbage.ts";
 
@@ -46,9 +43,8 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
     return body.then((blob) => sharedResponse(blob, answer, format, encoding));
   }
   const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
-  const compressor = encoding === "identity" ? null : new FlushedCompressor(encoding);
-  const body = sliced(new AnswerStream(answer, format, prefix), deps.limits, { garbage: deps.streams.garbage, compressor, leave });
-  return new Response(body, { headers: answerHeaders(answer, format, encoding) });
+  const body = sliced(new AnswerStream(answer, format, prefix), deps.limits, deps.streams.garbage, leave);
+  return new Response(compressed(body, encoding), { headers: answerHeaders(answer, format, encoding) });
 }
 
 /** A shared body's answer, with the headers made for it by its first asker (Response copies them). */
@@ -71,13 +67,8 @@ function answerHeaders(answer: MetadataAnswer, format: AnswerFormat, encoding: B
   return headers;
 }
 
-interface SlicedOptions {
-  /** Told of every chunk written; collects between pulls (young-garbage.ts). */
-  garbage: YoungGarbage;
-  /** Compresses the chunks, flushed at the end of each pull; null for identity. */
-  compressor: FlushedCompressor | null;
-  /** Gives back the stream's slot of the gate, once it ends however it ends. */
-  leave: () => void;
+function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {
+  return encoding === "identity" ? body : body.pipeThrough(compressor(encoding));
 }
 
 /**
@@ -86,24 +77,14 @@ interface SlicedOptions {
  * two looks at the clock, the turn budget bounds the pause, and fewer, larger chunks keep the
  * per-chunk cost of the socket and the compressor low.
  */
-function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], { garbage, compressor, leave }: SlicedOptions): ReadableStream<Uint8Array> {
+function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], garbage: YoungGarbage, leave: () => void): ReadableStream<Uint8Array> {
   const { streamSliceRecords: slice, streamTurnMs: turnMs, streamChunkBytes: chunkBytes, imageStreamMaxMs: maxMs } = limits;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ended = false;
   const finish = () => {
     ended = true;
     clearTimeout(timer);
-    compressor?.close();
     leave();
-  };
-  /** The pull's compressed bytes, flushed (or the last, at the end) into the stream; false if it ended meanwhile. */
-  const flushed = async (controller: ReadableStreamDefaultController<Uint8Array>, last: boolean): Promise<boolean> => {
-    if (compressor === null) return !ended;
-    const chunks = last ? await compressor.end() : await compressor.flush();
-    if (ended) return false;
-    // One chunk a pull: the compressor hands its output over in pieces.
-    if (chunks.length > 0) controller.enqueue(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-    return true;
   };
   return new ReadableStream<Uint8Array>(
     {
@@ -128,21 +109,16 @@ function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], { g
             while (bytes < chunkBytes && performance.now() - started < turnMs) {
               const written = encoder.next(slice);
               if (written === null) {
-                if (!(await flushed(controller, true))) return;
                 finish();
                 return controller.close();
               }
               if (written.length > 0) {
-                if (compressor === null) controller.enqueue(written);
-                else compressor.write(written);
+                controller.enqueue(written);
                 garbage.wrote(written.length);
               }
               bytes += written.length;
             }
-            if (bytes > 0) {
-              await flushed(controller, false);
-              return;
-            }
+            if (bytes > 0) return;
           }
         } catch (error) {
           finish();
