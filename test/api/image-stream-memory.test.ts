@@ -4,11 +4,13 @@
 // (young-garbage.ts: a collection per so many bytes, spaced out after slow ones, never a reason to
 // cut a stream). Bytes counted, never time.
 import { describe, expect, test } from "bun:test";
+import { gunzipSync } from "node:zlib";
 import { answerResponse } from "../../src/api/answer-response.ts";
 import { type ApiLimits, resolveLimits } from "../../src/api/limits.ts";
 import { StreamGate } from "../../src/api/stream-gate.ts";
 import { YoungGarbage } from "../../src/api/young-garbage.ts";
 import { COLLECT_PAUSE_MS } from "../../src/node/apply-slices.ts";
+import { waitUntil } from "../node/support/wait-until.ts";
 import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
 
@@ -26,13 +28,14 @@ async function filledHarness(topics: number, limits: Partial<ApiLimits> = {}) {
 }
 
 /** A streamed ClientMgmt snapshot of `h`'s image, its gate's collector counting collections. */
-async function streamedAnswer(h: Awaited<ReturnType<typeof filledHarness>>, limits: Partial<ApiLimits>, everyBytes: number) {
+async function streamedAnswer(h: Awaited<ReturnType<typeof filledHarness>>, limits: Partial<ApiLimits>, everyBytes: number, encoding = "identity") {
   let collections = 0;
   const garbage = new YoungGarbage({ collect: () => collections++, everyBytes });
   const deps = { limits: resolveLimits({ sharedAnswerMaxRecords: 1, ...limits }), streams: new StreamGate(1, garbage) };
   const answer = await h.service.clientMetadata({});
   expect(answer.mode).toBe("snapshot");
-  const response = await answerResponse(deps, answer, new Request("http://localhost/v1/client-mgmt/metadata"));
+  const response = await answerResponse(deps, answer, new Request("http://localhost/v1/client-mgmt/metadata", { headers: { "accept-encoding": encoding } }));
+  expect(response.headers.get("content-encoding")).toBe(encoding === "identity" ? null : encoding);
   const written = () => garbage.metrics().yakt_image_stream_bytes_total;
   return { reader: (response.body as ReadableStream<Uint8Array>).getReader(), written, collections: () => collections, gate: deps.streams };
 }
@@ -78,6 +81,41 @@ describe("a streamed image's bytes ahead of its reader", () => {
     expect(s.written()).toBe(read);
     const whole = JSON.stringify({ mode: "snapshot", offset: h.stateMachine.appliedIndex(), snapshot: { ...h.stateMachine.image().body(), producers: [] } });
     expect(Buffer.concat(parts).toString()).toBe(whole);
+  });
+
+  test("zstd: the first chunk is a frame of its own holding the head, so it goes out before the compressor fills; read whole it is the document", async () => {
+    const h = await filledHarness(40);
+    const whole = JSON.stringify({ mode: "snapshot", offset: h.stateMachine.appliedIndex(), snapshot: { ...h.stateMachine.image().body(), producers: [] } });
+    const s = await streamedAnswer(h, { streamChunkBytes: chunkBytes, streamSliceRecords: sliceRecords }, 1 << 30, "zstd");
+    const parts: Uint8Array[] = [];
+    for (let next = await s.reader.read(); !next.done; next = await s.reader.read()) parts.push(next.value);
+    const first = new TextDecoder().decode(Bun.zstdDecompressSync(parts[0]));
+    expect(first.startsWith(`{"mode":"snapshot","offset":${h.stateMachine.appliedIndex()},"snapshot":{"brokers":[`)).toBe(true);
+    expect(whole.startsWith(first)).toBe(true);
+    expect(first.length).toBeLessThanOrEqual(aheadBound); // the first slice, not what the compressor gathered
+    const bytes = Buffer.concat(parts);
+    expect(new TextDecoder().decode(Bun.zstdDecompressSync(bytes))).toBe(whole);
+    expect(bytes.length).toBeLessThan(whole.length / 4);
+    expect(s.gate.active).toBe(0);
+  });
+
+  test("gzip streams as one member; a cancelled compressed stream frees its slot", async () => {
+    const h = await filledHarness(40);
+    const whole = JSON.stringify({ mode: "snapshot", offset: h.stateMachine.appliedIndex(), snapshot: { ...h.stateMachine.image().body(), producers: [] } });
+    const s = await streamedAnswer(h, { streamChunkBytes: chunkBytes, streamSliceRecords: sliceRecords }, 1 << 30, "gzip");
+    const parts: Uint8Array[] = [];
+    for (let next = await s.reader.read(); !next.done; next = await s.reader.read()) parts.push(next.value);
+    const bytes = Buffer.concat(parts);
+    expect(gunzipSync(bytes).toString()).toBe(whole);
+    // One member: after its trailer (CRC and length of the whole), nothing more.
+    expect(bytes.readUInt32LE(bytes.length - 4)).toBe(Buffer.byteLength(whole));
+    for (const encoding of ["gzip", "zstd"]) {
+      const cancelled = await streamedAnswer(h, { streamChunkBytes: chunkBytes, streamSliceRecords: sliceRecords }, 1 << 30, encoding);
+      await cancelled.reader.read();
+      expect(cancelled.gate.active).toBe(1);
+      await cancelled.reader.cancel();
+      await waitUntil("the cancelled stream's slot to be free", () => cancelled.gate.active === 0, 5_000);
+    }
   });
 
   test("the young generation is collected once per everyBytes written, between pulls", async () => {
