@@ -2,8 +2,8 @@
 // image leaves its strings and its chunk of bytes behind (the answer's size in garbage, ~290 MiB
 // at 1M partitions), and JavaScriptCore lets young garbage grow to about the heap's size before it
 // collects on its own: a node's RSS rose by 120–380 MiB over one full GET at 1M partitions,
-// 170–550 MiB at 2M. Collecting the young generation every STREAM_BYTES_PER_COLLECTION bytes
-// written keeps it near flat: +20–40 MiB at 1M, +30–35 MiB at 2M (scripts/bench/image-get-peak.ts;
+// 170–600 MiB at 2M. Collecting the young generation every STREAM_BYTES_PER_COLLECTION bytes
+// written keeps it near flat: +20–40 MiB at 1M, +25–35 MiB at 2M (scripts/bench/image-get-peak.ts;
 // in-process at 1M: +0 MiB, 72 collections of ~1 ms). The policy is a sliced install's
 // (src/node/apply-slices.ts): a collection that held the loop longer than COLLECT_PAUSE_MS (a loaded
 // machine, where the loop waits for the collector's helper threads) doubles the spacing until the
