@@ -27,6 +27,17 @@ async function filledHarness(topics: number, limits: Partial<ApiLimits> = {}) {
   return h;
 }
 
+/** The ClientMgmt document the routes built whole before streaming. */
+function wholeDocument(h: Awaited<ReturnType<typeof filledHarness>>): string {
+  return JSON.stringify({ mode: "snapshot", offset: h.stateMachine.appliedIndex(), snapshot: { ...h.stateMachine.image().body(), producers: [] } });
+}
+
+async function readAll(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  for (let next = await reader.read(); !next.done; next = await reader.read()) if (next.value !== undefined) parts.push(next.value);
+  return parts;
+}
+
 /** A streamed ClientMgmt snapshot of `h`'s image, its gate's collector counting collections. */
 async function streamedAnswer(h: Awaited<ReturnType<typeof filledHarness>>, limits: Partial<ApiLimits>, everyBytes: number, encoding = "identity") {
   let collections = 0;
@@ -79,16 +90,15 @@ describe("a streamed image's bytes ahead of its reader", () => {
     expect(read).toBeGreaterThan(20 * chunkBytes); // long enough for the bound to mean something
     expect(mostAhead).toBeLessThanOrEqual(aheadBound);
     expect(s.written()).toBe(read);
-    const whole = JSON.stringify({ mode: "snapshot", offset: h.stateMachine.appliedIndex(), snapshot: { ...h.stateMachine.image().body(), producers: [] } });
+    const whole = wholeDocument(h);
     expect(Buffer.concat(parts).toString()).toBe(whole);
   });
 
   test("zstd: the first chunk is a frame of its own holding the head, so it goes out before the compressor fills; read whole it is the document", async () => {
     const h = await filledHarness(40);
-    const whole = JSON.stringify({ mode: "snapshot", offset: h.stateMachine.appliedIndex(), snapshot: { ...h.stateMachine.image().body(), producers: [] } });
+    const whole = wholeDocument(h);
     const s = await streamedAnswer(h, { streamChunkBytes: chunkBytes, streamSliceRecords: sliceRecords }, 1 << 30, "zstd");
-    const parts: Uint8Array[] = [];
-    for (let next = await s.reader.read(); !next.done; next = await s.reader.read()) parts.push(next.value);
+    const parts = await readAll(s.reader);
     const first = new TextDecoder().decode(Bun.zstdDecompressSync(parts[0]));
     expect(first.startsWith(`{"mode":"snapshot","offset":${h.stateMachine.appliedIndex()},"snapshot":{"brokers":[`)).toBe(true);
     expect(whole.startsWith(first)).toBe(true);
@@ -101,10 +111,9 @@ describe("a streamed image's bytes ahead of its reader", () => {
 
   test("gzip streams as one member; a cancelled compressed stream frees its slot", async () => {
     const h = await filledHarness(40);
-    const whole = JSON.stringify({ mode: "snapshot", offset: h.stateMachine.appliedIndex(), snapshot: { ...h.stateMachine.image().body(), producers: [] } });
+    const whole = wholeDocument(h);
     const s = await streamedAnswer(h, { streamChunkBytes: chunkBytes, streamSliceRecords: sliceRecords }, 1 << 30, "gzip");
-    const parts: Uint8Array[] = [];
-    for (let next = await s.reader.read(); !next.done; next = await s.reader.read()) parts.push(next.value);
+    const parts = await readAll(s.reader);
     const bytes = Buffer.concat(parts);
     expect(gunzipSync(bytes).toString()).toBe(whole);
     // One member: after its trailer (CRC and length of the whole), nothing more.
