@@ -8,9 +8,9 @@
 // to back in the same conditions. No peer sends a snapshot here: snapshot-send-memory.ts measures
 // the restart that overlaps an install. Not a test:
 //   make build && nice -n 5 bun scripts/bench/start-memory.ts --builds dist/yakt,/tmp/yakt-old [--topics 10000] [--rounds 2]
-import { readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { buildLink, buildsFlag } from "./build-link.ts";
 import { positiveIntFlag } from "./flags.ts";
 
 const TOPICS = positiveIntFlag("--topics", 10_000);
@@ -18,17 +18,9 @@ const ROUNDS = positiveIntFlag("--rounds", 2);
 const BATCHES = 8;
 const BATCH_GETS = 250;
 const SAMPLE_MS = 10;
-const builds = (process.argv[process.argv.indexOf("--builds") + 1] ?? "dist/yakt").split(",").map((b) => resolve(b));
-if (!process.argv.includes("--builds")) builds.splice(0, builds.length, resolve("dist/yakt"));
-
-// The cluster runs the binary behind this link; each start points it at the build whose turn it is.
-const link = join(tmpdir(), `yakt-start-memory-${process.pid}`);
-const pointAt = (build: string) => {
-  rmSync(link, { force: true });
-  symlinkSync(build, link);
-};
-pointAt(builds[0]);
-process.env.YAKT_BINARY = link;
+const builds = buildsFlag();
+// The cluster runs the binary behind a link, pointed at the build whose turn it is (build-link.ts).
+const link = buildLink("start-memory", builds[0]);
 const { ProcessCluster } = await import("../../test/cluster/support/process-cluster.ts");
 const { waitUntil } = await import("../../test/node/support/wait-until.ts");
 const { processCpuMs } = await import("./cpu.ts");
@@ -65,7 +57,7 @@ function sampleRss(pid: number): { high: { mib: number; atMs: number }; stop(): 
 /** One restart of the node on `build`: lines to print. */
 async function restart(cluster: Cluster, build: string): Promise<string> {
   await cluster.kill(1);
-  pointAt(build);
+  link.pointAt(build);
   const t0 = performance.now();
   cluster.start(1);
   const pid = cluster.pid(1);
@@ -124,7 +116,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await cluster.stopAll();
-    rmSync(link, { force: true });
+    link.remove();
     console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} at the end`);
   }
 }

@@ -5,7 +5,9 @@
 // bounded slice (answer-stream.ts) after letting the event loop turn, so a reader that does not
 // read stops the writing (back-pressure) and other requests run between slices. Such snapshot
 // answers take a slot of the stream gate for as long as they are written and are cut after
-// imageStreamMaxMs, so the frozen views readers pin are bounded in number and in time.
+// imageStreamMaxMs, so the frozen views readers pin are bounded in number and in time. Each chunk
+// is told to the gate's collector of young garbage, which collects at the start of a pull, once
+// the last pull's chunks are taken (young-garbage.ts): a streamed image is its size in garbage.
 import { type AnswerFormat, type AnswerPrefix, AnswerStream } from "../metadata/answer-stream.ts";
 import type { MetadataAnswer } from "../metadata/service-types.ts";
 import { type BodyEncoding, NDJSON_TYPE, answerFormatOf, bodyEncodingOf } from "./content-negotiation.ts";
@@ -13,6 +15,7 @@ import type { ApiLimits } from "./limits.ts";
 import { JSON_TYPE } from "./record-bodies.ts";
 import { answerRecords, builtBody, compressor, hasSharedBody, sharedBody, turn } from "./shared-bodies.ts";
 import type { StreamGate } from "./stream-gate.ts";
+import type { YoungGarbage } from "./young-garbage.ts";
 
 export interface AnswerResponseDeps {
   limits: Pick<ApiLimits, "imageStreamMaxMs" | "streamSliceRecords" | "streamTurnMs" | "streamChunkBytes" | "sharedAnswerMaxRecords">;
@@ -40,7 +43,8 @@ export function answerResponse(deps: AnswerResponseDeps, answer: MetadataAnswer,
     return body.then((blob) => sharedResponse(blob, answer, format, encoding));
   }
   const leave = answer.mode === "snapshot" ? deps.streams.enter() : () => {};
-  return new Response(compressed(sliced(new AnswerStream(answer, format, prefix), deps.limits, leave), encoding), { headers: answerHeaders(answer, format, encoding) });
+  const body = sliced(new AnswerStream(answer, format, prefix), deps.limits, deps.streams.garbage, leave);
+  return new Response(compressed(body, encoding), { headers: answerHeaders(answer, format, encoding) });
 }
 
 /** A shared body's answer, with the headers made for it by its first asker (Response copies them). */
@@ -64,7 +68,41 @@ function answerHeaders(answer: MetadataAnswer, format: AnswerFormat, encoding: B
 }
 
 function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): ReadableStream<Uint8Array> {
-  return encoding === "identity" ? body : body.pipeThrough(compressor(encoding));
+  if (encoding === "identity") return body;
+  return encoding === "zstd" ? headFramed(body) : body.pipeThrough(compressor(encoding));
+}
+
+/**
+ * A zstd stream whose first chunk (the head and the first slice) is a frame of its own, the rest
+ * one frame through CompressionStream. CompressionStream cannot be flushed and held its first
+ * output until megabytes of JSON had gone in: the first byte came 70–330 ms after the request at
+ * 2M partitions (make bench-scale's fetch asks for zstd). A zstd body is one or more frames (RFC
+ * 8878), read in turn by every decoder (Bun's fetch and DecompressionStream, node:zlib, curl
+ * checked). gzip keeps one member: decoders that stop after the first member are not rare.
+ */
+function headFramed(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const plain = body.getReader();
+  /** The rest through CompressionStream, once the first chunk went out as its own frame. */
+  let rest: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> } | null = null;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (rest !== null) {
+          const next = await rest.read();
+          return next.done || next.value === undefined ? controller.close() : controller.enqueue(next.value);
+        }
+        const first = await plain.read();
+        if (first.done) return controller.close();
+        controller.enqueue(Bun.zstdCompressSync(first.value));
+        plain.releaseLock();
+        rest = body.pipeThrough(compressor("zstd")).getReader();
+      },
+      cancel(reason) {
+        return (rest ?? plain).cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /**
@@ -73,7 +111,7 @@ function compressed(body: ReadableStream<Uint8Array>, encoding: BodyEncoding): R
  * two looks at the clock, the turn budget bounds the pause, and fewer, larger chunks keep the
  * per-chunk cost of the socket and the compressor low.
  */
-function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], leave: () => void): ReadableStream<Uint8Array> {
+function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], garbage: YoungGarbage, leave: () => void): ReadableStream<Uint8Array> {
   const { streamSliceRecords: slice, streamTurnMs: turnMs, streamChunkBytes: chunkBytes, imageStreamMaxMs: maxMs } = limits;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ended = false;
@@ -96,6 +134,10 @@ function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], lea
           for (;;) {
             await turn();
             if (ended) return; // cut (or cancelled) while the loop turned
+            // The last pull's chunks are taken (a pull comes once the queue is empty): its slices'
+            // strings and bytes are garbage now, and few young objects are alive to be promoted.
+            // A collection gets a turn of the loop to itself, so its pause and the slices' never add up.
+            if (garbage.collectIfDue()) continue;
             const started = performance.now();
             let bytes = 0;
             while (bytes < chunkBytes && performance.now() - started < turnMs) {
@@ -104,7 +146,10 @@ function sliced(encoder: AnswerStream, limits: AnswerResponseDeps["limits"], lea
                 finish();
                 return controller.close();
               }
-              if (written.length > 0) controller.enqueue(written);
+              if (written.length > 0) {
+                controller.enqueue(written);
+                garbage.wrote(written.length);
+              }
               bytes += written.length;
             }
             if (bytes > 0) return;
