@@ -4,19 +4,16 @@
 // collects on its own: a node's RSS rose by 120–380 MiB over one full GET at 1M partitions,
 // 170–600 MiB at 2M. Collecting the young generation every STREAM_BYTES_PER_COLLECTION bytes
 // written keeps it near flat: +20–40 MiB at 1M, +25–35 MiB at 2M (scripts/bench/image-get-peak.ts;
-// in-process at 1M: +0 MiB, 72 collections of ~1 ms). The policy is a sliced install's
-// (src/node/apply-slices.ts): a collection that held the loop longer than COLLECT_PAUSE_MS (a loaded
-// machine, where the loop waits for the collector's helper threads) doubles the spacing until the
-// next one, a quick one halves it back, so a loaded node waits for few of them. One per node,
-// counting the bytes of every stream it writes: garbage is per byte, whoever made it.
+// in-process at 1M: +0 MiB, 72 collections of ~1 ms). Paced as the node's other young collections
+// are (src/node/young-collections.ts: a slow collection doubles the spacing, a quick one halves it
+// back), in bytes. One per node, counting the bytes of every stream it writes: garbage is per byte,
+// whoever made it.
 import { edenGC } from "bun:jsc";
-import { COLLECT_PAUSE_MS } from "../node/apply-slices.ts";
 import { invariant } from "../node/errors.ts";
+import { YoungCollections } from "../node/young-collections.ts";
 
 /** Bytes streamed between two young collections: ~1 ms each, ~7% of writing the bytes (in-process, 1M partitions). */
 export const STREAM_BYTES_PER_COLLECTION = 4 * 1024 * 1024;
-/** The widest spacing slow collections can push it to, in multiples of the base. */
-const MAX_SPACING_FACTOR = 64;
 
 export interface YoungGarbageOptions {
   /** Collects the young generation; default bun:jsc's edenGC. */
@@ -26,72 +23,48 @@ export interface YoungGarbageOptions {
 }
 
 export class YoungGarbage {
-  private readonly collect: () => void;
-  private readonly everyBytes: number;
-  private readonly now: () => number;
-  /** Bytes between collections now: everyBytes, or more after slow collections. */
-  private spacing: number;
-  private sinceLast = 0;
-  private collections = 0;
-  private collectMs = 0;
-  private longestMs = 0;
-  private failures = 0;
+  private readonly pacer: YoungCollections;
   private written = 0;
 
   constructor(o: YoungGarbageOptions = {}) {
-    this.collect = o.collect ?? (() => void edenGC());
-    this.everyBytes = o.everyBytes ?? STREAM_BYTES_PER_COLLECTION;
-    this.now = o.now ?? (() => performance.now());
-    invariant(Number.isSafeInteger(this.everyBytes) && this.everyBytes > 0, () => `young collections need a positive byte spacing, got ${this.everyBytes}`);
-    this.spacing = this.everyBytes;
+    const everyBytes = o.everyBytes ?? STREAM_BYTES_PER_COLLECTION;
+    invariant(Number.isSafeInteger(everyBytes) && everyBytes > 0, () => `young collections need a positive byte spacing, got ${everyBytes}`);
+    this.pacer = new YoungCollections(o.collect ?? (() => void edenGC()), everyBytes, o.now ?? (() => performance.now()));
   }
 
   /** `bytes` were written by a stream: garbage once the socket has taken them. */
   wrote(bytes: number): void {
     invariant(Number.isSafeInteger(bytes) && bytes >= 0, () => `a stream wrote ${bytes} bytes`);
     this.written += bytes;
-    this.sinceLast += bytes;
+    this.pacer.add(bytes);
   }
 
   /**
    * Collects the young generation once enough bytes were written since the last collection. Called
    * where a stream holds the fewest young objects (before it writes its next chunk): what is alive
-   * at a collection is promoted, and would wait for a full collection as garbage. True when it
-   * collected.
+   * at a collection is promoted, and would wait for a full collection as garbage. A collection that
+   * throws is counted, never a reason to cut the answer. True when it collected.
    */
   collectIfDue(): boolean {
-    if (this.sinceLast < this.spacing) return false;
-    this.sinceLast = 0;
-    const started = this.now();
-    try {
-      this.collect();
-    } catch {
-      // A collection is no part of the answer: one that fails is counted, never a reason to cut it.
-      this.failures++;
-    }
-    const ms = this.now() - started;
-    this.collections++;
-    this.collectMs += ms;
-    this.longestMs = Math.max(this.longestMs, ms);
-    const slow = ms > COLLECT_PAUSE_MS;
-    this.spacing = slow ? Math.min(this.spacing * 2, this.everyBytes * MAX_SPACING_FACTOR) : Math.max(this.everyBytes, this.spacing / 2);
-    invariant(this.spacing >= this.everyBytes && this.spacing <= this.everyBytes * MAX_SPACING_FACTOR, () => `young collection spacing ${this.spacing} out of its bounds`);
+    if (!this.pacer.due) return false;
+    this.pacer.collectNow();
     return true;
   }
 
   /** Bytes written between collections now (for tests): the base, or more after slow collections. */
   get spacingBytes(): number {
-    return this.spacing;
+    return this.pacer.spacing;
   }
 
   /** For /metrics. */
   metrics(): Record<string, number> {
+    const r = this.pacer.report();
     return {
       yakt_image_stream_bytes_total: this.written,
-      yakt_image_stream_young_collections_total: this.collections,
-      yakt_image_stream_young_collect_ms_total: Math.round(this.collectMs),
-      yakt_image_stream_young_collect_longest_ms: Math.round(this.longestMs * 10) / 10,
-      yakt_image_stream_young_collect_failures_total: this.failures,
+      yakt_image_stream_young_collections_total: r.youngCollections,
+      yakt_image_stream_young_collect_ms_total: Math.round(r.collectMs),
+      yakt_image_stream_young_collect_longest_ms: r.longestCollectMs,
+      yakt_image_stream_young_collect_failures_total: this.pacer.failed,
     };
   }
 }

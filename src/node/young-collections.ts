@@ -32,6 +32,7 @@ export class YoungCollections {
   private count = 0;
   private totalMs = 0;
   private longestMs = 0;
+  private failures = 0;
   private error: string | undefined;
 
   constructor(
@@ -51,6 +52,11 @@ export class YoungCollections {
     if (this.add(units)) this.collectNow();
   }
 
+  /** Whether the work done since the last collection calls for one now. */
+  get due(): boolean {
+    return this.since >= this.every;
+  }
+
   /** `units` more work done, not collected for yet: true once a collection is due (collectNow() it then). */
   add(units: number): boolean {
     if (!Number.isSafeInteger(units) || units < 0) throw new RangeError(`work done must be a non-negative integer, got ${units}`);
@@ -61,6 +67,11 @@ export class YoungCollections {
   /** The job is over: what its work since the last collection left is collected too. */
   finish(): void {
     if (this.since > 0) this.collectNow();
+  }
+
+  /** Collections that threw (each still counted as a collection). */
+  get failed(): number {
+    return this.failures;
   }
 
   /** Work between collections now (doubled by each slow one). */
@@ -83,6 +94,7 @@ export class YoungCollections {
     try {
       this.collect();
     } catch (error) {
+      this.failures++;
       this.error = error instanceof Error ? error.message : String(error);
     }
     const ms = this.now() - started;

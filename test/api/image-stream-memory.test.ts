@@ -9,7 +9,7 @@ import { answerResponse } from "../../src/api/answer-response.ts";
 import { type ApiLimits, resolveLimits } from "../../src/api/limits.ts";
 import { StreamGate } from "../../src/api/stream-gate.ts";
 import { YoungGarbage } from "../../src/api/young-garbage.ts";
-import { COLLECT_PAUSE_MS } from "../../src/node/apply-slices.ts";
+import { COLLECT_PAUSE_MS, MAX_SPACING_FACTOR } from "../../src/node/young-collections.ts";
 import { waitUntil } from "../node/support/wait-until.ts";
 import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
@@ -183,10 +183,10 @@ describe("YoungGarbage", () => {
     collectNow();
     expect(garbage.spacingBytes).toBe(400);
     for (let i = 0; i < 20; i++) collectNow();
-    expect(garbage.spacingBytes).toBe(6_400); // 64 × the base at most
+    expect(garbage.spacingBytes).toBe(100 * MAX_SPACING_FACTOR); // bounded
     ms = 1;
     collectNow();
-    expect(garbage.spacingBytes).toBe(3_200);
+    expect(garbage.spacingBytes).toBe((100 * MAX_SPACING_FACTOR) / 2);
     for (let i = 0; i < 20; i++) collectNow();
     expect(garbage.spacingBytes).toBe(100);
   });
