@@ -35,14 +35,14 @@ function timeline(samples: readonly MemorySample[], nodes: number[]): string[] {
   return [...rows.entries()].sort(([a], [b]) => a - b).map(([slot, row]) => `${((slot * TIMELINE_STEP_MS) / 1000).toFixed(1).padStart(5)} s ${nodes.map((n) => cell(row.get(n))).join(" ")}`);
 }
 
-/** The node's snapshot_taken lines: when (s since `t0`, wall clock) and at which index. */
+/** The node's snapshot_taken lines: when (s since `t0`, wall clock), at which index, and its young collections. */
 function snapshots(cluster: ProcessCluster, node: number, t0: number): string[] {
   return cluster
     .log(node)
     .split("\n")
     .filter((l) => l.includes('"snapshot_taken"'))
-    .map((l) => JSON.parse(l) as { ts: string; index: number; bytes: number; totalMs: number })
-    .map((e) => `node ${node} snapshot at ${((Date.parse(e.ts) - t0) / 1000).toFixed(1)} s: index ${e.index}, ${(e.bytes / 2 ** 20).toFixed(1)} MiB, ${e.totalMs} ms`);
+    .map((l) => JSON.parse(l) as { ts: string; index: number; bytes: number; totalMs: number; youngCollections?: number; longestCollectMs?: number })
+    .map((e) => `node ${node} snapshot at ${((Date.parse(e.ts) - t0) / 1000).toFixed(1)} s: index ${e.index}, ${(e.bytes / 2 ** 20).toFixed(1)} MiB, ${e.totalMs} ms, ${e.youngCollections ?? 0} young collections (longest ${e.longestCollectMs ?? 0} ms)`);
 }
 
 async function main(): Promise<void> {
