@@ -109,6 +109,7 @@ export class RaftRuntime implements ConsensusHandle {
       },
       collectYoung: this.opts.collectYoung,
       recordsApplied: this.opts.stateMachine.recordsApplied?.bind(this.opts.stateMachine),
+      collectsApplies: () => this.isLeader(),
     });
     this.forwarder = new Forwarder({
       nodeId: this.nodeId,

@@ -338,6 +338,24 @@ describe("the slices (ApplySlices)", () => {
     expect(at).toEqual([2, 4]);
   });
 
+  test("a node that does not lead (collectsApplies false) does not collect for its applies, nor counts them for later", () => {
+    let records = 0;
+    let collected = 0;
+    let leading = false;
+    const slices = new ApplySlices({ ...queuedDeps(applierOf(new KvStateMachine()), []), collectYoung: () => collected++, recordsApplied: () => records, collectsApplies: () => leading });
+    records += 10 * RECORDS_PER_COLLECTION;
+    slices.resume();
+    expect(collected).toBe(0);
+    // Leading now: only what it applies from here on counts.
+    leading = true;
+    records += RECORDS_PER_COLLECTION - 1;
+    slices.resume();
+    expect(collected).toBe(0);
+    records += 1;
+    slices.resume();
+    expect(collected).toBe(1);
+  });
+
   test("no collector, or no record count: applies are not collected for", () => {
     let records = 0;
     let collected = 0;
