@@ -32,8 +32,7 @@
 // the app a service object of its own whose topic read was stale: the served app's first GETs then
 // cost more CPU than with no warm-up of the fast route (its compiled code had seen another object).
 // A failure is reported, never thrown: a warm-up is a speed-up, never a reason not to start.
-import { edenGC } from "bun:jsc";
-import { YoungCollections } from "../node/young-collections.ts";
+import { YoungCollections, collectYoungGeneration } from "../node/young-collections.ts";
 import { invariant } from "../node/errors.ts";
 import { fastRoutesOf } from "./fast-route.ts";
 import { TOPIC_PATH } from "./routes/topics.ts";
@@ -89,7 +88,7 @@ export async function warmUp(o: WarmUpOptions): Promise<WarmUpResult> {
   const now = o.now ?? (() => performance.now());
   const yieldTurn = o.yieldTurn ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const names = o.topicNames.slice(0, WARM_UP_TOPICS);
-  const young = new YoungCollections(o.collectYoung ?? (() => void edenGC()), WARM_UP_READS_PER_COLLECTION, now);
+  const young = new YoungCollections(o.collectYoung ?? collectYoungGeneration, WARM_UP_READS_PER_COLLECTION, now);
   const t0 = now();
   let done = 0;
   let stopped: string | undefined;

@@ -8,9 +8,8 @@
 // are (src/node/young-collections.ts: a slow collection doubles the spacing, a quick one halves it
 // back), in bytes. One per node, counting the bytes of every stream it writes: garbage is per byte,
 // whoever made it.
-import { edenGC } from "bun:jsc";
 import { invariant } from "../node/errors.ts";
-import { YoungCollections } from "../node/young-collections.ts";
+import { YoungCollections, collectYoungGeneration } from "../node/young-collections.ts";
 
 /** Bytes streamed between two young collections: ~1 ms each, ~7% of writing the bytes (in-process, 1M partitions). */
 export const STREAM_BYTES_PER_COLLECTION = 4 * 1024 * 1024;
@@ -29,7 +28,7 @@ export class YoungGarbage {
   constructor(o: YoungGarbageOptions = {}) {
     const everyBytes = o.everyBytes ?? STREAM_BYTES_PER_COLLECTION;
     invariant(Number.isSafeInteger(everyBytes) && everyBytes > 0, () => `young collections need a positive byte spacing, got ${everyBytes}`);
-    this.pacer = new YoungCollections(o.collect ?? (() => void edenGC()), everyBytes, o.now ?? (() => performance.now()));
+    this.pacer = new YoungCollections(o.collect ?? collectYoungGeneration, everyBytes, o.now ?? (() => performance.now()));
   }
 
   /** `bytes` were written by a stream: garbage once the socket has taken them. */

@@ -1,6 +1,5 @@
 // Start-up wiring of one node: data dir → metadata state machine → Raft runtime (peer transport)
 // → metadata service → REST API → console. Returns a handle whose stop() undoes it in reverse.
-import { edenGC } from "bun:jsc";
 import { DEFAULT_LIMITS } from "../admin/console-options.ts";
 import { startConsole, type ConsoleServer } from "../admin/console-server.ts";
 import { createApp, type YaktApp } from "../api/app.ts";
@@ -13,6 +12,7 @@ import { type LogSink, stdoutSink } from "../node/logger.ts";
 import { LoopLagProbe } from "../node/loop-lag.ts";
 import { RaftRuntime } from "../node/raft-runtime.ts";
 import { IntervalTicker } from "../node/ticker.ts";
+import { collectYoungGeneration } from "../node/young-collections.ts";
 import type { Membership } from "../raft/types.ts";
 import { StorageError } from "../storage/storage-error.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
@@ -74,7 +74,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     onFatal: opts.onFatal,
     loopLag,
     // The garbage of a sliced install and of a snapshot is collected as they go (young-collections.ts).
-    collectYoung: () => void edenGC(),
+    collectYoung: collectYoungGeneration,
     // The restore's garbage goes before the peers are served (warm-up.ts).
     onRestored: () => {
       restoreGc = collectRestoreGarbage();

@@ -9,7 +9,11 @@
 // work until the next one (a loaded node waits for few of them), and one that did not halves it
 // again, down to where it began. A collection is no step of the work: one that throws is
 // remembered and reported, never a reason to stop.
+import { edenGC } from "bun:jsc";
 import { invariant } from "./errors.ts";
+
+/** The collection a node runs: JavaScriptCore's young generation (eden), synchronously. */
+export const collectYoungGeneration = (): void => void edenGC();
 
 /** A young collection that held the loop longer than this spaces the next ones out (twice the work). */
 export const COLLECT_PAUSE_MS = 20;
@@ -61,7 +65,7 @@ export class YoungCollections {
   add(units: number): boolean {
     if (!Number.isSafeInteger(units) || units < 0) throw new RangeError(`work done must be a non-negative integer, got ${units}`);
     this.since += units;
-    return this.since >= this.every;
+    return this.due;
   }
 
   /** The job is over: what its work since the last collection left is collected too. */
