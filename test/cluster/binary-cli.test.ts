@@ -1,7 +1,7 @@
 // The compiled binary's command line and lifecycle: exit codes of bad flags and foreign data dirs,
 // format, a one-node start with defaults overridden, and a graceful SIGTERM.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePorts } from "../node/support/free-ports.ts";
@@ -46,6 +46,28 @@ describe("yakt binary", () => {
     expect(unformatted.err).toContain(`yakt format --cluster-id c1 --node-id 1 --data-dir ${g}`);
     expect(existsSync(join(g, "yakt.db"))).toBe(false); // the refusal wrote nothing
   });
+
+  test("a node runs with its allocator options, in the process it was started as; an operator's value wins", async () => {
+    const { MIMALLOC_PURGE_HOLES: _unset, ...env } = process.env;
+    for (const [given, expected] of [[undefined, "0"], ["1", "1"]] as const) {
+      const [httpPort, peerPort, adminPort] = freePorts(3);
+      const args = [
+        ...["--listen-http", `127.0.0.1:${httpPort}`, "--listen-peer", `127.0.0.1:${peerPort}`],
+        ...["--listen-admin", `127.0.0.1:${adminPort}`, "--data-dir", join(dir, `alloc-${expected}`)],
+      ];
+      const proc = Bun.spawn([BINARY, ...args], { cwd: dir, stdout: "pipe", stderr: "pipe", env: given === undefined ? env : { ...env, MIMALLOC_PURGE_HOLES: given } });
+      try {
+        await waitUntil("node answers", async () => (await http("GET", `http://127.0.0.1:${httpPort}/v1/cluster`)).status === 200);
+        // The pid Bun.spawn returned is the serving process: execve kept it.
+        const environ = readFileSync(`/proc/${proc.pid}/environ`, "utf8").split("\0");
+        expect(environ.filter((v) => v.startsWith("MIMALLOC_PURGE_HOLES="))).toEqual([`MIMALLOC_PURGE_HOLES=${expected}`]);
+        expect(readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0")).toContain(join(dir, `alloc-${expected}`));
+      } finally {
+        proc.kill("SIGKILL");
+        await proc.exited;
+      }
+    }
+  }, 30_000);
 
   test("a one-node cluster serves writes, and SIGTERM stops it gracefully (exit 0)", async () => {
     const [httpPort, peerPort, adminPort] = freePorts(3);

@@ -1,0 +1,77 @@
+// The allocator options a node runs with, and the re-execution that sets them.
+//
+// Bun's allocator (its mimalloc fork) by default hands the free holes inside pages still in use
+// back to the kernel every 100 ms. Under a steady write load that is ~500 madvise calls a second
+// on each node and as many page faults to take the memory back: 17-19 % of the cluster's CPU per
+// write (bench/HISTORY.md, 2026-12-07). Whole free pages are still returned after the allocator's
+// usual delay. mimalloc reads its options once, from the environment, before any of our code
+// runs; so a node started without them executes itself again with them set. execve keeps the
+// process id, so supervisors, `kill -9` and the pid file see one process. A value the operator
+// exported wins.
+import { dlopen, FFIType, ptr } from "bun:ffi";
+
+export const NODE_ALLOCATOR_OPTIONS: Readonly<Record<string, string>> = Object.freeze({ MIMALLOC_PURGE_HOLES: "0" });
+
+/** What this process was started with, as Bun reports it. */
+export interface ProcessImage {
+  argv0: string;
+  argv: readonly string[];
+  execArgv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ExecPlan {
+  argv: string[];
+  env: string[];
+}
+
+/** Where `bun build --compile` places the entry point: argv[1] names it, not a user argument. */
+const COMPILED_ENTRY_PREFIX = "/$bunfs/";
+
+/** The argv and environment to execute again with, or null when every option is already set. */
+export function allocatorExecPlan(image: ProcessImage, options: Readonly<Record<string, string>> = NODE_ALLOCATOR_OPTIONS): ExecPlan | null {
+  const missing = Object.keys(options).filter((name) => image.env[name] === undefined);
+  if (missing.length === 0) return null;
+  const compiled = image.argv[1]?.startsWith(COMPILED_ENTRY_PREFIX) ?? false;
+  // A compiled binary finds its entry itself; `bun file.ts` needs its runtime flags and the file.
+  const argv = compiled ? [image.argv0, ...image.argv.slice(2)] : [image.argv0, ...image.execArgv, ...image.argv.slice(1)];
+  const env = Object.entries(image.env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}=${value}`);
+  for (const name of missing) env.push(`${name}=${options[name]}`);
+  return { argv, env };
+}
+
+export type AllocatorOutcome = { applied: true } | { applied: false; reason: string };
+
+/**
+ * Executes this process again with the node's allocator options when any is missing; returns
+ * only when nothing was missing or the execution failed (the node then runs on the defaults).
+ */
+export function applyAllocatorOptions(): AllocatorOutcome {
+  const plan = allocatorExecPlan({ argv0: process.argv0, argv: process.argv, execArgv: process.execArgv, env: process.env });
+  if (plan === null) return { applied: true };
+  if (process.platform !== "linux") return { applied: false, reason: `no re-execution on ${process.platform}` };
+  try {
+    const libc = dlopen("libc.so.6", { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
+    const keep: Buffer[] = [];
+    const cString = (s: string) => {
+      const b = Buffer.from(`${s}\0`);
+      keep.push(b);
+      return b;
+    };
+    const pointers = (items: string[]) => {
+      const array = new BigUint64Array(items.length + 1); // NULL-terminated, as execve requires
+      items.forEach((s, i) => {
+        array[i] = BigInt(ptr(cString(s)));
+      });
+      return array;
+    };
+    // /proc/self/exe is the running image even when its path was a relative one or a symlink.
+    libc.symbols.execve(ptr(cString("/proc/self/exe")), ptr(pointers(plan.argv)), ptr(pointers(plan.env)));
+    libc.close();
+    return { applied: false, reason: "execve failed" };
+  } catch (e) {
+    return { applied: false, reason: (e as Error).message };
+  }
+}
