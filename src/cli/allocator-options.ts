@@ -67,8 +67,9 @@ export function applyAllocatorOptions(): AllocatorOutcome {
       });
       return array;
     };
-    // /proc/self/exe is the running image even when its path was a relative one or a symlink.
-    libc.symbols.execve(ptr(cString("/proc/self/exe")), ptr(pointers(plan.argv)), ptr(pointers(plan.env)));
+    // The executable's own path, not /proc/self/exe: the kernel names the process after the file
+    // it executes, and `pgrep yakt`, `ps -C yakt` or `pkill yakt` look for that name.
+    libc.symbols.execve(ptr(cString(process.execPath)), ptr(pointers(plan.argv)), ptr(pointers(plan.env)));
     libc.close();
     return { applied: false, reason: "execve failed" };
   } catch (e) {

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { freePorts } from "../node/support/free-ports.ts";
 import { waitUntil } from "../node/support/wait-until.ts";
 import { http } from "./support/http.ts";
@@ -62,6 +62,8 @@ describe("yakt binary", () => {
         const environ = readFileSync(`/proc/${proc.pid}/environ`, "utf8").split("\0");
         expect(environ.filter((v) => v.startsWith("MIMALLOC_PURGE_HOLES="))).toEqual([`MIMALLOC_PURGE_HOLES=${expected}`]);
         expect(readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0")).toContain(join(dir, `alloc-${expected}`));
+        // Still named after its executable (what pgrep and ps -C look for), not after /proc/self/exe.
+        expect(readFileSync(`/proc/${proc.pid}/comm`, "utf8").trim()).toBe(basename(BINARY).slice(0, 15));
       } finally {
         proc.kill("SIGKILL");
         await proc.exited;
