@@ -1,6 +1,6 @@
 // The yakt executable: parse the command line, then format or recover a data dir, run a client
 // subcommand, or run a node until a signal.
-import { applyAllocatorOptions } from "./cli/allocator-options.ts";
+import { allocatorOutcome } from "./cli/allocator-first.ts";
 import { ClientError, StartupError, UsageError } from "./cli/cli-errors.ts";
 import { parseCommand } from "./cli/command.ts";
 import { formatDataDir } from "./cli/data-dir.ts";
@@ -50,9 +50,9 @@ async function main(args: string[]): Promise<number | null> {
       return 0;
     }
     case "run": {
-      // Returns only when the options are set or could not be (then the allocator's defaults hold).
-      const allocator = applyAllocatorOptions();
-      if (!allocator.applied) line("allocator_defaults", { reason: allocator.reason });
+      // allocator-first.ts executed the process again when the options were missing, before the
+      // rest was loaded; here only when that could not be done (then the allocator's defaults hold).
+      if (allocatorOutcome !== null && !allocatorOutcome.applied) line("allocator_defaults", { reason: allocatorOutcome.reason });
       // Keep serving after a stray rejection or exception in one request: log it, never crash.
       process.on("unhandledRejection", (reason) => line("unhandled_rejection", { error: reason }));
       process.on("uncaughtException", (error) => line("uncaught_exception", { error }));
