@@ -7,7 +7,7 @@
 // longest event-loop pause (a 1 ms interval probe), and whether a diff since the fence holds every
 // changed partition (the history bound) — not a test: numbers to compare before and after.
 // Usage: bun scripts/bench-failover.ts [--partitions N] [--history N]
-import "./bench/allocator.ts";
+import "./bench/memory-options.ts";
 import { type Command, encodeCommand } from "../src/metadata/commands.ts";
 import { DEFAULT_HISTORY_RECORDS, MAX_COMMAND_BYTES, MAX_PARTITIONS, MAX_PARTITIONS_PER_REQUEST } from "../src/metadata/limits.ts";
 import { PartitionController, type ReconcileBatch } from "../src/metadata/partition-controller.ts";

@@ -11,7 +11,7 @@
 // YAKT_BINARY picks the build (e.g. an older commit's dist/yakt), YAKT_FLAGS adds node flags.
 // PROFILE=1 stops the YAKt nodes with SIGTERM so that a profiler asked for through BUN_OPTIONS
 // (e.g. --cpu-prof-md) writes its profile.
-import "./bench/allocator.ts";
+import "./bench/memory-options.ts";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./bench/cpu.ts";

@@ -7,7 +7,7 @@
 // Printed as a table and written to its section of bench/RESULTS.md. Not a test.
 //   SCALE_TOPICS=1000 bun run scripts/bench-scale.ts     (a smaller fill, e.g. to try it)
 //   SCALE_TOPICS=20000 bun run scripts/bench-scale.ts    (2M partitions: its own section, "at 2M")
-import "./bench/allocator.ts";
+import "./bench/memory-options.ts";
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";

@@ -10,7 +10,7 @@
 // Each member's CPU is also printed by thread (main, JIT, GC helpers, I/O pool), user+system apart.
 // PROFILE=1 stops the YAKt nodes gracefully after the row so they write their CPU profiles:
 //   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" bun run scripts/bench-write.ts --systems yakt
-import "./bench/allocator.ts";
+import "./bench/memory-options.ts";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./bench/cpu.ts";

@@ -4,7 +4,7 @@
 // metadata workload with 1,000 long-polling brokers and with 1,000 watching ones (bench/mixed.ts), plus the other layers'
 // micro-benchmarks when present. Writes its section of bench/RESULTS.md (and the plots beside it).
 // Not a test: numbers depend on the machine and its load.
-import "./bench/allocator.ts";
+import "./bench/memory-options.ts";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";

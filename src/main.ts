@@ -1,6 +1,6 @@
 // The yakt executable: parse the command line, then format or recover a data dir, run a client
 // subcommand, or run a node until a signal.
-import { allocatorOutcome } from "./cli/allocator-first.ts";
+import { memoryOutcome } from "./cli/memory-options-first.ts";
 import { ClientError, StartupError, UsageError } from "./cli/cli-errors.ts";
 import { parseCommand } from "./cli/command.ts";
 import { formatDataDir } from "./cli/data-dir.ts";
@@ -50,9 +50,9 @@ async function main(args: string[]): Promise<number | null> {
       return 0;
     }
     case "run": {
-      // allocator-first.ts executed the process again when the options were missing, before the
-      // rest was loaded; here only when that could not be done (then the allocator's defaults hold).
-      if (allocatorOutcome !== null && !allocatorOutcome.applied) line("allocator_defaults", { reason: allocatorOutcome.reason });
+      // memory-options-first.ts executed the process again when the options were missing, before the
+      // rest was loaded; here only when that could not be done (then the runtime's memory defaults hold).
+      if (memoryOutcome !== null && !memoryOutcome.applied) line("memory_defaults", { reason: memoryOutcome.reason });
       // Keep serving after a stray rejection or exception in one request: log it, never crash.
       process.on("unhandledRejection", (reason) => line("unhandled_rejection", { error: reason }));
       process.on("uncaughtException", (error) => line("uncaught_exception", { error }));

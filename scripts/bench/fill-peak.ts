@@ -8,7 +8,7 @@
 // Memory and speed are measured, never asserted. YAKT_BINARY picks another build to compare.
 //   TOPICS=10000 bun scripts/bench/fill-peak.ts
 //   FLAGS="--snapshot-records 100000000" bun scripts/bench/fill-peak.ts   (flags for every node)
-import "./allocator.ts";
+import "./memory-options.ts";
 import { loadavg } from "node:os";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { processCpuMs } from "./cpu.ts";

@@ -6,7 +6,7 @@
 // node, the load average. Not a test; speed is never asserted.
 //   TOPICS=2000 WRITERS=8 bun scripts/bench/fill-rate.ts
 //   PROFILE=1 BUN_OPTIONS=--cpu-prof-md ...   (a graceful stop at the end lets the nodes write profiles)
-import "./allocator.ts";
+import "./memory-options.ts";
 import { loadavg } from "node:os";
 import { ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { processCpuMs } from "./cpu.ts";

@@ -12,7 +12,7 @@
 // /proc/<pid>/clear_refs before each read, so no sample misses the peak), first byte and whole wall
 // ms, the node's CPU ms over the read, and its longest event-loop pause (yakt_event_loop_lag_max_ms).
 // Not a test:  make build && nice -n 5 bun scripts/bench/image-get-peak.ts --builds dist/yakt,/tmp/yakt-base [--topics 20000] [--nodes 3]
-import "./allocator.ts";
+import "./memory-options.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg } from "node:os";

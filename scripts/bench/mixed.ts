@@ -5,7 +5,7 @@
 // saturated and the propagation is mostly queueing; OPS_PER_SECOND=n paces them instead (the
 // operations start at n per second at most, spread evenly), giving the propagation at that rate.
 //   bun run scripts/bench/mixed.ts    (BROKERS=1000 WRITERS=8 DURATION_MS=30000 FLEET_MODE=poll by default)
-import "./allocator.ts";
+import "./memory-options.ts";
 import { clusterCpuMs, processCpuMs } from "./cpu.ts";
 import { ensureHttpSlots } from "./http-slots.ts";
 import { type LoadResult, runLoad } from "./load.ts";

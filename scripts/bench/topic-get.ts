@@ -21,7 +21,7 @@
 //     restarted with kill -9, at 0, 1, 5 and 20 s after it caught up; after-start.ts; REPLAY=1
 //     restarts it without a snapshot, so it replays its whole log)
 //   PROFILE=1 BUN_OPTIONS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" SCALE_TOPICS=300 GETS=20000 bun run scripts/bench/topic-get.ts
-import "./allocator.ts";
+import "./memory-options.ts";
 import { loadavg } from "node:os";
 import { BINARY, ProcessCluster } from "../../test/cluster/support/process-cluster.ts";
 import { afterStart } from "./after-start.ts";

@@ -47,21 +47,26 @@ describe("yakt binary", () => {
     expect(existsSync(join(g, "yakt.db"))).toBe(false); // the refusal wrote nothing
   });
 
-  test("a node runs with its allocator options, in the process it was started as; an operator's value wins", async () => {
-    const { MIMALLOC_PURGE_HOLES: _unset, ...env } = process.env;
-    for (const [given, expected] of [[undefined, "0"], ["1", "1"]] as const) {
+  test("a node runs with its memory options, in the process it was started as; an operator's value wins", async () => {
+    const { MIMALLOC_PURGE_HOLES: _holes, BUN_JSC_useWarmUpMarkedBlocks: _warmUp, ...env } = process.env;
+    // Unset: both set by the node. One exported: kept, and only the other one added.
+    for (const [given, expected] of [
+      [{}, ["MIMALLOC_PURGE_HOLES=0", "BUN_JSC_useWarmUpMarkedBlocks=0"]],
+      [{ MIMALLOC_PURGE_HOLES: "1" }, ["MIMALLOC_PURGE_HOLES=1", "BUN_JSC_useWarmUpMarkedBlocks=0"]],
+    ] as const) {
       const [httpPort, peerPort, adminPort] = freePorts(3);
+      const dataDir = join(dir, `memory-${httpPort}`);
       const args = [
         ...["--listen-http", `127.0.0.1:${httpPort}`, "--listen-peer", `127.0.0.1:${peerPort}`],
-        ...["--listen-admin", `127.0.0.1:${adminPort}`, "--data-dir", join(dir, `alloc-${expected}`)],
+        ...["--listen-admin", `127.0.0.1:${adminPort}`, "--data-dir", dataDir],
       ];
-      const proc = Bun.spawn([BINARY, ...args], { cwd: dir, stdout: "pipe", stderr: "pipe", env: given === undefined ? env : { ...env, MIMALLOC_PURGE_HOLES: given } });
+      const proc = Bun.spawn([BINARY, ...args], { cwd: dir, stdout: "pipe", stderr: "pipe", env: { ...env, ...given } });
       try {
         await waitUntil("node answers", async () => (await http("GET", `http://127.0.0.1:${httpPort}/v1/cluster`)).status === 200);
         // The pid Bun.spawn returned is the serving process: execve kept it.
         const environ = readFileSync(`/proc/${proc.pid}/environ`, "utf8").split("\0");
-        expect(environ.filter((v) => v.startsWith("MIMALLOC_PURGE_HOLES="))).toEqual([`MIMALLOC_PURGE_HOLES=${expected}`]);
-        expect(readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0")).toContain(join(dir, `alloc-${expected}`));
+        expect(environ.filter((v) => v.startsWith("MIMALLOC_PURGE_HOLES=") || v.startsWith("BUN_JSC_useWarmUpMarkedBlocks=")).sort()).toEqual([...expected].sort());
+        expect(readFileSync(`/proc/${proc.pid}/cmdline`, "utf8").split("\0")).toContain(dataDir);
         // Still named after its executable (what pgrep and ps -C look for), not after /proc/self/exe.
         expect(readFileSync(`/proc/${proc.pid}/comm`, "utf8").trim()).toBe(basename(BINARY).slice(0, 15));
       } finally {

@@ -1,16 +1,25 @@
-// The allocator options a node runs with, and the re-execution that sets them.
+// The memory options a node runs with, and the re-execution that sets them. Both stop work that
+// gives memory back to the kernel, or touches it ahead of need, only for the process to fault it in
+// again: on a paravirtualized kernel (this machine's) each fault costs a trip through the
+// hypervisor (bench/HISTORY.md, "Write CPU, fifth look", 2026-12-07).
 //
-// Bun's allocator (its mimalloc fork) by default hands the free holes inside pages still in use
-// back to the kernel every 100 ms. Under a steady write load that is ~500 madvise calls a second
-// on each node and as many page faults to take the memory back: 17-19 % of the cluster's CPU per
-// write (bench/HISTORY.md, 2026-12-07). Whole free pages are still returned after the allocator's
-// usual delay. mimalloc reads its options once, from the environment, before any of our code
-// runs; so a node started without them executes itself again with them set. execve keeps the
-// process id, so supervisors, `kill -9` and the pid file see one process. A value the operator
-// exported wins.
+// - MIMALLOC_PURGE_HOLES=0: Bun's allocator (its mimalloc fork) hands the free holes inside pages
+//   still in use back to the kernel every 100 ms: ~500 madvise calls a second on a node under
+//   steady writes, and as many faults after: ~17 % of the cluster's CPU per write. Whole free
+//   pages still go back after the allocator's usual delay.
+// - BUN_JSC_useWarmUpMarkedBlocks=0: JavaScriptCore's JSCWarmUp thread touches idle heap blocks
+//   ahead of their use: ~12 % of the cluster's CPU per write more with it than without.
+//
+// mimalloc and JavaScriptCore read these once, from the environment, before any of our code runs;
+// so a node started without them executes itself again with them set. execve keeps the process
+// id, so supervisors, `kill -9` and the pid file see one process. A value the operator exported
+// wins, each option on its own.
 import { dlopen, FFIType, ptr } from "bun:ffi";
 
-export const NODE_ALLOCATOR_OPTIONS: Readonly<Record<string, string>> = Object.freeze({ MIMALLOC_PURGE_HOLES: "0" });
+export const NODE_MEMORY_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  MIMALLOC_PURGE_HOLES: "0",
+  BUN_JSC_useWarmUpMarkedBlocks: "0",
+});
 
 /** What this process was started with, as Bun reports it. */
 export interface ProcessImage {
@@ -29,7 +38,7 @@ export interface ExecPlan {
 const COMPILED_ENTRY_PREFIX = "/$bunfs/";
 
 /** The argv and environment to execute again with, or null when every option is already set. */
-export function allocatorExecPlan(image: ProcessImage, options: Readonly<Record<string, string>> = NODE_ALLOCATOR_OPTIONS): ExecPlan | null {
+export function memoryExecPlan(image: ProcessImage, options: Readonly<Record<string, string>> = NODE_MEMORY_OPTIONS): ExecPlan | null {
   const missing = Object.keys(options).filter((name) => image.env[name] === undefined);
   if (missing.length === 0) return null;
   const compiled = image.argv[1]?.startsWith(COMPILED_ENTRY_PREFIX) ?? false;
@@ -42,14 +51,14 @@ export function allocatorExecPlan(image: ProcessImage, options: Readonly<Record<
   return { argv, env };
 }
 
-export type AllocatorOutcome = { applied: true } | { applied: false; reason: string };
+export type MemoryOutcome = { applied: true } | { applied: false; reason: string };
 
 /**
- * Executes this process again with the node's allocator options when any is missing; returns
+ * Executes this process again with the node's memory options when any is missing; returns
  * only when nothing was missing or the execution failed (the node then runs on the defaults).
  */
-export function applyAllocatorOptions(): AllocatorOutcome {
-  const plan = allocatorExecPlan({ argv0: process.argv0, argv: process.argv, execArgv: process.execArgv, env: process.env });
+export function applyMemoryOptions(): MemoryOutcome {
+  const plan = memoryExecPlan({ argv0: process.argv0, argv: process.argv, execArgv: process.execArgv, env: process.env });
   if (plan === null) return { applied: true };
   if (process.platform !== "linux") return { applied: false, reason: `no re-execution on ${process.platform}` };
   try {

@@ -1,17 +1,17 @@
-// The re-execution plan that gives a node its allocator options: which argv and environment it
+// The re-execution plan that gives a node its memory options: which argv and environment it
 // executes again with, for a compiled binary and for `bun src/main.ts`, and when it does not.
 import { describe, expect, test } from "bun:test";
-import { allocatorExecPlan, NODE_ALLOCATOR_OPTIONS } from "../../src/cli/allocator-options.ts";
+import { memoryExecPlan, NODE_MEMORY_OPTIONS } from "../../src/cli/memory-options.ts";
 
 const options = { MIMALLOC_PURGE_HOLES: "0" };
 
-describe("allocatorExecPlan", () => {
-  test("the node's options turn hole purging off", () => {
-    expect(NODE_ALLOCATOR_OPTIONS).toEqual(options);
+describe("memoryExecPlan", () => {
+  test("the node's options turn mimalloc's hole purging and JavaScriptCore's block warm-up off", () => {
+    expect(NODE_MEMORY_OPTIONS).toEqual({ MIMALLOC_PURGE_HOLES: "0", BUN_JSC_useWarmUpMarkedBlocks: "0" });
   });
 
   test("a compiled binary runs again with its own arguments, not its embedded entry's name", () => {
-    const plan = allocatorExecPlan(
+    const plan = memoryExecPlan(
       { argv0: "./dist/yakt", argv: ["bun", "/$bunfs/root/yakt", "--node-id", "2"], execArgv: [], env: { HOME: "/root", PATH: "/bin" } },
       options,
     );
@@ -19,7 +19,7 @@ describe("allocatorExecPlan", () => {
   });
 
   test("a script keeps bun's flags and the script's path", () => {
-    const plan = allocatorExecPlan(
+    const plan = memoryExecPlan(
       { argv0: "bun", argv: ["/usr/bin/bun", "/repo/src/main.ts", "--data-dir", "d"], execArgv: ["--smol"], env: {} },
       options,
     );
@@ -28,12 +28,12 @@ describe("allocatorExecPlan", () => {
 
   test("an option the operator set, even to another value or empty, is left alone", () => {
     const image = { argv0: "yakt", argv: ["bun", "/$bunfs/root/yakt"], execArgv: [] };
-    expect(allocatorExecPlan({ ...image, env: { MIMALLOC_PURGE_HOLES: "1" } }, options)).toBeNull();
-    expect(allocatorExecPlan({ ...image, env: { MIMALLOC_PURGE_HOLES: "" } }, options)).toBeNull();
+    expect(memoryExecPlan({ ...image, env: { MIMALLOC_PURGE_HOLES: "1" } }, options)).toBeNull();
+    expect(memoryExecPlan({ ...image, env: { MIMALLOC_PURGE_HOLES: "" } }, options)).toBeNull();
   });
 
   test("only the missing options are added; unset variables are not passed on", () => {
-    const plan = allocatorExecPlan(
+    const plan = memoryExecPlan(
       { argv0: "yakt", argv: ["bun", "/$bunfs/root/yakt"], execArgv: [], env: { A: "1", GONE: undefined, MIMALLOC_X: "5" } },
       { MIMALLOC_X: "9", MIMALLOC_Y: "7" },
     );
