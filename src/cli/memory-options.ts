@@ -14,7 +14,7 @@
 // so a node started without them executes itself again with them set. execve keeps the process
 // id, so supervisors, `kill -9` and the pid file see one process. A value the operator exported
 // wins, each option on its own.
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { dlopen, FFIType, ptr, read } from "bun:ffi";
 
 export const NODE_MEMORY_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
   MIMALLOC_PURGE_HOLES: "0",
@@ -62,11 +62,16 @@ export function applyMemoryOptions(): MemoryOutcome {
   if (plan === null) return { applied: true };
   if (process.platform !== "linux") return { applied: false, reason: `no re-execution on ${process.platform}` };
   try {
-    const libc = dlopen("libc.so.6", { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
-    const keep: Buffer[] = [];
+    const libc = dlopen("libc.so.6", {
+      execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+      __errno_location: { args: [], returns: FFIType.ptr },
+    });
+    // Every buffer execve reads is built before the call and held by a local of this frame until
+    // it returns (JavaScriptCore scans the stack conservatively), so none is freed in between.
+    const strings: Buffer[] = [];
     const cString = (s: string) => {
       const b = Buffer.from(`${s}\0`);
-      keep.push(b);
+      strings.push(b);
       return b;
     };
     const pointers = (items: string[]) => {
@@ -78,9 +83,15 @@ export function applyMemoryOptions(): MemoryOutcome {
     };
     // The executable's own path, not /proc/self/exe: the kernel names the process after the file
     // it executes, and `pgrep yakt`, `ps -C yakt` or `pkill yakt` look for that name.
-    libc.symbols.execve(ptr(cString(process.execPath)), ptr(pointers(plan.argv)), ptr(pointers(plan.env)));
+    const path = cString(process.execPath);
+    const argv = pointers(plan.argv);
+    const env = pointers(plan.env);
+    libc.symbols.execve(ptr(path), ptr(argv), ptr(env));
+    // Reached only when execve failed.
+    const errno = read.i32(libc.symbols.__errno_location() as NonNullable<ReturnType<typeof ptr>>, 0);
+    const reason = `execve of ${process.execPath} with ${argv.length - 1} arguments and ${env.length - 1} variables failed (errno ${errno})`;
     libc.close();
-    return { applied: false, reason: "execve failed" };
+    return { applied: false, reason };
   } catch (e) {
     return { applied: false, reason: (e as Error).message };
   }

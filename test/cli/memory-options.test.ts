@@ -1,6 +1,7 @@
 // The re-execution plan that gives a node its memory options: which argv and environment it
 // executes again with, for a compiled binary and for `bun src/main.ts`, and when it does not.
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { memoryExecPlan, NODE_MEMORY_OPTIONS } from "../../src/cli/memory-options.ts";
 
 const options = { MIMALLOC_PURGE_HOLES: "0" };
@@ -38,5 +39,16 @@ describe("memoryExecPlan", () => {
       { MIMALLOC_X: "9", MIMALLOC_Y: "7" },
     );
     expect(plan?.env).toEqual(["A=1", "MIMALLOC_X=5", "MIMALLOC_Y=7"]);
+  });
+});
+
+describe("applyMemoryOptions", () => {
+  test("a failed execve leaves the process running on the defaults, with the reason and errno", () => {
+    const { MIMALLOC_PURGE_HOLES: _holes, BUN_JSC_useWarmUpMarkedBlocks: _warmUp, ...env } = process.env;
+    const run = Bun.spawnSync([process.execPath, join(import.meta.dir, "fixtures", "memory-options-exec-failure.ts")], { env, timeout: 10_000 });
+    expect(run.exitCode).toBe(0);
+    const outcome = JSON.parse(run.stdout.toString());
+    expect(outcome.applied).toBe(false);
+    expect(outcome.reason).toMatch(/^execve of \/nonexistent\/yakt with \d+ arguments and \d+ variables failed \(errno 2\)$/);
   });
 });
