@@ -13,10 +13,11 @@
 // ms, the node's CPU ms over the read, and its longest event-loop pause (yakt_event_loop_lag_max_ms).
 // Not a test:  make build && nice -n 5 bun scripts/bench/image-get-peak.ts --builds dist/yakt,/tmp/yakt-base [--topics 20000] [--nodes 3]
 import "./memory-options.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg } from "node:os";
 import { buildLink, buildsFlag } from "./build-link.ts";
+import { statusMiB } from "./fill-memory.ts";
 import { positiveIntFlag } from "./flags.ts";
 
 const TOPICS = positiveIntFlag("--topics", 10_000);
@@ -34,7 +35,6 @@ const { processCpuMs } = await import("./cpu.ts");
 const { Heartbeats, fill, metric, nodePauseMs } = await import("./scale-steps.ts");
 type Cluster = InstanceType<typeof ProcessCluster>;
 
-const mibOf = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
 
 interface Read {
   firstByteMs: number;
@@ -48,12 +48,12 @@ async function measured(cluster: Cluster, node: number, what: string, read: () =
   await nodePauseMs(cluster, node);
   // "5" resets the peak RSS (VmHWM) to the current RSS (Linux ≥ 4.0).
   writeFileSync(`/proc/${pid}/clear_refs`, "5");
-  const before = mibOf(pid, "VmRSS");
+  const before = statusMiB(pid, "VmRSS");
   const young = await youngCollections(cluster, node);
   const cpu0 = processCpuMs(pid);
   const r = await read();
   const cpu = processCpuMs(pid) - cpu0;
-  const peak = mibOf(pid, "VmHWM");
+  const peak = statusMiB(pid, "VmHWM");
   const pause = await nodePauseMs(cluster, node);
   const after = await youngCollections(cluster, node);
   const collected = after === null || young === null ? "" : `; ${after.count - young.count} young collections, ${after.ms - young.ms} ms (the longest since the start ${after.longest} ms)`;
