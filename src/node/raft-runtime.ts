@@ -524,7 +524,7 @@ export class RaftRuntime implements ConsensusHandle {
   }
 
   private commitMoved(): boolean {
-    return this.raft !== null && this.raft.brief().commit > this.commitTaken;
+    return this.raft !== null && this.raft.commitIndex() > this.commitTaken;
   }
 
   /**

@@ -302,6 +302,11 @@ export class Raft {
     return this.log.firstIndex();
   }
 
+  /** The commit index, asked after every event by a driver that holds Readys back: brief() would build an object. */
+  commitIndex(): number {
+    return this.log.committed;
+  }
+
   /**
    * Ticks since this node last heard its leader, granted a vote or started a campaign (on a leader:
    * since its last check-quorum). Read-only: a driver that delivers missed ticks late uses it to

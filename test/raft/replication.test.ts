@@ -12,6 +12,7 @@ describe("log replication", () => {
     for (const id of [1, 2, 3]) {
       expect(c.node(id).applied).toEqual(want);
       expect(c.raft(id).status().commit).toBe(21);
+      expect(c.raft(id).commitIndex()).toBe(21); // the accessor a driver asks after every event
     }
   });
 
