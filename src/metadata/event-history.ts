@@ -3,19 +3,40 @@
 // `floor` remembers the newest dropped offset: every record with offset > floor is held.
 // Records and their parsed timestamps sit in two parallel arrays, not in a {record, ms} object
 // each: at 500,000 held records such objects cost ~20 MiB of heap.
+//
+// Two bounds. A count, sized for partition storms: most records it holds are the image's own (a
+// partition record stays the image's until it is replaced), so they cost the history nothing
+// but a slot. And the bytes of the records only the history keeps alive (its own bytes): records
+// the image never holds (a broker's registration change, a topic removal) from their append on,
+// and records the image held, from when it replaces them. Without it, a steady stream of broker
+// changes with long host names filled the count with records only the history held, ~300 MiB of
+// heap on each node (issue 10's 60-s write rows).
 import { invariant } from "./invariant.ts";
 import { parseIsoStamp } from "./iso-stamp.ts";
+import { recordBytes } from "./record-bytes.ts";
 import type { MetadataRecord } from "./records.ts";
 
 export class EventHistory {
   private items: MetadataRecord[] = [];
   /** Parsed timestamp of items[i], for time-based `since`. */
   private times: number[] = [];
+  /** What items[i] weighs against the bytes bound: 0 while the image holds it too. */
+  private weights: number[] = [];
   private head = 0;
   private dropped = 0;
+  private own = 0;
 
-  constructor(private readonly maxRecords: number) {
+  constructor(
+    private readonly maxRecords: number,
+    private readonly maxOwnBytes: number = Number.POSITIVE_INFINITY,
+  ) {
     if (!(Number.isInteger(maxRecords) && maxRecords > 0)) throw new RangeError(`history size must be a positive integer, got ${maxRecords}`);
+    if (!(maxOwnBytes > 0)) throw new RangeError(`history bytes bound must be positive, got ${maxOwnBytes}`);
+  }
+
+  /** Estimated bytes of the held records only the history keeps alive (record-bytes.ts). */
+  get ownBytes(): number {
+    return this.own;
   }
 
   /** Newest offset no longer held (0: nothing ever dropped). */
@@ -31,12 +52,17 @@ export class EventHistory {
   reset(floor: number): void {
     this.items = [];
     this.times = [];
+    this.weights = [];
     this.head = 0;
     this.dropped = floor;
+    this.own = 0;
   }
 
-  /** Records of one entry, all with one offset above every held one. */
-  append(records: readonly MetadataRecord[]): void {
+  /**
+   * Records of one entry, all with one offset above every held one. `heldByImage` says which of
+   * them the image holds now (the others weigh against the bytes bound at once).
+   */
+  append(records: readonly MetadataRecord[], heldByImage: (record: MetadataRecord) => boolean = () => true): void {
     if (records.length === 0) return;
     const offset = records[0].offset;
     const last = this.last();
@@ -54,11 +80,31 @@ export class EventHistory {
         stamp = record.timestamp;
         ms = parseIsoStamp(stamp);
       }
+      const weight = heldByImage(record) ? 0 : recordBytes(record);
       this.items.push(record);
       this.times.push(ms);
+      this.weights.push(weight);
+      this.own += weight;
     }
-    invariant(this.items.length === this.times.length, () => `history holds ${this.items.length} records but ${this.times.length} times`);
+    invariant(this.items.length === this.times.length && this.items.length === this.weights.length, () => `history holds ${this.items.length} records but ${this.times.length} times and ${this.weights.length} weights`);
     this.trim();
+  }
+
+  /**
+   * The image replaced `record` (a newer record of its identity, or its topic removed): if the
+   * history holds it, it now keeps it alive alone, and it weighs. The next append trims.
+   */
+  superseded(record: MetadataRecord): void {
+    if (record.offset <= this.dropped) return;
+    for (let i = this.indexAfter(record.offset - 1); i < this.items.length && this.items[i].offset === record.offset; i++) {
+      if (this.items[i] !== record) continue;
+      if (this.weights[i] === 0) {
+        const weight = recordBytes(record);
+        this.weights[i] = weight;
+        this.own += weight;
+      }
+      return;
+    }
   }
 
   last(): MetadataRecord | undefined {
@@ -131,15 +177,20 @@ export class EventHistory {
   }
 
   private trim(): void {
-    // The newest offset always stays, even when it alone exceeds the bound.
-    while (this.size > this.maxRecords && this.items[this.head].offset !== this.last()?.offset) {
+    // The newest offset always stays, even when it alone exceeds a bound.
+    while ((this.size > this.maxRecords || this.own > this.maxOwnBytes) && this.items[this.head].offset !== this.last()?.offset) {
       const offset = this.items[this.head].offset;
-      while (this.items[this.head].offset === offset) this.head++;
+      while (this.items[this.head].offset === offset) {
+        this.own -= this.weights[this.head];
+        this.head++;
+      }
       this.dropped = offset;
     }
+    invariant(this.own >= 0, () => `history own bytes fell to ${this.own}`);
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.times = this.times.slice(this.head);
+      this.weights = this.weights.slice(this.head);
       this.head = 0;
     }
   }

@@ -33,6 +33,11 @@ export interface ImageCapture {
   readonly nextProducerId: number;
 }
 
+/** Told each record the image lets go of in a commit (the diff history weighs what it then holds alone). */
+export type Replaced = (record: MetadataRecord) => void;
+
+const ignoreReplaced: Replaced = () => {};
+
 /** Loads a snapshot's records into a new image (MetadataImage.loader()). */
 export interface ImageLoader {
   broker(record: BrokerView): void;
@@ -196,6 +201,22 @@ export class MetadataImage {
     return this.producers.get(producerId);
   }
 
+  /** Whether this very record (not an equal one) is the image's now: records it never holds answer false. */
+  holds(record: MetadataRecord): boolean {
+    switch (record.name) {
+      case "RegisterBrokerRecord":
+        return this.brokers.get(record.fields.brokerId) === record;
+      case "TopicRecord":
+        return this.topics.get(record.fields.topicUUID) === record;
+      case "PartitionRecord":
+        return this.partition(record.fields.topicUUID, record.fields.partitionId) === record;
+      case "ProducerIdsRecord":
+        return this.producers.get(record.fields.producerId) === record;
+      default:
+        return false;
+    }
+  }
+
   producerCount(): number {
     return this.producers.size;
   }
@@ -238,15 +259,16 @@ export class MetadataImage {
 
   /**
    * Applies records the planner produced; they are valid against this image by construction. A
-   * run of one topic's partitions (a create's 100) goes in at once, as a snapshot's does.
+   * run of one topic's partitions (a create's 100) goes in at once, as a snapshot's does. Each
+   * record the image held and lets go of (replaced, or its topic removed) is told to `replaced`.
    */
-  commit(records: readonly MetadataRecord[]): void {
+  commit(records: readonly MetadataRecord[], replaced: Replaced = ignoreReplaced): void {
     let i = 0;
     while (i < records.length) {
       const record = records[i];
-      if (record.name === "PartitionRecord") i = this.addPartitionRun(records as readonly PartitionRecord[], i, partitionRunEnd(records, i));
+      if (record.name === "PartitionRecord") i = this.addPartitionRun(records as readonly PartitionRecord[], i, partitionRunEnd(records, i), replaced);
       else {
-        this.commitOne(record);
+        this.commitOne(record, replaced);
         i++;
       }
     }
@@ -299,7 +321,7 @@ export class MetadataImage {
   private loadPartitions(records: readonly PartitionRecord[]): void {
     for (const record of records) freezeRecord(record);
     let start = 0;
-    while (start < records.length) start = this.addPartitionRun(records, start, partitionRunEnd(records, start));
+    while (start < records.length) start = this.addPartitionRun(records, start, partitionRunEnd(records, start), ignoreReplaced);
   }
 
   /**
@@ -327,7 +349,7 @@ export class MetadataImage {
    * one, and so did a create of 100); one held already (a change) is committed the ordinary way,
    * after the new ones before it are indexed. Returns end.
    */
-  private addPartitionRun(records: readonly PartitionRecord[], start: number, end: number): number {
+  private addPartitionRun(records: readonly PartitionRecord[], start: number, end: number, replaced: Replaced): number {
     const topicUUID = records[start].fields.topicUUID;
     const byId = this.writablePartitions(topicUUID);
     let added: PartitionRecord[] = [];
@@ -341,7 +363,7 @@ export class MetadataImage {
       invariant(record.fields.topicUUID === topicUUID, () => `a run of ${topicUUID}'s partitions holds one of ${record.fields.topicUUID}`);
       if (byId.has(record.fields.partitionId)) {
         index();
-        this.commitOne(record);
+        this.commitOne(record, replaced);
         continue;
       }
       byId.set(record.fields.partitionId, record);
@@ -352,22 +374,29 @@ export class MetadataImage {
     return end;
   }
 
-  private commitOne(record: MetadataRecord): void {
+  private commitOne(record: MetadataRecord, replaced: Replaced = ignoreReplaced): void {
     switch (record.name) {
-      case "RegisterBrokerRecord":
+      case "RegisterBrokerRecord": {
+        const before = this.brokers.get(record.fields.brokerId);
         this.brokers.set(record.fields.brokerId, record);
+        if (before !== undefined) replaced(before);
         return;
+      }
       case "RegistrationChangeBrokerRecord": {
         const current = this.brokers.get(record.fields.brokerId);
         if (!current) throw new Error(`change of unknown broker ${record.fields.brokerId} reached commit`);
         this.brokers.set(record.fields.brokerId, changedBroker(current, record));
+        replaced(current);
         return;
       }
-      case "TopicRecord":
+      case "TopicRecord": {
+        const before = this.topics.get(record.fields.topicUUID);
         this.topics.set(record.fields.topicUUID, record);
         this.topicIdByName.set(record.fields.name, record.fields.topicUUID);
         this.nameByCollisionKey.set(collisionKey(record.fields.name), record.fields.name);
+        if (before !== undefined) replaced(before);
         return;
+      }
       case "PartitionRecord": {
         const byId = this.writablePartitions(record.fields.topicUUID);
         const before = byId.get(record.fields.partitionId);
@@ -376,14 +405,18 @@ export class MetadataImage {
         this.countLeader(record.fields.topicUUID, before?.fields.leader, -1);
         this.countLeader(record.fields.topicUUID, record.fields.leader, 1);
         this.isr.update(record.fields.topicUUID, record.fields.partitionId, before?.fields.ISR ?? [], record.fields.ISR);
+        if (before !== undefined) replaced(before);
         return;
       }
-      case "ProducerIdsRecord":
+      case "ProducerIdsRecord": {
+        const before = this.producers.get(record.fields.producerId);
         this.producers.set(record.fields.producerId, record);
         this.advanceProducerCounter();
+        if (before !== undefined) replaced(before);
         return;
+      }
       case "RemoveTopicRecord":
-        this.removeTopic(record);
+        this.removeTopic(record, replaced);
         return;
       default:
         unhandled(record, "record");
@@ -391,7 +424,7 @@ export class MetadataImage {
   }
 
   /** The topic, its names and its partitions go; the name may be created again (new UUID). */
-  private removeTopic(record: RemoveTopicRecord): void {
+  private removeTopic(record: RemoveTopicRecord, replaced: Replaced): void {
     const { topicUUID, name } = record.fields;
     const topic = this.topics.get(topicUUID);
     if (!topic || topic.fields.name !== name) throw new Error(`removal of unknown topic ${name} (${topicUUID}) reached commit`);
@@ -400,10 +433,14 @@ export class MetadataImage {
     this.nameByCollisionKey.delete(collisionKey(name));
     const byId = this.partitions.get(topicUUID)?.byId ?? new PartitionTable();
     this.partitionTotal -= byId.size;
-    for (const p of byId.values()) this.countLeader(topicUUID, p.fields.leader, -1);
+    for (const p of byId.values()) {
+      this.countLeader(topicUUID, p.fields.leader, -1);
+      replaced(p);
+    }
     // The slot is dropped, never changed: a capture that still holds it keeps its partitions.
     this.partitions.delete(topicUUID);
     this.isr.dropTopic(topicUUID);
+    replaced(topic);
   }
 
   /** Counts a partition of `topicUUID` led by `leader` in (1) or out (-1); "-1" counts as leaderless. */

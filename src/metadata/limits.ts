@@ -41,6 +41,14 @@ export const MAX_COMMAND_BYTES = 1024 * 1024;
  * of what it holds is shared with the image (a record stays the image's until it is replaced).
  */
 export const DEFAULT_HISTORY_RECORDS = 500_000;
+/**
+ * The estimated bytes of the history's records that the image no longer holds (event-history.ts,
+ * record-bytes.ts): replaced partitions, broker registration changes. Two fences of 200,000
+ * partitions, the second replacing every record of the first, make ~52 MiB of them (270 bytes a
+ * partition), so both stay whole; broker changes with 200-character hosts (483 bytes each) stay
+ * at most ~139,000, where the count alone let 500,000 of them hold ~300 MiB of heap.
+ */
+export const DEFAULT_HISTORY_OWN_BYTES = 64 * 1024 * 1024;
 /** Records in one page of the event log. */
 export const MAX_LOG_PAGE = 1_000;
 /** Longest long poll a fetch may ask for. */

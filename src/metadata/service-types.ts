@@ -180,4 +180,6 @@ export interface MetadataService {
   log(from: number, limit: number): Promise<LogPage>;
   /** Decode a stored snapshot's data into the metadata image it holds. */
   decodeSnapshot(data: Uint8Array): MetadataSnapshotBody;
+  /** The diff history's gauges for /metrics: records held, their own bytes (estimated), the newest offset dropped. */
+  historyMetrics(): Record<string, number>;
 }

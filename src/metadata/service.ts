@@ -373,6 +373,11 @@ class DefaultMetadataService implements MetadataServiceHandle {
     };
   }
 
+  historyMetrics(): Record<string, number> {
+    const history = this.sm.history;
+    return { yakt_history_records: history.size, yakt_history_own_bytes: history.ownBytes, yakt_history_floor_offset: history.floor };
+  }
+
   decodeSnapshot(data: Uint8Array): MetadataSnapshotBody {
     const decoded = decodeSnapshot(data);
     if (!decoded.ok) throw badRequest(decoded.message);

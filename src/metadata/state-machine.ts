@@ -12,7 +12,7 @@ import { MetadataImage } from "./image.ts";
 import { type DecodedSnapshot, beginDecode, decodeSnapshot } from "./image-codec.ts";
 import { invariant } from "./invariant.ts";
 import { parseIsoStamp } from "./iso-stamp.ts";
-import { DEFAULT_HISTORY_RECORDS } from "./limits.ts";
+import { DEFAULT_HISTORY_OWN_BYTES, DEFAULT_HISTORY_RECORDS } from "./limits.ts";
 import { badRequest } from "./errors.ts";
 import { planCommand } from "./planner.ts";
 import type { MetadataRecord } from "./records.ts";
@@ -23,6 +23,8 @@ import { SnapshotEncoder } from "./snapshot-encoder.ts";
 export interface MetadataStateMachineOptions {
   /** Records kept for diffs and the event log (oldest offsets dropped first). */
   historyRecords?: number;
+  /** Estimated bytes of the kept records that only the history holds (event-history.ts), at most. */
+  historyOwnBytes?: number;
   /** Bounds of the remembered request ids; every replica must use the same (the default). */
   requestBounds?: RequestTableBounds;
 }
@@ -52,9 +54,12 @@ export class MetadataStateMachine implements StateMachine {
    * their command with them when they go.
    */
   private readonly proposed = new WeakMap<Uint8Array, Command>();
+  /** What the image lets go of may now be the history's alone (bound once, not a closure per apply). */
+  private readonly letGo = (record: MetadataRecord): void => this.history.superseded(record);
+  private readonly heldByImage = (record: MetadataRecord): boolean => this.current.holds(record);
 
   constructor(opts: MetadataStateMachineOptions = {}) {
-    this.history = new EventHistory(opts.historyRecords ?? DEFAULT_HISTORY_RECORDS);
+    this.history = new EventHistory(opts.historyRecords ?? DEFAULT_HISTORY_RECORDS, opts.historyOwnBytes ?? DEFAULT_HISTORY_OWN_BYTES);
     this.requestBounds = opts.requestBounds ?? DEFAULT_REQUEST_BOUNDS;
     this.requests = new RequestTable(this.requestBounds);
   }
@@ -143,8 +148,8 @@ export class MetadataStateMachine implements StateMachine {
       if (recalled !== null) return recalled.result;
       const result = planCommand(this.current, command, index);
       if (result.ok) {
-        this.current.commit(result.records);
-        this.history.append(result.records);
+        this.current.commit(result.records, this.letGo);
+        this.history.append(result.records, this.heldByImage);
         this.recordCount += result.records.length;
         this.notify({ kind: "records", records: result.records });
       }

@@ -7,6 +7,7 @@ import { labelValue, metricName, renderMetrics, sampleValue } from "../../src/ap
 import { LATENCY_BUCKETS, MAX_SERIES, RequestMetrics } from "../../src/api/request-metrics.ts";
 import { LocalConsensus } from "../support/local-consensus.ts";
 import { failingService } from "./support/failing-service.ts";
+import { makeHarness } from "./support/harness.ts";
 import { send } from "./support/request.ts";
 
 const nullMachine = { apply: () => null, snapshot: () => new Uint8Array(), restore: () => {} };
@@ -55,6 +56,26 @@ describe("GET /metrics", () => {
     const external = gauge("yakt_external_bytes");
     expect(external).toBeGreaterThanOrEqual(0);
     expect(external).toBeLessThan(rss);
+  });
+});
+
+describe("GET /metrics: the diff history", () => {
+  test("gives the records held, the bytes only the history keeps alive and the newest offset dropped", async () => {
+    const h = makeHarness();
+    await h.seed();
+    const gauge = (text: string, name: string) => {
+      expect(text).toContain(`# TYPE ${name} gauge\n`);
+      return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+    };
+    const before = (await send(h.app, "GET", "/metrics")).text;
+    expect(gauge(before, "yakt_history_records")).toBe(h.stateMachine.history.size);
+    expect(gauge(before, "yakt_history_records")).toBeGreaterThan(0);
+    expect(gauge(before, "yakt_history_own_bytes")).toBe(0); // the image holds every record so far
+    expect(gauge(before, "yakt_history_floor_offset")).toBe(0);
+    expect((await send(h.app, "PUT", "/v1/brokers/1", { brokerHost: "h".repeat(200) })).status).toBe(200);
+    const after = (await send(h.app, "GET", "/metrics")).text;
+    expect(gauge(after, "yakt_history_own_bytes")).toBe(h.stateMachine.history.ownBytes);
+    expect(gauge(after, "yakt_history_own_bytes")).toBeGreaterThan(200);
   });
 });
 

@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { Command } from "../../src/metadata/commands.ts";
 import type { MetadataImage } from "../../src/metadata/image.ts";
+import { recordBytes } from "../../src/metadata/record-bytes.ts";
 import { ACTIVE_STATUSES, type PartitionRecord } from "../../src/metadata/records.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
 import { Feeder, T0, changeBroker, createTopic, snapshotText, registerBroker } from "./fixtures.ts";
@@ -143,5 +144,35 @@ describe("property: partition invariants under the controller's rules", () => {
     expect(counts.accepted).toBeGreaterThan(counts.rejected / 5);
     expect(counts.rejected).toBeGreaterThan(0);
     expect(counts.changes).toBeGreaterThan(1000);
+  });
+
+  test("the diff history's own bytes weigh exactly the records it holds that the image does not, within both bounds", () => {
+    const bounds = { historyRecords: 80, historyOwnBytes: 6_000 };
+    const seen = { weighed: 0, overBytes: 0 };
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 5, maxLength: 80 }), (ops) => {
+        const f = new Feeder(new MetadataStateMachine(bounds));
+        for (const id of BROKERS) f.ok(registerBroker(id, { rackId: `r${id % 3}` }));
+        for (const name of TOPICS) f.ok(createTopic(name, 3, 3, `uuid-${name}-${++uuids}`));
+        for (const o of ops) {
+          const history = f.sm.history;
+          const floorBefore = history.floor;
+          const ownBefore = history.ownBytes;
+          f.apply(commandFor(f.sm.image(), o));
+          const held = history.after(history.floor);
+          const image = f.sm.image();
+          const own = held.reduce((sum, r) => sum + (image.holds(r) ? 0 : recordBytes(r)), 0);
+          expect(history.ownBytes).toBe(own);
+          // Over a bound only while the newest entry alone is held.
+          if (history.size > bounds.historyRecords || own > bounds.historyOwnBytes) expect(new Set(held.map((r) => r.offset)).size).toBe(1);
+          if (own > 0) seen.weighed++;
+          if (history.floor > floorBefore && ownBefore > 0 && history.size <= bounds.historyRecords) seen.overBytes++;
+        }
+      }),
+      { seed: 20261207, numRuns: 150 },
+    );
+    // Records must come to weigh, and the bytes bound (not only the count) must drop some.
+    expect(seen.weighed).toBeGreaterThan(500);
+    expect(seen.overBytes).toBeGreaterThan(20);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { encodeCommand } from "../../src/metadata/commands.ts";
 import { MetadataError } from "../../src/metadata/errors.ts";
+import { RECORD_BASE_BYTES, recordBytes } from "../../src/metadata/record-bytes.ts";
 import { MetadataStateMachine } from "../../src/metadata/state-machine.ts";
-import { Feeder, changeBroker, createPartition, createTopic, snapshotText, expectUnchanged, registerBroker, registerProducer } from "./fixtures.ts";
+import { Feeder, T0, changeBroker, createPartition, createTopic, snapshotText, expectUnchanged, registerBroker, registerProducer } from "./fixtures.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -146,6 +147,62 @@ describe("history", () => {
     f.ok(createTopic("big", 5, 1));
     expect(f.sm.history.size).toBe(6);
     expect(f.sm.history.floor).toBe(3);
+  });
+
+  test("records the image holds weigh nothing; a broker change weighs from its append, the record it replaced from then on", () => {
+    const f = new Feeder();
+    const [registered] = f.ok(registerBroker(1)).records;
+    f.ok(createTopic("t", 2, 1));
+    expect(f.sm.history.ownBytes).toBe(0);
+    const [change] = f.ok(changeBroker(1, "update", { brokerHost: "h".repeat(200) })).records;
+    // The registration the change replaced is held by the history alone now, and the change always was.
+    expect(f.sm.history.ownBytes).toBe(recordBytes(registered) + recordBytes(change));
+    expect(recordBytes(change)).toBeGreaterThan(200 + RECORD_BASE_BYTES);
+    const [again] = f.ok(changeBroker(1, "update", { brokerHost: "i".repeat(10) })).records;
+    // The view the first change made was the image's alone: nothing more weighs but the new change.
+    expect(f.sm.history.ownBytes).toBe(recordBytes(registered) + recordBytes(change) + recordBytes(again));
+  });
+
+  test("replaced partitions and a removed topic's records weigh", () => {
+    const f = new Feeder();
+    f.ok(registerBroker(1));
+    f.ok(registerBroker(2));
+    const created = f.ok(createTopic("t", 2, 2)).records;
+    const p0 = created.find((r) => r.name === "PartitionRecord" && r.fields.partitionId === 0)!;
+    const p1 = created.find((r) => r.name === "PartitionRecord" && r.fields.partitionId === 1)!;
+    const topic = created.find((r) => r.name === "TopicRecord")!;
+    expect(f.sm.history.ownBytes).toBe(0);
+    const replicas = p0.name === "PartitionRecord" ? [...p0.fields.replicas].reverse() : [];
+    f.ok({ kind: "reassignPartition", timestamp: T0, topicName: "t", partitionId: 0, replicas });
+    const afterReassign = f.sm.history.ownBytes;
+    expect(afterReassign).toBe(recordBytes(p0));
+    const [removal] = f.ok({ kind: "deleteTopic", timestamp: T0, name: "t" }).records;
+    const p0Now = f.sm.history.after(0).filter((r) => r.name === "PartitionRecord" && r.fields.partitionId === 0).at(-1)!;
+    expect(f.sm.history.ownBytes).toBe(afterReassign + recordBytes(p0Now) + recordBytes(p1) + recordBytes(topic) + recordBytes(removal));
+  });
+
+  test("the bytes bound drops whole old offsets, keeps the newest, and a reset forgets the weights", () => {
+    const bound = 4_000;
+    const f = new Feeder(new MetadataStateMachine({ historyOwnBytes: bound }));
+    f.ok(registerBroker(1));
+    let last = 0;
+    for (let i = 0; i < 40; i++) last = f.ok(changeBroker(1, "update", { brokerHost: `host-${i}-${"x".repeat(200)}` })).records[0].offset;
+    const history = f.sm.history;
+    expect(history.ownBytes).toBeLessThanOrEqual(bound);
+    expect(history.floor).toBeGreaterThan(1);
+    expect(history.last()?.offset).toBe(last);
+    // Everything above the floor is held, offset by offset.
+    expect(history.after(history.floor).map((r) => r.offset)).toEqual(Array.from({ length: last - history.floor }, (_, i) => history.floor + 1 + i));
+    // One entry over the bound alone stays whole.
+    const tiny = new Feeder(new MetadataStateMachine({ historyOwnBytes: 10 }));
+    tiny.ok(registerBroker(1));
+    const [only] = tiny.ok(changeBroker(1, "update", { brokerHost: "y".repeat(100) })).records;
+    expect(tiny.sm.history.after(0)).toEqual([only]);
+    expect(tiny.sm.history.ownBytes).toBe(recordBytes(only));
+    const restored = new MetadataStateMachine();
+    restored.restore(f.sm.appliedIndex(), f.sm.snapshot());
+    expect(restored.history.ownBytes).toBe(0);
+    expect(restored.history.size).toBe(0);
   });
 
   test("pages hold whole offsets up to the limit", () => {

@@ -32,6 +32,7 @@ export function failingService(makeError: () => unknown): MetadataService & { ca
     clientMetadata: fail("clientMetadata"),
     metadata: fail("metadata"),
     log: fail("log"),
+    historyMetrics: () => ({ yakt_history_records: 0, yakt_history_own_bytes: 0, yakt_history_floor_offset: 0 }),
     watch: () => {
       calls.push("watch");
       throw makeError();
