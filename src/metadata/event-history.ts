@@ -91,19 +91,39 @@ export class EventHistory {
   }
 
   /**
-   * The image replaced `record` (a newer record of its identity, or its topic removed): if the
-   * history holds it, it now keeps it alive alone, and it weighs. The next append trims.
+   * The image let these records go (newer records of their identities, or their topic removed):
+   * those the history holds it now keeps alive alone, and they weigh. The next append trims.
+   * Each offset's records are looked for in one pass over that offset's: a topic of 10,000
+   * partitions created in one entry and removed in another is 10,000 records of one offset,
+   * which a search per record would walk 10,000 times (~70 ms of one apply).
    */
-  superseded(record: MetadataRecord): void {
-    if (record.offset <= this.dropped) return;
-    for (let i = this.indexAfter(record.offset - 1); i < this.items.length && this.items[i].offset === record.offset; i++) {
-      if (this.items[i] !== record) continue;
-      if (this.weights[i] === 0) {
-        const weight = recordBytes(record);
-        this.weights[i] = weight;
-        this.own += weight;
-      }
+  superseded(records: readonly MetadataRecord[]): void {
+    if (records.length === 1) {
+      const only = records[0];
+      if (only.offset > this.dropped) this.weighOffset(only.offset, only);
       return;
+    }
+    const byOffset = new Map<number, Set<MetadataRecord>>();
+    for (const record of records) {
+      if (record.offset <= this.dropped) continue;
+      let wanted = byOffset.get(record.offset);
+      if (wanted === undefined) byOffset.set(record.offset, (wanted = new Set()));
+      wanted.add(record);
+    }
+    for (const [offset, wanted] of byOffset) this.weighOffset(offset, wanted);
+  }
+
+  /** Weighs the held records of `offset` that are `wanted` (one record, or a set of them). */
+  private weighOffset(offset: number, wanted: MetadataRecord | Set<MetadataRecord>): void {
+    let left = wanted instanceof Set ? wanted.size : 1;
+    for (let i = this.indexAfter(offset - 1); left > 0 && i < this.items.length && this.items[i].offset === offset; i++) {
+      const item = this.items[i];
+      if (wanted instanceof Set ? !wanted.has(item) : item !== wanted) continue;
+      left--;
+      if (this.weights[i] !== 0) continue;
+      const weight = recordBytes(item);
+      this.weights[i] = weight;
+      this.own += weight;
     }
   }
 

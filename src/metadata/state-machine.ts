@@ -54,8 +54,10 @@ export class MetadataStateMachine implements StateMachine {
    * their command with them when they go.
    */
   private readonly proposed = new WeakMap<Uint8Array, Command>();
-  /** What the image lets go of may now be the history's alone (bound once, not a closure per apply). */
-  private readonly letGo = (record: MetadataRecord): void => this.history.superseded(record);
+  /** What the image let go of in the commit under way: the history weighs it once the commit is done. */
+  private readonly letGoRecords: MetadataRecord[] = [];
+  /** Bound once, not a closure per apply. */
+  private readonly letGo = (record: MetadataRecord): void => void this.letGoRecords.push(record);
   private readonly heldByImage = (record: MetadataRecord): boolean => this.current.holds(record);
 
   constructor(opts: MetadataStateMachineOptions = {}) {
@@ -149,6 +151,10 @@ export class MetadataStateMachine implements StateMachine {
       const result = planCommand(this.current, command, index);
       if (result.ok) {
         this.current.commit(result.records, this.letGo);
+        if (this.letGoRecords.length > 0) {
+          this.history.superseded(this.letGoRecords);
+          this.letGoRecords.length = 0;
+        }
         this.history.append(result.records, this.heldByImage);
         this.recordCount += result.records.length;
         this.notify({ kind: "records", records: result.records });

@@ -181,6 +181,15 @@ describe("history", () => {
     expect(f.sm.history.ownBytes).toBe(afterReassign + recordBytes(p0Now) + recordBytes(p1) + recordBytes(topic) + recordBytes(removal));
   });
 
+  test("a topic created in one entry and removed in another weighs every one of its records", () => {
+    const f = new Feeder();
+    for (const id of [1, 2, 3]) f.ok(registerBroker(id));
+    const created = f.ok(createTopic("wide", 2_000, 3)).records;
+    const [removal] = f.ok({ kind: "deleteTopic", timestamp: T0, name: "wide" }).records;
+    const expected = created.reduce((sum, r) => sum + recordBytes(r), 0) + recordBytes(removal);
+    expect(f.sm.history.ownBytes).toBe(expected);
+  });
+
   test("the bytes bound drops whole old offsets, keeps the newest, and a reset forgets the weights", () => {
     const bound = 4_000;
     const f = new Feeder(new MetadataStateMachine({ historyOwnBytes: bound }));
