@@ -12,6 +12,12 @@ import { send } from "./support/request.ts";
 
 const nullMachine = { apply: () => null, snapshot: () => new Uint8Array(), restore: () => {} };
 
+/** A gauge's value in a /metrics text, checked to be declared as a gauge. */
+function gauge(text: string, name: string): number {
+  expect(text).toContain(`# TYPE ${name} gauge\n`);
+  return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+}
+
 describe("GET /metrics", () => {
   test("exposes the node metrics and counts requests per route template and status", async () => {
     let now = 0;
@@ -43,17 +49,13 @@ describe("GET /metrics", () => {
     const handle = new LocalConsensus({ stateMachine: nullMachine });
     const app = createApp({ service: failingService(() => new Error("unused")), handle });
     const text = (await send(app, "GET", "/metrics")).text;
-    const gauge = (name: string) => {
-      expect(text).toContain(`# TYPE ${name} gauge\n`);
-      return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
-    };
-    const rss = gauge("yakt_process_resident_bytes");
-    const heap = gauge("yakt_heap_bytes");
+    const rss = gauge(text, "yakt_process_resident_bytes");
+    const heap = gauge(text, "yakt_heap_bytes");
     // A Bun process with Elysia loaded holds megabytes, its heap a part of them.
     expect(rss).toBeGreaterThan(1024 * 1024);
     expect(heap).toBeGreaterThan(0);
     expect(heap).toBeLessThan(rss);
-    const external = gauge("yakt_external_bytes");
+    const external = gauge(text, "yakt_external_bytes");
     expect(external).toBeGreaterThanOrEqual(0);
     expect(external).toBeLessThan(rss);
   });
@@ -63,10 +65,6 @@ describe("GET /metrics: the diff history", () => {
   test("gives the records held, the bytes only the history keeps alive and the newest offset dropped", async () => {
     const h = makeHarness();
     await h.seed();
-    const gauge = (text: string, name: string) => {
-      expect(text).toContain(`# TYPE ${name} gauge\n`);
-      return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
-    };
     const before = (await send(h.app, "GET", "/metrics")).text;
     expect(gauge(before, "yakt_history_records")).toBe(h.stateMachine.history.size);
     expect(gauge(before, "yakt_history_records")).toBeGreaterThan(0);
