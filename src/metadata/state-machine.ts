@@ -150,10 +150,14 @@ export class MetadataStateMachine implements StateMachine {
       if (recalled !== null) return recalled.result;
       const result = planCommand(this.current, command, index);
       if (result.ok) {
-        this.current.commit(result.records, this.letGo);
-        if (this.letGoRecords.length > 0) {
-          this.history.superseded(this.letGoRecords);
-          this.letGoRecords.length = 0;
+        try {
+          this.current.commit(result.records, this.letGo);
+        } finally {
+          // Even after a commit that threw (a bug), what the image let go of is weighed now, not left for the next entry.
+          if (this.letGoRecords.length > 0) {
+            this.history.superseded(this.letGoRecords);
+            this.letGoRecords.length = 0;
+          }
         }
         this.history.append(result.records, this.heldByImage);
         this.recordCount += result.records.length;
