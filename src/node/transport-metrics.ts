@@ -17,6 +17,7 @@ export function transportMetrics(stats: TransportStats | null): Record<string, n
     yakt_transport_queued_bytes: queuedBytes,
     yakt_transport_refused_connections_total: stats?.refusedConnections ?? 0,
     yakt_transport_evicted_connections_total: stats?.evictedConnections ?? 0,
+    yakt_transport_turned_away_connections_total: stats?.turnedAwayConnections ?? 0,
     yakt_transport_bad_frames_total: stats?.badFrames ?? 0,
     yakt_transport_learned_peers: stats?.learnedPeers ?? 0,
   };

@@ -1,14 +1,24 @@
 // Who may hold the listener's inbound slots. Handshaken peers keep theirs (learned peers too: the
 // transport keeps at most maxLearnedPeers of them, one connection each, and closes a dropped
 // one's connection, so they cannot crowd members out); connections still in
-// their handshake share a bounded pool, in all and per remote address. A new connection is not
-// refused while a waiting one can make room: the oldest waiting connection of its address (or,
-// if the pool is full, of any address) is evicted, idle ones (no byte sent) first, then those
-// still sending a Hello, then those that owe only the secret proof. So connections that never
-// handshake, however many and however fast they reopen, only ever displace each other, and a real
-// peer's connection, which sends its Hello at once, gets in.
+// their handshake share a bounded pool, in all and per remote address. A new connection makes
+// room by evicting the oldest waiting connection of its address (or, if the pool is full, of any
+// address): idle ones (no byte sent) first, then those still sending a Hello, then those that owe
+// only the secret proof. So connections that never handshake, however many and however fast they
+// reopen, only ever displace each other.
+//
+// An idle connection is not evicted while it settles, the loop turn it was accepted in and the
+// next: its Hello, sent with its connect, cannot be read before then, because the listener's
+// accepts come before the new socket's first read within a turn. A newcomer that finds only
+// settling idle connections to evict is turned away instead. Without this a flood from a peer's
+// own address that reconnects faster than the loop turns evicts every one of the peer's
+// connections before its Hello is read; with it each turn admits some newcomers, and a peer that
+// is admitted is read before it can be cut.
 import { invariant } from "./invariant.ts";
 import type { TransportLimits } from "./transport-types.ts";
+
+/** Loop turns an accepted connection is kept from eviction before its first read. */
+export const SETTLE_TURNS = 2;
 
 /** What the slots need of a connection. */
 export interface SlotHolder {
@@ -21,8 +31,10 @@ export interface SlotHolder {
 type SlotLimits = Pick<TransportLimits, "maxInboundConnections" | "maxPendingHandshakes" | "maxPendingPerAddress">;
 
 export class InboundSlots<C extends SlotHolder> {
-  /** Insertion order is age: the first is the oldest. */
-  private readonly held = new Set<C>();
+  /** Insertion order is age: the first is the oldest. The value is the turn it was added in. */
+  private readonly held = new Map<C, number>();
+  private turn = 0;
+  private lastAddedTurn = -SETTLE_TURNS;
 
   constructor(private readonly limits: SlotLimits) {}
 
@@ -31,36 +43,59 @@ export class InboundSlots<C extends SlotHolder> {
   }
 
   all(): C[] {
-    return [...this.held];
+    return [...this.held.keys()];
   }
 
-  /** Make room for a new connection from `host`, evicting as needed; false if it must be closed. */
+  /** Make room for a new connection from `host`, evicting as needed; false if it must be turned away. */
   admit(host: string): boolean {
-    const pending = this.all().filter((c) => c.phase !== "handshaken");
+    const pending = this.pending();
     const fromHost = pending.filter((c) => c.remoteHost === host);
-    if (fromHost.length >= this.limits.maxPendingPerAddress) this.evictOne(fromHost);
-    else if (pending.length >= this.limits.maxPendingHandshakes) this.evictOne(pending);
-    if (this.held.size >= this.limits.maxInboundConnections) this.evictOne(this.all().filter((c) => c.phase !== "handshaken"));
-    return this.held.size < this.limits.maxInboundConnections;
+    if (fromHost.length >= this.limits.maxPendingPerAddress) {
+      if (!this.evictOne(fromHost)) return false;
+    } else if (pending.length >= this.limits.maxPendingHandshakes) {
+      if (!this.evictOne(pending)) return false;
+    }
+    return this.held.size < this.limits.maxInboundConnections || this.evictOne(this.pending());
   }
 
   add(conn: C): void {
     invariant(this.held.size < this.limits.maxInboundConnections, () => `${this.held.size} inbound slots already held`);
-    this.held.add(conn);
+    this.held.set(conn, this.turn);
+    this.lastAddedTurn = this.turn;
   }
 
   release(conn: C): void {
     this.held.delete(conn);
   }
 
-  /** The first to go: idle, then waiting, then proving; the oldest within each. */
-  private evictOne(candidates: C[]): void {
+  /** The event loop turned once; true while a connection added since still settles. */
+  nextTurn(): boolean {
+    this.turn += 1;
+    return this.settling(this.lastAddedTurn);
+  }
+
+  private settling(addedTurn: number): boolean {
+    return this.turn - addedTurn < SETTLE_TURNS;
+  }
+
+  private pending(): C[] {
+    return this.all().filter((c) => c.phase !== "handshaken");
+  }
+
+  /**
+   * Evict the first to go, the oldest within each kind: an idle settled one, then one sending a
+   * Hello, then one proving. While idle ones are still settling, none of the others goes either: the
+   * newcomer is likelier the idle one than they are, so it is turned away (false).
+   */
+  private evictOne(candidates: C[]): boolean {
+    const idle = candidates.filter((c) => c.phase === "waiting" && c.bytesReceived === 0);
     const victim =
-      candidates.find((c) => c.phase === "waiting" && c.bytesReceived === 0) ??
-      candidates.find((c) => c.phase === "waiting") ??
-      candidates.find((c) => c.phase === "proving");
-    if (victim === undefined) return;
+      idle.length > 0
+        ? idle.find((c) => !this.settling(this.held.get(c)!))
+        : (candidates.find((c) => c.phase === "waiting") ?? candidates.find((c) => c.phase === "proving"));
+    if (victim === undefined) return false;
     this.held.delete(victim);
     victim.evict();
+    return true;
   }
 }

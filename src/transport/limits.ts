@@ -20,7 +20,8 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = {
   maxServingRequests: 256,
   maxInboundConnections: 256,
   // Connections that have not finished their handshake: in all, and from one remote address. A
-  // new connection is never refused for these: it evicts the oldest waiting one (idle first).
+  // new connection evicts the oldest waiting one (idle first), or is turned away while the idle
+  // ones that could make room are in their first two loop turns (see inbound-slots.ts).
   maxPendingHandshakes: 64,
   maxPendingPerAddress: 8,
   stallTimeoutMs: 10_000,

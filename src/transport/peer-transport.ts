@@ -50,6 +50,8 @@ export class PeerTransport implements Transport {
   private readonly learned: LearnedPeers;
   private readonly learnedLog: WindowLog;
   private learnedSweep: ReturnType<typeof setInterval> | null = null;
+  /** Counts the loop's turns for the slots while an accepted connection settles. */
+  private turnTicker: ReturnType<typeof setImmediate> | null = null;
   /** This node's own entry of the latest peer map: what its handshakes advertise. */
   private advertised: string;
   private readonly outbound = new Map<NodeId, OutboundPeer>();
@@ -62,6 +64,7 @@ export class PeerTransport implements Transport {
   private readonly counters = new Map<NodeId, PeerCounters>();
   private refusedConnections = 0;
   private evictedConnections = 0;
+  private turnedAwayConnections = 0;
   private badFrames = 0;
   private unroutableDrops = 0;
   private readonly overloadLog: OnceLog;
@@ -205,6 +208,7 @@ export class PeerTransport implements Transport {
       peers,
       refusedConnections: this.refusedConnections,
       evictedConnections: this.evictedConnections,
+      turnedAwayConnections: this.turnedAwayConnections,
       badFrames: this.badFrames,
       unroutableDrops: this.unroutableDrops,
       learnedPeers: this.learned.size,
@@ -216,6 +220,8 @@ export class PeerTransport implements Transport {
     this.phase = "stopped";
     if (this.learnedSweep !== null) clearInterval(this.learnedSweep);
     this.learnedSweep = null;
+    if (this.turnTicker !== null) clearImmediate(this.turnTicker);
+    this.turnTicker = null;
     for (const peer of this.outbound.values()) peer.stop(`transport of node ${this.ctx.nodeId} stopped`);
     this.outbound.clear();
     for (const conn of this.slots.all()) conn.close();
@@ -314,9 +320,20 @@ export class PeerTransport implements Transport {
 
   /** A new connection evicts a waiting one when the slots are full; only handshaken peers fill them for good. */
   private onAccept(socket: InboundSocket): void {
-    if (this.phase !== "started" || !this.slots.admit(socket.remoteAddress)) {
+    if (this.phase !== "started") {
+      socket.terminate();
+      return;
+    }
+    if (!this.slots.admit(socket.remoteAddress)) {
+      this.turnedAwayConnections += 1;
       const max = this.ctx.limits.maxInboundConnections;
-      this.overloadLog.emit("inbound_rejected", { remote: socket.remoteAddress, open: this.slots.size, max });
+      // Once per run: the metric counts the rest.
+      this.overloadLog.emit("inbound_rejected", {
+        remote: socket.remoteAddress,
+        open: this.slots.size,
+        max,
+        advice: "no waiting connection could make room (see yakt_transport_turned_away_connections_total)",
+      });
       socket.terminate();
       return;
     }
@@ -324,6 +341,16 @@ export class PeerTransport implements Transport {
     socket.data = conn;
     this.slots.add(conn);
     this.openSockets.add(conn);
+    this.countTurns();
+  }
+
+  /** One tick per loop turn, only while a connection settles: an idle loop stays asleep. */
+  private countTurns(): void {
+    if (this.turnTicker !== null) return;
+    const tick = (): void => {
+      this.turnTicker = this.slots.nextTurn() ? setImmediate(tick) : null;
+    };
+    this.turnTicker = setImmediate(tick);
   }
 
   private onSocketClosed(socket: InboundSocket): void {

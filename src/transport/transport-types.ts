@@ -23,7 +23,7 @@ export interface TransportLimits {
   maxServingRequests: number;
   /** Bound on accepted connections at once; beyond it a waiting one is evicted, or the new one closed. */
   maxInboundConnections: number;
-  /** Bound on accepted connections whose handshake is not done; beyond it the oldest waiting one is evicted. */
+  /** Bound on accepted connections whose handshake is not done; beyond it the oldest waiting one is evicted (see inbound-slots.ts). */
   maxPendingHandshakes: number;
   /** The same bound per remote address, so one host cannot take every waiting slot. */
   maxPendingPerAddress: number;
@@ -103,6 +103,8 @@ export interface TransportStats {
   refusedConnections: number;
   /** Inbound connections closed before their handshake was done: evicted for a newer one, or timed out. */
   evictedConnections: number;
+  /** New connections closed at once: every slot held by handshaken peers, or the waiting ones that could make room still settling. */
+  turnedAwayConnections: number;
   /** Connections closed because of an undecodable or oversize frame. */
   badFrames: number;
   /** Messages dropped because their destination is not a peer, or the transport is not running. */

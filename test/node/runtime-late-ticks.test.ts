@@ -43,7 +43,7 @@ class SentMessages implements Transport {
   setPeers(): void {}
   stats(): TransportStats {
     const peers = [1, 3].map((id) => ({ ...counters, id, address: `10.0.0.${id}:9093`, connected: !this.down.has(id), queuedBytes: 0, pendingRequests: 0 }));
-    return { nodeId: ME, port: 0, peers, refusedConnections: 0, evictedConnections: 0, badFrames: 0, unroutableDrops: 0, learnedPeers: 0 };
+    return { nodeId: ME, port: 0, peers, refusedConnections: 0, evictedConnections: 0, turnedAwayConnections: 0, badFrames: 0, unroutableDrops: 0, learnedPeers: 0 };
   }
   async stop(): Promise<void> {}
   to(type: MessageType, to: NodeId): Message[] {

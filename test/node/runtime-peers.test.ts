@@ -28,7 +28,7 @@ class RecordingTransport implements Transport {
     this.peerSets.push([...peers.keys()].filter((id) => id !== 2).sort((a, b) => a - b));
   }
   stats(): TransportStats {
-    return { nodeId: 2, port: 0, peers: [], refusedConnections: 0, evictedConnections: 0, badFrames: 0, unroutableDrops: 0, learnedPeers: 0 };
+    return { nodeId: 2, port: 0, peers: [], refusedConnections: 0, evictedConnections: 0, turnedAwayConnections: 0, badFrames: 0, unroutableDrops: 0, learnedPeers: 0 };
   }
   async stop(): Promise<void> {}
 }

@@ -150,7 +150,7 @@ export class SimTransport implements Transport {
       droppedBytes: 0,
       reconnects: 0,
     }));
-    return { nodeId: this.nodeId, port: 0, peers, refusedConnections: this.refused, evictedConnections: 0, badFrames: 0, unroutableDrops: this.unroutable, learnedPeers: this.learned.size };
+    return { nodeId: this.nodeId, port: 0, peers, refusedConnections: this.refused, evictedConnections: 0, turnedAwayConnections: 0, badFrames: 0, unroutableDrops: this.unroutable, learnedPeers: this.learned.size };
   }
 
   async stop(): Promise<void> {
