@@ -35,6 +35,8 @@ export interface InboundHost {
   badFrame(): void;
   /** `conn` gave up its slot before finishing its handshake (timed out or evicted). */
   evicted(): void;
+  /** `conn` finished its TLS handshake: its Hello can come only now. */
+  tlsDone(conn: InboundConnection): void;
   /** `conn` is closed: its slot is free at once, before the socket reports closed. */
   released(conn: InboundConnection): void;
   onMessages(msgs: Message[]): void;
@@ -64,7 +66,7 @@ export class InboundConnection {
   /** Set while proving: what the dialer's proof must MAC over. */
   private transcript: HandshakeTranscript | null = null;
   /** With peer TLS: true until the TLS handshake is over (nothing may be read or written before). */
-  private tlsPending: boolean;
+  tlsPending: boolean;
   /** With peer TLS: the node id the dialer's certificate names, the only one it may claim. */
   private certId: NodeId | null = null;
 
@@ -96,6 +98,7 @@ export class InboundConnection {
     if (!outcome.ok) return this.refuse(outcome.reason, 0);
     this.tlsPending = false;
     this.certId = outcome.certId;
+    this.host.tlsDone(this);
   }
 
   onData(chunk: Uint8Array): void {

@@ -248,6 +248,10 @@ export class PeerTransport implements Transport {
         // Once per run: the metric counts the rest (a flood must not flood the log too).
         this.evictionLog.emit("inbound_evicted", { advice: "connections that do not finish their handshake are being cut; see yakt_transport_evicted_connections_total" });
       },
+      tlsDone: (conn) => {
+        this.slots.tlsDone(conn);
+        this.countTurns();
+      },
       released: (conn) => this.slots.release(conn),
       onMessages: (msgs) => this.opts.onMessages(msgs),
       onRequest: (from, payload) => this.opts.onRequest(from, payload),

@@ -2,10 +2,11 @@
 // per-address share, handshaken peers that are never evicted, and idle connections kept while they
 // settle (the loop turns before their first read).
 import { describe, expect, test } from "bun:test";
-import { InboundSlots, SETTLE_TURNS, type SlotHolder } from "../../src/transport/inbound-slots.ts";
+import { InboundSlots, SETTLE_TURNS, type SlotHolder, TLS_SETTLE_TURNS } from "../../src/transport/inbound-slots.ts";
 
 class Holder implements SlotHolder {
   evicted = false;
+  tlsPending = false;
   constructor(
     readonly name: string,
     readonly remoteHost: string,
@@ -23,9 +24,9 @@ function admit(slots: InboundSlots<Holder>, h: Holder): boolean {
   return true;
 }
 
-/** Let the loop turn until every connection added so far has settled. */
-function settle(slots: InboundSlots<Holder>): void {
-  for (let i = 0; i < SETTLE_TURNS; i++) slots.nextTurn();
+/** Let the loop turn `turns` times (by default until every plain connection added so far has settled). */
+function settle(slots: InboundSlots<Holder>, turns = SETTLE_TURNS): void {
+  for (let i = 0; i < turns; i++) slots.nextTurn();
 }
 
 const limits = { maxInboundConnections: 6, maxPendingHandshakes: 4, maxPendingPerAddress: 3 };
@@ -112,5 +113,33 @@ describe("inbound slots", () => {
     const ticks: boolean[] = [];
     for (let i = 0; i < SETTLE_TURNS + 1; i++) ticks.push(slots.nextTurn());
     expect(ticks).toEqual([...Array<boolean>(SETTLE_TURNS - 1).fill(true), false, false]);
+  });
+
+  test("a connection in its TLS handshake settles longer, and settles again once the handshake is over", () => {
+    const slots = new InboundSlots<Holder>({ ...limits, maxPendingPerAddress: 1 });
+    const tls = new Holder("tls", "10.0.0.1");
+    tls.tlsPending = true;
+    admit(slots, tls);
+    settle(slots, TLS_SETTLE_TURNS - 1);
+    expect(admit(slots, new Holder("early", "10.0.0.1"))).toBe(false);
+    tls.tlsPending = false;
+    slots.tlsDone(tls);
+    expect(slots.nextTurn()).toBe(true);
+    expect(admit(slots, new Holder("still early", "10.0.0.1"))).toBe(false);
+    settle(slots, SETTLE_TURNS - 1);
+    expect(admit(slots, new Holder("late", "10.0.0.1"))).toBe(true);
+    expect(tls.evicted).toBe(true);
+  });
+
+  test("a TLS connection that never finishes its handshake is evictable after its longer window", () => {
+    const slots = new InboundSlots<Holder>({ ...limits, maxPendingPerAddress: 1 });
+    const tls = new Holder("tls", "10.0.0.1");
+    tls.tlsPending = true;
+    admit(slots, tls);
+    const ticks: boolean[] = [];
+    for (let i = 0; i < TLS_SETTLE_TURNS; i++) ticks.push(slots.nextTurn());
+    expect(ticks).toEqual([...Array<boolean>(TLS_SETTLE_TURNS - 1).fill(true), false]);
+    expect(admit(slots, new Holder("next", "10.0.0.1"))).toBe(true);
+    expect(tls.evicted).toBe(true);
   });
 });

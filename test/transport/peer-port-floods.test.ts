@@ -9,6 +9,7 @@ import { MAX_HANDSHAKE_FRAME_BYTES } from "../../src/transport/handshake-codec.t
 import type { TransportLimits, TransportStats } from "../../src/transport/transport-types.ts";
 import { FAST_LIMITS, Harness, msg, waitFor } from "./helpers.ts";
 import type { Node } from "./helpers.ts";
+import { flood, slowTurns } from "./floods.ts";
 import { handshakeFrame, rawConnect } from "./raw-sockets.ts";
 import type { RawClient } from "./raw-sockets.ts";
 
@@ -29,33 +30,6 @@ async function client(port: number): Promise<RawClient> {
   return c;
 }
 
-/** Keeps `count` silent connections open to `port`, reopening each one as soon as it is cut. */
-function flood(port: number, count: number): { opened: () => number; stop: () => void } {
-  let stopped = false;
-  let opened = 0;
-  const open = (): void => {
-    if (stopped) return;
-    opened++;
-    void rawConnect(port).then(
-      (c) => {
-        cleanups.push(() => c.socket.terminate());
-        const reopen = setInterval(() => {
-          if (!c.closed() && !stopped) return;
-          clearInterval(reopen);
-          if (!stopped) open();
-        }, 2);
-        cleanups.push(() => clearInterval(reopen));
-      },
-      () => setTimeout(open, 2),
-    );
-  };
-  for (let i = 0; i < count; i++) open();
-  cleanups.push(() => {
-    stopped = true;
-  });
-  return { opened: () => opened, stop: () => (stopped = true) };
-}
-
 async function exchanges(a: Node, b: Node): Promise<void> {
   const before = b.received.length;
   await waitFor("a message gets through", () => {
@@ -64,20 +38,11 @@ async function exchanges(a: Node, b: Node): Promise<void> {
   });
 }
 
-/** Blocks the event loop for `ms` every millisecond, as a busy node's loop is: its turns grow long. */
-function slowTurns(ms: number): void {
-  const hog = setInterval(() => {
-    const end = performance.now() + ms;
-    while (performance.now() < end);
-  }, 1);
-  cleanups.push(() => clearInterval(hog));
-}
-
 /** Eight times: drop peer 2 on node a and dial it again through a flood on b's port from the same address. */
 async function reconnectThroughFlood(turnMs: number): Promise<TransportStats> {
   const [a, b] = await harness.mesh([1, 2], { limits: SLOT_LIMITS });
-  const storm = flood(b!.port, 60);
-  if (turnMs > 0) slowTurns(turnMs);
+  const storm = flood(b!.port, 60, cleanups);
+  if (turnMs > 0) slowTurns(turnMs, cleanups);
   await waitFor("the flood fills the waiting slots", () => b!.transport.stats().evictedConnections > 60, 10_000);
   const peers = new Map([[2, `127.0.0.1:${b!.port}`]]);
   for (let round = 0; round < 8; round++) {
