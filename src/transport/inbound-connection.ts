@@ -66,7 +66,7 @@ export class InboundConnection {
   /** Set while proving: what the dialer's proof must MAC over. */
   private transcript: HandshakeTranscript | null = null;
   /** With peer TLS: true until the TLS handshake is over (nothing may be read or written before). */
-  tlsPending: boolean;
+  private tlsOn: boolean;
   /** With peer TLS: the node id the dialer's certificate names, the only one it may claim. */
   private certId: NodeId | null = null;
 
@@ -76,7 +76,7 @@ export class InboundConnection {
   ) {
     const limits = host.ctx.limits;
     this.remoteHost = socket.remoteAddress;
-    this.tlsPending = host.ctx.tls !== null;
+    this.tlsOn = host.ctx.tls !== null;
     this.queue = new WriteQueue(limits.maxQueueBytes);
     this.errorLog = new OnceLog(host.ctx.log);
     this.handshakeTimer = setTimeout(() => {
@@ -92,11 +92,16 @@ export class InboundConnection {
   }
 
   /** TLS only: the TLS handshake is over; the dialer's certificate decides whether it may go on. */
+  /** True while its TLS handshake is still going on (what the inbound slots settle it by). */
+  get tlsPending(): boolean {
+    return this.tlsOn;
+  }
+
   onTls(success: boolean, authorizationError: Error | null): void {
-    if (this.closed || !this.tlsPending) return;
+    if (this.closed || !this.tlsOn) return;
     const outcome = tlsOutcome(success, authorizationError, this.socket.getPeerCertificate());
     if (!outcome.ok) return this.refuse(outcome.reason, 0);
-    this.tlsPending = false;
+    this.tlsOn = false;
     this.certId = outcome.certId;
     this.host.tlsDone(this);
   }
@@ -105,7 +110,7 @@ export class InboundConnection {
     if (this.closed) return;
     this.bytesReceived += chunk.length;
     try {
-      if (this.tlsPending) throw new DecodeError("data arrived before the TLS handshake was over");
+      if (this.tlsOn) throw new DecodeError("data arrived before the TLS handshake was over");
       for (const frame of this.decoder.push(chunk)) {
         this.onFrame(frame);
         if (this.closed) return;
