@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { waitUntil } from "../node/support/wait-until.ts";
 import { http } from "./support/http.ts";
+import { metric } from "./support/metadata-client.ts";
 import { ProcessCluster } from "./support/process-cluster.ts";
 import { peakRssMiB, rssMiB } from "./support/proc-stats.ts";
 
@@ -105,7 +106,7 @@ test("40 connections each sending a 16 MiB frame before the handshake: memory st
   const frame = new Uint8Array(4 + 16 * 1024 * 1024);
   new DataView(frame.buffer).setUint32(0, 16 * 1024 * 1024);
   frame[4] = 1; // a "handshake" 16 MiB long
-  const badFramesBefore = await badFrames(leader);
+  const badFramesBefore = await metric(cluster, leader, "yakt_transport_bad_frames_total");
   let closed = 0;
   const sockets: Socket<undefined>[] = [];
   for (let i = 0; i < 40; i++) {
@@ -134,14 +135,9 @@ test("40 connections each sending a 16 MiB frame before the handshake: memory st
   console.log(`pre-handshake frames: leader RSS ${rssBefore} MiB before, at most ${rssMax} MiB during, peak since start ${peakRssMiB(pid)} MiB`);
   expect(rssMax - rssBefore).toBeLessThan(64);
   // Those admitted sent their 16 MiB header and were cut for it, the body unread.
-  expect((await badFrames(leader)) - badFramesBefore).toBeGreaterThan(0);
+  expect((await metric(cluster, leader, "yakt_transport_bad_frames_total")) - badFramesBefore).toBeGreaterThan(0);
   for (let i = 0; i < after.length; i++) {
     expect(after[i]?.leader).toBe(leader);
     expect(after[i]?.term).toBe(before[i]?.term);
   }
 }, 60_000);
-
-async function badFrames(node: number): Promise<number> {
-  const metrics = String((await http("GET", cluster.url(node, "/metrics"))).body);
-  return Number(/^yakt_transport_bad_frames_total (\d+)/m.exec(metrics)?.[1] ?? Number.NaN);
-}
