@@ -1,6 +1,11 @@
 // Load for the peer-port flood tests: silent connections reopened as soon as they are cut, and an
 // event loop slowed as a busy node's is. Each registers its undoing in `cleanups`.
+import type { TransportLimits } from "../../src/transport/transport-types.ts";
+import { FAST_LIMITS } from "./helpers.ts";
 import { rawConnect } from "./raw-sockets.ts";
+
+/** Small slot bounds, so a flood of a few dozen connections fills them: 6 waiting per address, 12 in all. */
+export const SLOT_LIMITS: Partial<TransportLimits> = { ...FAST_LIMITS, maxInboundConnections: 24, maxPendingHandshakes: 12, maxPendingPerAddress: 6 };
 
 export interface Flood {
   /** Connections opened so far. */

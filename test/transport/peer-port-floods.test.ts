@@ -6,10 +6,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { FrameKind } from "../../src/transport/frame.ts";
 import { MAX_HANDSHAKE_FRAME_BYTES } from "../../src/transport/handshake-codec.ts";
-import type { TransportLimits, TransportStats } from "../../src/transport/transport-types.ts";
-import { FAST_LIMITS, Harness, msg, waitFor } from "./helpers.ts";
+import type { TransportStats } from "../../src/transport/transport-types.ts";
+import { Harness, msg, waitFor } from "./helpers.ts";
 import type { Node } from "./helpers.ts";
-import { flood, slowTurns } from "./floods.ts";
+import { SLOT_LIMITS, flood, slowTurns } from "./floods.ts";
 import { handshakeFrame, rawConnect } from "./raw-sockets.ts";
 import type { RawClient } from "./raw-sockets.ts";
 
@@ -20,7 +20,6 @@ afterEach(async () => {
   await harness.stopAll();
 });
 
-const SLOT_LIMITS: Partial<TransportLimits> = { ...FAST_LIMITS, maxInboundConnections: 24, maxPendingHandshakes: 12, maxPendingPerAddress: 6 };
 const SECRET = new TextEncoder().encode("a-shared-peer-secret-of-some-length");
 const OTHER_SECRET = new TextEncoder().encode("another-peer-secret-not-the-same");
 

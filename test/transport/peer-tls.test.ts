@@ -15,8 +15,8 @@ import { FrameDecoder } from "../../src/transport/frame-decoder.ts";
 import { FrameKind } from "../../src/transport/frame.ts";
 import type { Frame } from "../../src/transport/frame.ts";
 import { decodeRefusal } from "../../src/transport/handshake-codec.ts";
-import { FAST_LIMITS, Harness, msg, waitFor } from "./helpers.ts";
-import { flood, slowTurns } from "./floods.ts";
+import { Harness, msg, waitFor } from "./helpers.ts";
+import { SLOT_LIMITS, flood, slowTurns } from "./floods.ts";
 import { handshakeFrame } from "./raw-sockets.ts";
 import type { Node } from "./helpers.ts";
 
@@ -160,13 +160,12 @@ describe("peer mTLS under a flood", () => {
   afterEach(() => {
     for (const c of cleanups.splice(0)) c();
   });
-  const limits = { ...FAST_LIMITS, maxInboundConnections: 24, maxPendingHandshakes: 12, maxPendingPerAddress: 6 };
 
   // Its TLS handshake takes turns of its own before its Hello: with the two turns a plain
   // connection settles in, 3 of 3 such runs kept the peer out for 5 s in some round.
   test("a TLS peer gets back in through a flood from its own address, the loop's turns slowed", async () => {
-    const a = await harness.start(1, new Map(), { tls: material("ca1", "node-1"), limits });
-    const b = await harness.start(2, new Map(), { tls: material("ca1", "node-2"), limits });
+    const a = await harness.start(1, new Map(), { tls: material("ca1", "node-1"), limits: SLOT_LIMITS });
+    const b = await harness.start(2, new Map(), { tls: material("ca1", "node-2"), limits: SLOT_LIMITS });
     const addresses = new Map([[1, `127.0.0.1:${a.port}`], [2, `127.0.0.1:${b.port}`]]);
     a.transport.setPeers(addresses);
     b.transport.setPeers(addresses);
