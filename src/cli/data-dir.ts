@@ -3,11 +3,12 @@
 // unformatted. Only `yakt format` formats such a data dir, never a start: a voter whose disk was
 // lost must not rejoin silently with no vote and no log (it could vote twice in a term, or help
 // elect a leader that lacks committed entries). The flagless one-node default formats itself.
-import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { NodeIdentity } from "../storage/log-storage.ts";
 import type { StorageLog } from "../storage/storage-log.ts";
 import { SqliteStorage, StorageError } from "../storage/index.ts";
+import { LOCK_FILE_SUFFIX } from "../storage/store-lock.ts";
 import { StartupError } from "./cli-errors.ts";
 import type { FormatConfig } from "./format-command.ts";
 import { DEFAULT_CLUSTER_ID, type NodeConfig } from "./node-config.ts";
@@ -21,8 +22,13 @@ export interface OpenedDataDir {
   formatted: boolean;
 }
 
-/** `log` receives the store's own events (a failed checkpoint worker, a forced checkpoint); default stderr. */
+/**
+ * `log` receives the store's own events (a failed checkpoint worker, a forced checkpoint); default
+ * stderr. `hint` (what to do about a missing or lost store) is added to a failure unless the data
+ * dir is no directory or another process holds it: formatting or replacing the node is then wrong.
+ */
 export function openStore(dataDir: string, hint = "", log?: StorageLog): SqliteStorage {
+  requireDirectory(dataDir);
   try {
     // Owner only: the log holds every record, and the node's files are nobody else's business.
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -30,6 +36,7 @@ export function openStore(dataDir: string, hint = "", log?: StorageLog): SqliteS
     for (const file of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]) if (existsSync(join(dataDir, file))) chmodSync(join(dataDir, file), 0o600);
     return storage;
   } catch (e) {
+    if (e instanceof StorageError && e.code === "locked") throw new StartupError(lockedMessage(dataDir));
     const code = e instanceof StorageError ? ` (${e.code})` : "";
     throw new StartupError(`cannot open data dir ${dataDir}${code}: ${(e as Error).message}${hint}`);
   }
@@ -41,6 +48,7 @@ function mayFormatOnStart(config: NodeConfig): boolean {
 }
 
 export function openDataDir(config: NodeConfig, log?: StorageLog): OpenedDataDir {
+  requireDirectory(config.dataDir);
   const advice = mayFormatOnStart(config) ? "" : formatAdvice(config);
   if (!mayFormatOnStart(config)) requireDatabaseFile(config, advice);
   const storage = openStore(config.dataDir, advice, log);
@@ -57,6 +65,87 @@ function requireDatabaseFile(config: NodeConfig, advice: string): void {
   const path = join(config.dataDir, DB_FILE);
   if (!existsSync(path)) throw new StartupError(`refusing to start: ${path} does not exist (data dir not formatted, or lost)${advice}`);
   if (statSync(path).size === 0) throw new StartupError(`refusing to start: ${path} is empty (0 bytes)${advice}`);
+}
+
+/**
+ * A data dir that is not a directory and cannot become one (a file, a dangling symbolic link, a
+ * path under a file) is refused before anything is created, by start and `yakt format` alike.
+ */
+function requireDirectory(dataDir: string): void {
+  const problem = notADirectory(dataDir);
+  if (problem !== null) throw new StartupError(`data dir ${dataDir} ${problem}; --data-dir must name a directory, or a path where one can be created`);
+}
+
+/** Why `path` cannot be used as a directory, or null (a directory, or creatable, or unknown: the open will say). */
+function notADirectory(path: string): string | null {
+  const own = pathKind(path);
+  if (own !== "missing") return own === "directory" || own === "unknown" ? null : own;
+  // Missing: the nearest ancestor that exists must be a directory, or mkdir fails.
+  for (let parent = dirname(path); ; parent = dirname(parent)) {
+    const kind = pathKind(parent);
+    if (kind === "directory" || kind === "unknown") return null;
+    if (kind !== "missing") return `cannot be created: ${parent} ${kind}`;
+    if (dirname(parent) === parent) return null;
+  }
+}
+
+/** "directory", "missing", "unknown" (e.g. no permission to look), or what is wrong with it. */
+function pathKind(path: string): string {
+  let link: Stats;
+  try {
+    link = lstatSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? "missing" : "unknown";
+  }
+  if (link.isDirectory()) return "directory";
+  if (!link.isSymbolicLink()) return `exists and is not a directory (it is ${fileKind(link)})`;
+  let target: Stats;
+  try {
+    target = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") return "unknown";
+    return `is a symbolic link to "${readlinkSync(path)}", which does not exist`;
+  }
+  if (target.isDirectory()) return "directory";
+  return `is a symbolic link to "${readlinkSync(path)}", which is not a directory (it is ${fileKind(target)})`;
+}
+
+function fileKind(s: Stats): string {
+  if (s.isFile()) return "a regular file";
+  if (s.isFIFO()) return "a FIFO";
+  if (s.isSocket()) return "a socket";
+  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
+  return "not a directory";
+}
+
+/** Another process holds the store's lock: no format or replace advice, the node is alive. */
+function lockedMessage(dataDir: string): string {
+  const lockFile = `${join(dataDir, DB_FILE)}${LOCK_FILE_SUFFIX}`;
+  const pid = lockHolderPid(lockFile);
+  const who = pid === null ? "another process" : `another process (pid ${pid})`;
+  return `data dir ${dataDir} is in use by ${who}, which holds its lock ${lockFile}; stop that process first, or use another --data-dir`;
+}
+
+/**
+ * The process holding a POSIX write lock on `file`, from Linux's /proc/locks (lines such as
+ * "5: POSIX  ADVISORY  WRITE 10626 fe:00:2418453 1073741824 1073742335"), matched by inode;
+ * null where that is unknown, or the holder is this process.
+ */
+function lockHolderPid(file: string): number | null {
+  try {
+    const inode = String(statSync(file).ino);
+    for (const line of readFileSync("/proc/locks", "utf8").split("\n")) {
+      const [, kind, , mode, pid, where] = line.trim().split(/\s+/); // blocked waiters ("->") do not match POSIX
+      if (kind !== "POSIX" || mode !== "WRITE" || where?.split(":")[2] !== inode) continue;
+      const n = Number(pid);
+      if (Number.isSafeInteger(n) && n > 0 && n !== process.pid) return n;
+    }
+  } catch {
+    // no /proc/locks (not Linux) or the file is gone: the message goes without a pid
+  }
+  return null;
 }
 
 /** What an operator does about a data dir a multi-node start refuses. */

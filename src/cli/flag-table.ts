@@ -23,7 +23,7 @@ export const NODE_FLAGS: readonly FlagSpec[] = [
     help: "cluster id: checked against the data dir; names a new one-node cluster (with --peers, format first: yakt format)",
   },
   { name: "listen-http", value: "<host:port>", default: "127.0.0.1:8080", help: "REST API address" },
-  { name: "listen-peer", value: "<host:port>", default: "this node's --peers address, else 127.0.0.1:9091", help: "Raft peer address" },
+  { name: "listen-peer", value: "<host:port>", default: "this node's --peers address; 127.0.0.1:9091 without --peers", help: "Raft peer address (required for a node not in --peers: the address the others dial)" },
   { name: "listen-admin", value: "<host:port>", default: "127.0.0.1:9990", help: "operator console (telnet) address" },
   { name: "admin-token", value: "<token>", default: "none (remote console sessions are read-only)", help: "token for `auth` on the console" },
   {

@@ -6,7 +6,7 @@ import { DEFAULT_PROMOTION_TIMEOUT_MS, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SNAPSHO
 import { UsageError } from "./cli-errors.ts";
 import { NODE_FLAGS, parseArgsOptions } from "./flag-table.ts";
 import { type HostPort, formatHostPort, parseHostPort } from "./host-port.ts";
-import { parseIntFlag } from "./int-flag.ts";
+import { negativeValuesJoined, parseIntFlag } from "./int-flag.ts";
 import { parseNodeId, parsePeers } from "./peers.ts";
 
 export const DEFAULT_CLUSTER_ID = "yakt-local";
@@ -72,7 +72,7 @@ type Values = Record<string, string | boolean | undefined>;
 
 export function parseStrict(args: string[], options = parseArgsOptions(NODE_FLAGS)): Values {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Values;
+    return parseArgs({ args: negativeValuesJoined(args, options), options, strict: true, allowPositionals: false }).values as Values;
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
   }
@@ -91,6 +91,14 @@ function toConfig(v: Values): NodeConfig {
   const nodeId = str("node-id") === undefined ? 1 : parseNodeId("--node-id", str("node-id") as string);
   const peersGiven = str("peers") !== undefined;
   const given = peersGiven ? parsePeers(str("peers") as string) : new Map<NodeId, string>();
+  if (peersGiven && !given.has(nodeId) && str("listen-peer") === undefined) {
+    // A joiner has no --peers entry to listen on; the one-node default 127.0.0.1:9091 would leave
+    // the members unable to reach it (add-voter then fails with "never contacted").
+    throw new UsageError(
+      `--listen-peer is needed: node ${nodeId} is not in --peers (it joins as a new member), so it has no peer address to listen on; ` +
+        `give --listen-peer <host:port>, the peer address the other nodes will dial (the one add-voter ${nodeId}@<host:port> names)`,
+    );
+  }
   const listenPeer = peerListen(str("listen-peer"), given.get(nodeId));
   const peers = peersGiven ? given : new Map([[nodeId, formatHostPort(listenPeer)]]);
   const electionTicks = parseIntFlag("election-ticks", str("election-ticks"), 10, 2, 1000);
@@ -134,7 +142,7 @@ function toConfig(v: Values): NodeConfig {
   };
 }
 
-/** The peer listen address: the flag, else this node's --peers entry, else the one-node default. */
+/** The peer listen address: the flag, else this node's --peers entry, else (no --peers) the one-node default. */
 function peerListen(flag: string | undefined, own: string | undefined): HostPort {
   if (flag !== undefined) return parseHostPort("--listen-peer", flag);
   return parseHostPort("--peers", own ?? "127.0.0.1:9091");

@@ -3,6 +3,7 @@
 // positionals.
 import { parseArgs } from "node:util";
 import { UsageError } from "../cli-errors.ts";
+import { integerRange, negativeValuesJoined } from "../int-flag.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
@@ -47,7 +48,8 @@ export function parseClientArgs(
 ): ParsedClientArgs {
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args, options: { ...COMMON_FLAGS, ...extra }, strict: true, allowPositionals: true });
+    const options: FlagTypes = { ...COMMON_FLAGS, ...extra };
+    parsed = parseArgs({ args: negativeValuesJoined(args, options), options, strict: true, allowPositionals: true });
   } catch (e) {
     throw new UsageError(`${what}: ${(e as Error).message.split("\n")[0]} (see yakt --help)`);
   }
@@ -98,7 +100,7 @@ export function positionals(what: string, given: string[], names: string[]): str
 export function intOption(flag: string, text: string | boolean | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   if (typeof text !== "string" || !/^\d{1,15}$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`--${flag}: expected an integer ${min}..${max}, got "${String(text)}"`);
+    throw new UsageError(`--${flag}: expected ${integerRange(min, max)}, got "${String(text)}"`);
   }
   return Number(text);
 }

@@ -13,6 +13,7 @@ import { SqliteReader } from "../../storage/sqlite-reader.ts";
 import { StorageError } from "../../storage/storage-error.ts";
 import { ClientError, UsageError } from "../cli-errors.ts";
 import { DB_FILE } from "../data-dir.ts";
+import { negativeValuesJoined } from "../int-flag.ts";
 import { intOption } from "./client-options.ts";
 import { logLines } from "./log-command.ts";
 import { PageCollector } from "./log-page.ts";
@@ -57,7 +58,7 @@ export async function dumpLogCommand(args: string[], write: Write): Promise<numb
 function parseFlags(args: string[]): Record<string, string | boolean | undefined> {
   const options = { "data-dir": { type: "string" }, from: { type: "string" }, limit: { type: "string" }, output: { type: "string" } } as const;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: negativeValuesJoined(args, options), options, strict: true, allowPositionals: false }).values;
   } catch (e) {
     throw new UsageError(`dump-log: ${(e as Error).message.split("\n")[0]}`);
   }
