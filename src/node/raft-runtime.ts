@@ -41,6 +41,8 @@ import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
 import { type DurableReady, WritePipeline } from "./write-pipeline.ts";
 
+/** Core events that mean Raft's premises were broken (two clusters' logs met): logged as errors. */
+const SAFETY_ALARMS: ReadonlySet<string> = new Set(["raft.two-leaders", "raft.app-dropped"]);
 /** Bound on one waitApplied (long polls ask for at most 30 s). */
 const MAX_APPLIED_WAIT_MS = 60_000;
 
@@ -405,7 +407,7 @@ export class RaftRuntime implements ConsensusHandle {
         checkQuorum: true,
         initialMembership: this.opts.initialMembership,
         directoryId: this.opts.directoryId ?? "",
-        logger: (event, fields) => this.log.info(event, fields),
+        logger: (event, fields) => (SAFETY_ALARMS.has(event) ? this.log.error(event, fields) : this.log.info(event, fields)),
       },
       restore,
     );

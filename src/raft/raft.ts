@@ -99,6 +99,8 @@ export class Raft {
   private readonly observedDirectories = new Map<NodeId, string>();
   /** (node, directory id) pairs already logged as not the member named, so the log says it once. */
   private readonly warnedDirectories = new Set<string>();
+  /** Safety alarms already logged (alarmOnce), so a peer that repeats the message is said once. */
+  private readonly alarmed = new Set<string>();
 
   constructor(config: RaftConfig, restore: RestoreState) {
     checkConfig(config);
@@ -574,17 +576,20 @@ export class Raft {
 
   private handleAppend(m: Message): void {
     const log = this.log;
-    if (m.index < log.committed) return this.send({ type: "AppResp", to: m.from, index: log.committed });
+    if (m.index < log.committed) {
+      // Already committed here; but entries that differ from committed ones are another cluster's
+      // (below), and answering "I hold them" would count this node toward their commit.
+      const differs = m.entries.find((e) => e.index <= log.committed && log.term(e.index) !== undefined && !log.matchTerm(e.index, e.term));
+      if (differs !== undefined) return this.committedConflict(m, differs.index);
+      return this.send({ type: "AppResp", to: m.from, index: log.committed });
+    }
     if (!log.matchTerm(m.index, m.logTerm)) {
       const hint = log.findConflictByTerm(Math.min(m.index, log.lastIndex()), m.logTerm);
       return this.send({ type: "AppResp", to: m.from, reject: true, index: m.index, rejectHint: hint, logTerm: log.term(hint) ?? 0 });
     }
     const conflict = log.findConflict(m.entries);
     if (conflict !== 0) {
-      if (conflict <= log.committed) {
-        this.logEvent("raft.app-dropped", { from: m.from, conflict, commit: log.committed });
-        return;
-      }
+      if (conflict <= log.committed) return this.committedConflict(m, conflict);
       const truncating = conflict <= log.lastIndex();
       const fresh = m.entries.slice(conflict - (m.index + 1));
       log.truncateAndAppend(fresh);
@@ -595,6 +600,20 @@ export class Raft {
     const lastNew = m.index + m.entries.length;
     if (m.commit > log.committed) this.commitTo(Math.min(m.commit, lastNew));
     this.send({ type: "AppResp", to: m.from, index: lastNew });
+  }
+
+  /**
+   * Log matching says a leader's entries never differ from committed ones: these two logs were
+   * never one cluster's. The append is dropped unanswered (taking it would rewrite what this node
+   * applied; answering would count this node toward entries it does not hold), and said once.
+   */
+  private committedConflict(m: Message, conflict: number): void {
+    this.alarmOnce(`conflict/${this.term}/${m.from}`, "raft.app-dropped", {
+      from: m.from,
+      conflict,
+      commit: this.log.committed,
+      reason: `leader ${m.from}'s entry ${conflict} differs from one this node committed: the two logs come from different clusters (were the nodes first started with different --peers?)`,
+    });
   }
 
   private handleHeartbeat(m: Message): void {
@@ -676,6 +695,15 @@ export class Raft {
   private stepLeader(m: Message): void {
     this.observeDirectory(m);
     switch (m.type) {
+      case "App":
+      case "Heartbeat":
+      case "Snap":
+        // Another leader in this very term: only voters whose configurations never overlapped (a
+        // node first started with other --peers than the rest) elect two. Its messages are dropped.
+        return this.alarmOnce(`two-leaders/${this.term}/${m.from}`, "raft.two-leaders", {
+          from: m.from,
+          reason: `node ${m.from} also leads term ${this.term}: the voters' configurations disagree (were the nodes first started with different --peers?)`,
+        });
       case "AppResp":
         return this.handleAppResp(m);
       case "HeartbeatResp":
@@ -876,6 +904,14 @@ export class Raft {
 
   private logRole(): void {
     this.logEvent("raft.role", { leader: this.lead });
+  }
+
+  /** Logs a broken safety premise once per key (bounded: a repeat after a clear is harmless). */
+  private alarmOnce(key: string, event: string, fields: Record<string, unknown>): void {
+    if (this.alarmed.has(key)) return;
+    if (this.alarmed.size >= 64) this.alarmed.clear();
+    this.alarmed.add(key);
+    this.logEvent(event, fields);
   }
 
   private logEvent(event: string, fields: Record<string, unknown>): void {

@@ -101,7 +101,7 @@ export class SimNode extends NodeWithDisk {
   start(): void {
     if (this.core !== null) throw new Error(`node ${this.id} is already up`);
     const restore = this.disk.restoreState();
-    const config: RaftConfig = { ...this.settings, initialMembership: this.bootstrap, id: this.id, random: () => this.rng.next(), directoryId: this.directoryId };
+    const config: RaftConfig = { ...this.settings, initialMembership: this.bootstrap, id: this.id, random: () => this.rng.next(), directoryId: this.directoryId, logger: raiseAlarms(this.id) };
     this.core = this.env.factory(config, restore);
     this.kv = new KvStore();
     const snap = restore.snapshot;
@@ -263,4 +263,13 @@ export class SimNode extends NodeWithDisk {
     this.appliedTerm = e.term;
     this.env.hooks.applied(this, e);
   }
+}
+
+/** The core's safety alarms (two leaders in a term, an append against committed entries) never fire in one cluster. */
+const ALARMS: ReadonlySet<string> = new Set(["raft.two-leaders", "raft.app-dropped"]);
+
+function raiseAlarms(id: number): (event: string, fields: Record<string, unknown>) => void {
+  return (event, fields) => {
+    if (ALARMS.has(event)) throw new SimViolation("core-error", `node ${id} raised ${event}: ${JSON.stringify(fields)}`);
+  };
 }
