@@ -18,6 +18,8 @@ import { StorageError } from "../storage/storage-error.ts";
 import { PeerTransport } from "../transport/peer-transport.ts";
 import { StartupError } from "./cli-errors.ts";
 import { openDataDir } from "./data-dir.ts";
+import { foundingVoters } from "./founding-voters.ts";
+import type { SqliteStorage } from "../storage/sqlite-storage.ts";
 import { type StorageLog, stderrStorageLog } from "../storage/storage-log.ts";
 import { exposureWarnings } from "./exposure.ts";
 import { readPeerTls, readSecurity, readTls, readTokenEntries, type SecurityState } from "./security-files.ts";
@@ -52,6 +54,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   // The store opens before the node's logger exists; its rare events go to stderr until then.
   let storageLog: StorageLog = stderrStorageLog;
   const { storage, identity, formatted } = openDataDir(config, (level, event, fields) => storageLog(level, event, fields));
+  const founders = keptFounders(storage, config);
   const stateMachine = new MetadataStateMachine();
   const loopLag = new LoopLagProbe();
   let restoreGc: ReturnType<typeof collectRestoreGarbage> | undefined;
@@ -87,8 +90,10 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
         listenPort: config.listenPeer.port,
         peers: new Map(config.peers),
         ...handlers,
-        log: (event, fields) => runtime.log.info(event, fields),
+        // A refused handshake is a peer misconfigured (cluster id, secret, certificate, founders): the operator's to fix.
+        log: (event, fields) => (REFUSALS.has(event) ? runtime.log.warn(event, fields) : runtime.log.info(event, fields)),
         secret,
+        founders,
         tls: security.peerTls,
         limits: { handshakeTimeoutMs: peerHandshakeTimeoutMs(config) },
       })),
@@ -189,6 +194,19 @@ function initialMembership(config: NodeConfig): Membership {
   // A node missing from --peers is joining: it knows the cluster but is no voter until added.
   addresses[String(config.nodeId)] ??= formatHostPort(config.listenPeer);
   return { voters: [...config.peers.keys()], learners: [], addresses };
+}
+
+/** Transport events that name a peer's misconfiguration (logged as warnings). */
+const REFUSALS: ReadonlySet<string> = new Set(["handshake_refused", "peer_tls_refused"]);
+
+/** The founders of foundingVoters, or a refusal to start that closes the store. */
+function keptFounders(storage: SqliteStorage, config: NodeConfig): number[] {
+  try {
+    return foundingVoters(storage, config);
+  } catch (e) {
+    storage.close();
+    throw new StartupError(`refusing to start: ${(e as Error).message}`);
+  }
 }
 
 /** Run one start step; if it fails, undo the steps before it and explain which listener failed. */

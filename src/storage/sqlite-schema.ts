@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { chunkChecksum, entryChecksum, snapshotChecksum } from "./checksum.ts";
 import { StorageError } from "./storage-error.ts";
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const DDL = `
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -14,7 +14,8 @@ CREATE TABLE identity (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   cluster_id TEXT NOT NULL,
   node_id INTEGER NOT NULL,
-  directory_id TEXT NOT NULL
+  directory_id TEXT NOT NULL,
+  founding_voters TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE hard_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -86,6 +87,16 @@ const MIGRATE_3_TO_4 = [
   "ALTER TABLE snapshot_chunks ADD COLUMN checksum INTEGER NOT NULL DEFAULT 0",
 ];
 
+/**
+ * Version 4 → 5: the identity gets the voters the node was first started with ("1,2,3"; '' when
+ * not known: a joiner, or a store whose first start came before this version). Peers compare them
+ * in the handshake, so a node first started with other --peers cannot join the others' cluster.
+ */
+const MIGRATE_4_TO_5 = [
+  "ALTER TABLE identity ADD COLUMN founding_voters TEXT NOT NULL DEFAULT ''",
+  "UPDATE schema_version SET version = 5",
+];
+
 function tableNames(db: Database): string[] {
   return db
     .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
@@ -117,6 +128,12 @@ export function ensureSchema(db: Database, path: string): void {
   }
   if (rows.length === 1 && rows[0].version === 3) {
     db.transaction(() => migrate3to4(db)).immediate();
+    rows = db.query<{ version: number }, []>("SELECT version FROM schema_version").all();
+  }
+  if (rows.length === 1 && rows[0].version === 4) {
+    db.transaction(() => {
+      for (const sql of MIGRATE_4_TO_5) db.exec(sql);
+    }).immediate();
     rows = db.query<{ version: number }, []>("SELECT version FROM schema_version").all();
   }
   if (rows.length !== 1 || rows[0].version !== SCHEMA_VERSION) {

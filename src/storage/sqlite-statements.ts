@@ -39,6 +39,11 @@ export function prepareStatements(db: Database) {
       "SELECT cluster_id, node_id, directory_id FROM identity WHERE id = 1",
     ),
     setIdentity: db.prepare<void, [string, number, string]>("INSERT INTO identity (id, cluster_id, node_id, directory_id) VALUES (1, ?, ?, ?)"),
+    foundingVoters: db.prepare<{ founding_voters: string }, []>("SELECT founding_voters FROM identity WHERE id = 1"),
+    setFoundingVoters: db.prepare<void, [string]>("UPDATE identity SET founding_voters = ? WHERE id = 1 AND founding_voters = ''"),
+    pristine: db.prepare<{ n: number }, []>(
+      "SELECT (SELECT COUNT(*) FROM hard_state WHERE term > 0 OR vote > 0 OR commit_index > 0) + (SELECT COUNT(*) FROM entries) + (SELECT COUNT(*) FROM snapshots) AS n",
+    ),
     hardState: db.prepare<HardStateRow, []>("SELECT term, vote, commit_index FROM hard_state WHERE id = 1"),
     setHardState: db.prepare<void, [number, number, number]>(
       "INSERT OR REPLACE INTO hard_state (id, term, vote, commit_index) VALUES (1, ?, ?, ?)",

@@ -135,6 +135,39 @@ export class SqliteStorage implements LogStorage {
     }
   }
 
+  /**
+   * The voters this node was first started with, ascending; null when not known (a joiner, or a
+   * store first started before they were kept). Peers compare them in the handshake.
+   */
+  foundingVoters(): number[] | null {
+    this.assertOpen();
+    const text = this.st.foundingVoters.get()?.founding_voters ?? "";
+    if (text === "") return null;
+    const ids = text.split(",").map(Number);
+    if (!ids.every((id) => Number.isSafeInteger(id) && id > 0)) {
+      throw new StorageError("invalid_identity", `${this.path} holds unreadable founding voters ${JSON.stringify(text)}`);
+    }
+    return ids;
+  }
+
+  /** Keeps the voters of this node's first start, once: a formatted store that knows none yet. */
+  recordFoundingVoters(voters: readonly number[]): void {
+    this.assertOpen();
+    if (this.identity() === null) throw new StorageError("invalid_identity", `${this.path} is not formatted: no identity to add founding voters to`);
+    if (voters.length === 0 || !voters.every((id) => Number.isSafeInteger(id) && id > 0)) {
+      throw new StorageError("invalid_identity", `founding voters must be positive integers, got ${JSON.stringify(voters)}`);
+    }
+    this.st.setFoundingVoters.run([...new Set(voters)].sort((a, b) => a - b).join(","));
+    this.wal.syncNow();
+    this.afterWrite();
+  }
+
+  /** Nothing written yet but the identity: no term, vote, commit, entry or snapshot (a first start). */
+  pristine(): boolean {
+    this.assertOpen();
+    return (this.st.pristine.get()?.n ?? 0) === 0;
+  }
+
   load(): RestoreState {
     this.assertOpen();
     this.abortSnapshot();

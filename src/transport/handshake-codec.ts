@@ -14,8 +14,10 @@ import type { NodeId } from "../raft/types.ts";
  * 1: no features, no nonce. 2: a features word, nonces, and the optional shared-secret proof.
  * 3: the sender's advertised peer address, so a listener can route back to a node it has never
  * heard of (a leader added after the listener's log ends: KIP-853's endpoint in the message).
+ * 4: the voters the sender was first started with (none: not known), so two nodes first started
+ * with different --peers never join (etcd derives its cluster id from the initial members alike).
  */
-export const HANDSHAKE_VERSION = 3;
+export const HANDSHAKE_VERSION = 4;
 /** Feature bits of a Hello; a bit this node does not know is refused, not ignored. */
 export const Feature = {
   /** Both sides prove knowledge of the cluster's peer secret (HMAC over both nonces). */
@@ -30,7 +32,9 @@ export const MAX_CLUSTER_ID_BYTES = 255;
 export const MAX_ADDRESS_BYTES = 259;
 /** Refusal reasons are cut to this many characters: they are for logs, not for data. */
 const MAX_REASON_CHARS = 240;
-const MAX_HELLO_BYTES = 1 + 4 + 2 + MAX_CLUSTER_ID_BYTES + 4 + 2 + MAX_ADDRESS_BYTES + NONCE_BYTES + 1 + MAC_BYTES;
+/** The most founding voters a Hello carries: --peers lists at most 64 nodes. */
+export const MAX_FOUNDING_VOTERS = 64;
+const MAX_HELLO_BYTES = 1 + 4 + 2 + MAX_CLUSTER_ID_BYTES + 4 + 2 + MAX_ADDRESS_BYTES + NONCE_BYTES + 1 + MAC_BYTES + 1 + 4 * MAX_FOUNDING_VOTERS;
 const MAX_REFUSAL_BYTES = 2 + 4 * MAX_REASON_CHARS;
 /** The largest frame (kind byte + body) of the handshake: what a connection may send before it is done. */
 export const MAX_HANDSHAKE_FRAME_BYTES = 1 + Math.max(MAX_HELLO_BYTES, MAX_REFUSAL_BYTES, MAC_BYTES);
@@ -45,6 +49,8 @@ export interface Hello {
   nonce: Uint8Array;
   /** Empty in the dialer's Hello; the listener's MAC in an ack with the shared-secret feature. */
   mac: Uint8Array;
+  /** The voters the sender was first started with, ascending; empty when it does not know them. */
+  founders: readonly NodeId[];
 }
 
 export function encodeHello(hello: Hello): Uint8Array {
@@ -59,6 +65,9 @@ export function encodeHello(hello: Hello): Uint8Array {
   w.raw(fixed(hello.nonce, NONCE_BYTES, "handshake.nonce"));
   w.u8(hello.mac.length, "handshake.mac.length");
   w.raw(hello.mac.length === 0 ? hello.mac : fixed(hello.mac, MAC_BYTES, "handshake.mac"));
+  if (hello.founders.length > MAX_FOUNDING_VOTERS) throw new EncodeError(`handshake.founders: at most ${MAX_FOUNDING_VOTERS}, got ${hello.founders.length}`);
+  w.u8(hello.founders.length, "handshake.founders.length");
+  for (const id of hello.founders) w.u32(id, "handshake.founders");
   return w.finish();
 }
 
@@ -67,7 +76,7 @@ export function decodeHello(body: Uint8Array): Hello {
   const r = new ByteReader(body);
   const version = r.u8("handshake.version");
   if (version !== HANDSHAKE_VERSION) {
-    return { version, features: 0, clusterId: "", nodeId: 0, address: "", nonce: new Uint8Array(0), mac: new Uint8Array(0) };
+    return { version, features: 0, clusterId: "", nodeId: 0, address: "", nonce: new Uint8Array(0), mac: new Uint8Array(0), founders: [] };
   }
   const features = r.u32("handshake.features");
   const clusterId = r.string("handshake.clusterId");
@@ -79,8 +88,34 @@ export function decodeHello(body: Uint8Array): Hello {
   const macLength = r.u8("handshake.mac.length");
   if (macLength !== 0 && macLength !== MAC_BYTES) throw new DecodeError(`handshake.mac is ${macLength} bytes, expected 0 or ${MAC_BYTES}`);
   const mac = r.fixed(macLength, "handshake.mac");
+  const founders = decodeFounders(r);
   r.end("the handshake");
-  return { version, features, clusterId, nodeId, address, nonce, mac };
+  return { version, features, clusterId, nodeId, address, nonce, mac, founders };
+}
+
+function decodeFounders(r: ByteReader): NodeId[] {
+  const n = r.u8("handshake.founders.length");
+  if (n > MAX_FOUNDING_VOTERS) throw new DecodeError(`handshake.founders: at most ${MAX_FOUNDING_VOTERS}, got ${n}`);
+  const ids: NodeId[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = r.u32("handshake.founders");
+    if (id === 0 || (i > 0 && id <= ids[i - 1])) throw new DecodeError(`handshake.founders must be positive ids in ascending order, got ${[...ids, id].join(",")}`);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * Why two nodes' founding voters show they were first started as different clusters, or null
+ * (the same voters, or either side does not know its own: a joiner, or a store from before v4).
+ */
+export function foundersMismatch(ours: readonly NodeId[], ourId: NodeId, theirs: readonly NodeId[], theirId: NodeId): string | null {
+  if (ours.length === 0 || theirs.length === 0) return null;
+  if (ours.length === theirs.length && ours.every((id, i) => id === theirs[i])) return null;
+  return (
+    `node ${theirId} was first started with voters [${theirs.join(",")}], node ${ourId} with [${ours.join(",")}]: two clusters. ` +
+    `Reformat the node whose first --peers were wrong and start it with the others' (README, "Running a cluster")`
+  );
 }
 
 /** Why an advertised address is not "" or a canonical peer address of bounded length, or null. */

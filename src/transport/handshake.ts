@@ -7,14 +7,14 @@
 // trusted.
 import type { NodeId } from "../raft/types.ts";
 import { encodeFrame, FrameKind } from "./frame.ts";
-import { encodeHello, encodeProof, encodeRefusal, Feature, HANDSHAKE_VERSION, helloMismatch, MAX_HANDSHAKE_FRAME_BYTES, unsupported } from "./handshake-codec.ts";
+import { encodeHello, encodeProof, encodeRefusal, Feature, foundersMismatch, HANDSHAKE_VERSION, helloMismatch, MAX_HANDSHAKE_FRAME_BYTES, unsupported } from "./handshake-codec.ts";
 import type { Hello } from "./handshake-codec.ts";
 import type { LinkContext } from "./link-context.ts";
 import { handshakeMac, macMatches, newNonce } from "./peer-auth.ts";
 import type { HandshakeTranscript } from "./peer-auth.ts";
 import type { TlsOutcome } from "./peer-tls.ts";
 
-type HandshakeContext = Pick<LinkContext, "nodeId" | "clusterId" | "secret" | "advertised">;
+type HandshakeContext = Pick<LinkContext, "nodeId" | "clusterId" | "secret" | "advertised" | "founders">;
 
 const NO_MAC = new Uint8Array(0);
 
@@ -42,7 +42,7 @@ export function checkListenerTls(expected: NodeId, outcome: TlsOutcome): string 
 /** The dialer's opening frame, and the nonce the listener's proof must cover. */
 export function dialerHello(ctx: HandshakeContext): { frame: Uint8Array; nonce: Uint8Array } {
   const nonce = newNonce();
-  const hello = { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, address: ctx.advertised(), nonce, mac: NO_MAC };
+  const hello = { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, address: ctx.advertised(), nonce, mac: NO_MAC, founders: ctx.founders };
   return { frame: helloFrame(FrameKind.Handshake, hello), nonce };
 }
 
@@ -52,7 +52,7 @@ export function dialerHello(ctx: HandshakeContext): { frame: Uint8Array; nonce: 
  * own proof fails, so its log says why too).
  */
 export function checkAck(ctx: HandshakeContext, expected: NodeId, nonce: Uint8Array, ack: Hello): { mismatch: string | null; proof: Uint8Array | null } {
-  const mismatch = helloMismatch(ack, ctx.clusterId, expected);
+  const mismatch = helloMismatch(ack, ctx.clusterId, expected) ?? foundersMismatch(ctx.founders, ctx.nodeId, ack.founders, ack.nodeId);
   if (mismatch !== null) return { mismatch, proof: null };
   const offered = (ack.features & Feature.SharedSecret) !== 0;
   const secret = ctx.secret;
@@ -81,7 +81,7 @@ export function answerHello(ctx: HandshakeContext, hello: Hello, isPeer: (id: No
   const secret = ctx.secret;
   const transcript = secret === null ? null : { clusterId: ctx.clusterId, dialerId: hello.nodeId, listenerId: ctx.nodeId, dialerNonce: hello.nonce, listenerNonce: nonce };
   const mac = secret === null || transcript === null ? NO_MAC : handshakeMac(secret, "listener", transcript);
-  const ack = helloFrame(FrameKind.HandshakeAck, { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, address: ctx.advertised(), nonce, mac });
+  const ack = helloFrame(FrameKind.HandshakeAck, { version: HANDSHAKE_VERSION, features: features(ctx), clusterId: ctx.clusterId, nodeId: ctx.nodeId, address: ctx.advertised(), nonce, mac, founders: ctx.founders });
   return { kind: "ack", ack, peerId: hello.nodeId, transcript };
 }
 
@@ -104,6 +104,8 @@ function refusalReason(ctx: HandshakeContext, hello: Hello, isPeer: (id: NodeId)
     return `cluster id ${JSON.stringify(hello.clusterId)} is not this cluster's ${JSON.stringify(ctx.clusterId)}`;
   }
   if (hello.nodeId === ctx.nodeId) return `node id ${hello.nodeId} is this node's own id`;
+  const founders = foundersMismatch(ctx.founders, ctx.nodeId, hello.founders, hello.nodeId);
+  if (founders !== null) return founders;
   // An unknown id that says where it listens is let in as a learned peer (a leader this node's log
   // has not reached yet); without an address there would be no way to answer it.
   if (!isPeer(hello.nodeId) && hello.address === "") {

@@ -21,6 +21,8 @@ export interface LinkContext {
   readonly tls: PeerTlsState | null;
   /** Where the other nodes dial this one ("host:port", its own membership entry), "" for nowhere. */
   readonly advertised: () => string;
+  /** The voters this node was first started with, ascending; empty when not known (handshake-codec.ts). */
+  readonly founders: readonly NodeId[];
 }
 
 export function newCounters(): PeerCounters {

@@ -18,6 +18,7 @@ import { resolveLimits } from "./limits.ts";
 import { newCounters, OnceLog } from "./link-context.ts";
 import type { LinkContext, PeerCounters } from "./link-context.ts";
 import { OutboundPeer } from "./outbound-peer.ts";
+import { MAX_FOUNDING_VOTERS } from "./handshake-codec.ts";
 import { freeOwnedBytes } from "./owned-bytes.ts";
 import { REQUEST_HEADER_BYTES } from "./request-codec.ts";
 import { listenPeers } from "./sockets.ts";
@@ -84,6 +85,7 @@ export class PeerTransport implements Transport {
       secret: opts.secret ?? null,
       tls: opts.tls ? { material: opts.tls } : null,
       advertised: () => this.advertised,
+      founders: foundersOf(opts.founders ?? []),
     };
     this.slots = new InboundSlots(this.ctx.limits);
     this.peers = parsePeers(opts.peers, opts.nodeId);
@@ -404,4 +406,11 @@ export class PeerTransport implements Transport {
       await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
     }
   }
+}
+
+/** Ascending and unique, as the handshake carries them; checked, since a Hello refuses anything else. */
+function foundersOf(ids: readonly NodeId[]): readonly NodeId[] {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  invariant(sorted.length <= MAX_FOUNDING_VOTERS && sorted.every((id) => Number.isSafeInteger(id) && id > 0 && id <= 0xffffffff), () => `founders must be at most ${MAX_FOUNDING_VOTERS} positive 32-bit ids, got ${JSON.stringify(ids)}`);
+  return Object.freeze(sorted);
 }

@@ -52,6 +52,11 @@ export interface TransportOptions {
   onRequest: (from: NodeId, payload: Uint8Array) => Promise<Uint8Array>;
   /** One structured line per event; never called per message. */
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * The voters this node was first started with (the data dir keeps them). A peer first started
+   * with others is refused at the handshake, both ways. Empty or absent: not known, not compared.
+   */
+  founders?: readonly NodeId[];
   limits?: Partial<TransportLimits>;
   /** Source in [0, 1) for backoff jitter; tests pass a seeded one. Default Math.random. */
   random?: () => number;

@@ -48,6 +48,7 @@ function expectRestored(dataDir: string): void {
     expect(state.snapshot?.meta).toEqual({ index: INDEX, term: TERM, membership: { voters: [1, 2, 3], learners: [], addresses: { "1": "127.0.0.1:1", "2": "127.0.0.1:2", "3": "127.0.0.1:3" } } });
     expect(state.snapshot?.data).toEqual(snapshot);
     expect(state.hardState).toEqual({ term: TERM, vote: 0, commit: INDEX });
+    expect(opened.storage.foundingVoters()).toEqual([1, 2, 3]); // the new cluster's, compared at every handshake
   } finally {
     opened.storage.close();
   }

@@ -32,8 +32,10 @@ function storeWith(n: number): string {
   return path;
 }
 
-/** Schema versions before 4 had no checksum columns (the chunk table's is dropped with the table or on its own). */
-const DROP_CHECKSUMS = "ALTER TABLE entries DROP COLUMN checksum; ALTER TABLE snapshots DROP COLUMN checksum";
+/** Schema versions before 5 kept no founding voters. */
+const DROP_FOUNDERS = "ALTER TABLE identity DROP COLUMN founding_voters";
+/** Schema versions before 4 had no checksum columns either (the chunk table's is dropped with the table or on its own). */
+const DROP_CHECKSUMS = `${DROP_FOUNDERS}; ALTER TABLE entries DROP COLUMN checksum; ALTER TABLE snapshots DROP COLUMN checksum`;
 
 const SQLITE_STORAGE = join(import.meta.dir, "../../src/storage/sqlite-storage.ts");
 
@@ -168,6 +170,51 @@ describe("SqliteStorage open checks", () => {
     const damaged = SqliteStorage.open(path);
     cleanups.unshift(() => damaged.close());
     expect(() => damaged.load()).toThrow("entry 9 fails its checksum");
+  });
+
+  test("upgrades a version 4 database: its founding voters are not known, and are kept once given", () => {
+    const path = storeWith(3);
+    const s4 = SqliteStorage.open(path);
+    s4.format({ clusterId: "c", nodeId: 2 });
+    const id = s4.identity();
+    s4.close();
+    raw(path, `${DROP_FOUNDERS}; UPDATE schema_version SET version = 4`);
+    const s = SqliteStorage.open(path);
+    expect(s.identity()).toEqual(id);
+    expect(s.foundingVoters()).toBeNull();
+    expect(s.pristine()).toBe(false); // it holds a log: not a first start
+    s.recordFoundingVoters([3, 1, 2, 2]);
+    s.recordFoundingVoters([9]); // once kept, never replaced
+    expect(s.foundingVoters()).toEqual([1, 2, 3]);
+    s.close();
+    const again = SqliteStorage.open(path);
+    cleanups.push(() => again.close());
+    expect(again.foundingVoters()).toEqual([1, 2, 3]);
+    const db = new Database(path, { readonly: true });
+    cleanups.unshift(() => db.close());
+    expect(db.query("SELECT version FROM schema_version").all()).toEqual([{ version: SCHEMA_VERSION }]);
+  });
+
+  test("founding voters: only on a formatted store, only positive ids; pristine until anything is written", () => {
+    const s = SqliteStorage.open(dbPath());
+    cleanups.push(() => s.close());
+    expect(() => s.recordFoundingVoters([1])).toThrow("not formatted");
+    s.format({ clusterId: "c", nodeId: 1 });
+    expect(s.pristine()).toBe(true);
+    for (const bad of [[], [0], [-1], [1.5]]) expect(() => s.recordFoundingVoters(bad)).toThrow("founding voters must be positive integers");
+    s.persist({ hardState: { term: 1, vote: 1, commit: 0 }, entries: [], snapshot: null });
+    expect(s.pristine()).toBe(false);
+  });
+
+  test("unreadable founding voters refuse the store by name", () => {
+    const path = dbPath();
+    const s = SqliteStorage.open(path);
+    s.format({ clusterId: "c", nodeId: 1 });
+    s.close();
+    raw(path, "UPDATE identity SET founding_voters = '1,x'");
+    const bad = SqliteStorage.open(path);
+    cleanups.push(() => bad.close());
+    expect(() => bad.foundingVoters()).toThrow('unreadable founding voters "1,x"');
   });
 
   test("refuses a database that is not YAKt's", () => {

@@ -51,7 +51,7 @@ describe("a dialer outside the peer list", () => {
     const a = await harness.start(1, new Map([[1, "127.0.0.1:9093"]]));
     const cases: [Uint8Array, string][] = [
       [handshakeFrame(7), "node id 7 is not in the peer list of node 1 and advertises no address to reach it at"],
-      [handshakeFrame(7, undefined, 2, 0, NOWHERE), "handshake version 2 is not the supported 3"],
+      [handshakeFrame(7, undefined, 2, 0, NOWHERE), "handshake version 2 is not the supported 4"],
     ];
     for (const [frame, reason] of cases) {
       const c = await rawConnect(a.port);

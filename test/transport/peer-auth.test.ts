@@ -9,8 +9,8 @@ import { tlsOutcome } from "../../src/transport/peer-tls.ts";
 
 const enc = new TextEncoder();
 const SECRET = enc.encode("sixteen-bytes-or-more!!");
-const dialer = { nodeId: 1, clusterId: "c", secret: SECRET, advertised: () => "127.0.0.1:9001" };
-const listener = { nodeId: 2, clusterId: "c", secret: SECRET, advertised: () => "127.0.0.1:9002" };
+const dialer = { nodeId: 1, clusterId: "c", secret: SECRET, advertised: () => "127.0.0.1:9001", founders: [] };
+const listener = { nodeId: 2, clusterId: "c", secret: SECRET, advertised: () => "127.0.0.1:9002", founders: [] };
 
 /** The body of a handshake frame (after the u32 length and the kind byte). */
 function body(frame: Uint8Array): Uint8Array {
@@ -49,7 +49,7 @@ describe("the handshake with a peer secret", () => {
   });
 
   test("without a secret on either side the handshake is as before: no proof", () => {
-    const plain = { nodeId: 1, clusterId: "c", secret: null, advertised: () => "" };
+    const plain = { nodeId: 1, clusterId: "c", secret: null, advertised: () => "", founders: [] };
     const { frame, nonce } = dialerHello(plain);
     const answer = answerHello({ ...plain, nodeId: 2 }, decodeHello(body(frame)), () => true, null);
     if (answer.kind !== "ack") throw new Error("expected an ack");
@@ -59,7 +59,7 @@ describe("the handshake with a peer secret", () => {
 });
 
 describe("the handshake under peer TLS: the claimed id is the certificate's", () => {
-  const plain = { nodeId: 1, clusterId: "c", secret: null, advertised: () => "" };
+  const plain = { nodeId: 1, clusterId: "c", secret: null, advertised: () => "", founders: [] };
 
   test("the listener acks a Hello whose id its certificate names, and refuses another id", () => {
     const { frame } = dialerHello({ ...plain, nodeId: 3 });

@@ -39,7 +39,7 @@ export async function rawConnect(port: number): Promise<RawClient> {
 
 /** A Hello as a dialer sends it (no MAC); `features` 1 offers the shared secret; `address` is where it says it listens. */
 export function hello(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0, address = ""): Hello {
-  return { version, features, clusterId, nodeId, address, nonce: new Uint8Array(32).fill(nodeId & 0xff), mac: new Uint8Array(0) };
+  return { version, features, clusterId, nodeId, address, nonce: new Uint8Array(32).fill(nodeId & 0xff), mac: new Uint8Array(0), founders: [] };
 }
 
 export function handshakeFrame(nodeId: number, clusterId = CLUSTER, version = HANDSHAKE_VERSION, features = 0, address = ""): Uint8Array {

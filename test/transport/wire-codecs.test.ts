@@ -26,8 +26,8 @@ import {
 describe("handshake codec", () => {
   const nonce = new Uint8Array(32).fill(7);
   test("hello round-trips, with and without a MAC or an address; truncation and trailing bytes are rejected", () => {
-    for (const [mac, address] of [[new Uint8Array(0), ""], [new Uint8Array(32).fill(9), "[::1]:9093"]] as const) {
-      const hello = { version: HANDSHAKE_VERSION, features: 1, clusterId: "prod-é", nodeId: 4_000_000_000, address, nonce, mac };
+    for (const [mac, address, founders] of [[new Uint8Array(0), "", []], [new Uint8Array(32).fill(9), "[::1]:9093", [1, 2, 4_000_000_000]]] as const) {
+      const hello = { version: HANDSHAKE_VERSION, features: 1, clusterId: "prod-é", nodeId: 4_000_000_000, address, nonce, mac, founders: [...founders] };
       const body = encodeHello(hello);
       expect(decodeHello(body)).toEqual(hello);
       for (let cut = 0; cut < body.length; cut++) expect(() => decodeHello(body.subarray(0, cut))).toThrow(DecodeError);
@@ -35,9 +35,9 @@ describe("handshake codec", () => {
     }
   });
 
-  test("golden bytes: the version-3 hello layout is pinned (the address after the node id)", () => {
-    const body = encodeHello({ version: 3, features: 1, clusterId: "c", nodeId: 258, address: "h:9", nonce, mac: new Uint8Array(0) });
-    const golden = [3, 0, 0, 0, 1, 0, 1, 0x63, 0, 0, 1, 2, 0, 3, 0x68, 0x3a, 0x39, ...new Array(32).fill(7), 0];
+  test("golden bytes: the version-4 hello layout is pinned (the address after the node id, the founders last)", () => {
+    const body = encodeHello({ version: 4, features: 1, clusterId: "c", nodeId: 258, address: "h:9", nonce, mac: new Uint8Array(0), founders: [1, 258] });
+    const golden = [4, 0, 0, 0, 1, 0, 1, 0x63, 0, 0, 1, 2, 0, 3, 0x68, 0x3a, 0x39, ...new Array(32).fill(7), 0, 2, 0, 0, 0, 1, 0, 0, 1, 2];
     expect([...body]).toEqual(golden);
     expect(FrameKind.Handshake).toBe(1);
     expect(FrameKind.HandshakeAck).toBe(2);
@@ -50,32 +50,46 @@ describe("handshake codec", () => {
     expect(unsupported(v1)).toContain("handshake version 1");
     // A version-2 node's Hello (no address field): refused with a reason that names both versions.
     const v2 = decodeHello(new Uint8Array([2, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 2, ...nonce, 0]));
-    expect(unsupported(v2)).toBe("handshake version 2 is not the supported 3 (a node of another version cannot join: run one version on every node)");
-    const hello = decodeHello(encodeHello({ version: 3, features: 6, clusterId: "c", nodeId: 1, address: "", nonce, mac: new Uint8Array(0) }));
+    expect(unsupported(v2)).toBe("handshake version 2 is not the supported 4 (a node of another version cannot join: run one version on every node)");
+    // A version-3 node's Hello (no founders): refused by name too.
+    const v3 = decodeHello(new Uint8Array([3, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 2, 0, 0, ...nonce, 0]));
+    expect(unsupported(v3)).toContain("handshake version 3 is not the supported 4");
+    const hello = decodeHello(encodeHello({ version: 4, features: 6, clusterId: "c", nodeId: 1, address: "", nonce, mac: new Uint8Array(0), founders: [] }));
     expect(unsupported(hello)).toContain("features 0x6");
   });
 
   test("a cluster id that is not UTF-8, or a MAC of a wrong length, is rejected", () => {
-    expect(() => decodeHello(new Uint8Array([3, 0, 0, 0, 0, 0, 2, 0xc3, 0x28, 0, 0, 0, 1, 0, 0, ...nonce, 0]))).toThrow(DecodeError);
-    expect(() => decodeHello(new Uint8Array([3, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 1, 0, 0, ...nonce, 5, 1, 2, 3, 4, 5]))).toThrow(/0 or 32/);
+    expect(() => decodeHello(new Uint8Array([4, 0, 0, 0, 0, 0, 2, 0xc3, 0x28, 0, 0, 0, 1, 0, 0, ...nonce, 0, 0]))).toThrow(DecodeError);
+    expect(() => decodeHello(new Uint8Array([4, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 1, 0, 0, ...nonce, 5, 1, 2, 3, 4, 5, 0]))).toThrow(/0 or 32/);
+  });
+
+  test("founders must be at most 64 positive ids in ascending order", () => {
+    const withFounders = (...ids: number[]) =>
+      new Uint8Array([4, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 1, 0, 0, ...nonce, 0, ids.length, ...ids.flatMap((id) => [id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff])]);
+    expect(decodeHello(withFounders(1, 2, 3)).founders).toEqual([1, 2, 3]);
+    expect(decodeHello(withFounders()).founders).toEqual([]);
+    for (const bad of [[0], [2, 1], [1, 1]]) expect(() => decodeHello(withFounders(...bad))).toThrow(/handshake.founders/);
+    expect(() => decodeHello(withFounders(...Array.from({ length: 65 }, (_, i) => i + 1)))).toThrow(/at most 64/);
+    expect(() => encodeHello({ version: 4, features: 0, clusterId: "c", nodeId: 1, address: "", nonce, mac: new Uint8Array(0), founders: Array.from({ length: 65 }, (_, i) => i + 1) })).toThrow(/at most 64/);
   });
 
   test("an advertised address must be a canonical peer address of bounded length, on both sides", () => {
     const withAddress = (address: string) => {
       const text = new TextEncoder().encode(address);
-      return new Uint8Array([3, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 1, text.length >> 8, text.length & 0xff, ...text, ...nonce, 0]);
+      return new Uint8Array([4, 0, 0, 0, 0, 0, 1, 0x63, 0, 0, 0, 1, text.length >> 8, text.length & 0xff, ...text, ...nonce, 0, 0]);
     };
     expect(decodeHello(withAddress("node-1.local:9093")).address).toBe("node-1.local:9093");
     for (const bad of ["host", "host:0", "a b:9", "[::1]", "Node-1:9", "x".repeat(300) + ":9"]) {
       expect(() => decodeHello(withAddress(bad))).toThrow(/handshake.address/);
-      expect(() => encodeHello({ version: 3, features: 0, clusterId: "c", nodeId: 1, address: bad, nonce, mac: new Uint8Array(0) })).toThrow(/handshake.address/);
+      expect(() => encodeHello({ version: 4, features: 0, clusterId: "c", nodeId: 1, address: bad, nonce, mac: new Uint8Array(0), founders: [] })).toThrow(/handshake.address/);
     }
   });
 
   test("every handshake frame fits the pre-handshake cap, whose size is small", () => {
     const address = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}:65535`;
     expect(address.length).toBe(MAX_ADDRESS_BYTES);
-    const longest = encodeHello({ version: 3, features: 1, clusterId: "x".repeat(255), nodeId: 0xffff_ffff, address, nonce, mac: new Uint8Array(32) });
+    const founders = Array.from({ length: 64 }, (_, i) => 0xffff_ffff - 63 + i);
+    const longest = encodeHello({ version: 4, features: 1, clusterId: "x".repeat(255), nodeId: 0xffff_ffff, address, nonce, mac: new Uint8Array(32), founders });
     expect(1 + longest.length).toBeLessThanOrEqual(MAX_HANDSHAKE_FRAME_BYTES);
     expect(1 + encodeRefusal("é".repeat(10_000)).length).toBeLessThanOrEqual(MAX_HANDSHAKE_FRAME_BYTES);
     // README states this number: what a connection may send before its handshake.

@@ -34,7 +34,7 @@ describe("wire numbering", () => {
     expect(ENTRY_TYPE_CODE).toEqual({ normal: 0, config: 1 });
     expect(FrameKind).toEqual({ Handshake: 1, HandshakeAck: 2, HandshakeRefuse: 3, Messages: 4, Request: 5, Reply: 6, ErrorReply: 7, HandshakeProof: 8 });
     expect(Feature).toEqual({ SharedSecret: 1 });
-    expect({ HANDSHAKE_VERSION, CODEC_VERSION, OLDEST_CODEC_VERSION }).toEqual({ HANDSHAKE_VERSION: 3, CODEC_VERSION: 2, OLDEST_CODEC_VERSION: 1 });
+    expect({ HANDSHAKE_VERSION, CODEC_VERSION, OLDEST_CODEC_VERSION }).toEqual({ HANDSHAKE_VERSION: 4, CODEC_VERSION: 2, OLDEST_CODEC_VERSION: 1 });
   });
 
   test("the message codec writes the pinned code of each type", () => {
@@ -95,8 +95,8 @@ function versionOne(): { messages: Message[]; body: Uint8Array } {
 }
 
 const nonce = (seed: number) => Uint8Array.from({ length: 32 }, (_, i) => (seed + i * 7) & 0xff);
-const dialerHello: Hello = { version: 3, features: Feature.SharedSecret, clusterId: "cluster-α", nodeId: 3, address: "10.0.0.3:9093", nonce: nonce(1), mac: new Uint8Array(0) };
-const listenerAck: Hello = { version: 3, features: Feature.SharedSecret, clusterId: "cluster-α", nodeId: 1, address: "[fd00::1]:9093", nonce: nonce(2), mac: nonce(3) };
+const dialerHello: Hello = { version: 4, features: Feature.SharedSecret, clusterId: "cluster-α", nodeId: 3, address: "10.0.0.3:9093", nonce: nonce(1), mac: new Uint8Array(0), founders: [1, 2, 3] };
+const listenerAck: Hello = { version: 4, features: Feature.SharedSecret, clusterId: "cluster-α", nodeId: 1, address: "[fd00::1]:9093", nonce: nonce(2), mac: nonce(3), founders: [] };
 
 /** Each golden case: the frame's bytes, and a check that decoding them gives the values back. */
 const CASES: Record<string, { frame: () => Uint8Array; decodes: (body: Uint8Array) => void }> = {

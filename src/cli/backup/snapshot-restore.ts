@@ -72,6 +72,8 @@ export async function restoreSnapshot(file: string, config: RestoreConfig, optio
     try {
       const meta = { index: header.index, term: header.term, membership: membershipOf(config.peers) };
       storage.persist({ hardState: { term: header.term, vote: 0, commit: header.index }, entries: [], snapshot: { meta, data } });
+      // The new cluster's founders (founding-voters.ts): a member restored with other --peers is refused by the rest.
+      storage.recordFoundingVoters([...config.peers.keys()]);
     } finally {
       storage.close();
     }
