@@ -6,6 +6,7 @@ import { type ApplyResult, accepted, rejected } from "./apply-result.ts";
 import type {
   AlterPartitionCommand,
   CancelReassignmentCommand,
+  Command,
   ElectLeaderCommand,
   ReassignPartitionCommand,
   ReconcilePartitionsCommand,
@@ -61,6 +62,29 @@ function locate(image: MetadataImage, topicName: string, partitionId: number): L
 function single(partition: PartitionRecord, update: PartitionUpdate, offset: number, timestamp: string): ApplyResult {
   const record = changedRecord(partition, update, offset, timestamp);
   return accepted(record ? [record] : []);
+}
+
+/**
+ * The answer of a one-partition change that wrote no record (it was already in effect: an
+ * election of the leader there is, a reassignment to the replicas there are): the partition as it
+ * stands after the entry, or null for any other command or outcome. The state machine answers and
+ * remembers this record, so a retry under the same request id gets the very answer the first call
+ * got, not the partition as it is by then.
+ */
+export function unchangedPartitionAnswer(image: MetadataImage, command: Command, result: ApplyResult): ApplyResult | null {
+  if (!result.ok || result.records.length > 0) return null;
+  switch (command.kind) {
+    case "alterPartition":
+    case "reassignPartition":
+    case "cancelReassignment":
+    case "electLeader": {
+      const topic = image.topicByName(command.topicName);
+      const partition = topic && image.partition(topic.fields.topicUUID, command.partitionId);
+      return partition ? accepted([partition]) : null;
+    }
+    default:
+      return null;
+  }
 }
 
 export function planAlterPartition(image: MetadataImage, cmd: AlterPartitionCommand, offset: number): ApplyResult {

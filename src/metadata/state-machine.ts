@@ -14,6 +14,7 @@ import { invariant } from "./invariant.ts";
 import { parseIsoStamp } from "./iso-stamp.ts";
 import { DEFAULT_HISTORY_OWN_BYTES, DEFAULT_HISTORY_RECORDS } from "./limits.ts";
 import { badRequest } from "./errors.ts";
+import { unchangedPartitionAnswer } from "./partition-rules.ts";
 import { planCommand } from "./planner.ts";
 import type { MetadataRecord } from "./records.ts";
 import { describeRequestId } from "./request-ids.ts";
@@ -163,8 +164,10 @@ export class MetadataStateMachine implements StateMachine {
         this.recordCount += result.records.length;
         this.notify({ kind: "records", records: result.records });
       }
-      this.remember(command, index, at, result);
-      return result;
+      // A partition change already in effect wrote nothing: it answers (and remembers) the partition as it stands.
+      const answer = unchangedPartitionAnswer(this.current, command, result) ?? result;
+      this.remember(command, index, at, answer);
+      return answer;
     } catch (error) {
       // Only a bug gets here (the planner checks everything commit relies on); say so, don't crash.
       return rejected("internal", `applying entry ${index} failed: ${(error as Error)?.message ?? String(error)}`);

@@ -6,7 +6,12 @@ import { Elysia } from "elysia";
 import type { ConsensusHandle } from "../../node/contracts.ts";
 import type { SnapshotMeta } from "../../raft/types.ts";
 import type { ApiDeps } from "../deps.ts";
+import { refuseIdempotencyKey } from "../idempotency.ts";
+import { EmptyBody } from "../schemas/fields.ts";
 import { EmptyQuery } from "../schemas/queries.ts";
+
+/** Why the backup takes no key: what a retry does instead. */
+const BACKUP_UNKEYED = "a backup reads the cluster and writes nothing replicated, so there is no first answer to repeat; a retry streams a snapshot covering every write committed before it";
 
 /** Bytes handed to the socket per pull, so a large snapshot goes out as the client reads it. */
 const SLICE_BYTES = 256 * 1024;
@@ -23,7 +28,8 @@ export const BACKUP_HEADERS = {
 export function backupRoutes({ handle }: ApiDeps) {
   return new Elysia().post(
     "/v1/snapshots/backup",
-    async () => {
+    async ({ request }) => {
+      refuseIdempotencyKey(request, "POST /v1/snapshots/backup", BACKUP_UNKEYED);
       const { meta, data } = await freshSnapshot(handle);
       const sha256 = new Bun.CryptoHasher("sha256").update(data).digest("hex");
       return new Response(slices(data), {
@@ -37,7 +43,11 @@ export function backupRoutes({ handle }: ApiDeps) {
         },
       });
     },
-    { query: EmptyQuery, detail: { tags: ["snapshots"], summary: "A snapshot covering every write committed before the call, streamed (octet-stream, SHA-256 in a header)" } },
+    {
+      body: EmptyBody,
+      query: EmptyQuery,
+      detail: { tags: ["snapshots"], summary: "A snapshot covering every write committed before the call, streamed (octet-stream, SHA-256 in a header); takes no Idempotency-Key" },
+    },
   );
 }
 

@@ -11,6 +11,7 @@ import { jsonResponse } from "../json-answer.ts";
 import { digitsToInt, toInt } from "../params.ts";
 import { recordAnswer, recordResponse } from "../record-bodies.ts";
 import { RegisterBrokerBody, UpdateBrokerBody } from "../schemas/brokers.ts";
+import { EmptyBody } from "../schemas/fields.ts";
 import { BrokerIdParams, ConsistencyQuery, EmptyQuery, ListBrokersQuery } from "../schemas/queries.ts";
 
 const tags = ["brokers"];
@@ -81,6 +82,6 @@ export function brokerRoutes({ service }: ApiDeps) {
         const record = await service.unregisterBroker(brokerIdOf(params), writeOptionsOf(request));
         return { brokerId: record.fields.brokerId, brokerStatus: record.fields.brokerStatus, epoch: record.fields.epoch, record };
       },
-      { params: BrokerIdParams, query: EmptyQuery, detail: { tags, summary: "Unregister a broker: status CLOSED" } },
+      { params: BrokerIdParams, body: EmptyBody, query: EmptyQuery, detail: { tags, summary: "Unregister a broker: status CLOSED" } },
     );
 }

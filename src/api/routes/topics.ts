@@ -10,6 +10,7 @@ import type { FastRoute } from "../fast-route.ts";
 import { writeOptionsOf } from "../idempotency.ts";
 import { partitionsAnswer, topicAnswer } from "../record-answer.ts";
 import { ConsistencyQuery, EmptyQuery, TopicNameParams } from "../schemas/queries.ts";
+import { EmptyBody } from "../schemas/fields.ts";
 import { CreatePartitionsBody } from "../schemas/partition-changes.ts";
 import { CreatePartitionBody, CreateTopicBody } from "../schemas/topics.ts";
 
@@ -43,8 +44,9 @@ export function topicRoutes(deps: ApiDeps) {
       query: ConsistencyQuery,
       detail: { tags, summary: "One topic with its partitions" },
     })
-    .delete(TOPIC_PATH, ({ params }) => service.deleteTopic(params.name), {
+    .delete(TOPIC_PATH, ({ params, request }) => service.deleteTopic(params.name, writeOptionsOf(request)), {
       params: TopicNameParams,
+      body: EmptyBody,
       query: EmptyQuery,
       detail: { tags, summary: "Delete a topic and its partitions (RemoveTopicRecord); the name may be created again" },
     })

@@ -18,8 +18,15 @@ export const BrokerHost = Type.String({
   pattern: "^[A-Za-z0-9._:\\[\\]-]+$",
   description: "host name or address",
 });
-/** A TCP port as the spec keeps it: a string of digits. */
-export const BrokerPort = Type.String({ pattern: "^[0-9]{1,5}$", description: "TCP port, e.g. \"9092\"" });
+/** The ports a broker may listen on, in both forms a request may give one (a string, or a seed route's integer). */
+export const MIN_BROKER_PORT = 1;
+export const MAX_BROKER_PORT = 65535;
+/** 1..65535 in decimal without leading zeros: exactly the strings the integer form renders to. */
+const PORT_DIGITS = "^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
+/** A TCP port as the spec keeps it: a string of digits, 1..65535 (as BrokerPortNumber). */
+export const BrokerPort = Type.String({ pattern: PORT_DIGITS, description: `TCP port ${MIN_BROKER_PORT}..${MAX_BROKER_PORT} as a string without leading zeros, e.g. "9092"` });
+/** The same port as an integer (the seed routes take either form). */
+export const BrokerPortNumber = Type.Integer({ minimum: MIN_BROKER_PORT, maximum: MAX_BROKER_PORT, description: `TCP port ${MIN_BROKER_PORT}..${MAX_BROKER_PORT}` });
 export const SecurityProtocol = Type.String({
   minLength: 1,
   maxLength: MAX_PROTOCOL_LENGTH,
@@ -39,3 +46,8 @@ export const Since = Type.Union([
   Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   Type.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z:.+-]+$" }),
 ]);
+/**
+ * The body of a write that takes no fields: none, or `{}`. Closed like every other body, so a
+ * field sent to it is 422, never silently dropped (docs/api.md's conventions).
+ */
+export const EmptyBody = Type.Object({}, { additionalProperties: false, description: "no fields: send no body, or {}" });

@@ -5,10 +5,11 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { MAX_PARTITIONS_PER_REQUEST, MAX_REPLICATION_FACTOR } from "../../metadata/limits.ts";
 import { Digits } from "./queries.ts";
-import { BrokerHost, BrokerId, BrokerPort, LeaderId, PartitionId, ProducerId, RackId, ReplicaList, SecurityProtocol, TopicName } from "./fields.ts";
+import { BrokerHost, BrokerId, BrokerPort, BrokerPortNumber, LeaderId, PartitionId, ProducerId, RackId, ReplicaList, SecurityProtocol, TopicName } from "./fields.ts";
 
 const strict = { additionalProperties: false } as const;
-const SeedPort = Type.Union([BrokerPort, Type.Integer({ minimum: 0, maximum: 65535 })]);
+/** The same ports as the /v1 routes take, as a string or a number. */
+const SeedPort = Type.Union([BrokerPort, BrokerPortNumber]);
 const Ignored = Type.String({ maxLength: 64 });
 const IgnoredInt = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
@@ -78,6 +79,9 @@ export const SeedBrokerMgmtQuery = Type.Object(
   },
   strict,
 );
+
+/** The original unregister took no body; one naming the broker again is allowed if it is the path's. */
+export const SeedUnregisterBrokerBody = Type.Object({ brokerId: Type.Optional(BrokerId) }, strict);
 
 export const SeedIdParams = Type.Object({ id: Digits });
 export const SeedProducerParams = Type.Object({

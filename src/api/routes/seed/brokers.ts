@@ -11,6 +11,7 @@ import {
   SeedIdParams,
   SeedProducerParams,
   SeedRegisterBrokerBody,
+  SeedUnregisterBrokerBody,
   SeedUpdateBrokerBody,
 } from "../../schemas/seed.ts";
 
@@ -69,12 +70,13 @@ export function seedBrokerRoutes({ service }: ApiDeps) {
     )
     .patch(
       "/unregister_broker/:id",
-      async ({ params, request }) => {
+      async ({ params, body, request }) => {
         const brokerId = idOf(params.id);
+        sameOrAbsent("brokerId", body.brokerId, brokerId);
         const record = await service.unregisterBroker(brokerId, writeOptionsOf(request));
         return { message: `Broker with ID ${brokerId} unregistered successfully`, record };
       },
-      { params: SeedIdParams, detail: detail("Seed: unregister a broker") },
+      { params: SeedIdParams, body: SeedUnregisterBrokerBody, detail: detail("Seed: unregister a broker") },
     )
     .post(
       "/create_producer/:broker_id/:broker_epoch",

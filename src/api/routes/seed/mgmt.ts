@@ -5,12 +5,14 @@ import { MAX_BROKER_ID } from "../../../metadata/limits.ts";
 import type { Audience } from "../../../metadata/frozen-image.ts";
 import type { MetadataAnswer } from "../../../metadata/service-types.ts";
 import type { ApiDeps } from "../../deps.ts";
+import { refuseIdempotencyKey } from "../../idempotency.ts";
 import { replyToFetch } from "../../metadata-reply.ts";
 import { toInt } from "../../params.ts";
 import { BrokerFetchBody } from "../../schemas/metadata-fetch.ts";
 import { ClientFetchQuery, WaitQuery } from "../../schemas/queries.ts";
 import { SeedBrokerMgmtQuery } from "../../schemas/seed.ts";
 import { waitMsOf } from "../../wait.ts";
+import { POLL_UNKEYED } from "../broker-mgmt-fast.ts";
 
 const detail = (summary: string) => ({ tags: ["seed-compat"], summary });
 
@@ -38,6 +40,7 @@ export function seedMgmtRoutes(deps: ApiDeps) {
     .post(
       "/BrokerMgmt",
       ({ body, query, request }) => {
+        refuseIdempotencyKey(request, "POST /BrokerMgmt", POLL_UNKEYED);
         const fetch = { since: body.since, waitMs: waitMsOf(query.wait_ms, body.wait_ms) };
         return seedReply(deps, request, "broker", `metadata for broker ${body.brokerId}`, () =>
           service.brokerMetadata(body.brokerId, fetch, { wantShutdown: body.wantShutdown === true }),
