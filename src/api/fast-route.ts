@@ -8,7 +8,9 @@
 // messages, the route's own work, the error mapping after draining an unread body, the request
 // metrics under the route's template and the answer listener (audit). What it would not answer
 // exactly as Elysia does — another method, a query string, a path that is not the plain
-// template (a percent-encoded or extra segment) — goes to Elysia's handler unchanged.
+// template (a percent-encoded or extra segment), a URL that is not plain (no authority, or one
+// shorter than Elysia assumes or that does not parse: http-hooks.ts, plainTarget) — goes to
+// Elysia's handler unchanged, which gives such a URL its stand-in authority or refuses it.
 import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { invariant } from "../node/errors.ts";
@@ -16,7 +18,7 @@ import { countAnswer, errorAnswer } from "./answer-hooks.ts";
 import { ApiError, InvalidInputError } from "./api-error.ts";
 import type { AnswerServer, RequestCheck } from "./auth-guard.ts";
 import { checkBody } from "./body-check.ts";
-import { type HttpHooksOptions, UNMATCHED_ROUTE } from "./http-hooks.ts";
+import { type HttpHooksOptions, plainTarget, UNMATCHED_ROUTE } from "./http-hooks.ts";
 import { checkDeclaredLength, parseJsonBody, readBoundedBytes, UNDECLARED } from "./json-body.ts";
 import { describeFailure } from "./validation-message.ts";
 
@@ -56,9 +58,9 @@ function splitTemplate(path: string): { prefix: string; name: string } {
 }
 
 /**
- * The path parameter of `url` under the template (prefix + parameter), "" for a template without
- * one, or null when the URL is not the plain template: a query string, a percent-encoding (Elysia
- * decodes it), another or an extra segment.
+ * The path parameter of `url` (a plain target: http-hooks.ts) under the template (prefix +
+ * parameter), "" for a template without one, or null when the URL is not the plain template: a
+ * query string, a percent-encoding (Elysia decodes it), another or an extra segment.
  */
 function paramOf(url: string, prefix: string, hasParam: boolean): string | null {
   const start = url.indexOf("/", url.indexOf("//") + 2);
@@ -126,7 +128,8 @@ export function fastHandler<B extends TSchema>(context: FastRouteContext, route:
   // One async frame per request: the body is read with one await, parsed and checked in line, and
   // the route's own promise awaited; no async layer, .catch closure or failure wrapper per step.
   return async (request, server) => {
-    const param = request.method === route.method ? paramOf(request.url, prefix, name !== "") : null;
+    const url = request.url;
+    const param = request.method === route.method && plainTarget(url) ? paramOf(url, prefix, name !== "") : null;
     if (param === null) return context.app().fetch(request);
     const started = context.now();
     let declared: number;
