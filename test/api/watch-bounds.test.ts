@@ -54,7 +54,10 @@ test("past the total bound the watchers furthest behind are cut and dropped; a r
   const reader = await s.reading();
   expect(s.watchers.size).toBe(4);
   await s.createTopics("total", 30);
-  // No stalled watcher passed its own bound alone before the total was passed: the total cut them.
+  // The stalled watchers queue the same bytes, counted once toward the total (HeldBytes), so each
+  // passes its own bound (4,000) before together they pass the total (6,000): their own bound cuts
+  // them, at the feed after. (The total's cut, of stalled watchers only and never of a reader, is
+  // pinned in test/api/watch-memory.test.ts.)
   await waitUntil("the stalled watchers cut", () => s.watchers.size === 1, 5_000, 1);
   expect(await s.metric("yakt_watch_cut_total")).toBe(3);
   // Cut watchers' unread bytes are dropped by later feeds still over the bound, well before drainMs.

@@ -4,13 +4,16 @@
 // watches. Besides each watcher's own bound, the unsent bytes of all of them together are bounded:
 // past it, the watchers furthest behind are cut (and, if they still hold the memory at the next
 // feed, dropped), so a crowd of stalled clients cannot exhaust the node while others are served.
+// The total is what the watchers hold in memory (watcher.ts, HeldBytes): a chunk queued by many
+// watchers once, and what Bun was handed and has not yet written for each watcher (at most one
+// chunk of HANDOFF_BYTES), wherever it sits.
 // A feed is one write per watcher that has something new (every record applied since its offset,
 // encoded once for all watchers at that offset): a write to a socket costs the node several µs of
 // kernel time, far more than its bytes, so a batch of commits is never split into a write each.
 import type { MetadataAnswer, MetadataService } from "../../metadata/service-types.ts";
 import type { ConsensusHandle, Unsubscribe } from "../../node/contracts.ts";
 import { sseComment } from "./sse.ts";
-import { type SnapshotPumping, Watcher, type WatcherCounts, type WatcherTerms } from "./watcher.ts";
+import { HeldBytes, type SnapshotPumping, Watcher, type WatcherCounts, type WatcherTerms } from "./watcher.ts";
 
 export interface WatchLimits {
   /** Watchers one node serves at once; one more is refused with 503. */
@@ -56,12 +59,14 @@ export class WatchHub {
   private readonly limits: WatchLimits;
   private readonly terms: WatcherTerms;
   private feedScheduled = false;
+  private boundScheduled = false;
   private unsubscribe: Unsubscribe | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private cut = 0;
   private feeds = 0;
   private readonly counts: WatcherCounts = { eventWrites: 0 };
+  private readonly held = new HeldBytes();
 
   constructor(
     private readonly service: MetadataService,
@@ -83,6 +88,7 @@ export class WatchHub {
       closed: (w) => this.forget(w),
       released: (w) => this.draining.delete(w),
       counts: this.counts,
+      held: this.held,
     };
   }
 
@@ -150,39 +156,51 @@ export class WatchHub {
       }
       if (!w.deliver(answer, pumping)) this.cut++;
     }
-    // And after: a client reading along has taken its bytes already (the stream hands a chunk to a
-    // waiting read at once), so what waits now is this feed's share of the stalled ones.
-    this.bound();
+    // And a turn later, for the watchers that left unread what waited at the last check and wrote
+    // nothing since (Watcher.stalled): the bytes this feed added are no sign of a stall, as a
+    // client reading along is handed them a chunk at a time, each once the last was written.
+    if (!this.boundScheduled) {
+      this.boundScheduled = true;
+      this.defer(() => {
+        this.boundScheduled = false;
+        this.bound();
+      });
+    }
   }
 
   /**
    * Keeps the unsent bytes of all watchers within maxTotalBufferBytes: first the connections of
    * watchers already cut are dropped (their `cut` event waits behind bytes they do not read), the
-   * largest first, then the live watchers furthest behind are cut. A cut watcher's bytes are freed
-   * once it reads them, at the next check still over the bound, or after drainMs. The count is
-   * conservative: watchers at one offset queue the same bytes (watcher.ts), held once in memory.
+   * largest first, then the live watchers furthest behind are cut, as many as dropping them would
+   * take to get back within the bound: among the stalled ones (left unread what waited at the last
+   * check and wrote nothing since, Watcher.stalled), those with the most unsent bytes first, and of
+   * those as far behind, the one that wrote least. A watcher whose client reads is never cut here,
+   * however much of the last feeds it still has to write (its own bound still applies). A cut watcher's bytes are freed once it reads them, at the
+   * next check still over the bound, or after drainMs. Bytes several watchers queue are held once
+   * in memory and counted once (HeldBytes): they are freed when the last of those watchers is.
    */
   private bound(): void {
-    let total = this.unsentBytes();
-    if (total <= this.limits.maxTotalBufferBytes) return;
+    const max = this.limits.maxTotalBufferBytes;
+    // Judged against the last check, and the point the next check judges against.
+    const stalled = [...this.watchers].filter((w) => w.stalled());
+    for (const w of this.watchers) w.markChecked();
+    if (this.held.total <= max) return;
     for (const w of bySizeDown(this.draining)) {
-      if (total <= this.limits.maxTotalBufferBytes) return;
-      total -= w.unsent();
+      if (this.held.total <= max) return;
       w.drop();
     }
-    for (const w of bySizeDown(this.watchers)) {
-      if (total <= this.limits.maxTotalBufferBytes || w.unsent() === 0) return;
-      total -= w.unsent();
-      w.cut(`the node's watchers together left more than ${this.limits.maxTotalBufferBytes} bytes unread, and this watcher was among those furthest behind`);
+    let total = this.held.total;
+    const taken = new Map<Uint8Array, number>();
+    for (const w of furthestBehindFirst(stalled)) {
+      if (total <= max || w.unsent() === 0) return;
+      total -= w.freedWith(taken);
+      w.cut(`the node's watchers together left more than ${max} bytes unread, and this watcher was among those furthest behind`);
       this.cut++;
     }
   }
 
   private unsentBytes(): number {
-    let total = 0;
-    for (const w of this.watchers) total += w.unsent();
-    for (const w of this.draining) total += w.unsent();
-    return total;
+    return this.held.total;
   }
 
   private ensureRunning(): void {
@@ -224,4 +242,9 @@ const encoder = new TextEncoder();
 
 function bySizeDown(watchers: Iterable<Watcher>): Watcher[] {
   return [...watchers].sort((a, b) => b.unsent() - a.unsent());
+}
+
+/** The most unsent bytes first; of watchers as far behind, the one whose client read least first. */
+function furthestBehindFirst(watchers: Watcher[]): Watcher[] {
+  return watchers.sort((a, b) => b.unsent() - a.unsent() || a.written - b.written);
 }

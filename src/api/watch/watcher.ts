@@ -7,6 +7,14 @@
 // each once the client has read the last, and records committed meanwhile wait behind it; a client
 // that leaves a slice unread for stallMs has its stream ended (the partial event is dropped).
 // Record events are encoded once per answer and the same bytes go to every watcher it reaches.
+// What waits unsent is held here, not in the stream's queue: the stream's consumer (Bun writing
+// the response, served-body.ts) is handed the next chunk, of at most HANDOFF_BYTES, only when it
+// asks for more, which it does once the last was written. So the bytes a watcher holds on this
+// side, whatever the consumer took and has not yet written included, count toward its bounds, and
+// a client that stops reading leaves at most one chunk in Bun's hands, never a whole backlog.
+// The hub's total (HeldBytes) counts a queued chunk once however many watchers queue it, as it is
+// held once in memory, and what each consumer holds (Bun copies what it cannot write at once) per
+// watcher.
 import { AnswerStream } from "../../metadata/answer-stream.ts";
 import { invariant } from "../../metadata/invariant.ts";
 import type { MetadataRecord } from "../../metadata/records.ts";
@@ -33,6 +41,50 @@ export interface WatcherTerms {
   released: (w: Watcher) => void;
   /** Counted by every watcher of the hub (its /metrics). */
   counts: WatcherCounts;
+  /** The bytes all the hub's watchers hold, for its total bound. */
+  held: HeldBytes;
+}
+
+/**
+ * The bytes a hub's watchers hold unsent, as held in memory: each queued chunk once, however many
+ * watchers queue it (the events of one change are encoded once for all), plus what each watcher
+ * holds alone (the chunk its stream's consumer is writing, the events held behind a snapshot).
+ */
+export class HeldBytes {
+  /** Queued chunks and how many times watchers queue each. */
+  private readonly holders = new Map<Uint8Array, number>();
+  /** Bytes of the distinct queued chunks. */
+  shared = 0;
+  /** Bytes held by one watcher each. */
+  own = 0;
+
+  get total(): number {
+    return this.shared + this.own;
+  }
+
+  hold(chunk: Uint8Array): void {
+    const n = this.holders.get(chunk);
+    if (n === undefined) {
+      this.holders.set(chunk, 1);
+      this.shared += chunk.byteLength;
+    } else {
+      this.holders.set(chunk, n + 1);
+    }
+  }
+
+  letGo(chunk: Uint8Array): void {
+    const n = this.holders.get(chunk) ?? 0;
+    if (n > 1) {
+      this.holders.set(chunk, n - 1);
+    } else if (n === 1) {
+      this.holders.delete(chunk);
+      this.shared -= chunk.byteLength;
+    }
+  }
+
+  holdersOf(chunk: Uint8Array): number {
+    return this.holders.get(chunk) ?? 0;
+  }
 }
 
 export interface WatcherCounts {
@@ -42,6 +94,13 @@ export interface WatcherCounts {
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * The most bytes handed to the stream's consumer at once: larger writes (a feed of many records, a
+ * backlog) go in pieces of this size, each when the last was written. A feed of a few changes goes
+ * whole, as one write.
+ */
+export const HANDOFF_BYTES = 64 * 1024;
+
 const encoder = new TextEncoder();
 /** A reconnecting EventSource waits this long (the SSE `retry:` field, sent first). */
 const RETRY_MS = 1_000;
@@ -50,6 +109,26 @@ export class Watcher {
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private closed = false;
   private released = false;
+  /** The stream was closed or errored: nothing more is handed to its consumer. */
+  private streamDone = false;
+  /** Chunks written to this watcher and not yet handed (whole) to the stream's consumer, oldest first. */
+  private pending: Uint8Array[] = [];
+  /** Bytes of pending[0] handed already (a chunk larger than HANDOFF_BYTES goes in pieces). */
+  private headHanded = 0;
+  /** Bytes of `pending` not yet handed. */
+  private pendingBytes = 0;
+  /** Bytes of the last chunk handed to the consumer; written once it asks for the next. */
+  private inFlight = 0;
+  /** The consumer asked for more and was handed nothing yet: all sent was written. */
+  private waiting = false;
+  /** Bytes ever queued for the client (handed at once or not), and ever written by the consumer. */
+  private queuedEver = 0;
+  private writtenEver = 0;
+  /** queuedEver and writtenEver at the hub's last check of its total bound (markChecked). */
+  private queuedAtCheck = 0;
+  private writtenAtCheck = 0;
+  /** Called once when the watcher is dropped: the response's connection is closed at once. */
+  private onDrop: (() => void) | null = null;
   private drainTimer: ReturnType<typeof setTimeout> | null = null;
   /** Events that arrived while a snapshot event was being written; they follow it. */
   private held: Uint8Array[] = [];
@@ -64,34 +143,74 @@ export class Watcher {
     public offset: number | null,
     private readonly terms: WatcherTerms,
   ) {
-    // highWaterMark 0 with a byte size: desiredSize is minus the bytes still waiting to be sent.
+    // highWaterMark 0: pull is called when the consumer reads and its queue is empty, which it
+    // always is (a chunk is enqueued only into a pending read).
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.controller = controller;
           this.write(sseRetry(RETRY_MS));
         },
-        // Called when the client waits for data and none is queued: all sent was read.
-        pull: () => this.wake(),
+        pull: () => this.pull(),
         cancel: () => this.gone(),
       },
-      { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
+      { highWaterMark: 0 },
     );
+  }
+
+  /** `close` ends the response's connection at once; called when the watcher is dropped. */
+  onDropped(close: () => void): void {
+    this.onDrop = close;
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** Bytes written that the client has not read yet (held events included). */
+  /** Bytes written that the client has not read yet: queued, handed and not yet written, held. */
   unsent(): number {
     return this.queued() + this.heldBytes;
   }
 
-  /** Bytes in the stream's queue, not yet taken by the client. */
+  /** Bytes queued here or handed to the stream's consumer and not yet written by it. */
   private queued(): number {
-    const desired = this.released ? 0 : (this.controller?.desiredSize ?? 0);
-    return desired === null ? 0 : Math.max(0, -desired);
+    return this.pendingBytes + this.inFlight;
+  }
+
+  /**
+   * True if the client left bytes unread since the hub's last check and its consumer wrote nothing
+   * since: only such a watcher may be cut for the total bound. Right after a feed every watcher at
+   * an offset holds the same new bytes, a reading one as much as a stalled one (Bun writes them a
+   * chunk at a time, as the client reads); what tells them apart is whether the bytes that waited
+   * at the last check are being written. A client that reads is never judged by a feed's fresh bytes.
+   */
+  stalled(): boolean {
+    return this.writtenEver === this.writtenAtCheck && this.queuedAtCheck > this.writtenEver;
+  }
+
+  /** Bytes the consumer has written, ever: among stalled watchers as far behind, the one that wrote least is cut first. */
+  get written(): number {
+    return this.writtenEver;
+  }
+
+  /** The hub checked its total bound: stalled() compares with this point from now on. */
+  markChecked(): void {
+    this.queuedAtCheck = this.queuedEver;
+    this.writtenAtCheck = this.writtenEver;
+  }
+
+  /**
+   * What dropping this watcher would free of the hub's total, given that the watchers counted in
+   * `taken` (chunk → how many of their queues hold it) are dropped too; adds this one to `taken`.
+   */
+  freedWith(taken: Map<Uint8Array, number>): number {
+    let freed = this.inFlight + this.heldBytes;
+    for (const chunk of this.pending) {
+      const n = (taken.get(chunk) ?? 0) + 1;
+      taken.set(chunk, n);
+      if (n === this.terms.held.holdersOf(chunk)) freed += chunk.byteLength;
+    }
+    return freed;
   }
 
   /**
@@ -118,6 +237,7 @@ export class Watcher {
       if (this.pumping) {
         this.held.push(bytes);
         this.heldBytes += bytes.byteLength;
+        this.terms.held.own += bytes.byteLength;
       } else if (bytes.byteLength > 0) {
         this.terms.counts.eventWrites++;
         this.enqueue(bytes);
@@ -146,10 +266,17 @@ export class Watcher {
   /** Drops a closed watcher's connection with what it still holds unsent, freeing the bytes at once. */
   drop(): void {
     if (!this.closed || this.released) return;
-    try {
-      this.controller?.error(new Error("the watcher was cut and did not read what waited for it"));
-    } catch {
-      // the client went away meanwhile
+    const close = this.onDrop;
+    this.onDrop = null;
+    close?.();
+    this.discard();
+    if (!this.streamDone) {
+      this.streamDone = true;
+      try {
+        this.controller?.error(new Error("the watcher was cut and did not read what waited for it"));
+      } catch {
+        // the client went away meanwhile
+      }
     }
     this.release();
   }
@@ -179,6 +306,7 @@ export class Watcher {
     } catch {
       this.finish(); // a bug in the encoder: the partial event is dropped, as above
     } finally {
+      this.terms.held.own -= this.heldBytes;
       this.held = [];
       this.heldBytes = 0;
       this.pumping = false;
@@ -212,30 +340,100 @@ export class Watcher {
     this.enqueue(encoder.encode(text));
   }
 
+  /** Queues `bytes` for the client, handing them over at once if the consumer waits for them. */
   private enqueue(bytes: Uint8Array): void {
+    if (this.closed || this.streamDone || bytes.byteLength === 0) return;
+    this.queuedEver += bytes.byteLength;
+    if (this.waiting && bytes.byteLength <= HANDOFF_BYTES) return this.hand(bytes);
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.byteLength;
+    this.terms.held.hold(bytes);
+    if (this.waiting) this.handNext();
+  }
+
+  /**
+   * The consumer asks for more, so it wrote what it was handed: the next queued piece, or, with
+   * nothing queued, the end of a closed watcher's stream or a wait for the next write.
+   */
+  private pull(): void {
+    this.writtenEver += this.inFlight;
+    this.terms.held.own -= this.inFlight;
+    this.inFlight = 0;
+    if (this.streamDone) return;
+    if (this.pendingBytes > 0) return this.handNext();
+    this.waiting = true;
+    if (this.closed) {
+      this.closeStream();
+      this.release();
+    }
+    this.wake();
+  }
+
+  /** Hands the consumer the oldest queued bytes, at most HANDOFF_BYTES of them (a view, no copy). */
+  private handNext(): void {
+    const head = this.pending[0];
+    const from = this.headHanded;
+    const to = Math.min(head.byteLength, from + HANDOFF_BYTES);
+    if (to === head.byteLength) {
+      this.pending.shift();
+      this.headHanded = 0;
+      this.terms.held.letGo(head);
+    } else {
+      this.headHanded = to;
+    }
+    this.pendingBytes -= to - from;
+    this.hand(from === 0 && to === head.byteLength ? head : head.subarray(from, to));
+  }
+
+  private hand(chunk: Uint8Array): void {
+    this.waiting = false;
+    this.inFlight = chunk.byteLength;
+    this.terms.held.own += chunk.byteLength;
     try {
-      this.controller?.enqueue(bytes);
+      this.controller?.enqueue(chunk);
     } catch {
       this.gone(); // the client went away while we wrote
     }
   }
 
-  /** The client went away: nothing more is sent, and nothing it left unread is held. */
-  private gone(): void {
-    this.finish();
-    this.release();
-  }
-
-  /** No more events; the bytes already written wait up to drainMs for the client to read them. */
-  private finish(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.wake();
+  private closeStream(): void {
+    if (this.streamDone) return;
+    this.streamDone = true;
     try {
       this.controller?.close();
     } catch {
       // already closed or errored by the client's disconnect
     }
+  }
+
+  /** Frees what waits unsent. */
+  private discard(): void {
+    for (const chunk of this.pending) this.terms.held.letGo(chunk);
+    this.pending = [];
+    this.headHanded = 0;
+    this.pendingBytes = 0;
+    this.terms.held.own -= this.inFlight;
+    this.inFlight = 0;
+  }
+
+  /** The client went away: nothing more is sent, and nothing it left unread is held. */
+  private gone(): void {
+    this.streamDone = true;
+    this.onDrop = null;
+    this.discard();
+    this.finish();
+    this.release();
+  }
+
+  /**
+   * No more events; the bytes already written wait up to drainMs for the client to read them, and
+   * the stream ends once they were written.
+   */
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake();
+    if (this.waiting) this.closeStream();
     this.terms.closed(this);
     if (this.unsent() === 0) return this.release();
     this.drainTimer = setTimeout(() => {
