@@ -6,13 +6,11 @@
 // pinned here. Then the check every request passes first (src/api/http-hooks.ts, plainTarget):
 // what it lets through as is, every reader of a path reads alike.
 import { afterEach, expect, test } from "bun:test";
-import { createApp, type YaktApp } from "../../src/api/app.ts";
+import type { YaktApp } from "../../src/api/app.ts";
 import * as hooks from "../../src/api/http-hooks.ts";
-import { serveApi } from "../../src/api/serve.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 import { rawRequest } from "./support/http-fuzz.ts";
-import { makeHarness } from "./support/harness.ts";
-import { send } from "./support/request.ts";
+import { seededListener } from "./support/seeded-listener.ts";
 
 const started: YaktApp[] = [];
 afterEach(async () => {
@@ -21,33 +19,15 @@ afterEach(async () => {
 
 /** A node with brokers 1–3 and topics t1 and victim on loopback; its fault log and audit lines kept. */
 async function start() {
-  const h = makeHarness();
-  const logs: string[] = [];
-  const audits: string[] = [];
-  const app = createApp({
-    service: h.service,
-    handle: h.handle,
-    now: () => h.clock.now(),
-    log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
-    audit: (_event, { what, status }) => audits.push(`${what} ${status}`),
-  });
-  for (const id of [1, 2, 3]) {
-    const answer = await send(app, "POST", "/v1/brokers", { brokerId: id, brokerHost: `b${id}.example`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `r${id}` });
-    expect(answer.status).toBe(201);
-  }
-  for (const name of ["t1", "victim"]) expect((await send(app, "POST", "/v1/topics", { name })).status).toBe(201);
-  const served = serveApi(app, { hostname: "127.0.0.1", port: 0 });
+  const { h, served, port, logs, audits, topicExists, normal } = await seededListener();
   started.push(served);
-  const port = served.server?.port;
-  if (!port) throw new Error("the API did not report its port");
   /** The request line and Host as given, then an optional JSON body; one connection each. */
   const raw = async (line: string, host: string, body?: string) => {
     const length = body === undefined ? "" : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
     const answer = await rawRequest(port, [`${line}\r\nHost: ${host}\r\n${length}Connection: close\r\n\r\n${body ?? ""}`]);
     return { status: answer.status, head: answer.head, body: answer.body };
   };
-  const topicExists = async (name: string) => (await send(app, "GET", `/v1/topics/${name}?consistency=stale`)).status === 200;
-  return { h, raw, logs, audits, topicExists, normal: `127.0.0.1:${port}` };
+  return { h, raw, logs, audits, topicExists, normal };
 }
 
 /** A 400 in the API's JSON error shape, never a 500. */

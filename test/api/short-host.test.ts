@@ -7,11 +7,9 @@
 // here must be answered as the same request with the node's own address as Host: the path served
 // is the path sent, and the audit line names it (src/api/http-hooks.ts, plainTarget).
 import { afterEach, expect, test } from "bun:test";
-import { createApp, type YaktApp } from "../../src/api/app.ts";
-import { serveApi } from "../../src/api/serve.ts";
+import type { YaktApp } from "../../src/api/app.ts";
 import { rawRequest } from "./support/http-fuzz.ts";
-import { makeHarness } from "./support/harness.ts";
-import { send } from "./support/request.ts";
+import { seededListener } from "./support/seeded-listener.ts";
 
 const started: YaktApp[] = [];
 afterEach(async () => {
@@ -24,25 +22,8 @@ const label = (host: string | null) => (host === null ? "no Host (HTTP/1.0)" : `
 
 /** A seeded node (brokers 1–3, topics t1 and victim) listening on loopback, its audit lines and fault log kept. */
 async function start() {
-  const h = makeHarness();
-  const audits: string[] = [];
-  const logs: string[] = [];
-  const app = createApp({
-    service: h.service,
-    handle: h.handle,
-    now: () => h.clock.now(),
-    log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
-    audit: (_event, { what, status }) => audits.push(`${what} ${status}`),
-  });
-  for (const id of [1, 2, 3]) {
-    const answer = await send(app, "POST", "/v1/brokers", { brokerId: id, brokerHost: `b${id}.example`, brokerPort: "9092", securityProtocol: "PLAINTEXT", rackId: `r${id}` });
-    expect(answer.status).toBe(201);
-  }
-  for (const name of ["t1", "victim"]) expect((await send(app, "POST", "/v1/topics", { name })).status).toBe(201);
-  const served = serveApi(app, { hostname: "127.0.0.1", port: 0 });
+  const { h, app, served, port, logs, audits, topicExists, normal } = await seededListener();
   started.push(served);
-  const port = served.server?.port;
-  if (!port) throw new Error("the API did not report its port");
   /** One raw request on its own connection; `host` null sends HTTP/1.0 without a Host header. */
   const raw = async (host: string | null, method: string, target: string, body?: string) => {
     const head = host === null ? `${method} ${target} HTTP/1.0\r\n` : `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
@@ -50,8 +31,7 @@ async function start() {
     const answer = await rawRequest(port, [`${head}${length}Connection: close\r\n\r\n${body ?? ""}`]);
     return { status: answer.status, body: answer.body };
   };
-  const topicExists = async (name: string) => (await send(app, "GET", `/v1/topics/${name}?consistency=stale`)).status === 200;
-  return { h, app, port, audits, logs, raw, topicExists, normal: `127.0.0.1:${port}` };
+  return { h, app, port, audits, logs, raw, topicExists, normal };
 }
 
 test("DELETE /zz/v1/topics/victim is 404 under every Host and none: the topic stays, no audit line", async () => {
