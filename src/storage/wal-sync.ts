@@ -7,9 +7,10 @@
 // still syncs for itself where its own safety needs it (around checkpoints, and the WAL header
 // when the file is reused). fdatasync, as SQLite itself uses: the WAL's data and its size, without
 // the modification time, which would cost a journal commit per flush (3× slower on a busy disk).
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { StorageError } from "./storage-error.ts";
+import { syncPath } from "./sync-path.ts";
 
 export class WalSync {
   private fd: number | null = null;
@@ -76,16 +77,8 @@ export class WalSync {
     } catch (err) {
       throw new StorageError("io", `cannot open ${this.walPath} to fsync it: ${(err as Error).message}`);
     }
-    syncDirectory(dirname(this.walPath));
+    syncPath(dirname(this.walPath));
     return this.fd;
   }
 }
 
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -12,12 +12,13 @@
 // D is fully restored. The temp dir is inside D, not beside it: D is writable (we write the store
 // there anyway), its parent need not be (a StateDirectory, a mount point), and a rename within D
 // never crosses file systems. The store records no path, so it does not matter where it was built.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodeSnapshot } from "../../metadata/image-codec.ts";
 import type { Membership } from "../../raft/types.ts";
 import { StorageError } from "../../storage/storage-error.ts";
 import { LOCK_FILE_SUFFIX, StoreLock } from "../../storage/store-lock.ts";
+import { syncPath } from "../../storage/sync-path.ts";
 import { ClientError } from "../cli-errors.ts";
 import { DB_FILE, formatDataDir, openStore } from "../data-dir.ts";
 import type { FormatConfig } from "../format-command.ts";
@@ -116,15 +117,6 @@ function leaveOnlyDatabase(temp: string): void {
     const path = join(temp, name);
     if (name === `${DB_FILE}-wal` && statSync(path).size > 0) throw new Error(`${path} still holds ${statSync(path).size} bytes after the store was closed`);
     rmSync(path, { recursive: true, force: true });
-  }
-}
-
-function syncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 
