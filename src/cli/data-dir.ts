@@ -3,13 +3,14 @@
 // unformatted. Only `yakt format` formats such a data dir, never a start: a voter whose disk was
 // lost must not rejoin silently with no vote and no log (it could vote twice in a term, or help
 // elect a leader that lacks committed entries). The flagless one-node default formats itself.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { NodeIdentity } from "../storage/log-storage.ts";
 import type { StorageLog } from "../storage/storage-log.ts";
 import { SqliteStorage, StorageError } from "../storage/index.ts";
 import { LOCK_FILE_SUFFIX } from "../storage/store-lock.ts";
 import { StartupError } from "./cli-errors.ts";
+import { requireDirectory } from "./data-dir-path.ts";
 import type { FormatConfig } from "./format-command.ts";
 import { DEFAULT_CLUSTER_ID, type NodeConfig } from "./node-config.ts";
 
@@ -65,59 +66,6 @@ function requireDatabaseFile(config: NodeConfig, advice: string): void {
   const path = join(config.dataDir, DB_FILE);
   if (!existsSync(path)) throw new StartupError(`refusing to start: ${path} does not exist (data dir not formatted, or lost)${advice}`);
   if (statSync(path).size === 0) throw new StartupError(`refusing to start: ${path} is empty (0 bytes)${advice}`);
-}
-
-/**
- * A data dir that is not a directory and cannot become one (a file, a dangling symbolic link, a
- * path under a file) is refused before anything is created, by start and `yakt format` alike.
- */
-function requireDirectory(dataDir: string): void {
-  const problem = notADirectory(dataDir);
-  if (problem !== null) throw new StartupError(`data dir ${dataDir} ${problem}; --data-dir must name a directory, or a path where one can be created`);
-}
-
-/** Why `path` cannot be used as a directory, or null (a directory, or creatable, or unknown: the open will say). */
-function notADirectory(path: string): string | null {
-  const own = pathKind(path);
-  if (own !== "missing") return own === "directory" || own === "unknown" ? null : own;
-  // Missing: the nearest ancestor that exists must be a directory, or mkdir fails.
-  for (let parent = dirname(path); ; parent = dirname(parent)) {
-    const kind = pathKind(parent);
-    if (kind === "directory" || kind === "unknown") return null;
-    if (kind !== "missing") return `cannot be created: ${parent} ${kind}`;
-    if (dirname(parent) === parent) return null;
-  }
-}
-
-/** "directory", "missing", "unknown" (e.g. no permission to look), or what is wrong with it. */
-function pathKind(path: string): string {
-  let link: Stats;
-  try {
-    link = lstatSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === "ENOENT" || code === "ENOTDIR" ? "missing" : "unknown";
-  }
-  if (link.isDirectory()) return "directory";
-  if (!link.isSymbolicLink()) return `exists and is not a directory (it is ${fileKind(link)})`;
-  let target: Stats;
-  try {
-    target = statSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") return "unknown";
-    return `is a symbolic link to "${readlinkSync(path)}", which does not exist`;
-  }
-  if (target.isDirectory()) return "directory";
-  return `is a symbolic link to "${readlinkSync(path)}", which is not a directory (it is ${fileKind(target)})`;
-}
-
-function fileKind(s: Stats): string {
-  if (s.isFile()) return "a regular file";
-  if (s.isFIFO()) return "a FIFO";
-  if (s.isSocket()) return "a socket";
-  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
-  return "not a directory";
 }
 
 /** Another process holds the store's lock: no format or replace advice, the node is alive. */

@@ -4,7 +4,7 @@
 // watches. Besides each watcher's own bound, the unsent bytes of all of them together are bounded:
 // past it, the watchers furthest behind are cut (and, if they still hold the memory at the next
 // feed, dropped), so a crowd of stalled clients cannot exhaust the node while others are served.
-// The total is what the watchers hold in memory (watcher.ts, HeldBytes): a chunk queued by many
+// The total is what the watchers hold in memory (held-bytes.ts): a chunk queued by many
 // watchers once, and what Bun was handed and has not yet written for each watcher (at most one
 // chunk of HANDOFF_BYTES), wherever it sits.
 // A feed is one write per watcher that has something new (every record applied since its offset,
@@ -13,7 +13,8 @@
 import type { MetadataAnswer, MetadataService } from "../../metadata/service-types.ts";
 import type { ConsensusHandle, Unsubscribe } from "../../node/contracts.ts";
 import { sseComment } from "./sse.ts";
-import { HeldBytes, type SnapshotPumping, Watcher, type WatcherCounts, type WatcherTerms } from "./watcher.ts";
+import { HeldBytes } from "./held-bytes.ts";
+import { type SnapshotPumping, Watcher, type WatcherCounts, type WatcherTerms } from "./watcher.ts";
 
 export interface WatchLimits {
   /** Watchers one node serves at once; one more is refused with 503. */

@@ -16,6 +16,7 @@
 // held once in memory, and what each consumer holds (Bun copies what it cannot write at once) per
 // watcher.
 import { AnswerStream } from "../../metadata/answer-stream.ts";
+import type { HeldBytes } from "./held-bytes.ts";
 import { invariant } from "../../metadata/invariant.ts";
 import type { MetadataRecord } from "../../metadata/records.ts";
 import type { MetadataAnswer } from "../../metadata/service-types.ts";
@@ -43,48 +44,6 @@ export interface WatcherTerms {
   counts: WatcherCounts;
   /** The bytes all the hub's watchers hold, for its total bound. */
   held: HeldBytes;
-}
-
-/**
- * The bytes a hub's watchers hold unsent, as held in memory: each queued chunk once, however many
- * watchers queue it (the events of one change are encoded once for all), plus what each watcher
- * holds alone (the chunk its stream's consumer is writing, the events held behind a snapshot).
- */
-export class HeldBytes {
-  /** Queued chunks and how many times watchers queue each. */
-  private readonly holders = new Map<Uint8Array, number>();
-  /** Bytes of the distinct queued chunks. */
-  shared = 0;
-  /** Bytes held by one watcher each. */
-  own = 0;
-
-  get total(): number {
-    return this.shared + this.own;
-  }
-
-  hold(chunk: Uint8Array): void {
-    const n = this.holders.get(chunk);
-    if (n === undefined) {
-      this.holders.set(chunk, 1);
-      this.shared += chunk.byteLength;
-    } else {
-      this.holders.set(chunk, n + 1);
-    }
-  }
-
-  letGo(chunk: Uint8Array): void {
-    const n = this.holders.get(chunk) ?? 0;
-    if (n > 1) {
-      this.holders.set(chunk, n - 1);
-    } else if (n === 1) {
-      this.holders.delete(chunk);
-      this.shared -= chunk.byteLength;
-    }
-  }
-
-  holdersOf(chunk: Uint8Array): number {
-    return this.holders.get(chunk) ?? 0;
-  }
 }
 
 export interface WatcherCounts {
