@@ -197,7 +197,7 @@ function initialMembership(config: NodeConfig): Membership {
 }
 
 /** Transport events that name a peer's misconfiguration (logged as warnings). */
-const REFUSALS: ReadonlySet<string> = new Set(["handshake_refused", "peer_tls_refused"]);
+const REFUSALS: ReadonlySet<string> = new Set(["handshake_refused", "peer_mismatch", "peer_tls_refused"]);
 
 /** The founders of foundingVoters, or a refusal to start that closes the store. */
 function keptFounders(storage: SqliteStorage, config: NodeConfig): number[] {

@@ -39,6 +39,10 @@ describe("a node first started with other --peers", () => {
     expect(await createTopic(c, leader, "on-the-cluster")).toBe(201);
     await waitUntil("the refusal logged on both sides", async () => (c.log(3).includes(TWO_CLUSTERS) && c.log(1).includes(TWO_CLUSTERS) ? true : null));
     expect((await c.status(3))?.leader).toBe(3); // still its own cluster: nothing crossed
+    for (const id of [1, 3]) {
+      const line = c.log(id).split("\n").find((l) => l.includes(TWO_CLUSTERS)) ?? "{}";
+      expect(JSON.parse(line)).toMatchObject({ level: "warn", event: "handshake_refused" }); // an operator's to fix
+    }
 
     await c.kill(3);
     alone = false; // the right --peers now; its founders are kept in its data dir
