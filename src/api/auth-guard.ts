@@ -8,6 +8,7 @@ import { allows, requiredRole } from "../auth/roles.ts";
 import type { Caller, TokenStore } from "../auth/token-store.ts";
 import { ForbiddenError, UnauthorizedError } from "./api-error.ts";
 import type { ApiLogger } from "./http-hooks.ts";
+import { pathOf } from "./request-path.ts";
 
 export interface AuthGuardOptions {
   /** null: no --auth-tokens, every caller may do everything (the loopback default). */
@@ -30,12 +31,6 @@ const AUDITED: ReadonlyMap<string, readonly RegExp[]> = new Map([
   ["PUT", [/^\/v1\/topics\/[^/]+\/partitions\/[^/]+\/replicas$/]],
   ["PATCH", [/^\/unregister_broker\/[^/]+$/]],
 ]);
-
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const end = url.indexOf("?", start);
-  return url.slice(start, end < 0 ? undefined : end);
-}
 
 function authenticate(tokens: TokenStore, header: string | null): Caller {
   if (header === null) throw new UnauthorizedError("this node requires a token: send Authorization: Bearer <token>");

@@ -20,6 +20,7 @@ import type { AnswerServer, RequestCheck } from "./auth-guard.ts";
 import { checkBody } from "./body-check.ts";
 import { type HttpHooksOptions, plainTarget, UNMATCHED_ROUTE } from "./http-hooks.ts";
 import { checkDeclaredLength, parseJsonBody, readBoundedBytes, UNDECLARED } from "./json-body.ts";
+import { pathStart } from "./request-path.ts";
 import { describeFailure } from "./validation-message.ts";
 
 export type FastMethod = "GET" | "POST" | "PUT";
@@ -63,7 +64,7 @@ function splitTemplate(path: string): { prefix: string; name: string } {
  * query string, a percent-encoding (Elysia decodes it), another or an extra segment.
  */
 function paramOf(url: string, prefix: string, hasParam: boolean): string | null {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const start = pathStart(url);
   if (start < 0 || url.includes("?", start)) return null;
   if (!hasParam) return url.length - start === prefix.length && url.startsWith(prefix, start) ? "" : null;
   if (!url.startsWith(prefix, start)) return null;

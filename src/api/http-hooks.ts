@@ -9,6 +9,7 @@ import { ApiError } from "./api-error.ts";
 import type { AnswerServer } from "./auth-guard.ts";
 import { allowedMethods, MethodNotAllowedError } from "./allowed-methods.ts";
 import { bodyChecker } from "./body-check.ts";
+import { pathOf } from "./request-path.ts";
 import { checkDeclaredLength, readJsonBody } from "./json-body.ts";
 import type { ApiLimits } from "./limits.ts";
 import { checkQuery } from "./query-check.ts";
@@ -57,13 +58,6 @@ const PLAIN_URL = new RegExp(`^https?://(?:${OCTET}(?:\\.${OCTET}){3}|${NAME})${
  */
 export function plainTarget(url: string): boolean {
   return url.indexOf("/", 8) >= ELYSIA_PATH_FROM && PLAIN_URL.test(url);
-}
-
-/** The path of a URL that passed normalizeTarget, as Elysia routes it: raw, without the query. */
-export function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const end = url.indexOf("?", start);
-  return url.slice(start, end < 0 ? undefined : end);
 }
 
 const quoted = (text: string) => JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);

@@ -8,6 +8,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { YaktApp } from "../../src/api/app.ts";
 import * as hooks from "../../src/api/http-hooks.ts";
+import { pathOf } from "../../src/api/request-path.ts";
 import { seededRandom } from "../support/seeded-random.ts";
 import { rawRequest } from "./support/http-fuzz.ts";
 import { seededListener } from "./support/seeded-listener.ts";
@@ -133,7 +134,7 @@ test("a URL plainTarget lets through parses, and Elysia, the guard's reading and
     plain++;
     const sent = path.split("?")[0];
     expect({ url, parses: URL.canParse(url) }).toEqual({ url, parses: true });
-    const read = { url, elysia: elysiaPath(url), guard: hooks.pathOf(url), parser: new URL(url).pathname };
+    const read = { url, elysia: elysiaPath(url), guard: pathOf(url), parser: new URL(url).pathname };
     expect(read).toEqual({ url, elysia: sent, guard: sent, parser: sent });
   }
   expect(plain).toBeGreaterThan(1000);
