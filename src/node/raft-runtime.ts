@@ -6,7 +6,7 @@
 // for a term already durable is sent before its own write (thesis §10.2.1), so its fsync and the
 // followers' overlap.
 // It implements ConsensusHandle for the metadata service, the API and the console.
-import { Raft, splitEarlyMessages } from "../raft/index.ts";
+import { Raft, SAFETY_ALARMS, splitEarlyMessages } from "../raft/index.ts";
 import type { ConfChange, Membership, Message, NodeId, RaftBrief, Ready, Snapshot, SnapshotMeta } from "../raft/types.ts";
 import type { Transport, TransportStats } from "../transport/transport-types.ts";
 import { AppliedWaiters } from "./applied-waiters.ts";
@@ -41,8 +41,6 @@ import { Snapshotter } from "./snapshotter.ts";
 import { transportMetrics } from "./transport-metrics.ts";
 import { type DurableReady, WritePipeline } from "./write-pipeline.ts";
 
-/** Core events that mean Raft's premises were broken (two clusters' logs met): logged as errors. */
-const SAFETY_ALARMS: ReadonlySet<string> = new Set(["raft.two-leaders", "raft.app-dropped"]);
 /** Bound on one waitApplied (long polls ask for at most 30 s). */
 const MAX_APPLIED_WAIT_MS = 60_000;
 

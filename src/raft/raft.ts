@@ -48,6 +48,12 @@ const COUNTED_MESSAGES: ReadonlySet<MessageType> = new Set<MessageType>([
 ]);
 
 /** Bound on committed entries handed out in one Ready; the rest follow in the next one. */
+/**
+ * Events that mean Raft's premises were broken (two clusters' logs met: another leader of this
+ * term, an append against committed entries). A node logs them as errors; the simulator fails on them.
+ */
+export const SAFETY_ALARMS: ReadonlySet<string> = new Set(["raft.two-leaders", "raft.app-dropped"]);
+
 export const MAX_COMMITTED_PER_READY = 1024;
 /** Bound on Readys handed out and not yet advanced. */
 export const MAX_OUTSTANDING_READYS = 16;
@@ -99,7 +105,7 @@ export class Raft {
   private readonly observedDirectories = new Map<NodeId, string>();
   /** (node, directory id) pairs already logged as not the member named, so the log says it once. */
   private readonly warnedDirectories = new Set<string>();
-  /** Safety alarms already logged (alarmOnce), so a peer that repeats the message is said once. */
+  /** Safety alarms already logged (SAFETY_ALARMS), so a peer that repeats the message is said once. */
   private readonly alarmed = new Set<string>();
 
   constructor(config: RaftConfig, restore: RestoreState) {
@@ -608,7 +614,7 @@ export class Raft {
    * applied; answering would count this node toward entries it does not hold), and said once.
    */
   private committedConflict(m: Message, conflict: number): void {
-    this.alarmOnce(`conflict/${this.term}/${m.from}`, "raft.app-dropped", {
+    this.logOnce(this.alarmed, `conflict/${this.term}/${m.from}`, "raft.app-dropped", {
       from: m.from,
       conflict,
       commit: this.log.committed,
@@ -700,7 +706,7 @@ export class Raft {
       case "Snap":
         // Another leader in this very term: only voters whose configurations never overlapped (a
         // node first started with other --peers than the rest) elect two. Its messages are dropped.
-        return this.alarmOnce(`two-leaders/${this.term}/${m.from}`, "raft.two-leaders", {
+        return this.logOnce(this.alarmed, `two-leaders/${this.term}/${m.from}`, "raft.two-leaders", {
           from: m.from,
           reason: `node ${m.from} also leads term ${this.term}: the voters' configurations disagree (were the nodes first started with different --peers?)`,
         });
@@ -776,12 +782,7 @@ export class Raft {
    */
   protected fromNamedMember(m: Message): boolean {
     if (!COUNTED_MESSAGES.has(m.type) || matchesBinding(this.membership, m.from, m.directoryId)) return true;
-    const key = `${m.from}/${m.directoryId}`;
-    if (!this.warnedDirectories.has(key)) {
-      if (this.warnedDirectories.size >= 64) this.warnedDirectories.clear(); // bounded; a repeat warning is harmless
-      this.warnedDirectories.add(key);
-      this.logEvent("raft.directory-mismatch", { from: m.from, directoryId: m.directoryId, bound: boundDirectory(this.membership, m.from) });
-    }
+    this.logOnce(this.warnedDirectories, `${m.from}/${m.directoryId}`, "raft.directory-mismatch", { from: m.from, directoryId: m.directoryId, bound: boundDirectory(this.membership, m.from) });
     return false;
   }
 
@@ -816,10 +817,7 @@ export class Raft {
     const data = encodeMembership(withBinding(this.membership, next.id, next.directoryId));
     if (data.byteLength + ENTRY_OVERHEAD_BYTES > this.cfg.maxMsgBytes) {
       // Stays unbound (and so unprotected) until the membership fits; said once, not per message.
-      if (!this.warnedDirectories.has(`bind/${next.id}`)) {
-        this.warnedDirectories.add(`bind/${next.id}`);
-        this.logEvent("raft.bind-refused", { id: next.id, reason: `membership of ${data.byteLength} bytes exceeds maxMsgBytes ${this.cfg.maxMsgBytes}` });
-      }
+      this.logOnce(this.warnedDirectories, `bind/${next.id}`, "raft.bind-refused", { id: next.id, reason: `membership of ${data.byteLength} bytes exceeds maxMsgBytes ${this.cfg.maxMsgBytes}` });
       return;
     }
     this.appendEntry("config", data);
@@ -906,11 +904,11 @@ export class Raft {
     this.logEvent("raft.role", { leader: this.lead });
   }
 
-  /** Logs a broken safety premise once per key (bounded: a repeat after a clear is harmless). */
-  private alarmOnce(key: string, event: string, fields: Record<string, unknown>): void {
-    if (this.alarmed.has(key)) return;
-    if (this.alarmed.size >= 64) this.alarmed.clear();
-    this.alarmed.add(key);
+  /** Logs `event` once per key of `said` (bounded: a repeat after a clear is harmless). */
+  private logOnce(said: Set<string>, key: string, event: string, fields: Record<string, unknown>): void {
+    if (said.has(key)) return;
+    if (said.size >= 64) said.clear();
+    said.add(key);
     this.logEvent(event, fields);
   }
 

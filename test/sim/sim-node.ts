@@ -7,6 +7,7 @@ import { decodeMembership } from "../../src/raft/types.ts";
 import type { ConfChange, Entry, Membership, Message, NodeId, RaftConfig, ReadState, Ready } from "../../src/raft/types.ts";
 import { withSnapshotBytes } from "../../src/node/snapshot-sending.ts";
 import { splitEarlyMessages } from "../../src/raft/early-messages.ts";
+import { SAFETY_ALARMS } from "../../src/raft/raft.ts";
 import type { CoreFactory, RaftCore } from "./core.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { KvStore } from "./kv-store.ts";
@@ -265,11 +266,9 @@ export class SimNode extends NodeWithDisk {
   }
 }
 
-/** The core's safety alarms (two leaders in a term, an append against committed entries) never fire in one cluster. */
-const ALARMS: ReadonlySet<string> = new Set(["raft.two-leaders", "raft.app-dropped"]);
-
+/** The core's safety alarms (SAFETY_ALARMS) never fire in one cluster: one is a violation. */
 function raiseAlarms(id: number): (event: string, fields: Record<string, unknown>) => void {
   return (event, fields) => {
-    if (ALARMS.has(event)) throw new SimViolation("core-error", `node ${id} raised ${event}: ${JSON.stringify(fields)}`);
+    if (SAFETY_ALARMS.has(event)) throw new SimViolation("core-error", `node ${id} raised ${event}: ${JSON.stringify(fields)}`);
   };
 }
