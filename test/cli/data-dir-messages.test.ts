@@ -6,22 +6,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StartupError } from "../../src/cli/cli-errors.ts";
-import { type Command, parseCommand } from "../../src/cli/command.ts";
 import { formatDataDir, openDataDir } from "../../src/cli/data-dir.ts";
-import type { NodeConfig } from "../../src/cli/node-config.ts";
 import { waitUntil } from "../node/support/wait-until.ts";
+import { runConfig } from "./support/run-config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-data-dir-messages-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The format and replace advice a missing or lost store gets. */
 const ADVICE = ["yakt format", "remove-voter", "add-voter", "Losing a disk"];
-
-function run(args: string[]): NodeConfig {
-  const c: Command = parseCommand(args);
-  if (c.kind !== "run") throw new Error(`expected run, got ${c.kind}`);
-  return c.config;
-}
 
 function startArgs(dataDir: string): string[] {
   return ["--node-id", "2", "--peers", "1@127.0.0.1:1,2@127.0.0.1:2", "--cluster-id", "c9", "--data-dir", dataDir];
@@ -56,7 +49,7 @@ describe("a data dir another process holds", () => {
       const expected =
         `data dir ${dataDir} is in use by another process (pid ${holder.pid}), which holds its lock ${join(dataDir, "yakt.db-lock")}; ` +
         "stop that process first, or use another --data-dir";
-      for (const message of [failure(() => openDataDir(run(startArgs(dataDir)))), failure(() => formatDataDir({ clusterId: "c9", nodeId: 2, dataDir }))]) {
+      for (const message of [failure(() => openDataDir(runConfig(startArgs(dataDir)))), failure(() => formatDataDir({ clusterId: "c9", nodeId: 2, dataDir }))]) {
         expect(message).toBe(expected);
         for (const a of ADVICE) expect(message).not.toContain(a);
       }
@@ -65,7 +58,7 @@ describe("a data dir another process holds", () => {
       await holder.exited;
     }
     // Once the holder is gone the lock goes with it: the same start opens the store.
-    const opened = openDataDir(run(startArgs(dataDir)));
+    const opened = openDataDir(runConfig(startArgs(dataDir)));
     expect(opened.identity).toMatchObject({ clusterId: "c9", nodeId: 2 });
     opened.storage.close();
   }, 30_000);
@@ -89,8 +82,8 @@ describe("a data dir path that is not a directory", () => {
     ["a path under a file", join(file, "sub", "deeper"), `data dir ${join(file, "sub", "deeper")} cannot be created: ${file} exists and is not a directory (it is a regular file)${tail}`],
   ])("%s: start (with and without --peers) and format say so, and nothing is created", (_what, dataDir, expected) => {
     const messages = [
-      failure(() => openDataDir(run(startArgs(dataDir)))),
-      failure(() => openDataDir(run(["--data-dir", dataDir]))),
+      failure(() => openDataDir(runConfig(startArgs(dataDir)))),
+      failure(() => openDataDir(runConfig(["--data-dir", dataDir]))),
       failure(() => formatDataDir({ clusterId: "c9", nodeId: 2, dataDir })),
     ];
     for (const message of messages) {
@@ -103,13 +96,13 @@ describe("a data dir path that is not a directory", () => {
   test("a missing data dir under a directory is still refused with --peers as not formatted, with the advice", () => {
     const dataDir = join(dir, "parent", "missing");
     mkdirSync(join(dir, "parent"));
-    const message = failure(() => openDataDir(run(startArgs(dataDir))));
+    const message = failure(() => openDataDir(runConfig(startArgs(dataDir))));
     expect(message).toContain("does not exist (data dir not formatted, or lost)");
     for (const a of ADVICE) expect(message).toContain(a);
     // A symbolic link to a directory is a directory.
     symlinkSync(join(dir, "parent"), join(dir, "dir-link"));
     formatDataDir({ clusterId: "c9", nodeId: 2, dataDir: join(dir, "dir-link") });
-    const opened = openDataDir(run(startArgs(join(dir, "dir-link"))));
+    const opened = openDataDir(runConfig(startArgs(join(dir, "dir-link"))));
     opened.storage.close();
   });
 });

@@ -5,21 +5,14 @@
 // one-node default and a node listed in --peers keep their peer address as before.
 import { expect, test } from "bun:test";
 import { UsageError } from "../../src/cli/cli-errors.ts";
-import { type Command, parseCommand } from "../../src/cli/command.ts";
-import type { NodeConfig } from "../../src/cli/node-config.ts";
+import { runConfig } from "./support/run-config.ts";
 
 const PEERS = "1@127.0.0.1:7001,2@127.0.0.1:7002,3@127.0.0.1:7003";
-
-function run(args: string[]): NodeConfig {
-  const c: Command = parseCommand(args);
-  if (c.kind !== "run") throw new Error(`expected run, got ${c.kind}`);
-  return c.config;
-}
 
 test("a joining node without --listen-peer is refused, saying to give the address the others dial", () => {
   let error: unknown = null;
   try {
-    run(["--node-id", "4", "--peers", PEERS, "--cluster-id", "c"]);
+    runConfig(["--node-id", "4", "--peers", PEERS, "--cluster-id", "c"]);
   } catch (e) {
     error = e;
   }
@@ -32,19 +25,19 @@ test("a joining node without --listen-peer is refused, saying to give the addres
 });
 
 test("a joining node with --listen-peer listens there and keeps --peers as the members to dial", () => {
-  const c = run(["--node-id", "4", "--peers", PEERS, "--cluster-id", "c", "--listen-peer", "127.0.0.1:7004"]);
+  const c = runConfig(["--node-id", "4", "--peers", PEERS, "--cluster-id", "c", "--listen-peer", "127.0.0.1:7004"]);
   expect(c.listenPeer).toEqual({ host: "127.0.0.1", port: 7004 });
   expect([...c.peers.keys()]).toEqual([1, 2, 3]);
   expect(c.peersGiven).toBe(true);
 });
 
 test("a node in --peers listens on its own entry; the flagless start is still a one-node cluster on 127.0.0.1:9091", () => {
-  expect(run(["--node-id", "2", "--peers", PEERS]).listenPeer).toEqual({ host: "127.0.0.1", port: 7002 });
-  const flagless = run([]);
+  expect(runConfig(["--node-id", "2", "--peers", PEERS]).listenPeer).toEqual({ host: "127.0.0.1", port: 7002 });
+  const flagless = runConfig([]);
   expect(flagless.listenPeer).toEqual({ host: "127.0.0.1", port: 9091 });
   expect([...flagless.peers]).toEqual([[1, "127.0.0.1:9091"]]);
   expect(flagless.peersGiven).toBe(false);
   // A one-node start with another id or its own --listen-peer is not a joiner either.
-  expect(run(["--node-id", "5"]).peers.get(5)).toBe("127.0.0.1:9091");
-  expect(run(["--listen-peer", "127.0.0.1:7100"]).peers.get(1)).toBe("127.0.0.1:7100");
+  expect(runConfig(["--node-id", "5"]).peers.get(5)).toBe("127.0.0.1:9091");
+  expect(runConfig(["--listen-peer", "127.0.0.1:7100"]).peers.get(1)).toBe("127.0.0.1:7100");
 });

@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RestoreConfig, type RestoreStage, RESTORE_TEMP_DIR, restoreSnapshot } from "../../src/cli/backup/snapshot-restore.ts";
 import { BACKUP_FORMAT, BACKUP_VERSION, encodeHeader } from "../../src/cli/backup/backup-file.ts";
-import { type Command, parseCommand } from "../../src/cli/command.ts";
 import { openDataDir } from "../../src/cli/data-dir.ts";
 import type { NodeConfig } from "../../src/cli/node-config.ts";
 import { StoreLock } from "../../src/storage/store-lock.ts";
 import { createTopic, registerBroker } from "../metadata/fixtures.ts";
 import { fed } from "../metadata/random-images.ts";
+import { runConfig } from "./support/run-config.ts";
 
 const work = mkdtempSync(join(tmpdir(), "yakt-restore-atomic-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -34,9 +34,7 @@ function restoreConfig(dataDir: string): RestoreConfig {
 
 /** The config of `yakt --node-id 2 --cluster-id new --peers … --data-dir dir`. */
 function startConfig(dataDir: string): NodeConfig {
-  const c: Command = parseCommand(["--node-id", "2", "--cluster-id", "new", "--peers", PEERS, "--data-dir", dataDir]);
-  if (c.kind !== "run") throw new Error(`expected run, got ${c.kind}`);
-  return c.config;
+  return runConfig(["--node-id", "2", "--cluster-id", "new", "--peers", PEERS, "--data-dir", dataDir]);
 }
 
 /** A --peers start opens `dataDir` as the restored node 2: identity, snapshot and commit index. */

@@ -4,25 +4,19 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StartupError, UsageError } from "../../src/cli/cli-errors.ts";
-import { type Command, parseCommand } from "../../src/cli/command.ts";
+import { parseCommand } from "../../src/cli/command.ts";
 import { formatDataDir, openDataDir, openStore } from "../../src/cli/data-dir.ts";
 import { nodeHelp } from "../../src/cli/help.ts";
-import type { NodeConfig } from "../../src/cli/node-config.ts";
 import { exposureWarnings } from "../../src/cli/exposure.ts";
 import { readSecurity } from "../../src/cli/security-files.ts";
+import { runConfig } from "../cli/support/run-config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-cli-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): NodeConfig {
-  const c: Command = parseCommand(args);
-  if (c.kind !== "run") throw new Error(`expected run, got ${c.kind}`);
-  return c.config;
-}
-
 describe("node flags", () => {
   test("no flags: a one-node cluster on loopback with the documented defaults", () => {
-    const c = run([]);
+    const c = runConfig([]);
     expect(c.nodeId).toBe(1);
     expect(c.peersGiven).toBe(false);
     expect([...c.peers]).toEqual([[1, "127.0.0.1:9091"]]);
@@ -38,11 +32,11 @@ describe("node flags", () => {
   });
 
   test("--max-watchers sets the watcher bound", () => {
-    expect(run(["--max-watchers", "500"]).maxWatchers).toBe(500);
+    expect(runConfig(["--max-watchers", "500"]).maxWatchers).toBe(500);
   });
 
   test("peers give the peer listen address of this node", () => {
-    const c = run(["--node-id", "2", "--peers", "1@127.0.0.1:7001,2@127.0.0.1:7002,3@[::1]:7003", "--cluster-id", "prod.eu-1"]);
+    const c = runConfig(["--node-id", "2", "--peers", "1@127.0.0.1:7001,2@127.0.0.1:7002,3@[::1]:7003", "--cluster-id", "prod.eu-1"]);
     expect(c.listenPeer).toEqual({ host: "127.0.0.1", port: 7002 });
     expect(c.peers.get(3)).toBe("[::1]:7003");
     expect(c.clusterId).toBe("prod.eu-1");
@@ -100,16 +94,16 @@ describe("format and data dir identity", () => {
     const again = formatDataDir({ clusterId: "c1", nodeId: 2, dataDir });
     expect(again).toEqual({ alreadyFormatted: true, identity: first.identity }); // the directory id is kept
     expect(() => formatDataDir({ clusterId: "c2", nodeId: 2, dataDir })).toThrow(StartupError);
-    const ok = openDataDir(run(["--node-id", "2", "--data-dir", dataDir]));
+    const ok = openDataDir(runConfig(["--node-id", "2", "--data-dir", dataDir]));
     expect(ok.identity).toEqual({ clusterId: "c1", nodeId: 2, directoryId: first.identity.directoryId });
     expect(ok.formatted).toBe(false);
     ok.storage.close();
-    expect(() => openDataDir(run(["--node-id", "3", "--data-dir", dataDir]))).toThrow("belongs to node 2");
-    expect(() => openDataDir(run(["--node-id", "2", "--cluster-id", "other", "--data-dir", dataDir]))).toThrow('belongs to cluster "c1"');
+    expect(() => openDataDir(runConfig(["--node-id", "3", "--data-dir", dataDir]))).toThrow("belongs to node 2");
+    expect(() => openDataDir(runConfig(["--node-id", "2", "--cluster-id", "other", "--data-dir", dataDir]))).toThrow('belongs to cluster "c1"');
   });
 
   test("an empty dir is formatted on start only as the one-node default (no --peers)", () => {
-    const single = openDataDir(run(["--data-dir", join(dir, "b")]));
+    const single = openDataDir(runConfig(["--data-dir", join(dir, "b")]));
     expect(single.identity).toMatchObject({ clusterId: "yakt-local", nodeId: 1 });
     expect(single.identity.directoryId).not.toBe("");
     expect(single.formatted).toBe(true);
@@ -123,7 +117,7 @@ describe("format and data dir identity", () => {
     const refusal = (what: string) => {
       let message = "";
       try {
-        openDataDir(run(peers)).storage.close();
+        openDataDir(runConfig(peers)).storage.close();
       } catch (e) {
         expect(e).toBeInstanceOf(StartupError);
         message = (e as Error).message;
@@ -143,7 +137,7 @@ describe("format and data dir identity", () => {
     openStore(c).close(); // a database with the schema but no identity (format never ran)
     refusal("is not formatted");
     formatDataDir({ clusterId: "c9", nodeId: 2, dataDir: c });
-    const ok = openDataDir(run(peers));
+    const ok = openDataDir(runConfig(peers));
     expect(ok.formatted).toBe(false);
     ok.storage.close();
   });
@@ -151,33 +145,33 @@ describe("format and data dir identity", () => {
 
 describe("security flags", () => {
   test("TLS files go together; the client CA needs them; the token file is a path", () => {
-    const c = run(["--tls-cert", "a.crt", "--tls-key", "a.key", "--tls-client-ca", "ca.crt", "--auth-tokens", "tokens"]);
+    const c = runConfig(["--tls-cert", "a.crt", "--tls-key", "a.key", "--tls-client-ca", "ca.crt", "--auth-tokens", "tokens"]);
     expect(c.tls).toEqual({ cert: "a.crt", key: "a.key", clientCa: "ca.crt" });
     expect(c.authTokensFile).toBe("tokens");
-    expect(run([]).tls).toBeNull();
-    expect(() => run(["--tls-cert", "a.crt"])).toThrow("--tls-cert and --tls-key go together");
-    expect(() => run(["--tls-client-ca", "ca.crt"])).toThrow("--tls-client-ca needs --tls-cert and --tls-key");
-    expect(() => run(["--auth-tokens", " "])).toThrow("--auth-tokens: must name a file");
+    expect(runConfig([]).tls).toBeNull();
+    expect(() => runConfig(["--tls-cert", "a.crt"])).toThrow("--tls-cert and --tls-key go together");
+    expect(() => runConfig(["--tls-client-ca", "ca.crt"])).toThrow("--tls-client-ca needs --tls-cert and --tls-key");
+    expect(() => runConfig(["--auth-tokens", " "])).toThrow("--auth-tokens: must name a file");
   });
 
   test("a node reachable from other machines without TLS or tokens is warned about, a loopback one is not", () => {
-    expect(exposureWarnings(run([]))).toEqual([]);
-    const open = exposureWarnings(run(["--listen-http", "0.0.0.0:8080", "--listen-admin", "0.0.0.0:9990"]));
+    expect(exposureWarnings(runConfig([]))).toEqual([]);
+    const open = exposureWarnings(runConfig(["--listen-http", "0.0.0.0:8080", "--listen-admin", "0.0.0.0:9990"]));
     expect(open).toEqual([
       "REST API on 0.0.0.0:8080 is reachable from other machines without TLS (--tls-cert/--tls-key) and without tokens (--auth-tokens)",
       "console on 0.0.0.0:9990 is reachable from other machines; without a token remote sessions are read-only",
     ]);
-    const secured = run(["--listen-http", "10.1.2.3:8080", "--tls-cert", "a", "--tls-key", "b", "--auth-tokens", "t"]);
+    const secured = runConfig(["--listen-http", "10.1.2.3:8080", "--tls-cert", "a", "--tls-key", "b", "--auth-tokens", "t"]);
     expect(exposureWarnings(secured)).toEqual([]);
   });
 
   test("unreadable or wrong security files stop the start with a message naming the file", () => {
     const bad = join(dir, "not-a-cert.pem");
     writeFileSync(bad, "hello");
-    expect(() => readSecurity(run(["--tls-cert", bad, "--tls-key", bad]))).toThrow(`--tls-cert ${bad} holds no PEM certificate`);
-    expect(() => readSecurity(run(["--auth-tokens", join(dir, "missing")]))).toThrow("cannot read --auth-tokens");
+    expect(() => readSecurity(runConfig(["--tls-cert", bad, "--tls-key", bad]))).toThrow(`--tls-cert ${bad} holds no PEM certificate`);
+    expect(() => readSecurity(runConfig(["--auth-tokens", join(dir, "missing")]))).toThrow("cannot read --auth-tokens");
     const tokens = join(dir, "tokens");
     writeFileSync(tokens, "short admin\n");
-    expect(() => readSecurity(run(["--auth-tokens", tokens]))).toThrow(StartupError);
+    expect(() => readSecurity(runConfig(["--auth-tokens", tokens]))).toThrow(StartupError);
   });
 });

@@ -5,18 +5,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StartupError, UsageError } from "../../src/cli/cli-errors.ts";
-import { parseCommand } from "../../src/cli/command.ts";
 import type { NodeConfig } from "../../src/cli/node-config.ts";
 import { isLoopbackHost, peerHandshakeTimeoutMs, readPeerSecret, warnIfPeerPortOpen } from "../../src/cli/peer-security.ts";
+import { runConfig } from "../cli/support/run-config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "yakt-peer-security-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function run(args: string[]): NodeConfig {
-  const c = parseCommand(args);
-  if (c.kind !== "run") throw new Error(`expected run, got ${c.kind}`);
-  return c.config;
-}
 
 function secretFile(name: string, content: string, mode = 0o600): string {
   const path = join(dir, name);
@@ -27,9 +21,9 @@ function secretFile(name: string, content: string, mode = 0o600): string {
 
 describe("--peer-secret-file", () => {
   test("is off by default, and an empty value is a usage error", () => {
-    expect(run([]).peerSecretFile).toBeNull();
-    expect(run(["--peer-secret-file", "/etc/yakt/peer.key"]).peerSecretFile).toBe("/etc/yakt/peer.key");
-    expect(() => run(["--peer-secret-file", " "])).toThrow(UsageError);
+    expect(runConfig([]).peerSecretFile).toBeNull();
+    expect(runConfig(["--peer-secret-file", "/etc/yakt/peer.key"]).peerSecretFile).toBe("/etc/yakt/peer.key");
+    expect(() => runConfig(["--peer-secret-file", " "])).toThrow(UsageError);
   });
 
   test("the secret is the file's bytes less one trailing newline", () => {
@@ -56,12 +50,12 @@ describe("the warning for an open peer port", () => {
   };
 
   test("peers on a network without a secret are warned about; loopback, a secret, or no --peers are not", () => {
-    const networked = run(["--node-id", "1", "--peers", "1@10.0.0.1:9091,2@10.0.0.2:9091", "--cluster-id", "c"]);
+    const networked = runConfig(["--node-id", "1", "--peers", "1@10.0.0.1:9091,2@10.0.0.2:9091", "--cluster-id", "c"]);
     expect(warned(networked, false)).toEqual(["peer_secret_missing"]);
     expect(warned(networked, true)).toEqual([]);
-    const loopback = run(["--node-id", "1", "--peers", "1@127.0.0.1:9091,2@[::1]:9092,3@localhost:9093", "--cluster-id", "c"]);
+    const loopback = runConfig(["--node-id", "1", "--peers", "1@127.0.0.1:9091,2@[::1]:9092,3@localhost:9093", "--cluster-id", "c"]);
     expect(warned(loopback, false)).toEqual([]);
-    expect(warned(run(["--listen-peer", "0.0.0.0:9091"]), false)).toEqual([]);
+    expect(warned(runConfig(["--listen-peer", "0.0.0.0:9091"]), false)).toEqual([]);
   });
 
   test("loopback hosts", () => {
